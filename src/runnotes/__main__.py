@@ -1,0 +1,3 @@
+from runnotes.cli import main
+
+main()

@@ -1,0 +1,78 @@
+"""What a run ran on: git state, command line, working directory, Python, host, packages.
+
+Collected once when a run starts. Each piece is best effort: a folder that is not a git
+repository, or a missing git binary, simply leaves those fields empty.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+
+@dataclass
+class RunContext:
+    command: str | None = None
+    cwd: str | None = None
+    host: str | None = None
+    python_version: str | None = None
+    packages: dict[str, str] = field(default_factory=dict)
+    git_commit: str | None = None
+    git_branch: str | None = None
+    git_dirty: bool | None = None
+    git_diff: str | None = None
+
+    def packages_json(self) -> bytes:
+        return json.dumps(self.packages, sort_keys=True, indent=0).encode()
+
+
+def _git(cwd: Path, *args: str) -> str | None:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, timeout=10, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if done.returncode != 0:
+        return None
+    return done.stdout.decode("utf-8", errors="replace")
+
+
+def installed_packages() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for dist in metadata.distributions():
+        name = dist.metadata["Name"]
+        if name:
+            found[name.lower()] = dist.version
+    return dict(sorted(found.items()))
+
+
+def collect(command: list[str] | str | None = None, cwd: Path | None = None) -> RunContext:
+    cwd = Path(cwd or os.getcwd())
+    if command is None:
+        command = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv and sys.argv[0] else None
+    cmd = shlex.join(command) if isinstance(command, list) else command
+    ctx = RunContext(
+        command=cmd,
+        cwd=str(cwd),
+        host=socket.gethostname(),
+        python_version=platform.python_version(),
+        packages=installed_packages(),
+    )
+    commit = _git(cwd, "rev-parse", "HEAD")
+    if commit:
+        ctx.git_commit = commit.strip()
+        ctx.git_branch = (_git(cwd, "rev-parse", "--abbrev-ref", "HEAD") or "").strip() or None
+        status = _git(cwd, "status", "--porcelain", "--untracked-files=no")
+        ctx.git_dirty = bool(status and status.strip())
+        if ctx.git_dirty:
+            ctx.git_diff = _git(cwd, "diff", "HEAD")
+    return ctx

@@ -1,0 +1,291 @@
+"""The ``runnotes`` command: a thin layer over the library API (``runnotes.sdk``, ``runnotes.store``).
+
+Every user mistake ends as one ``runnotes: error: …`` line and exit code 1, never a traceback.
+Heavy parts (speech, OCR, web) are imported inside their commands so ``--help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from runnotes.config import Settings, load_settings
+from runnotes.errors import RunnotesError
+
+app = typer.Typer(
+    help="Local-first experiment notes: like what you see, say why, get the README written.",
+    no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode="rich",
+)
+run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_help=True)
+runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True)
+app.add_typer(run_app, name="run")
+app.add_typer(runs_app, name="runs")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RunOpt = Annotated[str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")]
+ExperimentOpt = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
+ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
+TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    home: Annotated[Path | None, typer.Option(envvar="RUNNOTES_HOME", help="Store folder (default ~/.runnotes).")] = None,
+    db: Annotated[str | None, typer.Option(envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder).")] = None,
+) -> None:
+    ctx.obj = load_settings(home, db)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def store_of(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from runnotes.sdk import get_store
+
+    return get_store(settings_of(ctx))
+
+
+def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli"):  # type: ignore[no-untyped-def]
+    """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
+    from runnotes.sdk import Run, current_run
+    from runnotes.store.queries import resolve_run
+
+    store = store_of(ctx)
+    if ref is None:
+        run = current_run(store)
+        run.source = source
+        return run
+    with store.read() as session:
+        row = resolve_run(session, ref)
+    return Run(store, row.id, row.name, source=source)
+
+
+def _when(ts: float | None) -> str:
+    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+
+
+# -- the active run ---------------------------------------------------------------------------
+
+@run_app.command("start")
+def run_start(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Run name.")],
+              experiment: ExperimentOpt = None, project: ProjectOpt = None, tag: TagOpt = None) -> None:
+    """Start a run and make it active for everything captured afterwards."""
+    from runnotes.capture.context import collect
+    from runnotes.store.runs import create_run, set_active_run
+
+    store = store_of(ctx)
+    run = create_run(store, name, experiment=experiment, project=project, tags=tag or (),
+                     context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]]))
+    set_active_run(store, run.id)
+    out.print(f"started run {run.id} ({run.name}); captures now go to it")
+
+
+@run_app.command("end")
+def run_end(ctx: typer.Context,
+            status: Annotated[str, typer.Option(help="How it went: ok or failed.")] = "ok") -> None:
+    """End the active run."""
+    from runnotes.store.runs import active_run_id, end_run, set_active_run
+
+    if status not in ("ok", "failed"):
+        raise RunnotesError(f"--status must be ok or failed, not {status!r}")
+    store = store_of(ctx)
+    run_id = active_run_id(store)
+    if run_id is None:
+        raise RunnotesError("no active run (start one with `runnotes run start NAME`)")
+    run = end_run(store, run_id, status)
+    set_active_run(store, None)
+    out.print(f"ended run {run.id} ({run.name}): {status}, {_duration(run.ended_at - run.started_at)}")  # type: ignore[operator]
+
+
+@run_app.command("current")
+def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """Show the active run."""
+    from runnotes.store.runs import active_run_id
+
+    run_id = active_run_id(store_of(ctx))
+    if as_json:
+        _print_json({"run_id": run_id})
+    elif run_id is None:
+        out.print("no active run; captures go to today's auto-created run")
+    else:
+        _show(ctx, str(run_id))
+
+
+# -- captures -------------------------------------------------------------------------------
+
+def _pairs(items: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise RunnotesError(f"expected NAME=VALUE, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs
+
+
+@app.command()
+def like(ctx: typer.Context,
+         values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
+         run: RunOpt = None) -> None:
+    """Keep values worth reporting (stored approved) on the active run."""
+    handle = run_handle(ctx, run)
+    for key, value in _pairs(values):
+        handle.like(key, value)
+    out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
+
+
+@app.command()
+def note(ctx: typer.Context, text: Annotated[list[str], typer.Argument(help="The note.")],
+         run: RunOpt = None) -> None:
+    """Write down why: a note on the active run."""
+    handle = run_handle(ctx, run)
+    handle.note(" ".join(text))
+    out.print(f"noted → run {handle.id} ({handle.name})")
+
+
+@app.command()
+def data(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or any file.")],
+         run: RunOpt = None, as_json: JsonFlag = False) -> None:
+    """Fingerprint a dataset (rows, columns, hash) and link it to the active run."""
+    handle = run_handle(ctx, run)
+    fp = handle.dataset(path)
+    if as_json:
+        _print_json(fp.as_dict())
+    else:
+        out.print(f"{fp.describe()} → run {handle.id} ({handle.name})")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def watch(ctx: typer.Context,
+          command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
+          name: Annotated[str | None, typer.Option(help="Run name (default: the program's name).")] = None,
+          experiment: ExperimentOpt = None, project: ProjectOpt = None, tag: TagOpt = None) -> None:
+    """Run a training command, pass its output through and log the metrics it prints.
+
+    Example: runnotes watch -e mnist -- python train.py --lr 3e-4
+    """
+    from runnotes.capture.watch import watch as run_watch
+
+    result = run_watch(list(command), name=name, experiment=experiment, project=project,
+                       tags=tuple(tag or ()), store=store_of(ctx))
+    names = ", ".join(sorted(result.counts)) or "none"
+    err.print(f"runnotes: run {result.run_id} {result.status} (exit {result.exit_code}); "
+              f"{sum(result.counts.values())} metric values: {names}")
+    raise typer.Exit(result.exit_code)
+
+
+# -- reading runs -----------------------------------------------------------------------------
+
+@runs_app.command("list")
+def runs_list(ctx: typer.Context, experiment: ExperimentOpt = None, project: ProjectOpt = None,
+              tag: TagOpt = None,
+              where: Annotated[str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9 and params.lr < 0.01".')] = None,
+              search: Annotated[str | None, typer.Option(help="Text in names, notes and transcripts.")] = None,
+              limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
+              as_json: JsonFlag = False) -> None:
+    """List runs, newest first."""
+    from runnotes.store.queries import list_runs
+
+    runs = list_runs(store_of(ctx), experiment=experiment, project=project, tags=tag or (),
+                     where=where, search=search, limit=limit)
+    if as_json:
+        _print_json([r.as_dict() for r in runs])
+        return
+    table = Table("id", "name", "experiment", "status", "started", "duration", "tags", "metrics")
+    for r in runs:
+        metrics = "  ".join(f"{k}={_fmt(v)}" for k, v in list(r.metrics.items())[:4])
+        table.add_row(str(r.id), r.name, f"{r.project}/{r.experiment}", r.status,
+                      _when(r.started_at), _duration(r.duration), ", ".join(r.tags), metrics)
+    out.print(table if runs else "no runs match")
+
+
+def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
+    from runnotes.store.queries import run_detail
+
+    detail = run_detail(store_of(ctx), ref)
+    s, run = detail.summary, detail.run
+    if as_json:
+        _print_json({**s.as_dict(), "context": run.model_dump(), "captures": [c.model_dump() for c in detail.captures]})
+        return
+    out.print(f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.status}  "
+              f"{_when(s.started_at)}  {_duration(s.duration)}")
+    for label, value in (("command", run.command), ("cwd", run.cwd), ("git", run.git_commit and
+                         f"{run.git_commit[:10]} on {run.git_branch}{' (dirty)' if run.git_dirty else ''}"),
+                         ("python", run.python_version), ("host", run.host), ("tags", ", ".join(s.tags))):
+        if value:
+            out.print(f"  {label}: {value}")
+    if s.params:
+        out.print("[bold]params[/]  " + "  ".join(f"{k}={v}" for k, v in s.params.items()))
+    if s.metrics:
+        out.print("[bold]metrics[/] " + "  ".join(f"{k}={_fmt(v)}" for k, v in s.metrics.items()))
+    others = [c for c in detail.captures if c.kind not in ("metric", "param")]
+    for c in others:
+        out.print(f"  [dim]{_when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
+                  markup=True)
+
+
+@runs_app.command("show")
+def runs_show(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
+              as_json: JsonFlag = False) -> None:
+    """Show one run: context, params, latest metrics, notes and other captures."""
+    _show(ctx, run, as_json)
+
+
+@runs_app.command("compare")
+def runs_compare(ctx: typer.Context,
+                 runs: Annotated[list[str], typer.Argument(help="Two or more run ids or names.")],
+                 as_json: JsonFlag = False) -> None:
+    """Params and metrics side by side; the ones that differ are highlighted."""
+    from runnotes.store.queries import compare_runs
+
+    cmp = compare_runs(store_of(ctx), runs)
+    if as_json:
+        _print_json({"runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics})
+        return
+    table = Table("", *[f"{r.id}: {r.name}" for r in cmp.runs], title="run comparison")
+    for section, rows in (("params", cmp.params), ("metrics", cmp.metrics)):
+        table.add_row(f"[bold]{section}[/]", *[""] * len(cmp.runs))
+        for key, values in rows.items():
+            style = "bold yellow" if cmp.differs(values) else None
+            table.add_row(f"  {key}", *[_fmt(v) for v in values], style=style)
+    out.print(table)
+
+
+def main() -> None:
+    try:
+        app()
+    except RunnotesError as exc:
+        err.print(f"runnotes: error: {exc}", markup=False)
+        sys.exit(1)

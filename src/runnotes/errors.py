@@ -1,0 +1,9 @@
+"""One exception type for everything a user can get wrong.
+
+The CLI turns a :class:`RunnotesError` into a single ``runnotes: error: …`` line and a non-zero
+exit code; anything else is a bug and keeps its traceback.
+"""
+
+
+class RunnotesError(Exception):
+    """A problem with the user's input or environment, explained in one line."""

@@ -1,0 +1,287 @@
+"""The Python API: ``with runnotes.start_run("name", experiment="e") as run: run.log_metric(...)``.
+
+This is the library API the CLI and the web page are built on too. Parameters, likes, notes and
+datasets are committed before the call returns. Metric values are buffered and written in batches
+(every ``FLUSH_ROWS`` values, every ``FLUSH_SECONDS`` seconds, on :meth:`Run.flush` and at the
+end of the run), which is what makes logging hundreds of thousands of values per second possible;
+:meth:`Run.flush` returning means every value logged so far is committed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlmodel import select
+
+from runnotes.capture import context as run_context
+from runnotes.capture.dataset import Fingerprint, change_message, fingerprint
+from runnotes.config import Settings, load_settings
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store, open_store
+from runnotes.store.models import Capture, Kind, Review, Run as RunRow, Source
+from runnotes.store.runs import (
+    NewCapture,
+    add_captures,
+    add_metric_rows,
+    create_run,
+    end_run,
+    register_media,
+    set_active_run,
+    target_run_id,
+    active_run_id,
+)
+
+FLUSH_ROWS = 20_000
+FLUSH_SECONDS = 1.0
+
+_stores: dict[tuple[str, str], Store] = {}
+_stack: list[Run] = []
+_lock = threading.Lock()
+
+
+def get_store(settings: Settings | None = None) -> Store:
+    """The store for these settings, opened once per process."""
+    settings = settings or load_settings()
+    key = (settings.db_url, str(settings.media_dir))
+    with _lock:
+        if key not in _stores:
+            _stores[key] = open_store(settings)
+        return _stores[key]
+
+
+def _as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().rstrip("%"))
+    except ValueError:
+        return None
+
+
+class Run:
+    """A handle on one run: log to it, then end it (or use it as a context manager)."""
+
+    def __init__(self, store: Store, run_id: int, name: str, *, source: str = Source.sdk,
+                 owns_run: bool = False) -> None:
+        self.store = store
+        self.id = run_id
+        self.name = name
+        self.source = source
+        self._owns_run = owns_run
+        self._buffer: list[tuple[Any, ...]] = []
+        self._buffer_lock = threading.Lock()
+        self._last_flush = time.monotonic()
+        self._counters: dict[str, int] = {}
+        self._timer: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    # -- metrics: buffered ------------------------------------------------------------------
+    def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        if step is None:
+            step = self._counters.get(key, -1) + 1
+        self._counters[key] = max(step, self._counters.get(key, -1))
+        row = (self.id, Kind.metric, self.source, key, float(value), step, time.time(),
+               Review.pending)
+        with self._buffer_lock:
+            self._buffer.append(row)
+            due = len(self._buffer) >= FLUSH_ROWS
+        if due:
+            self.flush()
+        elif self._timer is None:
+            self._start_timer()
+
+    def log_metrics(self, values: Mapping[str, float], step: int | None = None) -> None:
+        for key, value in values.items():
+            self.log_metric(key, value, step)
+
+    def flush(self) -> None:
+        """Commit every metric value logged so far."""
+        with self._buffer_lock:
+            rows, self._buffer = self._buffer, []
+            if rows:
+                add_metric_rows(self.store, rows)
+            self._last_flush = time.monotonic()
+
+    def _start_timer(self) -> None:
+        def loop() -> None:
+            while not self._stop.wait(FLUSH_SECONDS):
+                if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
+                    self.flush()
+
+        self._timer = threading.Thread(target=loop, name=f"runnotes-flush-{self.id}", daemon=True)
+        self._timer.start()
+
+    # -- everything else: committed before returning ------------------------------------------
+    def capture(self, *captures: NewCapture) -> list[int]:
+        return add_captures(self.store, self.id, captures)
+
+    def log_param(self, key: str, value: Any) -> None:
+        self.log_params({key: value})
+
+    def log_params(self, values: Mapping[str, Any]) -> None:
+        self.capture(*[
+            NewCapture(kind=Kind.param, source=self.source, name=k, value=_as_number(v),
+                       text=str(v), review=Review.approved)
+            for k, v in values.items()
+        ])
+
+    def like(self, key: str, value: Any, *, step: int | None = None,
+             origin: str | None = None) -> int:
+        """A value worth keeping: stored approved, so it goes straight into reports."""
+        number = _as_number(value)
+        kind = Kind.metric if number is not None else Kind.param
+        (cid,) = self.capture(NewCapture(
+            kind=kind, source=self.source, name=key, value=number, text=str(value), step=step,
+            origin=origin, review=Review.approved, extra={"liked": True},
+        ))
+        return cid
+
+    def note(self, text: str, *, origin: str | None = None) -> int:
+        (cid,) = self.capture(NewCapture(kind=Kind.note, source=self.source, text=text,
+                                         origin=origin, review=Review.approved))
+        return cid
+
+    def dataset(self, path: str | Path) -> Fingerprint:
+        """Fingerprint a data file; says (on stderr, and as a note) when it changed since the
+        previous run of this experiment that used a file of the same name."""
+        fp = fingerprint(path)
+        name = Path(fp.path).name
+        message = self._dataset_change(name, fp)
+        extra = fp.as_dict() | ({"changed": message} if message else {})
+        captures = [NewCapture(kind=Kind.dataset, source=self.source, name=name,
+                               value=fp.rows, text=fp.describe(), origin=fp.path,
+                               review=Review.approved, extra=extra)]
+        if message:
+            print(f"runnotes: {message}", file=sys.stderr)
+            captures.append(NewCapture(kind=Kind.note, source=self.source, text=message,
+                                       origin=fp.path, review=Review.approved))
+        self.capture(*captures)
+        return fp
+
+    def _dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+        with self.store.read() as session:
+            this = session.get(RunRow, self.id)
+            previous = session.exec(
+                select(Capture, RunRow)
+                .join(RunRow, Capture.run_id == RunRow.id)
+                .where(RunRow.experiment_id == this.experiment_id, RunRow.id < self.id,
+                       Capture.kind == Kind.dataset, Capture.name == name)
+                .order_by(RunRow.id.desc(), Capture.id.desc())
+            ).first()
+        if previous is None:
+            return None
+        capture, run = previous
+        return change_message(capture.extra or {}, fp, f"{run.id} ({run.name})")
+
+    def artifact(self, path: str | Path) -> str:
+        """Keep a copy of a file (content-addressed) and link it to the run; returns its sha256."""
+        path = Path(path)
+        if not path.is_file():
+            raise RunnotesError(f"no such file: {path}")
+        data = path.read_bytes()
+        with self.store.write() as session:
+            sha = register_media(session, self.store, data, "application/octet-stream",
+                                 path.suffix.lower(), path.name)
+        self.capture(NewCapture(kind=Kind.artifact, source=self.source, name=path.name,
+                                text=str(path.resolve()), media_sha=sha, origin=str(path.resolve()),
+                                review=Review.approved, extra={"size": len(data)}))
+        return sha
+
+    # -- ending -------------------------------------------------------------------------------
+    def end(self, status: str = "ok", exit_code: int | None = None) -> None:
+        self._stop.set()
+        self.flush()
+        if self._owns_run:
+            end_run(self.store, self.id, status, exit_code)
+            if active_run_id(self.store) == self.id:
+                set_active_run(self.store, None)
+            self._owns_run = False
+        if self in _stack:
+            _stack.remove(self)
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if exc_type is None:
+            self.end("ok", 0)
+        elif issubclass(exc_type, KeyboardInterrupt):
+            self.end("killed", 130)
+        else:
+            self.end("failed", 1)
+
+    def __repr__(self) -> str:
+        return f"<runnotes.Run {self.id} {self.name!r}>"
+
+
+def start_run(name: str | None = None, *, experiment: str | None = None,
+              project: str | None = None, tags: list[str] | tuple[str, ...] = (),
+              command: list[str] | str | None = None, source: str = Source.sdk,
+              store: Store | None = None) -> Run:
+    """Start a run, record its context (git, command, environment) and make it the active run."""
+    store = store or get_store()
+    ctx = run_context.collect(command)
+    row = create_run(store, name, experiment=experiment, project=project, tags=tags, context=ctx)
+    set_active_run(store, row.id)
+    run = Run(store, row.id, row.name, source=source, owns_run=True)  # type: ignore[arg-type]
+    _stack.append(run)
+    return run
+
+
+def current_run(store: Store | None = None) -> Run:
+    """The innermost run started in this process, else the active (or today's) run."""
+    if _stack:
+        return _stack[-1]
+    store = store or get_store()
+    run_id = target_run_id(store)
+    with store.read() as session:
+        name = session.get(RunRow, run_id).name  # type: ignore[union-attr]
+    return Run(store, run_id, name)
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    for run in list(_stack):
+        run.end("failed" if getattr(sys, "last_value", None) else "ok")
+
+
+def log_param(key: str, value: Any) -> None:
+    current_run().log_param(key, value)
+
+
+def log_params(values: Mapping[str, Any]) -> None:
+    current_run().log_params(values)
+
+
+def log_metric(key: str, value: float, step: int | None = None) -> None:
+    current_run().log_metric(key, value, step)
+
+
+def log_metrics(values: Mapping[str, float], step: int | None = None) -> None:
+    current_run().log_metrics(values, step)
+
+
+def like(key: str, value: Any) -> int:
+    return current_run().like(key, value)
+
+
+def note(text: str) -> int:
+    return current_run().note(text)
+
+
+def dataset(path: str | Path) -> Fingerprint:
+    return current_run().dataset(path)
+
+
+def artifact(path: str | Path) -> str:
+    return current_run().artifact(path)

@@ -1,0 +1,141 @@
+"""Opening a store: the engine (WAL, busy timeout, immediate write transactions), migrations, media.
+
+SQLite is one file beside its media folder. Writers take the write lock when their transaction
+begins (``BEGIN IMMEDIATE``), so concurrent processes queue on the busy timeout instead of failing
+with "database is locked" when a read transaction tries to upgrade. PostgreSQL works through any
+SQLAlchemy URL in ``RUNNOTES_DB``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlmodel import Session
+
+from runnotes.config import Settings, load_settings
+from runnotes.errors import RunnotesError
+from runnotes.store.media import MediaStore, private_dir
+
+BUSY_TIMEOUT_S = 60
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass
+class Store:
+    """An open store: the engine, the media folder and the settings it was opened with."""
+
+    settings: Settings
+    engine: Engine
+    media: MediaStore
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session whose transaction holds the write lock from the start and commits on exit."""
+        with Session(self.engine.execution_options(immediate=True)) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def write_conn(self) -> Iterator[Connection]:
+        """A Core connection in an immediate write transaction, for bulk inserts."""
+        with self.engine.execution_options(immediate=True).begin() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_engine(url: str) -> Engine:
+    path = make_url(url).database
+    if path and path != ":memory:":
+        db_file = Path(path).expanduser()
+        try:
+            private_dir(db_file.parent)
+            if not db_file.exists():
+                os.close(os.open(db_file, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
+        if not os.access(db_file, os.R_OK | os.W_OK):
+            raise RunnotesError(f"cannot open database {db_file}: permission denied")
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("immediate")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        dialect = make_url(url).get_backend_name()
+    except ArgumentError as exc:
+        raise RunnotesError(f"not a database URL: {url!r}") from exc
+    if dialect == "sqlite":
+        return _sqlite_engine(url)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest Alembic revision; a no-op when it is already there."""
+    from alembic import command
+    from alembic.config import Config
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+    with engine.execution_options(immediate=True).begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")  # one migrator at a time
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_store(settings: Settings | None = None) -> Store:
+    """Open (creating and migrating if needed) the store the settings point at."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.db_url)
+    try:
+        migrate(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+        raise RunnotesError(f"cannot open database {_safe_url(settings.db_url)}: {reason}") from exc
+    return Store(settings=settings, engine=engine, media=MediaStore(settings.media_dir))
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)

@@ -1,0 +1,110 @@
+"""The tables: Project → Experiment → Run → Capture, plus content-addressed MediaFile.
+
+Times are Unix seconds (REAL): cheap to write in bulk, free of time-zone ambiguity, and the same
+in SQLite and PostgreSQL. A Capture is one observed fact about a run: a metric value at a step, a
+parameter, a note, a voice transcript, a screenshot, a dataset fingerprint, a code diff, an artifact.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Kind(StrEnum):
+    metric = "metric"
+    param = "param"
+    note = "note"
+    voice = "voice"
+    screenshot = "screenshot"
+    dataset = "dataset"
+    code = "code"
+    artifact = "artifact"
+
+
+class Source(StrEnum):
+    sdk = "sdk"
+    cli = "cli"
+    watch = "watch"
+    hotkey = "hotkey"
+    voice = "voice"
+    import_ = "import"
+    web = "web"
+
+
+class Review(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Project(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+    description: str = ""
+    created_at: float
+
+
+class Experiment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    name: str
+    description: str = ""
+    created_at: float
+
+
+class Run(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    name: str = Field(index=True)
+    status: str = "running"  # running, ok, failed, killed
+    started_at: float = Field(index=True)
+    ended_at: float | None = None
+    exit_code: int | None = None
+    command: str | None = None
+    cwd: str | None = None
+    host: str | None = None
+    python_version: str | None = None
+    packages_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    git_commit: str | None = None
+    git_branch: str | None = None
+    git_dirty: bool | None = None
+    git_diff_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    source_id: str | None = Field(default=None, unique=True)  # e.g. "mlflow:<run id>" for imports
+    description: str = ""
+
+
+class RunTag(SQLModel, table=True):
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    tag: str = Field(primary_key=True, index=True)
+
+
+class MediaFile(SQLModel, table=True):
+    sha256: str = Field(primary_key=True, max_length=64)
+    mime: str
+    size: int
+    original_name: str | None = None
+    created_at: float
+
+
+class Capture(SQLModel, table=True):
+    __table_args__ = (Index("ix_capture_run_kind_name_step", "run_id", "kind", "name", "step"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id")
+    kind: str
+    source: str
+    name: str | None = None
+    value: float | None = None
+    text: str | None = None
+    step: int | None = None
+    timestamp: float
+    origin: str | None = None  # the tool/window or file it came from
+    review: str = Field(default=Review.pending, index=True)
+    media_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -1,0 +1,195 @@
+"""Reading runs back: lists with filters, one run in detail, and side-by-side comparisons.
+
+Each returns plain data classes, so the CLI, the web page and reports render the same facts.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.store.filters import parse_where
+from runnotes.store.models import Capture, Experiment, Project, Review, Run, RunTag
+
+
+@dataclass
+class RunSummary:
+    id: int
+    name: str
+    project: str
+    experiment: str
+    status: str
+    started_at: float
+    ended_at: float | None
+    tags: list[str] = field(default_factory=list)
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float | None:
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "duration": self.duration}
+
+
+@dataclass
+class RunDetail:
+    summary: RunSummary
+    run: Run
+    captures: list[Capture]
+
+    def series(self, metric: str) -> list[tuple[int | None, float]]:
+        return [(c.step, c.value) for c in self.captures
+                if c.kind == "metric" and c.name == metric and c.value is not None]
+
+
+@dataclass
+class Comparison:
+    runs: list[RunSummary]
+    params: dict[str, list[str | None]]
+    metrics: dict[str, list[float | None]]
+
+    def differs(self, values: Sequence[Any]) -> bool:
+        return len({repr(v) for v in values}) > 1
+
+
+def resolve_run(session: Session, ref: str | int) -> Run:
+    """A run by id, or by name (the newest of that name)."""
+    text = str(ref).strip()
+    run = session.get(Run, int(text)) if text.isdigit() else None
+    if run is None:
+        run = session.exec(select(Run).where(Run.name == text).order_by(Run.id.desc())).first()
+    if run is None:
+        raise RunnotesError(f"no run {text!r} (give a run id or name; see `runnotes runs list`)")
+    return run
+
+
+def latest_values(session: Session, run_ids: Sequence[int]) -> tuple[
+        dict[int, dict[str, str]], dict[int, dict[str, float]]]:
+    """Latest param text and metric value per run, in one grouped query."""
+    params: dict[int, dict[str, str]] = defaultdict(dict)
+    metrics: dict[int, dict[str, float]] = defaultdict(dict)
+    if not run_ids:
+        return params, metrics
+    latest = (
+        select(func.max(Capture.id).label("cid"))
+        .where(Capture.run_id.in_(run_ids), Capture.kind.in_(("metric", "param")),
+               Capture.review != Review.rejected)
+        .group_by(Capture.run_id, Capture.kind, Capture.name)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Capture.run_id, Capture.kind, Capture.name, Capture.value, Capture.text)
+        .join(latest, Capture.id == latest.c.cid)
+        .order_by(Capture.name)
+    ).all()
+    for run_id, kind, name, value, text in rows:
+        if kind == "param":
+            params[run_id][name] = text if text is not None else _num(value)
+        elif value is not None:
+            metrics[run_id][name] = value
+    return params, metrics
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[RunSummary]:
+    ids = [run.id for run, _, _ in rows if run.id is not None]
+    tags: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for run_id, tag in session.exec(
+            select(RunTag.run_id, RunTag.tag).where(RunTag.run_id.in_(ids)).order_by(RunTag.tag)
+        ):
+            tags[run_id].append(tag)
+    params, metrics = latest_values(session, ids)
+    return [
+        RunSummary(id=run.id, name=run.name, project=proj, experiment=exp, status=run.status,
+                   started_at=run.started_at, ended_at=run.ended_at, tags=tags[run.id],
+                   params=params[run.id], metrics=metrics[run.id])
+        for run, proj, exp in rows if run.id is not None
+    ]
+
+
+def _runs_query(experiment: str | None, project: str | None, tags: Sequence[str],
+                where: str | None, search: str | None):  # type: ignore[no-untyped-def]
+    query = (select(Run, Project.name, Experiment.name)
+             .join(Experiment, Run.experiment_id == Experiment.id)
+             .join(Project, Experiment.project_id == Project.id))
+    if experiment:
+        query = query.where(Experiment.name == experiment)
+    if project:
+        query = query.where(Project.name == project)
+    for tag in tags:
+        query = query.where(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)))
+    if where:
+        query = query.where(parse_where(where))
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(
+            Run.name.ilike(like), Run.description.ilike(like),
+            Run.id.in_(select(Capture.run_id).where(Capture.kind.in_(("note", "voice")),
+                                                    Capture.text.ilike(like))),
+        ))
+    return query
+
+
+def list_runs(store: Store, *, experiment: str | None = None, project: str | None = None,
+              tags: Sequence[str] = (), where: str | None = None, search: str | None = None,
+              limit: int | None = 100, offset: int = 0) -> list[RunSummary]:
+    """Runs newest first, filtered by experiment, project, tags, a ``--where`` expression, text."""
+    query = _runs_query(experiment, project, tags, where, search).order_by(Run.id.desc())
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    with store.read() as session:
+        return _summaries(session, session.exec(query).all())
+
+
+def count_runs(store: Store, *, experiment: str | None = None, project: str | None = None,
+               tags: Sequence[str] = (), where: str | None = None, search: str | None = None) -> int:
+    query = _runs_query(experiment, project, tags, where, search).subquery()
+    with store.read() as session:
+        return session.exec(select(func.count()).select_from(query)).one()
+
+
+def _summary_rows(session: Session, run_ids: Sequence[int]) -> list[tuple[Run, str, str]]:
+    query = (select(Run, Project.name, Experiment.name)
+             .join(Experiment, Run.experiment_id == Experiment.id)
+             .join(Project, Experiment.project_id == Project.id)
+             .where(Run.id.in_(run_ids)))
+    by_id = {row[0].id: row for row in session.exec(query).all()}
+    return [by_id[i] for i in run_ids if i in by_id]
+
+
+def run_detail(store: Store, ref: str | int) -> RunDetail:
+    with store.read() as session:
+        run = resolve_run(session, ref)
+        summary = _summaries(session, _summary_rows(session, [run.id]))[0]  # type: ignore[list-item]
+        captures = list(session.exec(
+            select(Capture).where(Capture.run_id == run.id).order_by(Capture.timestamp, Capture.id)
+        ).all())
+        return RunDetail(summary=summary, run=run, captures=captures)
+
+
+def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
+    if len(refs) < 2:
+        raise RunnotesError("compare needs at least two runs")
+    with store.read() as session:
+        ids = [resolve_run(session, ref).id for ref in refs]
+        runs = _summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
+    param_names = sorted({k for r in runs for k in r.params})
+    metric_names = sorted({k for r in runs for k in r.metrics})
+    return Comparison(
+        runs=runs,
+        params={k: [r.params.get(k) for r in runs] for k in param_names},
+        metrics={k: [r.metrics.get(k) for r in runs] for k in metric_names},
+    )
