@@ -27,6 +27,7 @@ run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_hel
 runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
+# -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
