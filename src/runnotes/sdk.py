@@ -13,6 +13,7 @@ import atexit
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -75,10 +76,10 @@ class Run:
         self.store = store
         self.id = run_id
         self.name = name
-        self.source = source
+        self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
-        self._buffer: list[tuple[Any, ...]] = []
-        self._buffer_lock = threading.Lock()
+        self._buffer: deque[tuple[Any, ...]] = deque()
+        self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._counters: dict[str, int] = {}
         self._timer: threading.Thread | None = None
@@ -88,13 +89,11 @@ class Run:
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
         if step is None:
             step = self._counters.get(key, -1) + 1
-        self._counters[key] = max(step, self._counters.get(key, -1))
-        row = (self.id, Kind.metric, self.source, key, float(value), step, time.time(),
-               Review.pending)
-        with self._buffer_lock:
-            self._buffer.append(row)
-            due = len(self._buffer) >= FLUSH_ROWS
-        if due:
+            self._counters[key] = step
+        buffer = self._buffer
+        buffer.append((self.id, "metric", self.source, key, float(value), step, time.time(),
+                       "pending"))
+        if len(buffer) >= FLUSH_ROWS:
             self.flush()
         elif self._timer is None:
             self._start_timer()
@@ -104,9 +103,10 @@ class Run:
             self.log_metric(key, value, step)
 
     def flush(self) -> None:
-        """Commit every metric value logged so far."""
-        with self._buffer_lock:
-            rows, self._buffer = self._buffer, []
+        """Commit every metric value logged so far (thread-safe: deque appends never block)."""
+        with self._flush_lock:
+            buffer = self._buffer
+            rows = [buffer.popleft() for _ in range(len(buffer))]
             if rows:
                 add_metric_rows(self.store, rows)
             self._last_flush = time.monotonic()

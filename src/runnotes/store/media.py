@@ -41,6 +41,7 @@ class MediaStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.root / sha[:2] / (sha + suffix)
         if not target.exists():
+            private_dir(self.root)
             private_dir(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:
