@@ -40,6 +40,7 @@ def run_cli(*args: str, check: bool = True, input: str | None = None,
     """Run the real ``runnotes`` CLI in a subprocess (the environment of this test included)."""
     done = subprocess.run(
         [sys.executable, "-m", "runnotes", *args], capture_output=True, text=True, input=input,
+        errors="replace",
         env={**os.environ, **(env or {})}, timeout=timeout, check=False,
     )
     if check and done.returncode != 0:

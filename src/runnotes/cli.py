@@ -30,7 +30,7 @@ app.add_typer(runs_app, name="runs")
 # -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 RunOpt = Annotated[str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")]

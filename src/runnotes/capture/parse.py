@@ -37,9 +37,12 @@ class Parsed:
     text: str = ""
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width ``：`` from OCR becomes ``:``) and a LightGBM-style ``valid_0's l2`` name."""
-    return unicodedata.normalize("NFKC", text)
+    """Drop terminal colour codes; NFKC turns OCR's full-width ``：`` into ``:``."""
+    return unicodedata.normalize("NFKC", _ANSI.sub("", text))
 
 
 def _clean_name(name: str) -> str:

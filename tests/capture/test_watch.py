@@ -1,0 +1,131 @@
+"""`runnotes watch` on the real output of real training libraries, run as real subprocesses."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+from runnotes.store import Store
+from runnotes.store.queries import list_runs, run_detail
+
+XGBOOST = """
+    import xgboost as xgb
+    from sklearn.datasets import load_diabetes
+    X, y = load_diabetes(return_X_y=True)
+    train, test = xgb.DMatrix(X[:300], y[:300]), xgb.DMatrix(X[300:], y[300:])
+    xgb.train({"max_depth": 3, "nthread": 1}, train, num_boost_round=8,
+              evals=[(train, "train"), (test, "eval")], verbose_eval=True)
+"""
+LIGHTGBM = """
+    import lightgbm as lgb
+    from sklearn.datasets import load_diabetes
+    X, y = load_diabetes(return_X_y=True)
+    train = lgb.Dataset(X[:300], y[:300])
+    valid = lgb.Dataset(X[300:], y[300:], reference=train)
+    lgb.train({"objective": "regression", "verbose": -1, "num_threads": 1}, train,
+              num_boost_round=6, valid_sets=[valid], callbacks=[lgb.log_evaluation(1)])
+"""
+SKLEARN = """
+    import warnings
+    from sklearn.datasets import load_digits
+    from sklearn.neural_network import MLPClassifier
+    warnings.simplefilter("ignore")
+    X, y = load_digits(return_X_y=True)
+    MLPClassifier(hidden_layer_sizes=(16,), max_iter=5, verbose=True, random_state=0).fit(X, y)
+"""
+TQDM = """
+    import time
+    from tqdm import tqdm
+    bar = tqdm(range(5), desc="Epoch 1", mininterval=0)
+    for i in bar:
+        bar.set_postfix(loss=1.0 / (i + 1), acc=0.5 + i / 10)
+        time.sleep(0.01)
+"""
+
+
+def _script(tmp_path: Path, name: str, body: str) -> Path:
+    path = tmp_path / f"{name}.py"
+    path.write_text(textwrap.dedent(body))
+    return path
+
+
+def _series(store: Store, run_id: int, metric: str) -> list[tuple[int | None, float]]:
+    return run_detail(store, run_id).series(metric)
+
+
+@pytest.mark.parametrize(("name", "body", "metric", "steps"), [
+    ("xgb", XGBOOST, "eval-rmse", list(range(8))),
+    ("lgbm", LIGHTGBM, "valid_0-l2", list(range(1, 7))),
+    ("mlp", SKLEARN, "loss", list(range(1, 6))),
+])
+def test_watch_real_libraries(store: Store, tmp_path: Path, name: str, body: str, metric: str,
+                              steps: list[int]) -> None:
+    script = _script(tmp_path, name, body)
+    direct = subprocess.run([sys.executable, str(script)], capture_output=True, check=True)
+    watched = run_cli("watch", "-e", "libs", "--name", name, "--", sys.executable, str(script))
+    assert watched.stdout.encode() == direct.stdout  # passed through unchanged
+    run = list_runs(store, experiment="libs")[0]
+    assert run.status == "ok" and run.name == name
+    series = _series(store, run.id, metric)
+    assert [s for s, _ in series] == steps
+    assert all(v > 0 for _, v in series)
+    assert run_detail(store, run.id).run.command.endswith(f"{name}.py")
+
+
+def test_watch_tqdm_postfix_on_stderr(store: Store, tmp_path: Path) -> None:
+    script = _script(tmp_path, "bar", TQDM)
+    done = run_cli("watch", "--", sys.executable, str(script))
+    assert "loss=" in done.stderr
+    run = list_runs(store)[0]
+    assert run.metrics["loss"] == pytest.approx(0.2)
+    assert run.metrics["acc"] == pytest.approx(0.9)
+
+
+def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Path) -> None:
+    script = _script(tmp_path, "bad", """
+        import sys
+        sys.stdout.buffer.write(b"\\xff\\xfe garbage loss=0.5\\n")
+        sys.stdout.buffer.write(b"acc: 0.7")  # no final newline
+        sys.exit(3)
+    """)
+    done = run_cli("watch", "--", sys.executable, str(script), check=False)
+    assert done.returncode == 3
+    run = list_runs(store)[0]
+    assert run.status == "failed"
+    assert run.metrics == {"loss": 0.5, "acc": 0.7}
+
+
+def test_watch_ctrl_c_ends_run_as_killed(store: Store, tmp_path: Path) -> None:
+    script = _script(tmp_path, "long", """
+        import time
+        for step in range(1000):
+            print(f"step {step} loss={1 / (step + 1):.4f}", flush=True)
+            time.sleep(0.05)
+    """)
+    proc = subprocess.Popen([sys.executable, "-m", "runnotes", "watch", "--", sys.executable,
+                             str(script)], stdout=subprocess.PIPE, start_new_session=True)
+    assert proc.stdout is not None
+    for _ in range(3):
+        proc.stdout.readline()
+    time.sleep(1.2)  # past one metric flush
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    run = list_runs(store)[0]
+    assert run.status == "killed"
+    assert len(_series(store, run.id, "loss")) >= 3
+
+
+def test_watch_unknown_command_is_one_line(store: Store) -> None:
+    done = run_cli("watch", "--", "definitely-not-a-program", check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "runnotes: error: cannot run 'definitely-not-a-program': No such file or directory"]
+    assert list_runs(store)[0].status == "failed"
