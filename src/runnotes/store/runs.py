@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from runnotes.capture.context import RunContext
@@ -152,10 +153,17 @@ def add_metric_rows(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
     if not rows:
         return
     with store.write_conn() as conn:
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = (f"INSERT INTO capture ({', '.join(_METRIC_COLUMNS)}) "
-               f"VALUES ({', '.join([mark] * len(_METRIC_COLUMNS))})")
-        conn.exec_driver_sql(sql, list(rows))
+        insert_metric_rows(conn, rows)
+
+
+def insert_metric_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing)."""
+    if not rows:
+        return
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO capture ({', '.join(_METRIC_COLUMNS)}) "
+           f"VALUES ({', '.join([mark] * len(_METRIC_COLUMNS))})")
+    conn.exec_driver_sql(sql, list(rows))
 
 
 # -- the active run ------------------------------------------------------------------------
