@@ -29,7 +29,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
 
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
@@ -285,8 +285,14 @@ def runs_compare(ctx: typer.Context,
 
 
 def main() -> None:
+    from sqlalchemy.exc import DBAPIError
+
     try:
         app()
     except RunnotesError as exc:
         err.print(f"runnotes: error: {exc}", markup=False)
+        sys.exit(1)
+    except DBAPIError as exc:  # e.g. the database stayed locked past the busy timeout
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        err.print(f"runnotes: error: database: {reason}", markup=False)
         sys.exit(1)

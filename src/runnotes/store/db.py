@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session
 
 from runnotes.config import Settings, load_settings
@@ -101,7 +101,10 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    try:
+        return create_engine(url, pool_pre_ping=True)
+    except (NoSuchModuleError, ImportError) as exc:
+        raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
 
 
 def migrate(engine: Engine) -> None:
@@ -130,7 +133,7 @@ def open_store(settings: Settings | None = None) -> Store:
     engine = make_engine(settings.db_url)
     try:
         migrate(engine)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
         raise RunnotesError(f"cannot open database {_safe_url(settings.db_url)}: {reason}") from exc

@@ -1,0 +1,69 @@
+"""The CLI as a user runs it: real subprocesses, real store files, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+
+
+def test_run_lifecycle_likes_notes_and_compare(home: Path, tmp_path: Path) -> None:
+    data = tmp_path / "d.csv"
+    data.write_text("a,b\n1,2\n")
+    for name, lr, acc in (("r1", "0.01", "0.91"), ("r2", "0.001", "0.93")):
+        assert "captures now go to it" in run_cli("run", "start", name, "-e", "cli", "-t", "x").stdout
+        run_cli("like", f"lr={lr}", f"val_acc={acc}")
+        run_cli("note", "because", "the", "loss", "plateaued")
+        run_cli("data", str(data))
+        assert name in run_cli("run", "current").stdout
+        assert "ok" in run_cli("run", "end").stdout
+    listed = json.loads(run_cli("runs", "list", "--json", "--where", "metrics.val_acc > 0.92").stdout)
+    assert [r["name"] for r in listed] == ["r2"]
+    assert listed[0]["metrics"]["val_acc"] == 0.93 and listed[0]["tags"] == ["x"]
+    compared = run_cli("runs", "compare", "r1", "r2").stdout
+    assert "val_acc" in compared and "0.93" in compared and "0.91" in compared
+    shown = run_cli("runs", "show", "r1").stdout
+    assert "because the loss plateaued" in shown and "d.csv: 1 rows × 2 columns" in shown
+    cmp = json.loads(run_cli("runs", "compare", "r1", "r2", "--json").stdout)
+    assert cmp["params"] == {} and cmp["metrics"]["lr"] == [0.01, 0.001]
+
+
+def test_capture_without_active_run_is_kept(home: Path) -> None:
+    run_cli("like", "acc=0.5")
+    listed = json.loads(run_cli("runs", "list", "--json").stdout)
+    assert listed[0]["name"].startswith("auto-") and listed[0]["metrics"] == {"acc": 0.5}
+
+
+def test_help_on_every_command(home: Path) -> None:
+    for args in ([], ["run"], ["runs"], ["runs", "list"], ["watch"], ["like"], ["data"]):
+        out = run_cli(*args, "--help").stdout
+        assert "Usage" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["runs", "show", "999"], "no run '999'"),
+    (["runs", "list", "--where", "metrics.acc >"], "malformed --where"),
+    (["runs", "list", "--where", "__import__('os')"], "malformed --where"),
+    (["data", "/nonexistent/file.csv"], "no such dataset file"),
+    (["like", "novalue"], "expected NAME=VALUE"),
+    (["run", "end"], "no active run"),
+])
+def test_bad_input_is_one_line(home: Path, args: list[str], message: str) -> None:
+    done = run_cli(*args, check=False)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("runnotes: error: ") and message in lines[0]
+
+
+def test_unreadable_database_is_one_line(home: Path, tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("x")
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"this is not a database" * 100)
+    for url in (f"sqlite:///{not_a_dir}/x.db", f"sqlite:///{garbage}", "nonsense://"):
+        done = run_cli("runs", "list", env={"RUNNOTES_DB": url}, check=False)
+        assert done.returncode != 0, url
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("runnotes: error: "), done.stderr
