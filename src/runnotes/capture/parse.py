@@ -35,6 +35,7 @@ class Parsed:
     step: int | None = None
     units: dict[str, str] = field(default_factory=dict)
     text: str = ""
+    texts: dict[str, str] = field(default_factory=dict)  # the exact digits shown, e.g. "3e-4"
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -98,6 +99,7 @@ def parse_line(line: str, *, loose: bool = False) -> Parsed:
             if name in out.values:
                 continue
             out.values[name] = float(match.group(2))
+            out.texts[name] = match.group(2) + match.group(3)
             if match.group(3):
                 out.units[name] = "%"
     return out
@@ -110,6 +112,7 @@ def parse_text(text: str, *, loose: bool = True) -> Parsed:
         parsed = parse_line(line, loose=loose)
         for name, value in parsed.values.items():
             merged.values.setdefault(name, value)
+            merged.texts.setdefault(name, parsed.texts.get(name, str(value)))
         merged.units.update({k: v for k, v in parsed.units.items() if k not in merged.units})
         if merged.step is None:
             merged.step = parsed.step
