@@ -1,0 +1,224 @@
+"""Reviewing what was captured: overviews, the pending queue, approving, rejecting and fixing.
+
+Plain functions over the store so the web page, its JSON API and the CLI share one behaviour.
+A fix never loses the captured original: it is kept in ``extra["edited_from"]``, so a wrong
+transcript or a misread OCR value can always be traced back to what the machine produced.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import select
+
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.store.filters import parse_where
+from runnotes.store.models import Capture, Experiment, Project, Review, Run
+from runnotes.store.queries import RunSummary, _runs_query, _summaries
+
+LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mae", "mse", "perplexity", "wer", "cer")
+RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
+             "duration": Run.ended_at - Run.started_at, "experiment": Experiment.name}
+
+
+@dataclass
+class ExperimentOverview:
+    """One row of the overview page: how much happened in an experiment and its best result."""
+
+    project: str
+    experiment: str
+    runs: int
+    last_activity: float | None
+    best_metric: str | None = None
+    best_value: float | None = None
+
+
+@dataclass
+class ReviewItem:
+    capture: Capture
+    run_id: int
+    run_name: str
+    experiment: str
+
+
+def lower_is_better(metric: str) -> bool:
+    name = metric.lower()
+    return any(word in name for word in LOWER_IS_BETTER)
+
+
+def experiments_overview(store: Store) -> list[ExperimentOverview]:
+    """Every experiment with its run count, last activity and best value of its main metric.
+
+    The main metric is the one logged in the most runs (liked values count double, since that is
+    what the engineer cared about); "best" is the minimum for loss-like names, else the maximum.
+    """
+    with store.read() as session:
+        rows = session.exec(
+            select(Experiment.id, Project.name, Experiment.name, func.count(Run.id),
+                   func.max(func.coalesce(Run.ended_at, Run.started_at)))
+            .join(Project, Experiment.project_id == Project.id)
+            .join(Run, Run.experiment_id == Experiment.id, isouter=True)
+            .group_by(Experiment.id, Project.name, Experiment.name)
+            .order_by(Project.name, Experiment.name)
+        ).all()
+        stats = session.exec(
+            select(Run.experiment_id, Capture.name, func.count(func.distinct(Capture.run_id)),
+                   func.min(Capture.value), func.max(Capture.value))
+            .join(Run, Capture.run_id == Run.id)
+            .where(Capture.kind == "metric", Capture.review != Review.rejected,
+                   Capture.value.is_not(None))
+            .group_by(Run.experiment_id, Capture.name)
+        ).all()
+    best: dict[int, tuple[int, str, float]] = {}
+    for exp_id, name, runs, low, high in stats:
+        value = low if lower_is_better(name) else high
+        if exp_id not in best or runs > best[exp_id][0]:
+            best[exp_id] = (runs, name, value)
+    return [
+        ExperimentOverview(project=proj, experiment=exp, runs=count, last_activity=last,
+                           best_metric=best[exp_id][1] if exp_id in best else None,
+                           best_value=best[exp_id][2] if exp_id in best else None)
+        for exp_id, proj, exp, count, last in rows
+    ]
+
+
+def _order(sort: str, descending: bool) -> Any:
+    """``sort`` is a run column (``name``, ``started``…) or ``metrics.NAME``."""
+    if sort.startswith("metrics."):
+        column = (select(Capture.value)
+                  .where(Capture.run_id == Run.id, Capture.kind == "metric",
+                         Capture.name == sort.removeprefix("metrics."))
+                  .order_by(Capture.id.desc()).limit(1).scalar_subquery())
+    elif sort in RUN_SORTS:
+        column = RUN_SORTS[sort]
+    else:
+        raise RunnotesError(f"cannot sort by {sort!r}: use {', '.join(RUN_SORTS)} or metrics.NAME")
+    return column.desc().nulls_last() if descending else column.asc().nulls_last()
+
+
+def runs_page(store: Store, *, experiment: str | None = None, project: str | None = None,
+              tags: Sequence[str] = (), where: str | None = None, search: str | None = None,
+              sort: str = "id", descending: bool = True, limit: int = 50,
+              offset: int = 0) -> list[RunSummary]:
+    """Like :func:`runnotes.store.queries.list_runs`, sorted by any column or metric."""
+    if where:
+        parse_where(where)  # a malformed filter is a user error before it is a query
+    query = (_runs_query(experiment, project, tags, where, search)
+             .order_by(_order(sort, descending), Run.id.desc()).limit(limit).offset(offset))
+    with store.read() as session:
+        return _summaries(session, session.exec(query).all())
+
+
+Curves = dict[str, dict[int, list[tuple[int, float]]]]
+
+
+def metric_series(store: Store, run_ids: Sequence[int],
+                  names: Sequence[str] | None = None) -> Curves:
+    """Metric curves ``{name: {run_id: [(step, value), …]}}`` by step, rejected ones left out."""
+    query = (select(Capture.name, Capture.run_id, Capture.step, Capture.value)
+             .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
+                    Capture.review != Review.rejected, Capture.value.is_not(None))
+             .order_by(Capture.name, Capture.run_id, Capture.step, Capture.id))
+    if names:
+        query = query.where(Capture.name.in_(names))
+    series: dict[str, dict[int, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    with store.read() as session:
+        for name, run_id, step, value in session.exec(query):
+            points = series[name][run_id]
+            points.append((len(points) if step is None else step, value))
+    return {name: dict(runs) for name, runs in series.items()}
+
+
+def pending_captures(store: Store, *, run_id: int | None = None, limit: int = 100,
+                     offset: int = 0) -> list[ReviewItem]:
+    """The review queue, oldest first. Metric values from ``watch`` and the SDK are left out:
+    they are measurements, not claims to check, and a long run logs thousands of them."""
+    query = (select(Capture, Run.name, Experiment.name)
+             .join(Run, Capture.run_id == Run.id)
+             .join(Experiment, Run.experiment_id == Experiment.id)
+             .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
+             .order_by(Capture.id).limit(limit).offset(offset))
+    if run_id is not None:
+        query = query.where(Capture.run_id == run_id)
+    with store.read() as session:
+        return [ReviewItem(capture=c, run_id=c.run_id, run_name=run, experiment=exp)
+                for c, run, exp in session.exec(query).all()]
+
+
+def count_pending(store: Store) -> int:
+    with store.read() as session:
+        return session.exec(
+            select(func.count(Capture.id))
+            .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
+        ).one()
+
+
+def get_capture(store: Store, capture_id: int) -> Capture:
+    with store.read() as session:
+        capture = session.get(Capture, capture_id)
+    if capture is None:
+        raise RunnotesError(f"no capture with id {capture_id}")
+    return capture
+
+
+def set_review(store: Store, capture_id: int, review: str) -> Capture:
+    """Approve (goes into reports) or reject (kept, but left out of reports and summaries)."""
+    if review not in {r.value for r in Review}:
+        raise RunnotesError(f"review must be approved, rejected or pending, not {review!r}")
+    with store.write() as session:
+        capture = session.get(Capture, capture_id)
+        if capture is None:
+            raise RunnotesError(f"no capture with id {capture_id}")
+        capture.review = review
+        session.add(capture)
+        session.flush()
+        session.expunge(capture)
+    return capture
+
+
+def edit_capture(store: Store, capture_id: int, *, value: str | float | None = None,
+                 text: str | None = None, name: str | None = None) -> Capture:
+    """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
+    with store.write() as session:
+        capture = session.get(Capture, capture_id)
+        if capture is None:
+            raise RunnotesError(f"no capture with id {capture_id}")
+        before = {"value": capture.value, "text": capture.text, "name": capture.name}
+        if value is not None and str(value).strip() != "":
+            raw = str(value).strip()
+            capture.value = _number(raw) if capture.kind != "param" else _maybe_number(raw)
+            if capture.kind in ("metric", "param"):
+                capture.text = raw
+        if text is not None:
+            capture.text = text
+        if name is not None and name.strip():
+            capture.name = name.strip()
+        extra = dict(capture.extra or {})
+        extra.setdefault("edited_from", before)
+        extra["edited_at"] = time.time()
+        capture.extra = extra
+        capture.review = Review.approved
+        session.add(capture)
+        session.flush()
+        session.expunge(capture)
+    return capture
+
+
+def _maybe_number(value: str) -> float | None:
+    try:
+        return float(value.rstrip("%"))
+    except ValueError:
+        return None
+
+
+def _number(value: str) -> float:
+    number = _maybe_number(value)
+    if number is None:
+        raise RunnotesError(f"not a number: {value!r}")
+    return number

@@ -1,0 +1,282 @@
+"""The JSON API under ``/api``: everything the pages do, plus ingestion for team mode.
+
+Team mode (``RUNNOTES_SERVER``) sends the SDK's writes here: ``POST /api/runs`` starts a run,
+``/captures``, ``/metrics`` and ``/api/media`` add to it, ``/end`` ends it. Each write is committed
+before the response is sent, so a 200 means the capture is stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from pydantic import BaseModel, Field
+
+from runnotes.capture.context import RunContext
+from runnotes.capture.dataset import Fingerprint
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.store.models import Kind, Review, Run, Source
+from runnotes.store.queries import compare_runs, count_runs, run_detail
+from runnotes.store.review import (
+    count_pending,
+    edit_capture,
+    experiments_overview,
+    metric_series,
+    pending_captures,
+    runs_page,
+    set_review,
+)
+from runnotes.store.runs import (
+    NewCapture,
+    add_captures,
+    add_metric_rows,
+    add_tags,
+    create_run,
+    end_run,
+    register_media,
+    target_run_id,
+)
+
+router = APIRouter(prefix="/api", tags=["api"])
+KINDS = frozenset(k.value for k in Kind)
+SOURCES = frozenset(s.value for s in Source)
+REVIEWS = frozenset(r.value for r in Review)
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def require_run(store: Store, run_id: int) -> Run:
+    with store.read() as session:
+        run = session.get(Run, run_id)
+    if run is None:
+        raise RunnotesError(f"no run with id {run_id}")
+    return run
+
+
+def capture_dict(capture: Any) -> dict[str, Any]:
+    return capture.model_dump()
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+@router.get("/projects")
+def projects(request: Request) -> list[dict[str, Any]]:
+    """Every experiment with run count, last activity and best metric."""
+    return [e.__dict__ for e in experiments_overview(store_of(request))]
+
+
+@router.get("/runs")
+def runs(request: Request, experiment: str | None = None, project: str | None = None,
+         tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+         where: str | None = None, q: str | None = None, sort: str = "id", desc: bool = True,
+         limit: Annotated[int, Query(ge=1, le=500)] = 50,
+         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged."""
+    store = store_of(request)
+    filters = dict(experiment=experiment, project=project, tags=tag, where=where, search=q)
+    page = runs_page(store, **filters, sort=sort, descending=desc, limit=limit, offset=offset)
+    return {"total": count_runs(store, **filters), "runs": [r.as_dict() for r in page]}
+
+
+@router.get("/runs/{ref}")
+def run(request: Request, ref: str) -> dict[str, Any]:
+    detail = run_detail(store_of(request), ref)
+    return {**detail.summary.as_dict(), "context": detail.run.model_dump(),
+            "captures": [capture_dict(c) for c in detail.captures]}
+
+
+@router.get("/compare")
+def compare(request: Request, run: Annotated[list[str], Query()]) -> dict[str, Any]:
+    """Params and metrics side by side, which ones differ, and the metric curves."""
+    store = store_of(request)
+    cmp = compare_runs(store, run)
+    series = metric_series(store, [r.id for r in cmp.runs])
+    return {
+        "runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics,
+        "differs": sorted(k for k, v in {**cmp.params, **cmp.metrics}.items() if cmp.differs(v)),
+        "series": {name: {str(rid): pts for rid, pts in by_run.items()}
+                   for name, by_run in series.items()},
+    }
+
+
+@router.get("/review")
+def review_queue(request: Request, run_id: int | None = None,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+    store = store_of(request)
+    items = pending_captures(store, run_id=run_id, limit=limit, offset=offset)
+    return {"total": count_pending(store), "items": [
+        {**capture_dict(i.capture), "run_name": i.run_name, "experiment": i.experiment}
+        for i in items]}
+
+
+# -- reviewing --------------------------------------------------------------------------------
+
+class ReviewIn(BaseModel):
+    review: str
+
+
+class EditIn(BaseModel):
+    value: str | float | None = None
+    text: str | None = None
+    name: str | None = None
+
+
+class TagsIn(BaseModel):
+    tags: list[str] = Field(min_length=1)
+
+
+@router.post("/captures/{capture_id}/review")
+def review(request: Request, capture_id: int, body: ReviewIn) -> dict[str, Any]:
+    return capture_dict(set_review(store_of(request), capture_id, body.review))
+
+
+@router.post("/captures/{capture_id}")
+def edit(request: Request, capture_id: int, body: EditIn) -> dict[str, Any]:
+    """Fix a value, a name or a transcript (the original stays in ``extra.edited_from``)."""
+    return capture_dict(edit_capture(store_of(request), capture_id, value=body.value,
+                                     text=body.text, name=body.name))
+
+
+@router.post("/runs/{run_id}/tags")
+def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
+    store = store_of(request)
+    require_run(store, run_id)
+    add_tags(store, run_id, [t.strip() for t in body.tags if t.strip()])
+    return {"ok": True}
+
+
+# -- ingestion (team mode) ---------------------------------------------------------------------
+
+class RunIn(BaseModel):
+    name: str | None = None
+    experiment: str | None = None
+    project: str | None = None
+    tags: list[str] = []
+    context: dict[str, Any] | None = None
+
+
+class CaptureIn(BaseModel):
+    kind: str
+    source: str = "sdk"
+    name: str | None = None
+    value: float | None = None
+    text: str | None = None
+    step: int | None = None
+    origin: str | None = None
+    review: str = "pending"
+    media_sha: str | None = None
+    extra: dict[str, Any] | None = None
+    timestamp: float | None = None
+
+
+class CapturesIn(BaseModel):
+    captures: list[CaptureIn] = Field(min_length=1)
+
+
+class MetricsIn(BaseModel):
+    source: str = "sdk"
+    rows: list[tuple[str, float, int | None, float]]  # (name, value, step, timestamp)
+
+
+class EndIn(BaseModel):
+    status: str = "ok"
+    exit_code: int | None = None
+
+
+class DatasetIn(BaseModel):
+    fingerprint: dict[str, Any]
+
+
+def _new_capture(c: CaptureIn) -> NewCapture:
+    for label, value, allowed in (("kind", c.kind, KINDS), ("source", c.source, SOURCES),
+                                  ("review", c.review, REVIEWS)):
+        if value not in allowed:
+            raise RunnotesError(f"unknown {label} {value!r}: use one of "
+                                f"{', '.join(sorted(allowed))}")
+    fields = c.model_dump(exclude_none=True)
+    return NewCapture(**fields)
+
+
+def _media_known(store: Store, captures: list[NewCapture]) -> None:
+    from runnotes.store.models import MediaFile
+
+    with store.read() as session:
+        for c in captures:
+            if c.media_sha and session.get(MediaFile, c.media_sha) is None:
+                raise RunnotesError(f"unknown media {c.media_sha!r}: upload it to /api/media first")
+
+
+@router.post("/runs")
+def start(request: Request, body: RunIn) -> dict[str, Any]:
+    """Create a run (with its git/env context, collected on the client)."""
+    context = RunContext(**body.context) if body.context is not None else None
+    row = create_run(store_of(request), body.name, experiment=body.experiment,
+                     project=body.project, tags=body.tags, context=context)
+    return {"id": row.id, "name": row.name}
+
+
+@router.post("/runs/target")
+def target(request: Request) -> dict[str, Any]:
+    """The run captures go to when no run was started: the server's active or today's run."""
+    store = store_of(request)
+    run_id = target_run_id(store)
+    return {"id": run_id, "name": require_run(store, run_id).name}
+
+
+@router.post("/runs/{run_id}/captures")
+def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
+    store = store_of(request)
+    require_run(store, run_id)
+    new = [_new_capture(c) for c in body.captures]
+    _media_known(store, new)
+    return {"ids": add_captures(store, run_id, new)}
+
+
+@router.post("/runs/{run_id}/metrics")
+def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
+    """A batch of metric values, stored through the same bulk path the local SDK uses."""
+    store = store_of(request)
+    require_run(store, run_id)
+    if body.source not in SOURCES:
+        raise RunnotesError(f"unknown source {body.source!r}")
+    add_metric_rows(store, [(run_id, "metric", body.source, name, value, step, ts, "pending")
+                            for name, value, step, ts in body.rows])
+    return {"count": len(body.rows)}
+
+
+@router.post("/runs/{run_id}/end")
+def end(request: Request, run_id: int, body: EndIn) -> dict[str, Any]:
+    row = end_run(store_of(request), run_id, body.status, body.exit_code)
+    return {"id": row.id, "status": row.status}
+
+
+@router.post("/runs/{run_id}/dataset-change")
+def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, Any]:
+    """What changed since the experiment's previous run that used a file of the same name."""
+    from runnotes.sdk import Run as LocalRun
+
+    store = store_of(request)
+    row = require_run(store, run_id)
+    fp = Fingerprint(**body.fingerprint)
+    message = LocalRun(store, run_id, row.name)._dataset_change(Path(fp.path).name, fp)
+    return {"message": message}
+
+
+@router.post("/media")
+async def media(request: Request, file: Annotated[UploadFile, File()],
+                mime: Annotated[str, Form()] = "application/octet-stream") -> dict[str, Any]:
+    """Upload a file (screenshot, audio, artifact); returns its sha256, the id captures use."""
+    data = await file.read()
+    name = file.filename or None
+    suffix = "." + name.rsplit(".", 1)[1].lower()[:10] if name and "." in name else ""
+    if not suffix.strip(".").isalnum():
+        suffix = ""
+    store = store_of(request)
+    with store.write() as session:
+        sha = register_media(session, store, data, mime, suffix, name)
+    return {"sha256": sha, "size": len(data)}

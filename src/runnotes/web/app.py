@@ -1,0 +1,63 @@
+"""Building the FastAPI application: pages, the JSON API, static assets, the guard, errors.
+
+A user mistake (:class:`RunnotesError`: a malformed filter, an unknown run) becomes a 400 with
+the one-line message — JSON for the API, the page layout for a browser — never a stack trace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.web import api, pages
+from runnotes.web.security import Guard, GuardMiddleware
+
+HERE = Path(__file__).parent
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", "")
+
+
+def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
+    guard = guard or Guard()
+    app = FastAPI(title="runnotes", summary="Experiment notes: runs, captures, review, reports.",
+                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app.state.store = store
+    app.state.guard = guard
+    templates = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
+    templates.env.globals["csrf"] = guard.csrf_token()
+    templates.env.globals["auth"] = guard.token is not None
+    pages.add_filters(templates.env)
+    app.state.templates = templates
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.add_middleware(GuardMiddleware, guard=guard)
+
+    @app.exception_handler(RunnotesError)
+    async def user_error(request: Request, exc: RunnotesError) -> Response:
+        if _wants_html(request):
+            return templates.TemplateResponse(request, "error.html", {"message": str(exc)},
+                                              status_code=400)
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        message = f"invalid {where}: {first.get('msg', 'bad request')}"
+        if _wants_html(request):
+            return HTMLResponse(templates.get_template("error.html").render(
+                request=request, message=message), status_code=422)
+        return JSONResponse({"detail": message, "errors": exc.errors()}, status_code=422)
+
+    return app

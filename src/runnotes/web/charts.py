@@ -1,0 +1,68 @@
+"""Metric curves as inline SVG polylines, computed on the server.
+
+No charting library and no JavaScript: a page with fifty small step charts stays light, works
+offline and prints. Long curves are thinned to ``MAX_POINTS`` (keeping the first and last point)
+because a screen is a few hundred pixels wide anyway.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+MAX_POINTS = 300
+PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777")
+
+Points = Sequence[tuple[float, float]]
+
+
+@dataclass
+class Line:
+    label: str
+    color: str
+    points: str  # "x,y x,y …" for <polyline points=…>
+    last: float
+
+
+@dataclass
+class Chart:
+    width: int
+    height: int
+    lines: list[Line]
+    x_range: tuple[float, float]
+    y_range: tuple[float, float]
+
+
+def _thin(points: Points) -> Points:
+    if len(points) <= MAX_POINTS:
+        return points
+    stride = math.ceil(len(points) / MAX_POINTS)
+    return [*points[::stride], points[-1]]
+
+
+def _span(low: float, high: float) -> tuple[float, float]:
+    return (low - 0.5, high + 0.5) if low == high else (low, high)
+
+
+def chart(series: Mapping[str, Points], width: int = 240, height: int = 60,
+          pad: int = 3) -> Chart | None:
+    """One chart with a line per series, all on the same axes; None when nothing is finite."""
+    clean = {k: [(float(x), float(y)) for x, y in v if math.isfinite(y)] for k, v in series.items()}
+    clean = {k: v for k, v in clean.items() if v}
+    if not clean:
+        return None
+    xs = [x for pts in clean.values() for x, _ in pts]
+    ys = [y for pts in clean.values() for _, y in pts]
+    (x0, x1), (y0, y1) = _span(min(xs), max(xs)), _span(min(ys), max(ys))
+
+    def place(x: float, y: float) -> str:
+        px = pad + (x - x0) / (x1 - x0) * (width - 2 * pad)
+        py = height - pad - (y - y0) / (y1 - y0) * (height - 2 * pad)
+        return f"{px:.1f},{py:.1f}"
+
+    lines = [Line(label=label, color=PALETTE[i % len(PALETTE)],
+                  points=" ".join(place(x, y) for x, y in _thin(pts)), last=pts[-1][1])
+             for i, (label, pts) in enumerate(clean.items())]
+    return Chart(width=width, height=height, lines=lines, x_range=(min(xs), max(xs)),
+                 y_range=(min(ys), max(ys)))

@@ -1,0 +1,40 @@
+"""``runnotes serve``: the review page and the JSON API over this store.
+
+FastAPI and uvicorn are imported inside the command, so ``runnotes --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+HOST_HELP = "Address to bind; anything but loopback needs a token."
+TOKEN_HELP = "Token every request must carry (Authorization: Bearer, or log in on the page)."
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help=HOST_HELP)] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    token: Annotated[str | None, typer.Option(envvar="RUNNOTES_TOKEN", help=TOKEN_HELP)] = None,
+) -> None:
+    """Serve the review page: browse, search, compare and review runs; write reports."""
+    import uvicorn
+
+    from runnotes.cli import err, settings_of, store_of
+    from runnotes.web.app import create_app
+    from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
+
+    check_bind(host, token)
+    settings = settings_of(ctx)
+    limits = settings.section("web")
+    guard = Guard(token=token or None,
+                  allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
+                  max_body=int(limits.get("max_body_mb", 16)) * 2**20,
+                  max_upload=int(limits.get("max_upload_mb", 256)) * 2**20)
+    app = create_app(store_of(ctx), guard)
+    shown = f"[{host}]" if ":" in host else host
+    err.print(f"runnotes: serving {settings.db_url.split('://')[0]} store on http://{shown}:{port}"
+              f"{' (token required)' if token else ''}", markup=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

@@ -1,0 +1,270 @@
+"""The HTML pages: overview, runs table, run, compare, review queue, report, media, login.
+
+Pages are rendered on the server from the same library calls as the API; forms work without
+JavaScript (``static/app.js`` only adds conveniences). Every POST form carries the CSRF token and
+answers with a redirect back to a local page (``next`` may not point off-site).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date, datetime
+from datetime import time as dtime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from jinja2 import Environment
+from starlette.background import BackgroundTask
+
+from runnotes.cli import _duration, _fmt, _when  # the CLI and the page format alike
+from runnotes.errors import RunnotesError
+from runnotes.store.models import Kind, MediaFile, Review
+from runnotes.store.queries import compare_runs, count_runs, run_detail
+from runnotes.store.review import (
+    count_pending,
+    edit_capture,
+    experiments_overview,
+    lower_is_better,
+    metric_series,
+    pending_captures,
+    runs_page,
+    set_review,
+)
+from runnotes.store.runs import NewCapture, add_captures, add_tags
+from runnotes.web.api import require_run, store_of
+from runnotes.web.charts import chart
+from runnotes.web.security import COOKIE
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 50
+Csrf = Annotated[str, Form()]
+Next = Annotated[str, Form()]
+
+
+# -- template helpers -------------------------------------------------------------------------
+
+def _clock(seconds: float | None) -> str:
+    seconds = seconds or 0.0
+    return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
+
+
+def add_filters(env: Environment) -> None:
+    env.filters.update(when=_when, duration=_duration, num=_fmt, clock=_clock)
+
+
+def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    return request.app.state.templates.TemplateResponse(request, name, context,
+                                                        status_code=status)
+
+
+def _check_csrf(request: Request, token: str) -> None:
+    if not request.app.state.guard.csrf_ok(token):
+        raise RunnotesError("the form is stale or came from another site: reload the page")
+
+
+def _back(next_url: str, fallback: str = "/") -> RedirectResponse:
+    """Redirect to a local path only: ``next`` comes from the request."""
+    safe = next_url.startswith("/") and not next_url.startswith("//") and "\\" not in next_url
+    return RedirectResponse(next_url if safe else fallback, status_code=303)
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+@router.get("/")
+def overview(request: Request) -> Response:
+    store = store_of(request)
+    return _render(request, "overview.html", experiments=experiments_overview(store),
+                   pending=count_pending(store))
+
+
+@router.get("/runs")
+def runs(request: Request, experiment: str | None = None, project: str | None = None,
+         tag: str | None = None, where: str | None = None, q: str | None = None,
+         sort: str = "id", desc: bool = True,
+         page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    store = store_of(request)
+    tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
+    filters = dict(experiment=experiment or None, project=project or None, tags=tags,
+                   where=where or None, search=q or None)
+    rows = runs_page(store, **filters, sort=sort, descending=desc, limit=PAGE_SIZE,
+                     offset=(page - 1) * PAGE_SIZE)
+    total = count_runs(store, **filters)
+    metric_names = sorted({k for r in rows for k in r.metrics})[:6]
+    state = {"experiment": experiment or "", "project": project or "", "tag": tag or "",
+             "where": where or "", "q": q or "", "sort": sort, "desc": "true" if desc else "false"}
+
+    def link(**changes: Any) -> str:
+        return "/runs?" + urlencode({k: v for k, v in {**state, **changes}.items() if v})
+
+    return _render(request, "runs.html", runs=rows, total=total, page=page,
+                   pages=max(1, -(-total // PAGE_SIZE)), state=state, link=link,
+                   metric_names=metric_names)
+
+
+@router.get("/runs/{ref}")
+def run(request: Request, ref: str) -> Response:
+    detail = run_detail(store_of(request), ref)
+    charts = {}
+    for name in detail.summary.metrics:
+        points = [(step if step is not None else i, v)
+                  for i, (step, v) in enumerate(detail.series(name))]
+        charts[name] = chart({name: points})
+    timeline = [c for c in detail.captures
+                if c.kind != Kind.metric or c.source not in ("sdk", "watch")
+                or (c.extra or {}).get("liked")]
+    datasets = [c for c in detail.captures if c.kind == Kind.dataset]
+    return _render(request, "run.html", d=detail, s=detail.summary, r=detail.run, charts=charts,
+                   timeline=timeline, datasets=datasets, next=f"/runs/{detail.summary.id}")
+
+
+@router.get("/compare")
+def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
+    if len(run) < 2:
+        return _render(request, "error.html", status=400,
+                       message="pick at least two runs on the runs page to compare them")
+    store = store_of(request)
+    cmp = compare_runs(store, run)
+    labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
+    series = metric_series(store, list(labels))
+    charts = {name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
+              for name, by_run in sorted(series.items())}
+    best = {k: (min if lower_is_better(k) else max)([v for v in vals if v is not None],
+                                                      default=None)
+            for k, vals in cmp.metrics.items()}
+    return _render(request, "compare.html", cmp=cmp, charts=charts, best=best)
+
+
+@router.get("/review")
+def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    store = store_of(request)
+    items = pending_captures(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return _render(request, "review.html", items=items, total=count_pending(store), page=page,
+                   next="/review")
+
+
+# -- review actions ------------------------------------------------------------------------------
+
+@router.post("/captures/{capture_id}/review")
+def review_capture(request: Request, capture_id: int, csrf: Csrf,
+                   review: Annotated[str, Form()], next: Next = "/review") -> Response:
+    _check_csrf(request, csrf)
+    set_review(store_of(request), capture_id, review)
+    return _back(next)
+
+
+@router.post("/captures/{capture_id}/edit")
+def edit(request: Request, capture_id: int, csrf: Csrf, next: Next = "/review",
+         value: Annotated[str | None, Form()] = None,
+         text: Annotated[str | None, Form()] = None) -> Response:
+    _check_csrf(request, csrf)
+    edit_capture(store_of(request), capture_id, value=value, text=text)
+    return _back(next)
+
+
+@router.post("/runs/{run_id}/tags")
+def tag_run(request: Request, run_id: int, csrf: Csrf, tags: Annotated[str, Form()]) -> Response:
+    _check_csrf(request, csrf)
+    store = store_of(request)
+    require_run(store, run_id)
+    add_tags(store, run_id, [t.strip() for t in tags.split(",") if t.strip()])
+    return _back(f"/runs/{run_id}")
+
+
+@router.post("/runs/{run_id}/notes")
+def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, Form()]) -> Response:
+    _check_csrf(request, csrf)
+    store = store_of(request)
+    require_run(store, run_id)
+    if not text.strip():
+        raise RunnotesError("the note is empty")
+    add_captures(store, run_id, [NewCapture(kind=Kind.note, source="web", text=text.strip(),
+                                            review=Review.approved)])
+    return _back(f"/runs/{run_id}")
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+@router.get("/report")
+def report_form(request: Request) -> Response:
+    return _render(request, "report.html", experiments=experiments_overview(store_of(request)))
+
+
+def _day(text: str | None, end: bool = False) -> float | None:
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise RunnotesError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    return datetime.combine(day, dtime.max if end else dtime.min).timestamp()
+
+
+@router.post("/report")
+def report(request: Request, csrf: Csrf, kind: Annotated[str, Form()],
+           experiment: Annotated[str, Form()] = "", since: Annotated[str, Form()] = "",
+           until: Annotated[str, Form()] = "",
+           include_pending: Annotated[bool, Form()] = False) -> Response:
+    """Write the README draft or the progress report into a temporary folder and send it."""
+    from runnotes import reports
+
+    _check_csrf(request, csrf)
+    store = store_of(request)
+    project, _, exp = experiment.rpartition("/")
+    folder = Path(tempfile.mkdtemp(prefix="runnotes-report-"))
+    if kind == "readme":
+        if not exp:
+            raise RunnotesError("pick an experiment for the README")
+        result = reports.write_readme(store, exp, folder / "README.md", project=project or None,
+                                      include_pending=include_pending)
+    elif kind == "progress":
+        result = reports.write_progress(store, folder / "progress.md", since=_day(since),
+                                        until=_day(until, end=True), project=project or None,
+                                        include_pending=include_pending)
+    else:
+        raise RunnotesError(f"unknown report {kind!r}: readme or progress")
+    path = Path(result.paths[0])
+    return FileResponse(path, filename=path.name,
+                        background=BackgroundTask(_remove_tree, folder))
+
+
+def _remove_tree(folder: Path) -> None:
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+# -- media, login -----------------------------------------------------------------------------
+
+@router.get("/media/{sha}")
+def media(request: Request, sha: str) -> Response:
+    """A stored file by content hash; the path is built from the validated digest only."""
+    store = store_of(request)
+    path = store.media.path(sha)  # RunnotesError (400) unless ``sha`` is a bare hex digest
+    with store.read() as session:
+        row = session.get(MediaFile, sha)
+    if row is None or not path.is_file():
+        return Response("no such media", status_code=404, media_type="text/plain")
+    inline = row.mime.startswith(("image/", "audio/")) and row.mime != "image/svg+xml"
+    return FileResponse(path, media_type=row.mime if inline else "application/octet-stream",
+                        filename=row.original_name or path.name,
+                        content_disposition_type="inline" if inline else "attachment",
+                        headers={"X-Content-Type-Options": "nosniff",
+                                 "Cache-Control": "private, max-age=31536000, immutable"})
+
+
+@router.get("/login")
+def login_form(request: Request) -> Response:
+    return _render(request, "login.html")
+
+
+@router.post("/login")
+def login(request: Request, token: Annotated[str, Form()]) -> Response:
+    if not request.app.state.guard.token_ok(token.strip()):
+        return _render(request, "login.html", status=401, failed=True)
+    response = RedirectResponse("/", status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
+    return response
+

@@ -1,0 +1,188 @@
+"""The guard in front of every request: host check, token, cross-site POSTs, body size.
+
+It is plain ASGI (not a BaseHTTPMiddleware) because it runs on every request, including the
+benchmarked ones, and must not buffer bodies. What it enforces, and why:
+
+- Host: a loopback server only answers to loopback host names, so a web page cannot reach it
+  through DNS rebinding.
+- Token: a server bound beyond loopback needs one; requests carry it as ``Authorization: Bearer``,
+  ``X-Runnotes-Token`` or the cookie ``/login`` sets. Missing or wrong: 401.
+- Cross-site: a state-changing request whose ``Origin`` is another site, or whose
+  ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
+  checked by the page handlers.
+- Size: bodies larger than the limit get 413, counted as they stream in.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+import secrets
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.exceptions import HTTPException
+
+from runnotes.errors import RunnotesError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+COOKIE = "runnotes_token"
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+OPEN_PATHS = ("/login", "/static/")
+UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def is_loopback(host: str) -> bool:
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_bind(host: str, token: str | None) -> None:
+    """Serving beyond this machine without a token would hand the store to the network."""
+    if not is_loopback(host) and not token:
+        raise RunnotesError(f"binding {host} (not loopback) needs a token: pass --token or set "
+                            "RUNNOTES_TOKEN")
+
+
+@dataclass
+class Guard:
+    token: str | None = None
+    allowed_hosts: frozenset[str] | None = None  # None: any Host header (tests, proxies)
+    max_body: int = 16 * 2**20
+    max_upload: int = 256 * 2**20
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+
+    def csrf_token(self) -> str:
+        return hmac.new(self.secret, b"runnotes-csrf", "sha256").hexdigest()
+
+    def csrf_ok(self, value: str | None) -> bool:
+        return bool(value) and hmac.compare_digest(value, self.csrf_token())  # type: ignore[arg-type]
+
+    def token_ok(self, value: str | None) -> bool:
+        return self.token is None or (bool(value) and hmac.compare_digest(
+            value.encode(), self.token.encode()))  # type: ignore[union-attr]
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _presented_token(headers: dict[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    if "x-runnotes-token" in headers:
+        return headers["x-runnotes-token"]
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get("cookie", ""))
+    except Exception:  # noqa: BLE001 - a malformed cookie header is simply no token
+        return None
+    return cookie[COOKIE].value if COOKIE in cookie else None
+
+
+def _host_name(host_header: str) -> str:
+    return urlsplit("//" + host_header).hostname or ""
+
+
+def _cross_site(headers: dict[str, str]) -> str | None:
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site in ("cross-site", "same-site"):
+        return f"cross-site request refused (Sec-Fetch-Site: {fetch_site})"
+    origin = headers.get("origin")
+    if origin is not None and urlsplit(origin).netloc != headers.get("host"):
+        return "cross-site request refused (Origin does not match Host)"
+    return None
+
+
+async def _reply(send: Send, status: int, message: str, html: bool) -> None:
+    if html:
+        body = (f"<!doctype html><meta charset=utf-8><title>{status}</title>"
+                f"<p>{message}</p>").encode()
+        if status == 401:
+            body += (b'<form method=post action="/login"><input type=password name=token '
+                     b'placeholder="token" autofocus> <button>Log in</button></form>')
+        kind = b"text/html; charset=utf-8"
+    else:
+        body, kind = json.dumps({"detail": message}).encode(), b"application/json"
+    headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(HTTPException):
+    """An HTTPException, so FastAPI's body parsing passes it on instead of calling it a 400."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body over {limit // 2**20} MiB")
+
+
+class GuardMiddleware:
+    def __init__(self, app: ASGIApp, guard: Guard) -> None:
+        self.app = app
+        self.guard = guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        guard, headers, path = self.guard, _headers(scope), scope["path"]
+        html = "text/html" in headers.get("accept", "")
+        if guard.allowed_hosts is not None and (
+                _host_name(headers.get("host", "")) not in guard.allowed_hosts):
+            await _reply(send, 400, "unknown Host header", html)
+            return
+        if not path.startswith(OPEN_PATHS) and not guard.token_ok(_presented_token(headers)):
+            await _reply(send, 401, "a token is needed: log in, or send Authorization: Bearer",
+                         html)
+            return
+        if scope["method"] in UNSAFE:
+            refused = _cross_site(headers)
+            if refused:
+                await _reply(send, 403, refused, html)
+                return
+        limit = guard.max_upload if path == "/api/media" else guard.max_body
+        length = headers.get("content-length")
+        if length and length.isdigit() and int(length) > limit:
+            await _reply(send, 413, f"request body over {limit // 2**20} MiB", html)
+            return
+        await self._limited(scope, receive, send, limit, html)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int,
+                       html: bool) -> None:
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _TooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await _reply(send, 413, f"request body over {limit // 2**20} MiB", html)
