@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -93,7 +93,12 @@ class MediaFile(SQLModel, table=True):
 
 
 class Capture(SQLModel, table=True):
-    __table_args__ = (Index("ix_capture_run_kind_name_step", "run_id", "kind", "name", "step"),)
+    __table_args__ = (
+        Index("ix_capture_run_kind_name_step", "run_id", "kind", "name", "step"),
+        # Review queues never list metric series; leaving them out keeps bulk logging fast.
+        Index("ix_capture_review", "review", sqlite_where=text("kind != 'metric'"),
+              postgresql_where=text("kind != 'metric'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(foreign_key="run.id")
@@ -105,6 +110,6 @@ class Capture(SQLModel, table=True):
     step: int | None = None
     timestamp: float
     origin: str | None = None  # the tool/window or file it came from
-    review: str = Field(default=Review.pending, index=True)
+    review: str = Field(default=Review.pending)
     media_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))

@@ -94,7 +94,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('capture', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_capture_review'), ['review'], unique=False)
+        batch_op.create_index('ix_capture_review', ['review'], unique=False,
+                              sqlite_where=sa.text("kind != 'metric'"),
+                              postgresql_where=sa.text("kind != 'metric'"))
         batch_op.create_index('ix_capture_run_kind_name_step', ['run_id', 'kind', 'name', 'step'], unique=False)
 
     op.create_table('runtag',
@@ -117,7 +119,7 @@ def downgrade() -> None:
     op.drop_table('runtag')
     with op.batch_alter_table('capture', schema=None) as batch_op:
         batch_op.drop_index('ix_capture_run_kind_name_step')
-        batch_op.drop_index(batch_op.f('ix_capture_review'))
+        batch_op.drop_index('ix_capture_review')
 
     op.drop_table('capture')
     with op.batch_alter_table('run', schema=None) as batch_op:

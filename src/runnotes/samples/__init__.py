@@ -1,0 +1,1 @@
+"""Sample data and a small real training job, used by ``scripts/demo`` and the tests."""
