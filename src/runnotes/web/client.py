@@ -1,0 +1,112 @@
+"""Team mode: with ``RUNNOTES_SERVER`` set, the SDK writes to a shared server over HTTP.
+
+:class:`RemoteRun` is the SDK's :class:`runnotes.sdk.Run` with its storage hooks pointed at the
+server's JSON API, so buffering, step counters, likes and notes behave exactly as they do locally.
+Every call returns only after the server answered, and the server answers only after it committed:
+"acknowledged" still means "stored". Git and environment context are collected here, on the
+machine that runs the training, not on the server.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+import httpx
+
+from runnotes.capture import context as run_context
+from runnotes.capture.dataset import Fingerprint
+from runnotes.config import Settings
+from runnotes.errors import RunnotesError
+from runnotes.sdk import Run
+from runnotes.store.runs import NewCapture
+
+TIMEOUT_S = 60.0
+
+
+class Client:
+    """A thin JSON client for the runnotes server; every failure is one RunnotesError line."""
+
+    def __init__(self, url: str, token: str | None = None, *,
+                 transport: httpx.BaseTransport | None = None) -> None:
+        self.url = url.rstrip("/")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT_S,
+                                 transport=transport)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.http.post(path, json=json, **kwargs)
+        except httpx.HTTPError as exc:
+            raise RunnotesError(f"cannot reach the runnotes server at {self.url}: {exc}") from exc
+        if response.status_code >= 400:
+            try:
+                detail = response.json().get("detail", response.text)
+            except ValueError:
+                detail = response.text.strip()[:200]
+            raise RunnotesError(f"server {self.url} refused {path} "
+                                f"({response.status_code}): {detail}")
+        return response.json()  # type: ignore[no-any-return]
+
+
+class RemoteRun(Run):
+    """A run on a shared server. ``store`` is None: every write goes through ``client``."""
+
+    def __init__(self, client: Client, run_id: int, name: str, *, source: str = "sdk",
+                 owns_run: bool = False) -> None:
+        super().__init__(None, run_id, name, source=source, owns_run=owns_run)  # type: ignore[arg-type]
+        self.client = client
+
+    def _write_metrics(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        # Buffered rows are (run_id, kind, source, name, value, step, timestamp, review).
+        self.client.post(f"/api/runs/{self.id}/metrics", {
+            "source": self.source, "rows": [(r[3], r[4], r[5], r[6]) for r in rows]})
+
+    def capture(self, *captures: NewCapture) -> list[int]:
+        answer = self.client.post(f"/api/runs/{self.id}/captures",
+                                  {"captures": [asdict(c) for c in captures]})
+        return list(answer["ids"])
+
+    def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
+        answer = self.client.post("/api/media", files={"file": (name or f"file{suffix}", data)},
+                                  data={"mime": mime})
+        return str(answer["sha256"])
+
+    def _dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+        answer = self.client.post(f"/api/runs/{self.id}/dataset-change",
+                                  {"fingerprint": fp.as_dict()})
+        return answer.get("message")
+
+    def _finish(self, status: str, exit_code: int | None) -> None:
+        self.client.post(f"/api/runs/{self.id}/end", {"status": status, "exit_code": exit_code})
+
+
+_clients: dict[tuple[str, str | None], Client] = {}
+
+
+def client_for(settings: Settings) -> Client:
+    if not settings.server_url:
+        raise RunnotesError("no server configured: set RUNNOTES_SERVER=http://host:port")
+    key = (settings.server_url, settings.token)
+    if key not in _clients:
+        _clients[key] = Client(settings.server_url, settings.token)
+    return _clients[key]
+
+
+def start_remote_run(settings: Settings, name: str | None, *, experiment: str | None,
+                     project: str | None, tags: Sequence[str],
+                     command: list[str] | str | None, source: str) -> RemoteRun:
+    client = client_for(settings)
+    ctx = run_context.collect(command)
+    answer = client.post("/api/runs", {"name": name, "experiment": experiment,
+                                       "project": project, "tags": list(tags),
+                                       "context": asdict(ctx)})
+    return RemoteRun(client, answer["id"], answer["name"], source=source, owns_run=True)
+
+
+def current_remote_run(settings: Settings) -> RemoteRun:
+    """The server's active (or today's) run, for captures made outside ``start_run``."""
+    client = client_for(settings)
+    answer = client.post("/api/runs/target")
+    return RemoteRun(client, answer["id"], answer["name"])
