@@ -108,8 +108,21 @@ class Run:
             buffer = self._buffer
             rows = [buffer.popleft() for _ in range(len(buffer))]
             if rows:
-                add_metric_rows(self.store, rows)
+                self._write_metrics(rows)
             self._last_flush = time.monotonic()
+
+    # -- storage hooks: the local store here; runnotes.web.client.RemoteRun sends them over HTTP
+    def _write_metrics(self, rows: list[tuple[Any, ...]]) -> None:
+        add_metric_rows(self.store, rows)
+
+    def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
+        with self.store.write() as session:
+            return register_media(session, self.store, data, mime, suffix, name)
+
+    def _finish(self, status: str, exit_code: int | None) -> None:
+        end_run(self.store, self.id, status, exit_code)
+        if active_run_id(self.store) == self.id:
+            set_active_run(self.store, None)
 
     def _start_timer(self) -> None:
         def loop() -> None:
@@ -188,9 +201,7 @@ class Run:
         if not path.is_file():
             raise RunnotesError(f"no such file: {path}")
         data = path.read_bytes()
-        with self.store.write() as session:
-            sha = register_media(session, self.store, data, "application/octet-stream",
-                                 path.suffix.lower(), path.name)
+        sha = self._put_media(data, "application/octet-stream", path.suffix.lower(), path.name)
         self.capture(NewCapture(kind=Kind.artifact, source=self.source, name=path.name,
                                 text=str(path.resolve()), media_sha=sha, origin=str(path.resolve()),
                                 review=Review.approved, extra={"size": len(data)}))
@@ -201,9 +212,7 @@ class Run:
         self._stop.set()
         self.flush()
         if self._owns_run:
-            end_run(self.store, self.id, status, exit_code)
-            if active_run_id(self.store) == self.id:
-                set_active_run(self.store, None)
+            self._finish(status, exit_code)
             self._owns_run = False
         if self in _stack:
             _stack.remove(self)
@@ -224,11 +233,26 @@ class Run:
         return f"<runnotes.Run {self.id} {self.name!r}>"
 
 
+def _team_settings(store: Store | None) -> Settings | None:
+    """Team mode: no store given and ``RUNNOTES_SERVER`` set, so the SDK writes over HTTP."""
+    if store is not None:
+        return None
+    settings = load_settings()
+    return settings if settings.server_url else None
+
+
 def start_run(name: str | None = None, *, experiment: str | None = None,
               project: str | None = None, tags: list[str] | tuple[str, ...] = (),
               command: list[str] | str | None = None, source: str = Source.sdk,
               store: Store | None = None) -> Run:
     """Start a run, record its context (git, command, environment) and make it the active run."""
+    if (team := _team_settings(store)) is not None:
+        from runnotes.web.client import start_remote_run
+
+        run = start_remote_run(team, name, experiment=experiment, project=project, tags=tags,
+                               command=command, source=source)
+        _stack.append(run)
+        return run
     store = store or get_store()
     ctx = run_context.collect(command)
     row = create_run(store, name, experiment=experiment, project=project, tags=tags, context=ctx)
@@ -242,6 +266,10 @@ def current_run(store: Store | None = None) -> Run:
     """The innermost run started in this process, else the active (or today's) run."""
     if _stack:
         return _stack[-1]
+    if (team := _team_settings(store)) is not None:
+        from runnotes.web.client import current_remote_run
+
+        return current_remote_run(team)
     store = store or get_store()
     run_id = target_run_id(store)
     with store.read() as session:
