@@ -1,0 +1,207 @@
+"""Voice notes in the store: audio first, then the transcript, then what it says.
+
+The audio is committed before anything can go wrong with it, so a bad file, a missing model or a
+killed recorder loses nothing: the note stays with ``extra.status = "failed"`` (or ``"pending"``)
+and a one-line ``extra.error``, and :func:`retry` runs it again. Extracted values are stored
+``pending`` with a pointer back (``extra.from_capture``, ``segment``, ``role``) for review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from runnotes.config import Settings
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
+from runnotes.store.runs import NewCapture
+from runnotes.voice import audio
+from runnotes.voice.extract import Mention, extract
+from runnotes.voice.models import resolve_model
+from runnotes.voice.transcribe import FILE, ChunkPolicy, Transcriber, vocabulary_prompt
+
+Progress = Callable[[float], None]
+
+
+def start_note(store: Store, run_id: int, origin: str, *, media_sha: str | None = None,
+               partial: str | None = None) -> int:
+    """The voice capture, committed before any transcription (status ``pending``)."""
+    extra: dict[str, Any] = {"status": "pending", "segments": []}
+    if partial:
+        extra["partial"] = partial
+    row = NewCapture(kind=Kind.voice, source=Source.voice, text="", origin=origin,
+                     review=Review.approved, media_sha=media_sha, extra=extra)
+    with store.write() as session:
+        capture = Capture(run_id=run_id, **row.__dict__)
+        session.add(capture)
+        session.flush()
+        return capture.id  # type: ignore[return-value]
+
+
+def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
+    """Param/metric names used in this run's experiment (name → kind), and the run's tags."""
+    run = session.get(Run, run_id)
+    if run is None:
+        raise RunnotesError(f"no run with id {run_id}")
+    runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
+    rows = session.exec(
+        select(Capture.name, Capture.kind)
+        .where(Capture.run_id.in_(runs), Capture.kind.in_(("metric", "param")),
+               Capture.name.is_not(None))
+        .distinct().limit(200)
+    ).all()
+    tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
+    return {name: kind for name, kind in rows}, tags
+
+
+def make_transcriber(store: Store, run_id: int, policy: ChunkPolicy, settings: Settings | None = None,
+                     on_progress: Progress | None = None) -> Transcriber:
+    """A transcriber for this run: its model, device and vocabulary prompt come from settings."""
+    settings = settings or store.settings
+    section = settings.section("voice")
+    with store.read() as session:
+        known, tags = known_names(session, run_id)
+    prompt = vocabulary_prompt(sorted(known), tags) if section.get("prompt", True) else None
+    return Transcriber(resolve_model(settings), prompt=prompt, policy=policy,
+                       device=str(section.get("device", "auto")),
+                       threads=int(section.get("threads", 2)), on_progress=on_progress)
+
+
+def _mention_capture(m: Mention, voice_id: int) -> NewCapture:
+    extra: dict[str, Any] = {"from_capture": voice_id, "segment": m.segment, "role": m.role}
+    if m.unit:
+        extra["unit"] = m.unit
+    if m.run is not None:
+        extra["run"] = m.run
+    return NewCapture(kind=m.kind, source=Source.voice, name=m.name, value=m.value,
+                      text=m.text, review=Review.pending, extra=extra)
+
+
+def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list[int]:
+    """Store the transcript and its mentions in one transaction; returns the mentions' ids.
+
+    A transcript with no speech at all is a failure (the note keeps its audio for a retry).
+    """
+    segments = transcriber.finish()
+    if not segments:
+        dropped = " (Whisper's guesses from silence were dropped)" if transcriber.flags else ""
+        mark_failed(store, capture_id, f"no speech found in the audio{dropped}")
+        return []
+    with store.write() as session:
+        voice = _voice(session, capture_id)
+        known, _ = known_names(session, voice.run_id)
+        mentions = extract([s.text for s in segments], known)
+        _drop_mentions(session, voice.run_id, capture_id)
+        voice.text = " ".join(s.text for s in segments)
+        kept = {k: v for k, v in (voice.extra or {}).items() if k not in ("error", "partial")}
+        voice.extra = {**kept, "status": "ok", "model": transcriber.model.name,
+                       "segments": [s.as_dict() for s in segments],
+                       "flags": sorted(transcriber.flags)}
+        session.add(voice)
+        rows = [Capture(run_id=voice.run_id, **_mention_capture(m, capture_id).__dict__)
+                for m in mentions]
+        session.add_all(rows)
+        session.flush()
+        return [r.id for r in rows if r.id is not None]
+
+
+def mark_failed(store: Store, capture_id: int, error: str) -> None:
+    with store.write() as session:
+        voice = _voice(session, capture_id)
+        voice.extra = {**(voice.extra or {}), "status": "failed", "error": error}
+        session.add(voice)
+
+
+def _voice(session: Session, capture_id: int) -> Capture:
+    voice = session.get(Capture, capture_id)
+    if voice is None or voice.kind != Kind.voice:
+        raise RunnotesError(f"no voice note with id {capture_id}")
+    return voice
+
+
+def _drop_mentions(session: Session, run_id: int, capture_id: int) -> None:
+    """Forget what an earlier attempt extracted and nobody reviewed yet (a retry redoes it)."""
+    for old in session.exec(select(Capture).where(Capture.run_id == run_id,
+                                                  Capture.source == Source.voice,
+                                                  Capture.review == Review.pending,
+                                                  Capture.kind != Kind.voice)).all():
+        if (old.extra or {}).get("from_capture") == capture_id:
+            session.delete(old)
+
+
+def add_voice_file(store: Store, run_id: int, path: str | Path, *, settings: Settings | None = None,
+                   on_progress: Progress | None = None) -> int:
+    """Store an existing recording on a run, then transcribe it; returns the voice capture id.
+
+    Whatever goes wrong after the audio is stored ends as ``extra.status = "failed"`` with the
+    reason in ``extra.error``; check ``status`` (or call :func:`note_status`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RunnotesError(f"no such file: {path}")
+    mime = audio.SUPPORTED.get(path.suffix.lower(), "application/octet-stream")
+    with store.write() as session:
+        sha = audio.store_file(session, store, path, mime)
+    capture_id = start_note(store, run_id, str(path.resolve()), media_sha=sha)
+    return transcribe_stored(store, capture_id, settings=settings, on_progress=on_progress)
+
+
+def transcribe_stored(store: Store, capture_id: int, *, settings: Settings | None = None,
+                      on_progress: Progress | None = None) -> int:
+    """Transcribe (again) the audio a voice note already has in the media store."""
+    with store.read() as session:
+        voice = _voice(session, capture_id)
+        run_id, sha = voice.run_id, voice.media_sha
+        media = session.get(MediaFile, sha) if sha else None
+    try:
+        if media is None or sha is None:
+            raise RunnotesError("it has no audio")
+        file = store.media.path(sha)
+        suffix = Path(media.original_name or file.name).suffix.lower()
+        if suffix not in audio.SUPPORTED:
+            raise RunnotesError(f"unsupported format {suffix or '(no extension)'!r}: use one of "
+                                + ", ".join(s.lstrip(".") for s in audio.SUPPORTED))
+        if media.size == 0:
+            raise RunnotesError("the file is empty (0 bytes)")
+        transcriber = make_transcriber(store, run_id, FILE, settings, on_progress)
+        for block in audio.read_blocks(file, block_seconds=1.0):
+            transcriber.feed(block)
+        finish_note(store, capture_id, transcriber)
+    except RunnotesError as exc:
+        mark_failed(store, capture_id, str(exc))
+    return capture_id
+
+
+def note_status(store: Store, capture_id: int) -> tuple[str, str | None]:
+    """(status, error) of a voice note: ok, failed or pending."""
+    with store.read() as session:
+        extra = _voice(session, capture_id).extra or {}
+    return str(extra.get("status", "pending")), extra.get("error")
+
+
+def keep_partial(store: Store, capture_id: int) -> None:
+    """Move a recording cut short (crash, SIGKILL) from ``media/partial`` into the media store."""
+    with store.write() as session:
+        voice = _voice(session, capture_id)
+        name = (voice.extra or {}).get("partial")
+        if not name:
+            return
+        path = audio.partial_path(store, name)
+        if path.exists():
+            audio.repair_wav(path)
+            voice.media_sha = audio.store_file(session, store, path, "audio/wav", "recording.wav")
+        voice.extra = {k: v for k, v in (voice.extra or {}).items() if k != "partial"}
+        session.add(voice)
+    path.unlink(missing_ok=True)
+
+
+def retry(store: Store, capture_id: int, *, settings: Settings | None = None,
+          on_progress: Progress | None = None) -> int:
+    """Run a failed, interrupted or pending voice note again from its stored audio."""
+    keep_partial(store, capture_id)
+    return transcribe_stored(store, capture_id, settings=settings, on_progress=on_progress)
+

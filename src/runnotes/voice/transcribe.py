@@ -1,0 +1,182 @@
+"""Speech to text with faster-whisper, chunked at pauses, guarded against Whisper's inventions.
+
+Audio arrives block by block (from a microphone, or a file decoded as it is read) and
+:class:`Transcriber` cuts it at pauses: while recording, every pause after a couple of seconds of
+speech sends a chunk to Whisper, so when the key is released only the last phrase is left to do.
+For files, chunks are grown to nearly Whisper's 30 s window (each chunk costs one encoder pass
+however short it is), which keeps runnotes within a few percent of a raw ``transcribe`` call.
+Silent chunks never reach the model, which is what makes Whisper say "thank you".
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from runnotes.voice.audio import RATE
+from runnotes.voice.models import ModelChoice
+
+VAD = {"min_silence_duration_ms": 500}
+FRAME = int(RATE * 0.025)  # 4 frames per 0.1 s block
+PAUSE_SECONDS = 0.3  # where a chunk may end; espeak-ng leaves 0.33 s between sentences
+SILENCE_RMS = 0.004  # below this a whole chunk is taken as silence (about -48 dBFS)
+# Whisper's training data (subtitles) makes it "hear" these in silence and noise.
+HALLUCINATIONS = {
+    "thank you", "thank you very much", "thanks for watching", "thank you for watching",
+    "thanks for watching and see you next time", "please subscribe", "subscribe", "you", "bye",
+    "bye bye", "so", "okay", "the end", "subtitles by the amara.org community",
+    "thank you so much for watching", "i'll see you next time", "see you next time",
+}
+_REPEAT = re.compile(r"(.{1,24}?)(?:[\s,-]*\1){3,}", re.IGNORECASE)
+ML_TERMS = ("learning rate, batch size, epochs, validation loss, validation accuracy, "
+            "training loss, dropout, weight decay, warmup steps, optimizer, Adam, SGD, momentum, "
+            "ResNet, F1 score, precision, recall, AUC, perplexity, BLEU, label smoothing, run")
+
+
+@dataclass
+class Segment:
+    start: float
+    end: float
+    text: str
+    flags: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"start": round(self.start, 2), "end": round(self.end, 2),
+                                "text": self.text}
+        if self.flags:
+            data["flags"] = self.flags
+        return data
+
+
+@dataclass
+class ChunkPolicy:
+    """When to cut: at a pause once ``min_seconds`` have gathered; always by ``max_seconds``."""
+
+    min_seconds: float
+    max_seconds: float = 28.0
+
+
+LIVE = ChunkPolicy(min_seconds=2.0)
+FILE = ChunkPolicy(min_seconds=20.0)
+
+
+@cache
+def load_model(path: str, device: str, threads: int):  # type: ignore[no-untyped-def]
+    from faster_whisper import WhisperModel
+
+    compute = "float16" if device == "cuda" else "int8"
+    return WhisperModel(path, device=device, compute_type=compute, cpu_threads=threads)
+
+
+def pick_device(wanted: str = "auto") -> str:
+    if wanted != "auto":
+        return wanted
+    try:
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    except Exception:  # noqa: BLE001 - no CUDA runtime at all means CPU
+        return "cpu"
+
+
+def clean_text(text: str) -> tuple[str, list[str]]:
+    """Drop a hallucinated phrase, collapse a repetition loop; say which happened."""
+    stripped = text.strip()
+    plain = re.sub(r"[^\w' ]+", "", stripped.lower()).strip()
+    if plain in HALLUCINATIONS or not plain:
+        return "", ["hallucination"] if plain else []
+    collapsed = _REPEAT.sub(lambda m: m.group(1), stripped)
+    return collapsed, (["repetition"] if collapsed != stripped else [])
+
+
+class Transcriber:
+    """Feeds audio in, cuts it at pauses, transcribes each chunk; thread-safe ``feed``/``finish``."""
+
+    def __init__(self, model: ModelChoice, *, prompt: str | None, policy: ChunkPolicy,
+                 device: str = "auto", threads: int = 2,
+                 on_progress: Callable[[float], None] | None = None) -> None:
+        self.model = model
+        self.prompt = prompt
+        self.policy = policy
+        self._whisper = load_model(str(model.path), pick_device(device), threads)
+        self._pending: list[np.ndarray] = []
+        self._pending_len = 0
+        self._offset = 0.0  # seconds of audio before the pending buffer
+        self._quiet_run = 0  # samples of trailing quiet in the pending buffer
+        self._cut_at = 0  # last pause position (samples into pending), 0 = none yet
+        self.segments: list[Segment] = []
+        self.flags: set[str] = set()
+        self._on_progress = on_progress
+        self._lock = threading.Lock()
+
+    def feed(self, block: np.ndarray) -> None:
+        with self._lock:
+            self._pending.append(block)
+            self._pending_len += len(block)
+            self._track_pauses(block)
+            seconds = self._pending_len / RATE
+            if self._cut_at and seconds >= self.policy.min_seconds and self._quiet_run == 0:
+                self._flush(self._cut_at)
+            elif seconds >= self.policy.max_seconds:
+                self._flush(self._cut_at or self._pending_len)
+
+    def finish(self) -> list[Segment]:
+        with self._lock:
+            if self._pending_len:
+                self._flush(self._pending_len)
+            return self.segments
+
+    def _track_pauses(self, block: np.ndarray) -> None:
+        """Remember where the latest pause (≥ 0.5 s of quiet) in the pending audio ends."""
+        for start in range(0, len(block) - FRAME + 1, FRAME):
+            frame = block[start:start + FRAME]
+            if float(np.sqrt(np.mean(frame * frame))) < SILENCE_RMS * 2:
+                self._quiet_run += FRAME
+            else:
+                if self._quiet_run >= PAUSE_SECONDS * RATE:
+                    at = self._pending_len - len(block) + start - self._quiet_run // 2
+                    self._cut_at = max(at, 0)
+                self._quiet_run = 0
+
+    def _flush(self, cut: int) -> None:
+        audio = np.concatenate(self._pending)
+        chunk, rest = audio[:cut], audio[cut:]
+        self._transcribe(chunk, self._offset)
+        self._offset += cut / RATE
+        self._pending = [rest] if len(rest) else []
+        self._pending_len = len(rest)
+        self._cut_at = 0
+        if self._on_progress:
+            self._on_progress(self._offset)
+
+    def _transcribe(self, chunk: np.ndarray, offset: float) -> None:
+        if not len(chunk) or float(np.sqrt(np.mean(chunk * chunk))) < SILENCE_RMS:
+            return
+        segments, _ = self._whisper.transcribe(
+            chunk, language="en" if not self.model.english_only else None, beam_size=1,
+            temperature=0.0, vad_filter=True, vad_parameters=VAD, initial_prompt=self.prompt,
+            condition_on_previous_text=False,
+        )
+        for seg in segments:
+            text, flags = clean_text(seg.text)
+            if seg.compression_ratio > 2.4 and "repetition" not in flags:
+                flags.append("repetition")
+            self.flags.update(flags)
+            if text:
+                self.segments.append(Segment(offset + seg.start, offset + seg.end, text, flags))
+
+
+def vocabulary_prompt(names: list[str], tags: list[str]) -> str:
+    """An ``initial_prompt`` biasing Whisper toward this project's words.
+
+    Only words: example numbers in the prompt ("3e-4") made tiny.en drop whole sentences.
+    """
+    spoken = [re.sub(r"[_\-.]+", " ", n) for n in names]
+    words = ", ".join(dict.fromkeys([*spoken, *tags]))
+    return f"{ML_TERMS}{', ' + words if words else ''}."
