@@ -120,18 +120,21 @@ Curves = dict[str, dict[int, list[tuple[int, float]]]]
 
 def metric_series(store: Store, run_ids: Sequence[int],
                   names: Sequence[str] | None = None) -> Curves:
-    """Metric curves ``{name: {run_id: [(step, value), …]}}`` by step, rejected ones left out."""
+    """Metric curves ``{name: {run_id: [(step, value), …]}}`` by step.
+
+    Rejected values and step-less ones (a liked or spoken value is an observation, not a point
+    on a training curve) are left out."""
     query = (select(Capture.name, Capture.run_id, Capture.step, Capture.value)
              .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
-                    Capture.review != Review.rejected, Capture.value.is_not(None))
+                    Capture.review != Review.rejected, Capture.value.is_not(None),
+                    Capture.step.is_not(None))
              .order_by(Capture.name, Capture.run_id, Capture.step, Capture.id))
     if names:
         query = query.where(Capture.name.in_(names))
-    series: dict[str, dict[int, list[tuple[int, float]]]] = defaultdict(lambda: defaultdict(list))
+    series: Curves = defaultdict(lambda: defaultdict(list))
     with store.read() as session:
         for name, run_id, step, value in session.exec(query):
-            points = series[name][run_id]
-            points.append((len(points) if step is None else step, value))
+            series[name][run_id].append((step, value))
     return {name: dict(runs) for name, runs in series.items()}
 
 

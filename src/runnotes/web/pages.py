@@ -109,9 +109,9 @@ def run(request: Request, ref: str) -> Response:
     detail = run_detail(store_of(request), ref)
     charts = {}
     for name in detail.summary.metrics:
-        points = [(step if step is not None else i, v)
-                  for i, (step, v) in enumerate(detail.series(name))]
-        charts[name] = chart({name: points})
+        series = detail.series(name)
+        stepped = [(step, v) for step, v in series if step is not None]
+        charts[name] = chart({name: stepped or [(i, v) for i, (_, v) in enumerate(series)]})
     timeline = [c for c in detail.captures
                 if c.kind != Kind.metric or c.source not in ("sdk", "watch")
                 or (c.extra or {}).get("liked")]

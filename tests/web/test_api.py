@@ -1,0 +1,132 @@
+"""The JSON API and the pages through FastAPI's TestClient, over a real SQLite store."""
+
+from __future__ import annotations
+
+from conftest import run_cli
+from runnotes.store.queries import run_detail
+from runnotes.store.review import count_pending, experiments_overview
+from web.seed import Seeded, png_bytes
+
+
+def test_projects_overview_counts_runs_and_best_metric(client, seeded: Seeded) -> None:
+    rows = {(e["project"], e["experiment"]): e for e in client.get("/api/projects").json()}
+    resnet = rows[("vision", "resnet")]
+    assert resnet["runs"] == 2
+    assert resnet["best_metric"] in ("val_acc", "loss")
+    best = {"val_acc": 0.98, "loss": 0.8 / 20}[resnet["best_metric"]]
+    assert abs(resnet["best_value"] - best) < 1e-9
+    assert rows[("nlp", "bert")]["best_metric"] == "f1"
+    page = client.get("/")
+    assert page.status_code == 200 and "resnet" in page.text and "waiting for review" in page.text
+
+
+def test_runs_filter_search_tag_sort_and_pages(client, seeded: Seeded) -> None:
+    def ids(**params: object) -> list[int]:
+        answer = client.get("/api/runs", params=params)
+        assert answer.status_code == 200, answer.text
+        return [r["id"] for r in answer.json()["runs"]]
+
+    assert ids(where="metrics.val_acc > 0.95 and params.lr < 0.01") == [seeded.tuned]
+    assert ids(q="diverged") == [seeded.tuned]
+    assert ids(tag="best") == [seeded.tuned]
+    assert ids(experiment="resnet", sort="name", desc=False) == [seeded.baseline, seeded.tuned]
+    assert ids(sort="metrics.val_acc", experiment="resnet") == [seeded.tuned, seeded.baseline]
+    first = client.get("/api/runs", params={"limit": 2}).json()
+    assert first["total"] == 3 and len(first["runs"]) == 2
+    assert ids(limit=2, offset=2) == [seeded.baseline]
+    page = client.get("/runs", params={"where": "metrics.val_acc > 0.95", "sort": "name"})
+    assert "tuned" in page.text and ">baseline<" not in page.text
+
+
+def test_bad_filter_is_one_line_400(client, seeded: Seeded) -> None:
+    answer = client.get("/api/runs", params={"where": "metrics.val_acc >"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith("malformed --where")
+    page = client.get("/runs", params={"where": "import os"}, headers={"accept": "text/html"})
+    assert page.status_code == 400 and "malformed --where" in page.text
+    assert client.get("/api/runs", params={"sort": "password"}).status_code == 400
+    assert client.get("/api/runs/9999").json()["detail"].startswith("no run '9999'")
+
+
+def test_run_page_shows_timeline_media_and_charts(client, seeded: Seeded) -> None:
+    detail = client.get(f"/api/runs/{seeded.tuned}").json()
+    assert detail["params"]["optimizer"] == "adam" and detail["context"]["python_version"]
+    page = client.get(f"/runs/{seeded.tuned}").text
+    voice = next(c for c in detail["captures"] if c["kind"] == "voice")
+    assert f'<audio controls preload="none" src="/media/{voice["media_sha"]}"' in page
+    assert 'class="seek" data-t="0.6"' in page  # segment timestamps
+    assert "<polyline" in page and 'class="thumb"' in page
+    audio = client.get(f"/media/{voice['media_sha']}")
+    assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
+    assert audio.content[:4] == b"RIFF"
+
+
+def test_compare_highlights_differences_and_overlays_curves(client, seeded: Seeded) -> None:
+    answer = client.get("/api/compare", params={"run": [seeded.baseline, seeded.tuned]}).json()
+    assert answer["params"]["lr"] == ["0.01", "0.003"]
+    assert "lr" in answer["differs"] and "batch_size" not in answer["differs"]
+    assert len(answer["series"]["val_acc"][str(seeded.tuned)]) == 20
+    page = client.get(f"/compare?run={seeded.baseline}&run={seeded.tuned}").text
+    assert page.count('class="differs"') >= 3  # lr, optimizer, metrics
+    assert page.count("<polyline") >= 4  # two runs × (loss, val_acc)
+
+
+def test_review_approve_reject_edit_and_tags(client, store, seeded: Seeded) -> None:
+    queue = client.get("/api/review").json()
+    assert {i["id"] for i in queue["items"]} == {seeded.voice, seeded.pending_metric,
+                                                 seeded.screenshot}
+    assert client.post(f"/api/captures/{seeded.voice}/review",
+                       json={"review": "approved"}).json()["review"] == "approved"
+    assert client.post(f"/api/captures/{seeded.screenshot}/review",
+                       json={"review": "rejected"}).status_code == 200
+    fixed = client.post(f"/api/captures/{seeded.pending_metric}", json={"value": "0.914"}).json()
+    assert fixed["value"] == 0.914 and fixed["review"] == "approved"
+    assert fixed["extra"]["edited_from"]["value"] == 0.91
+    assert count_pending(store) == 0
+    assert client.post(f"/api/captures/{seeded.voice}/review",
+                       json={"review": "maybe"}).status_code == 400
+    assert client.post(f"/api/runs/{seeded.other}/tags", json={"tags": ["bert", "x"]}).json()
+    assert run_detail(store, seeded.other).summary.tags == ["bert", "x"]
+
+
+def test_page_forms_need_the_csrf_token(client, store, seeded: Seeded) -> None:
+    csrf = client.app.state.guard.csrf_token()
+    refused = client.post(f"/captures/{seeded.voice}/review",
+                          data={"review": "approved", "csrf": "forged"})
+    assert refused.status_code == 400
+    done = client.post(f"/captures/{seeded.voice}/edit", follow_redirects=False,
+                       data={"text": "validation accuracy went up to 91%", "csrf": csrf,
+                             "next": "https://evil.example/"})
+    assert done.status_code == 303 and done.headers["location"] == "/"
+    voice = next(c for c in run_detail(store, seeded.tuned).captures if c.id == seeded.voice)
+    assert voice.text == "validation accuracy went up to 91%" and voice.review == "approved"
+    client.post(f"/runs/{seeded.other}/notes", data={"text": "try lr 3e-4 next", "csrf": csrf})
+    assert any(c.text == "try lr 3e-4 next" for c in run_detail(store, seeded.other).captures)
+
+
+def test_ingestion_endpoints_commit_before_answering(client, store) -> None:
+    run = client.post("/api/runs", json={"name": "remote", "experiment": "e", "tags": ["t"],
+                                         "context": {"command": "python train.py"}}).json()
+    sha = client.post("/api/media", files={"file": ("shot.png", png_bytes())},
+                      data={"mime": "image/png"}).json()["sha256"]
+    ids = client.post(f"/api/runs/{run['id']}/captures", json={"captures": [
+        {"kind": "screenshot", "source": "hotkey", "media_sha": sha},
+        {"kind": "note", "text": "hello"}]}).json()["ids"]
+    assert len(ids) == 2
+    rows = [["loss", 1.0 / (i + 1), i, 1000.0 + i] for i in range(100)]
+    assert client.post(f"/api/runs/{run['id']}/metrics", json={"rows": rows}).json()["count"] == 100
+    assert client.post(f"/api/runs/{run['id']}/end", json={"status": "ok"}).json()["status"] == "ok"
+    detail = run_detail(store, run["id"])
+    assert detail.run.command == "python train.py" and detail.summary.status == "ok"
+    assert len(detail.series("loss")) == 100 and detail.summary.tags == ["t"]
+    bad = client.post(f"/api/runs/{run['id']}/captures",
+                      json={"captures": [{"kind": "note", "media_sha": "0" * 64}]})
+    assert bad.status_code == 400 and "unknown media" in bad.json()["detail"]
+    assert client.post("/api/runs/999/captures",
+                       json={"captures": [{"kind": "note"}]}).status_code == 400
+
+
+def test_review_functions_are_library_api(store, seeded: Seeded) -> None:
+    names = [e.experiment for e in experiments_overview(store)]
+    assert names == ["bert", "resnet"]
+    assert run_cli("serve", "--help").stdout.count("--token") == 1
