@@ -72,7 +72,7 @@ def bench_mlflow_batch(root: Path, data: list[tuple[str, float, int]]) -> float:
     start = time.perf_counter()
     now = int(time.time() * 1000)
     for i in range(0, len(data), 1000):  # MLflow accepts at most 1 000 metrics per batch
-        chunk = [Metric(k, v, now, s) for k, v, s in data[i:i + 1000]]
+        chunk = [Metric(k, v, now, s) for k, v, s in data[i : i + 1000]]
         client.log_batch(run_id, metrics=chunk)
     return time.perf_counter() - start
 

@@ -35,13 +35,23 @@ def store(home: Path) -> Iterator[Store]:
     opened.close()
 
 
-def run_cli(*args: str, check: bool = True, input: str | None = None,
-            env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str,
+    check: bool = True,
+    input: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """Run the real ``runnotes`` CLI in a subprocess (the environment of this test included)."""
     done = subprocess.run(
-        [sys.executable, "-m", "runnotes", *args], capture_output=True, text=True, input=input,
+        [sys.executable, "-m", "runnotes", *args],
+        capture_output=True,
+        text=True,
+        input=input,
         errors="replace",
-        env={**os.environ, **(env or {})}, timeout=timeout, check=False,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
     )
     if check and done.returncode != 0:
         raise AssertionError(f"runnotes {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
@@ -53,7 +63,10 @@ def pg_url() -> Iterator[str]:
     """A fresh database on the PostgreSQL server that scripts/test starts (RUNNOTES_TEST_PG)."""
     server = os.environ.get("RUNNOTES_TEST_PG")
     if not server:
-        pytest.skip("RUNNOTES_TEST_PG is not set: run the suite through scripts/test, which starts PostgreSQL")
+        pytest.skip(
+            "RUNNOTES_TEST_PG is not set: run the suite through scripts/test "
+            "(it starts PostgreSQL)"
+        )
     from sqlalchemy import create_engine, text
 
     name = f"rn_{uuid.uuid4().hex[:12]}"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from conftest import run_cli
 
 
@@ -13,13 +14,17 @@ def test_run_lifecycle_likes_notes_and_compare(home: Path, tmp_path: Path) -> No
     data = tmp_path / "d.csv"
     data.write_text("a,b\n1,2\n")
     for name, lr, acc in (("r1", "0.01", "0.91"), ("r2", "0.001", "0.93")):
-        assert "captures now go to it" in run_cli("run", "start", name, "-e", "cli", "-t", "x").stdout
+        assert (
+            "captures now go to it" in run_cli("run", "start", name, "-e", "cli", "-t", "x").stdout
+        )
         run_cli("like", f"lr={lr}", f"val_acc={acc}")
         run_cli("note", "because", "the", "loss", "plateaued")
         run_cli("data", str(data))
         assert name in run_cli("run", "current").stdout
         assert "ok" in run_cli("run", "end").stdout
-    listed = json.loads(run_cli("runs", "list", "--json", "--where", "metrics.val_acc > 0.92").stdout)
+    listed = json.loads(
+        run_cli("runs", "list", "--json", "--where", "metrics.val_acc > 0.92").stdout
+    )
     assert [r["name"] for r in listed] == ["r2"]
     assert listed[0]["metrics"]["val_acc"] == 0.93 and listed[0]["tags"] == ["x"]
     compared = run_cli("runs", "compare", "r1", "r2").stdout
@@ -42,14 +47,17 @@ def test_help_on_every_command(home: Path) -> None:
         assert "Usage" in out
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["runs", "show", "999"], "no run '999'"),
-    (["runs", "list", "--where", "metrics.acc >"], "malformed --where"),
-    (["runs", "list", "--where", "__import__('os')"], "malformed --where"),
-    (["data", "/nonexistent/file.csv"], "no such dataset file"),
-    (["like", "novalue"], "expected NAME=VALUE"),
-    (["run", "end"], "no active run"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["runs", "show", "999"], "no run '999'"),
+        (["runs", "list", "--where", "metrics.acc >"], "malformed --where"),
+        (["runs", "list", "--where", "__import__('os')"], "malformed --where"),
+        (["data", "/nonexistent/file.csv"], "no such dataset file"),
+        (["like", "novalue"], "expected NAME=VALUE"),
+        (["run", "end"], "no active run"),
+    ],
+)
 def test_bad_input_is_one_line(home: Path, args: list[str], message: str) -> None:
     done = run_cli(*args, check=False)
     assert done.returncode != 0

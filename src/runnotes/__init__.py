@@ -11,8 +11,18 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SDK_NAMES = {
-    "start_run", "current_run", "Run", "log_param", "log_params", "log_metric", "log_metrics",
-    "like", "note", "dataset", "artifact", "get_store",
+    "start_run",
+    "current_run",
+    "Run",
+    "log_param",
+    "log_params",
+    "log_metric",
+    "log_metrics",
+    "like",
+    "note",
+    "dataset",
+    "artifact",
+    "get_store",
 }
 
 

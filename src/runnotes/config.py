@@ -1,8 +1,8 @@
-"""Settings: defaults, then ``$RUNNOTES_HOME/config.toml``, then ``RUNNOTES_*`` variables, then flags.
+"""Settings: defaults, then ``$RUNNOTES_HOME/config.toml``, then ``RUNNOTES_*`` env, then flags.
 
 Only the keys every part needs are fields here; each part (voice, agent, web, reports) reads its
-own ``[section]`` of the config file through :meth:`Settings.section`, where ``RUNNOTES_<SECTION>_<KEY>``
-environment variables override the file.
+own ``[section]`` of the config file through :meth:`Settings.section`, where
+``RUNNOTES_<SECTION>_<KEY>`` environment variables override the file.
 """
 
 from __future__ import annotations
@@ -71,7 +71,12 @@ def load_settings(home: Path | str | None = None, db_url: str | None = None) -> 
     home_path = Path(home).expanduser() if home else default_home()
     values = read_config_file(home_path)
     env = os.environ
-    url = db_url or env.get("RUNNOTES_DB") or values.get("db") or f"sqlite:///{home_path / 'runnotes.db'}"
+    url = (
+        db_url
+        or env.get("RUNNOTES_DB")
+        or values.get("db")
+        or f"sqlite:///{home_path / 'runnotes.db'}"
+    )
     media = env.get("RUNNOTES_MEDIA") or values.get("media_dir") or home_path / "media"
     return Settings(
         home=home_path,

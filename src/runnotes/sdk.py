@@ -26,9 +26,11 @@ from runnotes.capture.dataset import Fingerprint, change_message, fingerprint
 from runnotes.config import Settings, load_settings
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, open_store
-from runnotes.store.models import Capture, Kind, Review, Run as RunRow, Source
+from runnotes.store.models import Capture, Kind, Review, Source
+from runnotes.store.models import Run as RunRow
 from runnotes.store.runs import (
     NewCapture,
+    active_run_id,
     add_captures,
     add_metric_rows,
     create_run,
@@ -36,7 +38,6 @@ from runnotes.store.runs import (
     register_media,
     set_active_run,
     target_run_id,
-    active_run_id,
 )
 
 FLUSH_ROWS = 20_000
@@ -71,8 +72,15 @@ def _as_number(value: Any) -> float | None:
 class Run:
     """A handle on one run: log to it, then end it (or use it as a context manager)."""
 
-    def __init__(self, store: Store, run_id: int, name: str, *, source: str = Source.sdk,
-                 owns_run: bool = False) -> None:
+    def __init__(
+        self,
+        store: Store,
+        run_id: int,
+        name: str,
+        *,
+        source: str = Source.sdk,
+        owns_run: bool = False,
+    ) -> None:
         self.store = store
         self.id = run_id
         self.name = name
@@ -91,8 +99,9 @@ class Run:
             step = self._counters.get(key, -1) + 1
             self._counters[key] = step
         buffer = self._buffer
-        buffer.append((self.id, "metric", self.source, key, float(value), step, time.time(),
-                       "pending"))
+        buffer.append(
+            (self.id, "metric", self.source, key, float(value), step, time.time(), "pending")
+        )
         if len(buffer) >= FLUSH_ROWS:
             self.flush()
         elif self._timer is None:
@@ -141,26 +150,47 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, values: Mapping[str, Any]) -> None:
-        self.capture(*[
-            NewCapture(kind=Kind.param, source=self.source, name=k, value=_as_number(v),
-                       text=str(v), review=Review.approved)
-            for k, v in values.items()
-        ])
+        self.capture(
+            *[
+                NewCapture(
+                    kind=Kind.param,
+                    source=self.source,
+                    name=k,
+                    value=_as_number(v),
+                    text=str(v),
+                    review=Review.approved,
+                )
+                for k, v in values.items()
+            ]
+        )
 
-    def like(self, key: str, value: Any, *, step: int | None = None,
-             origin: str | None = None) -> int:
+    def like(
+        self, key: str, value: Any, *, step: int | None = None, origin: str | None = None
+    ) -> int:
         """A value worth keeping: stored approved, so it goes straight into reports."""
         number = _as_number(value)
         kind = Kind.metric if number is not None else Kind.param
-        (cid,) = self.capture(NewCapture(
-            kind=kind, source=self.source, name=key, value=number, text=str(value), step=step,
-            origin=origin, review=Review.approved, extra={"liked": True},
-        ))
+        (cid,) = self.capture(
+            NewCapture(
+                kind=kind,
+                source=self.source,
+                name=key,
+                value=number,
+                text=str(value),
+                step=step,
+                origin=origin,
+                review=Review.approved,
+                extra={"liked": True},
+            )
+        )
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
-        (cid,) = self.capture(NewCapture(kind=Kind.note, source=self.source, text=text,
-                                         origin=origin, review=Review.approved))
+        (cid,) = self.capture(
+            NewCapture(
+                kind=Kind.note, source=self.source, text=text, origin=origin, review=Review.approved
+            )
+        )
         return cid
 
     def dataset(self, path: str | Path) -> Fingerprint:
@@ -170,13 +200,29 @@ class Run:
         name = Path(fp.path).name
         message = self._dataset_change(name, fp)
         extra = fp.as_dict() | ({"changed": message} if message else {})
-        captures = [NewCapture(kind=Kind.dataset, source=self.source, name=name,
-                               value=fp.rows, text=fp.describe(), origin=fp.path,
-                               review=Review.approved, extra=extra)]
+        captures = [
+            NewCapture(
+                kind=Kind.dataset,
+                source=self.source,
+                name=name,
+                value=fp.rows,
+                text=fp.describe(),
+                origin=fp.path,
+                review=Review.approved,
+                extra=extra,
+            )
+        ]
         if message:
             print(f"runnotes: {message}", file=sys.stderr)
-            captures.append(NewCapture(kind=Kind.note, source=self.source, text=message,
-                                       origin=fp.path, review=Review.approved))
+            captures.append(
+                NewCapture(
+                    kind=Kind.note,
+                    source=self.source,
+                    text=message,
+                    origin=fp.path,
+                    review=Review.approved,
+                )
+            )
         self.capture(*captures)
         return fp
 
@@ -186,8 +232,12 @@ class Run:
             previous = session.exec(
                 select(Capture, RunRow)
                 .join(RunRow, Capture.run_id == RunRow.id)
-                .where(RunRow.experiment_id == this.experiment_id, RunRow.id < self.id,
-                       Capture.kind == Kind.dataset, Capture.name == name)
+                .where(
+                    RunRow.experiment_id == this.experiment_id,
+                    RunRow.id < self.id,
+                    Capture.kind == Kind.dataset,
+                    Capture.name == name,
+                )
                 .order_by(RunRow.id.desc(), Capture.id.desc())
             ).first()
         if previous is None:
@@ -202,9 +252,18 @@ class Run:
             raise RunnotesError(f"no such file: {path}")
         data = path.read_bytes()
         sha = self._put_media(data, "application/octet-stream", path.suffix.lower(), path.name)
-        self.capture(NewCapture(kind=Kind.artifact, source=self.source, name=path.name,
-                                text=str(path.resolve()), media_sha=sha, origin=str(path.resolve()),
-                                review=Review.approved, extra={"size": len(data)}))
+        self.capture(
+            NewCapture(
+                kind=Kind.artifact,
+                source=self.source,
+                name=path.name,
+                text=str(path.resolve()),
+                media_sha=sha,
+                origin=str(path.resolve()),
+                review=Review.approved,
+                extra={"size": len(data)},
+            )
+        )
         return sha
 
     # -- ending -------------------------------------------------------------------------------
@@ -220,8 +279,12 @@ class Run:
     def __enter__(self) -> Run:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if exc_type is None:
             self.end("ok", 0)
         elif issubclass(exc_type, KeyboardInterrupt):
@@ -241,16 +304,29 @@ def _team_settings(store: Store | None) -> Settings | None:
     return settings if settings.server_url else None
 
 
-def start_run(name: str | None = None, *, experiment: str | None = None,
-              project: str | None = None, tags: list[str] | tuple[str, ...] = (),
-              command: list[str] | str | None = None, source: str = Source.sdk,
-              store: Store | None = None) -> Run:
+def start_run(
+    name: str | None = None,
+    *,
+    experiment: str | None = None,
+    project: str | None = None,
+    tags: list[str] | tuple[str, ...] = (),
+    command: list[str] | str | None = None,
+    source: str = Source.sdk,
+    store: Store | None = None,
+) -> Run:
     """Start a run, record its context (git, command, environment) and make it the active run."""
     if (team := _team_settings(store)) is not None:
         from runnotes.web.client import start_remote_run
 
-        run = start_remote_run(team, name, experiment=experiment, project=project, tags=tags,
-                               command=command, source=source)
+        run = start_remote_run(
+            team,
+            name,
+            experiment=experiment,
+            project=project,
+            tags=tags,
+            command=command,
+            source=source,
+        )
         _stack.append(run)
         return run
     store = store or get_store()

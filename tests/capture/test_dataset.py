@@ -15,7 +15,9 @@ from runnotes.errors import RunnotesError
 
 def test_formats(tmp_path: Path) -> None:
     (tmp_path / "a.tsv").write_text("a\tb\tc\n1\t2\t3\n4\t5\t6\n")
-    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps({"a": i, "b": i}) for i in range(5)) + "\n")
+    (tmp_path / "a.jsonl").write_text(
+        "\n".join(json.dumps({"a": i, "b": i}) for i in range(5)) + "\n"
+    )
     pq.write_table(pa.table({"x": list(range(7)), "y": ["q"] * 7}), tmp_path / "a.parquet")
     (tmp_path / "a.bin").write_bytes(b"\0" * 10)
     got = {p.suffix: fingerprint(p) for p in tmp_path.iterdir()}

@@ -10,20 +10,41 @@ from runnotes.capture.parse import parse_line, parse_text
 # and Keras 3 progress lines, XGBoost and LightGBM evaluation logs, tqdm postfixes, and plain
 # key=value / key: value prints.
 CASES = [
-    ("{'loss': 0.6931, 'grad_norm': 1.25, 'learning_rate': 4.5e-05, 'epoch': 0.5}", None,
-     {"loss": 0.6931, "grad_norm": 1.25, "learning_rate": 4.5e-05, "epoch": 0.5}),
+    (
+        "{'loss': 0.6931, 'grad_norm': 1.25, 'learning_rate': 4.5e-05, 'epoch': 0.5}",
+        None,
+        {"loss": 0.6931, "grad_norm": 1.25, "learning_rate": 4.5e-05, "epoch": 0.5},
+    ),
     ('{"step": 200, "train/loss": 0.41, "lr": 0.0003}', 200, {"train/loss": 0.41, "lr": 0.0003}),
-    ("32/32 [==============================] - 0s 2ms/step - loss: 0.1234 - accuracy: 0.9500 - "
-     "val_loss: 0.2000 - val_accuracy: 0.9100", None,
-     {"loss": 0.1234, "accuracy": 0.95, "val_loss": 0.2, "val_accuracy": 0.91}),
-    ("\x1b[1m32/32\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m \x1b[1m0s\x1b[0m 2ms/step - "
-     "accuracy: 0.5300 - loss: 0.6910", None, {"accuracy": 0.53, "loss": 0.691}),
-    ("[12]\ttrain-rmse:0.51234\teval-rmse:0.60012", 12, {"train-rmse": 0.51234, "eval-rmse": 0.60012}),
+    (
+        "32/32 [==============================] - 0s 2ms/step - loss: 0.1234 - accuracy: 0.9500 - "
+        "val_loss: 0.2000 - val_accuracy: 0.9100",
+        None,
+        {"loss": 0.1234, "accuracy": 0.95, "val_loss": 0.2, "val_accuracy": 0.91},
+    ),
+    (
+        "\x1b[1m32/32\x1b[0m \x1b[32m━━━━━━━━━━━━━━━━━━━━\x1b[0m\x1b[37m\x1b[0m "
+        "\x1b[1m0s\x1b[0m 2ms/step - "
+        "accuracy: 0.5300 - loss: 0.6910",
+        None,
+        {"accuracy": 0.53, "loss": 0.691},
+    ),
+    (
+        "[12]\ttrain-rmse:0.51234\teval-rmse:0.60012",
+        12,
+        {"train-rmse": 0.51234, "eval-rmse": 0.60012},
+    ),
     ("[7]\tvalid_0's l2: 0.12\tvalid_0's l1: 0.3", 7, {"valid_0-l2": 0.12, "valid_0-l1": 0.3}),
-    ("Epoch 1:  45%|████▌     | 45/100 [00:01<00:02, 30.1it/s, loss=0.123, acc=0.9]", 1,
-     {"loss": 0.123, "acc": 0.9}),
-    ("epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4", 12,
-     {"train_loss": 0.2314, "val_acc": 0.9321, "lr": 3e-4}),
+    (
+        "Epoch 1:  45%|████▌     | 45/100 [00:01<00:02, 30.1it/s, loss=0.123, acc=0.9]",
+        1,
+        {"loss": 0.123, "acc": 0.9},
+    ),
+    (
+        "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
+        12,
+        {"train_loss": 0.2314, "val_acc": 0.9321, "lr": 3e-4},
+    ),
     ("Iteration 3, loss = 0.48210394", 3, {"loss": 0.48210394}),
     ("step=5 loss=1.5E-2 top1=91.4%", 5, {"loss": 0.015, "top1": 91.4}),
     ("Downloading 100 files from port 8080", None, {}),

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 
+from conftest import run_cli
 from runnotes.store import Store
 from runnotes.store.queries import list_runs, run_detail
 
@@ -61,13 +61,17 @@ def _series(store: Store, run_id: int, metric: str) -> list[tuple[int | None, fl
     return run_detail(store, run_id).series(metric)
 
 
-@pytest.mark.parametrize(("name", "body", "metric", "steps"), [
-    ("xgb", XGBOOST, "eval-rmse", list(range(8))),
-    ("lgbm", LIGHTGBM, "valid_0-l2", list(range(1, 7))),
-    ("mlp", SKLEARN, "loss", list(range(1, 6))),
-])
-def test_watch_real_libraries(store: Store, tmp_path: Path, name: str, body: str, metric: str,
-                              steps: list[int]) -> None:
+@pytest.mark.parametrize(
+    ("name", "body", "metric", "steps"),
+    [
+        ("xgb", XGBOOST, "eval-rmse", list(range(8))),
+        ("lgbm", LIGHTGBM, "valid_0-l2", list(range(1, 7))),
+        ("mlp", SKLEARN, "loss", list(range(1, 6))),
+    ],
+)
+def test_watch_real_libraries(
+    store: Store, tmp_path: Path, name: str, body: str, metric: str, steps: list[int]
+) -> None:
     script = _script(tmp_path, name, body)
     direct = subprocess.run([sys.executable, str(script)], capture_output=True, check=True)
     watched = run_cli("watch", "-e", "libs", "--name", name, "--", sys.executable, str(script))
@@ -90,12 +94,16 @@ def test_watch_tqdm_postfix_on_stderr(store: Store, tmp_path: Path) -> None:
 
 
 def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Path) -> None:
-    script = _script(tmp_path, "bad", """
+    script = _script(
+        tmp_path,
+        "bad",
+        """
         import sys
         sys.stdout.buffer.write(b"\\xff\\xfe garbage loss=0.5\\n")
         sys.stdout.buffer.write(b"acc: 0.7")  # no final newline
         sys.exit(3)
-    """)
+    """,
+    )
     done = run_cli("watch", "--", sys.executable, str(script), check=False)
     assert done.returncode == 3
     run = list_runs(store)[0]
@@ -104,14 +112,21 @@ def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Pa
 
 
 def test_watch_ctrl_c_ends_run_as_killed(store: Store, tmp_path: Path) -> None:
-    script = _script(tmp_path, "long", """
+    script = _script(
+        tmp_path,
+        "long",
+        """
         import time
         for step in range(1000):
             print(f"step {step} loss={1 / (step + 1):.4f}", flush=True)
             time.sleep(0.05)
-    """)
-    proc = subprocess.Popen([sys.executable, "-m", "runnotes", "watch", "--", sys.executable,
-                             str(script)], stdout=subprocess.PIPE, start_new_session=True)
+    """,
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runnotes", "watch", "--", sys.executable, str(script)],
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
     assert proc.stdout is not None
     for _ in range(3):
         proc.stdout.readline()
@@ -127,5 +142,6 @@ def test_watch_unknown_command_is_one_line(store: Store) -> None:
     done = run_cli("watch", "--", "definitely-not-a-program", check=False)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "runnotes: error: cannot run 'definitely-not-a-program': No such file or directory"]
+        "runnotes: error: cannot run 'definitely-not-a-program': No such file or directory"
+    ]
     assert list_runs(store)[0].status == "failed"

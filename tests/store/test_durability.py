@@ -53,8 +53,15 @@ def _count(store: Store, **where: str) -> int:
 def test_four_processes_write_10000_captures_at_once(store: Store, tmp_path: Path) -> None:
     script = tmp_path / "writer.py"
     script.write_text(textwrap.dedent(WRITER))
-    procs = [subprocess.Popen([sys.executable, str(script), str(w)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for w in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(script), str(w)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for w in range(4)
+    ]
     results = [p.communicate(timeout=300) for p in procs]
     for proc, (out, err) in zip(procs, results, strict=True):
         assert proc.returncode == 0, err

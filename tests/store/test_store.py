@@ -40,8 +40,11 @@ def test_reopening_a_migrated_store_keeps_data(store: Store) -> None:
 
 def _git_repo(path: Path) -> Path:
     path.mkdir()
-    for args in (["init", "-q", "-b", "main"], ["config", "user.email", "t@example.com"],
-                 ["config", "user.name", "T"]):
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["config", "user.email", "t@example.com"],
+        ["config", "user.name", "T"],
+    ):
         subprocess.run(["git", *args], cwd=path, check=True)
     (path / "train.py").write_text("lr = 0.1\n")
     subprocess.run(["git", "add", "."], cwd=path, check=True)
@@ -50,8 +53,9 @@ def _git_repo(path: Path) -> Path:
     return path
 
 
-def test_run_records_git_state_command_and_environment(store: Store, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_records_git_state_command_and_environment(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     repo = _git_repo(tmp_path / "repo")
     monkeypatch.chdir(repo)
     with runnotes.start_run("ctx", store=store, command=["python", "train.py"]) as run:
@@ -90,8 +94,11 @@ def test_active_run_follows_start_and_end(store: Store) -> None:
 
 def _three_runs(store: Store) -> list[int]:
     ids = []
-    for name, lr, acc, opt in (("a", 0.1, 0.80, "sgd"), ("b", 0.001, 0.93, "adam"),
-                               ("c", 0.003, 0.95, "adam")):
+    for name, lr, acc, opt in (
+        ("a", 0.1, 0.80, "sgd"),
+        ("b", 0.001, 0.93, "adam"),
+        ("c", 0.003, 0.95, "adam"),
+    ):
         with runnotes.start_run(name, experiment="sweep", tags=["sweep", name], store=store) as run:
             run.log_params({"lr": lr, "optimizer": opt})
             for step in range(3):
@@ -113,8 +120,16 @@ def test_where_filter_uses_latest_metric_and_params(store: Store) -> None:
     assert count_runs(store, where="metrics.val_acc > 0.9") == 2
 
 
-@pytest.mark.parametrize("bad", ["metrics.val_acc >", "os.system('x')", "metrics.val_acc > 'high'",
-                                 "metrics.a > metrics.b", "val_acc > 0.9"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "metrics.val_acc >",
+        "os.system('x')",
+        "metrics.val_acc > 'high'",
+        "metrics.a > metrics.b",
+        "val_acc > 0.9",
+    ],
+)
 def test_malformed_where_is_a_clear_error(store: Store, bad: str) -> None:
     with pytest.raises(RunnotesError, match="malformed --where"):
         list_runs(store, where=bad)
@@ -129,8 +144,9 @@ def test_compare_marks_differences(store: Store) -> None:
         compare_runs(store, [str(a), "nope"])
 
 
-def test_dataset_change_is_reported_and_recorded(store: Store, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_dataset_change_is_reported_and_recorded(
+    store: Store, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = tmp_path / "train.csv"
     data.write_text("x,y\n" + "1,2\n" * 1204)
     with runnotes.start_run("first", experiment="e", store=store) as run:

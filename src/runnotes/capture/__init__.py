@@ -1,1 +1,1 @@
-"""Everything that observes the world: run context, data fingerprints, log parsing, `watch`, screen."""
+"""What observes the world: run context, data fingerprints, log parsing, `watch`, screen."""

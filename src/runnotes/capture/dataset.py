@@ -95,7 +95,10 @@ def fingerprint(path: Path | str) -> Fingerprint:
     stat = path.stat()
     fmt, reader = _READERS.get(path.suffix.lower(), ("file", None))
     fp = Fingerprint(
-        path=str(path.resolve()), format=fmt, size=stat.st_size, sha256=_sha256(path),
+        path=str(path.resolve()),
+        format=fmt,
+        size=stat.st_size,
+        sha256=_sha256(path),
         modified=stat.st_mtime,
     )
     if reader is not None:

@@ -20,8 +20,9 @@ _NAME = r"[A-Za-z_][\w./\-]*(?:'s [\w.\-]+)?"
 _PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s*(?:=|:)\s*({NUMBER})(%?)(?![\w.])")
 _LOOSE_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s+({NUMBER})(%?)(?![\w.])")
 _BOOSTER = re.compile(r"^\s*\[(\d+)\]\s+(.*)$")
-_STEP = re.compile(r"\b(epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)(?:\s*/\s*\d+)?",
-                   re.IGNORECASE)
+_STEP = re.compile(
+    r"\b(epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)(?:\s*/\s*\d+)?", re.IGNORECASE
+)
 STEP_KEYS = {"epoch", "step", "iter", "iteration", "global_step"}
 # Words that precede numbers in logs without being metrics.
 _NOT_METRICS = {"eta", "time", "elapsed", "remaining", "it", "s", "ms", "line", "pid", "port"}

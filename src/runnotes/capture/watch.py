@@ -69,13 +69,28 @@ def _pump(stream: BinaryIO, sink: BinaryIO, logger: _LineLogger) -> None:
         logger.feed(pending)
 
 
-def watch(command: list[str], *, name: str | None = None, experiment: str | None = None,
-          project: str | None = None, tags: tuple[str, ...] = (), store: Store | None = None,
-          stdout: BinaryIO | None = None, stderr: BinaryIO | None = None) -> WatchResult:
+def watch(
+    command: list[str],
+    *,
+    name: str | None = None,
+    experiment: str | None = None,
+    project: str | None = None,
+    tags: tuple[str, ...] = (),
+    store: Store | None = None,
+    stdout: BinaryIO | None = None,
+    stderr: BinaryIO | None = None,
+) -> WatchResult:
     if not command:
         raise RunnotesError("watch needs a command: runnotes watch -- python train.py")
-    run = start_run(name or Path(command[0]).name, experiment=experiment, project=project,
-                    tags=tags, command=command, source=Source.watch, store=store)
+    run = start_run(
+        name or Path(command[0]).name,
+        experiment=experiment,
+        project=project,
+        tags=tags,
+        command=command,
+        source=Source.watch,
+        store=store,
+    )
     counts: Counter[str] = Counter()
     lock = threading.Lock()
     try:
@@ -85,8 +100,10 @@ def watch(command: list[str], *, name: str | None = None, experiment: str | None
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
     pumps = [
         threading.Thread(target=_pump, args=(src, dst, _LineLogger(run, counts, lock)), daemon=True)
-        for src, dst in ((proc.stdout, stdout or sys.stdout.buffer),
-                         (proc.stderr, stderr or sys.stderr.buffer))
+        for src, dst in (
+            (proc.stdout, stdout or sys.stdout.buffer),
+            (proc.stderr, stderr or sys.stderr.buffer),
+        )
     ]
     for pump in pumps:
         pump.start()

@@ -27,7 +27,8 @@ def write_data(path: Path, rows: int | None) -> tuple[np.ndarray, np.ndarray]:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([f"px{i}" for i in range(X.shape[1])] + ["label"])
-        writer.writerows([*map(int, features), int(label)] for features, label in zip(X, y))
+        for features, label in zip(X, y, strict=True):
+            writer.writerow([*map(int, features), int(label)])
     return X / 16.0, y
 
 
@@ -45,12 +46,19 @@ def main() -> None:
     from sklearn.model_selection import train_test_split
 
     X, y = write_data(args.data, args.rows)
-    runnotes.log_params({"lr": args.lr, "alpha": args.alpha, "epochs": args.epochs,
-                         "model": "SGDClassifier(log_loss)"})
+    runnotes.log_params(
+        {
+            "lr": args.lr,
+            "alpha": args.alpha,
+            "epochs": args.epochs,
+            "model": "SGDClassifier(log_loss)",
+        }
+    )
     runnotes.dataset(args.data)
     X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.25, random_state=0)
-    model = SGDClassifier(loss="log_loss", learning_rate="constant", eta0=args.lr,
-                          alpha=args.alpha, random_state=0)
+    model = SGDClassifier(
+        loss="log_loss", learning_rate="constant", eta0=args.lr, alpha=args.alpha, random_state=0
+    )
     classes = np.unique(y)
     best = 0.0
     for epoch in range(1, args.epochs + 1):
@@ -58,8 +66,10 @@ def main() -> None:
         train_loss = log_loss(y_train, model.predict_proba(X_train), labels=classes)
         val_acc = accuracy_score(y_val, model.predict(X_val))
         best = max(best, val_acc)
-        print(f"epoch {epoch}/{args.epochs}  train_loss: {train_loss:.4f}  val_acc: {val_acc:.4f}",
-              flush=True)
+        print(
+            f"epoch {epoch}/{args.epochs}  train_loss: {train_loss:.4f}  val_acc: {val_acc:.4f}",
+            flush=True,
+        )
     runnotes.like("best_val_acc", round(best, 4))
 
 

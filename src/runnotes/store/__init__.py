@@ -4,6 +4,14 @@ from runnotes.store.db import Store, open_store
 from runnotes.store.models import Capture, Experiment, Kind, MediaFile, Project, Review, Run, Source
 
 __all__ = [
-    "Capture", "Experiment", "Kind", "MediaFile", "Project", "Review", "Run", "Source", "Store",
+    "Capture",
+    "Experiment",
+    "Kind",
+    "MediaFile",
+    "Project",
+    "Review",
+    "Run",
+    "Source",
+    "Store",
     "open_store",
 ]

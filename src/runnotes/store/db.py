@@ -72,7 +72,9 @@ def _sqlite_engine(url: str) -> Engine:
             raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
         if not os.access(db_file, os.R_OK | os.W_OK):
             raise RunnotesError(f"cannot open database {db_file}: permission denied")
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False})
+    engine = create_engine(
+        url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

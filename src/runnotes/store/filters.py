@@ -19,11 +19,21 @@ from runnotes.errors import RunnotesError
 from runnotes.store.models import Capture, Run
 
 _COMPARE = {
-    ast.Gt: operator.gt, ast.GtE: operator.ge, ast.Lt: operator.lt, ast.LtE: operator.le,
-    ast.Eq: operator.eq, ast.NotEq: operator.ne,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
 }
-_FLIP = {ast.Gt: ast.Lt, ast.Lt: ast.Gt, ast.GtE: ast.LtE, ast.LtE: ast.GtE, ast.Eq: ast.Eq,
-         ast.NotEq: ast.NotEq}
+_FLIP = {
+    ast.Gt: ast.Lt,
+    ast.Lt: ast.Gt,
+    ast.GtE: ast.LtE,
+    ast.LtE: ast.GtE,
+    ast.Eq: ast.Eq,
+    ast.NotEq: ast.NotEq,
+}
 _RUN_COLUMNS = {"status": Run.status, "name": Run.name}
 
 
@@ -35,8 +45,12 @@ def _field(node: ast.expr) -> tuple[str, str] | None:
     """``metrics.x`` / ``params["x"]`` / ``status`` → (namespace, name); None for literals."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
         return node.value.id, node.attr
-    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Name)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
         return node.value.id, node.slice.value
     if isinstance(node, ast.Name) and node.id in _RUN_COLUMNS:
         return "run", node.id
@@ -116,4 +130,3 @@ def parse_where(expression: str) -> ColumnElement[bool]:
         raise RunnotesError(f"malformed --where {expression!r}: {exc.msg}") from exc
     except _Bad as exc:
         raise RunnotesError(f"malformed --where {expression!r}: {exc}") from exc
-

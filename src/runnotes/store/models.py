@@ -2,7 +2,7 @@
 
 Times are Unix seconds (REAL): cheap to write in bulk, free of time-zone ambiguity, and the same
 in SQLite and PostgreSQL. A Capture is one observed fact about a run: a metric value at a step, a
-parameter, a note, a voice transcript, a screenshot, a dataset fingerprint, a code diff, an artifact.
+parameter, a note, a voice transcript, a screenshot, a dataset fingerprint, a diff, an artifact.
 """
 
 from __future__ import annotations
@@ -96,8 +96,12 @@ class Capture(SQLModel, table=True):
     __table_args__ = (
         Index("ix_capture_run_kind_name_step", "run_id", "kind", "name", "step"),
         # Review queues never list metric series; leaving them out keeps bulk logging fast.
-        Index("ix_capture_review", "review", sqlite_where=text("kind != 'metric'"),
-              postgresql_where=text("kind != 'metric'")),
+        Index(
+            "ix_capture_review",
+            "review",
+            sqlite_where=text("kind != 'metric'"),
+            postgresql_where=text("kind != 'metric'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -47,8 +47,11 @@ class RunDetail:
     captures: list[Capture]
 
     def series(self, metric: str) -> list[tuple[int | None, float]]:
-        return [(c.step, c.value) for c in self.captures
-                if c.kind == "metric" and c.name == metric and c.value is not None]
+        return [
+            (c.step, c.value)
+            for c in self.captures
+            if c.kind == "metric" and c.name == metric and c.value is not None
+        ]
 
 
 @dataclass
@@ -72,8 +75,9 @@ def resolve_run(session: Session, ref: str | int) -> Run:
     return run
 
 
-def latest_values(session: Session, run_ids: Sequence[int]) -> tuple[
-        dict[int, dict[str, str]], dict[int, dict[str, float]]]:
+def latest_values(
+    session: Session, run_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, float]]]:
     """Latest param text and metric value per run, in one grouped query."""
     params: dict[int, dict[str, str]] = defaultdict(dict)
     metrics: dict[int, dict[str, float]] = defaultdict(dict)
@@ -81,8 +85,11 @@ def latest_values(session: Session, run_ids: Sequence[int]) -> tuple[
         return params, metrics
     latest = (
         select(func.max(Capture.id).label("cid"))
-        .where(Capture.run_id.in_(run_ids), Capture.kind.in_(("metric", "param")),
-               Capture.review != Review.rejected)
+        .where(
+            Capture.run_id.in_(run_ids),
+            Capture.kind.in_(("metric", "param")),
+            Capture.review != Review.rejected,
+        )
         .group_by(Capture.run_id, Capture.kind, Capture.name)
         .subquery()
     )
@@ -113,18 +120,35 @@ def _summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[R
             tags[run_id].append(tag)
     params, metrics = latest_values(session, ids)
     return [
-        RunSummary(id=run.id, name=run.name, project=proj, experiment=exp, status=run.status,
-                   started_at=run.started_at, ended_at=run.ended_at, tags=tags[run.id],
-                   params=params[run.id], metrics=metrics[run.id])
-        for run, proj, exp in rows if run.id is not None
+        RunSummary(
+            id=run.id,
+            name=run.name,
+            project=proj,
+            experiment=exp,
+            status=run.status,
+            started_at=run.started_at,
+            ended_at=run.ended_at,
+            tags=tags[run.id],
+            params=params[run.id],
+            metrics=metrics[run.id],
+        )
+        for run, proj, exp in rows
+        if run.id is not None
     ]
 
 
-def _runs_query(experiment: str | None, project: str | None, tags: Sequence[str],
-                where: str | None, search: str | None):  # type: ignore[no-untyped-def]
-    query = (select(Run, Project.name, Experiment.name)
-             .join(Experiment, Run.experiment_id == Experiment.id)
-             .join(Project, Experiment.project_id == Project.id))
+def _runs_query(
+    experiment: str | None,
+    project: str | None,
+    tags: Sequence[str],
+    where: str | None,
+    search: str | None,
+):  # type: ignore[no-untyped-def]
+    query = (
+        select(Run, Project.name, Experiment.name)
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(Project, Experiment.project_id == Project.id)
+    )
     if experiment:
         query = query.where(Experiment.name == experiment)
     if project:
@@ -135,17 +159,31 @@ def _runs_query(experiment: str | None, project: str | None, tags: Sequence[str]
         query = query.where(parse_where(where))
     if search:
         like = f"%{search}%"
-        query = query.where(or_(
-            Run.name.ilike(like), Run.description.ilike(like),
-            Run.id.in_(select(Capture.run_id).where(Capture.kind.in_(("note", "voice")),
-                                                    Capture.text.ilike(like))),
-        ))
+        query = query.where(
+            or_(
+                Run.name.ilike(like),
+                Run.description.ilike(like),
+                Run.id.in_(
+                    select(Capture.run_id).where(
+                        Capture.kind.in_(("note", "voice")), Capture.text.ilike(like)
+                    )
+                ),
+            )
+        )
     return query
 
 
-def list_runs(store: Store, *, experiment: str | None = None, project: str | None = None,
-              tags: Sequence[str] = (), where: str | None = None, search: str | None = None,
-              limit: int | None = 100, offset: int = 0) -> list[RunSummary]:
+def list_runs(
+    store: Store,
+    *,
+    experiment: str | None = None,
+    project: str | None = None,
+    tags: Sequence[str] = (),
+    where: str | None = None,
+    search: str | None = None,
+    limit: int | None = 100,
+    offset: int = 0,
+) -> list[RunSummary]:
     """Runs newest first, filtered by experiment, project, tags, a ``--where`` expression, text."""
     query = _runs_query(experiment, project, tags, where, search).order_by(Run.id.desc())
     if limit is not None:
@@ -154,18 +192,27 @@ def list_runs(store: Store, *, experiment: str | None = None, project: str | Non
         return _summaries(session, session.exec(query).all())
 
 
-def count_runs(store: Store, *, experiment: str | None = None, project: str | None = None,
-               tags: Sequence[str] = (), where: str | None = None, search: str | None = None) -> int:
+def count_runs(
+    store: Store,
+    *,
+    experiment: str | None = None,
+    project: str | None = None,
+    tags: Sequence[str] = (),
+    where: str | None = None,
+    search: str | None = None,
+) -> int:
     query = _runs_query(experiment, project, tags, where, search).subquery()
     with store.read() as session:
         return session.exec(select(func.count()).select_from(query)).one()
 
 
 def _summary_rows(session: Session, run_ids: Sequence[int]) -> list[tuple[Run, str, str]]:
-    query = (select(Run, Project.name, Experiment.name)
-             .join(Experiment, Run.experiment_id == Experiment.id)
-             .join(Project, Experiment.project_id == Project.id)
-             .where(Run.id.in_(run_ids)))
+    query = (
+        select(Run, Project.name, Experiment.name)
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .join(Project, Experiment.project_id == Project.id)
+        .where(Run.id.in_(run_ids))
+    )
     by_id = {row[0].id: row for row in session.exec(query).all()}
     return [by_id[i] for i in run_ids if i in by_id]
 
@@ -174,9 +221,13 @@ def run_detail(store: Store, ref: str | int) -> RunDetail:
     with store.read() as session:
         run = resolve_run(session, ref)
         summary = _summaries(session, _summary_rows(session, [run.id]))[0]  # type: ignore[list-item]
-        captures = list(session.exec(
-            select(Capture).where(Capture.run_id == run.id).order_by(Capture.timestamp, Capture.id)
-        ).all())
+        captures = list(
+            session.exec(
+                select(Capture)
+                .where(Capture.run_id == run.id)
+                .order_by(Capture.timestamp, Capture.id)
+            ).all()
+        )
         return RunDetail(summary=summary, run=run, captures=captures)
 
 
