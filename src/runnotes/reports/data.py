@@ -1,0 +1,500 @@
+"""Assembling what a report says from the store: runs, reported values, changes, notes, shots.
+
+Everything here is plain data (dataclasses, sorted lists), so the templates only lay it out and
+the same store always gives the same report. Review rules live here and nowhere else: approved
+captures (liked values are approved) always, pending ones only when asked (and marked), rejected
+ones never. Metric series are read only for the few runs and metrics that get plotted, so a store
+with hundreds of thousands of logged values still reports in well under a second.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from runnotes.errors import RunnotesError
+from runnotes.reports.rules import (
+    ROLE_BLOCKER,
+    ROLE_NEXT,
+    ROLE_RATIONALE,
+    lower_is_better,
+    note_role,
+)
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Experiment, Project, Review, Run
+
+# Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
+KEY_PACKAGES = (
+    "python", "torch", "torchvision", "tensorflow", "keras", "jax", "flax", "numpy", "scipy",
+    "pandas", "scikit-learn", "xgboost", "lightgbm", "catboost", "transformers", "datasets",
+    "accelerate", "lightning", "pytorch-lightning", "timm", "runnotes",
+)
+
+
+@dataclass
+class Value:
+    """One reported value of a run: a metric (``value``) or a parameter (``text``)."""
+
+    text: str
+    value: float | None = None
+    step: int | None = None
+    pending: bool = False
+
+
+@dataclass
+class Dataset:
+    name: str
+    rows: int | None
+    columns: int | None
+    sha256: str
+    size: int | None
+    path: str
+    changed: str | None
+    pending: bool = False
+
+
+@dataclass
+class RunInfo:
+    id: int
+    name: str
+    status: str
+    started_at: float
+    ended_at: float | None
+    command: str | None
+    cwd: str | None
+    git_commit: str | None
+    git_branch: str | None
+    git_dirty: bool | None
+    python_version: str | None
+    packages_sha: str | None
+    params: dict[str, Value] = field(default_factory=dict)
+    metrics: dict[str, Value] = field(default_factory=dict)
+    datasets: list[Dataset] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return f"run-{self.id}"
+
+    @property
+    def label(self) -> str:
+        return f"run {self.id} ({self.name})"
+
+
+@dataclass
+class Note:
+    """A decision, next step or blocker: typed, spoken (a transcript) or extracted from speech."""
+
+    text: str
+    timestamp: float
+    run: RunInfo
+    source: str
+    role: str | None
+    voice: bool
+    pending: bool
+
+
+@dataclass
+class Screenshot:
+    sha256: str
+    timestamp: float
+    run: RunInfo
+    origin: str
+    ocr_text: str
+    pending: bool
+    source_path: Path | None  # None: the file is missing from the media folder
+    file: str | None = None  # where the report refers to it (set by the writer)
+
+
+@dataclass
+class MetricInfo:
+    name: str
+    lower_is_better: bool
+    best_run: RunInfo
+    best: Value
+
+    @property
+    def direction(self) -> str:
+        return "lower is better" if self.lower_is_better else "higher is better"
+
+    def is_better(self, new: float, old: float) -> bool:
+        return new < old if self.lower_is_better else new > old
+
+
+@dataclass
+class ParamDiff:
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass
+class MetricMove:
+    name: str
+    old: float
+    new: float
+    improved: bool | None  # None: unchanged
+
+    @property
+    def delta(self) -> float:
+        return self.new - self.old
+
+
+@dataclass
+class Change:
+    """What differs between a run and the run before it, and how the reported metrics moved."""
+
+    run: RunInfo
+    previous: RunInfo
+    params: list[ParamDiff]
+    metrics: list[MetricMove]
+
+
+@dataclass
+class ExperimentData:
+    project: str
+    name: str
+    description: str
+    runs: list[RunInfo]
+    metrics: list[MetricInfo]
+    changes: list[Change]
+    decisions: list[Note]
+    next_steps: list[Note]
+    blockers: list[Note]
+    screenshots: list[Screenshot]
+    warnings: list[str] = field(default_factory=list)
+    preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
+    first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
+
+    @property
+    def primary(self) -> MetricInfo | None:
+        """The headline metric: the configured one if reported, else the one reported in the
+        most runs (ties: the one reported first, which is usually the one the engineer liked)."""
+        if not self.metrics:
+            return None
+        by_name = {m.name: m for m in self.metrics}
+        for name in self.preferred:
+            if name in by_name:
+                return by_name[name]
+        return min(self.metrics, key=lambda m: (-self.coverage(m.name),
+                                                self.first_seen.get(m.name, 0), m.name))
+
+    @property
+    def headline_run(self) -> RunInfo | None:
+        """The run a reader should reproduce: best on the primary metric, else the latest."""
+        primary = self.primary
+        if primary is not None:
+            return primary.best_run
+        return self.runs[-1] if self.runs else None
+
+    @property
+    def result_runs(self) -> list[RunInfo]:
+        return [r for r in self.runs if r.metrics]
+
+    @property
+    def purpose(self) -> str:
+        """The experiment's description, then its earliest rationale (what the runs were for)."""
+        first = [n.text for n in self.decisions][:1]
+        return " ".join(p.strip() for p in [self.description, *first] if p and p.strip())
+
+    def coverage(self, metric: str) -> int:
+        return sum(1 for r in self.runs if metric in r.metrics)
+
+    def top_runs(self, count: int) -> list[RunInfo]:
+        """The best ``count`` runs on the primary metric, best first."""
+        primary = self.primary
+        if primary is None:
+            return []
+        ranked = [r for r in self.runs if primary.name in r.metrics]
+        sign = 1 if primary.lower_is_better else -1
+        ranked.sort(key=lambda r: (sign * (r.metrics[primary.name].value or 0.0), r.id))
+        return ranked[:count]
+
+
+@dataclass
+class Rules:
+    include_pending: bool
+    lower_is_better: tuple[str, ...] = ()
+    primary_metric: tuple[str, ...] = ()
+
+    @property
+    def reviews(self) -> tuple[str, ...]:
+        return (Review.approved, Review.pending) if self.include_pending else (Review.approved,)
+
+
+def _names(store: Store, key: str) -> tuple[str, ...]:
+    """A list setting of ``[reports]``: a TOML list, or a comma-separated string (env vars)."""
+    configured = store.settings.section("reports").get(key) or ()
+    if isinstance(configured, str):
+        return tuple(p.strip() for p in configured.split(",") if p.strip())
+    return tuple(str(p) for p in configured)
+
+
+def rules_for(store: Store, include_pending: bool) -> Rules:
+    return Rules(include_pending=include_pending, lower_is_better=_names(store, "lower_is_better"),
+                 primary_metric=_names(store, "primary_metric"))
+
+
+def key_packages(store: Store) -> tuple[str, ...]:
+    return _names(store, "key_packages") or KEY_PACKAGES
+
+
+# -- finding experiments -----------------------------------------------------------------------
+
+def find_experiment(session: Session, name: str, project: str | None) -> tuple[int, str]:
+    """The experiment's id and project name; a clear error when it is unknown or ambiguous."""
+    query = (select(Experiment.id, Project.name)
+             .join(Project, Experiment.project_id == Project.id)
+             .where(Experiment.name == name))
+    if project:
+        query = query.where(Project.name == project)
+    found = session.exec(query.order_by(Project.name)).all()
+    if len(found) == 1:
+        return found[0][0], found[0][1]  # type: ignore[return-value]
+    if found:
+        projects = ", ".join(p for _, p in found)
+        raise RunnotesError(f"experiment {name!r} exists in several projects ({projects}): "
+                            "pick one with --project")
+    known = session.exec(select(Experiment.name).distinct().order_by(Experiment.name)).all()
+    where = f" in project {project!r}" if project else ""
+    hint = f" (known: {', '.join(known)})" if known else " (the store has no experiments yet)"
+    raise RunnotesError(f"no experiment {name!r}{where}{hint}")
+
+
+def active_experiments(session: Session, since: float, until: float,
+                       project: str | None) -> list[tuple[int, str]]:
+    """Experiments with a run started in ``[since, until)``, by project then name."""
+    query = (select(Experiment.id, Project.name, Experiment.name)
+             .join(Project, Experiment.project_id == Project.id)
+             .where(Experiment.id.in_(select(Run.experiment_id)
+                                      .where(Run.started_at >= since, Run.started_at < until))))
+    if project:
+        query = query.where(Project.name == project)
+    return [(i, p) for i, p, _ in session.exec(query.order_by(Project.name, Experiment.name))]
+
+
+# -- loading one experiment --------------------------------------------------------------------
+
+def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
+                    since: float | None = None, until: float | None = None) -> ExperimentData:
+    """Everything a report says about one experiment (its runs started in the period, if given)."""
+    with store.read() as session:
+        exp = session.get(Experiment, experiment_id)
+        if exp is None:
+            raise RunnotesError(f"no experiment with id {experiment_id}")
+        project = session.get(Project, exp.project_id)
+        run_query = select(Run).where(Run.experiment_id == experiment_id)
+        if since is not None:
+            run_query = run_query.where(Run.started_at >= since)
+        if until is not None:
+            run_query = run_query.where(Run.started_at < until)
+        run_ids = run_query.with_only_columns(Run.id)
+        runs = [_run_info(r) for r in session.exec(run_query.order_by(Run.started_at, Run.id))]
+        by_id = {r.id: r for r in runs}
+        first_seen = _load_metrics(session, run_ids, by_id, rules)
+        captures = session.exec(
+            select(Capture).where(Capture.run_id.in_(run_ids), Capture.kind != "metric",
+                                  Capture.review.in_(rules.reviews))
+            .order_by(Capture.timestamp, Capture.id)
+        ).all()
+        data = ExperimentData(project=project.name if project else "", name=exp.name,
+                              description=exp.description or "", runs=runs, metrics=[],
+                              changes=[], decisions=[], next_steps=[], blockers=[],
+                              screenshots=[], preferred=rules.primary_metric,
+                              first_seen=first_seen)
+    _sort_captures(store, data, by_id, captures)
+    data.metrics = _metric_infos(runs, rules)
+    data.changes = _changes(data.result_runs or runs, data.metrics)
+    return data
+
+
+def _run_info(run: Run) -> RunInfo:
+    return RunInfo(id=run.id, name=run.name, status=run.status,  # type: ignore[arg-type]
+                   started_at=run.started_at, ended_at=run.ended_at, command=run.command,
+                   cwd=run.cwd, git_commit=run.git_commit, git_branch=run.git_branch,
+                   git_dirty=run.git_dirty, python_version=run.python_version,
+                   packages_sha=run.packages_sha)
+
+
+def _fmt_number(value: float) -> str:
+    return f"{value:.6g}"
+
+
+def _load_metrics(session: Session, run_ids: Any, by_id: dict[int, RunInfo],
+                  rules: Rules) -> dict[str, int]:
+    """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
+    cols = (Capture.run_id, Capture.name, Capture.value, Capture.text, Capture.step)
+    approved = session.exec(
+        select(*cols).where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
+                            Capture.review == Review.approved, Capture.value.is_not(None))
+        .order_by(Capture.id)
+    ).all()
+    first_seen: dict[str, int] = {}
+    for run_id, name, value, text, step in approved:
+        by_id[run_id].metrics[name] = Value(text=text or _fmt_number(value), value=value, step=step)
+        first_seen.setdefault(name, len(first_seen))
+    if not rules.include_pending:
+        return first_seen
+    latest = (select(func.max(Capture.id).label("cid"))
+              .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
+                     Capture.review == Review.pending, Capture.value.is_not(None))
+              .group_by(Capture.run_id, Capture.name).subquery())
+    for run_id, name, value, text, step in session.exec(
+            select(*cols).join(latest, Capture.id == latest.c.cid).order_by(Capture.id)):
+        by_id[run_id].metrics.setdefault(
+            name, Value(text=text or _fmt_number(value), value=value, step=step, pending=True))
+        first_seen.setdefault(name, len(first_seen))
+    return first_seen
+
+
+def _sort_captures(store: Store, data: ExperimentData, by_id: dict[int, RunInfo],
+                   captures: Sequence[Capture]) -> None:
+    """Params and datasets onto their runs; notes into decisions, next steps and blockers."""
+    derived_from = {int((c.extra or {}).get("from_capture", 0)) for c in captures
+                    if c.kind == "note" and (c.extra or {}).get("from_capture")}
+    for c in captures:
+        run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
+        if c.kind == "param" and c.name:
+            run.params[c.name] = Value(text=c.text if c.text is not None else
+                                       _fmt_number(c.value or 0.0), value=c.value, pending=pending)
+        elif c.kind == "dataset":
+            run.datasets.append(_dataset(c, extra, pending))
+        elif c.kind == "screenshot" and c.media_sha:
+            data.screenshots.append(_screenshot(store, data, c, run, extra, pending))
+        elif c.kind == "note" and c.text:
+            _add_note(data, Note(text=c.text.strip(), timestamp=c.timestamp, run=run,
+                                 source=c.source, role=note_role(c.text, extra.get("role")),
+                                 voice=c.source == "voice", pending=pending))
+        elif (c.kind == "voice" and c.text and c.id not in derived_from
+              and extra.get("status", "ok") == "ok"):
+            _add_note(data, Note(text=c.text.strip(), timestamp=c.timestamp, run=run,
+                                 source=c.source, role=note_role(c.text), voice=True,
+                                 pending=pending))
+
+
+def _add_note(data: ExperimentData, note: Note) -> None:
+    if note.role == ROLE_NEXT:
+        data.next_steps.append(note)
+    elif note.role == ROLE_BLOCKER:
+        data.blockers.append(note)
+    elif note.role in (None, ROLE_RATIONALE):
+        data.decisions.append(note)  # other roles (run_ref, metric, param) are not prose
+
+
+def _dataset(c: Capture, extra: dict[str, Any], pending: bool) -> Dataset:
+    return Dataset(name=c.name or Path(str(extra.get("path", ""))).name, rows=extra.get("rows"),
+                   columns=extra.get("columns"), sha256=str(extra.get("sha256", "")),
+                   size=extra.get("size"), path=str(extra.get("path") or c.origin or ""),
+                   changed=extra.get("changed"), pending=pending)
+
+
+def _screenshot(store: Store, data: ExperimentData, c: Capture, run: RunInfo,
+                extra: dict[str, Any], pending: bool) -> Screenshot:
+    path = media_file(store, c.media_sha)  # type: ignore[arg-type]
+    if path is None:
+        data.warnings.append(f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
+                             f"media folder {store.settings.media_dir}")
+    return Screenshot(sha256=c.media_sha, timestamp=c.timestamp, run=run,  # type: ignore[arg-type]
+                      origin=c.origin or "", ocr_text=str(extra.get("ocr_text") or ""),
+                      pending=pending, source_path=path)
+
+
+def media_file(store: Store, sha: str) -> Path | None:
+    """The media file for ``sha`` if it is on disk (a report names the gap instead of failing)."""
+    try:
+        path = store.media.path(sha)
+    except RunnotesError:
+        return None
+    return path if path.is_file() else None
+
+
+def packages_of(store: Store, run: RunInfo, wanted: Sequence[str],
+                warnings: list[str]) -> list[tuple[str, str]]:
+    """The run's versions of the key packages, from the package listing stored at its start."""
+    found: list[tuple[str, str]] = [("python", run.python_version)] if run.python_version else []
+    if not run.packages_sha:
+        return found
+    path = media_file(store, run.packages_sha)
+    if path is None:
+        warnings.append(f"the package list of {run.label} ({run.packages_sha[:12]}) is missing "
+                        f"from the media folder {store.settings.media_dir}")
+        return found
+    try:
+        listing = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        warnings.append(f"the package list of {run.label} is unreadable: {exc}")
+        return found
+    return found + [(name, str(listing[name])) for name in wanted if name in listing]
+
+
+# -- comparing runs ----------------------------------------------------------------------------
+
+def _metric_infos(runs: Sequence[RunInfo], rules: Rules) -> list[MetricInfo]:
+    names = sorted({name for r in runs for name in r.metrics})
+    infos = []
+    for name in names:
+        lower = lower_is_better(name, rules.lower_is_better)
+        best_run: RunInfo | None = None
+        for run in runs:  # earliest run wins ties: it found the value first
+            value = run.metrics.get(name)
+            if value is None or value.value is None:
+                continue
+            if best_run is None or (value.value < best_run.metrics[name].value  # type: ignore[operator]
+                                    if lower else value.value > best_run.metrics[name].value):  # type: ignore[operator]
+                best_run = run
+        if best_run is not None:
+            infos.append(MetricInfo(name=name, lower_is_better=lower, best_run=best_run,
+                                    best=best_run.metrics[name]))
+    return infos
+
+
+def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Change]:
+    """Param differences between each run and the one before it, and the metric moves."""
+    changes = []
+    for previous, run in zip(runs, runs[1:], strict=False):
+        diffs = [ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
+                 for name in sorted(previous.params.keys() | run.params.keys())]
+        diffs = [d for d in diffs if d.old != d.new]
+        moves = []
+        for info in metrics:
+            old, new = previous.metrics.get(info.name), run.metrics.get(info.name)
+            if old is None or new is None or old.value is None or new.value is None:
+                continue
+            improved = None if new.value == old.value else info.is_better(new.value, old.value)
+            moves.append(MetricMove(info.name, old.value, new.value, improved))
+        if diffs or moves:
+            changes.append(Change(run=run, previous=previous, params=diffs, metrics=moves))
+    return changes
+
+
+def _text(value: Value | None) -> str | None:
+    return None if value is None else value.text
+
+
+def metric_series(store: Store, run_ids: Sequence[int], names: Sequence[str]
+                  ) -> dict[tuple[int, str], list[tuple[float, float]]]:
+    """(step, value) points per (run, metric) for plotting; rejected values left out."""
+    series: dict[tuple[int, str], list[tuple[float, float]]] = defaultdict(list)
+    if not run_ids or not names:
+        return series
+    with store.read() as session:
+        rows = session.exec(
+            select(Capture.run_id, Capture.name, Capture.step, Capture.value)
+            .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
+                   Capture.name.in_(names), Capture.step.is_not(None),
+                   Capture.value.is_not(None), Capture.review != Review.rejected)
+            .order_by(Capture.run_id, Capture.name, Capture.step, Capture.id)
+        ).all()
+    for run_id, name, step, value in rows:
+        points = series[(run_id, name)]
+        if points and points[-1][0] == step:
+            points[-1] = (float(step), value)  # a re-logged step: the later value counts
+        else:
+            points.append((float(step), value))
+    return series

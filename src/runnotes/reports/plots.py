@@ -1,0 +1,122 @@
+"""The figures of a report: metric curves of the top runs, and each varied param against the result.
+
+matplotlib is imported here only, and only when a figure is drawn, so the CLI stays instant. The
+object API (``Figure``, no pyplot) keeps no global state, and PNGs are saved without the
+"Software" stamp, so the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from runnotes.reports.data import ExperimentData, metric_series
+
+TOP_RUNS = 3
+MAX_PANELS = 2  # one row: each extra panel costs ~0.1 s of drawing, and reports must stay fast
+DPI = 100
+
+
+@dataclass
+class Figure:
+    """A PNG written for a report; ``file`` is how the report refers to it (relative path)."""
+
+    path: Path
+    caption: str
+    file: str = ""
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def experiment_figures(store, data: ExperimentData, folder: Path,  # type: ignore[no-untyped-def]
+                       prefix: str = "") -> list[Figure]:
+    """Curves of the reported metrics for the top runs, then params against the primary metric."""
+    drawn = (_curves(store, data, folder, prefix), _scatter(data, folder, prefix))
+    return [figure for figure in drawn if figure is not None]
+
+
+def _panels(count: int):  # type: ignore[no-untyped-def]
+    """A one-row figure of ``count`` plots (fixed margins: automatic layout doubles the time)."""
+    from matplotlib.figure import Figure as MplFigure
+
+    fig = MplFigure(figsize=(4.8 * count + 0.6, 3.4), dpi=DPI)
+    fig.subplots_adjust(left=0.6 / (4.8 * count + 0.6) + 0.04, right=0.97, bottom=0.15,
+                        top=0.9, wspace=0.28)
+    return fig, fig.subplots(1, count, squeeze=False).ravel()
+
+
+def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
+    """PNG without the "Software" stamp (stable bytes) and with fast, light compression."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
+                pil_kwargs={"compress_level": 1})
+
+
+def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
+    top = data.top_runs(TOP_RUNS)
+    primary = data.primary
+    if not top or primary is None:
+        return None
+    names = [primary.name] + [m.name for m in data.metrics if m.name != primary.name]
+    series = metric_series(store, [r.id for r in top], names)
+    plotted = [n for n in names if any(len(series.get((r.id, n), ())) > 1 for r in top)]
+    plotted = plotted[:MAX_PANELS]
+    if not plotted:
+        return None
+    fig, axes = _panels(len(plotted))
+    for ax, name in zip(axes, plotted, strict=False):
+        for run in top:
+            points = series.get((run.id, name), [])
+            if points:
+                ax.plot([p[0] for p in points], [p[1] for p in points], label=run.label,
+                        linewidth=1.4)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("step", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    path = folder / f"{prefix}{slug(data.name)}-curves.png"
+    _save(fig, path)
+    runs = ", ".join(r.label for r in top)
+    return Figure(path, f"{', '.join(plotted)} over steps for the top runs by {primary.name} "
+                        f"({runs})")
+
+
+def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
+    """Params with a number in at least two runs that report ``metric``, and more than one value."""
+    names = sorted({p for r in data.runs for p in r.params})
+    varied = []
+    for name in names:
+        values = {r.params[name].value for r in data.runs
+                  if name in r.params and r.params[name].value is not None and metric in r.metrics}
+        if len(values) > 1:
+            varied.append(name)
+    return varied[:MAX_PANELS]
+
+
+def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
+    primary = data.primary
+    if primary is None:
+        return None
+    params = _numeric_params(data, primary.name)
+    if not params:
+        return None
+    fig, axes = _panels(len(params))
+    for ax, name in zip(axes, params, strict=False):
+        points = [(r.params[name].value, r.metrics[primary.name].value) for r in data.runs
+                  if name in r.params and r.params[name].value is not None
+                  and primary.name in r.metrics]
+        xs: Sequence[float] = [p[0] for p in points]  # type: ignore[misc]
+        ax.scatter(xs, [p[1] for p in points], s=22)
+        if min(xs) > 0 and max(xs) / min(xs) >= 100:
+            ax.set_xscale("log")
+        ax.set_xlabel(name, fontsize=9)
+        ax.set_ylabel(primary.name, fontsize=9)
+        ax.grid(alpha=0.3)
+    path = folder / f"{prefix}{slug(data.name)}-params.png"
+    _save(fig, path)
+    return Figure(path, f"{primary.name} ({primary.direction}) against {', '.join(params)}, "
+                        "one point per run")
