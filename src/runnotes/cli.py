@@ -28,6 +28,9 @@ runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True
 app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
+from runnotes.interop.cli import register as _interop  # noqa: E402  (imports only typer)
+
+_interop(app)  # import, export, follow
 from runnotes.web.cli import serve as _serve  # noqa: E402  (imports only typer)
 
 app.command("serve")(_serve)
