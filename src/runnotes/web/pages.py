@@ -7,6 +7,7 @@ answers with a redirect back to a local page (``next`` may not point off-site).
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from datetime import date, datetime
 from datetime import time as dtime
@@ -205,35 +206,48 @@ def _day(text: str | None, end: bool = False) -> float | None:
 @router.post("/report")
 def report(request: Request, csrf: Csrf, kind: Annotated[str, Form()],
            experiment: Annotated[str, Form()] = "", since: Annotated[str, Form()] = "",
-           until: Annotated[str, Form()] = "",
-           include_pending: Annotated[bool, Form()] = False) -> Response:
-    """Write the README draft or the progress report into a temporary folder and send it."""
+           until: Annotated[str, Form()] = "", fmt: Annotated[str, Form()] = "md",
+           include_pending: Annotated[bool, Form()] = False,
+           figures: Annotated[bool, Form()] = False) -> Response:
+    """Write the README draft or the progress report into a temporary folder and send it:
+    the report alone, or (``figures``) a zip with the figures its links point at."""
     from runnotes import reports
 
     _check_csrf(request, csrf)
     store = store_of(request)
     project, _, exp = experiment.rpartition("/")
     folder = Path(tempfile.mkdtemp(prefix="runnotes-report-"))
-    if kind == "readme":
-        if not exp:
-            raise RunnotesError("pick an experiment for the README")
-        result = reports.write_readme(store, exp, folder / "README.md", project=project or None,
-                                      include_pending=include_pending)
-    elif kind == "progress":
-        result = reports.write_progress(store, folder / "progress.md", since=_day(since),
-                                        until=_day(until, end=True), project=project or None,
-                                        include_pending=include_pending)
-    else:
-        raise RunnotesError(f"unknown report {kind!r}: readme or progress")
-    path = Path(result.paths[0])
-    return FileResponse(path, filename=path.name,
-                        background=BackgroundTask(_remove_tree, folder))
+    try:
+        if kind == "readme":
+            if not exp:
+                raise RunnotesError("pick an experiment for the README")
+            result = reports.write_readme(store, exp, folder / "README.md",
+                                          project=project or None,
+                                          include_pending=include_pending)
+        elif kind == "progress":
+            if fmt not in ("md", "docx"):
+                raise RunnotesError(f"a progress report is md or docx, not {fmt!r}")
+            result = reports.write_progress(store, folder / f"progress.{fmt}", since=_day(since),
+                                            until=_day(until, end=True), project=project or None,
+                                            include_pending=include_pending)
+        else:
+            raise RunnotesError(f"unknown report {kind!r}: readme or progress")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    main = Path(result.paths[0])
+    cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
+    if figures and len(result.paths) > 1:
+        archive = shutil.make_archive(str(folder.parent / f"{folder.name}-{main.stem}"), "zip",
+                                      root_dir=folder)
+        return FileResponse(archive, filename=f"{main.stem}.zip",
+                            background=BackgroundTask(_remove, folder, Path(archive)))
+    return FileResponse(main, filename=main.name, background=cleanup)
 
 
-def _remove_tree(folder: Path) -> None:
-    import shutil
-
+def _remove(folder: Path, archive: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
+    archive.unlink(missing_ok=True)
 
 
 # -- media, login -----------------------------------------------------------------------------

@@ -1,0 +1,161 @@
+"""End to end in a real browser: Debian Chromium driven by Playwright, against `runnotes serve`.
+
+One seeded store, one server and one browser for the whole module; every test saves a
+screenshot of the page under its tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from runnotes.config import load_settings
+from runnotes.store import open_store
+from runnotes.store.queries import run_detail
+from web.seed import SEGMENTS, Seeded, free_port, seed, wait_up
+
+pytestmark = pytest.mark.slow
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded, object]]:
+    home = tmp_path_factory.mktemp("browser") / "home"
+    store = open_store(load_settings(home))
+    seeded = seed(store)
+    port = free_port()
+    log = home.parent / "serve.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
+            stdout=handle, stderr=subprocess.STDOUT, env={**env, "RUNNOTES_HOME": str(home)})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(url, process, log, {})
+        yield url, seeded, store
+    finally:
+        process.terminate()
+        process.wait(10)
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/setup installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    tab.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    context.close()
+
+
+def test_filter_runs(site, page) -> None:  # type: ignore[no-untyped-def]
+    url, seeded, _ = site
+    page.goto(url + "/runs")
+    assert page.locator("#runs tbody tr").count() == 3
+    page.fill("input[name=where]", "metrics.val_acc > 0.95 and params.lr < 0.01")
+    page.click("#filters button")
+    page.wait_for_url("**/runs?*where=*")
+    rows = page.locator("#runs tbody tr")
+    assert rows.count() == 1 and "tuned" in rows.inner_text()
+    page.fill("input[name=where]", "")
+    page.fill("input[name=q]", "diverged")
+    page.click("#filters button")
+    assert page.locator("#runs tbody tr").inner_text().count("tuned") == 1
+    page.goto(url + "/runs?sort=name&desc=false")
+    names = page.locator("#runs tbody tr td:nth-child(3)").all_inner_texts()
+    assert names == sorted(names)
+
+
+def test_open_a_run_with_voice_playback(site, page) -> None:  # type: ignore[no-untyped-def]
+    url, seeded, _ = site
+    page.goto(url + "/")
+    page.click("text=resnet")
+    page.click(f"a[href='/runs/{seeded.tuned}']")
+    page.wait_for_url(f"**/runs/{seeded.tuned}")
+    assert "run " + str(seeded.tuned) in page.locator("h1").inner_text()
+    audio = page.locator(f"#capture-{seeded.voice} audio")
+    assert audio.count() == 1
+    duration = audio.evaluate(
+        "a => new Promise(ok => { if (a.readyState >= 1) ok(a.duration);"
+        " a.addEventListener('loadedmetadata', () => ok(a.duration)); a.load(); })")
+    assert abs(duration - 1.0) < 0.05  # the WAV really loads from /media
+    segments = page.locator(f"#capture-{seeded.voice} ol.segments li").all_inner_texts()
+    assert [s.split(" ", 1)[1] for s in segments] == [s["text"] for s in SEGMENTS]
+    assert page.locator("svg polyline").count() >= 2
+    thumb = page.locator(f"#capture-{seeded.screenshot} img.thumb")
+    assert thumb.evaluate("img => img.complete && img.naturalWidth") == 200
+
+
+def test_approve_a_capture(site, page) -> None:  # type: ignore[no-untyped-def]
+    url, seeded, store = site
+    page.goto(url + "/review")
+    card = page.locator(f"#capture-{seeded.screenshot}")
+    card.locator("button.approve").click()
+    page.wait_for_load_state()
+    assert page.locator(f"#capture-{seeded.screenshot}").count() == 0
+    shot = next(c for c in run_detail(store, seeded.tuned).captures if c.id == seeded.screenshot)
+    assert shot.review == "approved"
+
+
+def test_edit_a_value(site, page) -> None:  # type: ignore[no-untyped-def]
+    url, seeded, store = site
+    page.goto(url + "/review")
+    card = page.locator(f"#capture-{seeded.pending_metric}")
+    card.locator("details.edit summary").click()
+    card.locator("input[name=value]").fill("0.914")
+    card.locator("button.save").click()
+    page.wait_for_load_state()
+    metric = next(c for c in run_detail(store, seeded.tuned).captures
+                  if c.id == seeded.pending_metric)
+    assert (metric.value, metric.text, metric.review) == (0.914, "0.914", "approved")
+    page.goto(url + f"/runs/{seeded.tuned}")
+    assert "edited; was: 91%" in page.locator(f"#capture-{seeded.pending_metric}").inner_text()
+
+
+def test_compare_two_runs(site, page) -> None:  # type: ignore[no-untyped-def]
+    url, seeded, _ = site
+    page.goto(url + "/runs?experiment=resnet&project=vision")
+    page.check(f"input[name=run][value='{seeded.baseline}']")
+    page.check(f"input[name=run][value='{seeded.tuned}']")
+    page.click("#compare-button")
+    page.wait_for_url("**/compare?*")
+    table = page.locator("#comparison")
+    assert "baseline" in table.inner_text() and "tuned" in table.inner_text()
+    differing = page.locator("#comparison tr.differs th").all_inner_texts()
+    assert "lr" in differing and "optimizer" in differing and "batch_size" not in differing
+    assert page.locator(".curves figure").first.locator("polyline").count() == 2
+
+
+def test_generate_and_download_the_readme(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    url, _, _ = site
+    page.goto(url + "/report")
+    page.select_option("#readme-form select[name=experiment]", "vision/resnet")
+    with page.expect_download() as info:
+        page.click("#readme-button")
+    download = info.value
+    assert download.suggested_filename == "README.md"
+    target = tmp_path / "README.md"
+    download.save_as(target)
+    text = target.read_text()
+    assert "resnet" in text and "tuned" in text
