@@ -113,8 +113,10 @@ def run(request: Request, ref: str) -> Response:
         series = detail.series(name)
         stepped = [(step, v) for step, v in series if step is not None]
         charts[name] = chart({name: stepped or [(i, v) for i, (_, v) in enumerate(series)]})
+    # Logged metric values and params are in the charts and the params table; the timeline
+    # keeps what a person said, liked or captured.
     timeline = [c for c in detail.captures
-                if c.kind != Kind.metric or c.source not in ("sdk", "watch")
+                if c.kind not in (Kind.metric, Kind.param) or c.source not in ("sdk", "watch")
                 or (c.extra or {}).get("liked")]
     datasets = [c for c in detail.captures if c.kind == Kind.dataset]
     return _render(request, "run.html", d=detail, s=detail.summary, r=detail.run, charts=charts,
