@@ -22,7 +22,13 @@ from PIL import Image
 
 from runnotes.capture.context import RunContext
 from runnotes.store import Store
-from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run, register_media
+from runnotes.store.runs import (
+    NewCapture,
+    add_captures,
+    add_metric_rows,
+    create_run,
+    register_media,
+)
 
 T0 = 1714986000.0  # Monday 2024-05-06 09:00 UTC
 DAY = 86400.0
@@ -56,6 +62,7 @@ class Sample:
     runs: dict[str, int]
     screenshot_sha: str
     voice_id: int
+    t0: float = T0  # the Monday the sample week starts (09:00 UTC)
 
 
 def _run(store: Store, name: str, experiment: str, project: str, started: float,

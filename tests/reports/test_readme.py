@@ -196,13 +196,13 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
             for step, value in enumerate(curve):
                 run.log_metric("acc", value, step=step)
             run.like("acc", curve[-1])
-            run.note("Next I'll try a warmup" if name == "b" else "lr 0.1 because it is the default")
+            run.note("Next I'll try a warmup" if name == "b" else "lr 0.1: it is the default")
     result = write_readme(store, "sdk-exp", tmp_path / "README.md")
     text = (tmp_path / "README.md").read_text()
     assert "**0.85** ★" in section(text, "Results")
     assert "`lr` 0.1 → 0.01 · `acc` 0.7 → 0.85 (+0.15, better)" in text
     assert "- [ ] Next I'll try a warmup" in section(text, "Next steps")
-    assert "lr 0.1 because it is the default" in section(text, "Decisions log")
+    assert "lr 0.1: it is the default" in section(text, "Decisions log")
     assert "- Packages: python " in text  # from the package list the SDK stored
     assert [p.name for p in result.paths] == ["README.md", "sdk-exp-curves.png",
                                               "sdk-exp-params.png"]

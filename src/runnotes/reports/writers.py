@@ -40,6 +40,19 @@ class ReportResult:
 class Reproduce:
     run: reportdata.RunInfo
     packages: list[tuple[str, str]]
+    datasets: list[reportdata.Dataset]
+
+
+def _datasets_for(data: reportdata.ExperimentData,
+                  run: reportdata.RunInfo) -> list[reportdata.Dataset]:
+    """The run's data fingerprints, else the latest of each file fingerprinted before it."""
+    if run.datasets:
+        return run.datasets
+    latest: dict[str, reportdata.Dataset] = {}
+    for other in data.runs:
+        if (other.started_at, other.id) <= (run.started_at, run.id):
+            latest.update({d.name: d for d in other.datasets})
+    return [latest[name] for name in sorted(latest)]
 
 
 @dataclass
@@ -156,7 +169,8 @@ def write_readme(store: Store, experiment: str, out: Path, *, project: str | Non
     warnings = list(data.warnings)
     headline = data.headline_run
     reproduce = None if headline is None else Reproduce(
-        headline, reportdata.packages_of(store, headline, reportdata.key_packages(store), warnings))
+        headline, reportdata.packages_of(store, headline, reportdata.key_packages(store), warnings),
+        _datasets_for(data, headline))
     ref = files_dir(out).name
     with _staging(out) as stage:
         assets = stage / "files"
