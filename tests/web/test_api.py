@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from conftest import run_cli
 from runnotes.store.queries import run_detail
 from runnotes.store.review import count_pending, experiments_overview
-from web.seed import Seeded, png_bytes
+from web.seed import Seeded, png_bytes, seed
 
 
 def test_projects_overview_counts_runs_and_best_metric(client, seeded: Seeded) -> None:
@@ -130,3 +132,24 @@ def test_review_functions_are_library_api(store, seeded: Seeded) -> None:
     names = [e.experiment for e in experiments_overview(store)]
     assert names == ["bert", "resnet"]
     assert run_cli("serve", "--help").stdout.count("--token") == 1
+
+
+@pytest.mark.postgres
+def test_the_api_on_postgresql(pg_url: str, home) -> None:
+    from fastapi.testclient import TestClient
+
+    from runnotes.config import load_settings
+    from runnotes.store import open_store
+    from runnotes.web.app import create_app
+
+    store = open_store(load_settings(db_url=pg_url))
+    try:
+        seeded = seed(store)
+        client = TestClient(create_app(store))
+        test_runs_filter_search_tag_sort_and_pages(client, seeded)
+        test_compare_highlights_differences_and_overlays_curves(client, seeded)
+        test_review_approve_reject_edit_and_tags(client, store, seeded)
+        assert client.get(f"/runs/{seeded.tuned}").status_code == 200
+        assert client.get("/").status_code == 200
+    finally:
+        store.close()
