@@ -1,4 +1,4 @@
-"""The ``runnotes`` command: a thin layer over the library API (``runnotes.sdk``, ``runnotes.store``).
+"""The ``runnotes`` command: a thin layer over the library API (``sdk``, ``store``).
 
 Every user mistake ends as one ``runnotes: error: …`` line and exit code 1, never a traceback.
 Heavy parts (speech, OCR, web) are imported inside their commands so ``--help`` stays instant.
@@ -13,33 +13,45 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from runnotes.config import Settings, load_settings
+from runnotes.console import err, out
 from runnotes.errors import RunnotesError
 
 app = typer.Typer(
     help="Local-first experiment notes: like what you see, say why, get the README written.",
-    no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode="rich",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
 )
 run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_help=True)
 runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
+from runnotes.voice.cli import models_app, voice_app  # noqa: E402  (imports only typer and rich)
+
+app.add_typer(voice_app, name="voice")
+app.add_typer(models_app, name="models")
+from runnotes.reports.drafts_cli import drafts_app  # noqa: E402  (imports only typer and rich)
+
+app.add_typer(drafts_app, name="drafts")
 from runnotes.interop.cli import register as _interop  # noqa: E402  (imports only typer)
 
 _interop(app)  # import, export, follow
+from runnotes.reports.cli import report_app  # noqa: E402  (imports only typer and rich)
+
+app.add_typer(report_app, name="report")
 from runnotes.web.cli import serve as _serve  # noqa: E402  (imports only typer)
 
 app.command("serve")(_serve)
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-RunOpt = Annotated[str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")]
+RunOpt = Annotated[
+    str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")
+]
 ExperimentOpt = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
@@ -48,8 +60,16 @@ TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repe
 @app.callback()
 def _root(
     ctx: typer.Context,
-    home: Annotated[Path | None, typer.Option(envvar="RUNNOTES_HOME", help="Store folder (default ~/.runnotes).")] = None,
-    db: Annotated[str | None, typer.Option(envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder).")] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(envvar="RUNNOTES_HOME", help="Store folder (default ~/.runnotes)."),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
+        ),
+    ] = None,
 ) -> None:
     ctx.obj = load_settings(home, db)
 
@@ -88,7 +108,11 @@ def _duration(seconds: float | None) -> str:
         return ""
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m" if hours else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    return (
+        f"{hours}h{minutes:02d}m"
+        if hours
+        else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -105,24 +129,39 @@ def _print_json(data: Any) -> None:
 
 # -- the active run ---------------------------------------------------------------------------
 
+
 @run_app.command("start")
-def run_start(ctx: typer.Context, name: Annotated[str, typer.Argument(help="Run name.")],
-              experiment: ExperimentOpt = None, project: ProjectOpt = None, tag: TagOpt = None) -> None:
+def run_start(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Run name.")],
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
+    tag: TagOpt = None,
+) -> None:
     """Start a run and make it active for everything captured afterwards."""
     from runnotes.capture.context import collect
     from runnotes.store.runs import create_run, set_active_run
 
     store = store_of(ctx)
-    run = create_run(store, name, experiment=experiment, project=project, tags=tag or (),
-                     context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]]))
+    run = create_run(
+        store,
+        name,
+        experiment=experiment,
+        project=project,
+        tags=tag or (),
+        context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]]),
+    )
     set_active_run(store, run.id)
     out.print(f"started run {run.id} ({run.name}); captures now go to it")
 
 
 @run_app.command("end")
-def run_end(ctx: typer.Context,
-            status: Annotated[str, typer.Option(help="How it went: ok or failed.")] = "ok") -> None:
+def run_end(
+    ctx: typer.Context,
+    status: Annotated[str, typer.Option(help="How it went: ok or failed.")] = "ok",
+) -> None:
     """End the active run."""
+    from runnotes.reports.drafts import notify
     from runnotes.store.runs import active_run_id, end_run, set_active_run
 
     if status not in ("ok", "failed"):
@@ -133,7 +172,10 @@ def run_end(ctx: typer.Context,
         raise RunnotesError("no active run (start one with `runnotes run start NAME`)")
     run = end_run(store, run_id, status)
     set_active_run(store, None)
-    out.print(f"ended run {run.id} ({run.name}): {status}, {_duration(run.ended_at - run.started_at)}")  # type: ignore[operator]
+    notify(store, run.id, "run_end")  # type: ignore[arg-type]
+    out.print(
+        f"ended run {run.id} ({run.name}): {status}, {_duration(run.ended_at - run.started_at)}"
+    )  # type: ignore[operator]
 
 
 @run_app.command("current")
@@ -152,6 +194,7 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 # -- captures -------------------------------------------------------------------------------
 
+
 def _pairs(items: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for item in items:
@@ -163,9 +206,11 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
 
 
 @app.command()
-def like(ctx: typer.Context,
-         values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
-         run: RunOpt = None) -> None:
+def like(
+    ctx: typer.Context,
+    values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
+    run: RunOpt = None,
+) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
     handle = run_handle(ctx, run)
     for key, value in _pairs(values):
@@ -174,8 +219,11 @@ def like(ctx: typer.Context,
 
 
 @app.command()
-def note(ctx: typer.Context, text: Annotated[list[str], typer.Argument(help="The note.")],
-         run: RunOpt = None) -> None:
+def note(
+    ctx: typer.Context,
+    text: Annotated[list[str], typer.Argument(help="The note.")],
+    run: RunOpt = None,
+) -> None:
     """Write down why: a note on the active run."""
     handle = run_handle(ctx, run)
     handle.note(" ".join(text))
@@ -183,8 +231,12 @@ def note(ctx: typer.Context, text: Annotated[list[str], typer.Argument(help="The
 
 
 @app.command()
-def data(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or any file.")],
-         run: RunOpt = None, as_json: JsonFlag = False) -> None:
+def data(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or any file.")],
+    run: RunOpt = None,
+    as_json: JsonFlag = False,
+) -> None:
     """Fingerprint a dataset (rows, columns, hash) and link it to the active run."""
     handle = run_handle(ctx, run)
     fp = handle.dataset(path)
@@ -195,46 +247,84 @@ def data(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="CSV, TSV
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def watch(ctx: typer.Context,
-          command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
-          name: Annotated[str | None, typer.Option(help="Run name (default: the program's name).")] = None,
-          experiment: ExperimentOpt = None, project: ProjectOpt = None, tag: TagOpt = None) -> None:
+def watch(
+    ctx: typer.Context,
+    command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
+    name: Annotated[
+        str | None, typer.Option(help="Run name (default: the program's name).")
+    ] = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
+    tag: TagOpt = None,
+) -> None:
     """Run a training command, pass its output through and log the metrics it prints.
 
     Example: runnotes watch -e mnist -- python train.py --lr 3e-4
     """
     from runnotes.capture.watch import watch as run_watch
 
-    result = run_watch(list(command), name=name, experiment=experiment, project=project,
-                       tags=tuple(tag or ()), store=store_of(ctx))
+    result = run_watch(
+        list(command),
+        name=name,
+        experiment=experiment,
+        project=project,
+        tags=tuple(tag or ()),
+        store=store_of(ctx),
+    )
     names = ", ".join(sorted(result.counts)) or "none"
-    err.print(f"runnotes: run {result.run_id} {result.status} (exit {result.exit_code}); "
-              f"{sum(result.counts.values())} metric values: {names}")
+    err.print(
+        f"runnotes: run {result.run_id} {result.status} (exit {result.exit_code}); "
+        f"{sum(result.counts.values())} metric values: {names}"
+    )
     raise typer.Exit(result.exit_code)
 
 
 # -- reading runs -----------------------------------------------------------------------------
 
+
 @runs_app.command("list")
-def runs_list(ctx: typer.Context, experiment: ExperimentOpt = None, project: ProjectOpt = None,
-              tag: TagOpt = None,
-              where: Annotated[str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9 and params.lr < 0.01".')] = None,
-              search: Annotated[str | None, typer.Option(help="Text in names, notes and transcripts.")] = None,
-              limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
-              as_json: JsonFlag = False) -> None:
+def runs_list(
+    ctx: typer.Context,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
+    tag: TagOpt = None,
+    where: Annotated[
+        str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9 and params.lr < 0.01".')
+    ] = None,
+    search: Annotated[
+        str | None, typer.Option(help="Text in names, notes and transcripts.")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
     """List runs, newest first."""
     from runnotes.store.queries import list_runs
 
-    runs = list_runs(store_of(ctx), experiment=experiment, project=project, tags=tag or (),
-                     where=where, search=search, limit=limit)
+    runs = list_runs(
+        store_of(ctx),
+        experiment=experiment,
+        project=project,
+        tags=tag or (),
+        where=where,
+        search=search,
+        limit=limit,
+    )
     if as_json:
         _print_json([r.as_dict() for r in runs])
         return
     table = Table("id", "name", "experiment", "status", "started", "duration", "tags", "metrics")
     for r in runs:
         metrics = "  ".join(f"{k}={_fmt(v)}" for k, v in list(r.metrics.items())[:4])
-        table.add_row(str(r.id), r.name, f"{r.project}/{r.experiment}", r.status,
-                      _when(r.started_at), _duration(r.duration), ", ".join(r.tags), metrics)
+        table.add_row(
+            str(r.id),
+            r.name,
+            f"{r.project}/{r.experiment}",
+            r.status,
+            _when(r.started_at),
+            _duration(r.duration),
+            ", ".join(r.tags),
+            metrics,
+        )
     out.print(table if runs else "no runs match")
 
 
@@ -244,13 +334,30 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     detail = run_detail(store_of(ctx), ref)
     s, run = detail.summary, detail.run
     if as_json:
-        _print_json({**s.as_dict(), "context": run.model_dump(), "captures": [c.model_dump() for c in detail.captures]})
+        _print_json(
+            {
+                **s.as_dict(),
+                "context": run.model_dump(),
+                "captures": [c.model_dump() for c in detail.captures],
+            }
+        )
         return
-    out.print(f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.status}  "
-              f"{_when(s.started_at)}  {_duration(s.duration)}")
-    for label, value in (("command", run.command), ("cwd", run.cwd), ("git", run.git_commit and
-                         f"{run.git_commit[:10]} on {run.git_branch}{' (dirty)' if run.git_dirty else ''}"),
-                         ("python", run.python_version), ("host", run.host), ("tags", ", ".join(s.tags))):
+    out.print(
+        f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.status}  "
+        f"{_when(s.started_at)}  {_duration(s.duration)}"
+    )
+    for label, value in (
+        ("command", run.command),
+        ("cwd", run.cwd),
+        (
+            "git",
+            run.git_commit
+            and f"{run.git_commit[:10]} on {run.git_branch}{' (dirty)' if run.git_dirty else ''}",
+        ),
+        ("python", run.python_version),
+        ("host", run.host),
+        ("tags", ", ".join(s.tags)),
+    ):
         if value:
             out.print(f"  {label}: {value}")
     if s.params:
@@ -259,27 +366,36 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         out.print("[bold]metrics[/] " + "  ".join(f"{k}={_fmt(v)}" for k, v in s.metrics.items()))
     others = [c for c in detail.captures if c.kind not in ("metric", "param")]
     for c in others:
-        out.print(f"  [dim]{_when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
-                  markup=True)
+        out.print(
+            f"  [dim]{_when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
+            markup=True,
+        )
 
 
 @runs_app.command("show")
-def runs_show(ctx: typer.Context, run: Annotated[str, typer.Argument(help="Run id or name.")],
-              as_json: JsonFlag = False) -> None:
+def runs_show(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Argument(help="Run id or name.")],
+    as_json: JsonFlag = False,
+) -> None:
     """Show one run: context, params, latest metrics, notes and other captures."""
     _show(ctx, run, as_json)
 
 
 @runs_app.command("compare")
-def runs_compare(ctx: typer.Context,
-                 runs: Annotated[list[str], typer.Argument(help="Two or more run ids or names.")],
-                 as_json: JsonFlag = False) -> None:
+def runs_compare(
+    ctx: typer.Context,
+    runs: Annotated[list[str], typer.Argument(help="Two or more run ids or names.")],
+    as_json: JsonFlag = False,
+) -> None:
     """Params and metrics side by side; the ones that differ are highlighted."""
     from runnotes.store.queries import compare_runs
 
     cmp = compare_runs(store_of(ctx), runs)
     if as_json:
-        _print_json({"runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics})
+        _print_json(
+            {"runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics}
+        )
         return
     table = Table("", *[f"{r.id}: {r.name}" for r in cmp.runs], title="run comparison")
     for section, rows in (("params", cmp.params), ("metrics", cmp.metrics)):

@@ -1,4 +1,4 @@
-"""Voice fixtures: real speech made with espeak-ng + sox once per session, and a store with a run."""
+"""Voice fixtures: real speech synthesised (flite / espeak-ng + sox) once per test session."""
 
 from __future__ import annotations
 

@@ -29,8 +29,9 @@ from runnotes.store.models import MediaFile
 
 RATE = 16_000
 BLOCK_SECONDS = 0.1
-SUPPORTED = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg",
-             ".oga": "audio/ogg", ".opus": "audio/ogg", ".flac": "audio/flac", ".webm": "audio/webm"}
+SUPPORTED = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
+             ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
+             ".flac": "audio/flac", ".webm": "audio/webm"}
 _PARTIAL_NAME = re.compile(r"^[0-9a-f]{32}\.wav$")
 _HEADER = 44
 

@@ -63,15 +63,15 @@ OPTIMIZERS = {"adam": "adam", "adamw": "adamw", "sgd": "sgd", "rmsprop": "rmspro
 # Generic names sharpened by "on the validation set" in the same sentence.
 _SPLITS = {"validation": "val", "val": "val", "dev": "val", "test": "test", "training": "train",
            "train": "train"}
-_SPLIT_PHRASE = re.compile(r"\bon the (validation|val|dev|test|training|train) (?:set|split|data)\b",
-                           re.IGNORECASE)
+_SPLIT_PHRASE = re.compile(
+    r"\bon the (validation|val|dev|test|training|train),? (?:set|split|data)\b", re.IGNORECASE)
 # Words allowed between a name and its value: "went up to", "is now", "of about".
 _LINK = {"is", "was", "are", "were", "of", "to", "at", "now", "reached", "went", "goes", "up",
          "down", "dropped", "fell", "rose", "increased", "decreased", "improved", "set", "the", "a",
          "an", "from", "by", "about", "around", "roughly", "approximately", "=", ":", "'s", "still",
          "be", "became", "becomes", "stays", "stayed", "equals", "hit", "climbed", "got", "gets",
          "back", "only", "just", "changed", "lowered", "raised", "use", "using", "with", "it",
-         "score", "of", "for"}
+         "score", "for", "on", ","}
 _NUM = re.compile(rf"^{NUMBER}$")
 _RATIONALE = ("because", "since", "so that", "the reason", "due to", "as a result of",
               "in order to", "that's why", "that is why")
@@ -79,6 +79,7 @@ _NEXT = ("next i will", "next i'll", "next i want", "next we will", "next we'll"
          "let us try", "lets try", "todo", "to do:", "i will try", "i'll try", "we should try",
          "next step", "next time", "tomorrow i will", "try next", "next,", "next:")
 _NEXT_TAIL = re.compile(r"\bnext\s*[.!]?$", re.IGNORECASE)
+_RUN_REF = re.compile(r"\b(?:run|experiment)[,:]?\s+(?:number\s+)?(\d+)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -232,10 +233,8 @@ def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> li
 
 def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
     low = text.lower()
-    out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(doc[i + 1].text),
-                   text=sentence)
-           for i in range(len(doc) - 1)
-           if doc[i].lower_ in ("run", "runs", "experiment") and doc[i + 1].text.isdigit()]
+    out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
+           for ref in _RUN_REF.findall(text)]
     if any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT) or _NEXT_TAIL.search(low):
         out.append(Mention(role="next_step", sentence=sentence, segment=segment, text=sentence))
     if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):

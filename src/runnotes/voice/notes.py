@@ -58,7 +58,8 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
     return {name: kind for name, kind in rows}, tags
 
 
-def make_transcriber(store: Store, run_id: int, policy: ChunkPolicy, settings: Settings | None = None,
+def make_transcriber(store: Store, run_id: int, policy: ChunkPolicy,
+                     settings: Settings | None = None,
                      on_progress: Progress | None = None) -> Transcriber:
     """A transcriber for this run: its model, device and vocabulary prompt come from settings."""
     settings = settings or store.settings

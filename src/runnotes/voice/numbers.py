@@ -2,7 +2,7 @@
 
 ``alpha2digit`` turns "zero point zero zero zero three" into 0.0003 and "ninety one point four" into
 91.4, but not "point two", "one e minus four", "3 e minus 4", a lone "one", or Whisper's "1,000".
-Extraction only ever sees the output of :func:`to_digits`, so one place knows how people say numbers.
+Extraction only sees the output of :func:`to_digits`, so one place knows how people say numbers.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ _DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "f
 _SMALL = {**{k: v for k, v in _DIGIT_WORDS.items() if k != "oh"}, "ten": "10"}
 _DIGIT_ALT = "|".join(_DIGIT_WORDS)
 # "point two" with no number before it (left alone by alpha2digit): a leading-zero decimal.
-_BARE_POINT = re.compile(rf"(?<![\d.])(?<!\d )\bpoint((?:\s+(?:{_DIGIT_ALT}|\d)\b)+)", re.IGNORECASE)
+_BARE_POINT = re.compile(rf"(?<![\d.])(?<!\d )\bpoint((?:\s+(?:{_DIGIT_ALT}|\d)\b)+)",
+                         re.IGNORECASE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)\s*[eE]\s*(?:minus\s*|-\s*)(\d+)\b")
 _SMALL_WORD = re.compile(rf"\b({'|'.join(_SMALL)})\b", re.IGNORECASE)

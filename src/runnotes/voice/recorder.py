@@ -22,7 +22,13 @@ from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.voice import audio
-from runnotes.voice.notes import finish_note, keep_partial, make_transcriber, mark_failed, start_note
+from runnotes.voice.notes import (
+    finish_note,
+    keep_partial,
+    make_transcriber,
+    mark_failed,
+    start_note,
+)
 from runnotes.voice.transcribe import LIVE
 
 
@@ -115,8 +121,10 @@ class Recorder:
         self.writer = audio.WavWriter.create(self.store)
         self.capture_id = start_note(self.store, self.run_id, self.source.origin,
                                      partial=self.writer.path.name)
-        self._threads = [threading.Thread(target=self._record, name="runnotes-record", daemon=True),
-                         threading.Thread(target=self._transcribe, name="runnotes-stt", daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._record, name="runnotes-record", daemon=True),
+            threading.Thread(target=self._transcribe, name="runnotes-stt", daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
         return self.capture_id
@@ -141,6 +149,11 @@ class Recorder:
     def seconds(self) -> float:
         """Audio recorded so far."""
         return self.writer.frames / audio.RATE
+
+    @property
+    def recording(self) -> bool:
+        """Whether the source is still delivering audio."""
+        return bool(self._threads) and self._threads[0].is_alive()
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the source runs out (a file source, or a stopped microphone)."""

@@ -96,7 +96,7 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 
 
 class Transcriber:
-    """Feeds audio in, cuts it at pauses, transcribes each chunk; thread-safe ``feed``/``finish``."""
+    """Takes audio in, cuts it at pauses, transcribes each chunk (``feed``/``finish`` lock)."""
 
     def __init__(self, model: ModelChoice, *, prompt: str | None, policy: ChunkPolicy,
                  device: str = "auto", threads: int = 2,
