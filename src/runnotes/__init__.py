@@ -34,4 +34,11 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'runnotes' has no attribute {name!r}")
 
 
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext runnotes``: the notebook magics, imported only when a notebook asks."""
+    from runnotes.interop.jupyter import load_ipython_extension as load
+
+    load(ipython)
+
+
 __all__ = sorted(_SDK_NAMES)

@@ -1,0 +1,221 @@
+"""``%load_ext runnotes``: start runs, like values and write notes from a notebook; see runs inline.
+
+Magics: ``%runnotes start NAME [-e EXP] [-p PROJECT] [-t TAG]``, ``%runnotes end [ok|failed]``,
+``%runnotes show [RUN]``, ``%runnotes compare A B …``, ``%like name=value …``, ``%note text``.
+``show`` and ``compare`` return objects that render as an HTML table with small SVG plots in
+JupyterLab and as plain text in terminal IPython. Mistakes print one ``runnotes: error:`` line,
+like the CLI, instead of a traceback in the middle of someone's notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from IPython.core.magic import Magics, line_magic, magics_class
+from jinja2 import Environment
+
+from runnotes import sdk
+from runnotes.errors import RunnotesError
+from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
+
+COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+_env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+RUN_HTML = _env.from_string("""
+<div class="runnotes-run">
+<b>run {{ s.id }}: {{ s.name }}</b> &middot; {{ s.project }}/{{ s.experiment }}
+&middot; {{ s.status }}
+{% if s.tags %} &middot; {{ s.tags|join(", ") }}{% endif %}
+<table>
+<tr><th>name</th><th>value</th><th>series</th></tr>
+{% for k, v in s.params.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td><td></td></tr>{% endfor %}
+{% for k, v in s.metrics.items() %}
+<tr><td>{{ k }}</td><td>{{ "%.6g"|format(v) }}</td><td>{{ plots[k]|safe }}</td></tr>
+{% endfor %}
+</table>
+{% if notes %}<ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
+</div>
+""")
+
+COMPARE_HTML = _env.from_string("""
+<table class="runnotes-compare">
+<tr><th></th>{% for r in c.runs %}
+<th style="color: {{ colors[loop.index0 % colors|length] }}">{{ r.id }}: {{ r.name }}</th>
+{% endfor %}<th></th></tr>
+{% for section, rows in (("params", c.params), ("metrics", c.metrics)) %}
+<tr><th colspan="{{ c.runs|length + 2 }}" style="text-align:left">{{ section }}</th></tr>
+{% for key, values in rows.items() %}
+<tr{% if c.differs(values) %} style="font-weight:bold"{% endif %}><td>{{ key }}</td>
+{% for v in values %}<td>{{ fmt(v) }}</td>{% endfor %}
+<td>{{ (plots.get(key) or "")|safe }}</td></tr>
+{% endfor %}
+{% endfor %}
+</table>
+""")
+
+
+def svg_lines(series: Sequence[Sequence[tuple[float, float]]], width: int = 220,
+              height: int = 48) -> str:
+    """A small inline SVG with one polyline per series; built from numbers only, so it is safe."""
+    points = [p for line in series for p in line]
+    if len(points) < 2:
+        return ""
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+
+    def scale(x: float, y: float) -> str:
+        sx = (x - x0) / (x1 - x0 or 1) * (width - 4) + 2
+        sy = height - 2 - (y - y0) / (y1 - y0 or 1) * (height - 4)
+        return f"{sx:.1f},{sy:.1f}"
+
+    lines = "".join(
+        f'<polyline fill="none" stroke="{COLORS[i % len(COLORS)]}" stroke-width="1.5" '
+        f'points="{" ".join(scale(x, y) for x, y in line)}"/>'
+        for i, line in enumerate(series) if line)
+    return f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{lines}</svg>'
+
+
+def _series(detail: RunDetail, metric: str) -> list[tuple[float, float]]:
+    return [(float(step if step is not None else i), value)
+            for i, (step, value) in enumerate(detail.series(metric))]
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+class RunView:
+    """One run, for display: HTML in Jupyter, text in terminal IPython."""
+
+    def __init__(self, detail: RunDetail) -> None:
+        self.detail = detail
+
+    def _repr_html_(self) -> str:
+        d = self.detail
+        plots = {k: svg_lines([_series(d, k)]) for k in d.summary.metrics}
+        notes = [c.text for c in d.captures if c.kind in ("note", "voice") and c.text]
+        return RUN_HTML.render(s=d.summary, plots=plots, notes=notes)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        s = self.detail.summary
+        lines = [f"run {s.id}: {s.name}  {s.project}/{s.experiment}  {s.status}"]
+        lines += [f"  {k} = {v}" for k, v in s.params.items()]
+        lines += [f"  {k} = {_fmt(v)}" for k, v in s.metrics.items()]
+        printer.text("\n".join(lines))
+
+
+class ComparisonView:
+    """Runs side by side; metric series overlaid in one small plot per metric."""
+
+    def __init__(self, comparison: Comparison, details: list[RunDetail]) -> None:
+        self.comparison, self.details = comparison, details
+
+    def _repr_html_(self) -> str:
+        plots = {k: svg_lines([_series(d, k) for d in self.details])
+                 for k in self.comparison.metrics}
+        return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=_fmt)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        c = self.comparison
+        rows = [" | ".join(["", *[f"{r.id}: {r.name}" for r in c.runs]])]
+        rows += [" | ".join([k, *map(_fmt, v)]) for k, v in {**c.params, **c.metrics}.items()]
+        printer.text("\n".join(rows))
+
+
+def _one_line_errors(magic: Callable[..., Any]) -> Callable[..., Any]:
+    def wrapped(self: RunnotesMagics, line: str) -> Any:
+        try:
+            return magic(self, line)
+        except RunnotesError as exc:
+            print(f"runnotes: error: {exc}", file=sys.stderr)
+            return None
+
+    wrapped.__name__, wrapped.__doc__ = magic.__name__, magic.__doc__
+    return wrapped
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise RunnotesError(f"%runnotes: {message}")
+
+
+def _start_parser() -> _Parser:
+    parser = _Parser(prog="%runnotes start", add_help=False)
+    parser.add_argument("name")
+    parser.add_argument("-e", "--experiment")
+    parser.add_argument("-p", "--project")
+    parser.add_argument("-t", "--tag", action="append", default=[])
+    return parser
+
+
+def _pairs(line: str) -> list[tuple[str, str]]:
+    from runnotes.cli import _pairs as cli_pairs  # the same NAME=VALUE rules as `runnotes like`
+
+    return cli_pairs(shlex.split(line))
+
+
+@magics_class
+class RunnotesMagics(Magics):
+    started: sdk.Run | None = None  # the run `%runnotes start` began: flushed before display
+
+    @line_magic
+    @_one_line_errors
+    def runnotes(self, line: str) -> Any:
+        """%runnotes start NAME [-e EXP] | end [ok|failed] | show [RUN] | compare A B …"""
+        words = shlex.split(line)
+        command, args = (words[0], words[1:]) if words else ("show", [])
+        if command == "start":
+            opts = _start_parser().parse_args(args)
+            run = sdk.start_run(opts.name, experiment=opts.experiment, project=opts.project,
+                                tags=opts.tag, source="sdk")
+            self.started = run
+            print(f"started run {run.id} ({run.name})")
+            return None
+        if command == "end":
+            status = args[0] if args else "ok"
+            if status not in ("ok", "failed"):
+                raise RunnotesError(f"%runnotes end: ok or failed, not {status!r}")
+            run = sdk.current_run()
+            run.end(status)
+            print(f"ended run {run.id} ({run.name}): {status}")
+            return None
+        store = sdk.get_store()
+        if self.started is not None:
+            self.started.flush()  # metric values logged in earlier cells, shown now
+        if command == "show":
+            return RunView(run_detail(store, args[0] if args else sdk.current_run(store).id))
+        if command == "compare":
+            return ComparisonView(compare_runs(store, args), [run_detail(store, a) for a in args])
+        raise RunnotesError(f"%runnotes: unknown command {command!r} (start, end, show, compare)")
+
+    @line_magic
+    @_one_line_errors
+    def like(self, line: str) -> None:
+        """%like name=value …: values worth keeping, on the current run."""
+        pairs = _pairs(line)
+        if not pairs:
+            raise RunnotesError("%like needs NAME=VALUE pairs, e.g. %like val_acc=0.93")
+        run = sdk.current_run()
+        for key, value in pairs:
+            run.like(key, value, origin="jupyter")
+        print(f"liked {', '.join(f'{k}={v}' for k, v in pairs)} → run {run.id} ({run.name})")
+
+    @line_magic
+    @_one_line_errors
+    def note(self, line: str) -> None:
+        """%note text: why you did what you did, on the current run."""
+        if not line.strip():
+            raise RunnotesError("%note needs some text")
+        run = sdk.current_run()
+        run.note(line.strip(), origin="jupyter")
+        print(f"noted → run {run.id} ({run.name})")
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    ipython.register_magics(RunnotesMagics)
