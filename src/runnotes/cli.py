@@ -30,6 +30,9 @@ runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True
 app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
+from runnotes.capture.cli import agent_app  # noqa: E402  (imports only typer)
+
+app.add_typer(agent_app, name="agent")
 from runnotes.voice.cli import models_app, voice_app  # noqa: E402  (imports only typer and rich)
 
 app.add_typer(voice_app, name="voice")

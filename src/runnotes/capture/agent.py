@@ -1,0 +1,484 @@
+"""The background agent: a chord "likes" what is on screen and stores it on the active run.
+
+Three stages keep the key listener free and nothing lost:
+
+1. the key callback (pynput's thread) records the time and the pointer and queues a press;
+2. the *snap* thread reads what is fleeting right away — active window, selection, pixels
+   (milliseconds) — so a burst of presses each keeps its own moment;
+3. the *worker* thread does the slow part — PNG encoding, OCR, parsing, the database commit —
+   and only then gives feedback. A like that cannot be stored (full disk, locked database) stays
+   in memory and is retried; nothing here ever stops the agent.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from runnotes.capture.ocr import Found, OcrEngine, values_near
+from runnotes.capture.parse import parse_text
+from runnotes.capture.screen import Screen, Shot, clamp_region
+from runnotes.capture.window import WindowInfo
+from runnotes.errors import RunnotesError
+from runnotes.store.db import Store
+from runnotes.store.models import Kind, Review, Source
+from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
+
+RETRY_S = 5.0
+# Names that configure a run rather than measure it: liked as params.
+PARAM_NAMES = {"lr", "learning_rate", "batch_size", "bs", "dropout", "weight_decay", "wd",
+               "momentum", "seed", "epochs", "warmup", "warmup_steps", "max_steps", "beta1",
+               "beta2", "eps", "temperature", "num_layers", "hidden_size", "grad_accum"}
+PRIVATE_DEFAULT = ("keepass", "1password", "bitwarden", "lastpass", "password", "seahorse",
+                   "signal", "slack", "discord", "telegram", "whatsapp", "element", "mattermost",
+                   "thunderbird", "evolution", "geary", "outlook", "mail")
+
+
+@dataclass
+class AgentConfig:
+    """Chords and behaviour; from ``[agent]`` in config.toml, ``RUNNOTES_AGENT_*`` and flags."""
+
+    like: str = "ctrl+alt+l"
+    region: str = "ctrl+alt+r"
+    voice: str = "ctrl+alt+v"
+    note: str = "ctrl+alt+n"
+    pause: str = "ctrl+alt+p"
+    region_width: int = 640
+    region_height: int = 240
+    ocr: bool = True
+    clipboard_seconds: float = 5.0
+    private: tuple[str, ...] = PRIVATE_DEFAULT
+    voice_source: str = "mic"
+    notify: bool = True
+
+    @classmethod
+    def from_section(cls, section: dict[str, Any], **flags: Any) -> AgentConfig:
+        known = set(cls.__dataclass_fields__)
+        unknown = sorted(set(section) - known)
+        if unknown:
+            raise RunnotesError(f"unknown [agent] setting(s): {', '.join(unknown)}")
+        values = {**section, **{k: v for k, v in flags.items() if v is not None}}
+        if isinstance(values.get("private"), str):
+            values["private"] = tuple(p for p in values["private"].split(",") if p.strip())
+        try:
+            config = cls(**values)
+        except TypeError as exc:
+            raise RunnotesError(f"bad [agent] settings: {exc}") from exc
+        for pattern in config.private:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise RunnotesError(f"bad private pattern {pattern!r}: {exc}") from exc
+        return config
+
+    def private_match(self, window: WindowInfo) -> str | None:
+        """The first private pattern the window's class or title matches (case-insensitive)."""
+        for pattern in self.private:
+            if re.search(pattern, window.wm_class, re.I) or re.search(pattern, window.title, re.I):
+                return pattern
+        return None
+
+
+@dataclass
+class Press:
+    """A chord press as the listener saw it."""
+
+    at: float  # wall clock, stored as the capture time
+    t0: float  # monotonic, for latency
+    pointer: tuple[int, int]
+    region: tuple[int, int, int, int] | None = None  # region mode: the dragged rectangle
+
+
+@dataclass
+class Snap:
+    """Everything fleeting about a press, read right after it."""
+
+    press: Press
+    window: WindowInfo
+    selection: str
+    via: str  # "selection", "clipboard" or "" (nothing selected)
+    private: str | None
+    region: Shot | None = None
+    full: Shot | None = None
+
+
+@dataclass
+class Like:
+    """A like ready to store: kept in memory until the commit succeeds."""
+
+    snap: Snap
+    captures: list[NewCapture]
+    media: dict[str, bytes] = field(default_factory=dict)  # "region"/"full" → PNG
+    found: Found | None = None
+    via: str = ""
+    why: str = ""
+
+
+@dataclass
+class Stored:
+    like: Like
+    run_id: int
+    ids: list[int]
+    latency_ms: float
+
+
+def check_environment(env: dict[str, str] | None = None) -> list[str]:
+    """Fail now, in one line, on what would break later; return warnings for what only limits."""
+    env = dict(os.environ if env is None else env)
+    warnings = []
+    if sys.platform.startswith("linux"):
+        if not env.get("DISPLAY"):
+            wayland = env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland"
+            raise RunnotesError(
+                "no X display: Wayland does not let programs read global keys or the screen; "
+                "run an X11 session (or XWayland with DISPLAY set)" if wayland else
+                "no display: DISPLAY is not set (the agent needs an X11 session)")
+        from Xlib import display as xdisplay
+        from Xlib.error import DisplayError
+
+        try:
+            conn = xdisplay.Display(env["DISPLAY"])
+        except DisplayError as exc:
+            raise RunnotesError(f"cannot open display {env['DISPLAY']}: {exc}") from exc
+        try:
+            if not conn.has_extension("RECORD"):
+                raise RunnotesError(f"the X server on {env['DISPLAY']} lacks the RECORD extension, "
+                                    "which global hotkeys need (Xvfb: add +extension RECORD)")
+        finally:
+            conn.close()
+        if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
+            warnings.append("Wayland session: chords and screenshots only see XWayland windows")
+    try:
+        import rapidocr  # noqa: F401
+    except ImportError:
+        warnings.append("no OCR engine (pip install 'runnotes[screen]'): likes need a selection")
+    return warnings
+
+
+def _kind(name: str) -> str:
+    return Kind.param if name.lower() in PARAM_NAMES else Kind.metric
+
+
+def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
+    """Turn a snap into captures: the selection's values, else OCR near the pointer."""
+    like = Like(snap, [])
+    parsed = parse_text(snap.selection) if snap.selection else None
+    found: Found | None = None
+    if parsed and parsed.values:
+        found = Found(values=parsed.values, texts=parsed.texts, units=parsed.units,
+                      step=parsed.step, line=parsed.text, all_text=parsed.text)
+        like.via = snap.via
+    elif snap.region is not None and ocr is not None:
+        rx, ry = snap.region.region[:2]
+        found = values_near(ocr.boxes(snap.region.bgra()), snap.press.pointer[0] - rx,
+                            snap.press.pointer[1] - ry)
+        like.via = "ocr"
+    like.found = found
+    if snap.region is not None:
+        like.media["region"] = snap.region.png()
+    if snap.full is not None:
+        like.media["full"] = snap.full.png()
+    if snap.private:
+        like.why = f"no screenshot: the window matches private pattern {snap.private!r}"
+    origin = snap.window.origin()
+    base = {"liked": True, "via": like.via, "window": snap.window.as_dict()}
+    for name, value in (found.values if found else {}).items():
+        extra = dict(base)
+        if name in found.units:  # type: ignore[union-attr]
+            extra["unit"] = found.units[name]  # type: ignore[union-attr]
+        like.captures.append(NewCapture(
+            kind=_kind(name), source=Source.hotkey, name=name, value=value,
+            text=found.texts.get(name, str(value)), step=found.step, origin=origin,  # type: ignore[union-attr]
+            review=Review.approved, extra=extra, timestamp=snap.press.at))
+    if not like.captures and snap.selection.strip():
+        like.captures.append(NewCapture(
+            kind=Kind.note, source=Source.hotkey, text=snap.selection.strip(), origin=origin,
+            review=Review.approved, extra=base, timestamp=snap.press.at))
+    return like
+
+
+def commit(store: Store, like: Like) -> tuple[int, list[int]]:
+    """Store the PNGs, then the captures pointing at them; safe to repeat after a failure."""
+    run_id = target_run_id(store)
+    snap = like.snap
+    with store.write() as session:
+        shas = {key: register_media(session, store, data, "image/png", ".png", f"{key}.png")
+                for key, data in like.media.items()}
+    captures = list(like.captures)
+    if "region" in shas:
+        for capture in captures:
+            capture.media_sha = shas["region"]
+        captures.insert(0, NewCapture(
+            kind=Kind.screenshot, source=Source.hotkey, origin=snap.window.origin(),
+            review=Review.approved, media_sha=shas["region"], timestamp=snap.press.at,
+            extra={"liked": True, "full_sha": shas.get("full"),
+                   "region": list(snap.region.region) if snap.region else None,
+                   "pointer": list(snap.press.pointer), "window": snap.window.as_dict(),
+                   "ocr_text": like.found.all_text if like.found and like.via == "ocr" else None}))
+    return run_id, add_captures(store, run_id, captures)
+
+
+def describe(stored: Stored) -> str:
+    """The feedback line: ``liked val_acc=0.9321 from "xterm: train.py" → run 12``."""
+    like = stored.like
+    values = [f"{c.name}={c.text}" for c in like.captures if c.kind in (Kind.metric, Kind.param)]
+    what = ", ".join(values) or ("the selected text" if like.captures and like.captures[-1].kind
+                                 == Kind.note else "a screenshot (no value found)")
+    line = f'liked {what} from "{like.snap.window.origin()}" → run {stored.run_id}'
+    return f"{line} ({like.why})" if like.why else line
+
+
+class Agent:
+    """Listens for chords and turns them into captures; see the module docstring for the stages."""
+
+    def __init__(self, store: Store, config: AgentConfig, say: Callable[[str], None],
+                 display_name: str | None = None) -> None:
+        self.store = store
+        self.config = config
+        self.say = say
+        self.display_name = display_name or os.environ.get("DISPLAY")
+        self.paused = False
+        self.ocr: OcrEngine | None = OcrEngine() if config.ocr else None
+        self.presses: queue.Queue[Press | None] = queue.Queue()
+        self.snaps: queue.Queue[Snap | None] = queue.Queue()
+        self.unsaved: list[Like] = []
+        self.on_stored: list[Callable[[Stored], None]] = []  # hooks (benchmarks, tests)
+        self._voice: queue.Queue[str] = queue.Queue()
+        self._ui_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._listener: Any = None
+        self._mouse: Any = None
+        self._notify = shutil.which("notify-send") if config.notify else None
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def start(self) -> None:
+        from pynput import mouse
+
+        from runnotes.capture.hotkey import Chord, ChordListener
+        from runnotes.capture.selection import SelectionWatch
+
+        if self.ocr is not None:
+            try:
+                self.ocr.load()  # over a second: pay it now, not on the first like
+            except RunnotesError as exc:
+                self.say(f"warning: {exc}")
+                self.ocr = None
+        self.watch = SelectionWatch(self.display_name)
+        self._mouse = mouse.Controller()
+        cfg = self.config
+        self._listener = ChordListener([
+            Chord("like", cfg.like, self._on_like),
+            Chord("region", cfg.region, lambda: self._spawn(self._region)),
+            Chord("note", cfg.note, lambda: self._spawn(self._note)),
+            Chord("pause", cfg.pause, self._on_pause),
+            Chord("voice", cfg.voice, lambda: self._voice.put("start"),
+                  on_release=lambda: self._voice.put("stop")),
+        ])
+        for target, name in ((self._snap_loop, "snap"), (self._work_loop, "worker"),
+                             (self._voice_loop, "voice")):
+            thread = threading.Thread(target=target, name=f"runnotes-agent-{name}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._listener.start()
+
+    def stop(self) -> None:
+        """Stop listening, finish what is queued (storing it if at all possible)."""
+        if self._listener is not None:
+            self._listener.stop()
+        self.presses.put(None)
+        for thread in self._threads[:2]:
+            thread.join(timeout=60)
+
+    # -- listener thread: note the moment, nothing else ------------------------------------------
+    def _on_like(self) -> None:
+        self.press(self._pointer())
+
+    def press(self, pointer: tuple[int, int],
+              region: tuple[int, int, int, int] | None = None) -> None:
+        if self.paused:
+            self.say("paused: like ignored (press the pause chord again to resume)")
+            return
+        self.presses.put(Press(time.time(), time.monotonic(), pointer, region))
+
+    def _pointer(self) -> tuple[int, int]:
+        x, y = self._mouse.position
+        return int(x), int(y)
+
+    def _on_pause(self) -> None:
+        self.paused = not self.paused
+        self.say("paused: nothing is captured until the pause chord is pressed again"
+                 if self.paused else "resumed: capturing again")
+
+    def _spawn(self, target: Callable[[], None]) -> None:
+        if not self.paused:
+            threading.Thread(target=target, daemon=True).start()
+
+    # -- snap thread: the fleeting state, within milliseconds of the press ---------------------
+    def _snap_loop(self) -> None:
+        from Xlib import display as xdisplay
+
+        from runnotes.capture.selection import SelectionReader
+
+        conn = xdisplay.Display(self.display_name)
+        reader = SelectionReader(conn)
+        screen = Screen()
+        while (press := self.presses.get()) is not None:
+            try:
+                self.snaps.put(self.snap(press, conn, reader, screen))
+            except Exception as exc:  # noqa: BLE001 - a vanished window or X error must not stop us
+                self.say(f"like failed: {type(exc).__name__}: {exc}")
+        self.snaps.put(None)
+
+    def snap(self, press: Press, conn: Any, reader: Any, screen: Screen) -> Snap:
+        from runnotes.capture.window import active_window
+
+        window = active_window(conn)
+        selection, via = reader.read("PRIMARY"), "selection"
+        if not parse_text(selection).values and self.watch.changed_within(
+                "CLIPBOARD", self.config.clipboard_seconds):
+            selection, via = reader.read("CLIPBOARD"), "clipboard"
+        private = self.config.private_match(window)
+        snap = Snap(press, window, selection, via if selection else "", private)
+        if not private:
+            x, y = press.pointer
+            region = press.region or clamp_region(x, y, self.config.region_width,
+                                                  self.config.region_height, screen.bounds)
+            snap.region, snap.full = screen.grab(region), screen.full()
+        return snap
+
+    # -- worker thread: OCR, commit, feedback ----------------------------------------------------
+    def _work_loop(self) -> None:
+        while True:
+            try:
+                snap = self.snaps.get(timeout=RETRY_S if self.unsaved else None)
+            except queue.Empty:
+                self._retry()
+                continue
+            if snap is None:
+                self._retry()
+                return
+            self._retry()
+            try:
+                like = build_like(snap, self.ocr)
+            except Exception as exc:  # noqa: BLE001 - OCR or image errors: keep running
+                self.say(f"like failed while reading the screen: {type(exc).__name__}: {exc}")
+                continue
+            if not like.captures and not like.media:
+                self.say(f'like skipped: "{snap.window.origin()}" matches private pattern '
+                         f"{snap.private!r} and nothing is selected")
+                continue
+            self._store(like)
+
+    def _store(self, like: Like) -> bool:
+        try:
+            run_id, ids = commit(self.store, like)
+        except (OSError, SQLAlchemyError, RunnotesError) as exc:
+            if like not in self.unsaved:
+                self.unsaved.append(like)
+            reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+            self.say(f"could not store a like ({reason}); kept in memory, retrying every "
+                     f"{RETRY_S:g} s ({len(self.unsaved)} waiting)")
+            return False
+        stored = Stored(like, run_id, ids, (time.monotonic() - like.snap.press.t0) * 1000)
+        for hook in self.on_stored:
+            hook(stored)
+        self.feedback(describe(stored))
+        return True
+
+    def _retry(self) -> None:
+        for like in list(self.unsaved):
+            if not self._store(like):
+                return
+            self.unsaved.remove(like)
+
+    def feedback(self, line: str) -> None:
+        """A line on the output, and a desktop notification when there is a notifier."""
+        self.say(line)
+        if self._notify:
+            try:
+                subprocess.Popen([self._notify, "-a", "runnotes", "-t", "3000", "runnotes", line],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            except OSError:
+                self._notify = None
+
+    # -- interactive chords: their own short-lived threads ------------------------------------
+    def _region(self) -> None:
+        from runnotes.capture.overlay import pick_region
+
+        if not self._ui_lock.acquire(blocking=False):
+            return
+        try:
+            screen = Screen()
+            with tempfile.TemporaryDirectory(prefix="runnotes-") as tmp:
+                frozen = Path(tmp) / "screen.png"
+                frozen.write_bytes(screen.full().png())
+                region = pick_region(frozen)
+            screen.close()
+            if region is None:
+                self.say("region: cancelled")
+                return
+            time.sleep(0.1)  # let the overlay vanish from the screen before the grab
+            x, y, w, h = region
+            self.press((x + w // 2, y + h // 2), region)
+        finally:
+            self._ui_lock.release()
+
+    def _note(self) -> None:
+        from runnotes.capture.overlay import ask_note
+
+        if not self._ui_lock.acquire(blocking=False):
+            return
+        try:
+            text = ask_note()
+            if not text:
+                return
+            run_id = target_run_id(self.store)
+            add_captures(self.store, run_id, [NewCapture(kind=Kind.note, source=Source.hotkey,
+                                                         text=text, review=Review.approved)])
+            self.feedback(f"noted → run {run_id}")
+        except (OSError, SQLAlchemyError, RunnotesError) as exc:
+            self.say(f"note not stored: {exc}")
+        finally:
+            self._ui_lock.release()
+
+    # -- push-to-talk: start and stop off the listener thread ------------------------------------
+    def _voice_loop(self) -> None:
+        recorder, run_id = None, None
+        while True:
+            action = self._voice.get()
+            try:
+                if action == "start" and recorder is None and not self.paused:
+                    run_id = target_run_id(self.store)
+                    recorder = self._recorder(run_id)
+                    if recorder is not None:
+                        recorder.start()
+                        self.say("recording… (release the voice chord to stop)")
+                elif action == "stop" and recorder is not None:
+                    rec, recorder = recorder, None
+                    capture_id = rec.stop()
+                    self.feedback(f"voice note {capture_id} → run {run_id}")
+            except Exception as exc:  # noqa: BLE001 - no microphone, model errors: keep running
+                recorder = None
+                self.say(f"push-to-talk failed: {type(exc).__name__}: {exc}")
+
+    def _recorder(self, run_id: int) -> Any:
+        try:
+            from runnotes.voice.recorder import Recorder, source_from_spec
+        except ImportError:
+            self.say("push-to-talk: voice notes are not available (runnotes.voice.recorder "
+                     "is missing; install runnotes[voice])")
+            return None
+        return Recorder(self.store, run_id, source_from_spec(self.config.voice_source or "mic"))

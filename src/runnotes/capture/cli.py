@@ -1,0 +1,187 @@
+"""``runnotes agent``: run the hotkey agent in the foreground, or as a daemon (start/stop/status).
+
+The daemon is the foreground command in a new session with its output going to
+``$RUNNOTES_HOME/agent.log``; whichever form runs writes ``$RUNNOTES_HOME/agent.pid``, so two
+agents never fight over the same chords. Only typer is imported here: the agent's X11, OCR and
+store modules load inside the commands, keeping ``runnotes --help`` instant.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from runnotes.errors import RunnotesError
+
+START_TIMEOUT_S = 60
+READY = "runnotes agent: ready"
+
+agent_app = typer.Typer(help="The background agent: a chord likes what is on screen.")
+
+ChordOpt = Annotated[str | None, typer.Option(help="Chord, e.g. ctrl+alt+l.")]
+SizeOpt = Annotated[str | None, typer.Option(help="Region around the pointer, WxH.")]
+OcrOpt = Annotated[bool | None, typer.Option("--ocr/--no-ocr", help="OCR if nothing is selected.")]
+VoiceSourceOpt = Annotated[str | None, typer.Option(help="mic, or wav:/path.wav.")]
+
+
+def _files(ctx: typer.Context) -> tuple[Path, Path]:
+    home = ctx.find_root().obj.home
+    return home / "agent.pid", home / "agent.log"
+
+
+def running_pid(pid_file: Path) -> int | None:
+    """The pid in the file if that process is alive and is a runnotes agent (not a reused pid)."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        os.kill(pid, 0)
+        proc = Path(f"/proc/{pid}")
+        if proc.exists():  # Linux: also rule out a zombie, or a pid reused by another program
+            if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return None
+            if b"runnotes" not in proc.joinpath("cmdline").read_bytes():
+                return None
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid
+
+
+def _say(line: str) -> None:
+    sys.stdout.write(f"{datetime.now():%H:%M:%S} {line}\n")
+    sys.stdout.flush()
+
+
+@agent_app.callback(invoke_without_command=True)
+def agent(ctx: typer.Context, like: ChordOpt = None, region: ChordOpt = None,
+          voice: ChordOpt = None, note: ChordOpt = None, pause: ChordOpt = None,
+          region_size: SizeOpt = None, ocr: OcrOpt = None, voice_source: VoiceSourceOpt = None,
+          ) -> None:
+    """Run the agent in the foreground (Ctrl+C stops it); `start` runs it in the background."""
+    flags: dict[str, object] = {"like": like, "region": region, "voice": voice, "note": note,
+                                "pause": pause, "ocr": ocr, "voice_source": voice_source}
+    if region_size is not None:
+        width, sep, height = region_size.lower().partition("x")
+        if not (sep and width.isdigit() and height.isdigit()):
+            raise RunnotesError(f"--region-size must look like 640x240, not {region_size!r}")
+        flags.update(region_width=int(width), region_height=int(height))
+    ctx.meta["agent_args"] = _as_args(like=like, region=region, voice=voice, note=note, pause=pause,
+                                      region_size=region_size, voice_source=voice_source)
+    if ocr is not None:
+        ctx.meta["agent_args"].append("--ocr" if ocr else "--no-ocr")
+    if ctx.invoked_subcommand is None:
+        _foreground(ctx, flags)
+
+
+def _as_args(**options: str | None) -> list[str]:
+    """The flags again, for the daemon started by ``runnotes agent … start``."""
+    args = []
+    for name, value in options.items():
+        if value is not None:
+            args += [f"--{name.replace('_', '-')}", value]
+    return args
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
+    from runnotes.capture.agent import Agent, AgentConfig, check_environment
+    from runnotes.sdk import get_store
+    from runnotes.store.media import private_dir
+
+    settings = ctx.find_root().obj
+    config = AgentConfig.from_section(settings.section("agent"), **flags)
+    warnings = check_environment()
+    pid_file, _ = _files(ctx)
+    other = running_pid(pid_file)
+    if other is not None and other != os.getpid():
+        raise RunnotesError(f"an agent is already running (pid {other}): stop it first")
+    store = get_store(settings)
+    agent = Agent(store, config, _say)
+    for line in warnings:
+        _say(f"warning: {line}")
+    agent.start()
+    private_dir(pid_file.parent)
+    pid_file.write_text(str(os.getpid()))
+    signal.signal(signal.SIGTERM, _interrupt)
+    _say(f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
+         f"voice {config.voice} (hold) · pause {config.pause}"
+         f"{'' if agent.ocr else ' · OCR off'}")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        _say("runnotes agent: stopping")
+    finally:
+        agent.stop()
+        if running_pid(pid_file) == os.getpid():
+            pid_file.unlink(missing_ok=True)
+
+
+@agent_app.command()
+def start(ctx: typer.Context) -> None:
+    """Run the agent in the background (log and pid file in the store folder)."""
+    pid_file, log_file = _files(ctx)
+    pid = running_pid(pid_file)
+    if pid is not None:
+        raise RunnotesError(f"the agent is already running (pid {pid}); log: {log_file}")
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    offset = log_file.stat().st_size if log_file.exists() else 0
+    with open(log_file, "ab") as log:
+        command = [sys.executable, "-m", "runnotes", "agent", *ctx.meta["agent_args"]]
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        lines = log_file.read_bytes()[offset:].decode("utf-8", "replace").splitlines()
+        if any(READY in line for line in lines):
+            typer.echo(f"agent started (pid {child.pid}); log: {log_file}")
+            return
+        if child.poll() is not None:
+            reason = next((ln for ln in reversed(lines) if ln.strip()), "no output")
+            reason = reason.removeprefix("runnotes: error: ")
+            raise RunnotesError(f"the agent did not start: {reason}")
+        time.sleep(0.1)
+    child.terminate()
+    raise RunnotesError(f"the agent did not get ready in {START_TIMEOUT_S} s; see {log_file}")
+
+
+@agent_app.command()
+def stop(ctx: typer.Context) -> None:
+    """Stop the background agent (it finishes storing what it already captured)."""
+    pid_file, _ = _files(ctx)
+    pid = running_pid(pid_file)
+    if pid is None:
+        pid_file.unlink(missing_ok=True)
+        typer.echo("the agent is not running")
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 70
+    while running_pid(pid_file) == pid and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if running_pid(pid_file) == pid:
+        raise RunnotesError(f"the agent (pid {pid}) did not stop; kill it with `kill -9 {pid}`")
+    pid_file.unlink(missing_ok=True)
+    typer.echo(f"agent stopped (pid {pid})")
+
+
+@agent_app.command()
+def status(ctx: typer.Context) -> None:
+    """Say whether the background agent runs; exit code 1 when it does not."""
+    pid_file, log_file = _files(ctx)
+    pid = running_pid(pid_file)
+    if pid is None:
+        typer.echo("the agent is not running")
+        raise typer.Exit(1)
+    tail = log_file.read_text(errors="replace").splitlines()[-1:] if log_file.exists() else []
+    typer.echo(f"the agent is running (pid {pid}); log: {log_file}")
+    for line in tail:
+        typer.echo(f"  last: {line}")
