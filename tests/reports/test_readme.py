@@ -206,3 +206,29 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
     assert "- Packages: python " in text  # from the package list the SDK stored
     assert [p.name for p in result.paths] == ["README.md", "sdk-exp-curves.png",
                                               "sdk-exp-params.png"]
+
+
+@pytest.mark.slow
+def test_real_voice_note_reaches_the_decisions_log(store: Store, tmp_path: Path) -> None:
+    """The shipped speech sample through real transcription (faster-whisper), then the README."""
+    from runnotes.sdk import start_run
+    from runnotes.voice.notes import add_voice_file
+    from runnotes.voice.samples import demo_note_path
+
+    with start_run("spoken", experiment="voice-exp", store=store) as run:
+        run.log_params({"lr": 0.001})
+        run.like("val_acc", 0.9)
+        add_voice_file(store, run.id, demo_note_path())
+    write_readme(store, "voice-exp", tmp_path / "README.md")
+    decisions = section((tmp_path / "README.md").read_text(), "Decisions log")
+    assert "[run 1 (spoken)](#run-1) · voice: " in decisions
+    assert "learning rate" in decisions.lower()
+    # with pending captures, the extracted rationale replaces the transcript, marked, and the
+    # value heard in speech does not override the reviewed param
+    write_readme(store, "voice-exp", tmp_path / "all.md", include_pending=True)
+    text = (tmp_path / "all.md").read_text()
+    assert "*(pending)*" in section(text, "Decisions log")
+    from runnotes.reports.data import Rules, load_experiment
+
+    (spoken,) = load_experiment(store, 1, Rules(include_pending=True)).runs
+    assert spoken.params["lr"].text == "0.001" and not spoken.params["lr"].pending

@@ -361,6 +361,8 @@ def _sort_captures(store: Store, data: ExperimentData, by_id: dict[int, RunInfo]
     for c in captures:
         run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
         if c.kind == "param" and c.name:
+            if c.name in run.params and pending and not run.params[c.name].pending:
+                continue  # a reviewed value beats a later unreviewed one (e.g. heard in speech)
             run.params[c.name] = Value(text=c.text if c.text is not None else
                                        _fmt_number(c.value or 0.0), value=c.value, pending=pending)
         elif c.kind == "dataset":
