@@ -132,6 +132,14 @@ class Run:
         end_run(self.store, self.id, status, exit_code)
         if active_run_id(self.store) == self.id:
             set_active_run(self.store, None)
+        self._changed("run_end")
+
+    def _changed(self, trigger: str) -> None:
+        """Queue the experiment's drafts for a refresh (off this thread; never raises)."""
+        if self.store is not None:
+            from runnotes.reports.drafts import notify
+
+            notify(self.store, self.id, trigger)
 
     def _start_timer(self) -> None:
         def loop() -> None:
@@ -183,6 +191,7 @@ class Run:
                 extra={"liked": True},
             )
         )
+        self._changed("like")
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
@@ -357,6 +366,8 @@ def current_run(store: Store | None = None) -> Run:
 def _flush_at_exit() -> None:
     for run in list(_stack):
         run.end("failed" if getattr(sys, "last_value", None) else "ok")
+    if "runnotes.reports.drafts" in sys.modules:  # drafts queued by this process
+        sys.modules["runnotes.reports.drafts"].flush_pending()
 
 
 def log_param(key: str, value: Any) -> None:

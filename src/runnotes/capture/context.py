@@ -6,6 +6,7 @@ repository, or a missing git binary, simply leaves those fields empty.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import platform
@@ -44,7 +45,9 @@ def _git(cwd: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", errors="replace")
 
 
+@functools.cache
 def installed_packages() -> dict[str, str]:
+    """Read once per process: listing every distribution's metadata takes ~0.1 s."""
     found: dict[str, str] = {}
     for dist in metadata.distributions():
         name = dist.metadata["Name"]

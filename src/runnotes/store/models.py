@@ -117,3 +117,20 @@ class Capture(SQLModel, table=True):
     review: str = Field(default=Review.pending)
     media_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class Draft(SQLModel, table=True):
+    """A draft file runnotes keeps current, and the hash of what it last wrote there.
+
+    A file whose hash no longer matches was edited by hand: the next refresh writes beside it.
+    """
+
+    path: str = Field(primary_key=True)
+    kind: str  # readme or progress
+    project: str
+    experiment_id: int | None = Field(default=None, foreign_key="experiment.id")
+    sha256: str | None = Field(default=None, max_length=64)
+    refreshed_at: float | None = None
+    trigger: str | None = None
+    edited: bool = False
+    error: str | None = None

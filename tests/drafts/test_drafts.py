@@ -1,0 +1,116 @@
+"""Drafts that write themselves: refreshed on run end (SDK, CLI, watch), debounced, never
+clobbering hand edits, never costing a capture."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import docx
+import pytest
+from conftest import run_cli
+
+import runnotes
+from runnotes.reports import drafts
+from runnotes.config import load_settings
+from runnotes.store import Store, open_store
+from runnotes.store.queries import list_runs
+
+
+@pytest.fixture(autouse=True)
+def quick_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0.3")
+    drafts._refreshers.clear()
+
+
+def readme(home: Path, experiment: str, project: str = "default") -> Path:
+    return home / "drafts" / project / experiment / "README.md"
+
+
+def _finish(store: Store) -> None:
+    drafts.refresher(store).run_pending()
+
+
+def test_sdk_run_end_refreshes_readme_and_weekly_progress(store: Store, home: Path) -> None:
+    with runnotes.start_run("first-run", experiment="exp", store=store) as run:
+        run.like("val_acc", 0.91)
+    _finish(store)
+    text = readme(home, "exp").read_text()
+    assert "first-run" in text and "0.91" in text
+    year, week, _ = drafts.DraftSettings.of(store).week(date.today())
+    weekly = home / "drafts" / "default" / f"progress-{year}-W{week:02d}"
+    assert "exp" in weekly.with_suffix(".md").read_text()
+    assert any("exp" in p.text for p in docx.Document(str(weekly.with_suffix(".docx"))).paragraphs)
+    listed = drafts.list_drafts(store)
+    assert {d.kind for d in listed} == {"readme", "progress"}
+    assert all(d.trigger == "run_end" and not d.edited and d.error is None for d in listed)
+
+
+def test_cli_run_end_refreshes_in_process(home: Path) -> None:
+    run_cli("run", "start", "cli-run", "-e", "cli-exp")
+    run_cli("like", "val_acc=0.88")
+    run_cli("run", "end")
+    assert "cli-run" in readme(home, "cli-exp").read_text()
+    listing = run_cli("drafts").stdout
+    assert "README.md" in listing and "run_end" in listing
+    assert run_cli("drafts", "open", "cli-exp").stdout.strip() == str(readme(home, "cli-exp"))
+
+
+def test_watch_refreshes(home: Path, tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    script.write_text("import runnotes\nprint('epoch 1 loss=0.5')\nrunnotes.like('acc', 0.7)\n")
+    run_cli("watch", "-e", "watched", "--name", "watched-run", "--", sys.executable, str(script))
+    assert "watched-run" in readme(home, "watched").read_text()
+
+
+def test_hand_edited_draft_is_not_overwritten(store: Store, home: Path) -> None:
+    with runnotes.start_run("one", experiment="edit", store=store) as run:
+        run.like("val_acc", 0.5)
+    _finish(store)
+    target = readme(home, "edit")
+    target.write_text(target.read_text() + "\nMy own words.\n")
+    with runnotes.start_run("two", experiment="edit", store=store) as run:
+        run.like("val_acc", 0.6)
+    _finish(store)
+    assert "My own words." in target.read_text() and "two" not in target.read_text()
+    assert "two" in target.with_name("README.draft.md").read_text()
+    assert [d.edited for d in drafts.list_drafts(store) if d.kind == "readme"] == [True]
+
+
+def test_template_error_loses_nothing(store: Store, home: Path) -> None:
+    with runnotes.start_run("good", experiment="tpl", store=store) as run:
+        run.like("val_acc", 0.5)
+    _finish(store)
+    before = readme(home, "tpl").read_text()
+    broken = home / "broken.md.j2"
+    broken.write_text("{% for x in %}")
+    (home / "config.toml").write_text(f'[drafts]\ntemplate = "{broken}"\n')
+    store = open_store(load_settings())  # settings are read when a store is opened
+    with runnotes.start_run("after", experiment="tpl", store=store) as run:
+        run.like("val_acc", 0.7)
+    _finish(store)
+    assert readme(home, "tpl").read_text() == before
+    assert list_runs(store, experiment="tpl")[0].metrics == {"val_acc": 0.7}
+    errors = [d.error for d in drafts.list_drafts(store) if d.kind == "readme"]
+    assert errors and errors[0]
+
+
+def test_burst_of_50_run_ends_is_debounced(store: Store, home: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "1.0")
+    runs = [runnotes.start_run(f"burst-{i:02d}", experiment="burst", store=store)
+            for i in range(50)]
+    for i, run in enumerate(runs):
+        run.like("val_acc", i / 100)
+    start = time.monotonic()
+    for run in runs:
+        run.end()
+    assert time.monotonic() - start < 2.5
+    time.sleep(1.5)
+    _finish(store)
+    refresher = drafts.refresher(store)
+    assert 1 <= refresher.refreshes <= 5
+    text = readme(home, "burst").read_text()
+    assert all(f"burst-{i:02d}" in text for i in range(50)), text
