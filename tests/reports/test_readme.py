@@ -165,7 +165,8 @@ def test_unknown_experiment(sample, tmp_path: Path) -> None:
                                             r"tokenizer\)"):
         write_readme(sample.store, "nope", tmp_path / "README.md")
     with pytest.raises(RunnotesError, match="no experiment 'resnet' in project 'nlp'"):
-        write_readme(sample.store, "resnet", tmp_path / "README.md", project="nlp")
+        write_readme(sample.store, "resnet", tmp_path / "new" / "README.md", project="nlp")
+    assert not (tmp_path / "new").exists()
 
 
 def test_permission_denied(sample, tmp_path: Path) -> None:

@@ -159,11 +159,11 @@ def write_readme(store: Store, experiment: str, out: Path, *, project: str | Non
     """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it."""
     from runnotes.reports.plots import experiment_figures
 
-    out = _check_output(out)
     tpl = load_template(template, "readme.md.j2")
     _step(progress, "reading the store", 0, 4)
     with store.read() as session:
         experiment_id, _ = reportdata.find_experiment(session, experiment, project)
+    out = _check_output(out)  # after the checks above: bad input leaves no empty folder behind
     data = reportdata.load_experiment(store, experiment_id,
                                       reportdata.rules_for(store, include_pending))
     warnings = list(data.warnings)
@@ -200,7 +200,6 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
     out = Path(out)
     if out.suffix.lower() not in PROGRESS_FORMATS:
         raise RunnotesError(f"cannot write {out}: a progress report is .md or .docx")
-    out = _check_output(out)
     since, until = resolve_period(since, until)
     tpl = load_template(template, "progress.md.j2")
     rules = reportdata.rules_for(store, include_pending)
@@ -210,6 +209,7 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
         where = f" in project {project!r}" if project else ""
         raise RunnotesError(f"nothing to report: no runs started between {fmt_time(since)} and "
                             f"{fmt_time(until)}{where}")
+    out = _check_output(out)
     total = 2 * len(active) + 2
     experiments, bests, blockers, figures, shots, warnings = [], [], [], [], [], []
     docx = out.suffix.lower() == ".docx"
