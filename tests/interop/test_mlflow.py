@@ -108,6 +108,11 @@ def test_cli_import_and_missing_store(home: Path, mlflow_sqlite, tmp_path: Path)
     assert bad.returncode == 1
     assert bad.stderr.strip() == f"runnotes: error: no MLflow tracking database at sqlite:///{missing}"
     assert "Traceback" not in bad.stderr
+    garbage = tmp_path / "garbage.db"
+    garbage.write_text("not a database")
+    bad = run_cli("import", "mlflow", "--tracking-uri", f"sqlite:///{garbage}", check=False)
+    assert bad.stderr.strip() == (f"runnotes: error: MLflow store sqlite:///{garbage}: "
+                                  "file is not a database")
     bad = run_cli("import", "mlflow", "--tracking-uri", mlflow_sqlite.uri, "-e", "nope",
                   check=False)
     assert "no MLflow experiment named 'nope'" in bad.stderr

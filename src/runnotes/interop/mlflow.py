@@ -64,13 +64,16 @@ def client_for(uri: str, *, must_exist: bool = True) -> MlflowClient:
 
 @contextmanager
 def _mlflow_errors(uri: str) -> Iterator[None]:
-    """Turn MLflow's exceptions into one-line RunnotesErrors naming the tracking URI."""
+    """Turn MLflow's (and its database's) exceptions into one-line errors naming the store."""
     from mlflow.exceptions import MlflowException
+    from sqlalchemy.exc import DBAPIError
 
     try:
         yield
     except MlflowException as exc:
         raise RunnotesError(f"MLflow store {uri}: {str(exc.message).splitlines()[0]}") from exc
+    except DBAPIError as exc:
+        raise RunnotesError(f"MLflow store {uri}: {str(exc.orig).splitlines()[0]}") from exc
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -138,8 +141,8 @@ def read_run(client: MlflowClient, run: MlflowRun, experiment: str, *, project: 
 
 def read_mlflow(uri: str, experiments: Sequence[str] = (), *, project: str | None = None,
                 copy_artifacts: bool = False) -> list[ImportedRun]:
-    client = client_for(uri)
     with _mlflow_errors(uri):
+        client = client_for(uri)
         names = _experiment_ids(client, experiments)
         return [read_run(client, run, names[run.info.experiment_id], project=project,
                          copy_artifacts=copy_artifacts)
@@ -196,8 +199,8 @@ def export_run(client: MlflowClient, store: Store, run_id: int) -> str:
 
 def export_mlflow(store: Store, uri: str, run_ids: Sequence[int]) -> list[str]:
     """Export runs to the tracking store at ``uri`` (created if it is new)."""
-    client = client_for(uri, must_exist=False)
     with _mlflow_errors(uri):
+        client = client_for(uri, must_exist=False)
         return [export_run(client, store, run_id) for run_id in run_ids]
 
 
@@ -248,9 +251,9 @@ def _refresh(store: Store, client: MlflowClient, run_id: int) -> None:
 def follow(store: Store, uri: str, *, interval: float = 5.0, once: bool = False,
            report: Callable[[str], None] = print) -> None:
     """Poll the tracking store until interrupted; with ``once``, poll a single time."""
-    client = client_for(uri)
     followed: int | None = None
     with _mlflow_errors(uri):
+        client = client_for(uri)
         while True:
             now = follow_once(store, client, followed)
             if now != followed:
