@@ -10,11 +10,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import run_cli
 
 import runnotes
-from runnotes.reports import drafts
+from conftest import run_cli
 from runnotes.config import load_settings
+from runnotes.reports import drafts
 from runnotes.store import Store, open_store
 from runnotes.store.queries import list_runs
 
@@ -97,11 +97,13 @@ def test_template_error_loses_nothing(store: Store, home: Path) -> None:
     assert errors and errors[0]
 
 
-def test_burst_of_50_run_ends_is_debounced(store: Store, home: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_burst_of_50_run_ends_is_debounced(
+    store: Store, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "1.0")
-    runs = [runnotes.start_run(f"burst-{i:02d}", experiment="burst", store=store)
-            for i in range(50)]
+    runs = [
+        runnotes.start_run(f"burst-{i:02d}", experiment="burst", store=store) for i in range(50)
+    ]
     for i, run in enumerate(runs):
         run.like("val_acc", i / 100)
     start = time.monotonic()

@@ -52,14 +52,20 @@ class DraftSettings:
         return cls(
             auto=bool(cfg.get("auto", True)),
             root=Path(cfg.get("dir") or store.settings.home / "drafts").expanduser(),
-            project_dirs={name: Path(v["dir"]).expanduser() for name, v in projects.items()
-                          if isinstance(v, dict) and v.get("dir")},
+            project_dirs={
+                name: Path(v["dir"]).expanduser()
+                for name, v in projects.items()
+                if isinstance(v, dict) and v.get("dir")
+            },
             week_start=_WEEKDAYS.index(week_start),
             debounce=float(cfg.get("debounce", 3.0)),
             triggers=(*triggers, "manual"),
             template=Path(cfg["template"]).expanduser() if cfg.get("template") else None,
-            progress_template=(Path(cfg["progress_template"]).expanduser()
-                               if cfg.get("progress_template") else None),
+            progress_template=(
+                Path(cfg["progress_template"]).expanduser()
+                if cfg.get("progress_template")
+                else None
+            ),
         )
 
     def project_dir(self, project: str) -> Path:
@@ -103,8 +109,9 @@ def _beside(path: Path) -> Path:
 
 def _record(store: Store, path: Path, **fields: Any) -> None:
     with store.write() as session:
-        row = session.get(Draft, str(path)) or Draft(path=str(path), kind=fields["kind"],
-                                                     project=fields["project"])
+        row = session.get(Draft, str(path)) or Draft(
+            path=str(path), kind=fields["kind"], project=fields["project"]
+        )
         for key, value in fields.items():
             setattr(row, key, value)
         session.add(row)
@@ -119,11 +126,23 @@ def _destination(store: Store, target: Path) -> tuple[Path, bool]:
     return (_beside(target) if edited else target), edited
 
 
-def _write(store: Store, target: Path, kind: str, project: str, experiment_id: int | None,
-           trigger: str, render: Any) -> Path:
+def _write(
+    store: Store,
+    target: Path,
+    kind: str,
+    project: str,
+    experiment_id: int | None,
+    trigger: str,
+    render: Any,
+) -> Path:
     out, edited = _destination(store, target)
-    base = {"kind": kind, "project": project, "experiment_id": experiment_id,
-            "trigger": trigger, "refreshed_at": time.time()}
+    base = {
+        "kind": kind,
+        "project": project,
+        "experiment_id": experiment_id,
+        "trigger": trigger,
+        "refreshed_at": time.time(),
+    }
     try:
         render(out)
     except Exception as exc:
@@ -149,19 +168,36 @@ def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual"
             return []
         project = session.get(Project, exp.project_id).name  # type: ignore[union-attr]
     folder = cfg.project_dir(project)
-    written = [_write(store, folder / exp.name / "README.md", "readme", project, experiment_id,
-                      trigger, lambda out: write_readme(store, exp.name, out, project=project,
-                                                        template=cfg.template))]
+    written = [
+        _write(
+            store,
+            folder / exp.name / "README.md",
+            "readme",
+            project,
+            experiment_id,
+            trigger,
+            lambda out: write_readme(store, exp.name, out, project=project, template=cfg.template),
+        )
+    ]
     year, week, first = cfg.week(date.today())
     since = datetime.combine(first, datetime.min.time()).timestamp()
     until = since + 7 * 86400
     for suffix in (".md", ".docx"):
         target = folder / f"progress-{year}-W{week:02d}{suffix}"
         template = cfg.progress_template if suffix == ".md" else None
-        written.append(_write(store, target, "progress", project, None, trigger,
-                              lambda out, t=template: write_progress(
-                                  store, out, since=since, until=until, project=project,
-                                  template=t)))
+        written.append(
+            _write(
+                store,
+                target,
+                "progress",
+                project,
+                None,
+                trigger,
+                lambda out, t=template: write_progress(
+                    store, out, since=since, until=until, project=project, template=t
+                ),
+            )
+        )
     return written
 
 
@@ -170,8 +206,12 @@ def list_drafts(store: Store) -> list[DraftInfo]:
         rows = session.exec(
             select(Draft, Experiment.name).join(Experiment, isouter=True).order_by(Draft.path)
         ).all()
-    return [DraftInfo(Path(d.path), d.kind, d.project, name, d.refreshed_at, d.trigger, d.edited,
-                      d.error) for d, name in rows]
+    return [
+        DraftInfo(
+            Path(d.path), d.kind, d.project, name, d.refreshed_at, d.trigger, d.edited, d.error
+        )
+        for d, name in rows
+    ]
 
 
 class Refresher:
@@ -189,8 +229,9 @@ class Refresher:
         with self._cond:
             self._pending[experiment_id] = trigger
             if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="runnotes-drafts",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, name="runnotes-drafts", daemon=True
+                )
                 self._thread.start()
             self._cond.notify()
 

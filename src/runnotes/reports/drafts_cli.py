@@ -13,8 +13,9 @@ from rich.table import Table
 from runnotes.console import out
 from runnotes.errors import RunnotesError
 
-drafts_app = typer.Typer(help="Drafts runnotes keeps current: list, refresh, open.",
-                         invoke_without_command=True)
+drafts_app = typer.Typer(
+    help="Drafts runnotes keeps current: list, refresh, open.", invoke_without_command=True
+)
 
 
 def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
@@ -52,16 +53,31 @@ def drafts_list(ctx: typer.Context) -> None:
         return
     table = Table("draft", "experiment", "refreshed", "trigger", "state")
     for d in drafts:
-        when = datetime.fromtimestamp(d.refreshed_at).strftime("%Y-%m-%d %H:%M:%S") if d.refreshed_at else ""
-        state = (f"[red]failed: {d.error}[/]" if d.error else
-                 f"edited by hand; new version in {d.written.name}" if d.edited else "current")
-        table.add_row(str(d.path), d.experiment or f"{d.project} (weekly)", when, d.trigger or "", state)
+        when = (
+            datetime.fromtimestamp(d.refreshed_at).strftime("%Y-%m-%d %H:%M:%S")
+            if d.refreshed_at
+            else ""
+        )
+        state = (
+            f"[red]failed: {d.error}[/]"
+            if d.error
+            else f"edited by hand; new version in {d.written.name}"
+            if d.edited
+            else "current"
+        )
+        table.add_row(
+            str(d.path), d.experiment or f"{d.project} (weekly)", when, d.trigger or "", state
+        )
     out.print(table)
 
 
 @drafts_app.command("refresh")
-def drafts_refresh(ctx: typer.Context, experiment: Annotated[
-        str | None, typer.Option("--experiment", "-e", help="Only this experiment.")] = None) -> None:
+def drafts_refresh(
+    ctx: typer.Context,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", "-e", help="Only this experiment.")
+    ] = None,
+) -> None:
     """Rewrite the drafts now."""
     from runnotes.reports.drafts import refresh_experiment
 
@@ -72,15 +88,20 @@ def drafts_refresh(ctx: typer.Context, experiment: Annotated[
 
 
 @drafts_app.command("open")
-def drafts_open(ctx: typer.Context,
-                experiment: Annotated[str, typer.Argument(help="Experiment name.")]) -> None:
+def drafts_open(
+    ctx: typer.Context, experiment: Annotated[str, typer.Argument(help="Experiment name.")]
+) -> None:
     """Print the path of an experiment's README draft; open it when the desktop has an opener."""
     from runnotes.reports.drafts import list_drafts
 
     ids = set(_experiment_ids(ctx, experiment))
-    drafts = [d for d in list_drafts(_store(ctx)) if d.kind == "readme" and d.experiment == experiment]
+    drafts = [
+        d for d in list_drafts(_store(ctx)) if d.kind == "readme" and d.experiment == experiment
+    ]
     if not drafts or not ids:
-        raise RunnotesError(f"no draft for {experiment!r} yet (try `runnotes drafts refresh -e {experiment}`)")
+        raise RunnotesError(
+            f"no draft for {experiment!r} yet (try `runnotes drafts refresh -e {experiment}`)"
+        )
     path = drafts[0].written
     print(path)
     opener = shutil.which("xdg-open") or shutil.which("open")
