@@ -25,7 +25,7 @@ TAG_SEP = "; "
 
 
 @dataclass
-class Mapping:
+class Columns:
     """Which columns are parameters and which are metrics."""
 
     params: dict[str, str] = field(default_factory=dict)  # column → parameter name
@@ -33,7 +33,7 @@ class Mapping:
 
     @classmethod
     def for_header(cls, header: Sequence[str], params: Sequence[str] = (),
-                   metrics: Sequence[str] = ()) -> Mapping:
+                   metrics: Sequence[str] = ()) -> Columns:
         missing = [c for c in (*params, *metrics) if c not in header]
         if missing:
             raise RunnotesError(f"no column {', '.join(map(repr, missing))} in the header")
@@ -63,7 +63,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def row_to_run(row: dict[str, Any], mapping: Mapping, source_id: str, where: str, *,
+def row_to_run(row: dict[str, Any], mapping: Columns, source_id: str, where: str, *,
                default_name: str, default_time: float, experiment: str | None,
                project: str | None) -> ImportedRun:
     """One table row as a run; ``where`` ("file:line") names the row in error messages.
@@ -137,7 +137,7 @@ def read_table_runs(path: str | Path, *, params: Sequence[str] = (), metrics: Se
     path = Path(path).expanduser().resolve()
     parquet = path.suffix.lower() in (".parquet", ".pq")
     header, rows = read_parquet(path) if parquet else read_csv(path)
-    mapping = Mapping.for_header(header, params, metrics)
+    mapping = Columns.for_header(header, params, metrics)
     kind = "parquet" if parquet else "csv"
     mtime = path.stat().st_mtime
     return [row_to_run(row, mapping, f"{kind}:{path}:{line}", f"{path}:{line}",
