@@ -15,9 +15,15 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from runnotes.capture.cli import agent_app
 from runnotes.config import Settings, load_settings
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
+from runnotes.interop.cli import register as register_interop
+from runnotes.reports.cli import report_app
+from runnotes.reports.drafts_cli import drafts_app
+from runnotes.voice.cli import models_app, voice_app
+from runnotes.web.cli import serve
 
 app = typer.Typer(
     help="Local-first experiment notes: like what you see, say why, get the README written.",
@@ -29,26 +35,14 @@ run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_hel
 runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True)
 app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
-# -- parts: each part's commands live beside its code (runnotes/<part>/cli.py) --
-from runnotes.capture.cli import agent_app  # noqa: E402  (imports only typer)
-
+# Each part's commands live beside its code; those modules import only typer and rich.
 app.add_typer(agent_app, name="agent")
-from runnotes.voice.cli import models_app, voice_app  # noqa: E402  (imports only typer and rich)
-
 app.add_typer(voice_app, name="voice")
 app.add_typer(models_app, name="models")
-from runnotes.reports.drafts_cli import drafts_app  # noqa: E402  (imports only typer and rich)
-
-app.add_typer(drafts_app, name="drafts")
-from runnotes.interop.cli import register as _interop  # noqa: E402  (imports only typer)
-
-_interop(app)  # import, export, follow
-from runnotes.reports.cli import report_app  # noqa: E402  (imports only typer and rich)
-
 app.add_typer(report_app, name="report")
-from runnotes.web.cli import serve as _serve  # noqa: E402  (imports only typer)
-
-app.command("serve")(_serve)
+app.add_typer(drafts_app, name="drafts")
+register_interop(app)  # import, export, follow
+app.command("serve")(serve)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
