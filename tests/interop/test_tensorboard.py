@@ -78,3 +78,17 @@ def test_cli_import_tensorboard(home: Path, logdir: Path, tmp_path: Path) -> Non
     assert "imported 2 runs" in done.stdout
     bad = run_cli("import", "tensorboard", str(tmp_path / "empty"), check=False)
     assert bad.returncode == 1 and "runnotes: error: no such folder" in bad.stderr
+
+
+@pytest.mark.postgres
+def test_import_into_postgresql(pg_url: str, tmp_path: Path, logdir: Path) -> None:
+    from runnotes.config import load_settings
+    from runnotes.store import open_store
+
+    store = open_store(load_settings(tmp_path / "pg-home", pg_url))
+    try:
+        assert import_tensorboard(store, logdir).values == 2 * 24
+        assert import_tensorboard(store, logdir).updated == 2
+        assert len(run_detail(store, "run-a").series("train/loss")) == 20
+    finally:
+        store.close()
