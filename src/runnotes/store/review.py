@@ -99,7 +99,10 @@ def _order(sort: str, descending: bool) -> Any:
         column = RUN_SORTS[sort]
     else:
         raise RunnotesError(f"cannot sort by {sort!r}: use {', '.join(RUN_SORTS)} or metrics.NAME")
-    return column.desc().nulls_last() if descending else column.asc().nulls_last()
+    ordered = column.desc() if descending else column.asc()
+    # NULLS LAST only where NULLs occur: it keeps SQLite from walking the id index in order,
+    # which is what lets a filtered first page stop after 50 matches.
+    return ordered.nulls_last() if sort.startswith("metrics.") or sort == "duration" else ordered
 
 
 def runs_page(store: Store, *, experiment: str | None = None, project: str | None = None,

@@ -1,0 +1,148 @@
+"""Review page latency over HTTP against a real ``runnotes serve`` on a large store.
+
+    .venv/bin/python benchmarks/web.py [--runs 10000] [--captures 200000] [--requests 200]
+
+Builds a SQLite store with bulk inserts (10 000 runs, 200 000 captures: params, metric curves,
+notes, tags), starts ``runnotes serve`` on a free loopback port and times, with one keep-alive
+client, the runs list (first page), a filtered page (``metrics.val_acc > 0.9 and
+params.lr < 0.01``, the same filter syntax as the CLI), a run page, and their JSON twins.
+Prints p50/p95 per page and the ratio to the 50 ms target.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# benchmarks/logging.py shadows the standard library's ``logging``: keep this folder off the path.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import socket  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+
+import httpx  # noqa: E402
+
+TARGET_P95_MS = 50.0
+WHERE = "metrics.val_acc > 0.9 and params.lr < 0.01"
+
+
+def build_store(home: Path, runs: int, captures: int) -> list[int]:
+    """Runs and captures through the store's bulk paths; returns the run ids."""
+    from runnotes.config import load_settings
+    from runnotes.store import open_store
+    from runnotes.store.runs import add_metric_rows, create_run
+
+    store = open_store(load_settings(home))
+    rng = random.Random(7)
+    first = create_run(store, "run-0", experiment="sweep", project="bench")
+    per_run = max(4, captures // runs)
+    steps = (per_run - 4) // 2  # 2 params, a note, a screenshot-style pending note, 2 curves
+    now = time.time() - runs * 60
+    with store.write_conn() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO run (experiment_id, name, status, started_at, ended_at, description) "
+            "VALUES (?, ?, ?, ?, ?, '')",
+            [(first.experiment_id, f"run-{i}", rng.choice(("ok", "ok", "failed")),
+              now + i * 60, now + i * 60 + rng.uniform(30, 3000)) for i in range(1, runs)])
+        ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM run ORDER BY id")]
+        conn.exec_driver_sql("INSERT INTO runtag (run_id, tag) VALUES (?, ?)",
+                             [(i, "best") for i in ids if i % 10 == 0])
+        lrs = {i: rng.choice((0.1, 0.03, 0.01, 0.003, 0.001)) for i in ids}
+        conn.exec_driver_sql(
+            "INSERT INTO capture (run_id, kind, source, name, value, text, timestamp, review) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [row for i in ids for row in (
+                (i, "param", "sdk", "lr", lrs[i], str(lrs[i]), now, "approved"),
+                (i, "param", "sdk", "batch_size", 64.0, "64", now, "approved"),
+                (i, "note", "cli", None, None, f"run {i}: tried lr {lrs[i]} because of plateau",
+                 now, "approved"),
+                (i, "note", "hotkey", None, None, "val_acc 0.93 at epoch 7", now, "pending"))])
+    rows = []
+    for i in ids:
+        top = rng.uniform(0.6, 0.97)
+        for step in range(steps):
+            rows.append((i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now,
+                         "pending"))
+            rows.append((i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "pending"))
+    add_metric_rows(store, rows)
+    with store.read() as session:
+        total = session.connection().exec_driver_sql("SELECT count(*) FROM capture").scalar()
+    store.close()
+    print(f"store: {len(ids)} runs, {total} captures")
+    return ids
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def timed(client: httpx.Client, url: str, n: int) -> list[float]:
+    for _ in range(5):
+        client.get(url).raise_for_status()
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        response.raise_for_status()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--captures", type=int, default=200_000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="runnotes-web-bench-") as tmp:
+        home = Path(tmp) / "home"
+        start = time.perf_counter()
+        ids = build_store(home, args.runs, args.captures)
+        print(f"built in {time.perf_counter() - start:.1f} s")
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
+            env={**env, "RUNNOTES_HOME": str(home)}, stderr=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                for _ in range(300):
+                    try:
+                        client.get("/api/projects")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.1)
+                middle = ids[len(ids) // 2]
+                pages = [
+                    ("runs list, first page (HTML)", "/runs"),
+                    ("runs list, filtered page (HTML)", f"/runs?where={WHERE}"),
+                    ("run page (HTML)", f"/runs/{middle}"),
+                    ("runs list, first page (JSON)", "/api/runs"),
+                    ("runs list, filtered (JSON)", f"/api/runs?where={WHERE}"),
+                    ("run detail (JSON)", f"/api/runs/{middle}"),
+                ]
+                print(f"\n{'page':34} {'p50 ms':>8} {'p95 ms':>8} {'p95/target':>11}")
+                for label, url in pages:
+                    times = timed(client, url, args.requests)
+                    p50 = statistics.median(times)
+                    p95 = statistics.quantiles(times, n=20)[-1]
+                    print(f"{label:34} {p50:8.1f} {p95:8.1f} {p95 / TARGET_P95_MS:10.2f}x")
+                total = client.get("/api/runs", params={"where": WHERE}).json()["total"]
+                print(f"\nfilter matches {total} of {len(ids)} runs; target p95 ≤ "
+                      f"{TARGET_P95_MS:.0f} ms on 2 cores")
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+if __name__ == "__main__":
+    main()
