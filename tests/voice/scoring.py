@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from runnotes.store.models import Capture
 from runnotes.voice.extract import Mention
 
 SENTENCES = json.loads((Path(__file__).parent / "sentences.json").read_text())
@@ -34,6 +35,13 @@ def found_items(mentions: Iterable[Mention]) -> set[tuple]:
         else:
             items.add((m.role,))
     return items
+
+
+def stored_items(captures: Iterable[Capture]) -> set[tuple]:
+    """The same items, from captures stored with ``extra.from_capture``."""
+    return found_items(Mention(role=c.extra["role"], sentence="", segment=c.extra["segment"],
+                               name=c.name, value=c.value, text=c.text, run=c.extra.get("run"))
+                       for c in captures)
 
 
 def _norm(value: object) -> object:

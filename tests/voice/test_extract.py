@@ -1,0 +1,55 @@
+"""Extraction alone, on the committed sentences' text, plus number and name normalisation."""
+
+from __future__ import annotations
+
+import pytest
+
+from runnotes.voice.extract import extract, match_known
+from runnotes.voice.numbers import to_digits
+from runnotes.voice.transcribe import clean_text
+from voice.scoring import SENTENCES, Score, expected_items, found_items
+
+
+def test_extraction_precision_and_recall_on_fixture_text() -> None:
+    score = Score()
+    for case in SENTENCES:
+        score.add(expected_items(case), found_items(extract([case["text"]])))
+    assert len(SENTENCES) >= 30
+    assert score.precision >= 0.95 and score.recall >= 0.95, (score.precision, score.recall)
+
+
+@pytest.mark.parametrize(("spoken", "digits"), [
+    ("zero point zero zero zero three", "0.0003"),
+    ("dropout of point two", "dropout of 0.2"),
+    ("one e minus four", "1e-4"),
+    ("3 e minus 4", "3e-4"),
+    ("1E minus 4", "1e-4"),
+    ("ninety one point four percent", "91.4%"),
+    ("1,000 steps", "1000 steps"),
+])
+def test_spoken_numbers_become_digits(spoken: str, digits: str) -> None:
+    assert to_digits(spoken) == digits
+
+
+def test_names_match_the_runs_own_spelling() -> None:
+    assert match_known("learning rate", ["lr", "batch_size"]) == "lr"
+    assert match_known("val_accuracy", ["val_acc"]) == "val_acc"
+    assert match_known("dropout", ["val_acc"]) == "dropout"
+    (mention,) = [m for m in extract(["Val acc is now 0.93."], {"val_acc": "metric"})
+                  if m.role == "metric"]
+    assert (mention.name, mention.value) == ("val_acc", 0.93)
+
+
+def test_mentions_point_at_their_segment() -> None:
+    found = extract(["Validation loss is 0.4.", "Next I will try dropout of 0.3 because"
+                     " it overfits."])
+    roles = {(m.role, m.segment) for m in found}
+    assert roles == {("metric", 0), ("param", 1), ("next_step", 1), ("rationale", 1)}
+
+
+def test_whisper_inventions_are_dropped_or_flagged() -> None:
+    assert clean_text(" Thank you.") == ("", ["hallucination"])
+    assert clean_text("Thanks for watching!") == ("", ["hallucination"])
+    text, flags = clean_text("learning rate 0-0-0-0-0-0-0-0-0-3")
+    assert flags == ["repetition"] and "0-0-0-0" not in text
+    assert clean_text("Accuracy is 91%.") == ("Accuracy is 91%.", [])
