@@ -116,3 +116,19 @@ def test_burst_of_50_run_ends_is_debounced(
     assert 1 <= refresher.refreshes <= 5
     text = readme(home, "burst").read_text()
     assert all(f"burst-{i:02d}" in text for i in range(50)), text
+
+
+@pytest.mark.slow
+def test_transcribed_voice_note_reaches_the_decisions_log(store: Store, home: Path) -> None:
+    from runnotes.voice.notes import add_voice_file
+    from runnotes.voice.samples import demo_note_path
+
+    with runnotes.start_run("spoken", experiment="voiced", store=store) as run:
+        run.like("val_acc", 0.914)
+    _finish(store)
+    add_voice_file(store, run.id, demo_note_path())
+    _finish(store)
+    text = readme(home, "voiced").read_text()
+    decisions = text.split("## Decisions", 1)[1]
+    assert "because the validation loss" in decisions
+    assert [d.trigger for d in drafts.list_drafts(store) if d.kind == "readme"] == ["voice"]

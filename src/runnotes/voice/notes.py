@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
+from runnotes.reports.drafts import notify
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
 from runnotes.store.runs import NewCapture
@@ -107,7 +108,9 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
                 for m in mentions]
         session.add_all(rows)
         session.flush()
-        return [r.id for r in rows if r.id is not None]
+        ids, run_id = [r.id for r in rows if r.id is not None], voice.run_id
+    notify(store, run_id, "voice")  # committed above; drafts refresh off this thread
+    return ids
 
 
 def mark_failed(store: Store, capture_id: int, error: str) -> None:
