@@ -25,6 +25,7 @@ TUNING: dict[str, Any] = {
     "Global.use_cls": False,
     "Global.log_level": "error",
 }
+PAD = 16
 _BARE_NUMBER = re.compile(rf"^\s*({NUMBER})(%?)\s*$")
 _LABEL = re.compile(r"^[A-Za-z_][\w./\-]*$")
 _TOKEN = re.compile(r"[^\s:=,]+")
@@ -101,17 +102,21 @@ class OcrEngine:
 
     def boxes(self, bgr: Any) -> list[Box]:
         """Text boxes of an image given as a numpy BGR (or BGRA) array."""
+        import cv2
+
         self.load()
         if bgr.ndim == 3 and bgr.shape[2] == 4:
             bgr = bgr[:, :, :3]
+        # Text touching the edge of the grab is often missed: give the detector a margin.
+        padded = cv2.copyMakeBorder(bgr, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
         with self._lock:
-            result = self._engine(bgr)
+            result = self._engine(padded)
         if not result.txts:
             return []
         out = []
         for text, quad in zip(result.txts, result.boxes, strict=True):
-            xs = [float(p[0]) for p in quad]
-            ys = [float(p[1]) for p in quad]
+            xs = [float(p[0]) - PAD for p in quad]
+            ys = [float(p[1]) - PAD for p in quad]
             clean = fix_confusions(normalize(text).strip())
             out.append(Box(clean, min(xs), min(ys), max(xs), max(ys)))
         return out
@@ -144,6 +149,21 @@ class _Candidate:
     found: Found
 
 
+_WORD_END = re.compile(r"(?:^|\s)[A-Za-z]\w*$")
+_NAME_START = re.compile(r"^[A-Za-z]\w*\s*[:=]")
+
+
+def join_line(line: list[Box]) -> str:
+    """A line's text; OCR often splits ``train_loss`` at the underscore into two boxes one
+    character apart, so a word box right before a ``name:`` box is joined with ``_``."""
+    parts = [line[0].text] if line else []
+    for left, right in zip(line, line[1:], strict=False):
+        close = right.x0 - left.x1 < 0.8 * (right.y1 - right.y0)
+        tight = close and _WORD_END.search(left.text) and _NAME_START.match(right.text)
+        parts.append(("_" if tight else "  ") + right.text)
+    return "".join(parts)
+
+
 def _under_labels(line: list[Box], boxes: list[Box]) -> Found:
     """Bare numbers named by the label above them: a table row under its header, or cards."""
     found = Found()
@@ -164,7 +184,7 @@ def _under_labels(line: list[Box], boxes: list[Box]) -> Found:
 
 def _line_candidate(line: list[Box], boxes: list[Box], x: float, y: float) -> _Candidate | None:
     """The line's values: as a log line, unless more of them read as a row under labels."""
-    text = "  ".join(b.text for b in line)
+    text = join_line(line)
     parsed = parse_line(text, loose=True)
     found = Found(values=parsed.values, texts=parsed.texts, units=parsed.units, step=parsed.step)
     labelled = _under_labels(line, boxes)
@@ -182,5 +202,5 @@ def values_near(boxes: list[Box], x: float, y: float) -> Found:
     candidates = [c for line in lines if (c := _line_candidate(line, boxes, x, y))]
     best = min(candidates, key=lambda c: c.distance, default=None)
     found = best.found if best else Found()
-    found.all_text = "\n".join("  ".join(b.text for b in line) for line in lines)
+    found.all_text = "\n".join(join_line(line) for line in lines)
     return found

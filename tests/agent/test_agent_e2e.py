@@ -1,0 +1,241 @@
+"""End to end: Xvfb + openbox, a real Tk window, `runnotes agent` as a subprocess, xdotool keys.
+
+One agent serves the whole module (loading OCR and Python takes seconds); each test starts its
+own run with `runnotes run start`, so its captures are easy to find.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from sqlmodel import select
+
+from runnotes.config import load_settings
+from runnotes.store import Capture, open_store
+
+pytestmark = pytest.mark.slow
+LINES = ["epoch 11  train_loss: 0.2410  val_acc: 0.9287  lr=3e-4",
+         "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
+         "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4"]
+DEMO_WAV = Path(__file__).resolve().parents[2] / "src/runnotes/voice/samples/demo_note.wav"
+
+
+class AgentProcess:
+    """`runnotes agent` in the foreground; its output lines are collected on a thread."""
+
+    def __init__(self, home: Path, display: str) -> None:
+        env = {**os.environ, "RUNNOTES_HOME": str(home), "DISPLAY": display,
+               "RUNNOTES_AGENT_VOICE_SOURCE": f"wav:{DEMO_WAV}", "RUNNOTES_AGENT_NOTIFY": "false"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "runnotes", "agent"], env=env,
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+        self.expect("runnotes agent: ready", timeout=90)
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:  # type: ignore[union-attr]
+            self.lines.put(line.rstrip("\n"))
+
+    def expect(self, pattern: str, count: int = 1, timeout: float = 60) -> list[str]:
+        got: list[str] = []
+        deadline = time.monotonic() + timeout
+        while len(got) < count:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no {pattern!r} (×{count}) in agent output; saw {self.seen}") from None
+            self.seen.append(line)
+            if re.search(pattern, line):
+                got.append(line)
+        return got
+
+    def drain(self, seconds: float) -> list[str]:
+        time.sleep(seconds)
+        out = []
+        while not self.lines.empty():
+            out.append(self.lines.get())
+        self.seen += out
+        return out
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=60)
+
+
+@pytest.fixture(scope="module")
+def agent_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("agent") / "home"
+
+
+@pytest.fixture(scope="module")
+def agent(xdisplay: str, agent_home: Path) -> Iterator[AgentProcess]:
+    proc = AgentProcess(agent_home, xdisplay)
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture
+def run_id(agent_home: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    monkeypatch.setenv("RUNNOTES_HOME", str(agent_home))
+    run_cli("run", "start", request.node.name)
+    return int(run_cli("run", "current", "--json").stdout.split(":")[1].strip(" }\n"))
+
+
+def captures(home: Path, run_id: int) -> list[Capture]:
+    store = open_store(load_settings(home))
+    try:
+        with store.read() as session:
+            return list(session.exec(select(Capture).where(Capture.run_id == run_id)
+                                     .order_by(Capture.id)).all())
+    finally:
+        store.close()
+
+
+def xdo(*args: str) -> None:
+    subprocess.run(["xdotool", *args], check=True, timeout=30)
+
+
+def drag_select(window, line: int, first: int, last: int) -> None:  # type: ignore[no-untyped-def]
+    """Press on the left half of character ``first``, drag in steps past ``last``, release."""
+    x0, y = window.point_at(line, first)
+    x1, _ = window.point_at(line, last)
+    xdo("mousemove", str(x0 - window.char_width // 4), str(y))
+    time.sleep(0.2)
+    xdo("mousedown", "1")
+    for x in (x0 + (x1 - x0) // 3, x0 + 2 * (x1 - x0) // 3, x1 + window.char_width // 2 - 1):
+        time.sleep(0.05)
+        xdo("mousemove", str(x), str(y))
+    time.sleep(0.1)
+    xdo("mouseup", "1")
+
+
+def test_like_reads_the_value_under_the_pointer(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("train.py - epoch log", LINES)
+    xdo("mousemove", *map(str, window.point_at(1, LINES[1].index("val_acc"))))
+    xdo("key", "ctrl+alt+l")
+    line = agent.expect("liked")[0]
+    assert "val_acc=0.9321" in line and f"→ run {run_id}" in line and "Trainlog: train.py" in line
+    rows = captures(agent_home, run_id)
+    value = next(c for c in rows if c.name == "val_acc")
+    assert (value.value, value.text, value.kind) == (0.9321, "0.9321", "metric")
+    assert value.source == "hotkey" and value.review == "approved" and value.extra["liked"]
+    assert value.step == 12 and value.extra["via"] == "ocr"
+    assert next(c for c in rows if c.name == "lr").kind == "param"
+    shot = next(c for c in rows if c.kind == "screenshot")
+    assert shot.extra["window"]["title"] == "train.py - epoch log"
+    assert shot.extra["window"]["class"] == "Trainlog"
+    assert shot.origin == "Trainlog: train.py - epoch log"
+    media = open_store(load_settings(agent_home)).media
+    assert media.path(shot.media_sha).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert media.path(shot.extra["full_sha"]).stat().st_size > media.path(shot.media_sha).stat().st_size
+    assert value.media_sha == shot.media_sha
+    assert "0.9321" in shot.extra["ocr_text"]
+
+
+def test_a_dragged_selection_wins_over_ocr(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("notes.txt", ["best so far: val_acc: 0.8867", "", "latest: val_acc: 0.9999"])
+    drag_select(window, 0, len("best so far: "), len("best so far: val_acc: 0.8867") - 1)
+    xdo("mousemove", *map(str, window.point_at(2, 20)))  # the pointer rests on the other value
+    xdo("key", "ctrl+alt+l")
+    assert "val_acc=0.8867" in agent.expect("liked")[0]
+    (value,) = [c for c in captures(agent_home, run_id) if c.name == "val_acc"]
+    assert value.value == 0.8867 and value.extra["via"] == "selection"
+
+
+def test_a_wrong_chord_does_nothing(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("train.py", LINES)
+    xdo("mousemove", *map(str, window.point_at(1, 30)))
+    for chord in ("ctrl+alt+k", "ctrl+l", "alt+l", "ctrl+shift+l", "l"):
+        xdo("key", chord)
+    assert not [ln for ln in agent.drain(2.0) if "liked" in ln]
+    assert captures(agent_home, run_id) == []
+
+
+def test_twenty_rapid_presses_give_twenty_likes(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("train.py", LINES)
+    xdo("mousemove", *map(str, window.point_at(1, LINES[1].index("0.9321"))))
+    xdo("key", "--delay", "10", "--repeat", "20", "--repeat-delay", "80", "ctrl+alt+l")  # ≈ 2 s
+    agent.expect("liked val_acc=0.9321|liked .*val_acc=0.9321", count=20, timeout=180)
+    rows = captures(agent_home, run_id)
+    assert len([c for c in rows if c.kind == "screenshot"]) == 20
+    assert [c.value for c in rows if c.name == "val_acc"] == [0.9321] * 20
+
+
+def test_private_windows_are_never_screenshotted(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("Vault - KeePassXC", ["lr=3e-4 batch_size=64"], wm_class="KeePassXC")
+    drag_select(window, 0, 0, len("lr=3e-4") - 1)
+    xdo("key", "ctrl+alt+l")
+    line = agent.expect("liked")[0]
+    assert "lr=3e-4" in line and "no screenshot" in line
+    rows = captures(agent_home, run_id)
+    assert [c.kind for c in rows] == ["param"] and rows[0].media_sha is None
+
+
+def test_the_pause_chord_stops_and_resumes_capture(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("train.py", LINES)
+    xdo("mousemove", *map(str, window.point_at(1, LINES[1].index("0.9321"))))
+    xdo("key", "ctrl+alt+p")
+    agent.expect("paused: nothing is captured")
+    xdo("key", "ctrl+alt+l")
+    agent.expect("like ignored")
+    xdo("key", "ctrl+alt+p")
+    agent.expect("resumed")
+    assert captures(agent_home, run_id) == []
+
+
+def test_region_mode_likes_a_dragged_rectangle(agent, agent_home, run_id, tk_window) -> None:
+    window = tk_window("train.py", LINES)
+    xdo("key", "ctrl+alt+r")
+    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "runnotes-region"],
+                   check=True, timeout=30, capture_output=True)
+    time.sleep(0.5)
+    x0, y0 = window.point_at(2, 0)
+    x1, y1 = window.point_at(2, len(LINES[2]) - 1)
+    y0, y1 = y0 - window.line_height, y1 + window.line_height // 2
+    xdo("mousemove", str(x0 - 4), str(y0), "mousedown", "1")
+    xdo("mousemove", str(x1), str(y1))
+    xdo("mousemove", str(x1 + 6), str(y1), "mouseup", "1")
+    assert "val_acc=0.9302" in agent.expect("liked")[0]
+    shot = next(c for c in captures(agent_home, run_id) if c.kind == "screenshot")
+    assert shot.extra["region"][2] == x1 + 6 - (x0 - 4)
+
+
+def test_push_to_talk_records_a_voice_note(agent, agent_home, run_id, tk_window) -> None:
+    tk_window("train.py", LINES)
+    xdo("keydown", "ctrl+alt+v")
+    agent.expect("recording", timeout=90)
+    time.sleep(3)
+    xdo("keyup", "ctrl+alt+v")
+    agent.expect(r"voice note \d+ → run", timeout=120)
+    (voice,) = [c for c in captures(agent_home, run_id) if c.kind == "voice"]
+    assert voice.media_sha and voice.extra["status"] in ("ok", "failed")
+
+
+def test_no_display_exits_with_one_line(home: Path) -> None:
+    done = run_cli("agent", check=False, env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert done.returncode == 1
+    assert done.stderr.strip().count("\n") == 0
+    assert done.stderr.startswith("runnotes: error: no display")
+
+
+def test_start_status_stop_the_daemon(xdisplay: str, home: Path) -> None:
+    assert run_cli("agent", "status", check=False).returncode == 1
+    started = run_cli("agent", "--no-ocr", "start", timeout=120)
+    assert "agent started" in started.stdout and (home / "agent.pid").exists()
+    assert run_cli("agent", "start", check=False).returncode == 1  # only one agent at a time
+    status = run_cli("agent", "status")
+    assert "running" in status.stdout and "ready" in status.stdout
+    assert "agent stopped" in run_cli("agent", "stop", timeout=120).stdout
+    assert not (home / "agent.pid").exists()
+    assert run_cli("agent", "status", check=False).returncode == 1
