@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from sqlmodel import select
 
+from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.store import Capture, open_store
 
@@ -54,7 +54,7 @@ class AgentProcess:
             try:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"no {pattern!r} (×{count}) in agent output; saw {self.seen}") from None
+                raise AssertionError(f"no {pattern!r} (×{count}) in output: {self.seen}") from None
             self.seen.append(line)
             if re.search(pattern, line):
                 got.append(line)
@@ -86,7 +86,8 @@ def agent(xdisplay: str, agent_home: Path) -> Iterator[AgentProcess]:
 
 
 @pytest.fixture
-def run_id(agent_home: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+def run_id(agent_home: Path, request: pytest.FixtureRequest,
+           monkeypatch: pytest.MonkeyPatch) -> int:
     monkeypatch.setenv("RUNNOTES_HOME", str(agent_home))
     run_cli("run", "start", request.node.name)
     return int(run_cli("run", "current", "--json").stdout.split(":")[1].strip(" }\n"))
@@ -138,7 +139,8 @@ def test_like_reads_the_value_under_the_pointer(agent, agent_home, run_id, tk_wi
     assert shot.origin == "Trainlog: train.py - epoch log"
     media = open_store(load_settings(agent_home)).media
     assert media.path(shot.media_sha).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert media.path(shot.extra["full_sha"]).stat().st_size > media.path(shot.media_sha).stat().st_size
+    full = media.path(shot.extra["full_sha"])
+    assert full.stat().st_size > media.path(shot.media_sha).stat().st_size
     assert value.media_sha == shot.media_sha
     assert "0.9321" in shot.extra["ocr_text"]
 

@@ -1,7 +1,8 @@
 """A test window: Tk Text widget showing the given lines, at a fixed place, with a known class.
 
-Usage: tkwindow.py TITLE CLASS X Y FONT_SIZE LINE... — prints ``ready <line height> <char
-width> <text x> <text y>`` (screen pixels) once it is mapped, so the test knows where each character is.
+Usage: tkwindow.py TITLE CLASS X Y FONT_SIZE LINE... — prints ``ready <line height>
+<char width> <text x> <text y>`` (screen pixels) once mapped: the test knows where each
+character is.
 """
 
 import sys

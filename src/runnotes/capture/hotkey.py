@@ -20,8 +20,8 @@ READY_TIMEOUT_S = 5.0
 
 def to_pynput(chord: str) -> str:
     """``"ctrl+alt+l"`` → ``"<ctrl>+<alt>+l"``; named keys (``f9``, ``space``) get brackets too."""
-    parts = [p.strip().lower() for p in chord.split("+") if p.strip()]
-    if not parts or not re.fullmatch(r"[\w+ ]+", chord.strip()):
+    parts = [p.strip().lower() for p in chord.split("+")]
+    if not all(parts) or not re.fullmatch(r"[\w+ ]+", chord.strip()):
         raise RunnotesError(f"not a key chord: {chord!r} (write it like ctrl+alt+l)")
     names = {"super": "cmd", "win": "cmd"}
     return "+".join(p if len(p) == 1 else f"<{names.get(p, p)}>" for p in parts)

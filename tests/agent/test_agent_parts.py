@@ -1,0 +1,123 @@
+"""The agent's pieces without a screen: chords, regions, OCR clean-up and layout, settings,
+and a like that cannot be stored being kept and retried."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from runnotes.capture.agent import (
+    AgentConfig,
+    Like,
+    Press,
+    Snap,
+    build_like,
+    describe,
+)
+from runnotes.capture.hotkey import to_pynput
+from runnotes.capture.ocr import Box, fix_confusions, join_line, values_near
+from runnotes.capture.screen import clamp_region
+from runnotes.capture.window import WindowInfo
+from runnotes.errors import RunnotesError
+from runnotes.store.models import Capture
+
+
+def test_chords_are_written_the_pynput_way() -> None:
+    assert to_pynput("ctrl+alt+l") == "<ctrl>+<alt>+l"
+    assert to_pynput("Super+Shift+F9") == "<cmd>+<shift>+<f9>"
+    with pytest.raises(RunnotesError, match="not a key chord"):
+        to_pynput("ctrl+")
+
+
+def test_the_region_stays_on_the_screen() -> None:
+    screen = (0, 0, 1280, 800)
+    assert clamp_region(640, 400, 640, 240, screen) == (320, 280, 640, 240)
+    assert clamp_region(5, 790, 640, 240, screen) == (0, 560, 640, 240)
+    assert clamp_region(10, 10, 4000, 240, screen) == (0, 0, 1280, 240)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("1oss=0.8125 1r=2.5e-4", "loss=0.8125 lr=2.5e-4"),
+    ("weight_decay=le-05", "weight_decay=1e-05"),
+    ("topl: 76.13%", "top1: 76.13%"),
+    ("Ir", "lr"), ("rouge_!", "rouge_l"), ("IoU: 0.61", "IoU: 0.61"), ("0.93O1", "0.9301"),
+])
+def test_ocr_letter_digit_confusions_are_undone(raw: str, clean: str) -> None:
+    assert fix_confusions(raw) == clean
+
+
+def test_an_underscore_split_by_ocr_is_joined_back() -> None:
+    line = [Box("12", 0, 0, 20, 18), Box("train", 40, 0, 85, 18),
+            Box("loss: 0.2314", 94, 0, 200, 18)]
+    assert join_line(line) == "12  train_loss: 0.2314"
+
+
+def test_table_rows_and_cards_are_named_by_the_label_above() -> None:
+    rows = (("model", "f1", "auc"), ("base", "0.8832", "0.9413"), ("large", "0.9017", "0.9588"))
+    table = [Box(text, x, 30 * i, x + 50, 30 * i + 16)
+             for i, row in enumerate(rows) for x, text in zip((0, 100, 200), row, strict=True)]
+    found = values_near(table, 150, 70)
+    assert found.values == {"f1": 0.9017, "auc": 0.9588}
+    cards = [Box("val_acc", 10, 10, 80, 26), Box("93.2%", 10, 40, 90, 70)]
+    found = values_near(cards, 40, 50)
+    assert (found.values, found.texts, found.units) == ({"val_acc": 93.2}, {"val_acc": "93.2%"},
+                                                        {"val_acc": "%"})
+
+
+def test_the_line_nearest_the_pointer_wins() -> None:
+    boxes = [Box("loss: 0.51", 0, 0, 100, 16), Box("loss: 0.42", 0, 30, 100, 46)]
+    assert values_near(boxes, 50, 40).values == {"loss": 0.42}
+    assert values_near([], 0, 0).values == {}
+
+
+def test_settings_are_checked() -> None:
+    config = AgentConfig.from_section({"like": "ctrl+alt+k", "private": "bank,vault"}, ocr=False)
+    assert (config.like, config.private, config.ocr) == ("ctrl+alt+k", ("bank", "vault"), False)
+    assert config.private_match(WindowInfo("My Vault", "KeePassXC")) == "vault"
+    with pytest.raises(RunnotesError, match="unknown \\[agent\\] setting"):
+        AgentConfig.from_section({"liek": "x"})
+    with pytest.raises(RunnotesError, match="bad private pattern"):
+        AgentConfig.from_section({"private": ["("]})
+
+
+def _selection_like(text: str) -> Like:
+    press = Press(at=1.0, t0=0.0, pointer=(5, 5))
+    snap = Snap(press, WindowInfo("train.py", "XTerm", 42), text, "selection", None)
+    return build_like(snap, None)
+
+
+def test_a_selection_becomes_approved_liked_values() -> None:
+    like = _selection_like("epoch 3  val_acc: 0.9321  lr=3e-4")
+    assert [(c.kind, c.name, c.text, c.step, c.review) for c in like.captures] == [
+        ("metric", "val_acc", "0.9321", 3, "approved"), ("param", "lr", "3e-4", 3, "approved")]
+    assert all(c.origin == "XTerm: train.py" and c.extra["liked"] for c in like.captures)
+
+
+def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # type: ignore[no-untyped-def]
+    """A full disk or a broken media folder: the like stays in memory until a retry succeeds."""
+    from runnotes.capture.agent import Agent
+
+    lines: list[str] = []
+    agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append, display_name=":none")
+    like = _selection_like("val_loss: 0.4418")
+    like.media["region"] = b"\x89PNG fake region"
+    media_root = store.media.root
+    media_root.parent.mkdir(parents=True, exist_ok=True)
+    media_root.write_text("not a folder")  # every media write now fails with an OSError
+    assert agent._store(like) is False
+    assert agent.unsaved == [like] and "kept in memory" in lines[-1]
+    media_root.unlink()
+    agent._retry()
+    assert agent.unsaved == []
+    assert lines[-1].startswith('liked val_loss=0.4418 from "XTerm: train.py"')
+    with store.read() as session:
+        names = [c.name for c in session.exec(select(Capture)).all()]
+    assert names == [None, "val_loss"]  # the screenshot row, then the value
+
+
+def test_feedback_names_values_window_and_run() -> None:
+    from runnotes.capture.agent import Stored
+
+    like = _selection_like("val_acc: 0.9321")
+    line = describe(Stored(like, 12, [1], 3.0))
+    assert line == 'liked val_acc=0.9321 from "XTerm: train.py" → run 12'
