@@ -34,10 +34,28 @@ def test_runs_filter_search_tag_sort_and_pages(client, seeded: Seeded) -> None:
     assert ids(experiment="resnet", sort="name", desc=False) == [seeded.baseline, seeded.tuned]
     assert ids(sort="metrics.val_acc", experiment="resnet") == [seeded.tuned, seeded.baseline]
     first = client.get("/api/runs", params={"limit": 2}).json()
-    assert first["total"] == 3 and len(first["runs"]) == 2
-    assert ids(limit=2, offset=2) == [seeded.baseline]
+    assert len(first["runs"]) == 2 and first["has_more"] and first["next_offset"] == 2
+    assert first["total"] is None  # counting is asked for, not free
+    last = client.get("/api/runs", params={"limit": 2, "offset": 2, "count": 1}).json()
+    assert [r["id"] for r in last["runs"]] == [seeded.baseline]
+    assert not last["has_more"] and last["next_offset"] is None and last["total"] == 3
+    counted = client.get("/api/runs", params={"q": "diverged", "count": 1}).json()
+    assert counted["total"] == 1 and not counted["has_more"]
     page = client.get("/runs", params={"where": "metrics.val_acc > 0.95", "sort": "name"})
     assert "tuned" in page.text and ">baseline<" not in page.text
+
+
+def test_filtered_pages_page_without_counting(client, seeded: Seeded, monkeypatch) -> None:
+    from runnotes.web import pages
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    first = client.get("/runs", params={"q": "e"}).text  # every seeded run matches
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "runs 1–2 and more" in first
+    second = client.get("/runs", params={"q": "e", "page": 2}).text
+    assert 'rel="prev"' in second and 'rel="next"' not in second and "runs 3–3" in second
+    unfiltered = client.get("/runs").text
+    assert "3 runs" in unfiltered and 'rel="next"' in unfiltered
 
 
 def test_bad_filter_is_one_line_400(client, seeded: Seeded) -> None:

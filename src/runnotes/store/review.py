@@ -20,7 +20,7 @@ from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
-from runnotes.store.queries import RunSummary, _runs_query, _summaries
+from runnotes.store.queries import RunSummary, _runs_query, _summaries, count_runs
 
 LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mae", "mse", "perplexity", "wer", "cer")
 RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
@@ -105,17 +105,37 @@ def _order(sort: str, descending: bool) -> Any:
     return ordered.nulls_last() if sort.startswith("metrics.") or sort == "duration" else ordered
 
 
+@dataclass
+class RunsPage:
+    """One page of runs. ``has_more`` comes from fetching one row past the page, so a filtered
+    page never evaluates its filter on every run; ``total`` is the exact count, only when asked."""
+
+    runs: list[RunSummary]
+    offset: int
+    limit: int
+    has_more: bool
+    total: int | None = None
+
+
 def runs_page(store: Store, *, experiment: str | None = None, project: str | None = None,
               tags: Sequence[str] = (), where: str | None = None, search: str | None = None,
               sort: str = "id", descending: bool = True, limit: int = 50,
-              offset: int = 0) -> list[RunSummary]:
-    """Like :func:`runnotes.store.queries.list_runs`, sorted by any column or metric."""
+              offset: int = 0, count: bool = False) -> RunsPage:
+    """Like :func:`runnotes.store.queries.list_runs`, sorted by any column or metric.
+
+    Paging is "next/previous" (as datasette does): the exact count of a filtered list costs the
+    filter on every run, which is what made a filtered page slow on a large store."""
     if where:
         parse_where(where)  # a malformed filter is a user error before it is a query
-    query = (_runs_query(experiment, project, tags, where, search)
-             .order_by(_order(sort, descending), Run.id.desc()).limit(limit).offset(offset))
+    filters = dict(experiment=experiment, project=project, tags=tags, where=where, search=search)
+    query = (_runs_query(**filters)
+             .order_by(_order(sort, descending), Run.id.desc()).limit(limit + 1).offset(offset))
     with store.read() as session:
-        return _summaries(session, session.exec(query).all())
+        rows = session.exec(query).all()
+        runs = _summaries(session, rows[:limit])
+    total = count_runs(store, **filters) if count else None
+    return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit,
+                    total=total)
 
 
 Curves = dict[str, dict[int, list[tuple[int, float]]]]

@@ -18,7 +18,7 @@ from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Run, Source
-from runnotes.store.queries import compare_runs, count_runs, run_detail
+from runnotes.store.queries import compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -74,12 +74,16 @@ def runs(request: Request, experiment: str | None = None, project: str | None = 
          tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
          where: str | None = None, q: str | None = None, sort: str = "id", desc: bool = True,
          limit: Annotated[int, Query(ge=1, le=500)] = 50,
-         offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
-    """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged."""
-    store = store_of(request)
-    filters = dict(experiment=experiment, project=project, tags=tag, where=where, search=q)
-    page = runs_page(store, **filters, sort=sort, descending=desc, limit=limit, offset=offset)
-    return {"total": count_runs(store, **filters), "runs": [r.as_dict() for r in page]}
+         offset: Annotated[int, Query(ge=0)] = 0, count: bool = False) -> dict[str, Any]:
+    """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged.
+
+    ``has_more`` says whether a next page exists; ``total`` is the exact number of matches only
+    with ``count=1`` (it evaluates the filter on every run, so it is not free on a large store)."""
+    page = runs_page(store_of(request), experiment=experiment, project=project, tags=tag,
+                     where=where, search=q, sort=sort, descending=desc, limit=limit,
+                     offset=offset, count=count)
+    return {"runs": [r.as_dict() for r in page.runs], "has_more": page.has_more,
+            "next_offset": offset + limit if page.has_more else None, "total": page.total}
 
 
 @router.get("/runs/{ref}")

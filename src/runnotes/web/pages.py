@@ -23,7 +23,7 @@ from starlette.background import BackgroundTask
 from runnotes.cli import _duration, _fmt, _when  # the CLI and the page format alike
 from runnotes.errors import RunnotesError
 from runnotes.store.models import Kind, MediaFile, Review
-from runnotes.store.queries import compare_runs, count_runs, run_detail
+from runnotes.store.queries import compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -90,19 +90,18 @@ def runs(request: Request, experiment: str | None = None, project: str | None = 
     tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
     filters = dict(experiment=experiment or None, project=project or None, tags=tags,
                    where=where or None, search=q or None)
-    rows = runs_page(store, **filters, sort=sort, descending=desc, limit=PAGE_SIZE,
-                     offset=(page - 1) * PAGE_SIZE)
-    total = count_runs(store, **filters)
-    metric_names = sorted({k for r in rows for k in r.metrics})[:6]
+    # The exact count is cheap only without a filter; filtered pages just know if more follow.
+    found = runs_page(store, **filters, sort=sort, descending=desc, limit=PAGE_SIZE,
+                      offset=(page - 1) * PAGE_SIZE, count=not (tags or where or q))
+    metric_names = sorted({k for r in found.runs for k in r.metrics})[:6]
     state = {"experiment": experiment or "", "project": project or "", "tag": tag or "",
              "where": where or "", "q": q or "", "sort": sort, "desc": "true" if desc else "false"}
 
     def link(**changes: Any) -> str:
         return "/runs?" + urlencode({k: v for k, v in {**state, **changes}.items() if v})
 
-    return _render(request, "runs.html", runs=rows, total=total, page=page,
-                   pages=max(1, -(-total // PAGE_SIZE)), state=state, link=link,
-                   metric_names=metric_names)
+    return _render(request, "runs.html", found=found, runs=found.runs, page=page, state=state,
+                   link=link, metric_names=metric_names)
 
 
 @router.get("/runs/{ref}")
