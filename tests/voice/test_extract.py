@@ -53,3 +53,17 @@ def test_whisper_inventions_are_dropped_or_flagged() -> None:
     text, flags = clean_text("learning rate 0-0-0-0-0-0-0-0-0-3")
     assert flags == ["repetition"] and "0-0-0-0" not in text
     assert clean_text("Accuracy is 91%.") == ("Accuracy is 91%.", [])
+
+
+@pytest.mark.parametrize(("heard", "item"), [
+    ("This is lower than run-free.", ("run_ref", 3)),  # "run three", hyphenated
+    ("Compare it with run 12 tomorrow.", ("run_ref", 12)),
+    ("Test accuracy reach 88%.", ("metric", "test_accuracy", 88.0)),
+    ("The Oc is 0.95 on the held out data.", ("metric", "auc", 0.95)),  # "AUC"
+])
+def test_known_tiny_en_mishearings_still_extract(heard: str, item: tuple) -> None:
+    assert item in found_items(extract([heard]))
+
+
+def test_sound_alikes_count_only_in_hyphenated_run_names() -> None:
+    assert not [m for m in extract(["We run for ten epochs."]) if m.role == "run_ref"]

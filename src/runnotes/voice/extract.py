@@ -51,7 +51,7 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
     "f1": ("metric", ("f1", "f 1", "f1 score", "f 1 score", "f-1", "f-1 score", "f one")),
     "precision": ("metric", ("precision",)),
     "recall": ("metric", ("recall",)),
-    "auc": ("metric", ("auc", "a u c", "area under the curve", "roc auc")),
+    "auc": ("metric", ("auc", "a u c", "area under the curve", "roc auc", "oc")),
     "perplexity": ("metric", ("perplexity",)),
     "bleu": ("metric", ("bleu", "bleu score", "blue score")),
     "rmse": ("metric", ("rmse", "root mean squared error", "root mean square error")),
@@ -70,8 +70,8 @@ _LINK = {"is", "was", "are", "were", "of", "to", "at", "now", "reached", "went",
          "down", "dropped", "fell", "rose", "increased", "decreased", "improved", "set", "the", "a",
          "an", "from", "by", "about", "around", "roughly", "approximately", "=", ":", "'s", "still",
          "be", "became", "becomes", "stays", "stayed", "equals", "hit", "climbed", "got", "gets",
-         "back", "only", "just", "changed", "lowered", "raised", "use", "using", "with", "it",
-         "score", "for", "on", ","}
+         "back", "only", "just", "reach", "reaches", "changed", "lowered", "raised", "use", "using",
+         "with", "it", "score", "for", "on", ","}
 _NUM = re.compile(rf"^{NUMBER}$")
 _RATIONALE = ("because", "since", "so that", "the reason", "due to", "as a result of",
               "in order to", "that's why", "that is why")
@@ -79,7 +79,11 @@ _NEXT = ("next i will", "next i'll", "next i want", "next we will", "next we'll"
          "let us try", "lets try", "todo", "to do:", "i will try", "i'll try", "we should try",
          "next step", "next time", "tomorrow i will", "try next", "next,", "next:")
 _NEXT_TAIL = re.compile(r"\bnext\s*[.!]?$", re.IGNORECASE)
-_RUN_REF = re.compile(r"\b(?:run|experiment)[,:]?\s+(?:number\s+)?(\d+)\b", re.IGNORECASE)
+_RUN_REF = re.compile(r"\b(?:run|experiment)(?:[,:]?\s+|-)(?:number\s+)?(\d+)\b", re.IGNORECASE)
+# tiny.en writes "run three" as "run-free": a hyphen makes it a name, so a sound-alike is a number.
+_RUN_SOUNDALIKE = {"free": "3", "tree": "3", "for": "4", "fore": "4", "to": "2", "too": "2",
+                   "won": "1", "ate": "8"}
+_HYPHEN_RUN = re.compile(rf"\b(run|experiment)-({'|'.join(_RUN_SOUNDALIKE)})\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -233,8 +237,10 @@ def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> li
 
 def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
     low = text.lower()
+    refs = _RUN_REF.findall(
+        _HYPHEN_RUN.sub(lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[m.group(2).lower()]}", text))
     out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
-           for ref in _RUN_REF.findall(text)]
+           for ref in refs]
     if any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT) or _NEXT_TAIL.search(low):
         out.append(Mention(role="next_step", sentence=sentence, segment=segment, text=sentence))
     if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):
