@@ -16,7 +16,7 @@ from fastapi.templating import Jinja2Templates
 
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
-from runnotes.web import api, pages
+from runnotes.web import api, drafts, pages
 from runnotes.web.security import Guard, GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -41,6 +41,7 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(drafts.router)
     app.add_middleware(GuardMiddleware, guard=guard)
 
     @app.exception_handler(RunnotesError)

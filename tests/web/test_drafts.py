@@ -1,0 +1,57 @@
+"""Drafts on the web page: the list, downloads that serve only recorded drafts, review refreshes."""
+
+from __future__ import annotations
+
+import pytest
+
+from runnotes.reports.drafts import list_drafts, refresh_experiment
+from runnotes.store.queries import run_detail
+from web.seed import seed
+
+
+@pytest.fixture
+def drafted(store, monkeypatch):  # type: ignore[no-untyped-def]
+    """A seeded store whose resnet drafts were written once (no background refresh racing)."""
+    monkeypatch.setenv("RUNNOTES_DRAFTS_AUTO", "false")
+    seeded = seed(store)
+    refresh_experiment(store, run_detail(store, seeded.tuned).run.experiment_id)
+    return seeded
+
+
+def test_drafts_page_lists_and_downloads_recorded_drafts(client, store, drafted) -> None:
+    listed = client.get("/api/drafts").json()
+    readme = next(d for d in listed if d["kind"] == "readme")
+    assert readme["experiment"] == "resnet" and readme["trigger"] == "manual"
+    assert not readme["edited"] and readme["error"] is None and readme["download_new"] is None
+    assert {d["path"].rsplit(".", 1)[1] for d in listed if d["kind"] == "progress"} == {"md",
+                                                                                      "docx"}
+    page = client.get("/drafts").text
+    assert page.count('<tr id="draft-') == len(listed) and f'href="{readme["download"]}"' in page
+    got = client.get(readme["download"])
+    assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+    assert got.content == (store.settings.home / "drafts/vision/resnet/README.md").read_bytes()
+    assert b"tuned" in got.content
+
+
+def test_hand_edited_draft_offers_both_versions(client, store, drafted) -> None:
+    path = store.settings.home / "drafts/vision/resnet/README.md"
+    path.write_text("# my own words\n")
+    refresh_experiment(store, run_detail(store, drafted.tuned).run.experiment_id)
+    readme = next(d for d in client.get("/api/drafts").json() if d["kind"] == "readme")
+    assert readme["edited"] and "edited by hand" in client.get("/drafts").text
+    assert client.get(readme["download"]).text == "# my own words\n"
+    assert "tuned" in client.get(readme["download_new"]).text  # README.draft.md, beside it
+
+
+def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -> None:
+    for url in ("/drafts/..%2F..%2F..%2Fetc%2Fpasswd", "/drafts/%2Fetc%2Fpasswd",
+                "/drafts/" + "0" * 64, "/drafts/README.md"):
+        answer = client.get(url)
+        assert answer.status_code in (400, 404), url
+        assert "root:" not in answer.text
+    key = client.get("/api/drafts").json()[0]["key"]
+    assert client.get(f"/drafts/{key}", params={"version": "../../etc/passwd"}).status_code == 400
+    (store.settings.home / "drafts/vision/resnet/README.md").unlink()
+    readme = next(d for d in client.get("/api/drafts").json() if d["kind"] == "readme")
+    assert client.get(readme["download"]).status_code == 404
+    assert len(list_drafts(store)) == 3
