@@ -29,41 +29,51 @@ def _need(*tools: str) -> None:
         pytest.skip(f"missing {', '.join(missing)}: run scripts/setup")
 
 
-@pytest.fixture(scope="session")
-def xdisplay() -> Iterator[str]:
-    """``:N`` of a fresh Xvfb with RECORD (pynput) and openbox (active-window hints)."""
-    _need("Xvfb", "openbox", "xdotool")
-    read_fd, write_fd = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-         "-nolisten", "tcp", "+extension", "RECORD"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    number = b""
-    deadline = time.monotonic() + 30
-    while not number.endswith(b"\n") and time.monotonic() < deadline:
-        if select.select([read_fd], [], [], 0.5)[0]:
-            chunk = os.read(read_fd, 16)
-            if not chunk:
-                break
-            number += chunk
-    if not number.strip():
-        server.kill()
-        pytest.fail("Xvfb did not report a display number")
-    display = f":{number.decode().strip()}"
-    env = {**os.environ, "DISPLAY": display}
-    wm = subprocess.Popen(["openbox"], env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    old = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = display
-    try:
-        yield display
-    finally:
-        for proc in (wm, server):
+class XServer:
+    """Xvfb with RECORD (for pynput) and openbox (active-window hints) on ``.display``."""
+
+    def __init__(self) -> None:
+        read_fd, write_fd = os.pipe()
+        self.server = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
+             "-nolisten", "tcp", "+extension", "RECORD"],
+            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(write_fd)
+        self._pipe = read_fd  # kept open: closing it kills Xvfb
+        number = b""
+        deadline = time.monotonic() + 30
+        while not number.endswith(b"\n") and time.monotonic() < deadline:
+            if select.select([read_fd], [], [], 0.5)[0]:
+                chunk = os.read(read_fd, 16)
+                if not chunk:
+                    break
+                number += chunk
+        if not number.strip():
+            self.server.kill()
+            raise RuntimeError("Xvfb did not report a display number")
+        self.display = f":{number.decode().strip()}"
+        self.wm = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": self.display},
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+    def close(self) -> None:
+        for proc in (self.wm, self.server):
             proc.terminate()
             proc.wait(timeout=10)
-        os.close(read_fd)
+        os.close(self._pipe)
+
+
+@pytest.fixture(scope="session")
+def xdisplay() -> Iterator[str]:
+    """A fresh X server for the session, exported as DISPLAY."""
+    _need("Xvfb", "openbox", "xdotool")
+    server = XServer()
+    old = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = server.display
+    try:
+        yield server.display
+    finally:
+        server.close()
         if old is None:
             os.environ.pop("DISPLAY", None)
         else:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from runnotes.capture.ocr import OcrEngine, values_near
+from runnotes.capture.ocr import OcrEngine
 
 pytestmark = pytest.mark.slow
 
@@ -20,7 +20,7 @@ def test_at_least_95_percent_of_values_are_exact(ocr_crops: list) -> None:
     exact = total = 0
     misses = []
     for crop in cases:
-        found = values_near(engine.boxes(np.asarray(crop.image)[:, :, ::-1].copy()), *crop.pointer)
+        found = engine.read_near(np.asarray(crop.image)[:, :, ::-1].copy(), *crop.pointer)
         for name, text in crop.expect.items():
             total += 1
             if found.texts.get(name) == text and found.values[name] == float(text.rstrip("%")):

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from runnotes.capture.ocr import Found, OcrEngine, values_near
+from runnotes.capture.ocr import Found, OcrEngine
 from runnotes.capture.parse import parse_text
 from runnotes.capture.screen import Screen, Shot, clamp_region
 from runnotes.capture.window import WindowInfo
@@ -183,8 +183,8 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
         like.via = snap.via
     elif snap.region is not None and ocr is not None:
         rx, ry = snap.region.region[:2]
-        found = values_near(ocr.boxes(snap.region.bgra()), snap.press.pointer[0] - rx,
-                            snap.press.pointer[1] - ry)
+        found = ocr.read_near(snap.region.bgra(), snap.press.pointer[0] - rx,
+                              snap.press.pointer[1] - ry)
         like.via = "ocr"
     like.found = found
     if snap.region is not None:

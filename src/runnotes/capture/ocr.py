@@ -11,6 +11,7 @@ number is therefore named by the nearest label above it in the same column.
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from dataclasses import dataclass, field
@@ -100,26 +101,64 @@ class OcrEngine:
                         "(pip install 'runnotes[screen]')") from exc
                 self._engine = RapidOCR(params=TUNING)
 
-    def boxes(self, bgr: Any) -> list[Box]:
-        """Text boxes of an image given as a numpy BGR (or BGRA) array."""
+    def read_near(self, bgr: Any, x: float, y: float, lines_tried: int = 3) -> Found:
+        """The values nearest ``(x, y)``, recognising as few boxes as possible.
+
+        Recognition costs ~25 ms per box and a screen region holds dozens, so boxes are found
+        first (cheap), then only the line nearest the pointer is read, plus — when it holds bare
+        numbers — the boxes above it in the same columns, where a header or card title would be.
+        """
+        padded = self._padded(bgr)
+        shapes = self._detect(padded)
+        read: dict[Box, Box] = {}
+        lines = sorted(group_lines(shapes), key=lambda ln: min(b.distance(x, y) for b in ln))
+        found = Found()
+        for line in lines[:lines_tried]:
+            self._recognize(padded, line, read)
+            found = values_near(list(read.values()), x, y)
+            bare = sum(bool(_BARE_NUMBER.match(read[b].text)) for b in line)
+            if found.values and bare < 2:  # two bare numbers: a table row, read its header
+                return found
+            above = [b for b in shapes if b.y1 <= line[0].cy and any(
+                b.x0 < n.x1 and n.x0 < b.x1 for n in line)]
+            self._recognize(padded, above, read)
+            found = values_near(list(read.values()), x, y)
+            if found.values:
+                return found
+        return found
+
+    def _padded(self, bgr: Any) -> Any:
         import cv2
 
         self.load()
         if bgr.ndim == 3 and bgr.shape[2] == 4:
             bgr = bgr[:, :, :3]
         # Text touching the edge of the grab is often missed: give the detector a margin.
-        padded = cv2.copyMakeBorder(bgr, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
+        return cv2.copyMakeBorder(bgr, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
+
+    def _detect(self, padded: Any) -> list[Box]:
+        """Where the text is (boxes without text yet), in unpadded coordinates."""
         with self._lock:
-            result = self._engine(padded)
-        if not result.txts:
-            return []
-        out = []
-        for text, quad in zip(result.txts, result.boxes, strict=True):
+            result = self._engine(padded, use_rec=False)
+        shapes = []
+        for quad in result.boxes if result.boxes is not None else []:
             xs = [float(p[0]) - PAD for p in quad]
             ys = [float(p[1]) - PAD for p in quad]
+            shapes.append(Box("", min(xs), min(ys), max(xs), max(ys)))
+        return shapes
+
+    def _recognize(self, padded: Any, shapes: list[Box], read: dict[Box, Box]) -> None:
+        """Read the boxes not read yet, in one batch; results go into ``read`` (shape → box)."""
+        todo = [b for b in shapes if b not in read]
+        if not todo:
+            return
+        crops = [padded[int(b.y0) + PAD:math.ceil(b.y1) + PAD,
+                        int(b.x0) + PAD:math.ceil(b.x1) + PAD] for b in todo]
+        with self._lock:
+            result = self._engine.recognize_txt(crops)
+        for shape, text in zip(todo, result.txts, strict=True):
             clean = fix_confusions(normalize(text).strip())
-            out.append(Box(clean, min(xs), min(ys), max(xs), max(ys)))
-        return out
+            read[shape] = Box(clean, shape.x0, shape.y0, shape.x1, shape.y1)
 
 
 def group_lines(boxes: list[Box]) -> list[list[Box]]:
