@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runnotes.reports.drafts import list_drafts, refresh_experiment
+from runnotes.reports.drafts import list_drafts, refresh_experiment, refresher
 from runnotes.store.queries import run_detail
 from web.seed import seed
 
@@ -55,3 +55,24 @@ def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -
     readme = next(d for d in client.get("/api/drafts").json() if d["kind"] == "readme")
     assert client.get(readme["download"]).status_code == 404
     assert len(list_drafts(store)) == 3
+
+
+@pytest.mark.parametrize("action", ["approve", "edit", "page-approve"])
+def test_review_actions_refresh_the_drafts(client, store, monkeypatch, action: str) -> None:
+    monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0.1")
+    seeded = seed(store)  # the runs' ends queue a refresh ("run_end")
+    worker = refresher(store)
+    worker.run_pending()
+    assert {d.trigger for d in list_drafts(store)} == {"run_end"}
+    if action == "approve":
+        answer = client.post(f"/api/captures/{seeded.voice}/review", json={"review": "approved"})
+    elif action == "edit":
+        answer = client.post(f"/api/captures/{seeded.pending_metric}", json={"value": "0.914"})
+    else:
+        answer = client.post(f"/captures/{seeded.voice}/review", data={
+            "review": "approved", "csrf": client.app.state.guard.csrf_token()})
+    assert answer.status_code == 200, answer.text
+    worker.run_pending()
+    triggers = {d.experiment: d.trigger for d in list_drafts(store) if d.kind == "readme"}
+    assert triggers == {"resnet": "review", "bert": "run_end"}  # only the reviewed run's
+    assert all(d.error is None for d in list_drafts(store))

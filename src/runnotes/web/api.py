@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from runnotes.capture.context import RunContext
 from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import RunnotesError
+from runnotes.reports.drafts import notify
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import compare_runs, run_detail
@@ -59,6 +60,11 @@ def require_run(store: Store, run_id: int) -> Run:
 
 def capture_dict(capture: Any) -> dict[str, Any]:
     return capture.model_dump()
+
+
+def reviewed(store: Store, run_id: int) -> None:
+    """A review action (committed by now) changes what the drafts say: queue their refresh."""
+    notify(store, run_id, "review")
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -136,14 +142,19 @@ class TagsIn(BaseModel):
 
 @router.post("/captures/{capture_id}/review")
 def review(request: Request, capture_id: int, body: ReviewIn) -> dict[str, Any]:
-    return capture_dict(set_review(store_of(request), capture_id, body.review))
+    store = store_of(request)
+    capture = set_review(store, capture_id, body.review)
+    reviewed(store, capture.run_id)
+    return capture_dict(capture)
 
 
 @router.post("/captures/{capture_id}")
 def edit(request: Request, capture_id: int, body: EditIn) -> dict[str, Any]:
     """Fix a value, a name or a transcript (the original stays in ``extra.edited_from``)."""
-    return capture_dict(edit_capture(store_of(request), capture_id, value=body.value,
-                                     text=body.text, name=body.name))
+    store = store_of(request)
+    capture = edit_capture(store, capture_id, value=body.value, text=body.text, name=body.name)
+    reviewed(store, capture.run_id)
+    return capture_dict(capture)
 
 
 @router.post("/runs/{run_id}/tags")
@@ -151,6 +162,7 @@ def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
     store = store_of(request)
     require_run(store, run_id)
     add_tags(store, run_id, [t.strip() for t in body.tags if t.strip()])
+    reviewed(store, run_id)
     return {"ok": True}
 
 

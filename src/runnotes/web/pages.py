@@ -35,7 +35,7 @@ from runnotes.store.review import (
     set_review,
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
-from runnotes.web.api import require_run, store_of
+from runnotes.web.api import require_run, reviewed, store_of
 from runnotes.web.charts import chart
 from runnotes.web.security import COOKIE
 
@@ -153,7 +153,8 @@ def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
 def review_capture(request: Request, capture_id: int, csrf: Csrf,
                    review: Annotated[str, Form()], next: Next = "/review") -> Response:
     _check_csrf(request, csrf)
-    set_review(store_of(request), capture_id, review)
+    store = store_of(request)
+    reviewed(store, set_review(store, capture_id, review).run_id)
     return _back(next)
 
 
@@ -162,7 +163,8 @@ def edit(request: Request, capture_id: int, csrf: Csrf, next: Next = "/review",
          value: Annotated[str | None, Form()] = None,
          text: Annotated[str | None, Form()] = None) -> Response:
     _check_csrf(request, csrf)
-    edit_capture(store_of(request), capture_id, value=value, text=text)
+    store = store_of(request)
+    reviewed(store, edit_capture(store, capture_id, value=value, text=text).run_id)
     return _back(next)
 
 
@@ -172,6 +174,7 @@ def tag_run(request: Request, run_id: int, csrf: Csrf, tags: Annotated[str, Form
     store = store_of(request)
     require_run(store, run_id)
     add_tags(store, run_id, [t.strip() for t in tags.split(",") if t.strip()])
+    reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
@@ -184,6 +187,7 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
         raise RunnotesError("the note is empty")
     add_captures(store, run_id, [NewCapture(kind=Kind.note, source="web", text=text.strip(),
                                             review=Review.approved)])
+    reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
