@@ -142,6 +142,17 @@ def test_follow_attaches_captures_to_the_live_mlflow_run(store, tmp_path: Path) 
     assert detail.summary.status == "ok"
     assert detail.summary.metrics == {"val_acc": 0.91}
 
+    # The next MLflow run is followed; the one before gets its final state when it ends.
+    first = client.create_run(exp, run_name="first")
+    first_id = follow_once(store, client, None)
+    second = client.create_run(exp, run_name="second", start_time=first.info.start_time + 1)
+    client.set_terminated(first.info.run_id, "FAILED")
+    second_id = follow_once(store, client, first_id)
+    assert second_id != first_id and active_run_id(store) == second_id
+    assert run_detail(store, first_id).summary.status == "failed"
+    client.set_terminated(second.info.run_id, "FINISHED")
+    assert follow_once(store, client, second_id) is None
+
     # A runnotes run the user started wins over a live MLflow run.
     client.create_run(exp, run_name="another")
     mine = create_run(store, "mine")

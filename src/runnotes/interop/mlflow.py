@@ -224,14 +224,13 @@ def follow_once(store: Store, client: MlflowClient, followed: int | None) -> int
     if active is not None and active != followed:
         return followed  # someone started a runnotes run: it wins
     live = live_run(client)
-    if live is None:
-        if followed is not None:
-            _refresh(store, client, followed)  # it ended: take its final status and values
-            if active == followed:
-                set_active_run(store, None)
-        return None
-    run_id = _store_run(store, client, live)
-    if active != run_id:
+    run_id = _store_run(store, client, live) if live is not None else None
+    if followed is not None and followed != run_id:
+        _refresh(store, client, followed)  # it ended: take its final status and values
+    if run_id is None:
+        if followed is not None and active == followed:
+            set_active_run(store, None)
+    elif active != run_id:
         set_active_run(store, run_id)
     return run_id
 
