@@ -67,3 +67,11 @@ def test_known_tiny_en_mishearings_still_extract(heard: str, item: tuple) -> Non
 
 def test_sound_alikes_count_only_in_hyphenated_run_names() -> None:
     assert not [m for m in extract(["We run for ten epochs."]) if m.role == "run_ref"]
+
+
+@pytest.mark.parametrize("heard", [
+    "I lowered the learning rate to 0.0 near 0.0 near 0.3, because it diverged.",
+    "Learning rate 0.0-0-0-0-3 now.",
+])
+def test_a_number_broken_into_pieces_gives_no_value(heard: str) -> None:
+    assert not [m for m in extract([heard]) if m.role == "param"]

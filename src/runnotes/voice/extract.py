@@ -73,6 +73,7 @@ _LINK = {"is", "was", "are", "were", "of", "to", "at", "now", "reached", "went",
          "back", "only", "just", "reach", "reaches", "changed", "lowered", "raised", "use", "using",
          "with", "it", "score", "for", "on", ","}
 _NUM = re.compile(rf"^{NUMBER}$")
+_GLUE = {"near", "-"}  # what tiny.en puts between the pieces of a number it breaks up
 _RATIONALE = ("because", "since", "so that", "the reason", "due to", "as a result of",
               "in order to", "that's why", "that is why")
 _NEXT = ("next i will", "next i'll", "next i want", "next we will", "next we'll", "let's try",
@@ -168,6 +169,16 @@ def _matcher_for(known: dict[str, str]):  # type: ignore[no-untyped-def]
     return _matchers[extra]
 
 
+def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """A number tiny.en broke up ("zero point zero zero zero three" → "0.0 near 0.0 near 0.3").
+
+    Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
+    no mention than ``lr = 0.0``. The voice note keeps the transcript for the reviewer.
+    """
+    return (i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE
+            and bool(_NUM.match(doc[i + 2].text)))
+
+
 def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
     """The token index and text of the number a name at ``doc[:end]`` is given, if any."""
     found: tuple[int, str] | None = None
@@ -175,6 +186,8 @@ def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-un
     while i < len(doc) and i < end + 8:
         text = doc[i].text.lower()
         if _NUM.match(text):
+            if _garbled(doc, i):
+                return None
             found = (i, doc[i].text)
             if i + 1 < len(doc) and doc[i + 1].lower_ == "to" and found:
                 i += 1  # "from 0.6 to 0.55": keep going to the new value
