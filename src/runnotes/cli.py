@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,6 +18,7 @@ from runnotes.capture.cli import agent_app
 from runnotes.config import Settings, load_settings
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
+from runnotes.formatting import duration, fmt_value, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import report_app
 from runnotes.reports.drafts_cli import drafts_app
@@ -96,30 +96,6 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli"):  # typ
     return Run(store, row.id, row.name, source=source)
 
 
-def _when(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
-
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return (
-        f"{hours}h{minutes:02d}m"
-        if hours
-        else (f"{minutes}m{secs:02d}s" if minutes else f"{secs}s")
-    )
-
-
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
 def _print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
 
@@ -171,7 +147,7 @@ def run_end(
     set_active_run(store, None)
     notify(store, run.id, "run_end")  # type: ignore[arg-type]
     out.print(
-        f"ended run {run.id} ({run.name}): {status}, {_duration(run.ended_at - run.started_at)}"
+        f"ended run {run.id} ({run.name}): {status}, {duration(run.ended_at - run.started_at)}"
     )  # type: ignore[operator]
 
 
@@ -311,14 +287,14 @@ def runs_list(
         return
     table = Table("id", "name", "experiment", "status", "started", "duration", "tags", "metrics")
     for r in runs:
-        metrics = "  ".join(f"{k}={_fmt(v)}" for k, v in list(r.metrics.items())[:4])
+        metrics = "  ".join(f"{k}={fmt_value(v)}" for k, v in list(r.metrics.items())[:4])
         table.add_row(
             str(r.id),
             r.name,
             f"{r.project}/{r.experiment}",
             r.status,
-            _when(r.started_at),
-            _duration(r.duration),
+            when(r.started_at),
+            duration(r.duration),
             ", ".join(r.tags),
             metrics,
         )
@@ -341,7 +317,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         return
     out.print(
         f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.status}  "
-        f"{_when(s.started_at)}  {_duration(s.duration)}"
+        f"{when(s.started_at)}  {duration(s.duration)}"
     )
     for label, value in (
         ("command", run.command),
@@ -360,11 +336,12 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     if s.params:
         out.print("[bold]params[/]  " + "  ".join(f"{k}={v}" for k, v in s.params.items()))
     if s.metrics:
-        out.print("[bold]metrics[/] " + "  ".join(f"{k}={_fmt(v)}" for k, v in s.metrics.items()))
+        metrics = "  ".join(f"{k}={fmt_value(v)}" for k, v in s.metrics.items())
+        out.print(f"[bold]metrics[/] {metrics}")
     others = [c for c in detail.captures if c.kind not in ("metric", "param")]
     for c in others:
         out.print(
-            f"  [dim]{_when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
+            f"  [dim]{when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
             markup=True,
         )
 
@@ -399,7 +376,7 @@ def runs_compare(
         table.add_row(f"[bold]{section}[/]", *[""] * len(cmp.runs))
         for key, values in rows.items():
             style = "bold yellow" if cmp.differs(values) else None
-            table.add_row(f"  {key}", *[_fmt(v) for v in values], style=style)
+            table.add_row(f"  {key}", *[fmt_value(v) for v in values], style=style)
     out.print(table)
 
 

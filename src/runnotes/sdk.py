@@ -207,7 +207,7 @@ class Run:
         previous run of this experiment that used a file of the same name."""
         fp = fingerprint(path)
         name = Path(fp.path).name
-        message = self._dataset_change(name, fp)
+        message = self.dataset_change(name, fp)
         extra = fp.as_dict() | ({"changed": message} if message else {})
         captures = [
             NewCapture(
@@ -235,7 +235,9 @@ class Run:
         self.capture(*captures)
         return fp
 
-    def _dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+    def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+        """What changed in ``name`` since the experiment's previous run that used a file of that
+        name (None when nothing did, or no earlier run used it); a team server answers it too."""
         with self.store.read() as session:
             this = session.get(RunRow, self.id)
             previous = session.exec(

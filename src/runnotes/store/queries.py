@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
+from sqlmodel.sql.expression import Select
 
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
@@ -110,7 +111,9 @@ def _num(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
-def _summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[RunSummary]:
+def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[RunSummary]:
+    """``(run, project, experiment)`` rows as summaries, with tags and latest values fetched in
+    two queries for all of them (not two per run), so a page of 50 runs costs the same as one."""
     ids = [run.id for run, _, _ in rows if run.id is not None]
     tags: dict[int, list[str]] = defaultdict(list)
     if ids:
@@ -137,13 +140,15 @@ def _summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[R
     ]
 
 
-def _runs_query(
+def runs_query(
     experiment: str | None,
     project: str | None,
     tags: Sequence[str],
     where: str | None,
     search: str | None,
-):  # type: ignore[no-untyped-def]
+) -> Select[tuple[Run, str, str]]:
+    """``(run, project, experiment)`` rows matching the filters, unordered and unpaged: the one
+    place the filters are defined, so lists, pages and counts always agree."""
     query = (
         select(Run, Project.name, Experiment.name)
         .join(Experiment, Run.experiment_id == Experiment.id)
@@ -185,11 +190,11 @@ def list_runs(
     offset: int = 0,
 ) -> list[RunSummary]:
     """Runs newest first, filtered by experiment, project, tags, a ``--where`` expression, text."""
-    query = _runs_query(experiment, project, tags, where, search).order_by(Run.id.desc())
+    query = runs_query(experiment, project, tags, where, search).order_by(Run.id.desc())
     if limit is not None:
         query = query.limit(limit).offset(offset)
     with store.read() as session:
-        return _summaries(session, session.exec(query).all())
+        return summaries(session, session.exec(query).all())
 
 
 def count_runs(
@@ -201,7 +206,7 @@ def count_runs(
     where: str | None = None,
     search: str | None = None,
 ) -> int:
-    query = _runs_query(experiment, project, tags, where, search).subquery()
+    query = runs_query(experiment, project, tags, where, search).subquery()
     with store.read() as session:
         return session.exec(select(func.count()).select_from(query)).one()
 
@@ -220,7 +225,7 @@ def _summary_rows(session: Session, run_ids: Sequence[int]) -> list[tuple[Run, s
 def run_detail(store: Store, ref: str | int) -> RunDetail:
     with store.read() as session:
         run = resolve_run(session, ref)
-        summary = _summaries(session, _summary_rows(session, [run.id]))[0]  # type: ignore[list-item]
+        summary = summaries(session, _summary_rows(session, [run.id]))[0]  # type: ignore[list-item]
         captures = list(
             session.exec(
                 select(Capture)
@@ -236,7 +241,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         raise RunnotesError("compare needs at least two runs")
     with store.read() as session:
         ids = [resolve_run(session, ref).id for ref in refs]
-        runs = _summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
+        runs = summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
     param_names = sorted({k for r in runs for k in r.params})
     metric_names = sorted({k for r in runs for k in r.metrics})
     return Comparison(

@@ -17,12 +17,13 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from runnotes.errors import RunnotesError
+from runnotes.reports.data import rules_for
+from runnotes.reports.rules import lower_is_better
 from runnotes.store.db import Store
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
-from runnotes.store.queries import RunSummary, _runs_query, _summaries, count_runs
+from runnotes.store.queries import RunSummary, count_runs, runs_query, summaries
 
-LOWER_IS_BETTER = ("loss", "error", "err", "rmse", "mae", "mse", "perplexity", "wer", "cer")
 RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
              "duration": Run.ended_at - Run.started_at, "experiment": Experiment.name}
 
@@ -47,16 +48,12 @@ class ReviewItem:
     experiment: str
 
 
-def lower_is_better(metric: str) -> bool:
-    name = metric.lower()
-    return any(word in name for word in LOWER_IS_BETTER)
-
-
 def experiments_overview(store: Store) -> list[ExperimentOverview]:
     """Every experiment with its run count, last activity and best value of its main metric.
 
     The main metric is the one logged in the most runs (liked values count double, since that is
-    what the engineer cared about); "best" is the minimum for loss-like names, else the maximum.
+    what the engineer cared about); "best" is the minimum for loss-like names (the reports' rule,
+    ``[reports] lower_is_better`` included), else the maximum.
     """
     with store.read() as session:
         rows = session.exec(
@@ -75,9 +72,10 @@ def experiments_overview(store: Store) -> list[ExperimentOverview]:
                    Capture.value.is_not(None))
             .group_by(Run.experiment_id, Capture.name)
         ).all()
+    lower = rules_for(store, include_pending=False).lower_is_better
     best: dict[int, tuple[int, str, float]] = {}
     for exp_id, name, runs, low, high in stats:
-        value = low if lower_is_better(name) else high
+        value = low if lower_is_better(name, lower) else high
         if exp_id not in best or runs > best[exp_id][0]:
             best[exp_id] = (runs, name, value)
     return [
@@ -128,11 +126,11 @@ def runs_page(store: Store, *, experiment: str | None = None, project: str | Non
     if where:
         parse_where(where)  # a malformed filter is a user error before it is a query
     filters = dict(experiment=experiment, project=project, tags=tags, where=where, search=search)
-    query = (_runs_query(**filters)
+    query = (runs_query(**filters)
              .order_by(_order(sort, descending), Run.id.desc()).limit(limit + 1).offset(offset))
     with store.read() as session:
         rows = session.exec(query).all()
-        runs = _summaries(session, rows[:limit])
+        runs = summaries(session, rows[:limit])
     total = count_runs(store, **filters) if count else None
     return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit,
                     total=total)

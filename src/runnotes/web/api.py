@@ -279,7 +279,7 @@ def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, 
     store = store_of(request)
     row = require_run(store, run_id)
     fp = Fingerprint(**body.fingerprint)
-    message = LocalRun(store, run_id, row.name)._dataset_change(Path(fp.path).name, fp)
+    message = LocalRun(store, run_id, row.name).dataset_change(Path(fp.path).name, fp)
     return {"message": message}
 
 

@@ -73,7 +73,7 @@ class RemoteRun(Run):
                                   data={"mime": mime})
         return str(answer["sha256"])
 
-    def _dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+    def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
         answer = self.client.post(f"/api/runs/{self.id}/dataset-change",
                                   {"fingerprint": fp.as_dict()})
         return answer.get("message")

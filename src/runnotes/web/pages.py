@@ -20,15 +20,16 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from jinja2 import Environment
 from starlette.background import BackgroundTask
 
-from runnotes.cli import _duration, _fmt, _when  # the CLI and the page format alike
 from runnotes.errors import RunnotesError
+from runnotes.formatting import duration, fmt_value, when
+from runnotes.reports.data import rules_for
+from runnotes.reports.rules import lower_is_better
 from runnotes.store.models import Kind, MediaFile, Review
 from runnotes.store.queries import compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
     experiments_overview,
-    lower_is_better,
     metric_series,
     pending_captures,
     runs_page,
@@ -53,7 +54,7 @@ def _clock(seconds: float | None) -> str:
 
 
 def add_filters(env: Environment) -> None:
-    env.filters.update(when=_when, duration=_duration, num=_fmt, clock=_clock)
+    env.filters.update(when=when, duration=duration, num=fmt_value, clock=_clock)
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
@@ -133,8 +134,9 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
     series = metric_series(store, list(labels))
     charts = {name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
               for name, by_run in sorted(series.items())}
-    best = {k: (min if lower_is_better(k) else max)([v for v in vals if v is not None],
-                                                      default=None)
+    lower = rules_for(store, include_pending=False).lower_is_better
+    best = {k: (min if lower_is_better(k, lower) else max)([v for v in vals if v is not None],
+                                                             default=None)
             for k, vals in cmp.metrics.items()}
     return _render(request, "compare.html", cmp=cmp, charts=charts, best=best)
 

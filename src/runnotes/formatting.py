@@ -1,0 +1,32 @@
+"""How times, durations and values read, shared by the CLI and the web page so both show a run
+the same way (a run's 0.91234567 is "0.912346" in the terminal and on the page alike)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def when(ts: float | None) -> str:
+    """A Unix time as local ``YYYY-MM-DD HH:MM``; empty for none."""
+    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str:
+    """``42s``, ``3m05s`` or ``2h07m``: as precise as a glance at a run list needs."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def fmt_value(value: Any) -> str:
+    """A param or metric value: six significant digits for floats, a dash for a missing one."""
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
