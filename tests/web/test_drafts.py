@@ -10,9 +10,9 @@ from web.seed import seed
 
 
 @pytest.fixture
-def drafted(store, monkeypatch):  # type: ignore[no-untyped-def]
-    """A seeded store whose resnet drafts were written once (no background refresh racing)."""
-    monkeypatch.setenv("RUNNOTES_DRAFTS_AUTO", "false")
+def drafted(store):  # type: ignore[no-untyped-def]
+    """A seeded store whose resnet drafts were written once (no background refresh: see
+    ``no_auto_drafts`` in conftest.py)."""
     seeded = seed(store)
     refresh_experiment(store, run_detail(store, seeded.tuned).run.experiment_id)
     return seeded
@@ -58,8 +58,7 @@ def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -
 
 
 @pytest.mark.parametrize("action", ["approve", "edit", "page-approve"])
-def test_review_actions_refresh_the_drafts(client, store, monkeypatch, action: str) -> None:
-    monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0.1")
+def test_review_actions_refresh_the_drafts(client, store, auto_drafts, action: str) -> None:
     seeded = seed(store)  # the runs' ends queue a refresh ("run_end")
     worker = refresher(store)
     worker.run_pending()
