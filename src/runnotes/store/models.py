@@ -94,7 +94,6 @@ class MediaFile(SQLModel, table=True):
 
 class Capture(SQLModel, table=True):
     __table_args__ = (
-        Index("ix_capture_run_kind_name_step", "run_id", "kind", "name", "step"),
         # "Latest value of a metric/param per run" (filters, metric sorts): migration 0003.
         Index("ix_capture_run_kind_name", "run_id", "kind", "name", "id"),
         # Review queues never list metric series; leaving them out keeps bulk logging fast.
