@@ -33,6 +33,7 @@ from runnotes.capture.parse import parse_text
 from runnotes.capture.screen import Screen, Shot, clamp_region
 from runnotes.capture.window import WindowInfo
 from runnotes.errors import RunnotesError
+from runnotes.reports import drafts
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
@@ -396,6 +397,7 @@ class Agent:
         for hook in self.on_stored:
             hook(stored)
         self.feedback(describe(stored))
+        drafts.notify(self.store, run_id, "like")  # refreshed by this agent, off the hot path
         return True
 
     def _retry(self) -> None:
