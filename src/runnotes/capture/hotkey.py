@@ -95,4 +95,6 @@ class ChordListener:
                                 "extension (start Xvfb/Xorg with +extension RECORD)")
 
     def stop(self) -> None:
+        """Stop and wait for the listener, so it never outlives the X connection it reads."""
         self.listener.stop()
+        self.listener.join(timeout=5)
