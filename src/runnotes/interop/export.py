@@ -26,7 +26,6 @@ from runnotes.store.queries import RunSummary, list_runs, resolve_run, run_detai
 from runnotes.store.runs import NewCapture
 
 FORMATS = ("jsonl", "csv", "parquet")
-LOWER_IS_BETTER = ("loss", "err", "rmse", "mse", "mae", "perplexity", "wer", "time", "latency")
 # Run columns a snapshot restores; ids and media links belong to the store it came from.
 RUN_FIELDS = ("status", "ended_at", "exit_code", "command", "cwd", "host", "python_version",
               "git_commit", "git_branch", "git_dirty", "description")
@@ -45,12 +44,11 @@ def select_runs(store: Store, *, refs: Sequence[str] = (), experiment: str | Non
     return runs[::-1]
 
 
-def _lower_is_better(metric: str) -> bool:
-    return any(word in metric.lower() for word in LOWER_IS_BETTER)
-
-
 def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
-    """One flat dict per run: the CSV/Parquet layout."""
+    """One flat dict per run: the CSV/Parquet layout (best = lowest for loss-like metrics)."""
+    from runnotes.reports.rules import lower_is_better
+
+    lower_extra = store.settings.section("reports").get("lower_is_better", ())
     ids = [r.id for r in runs]
     notes: dict[int, list[str]] = {i: [] for i in ids}
     best: dict[int, dict[str, float]] = {i: {} for i in ids}
@@ -67,7 +65,7 @@ def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]
                 .where(Capture.run_id.in_(ids), Capture.kind == "metric",
                        Capture.value.is_not(None))
                 .group_by(Capture.run_id, Capture.name)):
-            best[run_id][name] = low if _lower_is_better(name) else high
+            best[run_id][name] = low if lower_is_better(name, lower_extra) else high
     return [{
         "id": r.id, "name": r.name, "experiment": r.experiment, "project": r.project,
         "status": r.status, "started_at": r.started_at, "ended_at": r.ended_at,

@@ -20,6 +20,7 @@ from jinja2 import Environment
 
 from runnotes import sdk
 from runnotes.errors import RunnotesError
+from runnotes.formatting import fmt_value
 from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -84,12 +85,6 @@ def _series(detail: RunDetail, metric: str) -> list[tuple[float, float]]:
             for i, (step, value) in enumerate(detail.series(metric))]
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    return f"{value:.6g}" if isinstance(value, float) else str(value)
-
-
 class RunView:
     """One run, for display: HTML in Jupyter, text in terminal IPython."""
 
@@ -106,7 +101,7 @@ class RunView:
         s = self.detail.summary
         lines = [f"run {s.id}: {s.name}  {s.project}/{s.experiment}  {s.status}"]
         lines += [f"  {k} = {v}" for k, v in s.params.items()]
-        lines += [f"  {k} = {_fmt(v)}" for k, v in s.metrics.items()]
+        lines += [f"  {k} = {fmt_value(v)}" for k, v in s.metrics.items()]
         printer.text("\n".join(lines))
 
 
@@ -119,12 +114,12 @@ class ComparisonView:
     def _repr_html_(self) -> str:
         plots = {k: svg_lines([_series(d, k) for d in self.details])
                  for k in self.comparison.metrics}
-        return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=_fmt)
+        return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=fmt_value)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         c = self.comparison
         rows = [" | ".join(["", *[f"{r.id}: {r.name}" for r in c.runs]])]
-        rows += [" | ".join([k, *map(_fmt, v)]) for k, v in {**c.params, **c.metrics}.items()]
+        rows += [" | ".join([k, *map(fmt_value, v)]) for k, v in {**c.params, **c.metrics}.items()]
         printer.text("\n".join(rows))
 
 
