@@ -6,19 +6,18 @@ Heavy parts (speech, OCR, web) are imported inside their commands so ``--help`` 
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from runnotes.capture.cli import agent_app
 from runnotes.config import Settings, load_settings
-from runnotes.console import err, out
+from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
-from runnotes.formatting import duration, fmt_value, when
+from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import report_app
 from runnotes.reports.drafts_cli import drafts_app
@@ -96,10 +95,6 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli"):  # typ
     return Run(store, row.id, row.name, source=source)
 
 
-def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
 # -- the active run ---------------------------------------------------------------------------
 
 
@@ -158,7 +153,7 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
     run_id = active_run_id(store_of(ctx))
     if as_json:
-        _print_json({"run_id": run_id})
+        print_json({"run_id": run_id})
     elif run_id is None:
         out.print("no active run; captures go to today's auto-created run")
     else:
@@ -166,16 +161,6 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 
 # -- captures -------------------------------------------------------------------------------
-
-
-def _pairs(items: list[str]) -> list[tuple[str, str]]:
-    pairs = []
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise RunnotesError(f"expected NAME=VALUE, got {item!r}")
-        pairs.append((key.strip(), value.strip()))
-    return pairs
 
 
 @app.command()
@@ -186,7 +171,7 @@ def like(
 ) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
     handle = run_handle(ctx, run)
-    for key, value in _pairs(values):
+    for key, value in parse_pairs(values):
         handle.like(key, value)
     out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
 
@@ -214,7 +199,7 @@ def data(
     handle = run_handle(ctx, run)
     fp = handle.dataset(path)
     if as_json:
-        _print_json(fp.as_dict())
+        print_json(fp.as_dict())
     else:
         out.print(f"{fp.describe()} → run {handle.id} ({handle.name})")
 
@@ -283,7 +268,7 @@ def runs_list(
         limit=limit,
     )
     if as_json:
-        _print_json([r.as_dict() for r in runs])
+        print_json([r.as_dict() for r in runs])
         return
     table = Table("id", "name", "experiment", "status", "started", "duration", "tags", "metrics")
     for r in runs:
@@ -307,7 +292,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     detail = run_detail(store_of(ctx), ref)
     s, run = detail.summary, detail.run
     if as_json:
-        _print_json(
+        print_json(
             {
                 **s.as_dict(),
                 "context": run.model_dump(),
@@ -367,7 +352,7 @@ def runs_compare(
 
     cmp = compare_runs(store_of(ctx), runs)
     if as_json:
-        _print_json(
+        print_json(
             {"runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics}
         )
         return

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from runnotes.errors import RunnotesError
+
 
 def when(ts: float | None) -> str:
     """A Unix time as local ``YYYY-MM-DD HH:MM``; empty for none."""
@@ -30,3 +32,14 @@ def fmt_value(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
     return str(value)
+
+
+def parse_pairs(items: list[str]) -> list[tuple[str, str]]:
+    """``["lr=3e-4", "acc=0.9"]`` → pairs; the ``runnotes like`` and ``%like`` syntax."""
+    pairs = []
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise RunnotesError(f"expected NAME=VALUE, got {item!r}")
+        pairs.append((key.strip(), value.strip()))
+    return pairs

@@ -58,7 +58,7 @@ def get_store(settings: Settings | None = None) -> Store:
         return _stores[key]
 
 
-def _as_number(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
     if isinstance(value, bool):
         return float(value)
     if isinstance(value, int | float):
@@ -164,7 +164,7 @@ class Run:
                     kind=Kind.param,
                     source=self.source,
                     name=k,
-                    value=_as_number(v),
+                    value=as_number(v),
                     text=str(v),
                     review=Review.approved,
                 )
@@ -176,7 +176,7 @@ class Run:
         self, key: str, value: Any, *, step: int | None = None, origin: str | None = None
     ) -> int:
         """A value worth keeping: stored approved, so it goes straight into reports."""
-        number = _as_number(value)
+        number = as_number(value)
         kind = Kind.metric if number is not None else Kind.param
         (cid,) = self.capture(
             NewCapture(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from runnotes.sdk import _as_number
+from runnotes.sdk import as_number
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunTag, Source
 from runnotes.store.runs import NewCapture, ensure_experiment, insert_metric_rows, register_media
@@ -56,7 +56,7 @@ class ImportedRun:
 
     def new_captures(self) -> list[NewCapture]:
         when = self.ended_at or self.started_at
-        made = [NewCapture(kind=Kind.param, source=IMPORT, name=k, value=_as_number(v), text=str(v),
+        made = [NewCapture(kind=Kind.param, source=IMPORT, name=k, value=as_number(v), text=str(v),
                            review=Review.approved, timestamp=self.started_at)
                 for k, v in self.params.items()]
         made += [NewCapture(kind=Kind.note, source=IMPORT, text=text, review=Review.approved,

@@ -20,7 +20,7 @@ from jinja2 import Environment
 
 from runnotes import sdk
 from runnotes.errors import RunnotesError
-from runnotes.formatting import fmt_value
+from runnotes.formatting import fmt_value, parse_pairs
 from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -150,9 +150,7 @@ def _start_parser() -> _Parser:
 
 
 def _pairs(line: str) -> list[tuple[str, str]]:
-    from runnotes.cli import _pairs as cli_pairs  # the same NAME=VALUE rules as `runnotes like`
-
-    return cli_pairs(shlex.split(line))
+    return parse_pairs(shlex.split(line))  # the same NAME=VALUE rules as `runnotes like`
 
 
 @magics_class

@@ -124,12 +124,13 @@ def models_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     from rich.table import Table
 
-    from runnotes.cli import _print_json, settings_of
+    from runnotes.cli import settings_of
+    from runnotes.console import print_json
     from runnotes.voice.models import list_models
 
     rows = list_models(settings_of(ctx))
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("model", "installed", "active", "source", "path")
     for row in rows:
