@@ -65,8 +65,9 @@ def test_cli_add_fails_clearly_then_retry_succeeds(home: Path, tmp_path: Path) -
 
 @pytest.mark.slow
 def test_one_hour_file_has_progress_and_bounded_memory(home: Path, tmp_path: Path) -> None:
-    long = tmp_path / "hour.wav"
+    long, short = tmp_path / "hour.wav", tmp_path / "minutes.wav"
     _sox(str(demo_note_path()), str(long), "pad", "0", "3590")  # the note, then silence
+    _sox(str(demo_note_path()), str(short), "pad", "0", "110")
     script = (
         "import resource, sys\n"
         "from runnotes.sdk import get_store\n"
@@ -77,12 +78,16 @@ def test_one_hour_file_has_progress_and_bounded_memory(home: Path, tmp_path: Pat
         "print(note_status(store, cid)[0], len(seen), int(seen[-1]), seen == sorted(seen),\n"
         "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
-    done = subprocess.run([sys.executable, "-c", script, str(long)], capture_output=True,
-                          text=True, check=True, timeout=300)
-    status, updates, last, ordered, peak_mb = done.stdout.split()
+    def transcribe(path: Path) -> list[str]:
+        return subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                              text=True, check=True, timeout=300).stdout.split()
+
+    status, updates, last, ordered, peak_mb = transcribe(long)
     assert status == "ok" and int(updates) > 100 and int(last) >= 3599 and ordered == "True"
-    # the decoded hour alone would be 230 MB of float32 (plus the 115 MB file in memory)
-    assert int(peak_mb) < 700, f"peak RSS {peak_mb} MB"
+    # Bounded: an hour peaks about where two minutes do (the model and libraries dominate); the
+    # decoded hour alone would be 230 MB of float32, plus the 115 MB file if it were read whole.
+    baseline_mb = int(transcribe(short)[-1])
+    assert int(peak_mb) - baseline_mb < 150, f"peak RSS {peak_mb} MB vs {baseline_mb} MB"
 
 
 @pytest.mark.slow
