@@ -3,6 +3,7 @@ clobbering hand edits, never costing a capture."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from datetime import date
@@ -132,3 +133,24 @@ def test_transcribed_voice_note_reaches_the_decisions_log(store: Store, home: Pa
     decisions = text.split("## Decisions", 1)[1]
     assert "because the validation loss" in decisions
     assert [d.trigger for d in drafts.list_drafts(store) if d.kind == "readme"] == ["voice"]
+
+
+def test_a_running_agent_takes_the_refresh(store: Store, home: Path) -> None:
+    # A live process whose command line names runnotes holds the agent's pid file.
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "runnotes"])
+    try:
+        (home / "agent.pid").write_text(str(stand_in.pid))
+        with runnotes.start_run("handed", experiment="agent-exp", store=store) as run:
+            run.like("val_acc", 0.8)
+        assert not drafts.refresher(store)._pending  # nothing rendered in this process
+        assert list((home / "draft-requests").glob("[0-9]*"))
+        stop = drafts.serve_requests(store, interval=0.05)  # what the agent runs
+        deadline = time.monotonic() + 30
+        while not readme(home, "agent-exp").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+            drafts.refresher(store).run_pending()
+        stop.set()
+    finally:
+        stand_in.kill()
+    assert "handed" in readme(home, "agent-exp").read_text()
+    assert not list((home / "draft-requests").glob("[0-9]*"))

@@ -19,6 +19,7 @@ from typing import Annotated
 
 import typer
 
+from runnotes.capture.pidfile import agent_pid_file, running_pid
 from runnotes.errors import RunnotesError
 
 START_TIMEOUT_S = 60
@@ -34,23 +35,7 @@ VoiceSourceOpt = Annotated[str | None, typer.Option(help="mic, or wav:/path.wav.
 
 def _files(ctx: typer.Context) -> tuple[Path, Path]:
     home = ctx.find_root().obj.home
-    return home / "agent.pid", home / "agent.log"
-
-
-def running_pid(pid_file: Path) -> int | None:
-    """The pid in the file if that process is alive and is a runnotes agent (not a reused pid)."""
-    try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-        proc = Path(f"/proc/{pid}")
-        if proc.exists():  # Linux: also rule out a zombie, or a pid reused by another program
-            if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return None
-            if b"runnotes" not in proc.joinpath("cmdline").read_bytes():
-                return None
-    except (OSError, ValueError, IndexError):
-        return None
-    return pid
+    return agent_pid_file(home), home / "agent.log"
 
 
 def _say(line: str) -> None:
@@ -94,6 +79,7 @@ def _interrupt(*_: object) -> None:
 
 def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     from runnotes.capture.agent import Agent, AgentConfig, check_environment
+    from runnotes.reports import drafts
     from runnotes.sdk import get_store
     from runnotes.store.media import private_dir
 
@@ -111,6 +97,7 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     agent.start()
     private_dir(pid_file.parent)
     pid_file.write_text(str(os.getpid()))
+    drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
     signal.signal(signal.SIGTERM, _interrupt)
     _say(f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
          f"voice {config.voice} (hold) · pause {config.pause}"
@@ -121,6 +108,7 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     except KeyboardInterrupt:
         _say("runnotes agent: stopping")
     finally:
+        drafts_stop.set()
         agent.stop()
         if running_pid(pid_file) == os.getpid():
             pid_file.unlink(missing_ok=True)

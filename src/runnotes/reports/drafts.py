@@ -4,13 +4,16 @@ current as runs end, likes land, voice notes are transcribed and captures are re
 Refreshes run off the capture path: :func:`notify` only queues the experiment, and a worker
 thread renders after a short quiet period (``[drafts] debounce`` seconds), so a burst of 50 run
 ends becomes a handful of refreshes. Whatever is still queued when the process exits is rendered
-then. A draft someone edited by hand (its hash differs from the one recorded when runnotes wrote
-it) is never overwritten: the new version goes beside it as ``README.draft.md``.
+then. While ``runnotes agent`` runs, other processes hand their requests to it (a file per
+experiment in ``$RUNNOTES_HOME/draft-requests``) and the agent renders. A draft someone edited
+by hand (its hash differs from the one recorded when runnotes wrote it) is never overwritten:
+the new version goes beside it as ``README.draft.md``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import sys
 import threading
 import time
@@ -21,7 +24,9 @@ from typing import Any
 
 from sqlmodel import select
 
+from runnotes.capture.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store
+from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
 
 TRIGGERS = ("run_end", "like", "voice", "review", "manual")
@@ -268,17 +273,61 @@ def refresher(store: Store) -> Refresher:
 
 
 def notify(store: Store, run_id: int, trigger: str) -> None:
-    """Something changed on ``run_id``: queue its experiment's drafts (never raises)."""
+    """Something changed on ``run_id``: queue its experiment's drafts (never raises).
+
+    When an agent runs for this store folder, it does the refresh: the request is handed to it,
+    so a short-lived CLI call or training script does not render drafts on its way out.
+    """
     try:
         cfg = DraftSettings.of(store)
         if not cfg.auto or trigger not in cfg.triggers:
             return
         with store.read() as session:
             run = session.get(Run, run_id)
-        if run is not None:
+        if run is None:
+            return
+        agent = running_pid(agent_pid_file(store.settings.home))
+        if agent is not None and agent != os.getpid():
+            _hand_over(store, run.experiment_id, trigger)
+        else:
             refresher(store).request(run.experiment_id, trigger)
     except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
         print(f"runnotes: cannot queue a draft refresh: {exc}", file=sys.stderr)
+
+
+def _requests_dir(store: Store) -> Path:
+    return store.settings.home / "draft-requests"
+
+
+def _hand_over(store: Store, experiment_id: int, trigger: str) -> None:
+    folder = private_dir(_requests_dir(store))
+    tmp = folder / f".{experiment_id}.{os.getpid()}"
+    tmp.write_text(trigger)
+    os.replace(tmp, folder / str(experiment_id))
+
+
+def serve_requests(store: Store, interval: float = 1.0) -> threading.Event:
+    """In the agent: take the refresh requests other processes hand over (see :func:`notify`).
+
+    Returns the event that stops the watcher thread. Requests left from before are taken first.
+    """
+    stop = threading.Event()
+    folder = _requests_dir(store)
+
+    def loop() -> None:
+        while True:
+            for request in sorted(folder.glob("[0-9]*")) if folder.exists() else []:
+                try:
+                    trigger = request.read_text().strip() or "manual"
+                    request.unlink()
+                except OSError:
+                    continue
+                refresher(store).request(int(request.name), trigger)
+            if stop.wait(interval):
+                return
+
+    threading.Thread(target=loop, name="runnotes-draft-requests", daemon=True).start()
+    return stop
 
 
 def flush_pending() -> None:
