@@ -2,7 +2,7 @@
 
 rapidocr ships its PP-OCR models inside the wheel, so nothing is downloaded. Its defaults are slow
 and round numbers badly on screen text; the tuning below (measured in FIELD-NOTES) keeps digits
-exact at 0.3–0.7 s per 400×200 region. Loading takes over a second, so an agent loads it once.
+exact; a like's OCR takes ~0.2 s on 2 cores. Loading takes over a second, so an agent loads it once.
 
 Screen text comes in three layouts: a log line (``val_acc: 0.9321``, parsed as is), a table (a row
 of bare numbers under a header row) and dashboard cards (a label above a big number). A bare
@@ -24,6 +24,9 @@ TUNING: dict[str, Any] = {
     "Det.limit_type": "max",
     "Det.limit_side_len": 960,
     "Global.use_cls": False,
+    # Crops narrower than this are zero-padded to it; screen words are short (~100 px at the
+    # model's 48 px height), so the default 320 made recognition twice as slow for nothing.
+    "Rec.rec_img_shape": [3, 48, 160],
     "Global.log_level": "error",
 }
 PAD = 16
@@ -104,9 +107,12 @@ class OcrEngine:
     def read_near(self, bgr: Any, x: float, y: float, lines_tried: int = 3) -> Found:
         """The values nearest ``(x, y)``, recognising as few boxes as possible.
 
-        Recognition costs ~25 ms per box and a screen region holds dozens, so boxes are found
-        first (cheap), then only the line nearest the pointer is read, plus — when it holds bare
-        numbers — the boxes above it in the same columns, where a header or card title would be.
+        Recognition costs ~20 ms per box and a screen region holds dozens, so boxes are found
+        first (cheap), then only the line nearest the pointer is read, plus — when it holds more
+        bare numbers than it named itself — the boxes above it in the same columns, where a header
+        or card title would be. A log line split into ``val_acc:`` and ``0.9321`` boxes names all
+        its numbers, so its neighbours are never read: labels above could not win (see
+        ``_line_candidate``), and reading them cost more than the line itself.
         """
         padded = self._padded(bgr)
         shapes = self._detect(padded)
@@ -117,7 +123,7 @@ class OcrEngine:
             self._recognize(padded, line, read)
             found = values_near(list(read.values()), x, y)
             bare = sum(bool(_BARE_NUMBER.match(read[b].text)) for b in line)
-            if found.values and bare < 2:  # two bare numbers: a table row, read its header
+            if found.values and bare <= len(found.values):  # else a table row: read its header
                 return found
             above = [b for b in shapes if b.y1 <= line[0].cy and any(
                 b.x0 < n.x1 and n.x0 < b.x1 for n in line)]
