@@ -10,6 +10,7 @@ with hundreds of thousands of logged values still reports in well under a second
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -375,9 +376,19 @@ def _sort_captures(store: Store, data: ExperimentData, by_id: dict[int, RunInfo]
                                  voice=c.source == "voice", pending=pending))
         elif (c.kind == "voice" and c.text and c.id not in derived_from
               and extra.get("status", "ok") == "ok"):
-            _add_note(data, Note(text=c.text.strip(), timestamp=c.timestamp, run=run,
-                                 source=c.source, role=note_role(c.text), voice=True,
-                                 pending=pending))
+            for text, role in _transcript_parts(c.text):
+                _add_note(data, Note(text=text, timestamp=c.timestamp, run=run,
+                                     source=c.source, role=role, voice=True, pending=pending))
+
+
+def _transcript_parts(transcript: str) -> list[tuple[str, str | None]]:
+    """A spoken note often says why *and* what comes next: the sentences that are next steps or
+    blockers go to their own lists; the rest stays together as the decision."""
+    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", transcript.strip()) if s.strip()]
+    roles = [note_role(s) for s in sentences]
+    rest = " ".join(s for s, r in zip(sentences, roles, strict=True) if r is None)
+    parts = [(rest, None)] if rest else []
+    return parts + [(s, r) for s, r in zip(sentences, roles, strict=True) if r is not None]
 
 
 def _add_note(data: ExperimentData, note: Note) -> None:
