@@ -1,4 +1,8 @@
-"""The real model on real speech, through the recorder's own code path (WavSource blocks)."""
+"""The real model on real speech, through the recorder's own code path (WavSource blocks).
+
+The run is the one a training script would have made: it has already logged the params and
+metrics the notes speak of, so the vocabulary prompt and name matching work as they do for a user.
+"""
 
 from __future__ import annotations
 
@@ -8,28 +12,41 @@ import pytest
 from sqlmodel import select
 
 from runnotes.store import Store
-from runnotes.store.models import Capture
-from runnotes.store.runs import create_run
+from runnotes.store.models import Capture, Review
+from runnotes.store.runs import NewCapture, add_captures, create_run
 from runnotes.voice.recorder import Recorder, WavSource
 from voice.scoring import SENTENCES, Score, expected_items, stored_items, word_error_rate
 
-# Committed thresholds. Measured with tiny.en int8 on flite's awb voice: precision 0.98, recall
-# 0.93, WER 0.09 with the vocabulary prompt vs 0.19 without (tiny.en still mishears "to do",
-# "learning rate", some numbers).
-MIN_PRECISION = 0.85
-MIN_RECALL = 0.85
+# Committed thresholds (precision, recall) per voice, measured with tiny.en int8, beam 1.
+# flite awb: precision 0.98, recall 0.93, WER 0.09 with the vocabulary prompt vs 0.19 without.
+# espeak-ng: precision 0.92–0.98, recall 0.77–0.84, WER 0.11–0.15 vs 0.19–0.21 without, over
+# 20 voice settings; tiny.en mishears its numbers ("ninety one" → "the identity", "eighty eight"
+# → "A, D, A", "forty two" → "for the two") and Whisper base does no better (recall 0.70).
+THRESHOLDS = {"flite": (0.85, 0.85), "espeak-ng": (0.85, 0.72)}
+LOGGED = {"epoch": 1.0, "train_accuracy": 0.5} | {
+    name: 1.0 for case in SENTENCES for role in ("metrics", "params") for name in case[role]}
+
+
+def _training_run(store: Store) -> int:
+    run = create_run(store, "voice-e2e", experiment="voice")
+    kinds = {name: role[:-1] for case in SENTENCES for role in ("metrics", "params")
+             for name in case[role]}
+    add_captures(store, run.id, [  # type: ignore[arg-type]
+        NewCapture(kind=kinds.get(name, "metric"), source="sdk", name=name, value=value,
+                   review=Review.approved) for name, value in LOGGED.items()])
+    return run.id  # type: ignore[return-value]
 
 
 def _transcribe_all(store: Store, folder: Path) -> tuple[Score, float, list[str]]:
-    run = create_run(store, "voice-e2e", experiment="voice")
+    run_id = _training_run(store)
     score, errors, words, texts = Score(), 0, 0, []
     for index, case in enumerate(SENTENCES):
-        recorder = Recorder(store, run.id, WavSource(folder / f"{index:02d}.wav"))
+        recorder = Recorder(store, run_id, WavSource(folder / f"{index:02d}.wav"))
         recorder.start()
         recorder.wait()
         capture_id = recorder.stop()
         with store.read() as session:
-            rows = session.exec(select(Capture).where(Capture.run_id == run.id)).all()
+            rows = session.exec(select(Capture).where(Capture.run_id == run_id)).all()
         voice = next(c for c in rows if c.id == capture_id)
         mentions = [c for c in rows if (c.extra or {}).get("from_capture") == capture_id]
         assert all(c.review == "pending" and c.source == "voice" for c in mentions)
@@ -48,9 +65,10 @@ def test_voice_notes_end_to_end_with_and_without_vocabulary(
     monkeypatch.setenv("RUNNOTES_VOICE_PROMPT", "false")
     _, plain_wer, _ = _transcribe_all(store, speech_dir)
     with capsys.disabled():
-        print(f"\nvoice e2e on {len(SENTENCES)} sentences: precision {score.precision:.3f}, "
-              f"recall {score.recall:.3f}, WER {wer:.3f} with the vocabulary prompt, "
-              f"{plain_wer:.3f} without")
-    assert score.precision >= MIN_PRECISION, texts
-    assert score.recall >= MIN_RECALL, texts
+        print(f"\nvoice e2e, {speech_dir.name}, {len(SENTENCES)} sentences: precision "
+              f"{score.precision:.3f}, recall {score.recall:.3f}, WER {wer:.3f} with the "
+              f"vocabulary prompt, {plain_wer:.3f} without")
+    min_precision, min_recall = THRESHOLDS[speech_dir.name]
+    assert score.precision >= min_precision, texts
+    assert score.recall >= min_recall, texts
     assert wer < plain_wer

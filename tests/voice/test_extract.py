@@ -6,7 +6,7 @@ import pytest
 
 from runnotes.voice.extract import extract, match_known
 from runnotes.voice.numbers import to_digits
-from runnotes.voice.transcribe import clean_text
+from runnotes.voice.transcribe import clean_text, vocabulary_prompt
 from voice.scoring import SENTENCES, Score, expected_items, found_items
 
 
@@ -57,6 +57,8 @@ def test_whisper_inventions_are_dropped_or_flagged() -> None:
 
 @pytest.mark.parametrize(("heard", "item"), [
     ("This is lower than run-free.", ("run_ref", 3)),  # "run three", hyphenated
+    ("Which is lower than run free.", ("run_ref", 3)),
+    ("To do. Compare this with run 4 tomorrow.", ("next_step",)),  # "Todo:" as Whisper writes it
     ("Compare it with run 12 tomorrow.", ("run_ref", 12)),
     ("Test accuracy reach 88%.", ("metric", "test_accuracy", 88.0)),
     ("The Oc is 0.95 on the held out data.", ("metric", "auc", 0.95)),  # "AUC"
@@ -65,8 +67,11 @@ def test_known_tiny_en_mishearings_still_extract(heard: str, item: tuple) -> Non
     assert item in found_items(extract([heard]))
 
 
-def test_sound_alikes_count_only_in_hyphenated_run_names() -> None:
-    assert not [m for m in extract(["We run for ten epochs."]) if m.role == "run_ref"]
+def test_sound_alikes_count_only_where_no_sentence_has_them() -> None:
+    for heard in ("We run for ten epochs.", "I scheduled the run for tomorrow.",
+                  "Run to completion."):
+        assert not [m for m in extract([heard]) if m.role == "run_ref"], heard
+    assert not [m for m in extract(["I want to do that again."]) if m.role == "next_step"]
 
 
 @pytest.mark.parametrize("heard", [
@@ -75,3 +80,10 @@ def test_sound_alikes_count_only_in_hyphenated_run_names() -> None:
 ])
 def test_a_number_broken_into_pieces_gives_no_value(heard: str) -> None:
     assert not [m for m in extract([heard]) if m.role == "param"]
+
+
+def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
+    prompt = vocabulary_prompt(["val_acc", "lr", "top1_accuracy", "my-metric"], ["baseline"])
+    assert prompt.count("validation accuracy") == 1 and prompt.count("learning rate") == 1
+    assert "val_acc" not in prompt and "lr," not in prompt
+    assert prompt.endswith("top 1 accuracy, my metric, baseline.")

@@ -80,11 +80,14 @@ _NEXT = ("next i will", "next i'll", "next i want", "next we will", "next we'll"
          "let us try", "lets try", "todo", "to do:", "i will try", "i'll try", "we should try",
          "next step", "next time", "tomorrow i will", "try next", "next,", "next:")
 _NEXT_TAIL = re.compile(r"\bnext\s*[.!]?$", re.IGNORECASE)
+_TODO_HEAD = re.compile(r"^\s*to\s?do\b\s*[.,:]", re.IGNORECASE)  # Whisper's "To do." / "To do,"
 _RUN_REF = re.compile(r"\b(?:run|experiment)(?:[,:]?\s+|-)(?:number\s+)?(\d+)\b", re.IGNORECASE)
 # tiny.en writes "run three" as "run-free": a hyphen makes it a name, so a sound-alike is a number.
+# Without the hyphen only the words no sentence puts after "run" count ("run for ten epochs").
 _RUN_SOUNDALIKE = {"free": "3", "tree": "3", "for": "4", "fore": "4", "to": "2", "too": "2",
                    "won": "1", "ate": "8"}
-_HYPHEN_RUN = re.compile(rf"\b(run|experiment)-({'|'.join(_RUN_SOUNDALIKE)})\b", re.IGNORECASE)
+_HYPHEN_RUN = re.compile(
+    rf"\b(run|experiment)(?:-({'|'.join(_RUN_SOUNDALIKE)})|,?\s+(free|tree))\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -250,11 +253,12 @@ def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> li
 
 def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
     low = text.lower()
-    refs = _RUN_REF.findall(
-        _HYPHEN_RUN.sub(lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[m.group(2).lower()]}", text))
+    refs = _RUN_REF.findall(_HYPHEN_RUN.sub(
+        lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[(m.group(2) or m.group(3)).lower()]}", text))
     out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
            for ref in refs]
-    if any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT) or _NEXT_TAIL.search(low):
+    if (any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT) or _NEXT_TAIL.search(low)
+            or _TODO_HEAD.match(low)):
         out.append(Mention(role="next_step", sentence=sentence, segment=segment, text=sentence))
     if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):
         out.append(Mention(role="rationale", sentence=sentence, segment=segment, text=sentence))
