@@ -14,7 +14,7 @@ from runnotes.capture.agent import (
     build_like,
     describe,
 )
-from runnotes.capture.hotkey import to_pynput
+from runnotes.capture.hotkey import Chord, ChordListener, to_pynput
 from runnotes.capture.ocr import Box, fix_confusions, join_line, values_near
 from runnotes.capture.screen import clamp_region
 from runnotes.capture.window import WindowInfo
@@ -121,3 +121,11 @@ def test_feedback_names_values_window_and_run() -> None:
     like = _selection_like("val_acc: 0.9321")
     line = describe(Stored(like, 12, [1], 3.0))
     assert line == 'liked val_acc=0.9321 from "XTerm: train.py" → run 12'
+
+
+def test_the_key_listener_ends_when_stopped(xdisplay: str) -> None:
+    """Without a key event after ``stop`` the listener thread still ends (pynput alone waits)."""
+    listener = ChordListener([Chord("like", "ctrl+alt+l", lambda: None)])
+    listener.start()
+    listener.stop()
+    assert not listener.listener.is_alive()

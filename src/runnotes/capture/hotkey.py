@@ -95,6 +95,17 @@ class ChordListener:
                                 "extension (start Xvfb/Xorg with +extension RECORD)")
 
     def stop(self) -> None:
-        """Stop and wait for the listener, so it never outlives the X connection it reads."""
+        """Stop and wait for the listener, so it never outlives the X connection it reads.
+
+        pynput's X stop request sits unsent in the recording connection's buffer until the next
+        key event wakes it (``stop`` took 5 s, then the thread died on a closed display). Sending
+        the same request on pynput's second connection, as python-xlib's record demo does, ends
+        the recording at once.
+        """
         self.listener.stop()
+        stopper, context = (getattr(self.listener, "_display_stop", None),
+                            getattr(self.listener, "_context", None))
+        if stopper is not None and context is not None:
+            stopper.record_disable_context(context)
+            stopper.flush()
         self.listener.join(timeout=5)
