@@ -23,7 +23,8 @@ def test_report_errors_are_one_line(sample, tmp_path: Path) -> None:
         (["report", "readme", "-e", "nope"], "no experiment 'nope' (known: empty, resnet, "
                                              "tokenizer)"),
         (["report", "progress", "--since", "2030-01-01", "--until", "2030-01-08", "-o",
-          str(tmp_path / "p.md")], "nothing to report: no runs started between 2030-01-01"),
+          str(tmp_path / "p.md")],
+         "nothing to report: no runs started or ended between 2030-01-01"),
         (["report", "progress", "--since", "yesterday-ish", "-o", str(tmp_path / "p.md")],
          "not a time: 'yesterday-ish'"),
         (["report", "readme", "-e", "resnet", "-o", str(tmp_path / "f" / "x" / "README.md")],

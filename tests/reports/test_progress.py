@@ -58,7 +58,7 @@ def test_sections_per_experiment(sample, tmp_path: Path) -> None:
 def test_project_filter_and_empty_period(sample, tmp_path: Path) -> None:
     text = progress_md(sample, tmp_path, project="nlp")
     assert "# Progress report: nlp" in text and "resnet" not in text
-    with pytest.raises(RunnotesError, match="nothing to report: no runs started between "
+    with pytest.raises(RunnotesError, match="nothing to report: no runs started or ended between "
                                             "2024-06-01 00:00 and 2024-06-08 00:00"):
         write_progress(sample.store, tmp_path / "p.md", since=T0 + 26 * 86400 - 32400,
                        until=T0 + 33 * 86400 - 32400)
@@ -123,3 +123,15 @@ def test_docx_opens_in_libreoffice(sample, tmp_path: Path) -> None:
     pages = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True,
                            text=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 6  # type: ignore[union-attr]
+
+
+def test_a_run_that_ended_in_the_period_is_reported(sample, tmp_path: Path) -> None:
+    """The pilot started the week before; once it ends inside the week it belongs to it."""
+    from runnotes.store.models import Run
+
+    with sample.store.write() as session:
+        pilot = session.get(Run, sample.runs["pilot"])
+        pilot.ended_at = T0 + 3600  # type: ignore[union-attr]
+        session.add(pilot)
+    text = progress_md(sample, tmp_path)
+    assert "run 1 (pilot)" in text and "- Runs: 6" in text

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from runnotes.errors import RunnotesError
@@ -268,13 +268,25 @@ def find_experiment(session: Session, name: str, project: str | None) -> tuple[i
     raise RunnotesError(f"no experiment {name!r}{where}{hint}")
 
 
+def in_period(since: float | None, until: float | None) -> Any:
+    """Runs that started or ended in ``[since, until)``: a three-day training that finished this
+    week belongs in this week's report (a run left "running" by a killed process does not)."""
+    started, ended = [], []
+    if since is not None:
+        started.append(Run.started_at >= since)
+        ended.append(Run.ended_at >= since)
+    if until is not None:
+        started.append(Run.started_at < until)
+        ended.append(Run.ended_at < until)
+    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))  # type: ignore[union-attr]
+
+
 def active_experiments(session: Session, since: float, until: float,
                        project: str | None) -> list[tuple[int, str]]:
-    """Experiments with a run started in ``[since, until)``, by project then name."""
+    """Experiments with a run started or ended in ``[since, until)``, by project then name."""
     query = (select(Experiment.id, Project.name, Experiment.name)
              .join(Project, Experiment.project_id == Project.id)
-             .where(Experiment.id.in_(select(Run.experiment_id)
-                                      .where(Run.started_at >= since, Run.started_at < until))))
+             .where(Experiment.id.in_(select(Run.experiment_id).where(in_period(since, until)))))
     if project:
         query = query.where(Project.name == project)
     return [(i, p) for i, p, _ in session.exec(query.order_by(Project.name, Experiment.name))]
@@ -284,17 +296,15 @@ def active_experiments(session: Session, since: float, until: float,
 
 def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
                     since: float | None = None, until: float | None = None) -> ExperimentData:
-    """Everything a report says about one experiment (its runs started in the period, if given)."""
+    """Everything a report says about one experiment (its runs in the period, if given)."""
     with store.read() as session:
         exp = session.get(Experiment, experiment_id)
         if exp is None:
             raise RunnotesError(f"no experiment with id {experiment_id}")
         project = session.get(Project, exp.project_id)
         run_query = select(Run).where(Run.experiment_id == experiment_id)
-        if since is not None:
-            run_query = run_query.where(Run.started_at >= since)
-        if until is not None:
-            run_query = run_query.where(Run.started_at < until)
+        if since is not None or until is not None:
+            run_query = run_query.where(in_period(since, until))
         run_ids = run_query.with_only_columns(Run.id)
         runs = [_run_info(r) for r in session.exec(run_query.order_by(Run.started_at, Run.id))]
         by_id = {r.id: r for r in runs}

@@ -207,8 +207,8 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
         active = reportdata.active_experiments(session, since, until, project)
     if not active:
         where = f" in project {project!r}" if project else ""
-        raise RunnotesError(f"nothing to report: no runs started between {fmt_time(since)} and "
-                            f"{fmt_time(until)}{where}")
+        raise RunnotesError(f"nothing to report: no runs started or ended between "
+                            f"{fmt_time(since)} and {fmt_time(until)}{where}")
     out = _check_output(out)
     total = 2 * len(active) + 2
     experiments, bests, blockers, figures, shots, warnings = [], [], [], [], [], []
