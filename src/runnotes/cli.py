@@ -256,17 +256,11 @@ def runs_list(
     as_json: JsonFlag = False,
 ) -> None:
     """List runs, newest first."""
-    from runnotes.store.queries import list_runs
+    from runnotes.store.queries import RunFilter, list_runs
 
-    runs = list_runs(
-        store_of(ctx),
-        experiment=experiment,
-        project=project,
-        tags=tag or (),
-        where=where,
-        search=search,
-        limit=limit,
-    )
+    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where,
+                        search=search)
+    runs = list_runs(store_of(ctx), filters, limit=limit)
     if as_json:
         print_json([r.as_dict() for r in runs])
         return

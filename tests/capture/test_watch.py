@@ -14,7 +14,7 @@ import pytest
 
 from conftest import run_cli
 from runnotes.store import Store
-from runnotes.store.queries import list_runs, run_detail
+from runnotes.store.queries import RunFilter, list_runs, run_detail
 
 XGBOOST = """
     import xgboost as xgb
@@ -76,7 +76,7 @@ def test_watch_real_libraries(
     direct = subprocess.run([sys.executable, str(script)], capture_output=True, check=True)
     watched = run_cli("watch", "-e", "libs", "--name", name, "--", sys.executable, str(script))
     assert watched.stdout.encode() == direct.stdout  # passed through unchanged
-    run = list_runs(store, experiment="libs")[0]
+    run = list_runs(store, RunFilter(experiment="libs"))[0]
     assert run.status == "ok" and run.name == name
     series = _series(store, run.id, metric)
     assert [s for s, _ in series] == steps

@@ -17,7 +17,7 @@ from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.reports import drafts
 from runnotes.store import Store, open_store
-from runnotes.store.queries import list_runs
+from runnotes.store.queries import RunFilter, list_runs
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_template_error_loses_nothing(store: Store, home: Path) -> None:
         run.like("val_acc", 0.7)
     _finish(store)
     assert readme(home, "tpl").read_text() == before
-    assert list_runs(store, experiment="tpl")[0].metrics == {"val_acc": 0.7}
+    assert list_runs(store, RunFilter(experiment="tpl"))[0].metrics == {"val_acc": 0.7}
     errors = [d.error for d in drafts.list_drafts(store) if d.kind == "readme"]
     assert errors and errors[0]
 

@@ -16,7 +16,7 @@ from runnotes.interop.export import import_jsonl, select_runs, table_rows, write
 from runnotes.interop.tables import import_table
 from runnotes.sdk import start_run
 from runnotes.store import Store, open_store
-from runnotes.store.queries import list_runs
+from runnotes.store.queries import RunFilter, list_runs
 
 
 @pytest.fixture
@@ -91,8 +91,8 @@ def test_table_round_trip(filled: Store, tmp_path: Path, fmt: str) -> None:
 
 def test_csv_best_values_and_filters(filled: Store) -> None:
     stream = io.StringIO()
-    write_export(filled, select_runs(filled, experiment="resnet", where="params.lr < 0.0005"),
-                 "csv", stream)
+    picked = RunFilter(experiment="resnet", where="params.lr < 0.0005")
+    write_export(filled, select_runs(filled, picked), "csv", stream)
     (row,) = csv.DictReader(io.StringIO(stream.getvalue()))
     assert row["name"] == "lower-lr"
     assert row["notes"] == "lower-lr: because, a comma and a\nnew line"

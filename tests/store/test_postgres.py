@@ -9,7 +9,7 @@ import pytest
 import runnotes
 from runnotes.config import load_settings
 from runnotes.store import open_store
-from runnotes.store.queries import compare_runs, list_runs
+from runnotes.store.queries import RunFilter, compare_runs, list_runs
 
 pytestmark = pytest.mark.postgres
 
@@ -24,8 +24,8 @@ def test_sdk_filters_and_compare_on_postgres(pg_url: str, home: Path) -> None:
                 run.log_metrics({"val_acc": acc}, step=1)
                 run.like("best", acc)
                 run.note("why: <b>because</b>")
-        assert [r.name for r in list_runs(store, where="metrics.val_acc > 0.9")] == ["b"]
-        assert [r.name for r in list_runs(store, search="because")] == ["b", "a"]
+        assert [r.name for r in list_runs(store, RunFilter(where="metrics.val_acc > 0.9"))] == ["b"]
+        assert [r.name for r in list_runs(store, RunFilter(search="because"))] == ["b", "a"]
         cmp = compare_runs(store, ["a", "b"])
         assert cmp.metrics["val_acc"] == [pytest.approx(0.8), pytest.approx(0.93)]
         assert open_store(store.settings).engine.dialect.name == "postgresql"  # re-open: migrated

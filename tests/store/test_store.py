@@ -12,7 +12,7 @@ from sqlalchemy import text
 import runnotes
 from runnotes.errors import RunnotesError
 from runnotes.store import Store, open_store
-from runnotes.store.queries import compare_runs, count_runs, list_runs, run_detail
+from runnotes.store.queries import RunFilter, compare_runs, count_runs, list_runs, run_detail
 from runnotes.store.runs import active_run_id, target_run_id
 
 
@@ -110,14 +110,14 @@ def _three_runs(store: Store) -> list[int]:
 
 def test_where_filter_uses_latest_metric_and_params(store: Store) -> None:
     _three_runs(store)
-    names = lambda **kw: [r.name for r in list_runs(store, **kw)]  # noqa: E731
+    names = lambda **kw: [r.name for r in list_runs(store, RunFilter(**kw))]  # noqa: E731
     assert names(where="metrics.val_acc > 0.9 and params.lr < 0.01") == ["c", "b"]
     assert names(where='params.optimizer == "sgd" or metrics.val_acc >= 0.95') == ["c", "a"]
     assert names(where="not metrics.val_acc > 0.9") == ["a"]
     assert names(where='metrics["val_acc"] > 0.94') == ["c"]
     assert names(tags=["b"]) == ["b"]
     assert names(search="adam") == ["c", "b"]
-    assert count_runs(store, where="metrics.val_acc > 0.9") == 2
+    assert count_runs(store, RunFilter(where="metrics.val_acc > 0.9")) == 2
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_where_filter_uses_latest_metric_and_params(store: Store) -> None:
 )
 def test_malformed_where_is_a_clear_error(store: Store, bad: str) -> None:
     with pytest.raises(RunnotesError, match="malformed --where"):
-        list_runs(store, where=bad)
+        list_runs(store, RunFilter(where=bad))
 
 
 def test_compare_marks_differences(store: Store) -> None:

@@ -129,10 +129,11 @@ def export(ctx: typer.Context, fmt: Format = "jsonl", output: Output = None,
         return
     from runnotes.cli import err, store_of
     from runnotes.interop.export import select_runs, write_export
+    from runnotes.store.queries import RunFilter
 
     store = store_of(ctx)
-    runs = select_runs(store, refs=run or (), experiment=experiment, project=project,
-                       tags=tag or (), where=where)
+    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where)
+    runs = select_runs(store, filters, refs=run or ())
     write_export(store, runs, fmt, sys.stdout, output)
     err.print(f"runnotes: exported {len(runs)} runs as {fmt}"
               + (f" to {output}" if output else ""), markup=False)
@@ -146,10 +147,11 @@ def export_mlflow(ctx: typer.Context, tracking_uri: TrackingUri, run: Runs = Non
     from runnotes.cli import store_of
     from runnotes.interop.export import select_runs
     from runnotes.interop.mlflow import export_mlflow as run_export
+    from runnotes.store.queries import RunFilter
 
     store = store_of(ctx)
-    runs = select_runs(store, refs=run or (), experiment=experiment, project=project,
-                       tags=tag or (), where=where)
+    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where)
+    runs = select_runs(store, filters, refs=run or ())
     made = run_export(store, tracking_uri, [r.id for r in runs])
     _say(f"exported {len(made)} runs to {tracking_uri}")
 

@@ -22,7 +22,14 @@ from runnotes.interop.bulk import ImportedRun, ImportResult, write_runs
 from runnotes.interop.tables import TAG_SEP, header_for
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, MediaFile, Run
-from runnotes.store.queries import RunSummary, list_runs, resolve_run, run_detail
+from runnotes.store.queries import (
+    ALL_RUNS,
+    RunFilter,
+    RunSummary,
+    list_runs,
+    resolve_run,
+    run_detail,
+)
 from runnotes.store.runs import NewCapture
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -31,12 +38,10 @@ RUN_FIELDS = ("status", "ended_at", "exit_code", "command", "cwd", "host", "pyth
               "git_commit", "git_branch", "git_dirty", "description")
 
 
-def select_runs(store: Store, *, refs: Sequence[str] = (), experiment: str | None = None,
-                project: str | None = None, tags: Sequence[str] = (),
-                where: str | None = None) -> list[RunSummary]:
+def select_runs(store: Store, filters: RunFilter = ALL_RUNS, *,
+                refs: Sequence[str] = ()) -> list[RunSummary]:
     """The runs to export, oldest first: all, or those the filters (and ``refs``) pick."""
-    runs = list_runs(store, experiment=experiment, project=project, tags=tags, where=where,
-                     limit=None)
+    runs = list_runs(store, filters, limit=None)
     if refs:
         with store.read() as session:
             wanted = {resolve_run(session, ref).id for ref in refs}

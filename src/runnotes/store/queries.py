@@ -140,73 +140,60 @@ def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[Ru
     ]
 
 
-def runs_query(
-    experiment: str | None,
-    project: str | None,
-    tags: Sequence[str],
-    where: str | None,
-    search: str | None,
-) -> Select[tuple[Run, str, str]]:
-    """``(run, project, experiment)`` rows matching the filters, unordered and unpaged: the one
-    place the filters are defined, so lists, pages and counts always agree."""
-    query = (
-        select(Run, Project.name, Experiment.name)
-        .join(Experiment, Run.experiment_id == Experiment.id)
-        .join(Project, Experiment.project_id == Project.id)
-    )
-    if experiment:
-        query = query.where(Experiment.name == experiment)
-    if project:
-        query = query.where(Project.name == project)
-    for tag in tags:
-        query = query.where(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)))
-    if where:
-        query = query.where(parse_where(where))
-    if search:
-        like = f"%{search}%"
-        query = query.where(
-            or_(
-                Run.name.ilike(like),
-                Run.description.ilike(like),
-                Run.id.in_(
-                    select(Capture.run_id).where(
-                        Capture.kind.in_(("note", "voice")), Capture.text.ilike(like)
-                    )
-                ),
-            )
+@dataclass(frozen=True)
+class RunFilter:
+    """Which runs a list, a page, a count or an export covers (empty: all of them).
+
+    ``tags`` must all be on a run; ``where`` is a ``--where`` expression
+    (:mod:`runnotes.store.filters`); ``search`` is text in names, descriptions, notes, transcripts.
+    """
+
+    experiment: str | None = None
+    project: str | None = None
+    tags: Sequence[str] = ()
+    where: str | None = None
+    search: str | None = None
+
+    def query(self) -> Select[tuple[Run, str, str]]:
+        """``(run, project, experiment)`` rows that match, unordered and unpaged: the one place
+        the filters are defined, so lists, pages and counts always agree."""
+        query = (
+            select(Run, Project.name, Experiment.name)
+            .join(Experiment, Run.experiment_id == Experiment.id)
+            .join(Project, Experiment.project_id == Project.id)
         )
-    return query
+        if self.experiment:
+            query = query.where(Experiment.name == self.experiment)
+        if self.project:
+            query = query.where(Project.name == self.project)
+        for tag in self.tags:
+            query = query.where(Run.id.in_(select(RunTag.run_id).where(RunTag.tag == tag)))
+        if self.where:
+            query = query.where(parse_where(self.where))
+        if self.search:
+            like = f"%{self.search}%"
+            notes = select(Capture.run_id).where(Capture.kind.in_(("note", "voice")),
+                                                 Capture.text.ilike(like))
+            query = query.where(or_(Run.name.ilike(like), Run.description.ilike(like),
+                                    Run.id.in_(notes)))
+        return query
 
 
-def list_runs(
-    store: Store,
-    *,
-    experiment: str | None = None,
-    project: str | None = None,
-    tags: Sequence[str] = (),
-    where: str | None = None,
-    search: str | None = None,
-    limit: int | None = 100,
-    offset: int = 0,
-) -> list[RunSummary]:
-    """Runs newest first, filtered by experiment, project, tags, a ``--where`` expression, text."""
-    query = runs_query(experiment, project, tags, where, search).order_by(Run.id.desc())
+ALL_RUNS = RunFilter()
+
+
+def list_runs(store: Store, filters: RunFilter = ALL_RUNS, *, limit: int | None = 100,
+              offset: int = 0) -> list[RunSummary]:
+    """Runs newest first, those ``filters`` pick."""
+    query = filters.query().order_by(Run.id.desc())
     if limit is not None:
         query = query.limit(limit).offset(offset)
     with store.read() as session:
         return summaries(session, session.exec(query).all())
 
 
-def count_runs(
-    store: Store,
-    *,
-    experiment: str | None = None,
-    project: str | None = None,
-    tags: Sequence[str] = (),
-    where: str | None = None,
-    search: str | None = None,
-) -> int:
-    query = runs_query(experiment, project, tags, where, search).subquery()
+def count_runs(store: Store, filters: RunFilter = ALL_RUNS) -> int:
+    query = filters.query().subquery()
     with store.read() as session:
         return session.exec(select(func.count()).select_from(query)).one()
 

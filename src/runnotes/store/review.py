@@ -22,7 +22,7 @@ from runnotes.reports.rules import lower_is_better
 from runnotes.store.db import Store
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
-from runnotes.store.queries import RunSummary, count_runs, runs_query, summaries
+from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
 
 RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
              "duration": Run.ended_at - Run.started_at, "experiment": Experiment.name}
@@ -115,23 +115,21 @@ class RunsPage:
     total: int | None = None
 
 
-def runs_page(store: Store, *, experiment: str | None = None, project: str | None = None,
-              tags: Sequence[str] = (), where: str | None = None, search: str | None = None,
-              sort: str = "id", descending: bool = True, limit: int = 50,
-              offset: int = 0, count: bool = False) -> RunsPage:
+def runs_page(store: Store, filters: RunFilter = ALL_RUNS, *, sort: str = "id",
+              descending: bool = True, limit: int = 50, offset: int = 0,
+              count: bool = False) -> RunsPage:
     """Like :func:`runnotes.store.queries.list_runs`, sorted by any column or metric.
 
     Paging is "next/previous" (as datasette does): the exact count of a filtered list costs the
     filter on every run, which is what made a filtered page slow on a large store."""
-    if where:
-        parse_where(where)  # a malformed filter is a user error before it is a query
-    filters = dict(experiment=experiment, project=project, tags=tags, where=where, search=search)
-    query = (runs_query(**filters)
+    if filters.where:
+        parse_where(filters.where)  # a malformed filter is a user error before it is a query
+    query = (filters.query()
              .order_by(_order(sort, descending), Run.id.desc()).limit(limit + 1).offset(offset))
     with store.read() as session:
         rows = session.exec(query).all()
         runs = summaries(session, rows[:limit])
-    total = count_runs(store, **filters) if count else None
+    total = count_runs(store, filters) if count else None
     return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit,
                     total=total)
 

@@ -19,7 +19,7 @@ from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import notify
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Run, Source
-from runnotes.store.queries import compare_runs, run_detail
+from runnotes.store.queries import RunFilter, compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -85,8 +85,8 @@ def runs(request: Request, experiment: str | None = None, project: str | None = 
 
     ``has_more`` says whether a next page exists; ``total`` is the exact number of matches only
     with ``count=1`` (it evaluates the filter on every run, so it is not free on a large store)."""
-    page = runs_page(store_of(request), experiment=experiment, project=project, tags=tag,
-                     where=where, search=q, sort=sort, descending=desc, limit=limit,
+    filters = RunFilter(experiment=experiment, project=project, tags=tag, where=where, search=q)
+    page = runs_page(store_of(request), filters, sort=sort, descending=desc, limit=limit,
                      offset=offset, count=count)
     return {"runs": [r.as_dict() for r in page.runs], "has_more": page.has_more,
             "next_offset": offset + limit if page.has_more else None, "total": page.total}

@@ -25,7 +25,7 @@ from runnotes.formatting import duration, fmt_value, when
 from runnotes.reports.data import rules_for
 from runnotes.reports.rules import lower_is_better
 from runnotes.store.models import Kind, MediaFile, Review
-from runnotes.store.queries import compare_runs, run_detail
+from runnotes.store.queries import RunFilter, compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -89,10 +89,10 @@ def runs(request: Request, experiment: str | None = None, project: str | None = 
          page: Annotated[int, Query(ge=1)] = 1) -> Response:
     store = store_of(request)
     tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
-    filters = dict(experiment=experiment or None, project=project or None, tags=tags,
-                   where=where or None, search=q or None)
+    filters = RunFilter(experiment=experiment or None, project=project or None, tags=tags,
+                        where=where or None, search=q or None)
     # The exact count is cheap only without a filter; filtered pages just know if more follow.
-    found = runs_page(store, **filters, sort=sort, descending=desc, limit=PAGE_SIZE,
+    found = runs_page(store, filters, sort=sort, descending=desc, limit=PAGE_SIZE,
                       offset=(page - 1) * PAGE_SIZE, count=not (tags or where or q))
     metric_names = sorted({k for r in found.runs for k in r.metrics})[:6]
     state = {"experiment": experiment or "", "project": project or "", "tag": tag or "",
