@@ -74,6 +74,13 @@ def test_sound_alikes_count_only_where_no_sentence_has_them() -> None:
     assert not [m for m in extract(["I want to do that again."]) if m.role == "next_step"]
 
 
+def test_a_value_it_had_before_is_not_its_value() -> None:
+    assert ("metric", "val_loss", 0.55) in found_items(
+        extract(["Validation loss went from 0.6 to 0.55."]))
+    assert not [m for m in extract(["Validation loss went from 0.60. 0.55 after augmentation."])
+                if m.role == "metric"]
+
+
 @pytest.mark.parametrize("heard", [
     "I lowered the learning rate to 0.0 near 0.0 near 0.3, because it diverged.",
     "Learning rate 0.0-0-0-0-3 now.",

@@ -183,7 +183,11 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
-    """The token index and text of the number a name at ``doc[:end]`` is given, if any."""
+    """The token index and text of the number a name at ``doc[:end]`` is given, if any.
+
+    "from 0.6 to 0.55" gives the new value; "from 0.6" alone (Whisper ended the sentence there)
+    gives none, since 0.6 is the value it had before.
+    """
     found: tuple[int, str] | None = None
     i = end
     while i < len(doc) and i < end + 8:
@@ -195,7 +199,7 @@ def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-un
             if i + 1 < len(doc) and doc[i + 1].lower_ == "to" and found:
                 i += 1  # "from 0.6 to 0.55": keep going to the new value
                 continue
-            return found
+            return None if i > end and doc[i - 1].lower_ == "from" else found
         if text in OPTIMIZERS:
             return (i, OPTIMIZERS[text])
         if text not in _LINK and not doc[i].is_space:
