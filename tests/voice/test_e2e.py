@@ -50,6 +50,8 @@ def _transcribe_all(store: Store, folder: Path) -> tuple[Score, float, list[str]
         voice = next(c for c in rows if c.id == capture_id)
         mentions = [c for c in rows if (c.extra or {}).get("from_capture") == capture_id]
         assert all(c.review == "pending" and c.source == "voice" for c in mentions)
+        assert all(c.extra["heard"] and 0 < c.extra["confidence"] <= 1  # type: ignore[index]
+                   for c in mentions if c.kind in ("metric", "param"))
         score.add(expected_items(case), stored_items(mentions))
         e, n = word_error_rate(case["text"], voice.text or "")
         errors, words = errors + e, words + n

@@ -91,6 +91,12 @@ def test_compare_highlights_differences_and_overlays_curves(client, seeded: Seed
     assert page.count("<polyline") >= 4  # two runs × (loss, val_acc)
 
 
+def test_review_queue_shows_what_was_heard(client, seeded: Seeded) -> None:
+    page = client.get("/review").text
+    assert "heard: “validation accuracy went up to &lt;b&gt;91%&lt;/b&gt;”" in page
+    assert ">unsure (42 %)</span>" in page
+
+
 def test_review_approve_reject_edit_and_tags(client, store, seeded: Seeded) -> None:
     queue = client.get("/api/review").json()
     assert {i["id"] for i in queue["items"]} == {seeded.voice, seeded.pending_metric,

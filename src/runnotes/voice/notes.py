@@ -23,7 +23,13 @@ from runnotes.store.runs import NewCapture
 from runnotes.voice import audio
 from runnotes.voice.extract import Mention, extract
 from runnotes.voice.models import resolve_model
-from runnotes.voice.transcribe import FILE, ChunkPolicy, Transcriber, vocabulary_prompt
+from runnotes.voice.transcribe import (
+    FILE,
+    ChunkPolicy,
+    Segment,
+    Transcriber,
+    vocabulary_prompt,
+)
 
 Progress = Callable[[float], None]
 
@@ -73,8 +79,14 @@ def make_transcriber(store: Store, run_id: int, policy: ChunkPolicy,
                        threads=int(section.get("threads", 2)), on_progress=on_progress)
 
 
-def _mention_capture(m: Mention, voice_id: int) -> NewCapture:
+def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewCapture:
+    """A pending capture that shows the reviewer what was heard, and how sure Whisper was."""
     extra: dict[str, Any] = {"from_capture": voice_id, "segment": m.segment, "role": m.role}
+    if m.role in ("metric", "param"):  # a note's text is its sentence already
+        extra["heard"] = m.sentence
+    confidence = segments[m.segment].confidence if m.segment < len(segments) else None
+    if confidence is not None:
+        extra["confidence"] = round(confidence, 2)
     if m.unit:
         extra["unit"] = m.unit
     if m.run is not None:
@@ -104,7 +116,7 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
                        "segments": [s.as_dict() for s in segments],
                        "flags": sorted(transcriber.flags)}
         session.add(voice)
-        rows = [Capture(run_id=voice.run_id, **_mention_capture(m, capture_id).__dict__)
+        rows = [Capture(run_id=voice.run_id, **_mention_capture(m, capture_id, segments).__dict__)
                 for m in mentions]
         session.add_all(rows)
         session.flush()

@@ -10,6 +10,7 @@ Silent chunks never reach the model, which is what makes Whisper say "thank you"
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 from collections.abc import Callable
@@ -44,14 +45,20 @@ ML_TERMS = ("Training notes: learning rate, batch size, epochs, validation loss,
 
 @dataclass
 class Segment:
+    """A timed piece of transcript. ``confidence`` is Whisper's mean token probability: garbled
+    text ("the outality, well, point for percent") comes out below ~0.5."""
+
     start: float
     end: float
     text: str
     flags: list[str] = field(default_factory=list)
+    confidence: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"start": round(self.start, 2), "end": round(self.end, 2),
                                 "text": self.text}
+        if self.confidence is not None:
+            data["confidence"] = round(self.confidence, 2)
         if self.flags:
             data["flags"] = self.flags
         return data
@@ -172,7 +179,8 @@ class Transcriber:
                 flags.append("repetition")
             self.flags.update(flags)
             if text:
-                self.segments.append(Segment(offset + seg.start, offset + seg.end, text, flags))
+                self.segments.append(Segment(offset + seg.start, offset + seg.end, text, flags,
+                                             math.exp(seg.avg_logprob)))
 
 
 def vocabulary_prompt(names: list[str], tags: list[str]) -> str:
