@@ -86,7 +86,7 @@ _RUN_REF = re.compile(r"\b(?:run|experiment)(?:[,:]?\s+|-)(?:number\s+)?(\d+)\b"
 # Without the hyphen only the words no sentence puts after "run" count ("run for ten epochs").
 _RUN_SOUNDALIKE = {"free": "3", "tree": "3", "for": "4", "fore": "4", "to": "2", "too": "2",
                    "won": "1", "ate": "8"}
-_HYPHEN_RUN = re.compile(
+_SOUNDALIKE_RUN = re.compile(
     rf"\b(run|experiment)(?:-({'|'.join(_RUN_SOUNDALIKE)})|,?\s+(free|tree))\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
@@ -257,7 +257,7 @@ def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> li
 
 def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
     low = text.lower()
-    refs = _RUN_REF.findall(_HYPHEN_RUN.sub(
+    refs = _RUN_REF.findall(_SOUNDALIKE_RUN.sub(
         lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[(m.group(2) or m.group(3)).lower()]}", text))
     out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
            for ref in refs]
