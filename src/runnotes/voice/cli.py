@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
@@ -45,10 +46,11 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
         voice = session.get(Capture, capture_id)
         found = [c for c in session.exec(select(Capture).where(Capture.run_id == voice.run_id))
                  if (c.extra or {}).get("from_capture") == capture_id]
-    out.print(f"voice note {capture_id} → run {voice.run_id}: {voice.text}")
+    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
-        out.print(f"  [dim]{c.extra['role']:<10}[/] {what}  (pending review)")
+        unsure = ", unsure of what was heard" if c.extra.get("unsure") else ""
+        out.print(f"  [dim]{c.extra['role']:<10}[/] {escape(what or '')}  (pending review{unsure})")
 
 
 def _progress_bar(path: Path):  # type: ignore[no-untyped-def]

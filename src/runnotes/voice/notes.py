@@ -32,6 +32,9 @@ from runnotes.voice.transcribe import (
 )
 
 Progress = Callable[[float], None]
+# Below this mean token probability a sentence is flagged for the reviewer: garbled ones measured
+# 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
+UNSURE_BELOW = 0.5
 
 
 def start_note(store: Store, run_id: int, origin: str, *, media_sha: str | None = None,
@@ -87,6 +90,7 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
     confidence = segments[m.segment].confidence if m.segment < len(segments) else None
     if confidence is not None:
         extra["confidence"] = round(confidence, 2)
+        extra["unsure"] = confidence < UNSURE_BELOW
     if m.unit:
         extra["unit"] = m.unit
     if m.run is not None:
