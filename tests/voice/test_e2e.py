@@ -18,12 +18,12 @@ from runnotes.voice.recorder import Recorder, WavSource
 from voice.scoring import SENTENCES, Score, expected_items, stored_items, word_error_rate
 
 # Committed thresholds (precision, recall) per voice, measured with tiny.en int8, beam 1.
-# flite awb: precision 0.98, recall 0.93, WER 0.09 with the vocabulary prompt vs 0.19 without.
-# espeak-ng: precision 0.92–0.98, recall 0.77–0.84, WER 0.11–0.15 vs 0.19–0.21 without, over
-# 20 voice settings; tiny.en mishears its numbers ("ninety one" → "the identity", "eighty eight"
-# → "A, D, A", "forty two" → "for the two") and Whisper base does no better (recall 0.70).
-# The same audio gives recall 0.754–0.772 from run to run (2-thread int8 kernels are not
-# bit-for-bit repeatable): the espeak-ng bar leaves room for a few such flips.
+# flite awb: precision 0.98, recall 0.91, WER 0.09 with the vocabulary prompt vs 0.19 without.
+# espeak-ng en-us, 110 wpm, 50 ms gaps: precision 0.94, recall 0.754–0.772 from run to run on the
+# same audio (2-thread int8 kernels are not bit-for-bit repeatable), WER 0.14 vs 0.19–0.21.
+# Over 20 espeak-ng settings recall stayed 0.75–0.84: tiny.en mishears its numbers ("ninety one"
+# → "the identity", "eighty eight" → "A, D, A", "forty two" → "for the two"), and Whisper base
+# does no better (0.56–0.70).
 THRESHOLDS = {"flite": (0.85, 0.85), "espeak-ng": (0.85, 0.70)}
 LOGGED = {"epoch": 1.0, "train_accuracy": 0.5} | {
     name: 1.0 for case in SENTENCES for role in ("metrics", "params") for name in case[role]}
