@@ -13,7 +13,7 @@ import runnotes
 from runnotes.errors import RunnotesError
 from runnotes.store import Store, open_store
 from runnotes.store.queries import RunFilter, compare_runs, count_runs, list_runs, run_detail
-from runnotes.store.runs import active_run_id, target_run_id
+from runnotes.store.runs import active_run_id, end_run, target_run_id
 
 
 def test_store_files_are_private_and_in_wal_mode(store: Store, home: Path) -> None:
@@ -159,3 +159,8 @@ def test_dataset_change_is_reported_and_recorded(
     assert message in capsys.readouterr().err
     notes = [c.text for c in run_detail(store, run.id).captures if c.kind == "note"]
     assert notes == [message]
+
+
+def test_a_missing_row_is_named(store: Store) -> None:
+    with pytest.raises(RunnotesError, match="no run with id 999"):
+        end_run(store, 999)

@@ -28,7 +28,7 @@ from runnotes.reports.rules import (
     lower_is_better,
     note_role,
 )
-from runnotes.store.db import Store
+from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
@@ -298,9 +298,7 @@ def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
                     since: float | None = None, until: float | None = None) -> ExperimentData:
     """Everything a report says about one experiment (its runs in the period, if given)."""
     with store.read() as session:
-        exp = session.get(Experiment, experiment_id)
-        if exp is None:
-            raise RunnotesError(f"no experiment with id {experiment_id}")
+        exp = get_row(session, Experiment, experiment_id)
         project = session.get(Project, exp.project_id)
         run_query = select(Run).where(Run.experiment_id == experiment_id)
         if since is not None or until is not None:

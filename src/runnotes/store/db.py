@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlmodel import Session
+from sqlmodel import Session, SQLModel
 
 from runnotes.config import Settings, load_settings
 from runnotes.errors import RunnotesError
@@ -144,3 +145,14 @@ def open_store(settings: Settings | None = None) -> Store:
 
 def _safe_url(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
+
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+def get_row(session: Session, model: type[Row], row_id: int) -> Row:
+    """``session.get`` that says what is missing ("no run with id 7") instead of returning None."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise RunnotesError(f"no {model.__name__.lower()} with id {row_id}")
+    return row

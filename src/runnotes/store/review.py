@@ -19,7 +19,7 @@ from sqlmodel import select
 from runnotes.errors import RunnotesError
 from runnotes.reports.data import rules_for
 from runnotes.reports.rules import lower_is_better
-from runnotes.store.db import Store
+from runnotes.store.db import Store, get_row
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
@@ -183,10 +183,7 @@ def count_pending(store: Store) -> int:
 
 def get_capture(store: Store, capture_id: int) -> Capture:
     with store.read() as session:
-        capture = session.get(Capture, capture_id)
-    if capture is None:
-        raise RunnotesError(f"no capture with id {capture_id}")
-    return capture
+        return get_row(session, Capture, capture_id)
 
 
 def set_review(store: Store, capture_id: int, review: str) -> Capture:
@@ -194,9 +191,7 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
     if review not in {r.value for r in Review}:
         raise RunnotesError(f"review must be approved, rejected or pending, not {review!r}")
     with store.write() as session:
-        capture = session.get(Capture, capture_id)
-        if capture is None:
-            raise RunnotesError(f"no capture with id {capture_id}")
+        capture = get_row(session, Capture, capture_id)
         capture.review = review
         session.add(capture)
         session.flush()
@@ -208,9 +203,7 @@ def edit_capture(store: Store, capture_id: int, *, value: str | float | None = N
                  text: str | None = None, name: str | None = None) -> Capture:
     """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
     with store.write() as session:
-        capture = session.get(Capture, capture_id)
-        if capture is None:
-            raise RunnotesError(f"no capture with id {capture_id}")
+        capture = get_row(session, Capture, capture_id)
         before = {"value": capture.value, "text": capture.text, "name": capture.name}
         if value is not None and str(value).strip() != "":
             raw = str(value).strip()

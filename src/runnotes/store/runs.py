@@ -20,8 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from runnotes.capture.context import RunContext
-from runnotes.errors import RunnotesError
-from runnotes.store.db import Store
+from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
 
@@ -114,9 +113,7 @@ def _default_name(started: float) -> str:
 
 def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None = None) -> Run:
     with store.write() as session:
-        run = session.get(Run, run_id)
-        if run is None:
-            raise RunnotesError(f"no run with id {run_id}")
+        run = get_row(session, Run, run_id)
         run.status, run.exit_code, run.ended_at = status, exit_code, time.time()
         session.add(run)
         session.flush()

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import notify
-from runnotes.store.db import Store
+from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
 from runnotes.store.runs import NewCapture
 from runnotes.voice import audio
@@ -54,9 +54,7 @@ def start_note(store: Store, run_id: int, origin: str, *, media_sha: str | None 
 
 def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
     """Param/metric names used in this run's experiment (name → kind), and the run's tags."""
-    run = session.get(Run, run_id)
-    if run is None:
-        raise RunnotesError(f"no run with id {run_id}")
+    run = get_row(session, Run, run_id)
     runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
     rows = session.exec(
         select(Capture.name, Capture.kind)

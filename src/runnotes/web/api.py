@@ -17,7 +17,7 @@ from runnotes.capture.context import RunContext
 from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import notify
-from runnotes.store.db import Store
+from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import RunFilter, compare_runs, run_detail
 from runnotes.store.review import (
@@ -52,10 +52,7 @@ def store_of(request: Request) -> Store:
 
 def require_run(store: Store, run_id: int) -> Run:
     with store.read() as session:
-        run = session.get(Run, run_id)
-    if run is None:
-        raise RunnotesError(f"no run with id {run_id}")
-    return run
+        return get_row(session, Run, run_id)
 
 
 def capture_dict(capture: Any) -> dict[str, Any]:
