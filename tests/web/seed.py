@@ -86,7 +86,6 @@ def seed(store: Store) -> Seeded:
             NewCapture(kind=Kind.metric, source="voice", name="val_acc", value=0.91, text="91%",
                        review=Review.pending,
                        extra={"from_capture": 0, "role": "metric", "confidence": 0.42,
-                              "unsure": True,
                               "heard": "validation accuracy went up to <b>91%</b>"}),
             NewCapture(kind=Kind.screenshot, source="hotkey", media_sha=png, text="val_acc 0.9321",
                        origin="XTerm: train.py", review=Review.pending,

@@ -24,6 +24,17 @@ from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
 
+# A spoken value whose sentence Whisper heard with less confidence than this is flagged for a
+# closer look: garbled sentences measured 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
+UNSURE_BELOW = 0.5
+
+
+def unsure(capture: Capture) -> bool:
+    """Whether a voice mention came from a sentence Whisper was unsure of."""
+    confidence = (capture.extra or {}).get("confidence")
+    return confidence is not None and confidence < UNSURE_BELOW
+
+
 RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
              "duration": Run.ended_at - Run.started_at, "experiment": Experiment.name}
 

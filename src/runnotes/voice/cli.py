@@ -35,6 +35,7 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
 
     from runnotes.cli import store_of
     from runnotes.store.models import Capture
+    from runnotes.store.review import unsure
     from runnotes.voice.notes import note_status
 
     store = store_of(ctx)
@@ -49,8 +50,8 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
     out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
-        unsure = ", unsure of what was heard" if c.extra.get("unsure") else ""
-        out.print(f"  [dim]{c.extra['role']:<10}[/] {escape(what or '')}  (pending review{unsure})")
+        doubt = ", unsure of what was heard" if unsure(c) else ""
+        out.print(f"  [dim]{c.extra['role']:<10}[/] {escape(what or '')}  (pending review{doubt})")
 
 
 def _progress_bar(path: Path):  # type: ignore[no-untyped-def]

@@ -32,9 +32,6 @@ from runnotes.voice.transcribe import (
 )
 
 Progress = Callable[[float], None]
-# Below this mean token probability a sentence is flagged for the reviewer: garbled ones measured
-# 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
-UNSURE_BELOW = 0.5
 
 
 def start_note(store: Store, run_id: int, origin: str, *, media_sha: str | None = None,
@@ -85,10 +82,9 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
     extra: dict[str, Any] = {"from_capture": voice_id, "segment": m.segment, "role": m.role}
     if m.role in ("metric", "param"):  # a note's text is its sentence already
         extra["heard"] = m.sentence
-    confidence = segments[m.segment].confidence if m.segment < len(segments) else None
+    confidence = segments[m.segment].confidence
     if confidence is not None:
         extra["confidence"] = round(confidence, 2)
-        extra["unsure"] = confidence < UNSURE_BELOW
     if m.unit:
         extra["unit"] = m.unit
     if m.run is not None:

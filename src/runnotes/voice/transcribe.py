@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from runnotes.voice.audio import RATE
+from runnotes.voice.extract import name_key
 from runnotes.voice.models import ModelChoice
 
 VAD = {"min_silence_duration_ms": 500}
@@ -190,8 +191,6 @@ def vocabulary_prompt(names: list[str], tags: list[str]) -> str:
     identifiers themselves made tiny.en write "val" for "validation" (recall 0.77 → 0.84 on the
     fixture set). Only words: example numbers in the prompt ("3e-4") made it drop whole sentences.
     """
-    from runnotes.voice.extract import name_key
-
     said = ML_TERMS.lower()
     spoken = [s for s in (name_key(n) for n in names) if s and s not in said]
     words = ", ".join(dict.fromkeys([*spoken, *tags]))

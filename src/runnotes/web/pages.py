@@ -34,6 +34,7 @@ from runnotes.store.review import (
     pending_captures,
     runs_page,
     set_review,
+    unsure,
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
 from runnotes.web.api import require_run, reviewed, store_of
@@ -55,6 +56,7 @@ def _clock(seconds: float | None) -> str:
 
 def add_filters(env: Environment) -> None:
     env.filters.update(when=when, duration=duration, num=fmt_value, clock=_clock)
+    env.tests["unsure"] = unsure
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
