@@ -26,9 +26,11 @@ ROOT = Path(__file__).resolve().parents[1]
 # benchmarks/logging.py would shadow the standard library's logging for the imports below.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 TARGETS_MS = {"selection": 100.0, "ocr": 600.0}
-LINES = ["epoch 11  train_loss: 0.2410  val_acc: 0.9287  lr=3e-4",
-         "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
-         "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4"]
+LINES = [
+    "epoch 11  train_loss: 0.2410  val_acc: 0.9287  lr=3e-4",
+    "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
+    "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4",
+]
 
 
 def _helpers():  # type: ignore[no-untyped-def]
@@ -83,8 +85,18 @@ def main() -> None:
             x, y = window.point_at(1, LINES[1].index("val_acc"))
             subprocess.run(["xdotool", "mousemove", str(x), str(y)], check=True)
             if mode == "selection":  # double-click selects the word under the pointer
-                subprocess.run(["xdotool", "mousemove", *map(str, window.point_at(1, 36)),
-                                "click", "--repeat", "3", "1"], check=True)  # triple: the line
+                subprocess.run(
+                    [
+                        "xdotool",
+                        "mousemove",
+                        *map(str, window.point_at(1, 36)),
+                        "click",
+                        "--repeat",
+                        "3",
+                        "1",
+                    ],
+                    check=True,
+                )  # triple: the line
                 subprocess.run(["xdotool", "mousemove", str(x), str(y)], check=True)
             results[mode] = measure(agent, args.presses, mode)
             window.close()
@@ -96,9 +108,11 @@ def main() -> None:
     print(f"agent: hotkey → capture committed, {args.presses} sequential presses, {cores} cores")
     for mode, (outside, inside) in results.items():
         p50, p95 = percentile(outside, 50), percentile(outside, 95)
-        print(f"  {mode:9s}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  (press→commit inside the agent: "
-              f"p50 {percentile(inside, 50):.1f} ms, p95 {percentile(inside, 95):.1f} ms)  "
-              f"p95 / target {TARGETS_MS[mode]:.0f} ms = {p95 / TARGETS_MS[mode]:.2f}")
+        print(
+            f"  {mode:9s}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms  (press→commit inside the agent: "
+            f"p50 {percentile(inside, 50):.1f} ms, p95 {percentile(inside, 95):.1f} ms)  "
+            f"p95 / target {TARGETS_MS[mode]:.0f} ms = {p95 / TARGETS_MS[mode]:.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -32,15 +32,23 @@ def generate(uri: str, runs: int, metrics: int, steps: int, artifacts: Path) -> 
     exp = client.create_experiment("bench", artifact_location=artifacts.as_uri())
     base = 1_700_000_000_000
     for r in range(runs):
-        run = client.create_run(exp, run_name=f"run-{r}", start_time=base + r * 1000,
-                                tags={"mlflow.note.content": f"run {r}", "seed": str(r)})
+        run = client.create_run(
+            exp,
+            run_name=f"run-{r}",
+            start_time=base + r * 1000,
+            tags={"mlflow.note.content": f"run {r}", "seed": str(r)},
+        )
         rid = run.info.run_id
-        values = [Metric(f"m{m}", (r + m + s) / 1000, base + r * 1000 + s, s)
-                  for m in range(metrics) for s in range(steps)]
+        values = [
+            Metric(f"m{m}", (r + m + s) / 1000, base + r * 1000 + s, s)
+            for m in range(metrics)
+            for s in range(steps)
+        ]
         params = [Param("lr", str(1e-3 / (r + 1))), Param("batch", "64")]
         for start in range(0, len(values), 1000):
-            client.log_batch(rid, metrics=values[start:start + 1000],
-                             params=params if start == 0 else [])
+            client.log_batch(
+                rid, metrics=values[start : start + 1000], params=params if start == 0 else []
+            )
         client.set_terminated(rid, "FINISHED", base + r * 1000 + steps)
         if r and r % 100 == 0:
             print(f"  generated {r} runs ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -52,8 +60,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000)
     parser.add_argument("--metrics", type=int, default=20)
     parser.add_argument("--steps", type=int, default=100)
-    parser.add_argument("--cache", type=Path,
-                        default=Path(tempfile.gettempdir()) / "runnotes-bench-mlflow")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(tempfile.gettempdir()) / "runnotes-bench-mlflow"
+    )
     args = parser.parse_args()
     values = args.runs * args.metrics * args.steps
 
@@ -64,10 +73,14 @@ def main() -> None:
     if not timing_file.exists():
         folder.mkdir(parents=True, exist_ok=True)
         db.unlink(missing_ok=True)
-        print(f"generating {args.runs} MLflow runs × {args.metrics} metrics × {args.steps} steps "
-              f"({values:,} values) with MlflowClient.log_batch into {db} …", flush=True)
-        timing_file.write_text(str(generate(uri, args.runs, args.metrics, args.steps,
-                                            folder / "artifacts")))
+        print(
+            f"generating {args.runs} MLflow runs × {args.metrics} metrics × {args.steps} steps "
+            f"({values:,} values) with MlflowClient.log_batch into {db} …",
+            flush=True,
+        )
+        timing_file.write_text(
+            str(generate(uri, args.runs, args.metrics, args.steps, folder / "artifacts"))
+        )
     generation = float(timing_file.read_text())
 
     from runnotes.config import load_settings
@@ -89,16 +102,22 @@ def main() -> None:
     assert result.values == values, (result.values, values)
     write = total - read
 
-    print(f"MLflow store: {args.runs} runs × {args.metrics} metrics × {args.steps} steps "
-          f"= {values:,} values")
-    print(f"peer, MLflow log_batch writing it:  {generation:8.1f} s  "
-          f"{values / generation:10,.0f} values/s")
+    print(
+        f"MLflow store: {args.runs} runs × {args.metrics} metrics × {args.steps} steps "
+        f"= {values:,} values"
+    )
+    print(
+        f"peer, MLflow log_batch writing it:  {generation:8.1f} s  "
+        f"{values / generation:10,.0f} values/s"
+    )
     print(f"import, reading via MlflowClient:   {read:8.1f} s  {values / read:10,.0f} values/s")
     print(f"import, writing to runnotes:        {write:8.1f} s  {values / write:10,.0f} values/s")
     print(f"import total:                       {total:8.1f} s  {args.runs / total:10,.1f} runs/s")
     print(f"re-import (update in place, write): {rewrite:8.1f} s")
-    print(f"ratio: import total / MLflow writing the same data = {total / generation:.2f}; "
-          f"runnotes' share of the import = {write / total:.0%}")
+    print(
+        f"ratio: import total / MLflow writing the same data = {total / generation:.2f}; "
+        f"runnotes' share of the import = {write / total:.0%}"
+    )
 
 
 if __name__ == "__main__":

@@ -85,8 +85,10 @@ def measure(name: str, fn: Callable[[Path, list], float], data: list, rounds: in
             times.append(fn(Path(tmp), data))
     elapsed = min(times)
     rate = len(data) / elapsed
-    print(f"{name:<28} {len(data):>8} values  {elapsed:8.2f} s  {rate:>10,.0f} values/s"
-          f"  (best of {rounds})")
+    print(
+        f"{name:<28} {len(data):>8} values  {elapsed:8.2f} s  {rate:>10,.0f} values/s"
+        f"  (best of {rounds})"
+    )
     return rate
 
 

@@ -56,33 +56,78 @@ def build(root: Path, runs: int, metrics: int, steps: int, shots: int):  # type:
 
     store = open_store(load_settings(root))
     names = [f"val_acc_{m}" if m % 2 else f"loss_{m}" for m in range(metrics)]
-    ctx = RunContext(command="python train.py", cwd="/work", python_version="3.11.2",
-                     packages={"numpy": "2.4.6", "torch": "2.5.1"}, git_commit="0" * 40,
-                     git_branch="main", git_dirty=False)
+    ctx = RunContext(
+        command="python train.py",
+        cwd="/work",
+        python_version="3.11.2",
+        packages={"numpy": "2.4.6", "torch": "2.5.1"},
+        git_commit="0" * 40,
+        git_branch="main",
+        git_dirty=False,
+    )
     for r in range(runs):
         start = T0 + r * 600
-        run = create_run(store, f"run-{r:03d}", experiment="big", project="bench", context=ctx,
-                         started_at=start)
-        rows = [(run.id, "metric", "sdk", name, (1 + m + r % 7) / (s + 2), s, start + s, "pending")
-                for m, name in enumerate(names) for s in range(steps)]
+        run = create_run(
+            store, f"run-{r:03d}", experiment="big", project="bench", context=ctx, started_at=start
+        )
+        rows = [
+            (run.id, "metric", "sdk", name, (1 + m + r % 7) / (s + 2), s, start + s, "pending")
+            for m, name in enumerate(names)
+            for s in range(steps)
+        ]
         add_metric_rows(store, rows)
-        captures = [NewCapture(kind="param", source="sdk", name=k, value=v, text=f"{v:g}",
-                               review="approved", timestamp=start)
-                    for k, v in (("lr", 10 ** -(1 + r % 4)), ("batch_size", 32 * (1 + r % 3)),
-                                 ("dropout", 0.1 * (r % 5)), ("seed", r))]
-        captures += [NewCapture(kind="metric", source="sdk", name=name, value=rows[-1][4],
-                                text=f"{rows[-1][4]:.4f}", review="approved",
-                                extra={"liked": True}, timestamp=start + steps)
-                     for name in names[:2]]
-        captures.append(NewCapture(kind="note", source="cli", text=f"run {r}: tried lr "
-                                   f"{10 ** -(1 + r % 4):g} because the last one plateaued",
-                                   review="approved", timestamp=start + steps + 1))
+        captures = [
+            NewCapture(
+                kind="param",
+                source="sdk",
+                name=k,
+                value=v,
+                text=f"{v:g}",
+                review="approved",
+                timestamp=start,
+            )
+            for k, v in (
+                ("lr", 10 ** -(1 + r % 4)),
+                ("batch_size", 32 * (1 + r % 3)),
+                ("dropout", 0.1 * (r % 5)),
+                ("seed", r),
+            )
+        ]
+        captures += [
+            NewCapture(
+                kind="metric",
+                source="sdk",
+                name=name,
+                value=rows[-1][4],
+                text=f"{rows[-1][4]:.4f}",
+                review="approved",
+                extra={"liked": True},
+                timestamp=start + steps,
+            )
+            for name in names[:2]
+        ]
+        captures.append(
+            NewCapture(
+                kind="note",
+                source="cli",
+                text=f"run {r}: tried lr {10 ** -(1 + r % 4):g} because the last one plateaued",
+                review="approved",
+                timestamp=start + steps + 1,
+            )
+        )
         if r < shots:
             with store.write() as session:
                 sha = register_media(session, store, png(r), "image/png", ".png")
-            captures.append(NewCapture(kind="screenshot", source="hotkey", media_sha=sha,
-                                       origin="TensorBoard: Scalars", review="approved",
-                                       timestamp=start + steps + 2))
+            captures.append(
+                NewCapture(
+                    kind="screenshot",
+                    source="hotkey",
+                    media_sha=sha,
+                    origin="TensorBoard: Scalars",
+                    review="approved",
+                    timestamp=start + steps + 2,
+                )
+            )
         add_captures(store, run.id, captures)  # type: ignore[arg-type]
     return store
 
@@ -112,20 +157,25 @@ def main() -> None:
         os.environ["RUNNOTES_HOME"] = str(root / "home")
         start = time.perf_counter()
         store = build(root / "home", args.runs, args.metrics, args.steps, args.shots)
-        print(f"store: {args.runs} runs × {args.metrics} metrics × {args.steps} steps "
-              f"({args.runs * args.metrics * args.steps:,} values), {args.shots} screenshots; "
-              f"built in {time.perf_counter() - start:.1f} s")
+        print(
+            f"store: {args.runs} runs × {args.metrics} metrics × {args.steps} steps "
+            f"({args.runs * args.metrics * args.steps:,} values), {args.shots} screenshots; "
+            f"built in {time.perf_counter() - start:.1f} s"
+        )
         from runnotes.reports import write_progress, write_readme
 
         until = T0 + args.runs * 600 + 3600
         results = {
             "README (.md + figures)": timed(lambda: write_readme(store, "big", root / "README.md")),
-            "progress report (.docx)": timed(lambda: write_progress(
-                store, root / "progress.docx", since=T0 - 3600, until=until)),
+            "progress report (.docx)": timed(
+                lambda: write_progress(store, root / "progress.docx", since=T0 - 3600, until=until)
+            ),
         }
         size = (root / "progress.docx").stat().st_size
-        print(f"progress.docx: {size / 1e6:.1f} MB; README_files: "
-              f"{len(list((root / 'README_files').iterdir()))} files")
+        print(
+            f"progress.docx: {size / 1e6:.1f} MB; README_files: "
+            f"{len(list((root / 'README_files').iterdir()))} files"
+        )
         print(f"{'report':<26}{'first call':>12}{'warm':>10}{'vs 2 s target':>16}")
         for name, (first, warm) in results.items():
             print(f"{name:<26}{first:>10.2f} s{warm:>8.2f} s{first / TARGET_S:>15.2f}×")

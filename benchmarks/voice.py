@@ -32,8 +32,23 @@ def speech_file(folder: Path, texts: list[str], seconds: float) -> Path:
         if len(text.split()) / 2.6 >= seconds:  # espeak-ng at 160 wpm ≈ 2.6 words/s
             break
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
-    subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out),
-                    "trim", "0", str(seconds)], check=True)
+    subprocess.run(
+        [
+            "sox",
+            str(raw),
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(out),
+            "trim",
+            "0",
+            str(seconds),
+        ],
+        check=True,
+    )
     return out
 
 
@@ -60,8 +75,14 @@ def main() -> None:
 
     def raw() -> float:
         began = time.perf_counter()
-        segments, _ = model.transcribe(audio, beam_size=1, temperature=0.0, vad_filter=True,
-                                       vad_parameters=VAD, condition_on_previous_text=False)
+        segments, _ = model.transcribe(
+            audio,
+            beam_size=1,
+            temperature=0.0,
+            vad_filter=True,
+            vad_parameters=VAD,
+            condition_on_previous_text=False,
+        )
         list(segments)
         return time.perf_counter() - began
 
@@ -88,11 +109,14 @@ def main() -> None:
 
     print(f"speech file: {length:.1f} s (espeak-ng), model {choice.name}, int8, 2 threads")
     print(f"raw faster-whisper transcribe: {raw_s:.2f} s  (RTF {raw_s / length:.3f})")
-    print(f"runnotes end to end:           {ours_s:.2f} s  (RTF {ours_s / length:.3f}, "
-          "target ≤ 0.08)")
+    print(
+        f"runnotes end to end:           {ours_s:.2f} s  (RTF {ours_s / length:.3f}, target ≤ 0.08)"
+    )
     print(f"ratio runnotes / raw:          {ours_s / raw_s:.2f}  (target ≤ 1.15)")
-    print(f"push-to-talk, 10 s clip: end of speech → stored note {min(delays):.2f} s best, "
-          f"{max(delays):.2f} s worst of 3 (target ≤ 1.5 s)")
+    print(
+        f"push-to-talk, 10 s clip: end of speech → stored note {min(delays):.2f} s best, "
+        f"{max(delays):.2f} s worst of 3 (target ≤ 1.5 s)"
+    )
 
 
 if __name__ == "__main__":

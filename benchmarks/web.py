@@ -49,27 +49,53 @@ def build_store(home: Path, runs: int, captures: int) -> list[int]:
         conn.exec_driver_sql(
             "INSERT INTO run (experiment_id, name, status, started_at, ended_at, description) "
             "VALUES (?, ?, ?, ?, ?, '')",
-            [(first.experiment_id, f"run-{i}", rng.choice(("ok", "ok", "failed")),
-              now + i * 60, now + i * 60 + rng.uniform(30, 3000)) for i in range(1, runs)])
+            [
+                (
+                    first.experiment_id,
+                    f"run-{i}",
+                    rng.choice(("ok", "ok", "failed")),
+                    now + i * 60,
+                    now + i * 60 + rng.uniform(30, 3000),
+                )
+                for i in range(1, runs)
+            ],
+        )
         ids = [row[0] for row in conn.exec_driver_sql("SELECT id FROM run ORDER BY id")]
-        conn.exec_driver_sql("INSERT INTO runtag (run_id, tag) VALUES (?, ?)",
-                             [(i, "best") for i in ids if i % 10 == 0])
+        conn.exec_driver_sql(
+            "INSERT INTO runtag (run_id, tag) VALUES (?, ?)",
+            [(i, "best") for i in ids if i % 10 == 0],
+        )
         lrs = {i: rng.choice((0.1, 0.03, 0.01, 0.003, 0.001)) for i in ids}
         conn.exec_driver_sql(
             "INSERT INTO capture (run_id, kind, source, name, value, text, timestamp, review) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [row for i in ids for row in (
-                (i, "param", "sdk", "lr", lrs[i], str(lrs[i]), now, "approved"),
-                (i, "param", "sdk", "batch_size", 64.0, "64", now, "approved"),
-                (i, "note", "cli", None, None, f"run {i}: tried lr {lrs[i]} because of plateau",
-                 now, "approved"),
-                (i, "note", "hotkey", None, None, "val_acc 0.93 at epoch 7", now, "pending"))])
+            [
+                row
+                for i in ids
+                for row in (
+                    (i, "param", "sdk", "lr", lrs[i], str(lrs[i]), now, "approved"),
+                    (i, "param", "sdk", "batch_size", 64.0, "64", now, "approved"),
+                    (
+                        i,
+                        "note",
+                        "cli",
+                        None,
+                        None,
+                        f"run {i}: tried lr {lrs[i]} because of plateau",
+                        now,
+                        "approved",
+                    ),
+                    (i, "note", "hotkey", None, None, "val_acc 0.93 at epoch 7", now, "pending"),
+                )
+            ],
+        )
     rows = []
     for i in ids:
         top = rng.uniform(0.6, 0.97)
         for step in range(steps):
-            rows.append((i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now,
-                         "pending"))
+            rows.append(
+                (i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now, "pending")
+            )
             rows.append((i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "pending"))
     add_metric_rows(store, rows)
     with store.read() as session:
@@ -112,7 +138,9 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
         server = subprocess.Popen(
             [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            env={**env, "RUNNOTES_HOME": str(home)}, stderr=subprocess.DEVNULL)
+            env={**env, "RUNNOTES_HOME": str(home)},
+            stderr=subprocess.DEVNULL,
+        )
         base = f"http://127.0.0.1:{port}"
         try:
             with httpx.Client(base_url=base, timeout=30) as client:
@@ -139,8 +167,10 @@ def main() -> None:
                     p95 = statistics.quantiles(times, n=20)[-1]
                     print(f"{label:34} {p50:8.1f} {p95:8.1f} {p95 / TARGET_P95_MS:10.2f}x")
                 total = client.get("/api/runs", params={"where": WHERE, "count": 1}).json()["total"]
-                print(f"\nfilter matches {total} of {len(ids)} runs; target p95 ≤ "
-                      f"{TARGET_P95_MS:.0f} ms on 2 cores")
+                print(
+                    f"\nfilter matches {total} of {len(ids)} runs; target p95 ≤ "
+                    f"{TARGET_P95_MS:.0f} ms on 2 cores"
+                )
         finally:
             server.terminate()
             server.wait(10)

@@ -64,8 +64,7 @@ def pg_url() -> Iterator[str]:
     server = os.environ.get("RUNNOTES_TEST_PG")
     if not server:
         pytest.skip(
-            "RUNNOTES_TEST_PG is not set: run the suite through scripts/test "
-            "(it starts PostgreSQL)"
+            "RUNNOTES_TEST_PG is not set: run the suite through scripts/test (it starts PostgreSQL)"
         )
     from sqlalchemy import create_engine, text
 

@@ -258,8 +258,9 @@ def runs_list(
     """List runs, newest first."""
     from runnotes.store.queries import RunFilter, list_runs
 
-    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where,
-                        search=search)
+    filters = RunFilter(
+        experiment=experiment, project=project, tags=tag or (), where=where, search=search
+    )
     runs = list_runs(store_of(ctx), filters, limit=limit)
     if as_json:
         print_json([r.as_dict() for r in runs])

@@ -35,9 +35,22 @@ class XServer:
     def __init__(self) -> None:
         read_fd, write_fd = os.pipe()
         self.server = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24",
-             "-nolisten", "tcp", "+extension", "RECORD"],
-            pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                "Xvfb",
+                "-displayfd",
+                str(write_fd),
+                "-screen",
+                "0",
+                f"{SCREEN[0]}x{SCREEN[1]}x24",
+                "-nolisten",
+                "tcp",
+                "+extension",
+                "RECORD",
+            ],
+            pass_fds=(write_fd,),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         os.close(write_fd)
         self._pipe = read_fd  # kept open: closing it kills Xvfb
         number = b""
@@ -52,8 +65,12 @@ class XServer:
             self.server.kill()
             raise RuntimeError("Xvfb did not report a display number")
         self.display = f":{number.decode().strip()}"
-        self.wm = subprocess.Popen(["openbox"], env={**os.environ, "DISPLAY": self.display},
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wm = subprocess.Popen(
+            ["openbox"],
+            env={**os.environ, "DISPLAY": self.display},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(0.5)
 
     def close(self) -> None:
@@ -81,19 +98,38 @@ def xdisplay() -> Iterator[str]:
 
 
 def xdo(*args: str) -> str:
-    return subprocess.run(["xdotool", *args], capture_output=True, text=True, check=True,
-                          timeout=10).stdout.strip()
+    return subprocess.run(
+        ["xdotool", *args], capture_output=True, text=True, check=True, timeout=10
+    ).stdout.strip()
 
 
 class TkWindow:
     """A Tk window (its own process) showing text lines at a known place on the screen."""
 
-    def __init__(self, title: str, lines: list[str], wm_class: str = "Trainlog",
-                 x: int = 100, y: int = 100, font_size: int = 15) -> None:
+    def __init__(
+        self,
+        title: str,
+        lines: list[str],
+        wm_class: str = "Trainlog",
+        x: int = 100,
+        y: int = 100,
+        font_size: int = 15,
+    ) -> None:
         self.title, self.wm_class = title, wm_class
         self.proc = subprocess.Popen(
-            [sys.executable, str(HERE / "tkwindow.py"), title, wm_class, str(x), str(y),
-             str(font_size), *lines], stdout=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                str(HERE / "tkwindow.py"),
+                title,
+                wm_class,
+                str(x),
+                str(y),
+                str(font_size),
+                *lines,
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         ready = self.proc.stdout.readline()  # type: ignore[union-attr]
         if not ready.startswith("ready"):
             raise RuntimeError(f"the Tk window did not start: {ready!r}")
@@ -101,8 +137,9 @@ class TkWindow:
         self.line_height, self.char_width, self.text_x, self.text_y = map(int, ready.split()[1:])
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            found = subprocess.run(["xdotool", "search", "--name", title], capture_output=True,
-                                   text=True).stdout.split()
+            found = subprocess.run(
+                ["xdotool", "search", "--name", title], capture_output=True, text=True
+            ).stdout.split()
             if found:
                 self.window_id = found[0]
                 break
@@ -112,8 +149,10 @@ class TkWindow:
 
     def point_at(self, line: int, char: int) -> tuple[int, int]:
         """Screen coordinates of the middle of character ``char`` on line ``line`` (monospace)."""
-        return (self.text_x + int((char + 0.5) * self.char_width),
-                self.text_y + int((line + 0.5) * self.line_height))
+        return (
+            self.text_x + int((char + 0.5) * self.char_width),
+            self.text_y + int((line + 0.5) * self.line_height),
+        )
 
     def close(self) -> None:
         self.proc.terminate()

@@ -15,12 +15,17 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 CASES = Path(__file__).with_name("ocr_cases.json")
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/truetype/liberation"),
-             Path("/usr/share/fonts/truetype/noto"))
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/truetype/liberation"),
+    Path("/usr/share/fonts/truetype/noto"),
+)
 MONO = ("DejaVuSansMono.ttf", "LiberationMono-Regular.ttf", "NotoSansMono-Regular.ttf")
 SANS = ("DejaVuSans.ttf", "LiberationSans-Regular.ttf", "DejaVuSansCondensed.ttf")
-THEMES = {"light": ((250, 250, 250), (30, 30, 30), (110, 110, 110)),
-          "dark": ((30, 32, 38), (220, 220, 210), (150, 160, 170))}
+THEMES = {
+    "light": ((250, 250, 250), (30, 30, 30), (110, 110, 110)),
+    "dark": ((30, 32, 38), (220, 220, 210), (150, 160, 170)),
+}
 SIZE = (640, 240)
 
 
@@ -92,8 +97,11 @@ def crops() -> list[Crop]:
     cases = json.loads(CASES.read_text())
     out = []
     themes = cycle(THEMES)
-    for layout, fonts, sizes in (("terminal", MONO, (13, 15, 17)), ("table", SANS, (14, 16, 18)),
-                                 ("cards", SANS, (13, 15, 17))):
+    for layout, fonts, sizes in (
+        ("terminal", MONO, (13, 15, 17)),
+        ("table", SANS, (14, 16, 18)),
+        ("cards", SANS, (13, 15, 17)),
+    ):
         draw = {"terminal": terminal, "table": table, "cards": cards}[layout]
         for i, case in enumerate(cases[layout]):
             for font, size in zip(fonts, sizes, strict=True):

@@ -24,9 +24,11 @@ from runnotes.config import load_settings
 from runnotes.store import Capture, open_store
 
 pytestmark = pytest.mark.slow
-LINES = ["epoch 11  train_loss: 0.2410  val_acc: 0.9287  lr=3e-4",
-         "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
-         "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4"]
+LINES = [
+    "epoch 11  train_loss: 0.2410  val_acc: 0.9287  lr=3e-4",
+    "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
+    "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4",
+]
 DEMO_WAV = Path(__file__).resolve().parents[2] / "src/runnotes/voice/samples/demo_note.wav"
 
 
@@ -34,10 +36,20 @@ class AgentProcess:
     """`runnotes agent` in the foreground; its output lines are collected on a thread."""
 
     def __init__(self, home: Path, display: str) -> None:
-        env = {**os.environ, "RUNNOTES_HOME": str(home), "DISPLAY": display,
-               "RUNNOTES_AGENT_VOICE_SOURCE": f"wav:{DEMO_WAV}", "RUNNOTES_AGENT_NOTIFY": "false"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "runnotes", "agent"], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = {
+            **os.environ,
+            "RUNNOTES_HOME": str(home),
+            "DISPLAY": display,
+            "RUNNOTES_AGENT_VOICE_SOURCE": f"wav:{DEMO_WAV}",
+            "RUNNOTES_AGENT_NOTIFY": "false",
+        }
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "runnotes", "agent"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         self.seen: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
@@ -86,8 +98,9 @@ def agent(xdisplay: str, agent_home: Path) -> Iterator[AgentProcess]:
 
 
 @pytest.fixture
-def run_id(agent_home: Path, request: pytest.FixtureRequest,
-           monkeypatch: pytest.MonkeyPatch) -> int:
+def run_id(
+    agent_home: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> int:
     monkeypatch.setenv("RUNNOTES_HOME", str(agent_home))
     run_cli("run", "start", request.node.name)
     return int(run_cli("run", "current", "--json").stdout.split(":")[1].strip(" }\n"))
@@ -97,8 +110,11 @@ def captures(home: Path, run_id: int) -> list[Capture]:
     store = open_store(load_settings(home))
     try:
         with store.read() as session:
-            return list(session.exec(select(Capture).where(Capture.run_id == run_id)
-                                     .order_by(Capture.id)).all())
+            return list(
+                session.exec(
+                    select(Capture).where(Capture.run_id == run_id).order_by(Capture.id)
+                ).all()
+            )
     finally:
         store.close()
 
@@ -199,8 +215,12 @@ def test_the_pause_chord_stops_and_resumes_capture(agent, agent_home, run_id, tk
 def test_region_mode_likes_a_dragged_rectangle(agent, agent_home, run_id, tk_window) -> None:
     window = tk_window("train.py", LINES)
     xdo("key", "ctrl+alt+r")
-    subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--class", "runnotes-region"],
-                   check=True, timeout=30, capture_output=True)
+    subprocess.run(
+        ["xdotool", "search", "--sync", "--onlyvisible", "--class", "runnotes-region"],
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
     time.sleep(0.5)
     x0, y0 = window.point_at(2, 0)
     x1, y1 = window.point_at(2, len(LINES[2]) - 1)

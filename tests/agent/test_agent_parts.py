@@ -36,32 +36,47 @@ def test_the_region_stays_on_the_screen() -> None:
     assert clamp_region(10, 10, 4000, 240, screen) == (0, 0, 1280, 240)
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("1oss=0.8125 1r=2.5e-4", "loss=0.8125 lr=2.5e-4"),
-    ("weight_decay=le-05", "weight_decay=1e-05"),
-    ("topl: 76.13%", "top1: 76.13%"),
-    ("Ir", "lr"), ("rouge_!", "rouge_l"), ("IoU: 0.61", "IoU: 0.61"), ("0.93O1", "0.9301"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("1oss=0.8125 1r=2.5e-4", "loss=0.8125 lr=2.5e-4"),
+        ("weight_decay=le-05", "weight_decay=1e-05"),
+        ("topl: 76.13%", "top1: 76.13%"),
+        ("Ir", "lr"),
+        ("rouge_!", "rouge_l"),
+        ("IoU: 0.61", "IoU: 0.61"),
+        ("0.93O1", "0.9301"),
+    ],
+)
 def test_ocr_letter_digit_confusions_are_undone(raw: str, clean: str) -> None:
     assert fix_confusions(raw) == clean
 
 
 def test_an_underscore_split_by_ocr_is_joined_back() -> None:
-    line = [Box("12", 0, 0, 20, 18), Box("train", 40, 0, 85, 18),
-            Box("loss: 0.2314", 94, 0, 200, 18)]
+    line = [
+        Box("12", 0, 0, 20, 18),
+        Box("train", 40, 0, 85, 18),
+        Box("loss: 0.2314", 94, 0, 200, 18),
+    ]
     assert join_line(line) == "12  train_loss: 0.2314"
 
 
 def test_table_rows_and_cards_are_named_by_the_label_above() -> None:
     rows = (("model", "f1", "auc"), ("base", "0.8832", "0.9413"), ("large", "0.9017", "0.9588"))
-    table = [Box(text, x, 30 * i, x + 50, 30 * i + 16)
-             for i, row in enumerate(rows) for x, text in zip((0, 100, 200), row, strict=True)]
+    table = [
+        Box(text, x, 30 * i, x + 50, 30 * i + 16)
+        for i, row in enumerate(rows)
+        for x, text in zip((0, 100, 200), row, strict=True)
+    ]
     found = values_near(table, 150, 70)
     assert found.values == {"f1": 0.9017, "auc": 0.9588}
     cards = [Box("val_acc", 10, 10, 80, 26), Box("93.2%", 10, 40, 90, 70)]
     found = values_near(cards, 40, 50)
-    assert (found.values, found.texts, found.units) == ({"val_acc": 93.2}, {"val_acc": "93.2%"},
-                                                        {"val_acc": "%"})
+    assert (found.values, found.texts, found.units) == (
+        {"val_acc": 93.2},
+        {"val_acc": "93.2%"},
+        {"val_acc": "%"},
+    )
 
 
 def test_the_line_nearest_the_pointer_wins() -> None:
@@ -89,7 +104,9 @@ def _selection_like(text: str) -> Like:
 def test_a_selection_becomes_approved_liked_values() -> None:
     like = _selection_like("epoch 3  val_acc: 0.9321  lr=3e-4")
     assert [(c.kind, c.name, c.text, c.step, c.review) for c in like.captures] == [
-        ("metric", "val_acc", "0.9321", 3, "approved"), ("param", "lr", "3e-4", 3, "approved")]
+        ("metric", "val_acc", "0.9321", 3, "approved"),
+        ("param", "lr", "3e-4", 3, "approved"),
+    ]
     assert all(c.origin == "XTerm: train.py" and c.extra["liked"] for c in like.captures)
 
 

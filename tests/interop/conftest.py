@@ -35,16 +35,24 @@ def fill_mlflow(uri: str, artifacts: Path) -> MlflowFixture:
     for i, (exp, name, status, params, offset) in enumerate(specs):
         if exp not in experiments:
             experiments[exp] = client.create_experiment(
-                exp, artifact_location=(artifacts / exp).as_uri())
-        tags = {"team": "vision", "mlflow.source.git.commit": f"{i}abc123def",
-                "mlflow.note.content": f"{name}: why this run exists"}
-        run = client.create_run(experiments[exp], run_name=name, tags=tags,
-                                start_time=base + i * 60_000)
+                exp, artifact_location=(artifacts / exp).as_uri()
+            )
+        tags = {
+            "team": "vision",
+            "mlflow.source.git.commit": f"{i}abc123def",
+            "mlflow.note.content": f"{name}: why this run exists",
+        }
+        run = client.create_run(
+            experiments[exp], run_name=name, tags=tags, start_time=base + i * 60_000
+        )
         rid = run.info.run_id
-        metrics = [Metric("loss", 1 / (s + 1) + offset, base + i * 60_000 + s * 1000, s)
-                   for s in range(25)]
-        metrics += [Metric("val_acc", 0.5 + s / 100 + offset, base + i * 60_000 + s * 5000, s * 5)
-                    for s in range(5)]
+        metrics = [
+            Metric("loss", 1 / (s + 1) + offset, base + i * 60_000 + s * 1000, s) for s in range(25)
+        ]
+        metrics += [
+            Metric("val_acc", 0.5 + s / 100 + offset, base + i * 60_000 + s * 5000, s * 5)
+            for s in range(5)
+        ]
         client.log_batch(rid, metrics=metrics, params=[Param(k, v) for k, v in params.items()])
         if i == 0:
             artifact = artifacts / "confusion.txt"
@@ -57,8 +65,11 @@ def fill_mlflow(uri: str, artifacts: Path) -> MlflowFixture:
 
 @pytest.fixture(params=["sqlite", "folder"])
 def mlflow_store(request: pytest.FixtureRequest, tmp_path: Path) -> MlflowFixture:
-    uri = (f"sqlite:///{tmp_path / 'mlflow.db'}" if request.param == "sqlite"
-           else (tmp_path / "mlruns").as_uri())
+    uri = (
+        f"sqlite:///{tmp_path / 'mlflow.db'}"
+        if request.param == "sqlite"
+        else (tmp_path / "mlruns").as_uri()
+    )
     return fill_mlflow(uri, tmp_path / "artifacts")
 
 

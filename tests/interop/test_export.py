@@ -22,8 +22,11 @@ from runnotes.store.queries import RunFilter, list_runs
 @pytest.fixture
 def filled(store: Store) -> Store:
     """Three runs with params, stepped metrics, likes, notes and tags, one failed."""
-    specs = [("baseline", "resnet", 0.001, "ok"), ("lower-lr", "resnet", 0.0003, "failed"),
-             ("warmup", "bert", 5e-5, "ok")]
+    specs = [
+        ("baseline", "resnet", 0.001, "ok"),
+        ("lower-lr", "resnet", 0.0003, "failed"),
+        ("warmup", "bert", 5e-5, "ok"),
+    ]
     for i, (name, experiment, lr, status) in enumerate(specs):
         run = start_run(name, experiment=experiment, tags=["sweep", f"seed={i}"], store=store)
         run.log_params({"lr": lr, "optimizer": "adam"})
@@ -102,9 +105,9 @@ def test_csv_best_values_and_filters(filled: Store) -> None:
 
 def test_csv_import_with_column_lists_and_ragged_row(store: Store, tmp_path: Path) -> None:
     sheet = tmp_path / "sweep.csv"
-    sheet.write_text("name,lr,batch,val_acc,comment\n"
-                     "a,0.001,64,0.91,first\n"
-                     "b,0.01,128,93%,second\n")
+    sheet.write_text(
+        "name,lr,batch,val_acc,comment\na,0.001,64,0.91,first\nb,0.01,128,93%,second\n"
+    )
     result = import_table(store, sheet, params=["lr", "batch"], metrics=["val_acc"])
     assert result.created == 2
     runs = {r.name: r for r in list_runs(store)}

@@ -44,8 +44,12 @@ def _outputs(cell: nbformat.NotebookNode, kind: str) -> str:
 def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    NotebookClient(notebook, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     cells = notebook.cells
 
     assert "started run" in _outputs(cells[1], "stream")
@@ -65,17 +69,26 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert detail.summary.metrics["val_acc"] == 0.93
     assert [v for _, v in detail.series("loss")] == [1 / (s + 1) for s in range(10)]
     assert [c.text for c in detail.captures if c.kind == "note"] == [
-        "dropout 0.3 <b>because</b> it overfit"]
+        "dropout 0.3 <b>because</b> it overfit"
+    ]
 
 
 @pytest.mark.slow
 def test_magics_in_terminal_ipython(store: Store, tmp_path: Path) -> None:
     script = tmp_path / "session.ipy"
-    script.write_text("%load_ext runnotes\n%runnotes start term-run\n%like lr=3e-4\n"
-                      "%note from the terminal\nview = %runnotes show\nprint(repr(view))\n"
-                      "from IPython.lib.pretty import pretty\nprint(pretty(view))\n%runnotes end\n")
-    done = subprocess.run([sys.executable, "-m", "IPython", "--quick", "--no-banner", str(script)],
-                          capture_output=True, text=True, timeout=120, check=True)
+    script.write_text(
+        "%load_ext runnotes\n%runnotes start term-run\n%like lr=3e-4\n"
+        "%note from the terminal\nview = %runnotes show\nprint(repr(view))\n"
+        "from IPython.lib.pretty import pretty\nprint(pretty(view))\n%runnotes end\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "IPython", "--quick", "--no-banner", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert "term-run" in done.stdout and "lr = 0.0003" in done.stdout
     assert [c.text for c in run_detail(store, "term-run").captures if c.kind == "note"] == [
-        "from the terminal"]
+        "from the terminal"
+    ]

@@ -24,13 +24,20 @@ def _mlflow_view(uri: str, run_id: str) -> dict:  # type: ignore[type-arg]
     """Everything we promise to carry over, as MLflow itself reports it."""
     client = _client(uri)
     run = client.get_run(run_id)
-    history = {key: sorted((m.step, m.value, m.timestamp) for m in
-                           client.get_metric_history(run_id, key)) for key in run.data.metrics}
+    history = {
+        key: sorted((m.step, m.value, m.timestamp) for m in client.get_metric_history(run_id, key))
+        for key in run.data.metrics
+    }
     tags = run.data.tags
     return {
-        "name": run.info.run_name, "status": run.info.status, "start": run.info.start_time,
-        "end": run.info.end_time, "params": run.data.params, "metrics": history,
-        "note": tags.get("mlflow.note.content"), "git": tags.get("mlflow.source.git.commit"),
+        "name": run.info.run_name,
+        "status": run.info.status,
+        "start": run.info.start_time,
+        "end": run.info.end_time,
+        "params": run.data.params,
+        "metrics": history,
+        "note": tags.get("mlflow.note.content"),
+        "git": tags.get("mlflow.source.git.commit"),
         "team": tags.get("team"),
         "experiment": client.get_experiment(run.info.experiment_id).name,
     }
@@ -61,8 +68,11 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
         notes = [c.text for c in detail.captures if c.kind == "note"]
         assert notes == [want["note"]]
         for key, series in want["metrics"].items():
-            got = sorted((c.step, c.value, round(c.timestamp * 1000)) for c in detail.captures
-                         if c.kind == "metric" and c.name == key)
+            got = sorted(
+                (c.step, c.value, round(c.timestamp * 1000))
+                for c in detail.captures
+                if c.kind == "metric" and c.name == key
+            )
             assert got == series
     artifacts = [c for c in run_detail(store, "baseline").captures if c.kind == "artifact"]
     assert [(a.name, a.media_sha) for a in artifacts] == [("plots/confusion.txt", None)]
@@ -106,15 +116,19 @@ def test_cli_import_and_missing_store(home: Path, mlflow_sqlite, tmp_path: Path)
     missing = tmp_path / "nowhere" / "mlflow.db"
     bad = run_cli("import", "mlflow", "--tracking-uri", f"sqlite:///{missing}", check=False)
     assert bad.returncode == 1
-    assert bad.stderr.strip() == f"runnotes: error: no MLflow tracking database at sqlite:///{missing}"
+    assert (
+        bad.stderr.strip() == f"runnotes: error: no MLflow tracking database at sqlite:///{missing}"
+    )
     assert "Traceback" not in bad.stderr
     garbage = tmp_path / "garbage.db"
     garbage.write_text("not a database")
     bad = run_cli("import", "mlflow", "--tracking-uri", f"sqlite:///{garbage}", check=False)
-    assert bad.stderr.strip() == (f"runnotes: error: MLflow store sqlite:///{garbage}: "
-                                  "file is not a database")
-    bad = run_cli("import", "mlflow", "--tracking-uri", mlflow_sqlite.uri, "-e", "nope",
-                  check=False)
+    assert bad.stderr.strip() == (
+        f"runnotes: error: MLflow store sqlite:///{garbage}: file is not a database"
+    )
+    bad = run_cli(
+        "import", "mlflow", "--tracking-uri", mlflow_sqlite.uri, "-e", "nope", check=False
+    )
     assert "no MLflow experiment named 'nope'" in bad.stderr
     listed = run_cli("runs", "list", "--json")
     assert '"warmup"' in listed.stdout and '"baseline"' not in listed.stdout

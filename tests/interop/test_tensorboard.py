@@ -28,8 +28,11 @@ def write_run(folder: Path, lr: float, optimizer: str, offset: float) -> None:
             writer.add_scalar("val/acc", 0.5 + step / 50 + offset, step, wall_time=WALL + step)
     writer.close()
     hp = EventFileWriter(str(folder / "hparams"))
-    hp.add_event(Event(wall_time=WALL, summary=hparams_pb({"lr": lr, "optimizer": optimizer,
-                                                           "augment": True})))
+    hp.add_event(
+        Event(
+            wall_time=WALL, summary=hparams_pb({"lr": lr, "optimizer": optimizer, "augment": True})
+        )
+    )
     hp.close()
 
 

@@ -65,16 +65,27 @@ class Sample:
     t0: float = T0  # the Monday the sample week starts (09:00 UTC)
 
 
-def _run(store: Store, name: str, experiment: str, project: str, started: float,
-         packages_json: bool = True) -> int:
-    ctx = RunContext(command=f"python train.py --run {name}", cwd="/work/vision",
-                     host="lab-1", python_version="3.11.2",
-                     packages={"numpy": "2.4.6", "torch": "2.5.1", "rich": "13.9"}
-                     if packages_json else {},
-                     git_commit="0123456789abcdef0123456789abcdef01234567", git_branch="main",
-                     git_dirty=False)
-    row = create_run(store, name, experiment=experiment, project=project, context=ctx,
-                     started_at=started)
+def _run(
+    store: Store,
+    name: str,
+    experiment: str,
+    project: str,
+    started: float,
+    packages_json: bool = True,
+) -> int:
+    ctx = RunContext(
+        command=f"python train.py --run {name}",
+        cwd="/work/vision",
+        host="lab-1",
+        python_version="3.11.2",
+        packages={"numpy": "2.4.6", "torch": "2.5.1", "rich": "13.9"} if packages_json else {},
+        git_commit="0123456789abcdef0123456789abcdef01234567",
+        git_branch="main",
+        git_dirty=False,
+    )
+    row = create_run(
+        store, name, experiment=experiment, project=project, context=ctx, started_at=started
+    )
     _finish(store, row.id, started + 1800)  # type: ignore[arg-type]
     return row.id  # type: ignore[return-value]
 
@@ -89,8 +100,11 @@ def _finish(store: Store, run_id: int, ended: float) -> None:
 
 
 def _series(store: Store, run_id: int, start: float, curves: dict[str, list[float]]) -> None:
-    rows = [(run_id, "metric", "sdk", name, value, step, start + step, "pending")
-            for name, values in curves.items() for step, value in enumerate(values)]
+    rows = [
+        (run_id, "metric", "sdk", name, value, step, start + step, "pending")
+        for name, values in curves.items()
+        for step, value in enumerate(values)
+    ]
     add_metric_rows(store, rows)
 
 
@@ -105,8 +119,10 @@ def _params(ts: float, **values: float) -> list[NewCapture]:
 
 
 def _liked(ts: float, **values: float) -> list[NewCapture]:
-    return [_c("metric", ts, name=k, value=v, text=str(v), extra={"liked": True})
-            for k, v in values.items()]
+    return [
+        _c("metric", ts, name=k, value=v, text=str(v), extra={"liked": True})
+        for k, v in values.items()
+    ]
 
 
 def build_sample(store: Store) -> Sample:
@@ -115,76 +131,179 @@ def build_sample(store: Store) -> Sample:
 
     t = T0 - WEEK
     runs["pilot"] = _run(store, "pilot", exp, proj, t)
-    add_captures(store, runs["pilot"], [*_params(t + 1, lr=0.001, batch_size=64, dropout=0.1),
-                                        *_liked(t + 1700, val_acc=0.9)])
+    add_captures(
+        store,
+        runs["pilot"],
+        [*_params(t + 1, lr=0.001, batch_size=64, dropout=0.1), *_liked(t + 1700, val_acc=0.9)],
+    )
 
     t = T0
     runs["baseline"] = r = _run(store, "baseline", exp, proj, t)
-    add_captures(store, r, [
-        *_params(t + 1, lr=0.001, batch_size=64, dropout=0.1),
-        _c("dataset", t + 2, name="train.csv", value=50000, text="train.csv: 50000 rows",
-           origin="/data/cifar/train.csv",
-           extra={"path": "/data/cifar/train.csv", "format": "csv", "rows": 50000,
-                  "columns": 3, "column_names": ["id", "image", "label"], "size": 1234567,
-                  "sha256": "ab" * 32}),
-        _c("note", t + 100, text="Baseline with the default Adam settings because the paper "
-                                 "used them."),
-        *_liked(t + 1700, val_acc=0.912, loss=0.31),
-    ])
-    _series(store, r, t, {"val_acc": [0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.905, 0.91, 0.911, 0.912],
-                          "loss": [1.2, 0.9, 0.7, 0.55, 0.45, 0.4, 0.36, 0.33, 0.32, 0.31]})
+    add_captures(
+        store,
+        r,
+        [
+            *_params(t + 1, lr=0.001, batch_size=64, dropout=0.1),
+            _c(
+                "dataset",
+                t + 2,
+                name="train.csv",
+                value=50000,
+                text="train.csv: 50000 rows",
+                origin="/data/cifar/train.csv",
+                extra={
+                    "path": "/data/cifar/train.csv",
+                    "format": "csv",
+                    "rows": 50000,
+                    "columns": 3,
+                    "column_names": ["id", "image", "label"],
+                    "size": 1234567,
+                    "sha256": "ab" * 32,
+                },
+            ),
+            _c(
+                "note",
+                t + 100,
+                text="Baseline with the default Adam settings because the paper used them.",
+            ),
+            *_liked(t + 1700, val_acc=0.912, loss=0.31),
+        ],
+    )
+    _series(
+        store,
+        r,
+        t,
+        {
+            "val_acc": [0.5, 0.7, 0.8, 0.85, 0.88, 0.9, 0.905, 0.91, 0.911, 0.912],
+            "loss": [1.2, 0.9, 0.7, 0.55, 0.45, 0.4, 0.36, 0.33, 0.32, 0.31],
+        },
+    )
 
     t = T0 + 3600
     runs["lower-lr"] = r = _run(store, "lower-lr", exp, proj, t)
     with store.write() as session:
-        shot = register_media(session, store, png_bytes((240, 240, 230)), "image/png", ".png",
-                              "region.png")
-    add_captures(store, r, [
-        *_params(t + 1, lr=0.0003, batch_size=64, dropout=0.1),
-        *_liked(t + 1700, val_acc=0.9321, loss=0.24),
-        _c("screenshot", t + 1710, source="hotkey", media_sha=shot,
-           origin="TensorBoard: Scalars - val_acc",
-           extra={"region": [10, 10, 160, 80], "ocr_text": "val_acc 0.9321",
-                  "window": {"title": "Scalars - val_acc", "class": "TensorBoard", "pid": 1}}),
-    ])
-    _series(store, r, t, {"val_acc": [0.55, 0.75, 0.84, 0.88, 0.9, 0.915, 0.922, 0.928, 0.931,
-                                      0.9321],
-                          "loss": [1.1, 0.8, 0.6, 0.45, 0.38, 0.32, 0.29, 0.26, 0.25, 0.24]})
-    transcript = ("I lowered the learning rate because the loss diverged at epoch three. "
-                  "Next I'll try cosine decay.")
-    (voice_id,) = add_captures(store, r, [_c(
-        "voice", t + 1720, source="voice", text=transcript, origin="microphone",
-        extra={"segments": [{"start": 0.0, "end": 3.1, "text": transcript[:68]},
-                            {"start": 3.1, "end": 4.9, "text": transcript[69:]}],
-               "status": "ok", "model": "tiny.en", "flags": []})])
-    add_captures(store, r, [
-        _c("note", t + 1720.5, source="voice",
-           text="lowered the learning rate because the loss diverged at epoch three",
-           extra={"from_capture": voice_id, "segment": 0, "role": "rationale"}),
-        _c("note", t + 1720.6, source="voice", text="try cosine decay",
-           extra={"from_capture": voice_id, "segment": 1, "role": "next_step"}),
-        _c("note", t + 1720.7, source="voice", text="epoch three", review="pending",
-           extra={"from_capture": voice_id, "segment": 0, "role": "run_ref"}),
-    ])
+        shot = register_media(
+            session, store, png_bytes((240, 240, 230)), "image/png", ".png", "region.png"
+        )
+    add_captures(
+        store,
+        r,
+        [
+            *_params(t + 1, lr=0.0003, batch_size=64, dropout=0.1),
+            *_liked(t + 1700, val_acc=0.9321, loss=0.24),
+            _c(
+                "screenshot",
+                t + 1710,
+                source="hotkey",
+                media_sha=shot,
+                origin="TensorBoard: Scalars - val_acc",
+                extra={
+                    "region": [10, 10, 160, 80],
+                    "ocr_text": "val_acc 0.9321",
+                    "window": {"title": "Scalars - val_acc", "class": "TensorBoard", "pid": 1},
+                },
+            ),
+        ],
+    )
+    _series(
+        store,
+        r,
+        t,
+        {
+            "val_acc": [0.55, 0.75, 0.84, 0.88, 0.9, 0.915, 0.922, 0.928, 0.931, 0.9321],
+            "loss": [1.1, 0.8, 0.6, 0.45, 0.38, 0.32, 0.29, 0.26, 0.25, 0.24],
+        },
+    )
+    transcript = (
+        "I lowered the learning rate because the loss diverged at epoch three. "
+        "Next I'll try cosine decay."
+    )
+    (voice_id,) = add_captures(
+        store,
+        r,
+        [
+            _c(
+                "voice",
+                t + 1720,
+                source="voice",
+                text=transcript,
+                origin="microphone",
+                extra={
+                    "segments": [
+                        {"start": 0.0, "end": 3.1, "text": transcript[:68]},
+                        {"start": 3.1, "end": 4.9, "text": transcript[69:]},
+                    ],
+                    "status": "ok",
+                    "model": "tiny.en",
+                    "flags": [],
+                },
+            )
+        ],
+    )
+    add_captures(
+        store,
+        r,
+        [
+            _c(
+                "note",
+                t + 1720.5,
+                source="voice",
+                text="lowered the learning rate because the loss diverged at epoch three",
+                extra={"from_capture": voice_id, "segment": 0, "role": "rationale"},
+            ),
+            _c(
+                "note",
+                t + 1720.6,
+                source="voice",
+                text="try cosine decay",
+                extra={"from_capture": voice_id, "segment": 1, "role": "next_step"},
+            ),
+            _c(
+                "note",
+                t + 1720.7,
+                source="voice",
+                text="epoch three",
+                review="pending",
+                extra={"from_capture": voice_id, "segment": 0, "role": "run_ref"},
+            ),
+        ],
+    )
 
     t = T0 + 2 * 3600
     runs["more-dropout"] = r = _run(store, "more-dropout", exp, proj, t)
-    add_captures(store, r, [
-        *_params(t + 1, lr=0.0003, batch_size=64, dropout=0.3),
-        *_liked(t + 1700, val_acc=0.925, loss=0.22),
-        _c("metric", t + 1701, name="val_acc", value=0.99, text="0.99", review="rejected",
-           extra={"liked": True}),
-        _c("note", t + 1710, text="REJECTED-NOTE should never appear", review="rejected"),
-        _c("note", t + 1711, text="Blocked by the GPU quota on the shared cluster."),
-        _c("note", t + 1712, text="PENDING-NOTE maybe mixup helps", review="pending"),
-    ])
-    _series(store, r, t, {"val_acc": [0.5, 0.7, 0.82, 0.87, 0.9, 0.91, 0.918, 0.921, 0.924,
-                                      0.925]})
+    add_captures(
+        store,
+        r,
+        [
+            *_params(t + 1, lr=0.0003, batch_size=64, dropout=0.3),
+            *_liked(t + 1700, val_acc=0.925, loss=0.22),
+            _c(
+                "metric",
+                t + 1701,
+                name="val_acc",
+                value=0.99,
+                text="0.99",
+                review="rejected",
+                extra={"liked": True},
+            ),
+            _c("note", t + 1710, text="REJECTED-NOTE should never appear", review="rejected"),
+            _c("note", t + 1711, text="Blocked by the GPU quota on the shared cluster."),
+            _c("note", t + 1712, text="PENDING-NOTE maybe mixup helps", review="pending"),
+        ],
+    )
+    _series(store, r, t, {"val_acc": [0.5, 0.7, 0.82, 0.87, 0.9, 0.91, 0.918, 0.921, 0.924, 0.925]})
 
     t = T0 + 3 * 3600
     runs["bpe-32k"] = r = _run(store, "bpe-32k", "tokenizer", "nlp", t)
-    add_captures(store, r, [*_params(t + 1, vocab=32000), *_liked(t + 1700, perplexity=18.2),
-                            _c("note", t + 1710, text="Let's try a 48k vocabulary next.")])
+    add_captures(
+        store,
+        r,
+        [
+            *_params(t + 1, vocab=32000),
+            *_liked(t + 1700, perplexity=18.2),
+            _c("note", t + 1710, text="Let's try a 48k vocabulary next."),
+        ],
+    )
 
     runs["idle"] = r = _run(store, "idle", "empty", "vision", T0 + 4 * 3600)
     add_captures(store, r, [_c("note", T0 + 4 * 3600 + 5, text="unreviewed", review="pending")])

@@ -10,25 +10,50 @@ from runnotes.store import Store
 
 def test_report_commands(sample, tmp_path: Path) -> None:
     done = run_cli("report", "readme", "-e", "resnet", "-o", str(tmp_path / "r" / "README.md"))
-    assert done.stdout.strip() == (f"wrote {tmp_path}/r/README.md (+ 3 figure files in "
-                                   f"{tmp_path}/r/README_files)")
-    done = run_cli("report", "progress", "--since", "2024-05-06", "--until", "2024-05-13",
-                   "-o", str(tmp_path / "week.docx"))
+    assert done.stdout.strip() == (
+        f"wrote {tmp_path}/r/README.md (+ 3 figure files in {tmp_path}/r/README_files)"
+    )
+    done = run_cli(
+        "report",
+        "progress",
+        "--since",
+        "2024-05-06",
+        "--until",
+        "2024-05-13",
+        "-o",
+        str(tmp_path / "week.docx"),
+    )
     assert done.stdout.strip() == f"wrote {tmp_path}/week.docx"
     assert (tmp_path / "week.docx").stat().st_size > 10_000
 
 
 def test_report_errors_are_one_line(sample, tmp_path: Path) -> None:
     cases = [
-        (["report", "readme", "-e", "nope"], "no experiment 'nope' (known: empty, resnet, "
-                                             "tokenizer)"),
-        (["report", "progress", "--since", "2030-01-01", "--until", "2030-01-08", "-o",
-          str(tmp_path / "p.md")],
-         "nothing to report: no runs started or ended between 2030-01-01"),
-        (["report", "progress", "--since", "yesterday-ish", "-o", str(tmp_path / "p.md")],
-         "not a time: 'yesterday-ish'"),
-        (["report", "readme", "-e", "resnet", "-o", str(tmp_path / "f" / "x" / "README.md")],
-         "Not a directory"),
+        (
+            ["report", "readme", "-e", "nope"],
+            "no experiment 'nope' (known: empty, resnet, tokenizer)",
+        ),
+        (
+            [
+                "report",
+                "progress",
+                "--since",
+                "2030-01-01",
+                "--until",
+                "2030-01-08",
+                "-o",
+                str(tmp_path / "p.md"),
+            ],
+            "nothing to report: no runs started or ended between 2030-01-01",
+        ),
+        (
+            ["report", "progress", "--since", "yesterday-ish", "-o", str(tmp_path / "p.md")],
+            "not a time: 'yesterday-ish'",
+        ),
+        (
+            ["report", "readme", "-e", "resnet", "-o", str(tmp_path / "f" / "x" / "README.md")],
+            "Not a directory",
+        ),
     ]
     (tmp_path / "f").write_text("a file where a folder should be")
     for args, message in cases:

@@ -35,8 +35,9 @@ def readme(sample, tmp_path: Path, **kwargs) -> tuple[str, object]:  # type: ign
 def test_best_run_per_metric_and_direction(sample, tmp_path: Path) -> None:
     text, _ = readme(sample, tmp_path)
     results = section(text, "Results")
-    rows = {line.split("|")[1].strip(): line for line in results.splitlines()
-            if line.startswith("| <a")}
+    rows = {
+        line.split("|")[1].strip(): line for line in results.splitlines() if line.startswith("| <a")
+    }
     # val_acc: higher is better → lower-lr (0.9321); the rejected 0.99 of more-dropout is ignored
     assert "**0.9321** ★" in rows['<a id="run-3"></a>run 3 (lower-lr)']
     # loss: lower is better → more-dropout (0.22)
@@ -64,11 +65,15 @@ def test_notes_voice_and_review_rules(sample, tmp_path: Path) -> None:
     decisions = section(text, "Decisions log")
     assert "[run 2 (baseline)](#run-2): Baseline with the default Adam settings" in decisions
     # the voice note's extracted rationale, not the whole transcript, goes to the log
-    assert ("[run 3 (lower-lr)](#run-3) · voice: lowered the learning rate because the loss "
-            "diverged at epoch three") in decisions
+    assert (
+        "[run 3 (lower-lr)](#run-3) · voice: lowered the learning rate because the loss "
+        "diverged at epoch three"
+    ) in decisions
     assert "Next I'll try" not in text
-    assert section(text, "Next steps").strip() == \
-        "- [ ] try cosine decay (run 3 (lower-lr), 2024-05-06, voice)"
+    assert (
+        section(text, "Next steps").strip()
+        == "- [ ] try cosine decay (run 3 (lower-lr), 2024-05-06, voice)"
+    )
     assert "Blocked by the GPU quota" in section(text, "Blockers")
     assert "REJECTED-NOTE" not in text and "PENDING-NOTE" not in text
     assert "(pending)" not in text and result.warnings == []  # type: ignore[attr-defined]
@@ -87,18 +92,25 @@ def test_figures_and_screenshots_are_written_beside_the_readme(sample, tmp_path:
     text, result = readme(sample, tmp_path)
     folder = tmp_path / "out" / "README_files"
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["resnet-curves.png", "resnet-params.png",
-                     f"screenshot-{sample.screenshot_sha[:12]}.png"]
-    assert result.paths == [tmp_path / "out" / "README.md",  # type: ignore[attr-defined]
-                            *[folder / n for n in names]]
+    assert names == [
+        "resnet-curves.png",
+        "resnet-params.png",
+        f"screenshot-{sample.screenshot_sha[:12]}.png",
+    ]
+    assert result.paths == [
+        tmp_path / "out" / "README.md",  # type: ignore[attr-defined]
+        *[folder / n for n in names],
+    ]
     for name in names:
         assert f"](README_files/{name})" in text
         with Image.open(folder / name) as image:
             assert image.format == "PNG" and image.width >= 100
     shots = section(text, "Screenshots")
     assert "TensorBoard: Scalars - val_acc, run 3 (lower-lr), 2024-05-06 10:28" in shots
-    assert "top runs by val_acc (run 3 (lower-lr), run 4 (more-dropout), run 2 (baseline))" \
+    assert (
+        "top runs by val_acc (run 3 (lower-lr), run 4 (more-dropout), run 2 (baseline))"
         in section(text, "Figures")
+    )
 
 
 def test_same_store_same_bytes(sample, tmp_path: Path) -> None:
@@ -106,8 +118,9 @@ def test_same_store_same_bytes(sample, tmp_path: Path) -> None:
     figures = {p.name: p.read_bytes() for p in (tmp_path / "out" / "README_files").iterdir()}
     second, _ = readme(sample, tmp_path)
     assert first == second
-    assert figures == {p.name: p.read_bytes()
-                       for p in (tmp_path / "out" / "README_files").iterdir()}
+    assert figures == {
+        p.name: p.read_bytes() for p in (tmp_path / "out" / "README_files").iterdir()
+    }
     assert not [p for p in (tmp_path / "out").iterdir() if p.name.startswith(".")]
 
 
@@ -116,8 +129,9 @@ def test_golden_readme(sample, tmp_path: Path) -> None:
     if os.environ.get("RUNNOTES_UPDATE_GOLDEN"):
         GOLDEN.parent.mkdir(exist_ok=True)
         GOLDEN.write_text(text, encoding="utf-8")
-    assert text == GOLDEN.read_text(encoding="utf-8"), \
+    assert text == GOLDEN.read_text(encoding="utf-8"), (
         "README changed: if intended, regenerate with RUNNOTES_UPDATE_GOLDEN=1"
+    )
 
 
 def test_sections_without_data_are_left_out(sample, tmp_path: Path) -> None:
@@ -144,12 +158,16 @@ def test_missing_screenshot_is_named_and_the_readme_still_written(sample, tmp_pa
 
 def test_user_template(sample, tmp_path: Path) -> None:
     template = tmp_path / "mine.md.j2"
-    template.write_text("{{ experiment.name }}: {% for m in experiment.metrics %}"
-                        "{{ m.name }}={{ m.best.value | num }} by {{ m.best_run.name }}; "
-                        "{% endfor %}\n", encoding="utf-8")
+    template.write_text(
+        "{{ experiment.name }}: {% for m in experiment.metrics %}"
+        "{{ m.name }}={{ m.best.value | num }} by {{ m.best_run.name }}; "
+        "{% endfor %}\n",
+        encoding="utf-8",
+    )
     readme(sample, tmp_path, template=template)
-    assert (tmp_path / "out" / "README.md").read_text() == \
-        "resnet: loss=0.22 by more-dropout; val_acc=0.9321 by lower-lr;\n"
+    assert (
+        tmp_path / "out" / "README.md"
+    ).read_text() == "resnet: loss=0.22 by more-dropout; val_acc=0.9321 by lower-lr;\n"
     template.write_text("{{ experiment.nope }}\n", encoding="utf-8")
     with pytest.raises(RunnotesError, match="mine.md.j2.*nope"):
         readme(sample, tmp_path, template=template)
@@ -161,8 +179,11 @@ def test_user_template(sample, tmp_path: Path) -> None:
 
 
 def test_unknown_experiment(sample, tmp_path: Path) -> None:
-    with pytest.raises(RunnotesError, match=r"no experiment 'nope' \(known: empty, resnet, "
-                                            r"tokenizer\)"):
+    with pytest.raises(
+        RunnotesError,
+        match=r"no experiment 'nope' \(known: empty, resnet, "
+        r"tokenizer\)",
+    ):
         write_readme(sample.store, "nope", tmp_path / "README.md")
     with pytest.raises(RunnotesError, match="no experiment 'resnet' in project 'nlp'"):
         write_readme(sample.store, "resnet", tmp_path / "new" / "README.md", project="nlp")
@@ -205,8 +226,11 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
     assert "- [ ] Next I'll try a warmup" in section(text, "Next steps")
     assert "lr 0.1: it is the default" in section(text, "Decisions log")
     assert "- Packages: python " in text  # from the package list the SDK stored
-    assert [p.name for p in result.paths] == ["README.md", "sdk-exp-curves.png",
-                                              "sdk-exp-params.png"]
+    assert [p.name for p in result.paths] == [
+        "README.md",
+        "sdk-exp-curves.png",
+        "sdk-exp-params.png",
+    ]
 
 
 @pytest.mark.slow

@@ -10,10 +10,20 @@ from runnotes.reports.render import code, fence, md
 from runnotes.reports.rules import lower_is_better, note_role
 
 
-@pytest.mark.parametrize(("name", "lower"), [
-    ("val_loss", True), ("train-rmse", True), ("eval/perplexity", True), ("error_rate", True),
-    ("mae", True), ("val_acc", False), ("f1", False), ("terrain_acc", False), ("auc", False),
-])
+@pytest.mark.parametrize(
+    ("name", "lower"),
+    [
+        ("val_loss", True),
+        ("train-rmse", True),
+        ("eval/perplexity", True),
+        ("error_rate", True),
+        ("mae", True),
+        ("val_acc", False),
+        ("f1", False),
+        ("terrain_acc", False),
+        ("auc", False),
+    ],
+)
 def test_metric_direction(name: str, lower: bool) -> None:
     assert lower_is_better(name) is lower
 
@@ -22,12 +32,19 @@ def test_configured_direction() -> None:
     assert lower_is_better("seconds_per_epoch", ["seconds_per_epoch"])
 
 
-@pytest.mark.parametrize(("text", "role"), [
-    ("Next I'll try cosine decay", "next_step"), ("let's try mixup", "next_step"),
-    ("TODO: rerun with seed 2", "next_step"), ("blocked by the data export", "blocker"),
-    ("Blocker: no GPU quota, next we'll wait", "blocker"), ("stuck on a NaN loss", "blocker"),
-    ("lowered lr because the loss diverged", None), ("the next epoch was fine", None),
-])
+@pytest.mark.parametrize(
+    ("text", "role"),
+    [
+        ("Next I'll try cosine decay", "next_step"),
+        ("let's try mixup", "next_step"),
+        ("TODO: rerun with seed 2", "next_step"),
+        ("blocked by the data export", "blocker"),
+        ("Blocker: no GPU quota, next we'll wait", "blocker"),
+        ("stuck on a NaN loss", "blocker"),
+        ("lowered lr because the loss diverged", None),
+        ("the next epoch was fine", None),
+    ],
+)
 def test_note_roles_from_phrasing(text: str, role: str | None) -> None:
     assert note_role(text) == role
 

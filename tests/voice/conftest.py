@@ -37,8 +37,7 @@ def synthesize(text: str, out: Path, voice: str = "espeak-ng") -> Path:
 
 
 @pytest.fixture(scope="session", params=list(VOICES))
-def speech_dir(request: pytest.FixtureRequest,
-               tmp_path_factory: pytest.TempPathFactory) -> Path:
+def speech_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every fixture sentence as a WAV (``00.wav``, ``01.wav``…) in one voice; the folder is
     named after the voice."""
     folder = tmp_path_factory.mktemp("speech") / request.param

@@ -39,9 +39,18 @@ def found_items(mentions: Iterable[Mention]) -> set[tuple]:
 
 def stored_items(captures: Iterable[Capture]) -> set[tuple]:
     """The same items, from captures stored with ``extra.from_capture``."""
-    return found_items(Mention(role=c.extra["role"], sentence="", segment=c.extra["segment"],
-                               name=c.name, value=c.value, text=c.text, run=c.extra.get("run"))
-                       for c in captures)
+    return found_items(
+        Mention(
+            role=c.extra["role"],
+            sentence="",
+            segment=c.extra["segment"],
+            name=c.name,
+            value=c.value,
+            text=c.text,
+            run=c.extra.get("run"),
+        )
+        for c in captures
+    )
 
 
 def _norm(value: object) -> object:

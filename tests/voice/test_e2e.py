@@ -26,16 +26,32 @@ from voice.scoring import SENTENCES, Score, expected_items, stored_items, word_e
 # does no better (0.56–0.70).
 THRESHOLDS = {"flite": (0.85, 0.85), "espeak-ng": (0.85, 0.70)}
 LOGGED = {"epoch": 1.0, "train_accuracy": 0.5} | {
-    name: 1.0 for case in SENTENCES for role in ("metrics", "params") for name in case[role]}
+    name: 1.0 for case in SENTENCES for role in ("metrics", "params") for name in case[role]
+}
 
 
 def _training_run(store: Store) -> int:
     run = create_run(store, "voice-e2e", experiment="voice")
-    kinds = {name: role[:-1] for case in SENTENCES for role in ("metrics", "params")
-             for name in case[role]}
-    add_captures(store, run.id, [  # type: ignore[arg-type]
-        NewCapture(kind=kinds.get(name, "metric"), source="sdk", name=name, value=value,
-                   review=Review.approved) for name, value in LOGGED.items()])
+    kinds = {
+        name: role[:-1]
+        for case in SENTENCES
+        for role in ("metrics", "params")
+        for name in case[role]
+    }
+    add_captures(
+        store,
+        run.id,
+        [  # type: ignore[arg-type]
+            NewCapture(
+                kind=kinds.get(name, "metric"),
+                source="sdk",
+                name=name,
+                value=value,
+                review=Review.approved,
+            )
+            for name, value in LOGGED.items()
+        ],
+    )
     return run.id  # type: ignore[return-value]
 
 
@@ -52,8 +68,11 @@ def _transcribe_all(store: Store, folder: Path) -> tuple[Score, float, list[str]
         voice = next(c for c in rows if c.id == capture_id)
         mentions = [c for c in rows if (c.extra or {}).get("from_capture") == capture_id]
         assert all(c.review == "pending" and c.source == "voice" for c in mentions)
-        assert all(c.extra["heard"] and 0 < c.extra["confidence"] <= 1  # type: ignore[index]
-                   for c in mentions if c.kind in ("metric", "param"))
+        assert all(
+            c.extra["heard"] and 0 < c.extra["confidence"] <= 1  # type: ignore[index]
+            for c in mentions
+            if c.kind in ("metric", "param")
+        )
         score.add(expected_items(case), stored_items(mentions))
         e, n = word_error_rate(case["text"], voice.text or "")
         errors, words = errors + e, words + n
@@ -63,15 +82,20 @@ def _transcribe_all(store: Store, folder: Path) -> tuple[Score, float, list[str]
 
 @pytest.mark.slow
 def test_voice_notes_end_to_end_with_and_without_vocabulary(
-        speech_dir: Path, store: Store, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+    speech_dir: Path,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     score, wer, texts = _transcribe_all(store, speech_dir)
     monkeypatch.setenv("RUNNOTES_VOICE_PROMPT", "false")
     _, plain_wer, _ = _transcribe_all(store, speech_dir)
     with capsys.disabled():
-        print(f"\nvoice e2e, {speech_dir.name}, {len(SENTENCES)} sentences: precision "
-              f"{score.precision:.3f}, recall {score.recall:.3f}, WER {wer:.3f} with the "
-              f"vocabulary prompt, {plain_wer:.3f} without")
+        print(
+            f"\nvoice e2e, {speech_dir.name}, {len(SENTENCES)} sentences: precision "
+            f"{score.precision:.3f}, recall {score.recall:.3f}, WER {wer:.3f} with the "
+            f"vocabulary prompt, {plain_wer:.3f} without"
+        )
     min_precision, min_recall = THRESHOLDS[speech_dir.name]
     assert score.precision >= min_precision, texts
     assert score.recall >= min_recall, texts

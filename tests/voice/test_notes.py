@@ -32,15 +32,22 @@ def _stored_audio(store: Store, capture_id: int) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("name", "make", "message"), [
-    ("empty.wav", lambda p: p.write_bytes(b""), "empty"),
-    ("corrupt.wav", lambda p: p.write_bytes(os.urandom(4096)), "cannot decode"),
-    ("notes.txt", lambda p: p.write_text("not audio"), "unsupported format"),
-    ("silence.wav", lambda p: _sox("-n", "-r", "16000", "-c", "1", "-b", "16", str(p),
-                                   "trim", "0", "8"), "no speech"),
-])
-def test_bad_input_is_kept_with_a_clear_error(store: Store, tmp_path: Path, name: str,
-                                              make, message: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("empty.wav", lambda p: p.write_bytes(b""), "empty"),
+        ("corrupt.wav", lambda p: p.write_bytes(os.urandom(4096)), "cannot decode"),
+        ("notes.txt", lambda p: p.write_text("not audio"), "unsupported format"),
+        (
+            "silence.wav",
+            lambda p: _sox("-n", "-r", "16000", "-c", "1", "-b", "16", str(p), "trim", "0", "8"),
+            "no speech",
+        ),
+    ],
+)
+def test_bad_input_is_kept_with_a_clear_error(
+    store: Store, tmp_path: Path, name: str, make, message: str
+) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / name
     make(path)
     run = create_run(store, "bad")
@@ -53,8 +60,13 @@ def test_bad_input_is_kept_with_a_clear_error(store: Store, tmp_path: Path, name
 @pytest.mark.slow
 def test_cli_add_fails_clearly_then_retry_succeeds(home: Path, tmp_path: Path) -> None:
     run_cli("run", "start", "cli-voice")
-    bad = run_cli("voice", "add", str(demo_note_path()), check=False,
-                  env={"RUNNOTES_VOICE_MODEL": str(tmp_path / "no-model")})
+    bad = run_cli(
+        "voice",
+        "add",
+        str(demo_note_path()),
+        check=False,
+        env={"RUNNOTES_VOICE_MODEL": str(tmp_path / "no-model")},
+    )
     assert bad.returncode == 1
     line = bad.stderr.strip().splitlines()[-1]
     assert line.startswith("runnotes: error: voice note ") and "the audio is kept" in line
@@ -78,9 +90,15 @@ def test_one_hour_file_has_progress_and_bounded_memory(home: Path, tmp_path: Pat
         "print(note_status(store, cid)[0], len(seen), int(seen[-1]), seen == sorted(seen),\n"
         "      resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
     )
+
     def transcribe(path: Path) -> list[str]:
-        return subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
-                              text=True, check=True, timeout=300).stdout.split()
+        return subprocess.run(
+            [sys.executable, "-c", script, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout.split()
 
     status, updates, last, ordered, peak_mb = transcribe(long)
     assert status == "ok" and int(updates) > 100 and int(last) >= 3599 and ordered == "True"
@@ -101,8 +119,11 @@ def test_sigkill_mid_recording_keeps_the_audio(home: Path, store: Store) -> None
         "print(rec.start(), flush=True)\n"
         "time.sleep(60)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", script, str(run.id), str(demo_note_path())],
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(run.id), str(demo_note_path())],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         capture_id = int(proc.stdout.readline())  # type: ignore[union-attr]
         time.sleep(7)

@@ -49,14 +49,18 @@ def serve() -> Iterator:  # type: ignore[type-arg]
     """Start real `runnotes serve` processes (with this test's environment); stopped at the end."""
     started: list[Server] = []
 
-    def start(*args: str, env: dict[str, str] | None = None, token: str | None = None,
-              log_dir: Path) -> Server:
+    def start(
+        *args: str, env: dict[str, str] | None = None, token: str | None = None, log_dir: Path
+    ) -> Server:
         port = free_port()
         log = log_dir / f"serve-{port}.log"
         handle = log.open("wb")
         process = subprocess.Popen(
             [sys.executable, "-m", "runnotes", "serve", "--port", str(port), *args],
-            stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+        )
         url = f"http://127.0.0.1:{port}"
         server = Server(url=url, process=process, log=log)
         started.append(server)

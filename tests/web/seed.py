@@ -18,8 +18,10 @@ from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture, register_media
 
 XSS = "<script>alert('pwned')</script> lr too high"
-SEGMENTS = [{"start": 0.0, "end": 0.6, "text": "validation accuracy"},
-            {"start": 0.6, "end": 1.0, "text": "went up to 91%"}]
+SEGMENTS = [
+    {"start": 0.0, "end": 0.6, "text": "validation accuracy"},
+    {"start": 0.6, "end": 1.0, "text": "went up to 91%"},
+]
 
 
 def wav_bytes(seconds: float = 1.0, rate: int = 16000) -> bytes:
@@ -27,8 +29,10 @@ def wav_bytes(seconds: float = 1.0, rate: int = 16000) -> bytes:
     import math
     import struct
 
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
-                      for i in range(int(seconds * rate)))
+    frames = b"".join(
+        struct.pack("<h", int(8000 * math.sin(2 * math.pi * 440 * i / rate)))
+        for i in range(int(seconds * rate))
+    )
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
         out.setnchannels(1)
@@ -61,15 +65,17 @@ class Seeded:
 
 def seed(store: Store) -> Seeded:
     """Three runs in two experiments, written through the SDK, plus hotkey/voice captures."""
-    with start_run("baseline", experiment="resnet", project="vision", tags=["sweep"],
-                   store=store) as run:
+    with start_run(
+        "baseline", experiment="resnet", project="vision", tags=["sweep"], store=store
+    ) as run:
         run.log_params({"lr": 0.01, "batch_size": 64, "optimizer": "sgd"})
         for step in range(20):
             run.log_metrics({"val_acc": 0.5 + step * 0.02, "loss": 1.0 / (step + 1)}, step=step)
         run.note(XSS)
         baseline = run.id
-    with start_run("tuned", experiment="resnet", project="vision", tags=["sweep", "best"],
-                   store=store) as run:
+    with start_run(
+        "tuned", experiment="resnet", project="vision", tags=["sweep", "best"], store=store
+    ) as run:
         run.log_params({"lr": 0.003, "batch_size": 64, "optimizer": "adam"})
         for step in range(20):
             run.log_metrics({"val_acc": 0.6 + step * 0.02, "loss": 0.8 / (step + 1)}, step=step)
@@ -79,17 +85,38 @@ def seed(store: Store) -> Seeded:
             wav = register_media(session, store, wav_bytes(), "audio/wav", ".wav", "note.wav")
             png = register_media(session, store, png_bytes(), "image/png", ".png", None)
         ids = run.capture(
-            NewCapture(kind=Kind.voice, source="voice", media_sha=wav, origin="microphone",
-                       text="validation accuracy went up to ninety one percent",
-                       review=Review.pending,
-                       extra={"segments": SEGMENTS, "status": "ok", "model": "tiny.en"}),
-            NewCapture(kind=Kind.metric, source="voice", name="val_acc", value=0.91, text="91%",
-                       review=Review.pending,
-                       extra={"from_capture": 0, "role": "metric", "confidence": 0.42,
-                              "heard": "validation accuracy went up to <b>91%</b>"}),
-            NewCapture(kind=Kind.screenshot, source="hotkey", media_sha=png, text="val_acc 0.9321",
-                       origin="XTerm: train.py", review=Review.pending,
-                       extra={"region": [0, 0, 200, 80], "ocr_text": "val_acc 0.9321"}),
+            NewCapture(
+                kind=Kind.voice,
+                source="voice",
+                media_sha=wav,
+                origin="microphone",
+                text="validation accuracy went up to ninety one percent",
+                review=Review.pending,
+                extra={"segments": SEGMENTS, "status": "ok", "model": "tiny.en"},
+            ),
+            NewCapture(
+                kind=Kind.metric,
+                source="voice",
+                name="val_acc",
+                value=0.91,
+                text="91%",
+                review=Review.pending,
+                extra={
+                    "from_capture": 0,
+                    "role": "metric",
+                    "confidence": 0.42,
+                    "heard": "validation accuracy went up to <b>91%</b>",
+                },
+            ),
+            NewCapture(
+                kind=Kind.screenshot,
+                source="hotkey",
+                media_sha=png,
+                text="val_acc 0.9321",
+                origin="XTerm: train.py",
+                review=Review.pending,
+                extra={"region": [0, 0, 200, 80], "ocr_text": "val_acc 0.9321"},
+            ),
         )
     with start_run("other-baseline", experiment="bert", project="nlp", store=store) as run:
         run.log_params({"lr": 0.0001})
@@ -102,8 +129,15 @@ def seed(store: Store) -> Seeded:
         from runnotes.store.models import Capture
 
         note_id = session.exec(select(Capture.id).where(Capture.text == XSS)).one()
-    return Seeded(baseline=baseline, tuned=tuned, other=other, voice=voice,
-                  pending_metric=metric, screenshot=shot, xss_note=note_id)
+    return Seeded(
+        baseline=baseline,
+        tuned=tuned,
+        other=other,
+        voice=voice,
+        pending_metric=metric,
+        screenshot=shot,
+        xss_note=note_id,
+    )
 
 
 def free_port() -> int:

@@ -99,30 +99,50 @@ def test_review_queue_shows_what_was_heard(client, seeded: Seeded) -> None:
 
 def test_review_approve_reject_edit_and_tags(client, store, seeded: Seeded) -> None:
     queue = client.get("/api/review").json()
-    assert {i["id"] for i in queue["items"]} == {seeded.voice, seeded.pending_metric,
-                                                 seeded.screenshot}
-    assert client.post(f"/api/captures/{seeded.voice}/review",
-                       json={"review": "approved"}).json()["review"] == "approved"
-    assert client.post(f"/api/captures/{seeded.screenshot}/review",
-                       json={"review": "rejected"}).status_code == 200
+    assert {i["id"] for i in queue["items"]} == {
+        seeded.voice,
+        seeded.pending_metric,
+        seeded.screenshot,
+    }
+    assert (
+        client.post(f"/api/captures/{seeded.voice}/review", json={"review": "approved"}).json()[
+            "review"
+        ]
+        == "approved"
+    )
+    assert (
+        client.post(
+            f"/api/captures/{seeded.screenshot}/review", json={"review": "rejected"}
+        ).status_code
+        == 200
+    )
     fixed = client.post(f"/api/captures/{seeded.pending_metric}", json={"value": "0.914"}).json()
     assert fixed["value"] == 0.914 and fixed["review"] == "approved"
     assert fixed["extra"]["edited_from"]["value"] == 0.91
     assert count_pending(store) == 0
-    assert client.post(f"/api/captures/{seeded.voice}/review",
-                       json={"review": "maybe"}).status_code == 400
+    assert (
+        client.post(f"/api/captures/{seeded.voice}/review", json={"review": "maybe"}).status_code
+        == 400
+    )
     assert client.post(f"/api/runs/{seeded.other}/tags", json={"tags": ["bert", "x"]}).json()
     assert run_detail(store, seeded.other).summary.tags == ["bert", "x"]
 
 
 def test_page_forms_need_the_csrf_token(client, store, seeded: Seeded) -> None:
     csrf = client.app.state.guard.csrf_token()
-    refused = client.post(f"/captures/{seeded.voice}/review",
-                          data={"review": "approved", "csrf": "forged"})
+    refused = client.post(
+        f"/captures/{seeded.voice}/review", data={"review": "approved", "csrf": "forged"}
+    )
     assert refused.status_code == 400
-    done = client.post(f"/captures/{seeded.voice}/edit", follow_redirects=False,
-                       data={"text": "validation accuracy went up to 91%", "csrf": csrf,
-                             "next": "https://evil.example/"})
+    done = client.post(
+        f"/captures/{seeded.voice}/edit",
+        follow_redirects=False,
+        data={
+            "text": "validation accuracy went up to 91%",
+            "csrf": csrf,
+            "next": "https://evil.example/",
+        },
+    )
     assert done.status_code == 303 and done.headers["location"] == "/"
     voice = next(c for c in run_detail(store, seeded.tuned).captures if c.id == seeded.voice)
     assert voice.text == "validation accuracy went up to 91%" and voice.review == "approved"
@@ -131,13 +151,27 @@ def test_page_forms_need_the_csrf_token(client, store, seeded: Seeded) -> None:
 
 
 def test_ingestion_endpoints_commit_before_answering(client, store) -> None:
-    run = client.post("/api/runs", json={"name": "remote", "experiment": "e", "tags": ["t"],
-                                         "context": {"command": "python train.py"}}).json()
-    sha = client.post("/api/media", files={"file": ("shot.png", png_bytes())},
-                      data={"mime": "image/png"}).json()["sha256"]
-    ids = client.post(f"/api/runs/{run['id']}/captures", json={"captures": [
-        {"kind": "screenshot", "source": "hotkey", "media_sha": sha},
-        {"kind": "note", "text": "hello"}]}).json()["ids"]
+    run = client.post(
+        "/api/runs",
+        json={
+            "name": "remote",
+            "experiment": "e",
+            "tags": ["t"],
+            "context": {"command": "python train.py"},
+        },
+    ).json()
+    sha = client.post(
+        "/api/media", files={"file": ("shot.png", png_bytes())}, data={"mime": "image/png"}
+    ).json()["sha256"]
+    ids = client.post(
+        f"/api/runs/{run['id']}/captures",
+        json={
+            "captures": [
+                {"kind": "screenshot", "source": "hotkey", "media_sha": sha},
+                {"kind": "note", "text": "hello"},
+            ]
+        },
+    ).json()["ids"]
     assert len(ids) == 2
     rows = [["loss", 1.0 / (i + 1), i, 1000.0 + i] for i in range(100)]
     assert client.post(f"/api/runs/{run['id']}/metrics", json={"rows": rows}).json()["count"] == 100
@@ -145,11 +179,15 @@ def test_ingestion_endpoints_commit_before_answering(client, store) -> None:
     detail = run_detail(store, run["id"])
     assert detail.run.command == "python train.py" and detail.summary.status == "ok"
     assert len(detail.series("loss")) == 100 and detail.summary.tags == ["t"]
-    bad = client.post(f"/api/runs/{run['id']}/captures",
-                      json={"captures": [{"kind": "note", "media_sha": "0" * 64}]})
+    bad = client.post(
+        f"/api/runs/{run['id']}/captures",
+        json={"captures": [{"kind": "note", "media_sha": "0" * 64}]},
+    )
     assert bad.status_code == 400 and "unknown media" in bad.json()["detail"]
-    assert client.post("/api/runs/999/captures",
-                       json={"captures": [{"kind": "note"}]}).status_code == 400
+    assert (
+        client.post("/api/runs/999/captures", json={"captures": [{"kind": "note"}]}).status_code
+        == 400
+    )
 
 
 def test_review_functions_are_library_api(store, seeded: Seeded) -> None:

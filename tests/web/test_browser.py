@@ -21,8 +21,13 @@ from web.seed import SEGMENTS, Seeded, free_port, seed, wait_up
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +41,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded
     with log.open("wb") as handle:
         process = subprocess.Popen(
             [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            stdout=handle, stderr=subprocess.STDOUT, env={**env, "RUNNOTES_HOME": str(home)})
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**env, "RUNNOTES_HOME": str(home)},
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_up(url, process, log, {})
@@ -61,8 +69,7 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
     tab = context.new_page()
     yield tab
     tab.screenshot(path=str(tmp_path / "page.png"), full_page=True)
@@ -98,7 +105,8 @@ def test_open_a_run_with_voice_playback(site, page) -> None:  # type: ignore[no-
     assert audio.count() == 1
     duration = audio.evaluate(
         "a => new Promise(ok => { if (a.readyState >= 1) ok(a.duration);"
-        " a.addEventListener('loadedmetadata', () => ok(a.duration)); a.load(); })")
+        " a.addEventListener('loadedmetadata', () => ok(a.duration)); a.load(); })"
+    )
     assert abs(duration - 1.0) < 0.05  # the WAV really loads from /media
     segments = page.locator(f"#capture-{seeded.voice} ol.segments li").all_inner_texts()
     assert [s.split(" ", 1)[1] for s in segments] == [s["text"] for s in SEGMENTS]
@@ -126,8 +134,9 @@ def test_edit_a_value(site, page) -> None:  # type: ignore[no-untyped-def]
     card.locator("input[name=value]").fill("0.914")
     card.locator("button.save").click()
     page.wait_for_load_state()
-    metric = next(c for c in run_detail(store, seeded.tuned).captures
-                  if c.id == seeded.pending_metric)
+    metric = next(
+        c for c in run_detail(store, seeded.tuned).captures if c.id == seeded.pending_metric
+    )
     assert (metric.value, metric.text, metric.review) == (0.914, "0.914", "approved")
     page.goto(url + f"/runs/{seeded.tuned}")
     assert "edited; was: 91%" in page.locator(f"#capture-{seeded.pending_metric}").inner_text()

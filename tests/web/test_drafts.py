@@ -23,8 +23,10 @@ def test_drafts_page_lists_and_downloads_recorded_drafts(client, store, drafted)
     readme = next(d for d in listed if d["kind"] == "readme")
     assert readme["experiment"] == "resnet" and readme["trigger"] == "manual"
     assert not readme["edited"] and readme["error"] is None and readme["download_new"] is None
-    assert {d["path"].rsplit(".", 1)[1] for d in listed if d["kind"] == "progress"} == {"md",
-                                                                                      "docx"}
+    assert {d["path"].rsplit(".", 1)[1] for d in listed if d["kind"] == "progress"} == {
+        "md",
+        "docx",
+    }
     page = client.get("/drafts").text
     assert page.count('<tr id="draft-') == len(listed) and f'href="{readme["download"]}"' in page
     got = client.get(readme["download"])
@@ -44,8 +46,12 @@ def test_hand_edited_draft_offers_both_versions(client, store, drafted) -> None:
 
 
 def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -> None:
-    for url in ("/drafts/..%2F..%2F..%2Fetc%2Fpasswd", "/drafts/%2Fetc%2Fpasswd",
-                "/drafts/" + "0" * 64, "/drafts/README.md"):
+    for url in (
+        "/drafts/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/drafts/%2Fetc%2Fpasswd",
+        "/drafts/" + "0" * 64,
+        "/drafts/README.md",
+    ):
         answer = client.get(url)
         assert answer.status_code in (400, 404), url
         assert "root:" not in answer.text
@@ -68,8 +74,10 @@ def test_review_actions_refresh_the_drafts(client, store, auto_drafts, action: s
     elif action == "edit":
         answer = client.post(f"/api/captures/{seeded.pending_metric}", json={"value": "0.914"})
     else:
-        answer = client.post(f"/captures/{seeded.voice}/review", data={
-            "review": "approved", "csrf": client.app.state.guard.csrf_token()})
+        answer = client.post(
+            f"/captures/{seeded.voice}/review",
+            data={"review": "approved", "csrf": client.app.state.guard.csrf_token()},
+        )
     assert answer.status_code == 200, answer.text
     worker.run_pending()
     triggers = {d.experiment: d.trigger for d in list_drafts(store) if d.kind == "readme"}

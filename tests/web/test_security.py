@@ -66,8 +66,9 @@ def test_unknown_but_valid_digest_is_404(client) -> None:
 def test_non_loopback_bind_without_token_refuses_to_start(home) -> None:
     done = run_cli("serve", "--host", "0.0.0.0", "--port", "1", check=False, timeout=30)
     assert done.returncode == 1
-    assert done.stderr.strip().startswith("runnotes: error: binding 0.0.0.0 (not loopback) needs "
-                                          "a token")
+    assert done.stderr.strip().startswith(
+        "runnotes: error: binding 0.0.0.0 (not loopback) needs a token"
+    )
 
 
 def test_with_a_token_requests_without_it_get_401(tmp_path, serve, home) -> None:
@@ -98,19 +99,27 @@ def test_cross_site_posts_are_refused(client, seeded: Seeded) -> None:
     assert evil.status_code == 403
     fetch = client.post(url, data=form, headers={"Sec-Fetch-Site": "cross-site"})
     assert fetch.status_code == 403
-    api = client.post(f"/api/captures/{seeded.voice}/review", json={"review": "approved"},
-                      headers={"Origin": "http://attacker.test"})
+    api = client.post(
+        f"/api/captures/{seeded.voice}/review",
+        json={"review": "approved"},
+        headers={"Origin": "http://attacker.test"},
+    )
     assert api.status_code == 403
-    same = client.post(url, data=form, headers={"Origin": "http://testserver",
-                                                "Sec-Fetch-Site": "same-origin"},
-                       follow_redirects=False)
+    same = client.post(
+        url,
+        data=form,
+        headers={"Origin": "http://testserver", "Sec-Fetch-Site": "same-origin"},
+        follow_redirects=False,
+    )
     assert same.status_code == 303
 
 
 def test_body_size_limits(store, seeded: Seeded) -> None:
     client = TestClient(create_app(store, Guard(max_body=1024, max_upload=4096)))
-    big = client.post(f"/api/runs/{seeded.other}/captures",
-                      json={"captures": [{"kind": "note", "text": "x" * 5000}]})
+    big = client.post(
+        f"/api/runs/{seeded.other}/captures",
+        json={"captures": [{"kind": "note", "text": "x" * 5000}]},
+    )
     assert big.status_code == 413
     upload = client.post("/api/media", files={"file": ("big.bin", b"\0" * 10_000)})
     assert upload.status_code == 413
@@ -119,8 +128,9 @@ def test_body_size_limits(store, seeded: Seeded) -> None:
         for _ in range(10):
             yield b"\0" * 1000
 
-    streamed = client.post("/api/media", content=chunks(),
-                           headers={"content-type": "multipart/form-data; boundary=x"})
+    streamed = client.post(
+        "/api/media", content=chunks(), headers={"content-type": "multipart/form-data; boundary=x"}
+    )
     assert streamed.status_code == 413
     small = client.post("/api/media", files={"file": ("ok.bin", b"\1" * 100)})
     assert small.status_code == 200

@@ -32,25 +32,37 @@ TRAIN = textwrap.dedent("""
 """)
 
 
-def _train(tmp_path: Path, env: dict[str, str], name: str,
-           rows: int) -> subprocess.CompletedProcess[str]:
+def _train(
+    tmp_path: Path, env: dict[str, str], name: str, rows: int
+) -> subprocess.CompletedProcess[str]:
     data = tmp_path / "train.csv"
     data.write_text("x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(rows)))
     script = tmp_path / "train.py"
     script.write_text(TRAIN)
-    return subprocess.run([sys.executable, str(script), name, str(data)], capture_output=True,
-                          text=True, env={**os.environ, **env}, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(script), name, str(data)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+        check=False,
+    )
 
 
-@pytest.mark.parametrize("backend", ["sqlite",
-                                     pytest.param("postgres", marks=pytest.mark.postgres)])
-def test_sdk_logs_a_run_to_a_served_store(backend: str, request: pytest.FixtureRequest,
-                                          tmp_path: Path, serve, home: Path) -> None:
+@pytest.mark.parametrize(
+    "backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def test_sdk_logs_a_run_to_a_served_store(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, serve, home: Path
+) -> None:
     server_env = {"RUNNOTES_DB": request.getfixturevalue("pg_url")} if backend == "postgres" else {}
     server = serve("--token", TOKEN, env=server_env, log_dir=tmp_path, token=TOKEN)
     client_home = tmp_path / "laptop"
-    env = {"RUNNOTES_SERVER": server.url, "RUNNOTES_TOKEN": TOKEN,
-           "RUNNOTES_HOME": str(client_home)}
+    env = {
+        "RUNNOTES_SERVER": server.url,
+        "RUNNOTES_TOKEN": TOKEN,
+        "RUNNOTES_HOME": str(client_home),
+    }
 
     first = _train(tmp_path, env, "remote-1", rows=100)
     assert first.returncode == 0, first.stderr
@@ -67,8 +79,9 @@ def test_sdk_logs_a_run_to_a_served_store(backend: str, request: pytest.FixtureR
     assert detail["context"]["python_version"] and detail["context"]["command"]
     kinds = [c["kind"] for c in detail["captures"]]
     assert kinds.count("metric") == 101 and {"dataset", "note", "artifact"} <= set(kinds)
-    listed = httpx.get(f"{server.url}/api/runs", params={"experiment": "shared"},
-                       headers=auth).json()
+    listed = httpx.get(
+        f"{server.url}/api/runs", params={"experiment": "shared"}, headers=auth
+    ).json()
     assert [r["name"] for r in listed["runs"]] == ["remote-2", "remote-1"]
 
     page = httpx.get(f"{server.url}/runs/{run_id}", headers=auth).text

@@ -40,12 +40,48 @@ from runnotes.store.runs import NewCapture, add_captures, register_media, target
 
 RETRY_S = 5.0
 # Names that configure a run rather than measure it: liked as params.
-PARAM_NAMES = {"lr", "learning_rate", "batch_size", "bs", "dropout", "weight_decay", "wd",
-               "momentum", "seed", "epochs", "warmup", "warmup_steps", "max_steps", "beta1",
-               "beta2", "eps", "temperature", "num_layers", "hidden_size", "grad_accum"}
-PRIVATE_DEFAULT = ("keepass", "1password", "bitwarden", "lastpass", "password", "seahorse",
-                   "signal", "slack", "discord", "telegram", "whatsapp", "element", "mattermost",
-                   "thunderbird", "evolution", "geary", "outlook", "mail")
+PARAM_NAMES = {
+    "lr",
+    "learning_rate",
+    "batch_size",
+    "bs",
+    "dropout",
+    "weight_decay",
+    "wd",
+    "momentum",
+    "seed",
+    "epochs",
+    "warmup",
+    "warmup_steps",
+    "max_steps",
+    "beta1",
+    "beta2",
+    "eps",
+    "temperature",
+    "num_layers",
+    "hidden_size",
+    "grad_accum",
+}
+PRIVATE_DEFAULT = (
+    "keepass",
+    "1password",
+    "bitwarden",
+    "lastpass",
+    "password",
+    "seahorse",
+    "signal",
+    "slack",
+    "discord",
+    "telegram",
+    "whatsapp",
+    "element",
+    "mattermost",
+    "thunderbird",
+    "evolution",
+    "geary",
+    "outlook",
+    "mail",
+)
 
 
 @dataclass
@@ -145,8 +181,10 @@ def check_environment(env: dict[str, str] | None = None) -> list[str]:
             wayland = env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland"
             raise RunnotesError(
                 "no X display: Wayland does not let programs read global keys or the screen; "
-                "run an X11 session (or XWayland with DISPLAY set)" if wayland else
-                "no display: DISPLAY is not set (the agent needs an X11 session)")
+                "run an X11 session (or XWayland with DISPLAY set)"
+                if wayland
+                else "no display: DISPLAY is not set (the agent needs an X11 session)"
+            )
         from Xlib import display as xdisplay
         from Xlib.error import DisplayError
 
@@ -156,8 +194,10 @@ def check_environment(env: dict[str, str] | None = None) -> list[str]:
             raise RunnotesError(f"cannot open display {env['DISPLAY']}: {exc}") from exc
         try:
             if not conn.has_extension("RECORD"):
-                raise RunnotesError(f"the X server on {env['DISPLAY']} lacks the RECORD extension, "
-                                    "which global hotkeys need (Xvfb: add +extension RECORD)")
+                raise RunnotesError(
+                    f"the X server on {env['DISPLAY']} lacks the RECORD extension, "
+                    "which global hotkeys need (Xvfb: add +extension RECORD)"
+                )
         finally:
             conn.close()
         if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
@@ -179,13 +219,20 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
     parsed = parse_text(snap.selection) if snap.selection else None
     found: Found | None = None
     if parsed and parsed.values:
-        found = Found(values=parsed.values, texts=parsed.texts, units=parsed.units,
-                      step=parsed.step, line=parsed.text, all_text=parsed.text)
+        found = Found(
+            values=parsed.values,
+            texts=parsed.texts,
+            units=parsed.units,
+            step=parsed.step,
+            line=parsed.text,
+            all_text=parsed.text,
+        )
         like.via = snap.via
     elif snap.region is not None and ocr is not None:
         rx, ry = snap.region.region[:2]
-        found = ocr.read_near(snap.region.bgra(), snap.press.pointer[0] - rx,
-                              snap.press.pointer[1] - ry)
+        found = ocr.read_near(
+            snap.region.bgra(), snap.press.pointer[0] - rx, snap.press.pointer[1] - ry
+        )
         like.via = "ocr"
     like.found = found
     if snap.region is not None:
@@ -200,14 +247,32 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
         extra = dict(base)
         if name in found.units:  # type: ignore[union-attr]
             extra["unit"] = found.units[name]  # type: ignore[union-attr]
-        like.captures.append(NewCapture(
-            kind=_kind(name), source=Source.hotkey, name=name, value=value,
-            text=found.texts.get(name, str(value)), step=found.step, origin=origin,  # type: ignore[union-attr]
-            review=Review.approved, extra=extra, timestamp=snap.press.at))
+        like.captures.append(
+            NewCapture(
+                kind=_kind(name),
+                source=Source.hotkey,
+                name=name,
+                value=value,
+                text=found.texts.get(name, str(value)),
+                step=found.step,
+                origin=origin,  # type: ignore[union-attr]
+                review=Review.approved,
+                extra=extra,
+                timestamp=snap.press.at,
+            )
+        )
     if not like.captures and snap.selection.strip():
-        like.captures.append(NewCapture(
-            kind=Kind.note, source=Source.hotkey, text=snap.selection.strip(), origin=origin,
-            review=Review.approved, extra=base, timestamp=snap.press.at))
+        like.captures.append(
+            NewCapture(
+                kind=Kind.note,
+                source=Source.hotkey,
+                text=snap.selection.strip(),
+                origin=origin,
+                review=Review.approved,
+                extra=base,
+                timestamp=snap.press.at,
+            )
+        )
     return like
 
 
@@ -216,19 +281,33 @@ def commit(store: Store, like: Like) -> tuple[int, list[int]]:
     run_id = target_run_id(store)
     snap = like.snap
     with store.write() as session:
-        shas = {key: register_media(session, store, data, "image/png", ".png", f"{key}.png")
-                for key, data in like.media.items()}
+        shas = {
+            key: register_media(session, store, data, "image/png", ".png", f"{key}.png")
+            for key, data in like.media.items()
+        }
     captures = list(like.captures)
     if "region" in shas:
         for capture in captures:
             capture.media_sha = shas["region"]
-        captures.insert(0, NewCapture(
-            kind=Kind.screenshot, source=Source.hotkey, origin=snap.window.origin(),
-            review=Review.approved, media_sha=shas["region"], timestamp=snap.press.at,
-            extra={"liked": True, "full_sha": shas.get("full"),
-                   "region": list(snap.region.region) if snap.region else None,
-                   "pointer": list(snap.press.pointer), "window": snap.window.as_dict(),
-                   "ocr_text": like.found.all_text if like.found and like.via == "ocr" else None}))
+        captures.insert(
+            0,
+            NewCapture(
+                kind=Kind.screenshot,
+                source=Source.hotkey,
+                origin=snap.window.origin(),
+                review=Review.approved,
+                media_sha=shas["region"],
+                timestamp=snap.press.at,
+                extra={
+                    "liked": True,
+                    "full_sha": shas.get("full"),
+                    "region": list(snap.region.region) if snap.region else None,
+                    "pointer": list(snap.press.pointer),
+                    "window": snap.window.as_dict(),
+                    "ocr_text": like.found.all_text if like.found and like.via == "ocr" else None,
+                },
+            ),
+        )
     return run_id, add_captures(store, run_id, captures)
 
 
@@ -236,8 +315,11 @@ def describe(stored: Stored) -> str:
     """The feedback line: ``liked val_acc=0.9321 from "xterm: train.py" → run 12``."""
     like = stored.like
     values = [f"{c.name}={c.text}" for c in like.captures if c.kind in (Kind.metric, Kind.param)]
-    what = ", ".join(values) or ("the selected text" if like.captures and like.captures[-1].kind
-                                 == Kind.note else "a screenshot (no value found)")
+    what = ", ".join(values) or (
+        "the selected text"
+        if like.captures and like.captures[-1].kind == Kind.note
+        else "a screenshot (no value found)"
+    )
     line = f'liked {what} from "{like.snap.window.origin()}" → run {stored.run_id}'
     return f"{line} ({like.why})" if like.why else line
 
@@ -245,8 +327,13 @@ def describe(stored: Stored) -> str:
 class Agent:
     """Listens for chords and turns them into captures; see the module docstring for the stages."""
 
-    def __init__(self, store: Store, config: AgentConfig, say: Callable[[str], None],
-                 display_name: str | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        config: AgentConfig,
+        say: Callable[[str], None],
+        display_name: str | None = None,
+    ) -> None:
         self.store = store
         self.config = config
         self.say = say
@@ -280,16 +367,25 @@ class Agent:
         self.watch = SelectionWatch(self.display_name)
         self._mouse = mouse.Controller()
         cfg = self.config
-        self._listener = ChordListener([
-            Chord("like", cfg.like, self._on_like),
-            Chord("region", cfg.region, lambda: self._spawn(self._region)),
-            Chord("note", cfg.note, lambda: self._spawn(self._note)),
-            Chord("pause", cfg.pause, self._on_pause),
-            Chord("voice", cfg.voice, lambda: self._voice.put("start"),
-                  on_release=lambda: self._voice.put("stop")),
-        ])
-        for target, name in ((self._snap_loop, "snap"), (self._work_loop, "worker"),
-                             (self._voice_loop, "voice")):
+        self._listener = ChordListener(
+            [
+                Chord("like", cfg.like, self._on_like),
+                Chord("region", cfg.region, lambda: self._spawn(self._region)),
+                Chord("note", cfg.note, lambda: self._spawn(self._note)),
+                Chord("pause", cfg.pause, self._on_pause),
+                Chord(
+                    "voice",
+                    cfg.voice,
+                    lambda: self._voice.put("start"),
+                    on_release=lambda: self._voice.put("stop"),
+                ),
+            ]
+        )
+        for target, name in (
+            (self._snap_loop, "snap"),
+            (self._work_loop, "worker"),
+            (self._voice_loop, "voice"),
+        ):
             thread = threading.Thread(target=target, name=f"runnotes-agent-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -307,8 +403,9 @@ class Agent:
     def _on_like(self) -> None:
         self.press(self._pointer())
 
-    def press(self, pointer: tuple[int, int],
-              region: tuple[int, int, int, int] | None = None) -> None:
+    def press(
+        self, pointer: tuple[int, int], region: tuple[int, int, int, int] | None = None
+    ) -> None:
         if self.paused:
             self.say("paused: like ignored (press the pause chord again to resume)")
             return
@@ -320,8 +417,11 @@ class Agent:
 
     def _on_pause(self) -> None:
         self.paused = not self.paused
-        self.say("paused: nothing is captured until the pause chord is pressed again"
-                 if self.paused else "resumed: capturing again")
+        self.say(
+            "paused: nothing is captured until the pause chord is pressed again"
+            if self.paused
+            else "resumed: capturing again"
+        )
 
     def _spawn(self, target: Callable[[], None]) -> None:
         if not self.paused:
@@ -349,14 +449,16 @@ class Agent:
         window = active_window(conn)
         selection, via = reader.read("PRIMARY"), "selection"
         if not parse_text(selection).values and self.watch.changed_within(
-                "CLIPBOARD", self.config.clipboard_seconds):
+            "CLIPBOARD", self.config.clipboard_seconds
+        ):
             selection, via = reader.read("CLIPBOARD"), "clipboard"
         private = self.config.private_match(window)
         snap = Snap(press, window, selection, via if selection else "", private)
         if not private:
             x, y = press.pointer
-            region = press.region or clamp_region(x, y, self.config.region_width,
-                                                  self.config.region_height, screen.bounds)
+            region = press.region or clamp_region(
+                x, y, self.config.region_width, self.config.region_height, screen.bounds
+            )
             snap.region, snap.full = screen.grab(region), screen.full()
         return snap
 
@@ -378,8 +480,10 @@ class Agent:
                 self.say(f"like failed while reading the screen: {type(exc).__name__}: {exc}")
                 continue
             if not like.captures and not like.media:
-                self.say(f'like skipped: "{snap.window.origin()}" matches private pattern '
-                         f"{snap.private!r} and nothing is selected")
+                self.say(
+                    f'like skipped: "{snap.window.origin()}" matches private pattern '
+                    f"{snap.private!r} and nothing is selected"
+                )
                 continue
             self._store(like)
 
@@ -390,8 +494,10 @@ class Agent:
             if like not in self.unsaved:
                 self.unsaved.append(like)
             reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-            self.say(f"could not store a like ({reason}); kept in memory, retrying every "
-                     f"{RETRY_S:g} s ({len(self.unsaved)} waiting)")
+            self.say(
+                f"could not store a like ({reason}); kept in memory, retrying every "
+                f"{RETRY_S:g} s ({len(self.unsaved)} waiting)"
+            )
             return False
         stored = Stored(like, run_id, ids, (time.monotonic() - like.snap.press.t0) * 1000)
         for hook in self.on_stored:
@@ -411,8 +517,11 @@ class Agent:
         self.say(line)
         if self._notify:
             try:
-                subprocess.Popen([self._notify, "-a", "runnotes", "-t", "3000", "runnotes", line],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.Popen(
+                    [self._notify, "-a", "runnotes", "-t", "3000", "runnotes", line],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
             except OSError:
                 self._notify = None
 
@@ -448,8 +557,15 @@ class Agent:
             if not text:
                 return
             run_id = target_run_id(self.store)
-            add_captures(self.store, run_id, [NewCapture(kind=Kind.note, source=Source.hotkey,
-                                                         text=text, review=Review.approved)])
+            add_captures(
+                self.store,
+                run_id,
+                [
+                    NewCapture(
+                        kind=Kind.note, source=Source.hotkey, text=text, review=Review.approved
+                    )
+                ],
+            )
             self.feedback(f"noted → run {run_id}")
         except (OSError, SQLAlchemyError, RunnotesError) as exc:
             self.say(f"note not stored: {exc}")
@@ -480,7 +596,9 @@ class Agent:
         try:
             from runnotes.voice.recorder import Recorder, source_from_spec
         except ImportError:
-            self.say("push-to-talk: voice notes are not available (runnotes.voice.recorder "
-                     "is missing; install runnotes[voice])")
+            self.say(
+                "push-to-talk: voice notes are not available (runnotes.voice.recorder "
+                "is missing; install runnotes[voice])"
+            )
             return None
         return Recorder(self.store, run_id, source_from_spec(self.config.voice_source or "mic"))

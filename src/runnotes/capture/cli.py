@@ -44,20 +44,41 @@ def _say(line: str) -> None:
 
 
 @agent_app.callback(invoke_without_command=True)
-def agent(ctx: typer.Context, like: ChordOpt = None, region: ChordOpt = None,
-          voice: ChordOpt = None, note: ChordOpt = None, pause: ChordOpt = None,
-          region_size: SizeOpt = None, ocr: OcrOpt = None, voice_source: VoiceSourceOpt = None,
-          ) -> None:
+def agent(
+    ctx: typer.Context,
+    like: ChordOpt = None,
+    region: ChordOpt = None,
+    voice: ChordOpt = None,
+    note: ChordOpt = None,
+    pause: ChordOpt = None,
+    region_size: SizeOpt = None,
+    ocr: OcrOpt = None,
+    voice_source: VoiceSourceOpt = None,
+) -> None:
     """Run the agent in the foreground (Ctrl+C stops it); `start` runs it in the background."""
-    flags: dict[str, object] = {"like": like, "region": region, "voice": voice, "note": note,
-                                "pause": pause, "ocr": ocr, "voice_source": voice_source}
+    flags: dict[str, object] = {
+        "like": like,
+        "region": region,
+        "voice": voice,
+        "note": note,
+        "pause": pause,
+        "ocr": ocr,
+        "voice_source": voice_source,
+    }
     if region_size is not None:
         width, sep, height = region_size.lower().partition("x")
         if not (sep and width.isdigit() and height.isdigit()):
             raise RunnotesError(f"--region-size must look like 640x240, not {region_size!r}")
         flags.update(region_width=int(width), region_height=int(height))
-    ctx.meta["agent_args"] = _as_args(like=like, region=region, voice=voice, note=note, pause=pause,
-                                      region_size=region_size, voice_source=voice_source)
+    ctx.meta["agent_args"] = _as_args(
+        like=like,
+        region=region,
+        voice=voice,
+        note=note,
+        pause=pause,
+        region_size=region_size,
+        voice_source=voice_source,
+    )
     if ocr is not None:
         ctx.meta["agent_args"].append("--ocr" if ocr else "--no-ocr")
     if ctx.invoked_subcommand is None:
@@ -99,9 +120,11 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     pid_file.write_text(str(os.getpid()))
     drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
     signal.signal(signal.SIGTERM, _interrupt)
-    _say(f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
-         f"voice {config.voice} (hold) · pause {config.pause}"
-         f"{'' if agent.ocr else ' · OCR off'}")
+    _say(
+        f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
+        f"voice {config.voice} (hold) · pause {config.pause}"
+        f"{'' if agent.ocr else ' · OCR off'}"
+    )
     try:
         while True:
             time.sleep(3600)
@@ -125,8 +148,13 @@ def start(ctx: typer.Context) -> None:
     offset = log_file.stat().st_size if log_file.exists() else 0
     with open(log_file, "ab") as log:
         command = [sys.executable, "-m", "runnotes", "agent", *ctx.meta["agent_args"]]
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
+        child = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         lines = log_file.read_bytes()[offset:].decode("utf-8", "replace").splitlines()

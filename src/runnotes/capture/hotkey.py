@@ -52,7 +52,8 @@ class ChordListener:
             spec = to_pynput(chord.keys)
             if spec in seen:
                 raise RunnotesError(
-                    f"the {chord.name} and {seen[spec]} chords are both {chord.keys}")
+                    f"the {chord.name} and {seen[spec]} chords are both {chord.keys}"
+                )
             seen[spec] = chord.name
             try:
                 keys = keyboard.HotKey.parse(spec)
@@ -68,6 +69,7 @@ class ChordListener:
                     return  # auto-repeat of a held chord
                 self._held[chord.name] = set(keys)
             chord.on_press()
+
         return fire
 
     def _press(self, key: Any) -> None:
@@ -91,8 +93,10 @@ class ChordListener:
         while not self.listener._ready and self.listener.is_alive() and time.monotonic() < deadline:
             time.sleep(0.01)  # not listener.wait(): it never returns if the thread died
         if not (self.listener.is_alive() and self.listener._ready):
-            raise RunnotesError("the key listener stopped at once: the X server lacks the RECORD "
-                                "extension (start Xvfb/Xorg with +extension RECORD)")
+            raise RunnotesError(
+                "the key listener stopped at once: the X server lacks the RECORD "
+                "extension (start Xvfb/Xorg with +extension RECORD)"
+            )
 
     def stop(self) -> None:
         """Stop and wait for the listener, so it never outlives the X connection it reads.
@@ -103,8 +107,10 @@ class ChordListener:
         the recording at once.
         """
         self.listener.stop()
-        stopper, context = (getattr(self.listener, "_display_stop", None),
-                            getattr(self.listener, "_context", None))
+        stopper, context = (
+            getattr(self.listener, "_display_stop", None),
+            getattr(self.listener, "_context", None),
+        )
         if stopper is not None and context is not None:
             stopper.record_disable_context(context)
             stopper.flush()

@@ -101,7 +101,8 @@ class OcrEngine:
                 except ImportError as exc:
                     raise RunnotesError(
                         "no OCR engine: install rapidocr and opencv-python-headless "
-                        "(pip install 'runnotes[screen]')") from exc
+                        "(pip install 'runnotes[screen]')"
+                    ) from exc
                 self._engine = RapidOCR(params=TUNING)
 
     def read_near(self, bgr: Any, x: float, y: float, lines_tried: int = 3) -> Found:
@@ -125,8 +126,11 @@ class OcrEngine:
             bare = sum(bool(_BARE_NUMBER.match(read[b].text)) for b in line)
             if found.values and bare <= len(found.values):  # else a table row: read its header
                 return found
-            above = [b for b in shapes if b.y1 <= line[0].cy and any(
-                b.x0 < n.x1 and n.x0 < b.x1 for n in line)]
+            above = [
+                b
+                for b in shapes
+                if b.y1 <= line[0].cy and any(b.x0 < n.x1 and n.x0 < b.x1 for n in line)
+            ]
             self._recognize(padded, above, read)
             found = values_near(list(read.values()), x, y)
             if found.values:
@@ -158,8 +162,10 @@ class OcrEngine:
         todo = [b for b in shapes if b not in read]
         if not todo:
             return
-        crops = [padded[int(b.y0) + PAD:math.ceil(b.y1) + PAD,
-                        int(b.x0) + PAD:math.ceil(b.x1) + PAD] for b in todo]
+        crops = [
+            padded[int(b.y0) + PAD : math.ceil(b.y1) + PAD, int(b.x0) + PAD : math.ceil(b.x1) + PAD]
+            for b in todo
+        ]
         with self._lock:
             result = self._engine.recognize_txt(crops)
         for shape, text in zip(todo, result.txts, strict=True):
@@ -183,8 +189,11 @@ def group_lines(boxes: list[Box]) -> list[list[Box]]:
 
 def _label_above(number: Box, boxes: list[Box]) -> Box | None:
     """The nearest label above ``number`` in an overlapping column (table header, card title)."""
-    above = [b for b in boxes if b.y1 <= number.cy and b.x0 < number.x1 and number.x0 < b.x1
-             and _LABEL.match(b.text)]
+    above = [
+        b
+        for b in boxes
+        if b.y1 <= number.cy and b.x0 < number.x1 and number.x0 < b.x1 and _LABEL.match(b.text)
+    ]
     return max(above, key=lambda b: b.y1, default=None)
 
 

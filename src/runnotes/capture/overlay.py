@@ -19,8 +19,13 @@ TIMEOUT_S = 120
 def _run(*args: str) -> dict | None:
     """Run the dialog; ``None`` when the user cancelled (Escape, closed window) or it failed."""
     try:
-        done = subprocess.run([sys.executable, "-m", "runnotes.capture.overlay", *args],
-                              capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "runnotes.capture.overlay", *args],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT_S,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return None
     line = done.stdout.strip().splitlines()[-1:] if done.returncode == 0 else []

@@ -31,8 +31,13 @@ class Shot:
         return mss.tools.to_png(self.raw.rgb, self.raw.size, level=PNG_LEVEL)  # type: ignore[return-value]
 
 
-def clamp_region(x: int, y: int, width: int, height: int, screen: tuple[int, int, int, int],
-                 ) -> tuple[int, int, int, int]:
+def clamp_region(
+    x: int,
+    y: int,
+    width: int,
+    height: int,
+    screen: tuple[int, int, int, int],
+) -> tuple[int, int, int, int]:
     """A ``width × height`` box centred on the point, moved (not shrunk) to stay on the screen."""
     sx, sy, sw, sh = screen
     width, height = min(width, sw), min(height, sh)

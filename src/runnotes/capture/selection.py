@@ -34,8 +34,9 @@ class SelectionReader:
         if display.get_selection_owner(selection) == X.NONE:
             return ""
         for target in ("UTF8_STRING", "STRING"):
-            self.window.convert_selection(selection, display.intern_atom(target), self._prop,
-                                          X.CurrentTime)
+            self.window.convert_selection(
+                selection, display.intern_atom(target), self._prop, X.CurrentTime
+            )
             display.flush()
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline:
@@ -75,7 +76,8 @@ class SelectionWatch:
             atom = self.display.intern_atom(name)
             self._atoms[atom] = name
             self.display.xfixes_select_selection_input(
-                root, atom, xfixes.XFixesSetSelectionOwnerNotifyMask)
+                root, atom, xfixes.XFixesSetSelectionOwnerNotifyMask
+            )
         self.display.flush()
         threading.Thread(target=self._loop, name="runnotes-selection-watch", daemon=True).start()
 

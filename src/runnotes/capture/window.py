@@ -37,8 +37,10 @@ def _with_title(display: Any, window: Any) -> Any:
     from Xlib import X
 
     while window is not None and window != X.NONE:
-        if _prop(display, window, "_NET_WM_NAME", display.intern_atom("UTF8_STRING")) is not None \
-                or window.get_wm_name():
+        if (
+            _prop(display, window, "_NET_WM_NAME", display.intern_atom("UTF8_STRING")) is not None
+            or window.get_wm_name()
+        ):
             return window
         parent = window.query_tree().parent
         if parent == 0 or parent == display.screen().root:

@@ -56,11 +56,24 @@ class ImportedRun:
 
     def new_captures(self) -> list[NewCapture]:
         when = self.ended_at or self.started_at
-        made = [NewCapture(kind=Kind.param, source=IMPORT, name=k, value=as_number(v), text=str(v),
-                           review=Review.approved, timestamp=self.started_at)
-                for k, v in self.params.items()]
-        made += [NewCapture(kind=Kind.note, source=IMPORT, text=text, review=Review.approved,
-                            timestamp=when) for text in self.notes]
+        made = [
+            NewCapture(
+                kind=Kind.param,
+                source=IMPORT,
+                name=k,
+                value=as_number(v),
+                text=str(v),
+                review=Review.approved,
+                timestamp=self.started_at,
+            )
+            for k, v in self.params.items()
+        ]
+        made += [
+            NewCapture(
+                kind=Kind.note, source=IMPORT, text=text, review=Review.approved, timestamp=when
+            )
+            for text in self.notes
+        ]
         return made + self.captures
 
 
@@ -72,8 +85,10 @@ class ImportResult:
     values: int = 0
 
     def describe(self, what: str) -> str:
-        return (f"imported {len(self.run_ids)} runs from {what} ({self.created} new, "
-                f"{self.updated} updated, {self.values} metric values)")
+        return (
+            f"imported {len(self.run_ids)} runs from {what} ({self.created} new, "
+            f"{self.updated} updated, {self.values} metric values)"
+        )
 
 
 def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
@@ -88,11 +103,15 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             result.run_ids.append(row.id)  # type: ignore[arg-type]
             _add_tags(session, row.id, imported.tags)  # type: ignore[arg-type]
             captures = [Capture(run_id=row.id, **c.__dict__) for c in imported.new_captures()]
-            captures += [_artifact(session, store, row.id, a, imported)  # type: ignore[arg-type]
-                         for a in imported.artifacts]
+            captures += [
+                _artifact(session, store, row.id, a, imported)  # type: ignore[arg-type]
+                for a in imported.artifacts
+            ]
             session.add_all(captures)
-            metric_rows += [(row.id, "metric", IMPORT, name, value, step, ts, "pending")
-                            for name, value, step, ts in imported.metrics]
+            metric_rows += [
+                (row.id, "metric", IMPORT, name, value, step, ts, "pending")
+                for name, value, step, ts in imported.metrics
+            ]
         session.flush()
         insert_metric_rows(session.connection(), metric_rows)
     result.values = len(metric_rows)
@@ -104,8 +123,12 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
     row = session.exec(select(Run).where(Run.source_id == imported.source_id)).first()
     created = row is None
     if row is None:
-        row = Run(experiment_id=exp.id, name=imported.name, started_at=imported.started_at,
-                  source_id=imported.source_id)
+        row = Run(
+            experiment_id=exp.id,
+            name=imported.name,
+            started_at=imported.started_at,
+            source_id=imported.source_id,
+        )
     else:
         stale = delete(Capture).where(Capture.run_id == row.id)
         if not imported.replace_all:
@@ -126,14 +149,23 @@ def _add_tags(session: Session, run_id: int, tags: Sequence[str]) -> None:
     session.add_all(RunTag(run_id=run_id, tag=t) for t in dict.fromkeys(tags) if t not in have)
 
 
-def _artifact(session: Session, store: Store, run_id: int, item: ImportedFile,
-              imported: ImportedRun) -> Capture:
+def _artifact(
+    session: Session, store: Store, run_id: int, item: ImportedFile, imported: ImportedRun
+) -> Capture:
     sha = None
     if item.data is not None:
         name = item.path.rsplit("/", 1)[-1]
         suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         sha = register_media(session, store, item.data, "application/octet-stream", suffix, name)
-    return Capture(run_id=run_id, kind=Kind.artifact, source=IMPORT, name=item.path, text=item.uri,
-                   origin=item.uri, media_sha=sha, review=Review.approved,
-                   timestamp=imported.ended_at or imported.started_at,
-                   extra={"size": item.size} if item.size is not None else None)
+    return Capture(
+        run_id=run_id,
+        kind=Kind.artifact,
+        source=IMPORT,
+        name=item.path,
+        text=item.uri,
+        origin=item.uri,
+        media_sha=sha,
+        review=Review.approved,
+        timestamp=imported.ended_at or imported.started_at,
+        extra={"size": item.size} if item.size is not None else None,
+    )

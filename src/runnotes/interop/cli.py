@@ -12,23 +12,32 @@ from typing import Annotated
 
 import typer
 
-import_app = typer.Typer(help="Bring runs in: MLflow, TensorBoard, CSV, Parquet, JSON Lines.",
-                         no_args_is_help=True)
-export_app = typer.Typer(help="Write runs out: JSON Lines, CSV, Parquet, or back to MLflow.",
-                         invoke_without_command=True)
-follow_app = typer.Typer(help="Attach captures to the run another tracker is running now.",
-                         no_args_is_help=True)
+import_app = typer.Typer(
+    help="Bring runs in: MLflow, TensorBoard, CSV, Parquet, JSON Lines.", no_args_is_help=True
+)
+export_app = typer.Typer(
+    help="Write runs out: JSON Lines, CSV, Parquet, or back to MLflow.", invoke_without_command=True
+)
+follow_app = typer.Typer(
+    help="Attach captures to the run another tracker is running now.", no_args_is_help=True
+)
 
-TrackingUri = Annotated[str, typer.Option(
-    "--tracking-uri", envvar="MLFLOW_TRACKING_URI",
-    help="MLflow store: sqlite:///mlflow.db, an mlruns/ folder, http://server.")]
+TrackingUri = Annotated[
+    str,
+    typer.Option(
+        "--tracking-uri",
+        envvar="MLFLOW_TRACKING_URI",
+        help="MLflow store: sqlite:///mlflow.db, an mlruns/ folder, http://server.",
+    ),
+]
 Experiment = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
 Project = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 Runs = Annotated[list[str] | None, typer.Option("--run", "-r", help="Run id or name (repeatable).")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")]
-Output = Annotated[Path | None, typer.Option("--output", "-o",
-                                             help="File (default: standard output).")]
+Output = Annotated[
+    Path | None, typer.Option("--output", "-o", help="File (default: standard output).")
+]
 Where = Annotated[str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9".')]
 
 
@@ -46,28 +55,41 @@ def _say(text: str) -> None:
 
 # -- import -----------------------------------------------------------------------------------
 
+
 @import_app.command("mlflow")
 def import_mlflow(
-    ctx: typer.Context, tracking_uri: TrackingUri = "mlruns",
-    experiment: Annotated[list[str] | None, typer.Option(
-        "--experiment", "-e", help="Only this MLflow experiment (repeatable).")] = None,
+    ctx: typer.Context,
+    tracking_uri: TrackingUri = "mlruns",
+    experiment: Annotated[
+        list[str] | None,
+        typer.Option("--experiment", "-e", help="Only this MLflow experiment (repeatable)."),
+    ] = None,
     project: Project = None,
-    copy_artifacts: Annotated[bool, typer.Option(
-        help="Copy artifact files into the store (default: list them).")] = False,
+    copy_artifacts: Annotated[
+        bool, typer.Option(help="Copy artifact files into the store (default: list them).")
+    ] = False,
 ) -> None:
     """Import (or refresh) the runs of an MLflow tracking store."""
     from runnotes.cli import store_of
     from runnotes.interop.mlflow import import_mlflow as run_import
 
-    result = run_import(store_of(ctx), tracking_uri, experiment or (), project=project,
-                        copy_artifacts=copy_artifacts)
+    result = run_import(
+        store_of(ctx),
+        tracking_uri,
+        experiment or (),
+        project=project,
+        copy_artifacts=copy_artifacts,
+    )
     _say(result.describe(tracking_uri))
 
 
 @import_app.command("tensorboard")
-def import_tensorboard(ctx: typer.Context,
-                       logdir: Annotated[Path, typer.Argument(help="Folder of run folders.")],
-                       experiment: Experiment = None, project: Project = None) -> None:
+def import_tensorboard(
+    ctx: typer.Context,
+    logdir: Annotated[Path, typer.Argument(help="Folder of run folders.")],
+    experiment: Experiment = None,
+    project: Project = None,
+) -> None:
     """Import scalars and hparams, one run per folder of event files."""
     from runnotes.cli import store_of
     from runnotes.interop.tensorboard import import_tensorboard as run_import
@@ -76,13 +98,25 @@ def import_tensorboard(ctx: typer.Context,
     _say(result.describe(str(logdir)))
 
 
-def _import_sheet(ctx: typer.Context, path: Path, params: str | None, metrics: str | None,
-                  experiment: str | None, project: str | None) -> None:
+def _import_sheet(
+    ctx: typer.Context,
+    path: Path,
+    params: str | None,
+    metrics: str | None,
+    experiment: str | None,
+    project: str | None,
+) -> None:
     from runnotes.cli import store_of
     from runnotes.interop.tables import import_table, split_names
 
-    result = import_table(store_of(ctx), path, params=split_names(params),
-                          metrics=split_names(metrics), experiment=experiment, project=project)
+    result = import_table(
+        store_of(ctx),
+        path,
+        params=split_names(params),
+        metrics=split_names(metrics),
+        experiment=experiment,
+        project=project,
+    )
     _say(result.describe(str(path)))
 
 
@@ -91,26 +125,36 @@ MetricCols = Annotated[str | None, typer.Option(help="Columns that are metrics: 
 
 
 @import_app.command("csv")
-def import_csv(ctx: typer.Context, path: Annotated[Path, typer.Argument(help="The CSV file.")],
-               params: ParamCols = None, metrics: MetricCols = None,
-               experiment: Experiment = None, project: Project = None) -> None:
+def import_csv(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The CSV file.")],
+    params: ParamCols = None,
+    metrics: MetricCols = None,
+    experiment: Experiment = None,
+    project: Project = None,
+) -> None:
     """One run per row; params.X / metrics.X columns (or --params/--metrics) say what is what."""
     _import_sheet(ctx, path, params, metrics, experiment, project)
 
 
 @import_app.command("parquet")
-def import_parquet(ctx: typer.Context,
-                   path: Annotated[Path, typer.Argument(help="The Parquet file.")],
-                   params: ParamCols = None, metrics: MetricCols = None,
-                   experiment: Experiment = None, project: Project = None) -> None:
+def import_parquet(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The Parquet file.")],
+    params: ParamCols = None,
+    metrics: MetricCols = None,
+    experiment: Experiment = None,
+    project: Project = None,
+) -> None:
     """Like `import csv`, for a Parquet table (e.g. one `runnotes export` wrote)."""
     _import_sheet(ctx, path, params, metrics, experiment, project)
 
 
 @import_app.command("jsonl")
-def import_jsonl(ctx: typer.Context,
-                 path: Annotated[Path, typer.Argument(help="A `runnotes export` JSON Lines file.")]
-                 ) -> None:
+def import_jsonl(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A `runnotes export` JSON Lines file.")],
+) -> None:
     """Restore runs from a JSON Lines export, every capture included."""
     from runnotes.cli import store_of
     from runnotes.interop.export import import_jsonl as run_import
@@ -120,10 +164,18 @@ def import_jsonl(ctx: typer.Context,
 
 # -- export -----------------------------------------------------------------------------------
 
+
 @export_app.callback()
-def export(ctx: typer.Context, fmt: Format = "jsonl", output: Output = None,
-           run: Runs = None, experiment: Experiment = None, project: Project = None,
-           tag: Tags = None, where: Where = None) -> None:
+def export(
+    ctx: typer.Context,
+    fmt: Format = "jsonl",
+    output: Output = None,
+    run: Runs = None,
+    experiment: Experiment = None,
+    project: Project = None,
+    tag: Tags = None,
+    where: Where = None,
+) -> None:
     """Export the whole store, or the runs the filters pick (see also `export mlflow`)."""
     if ctx.invoked_subcommand is not None:
         return
@@ -135,14 +187,22 @@ def export(ctx: typer.Context, fmt: Format = "jsonl", output: Output = None,
     filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where)
     runs = select_runs(store, filters, refs=run or ())
     write_export(store, runs, fmt, sys.stdout, output)
-    err.print(f"runnotes: exported {len(runs)} runs as {fmt}"
-              + (f" to {output}" if output else ""), markup=False)
+    err.print(
+        f"runnotes: exported {len(runs)} runs as {fmt}" + (f" to {output}" if output else ""),
+        markup=False,
+    )
 
 
 @export_app.command("mlflow")
-def export_mlflow(ctx: typer.Context, tracking_uri: TrackingUri, run: Runs = None,
-                  experiment: Experiment = None, project: Project = None, tag: Tags = None,
-                  where: Where = None) -> None:
+def export_mlflow(
+    ctx: typer.Context,
+    tracking_uri: TrackingUri,
+    run: Runs = None,
+    experiment: Experiment = None,
+    project: Project = None,
+    tag: Tags = None,
+    where: Where = None,
+) -> None:
     """Write runs (all, or those the filters pick) to an MLflow tracking store."""
     from runnotes.cli import store_of
     from runnotes.interop.export import select_runs
@@ -158,11 +218,14 @@ def export_mlflow(ctx: typer.Context, tracking_uri: TrackingUri, run: Runs = Non
 
 # -- follow -----------------------------------------------------------------------------------
 
+
 @follow_app.command("mlflow")
-def follow_mlflow(ctx: typer.Context, tracking_uri: TrackingUri = "mlruns",
-                  interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 5.0,
-                  once: Annotated[bool, typer.Option(help="Poll once, then exit.")] = False,
-                  ) -> None:
+def follow_mlflow(
+    ctx: typer.Context,
+    tracking_uri: TrackingUri = "mlruns",
+    interval: Annotated[float, typer.Option(help="Seconds between polls.")] = 5.0,
+    once: Annotated[bool, typer.Option(help="Poll once, then exit.")] = False,
+) -> None:
     """Make the MLflow run that is running now the active run (while no runnotes run is)."""
     from runnotes.cli import store_of
     from runnotes.interop.mlflow import follow

@@ -34,12 +34,24 @@ from runnotes.store.runs import NewCapture
 
 FORMATS = ("jsonl", "csv", "parquet")
 # Run columns a snapshot restores; ids and media links belong to the store it came from.
-RUN_FIELDS = ("status", "ended_at", "exit_code", "command", "cwd", "host", "python_version",
-              "git_commit", "git_branch", "git_dirty", "description")
+RUN_FIELDS = (
+    "status",
+    "ended_at",
+    "exit_code",
+    "command",
+    "cwd",
+    "host",
+    "python_version",
+    "git_commit",
+    "git_branch",
+    "git_dirty",
+    "description",
+)
 
 
-def select_runs(store: Store, filters: RunFilter = ALL_RUNS, *,
-                refs: Sequence[str] = ()) -> list[RunSummary]:
+def select_runs(
+    store: Store, filters: RunFilter = ALL_RUNS, *, refs: Sequence[str] = ()
+) -> list[RunSummary]:
     """The runs to export, oldest first: all, or those the filters (and ``refs``) pick."""
     runs = list_runs(store, filters, limit=None)
     if refs:
@@ -60,38 +72,58 @@ def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]
     with store.read() as session:
         commits = dict(session.exec(select(Run.id, Run.git_commit).where(Run.id.in_(ids))).all())
         for run_id, text in session.exec(
-                select(Capture.run_id, Capture.text)
-                .where(Capture.run_id.in_(ids), Capture.kind == "note", Capture.text.is_not(None))
-                .order_by(Capture.timestamp, Capture.id)):
+            select(Capture.run_id, Capture.text)
+            .where(Capture.run_id.in_(ids), Capture.kind == "note", Capture.text.is_not(None))
+            .order_by(Capture.timestamp, Capture.id)
+        ):
             notes[run_id].append(text)
         low_high = (func.min(Capture.value), func.max(Capture.value))
         for run_id, name, low, high in session.exec(
-                select(Capture.run_id, Capture.name, *low_high)
-                .where(Capture.run_id.in_(ids), Capture.kind == "metric",
-                       Capture.value.is_not(None))
-                .group_by(Capture.run_id, Capture.name)):
+            select(Capture.run_id, Capture.name, *low_high)
+            .where(Capture.run_id.in_(ids), Capture.kind == "metric", Capture.value.is_not(None))
+            .group_by(Capture.run_id, Capture.name)
+        ):
             best[run_id][name] = low if lower_is_better(name, lower_extra) else high
-    return [{
-        "id": r.id, "name": r.name, "experiment": r.experiment, "project": r.project,
-        "status": r.status, "started_at": r.started_at, "ended_at": r.ended_at,
-        "duration": r.duration, "tags": TAG_SEP.join(r.tags), "notes": "\n\n".join(notes[r.id]),
-        "git_commit": commits.get(r.id),
-        **{f"params.{k}": v for k, v in r.params.items()},
-        **{f"metrics.{k}": v for k, v in r.metrics.items()},
-        **{f"best.{k}": v for k, v in best[r.id].items()},
-    } for r in runs]
+    return [
+        {
+            "id": r.id,
+            "name": r.name,
+            "experiment": r.experiment,
+            "project": r.project,
+            "status": r.status,
+            "started_at": r.started_at,
+            "ended_at": r.ended_at,
+            "duration": r.duration,
+            "tags": TAG_SEP.join(r.tags),
+            "notes": "\n\n".join(notes[r.id]),
+            "git_commit": commits.get(r.id),
+            **{f"params.{k}": v for k, v in r.params.items()},
+            **{f"metrics.{k}": v for k, v in r.metrics.items()},
+            **{f"best.{k}": v for k, v in best[r.id].items()},
+        }
+        for r in runs
+    ]
 
 
 def jsonl_records(store: Store, runs: Sequence[RunSummary]) -> Iterator[dict[str, Any]]:
     for summary in runs:
         detail = run_detail(store, summary.id)
-        yield {"run": detail.run.model_dump(), "project": summary.project,
-               "experiment": summary.experiment, "tags": summary.tags,
-               "captures": [c.model_dump(exclude={"id", "run_id"}) for c in detail.captures]}
+        yield {
+            "run": detail.run.model_dump(),
+            "project": summary.project,
+            "experiment": summary.experiment,
+            "tags": summary.tags,
+            "captures": [c.model_dump(exclude={"id", "run_id"}) for c in detail.captures],
+        }
 
 
-def write_export(store: Store, runs: Sequence[RunSummary], fmt: str, stream: IO[str] | None = None,
-                 path: Path | None = None) -> None:
+def write_export(
+    store: Store,
+    runs: Sequence[RunSummary],
+    fmt: str,
+    stream: IO[str] | None = None,
+    path: Path | None = None,
+) -> None:
     """Write ``runs`` in ``fmt`` to ``path`` (or, for jsonl and csv, to ``stream``)."""
     if fmt not in FORMATS:
         raise RunnotesError(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -123,12 +155,17 @@ def write_export(store: Store, runs: Sequence[RunSummary], fmt: str, stream: IO[
 
 # -- restoring a JSON Lines export ------------------------------------------------------------
 
+
 def _restored(record: dict[str, Any]) -> ImportedRun:
     run = record["run"]
     return ImportedRun(
         source_id=run.get("source_id") or f"runnotes:{run['id']}:{run['started_at']!r}",
-        name=run["name"], experiment=record["experiment"], project=record["project"],
-        status=run["status"], started_at=run["started_at"], ended_at=run.get("ended_at"),
+        name=run["name"],
+        experiment=record["experiment"],
+        project=record["project"],
+        status=run["status"],
+        started_at=run["started_at"],
+        ended_at=run.get("ended_at"),
         fields={k: run.get(k) for k in RUN_FIELDS if k not in ("status", "ended_at")},
         tags=list(record.get("tags") or ()),
         captures=[NewCapture(**c) for c in record["captures"]],

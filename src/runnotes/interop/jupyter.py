@@ -59,8 +59,9 @@ COMPARE_HTML = _env.from_string("""
 """)
 
 
-def svg_lines(series: Sequence[Sequence[tuple[float, float]]], width: int = 220,
-              height: int = 48) -> str:
+def svg_lines(
+    series: Sequence[Sequence[tuple[float, float]]], width: int = 220, height: int = 48
+) -> str:
     """A small inline SVG with one polyline per series; built from numbers only, so it is safe."""
     points = [p for line in series for p in line]
     if len(points) < 2:
@@ -76,13 +77,19 @@ def svg_lines(series: Sequence[Sequence[tuple[float, float]]], width: int = 220,
     lines = "".join(
         f'<polyline fill="none" stroke="{COLORS[i % len(COLORS)]}" stroke-width="1.5" '
         f'points="{" ".join(scale(x, y) for x, y in line)}"/>'
-        for i, line in enumerate(series) if line)
-    return f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{lines}</svg>'
+        for i, line in enumerate(series)
+        if line
+    )
+    return (
+        f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{lines}</svg>'
+    )
 
 
 def _series(detail: RunDetail, metric: str) -> list[tuple[float, float]]:
-    return [(float(step if step is not None else i), value)
-            for i, (step, value) in enumerate(detail.series(metric))]
+    return [
+        (float(step if step is not None else i), value)
+        for i, (step, value) in enumerate(detail.series(metric))
+    ]
 
 
 class RunView:
@@ -112,8 +119,9 @@ class ComparisonView:
         self.comparison, self.details = comparison, details
 
     def _repr_html_(self) -> str:
-        plots = {k: svg_lines([_series(d, k) for d in self.details])
-                 for k in self.comparison.metrics}
+        plots = {
+            k: svg_lines([_series(d, k) for d in self.details]) for k in self.comparison.metrics
+        }
         return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=fmt_value)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -165,8 +173,13 @@ class RunnotesMagics(Magics):
         command, args = (words[0], words[1:]) if words else ("show", [])
         if command == "start":
             opts = _start_parser().parse_args(args)
-            run = sdk.start_run(opts.name, experiment=opts.experiment, project=opts.project,
-                                tags=opts.tag, source="sdk")
+            run = sdk.start_run(
+                opts.name,
+                experiment=opts.experiment,
+                project=opts.project,
+                tags=opts.tag,
+                source="sdk",
+            )
             self.started = run
             print(f"started run {run.id} ({run.name})")
             return None

@@ -31,8 +31,13 @@ NOTE_TAG = "mlflow.note.content"
 GIT_TAG = "mlflow.source.git.commit"
 SOURCE_TAG = "mlflow.source.name"
 RUN_NAME_TAG = "mlflow.runName"
-STATUS_IN = {"FINISHED": "ok", "FAILED": "failed", "KILLED": "killed", "RUNNING": "running",
-             "SCHEDULED": "running"}
+STATUS_IN = {
+    "FINISHED": "ok",
+    "FAILED": "failed",
+    "KILLED": "killed",
+    "RUNNING": "running",
+    "SCHEDULED": "running",
+}
 STATUS_OUT = {"ok": "FINISHED", "failed": "FAILED", "killed": "KILLED", "running": "RUNNING"}
 BATCH = 1000  # MLflow's log_batch limit on metrics per call
 PARAM_BATCH = 100  # … and on params per call
@@ -78,6 +83,7 @@ def _mlflow_errors(uri: str) -> Iterator[None]:
 
 # -- import -----------------------------------------------------------------------------------
 
+
 def _experiment_ids(client: MlflowClient, names: Sequence[str]) -> dict[str, str]:
     if not names:
         return {e.experiment_id: e.name for e in client.search_experiments()}
@@ -100,8 +106,9 @@ def _search(client: MlflowClient, experiment_ids: list[str], **kwargs: Any) -> I
             return
 
 
-def _artifacts(client: MlflowClient, run_id: str, base_uri: str, copy: bool,
-               path: str | None = None) -> list[ImportedFile]:
+def _artifacts(
+    client: MlflowClient, run_id: str, base_uri: str, copy: bool, path: str | None = None
+) -> list[ImportedFile]:
     files = []
     for info in client.list_artifacts(run_id, path):
         if info.is_dir:
@@ -111,27 +118,43 @@ def _artifacts(client: MlflowClient, run_id: str, base_uri: str, copy: bool,
         if copy:
             with tempfile.TemporaryDirectory() as tmp:
                 data = Path(client.download_artifacts(run_id, info.path, tmp)).read_bytes()
-        files.append(ImportedFile(path=info.path, uri=f"{base_uri}/{info.path}",
-                                  size=info.file_size, data=data))
+        files.append(
+            ImportedFile(
+                path=info.path, uri=f"{base_uri}/{info.path}", size=info.file_size, data=data
+            )
+        )
     return files
 
 
-def read_run(client: MlflowClient, run: MlflowRun, experiment: str, *, project: str | None = None,
-             copy_artifacts: bool = False) -> ImportedRun:
+def read_run(
+    client: MlflowClient,
+    run: MlflowRun,
+    experiment: str,
+    *,
+    project: str | None = None,
+    copy_artifacts: bool = False,
+) -> ImportedRun:
     info, data = run.info, run.data
     tags = data.tags
-    metrics = [(m.key, m.value, m.step, m.timestamp / 1000)
-               for key in data.metrics for m in client.get_metric_history(info.run_id, key)]
+    metrics = [
+        (m.key, m.value, m.step, m.timestamp / 1000)
+        for key in data.metrics
+        for m in client.get_metric_history(info.run_id, key)
+    ]
     return ImportedRun(
         source_id=f"mlflow:{info.run_id}",
         name=info.run_name or tags.get(RUN_NAME_TAG) or info.run_id,
-        experiment=experiment, project=project,
+        experiment=experiment,
+        project=project,
         status=STATUS_IN.get(info.status, "ok"),
         started_at=info.start_time / 1000,
         ended_at=info.end_time / 1000 if info.end_time else None,
         fields={"git_commit": tags.get(GIT_TAG), "command": tags.get(SOURCE_TAG)},
-        tags=[f"{k}={v}" if v else k for k, v in sorted(tags.items())
-              if not k.startswith(("mlflow.", "runnotes."))],
+        tags=[
+            f"{k}={v}" if v else k
+            for k, v in sorted(tags.items())
+            if not k.startswith(("mlflow.", "runnotes."))
+        ],
         params=dict(data.params),
         metrics=metrics,
         notes=[tags[NOTE_TAG]] if tags.get(NOTE_TAG) else [],
@@ -139,28 +162,48 @@ def read_run(client: MlflowClient, run: MlflowRun, experiment: str, *, project: 
     )
 
 
-def read_mlflow(uri: str, experiments: Sequence[str] = (), *, project: str | None = None,
-                copy_artifacts: bool = False) -> list[ImportedRun]:
+def read_mlflow(
+    uri: str,
+    experiments: Sequence[str] = (),
+    *,
+    project: str | None = None,
+    copy_artifacts: bool = False,
+) -> list[ImportedRun]:
     with _mlflow_errors(uri):
         client = client_for(uri)
         names = _experiment_ids(client, experiments)
-        return [read_run(client, run, names[run.info.experiment_id], project=project,
-                         copy_artifacts=copy_artifacts)
-                for run in _search(client, list(names))]
+        return [
+            read_run(
+                client,
+                run,
+                names[run.info.experiment_id],
+                project=project,
+                copy_artifacts=copy_artifacts,
+            )
+            for run in _search(client, list(names))
+        ]
 
 
-def import_mlflow(store: Store, uri: str, experiments: Sequence[str] = (), *,
-                  project: str | None = None, copy_artifacts: bool = False) -> ImportResult:
+def import_mlflow(
+    store: Store,
+    uri: str,
+    experiments: Sequence[str] = (),
+    *,
+    project: str | None = None,
+    copy_artifacts: bool = False,
+) -> ImportResult:
     """Read every run of the tracking store (or of the named experiments), then store them."""
-    return write_runs(store, read_mlflow(uri, experiments, project=project,
-                                         copy_artifacts=copy_artifacts))
+    return write_runs(
+        store, read_mlflow(uri, experiments, project=project, copy_artifacts=copy_artifacts)
+    )
 
 
 # -- export -----------------------------------------------------------------------------------
 
+
 def _chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]
 
 
 def export_run(client: MlflowClient, store: Store, run_id: int) -> str:
@@ -180,20 +223,26 @@ def export_run(client: MlflowClient, store: Store, run_id: int) -> str:
     if run.command:
         tags[SOURCE_TAG] = run.command
     tags["runnotes.run_id"] = str(s.id)
-    created = client.create_run(exp_id, start_time=round(s.started_at * 1000), tags=tags,
-                                run_name=s.name)
+    created = client.create_run(
+        exp_id, start_time=round(s.started_at * 1000), tags=tags, run_name=s.name
+    )
     mlflow_id = created.info.run_id
     params = [Param(k, str(v)) for k, v in s.params.items()]
-    metrics = [Metric(c.name, c.value, round(c.timestamp * 1000), c.step or 0)
-               for c in detail.captures
-               if c.kind == "metric" and c.name and c.value is not None]
+    metrics = [
+        Metric(c.name, c.value, round(c.timestamp * 1000), c.step or 0)
+        for c in detail.captures
+        if c.kind == "metric" and c.name and c.value is not None
+    ]
     for chunk in _chunks(params, PARAM_BATCH):
         client.log_batch(mlflow_id, params=chunk)
     for chunk in _chunks(metrics, BATCH):
         client.log_batch(mlflow_id, metrics=chunk)
     if s.status != "running":
-        client.set_terminated(mlflow_id, STATUS_OUT.get(s.status, "FINISHED"),
-                              round(s.ended_at * 1000) if s.ended_at else None)
+        client.set_terminated(
+            mlflow_id,
+            STATUS_OUT.get(s.status, "FINISHED"),
+            round(s.ended_at * 1000) if s.ended_at else None,
+        )
     return mlflow_id
 
 
@@ -206,13 +255,18 @@ def export_mlflow(store: Store, uri: str, run_ids: Sequence[int]) -> list[str]:
 
 # -- follow: attach captures to the MLflow run that is running now ------------------------------
 
+
 def live_run(client: MlflowClient) -> MlflowRun | None:
     """The most recently started RUNNING run across all experiments, if any."""
     ids = [e.experiment_id for e in client.search_experiments()]
     if not ids:
         return None
-    runs = client.search_runs(ids, filter_string="attributes.status = 'RUNNING'",
-                              order_by=["attributes.start_time DESC"], max_results=1)
+    runs = client.search_runs(
+        ids,
+        filter_string="attributes.status = 'RUNNING'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
     return runs[0] if runs else None
 
 
@@ -247,8 +301,14 @@ def _refresh(store: Store, client: MlflowClient, run_id: int) -> None:
     _store_run(store, client, client.get_run(source_id.removeprefix("mlflow:")))  # type: ignore[union-attr]
 
 
-def follow(store: Store, uri: str, *, interval: float = 5.0, once: bool = False,
-           report: Callable[[str], None] = print) -> None:
+def follow(
+    store: Store,
+    uri: str,
+    *,
+    interval: float = 5.0,
+    once: bool = False,
+    report: Callable[[str], None] = print,
+) -> None:
     """Poll the tracking store until interrupted; with ``once``, poll a single time."""
     followed: int | None = None
     with _mlflow_errors(uri):

@@ -32,8 +32,9 @@ class Columns:
     metrics: dict[str, str] = field(default_factory=dict)  # column → metric name
 
     @classmethod
-    def for_header(cls, header: Sequence[str], params: Sequence[str] = (),
-                   metrics: Sequence[str] = ()) -> Columns:
+    def for_header(
+        cls, header: Sequence[str], params: Sequence[str] = (), metrics: Sequence[str] = ()
+    ) -> Columns:
         missing = [c for c in (*params, *metrics) if c not in header]
         if missing:
             raise RunnotesError(f"no column {', '.join(map(repr, missing))} in the header")
@@ -43,8 +44,10 @@ class Columns:
                 if column.startswith(prefix) and column not in mapping.params | mapping.metrics:
                     target[column] = column.removeprefix(prefix)
         if not mapping.params and not mapping.metrics:
-            raise RunnotesError("say which columns are params and metrics: --params a,b "
-                                "--metrics c,d, or name them params.X and metrics.X")
+            raise RunnotesError(
+                "say which columns are params and metrics: --params a,b "
+                "--metrics c,d, or name them params.X and metrics.X"
+            )
         return mapping
 
 
@@ -63,9 +66,17 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def row_to_run(row: dict[str, Any], mapping: Columns, source_id: str, where: str, *,
-               default_name: str, default_time: float, experiment: str | None,
-               project: str | None) -> ImportedRun:
+def row_to_run(
+    row: dict[str, Any],
+    mapping: Columns,
+    source_id: str,
+    where: str,
+    *,
+    default_name: str,
+    default_time: float,
+    experiment: str | None,
+    project: str | None,
+) -> ImportedRun:
     """One table row as a run; ``where`` ("file:line") names the row in error messages.
 
     Columns other than the run's own and the mapped ones (``id``, ``duration``, ``best.X`` in
@@ -74,7 +85,8 @@ def row_to_run(row: dict[str, Any], mapping: Columns, source_id: str, where: str
     started = _text(row.get("started_at"))
     ended = _text(row.get("ended_at"))
     run = ImportedRun(
-        source_id=source_id, name=_text(row.get("name")) or default_name,
+        source_id=source_id,
+        name=_text(row.get("name")) or default_name,
         experiment=_text(row.get("experiment")) or experiment,
         project=_text(row.get("project")) or project,
         status=_text(row.get("status")) or "ok",
@@ -112,8 +124,10 @@ def read_csv(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str
                 if not any(f.strip() for f in fields):
                     continue
                 if len(fields) != len(header):
-                    raise RunnotesError(f"{path}:{reader.line_num}: {len(fields)} fields, "
-                                        f"the header has {len(header)}")
+                    raise RunnotesError(
+                        f"{path}:{reader.line_num}: {len(fields)} fields, "
+                        f"the header has {len(header)}"
+                    )
                 rows.append((reader.line_num, dict(zip(header, fields, strict=True))))
         except StopIteration:
             raise RunnotesError(f"{path}: empty file") from None
@@ -132,18 +146,33 @@ def read_parquet(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str,
     return table.column_names, list(enumerate(table.to_pylist(), 1))
 
 
-def read_table_runs(path: str | Path, *, params: Sequence[str] = (), metrics: Sequence[str] = (),
-                    experiment: str | None = None, project: str | None = None) -> list[ImportedRun]:
+def read_table_runs(
+    path: str | Path,
+    *,
+    params: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    experiment: str | None = None,
+    project: str | None = None,
+) -> list[ImportedRun]:
     path = Path(path).expanduser().resolve()
     parquet = path.suffix.lower() in (".parquet", ".pq")
     header, rows = read_parquet(path) if parquet else read_csv(path)
     mapping = Columns.for_header(header, params, metrics)
     kind = "parquet" if parquet else "csv"
     mtime = path.stat().st_mtime
-    return [row_to_run(row, mapping, f"{kind}:{path}:{line}", f"{path}:{line}",
-                       default_name=f"{path.stem}-{line}", default_time=mtime,
-                       experiment=experiment or path.stem, project=project)
-            for line, row in rows]
+    return [
+        row_to_run(
+            row,
+            mapping,
+            f"{kind}:{path}:{line}",
+            f"{path}:{line}",
+            default_name=f"{path.stem}-{line}",
+            default_time=mtime,
+            experiment=experiment or path.stem,
+            project=project,
+        )
+        for line, row in rows
+    ]
 
 
 def import_table(store: Store, path: str | Path, **options: Any) -> ImportResult:

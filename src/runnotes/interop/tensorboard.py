@@ -31,8 +31,10 @@ def _records(path: Path) -> list[bytes]:
         except errors.OutOfRangeError:
             return records
         except errors.OpError as exc:
-            raise RunnotesError(f"{path}: record {len(records) + 1}: corrupt event file "
-                                f"({exc.message.removeprefix(str(path)).strip()})") from exc
+            raise RunnotesError(
+                f"{path}: record {len(records) + 1}: corrupt event file "
+                f"({exc.message.removeprefix(str(path)).strip()})"
+            ) from exc
         records.append(reader.record())
 
 
@@ -47,14 +49,16 @@ def _hparams(content: bytes) -> dict[str, str]:
     return values
 
 
-def _read_run(folder: Path, files: list[Path], name: str, experiment: str | None,
-              project: str | None) -> ImportedRun:
+def _read_run(
+    folder: Path, files: list[Path], name: str, experiment: str | None, project: str | None
+) -> ImportedRun:
     from google.protobuf.message import DecodeError
     from tensorboard.compat.proto.event_pb2 import Event
     from tensorboard.util.tensor_util import make_ndarray
 
-    run = ImportedRun(source_id=f"tensorboard:{folder}", name=name, experiment=experiment,
-                      project=project)
+    run = ImportedRun(
+        source_id=f"tensorboard:{folder}", name=name, experiment=experiment, project=project
+    )
     scalar_tags: set[str] = set()
     times: list[float] = []
     for path in sorted(files):
@@ -81,8 +85,9 @@ def _read_run(folder: Path, files: list[Path], name: str, experiment: str | None
     return run
 
 
-def read_logdir(logdir: str | Path, *, experiment: str | None = None,
-                project: str | None = None) -> list[ImportedRun]:
+def read_logdir(
+    logdir: str | Path, *, experiment: str | None = None, project: str | None = None
+) -> list[ImportedRun]:
     root = Path(logdir).expanduser().resolve()
     if not root.is_dir():
         raise RunnotesError(f"no such folder: {root}")
@@ -92,9 +97,16 @@ def read_logdir(logdir: str | Path, *, experiment: str | None = None,
             folders[path.parent].append(path)
     if not folders:
         raise RunnotesError(f"no TensorBoard event files under {root}")
-    runs = {folder: _read_run(folder, files, folder.relative_to(root).as_posix()
-                              if folder != root else root.name, experiment or root.name, project)
-            for folder, files in sorted(folders.items())}
+    runs = {
+        folder: _read_run(
+            folder,
+            files,
+            folder.relative_to(root).as_posix() if folder != root else root.name,
+            experiment or root.name,
+            project,
+        )
+        for folder, files in sorted(folders.items())
+    }
     return _merge_hparams_folders(runs)
 
 
@@ -108,7 +120,8 @@ def _merge_hparams_folders(runs: dict[Path, ImportedRun]) -> list[ImportedRun]:
     return list(runs.values())
 
 
-def import_tensorboard(store: Store, logdir: str | Path, *, experiment: str | None = None,
-                       project: str | None = None) -> ImportResult:
+def import_tensorboard(
+    store: Store, logdir: str | Path, *, experiment: str | None = None, project: str | None = None
+) -> ImportResult:
     """Import every run folder under ``logdir``; re-importing refreshes them in place."""
     return write_runs(store, read_logdir(logdir, experiment=experiment, project=project))

@@ -14,15 +14,20 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-report_app = typer.Typer(help="Write a README draft or a progress report from the captures.",
-                         no_args_is_help=True)
+report_app = typer.Typer(
+    help="Write a README draft or a progress report from the captures.", no_args_is_help=True
+)
 err = Console(stderr=True, highlight=False)
 
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
-TemplateOpt = Annotated[Path | None, typer.Option(
-    "--template", help="Your own Jinja2 template instead of the shipped one.")]
-PendingOpt = Annotated[bool, typer.Option(
-    "--include-pending", help="Add captures not reviewed yet (marked as pending).")]
+TemplateOpt = Annotated[
+    Path | None,
+    typer.Option("--template", help="Your own Jinja2 template instead of the shipped one."),
+]
+PendingOpt = Annotated[
+    bool,
+    typer.Option("--include-pending", help="Add captures not reviewed yet (marked as pending)."),
+]
 PROGRESS_AFTER_S = 1.0
 
 
@@ -51,19 +56,30 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
     for warning in result.warnings:
         err.print(f"runnotes: warning: {warning}", markup=False)
     report, *figures = result.paths
-    extra = f" (+ {len(figures)} figure file{'s' if len(figures) != 1 else ''} in " \
-            f"{figures[0].parent})" if figures else ""
+    extra = (
+        f" (+ {len(figures)} figure file{'s' if len(figures) != 1 else ''} in {figures[0].parent})"
+        if figures
+        else ""
+    )
     typer.echo(f"wrote {report}{extra}")
 
 
 @report_app.command("readme")
-def readme(ctx: typer.Context,
-           experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
-           output: Annotated[Path | None, typer.Option(
-               "--output", "-o", help="README path (default reports/<experiment>/README.md).",
-           )] = None,
-           project: ProjectOpt = None, template: TemplateOpt = None,
-           include_pending: PendingOpt = False) -> None:
+def readme(
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="README path (default reports/<experiment>/README.md).",
+        ),
+    ] = None,
+    project: ProjectOpt = None,
+    template: TemplateOpt = None,
+    include_pending: PendingOpt = False,
+) -> None:
     """A README draft for one experiment: purpose, how to reproduce, results, figures, decisions."""
     from runnotes.cli import store_of
     from runnotes.reports.plots import slug
@@ -72,9 +88,15 @@ def readme(ctx: typer.Context,
     out = output or Path("reports") / slug(experiment) / "README.md"
     progress = DelayedProgress()
     try:
-        result = write_readme(store_of(ctx), experiment, out, project=project,
-                              include_pending=include_pending, template=template,
-                              progress=progress)
+        result = write_readme(
+            store_of(ctx),
+            experiment,
+            out,
+            project=project,
+            include_pending=include_pending,
+            template=template,
+            progress=progress,
+        )
     finally:
         progress.close()
     _report(result)
@@ -82,13 +104,17 @@ def readme(ctx: typer.Context,
 
 @report_app.command("progress")
 def progress_report(
-        ctx: typer.Context,
-        output: Annotated[Path, typer.Option("--output", "-o", help="report.md or report.docx.")],
-        since: Annotated[str | None, typer.Option(
-            help="Start: 7d, 12h, 2w ago or a date (default: 7 days before --until).")] = None,
-        until: Annotated[str | None, typer.Option(help="End: same forms (default: now).")] = None,
-        project: ProjectOpt = None, template: TemplateOpt = None,
-        include_pending: PendingOpt = False) -> None:
+    ctx: typer.Context,
+    output: Annotated[Path, typer.Option("--output", "-o", help="report.md or report.docx.")],
+    since: Annotated[
+        str | None,
+        typer.Option(help="Start: 7d, 12h, 2w ago or a date (default: 7 days before --until)."),
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End: same forms (default: now).")] = None,
+    project: ProjectOpt = None,
+    template: TemplateOpt = None,
+    include_pending: PendingOpt = False,
+) -> None:
     """A progress report for a period: summary, one section per experiment, blockers, figures."""
     from runnotes.cli import store_of
     from runnotes.reports.period import parse_when
@@ -97,11 +123,16 @@ def progress_report(
     now = time.time()
     progress = DelayedProgress()
     try:
-        result = write_progress(store_of(ctx), output,
-                                since=parse_when(since, now) if since else None,
-                                until=parse_when(until, now) if until else None,
-                                project=project, include_pending=include_pending,
-                                template=template, progress=progress)
+        result = write_progress(
+            store_of(ctx),
+            output,
+            since=parse_when(since, now) if since else None,
+            until=parse_when(until, now) if until else None,
+            project=project,
+            include_pending=include_pending,
+            template=template,
+            progress=progress,
+        )
     finally:
         progress.close()
     _report(result)

@@ -33,9 +33,27 @@ from runnotes.store.models import Capture, Experiment, Project, Review, Run
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
 KEY_PACKAGES = (
-    "python", "torch", "torchvision", "tensorflow", "keras", "jax", "flax", "numpy", "scipy",
-    "pandas", "scikit-learn", "xgboost", "lightgbm", "catboost", "transformers", "datasets",
-    "accelerate", "lightning", "pytorch-lightning", "timm", "runnotes",
+    "python",
+    "torch",
+    "torchvision",
+    "tensorflow",
+    "keras",
+    "jax",
+    "flax",
+    "numpy",
+    "scipy",
+    "pandas",
+    "scikit-learn",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+    "transformers",
+    "datasets",
+    "accelerate",
+    "lightning",
+    "pytorch-lightning",
+    "timm",
+    "runnotes",
 )
 
 
@@ -183,8 +201,10 @@ class ExperimentData:
         for name in self.preferred:
             if name in by_name:
                 return by_name[name]
-        return min(self.metrics, key=lambda m: (-self.coverage(m.name),
-                                                self.first_seen.get(m.name, 0), m.name))
+        return min(
+            self.metrics,
+            key=lambda m: (-self.coverage(m.name), self.first_seen.get(m.name, 0), m.name),
+        )
 
     @property
     def headline_run(self) -> RunInfo | None:
@@ -238,8 +258,11 @@ def _names(store: Store, key: str) -> tuple[str, ...]:
 
 
 def rules_for(store: Store, include_pending: bool) -> Rules:
-    return Rules(include_pending=include_pending, lower_is_better=_names(store, "lower_is_better"),
-                 primary_metric=_names(store, "primary_metric"))
+    return Rules(
+        include_pending=include_pending,
+        lower_is_better=_names(store, "lower_is_better"),
+        primary_metric=_names(store, "primary_metric"),
+    )
 
 
 def key_packages(store: Store) -> tuple[str, ...]:
@@ -248,11 +271,14 @@ def key_packages(store: Store) -> tuple[str, ...]:
 
 # -- finding experiments -----------------------------------------------------------------------
 
+
 def find_experiment(session: Session, name: str, project: str | None) -> tuple[int, str]:
     """The experiment's id and project name; a clear error when it is unknown or ambiguous."""
-    query = (select(Experiment.id, Project.name)
-             .join(Project, Experiment.project_id == Project.id)
-             .where(Experiment.name == name))
+    query = (
+        select(Experiment.id, Project.name)
+        .join(Project, Experiment.project_id == Project.id)
+        .where(Experiment.name == name)
+    )
     if project:
         query = query.where(Project.name == project)
     found = session.exec(query.order_by(Project.name)).all()
@@ -260,8 +286,9 @@ def find_experiment(session: Session, name: str, project: str | None) -> tuple[i
         return found[0][0], found[0][1]  # type: ignore[return-value]
     if found:
         projects = ", ".join(p for _, p in found)
-        raise RunnotesError(f"experiment {name!r} exists in several projects ({projects}): "
-                            "pick one with --project")
+        raise RunnotesError(
+            f"experiment {name!r} exists in several projects ({projects}): pick one with --project"
+        )
     known = session.exec(select(Experiment.name).distinct().order_by(Experiment.name)).all()
     where = f" in project {project!r}" if project else ""
     hint = f" (known: {', '.join(known)})" if known else " (the store has no experiments yet)"
@@ -281,12 +308,15 @@ def in_period(since: float | None, until: float | None) -> Any:
     return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))  # type: ignore[union-attr]
 
 
-def active_experiments(session: Session, since: float, until: float,
-                       project: str | None) -> list[tuple[int, str]]:
+def active_experiments(
+    session: Session, since: float, until: float, project: str | None
+) -> list[tuple[int, str]]:
     """Experiments with a run started or ended in ``[since, until)``, by project then name."""
-    query = (select(Experiment.id, Project.name, Experiment.name)
-             .join(Project, Experiment.project_id == Project.id)
-             .where(Experiment.id.in_(select(Run.experiment_id).where(in_period(since, until)))))
+    query = (
+        select(Experiment.id, Project.name, Experiment.name)
+        .join(Project, Experiment.project_id == Project.id)
+        .where(Experiment.id.in_(select(Run.experiment_id).where(in_period(since, until))))
+    )
     if project:
         query = query.where(Project.name == project)
     return [(i, p) for i, p, _ in session.exec(query.order_by(Project.name, Experiment.name))]
@@ -294,8 +324,15 @@ def active_experiments(session: Session, since: float, until: float,
 
 # -- loading one experiment --------------------------------------------------------------------
 
-def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
-                    since: float | None = None, until: float | None = None) -> ExperimentData:
+
+def load_experiment(
+    store: Store,
+    experiment_id: int,
+    rules: Rules,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+) -> ExperimentData:
     """Everything a report says about one experiment (its runs in the period, if given)."""
     with store.read() as session:
         exp = get_row(session, Experiment, experiment_id)
@@ -308,15 +345,28 @@ def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
         by_id = {r.id: r for r in runs}
         first_seen = _load_metrics(session, run_ids, by_id, rules)
         captures = session.exec(
-            select(Capture).where(Capture.run_id.in_(run_ids), Capture.kind != "metric",
-                                  Capture.review.in_(rules.reviews))
+            select(Capture)
+            .where(
+                Capture.run_id.in_(run_ids),
+                Capture.kind != "metric",
+                Capture.review.in_(rules.reviews),
+            )
             .order_by(Capture.timestamp, Capture.id)
         ).all()
-        data = ExperimentData(project=project.name if project else "", name=exp.name,
-                              description=exp.description or "", runs=runs, metrics=[],
-                              changes=[], decisions=[], next_steps=[], blockers=[],
-                              screenshots=[], preferred=rules.primary_metric,
-                              first_seen=first_seen)
+        data = ExperimentData(
+            project=project.name if project else "",
+            name=exp.name,
+            description=exp.description or "",
+            runs=runs,
+            metrics=[],
+            changes=[],
+            decisions=[],
+            next_steps=[],
+            blockers=[],
+            screenshots=[],
+            preferred=rules.primary_metric,
+            first_seen=first_seen,
+        )
     _sort_captures(store, data, by_id, captures)
     data.metrics = _metric_infos(runs, rules)
     data.changes = _changes(data.result_runs or runs, data.metrics)
@@ -324,24 +374,39 @@ def load_experiment(store: Store, experiment_id: int, rules: Rules, *,
 
 
 def _run_info(run: Run) -> RunInfo:
-    return RunInfo(id=run.id, name=run.name, status=run.status,  # type: ignore[arg-type]
-                   started_at=run.started_at, ended_at=run.ended_at, command=run.command,
-                   cwd=run.cwd, git_commit=run.git_commit, git_branch=run.git_branch,
-                   git_dirty=run.git_dirty, python_version=run.python_version,
-                   packages_sha=run.packages_sha)
+    return RunInfo(
+        id=run.id,
+        name=run.name,
+        status=run.status,  # type: ignore[arg-type]
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+        command=run.command,
+        cwd=run.cwd,
+        git_commit=run.git_commit,
+        git_branch=run.git_branch,
+        git_dirty=run.git_dirty,
+        python_version=run.python_version,
+        packages_sha=run.packages_sha,
+    )
 
 
 def _fmt_number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _load_metrics(session: Session, run_ids: Any, by_id: dict[int, RunInfo],
-                  rules: Rules) -> dict[str, int]:
+def _load_metrics(
+    session: Session, run_ids: Any, by_id: dict[int, RunInfo], rules: Rules
+) -> dict[str, int]:
     """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
     cols = (Capture.run_id, Capture.name, Capture.value, Capture.text, Capture.step)
     approved = session.exec(
-        select(*cols).where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
-                            Capture.review == Review.approved, Capture.value.is_not(None))
+        select(*cols)
+        .where(
+            Capture.run_id.in_(run_ids),
+            Capture.kind == "metric",
+            Capture.review == Review.approved,
+            Capture.value.is_not(None),
+        )
         .order_by(Capture.id)
     ).all()
     first_seen: dict[str, int] = {}
@@ -350,43 +415,82 @@ def _load_metrics(session: Session, run_ids: Any, by_id: dict[int, RunInfo],
         first_seen.setdefault(name, len(first_seen))
     if not rules.include_pending:
         return first_seen
-    latest = (select(func.max(Capture.id).label("cid"))
-              .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
-                     Capture.review == Review.pending, Capture.value.is_not(None))
-              .group_by(Capture.run_id, Capture.name).subquery())
+    latest = (
+        select(func.max(Capture.id).label("cid"))
+        .where(
+            Capture.run_id.in_(run_ids),
+            Capture.kind == "metric",
+            Capture.review == Review.pending,
+            Capture.value.is_not(None),
+        )
+        .group_by(Capture.run_id, Capture.name)
+        .subquery()
+    )
     for run_id, name, value, text, step in session.exec(
-            select(*cols).join(latest, Capture.id == latest.c.cid).order_by(Capture.id)):
+        select(*cols).join(latest, Capture.id == latest.c.cid).order_by(Capture.id)
+    ):
         by_id[run_id].metrics.setdefault(
-            name, Value(text=text or _fmt_number(value), value=value, step=step, pending=True))
+            name, Value(text=text or _fmt_number(value), value=value, step=step, pending=True)
+        )
         first_seen.setdefault(name, len(first_seen))
     return first_seen
 
 
-def _sort_captures(store: Store, data: ExperimentData, by_id: dict[int, RunInfo],
-                   captures: Sequence[Capture]) -> None:
+def _sort_captures(
+    store: Store, data: ExperimentData, by_id: dict[int, RunInfo], captures: Sequence[Capture]
+) -> None:
     """Params and datasets onto their runs; notes into decisions, next steps and blockers."""
-    derived_from = {int((c.extra or {}).get("from_capture", 0)) for c in captures
-                    if c.kind == "note" and (c.extra or {}).get("from_capture")}
+    derived_from = {
+        int((c.extra or {}).get("from_capture", 0))
+        for c in captures
+        if c.kind == "note" and (c.extra or {}).get("from_capture")
+    }
     for c in captures:
         run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
         if c.kind == "param" and c.name:
             if c.name in run.params and pending and not run.params[c.name].pending:
                 continue  # a reviewed value beats a later unreviewed one (e.g. heard in speech)
-            run.params[c.name] = Value(text=c.text if c.text is not None else
-                                       _fmt_number(c.value or 0.0), value=c.value, pending=pending)
+            run.params[c.name] = Value(
+                text=c.text if c.text is not None else _fmt_number(c.value or 0.0),
+                value=c.value,
+                pending=pending,
+            )
         elif c.kind == "dataset":
             run.datasets.append(_dataset(c, extra, pending))
         elif c.kind == "screenshot" and c.media_sha:
             data.screenshots.append(_screenshot(store, data, c, run, extra, pending))
         elif c.kind == "note" and c.text:
-            _add_note(data, Note(text=c.text.strip(), timestamp=c.timestamp, run=run,
-                                 source=c.source, role=note_role(c.text, extra.get("role")),
-                                 voice=c.source == "voice", pending=pending))
-        elif (c.kind == "voice" and c.text and c.id not in derived_from
-              and extra.get("status", "ok") == "ok"):
+            _add_note(
+                data,
+                Note(
+                    text=c.text.strip(),
+                    timestamp=c.timestamp,
+                    run=run,
+                    source=c.source,
+                    role=note_role(c.text, extra.get("role")),
+                    voice=c.source == "voice",
+                    pending=pending,
+                ),
+            )
+        elif (
+            c.kind == "voice"
+            and c.text
+            and c.id not in derived_from
+            and extra.get("status", "ok") == "ok"
+        ):
             for text, role in _transcript_parts(c.text):
-                _add_note(data, Note(text=text, timestamp=c.timestamp, run=run,
-                                     source=c.source, role=role, voice=True, pending=pending))
+                _add_note(
+                    data,
+                    Note(
+                        text=text,
+                        timestamp=c.timestamp,
+                        run=run,
+                        source=c.source,
+                        role=role,
+                        voice=True,
+                        pending=pending,
+                    ),
+                )
 
 
 def _transcript_parts(transcript: str) -> list[tuple[str, str | None]]:
@@ -409,21 +513,41 @@ def _add_note(data: ExperimentData, note: Note) -> None:
 
 
 def _dataset(c: Capture, extra: dict[str, Any], pending: bool) -> Dataset:
-    return Dataset(name=c.name or Path(str(extra.get("path", ""))).name, rows=extra.get("rows"),
-                   columns=extra.get("columns"), sha256=str(extra.get("sha256", "")),
-                   size=extra.get("size"), path=str(extra.get("path") or c.origin or ""),
-                   changed=extra.get("changed"), pending=pending)
+    return Dataset(
+        name=c.name or Path(str(extra.get("path", ""))).name,
+        rows=extra.get("rows"),
+        columns=extra.get("columns"),
+        sha256=str(extra.get("sha256", "")),
+        size=extra.get("size"),
+        path=str(extra.get("path") or c.origin or ""),
+        changed=extra.get("changed"),
+        pending=pending,
+    )
 
 
-def _screenshot(store: Store, data: ExperimentData, c: Capture, run: RunInfo,
-                extra: dict[str, Any], pending: bool) -> Screenshot:
+def _screenshot(
+    store: Store,
+    data: ExperimentData,
+    c: Capture,
+    run: RunInfo,
+    extra: dict[str, Any],
+    pending: bool,
+) -> Screenshot:
     path = media_file(store, c.media_sha)  # type: ignore[arg-type]
     if path is None:
-        data.warnings.append(f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
-                             f"media folder {store.settings.media_dir}")
-    return Screenshot(sha256=c.media_sha, timestamp=c.timestamp, run=run,  # type: ignore[arg-type]
-                      origin=c.origin or "", ocr_text=str(extra.get("ocr_text") or ""),
-                      pending=pending, source_path=path)
+        data.warnings.append(
+            f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
+            f"media folder {store.settings.media_dir}"
+        )
+    return Screenshot(
+        sha256=c.media_sha,
+        timestamp=c.timestamp,
+        run=run,  # type: ignore[arg-type]
+        origin=c.origin or "",
+        ocr_text=str(extra.get("ocr_text") or ""),
+        pending=pending,
+        source_path=path,
+    )
 
 
 def media_file(store: Store, sha: str) -> Path | None:
@@ -435,16 +559,19 @@ def media_file(store: Store, sha: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def packages_of(store: Store, run: RunInfo, wanted: Sequence[str],
-                warnings: list[str]) -> list[tuple[str, str]]:
+def packages_of(
+    store: Store, run: RunInfo, wanted: Sequence[str], warnings: list[str]
+) -> list[tuple[str, str]]:
     """The run's versions of the key packages, from the package listing stored at its start."""
     found: list[tuple[str, str]] = [("python", run.python_version)] if run.python_version else []
     if not run.packages_sha:
         return found
     path = media_file(store, run.packages_sha)
     if path is None:
-        warnings.append(f"the package list of {run.label} ({run.packages_sha[:12]}) is missing "
-                        f"from the media folder {store.settings.media_dir}")
+        warnings.append(
+            f"the package list of {run.label} ({run.packages_sha[:12]}) is missing "
+            f"from the media folder {store.settings.media_dir}"
+        )
         return found
     try:
         listing = json.loads(path.read_text(encoding="utf-8"))
@@ -456,6 +583,7 @@ def packages_of(store: Store, run: RunInfo, wanted: Sequence[str],
 
 # -- comparing runs ----------------------------------------------------------------------------
 
+
 def _metric_infos(runs: Sequence[RunInfo], rules: Rules) -> list[MetricInfo]:
     names = sorted({name for r in runs for name in r.metrics})
     infos = []
@@ -466,12 +594,18 @@ def _metric_infos(runs: Sequence[RunInfo], rules: Rules) -> list[MetricInfo]:
             value = run.metrics.get(name)
             if value is None or value.value is None:
                 continue
-            if best_run is None or (value.value < best_run.metrics[name].value  # type: ignore[operator]
-                                    if lower else value.value > best_run.metrics[name].value):  # type: ignore[operator]
+            if best_run is None or (
+                value.value < best_run.metrics[name].value  # type: ignore[operator]
+                if lower
+                else value.value > best_run.metrics[name].value
+            ):  # type: ignore[operator]
                 best_run = run
         if best_run is not None:
-            infos.append(MetricInfo(name=name, lower_is_better=lower, best_run=best_run,
-                                    best=best_run.metrics[name]))
+            infos.append(
+                MetricInfo(
+                    name=name, lower_is_better=lower, best_run=best_run, best=best_run.metrics[name]
+                )
+            )
     return infos
 
 
@@ -479,8 +613,10 @@ def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Cha
     """Param differences between each run and the one before it, and the metric moves."""
     changes = []
     for previous, run in zip(runs, runs[1:], strict=False):
-        diffs = [ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
-                 for name in sorted(previous.params.keys() | run.params.keys())]
+        diffs = [
+            ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
+            for name in sorted(previous.params.keys() | run.params.keys())
+        ]
         diffs = [d for d in diffs if d.old != d.new]
         moves = []
         for info in metrics:
@@ -498,8 +634,9 @@ def _text(value: Value | None) -> str | None:
     return None if value is None else value.text
 
 
-def metric_series(store: Store, run_ids: Sequence[int], names: Sequence[str]
-                  ) -> dict[tuple[int, str], list[tuple[float, float]]]:
+def metric_series(
+    store: Store, run_ids: Sequence[int], names: Sequence[str]
+) -> dict[tuple[int, str], list[tuple[float, float]]]:
     """(step, value) points per (run, metric) for plotting; rejected values left out."""
     series: dict[tuple[int, str], list[tuple[float, float]]] = defaultdict(list)
     if not run_ids or not names:
@@ -507,9 +644,14 @@ def metric_series(store: Store, run_ids: Sequence[int], names: Sequence[str]
     with store.read() as session:
         rows = session.exec(
             select(Capture.run_id, Capture.name, Capture.step, Capture.value)
-            .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
-                   Capture.name.in_(names), Capture.step.is_not(None),
-                   Capture.value.is_not(None), Capture.review != Review.rejected)
+            .where(
+                Capture.run_id.in_(run_ids),
+                Capture.kind == "metric",
+                Capture.name.in_(names),
+                Capture.step.is_not(None),
+                Capture.value.is_not(None),
+                Capture.review != Review.rejected,
+            )
             .order_by(Capture.run_id, Capture.name, Capture.step, Capture.id)
         ).all()
     for run_id, name, step, value in rows:

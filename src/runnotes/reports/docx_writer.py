@@ -70,8 +70,10 @@ def _block(doc, lines: list[str], i: int, base: Path) -> int:  # type: ignore[no
             text = lines[j].strip()[1:].strip()
             if text:
                 bullet = _BULLET.match(text)
-                _inline(doc.add_paragraph(style="List Bullet" if bullet else "Quote"),
-                        bullet.group(1) if bullet else text)
+                _inline(
+                    doc.add_paragraph(style="List Bullet" if bullet else "Quote"),
+                    bullet.group(1) if bullet else text,
+                )
             j += 1
         return j
     j = i + 1
@@ -83,8 +85,14 @@ def _block(doc, lines: list[str], i: int, base: Path) -> int:  # type: ignore[no
 
 def _starts_block(line: str) -> bool:
     s = line.strip()
-    return bool(s == PAGE_BREAK or _HEADING.match(s) or _IMAGE.match(s) or _FENCE.match(s)
-                or s.startswith(("|", ">")) or _BULLET.match(line))
+    return bool(
+        s == PAGE_BREAK
+        or _HEADING.match(s)
+        or _IMAGE.match(s)
+        or _FENCE.match(s)
+        or s.startswith(("|", ">"))
+        or _BULLET.match(line)
+    )
 
 
 def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type: ignore[no-untyped-def]
@@ -144,7 +152,7 @@ def _inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -
     """Add ``text`` to ``paragraph`` as runs, turning inline Markdown into formatting."""
     pos = 0
     for match in _INLINE.finditer(text):
-        _run(paragraph, text[pos:match.start()], bold, italic)
+        _run(paragraph, text[pos : match.start()], bold, italic)
         pos = match.end()
         if match.group("esc") is not None:
             _run(paragraph, match.group("esc"), bold, italic)

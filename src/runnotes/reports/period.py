@@ -27,14 +27,16 @@ def parse_when(text: str, now: float | None = None) -> float:
         ) from None
 
 
-def resolve_period(since: float | None, until: float | None,
-                   now: float | None = None) -> tuple[float, float]:
+def resolve_period(
+    since: float | None, until: float | None, now: float | None = None
+) -> tuple[float, float]:
     """Defaults: until now, since one week before ``until``; refuses a period that ends first."""
     until = (time.time() if now is None else now) if until is None else until
     since = until - WEEK if since is None else since
     if since >= until:
-        raise RunnotesError(f"empty period: --since {fmt_time(since)} is not before --until "
-                            f"{fmt_time(until)}")
+        raise RunnotesError(
+            f"empty period: --since {fmt_time(since)} is not before --until {fmt_time(until)}"
+        )
     return since, until
 
 

@@ -32,8 +32,12 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
 
 
-def experiment_figures(store, data: ExperimentData, folder: Path,  # type: ignore[no-untyped-def]
-                       prefix: str = "") -> list[Figure]:
+def experiment_figures(
+    store,
+    data: ExperimentData,
+    folder: Path,  # type: ignore[no-untyped-def]
+    prefix: str = "",
+) -> list[Figure]:
     """Curves of the reported metrics for the top runs, then params against the primary metric."""
     drawn = (_curves(store, data, folder, prefix), _scatter(data, folder, prefix))
     return [figure for figure in drawn if figure is not None]
@@ -44,16 +48,18 @@ def _panels(count: int):  # type: ignore[no-untyped-def]
     from matplotlib.figure import Figure as MplFigure
 
     fig = MplFigure(figsize=(4.8 * count + 0.6, 3.4), dpi=DPI)
-    fig.subplots_adjust(left=0.6 / (4.8 * count + 0.6) + 0.04, right=0.97, bottom=0.15,
-                        top=0.9, wspace=0.28)
+    fig.subplots_adjust(
+        left=0.6 / (4.8 * count + 0.6) + 0.04, right=0.97, bottom=0.15, top=0.9, wspace=0.28
+    )
     return fig, fig.subplots(1, count, squeeze=False).ravel()
 
 
 def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
     """PNG without the "Software" stamp (stable bytes) and with fast, light compression."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None},
-                pil_kwargs={"compress_level": 1})
+    fig.savefig(
+        path, format="png", dpi=DPI, metadata={"Software": None}, pil_kwargs={"compress_level": 1}
+    )
 
 
 def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
@@ -72,8 +78,9 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
         for run in top:
             points = series.get((run.id, name), [])
             if points:
-                ax.plot([p[0] for p in points], [p[1] for p in points], label=run.label,
-                        linewidth=1.4)
+                ax.plot(
+                    [p[0] for p in points], [p[1] for p in points], label=run.label, linewidth=1.4
+                )
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("step", fontsize=9)
         ax.grid(alpha=0.3)
@@ -81,8 +88,9 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
     path = folder / f"{prefix}{slug(data.name)}-curves.png"
     _save(fig, path)
     runs = ", ".join(r.label for r in top)
-    return Figure(path, f"{', '.join(plotted)} over steps for the top runs by {primary.name} "
-                        f"({runs})")
+    return Figure(
+        path, f"{', '.join(plotted)} over steps for the top runs by {primary.name} ({runs})"
+    )
 
 
 def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
@@ -90,8 +98,11 @@ def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
     names = sorted({p for r in data.runs for p in r.params})
     varied = []
     for name in names:
-        values = {r.params[name].value for r in data.runs
-                  if name in r.params and r.params[name].value is not None and metric in r.metrics}
+        values = {
+            r.params[name].value
+            for r in data.runs
+            if name in r.params and r.params[name].value is not None and metric in r.metrics
+        }
         if len(values) > 1:
             varied.append(name)
     return varied[:MAX_PANELS]
@@ -106,9 +117,11 @@ def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
         return None
     fig, axes = _panels(len(params))
     for ax, name in zip(axes, params, strict=False):
-        points = [(r.params[name].value, r.metrics[primary.name].value) for r in data.runs
-                  if name in r.params and r.params[name].value is not None
-                  and primary.name in r.metrics]
+        points = [
+            (r.params[name].value, r.metrics[primary.name].value)
+            for r in data.runs
+            if name in r.params and r.params[name].value is not None and primary.name in r.metrics
+        ]
         xs: Sequence[float] = [p[0] for p in points]  # type: ignore[misc]
         ax.scatter(xs, [p[1] for p in points], s=22)
         if min(xs) > 0 and max(xs) / min(xs) >= 100:
@@ -118,5 +131,6 @@ def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
         ax.grid(alpha=0.3)
     path = folder / f"{prefix}{slug(data.name)}-params.png"
     _save(fig, path)
-    return Figure(path, f"{primary.name} ({primary.direction}) against {', '.join(params)}, "
-                        "one point per run")
+    return Figure(
+        path, f"{primary.name} ({primary.direction}) against {', '.join(params)}, one point per run"
+    )

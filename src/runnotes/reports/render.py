@@ -67,11 +67,24 @@ def pending(item: Any) -> str:
 
 
 def _environment(folder: Path) -> Environment:
-    env = Environment(loader=FileSystemLoader(str(folder)), autoescape=False,
-                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
-    env.filters.update(md=md, code=code, fence=fence, num=num, signed=signed, pending=pending,
-                       when=fmt_time, day=fmt_day)
+    env = Environment(
+        loader=FileSystemLoader(str(folder)),
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(
+        md=md,
+        code=code,
+        fence=fence,
+        num=num,
+        signed=signed,
+        pending=pending,
+        when=fmt_time,
+        day=fmt_day,
+    )
     env.globals["pagebreak"] = PAGE_BREAK
     return env
 

@@ -11,10 +11,29 @@ from collections.abc import Iterable
 
 # Name parts that mark a metric where smaller is better; matched against the words of the name
 # ("val_loss", "train-rmse", "eval/perplexity") so "terrain_acc" does not count as an error.
-LOWER_WORDS = frozenset({
-    "loss", "error", "err", "errors", "rmse", "mae", "mse", "mape", "perplexity", "ppl", "wer",
-    "cer", "l1", "l2", "logloss", "nll", "latency", "fpr", "fnr",
-})
+LOWER_WORDS = frozenset(
+    {
+        "loss",
+        "error",
+        "err",
+        "errors",
+        "rmse",
+        "mae",
+        "mse",
+        "mape",
+        "perplexity",
+        "ppl",
+        "wer",
+        "cer",
+        "l1",
+        "l2",
+        "logloss",
+        "nll",
+        "latency",
+        "fpr",
+        "fnr",
+    }
+)
 _WORDS = re.compile(r"[a-z0-9]+")
 
 ROLE_NEXT = "next_step"
@@ -23,9 +42,12 @@ ROLE_RATIONALE = "rationale"
 
 _NEXT = re.compile(
     r"\b(?:next,?\s+(?:i'?ll|i will|we'?ll|we will|let'?s|try|step)|let'?s\s+try|"
-    r"(?:we|i)\s+should\s+try|to\s?do\b|try\s+next|next\s+time)", re.IGNORECASE)
-_BLOCKER = re.compile(r"\b(?:blocked\s+(?:by|on)|blockers?\b|stuck\s+on|waiting\s+(?:on|for))",
-                      re.IGNORECASE)
+    r"(?:we|i)\s+should\s+try|to\s?do\b|try\s+next|next\s+time)",
+    re.IGNORECASE,
+)
+_BLOCKER = re.compile(
+    r"\b(?:blocked\s+(?:by|on)|blockers?\b|stuck\s+on|waiting\s+(?:on|for))", re.IGNORECASE
+)
 
 
 def lower_is_better(metric: str, extra: Iterable[str] = ()) -> bool:

@@ -43,8 +43,9 @@ class Reproduce:
     datasets: list[reportdata.Dataset]
 
 
-def _datasets_for(data: reportdata.ExperimentData,
-                  run: reportdata.RunInfo) -> list[reportdata.Dataset]:
+def _datasets_for(
+    data: reportdata.ExperimentData, run: reportdata.RunInfo
+) -> list[reportdata.Dataset]:
     """The run's data fingerprints, else the latest of each file fingerprinted before it."""
     if run.datasets:
         return run.datasets
@@ -153,9 +154,17 @@ def _attach_figures(figures: list[Any], ref: str) -> None:
 
 # -- README ------------------------------------------------------------------------------------
 
-def write_readme(store: Store, experiment: str, out: Path, *, project: str | None = None,
-                 include_pending: bool = False, template: Path | None = None,
-                 progress: Progress | None = None) -> ReportResult:
+
+def write_readme(
+    store: Store,
+    experiment: str,
+    out: Path,
+    *,
+    project: str | None = None,
+    include_pending: bool = False,
+    template: Path | None = None,
+    progress: Progress | None = None,
+) -> ReportResult:
     """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it."""
     from runnotes.reports.plots import experiment_figures
 
@@ -164,13 +173,20 @@ def write_readme(store: Store, experiment: str, out: Path, *, project: str | Non
     with store.read() as session:
         experiment_id, _ = reportdata.find_experiment(session, experiment, project)
     out = _check_output(out)  # after the checks above: bad input leaves no empty folder behind
-    data = reportdata.load_experiment(store, experiment_id,
-                                      reportdata.rules_for(store, include_pending))
+    data = reportdata.load_experiment(
+        store, experiment_id, reportdata.rules_for(store, include_pending)
+    )
     warnings = list(data.warnings)
     headline = data.headline_run
-    reproduce = None if headline is None else Reproduce(
-        headline, reportdata.packages_of(store, headline, reportdata.key_packages(store), warnings),
-        _datasets_for(data, headline))
+    reproduce = (
+        None
+        if headline is None
+        else Reproduce(
+            headline,
+            reportdata.packages_of(store, headline, reportdata.key_packages(store), warnings),
+            _datasets_for(data, headline),
+        )
+    )
     ref = files_dir(out).name
     with _staging(out) as stage:
         assets = stage / "files"
@@ -180,8 +196,16 @@ def write_readme(store: Store, experiment: str, out: Path, *, project: str | Non
         _attach_figures(figures, ref)
         _attach_screenshots(data.screenshots, assets, ref)
         _step(progress, "rendering", 2, 4)
-        text = render(tpl, {"experiment": data, "reproduce": reproduce, "figures": figures,
-                            "warnings": warnings, "include_pending": include_pending})
+        text = render(
+            tpl,
+            {
+                "experiment": data,
+                "reproduce": reproduce,
+                "figures": figures,
+                "warnings": warnings,
+                "include_pending": include_pending,
+            },
+        )
         _step(progress, "writing", 3, 4)
         paths = _publish_markdown(out, text, stage, assets)
     _step(progress, "done", 4, 4)
@@ -190,10 +214,18 @@ def write_readme(store: Store, experiment: str, out: Path, *, project: str | Non
 
 # -- progress report ---------------------------------------------------------------------------
 
-def write_progress(store: Store, out: Path, *, since: float | None = None,
-                   until: float | None = None, project: str | None = None,
-                   include_pending: bool = False, template: Path | None = None,
-                   progress: Progress | None = None) -> ReportResult:
+
+def write_progress(
+    store: Store,
+    out: Path,
+    *,
+    since: float | None = None,
+    until: float | None = None,
+    project: str | None = None,
+    include_pending: bool = False,
+    template: Path | None = None,
+    progress: Progress | None = None,
+) -> ReportResult:
     """A progress report for ``[since, until)`` (default: the last 7 days): .md or .docx."""
     from runnotes.reports.plots import experiment_figures
 
@@ -207,8 +239,10 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
         active = reportdata.active_experiments(session, since, until, project)
     if not active:
         where = f" in project {project!r}" if project else ""
-        raise RunnotesError(f"nothing to report: no runs started or ended between "
-                            f"{fmt_time(since)} and {fmt_time(until)}{where}")
+        raise RunnotesError(
+            f"nothing to report: no runs started or ended between "
+            f"{fmt_time(since)} and {fmt_time(until)}{where}"
+        )
     out = _check_output(out)
     total = 2 * len(active) + 2
     experiments, bests, blockers, figures, shots, warnings = [], [], [], [], [], []
@@ -224,10 +258,12 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
             warnings += data.warnings
             label = f"{data.project}/{data.name}"
             if data.primary is not None:
-                before = reportdata.load_experiment(store, experiment_id, rules,
-                                                    since=since - (until - since), until=since)
-                previous = next((m.best.value for m in before.metrics
-                                 if m.name == data.primary.name), None)
+                before = reportdata.load_experiment(
+                    store, experiment_id, rules, since=since - (until - since), until=since
+                )
+                previous = next(
+                    (m.best.value for m in before.metrics if m.name == data.primary.name), None
+                )
                 bests.append(Best(label, data.primary, previous))
             blockers += [Blocker(label, n) for n in data.blockers]
             _step(progress, "drawing figures", 2 * i + 1, total)
@@ -239,13 +275,23 @@ def write_progress(store: Store, out: Path, *, since: float | None = None,
         _attach_figures(figures, ref)
         _attach_screenshots(shots, assets, ref)
         _step(progress, "rendering", total - 2, total)
-        text = render(tpl, {
-            "since": since, "until": until, "project": project, "experiments": experiments,
-            "runs_total": sum(len(e.runs) for e in experiments),
-            "runs_failed": sum(1 for e in experiments for r in e.runs if r.status == "failed"),
-            "bests": bests, "blockers": blockers, "figures": figures, "screenshots": shots,
-            "warnings": warnings, "include_pending": include_pending,
-        })
+        text = render(
+            tpl,
+            {
+                "since": since,
+                "until": until,
+                "project": project,
+                "experiments": experiments,
+                "runs_total": sum(len(e.runs) for e in experiments),
+                "runs_failed": sum(1 for e in experiments for r in e.runs if r.status == "failed"),
+                "bests": bests,
+                "blockers": blockers,
+                "figures": figures,
+                "screenshots": shots,
+                "warnings": warnings,
+                "include_pending": include_pending,
+            },
+        )
         _step(progress, "writing", total - 1, total)
         if docx:
             from runnotes.reports.docx_writer import write_docx

@@ -172,18 +172,21 @@ class RunFilter:
             query = query.where(parse_where(self.where))
         if self.search:
             like = f"%{self.search}%"
-            notes = select(Capture.run_id).where(Capture.kind.in_(("note", "voice")),
-                                                 Capture.text.ilike(like))
-            query = query.where(or_(Run.name.ilike(like), Run.description.ilike(like),
-                                    Run.id.in_(notes)))
+            notes = select(Capture.run_id).where(
+                Capture.kind.in_(("note", "voice")), Capture.text.ilike(like)
+            )
+            query = query.where(
+                or_(Run.name.ilike(like), Run.description.ilike(like), Run.id.in_(notes))
+            )
         return query
 
 
 ALL_RUNS = RunFilter()
 
 
-def list_runs(store: Store, filters: RunFilter = ALL_RUNS, *, limit: int | None = 100,
-              offset: int = 0) -> list[RunSummary]:
+def list_runs(
+    store: Store, filters: RunFilter = ALL_RUNS, *, limit: int | None = 100, offset: int = 0
+) -> list[RunSummary]:
     """Runs newest first, those ``filters`` pick."""
     query = filters.query().order_by(Run.id.desc())
     if limit is not None:

@@ -35,8 +35,14 @@ def unsure(capture: Capture) -> bool:
     return confidence is not None and confidence < UNSURE_BELOW
 
 
-RUN_SORTS = {"id": Run.id, "name": Run.name, "status": Run.status, "started": Run.started_at,
-             "duration": Run.ended_at - Run.started_at, "experiment": Experiment.name}
+RUN_SORTS = {
+    "id": Run.id,
+    "name": Run.name,
+    "status": Run.status,
+    "started": Run.started_at,
+    "duration": Run.ended_at - Run.started_at,
+    "experiment": Experiment.name,
+}
 
 
 @dataclass
@@ -68,19 +74,32 @@ def experiments_overview(store: Store) -> list[ExperimentOverview]:
     """
     with store.read() as session:
         rows = session.exec(
-            select(Experiment.id, Project.name, Experiment.name, func.count(Run.id),
-                   func.max(func.coalesce(Run.ended_at, Run.started_at)))
+            select(
+                Experiment.id,
+                Project.name,
+                Experiment.name,
+                func.count(Run.id),
+                func.max(func.coalesce(Run.ended_at, Run.started_at)),
+            )
             .join(Project, Experiment.project_id == Project.id)
             .join(Run, Run.experiment_id == Experiment.id, isouter=True)
             .group_by(Experiment.id, Project.name, Experiment.name)
             .order_by(Project.name, Experiment.name)
         ).all()
         stats = session.exec(
-            select(Run.experiment_id, Capture.name, func.count(func.distinct(Capture.run_id)),
-                   func.min(Capture.value), func.max(Capture.value))
+            select(
+                Run.experiment_id,
+                Capture.name,
+                func.count(func.distinct(Capture.run_id)),
+                func.min(Capture.value),
+                func.max(Capture.value),
+            )
             .join(Run, Capture.run_id == Run.id)
-            .where(Capture.kind == "metric", Capture.review != Review.rejected,
-                   Capture.value.is_not(None))
+            .where(
+                Capture.kind == "metric",
+                Capture.review != Review.rejected,
+                Capture.value.is_not(None),
+            )
             .group_by(Run.experiment_id, Capture.name)
         ).all()
     lower = rules_for(store, include_pending=False).lower_is_better
@@ -90,9 +109,14 @@ def experiments_overview(store: Store) -> list[ExperimentOverview]:
         if exp_id not in best or runs > best[exp_id][0]:
             best[exp_id] = (runs, name, value)
     return [
-        ExperimentOverview(project=proj, experiment=exp, runs=count, last_activity=last,
-                           best_metric=best[exp_id][1] if exp_id in best else None,
-                           best_value=best[exp_id][2] if exp_id in best else None)
+        ExperimentOverview(
+            project=proj,
+            experiment=exp,
+            runs=count,
+            last_activity=last,
+            best_metric=best[exp_id][1] if exp_id in best else None,
+            best_value=best[exp_id][2] if exp_id in best else None,
+        )
         for exp_id, proj, exp, count, last in rows
     ]
 
@@ -100,10 +124,17 @@ def experiments_overview(store: Store) -> list[ExperimentOverview]:
 def _order(sort: str, descending: bool) -> Any:
     """``sort`` is a run column (``name``, ``started``…) or ``metrics.NAME``."""
     if sort.startswith("metrics."):
-        column = (select(Capture.value)
-                  .where(Capture.run_id == Run.id, Capture.kind == "metric",
-                         Capture.name == sort.removeprefix("metrics."))
-                  .order_by(Capture.id.desc()).limit(1).scalar_subquery())
+        column = (
+            select(Capture.value)
+            .where(
+                Capture.run_id == Run.id,
+                Capture.kind == "metric",
+                Capture.name == sort.removeprefix("metrics."),
+            )
+            .order_by(Capture.id.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
     elif sort in RUN_SORTS:
         column = RUN_SORTS[sort]
     else:
@@ -126,39 +157,56 @@ class RunsPage:
     total: int | None = None
 
 
-def runs_page(store: Store, filters: RunFilter = ALL_RUNS, *, sort: str = "id",
-              descending: bool = True, limit: int = 50, offset: int = 0,
-              count: bool = False) -> RunsPage:
+def runs_page(
+    store: Store,
+    filters: RunFilter = ALL_RUNS,
+    *,
+    sort: str = "id",
+    descending: bool = True,
+    limit: int = 50,
+    offset: int = 0,
+    count: bool = False,
+) -> RunsPage:
     """Like :func:`runnotes.store.queries.list_runs`, sorted by any column or metric.
 
     Paging is "next/previous" (as datasette does): the exact count of a filtered list costs the
     filter on every run, which is what made a filtered page slow on a large store."""
     if filters.where:
         parse_where(filters.where)  # a malformed filter is a user error before it is a query
-    query = (filters.query()
-             .order_by(_order(sort, descending), Run.id.desc()).limit(limit + 1).offset(offset))
+    query = (
+        filters.query()
+        .order_by(_order(sort, descending), Run.id.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    )
     with store.read() as session:
         rows = session.exec(query).all()
         runs = summaries(session, rows[:limit])
     total = count_runs(store, filters) if count else None
-    return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit,
-                    total=total)
+    return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit, total=total)
 
 
 Curves = dict[str, dict[int, list[tuple[int, float]]]]
 
 
-def metric_series(store: Store, run_ids: Sequence[int],
-                  names: Sequence[str] | None = None) -> Curves:
+def metric_series(
+    store: Store, run_ids: Sequence[int], names: Sequence[str] | None = None
+) -> Curves:
     """Metric curves ``{name: {run_id: [(step, value), …]}}`` by step.
 
     Rejected values and step-less ones (a liked or spoken value is an observation, not a point
     on a training curve) are left out."""
-    query = (select(Capture.name, Capture.run_id, Capture.step, Capture.value)
-             .where(Capture.run_id.in_(run_ids), Capture.kind == "metric",
-                    Capture.review != Review.rejected, Capture.value.is_not(None),
-                    Capture.step.is_not(None))
-             .order_by(Capture.name, Capture.run_id, Capture.step, Capture.id))
+    query = (
+        select(Capture.name, Capture.run_id, Capture.step, Capture.value)
+        .where(
+            Capture.run_id.in_(run_ids),
+            Capture.kind == "metric",
+            Capture.review != Review.rejected,
+            Capture.value.is_not(None),
+            Capture.step.is_not(None),
+        )
+        .order_by(Capture.name, Capture.run_id, Capture.step, Capture.id)
+    )
     if names:
         query = query.where(Capture.name.in_(names))
     series: Curves = defaultdict(lambda: defaultdict(list))
@@ -168,27 +216,35 @@ def metric_series(store: Store, run_ids: Sequence[int],
     return {name: dict(runs) for name, runs in series.items()}
 
 
-def pending_captures(store: Store, *, run_id: int | None = None, limit: int = 100,
-                     offset: int = 0) -> list[ReviewItem]:
+def pending_captures(
+    store: Store, *, run_id: int | None = None, limit: int = 100, offset: int = 0
+) -> list[ReviewItem]:
     """The review queue, oldest first. Metric values from ``watch`` and the SDK are left out:
     they are measurements, not claims to check, and a long run logs thousands of them."""
-    query = (select(Capture, Run.name, Experiment.name)
-             .join(Run, Capture.run_id == Run.id)
-             .join(Experiment, Run.experiment_id == Experiment.id)
-             .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
-             .order_by(Capture.id).limit(limit).offset(offset))
+    query = (
+        select(Capture, Run.name, Experiment.name)
+        .join(Run, Capture.run_id == Run.id)
+        .join(Experiment, Run.experiment_id == Experiment.id)
+        .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
+        .order_by(Capture.id)
+        .limit(limit)
+        .offset(offset)
+    )
     if run_id is not None:
         query = query.where(Capture.run_id == run_id)
     with store.read() as session:
-        return [ReviewItem(capture=c, run_id=c.run_id, run_name=run, experiment=exp)
-                for c, run, exp in session.exec(query).all()]
+        return [
+            ReviewItem(capture=c, run_id=c.run_id, run_name=run, experiment=exp)
+            for c, run, exp in session.exec(query).all()
+        ]
 
 
 def count_pending(store: Store) -> int:
     with store.read() as session:
         return session.exec(
-            select(func.count(Capture.id))
-            .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
+            select(func.count(Capture.id)).where(
+                Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch"))
+            )
         ).one()
 
 
@@ -210,8 +266,14 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
     return capture
 
 
-def edit_capture(store: Store, capture_id: int, *, value: str | float | None = None,
-                 text: str | None = None, name: str | None = None) -> Capture:
+def edit_capture(
+    store: Store,
+    capture_id: int,
+    *,
+    value: str | float | None = None,
+    text: str | None = None,
+    name: str | None = None,
+) -> Capture:
     """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
     with store.write() as session:
         capture = get_row(session, Capture, capture_id)

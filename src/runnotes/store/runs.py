@@ -64,26 +64,50 @@ def ensure_experiment(session: Session, project: str | None, experiment: str | N
     return exp
 
 
-def register_media(session: Session, store: Store, data: bytes, mime: str, suffix: str = "",
-                   original_name: str | None = None) -> str:
+def register_media(
+    session: Session,
+    store: Store,
+    data: bytes,
+    mime: str,
+    suffix: str = "",
+    original_name: str | None = None,
+) -> str:
     """Write bytes to the media folder and record them; returns the sha256 used as the id."""
     sha = store.media.put_bytes(data, suffix)
     if session.get(MediaFile, sha) is None:
-        session.add(MediaFile(sha256=sha, mime=mime, size=len(data), original_name=original_name,
-                              created_at=time.time()))
+        session.add(
+            MediaFile(
+                sha256=sha,
+                mime=mime,
+                size=len(data),
+                original_name=original_name,
+                created_at=time.time(),
+            )
+        )
         session.flush()
     return sha
 
 
-def create_run(store: Store, name: str | None = None, *, experiment: str | None = None,
-               project: str | None = None, tags: Iterable[str] = (),
-               context: RunContext | None = None, started_at: float | None = None,
-               source_id: str | None = None) -> Run:
+def create_run(
+    store: Store,
+    name: str | None = None,
+    *,
+    experiment: str | None = None,
+    project: str | None = None,
+    tags: Iterable[str] = (),
+    context: RunContext | None = None,
+    started_at: float | None = None,
+    source_id: str | None = None,
+) -> Run:
     with store.write() as session:
         exp = ensure_experiment(session, project, experiment)
         started = started_at or time.time()
-        run = Run(experiment_id=exp.id, name=name or _default_name(started), started_at=started,
-                  source_id=source_id)
+        run = Run(
+            experiment_id=exp.id,
+            name=name or _default_name(started),
+            started_at=started,
+            source_id=source_id,
+        )
         if context is not None:
             _apply_context(session, store, run, context)
         session.add(run)
@@ -100,11 +124,13 @@ def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) ->
     run.python_version = ctx.python_version
     run.git_commit, run.git_branch, run.git_dirty = ctx.git_commit, ctx.git_branch, ctx.git_dirty
     if ctx.packages:
-        run.packages_sha = register_media(session, store, ctx.packages_json(), "application/json",
-                                          ".json", "packages.json")
+        run.packages_sha = register_media(
+            session, store, ctx.packages_json(), "application/json", ".json", "packages.json"
+        )
     if ctx.git_diff:
-        run.git_diff_sha = register_media(session, store, ctx.git_diff.encode(), "text/x-diff",
-                                          ".diff", "uncommitted.diff")
+        run.git_diff_sha = register_media(
+            session, store, ctx.git_diff.encode(), "text/x-diff", ".diff", "uncommitted.diff"
+        )
 
 
 def _default_name(started: float) -> str:
@@ -158,12 +184,15 @@ def insert_metric_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> Non
     if not rows:
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO capture ({', '.join(_METRIC_COLUMNS)}) "
-           f"VALUES ({', '.join([mark] * len(_METRIC_COLUMNS))})")
+    sql = (
+        f"INSERT INTO capture ({', '.join(_METRIC_COLUMNS)}) "
+        f"VALUES ({', '.join([mark] * len(_METRIC_COLUMNS))})"
+    )
     conn.exec_driver_sql(sql, list(rows))
 
 
 # -- the active run ------------------------------------------------------------------------
+
 
 def _active_file(store: Store) -> Path:
     return store.settings.home / "active_run.json"

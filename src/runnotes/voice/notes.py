@@ -34,14 +34,27 @@ from runnotes.voice.transcribe import (
 Progress = Callable[[float], None]
 
 
-def start_note(store: Store, run_id: int, origin: str, *, media_sha: str | None = None,
-               partial: str | None = None) -> int:
+def start_note(
+    store: Store,
+    run_id: int,
+    origin: str,
+    *,
+    media_sha: str | None = None,
+    partial: str | None = None,
+) -> int:
     """The voice capture, committed before any transcription (status ``pending``)."""
     extra: dict[str, Any] = {"status": "pending", "segments": []}
     if partial:
         extra["partial"] = partial
-    row = NewCapture(kind=Kind.voice, source=Source.voice, text="", origin=origin,
-                     review=Review.approved, media_sha=media_sha, extra=extra)
+    row = NewCapture(
+        kind=Kind.voice,
+        source=Source.voice,
+        text="",
+        origin=origin,
+        review=Review.approved,
+        media_sha=media_sha,
+        extra=extra,
+    )
     with store.write() as session:
         capture = Capture(run_id=run_id, **row.__dict__)
         session.add(capture)
@@ -55,26 +68,39 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
     runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
     rows = session.exec(
         select(Capture.name, Capture.kind)
-        .where(Capture.run_id.in_(runs), Capture.kind.in_(("metric", "param")),
-               Capture.name.is_not(None))
-        .distinct().limit(200)
+        .where(
+            Capture.run_id.in_(runs),
+            Capture.kind.in_(("metric", "param")),
+            Capture.name.is_not(None),
+        )
+        .distinct()
+        .limit(200)
     ).all()
     tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
     return {name: kind for name, kind in rows}, tags
 
 
-def make_transcriber(store: Store, run_id: int, policy: ChunkPolicy,
-                     settings: Settings | None = None,
-                     on_progress: Progress | None = None) -> Transcriber:
+def make_transcriber(
+    store: Store,
+    run_id: int,
+    policy: ChunkPolicy,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> Transcriber:
     """A transcriber for this run: its model, device and vocabulary prompt come from settings."""
     settings = settings or store.settings
     section = settings.section("voice")
     with store.read() as session:
         known, tags = known_names(session, run_id)
     prompt = vocabulary_prompt(sorted(known), tags) if section.get("prompt", True) else None
-    return Transcriber(resolve_model(settings), prompt=prompt, policy=policy,
-                       device=str(section.get("device", "auto")),
-                       threads=int(section.get("threads", 2)), on_progress=on_progress)
+    return Transcriber(
+        resolve_model(settings),
+        prompt=prompt,
+        policy=policy,
+        device=str(section.get("device", "auto")),
+        threads=int(section.get("threads", 2)),
+        on_progress=on_progress,
+    )
 
 
 def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewCapture:
@@ -89,8 +115,15 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
         extra["unit"] = m.unit
     if m.run is not None:
         extra["run"] = m.run
-    return NewCapture(kind=m.kind, source=Source.voice, name=m.name, value=m.value,
-                      text=m.text, review=Review.pending, extra=extra)
+    return NewCapture(
+        kind=m.kind,
+        source=Source.voice,
+        name=m.name,
+        value=m.value,
+        text=m.text,
+        review=Review.pending,
+        extra=extra,
+    )
 
 
 def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list[int]:
@@ -110,12 +143,18 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         _drop_mentions(session, voice.run_id, capture_id)
         voice.text = " ".join(s.text for s in segments)
         kept = {k: v for k, v in (voice.extra or {}).items() if k not in ("error", "partial")}
-        voice.extra = {**kept, "status": "ok", "model": transcriber.model.name,
-                       "segments": [s.as_dict() for s in segments],
-                       "flags": sorted(transcriber.flags)}
+        voice.extra = {
+            **kept,
+            "status": "ok",
+            "model": transcriber.model.name,
+            "segments": [s.as_dict() for s in segments],
+            "flags": sorted(transcriber.flags),
+        }
         session.add(voice)
-        rows = [Capture(run_id=voice.run_id, **_mention_capture(m, capture_id, segments).__dict__)
-                for m in mentions]
+        rows = [
+            Capture(run_id=voice.run_id, **_mention_capture(m, capture_id, segments).__dict__)
+            for m in mentions
+        ]
         session.add_all(rows)
         session.flush()
         ids, run_id = [r.id for r in rows if r.id is not None], voice.run_id
@@ -139,16 +178,26 @@ def _voice(session: Session, capture_id: int) -> Capture:
 
 def _drop_mentions(session: Session, run_id: int, capture_id: int) -> None:
     """Forget what an earlier attempt extracted and nobody reviewed yet (a retry redoes it)."""
-    for old in session.exec(select(Capture).where(Capture.run_id == run_id,
-                                                  Capture.source == Source.voice,
-                                                  Capture.review == Review.pending,
-                                                  Capture.kind != Kind.voice)).all():
+    for old in session.exec(
+        select(Capture).where(
+            Capture.run_id == run_id,
+            Capture.source == Source.voice,
+            Capture.review == Review.pending,
+            Capture.kind != Kind.voice,
+        )
+    ).all():
         if (old.extra or {}).get("from_capture") == capture_id:
             session.delete(old)
 
 
-def add_voice_file(store: Store, run_id: int, path: str | Path, *, settings: Settings | None = None,
-                   on_progress: Progress | None = None) -> int:
+def add_voice_file(
+    store: Store,
+    run_id: int,
+    path: str | Path,
+    *,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> int:
     """Store an existing recording on a run, then transcribe it; returns the voice capture id.
 
     Whatever goes wrong after the audio is stored ends as ``extra.status = "failed"`` with the
@@ -164,8 +213,13 @@ def add_voice_file(store: Store, run_id: int, path: str | Path, *, settings: Set
     return transcribe_stored(store, capture_id, settings=settings, on_progress=on_progress)
 
 
-def transcribe_stored(store: Store, capture_id: int, *, settings: Settings | None = None,
-                      on_progress: Progress | None = None) -> int:
+def transcribe_stored(
+    store: Store,
+    capture_id: int,
+    *,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> int:
     """Transcribe (again) the audio a voice note already has in the media store."""
     with store.read() as session:
         voice = _voice(session, capture_id)
@@ -177,8 +231,10 @@ def transcribe_stored(store: Store, capture_id: int, *, settings: Settings | Non
         file = store.media.path(sha)
         suffix = Path(media.original_name or file.name).suffix.lower()
         if suffix not in audio.SUPPORTED:
-            raise RunnotesError(f"unsupported format {suffix or '(no extension)'!r}: use one of "
-                                + ", ".join(s.lstrip(".") for s in audio.SUPPORTED))
+            raise RunnotesError(
+                f"unsupported format {suffix or '(no extension)'!r}: use one of "
+                + ", ".join(s.lstrip(".") for s in audio.SUPPORTED)
+            )
         if media.size == 0:
             raise RunnotesError("the file is empty (0 bytes)")
         transcriber = make_transcriber(store, run_id, FILE, settings, on_progress)
@@ -213,9 +269,13 @@ def keep_partial(store: Store, capture_id: int) -> None:
     path.unlink(missing_ok=True)
 
 
-def retry(store: Store, capture_id: int, *, settings: Settings | None = None,
-          on_progress: Progress | None = None) -> int:
+def retry(
+    store: Store,
+    capture_id: int,
+    *,
+    settings: Settings | None = None,
+    on_progress: Progress | None = None,
+) -> int:
     """Run a failed, interrupted or pending voice note again from its stored audio."""
     keep_partial(store, capture_id)
     return transcribe_stored(store, capture_id, settings=settings, on_progress=on_progress)
-

@@ -10,13 +10,25 @@ from __future__ import annotations
 import re
 from functools import cache
 
-_DIGIT_WORDS = {"zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4",
-                "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9"}
+_DIGIT_WORDS = {
+    "zero": "0",
+    "oh": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+}
 _SMALL = {**{k: v for k, v in _DIGIT_WORDS.items() if k != "oh"}, "ten": "10"}
 _DIGIT_ALT = "|".join(_DIGIT_WORDS)
 # "point two" with no number before it (left alone by alpha2digit): a leading-zero decimal.
-_BARE_POINT = re.compile(rf"(?<![\d.])(?<!\d )\bpoint((?:\s+(?:{_DIGIT_ALT}|\d)\b)+)",
-                         re.IGNORECASE)
+_BARE_POINT = re.compile(
+    rf"(?<![\d.])(?<!\d )\bpoint((?:\s+(?:{_DIGIT_ALT}|\d)\b)+)", re.IGNORECASE
+)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)\s*[eE]\s*(?:minus\s*|-\s*)(\d+)\b")
 _SMALL_WORD = re.compile(rf"\b({'|'.join(_SMALL)})\b", re.IGNORECASE)

@@ -57,9 +57,13 @@ class MicrophoneSource:
         import sounddevice as sd
 
         arrived: queue.Queue[np.ndarray] = queue.Queue()
-        stream = sd.InputStream(samplerate=audio.RATE, channels=1, dtype="float32",
-                                blocksize=int(audio.RATE * audio.BLOCK_SECONDS),
-                                callback=lambda data, *_: arrived.put(data[:, 0].copy()))
+        stream = sd.InputStream(
+            samplerate=audio.RATE,
+            channels=1,
+            dtype="float32",
+            blocksize=int(audio.RATE * audio.BLOCK_SECONDS),
+            callback=lambda data, *_: arrived.put(data[:, 0].copy()),
+        )
         with stream:
             while not stop.is_set():
                 try:
@@ -103,8 +107,9 @@ def source_from_spec(spec: str) -> Source:
 class Recorder:
     """Record from ``source`` into a voice note on run ``run_id``: ``start()``, then ``stop()``."""
 
-    def __init__(self, store: Store, run_id: int, source: Source, *,
-                 settings: Settings | None = None) -> None:
+    def __init__(
+        self, store: Store, run_id: int, source: Source, *, settings: Settings | None = None
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self.source = source
@@ -119,8 +124,9 @@ class Recorder:
         """Load the model, commit an empty note, start recording; returns the note's id."""
         self.transcriber = make_transcriber(self.store, self.run_id, LIVE, self.settings)
         self.writer = audio.WavWriter.create(self.store)
-        self.capture_id = start_note(self.store, self.run_id, self.source.origin,
-                                     partial=self.writer.path.name)
+        self.capture_id = start_note(
+            self.store, self.run_id, self.source.origin, partial=self.writer.path.name
+        )
         self._threads = [
             threading.Thread(target=self._record, name="runnotes-record", daemon=True),
             threading.Thread(target=self._transcribe, name="runnotes-stt", daemon=True),

@@ -30,18 +30,33 @@ PAUSE_SECONDS = 0.3  # where a chunk may end; espeak-ng leaves 0.33 s between se
 SILENCE_RMS = 0.004  # below this a whole chunk is taken as silence (about -48 dBFS)
 # Whisper's training data (subtitles) makes it "hear" these in silence and noise.
 HALLUCINATIONS = {
-    "thank you", "thank you very much", "thanks for watching", "thank you for watching",
-    "thanks for watching and see you next time", "please subscribe", "subscribe", "you", "bye",
-    "bye bye", "so", "okay", "the end", "subtitles by the amara.org community",
-    "thank you so much for watching", "i'll see you next time", "see you next time",
+    "thank you",
+    "thank you very much",
+    "thanks for watching",
+    "thank you for watching",
+    "thanks for watching and see you next time",
+    "please subscribe",
+    "subscribe",
+    "you",
+    "bye",
+    "bye bye",
+    "so",
+    "okay",
+    "the end",
+    "subtitles by the amara.org community",
+    "thank you so much for watching",
+    "i'll see you next time",
+    "see you next time",
 }
 _REPEAT = re.compile(r"(.{1,24}?)(?:[\s,-]*\1){3,}", re.IGNORECASE)
 # A heading then the words: the heading tells tiny.en what kind of text follows. Measured on the
 # fixture set (flite): recall 0.82 → 0.88, WER 0.10 → 0.09 against the bare list.
-ML_TERMS = ("Training notes: learning rate, batch size, epochs, validation loss, "
-            "validation accuracy, training loss, test accuracy, dropout, weight decay, "
-            "warmup steps, optimizer, Adam, SGD, momentum, ResNet, F1 score, precision, recall, "
-            "AUC, perplexity, BLEU, random seed, label smoothing, run, todo")
+ML_TERMS = (
+    "Training notes: learning rate, batch size, epochs, validation loss, "
+    "validation accuracy, training loss, test accuracy, dropout, weight decay, "
+    "warmup steps, optimizer, Adam, SGD, momentum, ResNet, F1 score, precision, recall, "
+    "AUC, perplexity, BLEU, random seed, label smoothing, run, todo"
+)
 
 
 @dataclass
@@ -56,8 +71,11 @@ class Segment:
     confidence: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"start": round(self.start, 2), "end": round(self.end, 2),
-                                "text": self.text}
+        data: dict[str, Any] = {
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "text": self.text,
+        }
         if self.confidence is not None:
             data["confidence"] = round(self.confidence, 2)
         if self.flags:
@@ -109,9 +127,16 @@ def clean_text(text: str) -> tuple[str, list[str]]:
 class Transcriber:
     """Takes audio in, cuts it at pauses, transcribes each chunk (``feed``/``finish`` lock)."""
 
-    def __init__(self, model: ModelChoice, *, prompt: str | None, policy: ChunkPolicy,
-                 device: str = "auto", threads: int = 2,
-                 on_progress: Callable[[float], None] | None = None) -> None:
+    def __init__(
+        self,
+        model: ModelChoice,
+        *,
+        prompt: str | None,
+        policy: ChunkPolicy,
+        device: str = "auto",
+        threads: int = 2,
+        on_progress: Callable[[float], None] | None = None,
+    ) -> None:
         self.model = model
         self.prompt = prompt
         self.policy = policy
@@ -146,7 +171,7 @@ class Transcriber:
     def _track_pauses(self, block: np.ndarray) -> None:
         """Remember where the latest pause (≥ 0.5 s of quiet) in the pending audio ends."""
         for start in range(0, len(block) - FRAME + 1, FRAME):
-            frame = block[start:start + FRAME]
+            frame = block[start : start + FRAME]
             if float(np.sqrt(np.mean(frame * frame))) < SILENCE_RMS * 2:
                 self._quiet_run += FRAME
             else:
@@ -170,8 +195,13 @@ class Transcriber:
         if not len(chunk) or float(np.sqrt(np.mean(chunk * chunk))) < SILENCE_RMS:
             return
         segments, _ = self._whisper.transcribe(
-            chunk, language="en" if not self.model.english_only else None, beam_size=1,
-            temperature=0.0, vad_filter=True, vad_parameters=VAD, initial_prompt=self.prompt,
+            chunk,
+            language="en" if not self.model.english_only else None,
+            beam_size=1,
+            temperature=0.0,
+            vad_filter=True,
+            vad_parameters=VAD,
+            initial_prompt=self.prompt,
             condition_on_previous_text=False,
         )
         for seg in segments:
@@ -180,8 +210,11 @@ class Transcriber:
                 flags.append("repetition")
             self.flags.update(flags)
             if text:
-                self.segments.append(Segment(offset + seg.start, offset + seg.end, text, flags,
-                                             math.exp(seg.avg_logprob)))
+                self.segments.append(
+                    Segment(
+                        offset + seg.start, offset + seg.end, text, flags, math.exp(seg.avg_logprob)
+                    )
+                )
 
 
 def vocabulary_prompt(names: list[str], tags: list[str]) -> str:

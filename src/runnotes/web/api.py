@@ -66,6 +66,7 @@ def reviewed(store: Store, run_id: int) -> None:
 
 # -- reading ----------------------------------------------------------------------------------
 
+
 @router.get("/projects")
 def projects(request: Request) -> list[dict[str, Any]]:
     """Every experiment with run count, last activity and best metric."""
@@ -73,27 +74,49 @@ def projects(request: Request) -> list[dict[str, Any]]:
 
 
 @router.get("/runs")
-def runs(request: Request, experiment: str | None = None, project: str | None = None,
-         tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
-         where: str | None = None, q: str | None = None, sort: str = "id", desc: bool = True,
-         limit: Annotated[int, Query(ge=1, le=500)] = 50,
-         offset: Annotated[int, Query(ge=0)] = 0, count: bool = False) -> dict[str, Any]:
+def runs(
+    request: Request,
+    experiment: str | None = None,
+    project: str | None = None,
+    tag: Annotated[list[str], Query()] = [],  # noqa: B006 - FastAPI copies defaults
+    where: str | None = None,
+    q: str | None = None,
+    sort: str = "id",
+    desc: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    count: bool = False,
+) -> dict[str, Any]:
     """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged.
 
     ``has_more`` says whether a next page exists; ``total`` is the exact number of matches only
     with ``count=1`` (it evaluates the filter on every run, so it is not free on a large store)."""
     filters = RunFilter(experiment=experiment, project=project, tags=tag, where=where, search=q)
-    page = runs_page(store_of(request), filters, sort=sort, descending=desc, limit=limit,
-                     offset=offset, count=count)
-    return {"runs": [r.as_dict() for r in page.runs], "has_more": page.has_more,
-            "next_offset": offset + limit if page.has_more else None, "total": page.total}
+    page = runs_page(
+        store_of(request),
+        filters,
+        sort=sort,
+        descending=desc,
+        limit=limit,
+        offset=offset,
+        count=count,
+    )
+    return {
+        "runs": [r.as_dict() for r in page.runs],
+        "has_more": page.has_more,
+        "next_offset": offset + limit if page.has_more else None,
+        "total": page.total,
+    }
 
 
 @router.get("/runs/{ref}")
 def run(request: Request, ref: str) -> dict[str, Any]:
     detail = run_detail(store_of(request), ref)
-    return {**detail.summary.as_dict(), "context": detail.run.model_dump(),
-            "captures": [capture_dict(c) for c in detail.captures]}
+    return {
+        **detail.summary.as_dict(),
+        "context": detail.run.model_dump(),
+        "captures": [capture_dict(c) for c in detail.captures],
+    }
 
 
 @router.get("/compare")
@@ -103,25 +126,36 @@ def compare(request: Request, run: Annotated[list[str], Query()]) -> dict[str, A
     cmp = compare_runs(store, run)
     series = metric_series(store, [r.id for r in cmp.runs])
     return {
-        "runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics,
+        "runs": [r.as_dict() for r in cmp.runs],
+        "params": cmp.params,
+        "metrics": cmp.metrics,
         "differs": sorted(k for k, v in {**cmp.params, **cmp.metrics}.items() if cmp.differs(v)),
-        "series": {name: {str(rid): pts for rid, pts in by_run.items()}
-                   for name, by_run in series.items()},
+        "series": {
+            name: {str(rid): pts for rid, pts in by_run.items()} for name, by_run in series.items()
+        },
     }
 
 
 @router.get("/review")
-def review_queue(request: Request, run_id: int | None = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                 offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+def review_queue(
+    request: Request,
+    run_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
     store = store_of(request)
     items = pending_captures(store, run_id=run_id, limit=limit, offset=offset)
-    return {"total": count_pending(store), "items": [
-        {**capture_dict(i.capture), "run_name": i.run_name, "experiment": i.experiment}
-        for i in items]}
+    return {
+        "total": count_pending(store),
+        "items": [
+            {**capture_dict(i.capture), "run_name": i.run_name, "experiment": i.experiment}
+            for i in items
+        ],
+    }
 
 
 # -- reviewing --------------------------------------------------------------------------------
+
 
 class ReviewIn(BaseModel):
     review: str
@@ -165,6 +199,7 @@ def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
 
 # -- ingestion (team mode) ---------------------------------------------------------------------
 
+
 class RunIn(BaseModel):
     name: str | None = None
     experiment: str | None = None
@@ -206,11 +241,15 @@ class DatasetIn(BaseModel):
 
 
 def _new_capture(c: CaptureIn) -> NewCapture:
-    for label, value, allowed in (("kind", c.kind, KINDS), ("source", c.source, SOURCES),
-                                  ("review", c.review, REVIEWS)):
+    for label, value, allowed in (
+        ("kind", c.kind, KINDS),
+        ("source", c.source, SOURCES),
+        ("review", c.review, REVIEWS),
+    ):
         if value not in allowed:
-            raise RunnotesError(f"unknown {label} {value!r}: use one of "
-                                f"{', '.join(sorted(allowed))}")
+            raise RunnotesError(
+                f"unknown {label} {value!r}: use one of {', '.join(sorted(allowed))}"
+            )
     fields = c.model_dump(exclude_none=True)
     return NewCapture(**fields)
 
@@ -228,8 +267,14 @@ def _media_known(store: Store, captures: list[NewCapture]) -> None:
 def start(request: Request, body: RunIn) -> dict[str, Any]:
     """Create a run (with its git/env context, collected on the client)."""
     context = RunContext(**body.context) if body.context is not None else None
-    row = create_run(store_of(request), body.name, experiment=body.experiment,
-                     project=body.project, tags=body.tags, context=context)
+    row = create_run(
+        store_of(request),
+        body.name,
+        experiment=body.experiment,
+        project=body.project,
+        tags=body.tags,
+        context=context,
+    )
     return {"id": row.id, "name": row.name}
 
 
@@ -257,8 +302,13 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     require_run(store, run_id)
     if body.source not in SOURCES:
         raise RunnotesError(f"unknown source {body.source!r}")
-    add_metric_rows(store, [(run_id, "metric", body.source, name, value, step, ts, "pending")
-                            for name, value, step, ts in body.rows])
+    add_metric_rows(
+        store,
+        [
+            (run_id, "metric", body.source, name, value, step, ts, "pending")
+            for name, value, step, ts in body.rows
+        ],
+    )
     return {"count": len(body.rows)}
 
 
@@ -281,8 +331,11 @@ def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, 
 
 
 @router.post("/media")
-async def media(request: Request, file: Annotated[UploadFile, File()],
-                mime: Annotated[str, Form()] = "application/octet-stream") -> dict[str, Any]:
+async def media(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    mime: Annotated[str, Form()] = "application/octet-stream",
+) -> dict[str, Any]:
     """Upload a file (screenshot, audio, artifact); returns its sha256, the id captures use."""
     data = await file.read()
     name = file.filename or None

@@ -24,13 +24,19 @@ HERE = Path(__file__).parent
 
 def _wants_html(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
-        "accept", "")
+        "accept", ""
+    )
 
 
 def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     guard = guard or Guard()
-    app = FastAPI(title="runnotes", summary="Experiment notes: runs, captures, review, reports.",
-                  docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
+    app = FastAPI(
+        title="runnotes",
+        summary="Experiment notes: runs, captures, review, reports.",
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
     app.state.store = store
     app.state.guard = guard
     templates = Jinja2Templates(directory=HERE / "templates")  # autoescape is on for .html
@@ -47,8 +53,9 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     @app.exception_handler(RunnotesError)
     async def user_error(request: Request, exc: RunnotesError) -> Response:
         if _wants_html(request):
-            return templates.TemplateResponse(request, "error.html", {"message": str(exc)},
-                                              status_code=400)
+            return templates.TemplateResponse(
+                request, "error.html", {"message": str(exc)}, status_code=400
+            )
         return JSONResponse({"detail": str(exc)}, status_code=400)
 
     @app.exception_handler(RequestValidationError)
@@ -57,8 +64,10 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
         where = ".".join(str(p) for p in first.get("loc", ()))
         message = f"invalid {where}: {first.get('msg', 'bad request')}"
         if _wants_html(request):
-            return HTMLResponse(templates.get_template("error.html").render(
-                request=request, message=message), status_code=422)
+            return HTMLResponse(
+                templates.get_template("error.html").render(request=request, message=message),
+                status_code=422,
+            )
         return JSONResponse({"detail": message, "errors": exc.errors()}, status_code=422)
 
     return app

@@ -45,8 +45,9 @@ def _span(low: float, high: float) -> tuple[float, float]:
     return (low - 0.5, high + 0.5) if low == high else (low, high)
 
 
-def chart(series: Mapping[str, Points], width: int = 240, height: int = 60,
-          pad: int = 3) -> Chart | None:
+def chart(
+    series: Mapping[str, Points], width: int = 240, height: int = 60, pad: int = 3
+) -> Chart | None:
     """One chart with a line per series, all on the same axes; None when nothing is finite."""
     clean = {k: [(float(x), float(y)) for x, y in v if math.isfinite(y)] for k, v in series.items()}
     clean = {k: v for k, v in clean.items() if v}
@@ -61,8 +62,19 @@ def chart(series: Mapping[str, Points], width: int = 240, height: int = 60,
         py = height - pad - (y - y0) / (y1 - y0) * (height - 2 * pad)
         return f"{px:.1f},{py:.1f}"
 
-    lines = [Line(label=label, color=PALETTE[i % len(PALETTE)],
-                  points=" ".join(place(x, y) for x, y in _thin(pts)), last=pts[-1][1])
-             for i, (label, pts) in enumerate(clean.items())]
-    return Chart(width=width, height=height, lines=lines, x_range=(min(xs), max(xs)),
-                 y_range=(min(ys), max(ys)))
+    lines = [
+        Line(
+            label=label,
+            color=PALETTE[i % len(PALETTE)],
+            points=" ".join(place(x, y) for x, y in _thin(pts)),
+            last=pts[-1][1],
+        )
+        for i, (label, pts) in enumerate(clean.items())
+    ]
+    return Chart(
+        width=width,
+        height=height,
+        lines=lines,
+        x_range=(min(xs), max(xs)),
+        y_range=(min(ys), max(ys)),
+    )

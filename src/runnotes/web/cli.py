@@ -29,12 +29,17 @@ def serve(
     check_bind(host, token)
     settings = settings_of(ctx)
     limits = settings.section("web")
-    guard = Guard(token=token or None,
-                  allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
-                  max_body=int(limits.get("max_body_mb", 16)) * 2**20,
-                  max_upload=int(limits.get("max_upload_mb", 256)) * 2**20)
+    guard = Guard(
+        token=token or None,
+        allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
+        max_body=int(limits.get("max_body_mb", 16)) * 2**20,
+        max_upload=int(limits.get("max_upload_mb", 256)) * 2**20,
+    )
     app = create_app(store_of(ctx), guard)
     shown = f"[{host}]" if ":" in host else host
-    err.print(f"runnotes: serving {settings.db_url.split('://')[0]} store on http://{shown}:{port}"
-              f"{' (token required)' if token else ''}", markup=False)
+    err.print(
+        f"runnotes: serving {settings.db_url.split('://')[0]} store on http://{shown}:{port}"
+        f"{' (token required)' if token else ''}",
+        markup=False,
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)

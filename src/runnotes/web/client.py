@@ -28,12 +28,14 @@ TIMEOUT_S = 60.0
 class Client:
     """A thin JSON client for the runnotes server; every failure is one RunnotesError line."""
 
-    def __init__(self, url: str, token: str | None = None, *,
-                 transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self, url: str, token: str | None = None, *, transport: httpx.BaseTransport | None = None
+    ) -> None:
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=TIMEOUT_S,
-                                 transport=transport)
+        self.http = httpx.Client(
+            base_url=self.url, headers=headers, timeout=TIMEOUT_S, transport=transport
+        )
 
     def post(self, path: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
         try:
@@ -45,37 +47,44 @@ class Client:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text.strip()[:200]
-            raise RunnotesError(f"server {self.url} refused {path} "
-                                f"({response.status_code}): {detail}")
+            raise RunnotesError(
+                f"server {self.url} refused {path} ({response.status_code}): {detail}"
+            )
         return response.json()  # type: ignore[no-any-return]
 
 
 class RemoteRun(Run):
     """A run on a shared server. ``store`` is None: every write goes through ``client``."""
 
-    def __init__(self, client: Client, run_id: int, name: str, *, source: str = "sdk",
-                 owns_run: bool = False) -> None:
+    def __init__(
+        self, client: Client, run_id: int, name: str, *, source: str = "sdk", owns_run: bool = False
+    ) -> None:
         super().__init__(None, run_id, name, source=source, owns_run=owns_run)  # type: ignore[arg-type]
         self.client = client
 
     def _write_metrics(self, rows: Sequence[tuple[Any, ...]]) -> None:
         # Buffered rows are (run_id, kind, source, name, value, step, timestamp, review).
-        self.client.post(f"/api/runs/{self.id}/metrics", {
-            "source": self.source, "rows": [(r[3], r[4], r[5], r[6]) for r in rows]})
+        self.client.post(
+            f"/api/runs/{self.id}/metrics",
+            {"source": self.source, "rows": [(r[3], r[4], r[5], r[6]) for r in rows]},
+        )
 
     def capture(self, *captures: NewCapture) -> list[int]:
-        answer = self.client.post(f"/api/runs/{self.id}/captures",
-                                  {"captures": [asdict(c) for c in captures]})
+        answer = self.client.post(
+            f"/api/runs/{self.id}/captures", {"captures": [asdict(c) for c in captures]}
+        )
         return list(answer["ids"])
 
     def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
-        answer = self.client.post("/api/media", files={"file": (name or f"file{suffix}", data)},
-                                  data={"mime": mime})
+        answer = self.client.post(
+            "/api/media", files={"file": (name or f"file{suffix}", data)}, data={"mime": mime}
+        )
         return str(answer["sha256"])
 
     def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
-        answer = self.client.post(f"/api/runs/{self.id}/dataset-change",
-                                  {"fingerprint": fp.as_dict()})
+        answer = self.client.post(
+            f"/api/runs/{self.id}/dataset-change", {"fingerprint": fp.as_dict()}
+        )
         return answer.get("message")
 
     def _finish(self, status: str, exit_code: int | None) -> None:
@@ -94,14 +103,28 @@ def client_for(settings: Settings) -> Client:
     return _clients[key]
 
 
-def start_remote_run(settings: Settings, name: str | None, *, experiment: str | None,
-                     project: str | None, tags: Sequence[str],
-                     command: list[str] | str | None, source: str) -> RemoteRun:
+def start_remote_run(
+    settings: Settings,
+    name: str | None,
+    *,
+    experiment: str | None,
+    project: str | None,
+    tags: Sequence[str],
+    command: list[str] | str | None,
+    source: str,
+) -> RemoteRun:
     client = client_for(settings)
     ctx = run_context.collect(command)
-    answer = client.post("/api/runs", {"name": name, "experiment": experiment,
-                                       "project": project, "tags": list(tags),
-                                       "context": asdict(ctx)})
+    answer = client.post(
+        "/api/runs",
+        {
+            "name": name,
+            "experiment": experiment,
+            "project": project,
+            "tags": list(tags),
+            "context": asdict(ctx),
+        },
+    )
     return RemoteRun(client, answer["id"], answer["name"], source=source, owns_run=True)
 
 

@@ -35,11 +35,19 @@ def find_draft(store: Store, key: str) -> DraftInfo:
 
 def draft_dict(info: DraftInfo) -> dict[str, Any]:
     key = draft_key(info)
-    return {"key": key, "path": str(info.path), "kind": info.kind, "project": info.project,
-            "experiment": info.experiment, "refreshed_at": info.refreshed_at,
-            "trigger": info.trigger, "edited": info.edited, "error": info.error,
-            "download": f"/drafts/{key}",
-            "download_new": f"/drafts/{key}?version=new" if info.edited else None}
+    return {
+        "key": key,
+        "path": str(info.path),
+        "kind": info.kind,
+        "project": info.project,
+        "experiment": info.experiment,
+        "refreshed_at": info.refreshed_at,
+        "trigger": info.trigger,
+        "edited": info.edited,
+        "error": info.error,
+        "download": f"/drafts/{key}",
+        "download_new": f"/drafts/{key}?version=new" if info.edited else None,
+    }
 
 
 @router.get("/api/drafts", tags=["api"])
@@ -51,8 +59,7 @@ def drafts_api(request: Request) -> list[dict[str, Any]]:
 @router.get("/drafts", include_in_schema=False)
 def drafts_page(request: Request) -> Response:
     drafts = [draft_dict(d) for d in list_drafts(store_of(request))]
-    return request.app.state.templates.TemplateResponse(request, "drafts.html",
-                                                        {"drafts": drafts})
+    return request.app.state.templates.TemplateResponse(request, "drafts.html", {"drafts": drafts})
 
 
 @router.get("/drafts/{key}", include_in_schema=False)
@@ -64,7 +71,14 @@ def download(request: Request, key: str, version: str = "current") -> Response:
         raise RunnotesError(f"version is current or new, not {version!r}")
     path = info.written if version == "new" else info.path
     if not path.is_file():
-        return Response(f"{path.name} is not there any more: refresh the drafts",
-                        status_code=404, media_type="text/plain")
-    return FileResponse(path, filename=path.name, content_disposition_type="attachment",
-                        headers={"X-Content-Type-Options": "nosniff"})
+        return Response(
+            f"{path.name} is not there any more: refresh the drafts",
+            status_code=404,
+            media_type="text/plain",
+        )
+    return FileResponse(
+        path,
+        filename=path.name,
+        content_disposition_type="attachment",
+        headers={"X-Content-Type-Options": "nosniff"},
+    )

@@ -49,6 +49,7 @@ Next = Annotated[str, Form()]
 
 # -- template helpers -------------------------------------------------------------------------
 
+
 def _clock(seconds: float | None) -> str:
     seconds = seconds or 0.0
     return f"{int(seconds // 60)}:{seconds % 60:04.1f}"
@@ -60,8 +61,7 @@ def add_filters(env: Environment) -> None:
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
-    return request.app.state.templates.TemplateResponse(request, name, context,
-                                                        status_code=status)
+    return request.app.state.templates.TemplateResponse(request, name, context, status_code=status)
 
 
 def _check_csrf(request: Request, token: str) -> None:
@@ -77,34 +77,73 @@ def _back(next_url: str, fallback: str = "/") -> RedirectResponse:
 
 # -- pages --------------------------------------------------------------------------------------
 
+
 @router.get("/")
 def overview(request: Request) -> Response:
     store = store_of(request)
-    return _render(request, "overview.html", experiments=experiments_overview(store),
-                   pending=count_pending(store))
+    return _render(
+        request,
+        "overview.html",
+        experiments=experiments_overview(store),
+        pending=count_pending(store),
+    )
 
 
 @router.get("/runs")
-def runs(request: Request, experiment: str | None = None, project: str | None = None,
-         tag: str | None = None, where: str | None = None, q: str | None = None,
-         sort: str = "id", desc: bool = True,
-         page: Annotated[int, Query(ge=1)] = 1) -> Response:
+def runs(
+    request: Request,
+    experiment: str | None = None,
+    project: str | None = None,
+    tag: str | None = None,
+    where: str | None = None,
+    q: str | None = None,
+    sort: str = "id",
+    desc: bool = True,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
     store = store_of(request)
     tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
-    filters = RunFilter(experiment=experiment or None, project=project or None, tags=tags,
-                        where=where or None, search=q or None)
+    filters = RunFilter(
+        experiment=experiment or None,
+        project=project or None,
+        tags=tags,
+        where=where or None,
+        search=q or None,
+    )
     # The exact count is cheap only without a filter; filtered pages just know if more follow.
-    found = runs_page(store, filters, sort=sort, descending=desc, limit=PAGE_SIZE,
-                      offset=(page - 1) * PAGE_SIZE, count=not (tags or where or q))
+    found = runs_page(
+        store,
+        filters,
+        sort=sort,
+        descending=desc,
+        limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
+        count=not (tags or where or q),
+    )
     metric_names = sorted({k for r in found.runs for k in r.metrics})[:6]
-    state = {"experiment": experiment or "", "project": project or "", "tag": tag or "",
-             "where": where or "", "q": q or "", "sort": sort, "desc": "true" if desc else "false"}
+    state = {
+        "experiment": experiment or "",
+        "project": project or "",
+        "tag": tag or "",
+        "where": where or "",
+        "q": q or "",
+        "sort": sort,
+        "desc": "true" if desc else "false",
+    }
 
     def link(**changes: Any) -> str:
         return "/runs?" + urlencode({k: v for k, v in {**state, **changes}.items() if v})
 
-    return _render(request, "runs.html", found=found, runs=found.runs, page=page, state=state,
-                   link=link, metric_names=metric_names)
+    return _render(
+        request,
+        "runs.html",
+        found=found,
+        runs=found.runs,
+        page=page,
+        state=state,
+        link=link,
+        metric_names=metric_names,
+    )
 
 
 @router.get("/runs/{ref}")
@@ -117,29 +156,51 @@ def run(request: Request, ref: str) -> Response:
         charts[name] = chart({name: stepped or [(i, v) for i, (_, v) in enumerate(series)]})
     # Logged metric values and params are in the charts and the params table; the timeline
     # keeps what a person said, liked or captured.
-    timeline = [c for c in detail.captures
-                if c.kind not in (Kind.metric, Kind.param) or c.source not in ("sdk", "watch")
-                or (c.extra or {}).get("liked")]
+    timeline = [
+        c
+        for c in detail.captures
+        if c.kind not in (Kind.metric, Kind.param)
+        or c.source not in ("sdk", "watch")
+        or (c.extra or {}).get("liked")
+    ]
     datasets = [c for c in detail.captures if c.kind == Kind.dataset]
-    return _render(request, "run.html", d=detail, s=detail.summary, r=detail.run, charts=charts,
-                   timeline=timeline, datasets=datasets, next=f"/runs/{detail.summary.id}")
+    return _render(
+        request,
+        "run.html",
+        d=detail,
+        s=detail.summary,
+        r=detail.run,
+        charts=charts,
+        timeline=timeline,
+        datasets=datasets,
+        next=f"/runs/{detail.summary.id}",
+    )
 
 
 @router.get("/compare")
 def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Response:  # noqa: B006
     if len(run) < 2:
-        return _render(request, "error.html", status=400,
-                       message="pick at least two runs on the runs page to compare them")
+        return _render(
+            request,
+            "error.html",
+            status=400,
+            message="pick at least two runs on the runs page to compare them",
+        )
     store = store_of(request)
     cmp = compare_runs(store, run)
     labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
     series = metric_series(store, list(labels))
-    charts = {name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
-              for name, by_run in sorted(series.items())}
+    charts = {
+        name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
+        for name, by_run in sorted(series.items())
+    }
     lower = rules_for(store, include_pending=False).lower_is_better
-    best = {k: (min if lower_is_better(k, lower) else max)([v for v in vals if v is not None],
-                                                             default=None)
-            for k, vals in cmp.metrics.items()}
+    best = {
+        k: (min if lower_is_better(k, lower) else max)(
+            [v for v in vals if v is not None], default=None
+        )
+        for k, vals in cmp.metrics.items()
+    }
     return _render(request, "compare.html", cmp=cmp, charts=charts, best=best)
 
 
@@ -147,15 +208,22 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
 def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
     store = store_of(request)
     items = pending_captures(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return _render(request, "review.html", items=items, total=count_pending(store), page=page,
-                   next="/review")
+    return _render(
+        request, "review.html", items=items, total=count_pending(store), page=page, next="/review"
+    )
 
 
 # -- review actions ------------------------------------------------------------------------------
 
+
 @router.post("/captures/{capture_id}/review")
-def review_capture(request: Request, capture_id: int, csrf: Csrf,
-                   review: Annotated[str, Form()], next: Next = "/review") -> Response:
+def review_capture(
+    request: Request,
+    capture_id: int,
+    csrf: Csrf,
+    review: Annotated[str, Form()],
+    next: Next = "/review",
+) -> Response:
     _check_csrf(request, csrf)
     store = store_of(request)
     reviewed(store, set_review(store, capture_id, review).run_id)
@@ -163,9 +231,14 @@ def review_capture(request: Request, capture_id: int, csrf: Csrf,
 
 
 @router.post("/captures/{capture_id}/edit")
-def edit(request: Request, capture_id: int, csrf: Csrf, next: Next = "/review",
-         value: Annotated[str | None, Form()] = None,
-         text: Annotated[str | None, Form()] = None) -> Response:
+def edit(
+    request: Request,
+    capture_id: int,
+    csrf: Csrf,
+    next: Next = "/review",
+    value: Annotated[str | None, Form()] = None,
+    text: Annotated[str | None, Form()] = None,
+) -> Response:
     _check_csrf(request, csrf)
     store = store_of(request)
     reviewed(store, edit_capture(store, capture_id, value=value, text=text).run_id)
@@ -189,13 +262,17 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
     require_run(store, run_id)
     if not text.strip():
         raise RunnotesError("the note is empty")
-    add_captures(store, run_id, [NewCapture(kind=Kind.note, source="web", text=text.strip(),
-                                            review=Review.approved)])
+    add_captures(
+        store,
+        run_id,
+        [NewCapture(kind=Kind.note, source="web", text=text.strip(), review=Review.approved)],
+    )
     reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
 # -- reports ---------------------------------------------------------------------------------
+
 
 @router.get("/report")
 def report_form(request: Request) -> Response:
@@ -213,11 +290,17 @@ def _day(text: str | None, end: bool = False) -> float | None:
 
 
 @router.post("/report")
-def report(request: Request, csrf: Csrf, kind: Annotated[str, Form()],
-           experiment: Annotated[str, Form()] = "", since: Annotated[str, Form()] = "",
-           until: Annotated[str, Form()] = "", fmt: Annotated[str, Form()] = "md",
-           include_pending: Annotated[bool, Form()] = False,
-           figures: Annotated[bool, Form()] = False) -> Response:
+def report(
+    request: Request,
+    csrf: Csrf,
+    kind: Annotated[str, Form()],
+    experiment: Annotated[str, Form()] = "",
+    since: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    fmt: Annotated[str, Form()] = "md",
+    include_pending: Annotated[bool, Form()] = False,
+    figures: Annotated[bool, Form()] = False,
+) -> Response:
     """Write the README draft or the progress report into a temporary folder and send it:
     the report alone, or (``figures``) a zip with the figures its links point at."""
     from runnotes import reports
@@ -230,15 +313,24 @@ def report(request: Request, csrf: Csrf, kind: Annotated[str, Form()],
         if kind == "readme":
             if not exp:
                 raise RunnotesError("pick an experiment for the README")
-            result = reports.write_readme(store, exp, folder / "README.md",
-                                          project=project or None,
-                                          include_pending=include_pending)
+            result = reports.write_readme(
+                store,
+                exp,
+                folder / "README.md",
+                project=project or None,
+                include_pending=include_pending,
+            )
         elif kind == "progress":
             if fmt not in ("md", "docx"):
                 raise RunnotesError(f"a progress report is md or docx, not {fmt!r}")
-            result = reports.write_progress(store, folder / f"progress.{fmt}", since=_day(since),
-                                            until=_day(until, end=True), project=project or None,
-                                            include_pending=include_pending)
+            result = reports.write_progress(
+                store,
+                folder / f"progress.{fmt}",
+                since=_day(since),
+                until=_day(until, end=True),
+                project=project or None,
+                include_pending=include_pending,
+            )
         else:
             raise RunnotesError(f"unknown report {kind!r}: readme or progress")
     except BaseException:
@@ -247,10 +339,14 @@ def report(request: Request, csrf: Csrf, kind: Annotated[str, Form()],
     main = Path(result.paths[0])
     cleanup = BackgroundTask(shutil.rmtree, folder, ignore_errors=True)
     if figures and len(result.paths) > 1:
-        archive = shutil.make_archive(str(folder.parent / f"{folder.name}-{main.stem}"), "zip",
-                                      root_dir=folder)
-        return FileResponse(archive, filename=f"{main.stem}.zip",
-                            background=BackgroundTask(_remove, folder, Path(archive)))
+        archive = shutil.make_archive(
+            str(folder.parent / f"{folder.name}-{main.stem}"), "zip", root_dir=folder
+        )
+        return FileResponse(
+            archive,
+            filename=f"{main.stem}.zip",
+            background=BackgroundTask(_remove, folder, Path(archive)),
+        )
     return FileResponse(main, filename=main.name, background=cleanup)
 
 
@@ -260,6 +356,7 @@ def _remove(folder: Path, archive: Path) -> None:
 
 
 # -- media, login -----------------------------------------------------------------------------
+
 
 @router.get("/media/{sha}")
 def media(request: Request, sha: str) -> Response:
@@ -271,11 +368,16 @@ def media(request: Request, sha: str) -> Response:
     if row is None or not path.is_file():
         return Response("no such media", status_code=404, media_type="text/plain")
     inline = row.mime.startswith(("image/", "audio/")) and row.mime != "image/svg+xml"
-    return FileResponse(path, media_type=row.mime if inline else "application/octet-stream",
-                        filename=row.original_name or path.name,
-                        content_disposition_type="inline" if inline else "attachment",
-                        headers={"X-Content-Type-Options": "nosniff",
-                                 "Cache-Control": "private, max-age=31536000, immutable"})
+    return FileResponse(
+        path,
+        media_type=row.mime if inline else "application/octet-stream",
+        filename=row.original_name or path.name,
+        content_disposition_type="inline" if inline else "attachment",
+        headers={
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=31536000, immutable",
+        },
+    )
 
 
 @router.get("/login")
@@ -290,4 +392,3 @@ def login(request: Request, token: Annotated[str, Form()]) -> Response:
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
     return response
-

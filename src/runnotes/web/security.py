@@ -53,8 +53,9 @@ def is_loopback(host: str) -> bool:
 def check_bind(host: str, token: str | None) -> None:
     """Serving beyond this machine without a token would hand the store to the network."""
     if not is_loopback(host) and not token:
-        raise RunnotesError(f"binding {host} (not loopback) needs a token: pass --token or set "
-                            "RUNNOTES_TOKEN")
+        raise RunnotesError(
+            f"binding {host} (not loopback) needs a token: pass --token or set RUNNOTES_TOKEN"
+        )
 
 
 @dataclass
@@ -72,8 +73,9 @@ class Guard:
         return bool(value) and hmac.compare_digest(value, self.csrf_token())  # type: ignore[arg-type]
 
     def token_ok(self, value: str | None) -> bool:
-        return self.token is None or (bool(value) and hmac.compare_digest(
-            value.encode(), self.token.encode()))  # type: ignore[union-attr]
+        return self.token is None or (
+            bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
+        )  # type: ignore[union-attr]
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -110,11 +112,14 @@ def _cross_site(headers: dict[str, str]) -> str | None:
 
 async def _reply(send: Send, status: int, message: str, html: bool) -> None:
     if html:
-        body = (f"<!doctype html><meta charset=utf-8><title>{status}</title>"
-                f"<p>{message}</p>").encode()
+        body = (
+            f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>"
+        ).encode()
         if status == 401:
-            body += (b'<form method=post action="/login"><input type=password name=token '
-                     b'placeholder="token" autofocus> <button>Log in</button></form>')
+            body += (
+                b'<form method=post action="/login"><input type=password name=token '
+                b'placeholder="token" autofocus> <button>Log in</button></form>'
+            )
         kind = b"text/html; charset=utf-8"
     else:
         body, kind = json.dumps({"detail": message}).encode(), b"application/json"
@@ -144,12 +149,14 @@ class GuardMiddleware:
         guard, headers, path = self.guard, _headers(scope), scope["path"]
         html = "text/html" in headers.get("accept", "")
         if guard.allowed_hosts is not None and (
-                _host_name(headers.get("host", "")) not in guard.allowed_hosts):
+            _host_name(headers.get("host", "")) not in guard.allowed_hosts
+        ):
             await _reply(send, 400, "unknown Host header", html)
             return
         if not path.startswith(OPEN_PATHS) and not guard.token_ok(_presented_token(headers)):
-            await _reply(send, 401, "a token is needed: log in, or send Authorization: Bearer",
-                         html)
+            await _reply(
+                send, 401, "a token is needed: log in, or send Authorization: Bearer", html
+            )
             return
         if scope["method"] in UNSAFE:
             refused = _cross_site(headers)
@@ -163,8 +170,9 @@ class GuardMiddleware:
             return
         await self._limited(scope, receive, send, limit, html)
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int,
-                       html: bool) -> None:
+    async def _limited(
+        self, scope: Scope, receive: Receive, send: Send, limit: int, html: bool
+    ) -> None:
         seen = 0
         started = False
 
