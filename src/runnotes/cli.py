@@ -14,13 +14,14 @@ import typer
 from rich.table import Table
 
 from runnotes.capture.cli import agent_app
-from runnotes.config import Settings, load_settings
+from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import report_app
 from runnotes.reports.drafts_cli import drafts_app
+from runnotes.shell import run_handle, store_of
 from runnotes.voice.cli import models_app, voice_app
 from runnotes.web.cli import serve
 
@@ -68,31 +69,6 @@ def _root(
     ] = None,
 ) -> None:
     ctx.obj = load_settings(home, db)
-
-
-def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
-
-
-def store_of(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from runnotes.sdk import get_store
-
-    return get_store(settings_of(ctx))
-
-
-def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli"):  # type: ignore[no-untyped-def]
-    """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
-    from runnotes.sdk import Run, current_run
-    from runnotes.store.queries import resolve_run
-
-    store = store_of(ctx)
-    if ref is None:
-        run = current_run(store)
-        run.source = source
-        return run
-    with store.read() as session:
-        row = resolve_run(session, ref)
-    return Run(store, row.id, row.name, source=source)
 
 
 # -- the active run ---------------------------------------------------------------------------

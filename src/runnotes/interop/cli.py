@@ -12,6 +12,8 @@ from typing import Annotated
 
 import typer
 
+from runnotes.shell import store_of
+
 import_app = typer.Typer(
     help="Bring runs in: MLflow, TensorBoard, CSV, Parquet, JSON Lines.", no_args_is_help=True
 )
@@ -48,7 +50,7 @@ def register(app: typer.Typer) -> None:
 
 
 def _say(text: str) -> None:
-    from runnotes.cli import out
+    from runnotes.console import out
 
     out.print(text, markup=False)
 
@@ -70,7 +72,6 @@ def import_mlflow(
     ] = False,
 ) -> None:
     """Import (or refresh) the runs of an MLflow tracking store."""
-    from runnotes.cli import store_of
     from runnotes.interop.mlflow import import_mlflow as run_import
 
     result = run_import(
@@ -91,7 +92,6 @@ def import_tensorboard(
     project: Project = None,
 ) -> None:
     """Import scalars and hparams, one run per folder of event files."""
-    from runnotes.cli import store_of
     from runnotes.interop.tensorboard import import_tensorboard as run_import
 
     result = run_import(store_of(ctx), logdir, experiment=experiment, project=project)
@@ -106,7 +106,6 @@ def _import_sheet(
     experiment: str | None,
     project: str | None,
 ) -> None:
-    from runnotes.cli import store_of
     from runnotes.interop.tables import import_table, split_names
 
     result = import_table(
@@ -156,7 +155,6 @@ def import_jsonl(
     path: Annotated[Path, typer.Argument(help="A `runnotes export` JSON Lines file.")],
 ) -> None:
     """Restore runs from a JSON Lines export, every capture included."""
-    from runnotes.cli import store_of
     from runnotes.interop.export import import_jsonl as run_import
 
     _say(run_import(store_of(ctx), path).describe(str(path)))
@@ -179,7 +177,7 @@ def export(
     """Export the whole store, or the runs the filters pick (see also `export mlflow`)."""
     if ctx.invoked_subcommand is not None:
         return
-    from runnotes.cli import err, store_of
+    from runnotes.console import err
     from runnotes.interop.export import select_runs, write_export
     from runnotes.store.queries import RunFilter
 
@@ -204,7 +202,6 @@ def export_mlflow(
     where: Where = None,
 ) -> None:
     """Write runs (all, or those the filters pick) to an MLflow tracking store."""
-    from runnotes.cli import store_of
     from runnotes.interop.export import select_runs
     from runnotes.interop.mlflow import export_mlflow as run_export
     from runnotes.store.queries import RunFilter
@@ -227,7 +224,6 @@ def follow_mlflow(
     once: Annotated[bool, typer.Option(help="Poll once, then exit.")] = False,
 ) -> None:
     """Make the MLflow run that is running now the active run (while no runnotes run is)."""
-    from runnotes.cli import store_of
     from runnotes.interop.mlflow import follow
 
     try:

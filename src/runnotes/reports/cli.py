@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from runnotes.shell import store_of
+
 report_app = typer.Typer(
     help="Write a README draft or a progress report from the captures.", no_args_is_help=True
 )
@@ -81,7 +83,6 @@ def readme(
     include_pending: PendingOpt = False,
 ) -> None:
     """A README draft for one experiment: purpose, how to reproduce, results, figures, decisions."""
-    from runnotes.cli import store_of
     from runnotes.reports.plots import slug
     from runnotes.reports.writers import write_readme
 
@@ -116,7 +117,6 @@ def progress_report(
     include_pending: PendingOpt = False,
 ) -> None:
     """A progress report for a period: summary, one section per experiment, blockers, figures."""
-    from runnotes.cli import store_of
     from runnotes.reports.period import parse_when
     from runnotes.reports.writers import write_progress
 

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from runnotes.console import out
 from runnotes.errors import RunnotesError
+from runnotes.shell import store_of
 
 drafts_app = typer.Typer(
     help="Drafts runnotes keeps current: list, refresh, open.", invoke_without_command=True
@@ -19,7 +20,6 @@ drafts_app = typer.Typer(
 
 
 def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
-    from runnotes.cli import store_of
 
     return store_of(ctx)
 

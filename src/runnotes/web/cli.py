@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from runnotes.shell import settings_of, store_of
+
 HOST_HELP = "Address to bind; anything but loopback needs a token."
 TOKEN_HELP = "Token every request must carry (Authorization: Bearer, or log in on the page)."
 
@@ -22,7 +24,7 @@ def serve(
     """Serve the review page: browse, search, compare and review runs; write reports."""
     import uvicorn
 
-    from runnotes.cli import err, settings_of, store_of
+    from runnotes.console import err
     from runnotes.web.app import create_app
     from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
 

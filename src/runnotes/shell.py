@@ -1,0 +1,42 @@
+"""What every command needs from the command line's context: the settings, the store, the run.
+
+Each part's sub-commands (``voice``, ``report``, ``import``…) import these from here, so no part
+reaches back into the top-level ``runnotes.cli`` that assembles them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import typer
+
+from runnotes.config import Settings
+
+if TYPE_CHECKING:
+    from runnotes.sdk import Run
+    from runnotes.store.db import Store
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    return ctx.find_root().obj  # type: ignore[no-any-return]
+
+
+def store_of(ctx: typer.Context) -> Store:
+    from runnotes.sdk import get_store
+
+    return get_store(settings_of(ctx))
+
+
+def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
+    """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
+    from runnotes.sdk import Run, current_run
+    from runnotes.store.queries import resolve_run
+
+    store = store_of(ctx)
+    if ref is None:
+        run = current_run(store)
+        run.source = source
+        return run
+    with store.read() as session:
+        row = resolve_run(session, ref)
+    return Run(store, row.id, row.name, source=source)
