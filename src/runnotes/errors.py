@@ -7,3 +7,7 @@ exit code; anything else is a bug and keeps its traceback.
 
 class RunnotesError(Exception):
     """A problem with the user's input or environment, explained in one line."""
+
+
+class NotFound(RunnotesError):
+    """The thing asked for does not exist (a run id, a capture): a 404 on the web."""

@@ -5,11 +5,21 @@ datasets are committed before the call returns. Metric values are buffered and w
 (every ``FLUSH_ROWS`` values, every ``FLUSH_SECONDS`` seconds, on :meth:`Run.flush` and at the
 end of the run), which is what makes logging hundreds of thousands of values per second possible;
 :meth:`Run.flush` returning means every value logged so far is committed.
+
+A batch that cannot be written (the database locked past its busy timeout, a full disk, a server
+that does not answer) stays in memory and is retried: the background flush logs the failure and
+tries again a second later, :meth:`Run.flush` raises it, and :meth:`Run.end` ends the run
+``failed`` rather than ``ok`` when values are still unsaved. Values that can never be stored (a
+step beyond 64 bits, a value that is not a number) are refused by :meth:`Run.log_metric` itself,
+so they never poison a batch.
 """
 
 from __future__ import annotations
 
 import atexit
+import logging
+import math
+import operator
 import sys
 import threading
 import time
@@ -29,6 +39,7 @@ from runnotes.store.db import Store, open_store
 from runnotes.store.models import Capture, Kind, Review, Source
 from runnotes.store.models import Run as RunRow
 from runnotes.store.runs import (
+    INT64,
     NewCapture,
     active_run_id,
     add_captures,
@@ -42,6 +53,7 @@ from runnotes.store.runs import (
 
 FLUSH_ROWS = 20_000
 FLUSH_SECONDS = 1.0
+log = logging.getLogger(__name__)
 
 _stores: dict[tuple[str, str], Store] = {}
 _stack: list[Run] = []
@@ -56,6 +68,25 @@ def get_store(settings: Settings | None = None) -> Store:
         if key not in _stores:
             _stores[key] = open_store(settings)
         return _stores[key]
+
+
+def metric_step(key: str, step: Any) -> int:
+    """A step as the store keeps it: an integer that fits in 64 bits (a one-line error if not)."""
+    try:
+        step = operator.index(step)
+    except TypeError:
+        raise RunnotesError(f"step of {key!r} must be an integer, not {step!r}") from None
+    if not INT64[0] <= step <= INT64[1]:
+        raise RunnotesError(f"step {step} of {key!r} is out of range (it must fit in 64 bits)")
+    return step
+
+
+def metric_value(key: str, value: Any) -> float:
+    """A metric value as a float; NaN and ±inf are values too (a diverged loss is worth keeping)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
 
 
 def as_number(value: Any) -> float | None:
@@ -87,6 +118,8 @@ class Run:
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
         self._buffer: deque[tuple[Any, ...]] = deque()
+        self._unsent: list[tuple[Any, ...]] = []  # taken off the buffer, not yet committed
+        self._failure: str | None = None  # why the last write failed (None: it did not)
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._counters: dict[str, int] = {}
@@ -98,12 +131,16 @@ class Run:
         if step is None:
             step = self._counters.get(key, -1) + 1
             self._counters[key] = step
+        elif step.__class__ is not int or not INT64[0] <= step <= INT64[1]:
+            step = metric_step(key, step)
+        number = value if value.__class__ is float else metric_value(key, value)
+        text = None if -math.inf < number < math.inf else repr(number)
         buffer = self._buffer
         buffer.append(
-            (self.id, "metric", self.source, key, float(value), step, time.time(), "pending")
+            (self.id, "metric", self.source, key, number, step, time.time(), "pending", text)
         )
-        if len(buffer) >= FLUSH_ROWS:
-            self.flush()
+        if len(buffer) >= FLUSH_ROWS and self._failure is None:
+            self._try_flush()
         elif self._timer is None:
             self._start_timer()
 
@@ -112,13 +149,31 @@ class Run:
             self.log_metric(key, value, step)
 
     def flush(self) -> None:
-        """Commit every metric value logged so far (thread-safe: deque appends never block)."""
+        """Commit every metric value logged so far (thread-safe: deque appends never block).
+
+        Raises RunnotesError when they cannot be written; they stay buffered and are retried."""
         with self._flush_lock:
             buffer = self._buffer
-            rows = [buffer.popleft() for _ in range(len(buffer))]
-            if rows:
-                self._write_metrics(rows)
+            self._unsent.extend([buffer.popleft() for _ in range(len(buffer))])
+            if self._unsent:
+                try:
+                    self._write_metrics(self._unsent)
+                except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, say why
+                    self._failure = _one_line(exc)
+                    raise RunnotesError(
+                        f"{len(self._unsent)} metric values of run {self.id} are not stored yet "
+                        f"(kept in memory, retried): {self._failure}"
+                    ) from exc
+                self._unsent = []
+            self._failure = None
             self._last_flush = time.monotonic()
+
+    def _try_flush(self) -> None:
+        """A flush on the logging path or the timer: a failure is logged, the rows stay."""
+        try:
+            self.flush()
+        except RunnotesError as exc:
+            log.warning("runnotes: %s", exc)
 
     # -- storage hooks: the local store here; runnotes.web.client.RemoteRun sends them over HTTP
     def _write_metrics(self, rows: list[tuple[Any, ...]]) -> None:
@@ -145,7 +200,7 @@ class Run:
         def loop() -> None:
             while not self._stop.wait(FLUSH_SECONDS):
                 if time.monotonic() - self._last_flush >= FLUSH_SECONDS:
-                    self.flush()
+                    self._try_flush()
 
         self._timer = threading.Thread(target=loop, name=f"runnotes-flush-{self.id}", daemon=True)
         self._timer.start()
@@ -178,6 +233,7 @@ class Run:
         """A value worth keeping: stored approved, so it goes straight into reports."""
         number = as_number(value)
         kind = Kind.metric if number is not None else Kind.param
+        step = None if step is None else metric_step(key, step)
         (cid,) = self.capture(
             NewCapture(
                 kind=kind,
@@ -279,13 +335,25 @@ class Run:
 
     # -- ending -------------------------------------------------------------------------------
     def end(self, status: str = "ok", exit_code: int | None = None) -> None:
+        """Flush, then end the run. When metric values cannot be stored the run ends ``failed``
+        (if the store takes even that) and the error is raised: lost data never ends ``ok``."""
         self._stop.set()
-        self.flush()
+        try:
+            self.flush()
+        except RunnotesError:
+            if self._owns_run:
+                self._owns_run = False
+                try:
+                    self._finish("failed", exit_code if exit_code else 1)
+                except Exception as exc:  # noqa: BLE001 - the flush error is the one to report
+                    log.warning("runnotes: cannot mark run %s failed: %s", self.id, exc)
+            raise
+        finally:
+            if self in _stack:
+                _stack.remove(self)
         if self._owns_run:
             self._finish(status, exit_code)
             self._owns_run = False
-        if self in _stack:
-            _stack.remove(self)
 
     def __enter__(self) -> Run:
         return self
@@ -364,10 +432,18 @@ def current_run(store: Store | None = None) -> Run:
     return Run(store, run_id, name)
 
 
+def _one_line(exc: BaseException) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 @atexit.register
 def _flush_at_exit() -> None:
     for run in list(_stack):
-        run.end("failed" if getattr(sys, "last_value", None) else "ok")
+        try:
+            run.end("failed" if getattr(sys, "last_value", None) else "ok")
+        except RunnotesError as exc:
+            print(f"runnotes: error: {exc}", file=sys.stderr)
     if "runnotes.reports.drafts" in sys.modules:  # drafts queued by this process
         sys.modules["runnotes.reports.drafts"].flush_pending()
 

@@ -186,7 +186,7 @@ def test_ingestion_endpoints_commit_before_answering(client, store) -> None:
     assert bad.status_code == 400 and "unknown media" in bad.json()["detail"]
     assert (
         client.post("/api/runs/999/captures", json={"captures": [{"kind": "note"}]}).status_code
-        == 400
+        == 404
     )
 
 

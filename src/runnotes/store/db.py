@@ -21,10 +21,11 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
 from runnotes.config import Settings, load_settings
-from runnotes.errors import RunnotesError
+from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.media import MediaStore, private_dir
 
-BUSY_TIMEOUT_S = 60
+BUSY_TIMEOUT_S = 60  # default; `[store] busy_timeout` / RUNNOTES_STORE_BUSY_TIMEOUT
+CONNECT_TIMEOUT_S = 10
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -61,7 +62,7 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     path = make_url(url).database
     if path and path != ":memory:":
         db_file = Path(path).expanduser()
@@ -73,9 +74,7 @@ def _sqlite_engine(url: str) -> Engine:
             raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
         if not os.access(db_file, os.R_OK | os.W_OK):
             raise RunnotesError(f"cannot open database {db_file}: permission denied")
-    engine = create_engine(
-        url, connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
-    )
+    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +82,7 @@ def _sqlite_engine(url: str) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -95,17 +94,20 @@ def _sqlite_engine(url: str) -> Engine:
     return engine
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
+    """An engine for ``url``; ``busy_timeout`` is how long a SQLite writer waits for the lock."""
     try:
         dialect = make_url(url).get_backend_name()
     except ArgumentError as exc:
         raise RunnotesError(f"not a database URL: {url!r}") from exc
     if dialect == "sqlite":
-        return _sqlite_engine(url)
+        return _sqlite_engine(url, busy_timeout)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
-        return create_engine(url, pool_pre_ping=True)
+        # A server that does not answer is one error line after CONNECT_TIMEOUT_S, not a hang.
+        timeout = {"connect_timeout": CONNECT_TIMEOUT_S} if dialect == "postgresql" else {}
+        return create_engine(url, pool_pre_ping=True, connect_args=timeout)
     except (NoSuchModuleError, ImportError) as exc:
         raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
 
@@ -133,7 +135,8 @@ def migrate(engine: Engine) -> None:
 def open_store(settings: Settings | None = None) -> Store:
     """Open (creating and migrating if needed) the store the settings point at."""
     settings = settings or load_settings()
-    engine = make_engine(settings.db_url)
+    busy = settings.section("store").get("busy_timeout", BUSY_TIMEOUT_S)
+    engine = make_engine(settings.db_url, float(busy))
     try:
         migrate(engine)
     except DBAPIError as exc:
@@ -151,8 +154,15 @@ Row = TypeVar("Row", bound=SQLModel)
 
 
 def get_row(session: Session, model: type[Row], row_id: int) -> Row:
-    """``session.get`` that says what is missing ("no run with id 7") instead of returning None."""
-    row = session.get(model, row_id)
+    """``session.get`` that says what is missing ("no run with id 7") instead of returning None.
+
+    An id beyond 64 bits is missing too (the database driver would overflow on it)."""
+    row = session.get(model, row_id) if is_row_id(row_id) else None
     if row is None:
-        raise RunnotesError(f"no {model.__name__.lower()} with id {row_id}")
+        raise NotFound(f"no {model.__name__.lower()} with id {row_id}")
     return row
+
+
+def is_row_id(value: object) -> bool:
+    """Whether ``value`` can be a row id: an int that fits the 64-bit columns."""
+    return isinstance(value, int) and 0 <= value < 2**63

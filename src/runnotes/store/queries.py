@@ -14,8 +14,8 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
-from runnotes.errors import RunnotesError
-from runnotes.store.db import Store
+from runnotes.errors import NotFound, RunnotesError
+from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run, RunTag
 
@@ -68,11 +68,12 @@ class Comparison:
 def resolve_run(session: Session, ref: str | int) -> Run:
     """A run by id, or by name (the newest of that name)."""
     text = str(ref).strip()
-    run = session.get(Run, int(text)) if text.isdigit() else None
+    number = int(text) if text.isascii() and text.isdigit() else None
+    run = session.get(Run, number) if is_row_id(number) else None
     if run is None:
         run = session.exec(select(Run).where(Run.name == text).order_by(Run.id.desc())).first()
     if run is None:
-        raise RunnotesError(f"no run {text!r} (give a run id or name; see `runnotes runs list`)")
+        raise NotFound(f"no run {text!r} (give a run id or name; see `runnotes runs list`)")
     return run
 
 

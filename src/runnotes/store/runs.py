@@ -8,14 +8,17 @@ When nothing is active, captures go to a run named after the day, so nothing is 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
@@ -27,6 +30,7 @@ from runnotes.store.models import Capture, Experiment, MediaFile, Project, Revie
 DEFAULT_PROJECT = "default"
 DEFAULT_EXPERIMENT = "default"
 AUTO_EXPERIMENT = "unsorted"
+Row = TypeVar("Row", Project, Experiment)
 
 
 @dataclass
@@ -49,19 +53,28 @@ class NewCapture:
 def ensure_experiment(session: Session, project: str | None, experiment: str | None) -> Experiment:
     project = project or DEFAULT_PROJECT
     experiment = experiment or DEFAULT_EXPERIMENT
-    proj = session.exec(select(Project).where(Project.name == project)).first()
-    if proj is None:
-        proj = Project(name=project, created_at=time.time())
-        session.add(proj)
-        session.flush()
-    exp = session.exec(
-        select(Experiment).where(Experiment.project_id == proj.id, Experiment.name == experiment)
-    ).first()
-    if exp is None:
-        exp = Experiment(project_id=proj.id, name=experiment, created_at=time.time())
-        session.add(exp)
-        session.flush()
-    return exp
+    proj = _get_or_create(session, Project, name=project)
+    return _get_or_create(session, Experiment, project_id=proj.id, name=experiment)
+
+
+def _get_or_create(session: Session, model: type[Row], **key: Any) -> Row:
+    """The row with these unique ``key`` values, inserted if missing.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` then a read: safe when many clients of a team server
+    create the same project at once (PostgreSQL waits for the other insert and reads its row;
+    a plain check-then-insert answered a unique violation there)."""
+    query = select(model).filter_by(**key)
+    row = session.exec(query).first()
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        session.execute(
+            insert(model)
+            .values(**key, description="", created_at=time.time())
+            .on_conflict_do_nothing()
+        )
+        row = session.exec(query).one()
+    return row
 
 
 def register_media(
@@ -164,14 +177,35 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
     return [i for i in ids if i is not None]
 
 
-_METRIC_COLUMNS = ("run_id", "kind", "source", "name", "value", "step", "timestamp", "review")
+INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
+
+
+def nonfinite_text(value: float) -> str | None:
+    """``"nan"``/``"inf"``/``"-inf"`` for the values SQLite cannot keep in a REAL column (NaN
+    becomes NULL there), so the row still says what was logged; None for ordinary numbers."""
+    return None if math.isfinite(value) else repr(value)
+
+
+_METRIC_COLUMNS = (
+    "run_id",
+    "kind",
+    "source",
+    "name",
+    "value",
+    "step",
+    "timestamp",
+    "review",
+    "text",
+)
 
 
 def add_metric_rows(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
     """The fast path for many metric values: one ``executemany`` of plain tuples.
 
-    Each row is ``(run_id, kind, source, name, value, step, timestamp, review)``. This skips the
-    ORM on purpose: it is what lets the SDK log hundreds of thousands of values per second.
+    Each row is ``(run_id, kind, source, name, value, step, timestamp, review)``, optionally
+    followed by ``text`` (the SDK puts ``"nan"``/``"inf"`` there: SQLite stores a NaN value as
+    NULL). This skips the ORM on purpose: it is what lets the SDK log hundreds of thousands of
+    values per second.
     """
     if not rows:
         return
@@ -184,10 +218,8 @@ def insert_metric_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> Non
     if not rows:
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (
-        f"INSERT INTO capture ({', '.join(_METRIC_COLUMNS)}) "
-        f"VALUES ({', '.join([mark] * len(_METRIC_COLUMNS))})"
-    )
+    columns = _METRIC_COLUMNS[: len(rows[0])]
+    sql = f"INSERT INTO capture ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, list(rows))
 
 

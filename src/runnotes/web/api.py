@@ -2,7 +2,10 @@
 
 Team mode (``RUNNOTES_SERVER``) sends the SDK's writes here: ``POST /api/runs`` starts a run,
 ``/captures``, ``/metrics`` and ``/api/media`` add to it, ``/end`` ends it. Each write is committed
-before the response is sent, so a 200 means the capture is stored.
+before the response is sent, so a 200 means the capture is stored. What the store cannot keep is
+refused with a one-line 4xx before anything is written: steps beyond 64 bits, times outside years
+1970–9999, NUL characters (PostgreSQL text cannot hold them), names over 1000 characters. NaN and
+±inf values arrive as strings (see :mod:`runnotes.jsonsafe`) and are stored as values.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from runnotes.capture.context import RunContext
 from runnotes.capture.dataset import Fingerprint
@@ -30,15 +33,18 @@ from runnotes.store.review import (
     set_review,
 )
 from runnotes.store.runs import (
+    INT64,
     NewCapture,
     add_captures,
     add_metric_rows,
     add_tags,
     create_run,
     end_run,
+    nonfinite_text,
     register_media,
     target_run_id,
 )
+from runnotes.web.security import normalise_mime
 
 router = APIRouter(prefix="/api", tags=["api"])
 KINDS = frozenset(k.value for k in Kind)
@@ -200,26 +206,48 @@ def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
 # -- ingestion (team mode) ---------------------------------------------------------------------
 
 
+def _no_nul(value: Any) -> Any:
+    """Refuse NUL characters anywhere in a value (PostgreSQL text and JSON cannot store them)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL (\\x00) characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Name = Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)]
+Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
+Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
+# Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
+Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
+
+
 class RunIn(BaseModel):
-    name: str | None = None
-    experiment: str | None = None
-    project: str | None = None
-    tags: list[str] = []
-    context: dict[str, Any] | None = None
+    name: Name | None = None
+    experiment: Name | None = None
+    project: Name | None = None
+    tags: list[Name] = []
+    context: Json | None = None
 
 
 class CaptureIn(BaseModel):
     kind: str
     source: str = "sdk"
-    name: str | None = None
+    name: Name | None = None
     value: float | None = None
-    text: str | None = None
-    step: int | None = None
-    origin: str | None = None
+    text: Text | None = None
+    step: Step | None = None
+    origin: Text | None = None
     review: str = "pending"
     media_sha: str | None = None
-    extra: dict[str, Any] | None = None
-    timestamp: float | None = None
+    extra: Json | None = None
+    timestamp: Timestamp | None = None
 
 
 class CapturesIn(BaseModel):
@@ -228,7 +256,7 @@ class CapturesIn(BaseModel):
 
 class MetricsIn(BaseModel):
     source: str = "sdk"
-    rows: list[tuple[str, float, int | None, float]]  # (name, value, step, timestamp)
+    rows: list[tuple[Name, float, Step | None, Timestamp]]  # (name, value, step, timestamp)
 
 
 class EndIn(BaseModel):
@@ -305,7 +333,7 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     add_metric_rows(
         store,
         [
-            (run_id, "metric", body.source, name, value, step, ts, "pending")
+            (run_id, "metric", body.source, name, value, step, ts, "pending", nonfinite_text(value))
             for name, value, step, ts in body.rows
         ],
     )
@@ -344,5 +372,5 @@ async def media(
         suffix = ""
     store = store_of(request)
     with store.write() as session:
-        sha = register_media(session, store, data, mime, suffix, name)
+        sha = register_media(session, store, data, normalise_mime(mime), suffix, name)
     return {"sha256": sha, "size": len(data)}

@@ -1,12 +1,16 @@
 """Building the FastAPI application: pages, the JSON API, static assets, the guard, errors.
 
-A user mistake (:class:`RunnotesError`: a malformed filter, an unknown run) becomes a 400 with
-the one-line message — JSON for the API, the page layout for a browser — never a stack trace.
+A user mistake (:class:`RunnotesError`: a malformed filter) becomes a 400 with the one-line
+message, something missing (:class:`NotFound`: an unknown run) a 404 — JSON for the API, the page
+layout for a browser — never a stack trace. Anything else is answered as a JSON 500 by the guard,
+with the connection kept open (see :mod:`runnotes.web.security`). JSON answers spell NaN and ±inf
+as strings (:mod:`runnotes.jsonsafe`): stored values may be either.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -14,7 +18,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from runnotes.errors import RunnotesError
+from runnotes import jsonsafe
+from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store
 from runnotes.web import api, drafts, pages
 from runnotes.web.security import Guard, GuardMiddleware
@@ -28,10 +33,18 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+class SafeJSONResponse(JSONResponse):
+    """JSON that never fails on a stored NaN or ±inf (Starlette's refuses to encode them)."""
+
+    def render(self, content: Any) -> bytes:
+        return jsonsafe.dumps(content)
+
+
 def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     guard = guard or Guard()
     app = FastAPI(
         title="runnotes",
+        default_response_class=SafeJSONResponse,
         summary="Experiment notes: runs, captures, review, reports.",
         docs_url="/api/docs",
         redoc_url=None,
@@ -52,11 +65,12 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
 
     @app.exception_handler(RunnotesError)
     async def user_error(request: Request, exc: RunnotesError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 400
         if _wants_html(request):
             return templates.TemplateResponse(
-                request, "error.html", {"message": str(exc)}, status_code=400
+                request, "error.html", {"message": str(exc)}, status_code=status
             )
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return SafeJSONResponse({"detail": str(exc)}, status_code=status)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> Response:
@@ -68,6 +82,8 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
                 templates.get_template("error.html").render(request=request, message=message),
                 status_code=422,
             )
-        return JSONResponse({"detail": message, "errors": exc.errors()}, status_code=422)
+        # Only the parts that are always JSON: ``input`` can be raw bytes (a text/plain body).
+        errors = [{k: e.get(k) for k in ("loc", "msg", "type")} for e in exc.errors()]
+        return SafeJSONResponse({"detail": message, "errors": errors}, status_code=422)
 
     return app

@@ -5,16 +5,25 @@ server's JSON API, so buffering, step counters, likes and notes behave exactly a
 Every call returns only after the server answered, and the server answers only after it committed:
 "acknowledged" still means "stored". Git and environment context are collected here, on the
 machine that runs the training, not on the server.
+
+Requests that are safe to repeat are retried when the connection drops or the server answers 5xx:
+reads, and writes the server treats idempotently (the end of a run, a media upload keyed by its
+hash). Captures and metric batches are not resent blindly on a dropped connection (the server may
+have committed them); a batch the server refused stays in the SDK's buffer and is retried there.
+NaN and ±inf are sent as strings (see :mod:`runnotes.jsonsafe`).
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
 import httpx
 
+from runnotes import jsonsafe
 from runnotes.capture import context as run_context
 from runnotes.capture.dataset import Fingerprint
 from runnotes.config import Settings
@@ -23,6 +32,10 @@ from runnotes.sdk import Run
 from runnotes.store.runs import NewCapture
 
 TIMEOUT_S = 60.0
+CONNECT_TIMEOUT_S = 10.0
+RETRIES = 3  # attempts after the first, for requests that are safe to repeat
+RETRY_DELAY_S = 0.5  # doubled after each attempt
+log = logging.getLogger(__name__)
 
 
 class Client:
@@ -34,14 +47,39 @@ class Client:
         self.url = url.rstrip("/")
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(
-            base_url=self.url, headers=headers, timeout=TIMEOUT_S, transport=transport
+            base_url=self.url,
+            headers=headers,
+            timeout=httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S),
+            transport=transport,
         )
 
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> dict[str, Any]:
-        try:
-            response = self.http.post(path, json=json, **kwargs)
-        except httpx.HTTPError as exc:
-            raise RunnotesError(f"cannot reach the runnotes server at {self.url}: {exc}") from exc
+    def post(
+        self, path: str, json: Any = None, *, idempotent: bool = False, **kwargs: Any
+    ) -> dict[str, Any]:
+        """POST and return the JSON answer. ``idempotent`` requests are retried on a dropped
+        connection or a 5xx; others only when the request never reached the server."""
+        if json is not None:
+            kwargs["content"] = jsonsafe.dumps(json)
+            kwargs["headers"] = {"Content-Type": "application/json"}
+        for attempt in range(RETRIES + 1):
+            if attempt:
+                time.sleep(RETRY_DELAY_S * 2 ** (attempt - 1))
+            try:
+                response = self.http.post(path, **kwargs)
+            except httpx.HTTPError as exc:
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if attempt == RETRIES or not (idempotent or unsent):
+                    raise RunnotesError(
+                        f"cannot reach the runnotes server at {self.url}: {exc}"
+                    ) from exc
+                log.warning("runnotes: %s on %s failed (%s); retrying", path, self.url, exc)
+                continue
+            if attempt == RETRIES or not (idempotent and response.status_code >= 500):
+                break
+            log.warning("runnotes: %s answered %s; retrying", path, response.status_code)
+        return self._answer(path, response)
+
+    def _answer(self, path: str, response: httpx.Response) -> dict[str, Any]:
         if response.status_code >= 400:
             try:
                 detail = response.json().get("detail", response.text)
@@ -77,18 +115,23 @@ class RemoteRun(Run):
 
     def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         answer = self.client.post(
-            "/api/media", files={"file": (name or f"file{suffix}", data)}, data={"mime": mime}
+            "/api/media",
+            files={"file": (name or f"file{suffix}", data)},
+            data={"mime": mime},
+            idempotent=True,  # stored by content hash: a second upload changes nothing
         )
         return str(answer["sha256"])
 
     def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
         answer = self.client.post(
-            f"/api/runs/{self.id}/dataset-change", {"fingerprint": fp.as_dict()}
+            f"/api/runs/{self.id}/dataset-change", {"fingerprint": fp.as_dict()}, idempotent=True
         )
         return answer.get("message")
 
     def _finish(self, status: str, exit_code: int | None) -> None:
-        self.client.post(f"/api/runs/{self.id}/end", {"status": status, "exit_code": exit_code})
+        self.client.post(
+            f"/api/runs/{self.id}/end", {"status": status, "exit_code": exit_code}, idempotent=True
+        )
 
 
 _clients: dict[tuple[str, str | None], Client] = {}

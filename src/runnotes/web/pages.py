@@ -39,7 +39,7 @@ from runnotes.store.review import (
 from runnotes.store.runs import NewCapture, add_captures, add_tags
 from runnotes.web.api import require_run, reviewed, store_of
 from runnotes.web.charts import chart
-from runnotes.web.security import COOKIE
+from runnotes.web.security import COOKIE, media_disposition
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -367,10 +367,10 @@ def media(request: Request, sha: str) -> Response:
         row = session.get(MediaFile, sha)
     if row is None or not path.is_file():
         return Response("no such media", status_code=404, media_type="text/plain")
-    inline = row.mime.startswith(("image/", "audio/")) and row.mime != "image/svg+xml"
+    media_type, inline = media_disposition(row.mime)
     return FileResponse(
         path,
-        media_type=row.mime if inline else "application/octet-stream",
+        media_type=media_type,
         filename=row.original_name or path.name,
         content_disposition_type="inline" if inline else "attachment",
         headers={

@@ -11,6 +11,11 @@ benchmarked ones, and must not buffer bodies. What it enforces, and why:
   ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
   checked by the page handlers.
 - Size: bodies larger than the limit get 413, counted as they stream in.
+- Errors: an unexpected exception is answered here as a one-line 500 (JSON, or a page for a
+  browser) and logged with its traceback. Left to the server it would close the connection after
+  the response, and a client's next request on that kept-alive connection failed with a reset.
+- Headers: every answer forbids framing (``X-Frame-Options: DENY``, CSP ``frame-ancestors
+  'none'``), sniffing (``nosniff``) and script from anywhere but the server's own static files.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+import logging
 import secrets
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
@@ -39,6 +45,57 @@ COOKIE = "runnotes_token"
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 OPEN_PATHS = ("/login", "/static/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Pages load their script and styles from /static only; nothing may frame them. Media answers
+# (an upload shown inline) get the strictest policy: no script at all, even from a same-origin
+# document. The API docs page loads its own assets (see web/app.py).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
+# Swagger UI / ReDoc start from an inline script: allowed on those two pages only.
+DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
+DOCS_PATHS = ("/api/docs", "/api/redoc")
+SECURITY_HEADERS = [
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+]
+log = logging.getLogger(__name__)
+
+
+# Types a browser renders without running anything: shown inline. Everything else (SVG, HTML,
+# XML, PDF, text, unknown) is served as a download with the neutral type, so an upload can never
+# become a page on this origin.
+INLINE_MEDIA = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/bmp",
+        "audio/wav",
+        "audio/x-wav",
+        "audio/wave",
+        "audio/mpeg",
+        "audio/ogg",
+        "audio/flac",
+        "audio/webm",
+        "audio/mp4",
+    }
+)
+
+
+def normalise_mime(mime: str | None) -> str:
+    """``"Image/SVG+XML; charset=utf-8"`` → ``"image/svg+xml"``: type and subtype only."""
+    return (mime or "").split(";", 1)[0].strip().lower() or "application/octet-stream"
+
+
+def media_disposition(mime: str | None) -> tuple[str, bool]:
+    """(Content-Type to send, whether inline) for a stored file of type ``mime``."""
+    kind = normalise_mime(mime)
+    return (kind, True) if kind in INLINE_MEDIA else ("application/octet-stream", False)
 
 
 def is_loopback(host: str) -> bool:
@@ -124,6 +181,7 @@ async def _reply(send: Send, status: int, message: str, html: bool) -> None:
     else:
         body, kind = json.dumps({"detail": message}).encode(), b"application/json"
     headers = [(b"content-type", kind), (b"content-length", str(len(body)).encode())]
+    headers += [*SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -186,7 +244,9 @@ class GuardMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = _with_security_headers(message.get("headers", []), scope)
             await send(message)
 
         try:
@@ -194,3 +254,23 @@ class GuardMiddleware:
         except _TooLarge:
             if not started:
                 await _reply(send, 413, f"request body over {limit // 2**20} MiB", html)
+        except Exception as exc:
+            if started:
+                raise
+            log.exception("runnotes: %s %s failed", scope["method"], scope["path"])
+            first = (str(exc).strip().splitlines() or [""])[0][:200]
+            await _reply(send, 500, f"internal error: {type(exc).__name__}: {first}", html)
+
+
+def _with_security_headers(headers: Any, scope: Scope) -> list[tuple[bytes, bytes]]:
+    """The answer's headers plus the security ones (a header the handler set itself wins)."""
+    out = list(headers)
+    present = {k.lower() for k, _ in out}
+    path = scope["path"]
+    if path.startswith(("/media/", "/api/media/")):
+        csp = MEDIA_CSP
+    else:
+        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+    extra = [*SECURITY_HEADERS, (b"content-security-policy", csp.encode())]
+    out.extend((k, v) for k, v in extra if k not in present)
+    return out
