@@ -14,6 +14,7 @@ import typer
 from rich.table import Table
 
 from runnotes.capture.cli import agent_app
+from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
@@ -54,6 +55,14 @@ ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from runnotes import __version__
+
+        out.print(f"runnotes {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _root(
     ctx: typer.Context,
@@ -67,6 +76,12 @@ def _root(
             envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
         ),
     ] = None,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     ctx.obj = load_settings(home, db)
 
@@ -336,11 +351,16 @@ def runs_compare(
     out.print(table)
 
 
+def command():  # type: ignore[no-untyped-def]
+    """The click command behind ``app``, with the help made readable (:mod:`runnotes.cli_help`)."""
+    return plain_help(typer.main.get_command(app))
+
+
 def main() -> None:
     from sqlalchemy.exc import DBAPIError
 
     try:
-        app()
+        command()(prog_name="runnotes")
     except RunnotesError as exc:
         err.print(f"runnotes: error: {exc}", markup=False)
         sys.exit(1)
