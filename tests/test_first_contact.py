@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,22 @@ def test_groups_name_the_commands_they_have(home: Path, capsys: pytest.CaptureFi
 def test_version(home: Path) -> None:
     assert run_cli("--version").stdout.strip() == f"runnotes {__version__}"
     assert re.fullmatch(r"\d+\.\d+\.\d+\S*", __version__)
+
+
+def test_serve_refuses_a_bad_or_busy_port_in_one_line(home: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        for args, message in (
+            (["--port", "80000"], "--port must be between 1 and 65535, not 80000"),
+            (
+                ["--port", str(port)],
+                f"cannot serve on 127.0.0.1:{port}: the port is already in use",
+            ),
+            (["--host", "no-such-host.invalid", "--token", "t"], "cannot serve on 'no-such-host"),
+        ):
+            done = run_cli("serve", *args, check=False, timeout=60)
+            assert done.returncode == 1, done.stderr
+            assert done.stderr.startswith(f"runnotes: error: {message}"), done.stderr
+            assert len(done.stderr.strip().splitlines()) == 1 and not done.stdout

@@ -168,3 +168,41 @@ def test_generate_and_download_the_readme(site, page, tmp_path: Path) -> None:  
     download.save_as(target)
     text = target.read_text()
     assert "resnet" in text and "tuned" in text
+
+
+# The policy a strict deployment sends (script only from this server); the app's own headers may
+# be laxer, so the test imposes this one to prove the docs pages need no more.
+STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def test_api_docs_work_offline_under_a_strict_csp(site, page) -> None:  # type: ignore[no-untyped-def]
+    """The network is off (anything not this server is aborted and noted) and every page answer
+    carries a CSP without inline script: the docs still list the API's operations."""
+    url, _, _ = site
+    outside: list[str] = []
+    blocked: list[str] = []
+
+    def local_only(route) -> None:  # type: ignore[no-untyped-def]
+        if not route.request.url.startswith(url):
+            outside.append(route.request.url)
+            route.abort()
+            return
+        answer = route.fetch()
+        route.fulfill(
+            response=answer, headers={**answer.headers, "content-security-policy": STRICT_CSP}
+        )
+
+    page.route("**/*", local_only)
+    page.on(
+        "console",
+        lambda message: blocked.append(message.text) if "Content Security" in message.text else 0,
+    )
+    page.goto(url + "/api/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    shown = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/runs" in shown and "/api/runs/{ref}" in shown, shown
+    assert outside == [] and blocked == []
+    assert page.request.get(url + "/favicon.ico").headers["content-type"] == "image/x-icon"

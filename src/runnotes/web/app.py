@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from runnotes import jsonsafe
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store
-from runnotes.web import api, drafts, pages
+from runnotes.web import api, docs, drafts, pages
 from runnotes.web.security import Guard, GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -46,7 +46,7 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
         title="runnotes",
         default_response_class=SafeJSONResponse,
         summary="Experiment notes: runs, captures, review, reports.",
-        docs_url="/api/docs",
+        docs_url=None,  # served offline by runnotes.web.docs
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -58,6 +58,8 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     pages.add_filters(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    docs.mount_assets(app)
+    app.include_router(docs.router)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(drafts.router)

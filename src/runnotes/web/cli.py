@@ -5,10 +5,13 @@ FastAPI and uvicorn are imported inside the command, so ``runnotes --help`` stay
 
 from __future__ import annotations
 
+import errno
+import socket
 from typing import Annotated
 
 import typer
 
+from runnotes.errors import RunnotesError
 from runnotes.shell import settings_of, store_of
 
 HOST_HELP = "Address to bind; anything but loopback needs a token."
@@ -29,6 +32,7 @@ def serve(
     from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
 
     check_bind(host, token)
+    sock = listen(host, port)
     settings = settings_of(ctx)
     limits = settings.section("web")
     guard = Guard(
@@ -44,4 +48,34 @@ def serve(
         f"{' (token required)' if token else ''}",
         markup=False,
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is printed: a bad or busy port is one line
+    (and exit code 1) instead of "serving on …" followed by uvicorn's traceback. uvicorn then
+    serves on this very socket, so no other process can take the port in between."""
+    if not 0 < port < 65536:
+        raise RunnotesError(f"--port must be between 1 and 65535, not {port}")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as exc:
+        raise RunnotesError(f"cannot serve on {host!r}: {exc.strerror}") from None
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        sock.bind(address)
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        reason = {
+            errno.EADDRINUSE: "the port is already in use (another `runnotes serve`?)",
+            errno.EACCES: "permission denied (ports below 1024 need root)",
+            errno.EADDRNOTAVAIL: "this machine has no such address",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        raise RunnotesError(f"cannot serve on {host}:{port}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock
