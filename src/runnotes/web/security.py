@@ -47,16 +47,13 @@ OPEN_PATHS = ("/login", "/static/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Pages load their script and styles from /static only; nothing may frame them. Media answers
 # (an upload shown inline) get the strictest policy: no script at all, even from a same-origin
-# document. The API docs page loads its own assets (see web/app.py).
+# document. The API docs page (web/docs.py) needs no more: its assets and its start are files.
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob:; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
 MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox; frame-ancestors 'none'"
-# Swagger UI / ReDoc start from an inline script: allowed on those two pages only.
-DOCS_CSP = CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'")
-DOCS_PATHS = ("/api/docs", "/api/redoc")
 SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
@@ -266,11 +263,7 @@ def _with_security_headers(headers: Any, scope: Scope) -> list[tuple[bytes, byte
     """The answer's headers plus the security ones (a header the handler set itself wins)."""
     out = list(headers)
     present = {k.lower() for k, _ in out}
-    path = scope["path"]
-    if path.startswith(("/media/", "/api/media/")):
-        csp = MEDIA_CSP
-    else:
-        csp = DOCS_CSP if path.startswith(DOCS_PATHS) else CSP
+    csp = MEDIA_CSP if scope["path"].startswith(("/media/", "/api/media/")) else CSP
     extra = [*SECURITY_HEADERS, (b"content-security-policy", csp.encode())]
     out.extend((k, v) for k, v in extra if k not in present)
     return out
