@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from runnotes import events
 from runnotes.capture.cli import agent_app
 from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
@@ -120,7 +121,6 @@ def run_end(
     status: Annotated[str, typer.Option(help="How it went: ok or failed.")] = "ok",
 ) -> None:
     """End the active run."""
-    from runnotes.reports.drafts import notify
     from runnotes.store.runs import active_run_id, end_run, set_active_run
 
     if status not in ("ok", "failed"):
@@ -131,7 +131,7 @@ def run_end(
         raise RunnotesError("no active run (start one with `runnotes run start NAME`)")
     run = end_run(store, run_id, status)
     set_active_run(store, None)
-    notify(store, run.id, "run_end")  # type: ignore[arg-type]
+    events.publish("run_ended", store=store, run_id=run.id)
     out.print(
         f"ended run {run.id} ({run.name}): {status}, {duration(run.ended_at - run.started_at)}"
     )  # type: ignore[operator]

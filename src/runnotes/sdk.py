@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from runnotes import events
 from runnotes.capture import context as run_context
 from runnotes.capture.dataset import Fingerprint, change_message, fingerprint
 from runnotes.config import Settings, load_settings
@@ -187,14 +188,7 @@ class Run:
         end_run(self.store, self.id, status, exit_code)
         if active_run_id(self.store) == self.id:
             set_active_run(self.store, None)
-        self._changed("run_end")
-
-    def _changed(self, trigger: str) -> None:
-        """Queue the experiment's drafts for a refresh (off this thread; never raises)."""
-        if self.store is not None:
-            from runnotes.reports.drafts import notify
-
-            notify(self.store, self.id, trigger)
+        events.publish("run_ended", store=self.store, run_id=self.id)
 
     def _start_timer(self) -> None:
         def loop() -> None:
@@ -247,7 +241,7 @@ class Run:
                 extra={"liked": True},
             )
         )
-        self._changed("like")
+        events.publish("capture_added", store=self.store, run_id=self.id, what="like")
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
@@ -444,8 +438,6 @@ def _flush_at_exit() -> None:
             run.end("failed" if getattr(sys, "last_value", None) else "ok")
         except RunnotesError as exc:
             print(f"runnotes: error: {exc}", file=sys.stderr)
-    if "runnotes.reports.drafts" in sys.modules:  # drafts queued by this process
-        sys.modules["runnotes.reports.drafts"].flush_pending()
 
 
 def log_param(key: str, value: Any) -> None:

@@ -28,12 +28,12 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from runnotes import events
 from runnotes.capture.ocr import Found, OcrEngine
 from runnotes.capture.parse import parse_text
 from runnotes.capture.screen import Screen, Shot, clamp_region
 from runnotes.capture.window import WindowInfo
 from runnotes.errors import RunnotesError
-from runnotes.reports import drafts
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
@@ -503,7 +503,7 @@ class Agent:
         for hook in self.on_stored:
             hook(stored)
         self.feedback(describe(stored))
-        drafts.notify(self.store, run_id, "like")  # refreshed by this agent, off the hot path
+        events.publish("capture_added", store=self.store, run_id=run_id, what="like")
         return True
 
     def _retry(self) -> None:

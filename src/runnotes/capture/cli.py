@@ -19,8 +19,8 @@ from typing import Annotated
 
 import typer
 
-from runnotes.capture.pidfile import agent_pid_file, running_pid
 from runnotes.errors import RunnotesError
+from runnotes.pidfile import agent_pid_file, running_pid
 
 START_TIMEOUT_S = 60
 READY = "runnotes agent: ready"

@@ -1,7 +1,9 @@
 """Drafts that write themselves: a README per experiment and a progress report per week, kept
 current as runs end, likes land, voice notes are transcribed and captures are reviewed.
 
-Refreshes run off the capture path: :func:`notify` only queues the experiment, and a worker
+This module is a subscriber to :mod:`runnotes.events` (run ended, captures added, review
+changed): writers never call it. Refreshes run off the capture path: :func:`notify` only queues
+the experiment, and a worker
 thread renders after a short quiet period (``[drafts] debounce`` seconds), so a burst of 50 run
 ends becomes a handful of refreshes. Whatever is still queued when the process exits is rendered
 then. While ``runnotes agent`` runs, other processes hand their requests to it (a file per
@@ -24,7 +26,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from runnotes.capture.pidfile import agent_pid_file, running_pid
+from runnotes.events import hookimpl
+from runnotes.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store
 from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
@@ -334,3 +337,27 @@ def flush_pending() -> None:
     """Render whatever is still queued; runs at interpreter exit."""
     for pending in list(_refreshers.values()):
         pending.run_pending()
+
+
+# -- the events this module subscribes to (see runnotes.events) -------------------------------
+
+
+@hookimpl
+def run_ended(store: Store, run_id: int) -> None:
+    notify(store, run_id, "run_end")
+
+
+@hookimpl
+def capture_added(store: Store, run_id: int, what: str) -> None:
+    if what in TRIGGERS:
+        notify(store, run_id, what)
+
+
+@hookimpl
+def review_changed(store: Store, run_id: int) -> None:
+    notify(store, run_id, "review")
+
+
+@hookimpl
+def exiting() -> None:
+    flush_pending()

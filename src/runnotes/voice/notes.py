@@ -14,9 +14,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
-from runnotes.reports.drafts import notify
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
 from runnotes.store.runs import NewCapture
@@ -158,7 +158,7 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         session.add_all(rows)
         session.flush()
         ids, run_id = [r.id for r in rows if r.id is not None], voice.run_id
-    notify(store, run_id, "voice")  # committed above; drafts refresh off this thread
+    events.publish("capture_added", store=store, run_id=run_id, what="voice")
     return ids
 
 

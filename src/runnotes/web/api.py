@@ -16,10 +16,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from pydantic import AfterValidator, BaseModel, Field
 
+from runnotes import events
 from runnotes.capture.context import RunContext
 from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import RunnotesError
-from runnotes.reports.drafts import notify
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import RunFilter, compare_runs, run_detail
@@ -67,7 +67,7 @@ def capture_dict(capture: Any) -> dict[str, Any]:
 
 def reviewed(store: Store, run_id: int) -> None:
     """A review action (committed by now) changes what the drafts say: queue their refresh."""
-    notify(store, run_id, "review")
+    events.publish("review_changed", store=store, run_id=run_id)
 
 
 # -- reading ----------------------------------------------------------------------------------
