@@ -14,17 +14,18 @@ os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
 @dataclass
 class MlflowFixture:
     uri: str
+    use_client: bool = False  # a database read through MLflow's client instead of with SQL
     run_ids: dict[str, str] = field(default_factory=dict)  # run name → MLflow run id
 
 
-def fill_mlflow(uri: str, artifacts: Path) -> MlflowFixture:
+def fill_mlflow(uri: str, artifacts: Path, use_client: bool = False) -> MlflowFixture:
     """Two experiments, three runs: params, metric steps, tags, a note, git commit, an artifact."""
     from mlflow.entities import Metric, Param
     from mlflow.tracking import MlflowClient
 
     client = MlflowClient(tracking_uri=uri)
     artifacts.mkdir(parents=True, exist_ok=True)
-    made = MlflowFixture(uri)
+    made = MlflowFixture(uri, use_client)
     base = 1_700_000_000_000
     specs = [
         ("resnet", "baseline", "FINISHED", {"lr": "0.001", "optimizer": "adam"}, 0.1),
@@ -63,16 +64,33 @@ def fill_mlflow(uri: str, artifacts: Path) -> MlflowFixture:
     return made
 
 
-@pytest.fixture(params=["sqlite", "folder"])
+@pytest.fixture(params=["sqlite-sql", "sqlite-client", "folder"])
 def mlflow_store(request: pytest.FixtureRequest, tmp_path: Path) -> MlflowFixture:
+    """The same runs in a database (read with SQL, or through the client) and in a folder."""
     uri = (
-        f"sqlite:///{tmp_path / 'mlflow.db'}"
-        if request.param == "sqlite"
-        else (tmp_path / "mlruns").as_uri()
+        (tmp_path / "mlruns").as_uri()
+        if request.param == "folder"
+        else f"sqlite:///{tmp_path / 'mlflow.db'}"
     )
-    return fill_mlflow(uri, tmp_path / "artifacts")
+    return fill_mlflow(uri, tmp_path / "artifacts", use_client=request.param == "sqlite-client")
+
+
+@pytest.fixture(params=["sql", "client"])
+def mlflow_db(request: pytest.FixtureRequest, tmp_path: Path) -> MlflowFixture:
+    """An SQLite tracking database, read with SQL or through MLflow's client."""
+    return fill_mlflow(
+        f"sqlite:///{tmp_path / 'mlflow.db'}",
+        tmp_path / "artifacts",
+        use_client=request.param == "client",
+    )
 
 
 @pytest.fixture
 def mlflow_sqlite(tmp_path: Path) -> MlflowFixture:
     return fill_mlflow(f"sqlite:///{tmp_path / 'mlflow.db'}", tmp_path / "artifacts")
+
+
+@pytest.fixture
+def mlflow_pg(pg_url: str, tmp_path: Path) -> MlflowFixture:
+    """The same runs in an MLflow tracking database on PostgreSQL."""
+    return fill_mlflow(pg_url, tmp_path / "artifacts")

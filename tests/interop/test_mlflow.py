@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import create_engine
 from sqlmodel import func, select
 
 from conftest import run_cli
-from runnotes.interop.mlflow import export_mlflow, follow_once, import_mlflow
+from runnotes.errors import RunnotesError
+from runnotes.interop.mlflow import export_mlflow, follow_once, import_mlflow, read_records
 from runnotes.sdk import Run as Handle
 from runnotes.store.models import Capture, MediaFile, Run
 from runnotes.store.queries import list_runs, run_detail
@@ -49,7 +52,7 @@ def _capture_count(store) -> int:  # type: ignore[no-untyped-def]
 
 
 def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_path: Path) -> None:
-    result = import_mlflow(store, mlflow_store.uri)
+    result = import_mlflow(store, mlflow_store.uri, use_client=mlflow_store.use_client)
     assert (result.created, result.updated, len(result.run_ids)) == (3, 0, 3)
     assert result.values == 3 * 30
 
@@ -82,7 +85,7 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
     baseline = run_detail(store, "baseline").run
     Handle(store, baseline.id, baseline.name, source="hotkey").like("val_acc", 0.93)
     before = _capture_count(store)
-    again = import_mlflow(store, mlflow_store.uri)
+    again = import_mlflow(store, mlflow_store.uri, use_client=mlflow_store.use_client)
     assert (again.created, again.updated) == (0, 3)
     assert _capture_count(store) == before
     assert len(list_runs(store, limit=None)) == 3
@@ -101,8 +104,10 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
         assert got == want
 
 
-def test_copy_artifacts_keeps_the_bytes(store, mlflow_sqlite) -> None:
-    import_mlflow(store, mlflow_sqlite.uri, ["resnet"], copy_artifacts=True)
+def test_copy_artifacts_keeps_the_bytes(store, mlflow_db) -> None:
+    import_mlflow(
+        store, mlflow_db.uri, ["resnet"], copy_artifacts=True, use_client=mlflow_db.use_client
+    )
     assert {r.name for r in list_runs(store)} == {"baseline", "lower-lr"}
     (artifact,) = [c for c in run_detail(store, "baseline").captures if c.kind == "artifact"]
     assert store.media.path(artifact.media_sha).read_text() == "tp fp\nfn tn\n"
@@ -173,3 +178,55 @@ def test_follow_attaches_captures_to_the_live_mlflow_run(store, tmp_path: Path) 
     set_active_run(store, mine.id)
     assert follow_once(store, client, None) is None
     assert active_run_id(store) == mine.id
+
+
+def _records(uri: str, *, use_client: bool) -> list:  # type: ignore[type-arg]
+    """Both readers' records, NaN made comparable (NaN != NaN)."""
+    records = read_records(uri, use_client=use_client)
+    for record in records:
+        record.metrics = [(k, "nan" if v != v else v, s, t) for k, v, s, t in record.metrics]
+    return records
+
+
+def _fill_edge_cases(uri: str, artifacts: Path) -> None:
+    """What the client leaves out or changes: deleted runs and experiments, NaN values."""
+    from mlflow.entities import Metric
+
+    client = _client(uri)
+    exp = client.create_experiment("edge", artifact_location=(artifacts / "edge").as_uri())
+    nan_run = client.create_run(exp, run_name="with-nan", start_time=1_699_999_999_000)
+    client.log_batch(
+        nan_run.info.run_id,
+        metrics=[Metric("loss", float("nan"), 1_700_000_000_001, 3), Metric("loss", 2.0, 1, 1)],
+    )
+    gone = client.create_run(exp, run_name="deleted-run")
+    client.delete_run(gone.info.run_id)
+    dropped = client.create_experiment("dropped", artifact_location=(artifacts / "d").as_uri())
+    client.create_run(dropped, run_name="in-deleted-experiment")
+    client.delete_experiment(dropped)
+
+
+def test_sql_reader_matches_the_client(mlflow_sqlite, tmp_path: Path) -> None:
+    _fill_edge_cases(mlflow_sqlite.uri, tmp_path / "artifacts")
+    by_sql = _records(mlflow_sqlite.uri, use_client=False)
+    assert by_sql == _records(mlflow_sqlite.uri, use_client=True)
+    assert [r.name for r in by_sql] == ["warmup", "lower-lr", "baseline", "with-nan"]
+    assert by_sql[-1].metrics == [("loss", 2.0, 1, 0.001), ("loss", "nan", 3, 1_700_000_000.001)]
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_sql_reader_on_postgresql(mlflow_pg, tmp_path: Path) -> None:
+    _fill_edge_cases(mlflow_pg.uri, tmp_path / "artifacts")
+    by_sql = _records(mlflow_pg.uri, use_client=False)
+    assert len(by_sql) == 4
+    assert by_sql == _records(mlflow_pg.uri, use_client=True)
+
+
+def test_not_an_mlflow_database(store, tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'runnotes.db'}"
+    create_engine(other).connect().exec_driver_sql("CREATE TABLE experiments (id INTEGER)")
+    with pytest.raises(
+        RunnotesError, match=r"not an MLflow tracking database \(no experiments\.experiment_id"
+    ):
+        import_mlflow(store, other)

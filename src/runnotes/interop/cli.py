@@ -29,7 +29,8 @@ TrackingUri = Annotated[
     typer.Option(
         "--tracking-uri",
         envvar="MLFLOW_TRACKING_URI",
-        help="MLflow store: sqlite:///mlflow.db, an mlruns/ folder, http://server.",
+        help="MLflow store: sqlite:///mlflow.db or postgresql://… (read with SQL), "
+        "an mlruns/ folder, http://server.",
     ),
 ]
 Experiment = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]

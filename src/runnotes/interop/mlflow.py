@@ -1,8 +1,9 @@
-"""MLflow both ways, through MLflow's own client: import runs, export runs, follow the live run.
+"""MLflow both ways: import runs, export runs, follow the live run.
 
 A run imported from MLflow is ``Run.source_id = "mlflow:<run id>"``; importing again refreshes it
 (new metric steps, a changed note, the final status) without touching the likes, voice notes and
-screenshots people attached to it in runnotes.
+screenshots people attached to it in runnotes. A tracking database is imported with SQL
+(:mod:`runnotes.interop.mlflow_sql`); everything else goes through MLflow's own client.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from urllib.parse import urlparse
 
 from runnotes.errors import RunnotesError
 from runnotes.interop.bulk import ImportedFile, ImportedRun, ImportResult, write_runs
+from runnotes.interop.mlflow_sql import RunRecord, is_database_uri, read_database
 from runnotes.store.db import Store
 from runnotes.store.models import Run
 from runnotes.store.queries import run_detail
@@ -25,6 +27,7 @@ from runnotes.store.runs import active_run_id, set_active_run
 
 if TYPE_CHECKING:
     from mlflow.entities import Run as MlflowRun
+    from mlflow.store.artifact.artifact_repository import ArtifactRepository
     from mlflow.tracking import MlflowClient
 
 NOTE_TAG = "mlflow.note.content"
@@ -107,17 +110,17 @@ def _search(client: MlflowClient, experiment_ids: list[str], **kwargs: Any) -> I
 
 
 def _artifacts(
-    client: MlflowClient, run_id: str, base_uri: str, copy: bool, path: str | None = None
+    repo: ArtifactRepository, base_uri: str, copy: bool, path: str | None = None
 ) -> list[ImportedFile]:
     files = []
-    for info in client.list_artifacts(run_id, path):
+    for info in repo.list_artifacts(path):
         if info.is_dir:
-            files += _artifacts(client, run_id, base_uri, copy, info.path)
+            files += _artifacts(repo, base_uri, copy, info.path)
             continue
         data = None
         if copy:
             with tempfile.TemporaryDirectory() as tmp:
-                data = Path(client.download_artifacts(run_id, info.path, tmp)).read_bytes()
+                data = Path(repo.download_artifacts(info.path, tmp)).read_bytes()
         files.append(
             ImportedFile(
                 path=info.path, uri=f"{base_uri}/{info.path}", size=info.file_size, data=data
@@ -126,40 +129,74 @@ def _artifacts(
     return files
 
 
-def read_run(
-    client: MlflowClient,
-    run: MlflowRun,
-    experiment: str,
+def client_record(client: MlflowClient, run: MlflowRun, experiment: str) -> RunRecord:
+    """A run as MLflow's client reports it: one ``get_metric_history`` call per metric."""
+    info = run.info
+    return RunRecord(
+        run_id=info.run_id,
+        name=info.run_name,
+        experiment=experiment,
+        status=info.status,
+        start_ms=info.start_time,
+        end_ms=info.end_time,
+        artifact_uri=info.artifact_uri,
+        tags=dict(run.data.tags),
+        params=dict(run.data.params),
+        metrics=[
+            (m.key, m.value, m.step, m.timestamp / 1000)
+            for key in run.data.metrics
+            for m in client.get_metric_history(info.run_id, key)
+        ],
+    )
+
+
+def imported_run(
+    record: RunRecord,
+    tracking_uri: str,
     *,
     project: str | None = None,
     copy_artifacts: bool = False,
 ) -> ImportedRun:
-    info, data = run.info, run.data
-    tags = data.tags
-    metrics = [
-        (m.key, m.value, m.step, m.timestamp / 1000)
-        for key in data.metrics
-        for m in client.get_metric_history(info.run_id, key)
-    ]
+    """The runnotes view of an MLflow run, however it was read (client or SQL)."""
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    tags = record.tags
+    repo = get_artifact_repository(record.artifact_uri, tracking_uri=tracking_uri)
     return ImportedRun(
-        source_id=f"mlflow:{info.run_id}",
-        name=info.run_name or tags.get(RUN_NAME_TAG) or info.run_id,
-        experiment=experiment,
+        source_id=f"mlflow:{record.run_id}",
+        name=record.name or tags.get(RUN_NAME_TAG) or record.run_id,
+        experiment=record.experiment,
         project=project,
-        status=STATUS_IN.get(info.status, "ok"),
-        started_at=info.start_time / 1000,
-        ended_at=info.end_time / 1000 if info.end_time else None,
+        status=STATUS_IN.get(record.status, "ok"),
+        started_at=record.start_ms / 1000,
+        ended_at=record.end_ms / 1000 if record.end_ms else None,
         fields={"git_commit": tags.get(GIT_TAG), "command": tags.get(SOURCE_TAG)},
         tags=[
             f"{k}={v}" if v else k
             for k, v in sorted(tags.items())
             if not k.startswith(("mlflow.", "runnotes."))
         ],
-        params=dict(data.params),
-        metrics=metrics,
+        params=record.params,
+        metrics=record.metrics,
         notes=[tags[NOTE_TAG]] if tags.get(NOTE_TAG) else [],
-        artifacts=_artifacts(client, info.run_id, info.artifact_uri, copy_artifacts),
+        artifacts=_artifacts(repo, record.artifact_uri, copy_artifacts),
     )
+
+
+def read_records(
+    uri: str, experiments: Sequence[str] = (), *, use_client: bool = False
+) -> list[RunRecord]:
+    """A tracking database is read with SQL (fast); folders, servers or ``use_client`` through
+    MLflow's client. Both give the same records."""
+    check_tracking_uri(uri)
+    if is_database_uri(uri) and not use_client:
+        return read_database(uri, experiments)
+    client = client_for(uri, must_exist=False)
+    names = _experiment_ids(client, experiments)
+    return [
+        client_record(client, run, names[run.info.experiment_id])
+        for run in _search(client, list(names))
+    ]
 
 
 def read_mlflow(
@@ -168,19 +205,12 @@ def read_mlflow(
     *,
     project: str | None = None,
     copy_artifacts: bool = False,
+    use_client: bool = False,
 ) -> list[ImportedRun]:
     with _mlflow_errors(uri):
-        client = client_for(uri)
-        names = _experiment_ids(client, experiments)
         return [
-            read_run(
-                client,
-                run,
-                names[run.info.experiment_id],
-                project=project,
-                copy_artifacts=copy_artifacts,
-            )
-            for run in _search(client, list(names))
+            imported_run(record, uri, project=project, copy_artifacts=copy_artifacts)
+            for record in read_records(uri, experiments, use_client=use_client)
         ]
 
 
@@ -191,11 +221,13 @@ def import_mlflow(
     *,
     project: str | None = None,
     copy_artifacts: bool = False,
+    use_client: bool = False,
 ) -> ImportResult:
     """Read every run of the tracking store (or of the named experiments), then store them."""
-    return write_runs(
-        store, read_mlflow(uri, experiments, project=project, copy_artifacts=copy_artifacts)
+    runs = read_mlflow(
+        uri, experiments, project=project, copy_artifacts=copy_artifacts, use_client=use_client
     )
+    return write_runs(store, runs)
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -291,7 +323,8 @@ def follow_once(store: Store, client: MlflowClient, followed: int | None) -> int
 
 def _store_run(store: Store, client: MlflowClient, run: MlflowRun) -> int:
     experiment = client.get_experiment(run.info.experiment_id).name
-    (run_id,) = write_runs(store, [read_run(client, run, experiment)]).run_ids
+    record = client_record(client, run, experiment)
+    (run_id,) = write_runs(store, [imported_run(record, client.tracking_uri)]).run_ids
     return run_id
 
 
