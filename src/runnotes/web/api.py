@@ -10,10 +10,12 @@ refused with a one-line 4xx before anything is written: steps beyond 64 bits, ti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field
 
 from runnotes import events
@@ -46,7 +48,19 @@ from runnotes.store.runs import (
 )
 from runnotes.web.security import normalise_mime
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class RawJSONRoute(APIRoute):
+    """A route whose answer is sent as returned, not re-validated against its return type.
+
+    Re-validation would turn a stored NaN or ±inf into ``null``; the app's response class spells
+    them as strings instead (see :mod:`runnotes.jsonsafe`)."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        kwargs["response_model"] = None
+        super().__init__(path, endpoint, **kwargs)
+
+
+router = APIRouter(prefix="/api", tags=["api"], route_class=RawJSONRoute)
 KINDS = frozenset(k.value for k in Kind)
 SOURCES = frozenset(s.value for s in Source)
 REVIEWS = frozenset(r.value for r in Review)
@@ -353,7 +367,10 @@ def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, 
 
     store = store_of(request)
     row = require_run(store, run_id)
-    fp = Fingerprint(**body.fingerprint)
+    try:
+        fp = Fingerprint(**body.fingerprint)
+    except TypeError as exc:
+        raise RunnotesError(f"not a dataset fingerprint: {exc}") from exc
     message = LocalRun(store, run_id, row.name).dataset_change(Path(fp.path).name, fp)
     return {"message": message}
 
