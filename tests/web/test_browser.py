@@ -206,3 +206,33 @@ def test_api_docs_work_offline_under_a_strict_csp(site, page) -> None:  # type: 
     assert "/api/runs" in shown and "/api/runs/{ref}" in shown, shown
     assert outside == [] and blocked == []
     assert page.request.get(url + "/favicon.ico").headers["content-type"] == "image/x-icon"
+
+
+SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+    b"<script>window.pwned && window.pwned(document.domain)</script>"
+    b'<rect width="10" height="10"/></svg>'
+)
+
+
+def test_an_uploaded_svg_never_runs_script_on_this_origin(site, page) -> None:  # type: ignore[no-untyped-def]
+    """An SVG stored as ``image/svg+xml; charset=utf-8`` used to be served inline, so its script
+    ran on the runnotes origin (issue 16, item 2). It must come back as a download."""
+    import httpx
+    from playwright.sync_api import Error as PlaywrightError
+
+    url, _, _ = site
+    ran: list[str] = []
+    page.expose_function("pwned", lambda where: ran.append(where))
+    sha = httpx.post(
+        url + "/api/media",
+        files={"file": ("chart.svg", SVG)},
+        data={"mime": "image/svg+xml; charset=utf-8"},
+    ).json()["sha256"]
+    with page.expect_download() as info:
+        try:
+            page.goto(f"{url}/media/{sha}")
+        except PlaywrightError as exc:  # navigation that turns into a download is "aborted"
+            assert "Download is starting" in str(exc) or "ERR_ABORTED" in str(exc)
+    assert info.value.suggested_filename == "chart.svg"
+    assert ran == []

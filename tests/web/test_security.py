@@ -134,3 +134,47 @@ def test_body_size_limits(store, seeded: Seeded) -> None:
     assert streamed.status_code == 413
     small = client.post("/api/media", files={"file": ("ok.bin", b"\1" * 100)})
     assert small.status_code == 200
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+def _upload(client: TestClient, data: bytes, name: str, mime: str) -> str:
+    answer = client.post("/api/media", files={"file": (name, data)}, data={"mime": mime})
+    return str(answer.json()["sha256"])
+
+
+def test_media_is_inline_only_for_types_that_cannot_run_script(client) -> None:
+    cases = {
+        ("chart.svg", "image/svg+xml; charset=utf-8"): ("application/octet-stream", "attachment"),
+        ("page.html", "text/html"): ("application/octet-stream", "attachment"),
+        ("x.xml", "IMAGE/SVG+XML"): ("application/octet-stream", "attachment"),
+        ("shot.png", "Image/PNG; name=x"): ("image/png", "inline"),
+        ("say.wav", "audio/wav"): ("audio/wav", "inline"),
+    }
+    for index, ((name, mime), (served, disposition)) in enumerate(cases.items()):
+        sha = _upload(client, SVG + str(index).encode(), name, mime)
+        answer = client.get(f"/media/{sha}")
+        assert answer.headers["content-type"] == served, (name, mime)
+        assert answer.headers["content-disposition"].startswith(disposition)
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in answer.headers["content-security-policy"]
+
+
+def test_no_page_can_be_framed_or_run_inline_script(client, seeded: Seeded) -> None:
+    for path in ("/", "/runs", f"/runs/{seeded.baseline}", "/review", "/api/runs", "/login"):
+        answer = client.get(path, headers={"accept": "text/html"})
+        assert answer.headers["x-frame-options"] == "DENY", path
+        csp = answer.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp, path
+        assert "unsafe-inline" not in csp.split("script-src", 1)[1].split(";")[0]
+    refused = TestClient(create_app(client.app.state.store, Guard(token="t"))).get("/runs")
+    assert refused.status_code == 401 and refused.headers["x-frame-options"] == "DENY"
+
+
+def test_unknown_huge_run_ids_are_404_not_500(client) -> None:
+    for path in ("/runs/99999999999999999999999", "/api/runs/99999999999999999999999"):
+        assert client.get(path).status_code == 404
+    assert client.post("/api/runs/99999999999999999999999/end", json={}).status_code == 404
+    body = client.post("/api/runs", content=b"name=x", headers={"content-type": "text/plain"})
+    assert body.status_code == 422 and "\n" not in body.json()["detail"]
