@@ -334,20 +334,32 @@ def runs_compare(
     as_json: JsonFlag = False,
 ) -> None:
     """Params and metrics side by side; the ones that differ are highlighted."""
+    from runnotes.services.metrics import column_bests
     from runnotes.store.queries import compare_runs
 
-    cmp = compare_runs(store_of(ctx), runs)
+    store = store_of(ctx)
+    cmp = compare_runs(store, runs)
+    best = column_bests(store.settings, cmp.metrics)
     if as_json:
         print_json(
-            {"runs": [r.as_dict() for r in cmp.runs], "params": cmp.params, "metrics": cmp.metrics}
+            {
+                "runs": [r.as_dict() for r in cmp.runs],
+                "params": cmp.params,
+                "metrics": cmp.metrics,
+                "best": best,
+            }
         )
         return
-    table = Table("", *[f"{r.id}: {r.name}" for r in cmp.runs], title="run comparison")
+    table = Table("", *[f"{r.id}: {r.name}" for r in cmp.runs], title="run comparison (★ best)")
     for section, rows in (("params", cmp.params), ("metrics", cmp.metrics)):
         table.add_row(f"[bold]{section}[/]", *[""] * len(cmp.runs))
         for key, values in rows.items():
             style = "bold yellow" if cmp.differs(values) else None
-            table.add_row(f"  {key}", *[fmt_value(v) for v in values], style=style)
+            cells = [
+                fmt_value(v) + (" ★" if v is not None and v == best.get(key) else "")
+                for v in values
+            ]
+            table.add_row(f"  {key}", *cells, style=style)
     out.print(table)
 
 

@@ -38,6 +38,16 @@ class Settings:
                 values[key[len(prefix) :].lower()] = _coerce(raw)
         return values
 
+    def names(self, section: str, key: str) -> tuple[str, ...]:
+        """A list setting: a TOML list, or a comma-separated string (how env variables give it:
+        ``RUNNOTES_REPORTS_LOWER_IS_BETTER=latency_ms,epochs``)."""
+        configured = self.section(section).get(key) or ()
+        if isinstance(configured, str):
+            return tuple(p.strip() for p in configured.split(",") if p.strip())
+        if not isinstance(configured, list | tuple):
+            return (str(configured),)
+        return tuple(str(p) for p in configured)
+
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 

@@ -138,7 +138,7 @@ class Run:
         text = None if -math.inf < number < math.inf else repr(number)
         buffer = self._buffer
         buffer.append(
-            (self.id, "metric", self.source, key, number, step, time.time(), "pending", text)
+            (self.id, "metric", self.source, key, number, step, time.time(), "approved", text)
         )
         if len(buffer) >= FLUSH_ROWS and self._failure is None:
             self._try_flush()

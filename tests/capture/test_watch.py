@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from runnotes.services.metrics import series
 from runnotes.store import Store
 from runnotes.store.queries import RunFilter, list_runs, run_detail
 
@@ -57,8 +58,8 @@ def _script(tmp_path: Path, name: str, body: str) -> Path:
     return path
 
 
-def _series(store: Store, run_id: int, metric: str) -> list[tuple[int | None, float]]:
-    return run_detail(store, run_id).series(metric)
+def _series(store: Store, run_id: int, metric: str) -> list[tuple[float, float]]:
+    return series(store, run_id, metric)
 
 
 @pytest.mark.parametrize(

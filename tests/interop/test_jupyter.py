@@ -10,6 +10,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from runnotes.services.metrics import series
 from runnotes.store import Store
 from runnotes.store.queries import run_detail
 
@@ -67,7 +68,9 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert detail.summary.status == "ok" and detail.summary.tags == ["jupyter"]
     assert detail.summary.params == {"optimizer": "adam"}
     assert detail.summary.metrics["val_acc"] == 0.93
-    assert [v for _, v in detail.series("loss")] == [1 / (s + 1) for s in range(10)]
+    assert [v for _, v in series(store, detail.summary.id, "loss")] == [
+        1 / (s + 1) for s in range(10)
+    ]
     assert [c.text for c in detail.captures if c.kind == "note"] == [
         "dropout 0.3 <b>because</b> it overfit"
     ]

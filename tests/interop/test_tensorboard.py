@@ -9,6 +9,7 @@ import pytest
 from conftest import run_cli
 from runnotes.errors import RunnotesError
 from runnotes.interop.tensorboard import import_tensorboard
+from runnotes.services.metrics import series
 from runnotes.store.queries import list_runs, run_detail
 
 WALL = 1_700_000_000.0
@@ -92,6 +93,6 @@ def test_import_into_postgresql(pg_url: str, tmp_path: Path, logdir: Path) -> No
     try:
         assert import_tensorboard(store, logdir).values == 2 * 24
         assert import_tensorboard(store, logdir).updated == 2
-        assert len(run_detail(store, "run-a").series("train/loss")) == 20
+        assert len(series(store, run_detail(store, "run-a").summary.id, "train/loss")) == 20
     finally:
         store.close()

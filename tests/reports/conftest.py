@@ -101,7 +101,7 @@ def _finish(store: Store, run_id: int, ended: float) -> None:
 
 def _series(store: Store, run_id: int, start: float, curves: dict[str, list[float]]) -> None:
     rows = [
-        (run_id, "metric", "sdk", name, value, step, start + step, "pending")
+        (run_id, "metric", "sdk", name, value, step, start + step, "approved")
         for name, values in curves.items()
         for step, value in enumerate(values)
     ]

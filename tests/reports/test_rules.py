@@ -1,4 +1,4 @@
-"""The small rules reports rely on: metric direction, note roles, periods, Markdown escaping."""
+"""The small rules reports rely on: note roles, periods, Markdown escaping."""
 
 from __future__ import annotations
 
@@ -7,29 +7,7 @@ import pytest
 from runnotes.errors import RunnotesError
 from runnotes.reports.period import parse_when
 from runnotes.reports.render import code, fence, md
-from runnotes.reports.rules import lower_is_better, note_role
-
-
-@pytest.mark.parametrize(
-    ("name", "lower"),
-    [
-        ("val_loss", True),
-        ("train-rmse", True),
-        ("eval/perplexity", True),
-        ("error_rate", True),
-        ("mae", True),
-        ("val_acc", False),
-        ("f1", False),
-        ("terrain_acc", False),
-        ("auc", False),
-    ],
-)
-def test_metric_direction(name: str, lower: bool) -> None:
-    assert lower_is_better(name) is lower
-
-
-def test_configured_direction() -> None:
-    assert lower_is_better("seconds_per_epoch", ["seconds_per_epoch"])
+from runnotes.reports.rules import note_role
 
 
 @pytest.mark.parametrize(

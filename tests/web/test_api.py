@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from conftest import run_cli
+from runnotes.services.metrics import series
+from runnotes.services.overview import experiments_overview
 from runnotes.store.queries import run_detail
-from runnotes.store.review import count_pending, experiments_overview
+from runnotes.store.review import count_pending
 from web.seed import Seeded, png_bytes, seed
 
 
@@ -178,7 +180,7 @@ def test_ingestion_endpoints_commit_before_answering(client, store) -> None:
     assert client.post(f"/api/runs/{run['id']}/end", json={"status": "ok"}).json()["status"] == "ok"
     detail = run_detail(store, run["id"])
     assert detail.run.command == "python train.py" and detail.summary.status == "ok"
-    assert len(detail.series("loss")) == 100 and detail.summary.tags == ["t"]
+    assert len(series(store, detail.summary.id, "loss")) == 100 and detail.summary.tags == ["t"]
     bad = client.post(
         f"/api/runs/{run['id']}/captures",
         json={"captures": [{"kind": "note", "media_sha": "0" * 64}]},

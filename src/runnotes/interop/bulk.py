@@ -109,7 +109,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             ]
             session.add_all(captures)
             metric_rows += [
-                (row.id, "metric", IMPORT, name, value, step, ts, "pending")
+                (row.id, "metric", IMPORT, name, value, step, ts, "approved")
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()

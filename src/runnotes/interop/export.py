@@ -14,12 +14,12 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import func
 from sqlmodel import select
 
 from runnotes.errors import RunnotesError
 from runnotes.interop.bulk import ImportedRun, ImportResult, write_runs
 from runnotes.interop.tables import TAG_SEP, header_for
+from runnotes.services.metrics import best_values
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, MediaFile, Run
 from runnotes.store.queries import (
@@ -62,13 +62,11 @@ def select_runs(
 
 
 def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]:
-    """One flat dict per run: the CSV/Parquet layout (best = lowest for loss-like metrics)."""
-    from runnotes.reports.rules import lower_is_better
-
-    lower_extra = store.settings.section("reports").get("lower_is_better", ())
+    """One flat dict per run: the CSV/Parquet layout (``metrics.X`` latest, ``best.X`` the best
+    value of the series: :mod:`runnotes.services.metrics`)."""
     ids = [r.id for r in runs]
     notes: dict[int, list[str]] = {i: [] for i in ids}
-    best: dict[int, dict[str, float]] = {i: {} for i in ids}
+    best = best_values(store, ids)
     with store.read() as session:
         commits = dict(session.exec(select(Run.id, Run.git_commit).where(Run.id.in_(ids))).all())
         for run_id, text in session.exec(
@@ -77,13 +75,6 @@ def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]
             .order_by(Capture.timestamp, Capture.id)
         ):
             notes[run_id].append(text)
-        low_high = (func.min(Capture.value), func.max(Capture.value))
-        for run_id, name, low, high in session.exec(
-            select(Capture.run_id, Capture.name, *low_high)
-            .where(Capture.run_id.in_(ids), Capture.kind == "metric", Capture.value.is_not(None))
-            .group_by(Capture.run_id, Capture.name)
-        ):
-            best[run_id][name] = low if lower_is_better(name, lower_extra) else high
     return [
         {
             "id": r.id,

@@ -21,6 +21,7 @@ from jinja2 import Environment
 from runnotes import sdk
 from runnotes.errors import RunnotesError
 from runnotes.formatting import fmt_value, parse_pairs
+from runnotes.services.metrics import Curves, curves
 from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
@@ -85,22 +86,22 @@ def svg_lines(
     )
 
 
-def _series(detail: RunDetail, metric: str) -> list[tuple[float, float]]:
-    return [
-        (float(step if step is not None else i), value)
-        for i, (step, value) in enumerate(detail.series(metric))
-    ]
+PLOT_POINTS = 200  # a 220-pixel-wide sketch
+
+
+def _series(found: Curves, metric: str, run_id: int) -> list[tuple[float, float]]:
+    return found.get(metric, {}).get(run_id, [])
 
 
 class RunView:
     """One run, for display: HTML in Jupyter, text in terminal IPython."""
 
-    def __init__(self, detail: RunDetail) -> None:
-        self.detail = detail
+    def __init__(self, detail: RunDetail, found: Curves) -> None:
+        self.detail, self.curves = detail, found
 
     def _repr_html_(self) -> str:
         d = self.detail
-        plots = {k: svg_lines([_series(d, k)]) for k in d.summary.metrics}
+        plots = {k: svg_lines([_series(self.curves, k, d.summary.id)]) for k in d.summary.metrics}
         notes = [c.text for c in d.captures if c.kind in ("note", "voice") and c.text]
         return RUN_HTML.render(s=d.summary, plots=plots, notes=notes)
 
@@ -115,12 +116,13 @@ class RunView:
 class ComparisonView:
     """Runs side by side; metric series overlaid in one small plot per metric."""
 
-    def __init__(self, comparison: Comparison, details: list[RunDetail]) -> None:
-        self.comparison, self.details = comparison, details
+    def __init__(self, comparison: Comparison, found: Curves) -> None:
+        self.comparison, self.curves = comparison, found
 
     def _repr_html_(self) -> str:
         plots = {
-            k: svg_lines([_series(d, k) for d in self.details]) for k in self.comparison.metrics
+            k: svg_lines([_series(self.curves, k, r.id) for r in self.comparison.runs])
+            for k in self.comparison.metrics
         }
         return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=fmt_value)
 
@@ -195,9 +197,12 @@ class RunnotesMagics(Magics):
         if self.started is not None:
             self.started.flush()  # metric values logged in earlier cells, shown now
         if command == "show":
-            return RunView(run_detail(store, args[0] if args else sdk.current_run(store).id))
+            detail = run_detail(store, args[0] if args else sdk.current_run(store).id)
+            return RunView(detail, curves(store, [detail.summary.id], max_points=PLOT_POINTS))
         if command == "compare":
-            return ComparisonView(compare_runs(store, args), [run_detail(store, a) for a in args])
+            cmp = compare_runs(store, args)
+            found = curves(store, [r.id for r in cmp.runs], max_points=PLOT_POINTS)
+            return ComparisonView(cmp, found)
         raise RunnotesError(f"%runnotes: unknown command {command!r} (start, end, show, compare)")
 
     @line_magic

@@ -11,25 +11,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from runnotes.errors import RunnotesError
-from runnotes.reports.rules import (
-    ROLE_BLOCKER,
-    ROLE_NEXT,
-    ROLE_RATIONALE,
-    lower_is_better,
-    note_role,
-)
+from runnotes.reports.rules import ROLE_BLOCKER, ROLE_NEXT, ROLE_RATIONALE, note_role
+from runnotes.services.metrics import Directions, curves, directions
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
+from runnotes.store.queries import latest_rows
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
 KEY_PACKAGES = (
@@ -241,7 +236,7 @@ class ExperimentData:
 @dataclass
 class Rules:
     include_pending: bool
-    lower_is_better: tuple[str, ...] = ()
+    directions: Directions = field(default_factory=Directions)
     primary_metric: tuple[str, ...] = ()
 
     @property
@@ -249,24 +244,16 @@ class Rules:
         return (Review.approved, Review.pending) if self.include_pending else (Review.approved,)
 
 
-def _names(store: Store, key: str) -> tuple[str, ...]:
-    """A list setting of ``[reports]``: a TOML list, or a comma-separated string (env vars)."""
-    configured = store.settings.section("reports").get(key) or ()
-    if isinstance(configured, str):
-        return tuple(p.strip() for p in configured.split(",") if p.strip())
-    return tuple(str(p) for p in configured)
-
-
 def rules_for(store: Store, include_pending: bool) -> Rules:
     return Rules(
         include_pending=include_pending,
-        lower_is_better=_names(store, "lower_is_better"),
-        primary_metric=_names(store, "primary_metric"),
+        directions=directions(store.settings),
+        primary_metric=store.settings.names("reports", "primary_metric"),
     )
 
 
 def key_packages(store: Store) -> tuple[str, ...]:
-    return _names(store, "key_packages") or KEY_PACKAGES
+    return store.settings.names("reports", "key_packages") or KEY_PACKAGES
 
 
 # -- finding experiments -----------------------------------------------------------------------
@@ -398,39 +385,16 @@ def _load_metrics(
     session: Session, run_ids: Any, by_id: dict[int, RunInfo], rules: Rules
 ) -> dict[str, int]:
     """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
-    cols = (Capture.run_id, Capture.name, Capture.value, Capture.text, Capture.step)
-    approved = session.exec(
-        select(*cols)
-        .where(
-            Capture.run_id.in_(run_ids),
-            Capture.kind == "metric",
-            Capture.review == Review.approved,
-            Capture.value.is_not(None),
-        )
-        .order_by(Capture.id)
-    ).all()
+    rows = [(row, False) for row in latest_rows(session, run_ids, ("metric",))]
+    if rules.include_pending:
+        pending = latest_rows(session, run_ids, ("metric",), Capture.review == Review.pending)
+        rows += [(row, True) for row in pending]
     first_seen: dict[str, int] = {}
-    for run_id, name, value, text, step in approved:
-        by_id[run_id].metrics[name] = Value(text=text or _fmt_number(value), value=value, step=step)
-        first_seen.setdefault(name, len(first_seen))
-    if not rules.include_pending:
-        return first_seen
-    latest = (
-        select(func.max(Capture.id).label("cid"))
-        .where(
-            Capture.run_id.in_(run_ids),
-            Capture.kind == "metric",
-            Capture.review == Review.pending,
-            Capture.value.is_not(None),
-        )
-        .group_by(Capture.run_id, Capture.name)
-        .subquery()
-    )
-    for run_id, name, value, text, step in session.exec(
-        select(*cols).join(latest, Capture.id == latest.c.cid).order_by(Capture.id)
-    ):
-        by_id[run_id].metrics.setdefault(
-            name, Value(text=text or _fmt_number(value), value=value, step=step, pending=True)
+    for (run_id, _, name, value, text, step), is_pending in rows:
+        if value is None or name in by_id[run_id].metrics:
+            continue  # a reviewed value beats an unreviewed one
+        by_id[run_id].metrics[name] = Value(
+            text=text or _fmt_number(value), value=value, step=step, pending=is_pending
         )
         first_seen.setdefault(name, len(first_seen))
     return first_seen
@@ -588,22 +552,16 @@ def _metric_infos(runs: Sequence[RunInfo], rules: Rules) -> list[MetricInfo]:
     names = sorted({name for r in runs for name in r.metrics})
     infos = []
     for name in names:
-        lower = lower_is_better(name, rules.lower_is_better)
-        best_run: RunInfo | None = None
-        for run in runs:  # earliest run wins ties: it found the value first
-            value = run.metrics.get(name)
-            if value is None or value.value is None:
-                continue
-            if best_run is None or (
-                value.value < best_run.metrics[name].value  # type: ignore[operator]
-                if lower
-                else value.value > best_run.metrics[name].value
-            ):  # type: ignore[operator]
-                best_run = run
+        best_run = rules.directions.best_of(
+            name, runs, lambda r, n=name: r.metrics[n].value if n in r.metrics else None
+        )
         if best_run is not None:
             infos.append(
                 MetricInfo(
-                    name=name, lower_is_better=lower, best_run=best_run, best=best_run.metrics[name]
+                    name=name,
+                    lower_is_better=rules.directions.lower_is_better(name),
+                    best_run=best_run,
+                    best=best_run.metrics[name],
                 )
             )
     return infos
@@ -637,27 +595,8 @@ def _text(value: Value | None) -> str | None:
 def metric_series(
     store: Store, run_ids: Sequence[int], names: Sequence[str]
 ) -> dict[tuple[int, str], list[tuple[float, float]]]:
-    """(step, value) points per (run, metric) for plotting; rejected values left out."""
-    series: dict[tuple[int, str], list[tuple[float, float]]] = defaultdict(list)
+    """(step, value) points per (run, metric) for plotting (:mod:`runnotes.services.metrics`)."""
     if not run_ids or not names:
-        return series
-    with store.read() as session:
-        rows = session.exec(
-            select(Capture.run_id, Capture.name, Capture.step, Capture.value)
-            .where(
-                Capture.run_id.in_(run_ids),
-                Capture.kind == "metric",
-                Capture.name.in_(names),
-                Capture.step.is_not(None),
-                Capture.value.is_not(None),
-                Capture.review != Review.rejected,
-            )
-            .order_by(Capture.run_id, Capture.name, Capture.step, Capture.id)
-        ).all()
-    for run_id, name, step, value in rows:
-        points = series[(run_id, name)]
-        if points and points[-1][0] == step:
-            points[-1] = (float(step), value)  # a re-logged step: the later value counts
-        else:
-            points.append((float(step), value))
-    return series
+        return {}
+    found = curves(store, run_ids, names)
+    return {(run_id, name): pts for name, by_run in found.items() for run_id, pts in by_run.items()}

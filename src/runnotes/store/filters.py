@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, not_, or_, select
 
 from runnotes.errors import RunnotesError
-from runnotes.store.models import Capture, Run
+from runnotes.store.models import Capture, Run, counted
 
 _COMPARE = {
     ast.Gt: operator.gt,
@@ -77,10 +77,17 @@ def _column(namespace: str, name: str, literal: Any) -> Any:
     numeric = isinstance(literal, int | float)
     if kind == "metric" and not numeric:
         raise _Bad(f"metrics.{name} is compared with a number, not {literal!r}")
+    return latest_column(kind, name, numeric=numeric)
+
+
+def latest_column(kind: str, name: str, *, numeric: bool = True) -> Any:
+    """The run's latest counted value (or text) of a metric/param, as a correlated subquery on
+    ``Run``: the SQL form of the "latest" rule that filters and sorts use (the same rule as
+    :func:`runnotes.store.queries.latest_values`, which reads many runs at once)."""
     col = Capture.value if numeric else Capture.text
     return (
         select(col)
-        .where(Capture.run_id == Run.id, Capture.kind == kind, Capture.name == name)
+        .where(Capture.run_id == Run.id, Capture.kind == kind, Capture.name == name, counted())
         .order_by(Capture.id.desc())
         .limit(1)
         .scalar_subquery()

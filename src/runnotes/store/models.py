@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -96,12 +96,13 @@ class Capture(SQLModel, table=True):
     __table_args__ = (
         # "Latest value of a metric/param per run" (filters, metric sorts): migration 0003.
         Index("ix_capture_run_kind_name", "run_id", "kind", "name", "id"),
-        # Review queues never list metric series; leaving them out keeps bulk logging fast.
+        # The review queue: pending captures are few (what code records is approved), so this
+        # index stays small and bulk logging never writes to it (migration 0005).
         Index(
-            "ix_capture_review",
-            "review",
-            sqlite_where=text("kind != 'metric'"),
-            postgresql_where=text("kind != 'metric'"),
+            "ix_capture_pending",
+            "id",
+            sqlite_where=text("review = 'pending'"),
+            postgresql_where=text("review = 'pending'"),
         ),
     )
 
@@ -118,6 +119,17 @@ class Capture(SQLModel, table=True):
     review: str = Field(default=Review.pending)
     media_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
+def counted() -> ColumnElement[bool]:
+    """The trust model's rule, as a SQL condition: the captures that count as facts.
+
+    Values code recorded (SDK, ``watch``, imports, likes) are stored approved; values runnotes
+    inferred (spoken, low-confidence OCR) stay pending until a person approves them. Only approved
+    values count in latest and best values, series, filters, comparisons and exports; pending ones
+    are shown as such (review queue, run timeline) and reports say how many they left out.
+    """
+    return Capture.review == Review.approved
 
 
 class Draft(SQLModel, table=True):

@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import Select
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import parse_where
-from runnotes.store.models import Capture, Experiment, Project, Review, Run, RunTag
+from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted
 
 
 @dataclass
@@ -47,13 +47,6 @@ class RunDetail:
     run: Run
     captures: list[Capture]
 
-    def series(self, metric: str) -> list[tuple[int | None, float]]:
-        return [
-            (c.step, c.value)
-            for c in self.captures
-            if c.kind == "metric" and c.name == metric and c.value is not None
-        ]
-
 
 @dataclass
 class Comparison:
@@ -77,30 +70,54 @@ def resolve_run(session: Session, ref: str | int) -> Run:
     return run
 
 
-def latest_values(
-    session: Session, run_ids: Sequence[int]
-) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, float]]]:
-    """Latest param text and metric value per run, in one grouped query."""
-    params: dict[int, dict[str, str]] = defaultdict(dict)
-    metrics: dict[int, dict[str, float]] = defaultdict(dict)
-    if not run_ids:
-        return params, metrics
+def latest_rows(
+    session: Session,
+    run_ids: Sequence[int] | Any,
+    kinds: Sequence[str] = ("metric", "param"),
+    condition: Any = None,
+) -> list[tuple[int, str, str, float | None, str | None, int | None]]:
+    """``(run_id, kind, name, value, text, step)`` of each run's latest metric/param values, in
+    one grouped query, in the order they were stored.
+
+    The one "latest" rule (see :mod:`runnotes.services.metrics`): the most recently stored value
+    that counts (:func:`runnotes.store.models.counted`, or ``condition``), whatever its step.
+    ``run_ids`` may be a list or a subquery of ids."""
     latest = (
         select(func.max(Capture.id).label("cid"))
         .where(
             Capture.run_id.in_(run_ids),
-            Capture.kind.in_(("metric", "param")),
-            Capture.review != Review.rejected,
+            Capture.kind.in_(kinds),
+            counted() if condition is None else condition,
         )
         .group_by(Capture.run_id, Capture.kind, Capture.name)
         .subquery()
     )
-    rows = session.exec(
-        select(Capture.run_id, Capture.kind, Capture.name, Capture.value, Capture.text)
-        .join(latest, Capture.id == latest.c.cid)
-        .order_by(Capture.name)
-    ).all()
-    for run_id, kind, name, value, text in rows:
+    return list(
+        session.exec(
+            select(
+                Capture.run_id,
+                Capture.kind,
+                Capture.name,
+                Capture.value,
+                Capture.text,
+                Capture.step,
+            )
+            .join(latest, Capture.id == latest.c.cid)
+            .order_by(Capture.id)
+        ).all()
+    )
+
+
+def latest_values(
+    session: Session, run_ids: Sequence[int]
+) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, float]]]:
+    """Latest param text and metric value per run (:func:`latest_rows`), names sorted."""
+    params: dict[int, dict[str, str]] = defaultdict(dict)
+    metrics: dict[int, dict[str, float]] = defaultdict(dict)
+    if not run_ids:
+        return params, metrics
+    rows = sorted(latest_rows(session, run_ids), key=lambda row: row[2])
+    for run_id, kind, name, value, text, _ in rows:
         if kind == "param":
             params[run_id][name] = text if text is not None else _num(value)
         elif value is not None:
@@ -240,3 +257,43 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         params={k: [r.params.get(k) for r in runs] for k in param_names},
         metrics={k: [r.metrics.get(k) for r in runs] for k in metric_names},
     )
+
+
+def metric_points(
+    session: Session, run_ids: Sequence[int], names: Sequence[str] | None = None
+) -> list[tuple[str, int, int | None, float]]:
+    """``(name, run_id, step, value)`` of every counted metric value, in the order logged.
+
+    The raw material of :func:`runnotes.services.metrics.curves`, which applies the series rules.
+    """
+    if not run_ids:
+        return []
+    query = select(Capture.name, Capture.run_id, Capture.step, Capture.value).where(
+        Capture.run_id.in_(run_ids),
+        Capture.kind == "metric",
+        counted(),
+        Capture.value.is_not(None),
+    )
+    if names:
+        query = query.where(Capture.name.in_(names))
+    return list(session.exec(query.order_by(Capture.name, Capture.run_id, Capture.id)).all())
+
+
+def metric_extremes(
+    session: Session, group: Any, *conditions: Any
+) -> list[tuple[Any, str, int, float, float]]:
+    """``(group, metric, runs, lowest, highest)`` over counted values, grouped by ``group``
+    (``Capture.run_id``, ``Run.experiment_id``): which of the two is best is the caller's call."""
+    query = (
+        select(
+            group,
+            Capture.name,
+            func.count(func.distinct(Capture.run_id)),
+            func.min(Capture.value),
+            func.max(Capture.value),
+        )
+        .join(Run, Capture.run_id == Run.id)
+        .where(Capture.kind == "metric", counted(), Capture.value.is_not(None), *conditions)
+        .group_by(group, Capture.name)
+    )
+    return list(session.exec(query).all())

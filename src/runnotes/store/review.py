@@ -8,19 +8,16 @@ transcript or a misread OCR value can always be traced back to what the machine 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import select
 
 from runnotes.errors import RunnotesError
-from runnotes.reports.data import rules_for
-from runnotes.reports.rules import lower_is_better
 from runnotes.store.db import Store, get_row
-from runnotes.store.filters import parse_where
+from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
 
@@ -46,18 +43,6 @@ RUN_SORTS = {
 
 
 @dataclass
-class ExperimentOverview:
-    """One row of the overview page: how much happened in an experiment and its best result."""
-
-    project: str
-    experiment: str
-    runs: int
-    last_activity: float | None
-    best_metric: str | None = None
-    best_value: float | None = None
-
-
-@dataclass
 class ReviewItem:
     capture: Capture
     run_id: int
@@ -65,76 +50,30 @@ class ReviewItem:
     experiment: str
 
 
-def experiments_overview(store: Store) -> list[ExperimentOverview]:
-    """Every experiment with its run count, last activity and best value of its main metric.
-
-    The main metric is the one logged in the most runs (liked values count double, since that is
-    what the engineer cared about); "best" is the minimum for loss-like names (the reports' rule,
-    ``[reports] lower_is_better`` included), else the maximum.
-    """
+def experiment_activity(store: Store) -> list[tuple[int, str, str, int, float | None]]:
+    """``(experiment id, project, experiment, runs, last activity)`` for every experiment."""
     with store.read() as session:
-        rows = session.exec(
-            select(
-                Experiment.id,
-                Project.name,
-                Experiment.name,
-                func.count(Run.id),
-                func.max(func.coalesce(Run.ended_at, Run.started_at)),
-            )
-            .join(Project, Experiment.project_id == Project.id)
-            .join(Run, Run.experiment_id == Experiment.id, isouter=True)
-            .group_by(Experiment.id, Project.name, Experiment.name)
-            .order_by(Project.name, Experiment.name)
-        ).all()
-        stats = session.exec(
-            select(
-                Run.experiment_id,
-                Capture.name,
-                func.count(func.distinct(Capture.run_id)),
-                func.min(Capture.value),
-                func.max(Capture.value),
-            )
-            .join(Run, Capture.run_id == Run.id)
-            .where(
-                Capture.kind == "metric",
-                Capture.review != Review.rejected,
-                Capture.value.is_not(None),
-            )
-            .group_by(Run.experiment_id, Capture.name)
-        ).all()
-    lower = rules_for(store, include_pending=False).lower_is_better
-    best: dict[int, tuple[int, str, float]] = {}
-    for exp_id, name, runs, low, high in stats:
-        value = low if lower_is_better(name, lower) else high
-        if exp_id not in best or runs > best[exp_id][0]:
-            best[exp_id] = (runs, name, value)
-    return [
-        ExperimentOverview(
-            project=proj,
-            experiment=exp,
-            runs=count,
-            last_activity=last,
-            best_metric=best[exp_id][1] if exp_id in best else None,
-            best_value=best[exp_id][2] if exp_id in best else None,
+        return list(
+            session.exec(
+                select(
+                    Experiment.id,
+                    Project.name,
+                    Experiment.name,
+                    func.count(Run.id),
+                    func.max(func.coalesce(Run.ended_at, Run.started_at)),
+                )
+                .join(Project, Experiment.project_id == Project.id)
+                .join(Run, Run.experiment_id == Experiment.id, isouter=True)
+                .group_by(Experiment.id, Project.name, Experiment.name)
+                .order_by(Project.name, Experiment.name)
+            ).all()
         )
-        for exp_id, proj, exp, count, last in rows
-    ]
 
 
 def _order(sort: str, descending: bool) -> Any:
     """``sort`` is a run column (``name``, ``started``…) or ``metrics.NAME``."""
     if sort.startswith("metrics."):
-        column = (
-            select(Capture.value)
-            .where(
-                Capture.run_id == Run.id,
-                Capture.kind == "metric",
-                Capture.name == sort.removeprefix("metrics."),
-            )
-            .order_by(Capture.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
+        column = latest_column("metric", sort.removeprefix("metrics."))
     elif sort in RUN_SORTS:
         column = RUN_SORTS[sort]
     else:
@@ -186,46 +125,17 @@ def runs_page(
     return RunsPage(runs=runs, offset=offset, limit=limit, has_more=len(rows) > limit, total=total)
 
 
-Curves = dict[str, dict[int, list[tuple[int, float]]]]
-
-
-def metric_series(
-    store: Store, run_ids: Sequence[int], names: Sequence[str] | None = None
-) -> Curves:
-    """Metric curves ``{name: {run_id: [(step, value), …]}}`` by step.
-
-    Rejected values and step-less ones (a liked or spoken value is an observation, not a point
-    on a training curve) are left out."""
-    query = (
-        select(Capture.name, Capture.run_id, Capture.step, Capture.value)
-        .where(
-            Capture.run_id.in_(run_ids),
-            Capture.kind == "metric",
-            Capture.review != Review.rejected,
-            Capture.value.is_not(None),
-            Capture.step.is_not(None),
-        )
-        .order_by(Capture.name, Capture.run_id, Capture.step, Capture.id)
-    )
-    if names:
-        query = query.where(Capture.name.in_(names))
-    series: Curves = defaultdict(lambda: defaultdict(list))
-    with store.read() as session:
-        for name, run_id, step, value in session.exec(query):
-            series[name][run_id].append((step, value))
-    return {name: dict(runs) for name, runs in series.items()}
-
-
 def pending_captures(
     store: Store, *, run_id: int | None = None, limit: int = 100, offset: int = 0
 ) -> list[ReviewItem]:
-    """The review queue, oldest first. Metric values from ``watch`` and the SDK are left out:
-    they are measurements, not claims to check, and a long run logs thousands of them."""
+    """The review queue, oldest first: every pending capture. What code recorded (SDK, ``watch``,
+    imports) is stored approved, so what waits here is what runnotes inferred: values heard in a
+    voice note, unconfirmed OCR, transcripts, anything a person should check."""
     query = (
         select(Capture, Run.name, Experiment.name)
         .join(Run, Capture.run_id == Run.id)
         .join(Experiment, Run.experiment_id == Experiment.id)
-        .where(Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch")))
+        .where(Capture.review == Review.pending)
         .order_by(Capture.id)
         .limit(limit)
         .offset(offset)
@@ -242,9 +152,7 @@ def pending_captures(
 def count_pending(store: Store) -> int:
     with store.read() as session:
         return session.exec(
-            select(func.count(Capture.id)).where(
-                Capture.review == Review.pending, Capture.source.not_in(("sdk", "watch"))
-            )
+            select(func.count(Capture.id)).where(Capture.review == Review.pending)
         ).one()
 
 
@@ -253,10 +161,14 @@ def get_capture(store: Store, capture_id: int) -> Capture:
         return get_row(session, Capture, capture_id)
 
 
-def set_review(store: Store, capture_id: int, review: str) -> Capture:
-    """Approve (goes into reports) or reject (kept, but left out of reports and summaries)."""
+def _check_review(review: str) -> None:
     if review not in {r.value for r in Review}:
         raise RunnotesError(f"review must be approved, rejected or pending, not {review!r}")
+
+
+def set_review(store: Store, capture_id: int, review: str) -> Capture:
+    """Approve (goes into reports) or reject (kept, but left out of reports and summaries)."""
+    _check_review(review)
     with store.write() as session:
         capture = get_row(session, Capture, capture_id)
         capture.review = review
@@ -264,6 +176,25 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
         session.flush()
         session.expunge(capture)
     return capture
+
+
+def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[int]:
+    """Bulk approve or reject, in one transaction; returns the ids of the runs touched.
+
+    An unknown id is an error and nothing changes (a stale page must not half-apply)."""
+    _check_review(review)
+    ids = sorted(set(capture_ids))
+    if not ids:
+        raise RunnotesError("no captures picked")
+    with store.write() as session:
+        found = session.exec(select(Capture.id, Capture.run_id).where(Capture.id.in_(ids))).all()
+        missing = sorted(set(ids) - {cid for cid, _ in found})
+        if missing:
+            raise RunnotesError(f"no capture with id {', '.join(map(str, missing))}")
+        session.exec(
+            update(Capture).where(Capture.id.in_(ids)).values(review=review)  # type: ignore[call-overload]
+        )
+    return sorted({run_id for _, run_id in found})
 
 
 def edit_capture(

@@ -22,14 +22,14 @@ from runnotes import events
 from runnotes.capture.context import RunContext
 from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import RunnotesError
+from runnotes.services.metrics import column_bests, curves
+from runnotes.services.overview import experiments_overview
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import RunFilter, compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
-    experiments_overview,
-    metric_series,
     pending_captures,
     runs_page,
     set_review,
@@ -144,12 +144,13 @@ def compare(request: Request, run: Annotated[list[str], Query()]) -> dict[str, A
     """Params and metrics side by side, which ones differ, and the metric curves."""
     store = store_of(request)
     cmp = compare_runs(store, run)
-    series = metric_series(store, [r.id for r in cmp.runs])
+    series = curves(store, [r.id for r in cmp.runs])
     return {
         "runs": [r.as_dict() for r in cmp.runs],
         "params": cmp.params,
         "metrics": cmp.metrics,
         "differs": sorted(k for k, v in {**cmp.params, **cmp.metrics}.items() if cmp.differs(v)),
+        "best": column_bests(store.settings, cmp.metrics),
         "series": {
             name: {str(rid): pts for rid, pts in by_run.items()} for name, by_run in series.items()
         },
@@ -347,7 +348,7 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     add_metric_rows(
         store,
         [
-            (run_id, "metric", body.source, name, value, step, ts, "pending", nonfinite_text(value))
+            (run_id, "metric", body.source, name, value, step, ts, "approved", nonfinite_text(value))
             for name, value, step, ts in body.rows
         ],
     )

@@ -1,8 +1,8 @@
 """Metric curves as inline SVG polylines, computed on the server.
 
 No charting library and no JavaScript: a page with fifty small step charts stays light, works
-offline and prints. Long curves are thinned to ``MAX_POINTS`` (keeping the first and last point)
-because a screen is a few hundred pixels wide anyway.
+offline and prints. Callers read series with ``max_points=MAX_POINTS``
+(:func:`runnotes.services.metrics.series`) because a screen is a few hundred pixels wide anyway.
 """
 
 from __future__ import annotations
@@ -34,13 +34,6 @@ class Chart:
     y_range: tuple[float, float]
 
 
-def _thin(points: Points) -> Points:
-    if len(points) <= MAX_POINTS:
-        return points
-    stride = math.ceil(len(points) / MAX_POINTS)
-    return [*points[::stride], points[-1]]
-
-
 def _span(low: float, high: float) -> tuple[float, float]:
     return (low - 0.5, high + 0.5) if low == high else (low, high)
 
@@ -66,7 +59,7 @@ def chart(
         Line(
             label=label,
             color=PALETTE[i % len(PALETTE)],
-            points=" ".join(place(x, y) for x, y in _thin(pts)),
+            points=" ".join(place(x, y) for x, y in pts),
             last=pts[-1][1],
         )
         for i, (label, pts) in enumerate(clean.items())

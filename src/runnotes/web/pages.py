@@ -22,15 +22,13 @@ from starlette.background import BackgroundTask
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, when
-from runnotes.reports.data import rules_for
-from runnotes.reports.rules import lower_is_better
+from runnotes.services.metrics import best_values, column_bests, curves
+from runnotes.services.overview import experiments_overview
 from runnotes.store.models import Kind, MediaFile, Review
 from runnotes.store.queries import RunFilter, compare_runs, run_detail
 from runnotes.store.review import (
     count_pending,
     edit_capture,
-    experiments_overview,
-    metric_series,
     pending_captures,
     runs_page,
     set_review,
@@ -38,7 +36,7 @@ from runnotes.store.review import (
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
 from runnotes.web.api import require_run, reviewed, store_of
-from runnotes.web.charts import chart
+from runnotes.web.charts import MAX_POINTS, chart
 from runnotes.web.security import COOKIE, media_disposition
 
 router = APIRouter(include_in_schema=False)
@@ -148,12 +146,13 @@ def runs(
 
 @router.get("/runs/{ref}")
 def run(request: Request, ref: str) -> Response:
-    detail = run_detail(store_of(request), ref)
-    charts = {}
-    for name in detail.summary.metrics:
-        series = detail.series(name)
-        stepped = [(step, v) for step, v in series if step is not None]
-        charts[name] = chart({name: stepped or [(i, v) for i, (_, v) in enumerate(series)]})
+    store = store_of(request)
+    detail = run_detail(store, ref)
+    series = curves(store, [detail.summary.id], max_points=MAX_POINTS)
+    charts = {
+        name: chart({name: by_run.get(detail.summary.id, [])}) for name, by_run in series.items()
+    }
+    best = best_values(store, [detail.summary.id])[detail.summary.id]
     # Logged metric values and params are in the charts and the params table; the timeline
     # keeps what a person said, liked or captured.
     timeline = [
@@ -171,6 +170,7 @@ def run(request: Request, ref: str) -> Response:
         s=detail.summary,
         r=detail.run,
         charts=charts,
+        best=best,
         timeline=timeline,
         datasets=datasets,
         next=f"/runs/{detail.summary.id}",
@@ -189,18 +189,12 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
     store = store_of(request)
     cmp = compare_runs(store, run)
     labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
-    series = metric_series(store, list(labels))
+    series = curves(store, list(labels), max_points=MAX_POINTS)
     charts = {
         name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
         for name, by_run in sorted(series.items())
     }
-    lower = rules_for(store, include_pending=False).lower_is_better
-    best = {
-        k: (min if lower_is_better(k, lower) else max)(
-            [v for v in vals if v is not None], default=None
-        )
-        for k, vals in cmp.metrics.items()
-    }
+    best = column_bests(store.settings, cmp.metrics)
     return _render(request, "compare.html", cmp=cmp, charts=charts, best=best)
 
 
