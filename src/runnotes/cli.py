@@ -23,6 +23,7 @@ from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import report_app
 from runnotes.reports.drafts_cli import drafts_app
+from runnotes.review_cli import review_app
 from runnotes.shell import run_handle, store_of
 from runnotes.voice.cli import models_app, voice_app
 from runnotes.web.cli import serve
@@ -43,6 +44,7 @@ app.add_typer(voice_app, name="voice")
 app.add_typer(models_app, name="models")
 app.add_typer(report_app, name="report")
 app.add_typer(drafts_app, name="drafts")
+app.add_typer(review_app, name="review")
 register_interop(app)  # import, export, follow
 app.command("serve")(serve)
 

@@ -1,4 +1,4 @@
-"""The one metrics module: direction, latest, best and series, and every surface agreeing on them."""
+"""The one metrics module: direction, latest, best, series, and every surface agreeing on them."""
 
 from __future__ import annotations
 

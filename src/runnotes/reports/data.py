@@ -25,6 +25,7 @@ from runnotes.services.metrics import Directions, curves, directions
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import latest_rows
+from runnotes.store.review import pending_left_out
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
 KEY_PACKAGES = (
@@ -183,6 +184,7 @@ class ExperimentData:
     blockers: list[Note]
     screenshots: list[Screenshot]
     warnings: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
 
@@ -353,6 +355,7 @@ def load_experiment(
             screenshots=[],
             preferred=rules.primary_metric,
             first_seen=first_seen,
+            left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
         )
     _sort_captures(store, data, by_id, captures)
     data.metrics = _metric_infos(runs, rules)

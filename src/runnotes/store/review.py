@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
@@ -154,6 +154,50 @@ def count_pending(store: Store) -> int:
         return session.exec(
             select(func.count(Capture.id)).where(Capture.review == Review.pending)
         ).one()
+
+
+def pending_ids(store: Store, *, run_id: int | None = None) -> list[int]:
+    """Every pending capture's id (of one run, if given): what ``review approve --all`` takes."""
+    query = select(Capture.id).where(Capture.review == Review.pending)
+    if run_id is not None:
+        query = query.where(Capture.run_id == run_id)
+    with store.read() as session:
+        return list(session.exec(query.order_by(Capture.id)).all())
+
+
+# What a pending capture is, in a reader's words: (kind, source) → singular, plural.
+_LABELS = {
+    ("metric", "voice"): ("spoken value", "spoken values"),
+    ("param", "voice"): ("spoken value", "spoken values"),
+    ("metric", "hotkey"): ("value read by OCR", "values read by OCR"),
+    ("param", "hotkey"): ("value read by OCR", "values read by OCR"),
+    ("note", "voice"): ("spoken note", "spoken notes"),
+    ("voice", "voice"): ("voice transcript", "voice transcripts"),
+}
+_KIND_LABELS = {
+    "metric": ("value", "values"),
+    "param": ("value", "values"),
+    "note": ("note", "notes"),
+    "voice": ("voice transcript", "voice transcripts"),
+    "screenshot": ("screenshot", "screenshots"),
+    "dataset": ("dataset fingerprint", "dataset fingerprints"),
+}
+
+
+def pending_left_out(session: Session, run_ids: Any) -> list[str]:
+    """What pending captures of these runs a report would leave out, counted in words
+    (["3 spoken values", "1 voice transcript"]), most first; ``run_ids`` a list or subquery."""
+    rows = session.exec(
+        select(Capture.kind, Capture.source, func.count(Capture.id))
+        .where(Capture.run_id.in_(run_ids), Capture.review == Review.pending)
+        .group_by(Capture.kind, Capture.source)
+    ).all()
+    counts: dict[tuple[str, str], int] = {}
+    for kind, source, count in rows:
+        label = _LABELS.get((kind, source)) or _KIND_LABELS.get(kind, (kind, f"{kind}s"))
+        counts[label] = counts.get(label, 0) + count
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
+    return [f"{n} {one if n == 1 else many}" for (one, many), n in ranked]
 
 
 def get_capture(store: Store, capture_id: int) -> Capture:

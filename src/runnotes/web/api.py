@@ -33,6 +33,7 @@ from runnotes.store.review import (
     pending_captures,
     runs_page,
     set_review,
+    set_reviews,
 )
 from runnotes.store.runs import (
     INT64,
@@ -182,6 +183,11 @@ class ReviewIn(BaseModel):
     review: str
 
 
+class BulkReviewIn(BaseModel):
+    ids: list[int] = Field(min_length=1)
+    review: str
+
+
 class EditIn(BaseModel):
     value: str | float | None = None
     text: str | None = None
@@ -198,6 +204,16 @@ def review(request: Request, capture_id: int, body: ReviewIn) -> dict[str, Any]:
     capture = set_review(store, capture_id, body.review)
     reviewed(store, capture.run_id)
     return capture_dict(capture)
+
+
+@router.post("/review")
+def review_many(request: Request, body: BulkReviewIn) -> dict[str, Any]:
+    """Approve or reject many captures at once (all or nothing)."""
+    store = store_of(request)
+    runs = set_reviews(store, body.ids, body.review)
+    for run_id in runs:
+        reviewed(store, run_id)
+    return {"count": len(set(body.ids)), "runs": runs, "pending": count_pending(store)}
 
 
 @router.post("/captures/{capture_id}")

@@ -32,6 +32,7 @@ from runnotes.store.review import (
     pending_captures,
     runs_page,
     set_review,
+    set_reviews,
     unsure,
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
@@ -203,11 +204,45 @@ def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
     store = store_of(request)
     items = pending_captures(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return _render(
-        request, "review.html", items=items, total=count_pending(store), page=page, next="/review"
+        request,
+        "review.html",
+        items=items,
+        total=count_pending(store),
+        page=page,
+        page_size=PAGE_SIZE,
+        next=f"/review?page={page}",
     )
 
 
 # -- review actions ------------------------------------------------------------------------------
+
+BULK_ACTIONS = {
+    "approve-selected": ("approved", "ids"),
+    "reject-selected": ("rejected", "ids"),
+    "approve-page": ("approved", "page_ids"),
+    "reject-page": ("rejected", "page_ids"),
+}
+
+
+@router.post("/review/bulk")
+async def review_bulk(request: Request) -> Response:
+    """The queue's bulk buttons: approve or reject the ticked captures, or the whole page."""
+    form = await request.form()
+    _check_csrf(request, str(form.get("csrf", "")))
+    action = str(form.get("do", ""))
+    if action not in BULK_ACTIONS:
+        raise RunnotesError(f"unknown review action {action!r}")
+    review, field = BULK_ACTIONS[action]
+    try:
+        ids = [int(str(v)) for v in form.getlist(field)]
+    except ValueError:
+        raise RunnotesError("capture ids are numbers") from None
+    if not ids:
+        raise RunnotesError("tick the captures to review first")
+    store = store_of(request)
+    for run_id in set_reviews(store, ids, review):
+        reviewed(store, run_id)
+    return _back(str(form.get("next", "/review")), "/review")
 
 
 @router.post("/captures/{capture_id}/review")

@@ -16,3 +16,10 @@ document.addEventListener("submit", (event) => {
     alert("Select at least two runs to compare.");
   }
 });
+document.addEventListener("change", (event) => {
+  // Review queue: one box ticks every capture on the page.
+  if (!event.target.matches("input.select-all")) return;
+  for (const box of document.querySelectorAll("input[name=ids][form=bulk]")) {
+    box.checked = event.target.checked;
+  }
+});
