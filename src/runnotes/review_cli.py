@@ -41,8 +41,8 @@ def review_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Every pending capture, oldest first, with what it says and where it came from."""
-    from runnotes.shell import store_of
     from runnotes.formatting import when
+    from runnotes.shell import store_of
     from runnotes.store.review import count_pending, pending_captures, unsure
 
     store = store_of(ctx)
@@ -76,8 +76,8 @@ def review_list(
 
 
 def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str | None, to: str):
+    from runnotes import events
     from runnotes.shell import store_of
-    from runnotes.reports.drafts import notify
     from runnotes.store.review import pending_ids, set_reviews
 
     if bool(ids) == everything:

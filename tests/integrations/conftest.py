@@ -20,5 +20,10 @@ def only_run(store: Store) -> RunDetail:
     return run_detail(store, runs[0].id)
 
 
+def logged(detail: RunDetail, metric: str) -> list[tuple[int | None, float | None]]:
+    """The ``(step, value)`` rows stored for ``metric``, as stored (not the series rules)."""
+    return [(c.step, c.value) for c in detail.captures if c.kind == "metric" and c.name == metric]
+
+
 def steps(detail: RunDetail, metric: str) -> list[int | None]:
-    return [step for step, _ in detail.series(metric)]
+    return [step for step, _ in logged(detail, metric)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import runnotes
-from integrations.conftest import only_run, steps
+from integrations.conftest import logged, only_run, steps
 from runnotes.store import Store
 
 SCRIPT = Path(__file__).parent / "scripts" / "wandb_train.py"
@@ -57,7 +57,7 @@ def test_wandb_script_runs_unchanged(store: Store, tmp_path: Path) -> None:
     assert steps(detail, "train/lr") == steps(detail, "train/loss")
     assert steps(detail, "epoch") == steps(detail, "train/loss")
     assert steps(detail, "val.acc") == steps(detail, "val.loss") == [3, 7, 11, 15]
-    assert s.metrics["best_acc"] == pytest.approx(max(v for _, v in detail.series("val.acc")))
+    assert s.metrics["best_acc"] == pytest.approx(max(v for _, v in logged(detail, "val.acc")))
     notes = [c.text for c in detail.captures if c.kind == "note"]
     assert notes == ["first try with the small CNN"]
 

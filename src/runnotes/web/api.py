@@ -364,7 +364,17 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     add_metric_rows(
         store,
         [
-            (run_id, "metric", body.source, name, value, step, ts, "approved", nonfinite_text(value))
+            (
+                run_id,
+                "metric",
+                body.source,
+                name,
+                value,
+                step,
+                ts,
+                "approved",
+                nonfinite_text(value),
+            )
             for name, value, step, ts in body.rows
         ],
     )
