@@ -17,6 +17,7 @@ from sqlmodel import select
 from runnotes.config import load_settings
 from runnotes.store.db import open_store
 from runnotes.store.models import Capture, MediaFile
+from runnotes.store.review import count_pending
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -42,12 +43,14 @@ def test_release_store_opens_with_every_capture(tmp_path: Path) -> None:
             new = rows[int(cid)]
             for key in ("run_id", "kind", "source", "name", "value", "text", "step", "media_sha"):
                 assert getattr(new, key) == old[key], (cid, key)
-            # Reviews may only have been promoted (code-recorded values became facts).
-            assert new.review == old["review"] or (
-                old["review"] == "pending" and old["source"] in ("sdk", "watch", "import")
-            ), cid
+            # Migration 0005: metric values code recorded became facts; nothing else moved.
+            if old["kind"] == "metric" and old["source"] in ("sdk", "watch", "import"):
+                assert new.review == "approved", cid
+            else:
+                assert new.review == old["review"], cid
             for key, value in (old["extra"] or {}).items():
                 assert _field(new, key) == value, (cid, key)
+        assert count_pending(store) == 0  # 0.1.0 left 80 logged values pending
         for old in before.values():
             if old["media_sha"]:
                 assert old["media_sha"] in media
