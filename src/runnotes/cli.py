@@ -246,13 +246,21 @@ def runs_list(
         str | None, typer.Option(help="Text in names, notes and transcripts.")
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
+    show: Annotated[
+        str, typer.Option(help="Which runs: active, archived, deleted or all.")
+    ] = "active",
     as_json: JsonFlag = False,
 ) -> None:
-    """List runs, newest first."""
+    """List runs, newest first (archived and deleted ones with --show)."""
     from runnotes.store.queries import RunFilter, list_runs
 
     filters = RunFilter(
-        experiment=experiment, project=project, tags=tag or (), where=where, search=search
+        experiment=experiment,
+        project=project,
+        tags=tag or (),
+        where=where,
+        search=search,
+        show=show,
     )
     runs = list_runs(store_of(ctx), filters, limit=limit)
     if as_json:
@@ -265,7 +273,7 @@ def runs_list(
             str(r.id),
             r.name,
             f"{r.project}/{r.experiment}",
-            r.status,
+            r.state,
             when(r.started_at),
             duration(r.duration),
             ", ".join(r.tags),
@@ -289,7 +297,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         )
         return
     out.print(
-        f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.status}  "
+        f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.state}  "
         f"{when(s.started_at)}  {duration(s.duration)}"
     )
     for label, value in (
@@ -363,6 +371,34 @@ def runs_compare(
             ]
             table.add_row(f"  {key}", *cells, style=style)
     out.print(table)
+
+
+RunsArg = Annotated[list[str], typer.Argument(help="Run ids or names.")]
+
+
+def _change(ctx: typer.Context, refs: list[str], action: str, outcome: str) -> None:
+    from runnotes.store.lifecycle import change_runs
+
+    for run in change_runs(store_of(ctx), refs, action):
+        out.print(f"{outcome} run {run.id} ({run.name})")
+
+
+@runs_app.command("archive")
+def runs_archive(ctx: typer.Context, runs: RunsArg) -> None:
+    """Take runs out of the lists (kept in reports; `runs restore` brings them back)."""
+    _change(ctx, runs, "archive", "archived")
+
+
+@runs_app.command("delete")
+def runs_delete(ctx: typer.Context, runs: RunsArg) -> None:
+    """Delete runs softly: out of lists and reports, every capture kept (`runs restore`)."""
+    _change(ctx, runs, "delete", "deleted")
+
+
+@runs_app.command("restore")
+def runs_restore(ctx: typer.Context, runs: RunsArg) -> None:
+    """Bring archived or deleted runs back."""
+    _change(ctx, runs, "restore", "restored")
 
 
 def command():  # type: ignore[no-untyped-def]

@@ -326,7 +326,8 @@ def load_experiment(
     with store.read() as session:
         exp = get_row(session, Experiment, experiment_id)
         project = session.get(Project, exp.project_id)
-        run_query = select(Run).where(Run.experiment_id == experiment_id)
+        # A deleted run (runnotes runs delete) leaves the reports; an archived one stays.
+        run_query = select(Run).where(Run.experiment_id == experiment_id, Run.deleted_at.is_(None))
         if since is not None or until is not None:
             run_query = run_query.where(in_period(since, until))
         run_ids = run_query.with_only_columns(Run.id)

@@ -77,6 +77,10 @@ class Run(SQLModel, table=True):
     git_diff_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
     source_id: str | None = Field(default=None, unique=True)  # e.g. "mlflow:<run id>" for imports
     description: str = ""
+    # Out of the way but kept: archived runs leave the lists, deleted ones every list and report;
+    # `runnotes runs restore` brings either back (migration 0005).
+    archived_at: float | None = None
+    deleted_at: float | None = None
 
 
 class RunTag(SQLModel, table=True):

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -32,10 +33,18 @@ class RunSummary:
     tags: list[str] = field(default_factory=list)
     params: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, float] = field(default_factory=dict)
+    archived_at: float | None = None
+    deleted_at: float | None = None
 
     @property
     def duration(self) -> float | None:
         return None if self.ended_at is None else self.ended_at - self.started_at
+
+    @property
+    def state(self) -> str:
+        """The status with the mark an archived or deleted run carries ("ok, archived")."""
+        mark = ", deleted" if self.deleted_at else ", archived" if self.archived_at else ""
+        return self.status + mark
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "duration": self.duration}
@@ -59,15 +68,29 @@ class Comparison:
 
 
 def resolve_run(session: Session, ref: str | int) -> Run:
-    """A run by id, or by name (the newest of that name)."""
+    """A run by id, or by a name only one run has: a name several runs share is an error that
+    lists them (picking the newest silently would put a like or a comparison on the wrong run)."""
     text = str(ref).strip()
     number = int(text) if text.isascii() and text.isdigit() else None
     run = session.get(Run, number) if is_row_id(number) else None
-    if run is None:
-        run = session.exec(select(Run).where(Run.name == text).order_by(Run.id.desc())).first()
-    if run is None:
+    if run is not None:
+        return run
+    named = session.exec(
+        select(Run).where(Run.name == text).order_by(Run.id.desc()).limit(11)
+    ).all()
+    if not named:
         raise NotFound(f"no run {text!r} (give a run id or name; see `runnotes runs list`)")
-    return run
+    if len(named) > 1:
+        shown = "; ".join(_candidate(r) for r in named[:10]) + ("; …" if len(named) > 10 else "")
+        raise RunnotesError(f"{len(named)} runs are named {text!r}, give an id: {shown}")
+    return named[0]
+
+
+def _candidate(run: Run) -> str:
+    started = datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M")
+    hidden = " archived" if run.archived_at else ""
+    hidden = " deleted" if run.deleted_at else hidden
+    return f"{run.id} ({run.status}{hidden}, started {started})"
 
 
 def latest_rows(
@@ -152,10 +175,21 @@ def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[Ru
             tags=tags[run.id],
             params=params[run.id],
             metrics=metrics[run.id],
+            archived_at=run.archived_at,
+            deleted_at=run.deleted_at,
         )
         for run, proj, exp in rows
         if run.id is not None
     ]
+
+
+# Which runs a list shows: the active ones by default; archived and deleted ones when asked.
+SHOW = {
+    "active": (Run.archived_at.is_(None), Run.deleted_at.is_(None)),
+    "archived": (Run.archived_at.is_not(None), Run.deleted_at.is_(None)),
+    "deleted": (Run.deleted_at.is_not(None),),
+    "all": (),
+}
 
 
 @dataclass(frozen=True)
@@ -163,7 +197,8 @@ class RunFilter:
     """Which runs a list, a page, a count or an export covers (empty: all of them).
 
     ``tags`` must all be on a run; ``where`` is a ``--where`` expression
-    (:mod:`runnotes.store.filters`); ``search`` is text in names, descriptions, notes, transcripts.
+    (:mod:`runnotes.store.filters`); ``search`` is text in names, descriptions, notes, transcripts;
+    ``show`` picks active (the default), archived, deleted or all runs.
     """
 
     experiment: str | None = None
@@ -171,6 +206,7 @@ class RunFilter:
     tags: Sequence[str] = ()
     where: str | None = None
     search: str | None = None
+    show: str = "active"  # or "archived", "deleted", "all" (see SHOW)
 
     def query(self) -> Select[tuple[Run, str, str]]:
         """``(run, project, experiment)`` rows that match, unordered and unpaged: the one place
@@ -180,6 +216,9 @@ class RunFilter:
             .join(Experiment, Run.experiment_id == Experiment.id)
             .join(Project, Experiment.project_id == Project.id)
         )
+        if self.show not in SHOW:
+            raise RunnotesError(f"show must be one of {', '.join(SHOW)}, not {self.show!r}")
+        query = query.where(*SHOW[self.show])
         if self.experiment:
             query = query.where(Experiment.name == self.experiment)
         if self.project:

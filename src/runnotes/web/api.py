@@ -107,12 +107,16 @@ def runs(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
     count: bool = False,
+    show: str = "active",
 ) -> dict[str, Any]:
-    """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged.
+    """Runs filtered like ``runnotes runs list`` (``where`` uses the same syntax), sorted, paged;
+    ``show`` is ``active`` (the default), ``archived``, ``deleted`` or ``all``.
 
     ``has_more`` says whether a next page exists; ``total`` is the exact number of matches only
     with ``count=1`` (it evaluates the filter on every run, so it is not free on a large store)."""
-    filters = RunFilter(experiment=experiment, project=project, tags=tag, where=where, search=q)
+    filters = RunFilter(
+        experiment=experiment, project=project, tags=tag, where=where, search=q, show=show
+    )
     page = runs_page(
         store_of(request),
         filters,

@@ -99,6 +99,7 @@ def runs(
     sort: str = "id",
     desc: bool = True,
     page: Annotated[int, Query(ge=1)] = 1,
+    show: str = "active",
 ) -> Response:
     store = store_of(request)
     tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
@@ -108,6 +109,7 @@ def runs(
         tags=tags,
         where=where or None,
         search=q or None,
+        show=show,
     )
     # The exact count is cheap only without a filter; filtered pages just know if more follow.
     found = runs_page(
@@ -128,6 +130,7 @@ def runs(
         "q": q or "",
         "sort": sort,
         "desc": "true" if desc else "false",
+        "show": show,
     }
 
     def link(**changes: Any) -> str:
