@@ -78,7 +78,7 @@ class Run(SQLModel, table=True):
     source_id: str | None = Field(default=None, unique=True)  # e.g. "mlflow:<run id>" for imports
     description: str = ""
     # Out of the way but kept: archived runs leave the lists, deleted ones every list and report;
-    # `runnotes runs restore` brings either back (migration 0005).
+    # `runnotes runs restore` brings either back (migration 0006).
     archived_at: float | None = None
     deleted_at: float | None = None
 

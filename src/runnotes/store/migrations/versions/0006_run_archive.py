@@ -4,15 +4,15 @@ Two nullable times on ``run``: set by ``runnotes runs archive`` / ``delete`` (or
 by ``runs restore``. Nothing is removed, so every capture of an archived or deleted run is still
 there when it comes back.
 
-Revision ID: 0005_run_archive
-Revises: 0004_drop_step_index
+Revision ID: 0006_run_archive
+Revises: 0005_trust_model
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_run_archive"
-down_revision = "0004_drop_step_index"
+revision = "0006_run_archive"
+down_revision = "0005_trust_model"
 branch_labels = None
 depends_on = None
 
