@@ -13,7 +13,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from runnotes import events
 from runnotes.capture.cli import agent_app
 from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
@@ -100,9 +99,12 @@ def run_start(
     project: ProjectOpt = None,
     tag: TagOpt = None,
 ) -> None:
-    """Start a run and make it active for everything captured afterwards."""
+    """Start a run and make it active for everything captured afterwards.
+
+    A run active already stays open: the new one goes on top of it, and it is active again once
+    the new one ends."""
     from runnotes.capture.context import collect
-    from runnotes.store.runs import create_run, set_active_run
+    from runnotes.store.runs import create_run, push_active
 
     store = store_of(ctx)
     run = create_run(
@@ -111,43 +113,68 @@ def run_start(
         experiment=experiment,
         project=project,
         tags=tag or (),
-        context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]]),
+        context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]], owned=False),
     )
-    set_active_run(store, run.id)
+    below = push_active(store, run.id, "cli")  # type: ignore[arg-type]
     out.print(f"started run {run.id} ({run.name}); captures now go to it")
+    if below is not None:
+        out.print(
+            f"run {below.run_id} ({_name(store, below.run_id)}) is still open: it is active "
+            f"again when run {run.id} ends (`runnotes run end {below.run_id}` ends it)"
+        )
+
+
+def _name(store, run_id: int) -> str:  # type: ignore[no-untyped-def]
+    from runnotes.store.models import Run
+
+    with store.read() as session:
+        row = session.get(Run, run_id)
+        return row.name if row is not None else "?"
 
 
 @run_app.command("end")
 def run_end(
     ctx: typer.Context,
-    status: Annotated[str, typer.Option(help="How it went: ok or failed.")] = "ok",
+    run: Annotated[
+        str | None, typer.Argument(help="Run id or name (default: the active run).")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option(
+            help="ok, failed or killed (default: from the exit status `watch` recorded, else ok)."
+        ),
+    ] = None,
 ) -> None:
-    """End the active run."""
-    from runnotes.store.runs import active_run_id, end_run, set_active_run
+    """End a run: the active one, or the one named (e.g. left open by a crashed process)."""
+    from runnotes.sdk import end_run
 
-    if status not in ("ok", "failed"):
-        raise RunnotesError(f"--status must be ok or failed, not {status!r}")
     store = store_of(ctx)
-    run_id = active_run_id(store)
-    if run_id is None:
-        raise RunnotesError("no active run (start one with `runnotes run start NAME`)")
-    run = end_run(store, run_id, status)
-    set_active_run(store, None)
-    events.publish("run_ended", store=store, run_id=run.id)
+    ended = end_run(run, status, store=store)
+    row = ended.run
     out.print(
-        f"ended run {run.id} ({run.name}): {status}, {duration(run.ended_at - run.started_at)}"
-    )  # type: ignore[operator]
+        f"ended run {row.id} ({row.name}): {row.status}, {duration(row.ended_at - row.started_at)}"  # type: ignore[operator]
+    )
+    if ended.was_active and ended.now_active is not None:
+        out.print(
+            f"run {ended.now_active.run_id} ({_name(store, ended.now_active.run_id)}) "
+            "is the active run again"
+        )
 
 
 @run_app.command("current")
 def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
-    """Show the active run."""
-    from runnotes.store.runs import active_run_id
+    """Show the active run (runs whose process died are closed as crashed first)."""
+    from runnotes.store.runs import active_run_id, close_stale
 
-    run_id = active_run_id(store_of(ctx))
+    store = store_of(ctx)
+    closed = close_stale(store)
+    run_id = active_run_id(store)
     if as_json:
-        print_json({"run_id": run_id})
-    elif run_id is None:
+        print_json({"run_id": run_id, "closed": [r.id for r in closed]})
+        return
+    for r in closed:
+        err.print(f"runnotes: run {r.id} ({r.name}) crashed: its process {r.pid} is gone")
+    if run_id is None:
         out.print("no active run; captures go to today's auto-created run")
     else:
         _show(ctx, str(run_id))
@@ -202,13 +229,19 @@ def watch(
     ctx: typer.Context,
     command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
     name: Annotated[
-        str | None, typer.Option(help="Run name (default: the program's name).")
+        str | None, typer.Option(help="Start a separate run of this name (default: the script's).")
     ] = None,
+    new_run: Annotated[
+        bool, typer.Option("--new-run", help="Start a separate run even if one is active.")
+    ] = False,
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
 ) -> None:
-    """Run a training command, pass its output through and log the metrics it prints.
+    """Run a training command, pass its output through and log its params and metrics.
+
+    Inside an active run (`runnotes run start`) the command is recorded into that run; with no
+    run active, or with --new-run, --name, --experiment or --project, it gets a run of its own.
 
     Example: runnotes watch -e mnist -- python train.py --lr 3e-4
     """
@@ -217,15 +250,19 @@ def watch(
     result = run_watch(
         list(command),
         name=name,
+        new_run=new_run,
         experiment=experiment,
         project=project,
         tags=tuple(tag or ()),
         store=store_of(ctx),
     )
     names = ", ".join(sorted(result.counts)) or "none"
+    ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status
     err.print(
-        f"runnotes: run {result.run_id} {result.status} (exit {result.exit_code}); "
-        f"{sum(result.counts.values())} metric values: {names}"
+        f"runnotes: run {result.run_id} ({result.run_name}) {ended}; exit {result.exit_code}; "
+        f"params: {', '.join(result.params) or 'none'}; "
+        f"{sum(result.counts.values())} metric values: {names}",
+        markup=False,
     )
     raise typer.Exit(result.exit_code)
 
@@ -335,6 +372,21 @@ def runs_show(
 ) -> None:
     """Show one run: context, params, latest metrics, notes and other captures."""
     _show(ctx, run, as_json)
+
+
+@runs_app.command("close-stale")
+def runs_close_stale(ctx: typer.Context, as_json: JsonFlag = False) -> None:
+    """End, as crashed, the runs of this machine whose process died while they ran."""
+    from runnotes.store.runs import close_stale
+
+    closed = close_stale(store_of(ctx))
+    if as_json:
+        print_json([{"id": r.id, "name": r.name, "pid": r.pid} for r in closed])
+        return
+    for r in closed:
+        out.print(f"run {r.id} ({r.name}): crashed (process {r.pid} on {r.host} is gone)")
+    if not closed:
+        out.print("no stale runs: every run marked running still has its process")
 
 
 @runs_app.command("compare")

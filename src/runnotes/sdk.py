@@ -20,11 +20,13 @@ import atexit
 import logging
 import math
 import operator
+import os
 import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -39,25 +41,32 @@ from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, open_store
 from runnotes.store.models import Capture, Kind, Review, Source
 from runnotes.store.models import Run as RunRow
+from runnotes.store.queries import resolve_run
 from runnotes.store.runs import (
     INT64,
+    Active,
     NewCapture,
+    active_entry,
     active_run_id,
     add_captures,
     add_metric_rows,
+    add_tags,
     create_run,
-    end_run,
+    push_active,
     register_media,
-    set_active_run,
+    remove_active,
     target_run_id,
 )
+from runnotes.store.runs import end_run as store_end_run
 
 FLUSH_ROWS = 20_000
 FLUSH_SECONDS = 1.0
+ENV_RUN_ID = "RUNNOTES_RUN_ID"  # set by `runnotes watch` for the command it runs
 log = logging.getLogger(__name__)
 
 _stores: dict[tuple[str, str], Store] = {}
 _stack: list[Run] = []
+_handles: dict[tuple[int, int], Run] = {}  # (id(store), run id) → the handle SDK calls log to
 _lock = threading.Lock()
 
 
@@ -118,6 +127,7 @@ class Run:
         self.name = name
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
+        self.nested_in: Active | None = None  # the run that was active when this one started
         self._buffer: deque[tuple[Any, ...]] = deque()
         self._unsent: list[tuple[Any, ...]] = []  # taken off the buffer, not yet committed
         self._failure: str | None = None  # why the last write failed (None: it did not)
@@ -185,9 +195,8 @@ class Run:
             return register_media(session, self.store, data, mime, suffix, name)
 
     def _finish(self, status: str, exit_code: int | None) -> None:
-        end_run(self.store, self.id, status, exit_code)
-        if active_run_id(self.store) == self.id:
-            set_active_run(self.store, None)
+        store_end_run(self.store, self.id, status, exit_code)
+        remove_active(self.store, self.id)  # the run below it, if any, is active again
         events.publish("run_ended", store=self.store, run_id=self.id)
 
     def _start_timer(self) -> None:
@@ -311,18 +320,31 @@ class Run:
         path = Path(path)
         if not path.is_file():
             raise RunnotesError(f"no such file: {path}")
-        data = path.read_bytes()
-        sha = self._put_media(data, "application/octet-stream", path.suffix.lower(), path.name)
+        origin = str(path.resolve())
+        return self.attach(path.name, path.read_bytes(), text=origin, origin=origin)
+
+    def attach(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        mime: str = "application/octet-stream",
+        text: str | None = None,
+        origin: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Keep bytes as an artifact of the run (``watch`` keeps the command's output this way)."""
+        sha = self._put_media(data, mime, Path(name).suffix.lower(), name)
         self.capture(
             NewCapture(
                 kind=Kind.artifact,
                 source=self.source,
-                name=path.name,
-                text=str(path.resolve()),
+                name=name,
+                text=text,
                 media_sha=sha,
-                origin=str(path.resolve()),
+                origin=origin,
                 review=Review.approved,
-                extra={"size": len(data)},
+                extra={"size": len(data), **(extra or {})},
             )
         )
         return sha
@@ -386,8 +408,17 @@ def start_run(
     command: list[str] | str | None = None,
     source: str = Source.sdk,
     store: Store | None = None,
+    started_by: str | None = None,
 ) -> Run:
-    """Start a run, record its context (git, command, environment) and make it the active run."""
+    """Start a run, record its context (git, command, environment, this process as its owner)
+    and make it the active run. A run active already stays: the new one goes on top of it, and it
+    is active again when the new one ends (``run.nested_in`` names it).
+
+    Under ``runnotes watch`` the command's run already exists: ``start_run`` then returns that
+    run (tags added; name and experiment are the ones ``watch`` gave it), and ``watch`` ends it
+    with the command's exit status. ``started_by`` (default: ``source``) says what started it
+    for the active-run rules: ``watch`` records into an active run started by ``cli`` or
+    ``jupyter`` (a person's), never into one another program started."""
     if (team := _team_settings(store)) is not None:
         from runnotes.web.client import start_remote_run
 
@@ -403,16 +434,54 @@ def start_run(
         _stack.append(run)
         return run
     store = store or get_store()
+    watched = _watched_run(store)
+    if watched is not None:
+        log.info("start_run(%r) under runnotes watch: logging to run %s", name, watched.id)
+        if tags:
+            add_tags(store, watched.id, tags)
+        _stack.append(watched)
+        return watched
     ctx = run_context.collect(command)
     row = create_run(store, name, experiment=experiment, project=project, tags=tags, context=ctx)
-    set_active_run(store, row.id)
     run = Run(store, row.id, row.name, source=source, owns_run=True)  # type: ignore[arg-type]
+    run.nested_in = push_active(store, run.id, started_by or str(source))
+    if run.nested_in is not None:
+        log.info(
+            "run %s started inside run %s, which is active again when it ends",
+            run.id,
+            run.nested_in.run_id,
+        )
     _stack.append(run)
     return run
 
 
+def _handle(store: Store, run_id: int) -> Run:
+    """One handle per run and store in this process, so module-level calls
+    (``runnotes.log_metric``) share its metric buffer, and it is flushed at exit."""
+    key = (id(store), run_id)
+    if key not in _handles:
+        with store.read() as session:
+            row = session.get(RunRow, run_id)
+            name = row.name if row is not None else str(run_id)
+        _handles[key] = Run(store, run_id, name)
+    return _handles[key]
+
+
+def _watched_run(store: Store) -> Run | None:
+    """The run ``runnotes watch`` started for this process (``RUNNOTES_RUN_ID``), if any."""
+    value = os.environ.get(ENV_RUN_ID, "")
+    if not value.isdigit():
+        return None
+    with store.read() as session:
+        if session.get(RunRow, int(value)) is None:
+            log.warning("%s=%s names no run in this store: ignored", ENV_RUN_ID, value)
+            return None
+    return _handle(store, int(value))
+
+
 def current_run(store: Store | None = None) -> Run:
-    """The innermost run started in this process, else the active (or today's) run."""
+    """The innermost run started in this process, else the run ``watch`` runs it in, else the
+    active (or today's) run."""
     if _stack:
         return _stack[-1]
     if (team := _team_settings(store)) is not None:
@@ -420,10 +489,55 @@ def current_run(store: Store | None = None) -> Run:
 
         return current_remote_run(team)
     store = store or get_store()
-    run_id = target_run_id(store)
+    return _watched_run(store) or _handle(store, target_run_id(store))
+
+
+@dataclass
+class Ended:
+    """What :func:`end_run` did: the run as it ended, and the run active afterwards."""
+
+    run: RunRow
+    was_active: bool
+    now_active: Active | None
+
+
+def status_of(exit_code: int | None) -> str:
+    """The status an exit code says: 0 (or none recorded) ok, 130 (Ctrl-C) killed, else failed."""
+    if not exit_code:
+        return "ok"
+    return "killed" if exit_code == 130 else "failed"
+
+
+def end_run(
+    ref: str | int | None = None, status: str | None = None, *, store: Store | None = None
+) -> Ended:
+    """End a run for real: the one named (id or name), else this process's current run, else
+    the active one — also a run another process left open. ``status`` defaults to what the
+    exit code ``watch`` recorded says (else ``ok``)."""
+    if status not in (None, "ok", "failed", "killed"):
+        raise RunnotesError(f"status must be ok, failed or killed, not {status!r}")
+    store = store or get_store()
+    if ref is None and _stack:
+        ref = _stack[-1].id
+    ref = ref if ref is not None else active_run_id(store)
+    if ref is None:
+        raise RunnotesError("no active run to end")
     with store.read() as session:
-        name = session.get(RunRow, run_id).name  # type: ignore[union-attr]
-    return Run(store, run_id, name)
+        row = resolve_run(session, ref)
+    if row.status != "running":
+        raise RunnotesError(f"run {row.id} ({row.name}) has already ended: {row.status}")
+    status = status or status_of(row.exit_code)
+    was_active = active_run_id(store) == row.id
+    mine = [run for run in _stack if run.id == row.id and run._owns_run]
+    for run in mine:
+        run.end(status, row.exit_code)  # flushes its buffered values first
+    if not mine:
+        store_end_run(store, row.id, status, row.exit_code)  # type: ignore[arg-type]
+        remove_active(store, row.id)  # type: ignore[arg-type]
+        events.publish("run_ended", store=store, run_id=row.id)
+    with store.read() as session:
+        ended = resolve_run(session, row.id)  # type: ignore[arg-type]
+    return Ended(ended, was_active, active_entry(store))
 
 
 def _one_line(exc: BaseException) -> str:
@@ -436,6 +550,11 @@ def _flush_at_exit() -> None:
     for run in list(_stack):
         try:
             run.end("failed" if getattr(sys, "last_value", None) else "ok")
+        except RunnotesError as exc:
+            print(f"runnotes: error: {exc}", file=sys.stderr)
+    for handle in list(_handles.values()):
+        try:
+            handle.end()  # flushes: it does not own its run, so the run stays as it is
         except RunnotesError as exc:
             print(f"runnotes: error: {exc}", file=sys.stderr)
 

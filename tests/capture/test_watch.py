@@ -90,8 +90,9 @@ def test_watch_tqdm_postfix_on_stderr(store: Store, tmp_path: Path) -> None:
     done = run_cli("watch", "--", sys.executable, str(script))
     assert "loss=" in done.stderr
     run = list_runs(store)[0]
-    assert run.metrics["loss"] == pytest.approx(0.2)
-    assert run.metrics["acc"] == pytest.approx(0.9)
+    assert run.metrics["loss/batch"] == pytest.approx(0.2)  # a bar's values are per batch
+    assert run.metrics["acc/batch"] == pytest.approx(0.9)
+    assert [s for s, _ in _series(store, run.id, "loss/batch")] == [1, 2, 3, 4, 5]
 
 
 def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from runnotes.interop.mlflow import export_mlflow, follow_once, import_mlflow, r
 from runnotes.sdk import Run as Handle
 from runnotes.store.models import Capture, MediaFile, Run
 from runnotes.store.queries import list_runs, run_detail
-from runnotes.store.runs import active_run_id, create_run, set_active_run
+from runnotes.store.runs import active_run_id, create_run, push_active
 
 
 def _client(uri: str):  # type: ignore[no-untyped-def]
@@ -175,7 +175,7 @@ def test_follow_attaches_captures_to_the_live_mlflow_run(store, tmp_path: Path) 
     # A runnotes run the user started wins over a live MLflow run.
     client.create_run(exp, run_name="another")
     mine = create_run(store, "mine")
-    set_active_run(store, mine.id)
+    push_active(store, mine.id, "cli")
     assert follow_once(store, client, None) is None
     assert active_run_id(store) == mine.id
 

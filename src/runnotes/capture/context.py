@@ -1,7 +1,9 @@
-"""What a run ran on: git state, command line, working directory, Python, host, packages.
+"""What a run ran on: git state, command line, working directory, Python, host, packages, and
+the process that owns it.
 
 Collected once when a run starts. Each piece is best effort: a folder that is not a git
-repository, or a missing git binary, simply leaves those fields empty.
+repository, or a missing git binary, simply leaves those fields empty. The owner (pid and start
+time) is what lets a run whose process died be told apart from one that still runs.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+import psutil
+
 
 @dataclass
 class RunContext:
@@ -30,6 +34,8 @@ class RunContext:
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff: str | None = None
+    pid: int | None = None
+    pid_started: float | None = None
 
     def packages_json(self) -> bytes:
         return json.dumps(self.packages, sort_keys=True, indent=0).encode()
@@ -56,7 +62,23 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
-def collect(command: list[str] | str | None = None, cwd: Path | None = None) -> RunContext:
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (Unix seconds), None when there is no such process (or it
+    is a zombie: dead, only not yet reaped). With the pid, it names one process for good."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
+    except psutil.Error:
+        return None
+
+
+def collect(
+    command: list[str] | str | None = None, cwd: Path | None = None, *, owned: bool = True
+) -> RunContext:
+    """The context of a run started now; ``owned``: this process ends it (SDK, ``watch``, a
+    kernel), so its pid is recorded, unlike ``runnotes run start``, which exits at once."""
     cwd = Path(cwd or os.getcwd())
     if command is None:
         command = [Path(sys.argv[0]).name, *sys.argv[1:]] if sys.argv and sys.argv[0] else None
@@ -68,6 +90,9 @@ def collect(command: list[str] | str | None = None, cwd: Path | None = None) -> 
         python_version=platform.python_version(),
         packages=installed_packages(),
     )
+    if owned:
+        ctx.pid = os.getpid()
+        ctx.pid_started = process_started(ctx.pid)
     commit = _git(cwd, "rev-parse", "HEAD")
     if commit:
         ctx.git_commit = commit.strip()

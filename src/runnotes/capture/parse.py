@@ -5,6 +5,12 @@ text). It understands ``key=value`` and ``key: value`` pairs, JSON-lines and Pyt
 (Hugging Face Trainer), Keras ``loss: 0.1234 - accuracy: 0.95``, XGBoost ``[12]\ttrain-rmse:0.51``,
 LightGBM ``[12]\tvalid_0's l2: 0.12`` and tqdm postfixes ``loss=0.123, acc=0.9``. With
 ``loose=True`` (text a person pointed at) a bare number after a label counts too: ``loss 0.2314``.
+
+Which pairs are parameters rather than metrics follows general rules, not names: a line that
+starts with ``config``/``hparams``/``args``/``params`` (or is an ``argparse`` ``Namespace(…)``),
+and a dict printed before any metric or step (``at_start``), hold parameters; a progress bar's
+values (tqdm, or a Keras bar not yet complete) are per batch (``Parsed.batch``). A command line's
+options are parameters too (:func:`parse_args`).
 """
 
 from __future__ import annotations
@@ -17,8 +23,9 @@ from dataclasses import dataclass, field
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[A-Za-z_][\w./\-]*(?:'s [\w.\-]+)?"
-_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s*(?:=|:)\s*({NUMBER})(%?)(?![\w.])")
-_LOOSE_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s+({NUMBER})(%?)(?![\w.])")
+# A number ends where the text does not go on with a digit group ("11,689,512" is no 11).
+_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s*(?:=|:)\s*({NUMBER})(%?)(?![\w.]|,\d)")
+_LOOSE_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s+({NUMBER})(%?)(?![\w.]|,\d)")
 _BOOSTER = re.compile(r"^\s*\[(\d+)\]\s+(.*)$")
 _STEP = re.compile(
     r"\b(epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)(?:\s*/\s*\d+)?", re.IGNORECASE
@@ -37,6 +44,14 @@ class Parsed:
     units: dict[str, str] = field(default_factory=dict)
     text: str = ""
     texts: dict[str, str] = field(default_factory=dict)  # the exact digits shown, e.g. "3e-4"
+    params: dict[str, str] = field(default_factory=dict)  # parameters, as printed (any type)
+    progress: tuple[int, int | None] | None = None  # a progress bar's (count, total)
+    batch: bool = False  # the values are a progress bar's: one batch's, not the epoch's
+
+    @property
+    def metrics(self) -> dict[str, float]:
+        """The numeric pairs that are not parameters."""
+        return {k: v for k, v in self.values.items() if k not in self.params}
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -75,13 +90,102 @@ def _mapping(line: str) -> dict[str, object] | None:
     return None
 
 
-def parse_line(line: str, *, loose: bool = False) -> Parsed:
+_CONFIG = re.compile(
+    r"^\s*(?:config|configuration|hparams|hyperparameters|args|arguments|params|parameters)"
+    r"\b\s*[:=]?\s*(.*)$",
+    re.IGNORECASE,
+)
+_TEXT_PAIR = re.compile(r"(?<![\w.\-])([A-Za-z_][\w.\-]*)\s*[=:]\s*('[^']*'|\"[^\"]*\"|[^\s,;]+)")
+# tqdm: "45/100 [00:01<00:02, 30.1it/s, loss=0.1]" or "45it [00:01, …]"; Keras: "10/32 [==>…]".
+_TQDM = re.compile(r"(?<![\w.])(\d+)(?:/(\d+))?[A-Za-z]*\s*\[\d+:\d\d")
+_KERAS = re.compile(r"^\s*(\d+)/(\d+)\s+(?:\[[=>.]*\]|━)")
+
+
+def param_text(value: object) -> str:
+    """A parameter value as text: strings as they are, everything else as Python prints it."""
+    return value if isinstance(value, str) else repr(value)
+
+
+def flatten(data: dict[str, object], prefix: str = "") -> dict[str, object]:
+    """Nested config dicts as dotted names, the way Hydra names overrides: ``optimizer.lr``."""
+    flat: dict[str, object] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _namespace(text: str) -> dict[str, object] | None:
+    """The fields of an ``argparse.Namespace(lr=0.1, data='x')`` repr."""
+    if not text.startswith("Namespace("):
+        return None
+    try:
+        call = ast.parse(text, mode="eval").body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    fields: dict[str, object] = {}
+    for keyword in call.keywords:
+        try:
+            fields[str(keyword.arg)] = ast.literal_eval(keyword.value)
+        except (ValueError, SyntaxError, TypeError):
+            fields[str(keyword.arg)] = ast.unparse(keyword.value)  # e.g. PosixPath('data')
+    return fields
+
+
+def _config(text: str) -> dict[str, object] | None:
+    """The parameters of a config line (``config lr=0.1 optimizer=adam``, ``hparams: {…}``,
+    ``Namespace(…)``); None when the line is not one."""
+    match = _CONFIG.match(text)
+    body = match.group(1).strip() if match else text.strip()
+    fields = _namespace(body)
+    if fields is None and match:
+        fields = _mapping(body) or {
+            m.group(1): m.group(2).strip("'\"") for m in _TEXT_PAIR.finditer(body)
+        }
+    return flatten(fields) if fields else None
+
+
+def _progress(text: str, out: Parsed) -> None:
+    tqdm = _TQDM.search(text)
+    keras = _KERAS.match(text) if tqdm is None else None
+    found = tqdm or keras
+    if found is None:
+        return
+    total = int(found.group(2)) if found.group(2) else None
+    out.progress = (int(found.group(1)), total)
+    # A Keras bar's completed line holds the epoch's averages; every other update is one batch's.
+    out.batch = tqdm is not None or total is None or out.progress[0] < total
+
+
+def _as_params(fields: dict[str, object], out: Parsed) -> Parsed:
+    for name, value in fields.items():
+        out.params[name] = param_text(value)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            out.values[name] = float(value)
+            out.texts[name] = param_text(value)
+    return out
+
+
+def parse_line(line: str, *, loose: bool = False, at_start: bool = False) -> Parsed:
+    """The pairs in one line. ``at_start``: nothing was logged yet, so a dict with no step in it
+    is the run's configuration (printed before training starts), not metrics."""
     text = normalize(line).rstrip("\r\n")
     out = Parsed(text=text)
+    config = _config(text)
+    if config is not None:
+        return _as_params(config, out)
     mapping = _mapping(text)
     if mapping is not None:
+        if at_start and not STEP_KEYS & {str(k).lower() for k in mapping}:
+            return _as_params(flatten(mapping), out)
         _from_mapping(mapping, out)
         return out
+    _progress(text, out)
     body = text
     booster = _BOOSTER.match(text)
     if booster:
@@ -118,3 +222,54 @@ def parse_text(text: str, *, loose: bool = True) -> Parsed:
         if merged.step is None:
             merged.step = parsed.step
     return merged
+
+
+def _script_args(argv: list[str]) -> list[str]:
+    """The arguments a program gets: after ``*.py`` / ``-m MODULE`` when there is one (so the
+    interpreter's and a launcher's own options, ``torchrun --nproc 4 train.py``, are skipped)."""
+    for i, arg in enumerate(argv):
+        if arg == "-m" and i + 1 < len(argv):
+            return argv[i + 2 :]
+        if arg.endswith(".py") and not arg.startswith("-"):
+            return argv[i + 1 :]
+    return argv[1:]
+
+
+def _is_value(token: str) -> bool:
+    return not token.startswith("-") or re.fullmatch(NUMBER, token) is not None
+
+
+def parse_args(argv: list[str]) -> dict[str, str]:
+    """A command line's parameters: ``--lr 3e-4``, ``--batch-size=64`` (as ``batch_size``, the
+    name argparse gives it), ``-e 10``, a bare flag ``--fp16`` (``true``), and ``key=value``
+    words, Hydra's ``optimizer.lr=0.1`` and ``+trainer.x=1`` included. Several values after one
+    option are kept together when they are all numbers (``--layers 64 128``); otherwise the first
+    is the option's and the rest are positional arguments, which are not parameters."""
+    params: dict[str, str] = {}
+    args = _script_args(argv)
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            continue
+        if arg.startswith("-") and not re.fullmatch(NUMBER, arg):
+            name, eq, value = arg.lstrip("-").partition("=")
+            name = name.replace("-", "_")
+            if not re.fullmatch(r"[A-Za-z_][\w.]*", name):
+                continue
+            if eq:
+                params[name] = value
+                continue
+            values = []
+            while i < len(args) and _is_value(args[i]) and "=" not in args[i]:
+                values.append(args[i])
+                i += 1
+            if len(values) > 1 and not all(re.fullmatch(NUMBER, v) for v in values):
+                values = values[:1]
+            params[name] = " ".join(values) if values else "true"
+            continue
+        name, eq, value = arg.lstrip("+").partition("=")
+        if eq and re.fullmatch(r"[A-Za-z_][\w.\-/]*", name):
+            params[name] = value
+    return params

@@ -1,7 +1,11 @@
 """``%load_ext runnotes``: start runs, like values and write notes from a notebook; see runs inline.
 
-Magics: ``%runnotes start NAME [-e EXP] [-p PROJECT] [-t TAG]``, ``%runnotes end [ok|failed]``,
-``%runnotes show [RUN]``, ``%runnotes compare A B …``, ``%like name=value …``, ``%note text``.
+Magics: ``%runnotes start NAME [-e EXP] [-p PROJECT] [-t TAG]``,
+``%runnotes end [RUN] [ok|failed]``, ``%runnotes show [RUN]``, ``%runnotes compare A B …``,
+``%like name=value …``, ``%note text``.
+The runs follow the rules every other way of starting one follows (see :func:`runnotes.start_run`):
+a run started while another is active goes on top of it, and the magic says so; ``end`` ends the
+run it names, else the kernel's current run, else the active one.
 ``show`` and ``compare`` return objects that render as an HTML table with small SVG plots in
 JupyterLab and as plain text in terminal IPython. Mistakes print one ``runnotes: error:`` line,
 like the CLI, instead of a traceback in the middle of someone's notebook.
@@ -39,6 +43,9 @@ RUN_HTML = _env.from_string("""
 <tr><td>{{ k }}</td><td>{{ "%.6g"|format(v) }}</td><td>{{ plots[k]|safe }}</td></tr>
 {% endfor %}
 </table>
+{% if liked %}<p><b>liked</b>:
+{% for k, v in liked %}{{ k }} = {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
+{% endif %}
 {% if notes %}<ul>{% for n in notes %}<li>{{ n }}</li>{% endfor %}</ul>{% endif %}
 </div>
 """)
@@ -99,17 +106,26 @@ class RunView:
     def __init__(self, detail: RunDetail, found: Curves) -> None:
         self.detail, self.curves = detail, found
 
+    def liked(self) -> list[tuple[str, str]]:
+        """The values liked on the run (``%like``, the hotkey, ``runnotes like``), as shown."""
+        return [
+            (c.name or "", c.text or fmt_value(c.value))
+            for c in self.detail.captures
+            if (c.extra or {}).get("liked") and c.review != "rejected"
+        ]
+
     def _repr_html_(self) -> str:
         d = self.detail
         plots = {k: svg_lines([_series(self.curves, k, d.summary.id)]) for k in d.summary.metrics}
         notes = [c.text for c in d.captures if c.kind in ("note", "voice") and c.text]
-        return RUN_HTML.render(s=d.summary, plots=plots, notes=notes)
+        return RUN_HTML.render(s=d.summary, plots=plots, notes=notes, liked=self.liked())
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         s = self.detail.summary
         lines = [f"run {s.id}: {s.name}  {s.project}/{s.experiment}  {s.status}"]
         lines += [f"  {k} = {v}" for k, v in s.params.items()]
         lines += [f"  {k} = {fmt_value(v)}" for k, v in s.metrics.items()]
+        lines += [f"  liked: {k} = {v}" for k, v in self.liked()]
         printer.text("\n".join(lines))
 
 
@@ -181,17 +197,27 @@ class RunnotesMagics(Magics):
                 project=opts.project,
                 tags=opts.tag,
                 source="sdk",
+                started_by="jupyter",
             )
             self.started = run
-            print(f"started run {run.id} ({run.name})")
+            print(f"started run {run.id} ({run.name}); captures now go to it")
+            if run.nested_in is not None:
+                below = run_detail(run.store, run.nested_in.run_id).summary
+                print(
+                    f"run {below.id} ({below.name}) is still open: it is active again when run "
+                    f"{run.id} ends (`%runnotes end {below.id}` ends it)"
+                )
             return None
         if command == "end":
-            status = args[0] if args else "ok"
-            if status not in ("ok", "failed"):
-                raise RunnotesError(f"%runnotes end: ok or failed, not {status!r}")
-            run = sdk.current_run()
-            run.end(status)
-            print(f"ended run {run.id} ({run.name}): {status}")
+            status = next((a for a in args if a in ("ok", "failed", "killed")), None)
+            refs = [a for a in args if a != status]
+            if len(refs) > 1:
+                raise RunnotesError("%runnotes end [RUN] [ok|failed]: one run at a time")
+            ended = sdk.end_run(refs[0] if refs else None, status)
+            row = ended.run
+            print(f"ended run {row.id} ({row.name}): {row.status}")
+            if ended.was_active and ended.now_active is not None:
+                print(f"run {ended.now_active.run_id} is the active run again")
             return None
         store = sdk.get_store()
         if self.started is not None:

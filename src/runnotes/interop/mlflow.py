@@ -23,7 +23,7 @@ from runnotes.interop.mlflow_sql import RunRecord, is_database_uri, read_databas
 from runnotes.store.db import Store
 from runnotes.store.models import Run
 from runnotes.store.queries import run_detail
-from runnotes.store.runs import active_run_id, set_active_run
+from runnotes.store.runs import active_run_id, push_active, remove_active
 
 if TYPE_CHECKING:
     from mlflow.entities import Run as MlflowRun
@@ -313,11 +313,9 @@ def follow_once(store: Store, client: MlflowClient, followed: int | None) -> int
     run_id = _store_run(store, client, live) if live is not None else None
     if followed is not None and followed != run_id:
         _refresh(store, client, followed)  # it ended: take its final status and values
-    if run_id is None:
-        if followed is not None and active == followed:
-            set_active_run(store, None)
-    elif active != run_id:
-        set_active_run(store, run_id)
+        remove_active(store, followed)
+    if run_id is not None and active != run_id:
+        push_active(store, run_id, "follow")
     return run_id
 
 

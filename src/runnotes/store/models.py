@@ -62,13 +62,15 @@ class Run(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     experiment_id: int = Field(foreign_key="experiment.id", index=True)
     name: str = Field(index=True)
-    status: str = "running"  # running, ok, failed, killed
+    status: str = "running"  # running, ok, failed, killed, crashed (its process died)
     started_at: float = Field(index=True)
     ended_at: float | None = None
     exit_code: int | None = None
     command: str | None = None
     cwd: str | None = None
     host: str | None = None
+    pid: int | None = None  # the process that ends the run (None: ended by hand, `run end`)
+    pid_started: float | None = None  # its start time: a reused pid is not taken for it
     python_version: str | None = None
     packages_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
     git_commit: str | None = None

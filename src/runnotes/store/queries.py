@@ -19,6 +19,7 @@ from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted
+from runnotes.store.runs import shown_status
 
 
 @dataclass
@@ -169,7 +170,7 @@ def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[Ru
             name=run.name,
             project=proj,
             experiment=exp,
-            status=run.status,
+            status=shown_status(run),  # "crashed" when its process died while it ran
             started_at=run.started_at,
             ended_at=run.ended_at,
             tags=tags[run.id],

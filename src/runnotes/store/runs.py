@@ -1,28 +1,35 @@
-"""Writing runs and captures, and knowing which run is active.
+"""Writing runs and captures, knowing which run is active, and which runs' processes died.
 
 The active run is a small file in ``$RUNNOTES_HOME`` (not a table) so that every process of this
 user on this machine — the CLI, the agent, a notebook — agrees on it, even with a shared server.
 When nothing is active, captures go to a run named after the day, so nothing is ever dropped.
+A run records the process that ends it (pid and start time, beside the host): when that process
+is gone and the run is still marked running, the run crashed, and is shown and closed as such.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
+import logging
 import math
 import os
+import socket
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from runnotes.capture.context import RunContext
+from runnotes.capture.context import RunContext, process_started
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
@@ -31,6 +38,7 @@ DEFAULT_PROJECT = "default"
 DEFAULT_EXPERIMENT = "default"
 AUTO_EXPERIMENT = "unsorted"
 Row = TypeVar("Row", Project, Experiment)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -134,6 +142,7 @@ def create_run(
 
 def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) -> None:
     run.command, run.cwd, run.host = ctx.command, ctx.cwd, ctx.host
+    run.pid, run.pid_started = ctx.pid, ctx.pid_started
     run.python_version = ctx.python_version
     run.git_commit, run.git_branch, run.git_dirty = ctx.git_commit, ctx.git_branch, ctx.git_dirty
     if ctx.packages:
@@ -223,35 +232,163 @@ def insert_metric_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> Non
     conn.exec_driver_sql(sql, list(rows))
 
 
+# -- the process behind a run ----------------------------------------------------------------
+
+
+def owner_alive(run: Run) -> bool | None:
+    """Whether the process that owns a running run is still alive: None when nobody can tell
+    here (no owner recorded — ``runnotes run start`` — or the run runs on another host)."""
+    if run.pid is None or run.host != socket.gethostname():
+        return None
+    started = process_started(run.pid)
+    if started is None:
+        return False
+    return run.pid_started is None or abs(started - run.pid_started) < 2.0  # else a reused pid
+
+
+def shown_status(run: Run) -> str:
+    """The status to show: ``crashed`` for a run still marked running whose process is gone."""
+    return "crashed" if run.status == "running" and owner_alive(run) is False else run.status
+
+
+def close_stale(store: Store) -> list[Run]:
+    """End, as ``crashed``, every run of this host still marked running whose process died;
+    its end time is its last capture (when it was last heard of). Returns the runs it closed."""
+    with store.write() as session:
+        running = session.exec(
+            select(Run).where(Run.status == "running", Run.pid.is_not(None))  # type: ignore[union-attr]
+        ).all()
+        closed = [run for run in running if owner_alive(run) is False]
+        for run in closed:
+            last = session.exec(select(func.max(Capture.timestamp)).where(Capture.run_id == run.id))
+            run.status, run.ended_at = "crashed", max(last.one() or 0.0, run.started_at)
+            session.add(run)
+        session.flush()
+        for run in closed:
+            session.expunge(run)
+    if closed:
+        log.info("closed crashed runs: %s", ", ".join(str(r.id) for r in closed))
+    return closed
+
+
+def record_command(
+    store: Store, run_id: int, context: RunContext | None = None, exit_code: int | None = None
+) -> None:
+    """A command run inside an existing run (``watch`` recording into the active run): the run
+    then says what was run — command, folder, git state — and how it exited, for "how to
+    reproduce". Its owner (the process that ends it) stays the same."""
+    with store.write() as session:
+        run = get_row(session, Run, run_id)
+        if context is not None:
+            pid, pid_started = run.pid, run.pid_started
+            _apply_context(session, store, run, context)
+            run.pid, run.pid_started = pid, pid_started
+        run.exit_code = exit_code
+        session.add(run)
+
+
 # -- the active run ------------------------------------------------------------------------
+#
+# ``active_run.json`` holds a stack of runs: ``{"db": URL, "stack": [{"run_id": 3, "by": "cli"},
+# …]}``. A run started while another is active goes on top and the one below is active again
+# once it ends (or its process dies); nothing replaces or clears another run's place.
+
+
+@dataclass(frozen=True)
+class Active:
+    run_id: int
+    by: str  # what started it: cli, sdk, watch, jupyter, follow
 
 
 def _active_file(store: Store) -> Path:
     return store.settings.home / "active_run.json"
 
 
-def set_active_run(store: Store, run_id: int | None) -> None:
+@contextmanager
+def _active_stack(store: Store) -> Iterator[list[Active]]:
+    """The stack, locked against other processes for a read-modify-write; saved on exit."""
     path = _active_file(store)
-    if run_id is None:
+    private_dir(path.parent)
+    fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        stack = _read_stack(store, path)
+        before = list(stack)
+        yield stack
+        if stack != before:
+            _write_stack(store, path, stack)
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _read_stack(store: Store, path: Path) -> list[Active]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(data, dict) or data.get("db") != store.settings.db_url:
+        return []
+    if "run_id" in data:  # the one-run file of earlier versions
+        return [Active(int(data["run_id"]), "cli")]
+    return [Active(int(e["run_id"]), str(e.get("by", "cli"))) for e in data.get("stack", [])]
+
+
+def _write_stack(store: Store, path: Path, stack: list[Active]) -> None:
+    if not stack:
         path.unlink(missing_ok=True)
         return
-    private_dir(path.parent)
+    data = {"db": store.settings.db_url, "stack": [e.__dict__ for e in stack]}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"run_id": run_id, "db": store.settings.db_url}))
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(data, handle)
     os.replace(tmp, path)
 
 
-def active_run_id(store: Store) -> int | None:
-    """The run made active by ``runnotes run start`` (if it is still running in this store)."""
-    try:
-        data = json.loads(_active_file(store).read_text())
-    except (OSError, ValueError):
-        return None
-    if data.get("db") != store.settings.db_url:
-        return None
+def _prune(store: Store, stack: list[Active]) -> None:
+    """Drop runs that ended, were deleted or whose process died (closing those as crashed)."""
+    if not stack:
+        return
     with store.read() as session:
-        run = session.get(Run, data.get("run_id"))
-        return run.id if run is not None and run.status == "running" else None
+        ids = [e.run_id for e in stack]
+        status = {
+            r.id: shown_status(r)
+            for r in session.exec(select(Run).where(Run.id.in_(ids))).all()  # type: ignore[union-attr]
+        }
+    if "crashed" in status.values():
+        close_stale(store)
+    stack[:] = [e for e in stack if status.get(e.run_id) == "running"]
+
+
+def push_active(store: Store, run_id: int, by: str) -> Active | None:
+    """Make ``run_id`` the active run, on top of the one active now (returned: it is active
+    again when this one ends)."""
+    with _active_stack(store) as stack:
+        _prune(store, stack)
+        below = stack[-1] if stack else None
+        stack[:] = [e for e in stack if e.run_id != run_id] + [Active(run_id, by)]
+    return below
+
+
+def remove_active(store: Store, run_id: int) -> Active | None:
+    """Take an ended run off the stack (wherever it is); returns the run active afterwards."""
+    with _active_stack(store) as stack:
+        stack[:] = [e for e in stack if e.run_id != run_id]
+        _prune(store, stack)
+        return stack[-1] if stack else None
+
+
+def active_entry(store: Store) -> Active | None:
+    """The active run and what started it (None when no run is active)."""
+    with _active_stack(store) as stack:
+        _prune(store, stack)
+        return stack[-1] if stack else None
+
+
+def active_run_id(store: Store) -> int | None:
+    """The active run's id: the newest run started here that still runs (None when none)."""
+    entry = active_entry(store)
+    return entry.run_id if entry else None
 
 
 def target_run_id(store: Store) -> int:
