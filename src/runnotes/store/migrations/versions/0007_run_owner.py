@@ -4,15 +4,15 @@ A run started by a process (the SDK, ``watch``, a notebook kernel) records that 
 start time beside the host it already records, so a run whose process died (SIGKILL, a crashed
 kernel) can be told apart from one still running, and shown and closed as ``crashed``.
 
-Revision ID: 0006_run_owner
-Revises: 0005_trust_model
+Revision ID: 0007_run_owner
+Revises: 0006_run_archive
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_run_owner"
-down_revision = "0005_trust_model"
+revision = "0007_run_owner"
+down_revision = "0006_run_archive"
 branch_labels = None
 depends_on = None
 
