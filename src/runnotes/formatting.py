@@ -34,6 +34,16 @@ def fmt_value(value: Any) -> str:
     return str(value)
 
 
+# C0 controls (but tab and newline) and DEL, shown as their Unicode "control pictures" (␀, ␛):
+# XML (so .docx) cannot hold them at all, and a terminal would act on them.
+_CONTROLS = {c: 0x2400 + c for c in range(0x20) if chr(c) not in "\t\n"} | {0x7F: 0x2421}
+
+
+def visible_controls(text: str) -> str:
+    """``text`` with control characters made visible instead of dropped or acted on."""
+    return text.translate(_CONTROLS)
+
+
 def parse_pairs(items: list[str]) -> list[tuple[str, str]]:
     """``["lr=3e-4", "acc=0.9"]`` → pairs; the ``runnotes like`` and ``%like`` syntax."""
     pairs = []

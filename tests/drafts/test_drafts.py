@@ -49,10 +49,20 @@ def test_sdk_run_end_refreshes_readme_and_weekly_progress(store: Store, home: Pa
     assert all(d.trigger == "run_end" and not d.edited and d.error is None for d in listed)
 
 
-def test_cli_run_end_refreshes_in_process(home: Path) -> None:
+def _settled(home: Path) -> None:
+    """Wait for the detached process that renders what exiting processes handed over."""
+    store = open_store(load_settings(home))
+    try:
+        assert drafts.wait_idle(store)
+    finally:
+        store.close()
+
+
+def test_cli_run_end_refreshes_off_the_exit_path(home: Path) -> None:
     run_cli("run", "start", "cli-run", "-e", "cli-exp")
     run_cli("like", "val_acc=0.88")
     run_cli("run", "end")
+    _settled(home)
     assert "cli-run" in readme(home, "cli-exp").read_text()
     listing = run_cli("drafts").stdout
     assert "README.md" in listing and "run_end" in listing
@@ -63,6 +73,7 @@ def test_watch_refreshes(home: Path, tmp_path: Path) -> None:
     script = tmp_path / "train.py"
     script.write_text("import runnotes\nprint('epoch 1 loss=0.5')\nrunnotes.like('acc', 0.7)\n")
     run_cli("watch", "-e", "watched", "--name", "watched-run", "--", sys.executable, str(script))
+    _settled(home)
     assert "watched-run" in readme(home, "watched").read_text()
 
 

@@ -5,6 +5,7 @@ valid capture."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -164,3 +165,17 @@ def test_hostile_team_input_is_a_4xx_and_the_next_capture_is_stored(
         captures, {"captures": [{"kind": "note", "text": "fine", "review": "approved"}]}
     )
     assert len(ids["ids"]) == 1
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_team_servers_new_store_folder_is_user_only(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, serve, home: Path
+) -> None:
+    server_home = tmp_path / "server-home"
+    env = {**_server_env(backend, request), "RUNNOTES_HOME": str(server_home)}
+    server = serve(env=env, log_dir=tmp_path)
+    Client(server.url).post("/api/runs", {"name": "r"})
+    assert stat.S_IMODE(server_home.stat().st_mode) == 0o700
+    assert all(
+        stat.S_IMODE(p.stat().st_mode) & 0o077 == 0 for p in server_home.rglob("*") if p.is_file()
+    )

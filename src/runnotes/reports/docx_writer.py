@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from runnotes.formatting import visible_controls
 from runnotes.reports.render import PAGE_BREAK
 
 IMAGE_WIDTH_INCHES = 6.0
@@ -36,7 +37,7 @@ def write_docx(markdown: str, out: Path, *, base: Path) -> None:
     from docx import Document
 
     doc = Document()
-    lines = markdown.splitlines()
+    lines = visible_controls(markdown).splitlines()  # XML has no place for a NUL
     i = 0
     while i < len(lines):
         i = _block(doc, lines, i, base)

@@ -5,20 +5,36 @@ This module is a subscriber to :mod:`runnotes.events` (run ended, captures added
 changed): writers never call it. Refreshes run off the capture path: :func:`notify` only queues
 the experiment, and a worker
 thread renders after a short quiet period (``[drafts] debounce`` seconds), so a burst of 50 run
-ends becomes a handful of refreshes. Whatever is still queued when the process exits is rendered
-then. While ``runnotes agent`` runs, other processes hand their requests to it (a file per
-experiment in ``$RUNNOTES_HOME/draft-requests``) and the agent renders. A draft someone edited
-by hand (its hash differs from the one recorded when runnotes wrote it) is never overwritten:
-the new version goes beside it as ``README.draft.md``.
+ends becomes a handful of refreshes.
+
+A process never renders on its way out: what is still queued when it exits is written as a
+request file (one per experiment in ``$RUNNOTES_HOME/draft-requests``) and a detached
+``python -m runnotes.reports.drafts`` process renders it, unless one is already at work (it
+looks again before it leaves). While ``runnotes agent`` runs, other processes hand their
+requests to it the same way and the agent renders.
+
+Refreshes are serialised across processes by a lock file (``$RUNNOTES_HOME/drafts.lock``): the
+hash runnotes records is always of the file it just wrote, so concurrent writers are never taken
+for hand edits. A draft someone edited by hand (its hash differs from the recorded one) is never
+overwritten: the new version goes beside it as ``README.draft.md``.
+
+Paths come from names only through :func:`path_part` (a slug), and every draft is checked to lie
+inside its project's drafts folder after resolving: an experiment named ``../../x`` or ``/tmp/x``
+cannot write elsewhere. Draft folders are created user-only (0700) and draft files are 0600.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import re
+import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,9 +42,11 @@ from typing import Any
 
 from sqlmodel import select
 
+from runnotes.config import load_settings
+from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
 from runnotes.pidfile import agent_pid_file, running_pid
-from runnotes.store.db import Store
+from runnotes.store.db import Store, open_store
 from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
 
@@ -77,7 +95,8 @@ class DraftSettings:
         )
 
     def project_dir(self, project: str) -> Path:
-        return self.project_dirs.get(project, self.root / project)
+        """The project's drafts folder: configured, else a slug of its name under the root."""
+        return self.project_dirs.get(project, self.root / path_part(project))
 
     def week(self, day: date) -> tuple[int, int, date]:
         """(year, week number, first day) of the week holding ``day``, weeks starting on
@@ -102,6 +121,51 @@ class DraftInfo:
     def written(self) -> Path:
         """Where the newest version is: beside the file when the file was edited by hand."""
         return _beside(self.path) if self.edited else self.path
+
+
+def path_part(name: str) -> str:
+    """A file-name-safe form of a project or experiment name, one path component.
+
+    Safe names stay as they are (``resnet-lr3e-4``); anything else (``/tmp/x``, ``../../x``, a
+    name with spaces or control characters) is slugged and given a short hash of the name, so
+    two names never share a folder."""
+    part = re.sub(r"[^\w.-]+", "-", name).strip(".-")[:80]
+    if part == name:
+        return part
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{part}-{digest}" if part else digest
+
+
+def _inside(folder: Path, path: Path) -> Path:
+    """``path``, refused unless it resolves to somewhere inside ``folder``."""
+    if not path.resolve().is_relative_to(folder.resolve()):
+        raise RunnotesError(f"draft path {path} is outside its drafts folder {folder}")
+    return path
+
+
+def _private(paths: list[Path]) -> None:
+    """Draft files 0600 and their figure folders 0700: they quote the user's notes."""
+    for path in paths:
+        for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
+            if item.exists():
+                os.chmod(item, 0o700 if item.is_dir() else 0o600)
+
+
+@contextmanager
+def _locked(store: Store, name: str = "drafts.lock", wait: bool = True) -> Iterator[bool]:
+    """Hold the cross-process lock ``$RUNNOTES_HOME/name``; yields False if ``wait`` is off and
+    another process holds it."""
+    home = private_dir(store.settings.home)
+    fd = os.open(home / name, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _sha(path: Path) -> str | None:
@@ -152,10 +216,12 @@ def _write(
         "refreshed_at": time.time(),
     }
     try:
+        private_dir(out.parent)
         render(out)
     except Exception as exc:
         _record(store, target, **base, error=f"{type(exc).__name__}: {exc}")
         raise
+    _private([out, out.with_name(f"{out.stem}_files")])
     if edited:
         if out != target:
             print(f"runnotes: {target} was edited by hand; the new draft is {out}", file=sys.stderr)
@@ -166,7 +232,13 @@ def _write(
 
 
 def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual") -> list[Path]:
-    """Rewrite the experiment's README draft and its project's progress draft for this week."""
+    """Rewrite the experiment's README draft and its project's progress draft for this week
+    (holding the drafts lock: one refresh at a time across processes)."""
+    with _locked(store):
+        return _refresh(store, experiment_id, trigger)
+
+
+def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
     from runnotes.reports import write_progress, write_readme
 
     cfg = DraftSettings.of(store)
@@ -176,10 +248,11 @@ def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual"
             return []
         project = session.get(Project, exp.project_id).name  # type: ignore[union-attr]
     folder = cfg.project_dir(project)
+    private_dir(folder)
     written = [
         _write(
             store,
-            folder / exp.name / "README.md",
+            _inside(folder, folder / path_part(exp.name) / "README.md"),
             "readme",
             project,
             experiment_id,
@@ -252,17 +325,30 @@ class Refresher:
             self.run_pending()
 
     def run_pending(self) -> None:
-        """Render everything queued now (also called at exit, after the worker's last batch)."""
+        """Render everything queued now."""
         with self._busy:
             with self._cond:
                 batch, self._pending = self._pending, {}
-            for experiment_id, trigger in batch.items():
-                self.refreshes += 1
-                try:
-                    refresh_experiment(self.store, experiment_id, trigger)
-                except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
-                    # The reason is also kept on the draft (see `runnotes drafts`).
-                    print(f"runnotes: draft refresh failed ({trigger}): {exc}", file=sys.stderr)
+            self.render(batch)
+
+    def hand_over(self) -> None:
+        """At exit: leave what is queued to a detached process instead of rendering it here
+        (a refresh already under way is let finish, so its record matches its file)."""
+        with self._busy, self._cond:
+            batch, self._pending = self._pending, {}
+        for experiment_id, trigger in batch.items():
+            _hand_over(self.store, experiment_id, trigger)
+        if batch:
+            _start_drainer(self.store)
+
+    def render(self, batch: dict[int, str]) -> None:
+        for experiment_id, trigger in batch.items():
+            self.refreshes += 1
+            try:
+                refresh_experiment(self.store, experiment_id, trigger)
+            except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
+                # The reason is also kept on the draft (see `runnotes drafts`).
+                print(f"runnotes: draft refresh failed ({trigger}): {exc}", file=sys.stderr)
 
 
 _refreshers: dict[int, Refresher] = {}
@@ -315,17 +401,11 @@ def serve_requests(store: Store, interval: float = 1.0) -> threading.Event:
     Returns the event that stops the watcher thread. Requests left from before are taken first.
     """
     stop = threading.Event()
-    folder = _requests_dir(store)
 
     def loop() -> None:
         while True:
-            for request in sorted(folder.glob("[0-9]*")) if folder.exists() else []:
-                try:
-                    trigger = request.read_text().strip() or "manual"
-                    request.unlink()
-                except OSError:
-                    continue
-                refresher(store).request(int(request.name), trigger)
+            for experiment_id, trigger in _take_requests(store).items():
+                refresher(store).request(experiment_id, trigger)
             if stop.wait(interval):
                 return
 
@@ -334,9 +414,80 @@ def serve_requests(store: Store, interval: float = 1.0) -> threading.Event:
 
 
 def flush_pending() -> None:
-    """Render whatever is still queued; runs at interpreter exit."""
+    """Hand whatever is still queued to a detached process; runs at interpreter exit."""
     for pending in list(_refreshers.values()):
-        pending.run_pending()
+        pending.hand_over()
+
+
+def _take_requests(store: Store) -> dict[int, str]:
+    folder = _requests_dir(store)
+    batch: dict[int, str] = {}
+    for request in sorted(folder.glob("[0-9]*")) if folder.exists() else []:
+        try:
+            batch[int(request.name)] = request.read_text().strip() or "manual"
+            request.unlink()
+        except (OSError, ValueError):
+            continue
+    return batch
+
+
+def _start_drainer(store: Store) -> None:
+    """Start ``python -m runnotes.reports.drafts`` detached, unless one is at work already (it
+    looks at the requests again after it stops being the drainer, so none is left behind)."""
+    with _locked(store, "drafts-drainer.lock", wait=False) as free:
+        if not free:
+            return
+    settings = store.settings
+    env = {
+        **os.environ,
+        "RUNNOTES_HOME": str(settings.home),
+        "RUNNOTES_DB": settings.db_url,
+        "RUNNOTES_MEDIA": str(settings.media_dir),
+    }
+    log = os.open(settings.home / "drafts.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        subprocess.Popen(
+            [sys.executable, "-m", "runnotes.reports.drafts"],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+    finally:
+        os.close(log)
+
+
+def drain(store: Store) -> None:
+    """Render the handed-over requests until none are left (the detached drainer's work)."""
+    while True:
+        with _locked(store, "drafts-drainer.lock"):  # waits for a drainer still at work
+            while batch := _take_requests(store):
+                Refresher(store, 0).render(batch)
+        if not _requests_dir(store).exists() or not any(_requests_dir(store).glob("[0-9]*")):
+            return  # a request made while we held the lock is seen here
+
+
+def idle(store: Store) -> bool:
+    """No refresh handed over and none running: the drafts are as current as they will get."""
+    folder = _requests_dir(store)
+    if folder.exists() and any(folder.glob("[0-9]*")):
+        return False
+    with _locked(store, "drafts-drainer.lock", wait=False) as free:
+        if not free:
+            return False
+    with _locked(store, wait=False) as free:
+        return free
+
+
+def wait_idle(store: Store, timeout: float = 120.0) -> bool:
+    """Wait until :func:`idle` (tests, ``runnotes doctor``); False if it did not happen in time."""
+    deadline = time.monotonic() + timeout
+    while not idle(store):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 # -- the events this module subscribes to (see runnotes.events) -------------------------------
@@ -361,3 +512,7 @@ def review_changed(store: Store, run_id: int) -> None:
 @hookimpl
 def exiting() -> None:
     flush_pending()
+
+
+if __name__ == "__main__":  # the detached drainer (see _start_drainer)
+    drain(open_store(load_settings()))

@@ -135,6 +135,10 @@ def migrate(engine: Engine) -> None:
 def open_store(settings: Settings | None = None) -> Store:
     """Open (creating and migrating if needed) the store the settings point at."""
     settings = settings or load_settings()
+    try:  # the store folder holds notes, drafts and recordings: user-only in every mode
+        private_dir(settings.home)
+    except OSError as exc:
+        raise RunnotesError(f"cannot open {settings.home}: {exc.strerror or exc}") from exc
     busy = settings.section("store").get("busy_timeout", BUSY_TIMEOUT_S)
     engine = make_engine(settings.db_url, float(busy))
     try:

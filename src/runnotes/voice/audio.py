@@ -60,7 +60,9 @@ class WavWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.frames = 0
-        self._file = open(path, "wb")  # noqa: SIM115 - closed in close()
+        # User-only (0600): a recording can hold anything said near the microphone.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        self._file = os.fdopen(fd, "wb")
         self._file.write(_wav_header(0))
         self._file.flush()
 
