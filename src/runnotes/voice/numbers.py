@@ -32,12 +32,24 @@ _BARE_POINT = re.compile(
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _EXPONENT = re.compile(r"\b(\d+(?:\.\d+)?)\s*[eE]\s*(?:minus\s*|-\s*)(\d+)\b")
 _SMALL_WORD = re.compile(rf"\b({'|'.join(_SMALL)})\b", re.IGNORECASE)
+_MAGNITUDE = re.compile(r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|k)\b", re.IGNORECASE)
+_SPOKEN_SCALE = re.compile(r"\b(\d+\.\d+) (1000|1000000|1000000000)\b")  # "one point two million"
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "billion": 1e9}
 _PERCENT = re.compile(r"(\d)\s*(?:per\s?cent|%)", re.IGNORECASE)
 
 
 def _bare_point(match: re.Match[str]) -> str:
     digits = "".join(_DIGIT_WORDS.get(w.lower(), w) for w in match.group(1).split())
     return f"0.{digits}"
+
+
+def _magnitude(match: re.Match[str]) -> str:
+    """"1.2 million" → 1200000 (text2num turns the word alone into 1000000, after a space)."""
+    return _magnitude_text(float(match.group(1)) * _SCALE[match.group(2).lower()])
+
+
+def _magnitude_text(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)
 
 
 @cache
@@ -49,9 +61,11 @@ def _alpha2digit():  # type: ignore[no-untyped-def]
 
 def to_digits(text: str) -> str:
     """Numbers as digits, exponents as ``1e-4``, percents as ``91.4%``; other words unchanged."""
+    text = _MAGNITUDE.sub(_magnitude, text)
     text = _alpha2digit()(text, "en")
     text = _BARE_POINT.sub(_bare_point, text)
     text = _SMALL_WORD.sub(lambda m: _SMALL[m.group(1).lower()], text)
     text = _THOUSANDS.sub("", text)
     text = _EXPONENT.sub(r"\1e-\2", text)
+    text = _SPOKEN_SCALE.sub(lambda m: _magnitude_text(float(m.group(1)) * int(m.group(2))), text)
     return _PERCENT.sub(r"\1%", text)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from runnotes.voice.audio import RATE
-from runnotes.voice.extract import name_key
+from runnotes.voice.lexicon import name_key
 from runnotes.voice.models import ModelChoice
 
 VAD = {"min_silence_duration_ms": 500}

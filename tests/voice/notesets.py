@@ -1,0 +1,88 @@
+"""The note sets under tests/voice/notes/: sentences with the (name, value, kind) a reader takes.
+
+``dev.txt`` is what extraction is tuned on; ``heldout.txt`` and ``audio.txt`` were written before
+tuning and are only measured (see the README's voice section).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from runnotes.voice.extract import Mention
+
+NOTES = Path(__file__).parent / "notes"
+Item = tuple[str, float | str, str]  # (name, value, kind)
+
+
+@dataclass
+class Case:
+    text: str
+    expected: set[Item] = field(default_factory=set)
+    optional: set[Item] = field(default_factory=set)
+    known: dict[str, str] = field(default_factory=dict)
+
+
+def _value(raw: str) -> float | str:
+    try:
+        return round(float(raw), 9)
+    except ValueError:
+        return raw.lower()
+
+
+def load(name: str) -> list[Case]:
+    cases = []
+    for line in (NOTES / f"{name}.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, items, *rest = [p.strip() for p in line.split("||")] + [""]
+        case = Case(text)
+        for item in filter(None, (i.strip() for i in items.split(";"))):
+            pair, kind = item.split()
+            key, raw = pair.split("=")
+            target = case.optional if kind.endswith("?") else case.expected
+            target.add((key, _value(raw), {"p": "param", "m": "metric"}[kind[0]]))
+        for entry in filter(None, rest[0].removeprefix("known=").split(",")):
+            key, kind = entry.split(":")
+            case.known[key] = {"p": "param", "m": "metric"}[kind]
+        cases.append(case)
+    return cases
+
+
+def items(mentions: Iterable[Mention]) -> set[Item]:
+    return {
+        (m.name or "", _value(str(m.value if m.value is not None else m.text)), m.role)
+        for m in mentions
+        if m.role in ("metric", "param")
+    }
+
+
+@dataclass
+class Score:
+    true_pos: int = 0
+    found: int = 0
+    expected: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, case: Case, found: set[Item]) -> None:
+        counted = found - case.optional
+        self.true_pos += len(case.expected & counted)
+        self.found += len(counted)
+        self.expected += len(case.expected)
+        if counted != case.expected:
+            self.misses.append(
+                f"{case.text}\n    missed {sorted(case.expected - counted, key=str)}"
+                f" wrong {sorted(counted - case.expected, key=str)}"
+            )
+
+    @property
+    def precision(self) -> float:
+        return self.true_pos / self.found if self.found else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_pos / self.expected if self.expected else 1.0
+
+    def __str__(self) -> str:
+        return f"precision {self.precision:.3f}, recall {self.recall:.3f} ({self.expected} values)"
