@@ -1,26 +1,38 @@
-"""Voice fixtures: real speech, synthesised once per test session by two offline voices.
+"""Voice fixtures: the audio note set, synthesised once per test session by offline voices.
 
-``espeak-ng`` (formant synthesis, robotic) at a dictation pace, and Debian's ``flite`` with its
-``awb`` voice (a recorded male voice, much closer to a person). Both go through ``sox`` to the
-format a microphone block stream has: 16 kHz mono 16-bit.
+espeak-ng (formant synthesis, robotic) at a dictation pace; Debian's flite with its ``awb`` and
+``rms`` voices (diphone voices cut from recordings of people); festival's HTS voice ``cmu_us_slt``
+(statistical parametric, the closest to a person). Each goes through ``sox`` to what a microphone
+block stream has: 16 kHz mono 16-bit. Two synthesis processes at a time (the CI machine has two
+cores); the WAVs live in the session's tmp folder, so a session synthesises each sentence once.
 """
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-SENTENCES = json.loads((Path(__file__).parent / "sentences.json").read_text())
-# A person dictating a note speaks slower than espeak-ng's default 175 words a minute, with a
-# short gap between words ("-g" counts 10 ms units). Measured on the fixture set: recall 0.65 at
-# 160 wpm without gaps, 0.77–0.84 at 110–120 wpm with 50 ms gaps.
+from voice.notesets import load
+
+AUDIO = load("audio")
+# A person dictating speaks slower than espeak-ng's default 175 words a minute, with short gaps
+# between words ("-g" counts 10 ms units): recall 0.65 at 160 wpm, 0.77–0.84 at 110–120 wpm.
 VOICES = {
     "espeak-ng": ["espeak-ng", "-v", "en-us", "-s", "110", "-g", "5", "-w", "{out}", "{text}"],
-    "flite": ["flite", "-voice", "awb", "-t", "{text}", "-o", "{out}"],
+    "flite-awb": ["flite", "-voice", "awb", "-t", "{text}", "-o", "{out}"],
+    "flite-rms": ["flite", "-voice", "rms", "-t", "{text}", "-o", "{out}"],
+    "festival-slt-hts": [
+        "text2wave",
+        "-eval",
+        "(voice_cmu_us_slt_arctic_hts)",
+        "-o",
+        "{out}",
+        "{textfile}",
+    ],
 }
 
 
@@ -29,19 +41,31 @@ def synthesize(text: str, out: Path, voice: str = "espeak-ng") -> Path:
     command = VOICES[voice]
     if shutil.which(command[0]) is None or shutil.which("sox") is None:
         pytest.fail(f"{command[0]} and sox are needed (scripts/setup installs them)")
-    raw = out.with_suffix(".raw.wav")
-    subprocess.run([a.format(out=raw, text=text) for a in command], check=True)
+    raw, textfile = out.with_suffix(".raw.wav"), out.with_suffix(".txt")
+    textfile.write_text(text)
+    argv = [a.format(out=raw, text=text, textfile=textfile) for a in command]
+    subprocess.run(argv, check=True, capture_output=True)
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out)], check=True)
     raw.unlink()
+    textfile.unlink()
     return out
+
+
+def synthesize_all(texts: list[str], folder: Path, voice: str) -> list[Path]:
+    """Every text as ``NN.wav`` in ``folder``, two synthesisers at a time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{i:02d}.wav" for i in range(len(texts))]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(
+            pool.map(lambda job: synthesize(job[0], job[1], voice), zip(texts, paths, strict=True))
+        )
+    return paths
 
 
 @pytest.fixture(scope="session", params=list(VOICES))
 def speech_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Every fixture sentence as a WAV (``00.wav``, ``01.wav``…) in one voice; the folder is
-    named after the voice."""
+    """The audio note set as WAVs (``00.wav``, ``01.wav``…) in one voice; the folder is named
+    after the voice."""
     folder = tmp_path_factory.mktemp("speech") / request.param
-    folder.mkdir()
-    for index, case in enumerate(SENTENCES):
-        synthesize(case["text"], folder / f"{index:02d}.wav", request.param)
+    synthesize_all([case.text for case in AUDIO], folder, request.param)
     return folder

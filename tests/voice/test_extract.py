@@ -1,21 +1,55 @@
-"""Extraction alone, on the committed sentences' text, plus number and name normalisation."""
+"""Extraction alone, on the note sets' text, plus number and name normalisation."""
 
 from __future__ import annotations
 
 import pytest
 
 from runnotes.voice.extract import extract, match_known
+from runnotes.voice.notes import _mention_capture
 from runnotes.voice.numbers import to_digits
-from runnotes.voice.transcribe import clean_text, vocabulary_prompt
-from voice.scoring import SENTENCES, Score, expected_items, found_items
+from runnotes.voice.transcribe import Segment, clean_text, vocabulary_prompt
+from voice.notesets import Score, items, load
 
 
-def test_extraction_precision_and_recall_on_fixture_text() -> None:
+def _score(name: str) -> tuple[Score, int]:
+    score, cases = Score(), load(name)
+    for case in cases:
+        score.add(case, items(extract([case.text], case.known)))
+    return score, len(cases)
+
+
+def test_held_out_notes_text_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """The sentences written before tuning (heldout.txt and the audio set's text)."""
     score = Score()
-    for case in SENTENCES:
-        score.add(expected_items(case), found_items(extract([case["text"]])))
-    assert len(SENTENCES) >= 30
-    assert score.precision >= 0.95 and score.recall >= 0.95, (score.precision, score.recall)
+    for name in ("heldout", "audio"):
+        part, _ = _score(name)
+        for field in ("true_pos", "found", "expected", "misses"):
+            setattr(score, field, getattr(score, field) + getattr(part, field))
+    dev, dev_cases = _score("dev")
+    with capsys.disabled():
+        print(f"\nextraction, text only: development ({dev_cases} notes) {dev}; held out {score}")
+    assert dev_cases >= 200 and score.expected >= 100
+    assert score.recall >= 0.95 and score.precision >= 0.97, "\n".join(score.misses)
+    assert dev.recall >= 0.95 and dev.precision >= 0.95, "\n".join(dev.misses)
+
+
+@pytest.mark.parametrize(
+    ("heard", "item"),
+    [  # the sentences issue 14 found nothing (or the wrong thing) in
+        ("The validation loss bottomed out around 0.41 at epoch 12.", ("val_loss", 0.41)),
+        ("Recall on the positive class reached 0.78.", ("recall", 0.78)),
+        ("macro F1 came out at 0.72 on the test split.", ("test_macro_f1", 0.72)),
+        ("A beam size of 5 gives the best trade off.", ("beam_size", 5)),
+        ("Sequence length was bumped up to 512 tokens.", ("seq_len", 512)),
+        ("Max depth 6 over fits less than max depth 10.", ("max_depth", 6)),
+        ("BLEU score improved by 2 points to 31.5.", ("bleu", 31.5)),
+        ("Mean average precision is now 0.62.", ("map", 0.62)),
+        ("Training loss plateaued at 0.23 after 40 epochs.", ("train_loss", 0.23)),
+    ],
+)
+def test_what_a_reader_finds(heard: str, item: tuple) -> None:
+    found = {(name, value) for name, value, _ in items(extract([heard]))}
+    assert item in found, found
 
 
 @pytest.mark.parametrize(
@@ -28,6 +62,8 @@ def test_extraction_precision_and_recall_on_fixture_text() -> None:
         ("1E minus 4", "1e-4"),
         ("ninety one point four percent", "91.4%"),
         ("1,000 steps", "1000 steps"),
+        ("1.2 million examples", "1200000 examples"),
+        ("one point five million", "1500000"),
     ],
 )
 def test_spoken_numbers_become_digits(spoken: str, digits: str) -> None:
@@ -38,10 +74,15 @@ def test_names_match_the_runs_own_spelling() -> None:
     assert match_known("learning rate", ["lr", "batch_size"]) == "lr"
     assert match_known("val_accuracy", ["val_acc"]) == "val_acc"
     assert match_known("dropout", ["val_acc"]) == "dropout"
-    (mention,) = [
-        m for m in extract(["Val acc is now 0.93."], {"val_acc": "metric"}) if m.role == "metric"
-    ]
-    assert (mention.name, mention.value) == ("val_acc", 0.93)
+    found = items(extract(["Val acc is now 0.93."], {"val_acc": "metric"}))
+    assert found == {("val_acc", 0.93, "metric")}
+    found = items(extract(["The attention window is 256."], {"attn_window": "param"}))
+    assert found == {("attn_window", 256.0, "param")}
+
+
+def test_a_name_in_no_list_reads_as_snake_case() -> None:
+    assert items(extract(["The focal weight was set to 2."])) == {("focal_weight", 2.0, "param")}
+    assert items(extract(["The hit rate reached 0.4."])) == {("hit_rate", 0.4, "metric")}
 
 
 def test_mentions_point_at_their_segment() -> None:
@@ -52,6 +93,23 @@ def test_mentions_point_at_their_segment() -> None:
     assert roles == {("metric", 0), ("param", 1), ("next_step", 1), ("rationale", 1)}
 
 
+def test_the_goal_is_a_pending_goal_note_not_a_value() -> None:
+    (goal,) = extract(["Our goal is to get validation accuracy above 90% on the test set."])
+    assert goal.role == "goal" and goal.kind == "note"
+    capture = _mention_capture(goal, 7, [Segment(0.0, 3.0, goal.sentence, confidence=0.8)])
+    assert capture.kind == "note" and capture.review == "pending"
+    assert capture.extra["role"] == "goal" and capture.text == goal.sentence
+
+
+def test_run_references_and_what_is_not_one() -> None:
+    found = extract(["Run 7 beats run 12; compare with experiment 3."])
+    assert {m.run for m in found if m.role == "run_ref"} == {7, 12, 3}
+    assert not items(found)
+    for heard in ("We run 300 trees.", "I scheduled the run for tomorrow.", "Run free."):
+        assert not [m for m in extract([heard]) if m.role == "run_ref"], heard
+    assert not [m for m in extract(["I want to do that again."]) if m.role == "next_step"]
+
+
 def test_whisper_inventions_are_dropped_or_flagged() -> None:
     assert clean_text(" Thank you.") == ("", ["hallucination"])
     assert clean_text("Thanks for watching!") == ("", ["hallucination"])
@@ -60,43 +118,11 @@ def test_whisper_inventions_are_dropped_or_flagged() -> None:
     assert clean_text("Accuracy is 91%.") == ("Accuracy is 91%.", [])
 
 
-@pytest.mark.parametrize(
-    ("heard", "item"),
-    [
-        ("This is lower than run-free.", ("run_ref", 3)),  # "run three", hyphenated
-        ("Which is lower than run free.", ("run_ref", 3)),
-        (
-            "To do. Compare this with run 4 tomorrow.",
-            ("next_step",),
-        ),  # "Todo:" as Whisper writes it
-        ("Compare it with run 12 tomorrow.", ("run_ref", 12)),
-        ("Test accuracy reach 88%.", ("metric", "test_accuracy", 88.0)),
-        ("The Oc is 0.95 on the held out data.", ("metric", "auc", 0.95)),  # "AUC"
-    ],
-)
-def test_known_tiny_en_mishearings_still_extract(heard: str, item: tuple) -> None:
-    assert item in found_items(extract([heard]))
-
-
-def test_sound_alikes_count_only_where_no_sentence_has_them() -> None:
-    for heard in (
-        "We run for ten epochs.",
-        "I scheduled the run for tomorrow.",
-        "Run to completion.",
-    ):
-        assert not [m for m in extract([heard]) if m.role == "run_ref"], heard
-    assert not [m for m in extract(["I want to do that again."]) if m.role == "next_step"]
-
-
 def test_a_value_it_had_before_is_not_its_value() -> None:
-    assert ("metric", "val_loss", 0.55) in found_items(
-        extract(["Validation loss went from 0.6 to 0.55."])
-    )
-    assert not [
-        m
-        for m in extract(["Validation loss went from 0.60. 0.55 after augmentation."])
-        if m.role == "metric"
-    ]
+    assert items(extract(["Validation loss went from 0.6 to 0.55."])) == {
+        ("val_loss", 0.55, "metric")
+    }
+    assert not items(extract(["Validation loss went from 0.60. 0.55 after augmentation."]))
 
 
 @pytest.mark.parametrize(
@@ -107,7 +133,7 @@ def test_a_value_it_had_before_is_not_its_value() -> None:
     ],
 )
 def test_a_number_broken_into_pieces_gives_no_value(heard: str) -> None:
-    assert not [m for m in extract([heard]) if m.role == "param"]
+    assert not items(extract([heard]))
 
 
 def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:

@@ -575,12 +575,13 @@ class Agent:
     # -- push-to-talk: start and stop off the listener thread ------------------------------------
     def _voice_loop(self) -> None:
         recorder, run_id = None, None
+        sources = self._voice_sources()  # opened now: the pre-roll keeps the first words
         while True:
             action = self._voice.get()
             try:
                 if action == "start" and recorder is None and not self.paused:
                     run_id = target_run_id(self.store)
-                    recorder = self._recorder(run_id)
+                    recorder = self._recorder(run_id, sources)
                     if recorder is not None:
                         recorder.start()
                         self.say("recording… (release the voice chord to stop)")
@@ -592,13 +593,21 @@ class Agent:
                 recorder = None
                 self.say(f"push-to-talk failed: {type(exc).__name__}: {exc}")
 
-    def _recorder(self, run_id: int) -> Any:
+    def _voice_sources(self) -> Any:
         try:
-            from runnotes.voice.recorder import Recorder, source_from_spec
+            from runnotes.voice.recorder import push_to_talk_sources
         except ImportError:
+            return None
+        preroll = float(self.store.settings.section("voice").get("preroll", 0.5))
+        return push_to_talk_sources(self.config.voice_source or "mic", preroll)
+
+    def _recorder(self, run_id: int, sources: Any) -> Any:
+        if sources is None:
             self.say(
                 "push-to-talk: voice notes are not available (runnotes.voice.recorder "
                 "is missing; install runnotes[voice])"
             )
             return None
-        return Recorder(self.store, run_id, source_from_spec(self.config.voice_source or "mic"))
+        from runnotes.voice.recorder import Recorder
+
+        return Recorder(self.store, run_id, sources())

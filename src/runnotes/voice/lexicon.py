@@ -17,7 +17,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "min_lr": ("minimum learning rate", "min learning rate", "min lr", "final learning rate"),
     "batch_size": ("batch size", "batch-size", "batchsize", "mini batch size", "minibatch size"),
     "epochs": ("epochs", "number of epochs", "num epochs", "training epochs"),
-    "max_steps": ("training steps", "total steps", "number of training steps", "max steps", "steps"),
+    "max_steps": ("training steps", "total steps", "number of training steps", "steps"),
     "dropout": ("dropout", "drop out", "dropout rate", "drop-out", "dropout probability"),
     "attention_dropout": ("attention dropout",),
     "weight_decay": ("weight decay", "weight-decay", "l2 penalty"),
@@ -71,7 +71,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "accumulation steps",
     ),
     "max_depth": ("max depth", "maximum depth", "tree depth", "max tree depth"),
-    "n_estimators": ("number of trees", "trees", "number of estimators", "estimators", "n estimators"),
+    "n_estimators": ("number of trees", "trees", "number of estimators", "estimators"),
     "num_leaves": ("number of leaves", "num leaves", "leaves"),
     "min_samples_leaf": ("min samples per leaf", "minimum samples per leaf", "min samples leaf"),
     "subsample": ("subsample", "subsample ratio", "row subsample"),
@@ -157,12 +157,11 @@ METRICS: dict[str, tuple[str, ...]] = {
 # Categorical values spoken for a parameter: "switched the optimizer to Adam".
 CATEGORIES: dict[str, dict[str, str]] = {
     "optimizer": {
-        w: w
-        for w in ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lion", "adafactor", "lamb")
+        w: w for w in ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lion", "adafactor", "lamb")
     },
 }
 
-# A split word before a metric, or "on the test set", names the split: ``val_``/``test_``/``train_``.
+# A split word before a metric, or "on the test set", names the split: val_, test_ or train_.
 SPLITS = {
     "validation": "val",
     "val": "val",
@@ -175,7 +174,7 @@ SPLITS = {
     "train": "train",
     "training": "train",
 }
-SPLIT_PREFIXES = tuple(f"{p}_" for p in set(SPLITS.values()))
+SPLIT_PREFIXES = ("val_", "test_", "train_")
 
 
 def kind_of(name: str) -> str | None:
@@ -224,6 +223,15 @@ _EXPAND = {
     "lr0": ["learning", "rate"],
     "epoch": ["epochs"],
     "nlayers": ["layers"],
+    "attn": ["attention"],
+    "emb": ["embedding"],
+    "embed": ["embedding"],
+    "seq": ["sequence"],
+    "len": ["length"],
+    "grad": ["gradient"],
+    "accum": ["accumulation"],
+    "hparams": ["hyperparameters"],
+    "temp": ["temperature"],
 }
 
 

@@ -44,7 +44,7 @@ def _bare_point(match: re.Match[str]) -> str:
 
 
 def _magnitude(match: re.Match[str]) -> str:
-    """"1.2 million" → 1200000 (text2num turns the word alone into 1000000, after a space)."""
+    """ "1.2 million" → 1200000 (text2num turns the word alone into 1000000, after a space)."""
     return _magnitude_text(float(match.group(1)) * _SCALE[match.group(2).lower()])
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -29,6 +29,7 @@ from runnotes.voice.notes import (
     mark_failed,
     start_note,
 )
+from runnotes.voice.preroll import Preroll
 from runnotes.voice.transcribe import LIVE
 
 
@@ -102,6 +103,23 @@ def source_from_spec(spec: str) -> Source:
     if spec.startswith("wav:"):
         return WavSource(spec.removeprefix("wav:"), realtime=True)
     raise RunnotesError(f"voice source must be 'mic' or 'wav:/path.wav', not {spec!r}")
+
+
+def push_to_talk_sources(spec: str, preroll: float = 0.5) -> Callable[[], Source]:
+    """Where each push-to-talk note records from, called once when the agent starts.
+
+    A microphone is opened now and kept open with a pre-roll of ``preroll`` seconds held in memory,
+    so a note begins a moment before its chord completes (0 opens it at each chord instead); a
+    ``wav:`` file plays from its start at each chord. Without a microphone the error is reported
+    at the chord, as before.
+    """
+    if spec == "mic" and preroll > 0:
+        try:
+            live = Preroll(MicrophoneSource(), preroll).start()
+        except RunnotesError:
+            return lambda: source_from_spec(spec)
+        return lambda: live.take() if live.live else source_from_spec(spec)  # unplugged: reopen
+    return lambda: source_from_spec(spec)
 
 
 class Recorder:
