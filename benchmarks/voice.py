@@ -1,9 +1,9 @@
-"""Voice notes: tiny.en, base and small side by side — accuracy, real-time factor, push-to-talk delay.
+"""Voice notes: tiny.en, base and small side by side: accuracy, real-time factor, push-to-talk.
 
 For each model (installed with ``runnotes models install`` into a temporary home when missing;
 one that cannot be installed is reported with the reason):
 1. WER on a real person: the JFK clip (tests/voice/fixtures/jfk.wav, public domain);
-2. WER on the audio note set (tests/voice/notes/audio.txt) spoken by festival's HTS voice;
+2. WER on the held-out audio note set (tests/voice/notes/audio2.txt), festival's HTS voice;
 3. raw ``WhisperModel.transcribe`` vs runnotes ``add_voice_file`` (store → decode → VAD →
    transcribe → extract → commit) on a ≥ 60 s espeak-ng file: real-time factors and their ratio;
 4. push-to-talk: a 10 s clip streamed in real time through the Recorder; the delay from the end
@@ -130,11 +130,11 @@ def measure(name: str, inputs: dict, repeats: int) -> Row:  # type: ignore[type-
 
 def main() -> None:
     os.environ["RUNNOTES_HOME"] = tempfile.mkdtemp(prefix="runnotes-bench-")
-    from voice.conftest import AUDIO, synthesize_all
-    from voice.test_e2e import JFK, JFK_TEXT
+    from voice.conftest import synthesize_all
+    from voice.test_e2e import HELD_OUT, JFK, JFK_TEXT
 
     folder = Path(tempfile.mkdtemp(prefix="runnotes-speech-"))
-    texts = [case.text for case in AUDIO]
+    texts = [case.text for case in HELD_OUT]
     notes = synthesize_all(texts, folder / "notes", "festival-slt-hts")
     inputs = {
         "jfk": JFK,

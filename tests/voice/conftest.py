@@ -4,7 +4,7 @@ espeak-ng (formant synthesis, robotic) at a dictation pace; Debian's flite with 
 ``rms`` voices (diphone voices cut from recordings of people); festival's HTS voice ``cmu_us_slt``
 (statistical parametric, the closest to a person). Each goes through ``sox`` to what a microphone
 block stream has: 16 kHz mono 16-bit. Two synthesis processes at a time (the CI machine has two
-cores); the WAVs live in the session's tmp folder, so a session synthesises each sentence once.
+cores), into the session's tmp folder.
 """
 
 from __future__ import annotations
@@ -16,9 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from voice.notesets import load
-
-AUDIO = load("audio")
 # A person dictating speaks slower than espeak-ng's default 175 words a minute, with short gaps
 # between words ("-g" counts 10 ms units): recall 0.65 at 160 wpm, 0.77–0.84 at 110–120 wpm.
 VOICES = {
@@ -60,12 +57,3 @@ def synthesize_all(texts: list[str], folder: Path, voice: str) -> list[Path]:
             pool.map(lambda job: synthesize(job[0], job[1], voice), zip(texts, paths, strict=True))
         )
     return paths
-
-
-@pytest.fixture(scope="session", params=list(VOICES))
-def speech_dir(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The audio note set as WAVs (``00.wav``, ``01.wav``…) in one voice; the folder is named
-    after the voice."""
-    folder = tmp_path_factory.mktemp("speech") / request.param
-    synthesize_all([case.text for case in AUDIO], folder, request.param)
-    return folder

@@ -65,16 +65,23 @@ class Score:
     expected: int = 0
     misses: list[str] = field(default_factory=list)
 
-    def add(self, case: Case, found: set[Item]) -> None:
+    def add(self, case: Case, found: set[Item], heard: str | None = None) -> None:
         counted = found - case.optional
         self.true_pos += len(case.expected & counted)
         self.found += len(counted)
         self.expected += len(case.expected)
         if counted != case.expected:
             self.misses.append(
-                f"{case.text}\n    missed {sorted(case.expected - counted, key=str)}"
+                f"{case.text}{f' (heard: {heard})' if heard is not None else ''}\n"
+                f"    missed {sorted(case.expected - counted, key=str)}"
                 f" wrong {sorted(counted - case.expected, key=str)}"
             )
+
+    def merge(self, other: Score) -> None:
+        self.true_pos += other.true_pos
+        self.found += other.found
+        self.expected += other.expected
+        self.misses += other.misses
 
     @property
     def precision(self) -> float:

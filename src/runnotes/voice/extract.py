@@ -379,6 +379,8 @@ def _name_before(doc, i: int, names: list[_Name]) -> _Name | None:  # type: igno
             return ends[j]
         token = doc[j - 1]
         low = token.lower_
+        if low == "," and j - 1 in ends:  # Whisper marks a pause: "Recall, drop to 0.64"
+            return ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
@@ -438,6 +440,19 @@ def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
     return [*out, token.lower_]
 
 
+@cache
+def _lexicon_phrases() -> dict[str, str]:
+    """Multi-word lexicon phrases → canonical names, for near misses of names in no list."""
+    return {phrase: name for name, phrase in phrases() if " " in phrase}
+
+
+def _near_lexicon(said: str) -> str:
+    """A name in no list that is one slip from a lexicon phrase ("gradient flipping") is that
+    name; otherwise its snake_case."""
+    close = difflib.get_close_matches(said, list(_lexicon_phrases()), n=1, cutoff=0.88)
+    return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
+
+
 def _split_of(text: str) -> str | None:
     match = _SPLIT_PHRASE.search(text)
     return SPLITS[match.group(1).lower()] if match else None
@@ -491,7 +506,8 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if name is not None:
         canonical, kind = name.name, name.kind
     elif fallback:
-        canonical, kind = "_".join(fallback), None
+        canonical = _near_lexicon(" ".join(fallback))
+        kind = kind_of(canonical)
     else:
         return None
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"

@@ -53,9 +53,11 @@ _REPEAT = re.compile(r"(.{1,24}?)(?:[\s,-]*\1){3,}", re.IGNORECASE)
 # fixture set (flite): recall 0.82 → 0.88, WER 0.10 → 0.09 against the bare list.
 ML_TERMS = (
     "Training notes: learning rate, batch size, epochs, validation loss, "
-    "validation accuracy, training loss, test accuracy, dropout, weight decay, "
-    "warmup steps, optimizer, Adam, SGD, momentum, ResNet, F1 score, precision, recall, "
-    "AUC, perplexity, BLEU, random seed, label smoothing, run, todo"
+    "validation accuracy, training loss, test accuracy, top-1 accuracy, dropout, weight decay, "
+    "warmup steps, optimizer, Adam, SGD, momentum, ResNet, F1 score, macro F1, precision, "
+    "recall, mean average precision, AUC, perplexity, BLEU, word error rate, random seed, "
+    "label smoothing, gradient clipping, beam size, hidden size, attention heads, "
+    "sequence length, max depth, plateaued, run, todo"
 )
 
 
