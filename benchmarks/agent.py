@@ -71,7 +71,7 @@ def main() -> None:
     os.environ["DISPLAY"] = server.display
     home = Path(tempfile.mkdtemp(prefix="runnotes-bench-agent-"))
     os.environ["RUNNOTES_HOME"] = str(home)
-    from runnotes.capture.agent import Agent, AgentConfig
+    from runnotes.agent import Agent, AgentConfig
     from runnotes.config import load_settings
     from runnotes.store import open_store
 

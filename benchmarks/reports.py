@@ -43,11 +43,11 @@ def png(i: int) -> bytes:
 
 
 def build(root: Path, runs: int, metrics: int, steps: int, shots: int):  # type: ignore[no-untyped-def]
-    from runnotes.capture.context import RunContext
     from runnotes.config import load_settings
     from runnotes.store import open_store
     from runnotes.store.runs import (
         NewCapture,
+        RunContext,
         add_captures,
         add_metric_rows,
         create_run,

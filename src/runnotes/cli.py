@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from runnotes.capture.cli import agent_app
+from runnotes.agent_cli import agent_app
 from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
@@ -245,7 +245,7 @@ def watch(
 
     Example: runnotes watch -e mnist -- python train.py --lr 3e-4
     """
-    from runnotes.capture.watch import watch as run_watch
+    from runnotes.watch import watch as run_watch
 
     result = run_watch(
         list(command),

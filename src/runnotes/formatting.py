@@ -53,3 +53,15 @@ def parse_pairs(items: list[str]) -> list[tuple[str, str]]:
             raise RunnotesError(f"expected NAME=VALUE, got {item!r}")
         pairs.append((key.strip(), value.strip()))
     return pairs
+
+
+def as_number(value: Any) -> float | None:
+    """A logged value as a number (``"91.4%"`` → 91.4), or None when it is text."""
+    if isinstance(value, bool):
+        return float(value)
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return float(str(value).strip().rstrip("%"))
+    except ValueError:
+        return None

@@ -1,13 +1,16 @@
-"""Where the running agent says it is: ``$RUNNOTES_HOME/agent.pid``.
+"""Processes runnotes cares about: the running agent (``$RUNNOTES_HOME/agent.pid``) and the
+process that owns a run (its pid and start time, so a reused pid is never taken for it).
 
-Light on purpose (no X11, no OCR): the CLI checks it before starting a second agent, and other
-processes check it to hand work (draft refreshes) to the agent instead of doing it themselves.
+Light on purpose (no X11, no OCR): the CLI checks the agent before starting a second one, other
+processes check it to hand work to the agent, and the store asks whether a run's owner is alive.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import psutil
 
 
 def agent_pid_file(home: Path) -> Path:
@@ -28,3 +31,15 @@ def running_pid(pid_file: Path) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return pid
+
+
+def process_started(pid: int) -> float | None:
+    """When process ``pid`` started (Unix seconds), None when there is no such process (or it
+    is a zombie: dead, only not yet reaped). With the pid, it names one process for good."""
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        return proc.create_time()
+    except psutil.Error:
+        return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from runnotes.capture.agent import (
+from runnotes.agent import (
     AgentConfig,
     Like,
     Press,
@@ -112,7 +112,7 @@ def test_a_selection_becomes_approved_liked_values() -> None:
 
 def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # type: ignore[no-untyped-def]
     """A full disk or a broken media folder: the like stays in memory until a retry succeeds."""
-    from runnotes.capture.agent import Agent
+    from runnotes.agent import Agent
 
     lines: list[str] = []
     agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append, display_name=":none")
@@ -133,7 +133,7 @@ def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # typ
 
 
 def test_feedback_names_values_window_and_run() -> None:
-    from runnotes.capture.agent import Stored
+    from runnotes.agent import Stored
 
     like = _selection_like("val_acc: 0.9321")
     line = describe(Stored(like, 12, [1], 3.0))

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 import pytest
 from PIL import Image
 
-from runnotes.capture.context import RunContext
 from runnotes.store import Store
 from runnotes.store.runs import (
     NewCapture,
+    RunContext,
     add_captures,
     add_metric_rows,
     create_run,

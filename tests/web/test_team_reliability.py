@@ -17,9 +17,9 @@ import httpx
 import pytest
 import uvicorn
 
+from runnotes.sdk.remote import Client
 from runnotes.store import Store
 from runnotes.web.app import create_app
-from runnotes.web.client import Client
 from web.seed import free_port
 
 pytestmark = pytest.mark.slow

@@ -9,36 +9,17 @@ time) is what lets a run whose process died be told apart from one that still ru
 from __future__ import annotations
 
 import functools
-import json
 import os
 import platform
 import shlex
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-import psutil
-
-
-@dataclass
-class RunContext:
-    command: str | None = None
-    cwd: str | None = None
-    host: str | None = None
-    python_version: str | None = None
-    packages: dict[str, str] = field(default_factory=dict)
-    git_commit: str | None = None
-    git_branch: str | None = None
-    git_dirty: bool | None = None
-    git_diff: str | None = None
-    pid: int | None = None
-    pid_started: float | None = None
-
-    def packages_json(self) -> bytes:
-        return json.dumps(self.packages, sort_keys=True, indent=0).encode()
+from runnotes.pidfile import process_started
+from runnotes.store.runs import RunContext
 
 
 def _git(cwd: Path, *args: str) -> str | None:
@@ -60,18 +41,6 @@ def installed_packages() -> dict[str, str]:
         if name:
             found[name.lower()] = dist.version
     return dict(sorted(found.items()))
-
-
-def process_started(pid: int) -> float | None:
-    """When process ``pid`` started (Unix seconds), None when there is no such process (or it
-    is a zombie: dead, only not yet reaped). With the pid, it names one process for good."""
-    try:
-        proc = psutil.Process(pid)
-        if proc.status() == psutil.STATUS_ZOMBIE:
-            return None
-        return proc.create_time()
-    except psutil.Error:
-        return None
 
 
 def collect(

@@ -13,7 +13,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import select
+
 from runnotes.errors import RunnotesError
+from runnotes.store.db import Store, get_row
+from runnotes.store.models import Capture, Kind
+from runnotes.store.models import Run as RunRow
 
 _CHUNK = 1 << 20
 
@@ -126,3 +131,25 @@ def change_message(old: dict[str, Any], new: Fingerprint, old_run: str) -> str |
 
 def _n(value: int | None) -> str:
     return "?" if value is None else f"{value:,}".replace(",", " ")
+
+
+def previous_change(store: Store, run_id: int, name: str, fp: Fingerprint) -> str | None:
+    """What changed in ``name`` since the experiment's previous run that used a file of that
+    name: the "data changed since run 7" message, or None when nothing did or no run used it."""
+    with store.read() as session:
+        this = get_row(session, RunRow, run_id)
+        previous = session.exec(
+            select(Capture, RunRow)
+            .join(RunRow, Capture.run_id == RunRow.id)
+            .where(
+                RunRow.experiment_id == this.experiment_id,
+                RunRow.id < run_id,
+                Capture.kind == Kind.dataset,
+                Capture.name == name,
+            )
+            .order_by(RunRow.id.desc(), Capture.id.desc())
+        ).first()
+    if previous is None:
+        return None
+    capture, run = previous
+    return change_message(capture.extra or {}, fp, f"{run.id} ({run.name})")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from runnotes.sdk import as_number
+from runnotes.formatting import as_number
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunTag, Source
 from runnotes.store.runs import NewCapture, ensure_experiment, insert_metric_rows, register_media

@@ -29,7 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from runnotes.capture.context import RunContext, process_started
+from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
@@ -39,6 +39,26 @@ DEFAULT_EXPERIMENT = "default"
 AUTO_EXPERIMENT = "unsorted"
 Row = TypeVar("Row", Project, Experiment)
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunContext:
+    """What a run ran on, as stored on it (``runnotes.capture.context.collect`` gathers it)."""
+
+    command: str | None = None
+    cwd: str | None = None
+    host: str | None = None
+    python_version: str | None = None
+    packages: dict[str, str] = field(default_factory=dict)
+    git_commit: str | None = None
+    git_branch: str | None = None
+    git_dirty: bool | None = None
+    git_diff: str | None = None
+    pid: int | None = None
+    pid_started: float | None = None
+
+    def packages_json(self) -> bytes:
+        return json.dumps(self.packages, sort_keys=True, indent=0).encode()
 
 
 @dataclass

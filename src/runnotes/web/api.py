@@ -19,8 +19,7 @@ from fastapi.routing import APIRoute
 from pydantic import AfterValidator, BaseModel, Field
 
 from runnotes import events
-from runnotes.capture.context import RunContext
-from runnotes.capture.dataset import Fingerprint
+from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import RunnotesError
 from runnotes.services.metrics import column_bests, curves
 from runnotes.services.overview import experiments_overview
@@ -38,6 +37,7 @@ from runnotes.store.review import (
 from runnotes.store.runs import (
     INT64,
     NewCapture,
+    RunContext,
     add_captures,
     add_metric_rows,
     add_tags,
@@ -394,15 +394,13 @@ def end(request: Request, run_id: int, body: EndIn) -> dict[str, Any]:
 @router.post("/runs/{run_id}/dataset-change")
 def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, Any]:
     """What changed since the experiment's previous run that used a file of the same name."""
-    from runnotes.sdk import Run as LocalRun
-
     store = store_of(request)
-    row = require_run(store, run_id)
+    require_run(store, run_id)
     try:
         fp = Fingerprint(**body.fingerprint)
     except TypeError as exc:
         raise RunnotesError(f"not a dataset fingerprint: {exc}") from exc
-    message = LocalRun(store, run_id, row.name).dataset_change(Path(fp.path).name, fp)
+    message = previous_change(store, run_id, Path(fp.path).name, fp)
     return {"message": message}
 
 

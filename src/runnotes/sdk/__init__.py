@@ -31,15 +31,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlmodel import select
-
 from runnotes import events
 from runnotes.capture import context as run_context
-from runnotes.capture.dataset import Fingerprint, change_message, fingerprint
+from runnotes.capture.dataset import Fingerprint, fingerprint, previous_change
 from runnotes.config import Settings, load_settings
 from runnotes.errors import RunnotesError
+from runnotes.formatting import as_number
 from runnotes.store.db import Store, open_store
-from runnotes.store.models import Capture, Kind, Review, Source
+from runnotes.store.models import Kind, Review, Source
 from runnotes.store.models import Run as RunRow
 from runnotes.store.queries import resolve_run
 from runnotes.store.runs import (
@@ -97,17 +96,6 @@ def metric_value(key: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
-
-
-def as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return float(value)
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return float(str(value).strip().rstrip("%"))
-    except ValueError:
-        return None
 
 
 class Run:
@@ -186,7 +174,7 @@ class Run:
         except RunnotesError as exc:
             log.warning("runnotes: %s", exc)
 
-    # -- storage hooks: the local store here; runnotes.web.client.RemoteRun sends them over HTTP
+    # -- storage hooks: the local store here; runnotes.sdk.remote.RemoteRun sends them over HTTP
     def _write_metrics(self, rows: list[tuple[Any, ...]]) -> None:
         add_metric_rows(self.store, rows)
 
@@ -297,23 +285,7 @@ class Run:
     def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
         """What changed in ``name`` since the experiment's previous run that used a file of that
         name (None when nothing did, or no earlier run used it); a team server answers it too."""
-        with self.store.read() as session:
-            this = session.get(RunRow, self.id)
-            previous = session.exec(
-                select(Capture, RunRow)
-                .join(RunRow, Capture.run_id == RunRow.id)
-                .where(
-                    RunRow.experiment_id == this.experiment_id,
-                    RunRow.id < self.id,
-                    Capture.kind == Kind.dataset,
-                    Capture.name == name,
-                )
-                .order_by(RunRow.id.desc(), Capture.id.desc())
-            ).first()
-        if previous is None:
-            return None
-        capture, run = previous
-        return change_message(capture.extra or {}, fp, f"{run.id} ({run.name})")
+        return previous_change(self.store, self.id, name, fp)
 
     def artifact(self, path: str | Path) -> str:
         """Keep a copy of a file (content-addressed) and link it to the run; returns its sha256."""
@@ -420,7 +392,7 @@ def start_run(
     for the active-run rules: ``watch`` records into an active run started by ``cli`` or
     ``jupyter`` (a person's), never into one another program started."""
     if (team := _team_settings(store)) is not None:
-        from runnotes.web.client import start_remote_run
+        from runnotes.sdk.remote import start_remote_run
 
         run = start_remote_run(
             team,
@@ -485,7 +457,7 @@ def current_run(store: Store | None = None) -> Run:
     if _stack:
         return _stack[-1]
     if (team := _team_settings(store)) is not None:
-        from runnotes.web.client import current_remote_run
+        from runnotes.sdk.remote import current_remote_run
 
         return current_remote_run(team)
     store = store or get_store()

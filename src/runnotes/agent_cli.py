@@ -99,7 +99,7 @@ def _interrupt(*_: object) -> None:
 
 
 def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
-    from runnotes.capture.agent import Agent, AgentConfig, check_environment
+    from runnotes.agent import Agent, AgentConfig, check_environment
     from runnotes.reports import drafts
     from runnotes.sdk import get_store
     from runnotes.store.media import private_dir
