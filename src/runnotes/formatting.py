@@ -9,15 +9,26 @@ from typing import Any
 from runnotes.errors import RunnotesError
 
 
+def local_time(ts: float, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A Unix time in local time; a time no calendar holds (``1e300``, NaN, an import's garbage)
+    is shown as the number it is rather than failing the page or command that shows it."""
+    try:
+        return datetime.fromtimestamp(ts).strftime(fmt)
+    except (OverflowError, OSError, ValueError):
+        return f"t={ts:g}"
+
+
 def when(ts: float | None) -> str:
     """A Unix time as local ``YYYY-MM-DD HH:MM``; empty for none."""
-    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+    return "" if ts is None else local_time(ts)
 
 
 def duration(seconds: float | None) -> str:
     """``42s``, ``3m05s`` or ``2h07m``: as precise as a glance at a run list needs."""
     if seconds is None:
         return ""
+    if not abs(seconds) < 1e9:  # 30 years, ±inf or NaN: a clock was wrong, say the number
+        return f"{seconds:.3g}s"
     minutes, secs = divmod(int(round(seconds)), 60)
     hours, minutes = divmod(minutes, 60)
     if hours:

@@ -7,6 +7,7 @@ import time
 from datetime import datetime
 
 from runnotes.errors import RunnotesError
+from runnotes.formatting import local_time
 
 _AGO = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*$", re.IGNORECASE)
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -41,8 +42,8 @@ def resolve_period(
 
 
 def fmt_time(ts: float | None) -> str:
-    return "" if ts is None else datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
+    return "" if ts is None else local_time(ts)
 
 
 def fmt_day(ts: float) -> str:
-    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d")
+    return local_time(ts, "%Y-%m-%d")

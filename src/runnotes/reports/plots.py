@@ -7,12 +7,15 @@ object API (``Figure``, no pyplot) keeps no global state, and PNGs are saved wit
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from runnotes.reports.data import ExperimentData, metric_series
+
+log = logging.getLogger(__name__)
 
 TOP_RUNS = 3
 MAX_PANELS = 2  # one row: each extra panel costs ~0.1 s of drawing, and reports must stay fast
@@ -38,9 +41,23 @@ def experiment_figures(
     folder: Path,  # type: ignore[no-untyped-def]
     prefix: str = "",
 ) -> list[Figure]:
-    """Curves of the reported metrics for the top runs, then params against the primary metric."""
-    drawn = (_curves(store, data, folder, prefix), _scatter(data, folder, prefix))
-    return [figure for figure in drawn if figure is not None]
+    """Curves of the reported metrics for the top runs, then params against the primary metric.
+
+    A figure matplotlib cannot draw (values such as ±1e308, whose axis range overflows) is left
+    out with a warning: the report itself never fails on a value the store accepted."""
+    figures = []
+    for draw in (
+        lambda: _curves(store, data, folder, prefix),
+        lambda: _scatter(data, folder, prefix),
+    ):
+        try:
+            figure = draw()
+        except (ValueError, OverflowError, FloatingPointError) as exc:
+            log.warning("runnotes: a figure of %s is left out: %s", data.name, exc)
+            continue
+        if figure is not None:
+            figures.append(figure)
+    return figures
 
 
 def _panels(count: int):  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import re
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, not_, or_, select
@@ -125,15 +126,52 @@ def _compile(node: ast.expr) -> ColumnElement[bool]:
     raise _Bad(f"expected a comparison, got {ast.unparse(node)!r}")
 
 
+# A quoted literal, so the SQL-ish rewrites below never touch what is inside quotes.
+_QUOTED = re.compile(r""""(?:\\.|[^"\\])*"|'(?:\\.|[^'\\])*'""")
+_SQL_WORDS = re.compile(r"\b(AND|OR|NOT)\b")
+_SINGLE_EQ = re.compile(r"(?<![=!<>])=(?!=)")
+MAX_LENGTH = 10_000
+MAX_DEPTH = 100
+
+
+def _pythonic(text: str) -> str:
+    """Accept the SQL-ish spellings people type (``AND``, ``a = 1``) outside quoted literals."""
+    parts = []
+    last = 0
+    for quoted in _QUOTED.finditer(text):
+        parts.append(
+            _SINGLE_EQ.sub(
+                "==", _SQL_WORDS.sub(lambda m: m[1].lower(), text[last : quoted.start()])
+            )
+        )
+        parts.append(quoted[0])
+        last = quoted.end()
+    parts.append(_SINGLE_EQ.sub("==", _SQL_WORDS.sub(lambda m: m[1].lower(), text[last:])))
+    return "".join(parts)
+
+
+def _depth(node: ast.AST, limit: int = MAX_DEPTH) -> None:
+    """Refuse expressions nested deeper than ``limit`` (compiling them would recurse that deep)."""
+    stack = [(node, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            raise _Bad(f"nested more than {limit} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(item))
+
+
 def parse_where(expression: str) -> ColumnElement[bool]:
     """Compile a filter expression to a SQL condition on ``Run``; RunnotesError when malformed."""
-    text = expression.strip()
-    # Accept the SQL-ish words people type too.
-    text = " ".join({"AND": "and", "OR": "or", "NOT": "not"}.get(w, w) for w in text.split(" "))
+    shown = expression if len(expression) <= 80 else expression[:77] + "..."
+    if len(expression) > MAX_LENGTH:
+        raise RunnotesError(f"malformed --where {shown!r}: longer than {MAX_LENGTH} characters")
     try:
-        tree = ast.parse(text.replace(" = ", " == "), mode="eval")
+        tree = ast.parse(_pythonic(expression.strip()), mode="eval")
+        _depth(tree)
         return _compile(tree.body)
     except SyntaxError as exc:
-        raise RunnotesError(f"malformed --where {expression!r}: {exc.msg}") from exc
+        raise RunnotesError(f"malformed --where {shown!r}: {exc.msg}") from exc
+    except (RecursionError, MemoryError) as exc:
+        raise RunnotesError(f"malformed --where {shown!r}: nested too deeply") from exc
     except _Bad as exc:
-        raise RunnotesError(f"malformed --where {expression!r}: {exc}") from exc
+        raise RunnotesError(f"malformed --where {shown!r}: {exc}") from exc

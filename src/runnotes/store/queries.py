@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_
@@ -16,6 +15,7 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
 from runnotes.errors import NotFound, RunnotesError
+from runnotes.formatting import local_time
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted
@@ -88,7 +88,7 @@ def resolve_run(session: Session, ref: str | int) -> Run:
 
 
 def _candidate(run: Run) -> str:
-    started = datetime.fromtimestamp(run.started_at).strftime("%Y-%m-%d %H:%M")
+    started = local_time(run.started_at)
     hidden = " archived" if run.archived_at else ""
     hidden = " deleted" if run.deleted_at else hidden
     return f"{run.id} ({run.status}{hidden}, started {started})"

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
@@ -176,7 +177,7 @@ def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) ->
 
 
 def _default_name(started: float) -> str:
-    return "run-" + datetime.fromtimestamp(started).strftime("%Y%m%d-%H%M%S")
+    return "run-" + local_time(started, "%Y%m%d-%H%M%S")
 
 
 def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None = None) -> Run:

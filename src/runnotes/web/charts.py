@@ -8,7 +8,7 @@ offline and prints. Callers read series with ``max_points=MAX_POINTS``
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_POINTS = 300
@@ -34,25 +34,38 @@ class Chart:
     y_range: tuple[float, float]
 
 
-def _span(low: float, high: float) -> tuple[float, float]:
-    return (low - 0.5, high + 0.5) if low == high else (low, high)
+def _axis(values: Sequence[float]) -> Callable[[float], float]:
+    """Where a value falls between the smallest and largest (0 to 1), for any finite values.
+
+    Values are divided by the largest magnitude first, so neither a huge range (±1e308, whose
+    width overflows) nor a flat series of huge numbers (3.2e18 ± 0.5 is 3.2e18 again) divides
+    by zero; a flat series sits in the middle."""
+    low, high = min(values), max(values)
+    scale = max(abs(low), abs(high)) or 1.0
+    lo, hi = low / scale, high / scale
+    if hi - lo < 1e-12:
+        lo, hi = lo - 0.5, hi + 0.5
+    return lambda v: (v / scale - lo) / (hi - lo)
 
 
 def chart(
     series: Mapping[str, Points], width: int = 240, height: int = 60, pad: int = 3
 ) -> Chart | None:
     """One chart with a line per series, all on the same axes; None when nothing is finite."""
-    clean = {k: [(float(x), float(y)) for x, y in v if math.isfinite(y)] for k, v in series.items()}
+    clean = {
+        k: [(float(x), float(y)) for x, y in v if math.isfinite(x) and math.isfinite(y)]
+        for k, v in series.items()
+    }
     clean = {k: v for k, v in clean.items() if v}
     if not clean:
         return None
     xs = [x for pts in clean.values() for x, _ in pts]
     ys = [y for pts in clean.values() for _, y in pts]
-    (x0, x1), (y0, y1) = _span(min(xs), max(xs)), _span(min(ys), max(ys))
+    fx, fy = _axis(xs), _axis(ys)
 
     def place(x: float, y: float) -> str:
-        px = pad + (x - x0) / (x1 - x0) * (width - 2 * pad)
-        py = height - pad - (y - y0) / (y1 - y0) * (height - 2 * pad)
+        px = pad + fx(x) * (width - 2 * pad)
+        py = height - pad - fy(y) * (height - 2 * pad)
         return f"{px:.1f},{py:.1f}"
 
     lines = [
