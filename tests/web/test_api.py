@@ -74,7 +74,8 @@ def test_run_page_shows_timeline_media_and_charts(client, seeded: Seeded) -> Non
     detail = client.get(f"/api/runs/{seeded.tuned}").json()
     assert detail["params"]["optimizer"] == "adam" and detail["context"]["python_version"]
     page = client.get(f"/runs/{seeded.tuned}").text
-    voice = next(c for c in detail["captures"] if c["kind"] == "voice")
+    voices = client.get(detail["captures"]["voice"]["url"]).json()["items"]
+    voice = next(c for c in voices if c["kind"] == "voice")
     assert f'<audio controls preload="none" src="/media/{voice["media_sha"]}"' in page
     assert 'class="seek" data-t="0.6"' in page  # segment timestamps
     assert "<polyline" in page and 'class="thumb"' in page

@@ -20,7 +20,8 @@ same everywhere. The rules:
   stored last (a resumed run overwrites the steps it repeats). When a metric has stepped values,
   values without a step (a liked or spoken value: an observation, not a point on the curve) are
   left out; when none has a step, the values are numbered 0, 1, 2… in the order they were logged.
-  ``max_points`` thins a long series for a chart, keeping the first and last point.
+  ``max_points`` downsamples a long series for a chart in SQL: per bucket of steps its first,
+  last, lowest and highest point, so no extreme is lost (:mod:`runnotes.store.series`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from runnotes.config import Settings
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Run
 from runnotes.store.queries import latest_values, metric_extremes, metric_points
+from runnotes.store.series import metric_names, series_extremes, series_points
 
 T = TypeVar("T")
 Point = tuple[float, float]
@@ -146,6 +148,11 @@ def latest(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, float]]:
         return latest_values(session, run_ids)[1]
 
 
+# Up to this many runs, best values come from each series' cached extremes (a page: a million-value
+# run is not read again on every view); more runs, from one grouped query (exports, reports).
+FEW_RUNS = 20
+
+
 def best_values(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """Each run's best value of each metric over its whole series (counted values only)."""
     dirs = directions(store.settings)
@@ -153,7 +160,15 @@ def best_values(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, flo
     if not run_ids:
         return found
     with store.read() as session:
-        rows = metric_extremes(session, Capture.run_id, Capture.run_id.in_(run_ids))
+        if len(run_ids) <= FEW_RUNS:
+            rows = [
+                (run_id, name, 1, *extremes)
+                for run_id, names in metric_names(session, run_ids).items()
+                for name in names
+                if (extremes := series_extremes(session, run_id, name)) is not None
+            ]
+        else:
+            rows = metric_extremes(session, Capture.run_id, Capture.run_id.in_(run_ids))
     for run_id, name, _, low, high in rows:
         found[run_id][name] = low if dirs.lower_is_better(name) else high
     return found
@@ -188,7 +203,13 @@ def curves(
     *,
     max_points: int | None = None,
 ) -> Curves:
-    """``{metric: {run_id: [(step, value), …]}}`` for the runs (all metrics, or ``names``)."""
+    """``{metric: {run_id: [(step, value), …]}}`` for the runs (all metrics, or ``names``).
+
+    With ``max_points`` (charts), each series is downsampled in SQL to at most that many points,
+    every bucket's extremes kept (:func:`runnotes.store.series.series_points`), and cached until
+    it changes; without, every point, read in one query (reports, exports)."""
+    if max_points is not None:
+        return _downsampled(store, run_ids, names, max_points)
     with store.read() as session:
         rows = metric_points(session, run_ids, names)
     raw: dict[str, dict[int, list[tuple[int | None, float]]]] = defaultdict(
@@ -197,9 +218,29 @@ def curves(
     for name, run_id, step, value in rows:
         raw[name][run_id].append((step, value))
     return {
-        name: {run_id: thin(_points(values), max_points) for run_id, values in by_run.items()}
+        name: {run_id: _points(values) for run_id, values in by_run.items()}
         for name, by_run in raw.items()
     }
+
+
+def _downsampled(
+    store: Store, run_ids: Sequence[int], names: Sequence[str] | None, max_points: int
+) -> Curves:
+    found: Curves = defaultdict(dict)
+    with store.read() as session:
+        chosen = metric_names(session, run_ids) if names is None else dict.fromkeys(run_ids, names)
+        for run_id in run_ids:
+            for name in chosen[run_id]:
+                points = series_points(session, run_id, name, max_points)
+                if points:
+                    found[name][run_id] = points
+    return {name: found[name] for name in sorted(found)}
+
+
+def metric_names_of(store: Store, run_id: int) -> list[str]:
+    """The run's metric names, sorted (one index seek each, however long the series)."""
+    with store.read() as session:
+        return metric_names(session, [run_id])[run_id]
 
 
 def series(store: Store, run_id: int, name: str, *, max_points: int | None = None) -> list[Point]:
@@ -215,12 +256,3 @@ def _points(values: Sequence[tuple[int | None, float]]) -> list[Point]:
     if stepped:
         return [(float(step), stepped[step]) for step in sorted(stepped)]
     return [(float(i), value) for i, (_, value) in enumerate(values)]
-
-
-def thin(points: Sequence[Point], max_points: int | None) -> list[Point]:
-    """At most about ``max_points`` points, evenly strided, first and last kept."""
-    if max_points is None or len(points) <= max_points:
-        return list(points)
-    stride = math.ceil(len(points) / max_points)
-    kept = list(points[::stride])
-    return kept if kept[-1] == points[-1] else [*kept, points[-1]]

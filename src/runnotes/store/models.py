@@ -83,6 +83,9 @@ class Run(SQLModel, table=True):
     # `runnotes runs restore` brings either back (migration 0006).
     archived_at: float | None = None
     deleted_at: float | None = None
+    # Moved by a trigger when a stored metric value changes in place (migration 0008): the
+    # cached downsampled series of :mod:`runnotes.store.series` know they are stale.
+    series_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class RunTag(SQLModel, table=True):
@@ -98,6 +101,10 @@ class MediaFile(SQLModel, table=True):
     created_at: float
 
 
+# The values on a run's timeline: metric and param captures that code did not log.
+OBSERVED = "kind IN ('metric', 'param') AND source NOT IN ('sdk', 'watch', 'import')"
+
+
 class Capture(SQLModel, table=True):
     __table_args__ = (
         # "Latest value of a metric/param per run" (filters, metric sorts): migration 0003.
@@ -109,6 +116,15 @@ class Capture(SQLModel, table=True):
             "id",
             sqlite_where=text("review = 'pending'"),
             postgresql_where=text("review = 'pending'"),
+        ),
+        # A run's timeline: values a person or the agent added (likes, spoken values), without
+        # the values code logged, so a run with a million of those pages as fast (migration 0008).
+        Index(
+            "ix_capture_observed",
+            "run_id",
+            "id",
+            sqlite_where=text(OBSERVED),
+            postgresql_where=text(OBSERVED),
         ),
     )
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.routing import APIRoute
@@ -20,12 +21,18 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from runnotes import events
 from runnotes.capture.dataset import Fingerprint, previous_change
-from runnotes.errors import RunnotesError
-from runnotes.services.metrics import column_bests, curves
+from runnotes.errors import NotFound, RunnotesError
+from runnotes.services.metrics import (
+    best_values,
+    column_bests,
+    curves,
+    metric_names_of,
+    series,
+)
 from runnotes.services.overview import experiments_overview
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
-from runnotes.store.queries import RunFilter, compare_runs, run_detail
+from runnotes.store.queries import RunFilter, compare_runs, run_overview
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -47,6 +54,8 @@ from runnotes.store.runs import (
     register_media,
     target_run_id,
 )
+from runnotes.store.series import metric_values
+from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.security import normalise_mime
 
 
@@ -61,6 +70,8 @@ class RawJSONRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
+DEFAULT_SERIES_POINTS = 1000
+MAX_SERIES_POINTS = 10_000
 router = APIRouter(prefix="/api", tags=["api"], route_class=RawJSONRoute)
 KINDS = frozenset(k.value for k in Kind)
 SOURCES = frozenset(s.value for s in Source)
@@ -134,22 +145,94 @@ def runs(
     }
 
 
+Points = Annotated[int, Query(ge=4, le=MAX_SERIES_POINTS)]
+
+
 @router.get("/runs/{ref}")
 def run(request: Request, ref: str) -> dict[str, Any]:
-    detail = run_detail(store_of(request), ref)
+    """The run's summary (latest and best values, params, tags, context) and links: its
+    timeline entries by kind (``/captures``) and each metric's series (``/metrics/{name}``).
+    The values themselves are paged or downsampled there, so a run of a million values answers
+    as fast as a run of ten."""
+    store = store_of(request)
+    summary, row = run_overview(store, ref)
+    base = f"/api/runs/{summary.id}"
+    names = metric_names_of(store, summary.id)
     return {
-        **detail.summary.as_dict(),
-        "context": detail.run.model_dump(),
-        "captures": [capture_dict(c) for c in detail.captures],
+        **summary.as_dict(),
+        "best": best_values(store, [summary.id])[summary.id],
+        "context": row.model_dump(),
+        "captures": {
+            kind: {"count": count, "url": f"{base}/captures?kind={kind}"}
+            for kind, count in timeline_counts(store, summary.id).items()
+        },
+        "captures_url": f"{base}/captures",
+        "series": {name: f"{base}/metrics/{quote(name)}" for name in names},
+    }
+
+
+@router.get("/runs/{ref}/captures")
+def run_captures(
+    request: Request,
+    ref: str,
+    kind: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The run's timeline, oldest first, a page at a time: what people said, liked and
+    captured (of one ``kind``, or all). Logged metric values are under ``/metrics/{name}``."""
+    store = store_of(request)
+    summary, _ = run_overview(store, ref)
+    page = timeline_page(store, summary.id, kind, limit=limit, offset=offset)
+    return {
+        "items": [capture_dict(c) for c in page.captures],
+        "has_more": page.has_more,
+        "next_offset": offset + limit if page.has_more else None,
+    }
+
+
+@router.get("/runs/{ref}/metrics/{name:path}")
+def run_metric(
+    request: Request,
+    ref: str,
+    name: str,
+    points: Points = DEFAULT_SERIES_POINTS,
+    limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    after: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """One metric's series, downsampled to at most ``points`` ``[step, value]`` points (each
+    bucket of steps keeps its first, last, lowest and highest value); or, with ``limit``, every
+    stored value in the order stored, ``limit`` at a time after capture id ``after``."""
+    store = store_of(request)
+    summary, _ = run_overview(store, ref)
+    if limit is None:
+        found = series(store, summary.id, name, max_points=points)
+        if not found and name not in metric_names_of(store, summary.id):
+            raise NotFound(f"no metric {name!r} in run {summary.id}")
+        return {"name": name, "points": found}
+    values = metric_values(store, summary.id, name, after=after, limit=limit)
+    last = values[-1].id if len(values) == limit else None
+    return {
+        "name": name,
+        "values": [
+            {k: getattr(c, k) for k in ("id", "step", "value", "timestamp", "review", "source")}
+            for c in values
+        ],
+        "next": f"/api/runs/{summary.id}/metrics/{quote(name)}?limit={limit}&after={last}"
+        if last is not None
+        else None,
     }
 
 
 @router.get("/compare")
-def compare(request: Request, run: Annotated[list[str], Query()]) -> dict[str, Any]:
-    """Params and metrics side by side, which ones differ, and the metric curves."""
+def compare(
+    request: Request, run: Annotated[list[str], Query()], points: Points = DEFAULT_SERIES_POINTS
+) -> dict[str, Any]:
+    """Params and metrics side by side, which ones differ, and the metric curves (each
+    downsampled to at most ``points`` points, as on ``/metrics/{name}``)."""
     store = store_of(request)
     cmp = compare_runs(store, run)
-    series = curves(store, [r.id for r in cmp.runs])
+    series = curves(store, [r.id for r in cmp.runs], max_points=points)
     return {
         "runs": [r.as_dict() for r in cmp.runs],
         "params": cmp.params,

@@ -25,7 +25,7 @@ from runnotes.formatting import duration, fmt_value, when
 from runnotes.services.metrics import best_values, column_bests, curves
 from runnotes.services.overview import experiments_overview
 from runnotes.store.models import Kind, MediaFile, Review
-from runnotes.store.queries import RunFilter, compare_runs, run_detail
+from runnotes.store.queries import RunFilter, compare_runs, run_overview
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -36,6 +36,7 @@ from runnotes.store.review import (
     unsure,
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
+from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, reviewed, store_of
 from runnotes.web.charts import MAX_POINTS, chart
 from runnotes.web.security import COOKIE, media_disposition
@@ -149,35 +150,42 @@ def runs(
 
 
 @router.get("/runs/{ref}")
-def run(request: Request, ref: str) -> Response:
+def run(
+    request: Request,
+    ref: str,
+    kind: str | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    """The run: context, params, a downsampled chart per metric, and its timeline (what a person
+    said, liked or captured; logged values are in the charts), by kind, a page at a time."""
     store = store_of(request)
-    detail = run_detail(store, ref)
-    series = curves(store, [detail.summary.id], max_points=MAX_POINTS)
-    charts = {
-        name: chart({name: by_run.get(detail.summary.id, [])}) for name, by_run in series.items()
-    }
-    best = best_values(store, [detail.summary.id])[detail.summary.id]
-    # Logged metric values and params are in the charts and the params table; the timeline
-    # keeps what a person said, liked or captured.
-    timeline = [
-        c
-        for c in detail.captures
-        if c.kind not in (Kind.metric, Kind.param)
-        or c.source not in ("sdk", "watch")
-        or (c.extra or {}).get("liked")
-    ]
-    datasets = [c for c in detail.captures if c.kind == Kind.dataset]
+    summary, row = run_overview(store, ref)
+    series = curves(store, [summary.id], max_points=MAX_POINTS)
+    charts = {name: chart({name: by_run.get(summary.id, [])}) for name, by_run in series.items()}
+    timeline = timeline_page(
+        store, summary.id, kind or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
+    )
+    here = f"/runs/{summary.id}"
+
+    def link(**changes: Any) -> str:
+        state = {"kind": kind or "", "page": page if page > 1 else "", **changes}
+        query = urlencode({k: v for k, v in state.items() if v})
+        return f"{here}?{query}" if query else here
+
     return _render(
         request,
         "run.html",
-        d=detail,
-        s=detail.summary,
-        r=detail.run,
+        s=summary,
+        r=row,
         charts=charts,
-        best=best,
+        best=best_values(store, [summary.id])[summary.id],
         timeline=timeline,
-        datasets=datasets,
-        next=f"/runs/{detail.summary.id}",
+        counts=timeline_counts(store, summary.id),
+        kind=kind or "",
+        page=page,
+        datasets=timeline_page(store, summary.id, Kind.dataset, limit=PAGE_SIZE).captures,
+        link=link,
+        next=link(),
     )
 
 
