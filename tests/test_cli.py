@@ -27,6 +27,10 @@ def test_run_lifecycle_likes_notes_and_compare(home: Path, tmp_path: Path) -> No
     )
     assert [r["name"] for r in listed] == ["r2"]
     assert listed[0]["metrics"]["val_acc"] == 0.93 and listed[0]["tags"] == ["x"]
+    table = run_cli("runs", "list", "--columns", "metrics.val_acc,lr").stdout
+    header = table.splitlines()[1]
+    assert "val_acc" in header and "lr" in header and "metrics" not in header
+    assert "0.93" in table and "0.001" in table
     compared = run_cli("runs", "compare", "r1", "r2").stdout
     assert "val_acc" in compared and "0.93" in compared and "0.91" in compared
     shown = run_cli("runs", "show", "r1").stdout
@@ -53,6 +57,7 @@ def test_help_on_every_command(home: Path) -> None:
         (["runs", "show", "999"], "no run '999'"),
         (["runs", "list", "--where", "metrics.acc >"], "malformed --where"),
         (["runs", "list", "--where", "__import__('os')"], "malformed --where"),
+        (["runs", "list", "--columns", "param.lr"], "write params.NAME or metrics.NAME"),
         (["data", "/nonexistent/file.csv"], "no such dataset file"),
         (["like", "novalue"], "expected NAME=VALUE"),
         (["run", "end"], "no active run"),

@@ -286,11 +286,17 @@ def runs_list(
     show: Annotated[
         str, typer.Option(help="Which runs: active, archived, deleted or all.")
     ] = "active",
+    columns: Annotated[
+        str | None,
+        typer.Option(help='Value columns instead of "metrics", e.g. "params.lr,metrics.val_acc".'),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List runs, newest first (archived and deleted ones with --show)."""
+    from runnotes.services.columns import parse_columns
     from runnotes.store.queries import RunFilter, list_runs
 
+    chosen = parse_columns(columns)
     filters = RunFilter(
         experiment=experiment,
         project=project,
@@ -303,9 +309,13 @@ def runs_list(
     if as_json:
         print_json([r.as_dict() for r in runs])
         return
-    table = Table("id", "name", "experiment", "status", "started", "duration", "tags", "metrics")
+    values = [c.name for c in chosen] or ["metrics"]
+    table = Table("id", "name", "experiment", "status", "started", "duration", "tags", *values)
     for r in runs:
-        metrics = "  ".join(f"{k}={fmt_value(v)}" for k, v in list(r.metrics.items())[:4])
+        if chosen:
+            cells = [_cell(c.value(r)) for c in chosen]
+        else:
+            cells = ["  ".join(f"{k}={fmt_value(v)}" for k, v in list(r.metrics.items())[:4])]
         table.add_row(
             str(r.id),
             r.name,
@@ -314,9 +324,13 @@ def runs_list(
             when(r.started_at),
             duration(r.duration),
             ", ".join(r.tags),
-            metrics,
+            *cells,
         )
     out.print(table if runs else "no runs match")
+
+
+def _cell(value: str | float | None) -> str:
+    return fmt_value(value) if isinstance(value, float) else (value or "")
 
 
 def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:

@@ -218,3 +218,64 @@ def test_the_api_on_postgresql(pg_url: str, home) -> None:
         assert client.get("/").status_code == 200
     finally:
         store.close()
+
+
+def test_run_json_is_summaries_and_links(client, seeded: Seeded) -> None:
+    """``/api/runs/{id}`` carries no values: it links to the paged timeline and each series."""
+    detail = client.get(f"/api/runs/{seeded.tuned}").json()
+    assert detail["metrics"] == {"loss": 0.8 / 20, "val_acc": 0.6 + 19 * 0.02}
+    assert detail["best"] == {"loss": 0.8 / 20, "val_acc": 0.6 + 19 * 0.02}
+    assert detail["captures"] == {
+        kind: {"count": 1, "url": f"/api/runs/{seeded.tuned}/captures?kind={kind}"}
+        for kind in ("note", "voice", "screenshot", "metric")  # the spoken value, not the logged
+    }
+    assert detail["series"] == {
+        "loss": f"/api/runs/{seeded.tuned}/metrics/loss",
+        "val_acc": f"/api/runs/{seeded.tuned}/metrics/val_acc",
+    }
+    loss = client.get(detail["series"]["loss"]).json()
+    assert loss["points"] == [[s, 0.8 / (s + 1)] for s in range(20)]
+    few = client.get(detail["series"]["loss"], params={"points": 8}).json()["points"]
+    assert len(few) <= 8 and few[0] == [0, 0.8] and few[-1] == [19, 0.8 / 20]
+    first = client.get(detail["series"]["loss"], params={"limit": 15}).json()
+    assert [v["step"] for v in first["values"]] == list(range(15))
+    rest = client.get(first["next"]).json()
+    assert [v["step"] for v in rest["values"]] == list(range(15, 20)) and rest["next"] is None
+    missing = client.get(f"/api/runs/{seeded.tuned}/metrics/nope")
+    assert missing.status_code == 404 and "no metric 'nope'" in missing.json()["detail"]
+
+
+def test_timeline_pages_by_kind(client, seeded: Seeded, monkeypatch) -> None:
+    from runnotes.web import pages
+
+    everything = client.get(f"/api/runs/{seeded.tuned}/captures").json()
+    assert [c["kind"] for c in everything["items"]] == ["note", "voice", "metric", "screenshot"]
+    first = client.get(f"/api/runs/{seeded.tuned}/captures", params={"limit": 3}).json()
+    assert first["has_more"] and first["next_offset"] == 3
+    last = client.get(f"/api/runs/{seeded.tuned}/captures", params={"offset": 3}).json()
+    assert [c["id"] for c in first["items"] + last["items"]] == [
+        c["id"] for c in everything["items"]
+    ]
+    voice = client.get(f"/api/runs/{seeded.tuned}/captures", params={"kind": "voice"}).json()
+    assert [c["id"] for c in voice["items"]] == [seeded.voice] and not voice["has_more"]
+    assert client.get(f"/api/runs/{seeded.tuned}/captures?kind=nope").status_code == 400
+
+    monkeypatch.setattr(pages, "PAGE_SIZE", 2)
+    page = client.get(f"/runs/{seeded.tuned}").text
+    assert 'id="kinds"' in page and "voice <span" in page
+    assert page.count('class="capture ') == 2 and 'rel="next"' in page
+    second = client.get(f"/runs/{seeded.tuned}", params={"page": 2}).text
+    assert f'id="capture-{seeded.screenshot}"' in second and 'rel="prev"' in second
+    shots = client.get(f"/runs/{seeded.tuned}", params={"kind": "screenshot"}).text
+    assert shots.count('class="capture ') == 1 and 'class="thumb"' in shots
+
+
+def test_runs_list_shows_chosen_columns(client, seeded: Seeded) -> None:
+    page = client.get("/runs", params={"columns": "params.optimizer, metrics.loss"}).text
+    header = page.split("<thead>")[1].split("</thead>")[0]
+    assert ">optimizer<" in header and ">loss" in header and "val_acc" not in header
+    assert ">adam<" in page and ">sgd<" in page
+    default = client.get("/runs").text.split("<thead>")[1].split("</thead>")[0]
+    assert "val_acc" in default and "optimizer" not in default
+    bad = client.get("/runs", params={"columns": "param.lr"}, headers={"accept": "text/html"})
+    assert bad.status_code == 400 and "write params.NAME or metrics.NAME" in bad.text

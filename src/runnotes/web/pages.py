@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, when
+from runnotes.services.columns import default_columns, parse_columns
 from runnotes.services.metrics import best_values, column_bests, curves
 from runnotes.services.overview import experiments_overview
 from runnotes.store.models import Kind, MediaFile, Review
@@ -101,8 +102,11 @@ def runs(
     desc: bool = True,
     page: Annotated[int, Query(ge=1)] = 1,
     show: str = "active",
+    columns: str | None = None,
 ) -> Response:
+    """The runs table; ``columns`` (``params.lr,metrics.val_acc``) picks its value columns."""
     store = store_of(request)
+    chosen = parse_columns(columns)
     tags = [t.strip() for t in (tag or "").split(",") if t.strip()]
     filters = RunFilter(
         experiment=experiment or None,
@@ -122,7 +126,6 @@ def runs(
         offset=(page - 1) * PAGE_SIZE,
         count=not (tags or where or q),
     )
-    metric_names = sorted({k for r in found.runs for k in r.metrics})[:6]
     state = {
         "experiment": experiment or "",
         "project": project or "",
@@ -132,6 +135,7 @@ def runs(
         "sort": sort,
         "desc": "true" if desc else "false",
         "show": show,
+        "columns": columns or "",
     }
 
     def link(**changes: Any) -> str:
@@ -145,7 +149,7 @@ def runs(
         page=page,
         state=state,
         link=link,
-        metric_names=metric_names,
+        columns=chosen or default_columns(found.runs),
     )
 
 

@@ -1,0 +1,102 @@
+"""Series downsampled in SQL: extremes kept, the metrics module's rules, never a stale cache."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+
+import pytest
+
+from runnotes.config import load_settings
+from runnotes.services.metrics import best_values, curves, latest, series
+from runnotes.store import Store, open_store
+from runnotes.store.models import Review
+from runnotes.store.review import edit_capture, set_review
+from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run
+
+
+def _log(store: Store, run_id: int, name: str, values: list[tuple[int | None, float]]) -> None:
+    add_metric_rows(
+        store,
+        [(run_id, "metric", "sdk", name, v, step, 0.0, "approved") for step, v in values],
+    )
+
+
+def test_downsampled_series_keeps_every_extreme(store: Store) -> None:
+    run = create_run(store, "long")
+    rng = random.Random(3)
+    values = [(step, rng.gauss(0, 1)) for step in range(20_000)]
+    values[12_345] = (12_345, 40.0)  # one spike up, one down: a thinning stride would miss them
+    values[777] = (777, -40.0)
+    _log(store, run.id, "loss", values)
+
+    points = series(store, run.id, "loss", max_points=200)
+    assert len(points) <= 200
+    assert points[0] == (0.0, values[0][1]) and points[-1] == (19_999.0, values[-1][1])
+    assert (12_345.0, 40.0) in points and (777.0, -40.0) in points
+    stored = {float(s): v for s, v in values}
+    assert all(stored[x] == y for x, y in points)  # real points at their real steps
+    assert [x for x, _ in points] == sorted(x for x, _ in points)
+    # Every bucket of 400 steps keeps its own lowest and highest value.
+    for start in range(0, 20_000, 400):
+        bucket = values[start : start + 400]
+        assert (float(min(bucket, key=lambda p: p[1])[0]), min(v for _, v in bucket)) in points
+        assert (float(max(bucket, key=lambda p: p[1])[0]), max(v for _, v in bucket)) in points
+
+
+def test_sql_series_follows_the_rules_of_the_exact_one(store: Store) -> None:
+    """Rejected values left out, a repeated step keeps the value stored last, a step-less value
+    is left out of a stepped series, and a series without steps is numbered 0, 1, 2…"""
+    run = create_run(store, "rules")
+    _log(store, run.id, "acc", [(0, 0.1), (1, 0.2), (2, 0.3), (1, 0.25), (None, 0.99)])
+    (rejected,) = add_captures(
+        store,
+        run.id,
+        [NewCapture(kind="metric", source="voice", name="acc", value=5.0, step=3)],
+    )
+    set_review(store, rejected, Review.rejected)
+    _log(store, run.id, "lr", [(None, 0.1), (None, 0.05), (None, 0.01)])
+
+    exact = curves(store, [run.id])
+    sampled = curves(store, [run.id], max_points=100)
+    assert sampled == exact
+    assert exact["acc"][run.id] == [(0.0, 0.1), (1.0, 0.25), (2.0, 0.3)]
+    assert exact["lr"][run.id] == [(0.0, 0.1), (1.0, 0.05), (2.0, 0.01)]
+    assert latest(store, [run.id])[run.id] == {"acc": 0.99, "lr": 0.01}
+    assert best_values(store, [run.id])[run.id] == {"acc": 0.99, "lr": 0.1}
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
+    """The SQLite store, or the same on PostgreSQL (the trigger exists in both dialects)."""
+    if request.param == "sqlite":
+        yield store
+        return
+    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
+    yield pg
+    pg.close()
+
+
+def test_a_cached_series_follows_new_values_reviews_and_edits(backend: Store) -> None:
+    store = backend
+    run = create_run(store, "live")
+    _log(store, run.id, "loss", [(s, 1.0 / (s + 1)) for s in range(50)])
+    assert series(store, run.id, "loss", max_points=100)[-1] == (49.0, 1 / 50)
+
+    _log(store, run.id, "loss", [(50, 0.001)])  # a new value: a new newest id
+    assert series(store, run.id, "loss", max_points=100)[-1] == (50.0, 0.001)
+    assert best_values(store, [run.id])[run.id]["loss"] == 0.001
+
+    (spoken,) = add_captures(
+        store,
+        run.id,
+        [NewCapture(kind="metric", source="voice", name="loss", value=9.0, step=60)],
+    )
+    assert series(store, run.id, "loss", max_points=100)[-1] == (50.0, 0.001)  # pending
+    set_review(store, spoken, Review.approved)  # changed in place: the trigger moves the version
+    assert series(store, run.id, "loss", max_points=100)[-1] == (60.0, 9.0)
+    edit_capture(store, spoken, value="0.5")
+    assert series(store, run.id, "loss", max_points=100)[-1] == (60.0, 0.5)
+    set_review(store, spoken, Review.rejected)
+    assert series(store, run.id, "loss", max_points=100)[-1] == (50.0, 0.001)
+    assert best_values(store, [run.id])[run.id]["loss"] == 0.001
