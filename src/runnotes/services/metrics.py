@@ -37,7 +37,7 @@ from runnotes.config import Settings
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Run
 from runnotes.store.queries import latest_values, metric_extremes, metric_points
-from runnotes.store.series import metric_names, series_extremes, series_points
+from runnotes.store.series import metric_names, series_extremes, series_points, series_states
 
 T = TypeVar("T")
 Point = tuple[float, float]
@@ -163,9 +163,8 @@ def best_values(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, flo
         if len(run_ids) <= FEW_RUNS:
             rows = [
                 (run_id, name, 1, *extremes)
-                for run_id, names in metric_names(session, run_ids).items()
-                for name in names
-                if (extremes := series_extremes(session, run_id, name)) is not None
+                for (run_id, name), state in series_states(session, run_ids).items()
+                if (extremes := series_extremes(session, (run_id, name), state)) is not None
             ]
         else:
             rows = metric_extremes(session, Capture.run_id, Capture.run_id.in_(run_ids))
@@ -228,10 +227,9 @@ def _downsampled(
 ) -> Curves:
     found: Curves = defaultdict(dict)
     with store.read() as session:
-        chosen = metric_names(session, run_ids) if names is None else dict.fromkeys(run_ids, names)
-        for run_id in run_ids:
-            for name in chosen[run_id]:
-                points = series_points(session, run_id, name, max_points)
+        for (run_id, name), state in series_states(session, run_ids).items():
+            if names is None or name in names:
+                points = series_points(session, (run_id, name), state, max_points)
                 if points:
                     found[name][run_id] = points
     return {name: found[name] for name in sorted(found)}

@@ -112,7 +112,7 @@ def latest_rows(
     so the names are found with a skip scan of ``ix_capture_run_kind_name`` (a recursive query:
     the next name after the last one, one index seek each) and each name's latest value with one
     more seek from its newest id down: the cost follows the number of names, not of values."""
-    latest = _latest_ids(run_ids, kinds, counted() if condition is None else condition).subquery()
+    latest = latest_ids(run_ids, kinds, counted() if condition is None else condition).subquery()
     return list(
         session.exec(
             select(
@@ -129,7 +129,7 @@ def latest_rows(
     )
 
 
-def _latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
+def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
     """``SELECT cid``: the newest capture id that meets ``condition`` per (run, kind, name)."""
     kind_rows = union_all(*(select(literal(k).label("kind")) for k in kinds)).subquery("kinds")
     seeds = (

@@ -9,7 +9,7 @@ and highest point (M4 aggregation): every extreme survives, with its real step, 
 divergence is never thinned away.
 
 Bucketing reads every value of the series once, so results are kept in a small per-process cache
-keyed by the series' fingerprint: the newest capture id of the series (an index seek) and the
+keyed by the series' state (:func:`series_states`): the newest capture id of the series and the
 run's ``series_version``, which a trigger bumps whenever a stored metric value is changed in place
 (review, edit; migration 0008). New values change the first, edits the second, in any process.
 """
@@ -21,12 +21,13 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import func, literal_column, or_, select, true
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Run, counted
+from runnotes.store.queries import latest_ids
 
 Point = tuple[float, float]
 CACHE_SIZE = 512  # series; a 300-point series is ~10 kB
@@ -58,29 +59,35 @@ def metric_values(
     return found
 
 
+State = tuple[int, int]  # (newest capture id of the series, the run's series_version)
+
+
+def series_states(session: Session, run_ids: Sequence[int]) -> dict[tuple[int, str], State]:
+    """Each ``(run_id, metric)`` of the runs with what changes whenever the series does: its
+    newest capture id (new values) and the run's ``series_version`` (reviews and edits, moved by
+    the trigger of migration 0008). Two queries for any number of runs and series: the names
+    come from a skip scan of ``ix_capture_run_kind_name``, one index seek each."""
+    if not run_ids:
+        return {}
+    newest = latest_ids(run_ids, ("metric",), true()).subquery()
+    rows = session.exec(
+        select(Capture.run_id, Capture.name, Capture.id).join(newest, Capture.id == newest.c.cid)
+    ).all()
+    versions = dict(
+        session.exec(select(Run.id, Run.series_version).where(Run.id.in_(run_ids))).all()
+    )
+    return {
+        (run_id, name): (cid, versions.get(run_id) or 0)
+        for run_id, name, cid in sorted(rows, key=lambda row: (row[0], row[1]))
+    }
+
+
 def metric_names(session: Session, run_ids: Sequence[int]) -> dict[int, list[str]]:
-    """Each run's metric names, sorted: a skip scan of ``ix_capture_run_kind_name``, one index
-    seek per name, however many values each metric has."""
-    found: dict[int, list[str]] = {}
-    for run_id in run_ids:
-        names: list[str] = []
-        where = [Capture.run_id == run_id, Capture.kind == "metric"]
-        while True:
-            after = [Capture.name > names[-1]] if names else [Capture.name.is_not(None)]
-            name = session.exec(select(func.min(Capture.name)).where(*where, *after)).one()[0]
-            if name is None:
-                break
-            names.append(name)
-        found[run_id] = names
+    """Each run's metric names, sorted (see :func:`series_states`)."""
+    found: dict[int, list[str]] = {run_id: [] for run_id in run_ids}
+    for run_id, name in series_states(session, run_ids):
+        found[run_id].append(name)
     return found
-
-
-def fingerprint(session: Session, run_id: int, name: str) -> tuple[int, int]:
-    """What changes whenever the series does: its newest capture id and the run's series
-    version (bumped by the trigger of migration 0008 on in-place changes)."""
-    newest = session.exec(select(func.max(Capture.id)).where(*_of_series(run_id, name))).one()[0]
-    version = session.exec(select(Run.series_version).where(Run.id == run_id)).one()[0]
-    return (newest or 0, version or 0)
 
 
 def _points_query(session: Session, run_id: int, name: str) -> tuple[object, int, int, int]:
@@ -127,10 +134,11 @@ def _compute(session: Session, run_id: int, name: str, max_points: int) -> list[
     return [(float(a), float(b)) for a, b in rows]
 
 
-def _cached(session: Session, run_id: int, name: str, what: object, compute: Any) -> Any:
-    """``compute()``, or what it gave last time for this series if the series has not changed."""
-    key = (str(session.get_bind().engine.url), run_id, name, what)
-    state = fingerprint(session, run_id, name)
+def _cached(
+    session: Session, series: tuple[int, str], state: State, what: object, compute: Any
+) -> Any:
+    """``compute()``, or what it gave last time for this series if its state is the same."""
+    key = (str(session.get_bind().engine.url), *series, what)
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] == state:
@@ -145,17 +153,23 @@ def _cached(session: Session, run_id: int, name: str, what: object, compute: Any
     return value
 
 
-def series_points(session: Session, run_id: int, name: str, max_points: int) -> list[Point]:
-    """One metric's ``(step, value)`` points, sorted by step: at most ``max_points`` (the first,
-    last, lowest and highest point of each bucket of steps)."""
+def series_points(
+    session: Session, series: tuple[int, str], state: State, max_points: int
+) -> list[Point]:
+    """One metric's ``(step, value)`` points in one run, sorted by step: at most ``max_points``
+    (the first, last, lowest and highest point of each bucket of steps). ``state`` is the
+    series' entry of :func:`series_states`."""
     return _cached(  # type: ignore[no-any-return]
-        session, run_id, name, max_points, lambda: _compute(session, run_id, name, max_points)
+        session, series, state, max_points, lambda: _compute(session, *series, max_points)
     )
 
 
-def series_extremes(session: Session, run_id: int, name: str) -> tuple[float, float] | None:
+def series_extremes(
+    session: Session, series: tuple[int, str], state: State
+) -> tuple[float, float] | None:
     """The lowest and highest counted value of a metric in a run (every value, with or without
     a step: what "best" is chosen from), or None when it has none."""
+    run_id, name = series
 
     def compute() -> tuple[float, float] | None:
         low, high = session.exec(
@@ -165,4 +179,4 @@ def series_extremes(session: Session, run_id: int, name: str) -> tuple[float, fl
         ).one()
         return None if low is None else (low, high)
 
-    return _cached(session, run_id, name, "extremes", compute)  # type: ignore[no-any-return]
+    return _cached(session, series, state, "extremes", compute)  # type: ignore[no-any-return]
