@@ -215,7 +215,8 @@ def run_metric(
     return {
         "name": name,
         "values": [
-            {k: getattr(c, k) for k in ("id", "step", "value", "timestamp", "review", "source")}
+            {k: getattr(c, k) for k in ("id", "step", "value", "text", "timestamp", "review")}
+            | {"source": c.source}
             for c in values
         ],
         "next": f"/api/runs/{summary.id}/metrics/{quote(name)}?limit={limit}&after={last}"
