@@ -199,7 +199,7 @@ def main() -> None:
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            with httpx.Client(base_url=base, timeout=120) as client:
+            with httpx.Client(base_url=base, timeout=900) as client:
                 for _ in range(300):
                     try:
                         client.get("/api/projects")

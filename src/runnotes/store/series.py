@@ -19,9 +19,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, true
+from sqlalchemy import func, literal_column, or_, select, true, union
 from sqlmodel import Session
 from sqlmodel import select as sqlmodel_select
 
@@ -90,47 +91,89 @@ def metric_names(session: Session, run_ids: Sequence[int]) -> dict[int, list[str
     return found
 
 
-def _points_query(session: Session, run_id: int, name: str) -> tuple[object, int, int, int]:
-    """The series' points as a subquery ``(x, y)`` plus its count and step range."""
-    base = [*_of_series(run_id, name), counted(), Capture.value.is_not(None)]
-    stepped = [*base, Capture.step.is_not(None)]
-    count, low, high = session.exec(
-        select(func.count(), func.min(Capture.step), func.max(Capture.step)).where(*stepped)
+@dataclass(frozen=True)
+class Stats:
+    """One pass over a series: how many values have a step (and how many distinct steps), the
+    step range, and the lowest and highest counted value of all (what "best" is chosen from)."""
+
+    stepped: int
+    distinct: int
+    low: int | None
+    high: int | None
+    lowest: float | None
+    highest: float | None
+    count: int
+
+
+def _stats(session: Session, run_id: int, name: str) -> Stats:
+    step, value = Capture.step, Capture.value
+    row = session.exec(
+        select(
+            func.count(step),
+            func.count(func.distinct(step)),
+            func.min(step),
+            func.max(step),
+            func.min(value),
+            func.max(value),
+            func.count(),
+        ).where(*_counted(run_id, name))
     ).one()
-    if count:
-        last = select(func.max(Capture.id)).where(*stepped).group_by(Capture.step)
+    return Stats(*row)
+
+
+def _counted(run_id: int, name: str) -> list[Any]:
+    return [*_of_series(run_id, name), counted(), Capture.value.is_not(None)]
+
+
+def _points(run_id: int, name: str, stats: Stats) -> tuple[Any, int, int]:
+    """The series' points as a subquery ``(x, y)``, with its step range."""
+    where = _counted(run_id, name)
+    if not stats.stepped:  # no steps at all: numbered 0, 1, 2… in the order stored
+        numbered = select(
+            (func.row_number().over(order_by=Capture.id) - 1).label("x"), Capture.value.label("y")
+        ).where(*where)
+        return numbered.subquery(), 0, max(stats.count - 1, 0)
+    where.append(Capture.step.is_not(None))
+    points = select(Capture.step.label("x"), Capture.value.label("y")).where(*where)
+    if stats.distinct < stats.stepped:  # a step stored twice keeps the value stored last
+        last = select(func.max(Capture.id)).where(*where).group_by(Capture.step)
         points = select(Capture.step.label("x"), Capture.value.label("y")).where(
             Capture.id.in_(last)
         )
-        return points.subquery(), count, low, high
-    count = session.exec(select(func.count()).where(*base)).one()[0]
-    numbered = select(
-        (func.row_number().over(order_by=Capture.id) - 1).label("x"), Capture.value.label("y")
-    ).where(*base)
-    return numbered.subquery(), count, 0, max(count - 1, 0)
+    return points.subquery(), int(stats.low or 0), int(stats.high or 0)
 
 
-def _compute(session: Session, run_id: int, name: str, max_points: int) -> list[Point]:
-    points, count, low, high = _points_query(session, run_id, name)
-    if not count:
+def _compute(
+    session: Session, run_id: int, name: str, stats: Stats, max_points: int
+) -> list[Point]:
+    if not stats.count:
         return []
-    x, y = points.c.x, points.c.y  # type: ignore[attr-defined]
-    if count <= max_points:
+    points, low, high = _points(run_id, name, stats)
+    x, y = points.c.x, points.c.y
+    if (stats.distinct or stats.count) <= max_points:
         rows = session.exec(select(x, y).order_by(x)).all()
         return [(float(a), float(b)) for a, b in rows]
     buckets = max(1, max_points // 4)
     # Integer arithmetic in both SQLite and PostgreSQL: bucket 0 … buckets-1 by step.
-    bucket = literal_column(f"((x - {int(low)}) * {buckets} / {int(high) - int(low) + 1})")
-    ranked = select(
+    bucket = literal_column(f"((x - {low}) * {buckets} / {high - low + 1})")
+    # One window (the bucket) for all four: one sort, however many points.
+    framed = select(
         x,
         y,
-        func.row_number().over(partition_by=bucket, order_by=(y, x)).label("lowest"),
-        func.row_number().over(partition_by=bucket, order_by=(y.desc(), x)).label("highest"),
-        func.row_number().over(partition_by=bucket, order_by=x).label("first"),
-        func.row_number().over(partition_by=bucket, order_by=x.desc()).label("last"),
+        bucket.label("b"),
+        func.min(y).over(partition_by=bucket).label("lowest"),
+        func.max(y).over(partition_by=bucket).label("highest"),
+        func.min(x).over(partition_by=bucket).label("first"),
+        func.max(x).over(partition_by=bucket).label("last"),
+    ).cte("framed")
+    c = framed.c
+    kept = union(
+        # a value that repeats within a bucket is kept once, at its first step
+        select(func.min(c.x), c.y).where(c.y == c.lowest).group_by(c.b, c.y),
+        select(func.min(c.x), c.y).where(c.y == c.highest).group_by(c.b, c.y),
+        select(c.x, c.y).where(or_(c.x == c.first, c.x == c.last)),
     ).subquery()
-    keep = or_(*(ranked.c[rank] == 1 for rank in ("lowest", "highest", "first", "last")))
-    rows = session.exec(select(ranked.c.x, ranked.c.y).where(keep).order_by(ranked.c.x)).all()
+    rows = session.exec(select(kept.c[0], kept.c[1]).order_by(kept.c[0])).all()
     return [(float(a), float(b)) for a, b in rows]
 
 
@@ -153,14 +196,19 @@ def _cached(
     return value
 
 
+def _stats_of(session: Session, series: tuple[int, str], state: State) -> Stats:
+    return _cached(session, series, state, "stats", lambda: _stats(session, *series))  # type: ignore[no-any-return]
+
+
 def series_points(
     session: Session, series: tuple[int, str], state: State, max_points: int
 ) -> list[Point]:
     """One metric's ``(step, value)`` points in one run, sorted by step: at most ``max_points``
     (the first, last, lowest and highest point of each bucket of steps). ``state`` is the
     series' entry of :func:`series_states`."""
+    stats = _stats_of(session, series, state)
     return _cached(  # type: ignore[no-any-return]
-        session, series, state, max_points, lambda: _compute(session, *series, max_points)
+        session, series, state, max_points, lambda: _compute(session, *series, stats, max_points)
     )
 
 
@@ -169,14 +217,5 @@ def series_extremes(
 ) -> tuple[float, float] | None:
     """The lowest and highest counted value of a metric in a run (every value, with or without
     a step: what "best" is chosen from), or None when it has none."""
-    run_id, name = series
-
-    def compute() -> tuple[float, float] | None:
-        low, high = session.exec(
-            select(func.min(Capture.value), func.max(Capture.value)).where(
-                *_of_series(run_id, name), counted(), Capture.value.is_not(None)
-            )
-        ).one()
-        return None if low is None else (low, high)
-
-    return _cached(session, series, state, "extremes", compute)  # type: ignore[no-any-return]
+    stats = _stats_of(session, series, state)
+    return None if stats.lowest is None else (stats.lowest, stats.highest)  # type: ignore[return-value]
