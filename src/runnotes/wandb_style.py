@@ -23,31 +23,12 @@ from runnotes import sdk
 from runnotes.errors import RunnotesError
 from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture
+from runnotes.values import flatten, scalar
 
 log_ = logging.getLogger(__name__)
 
 _current: WandbRun | None = None
 _exit_codes: list[Any] = []  # what sys.exit was called with, for the status at exit
-
-
-def _number(value: Any) -> float | None:
-    """A loggable number (Python and NumPy scalars, one-element tensors), else None."""
-    if isinstance(value, str | bytes):
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Nested dicts as ``outer.inner`` keys, the way W&B shows them."""
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from _flatten(value, f"{name}.")
-        else:
-            yield name, value
 
 
 def _as_mapping(values: Any) -> Mapping[str, Any]:
@@ -87,7 +68,7 @@ class Config(MutableMapping[str, Any]):
         object.__setattr__(self, "_values", {})
 
     def update(self, values: Any = None, allow_val_change: bool = True, **more: Any) -> None:  # type: ignore[override]
-        flat = dict(_flatten({**_as_mapping(values), **more}))
+        flat = dict(flatten({**_as_mapping(values), **more}))
         if flat:
             self._values.update(flat)
             self._run.log_params(flat)
@@ -136,8 +117,8 @@ class Summary(MutableMapping[str, Any]):
 
     def update(self, values: Any = None, **more: Any) -> None:  # type: ignore[override]
         captures = []
-        for key, value in _flatten({**(values or {}), **more}):
-            number = _number(value)
+        for key, value in flatten({**(values or {}), **more}):
+            number = scalar(value)
             if number is None:
                 self._run.skipped("summary", key, value)
                 continue
@@ -218,8 +199,8 @@ class WandbRun:
                 )
                 return
             self.step = int(step)
-        for key, value in _flatten(data):
-            number = _number(value)
+        for key, value in flatten(data):
+            number = scalar(value)
             if number is None:
                 self.skipped("value", key, value)
                 continue

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runnotes import sdk
+from runnotes.values import flatten, scalar
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,11 @@ class HookRun:
 
     def params(self, values: Mapping[str, Any]) -> None:
         """Hyper-parameters: scalars as given, anything else as its text; None is left out."""
-        flat = {k: v for k, v in flatten(values) if v is not None}
+        flat = {
+            k: v if isinstance(v, int | float | str | bool) else str(v)
+            for k, v in flatten(values)
+            if v is not None
+        }
         if flat:
             self.start().log_params(flat)
 
@@ -70,23 +75,13 @@ class HookRun:
         self.run = None
 
 
-def scalar(value: Any) -> float | None:
-    """A number from a Python, NumPy or one-element tensor value; None for anything else."""
-    if isinstance(value, str | bytes | bool) or value is None:
-        return float(value) if isinstance(value, bool) else None
-    try:
-        return float(value)
-    except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of many elements
-        return None
+class Hooked:
+    """The constructor every hook class shares: where its run goes (see :class:`HookRun`).
 
+    Listed before the framework's base class, whose own ``__init__`` it calls."""
 
-def flatten(values: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, Any]]:
-    """Nested dicts as ``outer.inner`` keys; lists and other objects as their text."""
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            yield from flatten(value, f"{name}.")
-        elif isinstance(value, int | float | str | bool) or value is None:
-            yield name, value
-        else:
-            yield name, str(value)
+    def __init__(self, name: str | None = None, **where: Any) -> None:
+        """``name`` of the run it starts; ``experiment``, ``project``, ``tags`` as
+        :func:`runnotes.start_run` takes them."""
+        super().__init__()
+        self.hook = HookRun(name, **where)

@@ -10,26 +10,18 @@ to the SDK's exit handler (it ends the run ``failed``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import keras
 
-from runnotes.integrations._run import HookRun
+from runnotes.integrations._run import Hooked
 
 
-class RunnotesCallback(keras.callbacks.Callback):
+class RunnotesCallback(Hooked, keras.callbacks.Callback):
     def __init__(
-        self,
-        name: str | None = None,
-        *,
-        experiment: str | None = None,
-        project: str | None = None,
-        tags: Iterable[str] = (),
-        log_every_n_batches: int = 0,
+        self, name: str | None = None, *, log_every_n_batches: int = 0, **where: Any
     ) -> None:
-        super().__init__()
-        self.hook = HookRun(name, experiment=experiment, project=project, tags=tags)
+        super().__init__(name, **where)
         self.every = log_every_n_batches
         self.step = 0
 

@@ -9,7 +9,7 @@ it raises or is interrupted (Lightning's ``finalize("failed")``).
 from __future__ import annotations
 
 from argparse import Namespace
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 try:
@@ -19,21 +19,10 @@ except ImportError:  # the older package name
     from pytorch_lightning.loggers import Logger  # type: ignore[no-redef]
     from pytorch_lightning.utilities import rank_zero_only  # type: ignore[no-redef]
 
-from runnotes.integrations._run import HookRun
+from runnotes.integrations._run import Hooked
 
 
-class RunnotesLogger(Logger):
-    def __init__(
-        self,
-        name: str | None = None,
-        *,
-        experiment: str | None = None,
-        project: str | None = None,
-        tags: Iterable[str] = (),
-    ) -> None:
-        super().__init__()
-        self.hook = HookRun(name, experiment=experiment, project=project, tags=tags)
-
+class RunnotesLogger(Hooked, Logger):
     @property
     def name(self) -> str:
         return self.hook.name or "runnotes"

@@ -10,25 +10,14 @@ for a failed run, so a crash is left to the SDK's exit handler (it ends the run 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from transformers import TrainerCallback
 
-from runnotes.integrations._run import HookRun
+from runnotes.integrations._run import Hooked
 
 
-class RunnotesCallback(TrainerCallback):
-    def __init__(
-        self,
-        name: str | None = None,
-        *,
-        experiment: str | None = None,
-        project: str | None = None,
-        tags: Iterable[str] = (),
-    ) -> None:
-        self.hook = HookRun(name, experiment=experiment, project=project, tags=tags)
-
+class RunnotesCallback(Hooked, TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         if not state.is_world_process_zero:
             return

@@ -11,12 +11,12 @@ has no hook for a failed run: a crash is left to the SDK's exit handler, which e
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import xgboost
 
-from runnotes.integrations._run import HookRun
+from runnotes.integrations._run import Hooked
 
 
 def _leaves(config: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
@@ -27,18 +27,7 @@ def _leaves(config: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
             yield key, value
 
 
-class RunnotesCallback(xgboost.callback.TrainingCallback):
-    def __init__(
-        self,
-        name: str | None = None,
-        *,
-        experiment: str | None = None,
-        project: str | None = None,
-        tags: Iterable[str] = (),
-    ) -> None:
-        super().__init__()
-        self.hook = HookRun(name, experiment=experiment, project=project, tags=tags)
-
+class RunnotesCallback(Hooked, xgboost.callback.TrainingCallback):
     def before_training(self, model: xgboost.Booster) -> xgboost.Booster:
         # The same name can sit in two sections (``name`` of the booster and of the objective):
         # the first one met is kept, as XGBoost's own parameter list names them once.
