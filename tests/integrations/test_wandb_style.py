@@ -61,6 +61,17 @@ def test_wandb_script_runs_unchanged(store: Store, tmp_path: Path) -> None:
     notes = [c.text for c in detail.captures if c.kind == "note"]
     assert notes == ["first try with the small CNN"]
 
+    # The run page draws each logged metric's curve.
+    from fastapi.testclient import TestClient
+
+    from runnotes.web.app import create_app
+
+    with TestClient(create_app(store)) as client:
+        page = client.get(f"/runs/{s.id}").text
+    for metric in ("train/loss", "val.acc", "best_acc"):
+        assert metric in page
+    assert page.count("<svg") >= 4 and "ok" in page
+
 
 def test_a_script_that_raises_ends_failed(store: Store, tmp_path: Path) -> None:
     source = "\nimport sys\nimport wandb\nwandb.init(project='p')\nsys.exit(3)\n"
