@@ -83,3 +83,18 @@ def test_archive_and_restore_on_the_page_and_the_api(store: Store) -> None:
         forged = client.post(f"/runs/{first.id}/lifecycle", data={"action": "delete", "csrf": "x"})
         assert forged.status_code == 400
     assert [r.name for r in list_runs(store, RunFilter())] == ["second"]
+
+
+def test_export_keeps_archived_runs_and_named_deleted_ones(home: Path) -> None:
+    for name in ("kept", "archived", "deleted"):
+        run_cli("run", "start", name)
+        run_cli("run", "end")
+    run_cli("runs", "archive", "archived")
+    run_cli("runs", "delete", "deleted")
+
+    def exported(*args: str) -> list[str]:
+        lines = run_cli("export", "--format", "jsonl", *args).stdout.splitlines()
+        return [json.loads(line)["run"]["name"] for line in lines]
+
+    assert exported() == ["kept", "archived"]
+    assert exported("--run", "deleted") == ["deleted"]

@@ -183,7 +183,9 @@ def export(
     from runnotes.store.queries import RunFilter
 
     store = store_of(ctx)
-    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where)
+    filters = RunFilter(
+        experiment=experiment, project=project, tags=tag or (), where=where, show="kept"
+    )
     runs = select_runs(store, filters, refs=run or ())
     write_export(store, runs, fmt, sys.stdout, output)
     err.print(
@@ -208,7 +210,9 @@ def export_mlflow(
     from runnotes.store.queries import RunFilter
 
     store = store_of(ctx)
-    filters = RunFilter(experiment=experiment, project=project, tags=tag or (), where=where)
+    filters = RunFilter(
+        experiment=experiment, project=project, tags=tag or (), where=where, show="kept"
+    )
     runs = select_runs(store, filters, refs=run or ())
     made = run_export(store, tracking_uri, [r.id for r in runs])
     _say(f"exported {len(made)} runs to {tracking_uri}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -52,7 +53,10 @@ RUN_FIELDS = (
 def select_runs(
     store: Store, filters: RunFilter = ALL_RUNS, *, refs: Sequence[str] = ()
 ) -> list[RunSummary]:
-    """The runs to export, oldest first: all, or those the filters (and ``refs``) pick."""
+    """The runs to export, oldest first: all, or those the filters (and ``refs``) pick; a run
+    named in ``refs`` is exported even when archived or deleted."""
+    if refs:
+        filters = replace(filters, show="all")
     runs = list_runs(store, filters, limit=None)
     if refs:
         with store.read() as session:

@@ -224,6 +224,7 @@ SHOW = {
     "active": (Run.archived_at.is_(None), Run.deleted_at.is_(None)),
     "archived": (Run.archived_at.is_not(None), Run.deleted_at.is_(None)),
     "deleted": (Run.deleted_at.is_not(None),),
+    "kept": (Run.deleted_at.is_(None),),  # active and archived: what an export covers
     "all": (),
 }
 
@@ -234,7 +235,7 @@ class RunFilter:
 
     ``tags`` must all be on a run; ``where`` is a ``--where`` expression
     (:mod:`runnotes.store.filters`); ``search`` is text in names, descriptions, notes, transcripts;
-    ``show`` picks active (the default), archived, deleted or all runs.
+    ``show`` picks active (the default), archived, deleted, kept (not deleted) or all runs.
     """
 
     experiment: str | None = None
