@@ -42,7 +42,7 @@ def test_archive_delete_restore_and_ambiguous_names_in_the_cli(home: Path) -> No
     assert _listed() == ["b", "b", "a"]
     done = run_cli("runs", "list", "--show", "gone", check=False)
     assert done.stderr.strip() == (
-        "runnotes: error: show must be one of active, archived, deleted, all, not 'gone'"
+        "runnotes: error: show must be one of active, archived, deleted, kept, all, not 'gone'"
     )
 
 

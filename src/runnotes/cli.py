@@ -284,7 +284,7 @@ def runs_list(
     ] = None,
     limit: Annotated[int, typer.Option(help="At most this many runs.")] = 50,
     show: Annotated[
-        str, typer.Option(help="Which runs: active, archived, deleted or all.")
+        str, typer.Option(help="Which runs: active, archived, deleted, kept (not deleted) or all.")
     ] = "active",
     columns: Annotated[
         str | None,
