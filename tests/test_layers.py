@@ -17,7 +17,16 @@ import runnotes
 
 SRC = Path(runnotes.__file__).parent
 
-FOUNDATION = {"errors", "config", "formatting", "console", "events", "pidfile", "jsonsafe", "values"}
+FOUNDATION = {
+    "errors",
+    "config",
+    "formatting",
+    "console",
+    "events",
+    "pidfile",
+    "jsonsafe",
+    "values",
+}
 PARTS = {"capture", "voice", "reports", "interop"}
 SDK_BASED = {"watch", "integrations", "wandb_style", "samples"}
 # Rank of each layer; a module may import its own layer or any lower one (parts: see below).
