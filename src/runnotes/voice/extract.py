@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from runnotes.capture.parse import NUMBER
 from runnotes.voice import cues
@@ -95,7 +95,6 @@ _COUNTERS = {
     "table",
     "gpu",
     "node",
-    "at",
 }
 # A value after these is one the sentence compares against or moved away from, not the value.
 _OLD_VALUE = {"than", "vs", "vs.", "versus", "from", "instead", "by", "above", "below", "under"}
@@ -242,7 +241,7 @@ def _nlp():  # type: ignore[no-untyped-def]
         return spacy.blank("en")
 
 
-@cache
+@lru_cache(maxsize=16)
 def _matcher(known: tuple[str, ...]):  # type: ignore[no-untyped-def]
     """Lexicon phrases plus the run's own names (labelled ``known:NAME``)."""
     from spacy.matcher import PhraseMatcher
@@ -307,11 +306,9 @@ def _not_chosen(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
         j -= 1
     prev = doc[j].lower_ if j >= 0 else ""
-    if prev in _COUNTERS and prev != "at" and not _subject_verb(doc, j):
+    if prev in _COUNTERS and not _subject_verb(doc, j):
         return True
-    if prev == "from" and not (i + 2 < len(doc) and doc[i + 1].lower_ == "to"):
-        return True  # "went from 0.6." cut off: 0.6 is the value it had before
-    if prev in _OLD_VALUE:
+    if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
         return True
     if prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor"):
         return True
