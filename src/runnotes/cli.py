@@ -17,6 +17,7 @@ from runnotes.agent_cli import agent_app
 from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
+from runnotes.doctor_cli import doctor
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
@@ -46,6 +47,7 @@ app.add_typer(drafts_app, name="drafts")
 app.add_typer(review_app, name="review")
 register_interop(app)  # import, export, follow
 app.command("serve")(serve)
+app.command("doctor")(doctor)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

@@ -44,6 +44,11 @@ STATUS_IN = {
 STATUS_OUT = {"ok": "FINISHED", "failed": "FAILED", "killed": "KILLED", "running": "RUNNING"}
 BATCH = 1000  # MLflow's log_batch limit on metrics per call
 PARAM_BATCH = 100  # … and on params per call
+HTTP_LIMITS = {
+    "MLFLOW_HTTP_REQUEST_MAX_RETRIES": "1",
+    "MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR": "1",
+    "MLFLOW_HTTP_REQUEST_TIMEOUT": "10",
+}
 
 
 def check_tracking_uri(uri: str) -> None:
@@ -62,9 +67,15 @@ def check_tracking_uri(uri: str) -> None:
 def client_for(uri: str, *, must_exist: bool = True) -> MlflowClient:
     if must_exist:
         check_tracking_uri(uri)
-    if urlparse(uri).scheme in ("", "file"):
+    scheme = urlparse(uri).scheme
+    if scheme in ("", "file"):
         # MLflow 3 refuses its own folder store unless asked; reading existing folders is our job.
         os.environ.setdefault("MLFLOW_ALLOW_FILE_STORE", "true")
+    elif scheme in ("http", "https"):
+        # MLflow retries a server that does not answer 7 times with growing pauses (minutes of
+        # silence); one retry and a 10 s timeout give a one-line error soon (env still wins).
+        for name, value in HTTP_LIMITS.items():
+            os.environ.setdefault(name, value)
     from mlflow.tracking import MlflowClient
 
     return MlflowClient(tracking_uri=uri)

@@ -25,7 +25,7 @@ from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.media import MediaStore, private_dir
 
 BUSY_TIMEOUT_S = 60  # default; `[store] busy_timeout` / RUNNOTES_STORE_BUSY_TIMEOUT
-CONNECT_TIMEOUT_S = 10
+CONNECT_TIMEOUT_S = 10  # `[store] connect_timeout` / RUNNOTES_STORE_CONNECT_TIMEOUT
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -70,10 +70,15 @@ def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
             private_dir(db_file.parent)
             if not db_file.exists():
                 os.close(os.open(db_file, os.O_CREAT | os.O_WRONLY, 0o600))
+                created = True
+            else:
+                created = False
         except OSError as exc:
             raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
         if not os.access(db_file, os.R_OK | os.W_OK):
             raise RunnotesError(f"cannot open database {db_file}: permission denied")
+        if not created:
+            _check_header(db_file)
     engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -94,8 +99,29 @@ def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     return engine
 
 
-def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
-    """An engine for ``url``; ``busy_timeout`` is how long a SQLite writer waits for the lock."""
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_header(db_file: Path) -> None:
+    """Refuse a database file that is not one: an existing file of 0 bytes (a truncated copy, a
+    full disk) would otherwise silently become a new, empty store. Pages inside are checked by
+    ``runnotes doctor`` (``PRAGMA quick_check``): reading every page on each open costs too much."""
+    with db_file.open("rb") as handle:
+        head = handle.read(len(SQLITE_MAGIC))
+    if not head:
+        raise RunnotesError(
+            f"database {db_file} is empty (0 bytes): restore it from a backup, or delete it "
+            "to start a new store"
+        )
+    if head != SQLITE_MAGIC:
+        raise RunnotesError(f"database {db_file} is not a SQLite database (damaged or overwritten)")
+
+
+def make_engine(
+    url: str, busy_timeout: float = BUSY_TIMEOUT_S, connect_timeout: float = CONNECT_TIMEOUT_S
+) -> Engine:
+    """An engine for ``url``; ``busy_timeout`` is how long a SQLite writer waits for the lock,
+    ``connect_timeout`` how long to wait for a database server to answer."""
     try:
         dialect = make_url(url).get_backend_name()
     except ArgumentError as exc:
@@ -106,7 +132,9 @@ def make_engine(url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     try:
         # A server that does not answer is one error line after CONNECT_TIMEOUT_S, not a hang.
-        timeout = {"connect_timeout": CONNECT_TIMEOUT_S} if dialect == "postgresql" else {}
+        timeout = (
+            {"connect_timeout": max(1, round(connect_timeout))} if dialect == "postgresql" else {}
+        )
         return create_engine(url, pool_pre_ping=True, connect_args=timeout)
     except (NoSuchModuleError, ImportError) as exc:
         raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
@@ -139,8 +167,12 @@ def open_store(settings: Settings | None = None) -> Store:
         private_dir(settings.home)
     except OSError as exc:
         raise RunnotesError(f"cannot open {settings.home}: {exc.strerror or exc}") from exc
-    busy = settings.section("store").get("busy_timeout", BUSY_TIMEOUT_S)
-    engine = make_engine(settings.db_url, float(busy))
+    cfg = settings.section("store")
+    engine = make_engine(
+        settings.db_url,
+        float(cfg.get("busy_timeout", BUSY_TIMEOUT_S)),
+        float(cfg.get("connect_timeout", CONNECT_TIMEOUT_S)),
+    )
     try:
         migrate(engine)
     except DBAPIError as exc:

@@ -18,8 +18,18 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the user only: media can hold sensitive pixels."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` (and parents) readable by the user only: media can hold sensitive pixels.
+
+    Every folder created on the way is 0700 too (``mkdir(parents=True)`` would give the parents
+    the default mode: a new ``drafts/`` above ``drafts/project/`` was world-readable)."""
+    missing = []
+    folder = path
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for created in reversed(missing):
+        created.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(created, 0o700)
     os.chmod(path, 0o700)
     return path
 
