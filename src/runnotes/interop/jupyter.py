@@ -175,8 +175,13 @@ def _start_parser() -> _Parser:
     return parser
 
 
+def _words(line: str) -> list[str]:
+    """A magic's arguments; a trailing ``# comment`` is not one (IPython passes it along)."""
+    return shlex.split(line, comments=True)
+
+
 def _pairs(line: str) -> list[tuple[str, str]]:
-    return parse_pairs(shlex.split(line))  # the same NAME=VALUE rules as `runnotes like`
+    return parse_pairs(_words(line))  # the same NAME=VALUE rules as `runnotes like`
 
 
 @magics_class
@@ -187,7 +192,7 @@ class RunnotesMagics(Magics):
     @_one_line_errors
     def runnotes(self, line: str) -> Any:
         """%runnotes start NAME [-e EXP] | end [ok|failed] | show [RUN] | compare A B …"""
-        words = shlex.split(line)
+        words = _words(line)
         command, args = (words[0], words[1:]) if words else ("show", [])
         if command == "start":
             opts = _start_parser().parse_args(args)
