@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runnotes.capture.parse import parse_line, parse_text
+from runnotes.capture.parse import parse_args, parse_line, parse_text
 
 # Lines in the formats of: Hugging Face Trainer (Python dict repr), JSON-lines loggers, Keras 2
 # and Keras 3 progress lines, XGBoost and LightGBM evaluation logs, tqdm postfixes, and plain
@@ -64,3 +64,103 @@ def test_loose_mode_reads_labels_next_to_numbers() -> None:
     assert parsed.values == {"val_acc": 0.9321, "loss": 0.2314, "accuracy": 91.4}
     assert parsed.units == {"accuracy": "%"}
     assert parse_line("loss 0.2314").values == {}  # strict (watch) mode ignores bare numbers
+
+
+@pytest.mark.parametrize(
+    ("line", "params"),
+    [
+        (
+            "config lr=0.1 epochs=5 optimizer=adam",
+            {"lr": "0.1", "epochs": "5", "optimizer": "adam"},
+        ),
+        (
+            "Hparams: {'lr': 0.001, 'optim': {'name': 'sgd', 'momentum': 0.9}}",
+            {"lr": "0.001", "optim.name": "sgd", "optim.momentum": "0.9"},
+        ),
+        (
+            "Namespace(lr=0.0003, batch_size=64, data=PosixPath('d'), fp16=False)",
+            {"lr": "0.0003", "batch_size": "64", "data": "PosixPath('d')", "fp16": "False"},
+        ),
+        ("args: Namespace(seed=1)", {"seed": "1"}),
+        ('params = {"dropout": 0.3}', {"dropout": "0.3"}),
+    ],
+)
+def test_config_lines_are_params_not_metrics(line: str, params: dict[str, str]) -> None:
+    parsed = parse_line(line)
+    assert parsed.params == params
+    assert parsed.metrics == {}
+
+
+def test_a_dict_before_any_metric_is_the_config() -> None:
+    config = "{'model': 'mlp', 'hidden': 64, 'lr': 0.01}"
+    assert parse_line(config, at_start=True).params == {
+        "model": "mlp",
+        "hidden": "64",
+        "lr": "0.01",
+    }
+    assert parse_line(config).params == {}  # later in the output: a dict of metrics
+    trainer = "{'loss': 0.69, 'learning_rate': 5e-05, 'epoch': 0.5}"  # has a step key: metrics
+    assert parse_line(trainer, at_start=True).params == {}
+    assert parse_line("Total params: 11,689,512").values == {}  # not "params = 11"
+
+
+@pytest.mark.parametrize(
+    ("line", "progress", "batch"),
+    [
+        ("Epoch 2:  45%|████▌     | 45/100 [00:01<00:02, 30.1it/s, loss=0.123]", (45, 100), True),
+        ("100%|██████████| 100/100 [00:03<00:00, 30.1it/s, loss=0.1]", (100, 100), True),
+        ("45it [00:01, 30.1it/s, loss=0.1]", (45, None), True),
+        ("10/32 [=====>........] - ETA: 0s - loss: 0.3000 - accuracy: 0.8000", (10, 32), True),
+        ("32/32 [==============================] - 0s 2ms/step - loss: 0.1234", (32, 32), False),
+        ("epoch 3  loss: 0.2", None, False),
+    ],
+)
+def test_progress_bar_values_are_per_batch(
+    line: str, progress: tuple[int, int | None] | None, batch: bool
+) -> None:
+    parsed = parse_line(line)
+    assert (parsed.progress, parsed.batch) == (progress, batch)
+
+
+@pytest.mark.parametrize(
+    ("argv", "params"),
+    [
+        (["python", "train.py", "--lr", "3e-4"], {"lr": "3e-4"}),
+        (
+            [
+                "python",
+                "-u",
+                "train.py",
+                "--batch-size=64",
+                "lr=0.1",
+                "optimizer.lr=0.1",
+                "+trainer.precision=16",
+                "--fp16",
+                "--layers",
+                "64",
+                "128",
+                "-e",
+                "10",
+                "--wd",
+                "-1e-4",
+            ],
+            {
+                "batch_size": "64",
+                "lr": "0.1",
+                "optimizer.lr": "0.1",
+                "trainer.precision": "16",
+                "fp16": "true",
+                "layers": "64 128",
+                "e": "10",
+                "wd": "-1e-4",
+            },
+        ),
+        (["python", "train.py", "data/", "--lr", "0.1", "out/"], {"lr": "0.1"}),
+        (["torchrun", "--nproc-per-node", "4", "train.py", "--lr", "1"], {"lr": "1"}),
+        (["python", "-m", "pkg.train", "--epochs", "3"], {"epochs": "3"}),
+        (["./train", "--lr", "3"], {"lr": "3"}),
+        (["python", "train.py", "~trainer.logger"], {}),
+    ],
+)
+def test_command_line_params(argv: list[str], params: dict[str, str]) -> None:
+    assert parse_args(argv) == params

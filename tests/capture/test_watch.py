@@ -147,3 +147,35 @@ def test_watch_unknown_command_is_one_line(store: Store) -> None:
         "runnotes: error: cannot run 'definitely-not-a-program': No such file or directory"
     ]
     assert list_runs(store)[0].status == "failed"
+
+
+def test_watch_params_and_per_epoch_vs_per_batch_values(store: Store, tmp_path: Path) -> None:
+    script = _script(
+        tmp_path,
+        "epochs",
+        """
+        import sys
+        from tqdm import tqdm
+        print({"model": "mlp", "hidden": 64})  # the config, printed before training
+        for epoch in range(1, 3):
+            print(f"Epoch {epoch}/2")
+            bar = tqdm(range(3), desc=f"Epoch {epoch}", mininterval=0, file=sys.stdout)
+            for batch in bar:
+                bar.set_postfix(loss=1 / (epoch * 10 + batch))
+            print(f"loss: {1 / epoch:.3f}  val_acc: {epoch / 4:.2f}", flush=True)
+    """,
+    )
+    argv = ["--batch-size=64", "optimizer.lr=0.1", "--fp16"]
+    run_cli("watch", "--", sys.executable, str(script), *argv)
+    run = list_runs(store)[0]
+    assert run.name == "epochs"  # the script's name
+    assert run.params == {
+        "batch_size": "64",
+        "fp16": "true",
+        "hidden": "64",
+        "model": "mlp",
+        "optimizer.lr": "0.1",
+    }
+    assert _series(store, run.id, "loss") == [(1, 1.0), (2, 0.5)]  # the epochs' values
+    assert [s for s, _ in _series(store, run.id, "loss/batch")] == [1, 2, 3, 4, 5, 6]
+    assert run.metrics["loss"] == 0.5 and "hidden" not in run.metrics

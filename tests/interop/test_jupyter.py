@@ -10,9 +10,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from readme import code_block
 from runnotes.services.metrics import series
 from runnotes.store import Store
-from runnotes.store.queries import run_detail
+from runnotes.store.queries import list_runs, run_detail
 
 CELLS = [
     "%load_ext runnotes",
@@ -27,6 +28,17 @@ CELLS = [
     "    runnotes.log_metric('loss', 2 / (step + 1), step)",
     "%runnotes compare nb-run nb-run-2",
     "%like oops",
+    "%runnotes end",
+    # The run rules: a start while a run is active, ends that are real, likes shown.
+    "%runnotes start first",
+    "%runnotes start second   # on top of first",
+    "%like lr=0.1 optimizer=sgd",
+    "%runnotes show",
+    "%runnotes end first failed",
+    "%runnotes end",
+    "import subprocess, sys\n"
+    "subprocess.run([sys.executable, '-m', 'runnotes', 'run', 'start', 'cli-run'], check=True)",
+    "%runnotes end   # a run this kernel did not start: ended for real",
     "%runnotes end",
 ]
 
@@ -64,6 +76,25 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert "runnotes: error: expected NAME=VALUE, got 'oops'" in _outputs(cells[9], "stream")
     assert not any(o.output_type == "error" for c in cells for o in c.outputs)
 
+    first, second = run_detail(store, "first").summary, run_detail(store, "second").summary
+    assert (
+        f"run {first.id} (first) is still open: it is active again when run {second.id} ends"
+        in (_outputs(cells[12], "stream"))
+    )
+    assert f"liked lr=0.1, optimizer=sgd → run {second.id} (second)" in _outputs(
+        cells[13], "stream"
+    )
+    shown = _outputs(cells[14], "text/html")
+    assert "<b>liked</b>" in shown and "lr = 0.1" in shown and "optimizer = sgd" in shown
+    assert f"ended run {first.id} (first): failed" in _outputs(cells[15], "stream")
+    assert f"ended run {second.id} (second): ok" in _outputs(cells[16], "stream")
+    assert (first.status, second.status) == ("failed", "ok")  # ended for real, in the store
+    assert "ended run" in _outputs(cells[18], "stream") and "(cli-run): ok" in _outputs(
+        cells[18], "stream"
+    )
+    assert run_detail(store, "cli-run").summary.status == "ok"
+    assert "runnotes: error: no active run to end" in _outputs(cells[19], "stream")
+
     detail = run_detail(store, "nb-run")
     assert detail.summary.status == "ok" and detail.summary.tags == ["jupyter"]
     assert detail.summary.params == {"optimizer": "adam"}
@@ -74,6 +105,42 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert [c.text for c in detail.captures if c.kind == "note"] == [
         "dropout 0.3 <b>because</b> it overfit"
     ]
+
+
+def _readme_cells() -> list[str]:
+    """The README's notebook example, one cell per statement (indented lines stay with theirs)."""
+    cells: list[str] = []
+    for line in code_block("**Jupyter**", "python").splitlines():
+        if line.startswith((" ", "\t")) and cells:
+            cells[-1] += "\n" + line
+        elif line.strip():
+            cells.append(line)
+    return cells
+
+
+@pytest.mark.slow
+def test_readme_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in _readme_cells()]
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    assert not any(o.output_type == "error" for c in notebook.cells for o in c.outputs)
+    streams = "".join(_outputs(c, "stream") for c in notebook.cells)
+    assert "runnotes: error" not in streams
+    (run,) = list_runs(store)
+    assert (run.name, run.experiment, run.tags, run.status) == (
+        "resnet-lr3e-4",
+        "resnet",
+        ["sweep"],
+        "ok",
+    )
+    assert run.params == {"optimizer": "adam"} and run.metrics["val_acc"] == 0.9321
+    detail = run_detail(store, run.id)
+    assert len([c for c in detail.captures if c.name == "loss"]) == 100
+    assert [c.text for c in detail.captures if c.kind == "note"] == [
+        "dropout 0.3 because it overfit after epoch 5"
+    ]
+    shown = "".join(_outputs(c, "text/html") for c in notebook.cells)
+    assert "<svg" in shown and "val_acc = 0.9321" in shown
 
 
 @pytest.mark.slow
