@@ -79,8 +79,9 @@ class _LineLogger:
             metrics = parsed.metrics
             self.started = self.started or bool(metrics) or parsed.step is not None
             if parsed.batch and parsed.progress is not None:
-                if parsed.step is not None:
-                    self.step = parsed.step  # "Epoch 3:  45%|…" names the epoch
+                # A bar's own step comes from its count. The epoch in its description ("Epoch 3:
+                # 45%|…") is not taken for other lines: the bar is often on the other stream,
+                # read by another thread, so the order between them is not known.
                 self._batch(parsed.progress, metrics)
             elif parsed.step is not None and not metrics:
                 self.step = parsed.step  # a header such as "Epoch 3/10"

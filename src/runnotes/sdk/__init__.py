@@ -444,6 +444,8 @@ def _watched_run(store: Store) -> Run | None:
     value = os.environ.get(ENV_RUN_ID, "")
     if not value.isdigit():
         return None
+    if (id(store), int(value)) in _handles:
+        return _handles[(id(store), int(value))]  # checked once: module-level calls stay fast
     with store.read() as session:
         if session.get(RunRow, int(value)) is None:
             log.warning("%s=%s names no run in this store: ignored", ENV_RUN_ID, value)
