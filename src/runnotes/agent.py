@@ -598,7 +598,7 @@ class Agent:
             from runnotes.voice.recorder import push_to_talk_sources
         except ImportError:
             return None
-        preroll = float(self.store.settings.section("voice").get("preroll", 0.5))
+        preroll = self.store.settings.voice.preroll
         return push_to_talk_sources(self.config.voice_source or "mic", preroll)
 
     def _recorder(self, run_id: int, sources: Any) -> Any:

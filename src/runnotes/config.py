@@ -1,17 +1,27 @@
 """Settings: defaults, then ``$RUNNOTES_HOME/config.toml``, then ``RUNNOTES_*`` env, then flags.
 
-Only the keys every part needs are fields here; each part (voice, agent, web, reports) reads its
-own ``[section]`` of the config file through :meth:`Settings.section`, where
-``RUNNOTES_<SECTION>_<KEY>`` environment variables override the file.
+The keys every part needs are fields of :class:`Settings`; each part's own ``[section]`` of the
+config file is a typed model here (``settings.voice.threads``), where ``RUNNOTES_<SECTION>_<KEY>``
+environment variables override the file. Every section is validated when the settings load: an
+unknown key or a bad value is one error line naming it (``setting [drafts] week_start: …``).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from runnotes.errors import RunnotesError
 
@@ -38,18 +48,112 @@ class Settings:
                 values[key[len(prefix) :].lower()] = _coerce(raw)
         return values
 
-    def names(self, section: str, key: str) -> tuple[str, ...]:
-        """A list setting: a TOML list, or a comma-separated string (how env variables give it:
-        ``RUNNOTES_REPORTS_LOWER_IS_BETTER=latency_ms,epochs``)."""
-        configured = self.section(section).get(key) or ()
-        if isinstance(configured, str):
-            return tuple(p.strip() for p in configured.split(",") if p.strip())
-        if not isinstance(configured, list | tuple):
-            return (str(configured),)
-        return tuple(str(p) for p in configured)
+    def typed(self, name: str) -> Any:
+        """The ``[name]`` section as its typed, validated model (see :data:`SECTIONS`)."""
+        model = SECTIONS[name]
+        try:
+            return model.model_validate(self.section(name))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            why = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
+            raise RunnotesError(f"setting [{name}] {key}: {why}") from None
 
-    def with_overrides(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+    @property
+    def store(self) -> StoreSection:
+        return self.typed("store")  # type: ignore[no-any-return]
+
+    @property
+    def voice(self) -> VoiceSection:
+        return self.typed("voice")  # type: ignore[no-any-return]
+
+    @property
+    def web(self) -> WebSection:
+        return self.typed("web")  # type: ignore[no-any-return]
+
+    @property
+    def reports(self) -> ReportsSection:
+        return self.typed("reports")  # type: ignore[no-any-return]
+
+    @property
+    def drafts(self) -> DraftsSection:
+        return self.typed("drafts")  # type: ignore[no-any-return]
+
+
+def _names(value: Any) -> Any:
+    """A list setting: a TOML list, or a comma-separated string (how environment variables give
+    it: ``RUNNOTES_REPORTS_LOWER_IS_BETTER=latency_ms,epochs``)."""
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    return value
+
+
+Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+
+
+class Section(BaseModel):
+    """One ``[section]`` of config.toml: a key it does not know, or a value of the wrong type, is
+    a one-line error naming the key, when the settings are loaded."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSection(Section):
+    busy_timeout: float = Field(60.0, gt=0)  # seconds a writer waits for SQLite's write lock
+    connect_timeout: float = Field(10.0, gt=0)  # seconds to reach a PostgreSQL server
+
+
+class VoiceSection(Section):
+    model: str | None = None  # tiny.en (default), base, small, or a CTranslate2 model folder
+    models_dir: Path | None = None
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    threads: int = Field(2, ge=1)
+    prompt: bool = True  # the vocabulary prompt made of the run's names
+    preroll: float = Field(0.5, ge=0, le=5)  # seconds kept from before push-to-talk's chord
+
+
+class WebSection(Section):
+    max_body_mb: int = Field(16, gt=0)
+    max_upload_mb: int = Field(256, gt=0)
+
+
+class ReportsSection(Section):
+    lower_is_better: Names = ()
+    primary_metric: Names = ()
+    key_packages: Names = ()
+
+
+class ProjectDrafts(Section):
+    dir: Path
+
+
+class DraftsSection(Section):
+    auto: bool = True
+    dir: Path | None = None
+    week_start: Literal[
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
+    ] = "monday"
+    debounce: float = Field(3.0, ge=0)
+    triggers: Names = ("run_end", "like", "voice", "review")
+    template: Path | None = None
+    progress_template: Path | None = None
+    projects: dict[str, ProjectDrafts] = {}
+
+    @field_validator("week_start", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.lower() if isinstance(value, str) else value
+
+
+# The sections checked when settings load; ``[agent]`` is the agent's own AgentConfig, checked
+# when it starts (its chords need pynput's parser).
+SECTIONS: dict[str, type[Section]] = {
+    "store": StoreSection,
+    "voice": VoiceSection,
+    "web": WebSection,
+    "reports": ReportsSection,
+    "drafts": DraftsSection,
+}
 
 
 def _coerce(raw: str) -> Any:
@@ -88,7 +192,7 @@ def load_settings(home: Path | str | None = None, db_url: str | None = None) -> 
         or f"sqlite:///{home_path / 'runnotes.db'}"
     )
     media = env.get("RUNNOTES_MEDIA") or values.get("media_dir") or home_path / "media"
-    return Settings(
+    settings = Settings(
         home=home_path,
         db_url=str(url),
         media_dir=Path(media).expanduser(),
@@ -96,3 +200,6 @@ def load_settings(home: Path | str | None = None, db_url: str | None = None) -> 
         token=env.get("RUNNOTES_TOKEN") or values.get("token"),
         file_values=values,
     )
+    for name in SECTIONS:
+        settings.typed(name)  # a bad value is an error now, not a silent default later
+    return settings

@@ -250,12 +250,12 @@ def rules_for(store: Store, include_pending: bool) -> Rules:
     return Rules(
         include_pending=include_pending,
         directions=directions(store.settings),
-        primary_metric=store.settings.names("reports", "primary_metric"),
+        primary_metric=store.settings.reports.primary_metric,
     )
 
 
 def key_packages(store: Store) -> tuple[str, ...]:
-    return store.settings.names("reports", "key_packages") or KEY_PACKAGES
+    return store.settings.reports.key_packages or KEY_PACKAGES
 
 
 # -- finding experiments -----------------------------------------------------------------------

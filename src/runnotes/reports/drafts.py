@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import subprocess
@@ -50,6 +51,7 @@ from runnotes.store.db import Store, open_store
 from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
 
+log = logging.getLogger(__name__)
 TRIGGERS = ("run_end", "like", "voice", "review", "manual")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -67,31 +69,16 @@ class DraftSettings:
 
     @classmethod
     def of(cls, store: Store) -> DraftSettings:
-        cfg = store.settings.section("drafts")
-        projects = cfg.get("projects", {}) if isinstance(cfg.get("projects"), dict) else {}
-        week_start = str(cfg.get("week_start", "monday")).lower()
-        if week_start not in _WEEKDAYS:
-            week_start = "monday"
-        triggers = cfg.get("triggers", TRIGGERS)
-        if isinstance(triggers, str):
-            triggers = [t.strip() for t in triggers.split(",")]
+        cfg = store.settings.drafts
         return cls(
-            auto=bool(cfg.get("auto", True)),
-            root=Path(cfg.get("dir") or store.settings.home / "drafts").expanduser(),
-            project_dirs={
-                name: Path(v["dir"]).expanduser()
-                for name, v in projects.items()
-                if isinstance(v, dict) and v.get("dir")
-            },
-            week_start=_WEEKDAYS.index(week_start),
-            debounce=float(cfg.get("debounce", 3.0)),
-            triggers=(*triggers, "manual"),
-            template=Path(cfg["template"]).expanduser() if cfg.get("template") else None,
-            progress_template=(
-                Path(cfg["progress_template"]).expanduser()
-                if cfg.get("progress_template")
-                else None
-            ),
+            auto=cfg.auto,
+            root=(cfg.dir or store.settings.home / "drafts").expanduser(),
+            project_dirs={name: p.dir.expanduser() for name, p in cfg.projects.items()},
+            week_start=_WEEKDAYS.index(cfg.week_start),
+            debounce=cfg.debounce,
+            triggers=(*cfg.triggers, "manual"),
+            template=cfg.template.expanduser() if cfg.template else None,
+            progress_template=cfg.progress_template.expanduser() if cfg.progress_template else None,
         )
 
     def project_dir(self, project: str) -> Path:
@@ -224,7 +211,7 @@ def _write(
     _private([out, out.with_name(f"{out.stem}_files")])
     if edited:
         if out != target:
-            print(f"runnotes: {target} was edited by hand; the new draft is {out}", file=sys.stderr)
+            log.warning("%s was edited by hand; the new draft is %s", target, out)
         _record(store, target, **base, edited=True, error=None)
     else:
         _record(store, target, **base, sha256=_sha(target), edited=False, error=None)
@@ -348,7 +335,7 @@ class Refresher:
                 refresh_experiment(self.store, experiment_id, trigger)
             except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
                 # The reason is also kept on the draft (see `runnotes drafts`).
-                print(f"runnotes: draft refresh failed ({trigger}): {exc}", file=sys.stderr)
+                log.warning("draft refresh failed (%s): %s", trigger, exc)
 
 
 _refreshers: dict[int, Refresher] = {}
@@ -381,7 +368,7 @@ def notify(store: Store, run_id: int, trigger: str) -> None:
         else:
             refresher(store).request(run.experiment_id, trigger)
     except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
-        print(f"runnotes: cannot queue a draft refresh: {exc}", file=sys.stderr)
+        log.warning("cannot queue a draft refresh: %s", exc)
 
 
 def _requests_dir(store: Store) -> Path:

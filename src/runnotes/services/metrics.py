@@ -136,7 +136,7 @@ def column_bests(
 
 def directions(settings: Settings) -> Directions:
     """The directions a store's settings give (``[reports] lower_is_better``)."""
-    return Directions(frozenset(settings.names("reports", "lower_is_better")))
+    return Directions(frozenset(settings.reports.lower_is_better))
 
 
 # -- reading values ---------------------------------------------------------------------------

@@ -37,10 +37,6 @@ class Store:
     engine: Engine
     media: MediaStore
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
-
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine) as session:
@@ -167,12 +163,8 @@ def open_store(settings: Settings | None = None) -> Store:
         private_dir(settings.home)
     except OSError as exc:
         raise RunnotesError(f"cannot open {settings.home}: {exc.strerror or exc}") from exc
-    cfg = settings.section("store")
-    engine = make_engine(
-        settings.db_url,
-        float(cfg.get("busy_timeout", BUSY_TIMEOUT_S)),
-        float(cfg.get("connect_timeout", CONNECT_TIMEOUT_S)),
-    )
+    cfg = settings.store
+    engine = make_engine(settings.db_url, cfg.busy_timeout, cfg.connect_timeout)
     try:
         migrate(engine)
     except DBAPIError as exc:

@@ -60,10 +60,3 @@ class MediaStore:
                 os.fsync(handle.fileno())
             os.replace(tmp, target)
         return sha
-
-    def put_file(self, source: Path, suffix: str | None = None) -> str:
-        try:
-            data = Path(source).read_bytes()
-        except OSError as exc:
-            raise RunnotesError(f"cannot read {source}: {exc.strerror or exc}") from exc
-        return self.put_bytes(data, Path(source).suffix.lower() if suffix is None else suffix)

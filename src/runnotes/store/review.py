@@ -200,11 +200,6 @@ def pending_left_out(session: Session, run_ids: Any) -> list[str]:
     return [f"{n} {one if n == 1 else many}" for (one, many), n in ranked]
 
 
-def get_capture(store: Store, capture_id: int) -> Capture:
-    with store.read() as session:
-        return get_row(session, Capture, capture_id)
-
-
 def _check_review(review: str) -> None:
     if review not in {r.value for r in Review}:
         raise RunnotesError(f"review must be approved, rejected or pending, not {review!r}")

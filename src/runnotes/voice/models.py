@@ -76,7 +76,7 @@ class ModelChoice:
 
 
 def models_dir(settings: Settings) -> Path:
-    configured = settings.section("voice").get("models_dir")
+    configured = settings.voice.models_dir
     return Path(configured).expanduser() if configured else settings.home / "models"
 
 
@@ -93,11 +93,7 @@ def _default_path() -> Path:
 
 def resolve_model(settings: Settings) -> ModelChoice:
     """The model named by the settings, checked to be a usable CTranslate2 folder."""
-    wanted = str(
-        os.environ.get("RUNNOTES_WHISPER_MODEL")
-        or settings.section("voice").get("model")
-        or DEFAULT
-    )
+    wanted = str(os.environ.get("RUNNOTES_WHISPER_MODEL") or settings.voice.model or DEFAULT)
     if wanted in (DEFAULT, "default", "tiny"):
         return ModelChoice(DEFAULT, _default_path(), english_only=True)
     if wanted in INSTALLABLE:

@@ -89,16 +89,16 @@ def make_transcriber(
 ) -> Transcriber:
     """A transcriber for this run: its model, device and vocabulary prompt come from settings."""
     settings = settings or store.settings
-    section = settings.section("voice")
+    section = settings.voice
     with store.read() as session:
         known, tags = known_names(session, run_id)
-    prompt = vocabulary_prompt(sorted(known), tags) if section.get("prompt", True) else None
+    prompt = vocabulary_prompt(sorted(known), tags) if section.prompt else None
     return Transcriber(
         resolve_model(settings),
         prompt=prompt,
         policy=policy,
-        device=str(section.get("device", "auto")),
-        threads=int(section.get("threads", 2)),
+        device=section.device,
+        threads=section.threads,
         on_progress=on_progress,
     )
 

@@ -34,12 +34,12 @@ def serve(
     check_bind(host, token)
     sock = listen(host, port)
     settings = settings_of(ctx)
-    limits = settings.section("web")
+    limits = settings.web
     guard = Guard(
         token=token or None,
         allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
-        max_body=int(limits.get("max_body_mb", 16)) * 2**20,
-        max_upload=int(limits.get("max_upload_mb", 256)) * 2**20,
+        max_body=limits.max_body_mb * 2**20,
+        max_upload=limits.max_upload_mb * 2**20,
     )
     app = create_app(store_of(ctx), guard)
     shown = f"[{host}]" if ":" in host else host
