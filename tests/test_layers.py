@@ -29,9 +29,10 @@ FOUNDATION = {
 }
 PARTS = {"capture", "voice", "reports", "interop"}
 SDK_BASED = {"watch", "integrations", "wandb_style", "samples"}
+TOOLS = {"doctor"}  # checks over every part, for the CLI
 # Rank of each layer; a module may import its own layer or any lower one (parts: see below).
 RANK = {"foundation": 0, "store": 1, "services": 2, "part": 3, "sdk": 4, "agent": 5, "web": 5}
-RANK |= {"sdk-based": 5, "cli": 6, "package": 6}
+RANK |= {"sdk-based": 5, "tools": 5, "cli": 6, "package": 6}
 
 
 def layer(module: str) -> tuple[str, str]:
@@ -50,6 +51,8 @@ def layer(module: str) -> tuple[str, str]:
         return "part", head
     if head in SDK_BASED:
         return "sdk-based", head
+    if head in TOOLS:
+        return "tools", head
     if head in RANK:
         return head, head
     raise AssertionError(f"runnotes.{'.'.join(bits)} belongs to no layer: add it to the test")
