@@ -26,7 +26,7 @@ from voice.scoring import word_error_rate
 # The bars of issue 14, on the voices other than espeak-ng pooled: its formant voice is harder for
 # Whisper than a person is, so its figures are printed and only guarded against a collapse.
 BAR = (0.95, 0.90)
-ESPEAK_GUARD = (0.70, 0.55)  # measured 0.81 / 0.71 (and 0.83 / 0.73)
+ESPEAK_GUARD = (0.70, 0.55)  # measured 0.80–0.83 / 0.68–0.73
 LOGGED = {
     "lr": "param",
     "batch_size": "param",
