@@ -134,7 +134,17 @@ def build_sample(store: Store) -> Sample:
     add_captures(
         store,
         runs["pilot"],
-        [*_params(t + 1, lr=0.001, batch_size=64, dropout=0.1), *_liked(t + 1700, val_acc=0.9)],
+        [
+            *_params(t + 1, lr=0.001, batch_size=64, dropout=0.1),
+            *_liked(t + 1700, val_acc=0.9),
+            _c(
+                "note",
+                t + 1800,
+                source="voice",
+                text="CIFAR-10 validation accuracy above 93 % with a ResNet-18",
+                extra={"role": "goal"},
+            ),
+        ],
     )
 
     t = T0

@@ -34,7 +34,7 @@ def readme(sample, tmp_path: Path, **kwargs) -> tuple[str, object]:  # type: ign
 
 def test_best_run_per_metric_and_direction(sample, tmp_path: Path) -> None:
     text, _ = readme(sample, tmp_path)
-    results = section(text, "Results")
+    results = section(text, "Runs")
     rows = {
         line.split("|")[1].strip(): line for line in results.splitlines() if line.startswith("| <a")
     }
@@ -42,10 +42,17 @@ def test_best_run_per_metric_and_direction(sample, tmp_path: Path) -> None:
     assert "**0.9321** ★" in rows['<a id="run-3"></a>run 3 (lower-lr)']
     # loss: lower is better → more-dropout (0.22)
     assert "**0.22** ★" in rows['<a id="run-4"></a>run 4 (more-dropout)']
-    assert "`val_acc`: 0.9321 in [run 3 (lower-lr)](#run-3)" in results
-    assert "`loss`: 0.22 in [run 4 (more-dropout)](#run-4)" in results
+    assert (
+        "Best per metric (★): `loss` 0.22 in [run 4 (more-dropout)](#run-4) (↓ lower is better);"
+        " `val_acc` 0.9321 in [run 3 (lower-lr)](#run-3)."
+    ) in results
+    assert "| run | status | dropout | lr | val_acc ↑ | loss ↓ |" in results  # params that differ
     assert "0.99" not in text
-    assert "From [run 3 (lower-lr)](#run-3), the best run by `val_acc`" in text
+    assert "[run 3 (lower-lr)](#run-3), best by `val_acc` (0.9321):" in text
+    assert (
+        "4 runs from 2024-04-29 to 2024-05-06; the best `val_acc` (higher is better) is "
+        "**0.9321**, reached by [run 3 (lower-lr)](#run-3)."
+    ) in text
 
 
 def test_param_diffs_between_consecutive_runs(sample, tmp_path: Path) -> None:
@@ -62,12 +69,15 @@ def test_param_diffs_between_consecutive_runs(sample, tmp_path: Path) -> None:
 
 def test_notes_voice_and_review_rules(sample, tmp_path: Path) -> None:
     text, result = readme(sample, tmp_path)
-    decisions = section(text, "Decisions log")
-    assert "[run 2 (baseline)](#run-2): Baseline with the default Adam settings" in decisions
+    decisions = section(text, "Decisions")
+    assert (
+        "- **Baseline with the default Adam settings**, because the paper used them. "
+        "([run 2 (baseline)](#run-2), 2024-05-06)"
+    ) in decisions
     # the voice note's extracted rationale, not the whole transcript, goes to the log
     assert (
-        "[run 3 (lower-lr)](#run-3) · voice: lowered the learning rate because the loss "
-        "diverged at epoch three"
+        "- **lowered the learning rate**, because the loss diverged at epoch three "
+        "([run 3 (lower-lr)](#run-3), 2024-05-06, voice)"
     ) in decisions
     assert "Next I'll try" not in text
     assert (
@@ -77,8 +87,11 @@ def test_notes_voice_and_review_rules(sample, tmp_path: Path) -> None:
     assert "Blocked by the GPU quota" in section(text, "Blockers")
     assert "REJECTED-NOTE" not in text and "PENDING-NOTE" not in text
     assert "(pending)" not in text and result.warnings == []  # type: ignore[attr-defined]
-    # the purpose paragraph comes from the earliest decision
-    assert text.splitlines()[2].startswith("Baseline with the default Adam settings")
+    # the goal: no description, so the latest approved spoken "the goal is …" note
+    assert (
+        text.splitlines()[2] == "**Goal:** CIFAR-10 validation accuracy above 93 % with a ResNet-18"
+    )
+    assert "CIFAR-10" not in decisions
 
 
 def test_include_pending_adds_marked_captures_but_never_rejected(sample, tmp_path: Path) -> None:
@@ -107,10 +120,7 @@ def test_figures_and_screenshots_are_written_beside_the_readme(sample, tmp_path:
             assert image.format == "PNG" and image.width >= 100
     shots = section(text, "Screenshots")
     assert "TensorBoard: Scalars - val_acc, run 3 (lower-lr), 2024-05-06 10:28" in shots
-    assert (
-        "top runs by val_acc (run 3 (lower-lr), run 4 (more-dropout), run 2 (baseline))"
-        in section(text, "Figures")
-    )
+    assert "val_acc, loss by step, one line per run; ★ the best run" in section(text, "Runs")
 
 
 def test_same_store_same_bytes(sample, tmp_path: Path) -> None:
@@ -138,11 +148,12 @@ def test_sections_without_data_are_left_out(sample, tmp_path: Path) -> None:
     write_readme(sample.store, "empty", tmp_path / "README.md")
     text = (tmp_path / "README.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (.*)$", text, re.M)
-    assert headings == ["How to reproduce"]
+    assert headings == ["Runs", "How to reproduce the best run"]
+    assert 'Runs: <a id="run-6"></a>run 6 (idle) (ok).' in text
     assert not (tmp_path / "README_files").exists()
     other = write_readme(sample.store, "tokenizer", tmp_path / "tok.md")
     headings = re.findall(r"^## (.*)$", (tmp_path / "tok.md").read_text(encoding="utf-8"), re.M)
-    assert headings == ["How to reproduce", "Results", "Next steps"]
+    assert headings == ["Runs", "How to reproduce the best run", "Next steps"]
     assert other.paths == [tmp_path / "tok.md"]  # one run: no curves, no scatter
 
 
@@ -153,7 +164,7 @@ def test_missing_screenshot_is_named_and_the_readme_still_written(sample, tmp_pa
     assert sample.screenshot_sha[:12] in result.warnings[0]  # type: ignore[attr-defined]
     assert "missing from the media folder" in section(text, "Screenshots")
     assert "Gaps in this draft" in text
-    assert "## Results" in text
+    assert "## Runs" in text
 
 
 def test_user_template(sample, tmp_path: Path) -> None:
@@ -221,10 +232,10 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
             run.note("Next I'll try a warmup" if name == "b" else "lr 0.1: it is the default")
     result = write_readme(store, "sdk-exp", tmp_path / "README.md")
     text = (tmp_path / "README.md").read_text()
-    assert "**0.85** ★" in section(text, "Results")
+    assert "**0.85** ★" in section(text, "Runs")
     assert "`lr` 0.1 → 0.01 · `acc` 0.7 → 0.85 (+0.15, better)" in text
     assert "- [ ] Next I'll try a warmup" in section(text, "Next steps")
-    assert "lr 0.1: it is the default" in section(text, "Decisions log")
+    assert "lr 0.1: it is the default" in section(text, "Decisions")
     assert "- Packages: python " in text  # from the package list the SDK stored
     assert [p.name for p in result.paths] == [
         "README.md",
@@ -245,14 +256,14 @@ def test_real_voice_note_reaches_the_decisions_log(store: Store, tmp_path: Path)
         run.like("val_acc", 0.9)
         add_voice_file(store, run.id, demo_note_path())
     write_readme(store, "voice-exp", tmp_path / "README.md")
-    decisions = section((tmp_path / "README.md").read_text(), "Decisions log")
-    assert "[run 1 (spoken)](#run-1) · voice: " in decisions
+    decisions = section((tmp_path / "README.md").read_text(), "Decisions")
+    assert "([run 1 (spoken)](#run-1), " in decisions and ", voice)" in decisions
     assert "learning rate" in decisions.lower()
     # with pending captures, the extracted rationale replaces the transcript, marked, and the
     # value heard in speech does not override the reviewed param
     write_readme(store, "voice-exp", tmp_path / "all.md", include_pending=True)
     text = (tmp_path / "all.md").read_text()
-    assert "*(pending)*" in section(text, "Decisions log")
+    assert "*(pending)*" in section(text, "Decisions")
     from runnotes.reports.data import Rules, load_experiment
 
     (spoken,) = load_experiment(store, 1, Rules(include_pending=True)).runs

@@ -10,7 +10,6 @@ with hundreds of thousands of logged values still reports in well under a second
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +19,26 @@ from sqlalchemy import and_, or_
 from sqlmodel import Session, select
 
 from runnotes.errors import RunnotesError
-from runnotes.reports.rules import ROLE_BLOCKER, ROLE_NEXT, ROLE_RATIONALE, note_role
+from runnotes.reports.rules import (
+    ROLE_BLOCKER,
+    ROLE_GOAL,
+    ROLE_NEXT,
+    ROLE_OBSERVATION,
+    ROLE_RATIONALE,
+    decision_and_reason,
+    note_parts,
+    observed,
+)
 from runnotes.services.metrics import Directions, curves, directions
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import latest_rows
 from runnotes.store.review import pending_left_out
+
+MAIN_METRICS = 3  # metrics in the runs table and the curves
+MAX_TABLE_PARAMS = 6  # varied params shown as columns of the runs table
+MAX_TABLE_RUNS = 20  # rows of the runs table (the best ones when an experiment has more)
+RUN_PROBLEMS = ("failed", "killed")
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
 KEY_PACKAGES = (
@@ -89,6 +102,7 @@ class RunInfo:
     git_dirty: bool | None
     python_version: str | None
     packages_sha: str | None
+    exit_code: int | None = None
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)
@@ -104,7 +118,8 @@ class RunInfo:
 
 @dataclass
 class Note:
-    """A decision, next step or blocker: typed, spoken (a transcript) or extracted from speech."""
+    """A decision, next step, blocker, goal or observation: typed, spoken (a transcript),
+    extracted from speech, or written by runnotes itself (data changed, run failed)."""
 
     text: str
     timestamp: float
@@ -113,6 +128,16 @@ class Note:
     role: str | None
     voice: bool
     pending: bool
+
+    @property
+    def decision(self) -> str:
+        """What was decided, without the reason (the whole text when it gives none)."""
+        return decision_and_reason(self.text)[0]
+
+    @property
+    def reason(self) -> str | None:
+        """Why: the "because …" part of the note, if it has one."""
+        return decision_and_reason(self.text)[1]
 
 
 @dataclass
@@ -183,6 +208,10 @@ class ExperimentData:
     next_steps: list[Note]
     blockers: list[Note]
     screenshots: list[Screenshot]
+    observations: list[Note] = field(default_factory=list)  # data changed, run failed
+    goal_note: str = ""  # the latest approved "the goal is …" note of the experiment
+    figures: list[Any] = field(default_factory=list)  # drawn by the writer (plots.Figure)
+    previous_best: float | None = None  # progress report: the primary's best last period
     warnings: list[str] = field(default_factory=list)
     left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
@@ -216,10 +245,49 @@ class ExperimentData:
         return [r for r in self.runs if r.metrics]
 
     @property
-    def purpose(self) -> str:
-        """The experiment's description, then its earliest rationale (what the runs were for)."""
-        first = [n.text for n in self.decisions][:1]
-        return " ".join(p.strip() for p in [self.description, *first] if p and p.strip())
+    def goal(self) -> str:
+        """What the experiment is for: its description, else its latest approved goal note."""
+        return self.description.strip() or self.goal_note
+
+    @property
+    def purpose(self) -> str:  # the name templates written for earlier versions use
+        return self.goal
+
+    @property
+    def main_metrics(self) -> list[MetricInfo]:
+        """The metrics a reader looks at first: the primary, then the most widely reported."""
+        primary = self.primary
+        if primary is None:
+            return []
+        rest = sorted(
+            (m for m in self.metrics if m.name != primary.name),
+            key=lambda m: (-self.coverage(m.name), self.first_seen.get(m.name, 0), m.name),
+        )
+        return [primary, *rest][:MAIN_METRICS]
+
+    @property
+    def table_runs(self) -> list[RunInfo]:
+        """The runs of the runs table, in order: all of them, or the best ``MAX_TABLE_RUNS``."""
+        if len(self.runs) <= MAX_TABLE_RUNS or self.primary is None:
+            return self.runs[-MAX_TABLE_RUNS:]
+        best = {r.id for r in self.top_runs(MAX_TABLE_RUNS)}
+        return [r for r in self.runs if r.id in best]
+
+    @property
+    def new_best(self) -> bool | None:
+        """Progress report: whether this period beat the previous one (None: nothing to beat)."""
+        primary = self.primary
+        if primary is None or self.previous_best is None or primary.best.value is None:
+            return None
+        return primary.is_better(primary.best.value, self.previous_best)
+
+    @property
+    def varied_params(self) -> list[str]:
+        """Parameters whose value differs between the runs (what the runs tried)."""
+        runs = self.result_runs or self.runs
+        names = sorted({p for r in runs for p in r.params})
+        varied = [n for n in names if len({_text(r.params.get(n)) for r in runs}) > 1]
+        return varied[:MAX_TABLE_PARAMS]
 
     def coverage(self, metric: str) -> int:
         return sum(1 for r in self.runs if metric in r.metrics)
@@ -357,11 +425,30 @@ def load_experiment(
             preferred=rules.primary_metric,
             first_seen=first_seen,
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
+            goal_note=_goal_note(session, experiment_id),
         )
     _sort_captures(store, data, by_id, captures)
     data.metrics = _metric_infos(runs, rules)
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
+
+
+def _goal_note(session: Session, experiment_id: int) -> str:
+    """The experiment's latest approved note with role ``goal`` (a spoken "the goal is …")."""
+    notes = session.exec(
+        select(Capture.text, Capture.extra)
+        .join(Run, Capture.run_id == Run.id)
+        .where(
+            Run.experiment_id == experiment_id,
+            Capture.kind == "note",
+            Capture.review == Review.approved,
+        )
+        .order_by(Capture.timestamp.desc(), Capture.id.desc())
+    ).all()
+    return next(
+        ((text or "").strip() for text, extra in notes if (extra or {}).get("role") == ROLE_GOAL),
+        "",
+    )
 
 
 def _run_info(run: Run) -> RunInfo:
@@ -378,6 +465,7 @@ def _run_info(run: Run) -> RunInfo:
         git_dirty=run.git_dirty,
         python_version=run.python_version,
         packages_sha=run.packages_sha,
+        exit_code=run.exit_code,
     )
 
 
@@ -428,47 +516,28 @@ def _sort_captures(
         elif c.kind == "screenshot" and c.media_sha:
             data.screenshots.append(_screenshot(store, data, c, run, extra, pending))
         elif c.kind == "note" and c.text:
-            _add_note(
-                data,
-                Note(
-                    text=c.text.strip(),
-                    timestamp=c.timestamp,
-                    run=run,
-                    source=c.source,
-                    role=note_role(c.text, extra.get("role")),
-                    voice=c.source == "voice",
-                    pending=pending,
-                ),
-            )
+            role = extra.get("role") or (ROLE_OBSERVATION if observed(c.text) else None)
+            parts = [(c.text.strip(), role)] if role else note_parts(c.text)
+            for text, part_role in parts:
+                voice = c.source == "voice"  # e.g. the rationale extracted from a transcript
+                _add_note(data, Note(text, c.timestamp, run, c.source, part_role, voice, pending))
         elif (
             c.kind == "voice"
             and c.text
             and c.id not in derived_from
             and extra.get("status", "ok") == "ok"
         ):
-            for text, role in _transcript_parts(c.text):
-                _add_note(
-                    data,
-                    Note(
-                        text=text,
-                        timestamp=c.timestamp,
-                        run=run,
-                        source=c.source,
-                        role=role,
-                        voice=True,
-                        pending=pending,
-                    ),
-                )
-
-
-def _transcript_parts(transcript: str) -> list[tuple[str, str | None]]:
-    """A spoken note often says why *and* what comes next: the sentences that are next steps or
-    blockers go to their own lists; the rest stays together as the decision."""
-    sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", transcript.strip()) if s.strip()]
-    roles = [note_role(s) for s in sentences]
-    rest = " ".join(s for s, r in zip(sentences, roles, strict=True) if r is None)
-    parts = [(rest, None)] if rest else []
-    return parts + [(s, r) for s, r in zip(sentences, roles, strict=True) if r is not None]
+            for text, role in note_parts(c.text):
+                _add_note(data, Note(text, c.timestamp, run, c.source, role, True, pending))
+    for run in by_id.values():
+        if run.status in RUN_PROBLEMS:
+            code = f" (exit code {run.exit_code})" if run.exit_code not in (None, 0) else ""
+            when = run.ended_at or run.started_at
+            text = f"{run.label} {run.status}{code}"
+            data.observations.append(
+                Note(text, when, run, "runnotes", ROLE_OBSERVATION, False, False)
+            )
+    data.observations.sort(key=lambda n: (n.timestamp, n.run.id))
 
 
 def _add_note(data: ExperimentData, note: Note) -> None:
@@ -476,6 +545,10 @@ def _add_note(data: ExperimentData, note: Note) -> None:
         data.next_steps.append(note)
     elif note.role == ROLE_BLOCKER:
         data.blockers.append(note)
+    elif note.role == ROLE_GOAL:
+        pass  # the goal comes from the whole experiment (``goal_note``), not a period's runs
+    elif note.role == ROLE_OBSERVATION:
+        data.observations.append(note)
     elif note.role in (None, ROLE_RATIONALE):
         data.decisions.append(note)  # other roles (run_ref, metric, param) are not prose
 

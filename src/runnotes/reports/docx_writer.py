@@ -16,7 +16,10 @@ from pathlib import Path
 from runnotes.formatting import visible_controls
 from runnotes.reports.render import PAGE_BREAK
 
-IMAGE_WIDTH_INCHES = 6.0
+IMAGE_WIDTH_INCHES = 6.9  # the text width: US Letter and A4 with 0.7" margins
+SCREEN_DPI = 110  # a screenshot is shown at about its size on a screen, never blown up
+MARGIN_INCHES = 0.7
+FONT = "Arial"  # Word has it; LibreOffice uses the metric-compatible Liberation Sans
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _IMAGE = re.compile(r"^!\[(.*)\]\((.+)\)$")
 _BULLET = re.compile(r"^\s*[-*+]\s+(?:\[[ xX]\]\s+)?(.*)$")
@@ -37,11 +40,31 @@ def write_docx(markdown: str, out: Path, *, base: Path) -> None:
     from docx import Document
 
     doc = Document()
+    _dense(doc)
     lines = visible_controls(markdown).splitlines()  # XML has no place for a NUL
     i = 0
     while i < len(lines):
         i = _block(doc, lines, i, base)
     doc.save(str(out))
+
+
+def _dense(doc) -> None:  # type: ignore[no-untyped-def]
+    """Narrow margins, a 10 pt sans body and tight spacing: a report is read on a page, and
+    python-docx's defaults (1" margins, 11 pt, big heading gaps) leave half of it empty."""
+    from docx.shared import Inches, Pt
+
+    for section in doc.sections:
+        section.left_margin = section.right_margin = Inches(MARGIN_INCHES)
+        section.top_margin = section.bottom_margin = Inches(MARGIN_INCHES)
+    sizes = {"Normal": 10, "Heading 1": 16, "Heading 2": 13, "Heading 3": 11, "Caption": 8.5}
+    for name, size in sizes.items():
+        style = doc.styles[name]
+        style.font.name, style.font.size = FONT, Pt(size)
+        style.paragraph_format.space_after = Pt(3 if name == "Normal" else 4)
+        style.paragraph_format.space_before = Pt(10 if name.startswith("Heading") else 4)
+    for name in ("List Bullet", "Quote"):
+        doc.styles[name].paragraph_format.space_after = Pt(1)
+        doc.styles[name].paragraph_format.space_before = Pt(0)
 
 
 def _block(doc, lines: list[str], i: int, base: Path) -> int:  # type: ignore[no-untyped-def]
@@ -99,7 +122,8 @@ def _starts_block(line: str) -> bool:
 def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type: ignore[no-untyped-def]
     from docx.shared import Inches
 
-    doc.add_picture(str((base / ref).resolve()), width=Inches(IMAGE_WIDTH_INCHES))
+    path = (base / ref).resolve()
+    doc.add_picture(str(path), width=Inches(_width_inches(path)))
     j = i + 1
     while j < len(lines) and not lines[j].strip():
         j += 1
@@ -108,6 +132,16 @@ def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type:
         _inline(doc.add_paragraph(style="Caption"), caption[1:-1])
         return j + 1
     return i + 1
+
+
+def _width_inches(path: Path) -> float:
+    """Figures span the text width; screenshots keep about their on-screen size."""
+    if not path.name.startswith("screenshot-"):
+        return IMAGE_WIDTH_INCHES
+    from PIL import Image
+
+    with Image.open(path) as image:
+        return min(IMAGE_WIDTH_INCHES, image.width / SCREEN_DPI)
 
 
 def _code(doc, lines: list[str], i: int, ticks: str) -> int:  # type: ignore[no-untyped-def]
@@ -130,6 +164,7 @@ def _cells(line: str) -> list[str]:
 def _table(doc, lines: list[str], i: int) -> int:  # type: ignore[no-untyped-def]
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
+    from docx.shared import Pt
 
     header = _cells(lines[i])
     rows = []
@@ -139,14 +174,38 @@ def _table(doc, lines: list[str], i: int) -> int:  # type: ignore[no-untyped-def
         j += 1
     table = doc.add_table(rows=1 + len(rows), cols=len(header))
     table.style = "Table Grid"
+    widths = _column_widths([header, *rows], len(header))
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # the grid, which LibreOffice lays out by
     for r, cells in enumerate([header, *rows]):
         for c in range(len(header)):
-            paragraph = table.rows[r].cells[c].paragraphs[0]
+            cell = table.rows[r].cells[c]
+            cell.width = widths[c]
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
             _inline(paragraph, cells[c] if c < len(cells) else "", bold=r == 0)
+            for run in paragraph.runs:
+                run.font.size = Pt(9)
     mark = OxmlElement("w:tblHeader")  # repeat the header row on every page
     mark.set(qn("w:val"), "true")
     table.rows[0]._tr.get_or_add_trPr().append(mark)
     return j
+
+
+def _column_widths(rows: list[list[str]], count: int) -> list[int]:
+    """Column widths (EMU) in proportion to each column's longest text, so a run's name is not
+    wrapped into three lines while a status column takes a sixth of the page."""
+    from docx.shared import Inches
+
+    plain = [
+        [_INLINE.sub(lambda m: m.group("code") or m.group("bold") or "", c) for c in r]
+        for r in rows
+    ]
+    longest = [max((len(r[c]) for r in plain if c < len(r)), default=1) for c in range(count)]
+    weights = [min(max(n, 4), 40) for n in longest]
+    total = Inches(IMAGE_WIDTH_INCHES)
+    return [int(total * w / sum(weights)) for w in weights]
 
 
 def _inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:  # type: ignore[no-untyped-def]

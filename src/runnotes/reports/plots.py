@@ -17,7 +17,7 @@ from runnotes.reports.data import ExperimentData, metric_series
 
 log = logging.getLogger(__name__)
 
-TOP_RUNS = 3
+CURVE_RUNS = 8  # more lines than this make a curve plot unreadable: the best ones are drawn
 MAX_PANELS = 2  # one row: each extra panel costs ~0.1 s of drawing, and reports must stay fast
 DPI = 100
 
@@ -79,35 +79,51 @@ def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
+def spans_decades(values: Sequence[float]) -> bool:
+    """Positive values over two orders of magnitude or more: a log axis shows them better."""
+    return bool(values) and min(values) > 0 and max(values) / min(values) >= 100
+
+
 def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
-    top = data.top_runs(TOP_RUNS)
-    primary = data.primary
-    if not top or primary is None:
+    """The main metrics by step, one line per run (the best run per metric drawn bold, ★)."""
+    runs = sorted(data.top_runs(CURVE_RUNS), key=lambda r: r.id)
+    metrics = data.main_metrics
+    if not runs or not metrics:
         return None
-    names = [primary.name] + [m.name for m in data.metrics if m.name != primary.name]
-    series = metric_series(store, [r.id for r in top], names)
-    plotted = [n for n in names if any(len(series.get((r.id, n), ())) > 1 for r in top)]
+    series = metric_series(store, [r.id for r in runs], [m.name for m in metrics])
+    plotted = [m for m in metrics if any(len(series.get((r.id, m.name), ())) > 1 for r in runs)]
     plotted = plotted[:MAX_PANELS]
     if not plotted:
         return None
     fig, axes = _panels(len(plotted))
-    for ax, name in zip(axes, plotted, strict=False):
-        for run in top:
-            points = series.get((run.id, name), [])
-            if points:
-                ax.plot(
-                    [p[0] for p in points], [p[1] for p in points], label=run.label, linewidth=1.4
-                )
-        ax.set_title(name, fontsize=10)
+    for ax, metric in zip(axes, plotted, strict=False):
+        values: list[float] = []
+        for run in runs:
+            points = series.get((run.id, metric.name), [])
+            if len(points) < 2:
+                continue  # a single liked value is no curve
+            best = run.id == metric.best_run.id
+            ax.plot(
+                [p[0] for p in points],
+                [p[1] for p in points],
+                label=f"{run.label}{' ★' if best else ''}",
+                linewidth=2.4 if best else 1.2,
+                zorder=3 if best else 2,
+            )
+            values += [p[1] for p in points]
+        if spans_decades(values):
+            ax.set_yscale("log")
+        ax.set_title(f"{metric.name} ({metric.direction})", fontsize=10)
         ax.set_xlabel("step", fontsize=9)
+        ax.set_ylabel(metric.name, fontsize=9)
+        ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     path = folder / f"{prefix}{slug(data.name)}-curves.png"
     _save(fig, path)
-    runs = ", ".join(r.label for r in top)
-    return Figure(
-        path, f"{', '.join(plotted)} over steps for the top runs by {primary.name} ({runs})"
-    )
+    shown = ", ".join(m.name for m in plotted)
+    more = f" (the best {len(runs)})" if len(data.result_runs) > len(runs) else ""
+    return Figure(path, f"{shown} by step, one line per run{more}; ★ the best run")
 
 
 def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
@@ -132,6 +148,8 @@ def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
     params = _numeric_params(data, primary.name)
     if not params:
         return None
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _panels(len(params))
     for ax, name in zip(axes, params, strict=False):
         points = [
@@ -141,8 +159,12 @@ def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
         ]
         xs: Sequence[float] = [p[0] for p in points]  # type: ignore[misc]
         ax.scatter(xs, [p[1] for p in points], s=22)
-        if min(xs) > 0 and max(xs) / min(xs) >= 100:
+        if spans_decades(xs):
             ax.set_xscale("log")
+        else:  # few ticks, 3e-4 rather than 0.0003: small learning rates stay legible
+            ax.xaxis.set_major_locator(MaxNLocator(5))
+            ax.ticklabel_format(axis="x", style="sci", scilimits=(-3, 4))
+        ax.tick_params(labelsize=8)
         ax.set_xlabel(name, fontsize=9)
         ax.set_ylabel(primary.name, fontsize=9)
         ax.grid(alpha=0.3)

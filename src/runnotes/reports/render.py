@@ -11,7 +11,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, TemplateError
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    Template,
+    TemplateError,
+)
 
 from runnotes.errors import RunnotesError
 from runnotes.reports.period import fmt_day, fmt_time
@@ -67,8 +74,10 @@ def pending(item: Any) -> str:
 
 
 def _environment(folder: Path) -> Environment:
+    # The shipped folder comes second, so a user's template can import the shipped macros
+    # (``{% import "_macros.md.j2" as m %}``) and still override them with its own.
     env = Environment(
-        loader=FileSystemLoader(str(folder)),
+        loader=ChoiceLoader([FileSystemLoader(str(folder)), FileSystemLoader(str(TEMPLATES))]),
         autoescape=False,
         undefined=StrictUndefined,
         trim_blocks=True,

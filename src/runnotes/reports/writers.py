@@ -192,7 +192,7 @@ def write_readme(
         assets = stage / "files"
         assets.mkdir()
         _step(progress, "drawing figures", 1, 4)
-        figures = experiment_figures(store, data, assets)
+        figures = data.figures = experiment_figures(store, data, assets)
         _attach_figures(figures, ref)
         _attach_screenshots(data.screenshots, assets, ref)
         _step(progress, "rendering", 2, 4)
@@ -264,13 +264,12 @@ def write_progress(
                 previous = next(
                     (m.best.value for m in before.metrics if m.name == data.primary.name), None
                 )
+                data.previous_best = previous
                 bests.append(Best(label, data.primary, previous))
             blockers += [Blocker(label, n) for n in data.blockers]
             _step(progress, "drawing figures", 2 * i + 1, total)
-            drawn = experiment_figures(store, data, assets, prefix=f"{i + 1:02d}-")
-            for figure in drawn:
-                figure.caption = f"{label}: {figure.caption}"
-            figures += drawn
+            data.figures = experiment_figures(store, data, assets, prefix=f"{i + 1:02d}-")
+            figures += data.figures
             shots += data.screenshots
         _attach_figures(figures, ref)
         _attach_screenshots(shots, assets, ref)

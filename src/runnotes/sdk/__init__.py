@@ -277,6 +277,7 @@ class Run:
                     text=message,
                     origin=fp.path,
                     review=Review.approved,
+                    extra={"role": "observation"},  # runnotes noticed it: not a decision
                 )
             )
         self.capture(*captures)
