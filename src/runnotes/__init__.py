@@ -24,6 +24,7 @@ _SDK_NAMES = {
     "note",
     "dataset",
     "artifact",
+    "set_goal",
     "get_store",
 }
 

@@ -21,7 +21,7 @@ from runnotes.doctor_cli import doctor
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
-from runnotes.reports.cli import report_app
+from runnotes.reports.cli import goal, report_app
 from runnotes.reports.drafts_cli import drafts_app
 from runnotes.review_cli import review_app
 from runnotes.shell import run_handle, store_of
@@ -48,6 +48,7 @@ app.add_typer(review_app, name="review")
 register_interop(app)  # import, export, follow
 app.command("serve")(serve)
 app.command("doctor")(doctor)
+app.command("goal")(goal)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

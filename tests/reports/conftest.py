@@ -13,9 +13,12 @@ the same bytes on every machine: that is what the golden-file test compares.
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -323,3 +326,33 @@ def build_sample(store: Store) -> Sample:
 @pytest.fixture
 def sample(store: Store, utc: None) -> Sample:
     return build_sample(store)
+
+
+def render_pages(docx: Path, folder: Path) -> list[Path]:
+    """The .docx as LibreOffice lays it out: PDF, then one PNG per page (pdftoppm)."""
+    for tool in ("libreoffice", "pdftoppm"):
+        if not shutil.which(tool):
+            pytest.fail(f"{tool} is needed (scripts/setup installs it)")
+    subprocess.run(
+        [
+            "libreoffice",
+            f"-env:UserInstallation=file://{folder / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(folder),
+            str(docx),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=240,
+    )
+    pdf = folder / f"{docx.stem}.pdf"
+    subprocess.run(
+        ["pdftoppm", "-r", "80", "-png", str(pdf), str(folder / "page")],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    return sorted(folder.glob("page-*.png"))

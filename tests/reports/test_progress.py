@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from reports.conftest import render_pages
 from runnotes.errors import RunnotesError
 from runnotes.reports import write_progress
 
@@ -141,36 +142,6 @@ def test_docx_structure(sample, tmp_path: Path) -> None:
     assert 'w:type="page"' not in doc.element.body.xml  # dense: no half-empty pages
     text = "\n".join(p.text for p in doc.paragraphs)
     assert "\\" not in text and "**" not in text and "<a" not in text  # Markdown fully converted
-
-
-def render_pages(docx: Path, folder: Path) -> list[Path]:
-    """The .docx as LibreOffice lays it out: PDF, then one PNG per page (pdftoppm)."""
-    for tool in ("libreoffice", "pdftoppm"):
-        if not shutil.which(tool):
-            pytest.fail(f"{tool} is needed (scripts/setup installs it)")
-    subprocess.run(
-        [
-            "libreoffice",
-            f"-env:UserInstallation=file://{folder / 'lo-profile'}",
-            "--headless",
-            "--convert-to",
-            "pdf",
-            "--outdir",
-            str(folder),
-            str(docx),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=240,
-    )
-    pdf = folder / f"{docx.stem}.pdf"
-    subprocess.run(
-        ["pdftoppm", "-r", "80", "-png", str(pdf), str(folder / "page")],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    return sorted(folder.glob("page-*.png"))
 
 
 @pytest.mark.slow

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from runnotes.errors import RunnotesError
 from runnotes.shell import store_of
 
 report_app = typer.Typer(
@@ -136,3 +137,29 @@ def progress_report(
     finally:
         progress.close()
     _report(result)
+
+
+def goal(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help='What the runs are for; "" clears it.')],
+    experiment: Annotated[
+        str | None,
+        typer.Option("--experiment", "-e", help="Experiment (default: the active run's)."),
+    ] = None,
+    project: ProjectOpt = None,
+) -> None:
+    """Set an experiment's goal: the README draft and the progress report open with it."""
+    from runnotes.services.experiments import set_goal, set_run_goal
+    from runnotes.shell import store_of
+    from runnotes.store.runs import active_run_id
+
+    store = store_of(ctx)
+    if experiment:
+        set_goal(store, experiment, text, project=project)
+        name = experiment
+    else:
+        run_id = active_run_id(store)
+        if run_id is None:
+            raise RunnotesError("no active run: name the experiment with --experiment")
+        name = set_run_goal(store, run_id, text)
+    typer.echo(f"goal of {name}: {' '.join(text.split()) or '(cleared)'}")

@@ -216,20 +216,27 @@ class ExperimentData:
     left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
+    liked: frozenset[str] = frozenset()  # metrics a person liked in some run
 
     @property
     def primary(self) -> MetricInfo | None:
         """The headline metric: the configured one if reported, else the one reported in the
-        most runs (ties: the one reported first, which is usually the one the engineer liked)."""
+        most runs (ties: one the engineer liked, then the one reported first)."""
         if not self.metrics:
             return None
         by_name = {m.name: m for m in self.metrics}
         for name in self.preferred:
             if name in by_name:
                 return by_name[name]
-        return min(
-            self.metrics,
-            key=lambda m: (-self.coverage(m.name), self.first_seen.get(m.name, 0), m.name),
+        return min(self.metrics, key=self._rank)
+
+    def _rank(self, m: MetricInfo) -> tuple[int, bool, int, str]:
+        """Sort key of "how much a reader cares": reported widely, liked, reported early."""
+        return (
+            -self.coverage(m.name),
+            m.name not in self.liked,
+            self.first_seen.get(m.name, 0),
+            m.name,
         )
 
     @property
@@ -259,10 +266,7 @@ class ExperimentData:
         primary = self.primary
         if primary is None:
             return []
-        rest = sorted(
-            (m for m in self.metrics if m.name != primary.name),
-            key=lambda m: (-self.coverage(m.name), self.first_seen.get(m.name, 0), m.name),
-        )
+        rest = sorted((m for m in self.metrics if m.name != primary.name), key=self._rank)
         return [primary, *rest][:MAIN_METRICS]
 
     @property
@@ -424,6 +428,7 @@ def load_experiment(
             screenshots=[],
             preferred=rules.primary_metric,
             first_seen=first_seen,
+            liked=_liked_metrics(session, run_ids),
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
             goal_note=_goal_note(session, experiment_id),
         )
@@ -431,6 +436,20 @@ def load_experiment(
     data.metrics = _metric_infos(runs, rules)
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
+
+
+def _liked_metrics(session: Session, run_ids: Any) -> frozenset[str]:
+    """Names of the metrics liked (hotkey, ``runnotes like``, ``run.like``) in these runs.
+    Logged values carry no ``extra``, so only the few captures that do are read."""
+    rows = session.exec(
+        select(Capture.name, Capture.extra).where(
+            Capture.run_id.in_(run_ids),
+            Capture.kind == "metric",
+            Capture.review == Review.approved,
+            Capture.extra.is_not(None),
+        )
+    ).all()
+    return frozenset(name for name, extra in rows if name and (extra or {}).get("liked"))
 
 
 def _goal_note(session: Session, experiment_id: int) -> str:

@@ -95,6 +95,8 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
     plotted = plotted[:MAX_PANELS]
     if not plotted:
         return None
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _panels(len(plotted))
     for ax, metric in zip(axes, plotted, strict=False):
         values: list[float] = []
@@ -115,6 +117,7 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
             ax.set_yscale("log")
         ax.set_title(f"{metric.name} ({metric.direction})", fontsize=10)
         ax.set_xlabel("step", fontsize=9)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric.name, fontsize=9)
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)

@@ -249,6 +249,12 @@ class Run:
         )
         return cid
 
+    def set_goal(self, text: str) -> None:
+        """State what this run's experiment is for: the drafts open with it."""
+        from runnotes.services.experiments import set_run_goal
+
+        set_run_goal(self.store, self.id, text)
+
     def dataset(self, path: str | Path) -> Fingerprint:
         """Fingerprint a data file; says (on stderr, and as a note) when it changed since the
         previous run of this experiment that used a file of the same name."""
@@ -556,6 +562,10 @@ def like(key: str, value: Any) -> int:
 
 def note(text: str) -> int:
     return current_run().note(text)
+
+
+def set_goal(text: str) -> None:
+    current_run().set_goal(text)
 
 
 def dataset(path: str | Path) -> Fingerprint:

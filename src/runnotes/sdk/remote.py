@@ -128,6 +128,9 @@ class RemoteRun(Run):
         )
         return answer.get("message")
 
+    def set_goal(self, text: str) -> None:
+        self.client.post(f"/api/runs/{self.id}/goal", {"text": text}, idempotent=True)
+
     def _finish(self, status: str, exit_code: int | None) -> None:
         self.client.post(
             f"/api/runs/{self.id}/end", {"status": status, "exit_code": exit_code}, idempotent=True

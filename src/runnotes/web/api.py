@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from runnotes import events
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import NotFound, RunnotesError
+from runnotes.services.experiments import set_run_goal
 from runnotes.services.metrics import (
     best_values,
     column_bests,
@@ -282,6 +283,10 @@ class EditIn(BaseModel):
     name: str | None = None
 
 
+class GoalIn(BaseModel):
+    text: str
+
+
 class TagsIn(BaseModel):
     tags: list[str] = Field(min_length=1)
 
@@ -311,6 +316,15 @@ def edit(request: Request, capture_id: int, body: EditIn) -> dict[str, Any]:
     capture = edit_capture(store, capture_id, value=body.value, text=body.text, name=body.name)
     reviewed(store, capture.run_id)
     return capture_dict(capture)
+
+
+@router.post("/runs/{run_id}/goal")
+def goal(request: Request, run_id: int, body: GoalIn) -> dict[str, Any]:
+    """Set the goal (description) of the run's experiment: the drafts open with it."""
+    store = store_of(request)
+    experiment = set_run_goal(store, run_id, body.text)
+    reviewed(store, run_id)
+    return {"experiment": experiment, "goal": " ".join(body.text.split())}
 
 
 @router.post("/runs/{run_id}/tags")

@@ -23,6 +23,7 @@ from starlette.background import BackgroundTask
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, when
 from runnotes.services.columns import default_columns, parse_columns
+from runnotes.services.experiments import goal_of, set_run_goal
 from runnotes.services.metrics import best_values, column_bests, curves
 from runnotes.services.overview import experiments_overview
 from runnotes.store.models import Kind, MediaFile, Review
@@ -183,6 +184,7 @@ def run(
         r=row,
         charts=charts,
         best=best_values(store, [summary.id])[summary.id],
+        goal=goal_of(store, row.experiment_id),
         timeline=timeline,
         counts=timeline_counts(store, summary.id),
         kind=kind or "",
@@ -295,6 +297,15 @@ def tag_run(request: Request, run_id: int, csrf: Csrf, tags: Annotated[str, Form
     store = store_of(request)
     require_run(store, run_id)
     add_tags(store, run_id, [t.strip() for t in tags.split(",") if t.strip()])
+    reviewed(store, run_id)
+    return _back(f"/runs/{run_id}")
+
+
+@router.post("/runs/{run_id}/goal")
+def goal_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, Form()]) -> Response:
+    _check_csrf(request, csrf)
+    store = store_of(request)
+    set_run_goal(store, run_id, text)
     reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
