@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from runnotes.formatting import visible_controls
+from runnotes.reports.plots import DPI
 from runnotes.reports.render import PAGE_BREAK
 
 IMAGE_WIDTH_INCHES = 6.9  # the text width: US Letter and A4 with 0.7" margins
@@ -135,13 +136,13 @@ def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type:
 
 
 def _width_inches(path: Path) -> float:
-    """Figures span the text width; screenshots keep about their on-screen size."""
-    if not path.name.startswith("screenshot-"):
-        return IMAGE_WIDTH_INCHES
+    """The size a picture was made for (figures at their DPI, screenshots about as on screen),
+    never wider than the text: a one-panel figure is not blown up to the page width."""
     from PIL import Image
 
+    dpi = SCREEN_DPI if path.name.startswith("screenshot-") else DPI
     with Image.open(path) as image:
-        return min(IMAGE_WIDTH_INCHES, image.width / SCREEN_DPI)
+        return min(IMAGE_WIDTH_INCHES, image.width / dpi)
 
 
 def _code(doc, lines: list[str], i: int, ticks: str) -> int:  # type: ignore[no-untyped-def]
