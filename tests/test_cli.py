@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from runnotes.store import Store
+from runnotes.store.queries import list_runs
 
 
 def test_run_lifecycle_likes_notes_and_compare(home: Path, tmp_path: Path) -> None:
@@ -43,6 +45,17 @@ def test_capture_without_active_run_is_kept(home: Path) -> None:
     run_cli("like", "acc=0.5")
     listed = json.loads(run_cli("runs", "list", "--json").stdout)
     assert listed[0]["name"].startswith("auto-") and listed[0]["metrics"] == {"acc": 0.5}
+    assert listed[0]["status"] == "running"  # today's run takes captures all day
+
+
+def test_a_past_days_auto_run_ends_when_todays_opens(store: Store) -> None:
+    from runnotes.store.runs import AUTO_EXPERIMENT, create_run, target_run_id
+
+    yesterday = create_run(store, "auto-2020-01-01", experiment=AUTO_EXPERIMENT)
+    today = target_run_id(store)
+    statuses = {r.name: r.status for r in list_runs(store)}
+    assert statuses["auto-2020-01-01"] == "ok" and statuses[list_runs(store)[0].name] == "running"
+    assert today != yesterday.id and target_run_id(store) == today
 
 
 def test_help_on_every_command(home: Path) -> None:

@@ -9,7 +9,6 @@ is gone and the run is still marked running, the run crashed, and is shown and c
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import math
@@ -34,6 +33,11 @@ from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
+
+try:
+    import fcntl
+except ImportError:  # Windows: one process at a time changes the active run there
+    fcntl = None  # type: ignore[assignment]
 
 DEFAULT_PROJECT = "default"
 DEFAULT_EXPERIMENT = "default"
@@ -281,15 +285,19 @@ def close_stale(store: Store) -> list[Run]:
         ).all()
         closed = [run for run in running if owner_alive(run) is False]
         for run in closed:
-            last = session.exec(select(func.max(Capture.timestamp)).where(Capture.run_id == run.id))
-            run.status, run.ended_at = "crashed", max(last.one() or 0.0, run.started_at)
-            session.add(run)
+            _end_at_last_capture(session, run, "crashed")
         session.flush()
         for run in closed:
             session.expunge(run)
     if closed:
         log.info("closed crashed runs: %s", ", ".join(str(r.id) for r in closed))
     return closed
+
+
+def _end_at_last_capture(session: Session, run: Run, status: str) -> None:
+    last = session.exec(select(func.max(Capture.timestamp)).where(Capture.run_id == run.id))
+    run.status, run.ended_at = status, max(last.one() or 0.0, run.started_at)
+    session.add(run)
 
 
 def record_command(
@@ -332,7 +340,8 @@ def _active_stack(store: Store) -> Iterator[list[Active]]:
     private_dir(path.parent)
     fd = os.open(path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
         stack = _read_stack(store, path)
         before = list(stack)
         yield stack
@@ -422,6 +431,11 @@ def target_run_id(store: Store) -> int:
         exp = ensure_experiment(session, DEFAULT_PROJECT, AUTO_EXPERIMENT)
         run = session.exec(select(Run).where(Run.experiment_id == exp.id, Run.name == name)).first()
         if run is None:
+            # Today's run opens and the earlier days' close: nothing goes to them any more.
+            for earlier in session.exec(
+                select(Run).where(Run.experiment_id == exp.id, Run.status == "running")
+            ):
+                _end_at_last_capture(session, earlier, "ok")
             run = Run(experiment_id=exp.id, name=name, started_at=time.time())
             session.add(run)
             session.flush()
