@@ -37,6 +37,10 @@ class Store:
     engine: Engine
     media: MediaStore
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         with Session(self.engine) as session:
