@@ -57,6 +57,7 @@ from runnotes.store.runs import (
 )
 from runnotes.store.series import metric_values
 from runnotes.store.timeline import timeline_counts, timeline_page
+from runnotes.web.charts import MAX_POINTS as CHART_POINTS
 from runnotes.web.security import normalise_mime
 
 
@@ -71,7 +72,8 @@ class RawJSONRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
 
 
-DEFAULT_SERIES_POINTS = 1000
+# As many points as the pages draw, so the pages and the API share one cached downsample.
+DEFAULT_SERIES_POINTS = CHART_POINTS
 MAX_SERIES_POINTS = 10_000
 router = APIRouter(prefix="/api", tags=["api"], route_class=RawJSONRoute)
 KINDS = frozenset(k.value for k in Kind)
