@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import func, literal_column, or_, select, true, union
 from sqlmodel import Session
-from sqlmodel import select as sqlmodel_select
 
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Run, counted
@@ -41,23 +40,24 @@ def _of_series(run_id: int, name: str) -> list[object]:
     return [Capture.run_id == run_id, Capture.kind == "metric", Capture.name == name]
 
 
+VALUE_FIELDS = ("id", "step", "value", "text", "timestamp", "review", "source")
+
+
 def metric_values(
     store: Store, run_id: int, name: str, *, after: int = 0, limit: int = 1000
-) -> list[Capture]:
-    """Every stored value of one metric in the order stored, ``limit`` at a time after capture
-    id ``after`` (keyset paging: an index seek, however deep the page)."""
+) -> list[dict[str, Any]]:
+    """Every stored value of one metric in the order stored (``VALUE_FIELDS`` of each),
+    ``limit`` at a time after capture id ``after`` (keyset paging: an index seek, however deep
+    the page)."""
+    columns = [getattr(Capture, field) for field in VALUE_FIELDS]
     with store.read() as session:
-        found = list(
-            session.exec(
-                sqlmodel_select(Capture)
-                .where(*_of_series(run_id, name), Capture.id > after)
-                .order_by(Capture.id)
-                .limit(limit)
-            ).all()
-        )
-        for capture in found:
-            session.expunge(capture)
-    return found
+        rows = session.exec(
+            select(*columns)
+            .where(*_of_series(run_id, name), Capture.id > after)
+            .order_by(Capture.id)
+            .limit(limit)
+        ).all()
+    return [dict(zip(VALUE_FIELDS, row, strict=True)) for row in rows]
 
 
 State = tuple[int, int]  # (newest capture id of the series, the run's series_version)

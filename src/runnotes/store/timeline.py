@@ -62,14 +62,13 @@ class TimelinePage:
 
 def timeline_counts(store: Store, run_id: int) -> dict[str, int]:
     """How many timeline entries the run has of each kind (kinds with none left out)."""
-    counts = {}
+    ids = union_all(*_ids(run_id, None, store.engine.dialect.name))
     with store.read() as session:
-        for kind in KINDS:
-            ids = union_all(*_ids(run_id, kind, store.engine.dialect.name)).subquery()
-            n = session.exec(select(func.count()).select_from(ids)).one()[0]
-            if n:
-                counts[kind] = n
-    return counts
+        rows = session.exec(
+            select(Capture.kind, func.count()).where(Capture.id.in_(ids)).group_by(Capture.kind)
+        ).all()
+    found = dict(rows)
+    return {kind: found[kind] for kind in KINDS if found.get(kind)}
 
 
 def timeline_page(
