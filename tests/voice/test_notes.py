@@ -36,8 +36,18 @@ def _stored_audio(store: Store, capture_id: int) -> Path:
     ("name", "make", "message"),
     [
         ("empty.wav", lambda p: p.write_bytes(b""), "empty"),
-        ("corrupt.wav", lambda p: p.write_bytes(os.urandom(4096)), "cannot decode"),
-        ("notes.txt", lambda p: p.write_text("not audio"), "unsupported format"),
+        ("corrupt.wav", lambda p: p.write_bytes(os.urandom(4096)), "cannot decode corrupt.wav"),
+        ("notes.txt", lambda p: p.write_text("not audio"), "cannot decode notes.txt"),
+        (  # AIFF bytes named .wav: the format is read from the bytes, not the name
+            "aiff-inside.wav",
+            lambda p: _sox("-n", "-r", "16000", "-c", "1", "-t", "aiff", str(p), "trim", "0", "8"),
+            "no speech",
+        ),
+        (  # and a name runnotes has no entry for: still decoded from the bytes
+            "recording.aiff",
+            lambda p: _sox("-n", "-r", "16000", "-c", "1", "-t", "wav", str(p), "trim", "0", "8"),
+            "no speech",
+        ),
         (
             "silence.wav",
             lambda p: _sox("-n", "-r", "16000", "-c", "1", "-b", "16", str(p), "trim", "0", "8"),

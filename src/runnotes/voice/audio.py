@@ -39,6 +39,31 @@ SUPPORTED = {
     ".flac": "audio/flac",
     ".webm": "audio/webm",
 }
+# Leading bytes of the containers people record in, to store the type the file really has.
+_MAGIC = (
+    (b"RIFF", 8, b"WAVE", "audio/wav"),
+    (b"FORM", 8, b"AIFF", "audio/aiff"),
+    (b"FORM", 8, b"AIFC", "audio/aiff"),
+    (b"OggS", 0, b"", "audio/ogg"),
+    (b"fLaC", 0, b"", "audio/flac"),
+    (b"ID3", 0, b"", "audio/mpeg"),
+    (b"\x1aE\xdf\xa3", 0, b"", "audio/webm"),
+    (b"", 4, b"ftyp", "audio/mp4"),
+)
+
+
+def sniff_mime(path: Path) -> str:
+    """The audio type ``path``'s bytes say (not its extension); octet-stream when unknown."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    for prefix, at, marker, mime in _MAGIC:
+        if head.startswith(prefix) and head[at : at + len(marker)] == marker:
+            return mime
+    if head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):  # an MPEG audio frame
+        return "audio/mpeg"
+    return "application/octet-stream"
+
+
 _PARTIAL_NAME = re.compile(r"^[0-9a-f]{32}\.wav$")
 _HEADER = 44
 
@@ -120,19 +145,26 @@ def duration(path: Path) -> float | None:
         return None
 
 
-def read_blocks(path: Path, block_seconds: float = BLOCK_SECONDS) -> Iterator[np.ndarray]:
-    """Decode any audio file to 16 kHz mono float32 blocks, a few at a time (bounded memory)."""
+def read_blocks(
+    path: Path, block_seconds: float = BLOCK_SECONDS, name: str | None = None
+) -> Iterator[np.ndarray]:
+    """Decode any audio file to 16 kHz mono float32 blocks, a few at a time (bounded memory).
+
+    FFmpeg finds the format from the bytes, whatever the extension says; errors name the file
+    as ``name`` (the user's file name, not the media store's hash)."""
     import av
+
+    shown = name or path.name
 
     size = int(RATE * block_seconds)
     pending = np.zeros(0, dtype=np.float32)
     try:
         container = av.open(str(path))
     except (av.FFmpegError, OSError) as exc:
-        raise RunnotesError(f"cannot decode {path.name}: {_av_reason(exc)}") from exc
+        raise RunnotesError(f"cannot decode {shown}: {_av_reason(exc)}") from exc
     with container:
         if not container.streams.audio:
-            raise RunnotesError(f"cannot decode {path.name}: it has no audio stream")
+            raise RunnotesError(f"cannot decode {shown}: it has no audio stream")
         resampler = av.AudioResampler(format="s16", layout="mono", rate=RATE)
         try:
             for frame in container.decode(audio=0):
@@ -143,7 +175,7 @@ def read_blocks(path: Path, block_seconds: float = BLOCK_SECONDS) -> Iterator[np
                         yield pending[:size]
                         pending = pending[size:]
         except av.FFmpegError as exc:
-            raise RunnotesError(f"cannot decode {path.name}: {_av_reason(exc)}") from exc
+            raise RunnotesError(f"cannot decode {shown}: {_av_reason(exc)}") from exc
     if len(pending):
         yield pending
 

@@ -206,7 +206,7 @@ def add_voice_file(
     path = Path(path)
     if not path.is_file():
         raise RunnotesError(f"no such file: {path}")
-    mime = audio.SUPPORTED.get(path.suffix.lower(), "application/octet-stream")
+    mime = audio.sniff_mime(path)
     with store.write() as session:
         sha = audio.store_file(session, store, path, mime)
     capture_id = start_note(store, run_id, str(path.resolve()), media_sha=sha)
@@ -229,16 +229,10 @@ def transcribe_stored(
         if media is None or sha is None:
             raise RunnotesError("it has no audio")
         file = store.media.path(sha)
-        suffix = Path(media.original_name or file.name).suffix.lower()
-        if suffix not in audio.SUPPORTED:
-            raise RunnotesError(
-                f"unsupported format {suffix or '(no extension)'!r}: use one of "
-                + ", ".join(s.lstrip(".") for s in audio.SUPPORTED)
-            )
         if media.size == 0:
             raise RunnotesError("the file is empty (0 bytes)")
         transcriber = make_transcriber(store, run_id, FILE, settings, on_progress)
-        for block in audio.read_blocks(file, block_seconds=1.0):
+        for block in audio.read_blocks(file, block_seconds=1.0, name=media.original_name):
             transcriber.feed(block)
         finish_note(store, capture_id, transcriber)
     except RunnotesError as exc:
