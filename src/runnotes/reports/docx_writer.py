@@ -19,6 +19,7 @@ from runnotes.reports.render import PAGE_BREAK
 
 IMAGE_WIDTH_INCHES = 6.9  # the text width: US Letter and A4 with 0.7" margins
 SCREEN_DPI = 110  # a screenshot is shown at about its size on a screen, never blown up
+MAX_IMAGE_HEIGHT_INCHES = 2.5  # a figure takes at most a quarter of the page
 MARGIN_INCHES = 0.7
 FONT = "Arial"  # Word has it; LibreOffice uses the metric-compatible Liberation Sans
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -142,7 +143,8 @@ def _width_inches(path: Path) -> float:
 
     dpi = SCREEN_DPI if path.name.startswith("screenshot-") else DPI
     with Image.open(path) as image:
-        return min(IMAGE_WIDTH_INCHES, image.width / dpi)
+        aspect = image.width / max(image.height, 1)
+        return min(IMAGE_WIDTH_INCHES, image.width / dpi, MAX_IMAGE_HEIGHT_INCHES * aspect)
 
 
 def _code(doc, lines: list[str], i: int, ticks: str) -> int:  # type: ignore[no-untyped-def]
@@ -204,7 +206,7 @@ def _column_widths(rows: list[list[str]], count: int) -> list[int]:
         for r in rows
     ]
     longest = [max((len(r[c]) for r in plain if c < len(r)), default=1) for c in range(count)]
-    weights = [min(max(n, 4), 40) for n in longest]
+    weights = [min(max(n, 7), 40) for n in longest]  # 7: a bold header word fits its column
     total = Inches(IMAGE_WIDTH_INCHES)
     return [int(total * w / sum(weights)) for w in weights]
 

@@ -54,12 +54,13 @@ def note_role(text: str | None, role: str | None = None) -> str | None:
 def note_parts(text: str) -> list[tuple[str, str | None]]:
     """A note often says what was done, why, *and* what comes next: the clauses that are next
     steps or blockers become their own items; the rest stays together as the decision."""
-    clauses = [c.strip().rstrip(";,").strip() for c in _CLAUSE.split(text.strip())]
-    clauses = [c for c in clauses if c]
+    clauses = [c.strip() for c in _CLAUSE.split(text.strip()) if c.strip()]
     roles = [note_role(c) for c in clauses]
-    rest = " ".join(c for c, r in zip(clauses, roles, strict=True) if r is None)
+    if not any(roles):
+        return [(text.strip(), None)]
+    rest = " ".join(c for c, r in zip(clauses, roles, strict=True) if r is None).rstrip(";, ")
     parts = [(rest, None)] if rest else []
-    return parts + [(c, r) for c, r in zip(clauses, roles, strict=True) if r is not None]
+    return parts + [(c.rstrip(";, "), r) for c, r in zip(clauses, roles, strict=True) if r]
 
 
 def decision_and_reason(text: str) -> tuple[str, str | None]:
