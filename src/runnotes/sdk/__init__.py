@@ -497,6 +497,8 @@ def end_run(
     exit code ``watch`` recorded says (else ``ok``)."""
     if status not in (None, "ok", "failed", "killed"):
         raise RunnotesError(f"status must be ok, failed or killed, not {status!r}")
+    if _team_settings(store) is not None:
+        return _end_remote(ref, status or "ok")
     store = store or get_store()
     if ref is None and _stack:
         ref = _stack[-1].id
@@ -524,6 +526,17 @@ def end_run(
 def _one_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+def _end_remote(ref: str | int | None, status: str) -> Ended:
+    """Team mode: a run this process started, ended on the server (ids there are the server's)."""
+    mine = [r for r in reversed(_stack) if ref is None or str(ref) in (str(r.id), r.name)]
+    run = mine[0] if mine else None
+    if run is None:
+        raise RunnotesError("team mode: end a run this process started (others: on the web page)")
+    run.end(status)
+    row = RunRow(id=run.id, name=run.name, status=status, experiment_id=0, started_at=0.0)
+    return Ended(row, was_active=True, now_active=None)
 
 
 @atexit.register
