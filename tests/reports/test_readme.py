@@ -268,3 +268,16 @@ def test_real_voice_note_reaches_the_decisions_log(store: Store, tmp_path: Path)
 
     (spoken,) = load_experiment(store, 1, Rules(include_pending=True)).runs
     assert spoken.params["lr"].text == "0.001" and not spoken.params["lr"].pending
+
+
+def test_failed_run_is_an_observation_not_a_decision(sample, tmp_path: Path) -> None:
+    from runnotes.store.models import Run
+
+    with sample.store.write() as session:
+        run = session.get(Run, sample.runs["more-dropout"])
+        run.status, run.exit_code = "failed", 2  # type: ignore[union-attr]
+        session.add(run)
+    text, _ = readme(sample, tmp_path)
+    observations = section(text, "Observations")
+    assert "- 2024-05-06: run 4 (more-dropout) failed (exit code 2)" in observations
+    assert "failed" not in section(text, "Decisions")

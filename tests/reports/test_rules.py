@@ -46,3 +46,30 @@ def test_user_text_cannot_become_markup() -> None:
     assert md("3.11.2") == "3.11.2"
     assert code("a `b` c") == "``a `b` c``"
     assert fence("echo ```") == "````\necho ```\n````"
+
+
+def test_note_parts_keep_only_the_forward_looking_clause_as_the_next_step() -> None:
+    from runnotes.reports.rules import decision_and_reason, note_parts, observed
+
+    note = (
+        "raised the learning rate to 0.01 because the baseline converged too slowly; "
+        "next I will try a stronger alpha"
+    )
+    assert note_parts(note) == [
+        ("raised the learning rate to 0.01 because the baseline converged too slowly", None),
+        ("next I will try a stronger alpha", "next_step"),
+    ]
+    assert note_parts("converged slowly, so next I'll try alpha 1e-3. Blocked by the export.") == [
+        ("converged slowly", None),
+        ("next I'll try alpha 1e-3.", "next_step"),
+        ("Blocked by the export.", "blocker"),
+    ]
+    plain = "baseline with a small learning rate; accuracy still climbing"
+    assert note_parts(plain) == [(plain, None)]  # nothing to split off: the note as written
+    assert decision_and_reason(note_parts(note)[0][0]) == (
+        "raised the learning rate to 0.01",
+        "because the baseline converged too slowly",
+    )
+    assert decision_and_reason("flat since epoch 5") == ("flat since epoch 5", None)
+    assert observed("data changed since run 7 (baseline): 1 204 → 1 317 rows")
+    assert not observed("the data changed because I fixed the labels")
