@@ -242,7 +242,7 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
     if snap.private:
         like.why = f"no screenshot: the window matches private pattern {snap.private!r}"
     origin = snap.window.origin()
-    base = {"liked": True, "via": like.via, "window": snap.window.as_dict()}
+    base = {"window": snap.window.as_dict()}
     for name, value in (found.values if found else {}).items():
         extra = dict(base)
         if name in found.units:  # type: ignore[union-attr]
@@ -257,6 +257,8 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
                 step=found.step,
                 origin=origin,  # type: ignore[union-attr]
                 review=Review.approved,
+                liked=True,
+                via=like.via,
                 extra=extra,
                 timestamp=snap.press.at,
             )
@@ -269,6 +271,8 @@ def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
                 text=snap.selection.strip(),
                 origin=origin,
                 review=Review.approved,
+                liked=True,
+                via=like.via,
                 extra=base,
                 timestamp=snap.press.at,
             )
@@ -298,8 +302,9 @@ def commit(store: Store, like: Like) -> tuple[int, list[int]]:
                 review=Review.approved,
                 media_sha=shas["region"],
                 timestamp=snap.press.at,
+                liked=True,
+                via=like.via,
                 extra={
-                    "liked": True,
                     "full_sha": shas.get("full"),
                     "region": list(snap.region.region) if snap.region else None,
                     "pointer": list(snap.press.pointer),

@@ -146,8 +146,8 @@ def test_like_reads_the_value_under_the_pointer(agent, agent_home, run_id, tk_wi
     rows = captures(agent_home, run_id)
     value = next(c for c in rows if c.name == "val_acc")
     assert (value.value, value.text, value.kind) == (0.9321, "0.9321", "metric")
-    assert value.source == "hotkey" and value.review == "approved" and value.extra["liked"]
-    assert value.step == 12 and value.extra["via"] == "ocr"
+    assert value.source == "hotkey" and value.review == "approved" and value.liked
+    assert value.step == 12 and value.via == "ocr"
     assert next(c for c in rows if c.name == "lr").kind == "param"
     shot = next(c for c in rows if c.kind == "screenshot")
     assert shot.extra["window"]["title"] == "train.py - epoch log"
@@ -168,7 +168,7 @@ def test_a_dragged_selection_wins_over_ocr(agent, agent_home, run_id, tk_window)
     xdo("key", "ctrl+alt+l")
     assert "val_acc=0.8867" in agent.expect("liked")[0]
     (value,) = [c for c in captures(agent_home, run_id) if c.name == "val_acc"]
-    assert value.value == 0.8867 and value.extra["via"] == "selection"
+    assert value.value == 0.8867 and value.via == "selection"
 
 
 def test_a_wrong_chord_does_nothing(agent, agent_home, run_id, tk_window) -> None:
@@ -241,7 +241,7 @@ def test_push_to_talk_records_a_voice_note(agent, agent_home, run_id, tk_window)
     xdo("keyup", "ctrl+alt+v")
     agent.expect(r"voice note \d+ → run", timeout=120)
     (voice,) = [c for c in captures(agent_home, run_id) if c.kind == "voice"]
-    assert voice.media_sha and voice.extra["status"] in ("ok", "failed")
+    assert voice.media_sha and voice.status in ("ok", "failed")
 
 
 def test_no_display_exits_with_one_line(home: Path) -> None:

@@ -107,7 +107,7 @@ def test_a_selection_becomes_approved_liked_values() -> None:
         ("metric", "val_acc", "0.9321", 3, "approved"),
         ("param", "lr", "3e-4", 3, "approved"),
     ]
-    assert all(c.origin == "XTerm: train.py" and c.extra["liked"] for c in like.captures)
+    assert all(c.origin == "XTerm: train.py" and c.liked for c in like.captures)
 
 
 def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # type: ignore[no-untyped-def]

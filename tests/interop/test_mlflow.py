@@ -89,7 +89,7 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
     assert (again.created, again.updated) == (0, 3)
     assert _capture_count(store) == before
     assert len(list_runs(store, limit=None)) == 3
-    assert any(c.extra == {"liked": True} for c in run_detail(store, "baseline").captures)
+    assert any(c.liked for c in run_detail(store, "baseline").captures)
 
     # Export back to a fresh MLflow store: the same runs, as MLflow sees them.
     target = f"sqlite:///{tmp_path / 'exported.db'}"

@@ -122,10 +122,7 @@ def _params(ts: float, **values: float) -> list[NewCapture]:
 
 
 def _liked(ts: float, **values: float) -> list[NewCapture]:
-    return [
-        _c("metric", ts, name=k, value=v, text=str(v), extra={"liked": True})
-        for k, v in values.items()
-    ]
+    return [_c("metric", ts, name=k, value=v, text=str(v), liked=True) for k, v in values.items()]
 
 
 def build_sample(store: Store) -> Sample:
@@ -145,7 +142,7 @@ def build_sample(store: Store) -> Sample:
                 t + 1800,
                 source="voice",
                 text="CIFAR-10 validation accuracy above 93 % with a ResNet-18",
-                extra={"role": "goal"},
+                role="goal",
             ),
         ],
     )
@@ -241,12 +238,12 @@ def build_sample(store: Store) -> Sample:
                 source="voice",
                 text=transcript,
                 origin="microphone",
+                status="ok",
                 extra={
                     "segments": [
                         {"start": 0.0, "end": 3.1, "text": transcript[:68]},
                         {"start": 3.1, "end": 4.9, "text": transcript[69:]},
                     ],
-                    "status": "ok",
                     "model": "tiny.en",
                     "flags": [],
                 },
@@ -262,14 +259,18 @@ def build_sample(store: Store) -> Sample:
                 t + 1720.5,
                 source="voice",
                 text="lowered the learning rate because the loss diverged at epoch three",
-                extra={"from_capture": voice_id, "segment": 0, "role": "rationale"},
+                role="rationale",
+                parent_id=voice_id,
+                extra={"segment": 0},
             ),
             _c(
                 "note",
                 t + 1720.6,
                 source="voice",
                 text="try cosine decay",
-                extra={"from_capture": voice_id, "segment": 1, "role": "next_step"},
+                role="next_step",
+                parent_id=voice_id,
+                extra={"segment": 1},
             ),
             _c(
                 "note",
@@ -277,7 +278,9 @@ def build_sample(store: Store) -> Sample:
                 source="voice",
                 text="epoch three",
                 review="pending",
-                extra={"from_capture": voice_id, "segment": 0, "role": "run_ref"},
+                role="run_ref",
+                parent_id=voice_id,
+                extra={"segment": 0},
             ),
         ],
     )
@@ -297,7 +300,7 @@ def build_sample(store: Store) -> Sample:
                 value=0.99,
                 text="0.99",
                 review="rejected",
-                extra={"liked": True},
+                liked=True,
             ),
             _c("note", t + 1710, text="REJECTED-NOTE should never appear", review="rejected"),
             _c("note", t + 1711, text="Blocked by the GPU quota on the shared cluster."),

@@ -33,7 +33,7 @@ def test_goal_from_sdk_page_api_and_spoken_note(store: Store, tmp_path: Path) ->
                 source="voice",
                 text="beat 0.9 accuracy",
                 review=Review.pending,
-                extra={"role": "goal"},
+                role="goal",
             )
         )[0]
     assert not _first_lines(store, tmp_path).startswith("**Goal:**")  # pending: not used

@@ -87,7 +87,7 @@ def test_series_rules(store: Store) -> None:
             _metric("loss", 0.4, 1),  # step 1 logged again (a resumed run): stored last wins
             _metric("loss", 9.0, 2),  # rejected below
             _metric("loss", 0.3, 3),
-            _metric("loss", 0.1, None, extra={"liked": True}),  # an observation, not a point
+            _metric("loss", 0.1, None, liked=True),  # an observation, not a point
             _metric("loss", 0.05, 4, source="voice", review=Review.pending),  # heard, unreviewed
             _metric("acc", 0.7, None),
             _metric("acc", 0.8, None),  # no steps at all: numbered in logging order

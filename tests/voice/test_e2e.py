@@ -58,7 +58,7 @@ def training_run(store: Store) -> int:
 
 def _stored_mentions(rows: list[Capture]) -> list[Mention]:
     return [
-        Mention(c.extra["role"], "", c.extra["segment"], name=c.name, value=c.value, text=c.text)
+        Mention(c.role or "", "", c.extra["segment"], name=c.name, value=c.value, text=c.text)
         for c in rows
     ]
 
@@ -74,10 +74,10 @@ def _through_the_recorder(store: Store, folder: Path) -> tuple[Score, float]:
         with store.read() as session:
             rows = list(session.exec(select(Capture).where(Capture.run_id == run_id)).all())
         voice = next(c for c in rows if c.id == capture_id)
-        mentions = [c for c in rows if (c.extra or {}).get("from_capture") == capture_id]
+        mentions = [c for c in rows if c.parent_id == capture_id]
         assert all(c.review == "pending" and c.source == "voice" for c in mentions)
         values = [c for c in mentions if c.kind in ("metric", "param")]
-        assert all(c.extra["heard"] and 0 < c.extra["confidence"] <= 1 for c in values)  # type: ignore[index]
+        assert all(c.extra["heard"] and 0 < (c.confidence or 0) <= 1 for c in values)  # type: ignore[index]
         score.add(case, items(_stored_mentions(mentions)), heard=voice.text or "")
         e, n = word_error_rate(case.text, voice.text or "")
         errors, words = errors + e, words + n

@@ -96,7 +96,7 @@ def test_the_goal_is_a_pending_goal_note_not_a_value() -> None:
     assert goal.role == "goal" and goal.kind == "note"
     capture = _mention_capture(goal, 7, [Segment(0.0, 3.0, goal.sentence, confidence=0.8)])
     assert capture.kind == "note" and capture.review == "pending"
-    assert capture.extra["role"] == "goal" and capture.text == goal.sentence
+    assert capture.role == "goal" and capture.text == goal.sentence
 
 
 def test_run_references_and_what_is_not_one() -> None:

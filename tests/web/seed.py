@@ -92,7 +92,8 @@ def seed(store: Store) -> Seeded:
                 origin="microphone",
                 text="validation accuracy went up to ninety one percent",
                 review=Review.pending,
-                extra={"segments": SEGMENTS, "status": "ok", "model": "tiny.en"},
+                status="ok",
+                extra={"segments": SEGMENTS, "model": "tiny.en"},
             ),
             NewCapture(
                 kind=Kind.metric,
@@ -101,10 +102,9 @@ def seed(store: Store) -> Seeded:
                 value=0.91,
                 text="91%",
                 review=Review.pending,
+                role="metric",
+                confidence=0.42,
                 extra={
-                    "from_capture": 0,
-                    "role": "metric",
-                    "confidence": 0.42,
                     "heard": "validation accuracy went up to <b>91%</b>",
                 },
             ),

@@ -111,7 +111,7 @@ class RunView:
         return [
             (c.name or "", c.text or fmt_value(c.value))
             for c in self.detail.captures
-            if (c.extra or {}).get("liked") and c.review != "rejected"
+            if c.liked and c.review != "rejected"
         ]
 
     def _repr_html_(self) -> str:

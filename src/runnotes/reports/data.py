@@ -439,35 +439,35 @@ def load_experiment(
 
 
 def _liked_metrics(session: Session, run_ids: Any) -> frozenset[str]:
-    """Names of the metrics liked (hotkey, ``runnotes like``, ``run.like``) in these runs.
-    Logged values carry no ``extra``, so only the few captures that do are read."""
+    """Names of the metrics liked (hotkey, ``runnotes like``, ``run.like``) in these runs."""
     rows = session.exec(
-        select(Capture.name, Capture.extra).where(
+        select(Capture.name)
+        .where(
             Capture.run_id.in_(run_ids),
             Capture.kind == "metric",
             Capture.review == Review.approved,
-            Capture.extra.is_not(None),
+            Capture.liked,
         )
+        .distinct()
     ).all()
-    return frozenset(name for name, extra in rows if name and (extra or {}).get("liked"))
+    return frozenset(name for name in rows if name)
 
 
 def _goal_note(session: Session, experiment_id: int) -> str:
     """The experiment's latest approved note with role ``goal`` (a spoken "the goal is …")."""
-    notes = session.exec(
-        select(Capture.text, Capture.extra)
+    text = session.exec(
+        select(Capture.text)
         .join(Run, Capture.run_id == Run.id)
         .where(
             Run.experiment_id == experiment_id,
             Capture.kind == "note",
             Capture.review == Review.approved,
+            Capture.role == ROLE_GOAL,
         )
         .order_by(Capture.timestamp.desc(), Capture.id.desc())
-    ).all()
-    return next(
-        ((text or "").strip() for text, extra in notes if (extra or {}).get("role") == ROLE_GOAL),
-        "",
-    )
+        .limit(1)
+    ).first()
+    return (text or "").strip()
 
 
 def _run_info(run: Run) -> RunInfo:
@@ -515,11 +515,7 @@ def _sort_captures(
     store: Store, data: ExperimentData, by_id: dict[int, RunInfo], captures: Sequence[Capture]
 ) -> None:
     """Params and datasets onto their runs; notes into decisions, next steps and blockers."""
-    derived_from = {
-        int((c.extra or {}).get("from_capture", 0))
-        for c in captures
-        if c.kind == "note" and (c.extra or {}).get("from_capture")
-    }
+    derived_from = {c.parent_id for c in captures if c.kind == "note" and c.parent_id}
     for c in captures:
         run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
         if c.kind == "param" and c.name:
@@ -535,16 +531,13 @@ def _sort_captures(
         elif c.kind == "screenshot" and c.media_sha:
             data.screenshots.append(_screenshot(store, data, c, run, extra, pending))
         elif c.kind == "note" and c.text:
-            role = extra.get("role") or (ROLE_OBSERVATION if observed(c.text) else None)
+            role = c.role or (ROLE_OBSERVATION if observed(c.text) else None)
             parts = [(c.text.strip(), role)] if role else note_parts(c.text)
             for text, part_role in parts:
                 voice = c.source == "voice"  # e.g. the rationale extracted from a transcript
                 _add_note(data, Note(text, c.timestamp, run, c.source, part_role, voice, pending))
         elif (
-            c.kind == "voice"
-            and c.text
-            and c.id not in derived_from
-            and extra.get("status", "ok") == "ok"
+            c.kind == "voice" and c.text and c.id not in derived_from and (c.status or "ok") == "ok"
         ):
             for text, role in note_parts(c.text):
                 _add_note(data, Note(text, c.timestamp, run, c.source, role, True, pending))

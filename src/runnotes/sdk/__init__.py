@@ -235,7 +235,7 @@ class Run:
                 step=step,
                 origin=origin,
                 review=Review.approved,
-                extra={"liked": True},
+                liked=True,
             )
         )
         events.publish("capture_added", store=self.store, run_id=self.id, what="like")

@@ -126,6 +126,13 @@ class Capture(SQLModel, table=True):
             sqlite_where=text(OBSERVED),
             postgresql_where=text(OBSERVED),
         ),
+        # What a voice note gave (a retry replaces it), migration 0009.
+        Index(
+            "ix_capture_parent",
+            "parent_id",
+            sqlite_where=text("parent_id IS NOT NULL"),
+            postgresql_where=text("parent_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,6 +147,13 @@ class Capture(SQLModel, table=True):
     origin: str | None = None  # the tool/window or file it came from
     review: str = Field(default=Review.pending)
     media_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    # What code relies on is a column (migration 0009); ``extra`` keeps free-form detail only.
+    role: str | None = None  # a note's or spoken value's role: rationale, next_step, goal, metric…
+    confidence: float | None = None  # how sure Whisper was of the sentence it was heard in
+    liked: bool = False  # a person pointed at it (hotkey, `runnotes like`, `run.like`)
+    via: str | None = None  # how a like read it: selection, clipboard, ocr
+    parent_id: int | None = None  # the capture this one came from (the voice note it was heard in)
+    status: str | None = None  # a voice note's transcription: pending, ok or failed
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 

@@ -28,8 +28,7 @@ UNSURE_BELOW = 0.5
 
 def unsure(capture: Capture) -> bool:
     """Whether a voice mention came from a sentence Whisper was unsure of."""
-    confidence = (capture.extra or {}).get("confidence")
-    return confidence is not None and confidence < UNSURE_BELOW
+    return capture.confidence is not None and capture.confidence < UNSURE_BELOW
 
 
 RUN_SORTS = {

@@ -79,6 +79,12 @@ class NewCapture:
     origin: str | None = None
     review: str = Review.pending
     media_sha: str | None = None
+    role: str | None = None
+    confidence: float | None = None
+    liked: bool = False
+    via: str | None = None
+    parent_id: int | None = None
+    status: str | None = None
     extra: dict[str, Any] | None = None
     timestamp: float = field(default_factory=time.time)
 

@@ -49,16 +49,12 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
         )
     with store.read() as session:
         voice = session.get(Capture, capture_id)
-        found = [
-            c
-            for c in session.exec(select(Capture).where(Capture.run_id == voice.run_id))
-            if (c.extra or {}).get("from_capture") == capture_id
-        ]
+        found = session.exec(select(Capture).where(Capture.parent_id == capture_id)).all()
     out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
         doubt = ", unsure of what was heard" if unsure(c) else ""
-        out.print(f"  [dim]{c.extra['role']:<10}[/] {escape(what or '')}  (pending review{doubt})")
+        out.print(f"  [dim]{c.role or '':<10}[/] {escape(what or '')}  (pending review{doubt})")
 
 
 def _progress_bar(path: Path):  # type: ignore[no-untyped-def]

@@ -1,9 +1,9 @@
 """Voice notes in the store: audio first, then the transcript, then what it says.
 
 The audio is committed before anything can go wrong with it, so a bad file, a missing model or a
-killed recorder loses nothing: the note stays with ``extra.status = "failed"`` (or ``"pending"``)
+killed recorder loses nothing: the note stays with ``status = "failed"`` (or ``"pending"``)
 and a one-line ``extra.error``, and :func:`retry` runs it again. Extracted values are stored
-``pending`` with a pointer back (``extra.from_capture``, ``segment``, ``role``) for review.
+``pending`` with a pointer back (``parent_id``, ``extra.segment``) and a ``role``, for review.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def start_note(
     partial: str | None = None,
 ) -> int:
     """The voice capture, committed before any transcription (status ``pending``)."""
-    extra: dict[str, Any] = {"status": "pending", "segments": []}
+    extra: dict[str, Any] = {"segments": []}
     if partial:
         extra["partial"] = partial
     row = NewCapture(
@@ -53,6 +53,7 @@ def start_note(
         origin=origin,
         review=Review.approved,
         media_sha=media_sha,
+        status="pending",
         extra=extra,
     )
     with store.write() as session:
@@ -105,12 +106,10 @@ def make_transcriber(
 
 def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewCapture:
     """A pending capture that shows the reviewer what was heard, and how sure Whisper was."""
-    extra: dict[str, Any] = {"from_capture": voice_id, "segment": m.segment, "role": m.role}
+    extra: dict[str, Any] = {"segment": m.segment}
     if m.role in ("metric", "param"):  # a note's text is its sentence already
         extra["heard"] = m.sentence
     confidence = segments[m.segment].confidence
-    if confidence is not None:
-        extra["confidence"] = round(confidence, 2)
     if m.unit:
         extra["unit"] = m.unit
     if m.run is not None:
@@ -122,6 +121,9 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
         value=m.value,
         text=m.text,
         review=Review.pending,
+        role=m.role,
+        confidence=None if confidence is None else round(confidence, 2),
+        parent_id=voice_id,
         extra=extra,
     )
 
@@ -143,9 +145,9 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         _drop_mentions(session, voice.run_id, capture_id)
         voice.text = " ".join(s.text for s in segments)
         kept = {k: v for k, v in (voice.extra or {}).items() if k not in ("error", "partial")}
+        voice.status = "ok"
         voice.extra = {
             **kept,
-            "status": "ok",
             "model": transcriber.model.name,
             "segments": [s.as_dict() for s in segments],
             "flags": sorted(transcriber.flags),
@@ -165,7 +167,8 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
 def mark_failed(store: Store, capture_id: int, error: str) -> None:
     with store.write() as session:
         voice = _voice(session, capture_id)
-        voice.extra = {**(voice.extra or {}), "status": "failed", "error": error}
+        voice.status = "failed"
+        voice.extra = {**(voice.extra or {}), "error": error}
         session.add(voice)
 
 
@@ -180,14 +183,12 @@ def _drop_mentions(session: Session, run_id: int, capture_id: int) -> None:
     """Forget what an earlier attempt extracted and nobody reviewed yet (a retry redoes it)."""
     for old in session.exec(
         select(Capture).where(
+            Capture.parent_id == capture_id,
             Capture.run_id == run_id,
-            Capture.source == Source.voice,
             Capture.review == Review.pending,
-            Capture.kind != Kind.voice,
         )
     ).all():
-        if (old.extra or {}).get("from_capture") == capture_id:
-            session.delete(old)
+        session.delete(old)
 
 
 def add_voice_file(
@@ -200,7 +201,7 @@ def add_voice_file(
 ) -> int:
     """Store an existing recording on a run, then transcribe it; returns the voice capture id.
 
-    Whatever goes wrong after the audio is stored ends as ``extra.status = "failed"`` with the
+    Whatever goes wrong after the audio is stored ends as ``status = "failed"`` with the
     reason in ``extra.error``; check ``status`` (or call :func:`note_status`).
     """
     path = Path(path)
@@ -243,8 +244,8 @@ def transcribe_stored(
 def note_status(store: Store, capture_id: int) -> tuple[str, str | None]:
     """(status, error) of a voice note: ok, failed or pending."""
     with store.read() as session:
-        extra = _voice(session, capture_id).extra or {}
-    return str(extra.get("status", "pending")), extra.get("error")
+        voice = _voice(session, capture_id)
+    return voice.status or "pending", (voice.extra or {}).get("error")
 
 
 def keep_partial(store: Store, capture_id: int) -> None:

@@ -390,6 +390,12 @@ class CaptureIn(BaseModel):
     origin: Text | None = None
     review: str = "pending"
     media_sha: str | None = None
+    role: Name | None = None
+    confidence: float | None = None
+    liked: bool = False
+    via: Name | None = None
+    parent_id: int | None = None
+    status: Name | None = None
     extra: Json | None = None
     timestamp: Timestamp | None = None
 
