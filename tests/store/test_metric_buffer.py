@@ -141,6 +141,10 @@ def test_a_step_beyond_64_bits_is_refused_at_the_call(store: Store) -> None:
         run.log_metric("loss", 1.0, step=2**63)
     with pytest.raises(RunnotesError, match="must be an integer"):
         run.log_metric("loss", 1.0, step=1.5)  # type: ignore[arg-type]
+    with pytest.raises(RunnotesError, match="too long or holds NUL"):
+        run.log_metric("x" * 1001, 1.0)
+    with pytest.raises(RunnotesError, match="must be text"):
+        run.log_metric(None, 1.0)  # type: ignore[arg-type]
     with pytest.raises(RunnotesError, match="must be a number"):
         run.log_metric("loss", "high")  # type: ignore[arg-type]
     with pytest.raises(RunnotesError, match="out of range"):

@@ -43,6 +43,7 @@ from runnotes.store.models import Run as RunRow
 from runnotes.store.queries import resolve_run
 from runnotes.store.runs import (
     INT64,
+    MAX_NAME,
     Active,
     NewCapture,
     active_entry,
@@ -77,6 +78,19 @@ def get_store(settings: Settings | None = None) -> Store:
         if key not in _stores:
             _stores[key] = open_store(settings)
         return _stores[key]
+
+
+def metric_name(key: Any) -> str:
+    """A metric name every store (and a team server) can keep: text, at most MAX_NAME
+    characters, no NUL. Refused here, a bad name can never hold up the batch it would join."""
+    if not isinstance(key, str):
+        raise RunnotesError(f"a metric name must be text, not {key!r}")
+    if len(key) > MAX_NAME or "\x00" in key:
+        shown = key[:40] + ("..." if len(key) > 40 else "")
+        raise RunnotesError(
+            f"metric name {shown!r} is too long or holds NUL (at most {MAX_NAME} characters)"
+        )
+    return key
 
 
 def metric_step(key: str, step: Any) -> int:
@@ -122,11 +136,14 @@ class Run:
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
         self._counters: dict[str, int] = {}
+        self._names: set[str] = set()  # metric names already checked by metric_name
         self._timer: threading.Thread | None = None
         self._stop = threading.Event()
 
     # -- metrics: buffered ------------------------------------------------------------------
     def log_metric(self, key: str, value: float, step: int | None = None) -> None:
+        if key.__class__ is not str or key not in self._names:
+            self._names.add(metric_name(key))
         if step is None:
             step = self._counters.get(key, -1) + 1
             self._counters[key] = step

@@ -218,6 +218,7 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
 
 
 INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
+MAX_NAME = 1000  # characters in a run, experiment, project or metric name (an index key)
 
 
 def nonfinite_text(value: float) -> str | None:

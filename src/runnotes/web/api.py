@@ -44,6 +44,7 @@ from runnotes.store.review import (
 )
 from runnotes.store.runs import (
     INT64,
+    MAX_NAME,
     NewCapture,
     RunContext,
     add_captures,
@@ -365,7 +366,7 @@ def _no_nul(value: Any) -> Any:
 
 
 Text = Annotated[str, AfterValidator(_no_nul)]
-Name = Annotated[str, Field(max_length=1000), AfterValidator(_no_nul)]
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
 Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
 Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
 # Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
