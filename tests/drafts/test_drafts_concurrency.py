@@ -71,3 +71,37 @@ def test_16_writers_with_drafts_on(tmp_path: Path, home: Path) -> None:
     print(
         f"\n16 writers, drafts on: {on:.1f} s; settled {settled - exited:.1f} s after they exited"
     )
+
+
+def test_racing_refreshes_are_never_taken_for_hand_edits(home: Path) -> None:
+    """Refreshes of one experiment from several processes at once (here threads, each with its
+    own store handle as a process has): each must see only its own or a finished write."""
+    import threading
+
+    import runnotes
+
+    stores = [open_store(load_settings(home)) for _ in range(4)]
+    try:
+        with runnotes.start_run("raced", experiment="race", store=stores[0]) as run:
+            run.like("val_acc", 0.5)
+        from runnotes.store.models import Run as RunRow
+
+        with stores[0].read() as session:
+            exp_id = session.get(RunRow, run.id).experiment_id  # type: ignore[union-attr]
+        barrier = threading.Barrier(len(stores))
+
+        def refresh(store) -> None:  # type: ignore[no-untyped-def]
+            barrier.wait()
+            for _ in range(3):
+                drafts.refresh_experiment(store, exp_id, "manual")
+
+        threads = [threading.Thread(target=refresh, args=(s,)) for s in stores]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert not any(d.edited for d in drafts.list_drafts(stores[0]))
+        assert not list((home / "drafts").rglob("*.draft.*"))
+    finally:
+        for store in stores:
+            store.close()
