@@ -29,8 +29,10 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from runnotes import events
-from runnotes.capture.ocr import Found, OcrEngine
-from runnotes.capture.parse import parse_text
+from runnotes.capture.known import Known, find_known
+from runnotes.capture.layout import Reading
+from runnotes.capture.ocr import OcrEngine
+from runnotes.capture.parse import NUMBER, parse_text
 from runnotes.capture.screen import Screen, Shot, clamp_region
 from runnotes.capture.window import WindowInfo
 from runnotes.errors import RunnotesError
@@ -39,6 +41,8 @@ from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
 
 RETRY_S = 5.0
+MIN_SCORE = 0.9  # below this recogniser confidence a liked value waits for review
+_BARE_SELECTION = re.compile(rf"^\s*({NUMBER})%?\s*$")
 # Names that configure a run rather than measure it: liked as params.
 PARAM_NAMES = {
     "lr",
@@ -159,7 +163,8 @@ class Like:
     snap: Snap
     captures: list[NewCapture]
     media: dict[str, bytes] = field(default_factory=dict)  # "region"/"full" → PNG
-    found: Found | None = None
+    reading: Reading | None = None
+    known: Known | None = None
     via: str = ""
     why: str = ""
 
@@ -213,71 +218,171 @@ def _kind(name: str) -> str:
     return Kind.param if name.lower() in PARAM_NAMES else Kind.metric
 
 
-def build_like(snap: Snap, ocr: OcrEngine | None) -> Like:
-    """Turn a snap into captures: the selection's values, else OCR near the pointer."""
+def _from_selection(snap: Snap) -> tuple[dict[str, float], dict[str, str], int | None]:
+    """The pairs a selection names itself (``val_acc: 0.93``): exact text, all of them.
+
+    A region rectangle is a fresh choice, so it wins over any selection left from before.
+    """
+    if not snap.selection or snap.press.region is not None:
+        return {}, {}, None
+    parsed = parse_text(snap.selection)
+    return parsed.values, parsed.texts, parsed.step
+
+
+def _bare_selection(snap: Snap) -> str | None:
+    """A selection that is only a number (or part of one: a double-click stops at the dot)."""
+    if snap.press.region is not None:
+        return None
+    match = _BARE_SELECTION.match(snap.selection or "")
+    return match.group(1) if match else None
+
+
+def read_screen(snap: Snap, ocr: OcrEngine) -> Reading:
+    """OCR of the full-screen grab at the pointer (or in the dragged rectangle)."""
+    assert snap.full is not None
+    fx, fy = snap.full.region[:2]
+    x, y = snap.press.pointer
+    rect = snap.press.region
+    if rect is not None:
+        rect = (rect[0] - fx, rect[1] - fy, rect[2], rect[3])
+    return ocr.read_at(snap.full.bgra(), x - fx, y - fy, rect)
+
+
+def _complete(reading: Reading, part: str) -> Reading:
+    """A double-click selects ``9321`` of ``0.9321``: the OCR'd number around it completes it;
+    one that does not contain the selected digits is another number, so the selection stands."""
+    if reading.value is not None and part in reading.text:
+        return reading
+    return Reading(
+        value=float(part), text=part, why="the selected number is not on the screen's line"
+    )
+
+
+def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) -> Like:
+    """Turn a snap into captures: the selection's pairs, else the one value under the pointer."""
     like = Like(snap, [])
-    parsed = parse_text(snap.selection) if snap.selection else None
-    found: Found | None = None
-    if parsed and parsed.values:
-        found = Found(
-            values=parsed.values,
-            texts=parsed.texts,
-            units=parsed.units,
-            step=parsed.step,
-            line=parsed.text,
-            all_text=parsed.text,
-        )
-        like.via = snap.via
-    elif snap.region is not None and ocr is not None:
-        rx, ry = snap.region.region[:2]
-        found = ocr.read_near(
-            snap.region.bgra(), snap.press.pointer[0] - rx, snap.press.pointer[1] - ry
-        )
-        like.via = "ocr"
-    like.found = found
+    values, texts, step = _from_selection(snap)
+    origin = snap.window.origin()
+    base = {"window": snap.window.as_dict()}
     if snap.region is not None:
         like.media["region"] = snap.region.png()
     if snap.full is not None:
         like.media["full"] = snap.full.png()
     if snap.private:
         like.why = f"no screenshot: the window matches private pattern {snap.private!r}"
-    origin = snap.window.origin()
-    base = {"window": snap.window.as_dict()}
-    for name, value in (found.values if found else {}).items():
-        extra = dict(base)
-        if name in found.units:  # type: ignore[union-attr]
-            extra["unit"] = found.units[name]  # type: ignore[union-attr]
-        like.captures.append(
-            NewCapture(
-                kind=_kind(name),
-                source=Source.hotkey,
-                name=name,
-                value=value,
-                text=found.texts.get(name, str(value)),
-                step=found.step,
-                origin=origin,  # type: ignore[union-attr]
-                review=Review.approved,
-                liked=True,
-                via=like.via,
-                extra=extra,
-                timestamp=snap.press.at,
+    if values:
+        like.via = snap.via
+        for name, value in values.items():
+            like.captures.append(
+                _value_capture(
+                    snap,
+                    name,
+                    value,
+                    texts.get(name, str(value)),
+                    step,
+                    Review.approved,
+                    like.via,
+                    dict(base),
+                )
             )
-        )
-    if not like.captures and snap.selection.strip():
-        like.captures.append(
-            NewCapture(
-                kind=Kind.note,
-                source=Source.hotkey,
-                text=snap.selection.strip(),
-                origin=origin,
-                review=Review.approved,
-                liked=True,
-                via=like.via,
-                extra=base,
-                timestamp=snap.press.at,
+        return like
+    part = _bare_selection(snap)
+    reading = None
+    if ocr is not None and snap.full is not None and not snap.private:
+        reading = read_screen(snap, ocr)
+        like.via = "ocr"
+    if part is not None:
+        reading = _complete(reading or Reading(), part)
+        like.via = snap.via if reading.text == part else "selection+ocr"
+    like.reading = reading
+    if reading is None or reading.value is None:
+        like.why = like.why or (reading.why if reading else "")
+        if snap.selection.strip():
+            like.captures.append(
+                NewCapture(
+                    kind=Kind.note,
+                    source=Source.hotkey,
+                    text=snap.selection.strip(),
+                    origin=origin,
+                    review=Review.approved,
+                    liked=True,
+                    via=snap.via,
+                    extra=dict(base),
+                    timestamp=snap.press.at,
+                )
             )
-        )
+        return like
+    like.captures.append(_reading_capture(snap, reading, store, dict(base), like))
     return like
+
+
+def _reading_capture(
+    snap: Snap, reading: Reading, store: Store | None, extra: dict[str, Any], like: Like
+) -> NewCapture:
+    """One capture for the pointed value. Approved only when nothing is in doubt: a name from
+    the screen's layout and a confident read, or a logged value with that very name."""
+    known = find_known(store, reading.text, reading.name) if store is not None else []
+    name, step = reading.name, reading.step
+    doubts = []
+    if reading.score < MIN_SCORE:
+        doubts.append(f"OCR confidence {reading.score:.2f}")
+    if known:
+        like.known = known[0]
+        extra["known"] = known[0].as_dict()
+        if len(known) > 1:
+            extra["known_count"] = len(known)
+        if name is None or name.lower() != known[0].name.lower():
+            if name is not None:
+                extra["screen_name"] = name
+                doubts.append(f"the screen says {name!r}")
+            name = known[0].name
+        if step is None:
+            step = known[0].step
+    if name is None:
+        name = "value"
+        doubts.append("no name on the screen")
+    if reading.why:
+        doubts.append(reading.why)
+    extra.update({"named_by": reading.named_by or ("store" if known else "")})
+    if reading.qualifier:
+        extra["qualifier"] = reading.qualifier
+    if reading.context:
+        extra["context"] = reading.context
+    if reading.line:
+        extra["line"] = reading.line
+    if doubts:
+        extra["unsure"] = "; ".join(doubts)
+        like.why = like.why or extra["unsure"]
+    review = Review.pending if doubts else Review.approved
+    return _value_capture(snap, name, reading.value, reading.text, step, review, like.via, extra)
+
+
+def _value_capture(
+    snap: Snap,
+    name: str,
+    value: float | None,
+    text: str,
+    step: int | None,
+    review: str,
+    via: str,
+    extra: dict[str, Any],
+) -> NewCapture:
+    if text.endswith("%"):
+        extra = {**extra, "unit": "%"}
+    return NewCapture(
+        kind=_kind(name),
+        source=Source.hotkey,
+        name=name,
+        value=value,
+        text=text,
+        step=step,
+        origin=snap.window.origin(),
+        review=review,
+        liked=True,
+        via=via,
+        extra=extra,
+        timestamp=snap.press.at,
+    )
 
 
 def commit(store: Store, like: Like) -> tuple[int, list[int]]:
@@ -309,22 +414,32 @@ def commit(store: Store, like: Like) -> tuple[int, list[int]]:
                     "region": list(snap.region.region) if snap.region else None,
                     "pointer": list(snap.press.pointer),
                     "window": snap.window.as_dict(),
-                    "ocr_text": like.found.all_text if like.found and like.via == "ocr" else None,
+                    "ocr_text": like.reading.line if like.reading else None,
+                    "why": like.why or None,
                 },
             ),
         )
     return run_id, add_captures(store, run_id, captures)
 
 
+def _shown(capture: NewCapture) -> str:
+    qualifier = (capture.extra or {}).get("qualifier")
+    name = f"{capture.name} [{qualifier}]" if qualifier else capture.name
+    pending = " (pending review)" if capture.review == Review.pending else ""
+    return f"{name}={capture.text}{pending}"
+
+
 def describe(stored: Stored) -> str:
     """The feedback line: ``liked val_acc=0.9321 from "xterm: train.py" → run 12``."""
     like = stored.like
-    values = [f"{c.name}={c.text}" for c in like.captures if c.kind in (Kind.metric, Kind.param)]
+    values = [_shown(c) for c in like.captures if c.kind in (Kind.metric, Kind.param)]
     what = ", ".join(values) or (
         "the selected text"
         if like.captures and like.captures[-1].kind == Kind.note
         else "a screenshot (no value found)"
     )
+    if like.known is not None:
+        what += f" (= {like.known.describe()})"
     line = f'liked {what} from "{like.snap.window.origin()}" → run {stored.run_id}'
     return f"{line} ({like.why})" if like.why else line
 
@@ -384,7 +499,8 @@ class Agent:
                     lambda: self._voice.put("start"),
                     on_release=lambda: self._voice.put("stop"),
                 ),
-            ]
+            ],
+            self.display_name,
         )
         for target, name in (
             (self._snap_loop, "snap"),
@@ -397,12 +513,20 @@ class Agent:
         self._listener.start()
 
     def stop(self) -> None:
-        """Stop listening, finish what is queued (storing it if at all possible)."""
-        if self._listener is not None:
-            self._listener.stop()
-        self.presses.put(None)
-        for thread in self._threads[:2]:
-            thread.join(timeout=60)
+        """Stop listening, finish what is queued (storing it if at all possible).
+
+        The queue is drained whatever the listener does on its way out: a like acknowledged
+        by the chord must not be lost to an error in the X library.
+        """
+        try:
+            if self._listener is not None:
+                self._listener.stop()
+        except Exception as exc:  # noqa: BLE001 - never skip the drain below
+            self.say(f"warning: the key listener stopped badly: {type(exc).__name__}: {exc}")
+        finally:
+            self.presses.put(None)
+            for thread in self._threads[:2]:
+                thread.join(timeout=60)
 
     # -- listener thread: note the moment, nothing else ------------------------------------------
     def _on_like(self) -> None:
@@ -480,7 +604,7 @@ class Agent:
                 return
             self._retry()
             try:
-                like = build_like(snap, self.ocr)
+                like = build_like(snap, self.ocr, self.store)
             except Exception as exc:  # noqa: BLE001 - OCR or image errors: keep running
                 self.say(f"like failed while reading the screen: {type(exc).__name__}: {exc}")
                 continue

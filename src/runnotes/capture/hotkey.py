@@ -7,6 +7,7 @@ on pynput's listener thread: they must only note the time and hand the work on.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 from runnotes.errors import RunnotesError
 
 READY_TIMEOUT_S = 5.0
+log = logging.getLogger(__name__)
 
 
 def to_pynput(chord: str) -> str:
@@ -40,9 +42,10 @@ class Chord:
 class ChordListener:
     """Watches all chords with one pynput listener; reports press and (when asked) release."""
 
-    def __init__(self, chords: list[Chord]) -> None:
+    def __init__(self, chords: list[Chord], display_name: str | None = None) -> None:
         from pynput import keyboard
 
+        self._display_name = display_name
         self._keyboard = keyboard
         self._chords = chords
         self._held: dict[str, set[Any]] = {}
@@ -102,16 +105,24 @@ class ChordListener:
         """Stop and wait for the listener, so it never outlives the X connection it reads.
 
         pynput's X stop request sits unsent in the recording connection's buffer until the next
-        key event wakes it (``stop`` took 5 s, then the thread died on a closed display). Sending
-        the same request on pynput's second connection, as python-xlib's record demo does, ends
-        the recording at once.
+        key event wakes it (``stop`` took 5 s, then the thread died on a closed display). The same
+        request sent on a connection of our own (a record context is a server-wide id, as in
+        python-xlib's record demo) ends the recording at once. Our own connection, because
+        pynput's thread closes its second connection while stopping: writing to it from here
+        raced with that close (python-xlib ``TypeError`` in 2 of ~18 stops).
         """
         self.listener.stop()
-        stopper, context = (
-            getattr(self.listener, "_display_stop", None),
-            getattr(self.listener, "_context", None),
-        )
-        if stopper is not None and context is not None:
-            stopper.record_disable_context(context)
-            stopper.flush()
+        context = getattr(self.listener, "_context", None)
+        if context is not None and self.listener.is_alive():
+            try:
+                from Xlib import display as xdisplay
+
+                conn = xdisplay.Display(self._display_name)
+                try:
+                    conn.record_disable_context(context)
+                    conn.flush()
+                finally:
+                    conn.close()
+            except Exception as exc:  # noqa: BLE001 - the recording may already be gone
+                log.debug("record_disable_context: %s", exc)
         self.listener.join(timeout=5)

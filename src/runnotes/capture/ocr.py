@@ -14,15 +14,23 @@ from __future__ import annotations
 import math
 import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any
 
-from runnotes.capture.parse import NUMBER, STEP_KEYS, normalize, parse_line
+from runnotes.capture.layout import (
+    Box,
+    Page,
+    Reading,
+    name_from_table,
+    pointed_shape,
+    read_pointed,
+    step_above,
+)
+from runnotes.capture.parse import NUMBER, normalize
 from runnotes.errors import RunnotesError
 
 TUNING: dict[str, Any] = {
     "Det.limit_type": "max",
-    "Det.limit_side_len": 960,
+    "Det.limit_side_len": 2000,  # no shrinking: screen text is small already
     "Global.use_cls": False,
     # Crops narrower than this are zero-padded to it; screen words are short (~100 px at the
     # model's 48 px height), so the default 320 made recognition twice as slow for nothing.
@@ -30,8 +38,9 @@ TUNING: dict[str, Any] = {
     "Global.log_level": "error",
 }
 PAD = 16
-_BARE_NUMBER = re.compile(rf"^\s*({NUMBER})(%?)\s*$")
-_LABEL = re.compile(r"^[A-Za-z_][\w./\-]*$")
+ABOVE, BELOW = 160, 40  # the band found around the pointer: its line and a few lines above
+STRIP = (1000, 560)  # found above a bare number: its column's header, a card title
+STRIP_BELOW = 40
 _TOKEN = re.compile(r"[^\s:=,]+")
 _AS_DIGIT = str.maketrans({"l": "1", "I": "1", "|": "1", "!": "1", "O": "0", "o": "0"})
 _FULL_NUMBER = re.compile(rf"^{NUMBER}%?$")
@@ -54,38 +63,6 @@ def fix_confusions(text: str) -> str:
     return _TOKEN.sub(_fix_token, text)
 
 
-@dataclass(frozen=True)
-class Box:
-    """One text box found by OCR, as an axis-aligned rectangle in region pixels."""
-
-    text: str
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    @property
-    def cy(self) -> float:
-        return (self.y0 + self.y1) / 2
-
-    def distance(self, x: float, y: float) -> float:
-        dx = max(self.x0 - x, 0.0, x - self.x1)
-        dy = max(self.y0 - y, 0.0, y - self.y1)
-        return (dx * dx + dy * dy) ** 0.5
-
-
-@dataclass
-class Found:
-    """The values of the text line nearest the pointer, with the exact text each came from."""
-
-    values: dict[str, float] = field(default_factory=dict)
-    texts: dict[str, str] = field(default_factory=dict)
-    units: dict[str, str] = field(default_factory=dict)
-    step: int | None = None
-    line: str = ""
-    all_text: str = ""
-
-
 class OcrEngine:
     """rapidocr, loaded on first use and shared by the threads of one agent (calls serialised)."""
 
@@ -105,156 +82,92 @@ class OcrEngine:
                     ) from exc
                 self._engine = RapidOCR(params=TUNING)
 
-    def read_near(self, bgr: Any, x: float, y: float, lines_tried: int = 3) -> Found:
-        """The values nearest ``(x, y)``, recognising as few boxes as possible.
+    def read_at(
+        self,
+        screen: Any,
+        x: float,
+        y: float,
+        rect: tuple[int, int, int, int] | None = None,
+    ) -> Reading:
+        """The value under ``(x, y)`` of a full-screen image (or inside ``rect``), and its name.
 
-        Recognition costs ~20 ms per box and a screen region holds dozens, so boxes are found
-        first (cheap), then only the line nearest the pointer is read, plus — when it holds more
-        bare numbers than it named itself — the boxes above it in the same columns, where a header
-        or card title would be. A log line split into ``val_acc:`` and ``0.9321`` boxes names all
-        its numbers, so its neighbours are never read: labels above could not win (see
-        ``_line_candidate``), and reading them cost more than the line itself.
+        Text is first found in a window around the pointer (cheap: ~50 ms) and only the pointed
+        line is recognised; a log line names its own value, so that is all most likes cost. A bare
+        number (table cell, card) then needs what is above it: boxes are found again in a tall
+        strip above the pointer, and only those in its column are read until a header turns up.
         """
-        padded = self._padded(bgr)
-        shapes = self._detect(padded)
-        read: dict[Box, Box] = {}
-        lines = sorted(group_lines(shapes), key=lambda ln: min(b.distance(x, y) for b in ln))
-        found = Found()
-        for line in lines[:lines_tried]:
-            self._recognize(padded, line, read)
-            found = values_near(list(read.values()), x, y)
-            bare = sum(bool(_BARE_NUMBER.match(read[b].text)) for b in line)
-            if found.values and bare <= len(found.values):  # else a table row: read its header
-                return found
-            above = [
-                b
-                for b in shapes
-                if b.y1 <= line[0].cy and any(b.x0 < n.x1 and n.x0 < b.x1 for n in line)
-            ]
-            self._recognize(padded, above, read)
-            found = values_near(list(read.values()), x, y)
-            if found.values:
-                return found
-        return found
+        height, width = screen.shape[:2]
+        near = self.page(screen, _window(x, y, rect, (width, height)))
+        reading = read_pointed(near, x, y, rect)
+        if reading.value is None or reading.named_by == "line":
+            if reading.value is not None and reading.step is None:
+                shape = pointed_shape(near.shapes, x, y)
+                reading.step = step_above(near, shape) if shape else None
+            return reading
+        if not name_from_table(near, reading, x, y, rect, titles=False):
+            tall = self.page(screen, _strip(x, y, rect, (width, height)))
+            name_from_table(tall, reading, x, y, rect)
+        return reading
 
-    def _padded(self, bgr: Any) -> Any:
+    def page(self, screen: Any, box: tuple[int, int, int, int]) -> Page:
+        """Boxes found in ``box`` of the screen (screen coordinates), recognised on demand."""
         import cv2
 
         self.load()
-        if bgr.ndim == 3 and bgr.shape[2] == 4:
-            bgr = bgr[:, :, :3]
+        left, top, right, bottom = box
+        crop = screen[top:bottom, left:right]
+        if crop.ndim == 3 and crop.shape[2] == 4:
+            crop = crop[:, :, :3]
         # Text touching the edge of the grab is often missed: give the detector a margin.
-        return cv2.copyMakeBorder(bgr, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
-
-    def _detect(self, padded: Any) -> list[Box]:
-        """Where the text is (boxes without text yet), in unpadded coordinates."""
+        padded = cv2.copyMakeBorder(crop, PAD, PAD, PAD, PAD, cv2.BORDER_REPLICATE)
         with self._lock:
             result = self._engine(padded, use_rec=False)
         shapes = []
         for quad in result.boxes if result.boxes is not None else []:
-            xs = [float(p[0]) - PAD for p in quad]
-            ys = [float(p[1]) - PAD for p in quad]
-            shapes.append(Box("", min(xs), min(ys), max(xs), max(ys)))
-        return shapes
+            xs = [float(p[0]) - PAD + left for p in quad]
+            ys = [float(p[1]) - PAD + top for p in quad]
+            shapes.append(Box(min(xs), min(ys), max(xs), max(ys)))
 
-    def _recognize(self, padded: Any, shapes: list[Box], read: dict[Box, Box]) -> None:
-        """Read the boxes not read yet, in one batch; results go into ``read`` (shape → box)."""
-        todo = [b for b in shapes if b not in read]
-        if not todo:
-            return
-        crops = [
-            padded[int(b.y0) + PAD : math.ceil(b.y1) + PAD, int(b.x0) + PAD : math.ceil(b.x1) + PAD]
-            for b in todo
-        ]
-        with self._lock:
-            result = self._engine.recognize_txt(crops)
-        for shape, text in zip(todo, result.txts, strict=True):
-            clean = fix_confusions(normalize(text).strip())
-            read[shape] = Box(clean, shape.x0, shape.y0, shape.x1, shape.y1)
+        def recognise(todo: list[Box]) -> list[tuple[str, float]]:
+            crops = [
+                padded[
+                    int(b.y0) - top + PAD : math.ceil(b.y1) - top + PAD,
+                    int(b.x0) - left + PAD : math.ceil(b.x1) - left + PAD,
+                ]
+                for b in todo
+            ]
+            with self._lock:
+                result = self._engine.recognize_txt(crops)
+            return [
+                (fix_confusions(normalize(text).strip()), float(score))
+                for text, score in zip(result.txts, result.scores, strict=True)
+            ]
 
-
-def group_lines(boxes: list[Box]) -> list[list[Box]]:
-    """Boxes whose vertical centres fall inside each other's extent form one line, left to right."""
-    lines: list[list[Box]] = []
-    for box in sorted(boxes, key=lambda b: b.cy):
-        for line in lines:
-            ref = line[0]
-            if ref.y0 <= box.cy <= ref.y1 or box.y0 <= ref.cy <= box.y1:
-                line.append(box)
-                break
-        else:
-            lines.append([box])
-    return [sorted(line, key=lambda b: b.x0) for line in lines]
+        return Page(shapes, recognise)
 
 
-def _label_above(number: Box, boxes: list[Box]) -> Box | None:
-    """The nearest label above ``number`` in an overlapping column (table header, card title)."""
-    above = [
-        b
-        for b in boxes
-        if b.y1 <= number.cy and b.x0 < number.x1 and number.x0 < b.x1 and _LABEL.match(b.text)
-    ]
-    return max(above, key=lambda b: b.y1, default=None)
+def _window(
+    x: float, y: float, rect: tuple[int, int, int, int] | None, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """The pointer's band of the screen, full width (a log line is never cut at its name), from
+    a few lines above (``Epoch 3/6``) to just below; around a rectangle, it and its margin."""
+    top, bottom = y - ABOVE, y + BELOW
+    if rect is not None:
+        top, bottom = min(top, rect[1] - BELOW), max(bottom, rect[1] + rect[3] + BELOW)
+    return _clip(0, top, size[0], bottom, size)
 
 
-@dataclass
-class _Candidate:
-    distance: float
-    found: Found
+def _strip(
+    x: float, y: float, rect: tuple[int, int, int, int] | None, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    """A tall strip above the pointer, where headers and card titles are."""
+    if rect is not None:
+        x, y = rect[0] + rect[2] / 2, rect[1] + rect[3] / 2
+    return _clip(x - STRIP[0] / 2, y - STRIP[1], x + STRIP[0] / 2, y + STRIP_BELOW, size)
 
 
-_WORD_END = re.compile(r"(?:^|\s)[A-Za-z]\w*$")
-_NAME_START = re.compile(r"^[A-Za-z]\w*\s*[:=]")
-
-
-def join_line(line: list[Box]) -> str:
-    """A line's text; OCR often splits ``train_loss`` at the underscore into two boxes one
-    character apart, so a word box right before a ``name:`` box is joined with ``_``."""
-    parts = [line[0].text] if line else []
-    for left, right in zip(line, line[1:], strict=False):
-        close = right.x0 - left.x1 < 0.8 * (right.y1 - right.y0)
-        tight = close and _WORD_END.search(left.text) and _NAME_START.match(right.text)
-        parts.append(("_" if tight else "  ") + right.text)
-    return "".join(parts)
-
-
-def _under_labels(line: list[Box], boxes: list[Box]) -> Found:
-    """Bare numbers named by the label above them: a table row under its header, or cards."""
-    found = Found()
-    for box in line:
-        match = _BARE_NUMBER.match(box.text)
-        label = _label_above(box, boxes) if match else None
-        if match is None or label is None or label.text in found.values:
-            continue
-        if label.text.lower() in STEP_KEYS:
-            found.step = int(float(match.group(1)))
-            continue
-        found.values[label.text] = float(match.group(1))
-        found.texts[label.text] = match.group(1) + match.group(2)
-        if match.group(2):
-            found.units[label.text] = "%"
-    return found
-
-
-def _line_candidate(line: list[Box], boxes: list[Box], x: float, y: float) -> _Candidate | None:
-    """The line's values: as a log line, unless more of them read as a row under labels."""
-    text = join_line(line)
-    parsed = parse_line(text, loose=True)
-    found = Found(values=parsed.values, texts=parsed.texts, units=parsed.units, step=parsed.step)
-    labelled = _under_labels(line, boxes)
-    if len(labelled.values) > len(found.values):
-        found = labelled
-    if not found.values:
-        return None
-    found.line = text
-    return _Candidate(min(b.distance(x, y) for b in line), found)
-
-
-def values_near(boxes: list[Box], x: float, y: float) -> Found:
-    """The values on the line nearest the point ``(x, y)`` (region pixels); empty if none."""
-    lines = group_lines(boxes)
-    candidates = [c for line in lines if (c := _line_candidate(line, boxes, x, y))]
-    best = min(candidates, key=lambda c: c.distance, default=None)
-    found = best.found if best else Found()
-    found.all_text = "\n".join(join_line(line) for line in lines)
-    return found
+def _clip(
+    x0: float, y0: float, x1: float, y1: float, size: tuple[int, int]
+) -> tuple[int, int, int, int]:
+    width, height = size
+    return max(0, int(x0)), max(0, int(y0)), min(width, int(x1)), min(height, int(y1))

@@ -1,0 +1,94 @@
+"""Does a liked number equal a value the store already holds? Then it is that value.
+
+The screen shows ``0.8421``; the store knows ``val_acc`` of run 7 at step 900 was 0.842137. The
+like is linked to that capture, and its name is used when the screen did not give one. Displayed
+numbers are rounded, so a logged value matches when it rounds to the shown digits. Short numbers
+(``64``, ``0.5``) equal too many things by chance: they only match a value of the same name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Kind, Run, Source
+
+MIN_DIGITS = 3  # significant digits a number needs to match a value of another name
+LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Known:
+    """A logged value the liked number equals."""
+
+    capture_id: int
+    run_id: int
+    run_name: str
+    name: str
+    step: int | None
+
+    def describe(self) -> str:
+        at = f" at step {self.step}" if self.step is not None else ""
+        return f"{self.name} of run {self.run_id} ({self.run_name}){at}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "capture_id": self.capture_id,
+            "run_id": self.run_id,
+            "run": self.run_name,
+            "name": self.name,
+            "step": self.step,
+        }
+
+
+def _interval(text: str) -> list[tuple[float, float]]:
+    """Values that display as ``text``: half a unit of its last digit either side."""
+    digits = text.rstrip("%")
+    value = float(digits)
+    mantissa = re.split(r"[eE]", digits)[0]
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    scale = 10 ** int(re.split(r"[eE]", digits)[1]) if re.search(r"[eE]", digits) else 1
+    half = 0.5 * 10**-decimals * scale
+    out = [(value - half, value + half)]
+    if text.endswith("%"):
+        out.append(((value - half) / 100, (value + half) / 100))
+    return out
+
+
+def significant_digits(text: str) -> int:
+    mantissa = re.split(r"[eE]", text.rstrip("%"))[0]
+    return len(mantissa.replace("-", "").replace("+", "").replace(".", "").lstrip("0"))
+
+
+def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
+    """Logged metrics and params (not likes) equal to the shown number; the same name first."""
+    try:
+        intervals = _interval(text)
+    except ValueError:
+        return []
+    rows: list[tuple[Capture, str]] = []
+    with store.read() as session:
+        for lo, hi in intervals:
+            query = (
+                select(Capture, Run.name)
+                .join(Run, col(Run.id) == Capture.run_id)
+                .where(
+                    col(Capture.kind).in_([Kind.metric, Kind.param]),
+                    Capture.source != Source.hotkey,
+                    col(Capture.value) >= lo,
+                    col(Capture.value) <= hi,
+                )
+                .order_by(col(Capture.id).desc())
+                .limit(LIMIT)
+            )
+            if significant_digits(text) < MIN_DIGITS:
+                if not name:
+                    return []
+                query = query.where(Capture.name == name)
+            rows += [(c, r) for c, r in session.exec(query).all()]
+    found = [Known(c.id, c.run_id, r, c.name or "", c.step) for c, r in rows if c.id]
+    wanted = (name or "").lower()
+    return sorted(found, key=lambda k: (k.name.lower() != wanted, -k.capture_id))

@@ -1,0 +1,448 @@
+"""Which number the pointer is on, and what a person would call it, from OCR boxes.
+
+A like is one value: the number under the pointer. Its name comes from the layout around it, in
+the order a person reads a screen:
+
+1. a label on the same line (``val_acc: 0.93``, ``val_acc=0.93``, ``'eval_loss': 0.41``, or
+   ``bleu 27.4`` in a log line — not the first cell of a table row);
+2. the header of its column: rows are split into columns at the gaps between the cells of the
+   value's row, so a left-aligned header over right-aligned numbers stays in its column, a header
+   box that OCR merged over several columns is split word by word, and headers any distance above
+   count; the row's first text cell is kept as a qualifier (the class of a classification report,
+   the run of a runs table), and a ``Step``/``Epoch`` column of the row gives the step;
+3. a card or panel title above (also when the header is a generic ``Value``/``Smoothed``).
+
+Recognition is the slow part of OCR (~20 ms a box), so the functions here ask the ``Page`` for
+the text of the boxes they need, a few at a time, and never read the whole screen.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runnotes.capture.parse import NUMBER, STEP_KEYS
+
+NUMBER_TOKEN = re.compile(rf"(?<![\w.])({NUMBER})(%?)(?![\w.])")
+_BARE = re.compile(rf"^\s*[(\[]?({NUMBER})(%?)[)\]]?\s*$")
+_HAS_LETTER = re.compile(r"[A-Za-z]")
+_TITLE = re.compile(r"^[A-Za-z_][\w./\-]*$")
+# A name and its value on one line: ``name: v``, ``name=v``, ``'name': v`` (dict reprs).
+_STRICT = re.compile(
+    rf"(?<![\w.\-])['\"]?([A-Za-z_][\w./\-]*)['\"]?\s*[:=]\s*({NUMBER})(%?)(?![\w.])"
+)
+_LOOSE = re.compile(rf"(?<![\w.\-])([A-Za-z_][\w./\-]*)\s+({NUMBER})(%?)(?![\w.])")
+_EPOCH_ABOVE = re.compile(r"^\s*(?:epoch|step|iter(?:ation)?)\s*[:=]?\s*(\d+)\b", re.I)
+_BOOSTER_START = re.compile(r"^\s*\[(\d+)\]")
+_STEP_IN_LINE = re.compile(r"\b(?:epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)", re.I)
+# Headers of the column that names a table's rows (its cells qualify, they are not values).
+ROW_LABEL_HEADERS = {"run", "run name", "name", "model", "class", "label", "runs"}
+# Headers that say which series, not which metric: the name is the card's title.
+GENERIC_HEADERS = {"value", "values", "smoothed", "raw", "current", "latest"}
+# Words before a number that are not names of what it measures.
+NOT_NAMES = {"eta", "time", "elapsed", "remaining", "it", "s", "ms", "line", "pid", "port"}
+POINTER_SLACK = 4.0  # px around a box that still count as "under the pointer"
+
+
+@dataclass(frozen=True)
+class Box:
+    """One text box: an axis-aligned rectangle in screen pixels, and its text once recognised."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str = ""
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    def shape(self) -> Box:
+        return Box(self.x0, self.y0, self.x1, self.y1)
+
+    def distance(self, x: float, y: float) -> float:
+        dx = max(self.x0 - x, 0.0, x - self.x1)
+        dy = max(self.y0 - y, 0.0, y - self.y1)
+        return (dx * dx + dy * dy) ** 0.5
+
+    def char_span(self, start: int, end: int) -> tuple[float, float]:
+        """Where characters ``start:end`` of the text lie, assuming even character widths."""
+        per = (self.x1 - self.x0) / max(len(self.text), 1)
+        return self.x0 + start * per, self.x0 + end * per
+
+
+@dataclass
+class Page:
+    """Detected boxes (no text yet) and a way to recognise some of them, cached."""
+
+    shapes: list[Box]
+    recognise: Callable[[list[Box]], list[tuple[str, float]]]
+    read: dict[Box, Box] = field(default_factory=dict)
+    scores: dict[Box, float] = field(default_factory=dict)
+
+    def texts(self, shapes: list[Box]) -> list[Box]:
+        todo = [s for s in dict.fromkeys(shapes) if s not in self.read]
+        if todo:
+            for shape, (text, score) in zip(todo, self.recognise(todo), strict=True):
+                self.read[shape] = Box(shape.x0, shape.y0, shape.x1, shape.y1, text)
+                self.scores[shape] = score
+        return [self.read[s] for s in shapes]
+
+
+@dataclass
+class Reading:
+    """What the pointer is on: one value (or why there is none), its name and its context."""
+
+    value: float | None = None
+    text: str = ""  # the exact digits shown, e.g. "3e-4", "76.13%"
+    name: str | None = None
+    named_by: str = ""  # "line", "column", "title" or ""
+    qualifier: str | None = None  # the row label of a table (class, run)
+    step: int | None = None
+    line: str = ""  # the text of the value's line or row
+    context: dict[str, str] = field(default_factory=dict)  # other values of the line/row
+    score: float = 1.0  # the recogniser's confidence in the value's box
+    why: str = ""  # when there is no value: why not
+
+    @property
+    def unit(self) -> str | None:
+        return "%" if self.text.endswith("%") else None
+
+
+def same_line(a: Box, b: Box) -> bool:
+    return a.y0 <= b.cy <= a.y1 or b.y0 <= a.cy <= b.y1
+
+
+def group_lines(boxes: list[Box]) -> list[list[Box]]:
+    """Boxes whose vertical centres fall inside each other's extent form one line, left to right."""
+    lines: list[list[Box]] = []
+    for box in sorted(boxes, key=lambda b: b.cy):
+        for line in lines:
+            if same_line(line[0], box):
+                line.append(box)
+                break
+        else:
+            lines.append([box])
+    return [sorted(line, key=lambda b: b.x0) for line in lines]
+
+
+def row_of(target: Box, shapes: list[Box]) -> list[Box]:
+    return sorted([s for s in shapes if same_line(target, s)], key=lambda b: b.x0)
+
+
+def pointed_shape(shapes: list[Box], x: float, y: float, rect: tuple | None = None) -> Box | None:
+    """The box under the pointer (a few px of slack)."""
+    near = [s for s in shapes if s.distance(x, y) <= POINTER_SLACK]
+    return min(near, key=lambda s: (s.distance(x, y), abs(s.cy - y)), default=None)
+
+
+def _in_rect(shapes: list[Box], rect: tuple) -> list[Box]:
+    rx, ry, rw, rh = rect
+    return [s for s in shapes if s.x0 < rx + rw and rx < s.x1 and ry <= s.cy <= ry + rh]
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    number: str
+    percent: str
+
+
+def numbers_in(text: str) -> list[_Token]:
+    return [
+        _Token(m.start(1), m.end(2), m.group(1), m.group(2)) for m in NUMBER_TOKEN.finditer(text)
+    ]
+
+
+def _neighbourhood(line: list[Box], shape: Box) -> list[Box]:
+    """The boxes of a line worth reading: the pointed one, its neighbours (a label, or the next
+    number that makes it a table row) and the first one (``[12]``, ``Epoch 3:``)."""
+    i = line.index(shape)
+    keep = {0, i - 1, i, i + 1} & set(range(len(line)))
+    return [line[j] for j in sorted(keep)]
+
+
+GAP = " … "  # between boxes of a line that were not read: no pair spans it
+
+
+def join_line(line: list[Box]) -> tuple[str, list[int]]:
+    """A line's text (boxes two spaces apart, ``…`` where boxes were skipped) and where each box
+    starts in it."""
+    parts, starts, at = [], [], 0
+    for k, box in enumerate(line):
+        if k:
+            sep = "  " if box.x0 - line[k - 1].x1 < 3 * box.height else GAP
+            parts.append(sep)
+            at += len(sep)
+        starts.append(at)
+        parts.append(box.text)
+        at += len(box.text)
+    return "".join(parts), starts
+
+
+def _pairs(text: str) -> list[tuple[str, int, int, int, int]]:
+    """``(name, name_start, name_end, value_start, value_end)`` for every pair on a line.
+
+    Strict pairs (``:``, ``=``) first; a loose ``name value`` pair only when the number is not
+    followed by another bare number (``model_a 0.91 0.88`` is a table row, not ``model_a=0.91``).
+    """
+    out = []
+    taken: set[int] = set()
+    for m in _STRICT.finditer(text):
+        out.append((m.group(1), m.start(1), m.end(1), m.start(2), m.end(3)))
+        taken.add(m.start(2))
+    for m in _LOOSE.finditer(text):
+        if m.start(2) in taken or m.group(1).lower() in NOT_NAMES:
+            continue
+        following = text[m.end(3) :].split()
+        if following and _BARE.match(following[0]):
+            continue
+        out.append((m.group(1), m.start(1), m.end(1), m.start(2), m.end(3)))
+    return [p for p in out if p[0].lower() not in STEP_KEYS and p[0].lower() not in NOT_NAMES]
+
+
+def _token_at(box: Box, x: float, rect: tuple | None) -> _Token | None:
+    """The number of ``box`` under ``x`` (or inside the rectangle), within half a character."""
+    tokens = numbers_in(box.text)
+    if not tokens:
+        return None
+    per = (box.x1 - box.x0) / max(len(box.text), 1)
+    if rect is not None:
+        rx, _, rw, _ = rect
+        inside = [
+            t for t in tokens if rx - per <= sum(box.char_span(t.start, t.end)) / 2 <= rx + rw + per
+        ]
+        return min(
+            inside, key=lambda t: abs(sum(box.char_span(t.start, t.end)) / 2 - x), default=None
+        )
+    best = None
+    for token in tokens:
+        left, right = box.char_span(token.start, token.end)
+        gap = max(left - x, 0.0, x - right)
+        if gap <= per * 0.75 + POINTER_SLACK and (best is None or gap < best[0]):
+            best = (gap, token)
+    return best[1] if best else None
+
+
+def _dist(box: Box, token: _Token, x: float) -> float:
+    return abs(sum(box.char_span(token.start, token.end)) / 2 - x)
+
+
+def is_label(text: str) -> bool:
+    return bool(_HAS_LETTER.search(text)) and not _BARE.match(text)
+
+
+def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> Reading:
+    """The value under the pointer with its name from its own line; ``named_by`` is empty when
+    the line does not name it (the caller then looks at the column and the titles above).
+
+    With a dragged rectangle, the number inside it nearest its middle is the value (OCR may
+    have one box for ``name: value``, only part of which is inside)."""
+    if rect is not None:
+        token, shape = None, None
+        for box in page.texts(_in_rect(page.shapes, rect)):
+            found = _token_at(box, x, rect)
+            if found and (
+                token is None or _dist(box, found, x) < _dist(page.read[shape], token, x)
+            ):
+                token, shape = found, box.shape()
+        if shape is None:
+            return Reading(why="no number inside the rectangle")
+    else:
+        shape = pointed_shape(page.shapes, x, y)
+        if shape is None:
+            return Reading(why="no text under the pointer")
+    line = page.texts(_neighbourhood(row_of(shape, page.shapes), shape))
+    box = page.read[shape]
+    text, starts = join_line(line)
+    offset = starts[line.index(box)]
+    token = _token_at(box, x, rect) if rect is None else token
+    pairs = _pairs(text)
+    if token is None and rect is None:
+        # On the name of a pair, its value is meant ("val_acc" of "val_acc: 0.93").
+        per = (box.x1 - box.x0) / max(len(box.text), 1)
+        at = offset + int((x - box.x0) / per) if per else offset
+        for _, n0, n1, v0, v1 in pairs:
+            if n0 <= at < n1:
+                value = text[v0:v1]
+                token = _Token(
+                    v0 - offset, v1 - offset, value.rstrip("%"), value[len(value.rstrip("%")) :]
+                )
+                break
+    if token is None:
+        return Reading(line=text, why=f"no number under the pointer (it is on {box.text!r})")
+    reading = Reading(
+        value=float(token.number),
+        text=token.number + token.percent,
+        line=text,
+        score=page.scores.get(shape, 1.0),
+    )
+    start = offset + token.start
+    for name, _, _, v0, _ in pairs:
+        if v0 == start:
+            reading.name, reading.named_by = name, "line"
+        else:
+            reading.context[name] = text[v0 : v0 + len(text[v0:].split()[0])].rstrip(",;}")
+    step = _BOOSTER_START.match(text) or _STEP_IN_LINE.search(text)
+    if step and step.start(1) != start:
+        reading.step = int(step.group(1))
+    return reading
+
+
+def _columns(row: list[Box], target: Box) -> tuple[float, float]:
+    """The x-interval of the target's column: halfway to the neighbouring cells of its row."""
+    i = row.index(target)
+    width = target.x1 - target.x0
+    left = (row[i - 1].x1 + target.x0) / 2 if i > 0 else target.x0 - max(width, 60.0)
+    right = (target.x1 + row[i + 1].x0) / 2 if i + 1 < len(row) else target.x1 + max(width, 60.0)
+    return left, right
+
+
+def _in_column(box: Box, left: float, right: float) -> str | None:
+    """The part of a recognised box inside the column: whole, or its words whose middles are in
+    it (a header box OCR merged over several columns)."""
+    if left <= box.cx <= right and box.x0 >= left - (right - left) / 2:
+        return box.text
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", box.text)]
+    inside = [box.text[s:e] for s, e in words if left <= sum(box.char_span(s, e)) / 2 <= right]
+    return " ".join(inside) or None
+
+
+def _overlaps(box: Box, left: float, right: float) -> bool:
+    return box.x0 < right and left < box.x1
+
+
+def column_header(page: Page, target: Box, batch: int = 4) -> tuple[str, Box] | None:
+    """The nearest label above the target in its column, read a few lines at a time."""
+    row = row_of(target, page.shapes)
+    left, right = _columns(row, target)
+    above = [
+        ln
+        for ln in group_lines(
+            [s for s in page.shapes if s.y1 <= target.y0 + 1 and not same_line(s, target)]
+        )
+    ]
+    above.sort(key=lambda ln: -ln[0].cy)
+    pending = [[s for s in ln if _overlaps(s, left, right)] for ln in above]
+    pending = [c for c in pending if c]
+    for i in range(0, len(pending), batch):
+        chunk = pending[i : i + batch]
+        page.texts([s for cells in chunk for s in cells])
+        for cells in chunk:
+            for shape in sorted(cells, key=lambda s: abs(s.cx - target.cx)):
+                part = _in_column(page.read[shape], left, right)
+                if part and is_label(part):
+                    return part.strip(" :"), shape
+        batch *= 2
+    return None
+
+
+def header_row(page: Page, header: Box, row: list[Box]) -> dict[Box, str]:
+    """Each cell of ``row`` with the header text of its column (the header line read once)."""
+    line = page.texts(row_of(header, page.shapes))
+    out = {}
+    for cell in row:
+        left, right = _columns(row, cell)
+        for box in line:
+            part = _in_column(box, left, right)
+            if part and is_label(part):
+                out[cell] = part.strip(" :")
+                break
+    return out
+
+
+def title_above(page: Page, top: float, left: float, right: float, tries: int = 6) -> str | None:
+    """The nearest identifier-like label above ``top`` over ``left..right`` (a card title)."""
+    candidates = sorted(
+        [s for s in page.shapes if s.y1 <= top and _overlaps(s, left, right)],
+        key=lambda s: top - s.y1,
+    )[:tries]
+    for box in page.texts(candidates):
+        text = box.text.strip(" :")
+        if _TITLE.match(text) and len(text) > 1 and text.lower() not in GENERIC_HEADERS:
+            return text
+    return None
+
+
+def step_above(page: Page, target: Box, lines: int = 8) -> int | None:
+    """``Epoch 6/6`` or ``[12]`` at the start of one of the lines above (Keras prints the epoch on
+    its own line over the progress bar)."""
+    above = [
+        ln
+        for ln in group_lines(
+            [s for s in page.shapes if s.y1 <= target.y0 + 1 and not same_line(s, target)]
+        )
+    ]
+    above.sort(key=lambda ln: -ln[0].cy)
+    firsts = [ln[0] for ln in above[:lines]]
+    for box in page.texts(firsts):
+        m = _EPOCH_ABOVE.match(box.text) or _BOOSTER_START.match(box.text)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def name_from_table(
+    page: Page, reading: Reading, x: float, y: float, rect: tuple | None, titles: bool = True
+) -> bool:
+    """Fill name, qualifier, step and context of a bare number from its column and titles.
+
+    With ``titles=False`` (a first look in a small band) only a specific column header counts:
+    returns False when the caller should look again, higher up."""
+    shape = pointed_shape(page.shapes, x, y)
+    if rect is not None:
+        inside = _in_rect(page.shapes, rect)
+        shape = min(inside, key=lambda s: s.distance(x, y), default=None)
+    if shape is None:
+        return False
+    found = column_header(page, shape)
+    row = row_of(shape, page.shapes)
+    if found is None or (not titles and found[0].lower() in GENERIC_HEADERS):
+        if not titles:
+            return False
+        reading.name = title_above(page, shape.y0, shape.x0 - 20, shape.x1)
+        reading.named_by = "title" if reading.name else ""
+        return True
+    header, header_shape = found
+    page.texts(row)
+    headers = header_row(page, header_shape, row)
+    reading.name, reading.named_by = header, "column"
+    if header.lower() in GENERIC_HEADERS:
+        hline = row_of(header_shape, page.shapes)
+        title = title_above(page, header_shape.y0, hline[0].x0 - 20, hline[-1].x1)
+        if title:
+            reading.name, reading.named_by = title, "title"
+            reading.qualifier = None
+    for cell in row:
+        if cell == shape:
+            continue
+        text = page.read[cell].text
+        head = headers.get(cell)
+        bare = _BARE.match(text)
+        if head and head.lower() in STEP_KEYS and bare:
+            reading.step = int(float(bare.group(1)))
+        elif head and bare:
+            reading.context[head] = bare.group(1) + bare.group(2)
+        elif (
+            reading.qualifier is None
+            and is_label(text)
+            and cell.x1 < shape.x0
+            and (head is None or head.lower() in ROW_LABEL_HEADERS)
+        ):
+            reading.qualifier = text
+    if reading.qualifier is None and row[0] != shape:
+        first = page.read[row[0]].text
+        if is_label(first) and row[0].x1 < shape.x0:
+            reading.qualifier = first
+    return True
