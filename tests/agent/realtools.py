@@ -164,6 +164,12 @@ class Liker:
         snap = self.agent.snap(press, self.conn, self.reader, self.screen)
         like = build_like(snap, self.agent.ocr, self.store)
         commit(self.store, like)
+        if os.environ.get("REALTOOLS_SHOTS") and target.split == "dev":  # debugging aid
+            shots = Path(os.environ["REALTOOLS_SHOTS"])
+            shots.mkdir(exist_ok=True)
+            (shots / f"{target.tool}-{target.pointer[0]}-{target.pointer[1]}.png").write_bytes(
+                like.media["full"]
+            )
         values = [c for c in like.captures if c.kind in ("metric", "param")]
         first = values[0] if values else None
         if len(values) > 1:  # a selection naming several values: the one expected, if any
@@ -374,11 +380,285 @@ def terminal_screens(tmp: Path) -> Iterator[tuple[Terminal, list[Target]]]:
     term.close()
 
 
+# -- browser tools: Chromium on the display, driven by Playwright ----------------------------------
+
+
+class Browser:
+    """One real Chromium window for all web tools; DOM boxes → screen pixels."""
+
+    def __init__(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        self._pw = sync_playwright().start()
+        self.browser = self._pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=False,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--window-position=0,0",
+                "--window-size=1280,800",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--force-device-scale-factor=1",
+            ],
+        )
+        self.page = self.browser.new_page(no_viewport=True)
+
+    def goto(self, url: str, ready: str, timeout: float = 120_000) -> None:
+        self.page.goto(url)
+        self.page.wait_for_selector(ready, timeout=timeout)
+        self.page.bring_to_front()
+
+    def origin(self) -> tuple[int, int]:
+        """Screen position of the page's (0, 0), found by matching the page's own screenshot
+        against the screen (window frames and toolbars differ between setups)."""
+        import cv2
+        import mss
+        import numpy as np
+
+        page = cv2.imdecode(np.frombuffer(self.page.screenshot(), np.uint8), cv2.IMREAD_COLOR)
+        with mss.MSS() as grab:
+            screen = np.asarray(grab.grab(grab.monitors[0]))[:, :, :3].copy()
+        h, w = page.shape[:2]
+        patch = page[h // 4 : h // 4 + 240, w // 4 : w // 4 + 400]
+        _, _, _, (x, y) = cv2.minMaxLoc(cv2.matchTemplate(screen, patch, cv2.TM_CCOEFF_NORMED))
+        return x - w // 4, y - h // 4
+
+    def boxes(self, script: str) -> list[dict]:
+        """Run ``script`` (returns a list of objects with a ``box`` [x, y, w, h] in page pixels)
+        and move each box to screen pixels, adding ``pointer`` at its middle."""
+        ox, oy = self.origin()
+        out = []
+        for item in self.page.evaluate(f"(() => {{ {TEXT_BOX_JS}\n return ({script.strip()}); }})()"):
+            x, y, w, h = item["box"]
+            item["box"] = (int(ox + x), int(oy + y), int(w), int(h))
+            item["pointer"] = (int(ox + x + w / 2), int(oy + y + h / 2))
+            out.append(item)
+        return out
+
+    def close(self) -> None:
+        self.browser.close()
+        self._pw.stop()
+
+
+# A text node's exact box (the cell's own box is wider than its text).
+TEXT_BOX_JS = """
+function textBox(el) {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node, rects = [];
+  while ((node = walker.nextNode())) {
+    if (!node.textContent.trim()) continue;
+    const range = document.createRange(); range.selectNodeContents(node);
+    for (const r of range.getClientRects()) if (r.width > 0) rects.push(r);
+  }
+  if (!rects.length) return null;
+  const x0 = Math.min(...rects.map(r => r.left)), y0 = Math.min(...rects.map(r => r.top));
+  const x1 = Math.max(...rects.map(r => r.right)), y1 = Math.max(...rects.map(r => r.bottom));
+  return [x0, y0, x1 - x0, y1 - y0];
+}
+function visible(b) { return b && b[1] > 0 && b[1] + b[3] < innerHeight && b[0] > 0 && b[0] + b[2] < innerWidth; }
+"""
+
+
+def tb_events(logdir: Path, runs: dict[str, int], tags: list[str], steps: int) -> None:
+    """Scalars as a training script writes them (TensorBoard's own event-file writer)."""
+    import random
+
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+
+    for run, seed in runs.items():
+        rng = random.Random(seed)
+        writer = EventFileWriter(str(logdir / run))
+        for step in range(0, steps * 100, 100):
+            values = [
+                summary_pb2.Summary.Value(tag=tag, simple_value=rng.uniform(0.05, 0.99))
+                for tag in tags
+            ]
+            writer.add_event(
+                event_pb2.Event(
+                    wall_time=time.time(), step=step, summary=summary_pb2.Summary(value=values)
+                )
+            )
+        writer.close()
+
+
+TB_TABLE_JS = """
+(() => {
+  const out = [];
+  for (const card of document.querySelectorAll('scalar-card')) {
+    const title = card.querySelector('.heading');
+    const heads = [...card.querySelectorAll('tb-data-table-header-cell')].map(h => h.innerText.trim());
+    for (const row of card.querySelectorAll('tb-data-table-content-row')) {
+      const cells = [...row.querySelectorAll('tb-data-table-content-cell')];
+      if (cells.length < heads.length - 1) continue;
+      const offset = heads.length - cells.length;
+      const at = name => cells[heads.indexOf(name) - offset];
+      const value = at('Value'), step = at('Step'), run = at('Run');
+      if (!value) continue;
+      const box = textBox(value);
+      if (!visible(box)) continue;
+      out.push({title: title ? title.innerText.replace(/\s+/g, '') : null, text: value.innerText.trim(),
+                step: step ? step.innerText.trim() : null, run: run ? run.innerText.trim() : null, box});
+    }
+  }
+  return out;
+})()
+"""
+
+
+def tensorboard_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[Target]]]:
+    """Time Series cards with their data table: the Value column, named by the card's title."""
+    logdir = tmp / "tb"
+    tb_events(logdir / "dev", {"resnet18-lr3e-4": 1, "vit-small-lr1e-4": 2}, ["train/loss", "val/accuracy"], 10)
+    tb_events(logdir / "held", {"bert-base-wd0.01": 3, "bert-large-wd0.1": 4}, ["eval/f1", "eval/rouge_l"], 12)
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PY), "-m", "tensorboard.main", "--logdir_spec",
+         f"dev:{logdir / 'dev'},held:{logdir / 'held'}", "--port", str(port), "--host", "127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/")
+        for split, tags in (("dev", ["train/loss", "val/accuracy"]), ("held", ["eval/f1", "eval/rouge_l"])):
+            for tag in tags:
+                browser.goto(
+                    f"http://127.0.0.1:{port}/?tagFilter={tag}#timeseries",
+                    "scalar-card tb-data-table-content-row",
+                )
+                time.sleep(2)
+                page = browser.page
+                fullsize = page.query_selector("scalar-card button[aria-label='Toggle full size mode']")
+                if fullsize:
+                    fullsize.click()
+                    time.sleep(1.5)
+                chart = page.query_selector("scalar-card line-chart, scalar-card .chart-container")
+                for where in (None, 0.35, 0.6):  # the last step, then two steps clicked on
+                    if where is not None and chart is not None:
+                        box = chart.bounding_box()
+                        page.mouse.click(box["x"] + where * box["width"], box["y"] + box["height"] / 2)
+                        time.sleep(1.0)
+                    yield page, [
+                        Target(
+                            "tensorboard",
+                            split,
+                            c["pointer"],
+                            c["title"] or tag,
+                            c["text"],
+                            int(c["step"].replace(",", "")) if c["step"] else None,
+                        )
+                        for c in browser.boxes(TB_TABLE_JS)
+                        if c["title"] == tag
+                    ]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+MLFLOW_TABLE_JS = """
+(() => {
+  const out = [];
+  const view = document.querySelector('.ag-body-viewport, .ag-center-cols-viewport');
+  for (const cell of document.querySelectorAll('[role=gridcell][col-id^="metrics."], [role=gridcell][col-id^="params."]')) {
+    const box = textBox(cell);
+    if (!visible(box)) continue;
+    const row = cell.closest('[role=row]');
+    const index = row.getAttribute('row-index');
+    const nameCell = [...document.querySelectorAll(`[role=row][row-index="${index}"] [col-id="attributes.\\`Run Name\\`"]`)][0];
+    const key = cell.getAttribute('col-id').replace(/^(metrics|params)\\.`?/, '').replace(/`$/, '');
+    out.push({name: key, text: cell.innerText.trim(), run: nameCell ? nameCell.innerText.trim().split('\\n').pop() : null, box});
+  }
+  return out;
+})()
+"""
+
+
+def mlflow_runs(uri: str, experiment: str, runs: list[str], metrics: list[str], seed: int) -> str:
+    """Runs logged through MLflow's own client; returns the experiment id."""
+    import random
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    exp = client.create_experiment(experiment)
+    rng = random.Random(seed)
+    for name in runs:
+        run = client.create_run(exp, run_name=name)
+        client.log_param(run.info.run_id, "lr", rng.choice(["0.0003", "0.0001", "0.001"]))
+        for step in range(3):
+            for metric in metrics:
+                value = round(rng.uniform(0.05, 0.98), 4)
+                client.log_metric(run.info.run_id, metric, value, step=step)
+        client.set_terminated(run.info.run_id)
+    return exp
+
+
+def mlflow_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[Target]]]:
+    """MLflow's runs table (metric columns under a merged "Metrics" header, the run as row)."""
+    folder = tmp / "mlflow"
+    folder.mkdir()
+    port = free_port()
+    server = subprocess.Popen(
+        [str(PY), "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{folder}/m.db",
+         "--default-artifact-root", str(folder / "artifacts"), "--port", str(port),
+         "--host", "127.0.0.1", "--workers", "1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    uri = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(f"{uri}/health", 240)
+        experiments = {
+            "dev": mlflow_runs(uri, "cifar-sweep", ["resnet18-lr3e-4", "resnet34-lr1e-4",
+                               "vit-tiny-lr5e-4", "vit-small-lr1e-3"], ["val_acc", "val_loss"], 1),
+            "held": mlflow_runs(uri, "squad-finetune", ["bert-base-wd0.01", "bert-large-wd0.1",
+                                "roberta-base-wd0.0"], ["eval_f1", "exact_match", "eval_loss"], 2),
+        }
+        first = True
+        for split, exp in experiments.items():
+            browser.goto(f"{uri}/#/experiments/{exp}/runs", "[role=gridcell]")
+            if first:
+                first = False
+                try:
+                    browser.page.get_by_text("Model training", exact=True).first.click(timeout=5000)
+                except Exception:  # noqa: BLE001 - already in model-training mode
+                    pass
+                browser.goto(f"{uri}/#/experiments/{exp}/runs", "[role=gridcell]")
+            time.sleep(2)
+            page = browser.page
+            try:  # the assistant panel takes a third of the width
+                page.locator("button[aria-label*='lose']").first.click(timeout=3000)
+            except Exception:  # noqa: BLE001 - not shown
+                pass
+            page.get_by_text("Columns", exact=True).first.click()
+            time.sleep(1)
+            menu = page.locator("[role=menu], [role=dialog], [role=listbox]").last
+            for label in ("Metrics", "Parameters", "Dataset", "Source", "Models"):
+                menu.get_by_text(re.compile(rf"^{label}")).first.click()
+                time.sleep(0.3)
+            page.keyboard.press("Escape")
+            time.sleep(1.5)
+            yield browser.page, [
+                Target("mlflow", split, c["pointer"], c["name"], c["text"], qualifier=c["run"])
+                for c in browser.boxes(MLFLOW_TABLE_JS)
+            ]
+            ids = browser.page.evaluate("[]")
+            del ids
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 # -- putting it together ---------------------------------------------------------------------------
 
-SCREENS: dict[str, Callable[[Path], Iterator[tuple[object, list[Target]]]]] = {
+SCREENS: dict[str, Callable[..., Iterator[tuple[object, list[Target]]]]] = {
     "xterm": terminal_screens,
+    "tensorboard": tensorboard_screens,
+    "mlflow": mlflow_screens,
 }
+WEB = {"tensorboard", "mlflow", "jupyterlab"}
 
 
 def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
@@ -386,14 +666,21 @@ def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
     results = []
     with tempfile.TemporaryDirectory(prefix="runnotes-realtools-") as tmp:
         liker = Liker(Path(tmp) / "home", display)
+        browser = None
         try:
             for tool, screens in SCREENS.items():
                 if tools and tool not in tools:
                     continue
-                for _, targets in screens(Path(tmp)):
+                args: tuple = (Path(tmp),)
+                if tool in WEB:
+                    browser = browser or Browser()
+                    args += (browser,)
+                for _, targets in screens(*args):
                     results += [liker.like(t) for t in targets]
         finally:
             liker.close()
+            if browser is not None:
+                browser.close()
     return results
 
 

@@ -362,16 +362,28 @@ def header_row(page: Page, header: Box, row: list[Box]) -> dict[Box, str]:
     return out
 
 
-def title_above(page: Page, top: float, left: float, right: float, tries: int = 6) -> str | None:
-    """The nearest identifier-like label above ``top`` over ``left..right`` (a card title)."""
+def _block_left(line: list[Box], box: Box) -> float:
+    """Where the table a header box belongs to starts: boxes to its left with no wide gap."""
+    i = line.index(box)
+    while i > 0 and box.x0 - line[i - 1].x1 < 12 * box.height:
+        i, box = i - 1, line[i - 1]
+    return box.x0
+
+
+def title_above(page: Page, top: float, left: float, right: float, most: int = 30) -> str | None:
+    """The nearest identifier-like label above ``top`` over ``left..right`` (a card title),
+    reading candidates nearest first a few at a time (axis ticks and numbers in between)."""
     candidates = sorted(
         [s for s in page.shapes if s.y1 <= top and _overlaps(s, left, right)],
         key=lambda s: top - s.y1,
-    )[:tries]
-    for box in page.texts(candidates):
-        text = box.text.strip(" :")
-        if _TITLE.match(text) and len(text) > 1 and text.lower() not in GENERIC_HEADERS:
-            return text
+    )[:most]
+    batch = 6
+    for i in range(0, len(candidates), batch):
+        for box in page.texts(candidates[i : i + batch]):
+            text = box.text.strip(" :")
+            if _TITLE.match(text) and len(text) > 1 and text.lower() not in GENERIC_HEADERS:
+                return text
+        batch *= 2
     return None
 
 
@@ -419,8 +431,8 @@ def name_from_table(
     headers = header_row(page, header_shape, row)
     reading.name, reading.named_by = header, "column"
     if header.lower() in GENERIC_HEADERS:
-        hline = row_of(header_shape, page.shapes)
-        title = title_above(page, header_shape.y0, hline[0].x0 - 20, hline[-1].x1)
+        left = _block_left(row_of(header_shape, page.shapes), header_shape)
+        title = title_above(page, header_shape.y0, left - 20, shape.x1)
         if title:
             reading.name, reading.named_by = title, "title"
             reading.qualifier = None
@@ -429,6 +441,8 @@ def name_from_table(
             continue
         text = page.read[cell].text
         head = headers.get(cell)
+        if head and head.lower() in STEP_KEYS:
+            text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,100"
         bare = _BARE.match(text)
         if head and head.lower() in STEP_KEYS and bare:
             reading.step = int(float(bare.group(1)))
