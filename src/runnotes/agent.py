@@ -670,7 +670,9 @@ class Agent:
             if region is None:
                 self.say("region: cancelled")
                 return
-            time.sleep(0.1)  # let the overlay vanish from the screen before the grab
+            time.sleep(
+                0.3
+            )  # let the overlay (its rectangle) vanish from the screen before the grab
             x, y, w, h = region
             self.press((x + w // 2, y + h // 2), region)
         finally:

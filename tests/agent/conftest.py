@@ -7,7 +7,6 @@ newline and keep the pipe open for the whole session.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import select
 import shutil
@@ -171,13 +170,3 @@ def tk_window(xdisplay: str) -> Iterator[type[TkWindow]]:
     yield open_window  # type: ignore[misc]
     for window in opened:
         window.close()
-
-
-@pytest.fixture(scope="session")
-def ocr_crops() -> list:
-    """The rendered crops of render.py (loaded by path: tests/agent is not a package)."""
-    spec = importlib.util.spec_from_file_location("agent_render", HERE / "render.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["agent_render"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module.crops()

@@ -13,10 +13,9 @@ screens and values, never looked at while tuning: the figures that count).
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -430,7 +429,9 @@ class Browser:
         and move each box to screen pixels, adding ``pointer`` at its middle."""
         ox, oy = self.origin()
         out = []
-        for item in self.page.evaluate(f"(() => {{ {TEXT_BOX_JS}\n return ({script.strip()}); }})()"):
+        for item in self.page.evaluate(
+            f"(() => {{ {TEXT_BOX_JS}\n return ({script.strip()}); }})()"
+        ):
             x, y, w, h = item["box"]
             item["box"] = (int(ox + x), int(oy + y), int(w), int(h))
             item["pointer"] = (int(ox + x + w / 2), int(oy + y + h / 2))
@@ -484,7 +485,7 @@ def tb_events(logdir: Path, runs: dict[str, int], tags: list[str], steps: int) -
         writer.close()
 
 
-TB_TABLE_JS = """
+TB_TABLE_JS = r"""
 (() => {
   const out = [];
   for (const card of document.querySelectorAll('scalar-card')) {
@@ -511,18 +512,40 @@ TB_TABLE_JS = """
 def tensorboard_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[Target]]]:
     """Time Series cards with their data table: the Value column, named by the card's title."""
     logdir = tmp / "tb"
-    tb_events(logdir / "dev", {"resnet18-lr3e-4": 1, "vit-small-lr1e-4": 2}, ["train/loss", "val/accuracy"], 10)
-    tb_events(logdir / "held", {"bert-base-wd0.01": 3, "bert-large-wd0.1": 4}, ["eval/f1", "eval/rouge_l"], 12)
+    tb_events(
+        logdir / "dev",
+        {"resnet18-lr3e-4": 1, "vit-small-lr1e-4": 2},
+        ["train/loss", "val/accuracy"],
+        10,
+    )
+    tb_events(
+        logdir / "held",
+        {"bert-base-wd0.01": 3, "bert-large-wd0.1": 4},
+        ["eval/f1", "eval/rouge_l"],
+        12,
+    )
     port = free_port()
     server = subprocess.Popen(
-        [str(PY), "-m", "tensorboard.main", "--logdir_spec",
-         f"dev:{logdir / 'dev'},held:{logdir / 'held'}", "--port", str(port), "--host", "127.0.0.1"],
+        [
+            str(PY),
+            "-m",
+            "tensorboard.main",
+            "--logdir_spec",
+            f"dev:{logdir / 'dev'},held:{logdir / 'held'}",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         wait_http(f"http://127.0.0.1:{port}/")
-        for split, tags in (("dev", ["train/loss", "val/accuracy"]), ("held", ["eval/f1", "eval/rouge_l"])):
+        for split, tags in (
+            ("dev", ["train/loss", "val/accuracy"]),
+            ("held", ["eval/f1", "eval/rouge_l"]),
+        ):
             for tag in tags:
                 browser.goto(
                     f"http://127.0.0.1:{port}/?tagFilter={tag}#timeseries",
@@ -530,7 +553,9 @@ def tensorboard_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, l
                 )
                 time.sleep(2)
                 page = browser.page
-                fullsize = page.query_selector("scalar-card button[aria-label='Toggle full size mode']")
+                fullsize = page.query_selector(
+                    "scalar-card button[aria-label='Toggle full size mode']"
+                )
                 if fullsize:
                     fullsize.click()
                     time.sleep(1.5)
@@ -538,20 +563,25 @@ def tensorboard_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, l
                 for where in (None, 0.35, 0.6):  # the last step, then two steps clicked on
                     if where is not None and chart is not None:
                         box = chart.bounding_box()
-                        page.mouse.click(box["x"] + where * box["width"], box["y"] + box["height"] / 2)
-                        time.sleep(1.0)
-                    yield page, [
-                        Target(
-                            "tensorboard",
-                            split,
-                            c["pointer"],
-                            c["title"] or tag,
-                            c["text"],
-                            int(c["step"].replace(",", "")) if c["step"] else None,
+                        page.mouse.click(
+                            box["x"] + where * box["width"], box["y"] + box["height"] / 2
                         )
-                        for c in browser.boxes(TB_TABLE_JS)
-                        if c["title"] == tag
-                    ]
+                        time.sleep(1.0)
+                    yield (
+                        page,
+                        [
+                            Target(
+                                "tensorboard",
+                                split,
+                                c["pointer"],
+                                c["title"] or tag,
+                                c["text"],
+                                int(c["step"].replace(",", "")) if c["step"] else None,
+                            )
+                            for c in browser.boxes(TB_TABLE_JS)
+                            if c["title"] == tag
+                        ],
+                    )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -601,9 +631,22 @@ def mlflow_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[T
     folder.mkdir()
     port = free_port()
     server = subprocess.Popen(
-        [str(PY), "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{folder}/m.db",
-         "--default-artifact-root", str(folder / "artifacts"), "--port", str(port),
-         "--host", "127.0.0.1", "--workers", "1"],
+        [
+            str(PY),
+            "-m",
+            "mlflow",
+            "server",
+            "--backend-store-uri",
+            f"sqlite:///{folder}/m.db",
+            "--default-artifact-root",
+            str(folder / "artifacts"),
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+            "--workers",
+            "1",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -611,27 +654,33 @@ def mlflow_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[T
     try:
         wait_http(f"{uri}/health", 240)
         experiments = {
-            "dev": mlflow_runs(uri, "cifar-sweep", ["resnet18-lr3e-4", "resnet34-lr1e-4",
-                               "vit-tiny-lr5e-4", "vit-small-lr1e-3"], ["val_acc", "val_loss"], 1),
-            "held": mlflow_runs(uri, "squad-finetune", ["bert-base-wd0.01", "bert-large-wd0.1",
-                                "roberta-base-wd0.0"], ["eval_f1", "exact_match", "eval_loss"], 2),
+            "dev": mlflow_runs(
+                uri,
+                "cifar-sweep",
+                ["resnet18-lr3e-4", "resnet34-lr1e-4", "vit-tiny-lr5e-4", "vit-small-lr1e-3"],
+                ["val_acc", "val_loss"],
+                1,
+            ),
+            "held": mlflow_runs(
+                uri,
+                "squad-finetune",
+                ["bert-base-wd0.01", "bert-large-wd0.1", "roberta-base-wd0.0"],
+                ["eval_f1", "exact_match", "eval_loss"],
+                2,
+            ),
         }
         first = True
         for split, exp in experiments.items():
             browser.goto(f"{uri}/#/experiments/{exp}/runs", "[role=gridcell]")
             if first:
                 first = False
-                try:
+                with contextlib.suppress(Exception):  # already in model-training mode
                     browser.page.get_by_text("Model training", exact=True).first.click(timeout=5000)
-                except Exception:  # noqa: BLE001 - already in model-training mode
-                    pass
                 browser.goto(f"{uri}/#/experiments/{exp}/runs", "[role=gridcell]")
             time.sleep(2)
             page = browser.page
-            try:  # the assistant panel takes a third of the width
+            with contextlib.suppress(Exception):  # the assistant panel takes a third of the width
                 page.locator("button[aria-label*='lose']").first.click(timeout=3000)
-            except Exception:  # noqa: BLE001 - not shown
-                pass
             page.get_by_text("Columns", exact=True).first.click()
             time.sleep(1)
             menu = page.locator("[role=menu], [role=dialog], [role=listbox]").last
@@ -640,15 +689,284 @@ def mlflow_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[T
                 time.sleep(0.3)
             page.keyboard.press("Escape")
             time.sleep(1.5)
-            yield browser.page, [
-                Target("mlflow", split, c["pointer"], c["name"], c["text"], qualifier=c["run"])
-                for c in browser.boxes(MLFLOW_TABLE_JS)
-            ]
-            ids = browser.page.evaluate("[]")
-            del ids
+            yield (
+                browser.page,
+                [
+                    Target("mlflow", split, c["pointer"], c["name"], c["text"], qualifier=c["run"])
+                    for c in browser.boxes(MLFLOW_TABLE_JS)
+                ],
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+RANGE_BOX_JS = """
+function rangeBox(el, start, end) {
+  const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  let node, at = 0;
+  const range = document.createRange();
+  let started = false;
+  while ((node = walker.nextNode())) {
+    const len = node.textContent.length;
+    if (!started && start < at + len) { range.setStart(node, start - at); started = true; }
+    if (started && end <= at + len) { range.setEnd(node, end - at); break; }
+    at += len;
+  }
+  const r = range.getBoundingClientRect();
+  return [r.left, r.top, r.width, r.height];
+}
+"""
+
+NOTEBOOKS = {
+    "dev": [
+        "import pandas as pd\n"
+        "df = pd.DataFrame({'val_acc': [0.9412, 0.9287, 0.9105], 'val_loss': [0.2013, 0.2391, 0.2718],"
+        " 'epochs': [30, 30, 20]}, index=['vit-tiny-lr5e-4', 'resnet18-lr3e-4', 'resnet34-lr1e-4'])\n"
+        "df",
+        "from sklearn.metrics import classification_report\n"
+        "y = [0]*40 + [1]*35 + [2]*25\n"
+        "p = [0]*37 + [1]*3 + [1]*31 + [2]*4 + [2]*22 + [0]*3\n"
+        "print(classification_report(y, p, digits=4))",
+        "print({'eval_loss': 0.4123, 'eval_accuracy': 0.8867, 'eval_f1': 0.8712, 'eval_runtime': 12.34,"
+        " 'eval_samples_per_second': 405.2, 'epoch': 3.0})",
+    ],
+    "held": [
+        "import pandas as pd\n"
+        "pd.DataFrame({'model': ['bert-base', 'bert-large', 'roberta-base', 'deberta-v3'],"
+        " 'exact_match': [80.81, 84.12, 83.05, 86.47], 'f1': [88.52, 90.91, 90.37, 92.84],"
+        " 'train_hours': [2.1, 6.4, 2.3, 3.9]})",
+        "from sklearn.metrics import classification_report\n"
+        "y = ['cat']*30 + ['dog']*30 + ['bird']*20\n"
+        "p = ['cat']*27 + ['dog']*3 + ['dog']*26 + ['bird']*4 + ['bird']*17 + ['cat']*3\n"
+        "print(classification_report(y, p))",
+        "print({'eval_loss': 0.3317, 'eval_rouge1': 0.4472, 'eval_rougeL': 0.4127, 'eval_gen_len': 61.8,"
+        " 'epoch': 5.0})",
+    ],
+}
+
+JUPYTER_TABLES_JS = """
+(() => {
+  const out = [];
+  for (const table of document.querySelectorAll('.jp-RenderedHTMLCommon table')) {
+    const heads = [...table.querySelectorAll('thead tr:last-child th')].map(h => h.innerText.trim());
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const label = row.querySelector('th');
+      const cells = [...row.querySelectorAll('td')];
+      cells.forEach((cell, i) => {
+        const head = heads[heads.length - cells.length + i];
+        out.push({name: head, text: cell.innerText.trim(), row: label ? label.innerText.trim() : null,
+                  box: textBox(cell)});
+      });
+    }
+  }
+  return out.filter(c => visible(c.box));
+})()
+"""
+
+
+def printed_targets(text: str) -> list[tuple[int, int, str, str, str | None]]:
+    """``(start, end, name, digits, qualifier)`` for the numbers of a printed report or dict.
+
+    A Python dict's keys name its values; a classification report's numbers sit right-aligned
+    under right-aligned headers (their last characters line up), the class in front."""
+    out = []
+    if text.strip().startswith("{"):
+        for m in re.finditer(r"'(\w+)': (-?\d+\.\d+|\d+)", text):
+            out.append((m.start(2), m.end(2), m.group(1), m.group(2), None))
+        return out
+    lines = text.split("\n")
+    at = 0
+    header: dict[int, str] = {}
+    for line in lines:
+        words = list(re.finditer(r"\S+", line))
+        if words and not any(re.fullmatch(r"[\d.]+", w.group()) for w in words):
+            header = {w.end(): w.group() for w in words}
+        elif words:
+            label = " ".join(w.group() for w in words if not re.fullmatch(r"[\d.]+", w.group()))
+            for w in words:
+                if re.fullmatch(r"\d+\.\d+|\d+", w.group()) and w.end() in header:
+                    out.append((at + w.start(), at + w.end(), header[w.end()], w.group(), label))
+        at += len(line) + 1
+    return out
+
+
+def jupyter_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[Target]]]:
+    """JupyterLab notebooks with saved outputs: a DataFrame, a classification report, a
+    Trainer-style metrics dict (executed with nbclient first, as a user would have run them)."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    folder = tmp / "notebooks"
+    folder.mkdir()
+    for split, cells in NOTEBOOKS.items():
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+        NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        nbformat.write(nb, folder / f"{split}.ipynb")
+    settings = tmp / "lab-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    # Every cell rendered (no windowing), so any output can be scrolled to.
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            str(PY.parent / "jupyter-lab"),
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={folder}",
+            "--LabApp.news_url=None",
+            "--allow-root",
+        ],
+        env={**os.environ, "JUPYTERLAB_SETTINGS_DIR": str(tmp / "lab-settings")},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/lab", 240)
+        for split in NOTEBOOKS:
+            browser.goto(f"http://127.0.0.1:{port}/lab/tree/{split}.ipynb", ".jp-OutputArea-output")
+            time.sleep(3)
+            browser.page.keyboard.press("Escape")  # a kernel dialog, if any
+            browser.page.evaluate("document.querySelectorAll('.Toastify').forEach(e => e.remove())")
+            outputs = browser.page.locator(".jp-OutputArea-output")
+            for i in range(outputs.count()):
+                browser.page.evaluate(
+                    f"document.querySelectorAll('.jp-OutputArea-output')[{i}]"
+                    ".scrollIntoView({block: 'center'})"
+                )
+                time.sleep(1)
+                yield browser.page, jupyter_output_targets(browser, split, i)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def jupyter_output_targets(browser: Browser, split: str, i: int) -> list[Target]:
+    """The numbers of output ``i``: an HTML table's cells, or a printed text's numbers."""
+    output = f"document.querySelectorAll('.jp-OutputArea-output')[{i}]"
+    targets = [
+        Target("jupyterlab", split, c["pointer"], c["name"], c["text"], qualifier=c["row"])
+        for c in browser.boxes(
+            JUPYTER_TABLES_JS.replace(
+                "document.querySelectorAll('.jp-RenderedHTMLCommon table')",
+                f"{output}.querySelectorAll('table')",
+            )
+        )
+    ]
+    text = browser.page.evaluate(
+        f"(() => {{ const p = {output}.querySelector('pre'); return p ? p.innerText : ''; }})()"
+    )
+    for start, end, name, digits, qualifier in printed_targets(text):
+        script = (
+            RANGE_BOX_JS
+            + f"return {{box: rangeBox({output}.querySelector('pre'), {start}, {end})}};"
+        )
+        found = browser.boxes(f"[(() => {{ {script} }})()].filter(c => visible(c.box))")
+        if found:
+            targets.append(
+                Target("jupyterlab", split, found[0]["pointer"], name, digits, qualifier=qualifier)
+            )
+    return targets
+
+
+# -- LibreOffice Calc -------------------------------------------------------------------------------
+
+SHEETS = {
+    "dev": "step,train_loss,val_loss,val_acc,lr\n"
+    + "".join(
+        f"{s},{1.2 / (1 + s / 400):.4f},{1.1 / (1 + s / 500) + 0.05:.4f},{0.6 + s / 4000:.4f},0.0003\n"
+        for s in range(200, 1400, 200)
+    ),
+    "held": "model,dataset,exact_match,f1,latency_ms\n"
+    "bert-base,squad-v2,73.42,76.85,18.4\n"
+    "bert-large,squad-v2,79.17,82.26,51.9\n"
+    "roberta-base,squad-v2,78.63,81.94,19.2\n"
+    "deberta-v3-base,squad-v2,83.01,86.12,27.5\n"
+    "distilbert,squad-v2,65.29,68.77,9.6\n",
+}
+
+
+def _scan(line: object, start: int) -> list[int]:
+    """Where a scanline through empty cells crosses grid lines (non-white pixels)."""
+    import numpy as np
+
+    arr = np.asarray(line)
+    dark = np.where(arr[start:].min(axis=1) < 235)[0] + start
+    return [int(v) for i, v in enumerate(dark) if i == 0 or v - dark[i - 1] > 1]
+
+
+def calc_grid(rows: int, cols: int) -> list[list[tuple[int, int, int, int]]]:
+    """Cell rectangles of the sheet on screen, from its grid lines (an empty row and column)."""
+    import mss
+    import numpy as np
+
+    with mss.MSS() as grab:
+        screen = np.asarray(grab.grab(grab.monitors[0]))[:, :, :3]
+    h, w = screen.shape[:2]
+    # Empty cells far right and far down; the row/column headers are grey, cells white.
+    y_scan, x_scan = int(h * 0.85), int(w * 0.80)
+    white_x = next(x for x in range(w) if screen[y_scan, x].min() >= 250)
+    # Down the scan column: white (formula bar), grey (column letters), then the cells.
+    grey = next(y for y in range(100, h) if screen[y, x_scan].min() < 250)
+    grey_end = next(y for y in range(grey, h) if screen[y, x_scan].min() >= 250 and y - grey > 8)
+    white_y = grey_end
+    xs = [white_x - 1] + _scan(screen[y_scan, :, :], white_x)
+    ys = [white_y - 1] + _scan(screen[:, x_scan, :], white_y)
+    return [
+        [(xs[c], ys[r], xs[c + 1] - xs[c], ys[r + 1] - ys[r]) for c in range(cols)]
+        for r in range(rows)
+    ]
+
+
+def calc_screens(tmp: Path) -> Iterator[tuple[object, list[Target]]]:
+    """A CSV opened in Calc: headers left-aligned over right-aligned numbers."""
+    profile = tmp / "lo-profile"
+    for split, text in SHEETS.items():
+        path = tmp / f"{split}-results.csv"
+        path.write_text(text)
+        proc = subprocess.Popen(
+            [
+                "soffice",
+                f"-env:UserInstallation=file://{profile}",
+                "--calc",
+                "--norestore",
+                "--nologo",
+                "--infilter=CSV:44,34,76,1",
+                str(path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wid = wait_window("--name", f"{path.name} - LibreOffice Calc", timeout=180)
+            time.sleep(4)
+            xdo("windowactivate", "--sync", wid)
+            xdo("key", "Escape")  # a first-start tip dialog, if any
+            time.sleep(1)
+            table = [line.split(",") for line in text.strip().split("\n")]
+            grid = calc_grid(len(table), len(table[0]))
+            targets = []
+            for r, row in enumerate(table[1:], start=1):
+                for c, cell in enumerate(row):
+                    if not re.fullmatch(r"-?\d+(\.\d+)?", cell) or table[0][c] == "step":
+                        continue
+                    x, y, w, h = grid[r][c]
+                    pointer = (
+                        x + w - 4 - len(f"{float(cell):.10g}") * 7 // 2,
+                        y + h // 2,
+                    )  # numbers right-aligned
+                    step = int(row[0]) if table[0][0] == "step" else None
+                    qualifier = row[0] if table[0][0] != "step" else None
+                    shown = f"{float(cell):.10g}"  # Calc's General format: no trailing zeros
+                    targets.append(
+                        Target("calc", split, pointer, table[0][c], shown, step, qualifier)
+                    )
+            yield proc, targets
+        finally:
+            proc.terminate()
+            proc.wait(timeout=60)
 
 
 # -- putting it together ---------------------------------------------------------------------------
@@ -657,6 +975,8 @@ SCREENS: dict[str, Callable[..., Iterator[tuple[object, list[Target]]]]] = {
     "xterm": terminal_screens,
     "tensorboard": tensorboard_screens,
     "mlflow": mlflow_screens,
+    "jupyterlab": jupyter_screens,
+    "calc": calc_screens,
 }
 WEB = {"tensorboard", "mlflow", "jupyterlab"}
 

@@ -148,7 +148,9 @@ def test_like_reads_the_value_under_the_pointer(agent, agent_home, run_id, tk_wi
     assert (value.value, value.text, value.kind) == (0.9321, "0.9321", "metric")
     assert value.source == "hotkey" and value.review == "approved" and value.liked
     assert value.step == 12 and value.via == "ocr"
-    assert next(c for c in rows if c.name == "lr").kind == "param"
+    # Only the pointed value is a like; the rest of the line is its context.
+    assert [c.name for c in rows if c.kind in ("metric", "param")] == ["val_acc"]
+    assert value.extra["context"]["train_loss"] == "0.2314"
     shot = next(c for c in rows if c.kind == "screenshot")
     assert shot.extra["window"]["title"] == "train.py - epoch log"
     assert shot.extra["window"]["class"] == "Trainlog"
@@ -222,15 +224,33 @@ def test_region_mode_likes_a_dragged_rectangle(agent, agent_home, run_id, tk_win
         capture_output=True,
     )
     time.sleep(0.5)
-    x0, y0 = window.point_at(2, 0)
-    x1, y1 = window.point_at(2, len(LINES[2]) - 1)
+    x0, y0 = window.point_at(2, LINES[2].index("0.9302"))  # around the bare number only
+    x1, y1 = window.point_at(2, LINES[2].index("0.9302") + 5)
     y0, y1 = y0 - window.line_height, y1 + window.line_height // 2
     xdo("mousemove", str(x0 - 4), str(y0), "mousedown", "1")
     xdo("mousemove", str(x1), str(y1))
     xdo("mousemove", str(x1 + 6), str(y1), "mouseup", "1")
-    assert "val_acc=0.9302" in agent.expect("liked")[0]
+    assert "val_acc=0.9302" in agent.expect("liked")[0]  # named from just outside the rectangle
     shot = next(c for c in captures(agent_home, run_id) if c.kind == "screenshot")
     assert shot.extra["region"][2] == x1 + 6 - (x0 - 4)
+
+
+def test_stopping_the_agent_stores_every_queued_like(xdisplay, tmp_path, tk_window) -> None:
+    """Ten presses, then SIGTERM at once: the agent drains its queue, stores all, exits 0."""
+    window = tk_window("train.py", LINES)
+    proc = AgentProcess(tmp_path / "home", xdisplay)
+    xdo("mousemove", *map(str, window.point_at(1, LINES[1].index("0.2314"))))
+    xdo("key", "--delay", "10", "--repeat", "10", "--repeat-delay", "30", "ctrl+alt+l")
+    proc.proc.terminate()
+    assert proc.proc.wait(timeout=120) == 0
+    assert not [line for line in proc.seen + proc.drain(0.5) if "Traceback" in line]
+    store = open_store(load_settings(tmp_path / "home"))
+    try:
+        with store.read() as session:
+            liked = session.exec(select(Capture).where(Capture.name == "train_loss")).all()
+    finally:
+        store.close()
+    assert [c.text for c in liked] == ["0.2314"] * 10
 
 
 def test_push_to_talk_records_a_voice_note(agent, agent_home, run_id, tk_window) -> None:

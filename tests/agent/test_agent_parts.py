@@ -15,7 +15,8 @@ from runnotes.agent import (
     describe,
 )
 from runnotes.capture.hotkey import Chord, ChordListener, to_pynput
-from runnotes.capture.ocr import Box, fix_confusions, join_line, values_near
+from runnotes.capture.layout import Box, Page, name_from_table, read_pointed
+from runnotes.capture.ocr import fix_confusions
 from runnotes.capture.screen import clamp_region
 from runnotes.capture.window import WindowInfo
 from runnotes.errors import RunnotesError
@@ -52,37 +53,47 @@ def test_ocr_letter_digit_confusions_are_undone(raw: str, clean: str) -> None:
     assert fix_confusions(raw) == clean
 
 
+def page_of(cells: list[tuple[str, float, float, float, float]]) -> Page:
+    """A page whose recogniser reads back the given texts (layout rules without OCR)."""
+    texts = {Box(x0, y0, x1, y1): text for text, x0, y0, x1, y1 in cells}
+    return Page(list(texts), lambda shapes: [(texts[s], 0.99) for s in shapes])
+
+
 def test_an_underscore_split_by_ocr_is_joined_back() -> None:
-    line = [
-        Box("12", 0, 0, 20, 18),
-        Box("train", 40, 0, 85, 18),
-        Box("loss: 0.2314", 94, 0, 200, 18),
-    ]
-    assert join_line(line) == "12  train_loss: 0.2314"
+    page = page_of(
+        [("epoch 12", 0, 0, 30, 18), ("train", 40, 0, 85, 18), ("loss: 0.2314", 86, 0, 190, 18)]
+    )
+    reading = read_pointed(page, 170, 9)
+    assert (reading.name, reading.text, reading.step) == ("train_loss", "0.2314", 12)
+
+
+def test_only_the_pointed_value_is_the_like() -> None:
+    page = page_of([("loss: 0.51  acc: 0.88", 0, 0, 210, 16), ("loss: 0.42", 0, 30, 100, 46)])
+    reading = read_pointed(page, 190, 8)
+    assert (reading.name, reading.text, reading.context) == ("acc", "0.88", {"loss": "0.51"})
+    assert read_pointed(page, 60, 38).text == "0.42"
+    nothing = read_pointed(page, 150, 38)  # right of the second line's text
+    assert nothing.value is None and "no text under the pointer" in nothing.why
+    assert read_pointed(page_of([]), 0, 0).value is None
 
 
 def test_table_rows_and_cards_are_named_by_the_label_above() -> None:
     rows = (("model", "f1", "auc"), ("base", "0.8832", "0.9413"), ("large", "0.9017", "0.9588"))
-    table = [
-        Box(text, x, 30 * i, x + 50, 30 * i + 16)
-        for i, row in enumerate(rows)
-        for x, text in zip((0, 100, 200), row, strict=True)
-    ]
-    found = values_near(table, 150, 70)
-    assert found.values == {"f1": 0.9017, "auc": 0.9588}
-    cards = [Box("val_acc", 10, 10, 80, 26), Box("93.2%", 10, 40, 90, 70)]
-    found = values_near(cards, 40, 50)
-    assert (found.values, found.texts, found.units) == (
-        {"val_acc": 93.2},
-        {"val_acc": "93.2%"},
-        {"val_acc": "%"},
+    page = page_of(
+        [
+            (text, x, 30 * i, x + 50, 30 * i + 16)
+            for i, row in enumerate(rows)
+            for x, text in zip((0, 100, 200), row, strict=True)
+        ]
     )
-
-
-def test_the_line_nearest_the_pointer_wins() -> None:
-    boxes = [Box("loss: 0.51", 0, 0, 100, 16), Box("loss: 0.42", 0, 30, 100, 46)]
-    assert values_near(boxes, 50, 40).values == {"loss": 0.42}
-    assert values_near([], 0, 0).values == {}
+    reading = read_pointed(page, 120, 68)
+    assert reading.name is None and reading.text == "0.9017"
+    assert name_from_table(page, reading, 120, 68, None)
+    assert (reading.name, reading.qualifier, reading.context) == ("f1", "large", {"auc": "0.9588"})
+    cards = page_of([("val_acc", 10, 10, 80, 26), ("93.2%", 10, 40, 90, 70)])
+    card = read_pointed(cards, 40, 50)
+    name_from_table(cards, card, 40, 50, None)
+    assert (card.name, card.text, card.unit) == ("val_acc", "93.2%", "%")
 
 
 def test_settings_are_checked() -> None:

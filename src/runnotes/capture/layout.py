@@ -27,6 +27,7 @@ from runnotes.capture.parse import NUMBER, STEP_KEYS
 NUMBER_TOKEN = re.compile(rf"(?<![\w.])({NUMBER})(%?)(?![\w.])")
 _BARE = re.compile(rf"^\s*[(\[]?({NUMBER})(%?)[)\]]?\s*$")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
+_CODE = re.compile(r"['\"{}\[\],=]")
 _TITLE = re.compile(r"^[A-Za-z_][\w./\-]*$")
 # A name and its value on one line: ``name: v``, ``name=v``, ``'name': v`` (dict reprs).
 _STRICT = re.compile(
@@ -34,7 +35,7 @@ _STRICT = re.compile(
 )
 _LOOSE = re.compile(rf"(?<![\w.\-])([A-Za-z_][\w./\-]*)\s+({NUMBER})(%?)(?![\w.])")
 _EPOCH_ABOVE = re.compile(r"^\s*(?:epoch|step|iter(?:ation)?)\s*[:=]?\s*(\d+)\b", re.I)
-_BOOSTER_START = re.compile(r"^\s*\[(\d+)\]")
+_BOOSTER_START = re.compile(r"^\s*\[(\d+)\](?!:)")  # XGBoost's [12]; not Jupyter's [12]:
 _STEP_IN_LINE = re.compile(r"\b(?:epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)", re.I)
 # Headers of the column that names a table's rows (its cells qualify, they are not values).
 ROW_LABEL_HEADERS = {"run", "run name", "name", "model", "class", "label", "runs"}
@@ -54,6 +55,8 @@ class Box:
     x1: float
     y1: float
     text: str = ""
+    # Pixel spans of the ink clusters (words) of the text, when measured.
+    words: tuple[tuple[float, float], ...] = field(default=(), compare=False, hash=False)
 
     @property
     def cx(self) -> float:
@@ -76,17 +79,30 @@ class Box:
         return (dx * dx + dy * dy) ** 0.5
 
     def char_span(self, start: int, end: int) -> tuple[float, float]:
-        """Where characters ``start:end`` of the text lie, assuming even character widths."""
+        """Where characters ``start:end`` of the text lie: inside the word's own ink when the
+        words were measured (proportional fonts: a space is narrower than a digit), else
+        assuming even character widths."""
+        words = [(m.start(), m.end()) for m in re.finditer(r"\S+", self.text)]
+        if self.words and len(self.words) == len(words):
+            for (w0, w1), (x0, x1) in zip(words, self.words, strict=True):
+                if w0 <= start < w1 or (start <= w0 and end > w0):
+                    per = (x1 - x0) / max(w1 - w0, 1)
+                    return x0 + (max(start, w0) - w0) * per, x0 + (min(end, w1) - w0) * per
         per = (self.x1 - self.x0) / max(len(self.text), 1)
         return self.x0 + start * per, self.x0 + end * per
 
 
 @dataclass
 class Page:
-    """Detected boxes (no text yet) and a way to recognise some of them, cached."""
+    """Detected boxes (no text yet) and a way to recognise some of them, cached; ``measure``
+    gives the x-spans of a box's ink clusters (its words)."""
 
     shapes: list[Box]
     recognise: Callable[[list[Box]], list[tuple[str, float]]]
+    measure: Callable[[Box], list[tuple[float, float]]] | None = None
+    # True when ink runs along the bottom of the gap between two boxes: an underscore that
+    # split one name into two boxes (``val`` ``loss`` → ``val_loss``).
+    underscore: Callable[[Box, Box], bool] | None = None
     read: dict[Box, Box] = field(default_factory=dict)
     scores: dict[Box, float] = field(default_factory=dict)
 
@@ -94,7 +110,8 @@ class Page:
         todo = [s for s in dict.fromkeys(shapes) if s not in self.read]
         if todo:
             for shape, (text, score) in zip(todo, self.recognise(todo), strict=True):
-                self.read[shape] = Box(shape.x0, shape.y0, shape.x1, shape.y1, text)
+                words = tuple(self.measure(shape)) if self.measure and " " in text else ()
+                self.read[shape] = Box(shape.x0, shape.y0, shape.x1, shape.y1, text, words)
                 self.scores[shape] = score
         return [self.read[s] for s in shapes]
 
@@ -165,24 +182,55 @@ def numbers_in(text: str) -> list[_Token]:
     ]
 
 
+def adjacent(a: Box, b: Box) -> bool:
+    """Two boxes of one line close enough to be parts of one name."""
+    return 0 <= b.x0 - a.x1 < 0.6 * max(a.height, b.height)
+
+
 def _neighbourhood(line: list[Box], shape: Box) -> list[Box]:
     """The boxes of a line worth reading: the pointed one, its neighbours (a label, or the next
-    number that makes it a table row) and the first one (``[12]``, ``Epoch 3:``)."""
+    number that makes it a table row; a name OCR split at underscores is several boxes) and the
+    first one (``[12]``, ``Epoch 3:``)."""
     i = line.index(shape)
-    keep = {0, i - 1, i, i + 1} & set(range(len(line)))
+    first = i - 1
+    while first > 0 and adjacent(line[first - 1], line[first]):
+        first -= 1
+    keep = {0, *range(first, i + 2)} & set(range(len(line)))
     return [line[j] for j in sorted(keep)]
+
+
+def glue(page: Page, a: Box, b: Box) -> str:
+    """What joins two adjacent boxes: ``_`` over an underscore, else a space."""
+    return "_" if page.underscore is not None and page.underscore(a, b) else " "
+
+
+def merge_adjacent(page: Page, boxes: list[Box]) -> list[Box]:
+    """Recognised boxes of one line with the parts of split names joined again."""
+    out: list[Box] = []
+    for box in sorted(boxes, key=lambda b: b.x0):
+        if out and adjacent(out[-1], box) and glue(page, out[-1], box) == "_":
+            prev = out[-1]
+            text = prev.text + "_" + box.text
+            out[-1] = Box(prev.x0, min(prev.y0, box.y0), box.x1, max(prev.y1, box.y1), text)
+        else:
+            out.append(box)
+    return out
 
 
 GAP = " … "  # between boxes of a line that were not read: no pair spans it
 
 
-def join_line(line: list[Box]) -> tuple[str, list[int]]:
-    """A line's text (boxes two spaces apart, ``…`` where boxes were skipped) and where each box
-    starts in it."""
+def join_line(line: list[Box], page: Page | None = None) -> tuple[str, list[int]]:
+    """A line's text and where each box starts in it: parts of a split name joined (``_`` or a
+    space), neighbouring boxes two spaces apart, ``…`` across a wide gap or skipped boxes."""
     parts, starts, at = [], [], 0
     for k, box in enumerate(line):
         if k:
-            sep = "  " if box.x0 - line[k - 1].x1 < 3 * box.height else GAP
+            prev = line[k - 1]
+            if adjacent(prev, box) and page is not None and glue(page, prev, box) == "_":
+                sep = "_"
+            else:
+                sep = "  " if box.x0 - prev.x1 < 3 * box.height else GAP
             parts.append(sep)
             at += len(sep)
         starts.append(at)
@@ -209,7 +257,7 @@ def _pairs(text: str) -> list[tuple[str, int, int, int, int]]:
         if following and _BARE.match(following[0]):
             continue
         out.append((m.group(1), m.start(1), m.end(1), m.start(2), m.end(3)))
-    return [p for p in out if p[0].lower() not in STEP_KEYS and p[0].lower() not in NOT_NAMES]
+    return [p for p in out if p[0].lower() not in NOT_NAMES]
 
 
 def _token_at(box: Box, x: float, rect: tuple | None) -> _Token | None:
@@ -240,7 +288,8 @@ def _dist(box: Box, token: _Token, x: float) -> float:
 
 
 def is_label(text: str) -> bool:
-    return bool(_HAS_LETTER.search(text)) and not _BARE.match(text)
+    """Header-like text: letters, not a number, not code (quotes, braces, commas: a dict line)."""
+    return bool(_HAS_LETTER.search(text)) and not _BARE.match(text) and not _CODE.search(text)
 
 
 def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> Reading:
@@ -265,7 +314,7 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
             return Reading(why="no text under the pointer")
     line = page.texts(_neighbourhood(row_of(shape, page.shapes), shape))
     box = page.read[shape]
-    text, starts = join_line(line)
+    text, starts = join_line(line, page)
     offset = starts[line.index(box)]
     token = _token_at(box, x, rect) if rect is None else token
     pairs = _pairs(text)
@@ -294,6 +343,10 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
             reading.name, reading.named_by = name, "line"
         else:
             reading.context[name] = text[v0 : v0 + len(text[v0:].split()[0])].rstrip(",;}")
+    if reading.name is None and _STRICT.search(text):
+        # A log or dict line names its values; this one it does not (cut off, or misread):
+        # a header further up would belong to some other block of text.
+        reading.why = "the line names other values but not this one"
     step = _BOOSTER_START.match(text) or _STEP_IN_LINE.search(text)
     if step and step.start(1) != start:
         reading.step = int(step.group(1))
@@ -312,7 +365,8 @@ def _columns(row: list[Box], target: Box) -> tuple[float, float]:
 def _in_column(box: Box, left: float, right: float) -> str | None:
     """The part of a recognised box inside the column: whole, or its words whose middles are in
     it (a header box OCR merged over several columns)."""
-    if left <= box.cx <= right and box.x0 >= left - (right - left) / 2:
+    inside_bounds = box.x0 >= left - 4 and box.x1 <= right + 4
+    if inside_bounds or (" " not in box.text and left <= box.cx <= right):
         return box.text
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", box.text)]
     inside = [box.text[s:e] for s, e in words if left <= sum(box.char_span(s, e)) / 2 <= right]
@@ -330,7 +384,7 @@ def column_header(page: Page, target: Box, batch: int = 4) -> tuple[str, Box] | 
     above = [
         ln
         for ln in group_lines(
-            [s for s in page.shapes if s.y1 <= target.y0 + 1 and not same_line(s, target)]
+            [s for s in page.shapes if s.cy < target.y0 and not same_line(s, target)]
         )
     ]
     above.sort(key=lambda ln: -ln[0].cy)
@@ -340,17 +394,18 @@ def column_header(page: Page, target: Box, batch: int = 4) -> tuple[str, Box] | 
         chunk = pending[i : i + batch]
         page.texts([s for cells in chunk for s in cells])
         for cells in chunk:
-            for shape in sorted(cells, key=lambda s: abs(s.cx - target.cx)):
-                part = _in_column(page.read[shape], left, right)
+            merged = merge_adjacent(page, [page.read[s] for s in cells])
+            for box in sorted(merged, key=lambda b: abs(b.cx - target.cx)):
+                part = _in_column(box, left, right)
                 if part and is_label(part):
-                    return part.strip(" :"), shape
+                    return part.strip(" :"), box
         batch *= 2
     return None
 
 
 def header_row(page: Page, header: Box, row: list[Box]) -> dict[Box, str]:
     """Each cell of ``row`` with the header text of its column (the header line read once)."""
-    line = page.texts(row_of(header, page.shapes))
+    line = merge_adjacent(page, page.texts(row_of(header, page.shapes)))
     out = {}
     for cell in row:
         left, right = _columns(row, cell)
@@ -393,13 +448,13 @@ def step_above(page: Page, target: Box, lines: int = 8) -> int | None:
     above = [
         ln
         for ln in group_lines(
-            [s for s in page.shapes if s.y1 <= target.y0 + 1 and not same_line(s, target)]
+            [s for s in page.shapes if s.cy < target.y0 and not same_line(s, target)]
         )
     ]
     above.sort(key=lambda ln: -ln[0].cy)
     firsts = [ln[0] for ln in above[:lines]]
     for box in page.texts(firsts):
-        m = _EPOCH_ABOVE.match(box.text) or _BOOSTER_START.match(box.text)
+        m = _EPOCH_ABOVE.match(box.text)
         if m:
             return int(m.group(1))
     return None

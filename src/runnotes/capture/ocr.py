@@ -99,7 +99,7 @@ class OcrEngine:
         height, width = screen.shape[:2]
         near = self.page(screen, _window(x, y, rect, (width, height)))
         reading = read_pointed(near, x, y, rect)
-        if reading.value is None or reading.named_by == "line":
+        if reading.value is None or reading.named_by == "line" or reading.why:
             if reading.value is not None and reading.step is None:
                 shape = pointed_shape(near.shapes, x, y)
                 reading.step = step_above(near, shape) if shape else None
@@ -143,7 +143,64 @@ class OcrEngine:
                 for text, score in zip(result.txts, result.scores, strict=True)
             ]
 
-        return Page(shapes, recognise)
+        def measure(box: Box) -> list[tuple[float, float]]:
+            return ink_words(padded, box, left - PAD, top - PAD)
+
+        def underscore(a: Box, b: Box) -> bool:
+            return underscore_between(padded, a, b, left - PAD, top - PAD)
+
+        return Page(shapes, recognise, measure, underscore)
+
+
+def underscore_between(image: Any, a: Box, b: Box, dx: float, dy: float) -> bool:
+    """Ink along the bottom of the gap between two boxes, nothing above it, and not a line that
+    runs on beyond the boxes (a table's grid line): an underscore that split one name."""
+    import numpy as np
+
+    gray = image.mean(axis=2)
+    y0, y1 = int(min(a.y0, b.y0) - dy), math.ceil(max(a.y1, b.y1) - dy) + 3
+    x0, x1 = int(a.x1 - dx) - 1, math.ceil(b.x0 - dx) + 1
+    gap = gray[max(y0, 0) : y1, max(x0, 0) : x1]
+    if gap.shape[0] < 4 or gap.shape[1] < 1:
+        return False
+    background = np.median(gray[max(y0, 0) : y1, int(a.x0 - dx) : x1])
+    ink = np.abs(gap - background) > 48
+    rows = ink.mean(axis=1)
+    low = len(rows) - max(2, len(rows) // 3)
+    if rows[:low].max(initial=0) >= 0.3 or rows[low:].max(initial=0) < 0.6:
+        return False
+    r = max(y0, 0) + low + int(np.argmax(rows[low:]))
+    before = gray[r, max(int(a.x0 - dx) - 8, 0) : max(int(a.x0 - dx) - 2, 0)]
+    return not (before.size and (np.abs(before - background) > 48).mean() > 0.5)
+
+
+def ink_words(image: Any, box: Box, dx: float, dy: float) -> list[tuple[float, float]]:
+    """The x-spans (screen pixels) of the ink clusters in a box: letters of a word touch or
+    nearly touch, words are a space apart, so gaps wider than 0.3 of the height split."""
+    import numpy as np
+
+    y0, y1 = int(box.y0 - dy), math.ceil(box.y1 - dy)
+    x0, x1 = int(box.x0 - dx), math.ceil(box.x1 - dx)
+    gray = image[max(y0, 0) : y1, max(x0, 0) : x1].mean(axis=2)
+    if gray.size == 0:
+        return []
+    background = np.median(np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]]))
+    ink = (np.abs(gray - background) > 48).any(axis=0)
+    min_gap = max(3, round(0.3 * (y1 - y0)))
+    spans, start, gap = [], None, 0
+    for i, on in enumerate(ink):
+        if on:
+            if start is None:
+                start = i
+            elif gap >= min_gap:
+                spans.append((start, i - gap))
+                start = i
+            gap = 0
+        elif start is not None:
+            gap += 1
+    if start is not None:
+        spans.append((start, len(ink) - gap))
+    return [(s + x0 + dx, e + x0 + dx) for s, e in spans]
 
 
 def _window(
