@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 HERE = Path(__file__).parent
@@ -306,7 +306,9 @@ _PAIR = re.compile(r"([A-Za-z_][\w\-]*)[:=]\s?(-?\d+\.\d+(?:e-?\d+)?|\d+)")
 def log_targets(
     term: Terminal, tool: str, split: str, lines: list[int], step_of: Callable[[int], int | None]
 ) -> list[Target]:
-    """Every ``name: value`` / ``name=value`` pair printed on the given lines."""
+    """Every ``name: value`` / ``name=value`` pair printed on the given lines; every sixth one is
+    also liked through a rectangle around the bare number (region chord) and through a
+    double-click that selects part of it (xterm stops a word at the dot)."""
     out = []
     for i in lines:
         for m in _PAIR.finditer(term.lines[i]):
@@ -315,8 +317,26 @@ def log_targets(
                 continue
             start = m.start(2)
             pointer = term.at(i, start + len(value) // 2)
-            out.append(Target(tool, split, pointer, name, value, step_of(i)))
+            target = Target(tool, split, pointer, name, value, step_of(i))
+            out.append(target)
+            if len(out) % 6 == 1:
+                rect = term.rect(i, start, start + len(value))
+                middle = (rect[0] + rect[2] // 2, rect[1] + rect[3] // 2)
+                out.append(replace(target, tool="region", pointer=middle, rect=rect))
+            elif len(out) % 6 == 4:
+                click = term.at(i, start + len(value) - 2)  # in the digits after the dot
+                out.append(
+                    replace(target, tool="selection", pointer=click, select=double_click(click))
+                )
     return out
+
+
+def double_click(at: tuple[int, int]) -> Callable[[], None]:
+    def select() -> None:
+        xdo("mousemove", str(at[0]), str(at[1]), "click", "--repeat", "2", "--delay", "80", "1")
+        time.sleep(0.2)
+
+    return select
 
 
 def xgboost_output(seed: int, objective: str, metrics: list[str], rounds: int) -> str:

@@ -53,15 +53,21 @@ def test_ocr_letter_digit_confusions_are_undone(raw: str, clean: str) -> None:
     assert fix_confusions(raw) == clean
 
 
-def page_of(cells: list[tuple[str, float, float, float, float]]) -> Page:
-    """A page whose recogniser reads back the given texts (layout rules without OCR)."""
+def page_of(cells: list[tuple[str, float, float, float, float]], underscores: bool = False) -> Page:
+    """A page whose recogniser reads back the given texts (layout rules without OCR); with
+    ``underscores``, the ink test finds an underscore in every narrow gap."""
     texts = {Box(x0, y0, x1, y1): text for text, x0, y0, x1, y1 in cells}
-    return Page(list(texts), lambda shapes: [(texts[s], 0.99) for s in shapes])
+    return Page(
+        list(texts),
+        lambda shapes: [(texts[s], 0.99) for s in shapes],
+        underscore=(lambda a, b: True) if underscores else None,
+    )
 
 
 def test_an_underscore_split_by_ocr_is_joined_back() -> None:
     page = page_of(
-        [("epoch 12", 0, 0, 30, 18), ("train", 40, 0, 85, 18), ("loss: 0.2314", 86, 0, 190, 18)]
+        [("epoch 12", 0, 0, 30, 18), ("train", 60, 0, 85, 18), ("loss: 0.2314", 86, 0, 190, 18)],
+        underscores=True,
     )
     reading = read_pointed(page, 170, 9)
     assert (reading.name, reading.text, reading.step) == ("train_loss", "0.2314", 12)
@@ -157,3 +163,36 @@ def test_the_key_listener_ends_when_stopped(xdisplay: str) -> None:
     listener.start()
     listener.stop()
     assert not listener.listener.is_alive()
+
+
+def test_a_liked_number_equal_to_a_logged_value_is_linked_to_it(store) -> None:  # type: ignore[no-untyped-def]
+    """The screen shows 0.8421 and nothing names it: the store's val_acc at step 900 does."""
+    from runnotes.capture.agent import Stored, _reading_capture
+    from runnotes.capture.known import find_known
+    from runnotes.capture.layout import Reading
+    from runnotes.store.models import Source
+    from runnotes.store.runs import NewCapture, add_captures, create_run
+
+    run = create_run(store, name="resnet18")
+    add_captures(
+        store,
+        run.id,
+        [
+            NewCapture(kind="metric", source=Source.sdk, name="val_acc", value=0.842137, step=900),
+            NewCapture(kind="param", source=Source.sdk, name="batch_size", value=64.0),
+        ],
+    )
+    (known,) = find_known(store, "0.8421")
+    assert (known.name, known.run_id, known.step) == ("val_acc", run.id, 900)
+    assert find_known(store, "64") == []  # two digits equal too much by chance
+    assert [k.name for k in find_known(store, "64", "batch_size")] == ["batch_size"]
+    like = _selection_like("")
+    capture = _reading_capture(like.snap, Reading(value=0.8421, text="0.8421"), store, {}, like)
+    assert (capture.name, capture.step, capture.review) == ("val_acc", 900, "approved")
+    assert capture.extra["known"]["capture_id"] == known.capture_id
+    like.captures = [capture]
+    assert "(= val_acc of run" in describe(Stored(like, run.id, [1], 1.0))
+    named = _reading_capture(
+        like.snap, Reading(value=0.8421, text="0.8421", name="acc"), store, {}, like
+    )
+    assert named.name == "val_acc" and named.review == "pending"  # the screen said otherwise

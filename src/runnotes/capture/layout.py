@@ -419,7 +419,8 @@ def header_row(page: Page, header: Box, row: list[Box]) -> dict[Box, str]:
 
 def _block_left(line: list[Box], box: Box) -> float:
     """Where the table a header box belongs to starts: boxes to its left with no wide gap."""
-    i = line.index(box)
+    i = min(range(len(line)), key=lambda j: abs(line[j].cx - box.cx))
+    box = line[i]
     while i > 0 and box.x0 - line[i - 1].x1 < 12 * box.height:
         i, box = i - 1, line[i - 1]
     return box.x0

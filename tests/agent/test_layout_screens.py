@@ -1,0 +1,64 @@
+"""The layout rules on saved screenshots of real tools (tests/agent/screens/, 64-colour PNGs of
+full screens taken on Xvfb): what the agent reads at a pointer, without any X server.
+
+Each case names the rule it covers; the pointer is where a person would point at the value."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from runnotes.capture.ocr import OcrEngine
+
+SCREENS = Path(__file__).with_name("screens")
+CASES = [
+    # header far above: TensorBoard's data table says "Value", the card title is ~310 px up
+    ("tensorboard-card", (472, 598), "train/loss", "0.6", None, 900),
+    # merged headers: the "Metrics" group header spans both metric columns; row label = run
+    ("mlflow-runs", (850, 330), "val_loss", "0.7589", "resnet34-lr1e-4", None),
+    ("mlflow-runs", (748, 266), "val_acc", "0.2514", "vit-small-lr1e-3", None),
+    ("mlflow-runs", (945, 362), "lr", "0.0003", "resnet18-lr3e-4", None),
+    # alignment shift: Calc's headers are left-aligned, its numbers right-aligned; Step column
+    ("calc-sheet", (297, 235), "lr", "0.0003", None, 1000),
+    ("calc-sheet", (249, 235), "val_acc", "0.85", None, 1000),
+    ("calc-sheet", (183, 201), "val_loss", "0.55", None, 600),
+    # cut names: a value far right on a log line keeps the whole name (the band is full width)
+    ("xterm-xgboost", (430, 392), "eval-logloss", "0.4611", None, 19),
+]
+
+
+@pytest.fixture(scope="module")
+def engine() -> OcrEngine:
+    engine = OcrEngine()
+    engine.load()
+    return engine
+
+
+def screen(name: str) -> np.ndarray:
+    return np.asarray(Image.open(SCREENS / f"{name}.png").convert("RGB"))[:, :, ::-1].copy()
+
+
+@pytest.mark.parametrize(("png", "pointer", "name", "text", "qualifier", "step"), CASES)
+def test_the_pointed_value_and_its_name(
+    engine: OcrEngine,
+    png: str,
+    pointer: tuple[int, int],
+    name: str,
+    text: str,
+    qualifier: str | None,
+    step: int | None,
+) -> None:
+    reading = engine.read_at(screen(png), *pointer)
+    assert (reading.name, reading.text, reading.step) == (name, text, step)
+    if qualifier is not None:
+        assert reading.qualifier == qualifier
+
+
+def test_no_value_under_the_pointer_is_said_not_guessed(engine: OcrEngine) -> None:
+    reading = engine.read_at(screen("xterm-xgboost"), 700, 300)  # blank terminal below the log
+    assert reading.value is None and reading.why == "no text under the pointer"
+    on_name = engine.read_at(screen("mlflow-runs"), 340, 234)  # the "Run Name" header: no number
+    assert on_name.value is None and "no number under the pointer" in on_name.why
