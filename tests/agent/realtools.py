@@ -134,7 +134,7 @@ class Liker:
     def __init__(self, home: Path, display: str) -> None:
         from Xlib import display as xdisplay
 
-        from runnotes.capture.agent import Agent, AgentConfig
+        from runnotes.agent import Agent, AgentConfig
         from runnotes.capture.screen import Screen
         from runnotes.capture.selection import SelectionReader, SelectionWatch
         from runnotes.config import load_settings
@@ -150,7 +150,7 @@ class Liker:
         self.screen = Screen()
 
     def like(self, target: Target) -> Result:
-        from runnotes.capture.agent import Press, build_like, commit
+        from runnotes.agent import Press, build_like, commit
 
         if target.select is not None:
             target.select()

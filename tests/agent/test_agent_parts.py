@@ -167,7 +167,7 @@ def test_the_key_listener_ends_when_stopped(xdisplay: str) -> None:
 
 def test_a_liked_number_equal_to_a_logged_value_is_linked_to_it(store) -> None:  # type: ignore[no-untyped-def]
     """The screen shows 0.8421 and nothing names it: the store's val_acc at step 900 does."""
-    from runnotes.capture.agent import Stored, _reading_capture
+    from runnotes.agent import Stored, _reading_capture
     from runnotes.capture.known import find_known
     from runnotes.capture.layout import Reading
     from runnotes.store.models import Source
