@@ -6,6 +6,7 @@ own run with `runnotes run start`, so its captures are easy to find.
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -103,7 +104,7 @@ def run_id(
 ) -> int:
     monkeypatch.setenv("RUNNOTES_HOME", str(agent_home))
     run_cli("run", "start", request.node.name)
-    return int(run_cli("run", "current", "--json").stdout.split(":")[1].strip(" }\n"))
+    return int(json.loads(run_cli("run", "current", "--json").stdout)["run_id"])
 
 
 def captures(home: Path, run_id: int) -> list[Capture]:
