@@ -18,7 +18,13 @@ from sqlmodel import Session, select
 from runnotes.formatting import as_number
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunTag, Source
-from runnotes.store.runs import NewCapture, ensure_experiment, insert_metric_rows, register_media
+from runnotes.store.runs import (
+    MetricRow,
+    NewCapture,
+    ensure_experiment,
+    insert_metric_rows,
+    register_media,
+)
 
 IMPORT = str(Source.import_)
 
@@ -94,7 +100,7 @@ class ImportResult:
 def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     """Create or update every run in one transaction; nothing is stored if any of it fails."""
     result = ImportResult()
-    metric_rows: list[tuple[Any, ...]] = []
+    metric_rows: list[MetricRow] = []
     with store.write() as session:
         for imported in runs:
             row, created = _upsert_run(session, imported)
@@ -109,7 +115,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             ]
             session.add_all(captures)
             metric_rows += [
-                (row.id, "metric", IMPORT, name, value, step, ts, "approved")
+                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()

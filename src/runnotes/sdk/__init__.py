@@ -45,6 +45,7 @@ from runnotes.store.runs import (
     INT64,
     MAX_NAME,
     Active,
+    MetricRow,
     NewCapture,
     active_entry,
     active_run_id,
@@ -130,8 +131,8 @@ class Run:
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
         self.nested_in: Active | None = None  # the run that was active when this one started
-        self._buffer: deque[tuple[Any, ...]] = deque()
-        self._unsent: list[tuple[Any, ...]] = []  # taken off the buffer, not yet committed
+        self._buffer: deque[MetricRow] = deque()
+        self._unsent: list[MetricRow] = []  # taken off the buffer, not yet committed
         self._failure: str | None = None  # why the last write failed (None: it did not)
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
@@ -153,7 +154,9 @@ class Run:
         text = None if -math.inf < number < math.inf else repr(number)
         buffer = self._buffer
         buffer.append(
-            (self.id, "metric", self.source, key, number, step, time.time(), "approved", text)
+            MetricRow(
+                self.id, "metric", self.source, key, number, step, time.time(), "approved", text
+            )
         )
         if len(buffer) >= FLUSH_ROWS and self._failure is None:
             self._try_flush()
@@ -192,7 +195,7 @@ class Run:
             log.warning("runnotes: %s", exc)
 
     # -- storage hooks: the local store here; runnotes.sdk.remote.RemoteRun sends them over HTTP
-    def _write_metrics(self, rows: list[tuple[Any, ...]]) -> None:
+    def _write_metrics(self, rows: list[MetricRow]) -> None:
         add_metric_rows(self.store, rows)
 
     def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:

@@ -29,7 +29,7 @@ from runnotes.capture.dataset import Fingerprint
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.sdk import Run
-from runnotes.store.runs import NewCapture
+from runnotes.store.runs import MetricRow, NewCapture
 
 TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
@@ -100,11 +100,10 @@ class RemoteRun(Run):
         super().__init__(None, run_id, name, source=source, owns_run=owns_run)  # type: ignore[arg-type]
         self.client = client
 
-    def _write_metrics(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        # Buffered rows are (run_id, kind, source, name, value, step, timestamp, review).
+    def _write_metrics(self, rows: Sequence[MetricRow]) -> None:
         self.client.post(
             f"/api/runs/{self.id}/metrics",
-            {"source": self.source, "rows": [(r[3], r[4], r[5], r[6]) for r in rows]},
+            {"source": self.source, "rows": [(r.name, r.value, r.step, r.timestamp) for r in rows]},
         )
 
     def capture(self, *captures: NewCapture) -> list[int]:

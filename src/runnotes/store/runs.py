@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -227,26 +227,28 @@ def nonfinite_text(value: float) -> str | None:
     return None if math.isfinite(value) else repr(value)
 
 
-_METRIC_COLUMNS = (
-    "run_id",
-    "kind",
-    "source",
-    "name",
-    "value",
-    "step",
-    "timestamp",
-    "review",
-    "text",
-)
+class MetricRow(NamedTuple):
+    """One metric value on its way to the bulk insert, fields in the table's column order.
+
+    A named tuple, not a model: the SDK makes hundreds of thousands of these a second, and the
+    insert hands them to ``executemany`` as they are."""
+
+    run_id: int
+    kind: str
+    source: str
+    name: str
+    value: float | None
+    step: int | None
+    timestamp: float
+    review: str
+    text: str | None = None  # "nan"/"inf": SQLite stores a non-finite value as NULL
 
 
-def add_metric_rows(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
+def add_metric_rows(store: Store, rows: Sequence[MetricRow]) -> None:
     """The fast path for many metric values: one ``executemany`` of plain tuples.
 
-    Each row is ``(run_id, kind, source, name, value, step, timestamp, review)``, optionally
-    followed by ``text`` (the SDK puts ``"nan"``/``"inf"`` there: SQLite stores a NaN value as
-    NULL). This skips the ORM on purpose: it is what lets the SDK log hundreds of thousands of
-    values per second.
+    This skips the ORM on purpose: it is what lets the SDK log hundreds of thousands of values per
+    second.
     """
     if not rows:
         return
@@ -254,12 +256,12 @@ def add_metric_rows(store: Store, rows: Sequence[tuple[Any, ...]]) -> None:
         insert_metric_rows(conn, rows)
 
 
-def insert_metric_rows(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:
     """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing)."""
     if not rows:
         return
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    columns = _METRIC_COLUMNS[: len(rows[0])]
+    columns = MetricRow._fields
     sql = f"INSERT INTO capture ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, list(rows))
 

@@ -45,6 +45,7 @@ from runnotes.store.review import (
 from runnotes.store.runs import (
     INT64,
     MAX_NAME,
+    MetricRow,
     NewCapture,
     RunContext,
     add_captures,
@@ -484,7 +485,7 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     add_metric_rows(
         store,
         [
-            (
+            MetricRow(
                 run_id,
                 "metric",
                 body.source,
