@@ -9,6 +9,7 @@ screenshots people attached to it in runnotes. A tracking database is imported w
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -16,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from runnotes.errors import RunnotesError
 from runnotes.interop.bulk import ImportedFile, ImportedRun, ImportResult, write_runs
@@ -83,16 +85,24 @@ def client_for(uri: str, *, must_exist: bool = True) -> MlflowClient:
 
 @contextmanager
 def _mlflow_errors(uri: str) -> Iterator[None]:
-    """Turn MLflow's (and its database's) exceptions into one-line errors naming the store."""
-    from mlflow.exceptions import MlflowException
+    """Turn MLflow's (and its database's) exceptions into one-line errors naming the store.
+
+    MLflow is imported only if it already was: reading a tracking database with SQL never
+    needs it, and importing it costs seconds."""
     from sqlalchemy.exc import DBAPIError
 
     try:
         yield
-    except MlflowException as exc:
-        raise RunnotesError(f"MLflow store {uri}: {str(exc.message).splitlines()[0]}") from exc
     except DBAPIError as exc:
         raise RunnotesError(f"MLflow store {uri}: {str(exc.orig).splitlines()[0]}") from exc
+    except Exception as exc:
+        if "mlflow.exceptions" in sys.modules:
+            from mlflow.exceptions import MlflowException
+
+            if isinstance(exc, MlflowException):
+                message = str(exc.message).splitlines()[0]
+                raise RunnotesError(f"MLflow store {uri}: {message}") from exc
+        raise
 
 
 # -- import -----------------------------------------------------------------------------------
@@ -140,6 +150,33 @@ def _artifacts(
     return files
 
 
+def _local_artifacts(root: Path, base_uri: str, copy: bool, path: str = "") -> list[ImportedFile]:
+    """What :func:`_artifacts` lists for a local artifact folder, without importing MLflow
+    (seconds on a loaded machine): the same relative paths, sizes and order (sorted by path)."""
+    files = []
+    folder = root / path if path else root
+    entries = sorted(folder.iterdir(), key=lambda e: e.name) if folder.is_dir() else []
+    for entry in entries:
+        rel = f"{path}/{entry.name}" if path else entry.name
+        if entry.is_dir():
+            files += _local_artifacts(root, base_uri, copy, rel)
+            continue
+        data = entry.read_bytes() if copy else None
+        files.append(
+            ImportedFile(path=rel, uri=f"{base_uri}/{rel}", size=entry.stat().st_size, data=data)
+        )
+    return files
+
+
+def _run_artifacts(uri: str, tracking_uri: str, copy: bool) -> list[ImportedFile]:
+    parsed = urlparse(uri)
+    if parsed.scheme in ("", "file") and not parsed.netloc:
+        return _local_artifacts(Path(url2pathname(parsed.path)), uri, copy)
+    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
+
+    return _artifacts(get_artifact_repository(uri, tracking_uri=tracking_uri), uri, copy)
+
+
 def client_record(client: MlflowClient, run: MlflowRun, experiment: str) -> RunRecord:
     """A run as MLflow's client reports it: one ``get_metric_history`` call per metric."""
     info = run.info
@@ -169,10 +206,7 @@ def imported_run(
     copy_artifacts: bool = False,
 ) -> ImportedRun:
     """The runnotes view of an MLflow run, however it was read (client or SQL)."""
-    from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
-
     tags = record.tags
-    repo = get_artifact_repository(record.artifact_uri, tracking_uri=tracking_uri)
     return ImportedRun(
         source_id=f"mlflow:{record.run_id}",
         name=record.name or tags.get(RUN_NAME_TAG) or record.run_id,
@@ -190,7 +224,7 @@ def imported_run(
         params=record.params,
         metrics=record.metrics,
         notes=[tags[NOTE_TAG]] if tags.get(NOTE_TAG) else [],
-        artifacts=_artifacts(repo, record.artifact_uri, copy_artifacts),
+        artifacts=_run_artifacts(record.artifact_uri, tracking_uri, copy_artifacts),
     )
 
 
