@@ -337,6 +337,7 @@ def _cell(value: str | float | None) -> str:
 
 
 def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
+    from runnotes.store.models import Run
     from runnotes.store.queries import run_detail
 
     detail = run_detail(store_of(ctx), ref)
@@ -345,7 +346,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         print_json(
             {
                 **s.as_dict(),
-                "context": run.model_dump(),
+                "context": run.model_dump(exclude=set(Run.INTERNAL)),
                 "captures": [c.model_dump() for c in detail.captures],
             }
         )

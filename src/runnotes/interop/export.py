@@ -104,7 +104,7 @@ def jsonl_records(store: Store, runs: Sequence[RunSummary]) -> Iterator[dict[str
     for summary in runs:
         detail = run_detail(store, summary.id)
         yield {
-            "run": detail.run.model_dump(),
+            "run": detail.run.model_dump(exclude=set(Run.INTERNAL)),
             "project": summary.project,
             "experiment": summary.experiment,
             "tags": summary.tags,

@@ -8,7 +8,7 @@ parameter, a note, a voice transcript, a screenshot, a dataset fingerprint, a di
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -86,6 +86,9 @@ class Run(SQLModel, table=True):
     # Moved by a trigger when a stored metric value changes in place (migration 0008): the
     # cached downsampled series of :mod:`runnotes.store.series` know they are stale.
     series_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+    # Bookkeeping of this store, not facts about the run: left out of exports and the API.
+    INTERNAL: ClassVar[frozenset[str]] = frozenset({"series_version"})
 
 
 class RunTag(SQLModel, table=True):

@@ -172,7 +172,7 @@ def run(request: Request, ref: str) -> dict[str, Any]:
     return {
         **summary.as_dict(),
         "best": best_values(store, [summary.id])[summary.id],
-        "context": row.model_dump(),
+        "context": row.model_dump(exclude=set(Run.INTERNAL)),
         "captures": {
             kind: {"count": count, "url": f"{base}/captures?kind={kind}"}
             for kind, count in timeline_counts(store, summary.id).items()
