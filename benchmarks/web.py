@@ -43,7 +43,7 @@ def build_store(home: Path, runs: int, captures: int) -> list[int]:
     """Runs and captures through the store's bulk paths; returns the run ids."""
     from runnotes.config import load_settings
     from runnotes.store import open_store
-    from runnotes.store.runs import add_metric_rows, create_run
+    from runnotes.store.runs import MetricRow, add_metric_rows, create_run
 
     store = open_store(load_settings(home))
     rng = random.Random(7)
@@ -100,9 +100,13 @@ def build_store(home: Path, runs: int, captures: int) -> list[int]:
         top = rng.uniform(0.6, 0.97)
         for step in range(steps):
             rows.append(
-                (i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now, "approved")
+                MetricRow(
+                    i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now, "approved"
+                )
             )
-            rows.append((i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "approved"))
+            rows.append(
+                MetricRow(i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "approved")
+            )
     add_metric_rows(store, rows)
     with store.read() as session:
         total = session.connection().exec_driver_sql("SELECT count(*) FROM capture").scalar()

@@ -12,13 +12,13 @@ from runnotes.services.metrics import best_values, curves, latest, series
 from runnotes.store import Store, open_store
 from runnotes.store.models import Review
 from runnotes.store.review import edit_capture, set_review
-from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run
+from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows, create_run
 
 
 def _log(store: Store, run_id: int, name: str, values: list[tuple[int | None, float]]) -> None:
     add_metric_rows(
         store,
-        [(run_id, "metric", "sdk", name, v, step, 0.0, "approved") for step, v in values],
+        [MetricRow(run_id, "metric", "sdk", name, v, step, 0.0, "approved") for step, v in values],
     )
 
 
