@@ -41,7 +41,7 @@ def _writers(script: Path, env: dict[str, str]) -> tuple[float, list[str]]:
         for w in range(WRITERS)
     ]
     errors = [p.communicate(timeout=300)[1] for p in procs]
-    assert [p.returncode for p in procs] == [0] * WRITERS, errors
+    assert [p.returncode for p in procs] == [0] * WRITERS, [e for e in errors if e]
     return time.monotonic() - start, errors
 
 

@@ -8,6 +8,7 @@ SQLAlchemy URL in ``RUNNOTES_DB``.
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,23 +63,48 @@ class Store:
         self.engine.dispose()
 
 
-def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
-    path = make_url(url).database
-    if path and path != ":memory:":
-        db_file = Path(path).expanduser()
+def _sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (None for other databases and in-memory ones)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    return Path(path).expanduser() if path and path != ":memory:" else None
+
+
+@contextmanager
+def _opening(db_file: Path | None) -> Iterator[None]:
+    """Tell a store being created from an empty, truncated one (an ``flock`` on the file itself;
+    SQLite's own locks are separate): the process that creates the file holds the lock until the
+    schema is in, and a process that finds the file empty waits for it before checking."""
+    if db_file is None:
+        yield
+        return
+    try:
+        private_dir(db_file.parent)
         try:
-            private_dir(db_file.parent)
-            if not db_file.exists():
-                os.close(os.open(db_file, os.O_CREAT | os.O_WRONLY, 0o600))
-                created = True
-            else:
-                created = False
-        except OSError as exc:
-            raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
-        if not os.access(db_file, os.R_OK | os.W_OK):
-            raise RunnotesError(f"cannot open database {db_file}: permission denied")
+            fd = os.open(db_file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            created = True
+        except FileExistsError:
+            fd = os.open(db_file, os.O_RDWR)
+            created = False
+    except OSError as exc:
+        raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
+    try:
+        if created or os.fstat(fd).st_size == 0:
+            fcntl.flock(fd, fcntl.LOCK_EX)  # the creator's, or wait for the creator to finish
         if not created:
             _check_header(db_file)
+            os.close(fd)
+            fd = -1
+        yield
+    finally:
+        if fd >= 0:
+            os.close(fd)  # releases the lock
+
+
+def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
     engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -168,13 +194,16 @@ def open_store(settings: Settings | None = None) -> Store:
     except OSError as exc:
         raise RunnotesError(f"cannot open {settings.home}: {exc.strerror or exc}") from exc
     cfg = settings.store
-    engine = make_engine(settings.db_url, cfg.busy_timeout, cfg.connect_timeout)
-    try:
-        migrate(engine)
-    except DBAPIError as exc:
-        engine.dispose()
-        reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-        raise RunnotesError(f"cannot open database {_safe_url(settings.db_url)}: {reason}") from exc
+    with _opening(_sqlite_file(settings.db_url)):
+        engine = make_engine(settings.db_url, cfg.busy_timeout, cfg.connect_timeout)
+        try:
+            migrate(engine)
+        except DBAPIError as exc:
+            engine.dispose()
+            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            raise RunnotesError(
+                f"cannot open database {_safe_url(settings.db_url)}: {reason}"
+            ) from exc
     return Store(settings=settings, engine=engine, media=MediaStore(settings.media_dir))
 
 
