@@ -20,9 +20,11 @@ from runnotes.capture.layout import (
     Box,
     Page,
     Reading,
+    is_label,
     name_from_table,
     pointed_shape,
     read_pointed,
+    same_line,
     step_above,
 )
 from runnotes.capture.parse import NUMBER, normalize
@@ -38,7 +40,9 @@ TUNING: dict[str, Any] = {
     "Global.log_level": "error",
 }
 PAD = 16
-ABOVE, BELOW = 160, 40  # the band found around the pointer: its line and a few lines above
+# The band found around the pointer: its line and a few lines above; the full screen width
+# only when the pointed line runs off its left edge (a name is on the left).
+HALF_WIDTH, ABOVE, BELOW = 480, 120, 40
 STRIP = (1000, 560)  # found above a bare number: its column's header, a card title
 STRIP_BELOW = 40
 _TOKEN = re.compile(r"[^\s:=,]+")
@@ -97,17 +101,40 @@ class OcrEngine:
         strip above the pointer, and only those in its column are read until a header turns up.
         """
         height, width = screen.shape[:2]
-        near = self.page(screen, _window(x, y, rect, (width, height)))
+        band = _window(x, y, rect, (width, height))
+        near = self.page(screen, band)
         reading = read_pointed(near, x, y, rect)
+        if band[0] > 0 and _runs_off_left(near, x, y, band[0]):
+            near = self.page(screen, (0, band[1], width, band[3]))
+            reading = read_pointed(near, x, y, rect)
         if reading.value is None or reading.named_by == "line" or reading.why:
             if reading.value is not None and reading.step is None:
                 shape = pointed_shape(near.shapes, x, y)
                 reading.step = step_above(near, shape) if shape else None
             return reading
+        page = near
         if not name_from_table(near, reading, x, y, rect, titles=False):
-            tall = self.page(screen, _strip(x, y, rect, (width, height)))
-            name_from_table(tall, reading, x, y, rect)
+            strip = _strip(x, y, rect, (width, height))
+            page = self.page(screen, strip)
+            name_from_table(page, reading, x, y, rect)
+            band = strip
+        if reading.named_by == "column" and reading.qualifier is None and band[0] > 0:
+            reading.qualifier = self._row_label(screen, page, x, y)
         return reading
+
+    def _row_label(self, screen: Any, page: Page, x: float, y: float) -> str | None:
+        """The first text of a table row whose start is left of the band (the run or class it
+        is about): the whole row left of the value, as a label may straddle the band's edge."""
+        shape = pointed_shape(page.shapes, x, y)
+        if shape is None:
+            return None
+        left = self.page(screen, (0, int(shape.y0) - 4, int(shape.x0) - 2, math.ceil(shape.y1) + 4))
+        row = sorted((s for s in left.shapes if same_line(shape, s)), key=lambda s: s.x0)
+        for box in left.texts(row[:2]):
+            text = re.sub(r"^\W+", "", box.text)  # a run's colour dot read as a character
+            if is_label(text):
+                return text
+        return None
 
     def page(self, screen: Any, box: tuple[int, int, int, int]) -> Page:
         """Boxes found in ``box`` of the screen (screen coordinates), recognised on demand."""
@@ -206,12 +233,21 @@ def ink_words(image: Any, box: Box, dx: float, dy: float) -> list[tuple[float, f
 def _window(
     x: float, y: float, rect: tuple[int, int, int, int] | None, size: tuple[int, int]
 ) -> tuple[int, int, int, int]:
-    """The pointer's band of the screen, full width (a log line is never cut at its name), from
-    a few lines above (``Epoch 3/6``) to just below; around a rectangle, it and its margin."""
+    """The pointer's band of the screen, from a few lines above (``Epoch 3/6``) to just below;
+    around a rectangle, it and its margin."""
+    left, right = x - HALF_WIDTH, x + HALF_WIDTH
     top, bottom = y - ABOVE, y + BELOW
     if rect is not None:
+        left, right = min(left, rect[0] - 200), max(right, rect[0] + rect[2] + 200)
         top, bottom = min(top, rect[1] - BELOW), max(bottom, rect[1] + rect[3] + BELOW)
-    return _clip(0, top, size[0], bottom, size)
+    return _clip(left, top, right, bottom, size)
+
+
+def _runs_off_left(page: Page, x: float, y: float, edge: float) -> bool:
+    """Does the pointed line start at the band's left edge (its name may lie beyond)?"""
+    shape = pointed_shape(page.shapes, x, y)
+    row = [s for s in page.shapes if shape is not None and same_line(shape, s)]
+    return bool(row) and min(s.x0 for s in row) <= edge + 3
 
 
 def _strip(
