@@ -184,7 +184,8 @@ def numbers_in(text: str) -> list[_Token]:
 
 def adjacent(a: Box, b: Box) -> bool:
     """Two boxes of one line close enough to be parts of one name."""
-    return 0 <= b.x0 - a.x1 < 0.6 * max(a.height, b.height)
+    height = max(a.height, b.height)
+    return -0.5 * height <= b.x0 - a.x1 < 0.6 * height  # detector boxes may overlap a little
 
 
 def _neighbourhood(line: list[Box], shape: Box) -> list[Box]:
@@ -195,7 +196,7 @@ def _neighbourhood(line: list[Box], shape: Box) -> list[Box]:
     first = i - 1
     while first > 0 and adjacent(line[first - 1], line[first]):
         first -= 1
-    keep = {0, *range(first, i + 2)} & set(range(len(line)))
+    keep = {0, *range(first, i + 3)} & set(range(len(line)))  # "val" "_acc:" "0.93"
     return [line[j] for j in sorted(keep)]
 
 
@@ -208,9 +209,10 @@ def merge_adjacent(page: Page, boxes: list[Box]) -> list[Box]:
     """Recognised boxes of one line with the parts of split names joined again."""
     out: list[Box] = []
     for box in sorted(boxes, key=lambda b: b.x0):
-        if out and adjacent(out[-1], box) and glue(page, out[-1], box) == "_":
+        joined = out and adjacent(out[-1], box) and "_" in (out[-1].text[-1:], box.text[:1])
+        if joined or (out and adjacent(out[-1], box) and glue(page, out[-1], box) == "_"):
             prev = out[-1]
-            text = prev.text + "_" + box.text
+            text = prev.text + ("" if joined else "_") + box.text
             out[-1] = Box(prev.x0, min(prev.y0, box.y0), box.x1, max(prev.y1, box.y1), text)
         else:
             out.append(box)
@@ -227,7 +229,9 @@ def join_line(line: list[Box], page: Page | None = None) -> tuple[str, list[int]
     for k, box in enumerate(line):
         if k:
             prev = line[k - 1]
-            if adjacent(prev, box) and page is not None and glue(page, prev, box) == "_":
+            if adjacent(prev, box) and "_" in (prev.text[-1:], box.text[:1]):
+                sep = ""  # OCR kept the underscore in one of the parts
+            elif adjacent(prev, box) and page is not None and glue(page, prev, box) == "_":
                 sep = "_"
             else:
                 sep = "  " if box.x0 - prev.x1 < 3 * box.height else GAP
@@ -322,6 +326,9 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
         # On the name of a pair, its value is meant ("val_acc" of "val_acc: 0.93").
         per = (box.x1 - box.x0) / max(len(box.text), 1)
         at = offset + int((x - box.x0) / per) if per else offset
+        k = line.index(box)
+        if k + 1 < len(line) and adjacent(box, line[k + 1]) and is_label(box.text):
+            at = starts[k + 1]  # "val" of "val" + "acc: 0.93", split at the underscore
         for _, n0, n1, v0, v1 in pairs:
             if n0 <= at < n1:
                 value = text[v0:v1]

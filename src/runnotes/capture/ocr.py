@@ -180,25 +180,38 @@ class OcrEngine:
 
 
 def underscore_between(image: Any, a: Box, b: Box, dx: float, dy: float) -> bool:
-    """Ink along the bottom of the gap between two boxes, nothing above it, and not a line that
-    runs on beyond the boxes (a table's grid line): an underscore that split one name."""
+    """An underscore where two boxes meet: a short ink stroke low across their boundary with
+    nothing above it there (a table's grid line runs on far longer; a space leaves no ink)."""
     import numpy as np
 
-    gray = image.mean(axis=2)
+    height = max(a.height, b.height)
+    m = int((a.x1 + b.x0) / 2 - dx)
     y0, y1 = int(min(a.y0, b.y0) - dy), math.ceil(max(a.y1, b.y1) - dy) + 3
-    x0, x1 = int(a.x1 - dx) - 1, math.ceil(b.x0 - dx) + 1
-    gap = gray[max(y0, 0) : y1, max(x0, 0) : x1]
-    if gap.shape[0] < 4 or gap.shape[1] < 1:
+    x0, x1 = max(m - int(2.5 * height), 0), m + int(2.5 * height)
+    gray = image[max(y0, 0) : y1, x0:x1].mean(axis=2)
+    if gray.shape[0] < 6 or not 0 <= m - x0 < gray.shape[1]:
         return False
-    background = np.median(gray[max(y0, 0) : y1, int(a.x0 - dx) : x1])
-    ink = np.abs(gap - background) > 48
-    rows = ink.mean(axis=1)
-    low = len(rows) - max(2, len(rows) // 3)
-    if rows[:low].max(initial=0) >= 0.3 or rows[low:].max(initial=0) < 0.6:
+    ink = np.abs(gray - np.median(gray)) > 48
+    # The boxes' boundary may cut a letter's edge: look a few columns either side.
+    return any(
+        _stroke_at(ink, c, height) for c in range(m - x0 - 3, m - x0 + 4) if 0 <= c < ink.shape[1]
+    )
+
+
+def _stroke_at(ink: Any, c: int, height: float) -> bool:
+    column = ink[:, c]
+    low = [i for i in range(len(column) // 2, len(column)) if column[i]]
+    if not low:
         return False
-    r = max(y0, 0) + low + int(np.argmax(rows[low:]))
-    before = gray[r, max(int(a.x0 - dx) - 8, 0) : max(int(a.x0 - dx) - 2, 0)]
-    return not (before.size and (np.abs(before - background) > 48).mean() > 0.5)
+    r = low[-1]
+    if column[len(column) // 5 : max(r - 2, 0)].any():
+        return False  # a letter's stroke, not an underscore
+    left = right = c
+    while left > 0 and ink[r, left - 1]:
+        left -= 1
+    while right < ink.shape[1] - 1 and ink[r, right + 1]:
+        right += 1
+    return 0.3 * height <= right - left + 1 < 2.4 * height
 
 
 def ink_words(image: Any, box: Box, dx: float, dy: float) -> list[tuple[float, float]]:
