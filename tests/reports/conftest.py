@@ -25,6 +25,7 @@ from PIL import Image
 
 from runnotes.store import Store
 from runnotes.store.runs import (
+    MetricRow,
     NewCapture,
     RunContext,
     add_captures,
@@ -108,7 +109,7 @@ def _series(store: Store, run_id: int, start: float, curves: dict[str, list[floa
         for name, values in curves.items()
         for step, value in enumerate(values)
     ]
-    add_metric_rows(store, rows)
+    add_metric_rows(store, [MetricRow(*r) for r in rows])
 
 
 def _c(kind: str, ts: float, **fields) -> NewCapture:  # type: ignore[no-untyped-def]

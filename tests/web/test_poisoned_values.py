@@ -14,7 +14,14 @@ import pytest
 from conftest import run_cli
 from runnotes.reports import write_progress, write_readme
 from runnotes.store import Store
-from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run, end_run
+from runnotes.store.runs import (
+    MetricRow,
+    NewCapture,
+    add_captures,
+    add_metric_rows,
+    create_run,
+    end_run,
+)
 
 VALUES = [3.2e18, 3.2e18, 1e-300, 5e-324, math.inf, -math.inf, math.nan, 1e308, -1e308, 0.0]
 NASTY_TEXT = "nul\x00here \x1b[31mred\x1b[0m \x07bell \u202eevil"
@@ -36,7 +43,7 @@ def poisoned(store: Store) -> list[int]:
             for i, v in enumerate(VALUES)
         ]
         rows += [(run.id, "metric", "sdk", "loss", 3.2e18, i, 1.0, "approved") for i in range(3)]
-        add_metric_rows(store, rows)
+        add_metric_rows(store, [MetricRow(*r) for r in rows])
         add_captures(
             store,
             run.id,

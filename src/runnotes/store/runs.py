@@ -20,8 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Annotated, Any, NamedTuple, TypeVar
 
+from pydantic import AfterValidator, Field
 from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -66,27 +67,55 @@ class RunContext:
         return json.dumps(self.packages, sort_keys=True, indent=0).encode()
 
 
+INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
+MAX_NAME = 1000  # characters in a run, experiment, project or metric name (an index key)
+
+
+# What the store accepts, as types pydantic checks wherever a capture comes from outside (the
+# JSON API validates NewCapture with them; the SDK builds NewCapture directly).
+def _no_nul(value: Any) -> Any:
+    """Refuse NUL characters anywhere in a value (PostgreSQL text and JSON cannot store them)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL (\\x00) characters")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _no_nul(item)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
+Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
+Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
+# Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
+Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
+
+
 @dataclass
 class NewCapture:
     """A capture not yet stored; ``run_id`` is filled in by :func:`add_captures`."""
 
     kind: str
-    source: str
-    name: str | None = None
+    source: str = "sdk"
+    name: Name | None = None
     value: float | None = None
-    text: str | None = None
-    step: int | None = None
-    origin: str | None = None
+    text: Text | None = None
+    step: Step | None = None
+    origin: Text | None = None
     review: str = Review.pending
     media_sha: str | None = None
-    role: str | None = None
+    role: Name | None = None
     confidence: float | None = None
     liked: bool = False
-    via: str | None = None
+    via: Name | None = None
     parent_id: int | None = None
-    status: str | None = None
-    extra: dict[str, Any] | None = None
-    timestamp: float = field(default_factory=time.time)
+    status: Name | None = None
+    extra: Json | None = None
+    timestamp: Timestamp = field(default_factory=time.time)
 
 
 def ensure_experiment(session: Session, project: str | None, experiment: str | None) -> Experiment:
@@ -215,10 +244,6 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
         session.flush()
         ids = [row.id for row in rows]
     return [i for i in ids if i is not None]
-
-
-INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
-MAX_NAME = 1000  # characters in a run, experiment, project or metric name (an index key)
 
 
 def nonfinite_text(value: float) -> str | None:

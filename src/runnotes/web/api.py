@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.routing import APIRoute
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
 from runnotes import events, jsonsafe
 from runnotes.capture.dataset import Fingerprint, previous_change
@@ -43,11 +43,13 @@ from runnotes.store.review import (
     set_reviews,
 )
 from runnotes.store.runs import (
-    INT64,
-    MAX_NAME,
+    Json,
     MetricRow,
+    Name,
     NewCapture,
     RunContext,
+    Step,
+    Timestamp,
     add_captures,
     add_metric_rows,
     add_tags,
@@ -352,28 +354,6 @@ def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
 # -- ingestion (team mode) ---------------------------------------------------------------------
 
 
-def _no_nul(value: Any) -> Any:
-    """Refuse NUL characters anywhere in a value (PostgreSQL text and JSON cannot store them)."""
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("text may not contain NUL (\\x00) characters")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _no_nul(key)
-            _no_nul(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _no_nul(item)
-    return value
-
-
-Text = Annotated[str, AfterValidator(_no_nul)]
-Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
-Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
-Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
-# Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
-Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
-
-
 class RunIn(BaseModel):
     name: Name | None = None
     experiment: Name | None = None
@@ -382,28 +362,8 @@ class RunIn(BaseModel):
     context: Json | None = None
 
 
-class CaptureIn(BaseModel):
-    kind: str
-    source: str = "sdk"
-    name: Name | None = None
-    value: float | None = None
-    text: Text | None = None
-    step: Step | None = None
-    origin: Text | None = None
-    review: str = "pending"
-    media_sha: str | None = None
-    role: Name | None = None
-    confidence: float | None = None
-    liked: bool = False
-    via: Name | None = None
-    parent_id: int | None = None
-    status: Name | None = None
-    extra: Json | None = None
-    timestamp: Timestamp | None = None
-
-
 class CapturesIn(BaseModel):
-    captures: list[CaptureIn] = Field(min_length=1)
+    captures: list[NewCapture] = Field(min_length=1)
 
 
 class MetricsIn(BaseModel):
@@ -420,7 +380,7 @@ class DatasetIn(BaseModel):
     fingerprint: dict[str, Any]
 
 
-def _new_capture(c: CaptureIn) -> NewCapture:
+def _checked(c: NewCapture) -> NewCapture:
     for label, value, allowed in (
         ("kind", c.kind, KINDS),
         ("source", c.source, SOURCES),
@@ -430,8 +390,7 @@ def _new_capture(c: CaptureIn) -> NewCapture:
             raise RunnotesError(
                 f"unknown {label} {value!r}: use one of {', '.join(sorted(allowed))}"
             )
-    fields = c.model_dump(exclude_none=True)
-    return NewCapture(**fields)
+    return c
 
 
 def _media_known(store: Store, captures: list[NewCapture]) -> None:
@@ -470,7 +429,7 @@ def target(request: Request) -> dict[str, Any]:
 def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
     store = store_of(request)
     require_run(store, run_id)
-    new = [_new_capture(c) for c in body.captures]
+    new = [_checked(c) for c in body.captures]
     _media_known(store, new)
     return {"ids": add_captures(store, run_id, new)}
 
