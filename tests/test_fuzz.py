@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import math
 from pathlib import Path
+from urllib.parse import quote
 
 import docx
 import pytest
@@ -83,7 +84,11 @@ def _api(client: TestClient, name: str, experiment: str, key: str, value, step, 
     for path, body in bodies:
         answer = client.post(path, json=body)
         assert answer.status_code < 500, (path, body, answer.text[:300])
-    for path, params in (("/runs", {"where": text}), ("/runs", {"q": text}), (f"/runs/{name}", {})):
+    for path, params in (
+        ("/runs", {"where": text}),
+        ("/runs", {"q": text}),
+        (f"/runs/{quote(name, safe='')}", {}),
+    ):
         answer = client.get(path, params=params, headers={"accept": "text/html"})
         assert answer.status_code < 500, (path, params, answer.text[:300])
 
