@@ -7,7 +7,8 @@ names and steps against each tool's own data; figures for the held-out screens s
 from __future__ import annotations
 
 import pytest
-import realtools
+
+from agent import realtools
 
 pytestmark = pytest.mark.slow
 
