@@ -157,7 +157,7 @@ def row_of(target: Box, shapes: list[Box]) -> list[Box]:
     return sorted([s for s in shapes if same_line(target, s)], key=lambda b: b.x0)
 
 
-def pointed_shape(shapes: list[Box], x: float, y: float, rect: tuple | None = None) -> Box | None:
+def pointed_shape(shapes: list[Box], x: float, y: float) -> Box | None:
     """The box under the pointer (a few px of slack)."""
     near = [s for s in shapes if s.distance(x, y) <= POINTER_SLACK]
     return min(near, key=lambda s: (s.distance(x, y), abs(s.cy - y)), default=None)

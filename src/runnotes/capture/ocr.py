@@ -1,12 +1,11 @@
-"""Local OCR of a screen region, and turning its boxes into the values nearest the pointer.
+"""Local OCR of the screen around the pointer: text boxes found first, then only the few boxes
+the layout rules (``layout.py``) ask for are recognised.
 
 rapidocr ships its PP-OCR models inside the wheel, so nothing is downloaded. Its defaults are slow
 and round numbers badly on screen text; the tuning below (measured in FIELD-NOTES) keeps digits
-exact; a like's OCR takes ~0.2 s on 2 cores. Loading takes over a second, so an agent loads it once.
-
-Screen text comes in three layouts: a log line (``val_acc: 0.9321``, parsed as is), a table (a row
-of bare numbers under a header row) and dashboard cards (a label above a big number). A bare
-number is therefore named by the nearest label above it in the same column.
+exact. Loading takes over a second, so an agent loads it once. Detection costs about the area
+searched and recognition ~20 ms a box (quiet machine), so a like searches a band around the
+pointer and reads a handful of boxes; only a table's header or a card's title needs more.
 """
 
 from __future__ import annotations
