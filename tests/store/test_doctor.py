@@ -12,12 +12,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 import runnotes
 from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.store import Store, open_store
+from runnotes.store.models import Run
 
 
 def _one_line_error(done: subprocess.CompletedProcess[str], *words: str) -> None:
@@ -101,3 +103,22 @@ def test_an_unreachable_mlflow_server_is_one_line(home: Path) -> None:
         port = sock.getsockname()[1]
     done = run_cli("import", "mlflow", "--tracking-uri", f"http://127.0.0.1:{port}", check=False)
     _one_line_error(done, "MLflow store", "Connection refused")
+
+
+def test_a_store_open_in_this_process_is_never_reopened_as_a_file(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Closing any descriptor of the database file drops SQLite's POSIX locks of the process:
+    the header is read once, by the first open, never while a connection holds locks."""
+    first = open_store(load_settings())
+    try:
+        with first.write() as session:  # a connection of this process holds the file now
+            session.exec(select(Run)).all()
+
+        def reopened(db_file: Path) -> None:
+            raise AssertionError(f"{db_file} opened again while a connection holds its locks")
+
+        monkeypatch.setattr("runnotes.store.db._check_header", reopened)
+        open_store(load_settings()).close()
+    finally:
+        first.close()

@@ -73,35 +73,34 @@ def _sqlite_file(url: str) -> Path | None:
     return Path(path).expanduser() if path and path != ":memory:" else None
 
 
+# Database files this process has opened. SQLite holds POSIX (fcntl) locks on the file, and
+# closing *any* descriptor of it drops every such lock of the process: a process that has the
+# store open must never open and close the file itself again, or its writes could go into a WAL
+# another process resets (seen as likes the agent acknowledged and nobody could read).
+_OPENED: set[Path] = set()
+
+
 @contextmanager
 def _opening(db_file: Path | None) -> Iterator[None]:
-    """Tell a store being created from an empty, truncated one (an ``flock`` on the file itself;
-    SQLite's own locks are separate): the process that creates the file holds the lock until the
-    schema is in, and a process that finds the file empty waits for it before checking."""
-    if db_file is None:
+    """Tell a store being created from an empty, truncated one: creators take an ``flock`` on a
+    lock file beside the database (never on the database file, see ``_OPENED``) and hold it
+    until the schema is in; an opener waits for it, then checks the file's header once."""
+    if db_file is None or db_file.resolve() in _OPENED:
         yield
         return
     try:
         private_dir(db_file.parent)
-        try:
-            fd = os.open(db_file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            created = True
-        except FileExistsError:
-            fd = os.open(db_file, os.O_RDWR)
-            created = False
+        fd = os.open(db_file.with_name(db_file.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
     try:
-        if created or os.fstat(fd).st_size == 0:
-            fcntl.flock(fd, fcntl.LOCK_EX)  # the creator's, or wait for the creator to finish
-        if not created:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if db_file.exists():
             _check_header(db_file)
-            os.close(fd)
-            fd = -1
         yield
+        _OPENED.add(db_file.resolve())
     finally:
-        if fd >= 0:
-            os.close(fd)  # releases the lock
+        os.close(fd)  # releases the flock
 
 
 def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
