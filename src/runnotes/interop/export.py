@@ -47,6 +47,10 @@ RUN_FIELDS = (
     "git_branch",
     "git_dirty",
     "description",
+    "pid",  # the owner process (a run still running shows as crashed when it is gone)
+    "pid_started",
+    "archived_at",
+    "deleted_at",
 )
 
 
