@@ -113,7 +113,10 @@ class ChordListener:
         """
         self.listener.stop()
         context = getattr(self.listener, "_context", None)
-        if context is not None and self.listener.is_alive():
+        deadline = time.monotonic() + 5
+        # Repeated: a disable that reaches the server just before pynput's thread enables the
+        # recording is lost, and the thread would then wait for the next key event.
+        while context is not None and self.listener.is_alive() and time.monotonic() < deadline:
             try:
                 from Xlib import display as xdisplay
 
@@ -125,4 +128,5 @@ class ChordListener:
                     conn.close()
             except Exception as exc:  # noqa: BLE001 - the recording may already be gone
                 log.debug("record_disable_context: %s", exc)
-        self.listener.join(timeout=5)
+            self.listener.join(timeout=0.2)
+        self.listener.join(timeout=max(0.0, deadline - time.monotonic()))
