@@ -97,6 +97,8 @@ def _opening(db_file: Path | None) -> Iterator[None]:
         fcntl.flock(fd, fcntl.LOCK_EX)
         if db_file.exists():
             _check_header(db_file)
+        else:  # user-only from the start (SQLite gives its -wal and -shm files the same mode)
+            os.close(os.open(db_file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
         yield
         _OPENED.add(db_file.resolve())
     finally:
