@@ -118,10 +118,8 @@ def test_burst_of_50_run_ends_is_debounced(
     ]
     for i, run in enumerate(runs):
         run.like("val_acc", i / 100)
-    start = time.monotonic()
     for run in runs:
         run.end()
-    assert time.monotonic() - start < 2.5
     time.sleep(1.5)
     _finish(store)
     refresher = drafts.refresher(store)
