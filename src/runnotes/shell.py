@@ -29,7 +29,7 @@ def store_of(ctx: typer.Context) -> Store:
 
 def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
     """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
-    from runnotes.sdk import Run, current_run
+    from runnotes.sdk import current_run, local_run
     from runnotes.store.queries import resolve_run
 
     store = store_of(ctx)
@@ -39,4 +39,4 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
         return run
     with store.read() as session:
         row = resolve_run(session, ref)
-    return Run(store, row.id, row.name, source=source)
+    return local_run(store, row.id, row.name, source=source)

@@ -29,7 +29,7 @@ from typing import BinaryIO
 from runnotes.capture.context import collect
 from runnotes.capture.parse import parse_args, parse_line
 from runnotes.errors import RunnotesError
-from runnotes.sdk import ENV_RUN_ID, Run, get_store, start_run
+from runnotes.sdk import ENV_RUN_ID, Run, get_store, local_run, start_run
 from runnotes.store.db import Store
 from runnotes.store.models import Run as RunRow
 from runnotes.store.models import Source
@@ -166,7 +166,7 @@ def _open_run(
     ):
         with store.read() as session:
             row = session.get(RunRow, active.run_id)
-            run = Run(store, active.run_id, row.name if row else "", source=Source.watch)
+            run = local_run(store, active.run_id, row.name if row else "", source=Source.watch)
         if tags:
             add_tags(store, run.id, tags)
         record_command(store, run.id, collect(command, owned=False))

@@ -5,12 +5,17 @@ from __future__ import annotations
 import io
 import socket
 import subprocess
+import threading
 import time
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import uvicorn
+from fastapi import FastAPI
 
 from runnotes.sdk import start_run
 from runnotes.store import Store
@@ -164,3 +169,20 @@ def wait_up(url: str, process: subprocess.Popen[bytes], log: Path, headers: dict
         except httpx.HTTPError:
             time.sleep(0.2)
     raise AssertionError(f"runnotes serve did not come up: {log.read_text()}")
+
+
+@contextmanager
+def served(app: FastAPI) -> Iterator[str]:
+    """The app under a real uvicorn server in a thread, for the length of the block; its URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -10,17 +10,15 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from runnotes.sdk.remote import Client
 from runnotes.store import Store
 from runnotes.web.app import create_app
-from web.seed import free_port
+from web.seed import served
 
 pytestmark = pytest.mark.slow
 
@@ -109,17 +107,8 @@ def live_app(store: Store):  # type: ignore[no-untyped-def]
     def boom() -> None:
         raise ZeroDivisionError("a bug in a handler")
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    while not server.started:
-        assert thread.is_alive(), "uvicorn did not start"
-        time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(10)
+    with served(app) as url:
+        yield url
 
 
 def test_a_500_keeps_the_connection_and_the_next_capture_is_stored(live_app: str) -> None:

@@ -31,12 +31,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from runnotes import events
 from runnotes.capture import context as run_context
-from runnotes.capture.dataset import Fingerprint, fingerprint, previous_change
+from runnotes.capture.dataset import Fingerprint, fingerprint
 from runnotes.config import Settings, load_settings
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
+from runnotes.sdk.backend import LocalBackend, RunBackend
 from runnotes.store.db import Store, open_store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.models import Run as RunRow
@@ -49,16 +49,11 @@ from runnotes.store.runs import (
     NewCapture,
     active_entry,
     active_run_id,
-    add_captures,
-    add_metric_rows,
     add_tags,
     create_run,
     push_active,
-    register_media,
-    remove_active,
     target_run_id,
 )
-from runnotes.store.runs import end_run as store_end_run
 
 FLUSH_ROWS = 20_000
 FLUSH_SECONDS = 1.0
@@ -114,18 +109,21 @@ def metric_value(key: str, value: Any) -> float:
 
 
 class Run:
-    """A handle on one run: log to it, then end it (or use it as a context manager)."""
+    """A handle on one run: log to it, then end it (or use it as a context manager).
+
+    Its writes go through a :class:`~runnotes.sdk.backend.RunBackend`: a local store, or a team
+    server (:mod:`runnotes.sdk.remote`); :func:`local_run` makes the usual local one."""
 
     def __init__(
         self,
-        store: Store,
+        backend: RunBackend,
         run_id: int,
         name: str,
         *,
         source: str = Source.sdk,
         owns_run: bool = False,
     ) -> None:
-        self.store = store
+        self.backend = backend
         self.id = run_id
         self.name = name
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
@@ -176,7 +174,7 @@ class Run:
             self._unsent.extend([buffer.popleft() for _ in range(len(buffer))])
             if self._unsent:
                 try:
-                    self._write_metrics(self._unsent)
+                    self.backend.write_metrics(self.id, self._unsent)
                 except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, say why
                     self._failure = _one_line(exc)
                     raise RunnotesError(
@@ -194,18 +192,10 @@ class Run:
         except RunnotesError as exc:
             log.warning("runnotes: %s", exc)
 
-    # -- storage hooks: the local store here; runnotes.sdk.remote.RemoteRun sends them over HTTP
-    def _write_metrics(self, rows: list[MetricRow]) -> None:
-        add_metric_rows(self.store, rows)
-
-    def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
-        with self.store.write() as session:
-            return register_media(session, self.store, data, mime, suffix, name)
-
-    def _finish(self, status: str, exit_code: int | None) -> None:
-        store_end_run(self.store, self.id, status, exit_code)
-        remove_active(self.store, self.id)  # the run below it, if any, is active again
-        events.publish("run_ended", store=self.store, run_id=self.id)
+    @property
+    def store(self) -> Store:
+        """The local store this run is in (a RunnotesError in team mode)."""
+        return self.backend.local_store()
 
     def _start_timer(self) -> None:
         def loop() -> None:
@@ -218,7 +208,7 @@ class Run:
 
     # -- everything else: committed before returning ------------------------------------------
     def capture(self, *captures: NewCapture) -> list[int]:
-        return add_captures(self.store, self.id, captures)
+        return self.backend.add_captures(self.id, captures)
 
     def log_param(self, key: str, value: Any) -> None:
         self.log_params({key: value})
@@ -245,20 +235,18 @@ class Run:
         number = as_number(value)
         kind = Kind.metric if number is not None else Kind.param
         step = None if step is None else metric_step(key, step)
-        (cid,) = self.capture(
-            NewCapture(
-                kind=kind,
-                source=self.source,
-                name=key,
-                value=number,
-                text=str(value),
-                step=step,
-                origin=origin,
-                review=Review.approved,
-                liked=True,
-            )
+        like = NewCapture(
+            kind=kind,
+            source=self.source,
+            name=key,
+            value=number,
+            text=str(value),
+            step=step,
+            origin=origin,
+            review=Review.approved,
+            liked=True,
         )
-        events.publish("capture_added", store=self.store, run_id=self.id, what="like")
+        (cid,) = self.backend.add_captures(self.id, [like], announce="like")
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
@@ -271,16 +259,14 @@ class Run:
 
     def set_goal(self, text: str) -> None:
         """State what this run's experiment is for: the drafts open with it."""
-        from runnotes.services.experiments import set_run_goal
-
-        set_run_goal(self.store, self.id, text)
+        self.backend.set_goal(self.id, text)
 
     def dataset(self, path: str | Path) -> Fingerprint:
         """Fingerprint a data file; says (on stderr, and as a note) when it changed since the
         previous run of this experiment that used a file of the same name."""
         fp = fingerprint(path)
         name = Path(fp.path).name
-        message = self.dataset_change(name, fp)
+        message = self.backend.dataset_change(self.id, name, fp)
         extra = fp.as_dict() | ({"changed": message} if message else {})
         captures = [
             NewCapture(
@@ -309,11 +295,6 @@ class Run:
         self.capture(*captures)
         return fp
 
-    def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
-        """What changed in ``name`` since the experiment's previous run that used a file of that
-        name (None when nothing did, or no earlier run used it); a team server answers it too."""
-        return previous_change(self.store, self.id, name, fp)
-
     def artifact(self, path: str | Path) -> str:
         """Keep a copy of a file (content-addressed) and link it to the run; returns its sha256."""
         path = Path(path)
@@ -333,7 +314,7 @@ class Run:
         extra: Mapping[str, Any] | None = None,
     ) -> str:
         """Keep bytes as an artifact of the run (``watch`` keeps the command's output this way)."""
-        sha = self._put_media(data, mime, Path(name).suffix.lower(), name)
+        sha = self.backend.put_media(data, mime, Path(name).suffix.lower(), name)
         self.capture(
             NewCapture(
                 kind=Kind.artifact,
@@ -359,7 +340,7 @@ class Run:
             if self._owns_run:
                 self._owns_run = False
                 try:
-                    self._finish("failed", exit_code if exit_code else 1)
+                    self.backend.finish(self.id, "failed", exit_code if exit_code else 1)
                 except Exception as exc:  # noqa: BLE001 - the flush error is the one to report
                     log.warning("runnotes: cannot mark run %s failed: %s", self.id, exc)
             raise
@@ -367,7 +348,7 @@ class Run:
             if self in _stack:
                 _stack.remove(self)
         if self._owns_run:
-            self._finish(status, exit_code)
+            self.backend.finish(self.id, status, exit_code)
             self._owns_run = False
 
     def __enter__(self) -> Run:
@@ -388,6 +369,13 @@ class Run:
 
     def __repr__(self) -> str:
         return f"<runnotes.Run {self.id} {self.name!r}>"
+
+
+def local_run(
+    store: Store, run_id: int, name: str, *, source: str = Source.sdk, owns_run: bool = False
+) -> Run:
+    """A handle on a run in a store on this machine."""
+    return Run(LocalBackend(store), run_id, name, source=source, owns_run=owns_run)
 
 
 def _team_settings(store: Store | None) -> Settings | None:
@@ -442,7 +430,7 @@ def start_run(
         return watched
     ctx = run_context.collect(command)
     row = create_run(store, name, experiment=experiment, project=project, tags=tags, context=ctx)
-    run = Run(store, row.id, row.name, source=source, owns_run=True)  # type: ignore[arg-type]
+    run = local_run(store, row.id, row.name, source=source, owns_run=True)  # type: ignore[arg-type]
     run.nested_in = push_active(store, run.id, started_by or str(source))
     if run.nested_in is not None:
         log.info(
@@ -462,7 +450,7 @@ def _handle(store: Store, run_id: int) -> Run:
         with store.read() as session:
             row = session.get(RunRow, run_id)
             name = row.name if row is not None else str(run_id)
-        _handles[key] = Run(store, run_id, name)
+        _handles[key] = local_run(store, run_id, name)
     return _handles[key]
 
 
@@ -535,9 +523,7 @@ def end_run(
     for run in mine:
         run.end(status, row.exit_code)  # flushes its buffered values first
     if not mine:
-        store_end_run(store, row.id, status, row.exit_code)  # type: ignore[arg-type]
-        remove_active(store, row.id)  # type: ignore[arg-type]
-        events.publish("run_ended", store=store, run_id=row.id)
+        LocalBackend(store).finish(row.id, status, row.exit_code)  # type: ignore[arg-type]
     with store.read() as session:
         ended = resolve_run(session, row.id)  # type: ignore[arg-type]
     return Ended(ended, was_active, active_entry(store))

@@ -1,10 +1,10 @@
 """Team mode: with ``RUNNOTES_SERVER`` set, the SDK writes to a shared server over HTTP.
 
-:class:`RemoteRun` is the SDK's :class:`runnotes.sdk.Run` with its storage hooks pointed at the
-server's JSON API, so buffering, step counters, likes and notes behave exactly as they do locally.
-Every call returns only after the server answered, and the server answers only after it committed:
-"acknowledged" still means "stored". Git and environment context are collected here, on the
-machine that runs the training, not on the server.
+:class:`RemoteBackend` is the :class:`~runnotes.sdk.backend.RunBackend` of the SDK's
+:class:`runnotes.sdk.Run` pointed at the server's JSON API, so buffering, step counters, likes and
+notes behave exactly as they do locally. Every call returns only after the server answered, and
+the server answers only after it committed: "acknowledged" still means "stored". Git and
+environment context are collected here, on the machine that runs the training, not on the server.
 
 Requests that are safe to repeat are retried when the connection drops or the server answers 5xx:
 reads, and writes the server treats idempotently (the end of a run, a media upload keyed by its
@@ -29,6 +29,8 @@ from runnotes.capture.dataset import Fingerprint
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.sdk import Run
+from runnotes.sdk.backend import no_local_store
+from runnotes.store.db import Store
 from runnotes.store.runs import MetricRow, NewCapture
 
 TIMEOUT_S = 60.0
@@ -91,28 +93,31 @@ class Client:
         return response.json()  # type: ignore[no-any-return]
 
 
-class RemoteRun(Run):
-    """A run on a shared server. ``store`` is None: every write goes through ``client``."""
+class RemoteBackend:
+    """A run on a shared server: the :class:`~runnotes.sdk.backend.RunBackend` over HTTP."""
 
-    def __init__(
-        self, client: Client, run_id: int, name: str, *, source: str = "sdk", owns_run: bool = False
-    ) -> None:
-        super().__init__(None, run_id, name, source=source, owns_run=owns_run)  # type: ignore[arg-type]
+    def __init__(self, client: Client) -> None:
         self.client = client
 
-    def _write_metrics(self, rows: Sequence[MetricRow]) -> None:
+    def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
         self.client.post(
-            f"/api/runs/{self.id}/metrics",
-            {"source": self.source, "rows": [(r.name, r.value, r.step, r.timestamp) for r in rows]},
+            f"/api/runs/{run_id}/metrics",
+            {
+                "source": rows[0].source if rows else "sdk",
+                "rows": [(r.name, r.value, r.step, r.timestamp) for r in rows],
+            },
         )
 
-    def capture(self, *captures: NewCapture) -> list[int]:
+    def add_captures(
+        self, run_id: int, captures: Sequence[NewCapture], *, announce: str | None = None
+    ) -> list[int]:
+        # ``announce`` is the server's business: it publishes the change after its commit
         answer = self.client.post(
-            f"/api/runs/{self.id}/captures", {"captures": [asdict(c) for c in captures]}
+            f"/api/runs/{run_id}/captures", {"captures": [asdict(c) for c in captures]}
         )
         return list(answer["ids"])
 
-    def _put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
+    def put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         answer = self.client.post(
             "/api/media",
             files={"file": (name or f"file{suffix}", data)},
@@ -121,19 +126,22 @@ class RemoteRun(Run):
         )
         return str(answer["sha256"])
 
-    def dataset_change(self, name: str, fp: Fingerprint) -> str | None:
+    def dataset_change(self, run_id: int, name: str, fp: Fingerprint) -> str | None:
         answer = self.client.post(
-            f"/api/runs/{self.id}/dataset-change", {"fingerprint": fp.as_dict()}, idempotent=True
+            f"/api/runs/{run_id}/dataset-change", {"fingerprint": fp.as_dict()}, idempotent=True
         )
         return answer.get("message")
 
-    def set_goal(self, text: str) -> None:
-        self.client.post(f"/api/runs/{self.id}/goal", {"text": text}, idempotent=True)
+    def set_goal(self, run_id: int, text: str) -> None:
+        self.client.post(f"/api/runs/{run_id}/goal", {"text": text}, idempotent=True)
 
-    def _finish(self, status: str, exit_code: int | None) -> None:
+    def finish(self, run_id: int, status: str, exit_code: int | None) -> None:
         self.client.post(
-            f"/api/runs/{self.id}/end", {"status": status, "exit_code": exit_code}, idempotent=True
+            f"/api/runs/{run_id}/end", {"status": status, "exit_code": exit_code}, idempotent=True
         )
+
+    def local_store(self) -> Store:
+        raise no_local_store()
 
 
 _clients: dict[tuple[str, str | None], Client] = {}
@@ -157,7 +165,7 @@ def start_remote_run(
     tags: Sequence[str],
     command: list[str] | str | None,
     source: str,
-) -> RemoteRun:
+) -> Run:
     client = client_for(settings)
     ctx = run_context.collect(command)
     answer = client.post(
@@ -170,11 +178,11 @@ def start_remote_run(
             "context": asdict(ctx),
         },
     )
-    return RemoteRun(client, answer["id"], answer["name"], source=source, owns_run=True)
+    return Run(RemoteBackend(client), answer["id"], answer["name"], source=source, owns_run=True)
 
 
-def current_remote_run(settings: Settings) -> RemoteRun:
+def current_remote_run(settings: Settings) -> Run:
     """The server's active (or today's) run, for captures made outside ``start_run``."""
     client = client_for(settings)
     answer = client.post("/api/runs/target")
-    return RemoteRun(client, answer["id"], answer["name"])
+    return Run(RemoteBackend(client), answer["id"], answer["name"])

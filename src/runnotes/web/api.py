@@ -431,7 +431,10 @@ def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
     require_run(store, run_id)
     new = [_checked(c) for c in body.captures]
     _media_known(store, new)
-    return {"ids": add_captures(store, run_id, new)}
+    ids = add_captures(store, run_id, new)
+    if any(c.liked for c in new):  # as the local SDK does: drafts show likes
+        events.publish("capture_added", store=store, run_id=run_id, what="like")
+    return {"ids": ids}
 
 
 @router.post("/runs/{run_id}/metrics")
@@ -463,7 +466,9 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/end")
 def end(request: Request, run_id: int, body: EndIn) -> dict[str, Any]:
-    row = end_run(store_of(request), run_id, body.status, body.exit_code)
+    store = store_of(request)
+    row = end_run(store, run_id, body.status, body.exit_code)
+    events.publish("run_ended", store=store, run_id=run_id)
     return {"id": row.id, "status": row.status}
 
 
