@@ -17,6 +17,7 @@ so they never poison a batch.
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import math
 import operator
@@ -55,6 +56,9 @@ from runnotes.store.runs import (
     target_run_id,
 )
 
+# A MetricRow made without the Python frame of its generated __new__: a third of logging's own
+# time went to it (the fields are the same, in the same order).
+_metric_row = functools.partial(tuple.__new__, MetricRow)
 FLUSH_ROWS = 20_000
 FLUSH_SECONDS = 1.0
 ENV_RUN_ID = "RUNNOTES_RUN_ID"  # set by `runnotes watch` for the command it runs
@@ -152,8 +156,8 @@ class Run:
         text = None if -math.inf < number < math.inf else repr(number)
         buffer = self._buffer
         buffer.append(
-            MetricRow(
-                self.id, "metric", self.source, key, number, step, time.time(), "approved", text
+            _metric_row(
+                (self.id, "metric", self.source, key, number, step, time.time(), "approved", text)
             )
         )
         if len(buffer) >= FLUSH_ROWS and self._failure is None:
