@@ -281,3 +281,23 @@ def test_failed_run_is_an_observation_not_a_decision(sample, tmp_path: Path) -> 
     observations = section(text, "Observations")
     assert "- 2024-05-06: run 4 (more-dropout) failed (exit code 2)" in observations
     assert "failed" not in section(text, "Decisions")
+
+
+def test_a_run_whose_process_died_is_crashed_in_the_draft(sample, tmp_path: Path) -> None:
+    """A run still marked running whose owner process is gone reads as the run page shows it."""
+    import socket
+    import subprocess
+    import sys
+
+    from runnotes.store.models import Run
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with sample.store.write() as session:
+        run = session.get(Run, sample.runs["more-dropout"])
+        run.status, run.ended_at = "running", None  # type: ignore[union-attr]
+        run.pid, run.host = dead.pid, socket.gethostname()  # type: ignore[union-attr]
+        session.add(run)
+    text, _ = readme(sample, tmp_path)
+    assert "run 4 (more-dropout) crashed" in section(text, "Observations")
+    assert "running" not in section(text, "Runs").split("more-dropout")[1].split("\n")[0]

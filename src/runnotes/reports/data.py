@@ -34,11 +34,12 @@ from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import latest_rows
 from runnotes.store.review import pending_left_out
+from runnotes.store.runs import shown_status
 
 MAIN_METRICS = 3  # metrics in the runs table and the curves
 MAX_TABLE_PARAMS = 6  # varied params shown as columns of the runs table
 MAX_TABLE_RUNS = 20  # rows of the runs table (the best ones when an experiment has more)
-RUN_PROBLEMS = ("failed", "killed")
+RUN_PROBLEMS = ("failed", "killed", "crashed")
 
 # Packages worth naming under "how to reproduce"; config ``[reports] key_packages`` replaces it.
 KEY_PACKAGES = (
@@ -474,7 +475,7 @@ def _run_info(run: Run) -> RunInfo:
     return RunInfo(
         id=run.id,
         name=run.name,
-        status=run.status,  # type: ignore[arg-type]
+        status=shown_status(run),  # "crashed" when its process died, as the run page says
         started_at=run.started_at,
         ended_at=run.ended_at,
         command=run.command,
