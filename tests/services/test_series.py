@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from runnotes.config import load_settings
 from runnotes.services.metrics import best_values, curves, latest, series
 from runnotes.store import Store, open_store
+from runnotes.store import series as series_store
 from runnotes.store.models import Review
 from runnotes.store.review import edit_capture, set_review
 from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows, create_run
@@ -100,3 +104,58 @@ def test_a_cached_series_follows_new_values_reviews_and_edits(backend: Store) ->
     set_review(store, spoken, Review.rejected)
     assert series(store, run.id, "loss", max_points=100)[-1] == (50.0, 0.001)
     assert best_values(store, [run.id])[run.id]["loss"] == 0.001
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=50, max_size=400),
+    cuts=st.lists(st.integers(1, 399), max_size=4),
+    start=st.integers(-50, 50),
+)
+def test_values_appended_to_a_live_series_are_added_to_its_buckets(
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    values: list[float],
+    cuts: list[int],
+    start: int,
+) -> None:
+    """A running training's page: new values are bucketed alone and merged into the cached
+    buckets, and the points are exactly each bucket's first, last, lowest and highest."""
+    run = create_run(store, "live-long")
+    edges = sorted({0, len(values), *(c for c in cuts if c < len(values))})
+    computed = []
+    monkeypatch.setattr(
+        series_store, "_compute", _spy(series_store._compute, computed), raising=True
+    )
+    for a, b in itertools.pairwise(edges):
+        _log(store, run.id, "loss", [(start + i, values[i]) for i in range(a, b)])
+        points = series(store, run.id, "loss", max_points=40)
+    # bucketed once; every later view only read the values appended (a short series is re-read)
+    assert sum(isinstance(shape, series_store.Buckets) for shape in computed) <= 1
+    entry = series_store._cache[(str(store.engine.url), run.id, "loss")]
+    shape = entry.shapes[40]
+    if len(values) <= 40:
+        return
+    assert isinstance(shape, series_store.Buckets)
+    buckets: dict[int, list[tuple[float, float]]] = {}
+    for i, v in enumerate(values):
+        buckets.setdefault((start + i - shape.base) // shape.width, []).append((start + i, v))
+    expected = set()
+    for pts in buckets.values():
+        expected |= {pts[0], pts[-1]}
+        expected.add(min(pts, key=lambda p: (p[1], p[0])))
+        expected.add(min(pts, key=lambda p: (-p[1], p[0])))
+    assert points == sorted((float(x), float(y)) for x, y in expected)
+    assert len(points) <= 40
+
+
+def _spy(fn, results: list):  # type: ignore[no-untyped-def]
+    def spied(*args, **kwargs):  # type: ignore[no-untyped-def]
+        results.append(fn(*args, **kwargs))
+        return results[-1]
+
+    return spied

@@ -12,6 +12,10 @@ Bucketing reads every value of the series once, so results are kept in a small p
 keyed by the series' state (:func:`series_states`): the newest capture id of the series and the
 run's ``series_version``, which a trigger bumps whenever a stored metric value is changed in place
 (review, edit; migration 0008). New values change the first, edits the second, in any process.
+Buckets are aligned ranges of steps that merge in pairs as the series grows, so values a running
+training appends are added to the cached buckets (reading only them: an index range of ids) and
+a live run's page does not read its million values again at every refresh; anything else (an
+edit, a value for an earlier step) reads the series again.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, literal_column, or_, select, true, union
+from sqlalchemy import func, literal_column, select, true, union_all
 from sqlmodel import Session
 
 from runnotes.store.db import Store
@@ -32,7 +36,7 @@ from runnotes.store.queries import latest_ids
 Point = tuple[float, float]
 CACHE_SIZE = 512  # series; a 300-point series is ~10 kB
 
-_cache: OrderedDict[tuple[str, int, str, object], tuple[tuple[int, int], Any]] = OrderedDict()
+_cache: OrderedDict[tuple[str, int, str], _Entry] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -104,8 +108,26 @@ class Stats:
     highest: float | None
     count: int
 
+    def appended(self, new: Stats) -> Stats | None:
+        """These stats with ``new`` (the values stored since) added, when they only append: every
+        new value has a step, after every step seen, each step once. None otherwise (a value
+        for an earlier step may replace one, or a series without steps is renumbered)."""
+        if not (self.stepped and new.count and new.stepped == new.count == new.distinct):
+            return None
+        if new.low is None or self.high is None or new.low <= self.high:
+            return None
+        return Stats(
+            self.stepped + new.stepped,
+            self.distinct + new.distinct,
+            self.low,
+            new.high,
+            min(self.lowest, new.lowest),  # type: ignore[type-var]
+            max(self.highest, new.highest),  # type: ignore[type-var]
+            self.count + new.count,
+        )
 
-def _stats(session: Session, run_id: int, name: str) -> Stats:
+
+def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
     step, value = Capture.step, Capture.value
     row = session.exec(
         select(
@@ -116,7 +138,7 @@ def _stats(session: Session, run_id: int, name: str) -> Stats:
             func.min(value),
             func.max(value),
             func.count(),
-        ).where(*_counted(run_id, name))
+        ).where(*_counted(run_id, name), Capture.id > after)
     ).one()
     return Stats(*row)
 
@@ -125,14 +147,14 @@ def _counted(run_id: int, name: str) -> list[Any]:
     return [*_of_series(run_id, name), counted(), Capture.value.is_not(None)]
 
 
-def _points(run_id: int, name: str, stats: Stats) -> tuple[Any, int, int]:
-    """The series' points as a subquery ``(x, y)``, with its step range."""
-    where = _counted(run_id, name)
+def _points(run_id: int, name: str, stats: Stats, after: int) -> Any:
+    """The series' points as a subquery ``(x, y)`` (of the values after capture id ``after``)."""
+    where = [*_counted(run_id, name), Capture.id > after]
     if not stats.stepped:  # no steps at all: numbered 0, 1, 2… in the order stored
         numbered = select(
             (func.row_number().over(order_by=Capture.id) - 1).label("x"), Capture.value.label("y")
         ).where(*where)
-        return numbered.subquery(), 0, max(stats.count - 1, 0)
+        return numbered.subquery()
     where.append(Capture.step.is_not(None))
     points = select(Capture.step.label("x"), Capture.value.label("y")).where(*where)
     if stats.distinct < stats.stepped:  # a step stored twice keeps the value stored last
@@ -140,23 +162,62 @@ def _points(run_id: int, name: str, stats: Stats) -> tuple[Any, int, int]:
         points = select(Capture.step.label("x"), Capture.value.label("y")).where(
             Capture.id.in_(last)
         )
-    return points.subquery(), int(stats.low or 0), int(stats.high or 0)
+    return points.subquery()
 
 
-def _compute(
-    session: Session, run_id: int, name: str, stats: Stats, max_points: int
-) -> list[Point]:
-    if not stats.count:
-        return []
-    points, low, high = _points(run_id, name, stats)
+# A bucket's M4: its first, last, lowest and highest point (a lowest or highest value that repeats
+# in the bucket is kept at its first step).
+M4 = tuple[Point, Point, Point, Point]
+
+
+def _merge(a: M4, b: M4) -> M4:
+    """The M4 of two buckets' points together: exactly what one pass over both would give."""
+    return (
+        min(a[0], b[0]),
+        max(a[1], b[1]),
+        min(a[2], b[2], key=lambda p: (p[1], p[0])),
+        min(a[3], b[3], key=lambda p: (-p[1], p[0])),
+    )
+
+
+@dataclass
+class Buckets:
+    """A series downsampled into buckets of ``width`` steps from ``base`` (bucket ``k`` holds
+    steps ``base + k·width`` … ``base + (k+1)·width - 1``). When the series outgrows ``limit``
+    buckets, pairs merge exactly into buckets twice as wide (bucket ``k`` into ``k // 2``), so
+    new values are added without reading the old ones again."""
+
+    base: int
+    width: int
+    limit: int
+    m4: dict[int, M4]
+
+    def extended(self, more: dict[int, M4]) -> Buckets:
+        """These buckets with ``more`` (of the same width) added: a new object, as another
+        request may be reading this one."""
+        m4, width = dict(self.m4), self.width
+        for k, value in more.items():
+            m4[k] = _merge(m4[k], value) if k in m4 else value
+        while max(m4) - min(m4) >= self.limit:
+            coarser: dict[int, M4] = {}
+            for k, value in m4.items():
+                coarser[k // 2] = _merge(coarser[k // 2], value) if k // 2 in coarser else value
+            m4, width = coarser, width * 2
+        return Buckets(self.base, width, self.limit, m4)
+
+    def points(self) -> list[Point]:
+        return sorted({p for m4 in self.m4.values() for p in m4})
+
+
+def _width(low: int, high: int, limit: int) -> int:
+    """The narrowest bucket width that covers ``low``…``high`` in ``limit`` buckets."""
+    return max(1, -(-(high - low + 1) // limit))
+
+
+def _bucketed(session: Session, points: Any, base: int, width: int) -> dict[int, M4]:
+    """Each bucket's M4, read in one query over the points (one window: one sort)."""
     x, y = points.c.x, points.c.y
-    if (stats.distinct or stats.count) <= max_points:
-        rows = session.exec(select(x, y).order_by(x)).all()
-        return [(float(a), float(b)) for a, b in rows]
-    buckets = max(1, max_points // 4)
-    # Integer arithmetic in both SQLite and PostgreSQL: bucket 0 … buckets-1 by step.
-    bucket = literal_column(f"((x - {low}) * {buckets} / {high - low + 1})")
-    # One window (the bucket) for all four: one sort, however many points.
+    bucket = literal_column(f"((x - {base}) / {width})")  # integer division in both dialects
     framed = select(
         x,
         y,
@@ -167,37 +228,91 @@ def _compute(
         func.max(x).over(partition_by=bucket).label("last"),
     ).cte("framed")
     c = framed.c
-    kept = union(
-        # a value that repeats within a bucket is kept once, at its first step
-        select(func.min(c.x), c.y).where(c.y == c.lowest).group_by(c.b, c.y),
-        select(func.min(c.x), c.y).where(c.y == c.highest).group_by(c.b, c.y),
-        select(c.x, c.y).where(or_(c.x == c.first, c.x == c.last)),
-    ).subquery()
-    rows = session.exec(select(kept.c[0], kept.c[1]).order_by(kept.c[0])).all()
-    return [(float(a), float(b)) for a, b in rows]
+    rows = session.exec(
+        union_all(
+            select(c.b, literal_column("0"), c.x, c.y).where(c.x == c.first),
+            select(c.b, literal_column("1"), c.x, c.y).where(c.x == c.last),
+            select(c.b, literal_column("2"), func.min(c.x), c.y)
+            .where(c.y == c.lowest)
+            .group_by(c.b, c.y),
+            select(c.b, literal_column("3"), func.min(c.x), c.y)
+            .where(c.y == c.highest)
+            .group_by(c.b, c.y),
+        )
+    ).all()
+    found: dict[int, list[Point]] = {}
+    for b, role, px, py in rows:
+        found.setdefault(int(b), [(0.0, 0.0)] * 4)[int(role)] = (float(px), float(py))
+    return {b: (m[0], m[1], m[2], m[3]) for b, m in found.items()}
 
 
-def _cached(
-    session: Session, series: tuple[int, str], state: State, what: object, compute: Any
-) -> Any:
-    """``compute()``, or what it gave last time for this series if its state is the same."""
-    key = (str(session.get_bind().engine.url), *series, what)
+def _compute(
+    session: Session, run_id: int, name: str, stats: Stats, max_points: int
+) -> list[Point] | Buckets:
+    """All points when the series has at most ``max_points``, else its buckets."""
+    if not stats.count:
+        return []
+    points = _points(run_id, name, stats, 0)
+    if (stats.distinct or stats.count) <= max_points:
+        rows = session.exec(select(points.c.x, points.c.y).order_by(points.c.x)).all()
+        return [(float(a), float(b)) for a, b in rows]
+    low, high = (stats.low or 0, stats.high or 0) if stats.stepped else (0, stats.count - 1)
+    limit = max(1, max_points // 4)
+    width = _width(int(low), int(high), limit)
+    return Buckets(int(low), width, limit, _bucketed(session, points, int(low), width))
+
+
+@dataclass
+class _Entry:
+    """What the cache holds for one series: its state, stats, and points per ``max_points``."""
+
+    state: State
+    stats: Stats
+    shapes: dict[int, list[Point] | Buckets]
+
+
+def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
+    """The series' cache entry brought up to ``state``: kept as it is when nothing changed,
+    extended by the new values alone when they only append (see :meth:`Stats.appended`), else
+    read again."""
+    key = (str(session.get_bind().engine.url), *series)
     with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == state:
+        entry = _cache.get(key)
+        if entry is not None:
             _cache.move_to_end(key)
-            return hit[1]
-    value = compute()
+    if entry is not None and entry.state == state:
+        return entry
+    fresh = None
+    if entry is not None and entry.state[1] == state[1] and state[0] > entry.state[0]:
+        fresh = _appended(session, series, state, entry)
+    if fresh is None:
+        fresh = _Entry(state, _stats(session, *series), {})
     with _lock:
-        _cache[key] = (state, value)
+        _cache[key] = fresh
         _cache.move_to_end(key)
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
-    return value
+    return fresh
 
 
-def _stats_of(session: Session, series: tuple[int, str], state: State) -> Stats:
-    return _cached(session, series, state, "stats", lambda: _stats(session, *series))  # type: ignore[no-any-return]
+def _appended(
+    session: Session, series: tuple[int, str], state: State, entry: _Entry
+) -> _Entry | None:
+    """``entry`` with the values stored since it was made (an index range: ids after its
+    newest), or None when they do not only append."""
+    after = entry.state[0]
+    new = _stats(session, *series, after=after)
+    if not new.count:  # only uncounted captures since (a pending like): nothing to add
+        return _Entry(state, entry.stats, entry.shapes)
+    stats = entry.stats.appended(new)
+    if stats is None:
+        return None
+    shapes: dict[int, list[Point] | Buckets] = {}
+    for max_points, shape in entry.shapes.items():
+        if isinstance(shape, Buckets):  # a short series is read again when next asked for
+            more = _bucketed(session, _points(*series, new, after), shape.base, shape.width)
+            shapes[max_points] = shape.extended(more)
+    return _Entry(state, stats, shapes)
 
 
 def series_points(
@@ -206,10 +321,11 @@ def series_points(
     """One metric's ``(step, value)`` points in one run, sorted by step: at most ``max_points``
     (the first, last, lowest and highest point of each bucket of steps). ``state`` is the
     series' entry of :func:`series_states`."""
-    stats = _stats_of(session, series, state)
-    return _cached(  # type: ignore[no-any-return]
-        session, series, state, max_points, lambda: _compute(session, *series, stats, max_points)
-    )
+    entry = _entry(session, series, state)
+    shape = entry.shapes.get(max_points)
+    if shape is None:
+        shape = entry.shapes[max_points] = _compute(session, *series, entry.stats, max_points)
+    return shape.points() if isinstance(shape, Buckets) else shape
 
 
 def series_extremes(
@@ -217,5 +333,5 @@ def series_extremes(
 ) -> tuple[float, float] | None:
     """The lowest and highest counted value of a metric in a run (every value, with or without
     a step: what "best" is chosen from), or None when it has none."""
-    stats = _stats_of(session, series, state)
+    stats = _entry(session, series, state).stats
     return None if stats.lowest is None else (stats.lowest, stats.highest)  # type: ignore[return-value]
