@@ -11,7 +11,7 @@ from sqlmodel import func, select
 from conftest import run_cli
 from runnotes.errors import RunnotesError
 from runnotes.interop.mlflow import export_mlflow, follow_once, import_mlflow, read_records
-from runnotes.sdk import Run as Handle
+from runnotes.sdk import local_run
 from runnotes.store.models import Capture, MediaFile, Run
 from runnotes.store.queries import list_runs, run_detail
 from runnotes.store.runs import active_run_id, create_run, push_active
@@ -83,7 +83,7 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
 
     # A like added in runnotes survives a re-import; nothing is duplicated.
     baseline = run_detail(store, "baseline").run
-    Handle(store, baseline.id, baseline.name, source="hotkey").like("val_acc", 0.93)
+    local_run(store, baseline.id, baseline.name, source="hotkey").like("val_acc", 0.93)
     before = _capture_count(store)
     again = import_mlflow(store, mlflow_store.uri, use_client=mlflow_store.use_client)
     assert (again.created, again.updated) == (0, 3)
