@@ -767,9 +767,128 @@ def mlflow_screens(tmp: Path, browser: Browser) -> Iterator[tuple[object, list[T
                     for c in browser.boxes(MLFLOW_TABLE_JS)
                 ],
             )
+        yield from mlflow_compare_screens(uri, browser)
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+MLFLOW_COMPARE_JS = """
+(() => {
+  const out = [];
+  const tables = [...document.querySelectorAll('table')];
+  const details = tables.find(t => t.innerText.includes('Run Name:'));
+  if (!details) return out;
+  const label = row => (row.querySelector('th') || {innerText: ''}).innerText.trim();
+  const nameRow = [...details.querySelectorAll('tr')].find(r => label(r) === 'Run Name:');
+  const runs = [...nameRow.querySelectorAll('td')].map(td => td.innerText.trim());
+  const number = /^-?\\d+(\\.\\d+)?(e-?\\d+)?$/;
+  for (const table of tables) {  // parameters: a row per key, a column per run
+    if (table === details) continue;
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const cells = [...row.querySelectorAll('td')];
+      if (cells.length !== runs.length) continue;
+      cells.forEach((cell, i) => out.push({name: label(row), text: cell.innerText.trim(),
+                                           run: runs[i], box: textBox(cell), cell}));
+    }
+  }
+  // metrics: two virtualised grids side by side, the keys' and the values' (cells placed by style)
+  for (const keys of document.querySelectorAll('[role=grid]')) {
+    const links = [...keys.querySelectorAll('a[title="Plot chart"]')];
+    if (!links.length) continue;
+    const byTop = new Map(links.map(a => [a.parentElement.style.top, a.innerText.trim()]));
+    const grids = [...document.querySelectorAll('[role=grid]')];
+    const values = grids[grids.indexOf(keys) + 1];
+    for (const cell of values.querySelectorAll('[role=rowgroup] > div')) {
+      const column = Math.round(parseFloat(cell.style.left) / parseFloat(cell.style.width));
+      out.push({name: byTop.get(cell.style.top), text: cell.innerText.trim(), run: runs[column],
+                box: textBox(cell), cell});
+    }
+  }
+  // in the viewport and not clipped by a scrolled table: the text's middle shows the cell itself
+  return out.filter(c => number.test(c.text) && visible(c.box) && c.cell.contains(
+    document.elementFromPoint(c.box[0] + c.box[2] / 2, c.box[1] + c.box[3] / 2))).map(
+    ({cell, ...c}) => c);
+})()
+"""
+
+# The compare page's runs: their own experiments, new names; keys with numeric and text values.
+MLFLOW_COMPARE = {
+    "dev": (
+        "cifar100-ablation",
+        ["resnet50-bs256", "convnext-t-bs128", "deit-s-bs512"],
+        {
+            "lr": ["0.001", "0.0005", "0.002"],
+            "optimizer": ["sgd", "adamw"],
+            "epochs": ["90", "300"],
+        },
+        {"val_acc": (0.55, 0.86), "val_loss": (0.4, 1.9), "top5_acc": (0.8, 0.97)},
+    ),
+    "held": (
+        "wmt16-en-de",
+        ["transformer-base-ls0.1", "transformer-big-ls0.1", "transformer-big-ls0.2", "mbart-ft"],
+        {"warmup_steps": ["4000", "8000"], "label_smoothing": ["0.1", "0.2"], "dropout": ["0.3"]},
+        {"bleu": (24.0, 31.0), "chrf": (50.0, 60.0), "valid_ppl": (3.5, 6.5)},
+    ),
+}
+
+
+def mlflow_compare_screens(uri: str, browser: Browser) -> Iterator[tuple[object, list[Target]]]:
+    """MLflow's "compare runs" page: a row per parameter or metric key, a column per run (the
+    run's name is in the Run details table above); values as the page rounds them. Two views
+    of each comparison, as one reads it: the plots folded away (run details and parameters),
+    then the parameters folded too (run details and metrics)."""
+    import json
+    import random
+    import urllib.parse
+
+    from mlflow import MlflowClient
+
+    client = MlflowClient(uri)
+    for seed, (split, (experiment, runs, params, metrics)) in enumerate(MLFLOW_COMPARE.items()):
+        rng = random.Random(100 + seed)
+        exp = client.create_experiment(experiment)
+        ids = []
+        for name in runs:
+            run_id = client.create_run(exp, run_name=name).info.run_id
+            for key, choices in params.items():
+                client.log_param(run_id, key, rng.choice(choices))
+            for step in range(3):
+                for key, (low, high) in metrics.items():
+                    client.log_metric(run_id, key, round(rng.uniform(low, high), 4), step=step)
+            client.set_terminated(run_id)
+            ids.append(run_id)
+        query = urllib.parse.urlencode({"runs": json.dumps(ids), "experiments": json.dumps([exp])})
+        browser.page.goto("about:blank")  # a new hash alone does not load the other runs
+        browser.goto(f"{uri}/#/compare-runs?{query}", "table")
+        time.sleep(3)
+        page = browser.page
+        with contextlib.suppress(Exception):  # the assistant panel takes a third of the width
+            page.locator("button[aria-label*='lose']").first.click(timeout=3000)
+        for fold in ("Visualizations", "Parameters"):
+            with contextlib.suppress(Exception):  # a section the page remembers folded stays so
+                page.locator("[role=button][aria-expanded=true]", has_text=fold).first.click(
+                    timeout=3000
+                )
+            if fold == "Parameters":
+                page.get_by_text("Run details", exact=True).first.evaluate(
+                    "e => e.scrollIntoView({block: 'start'})"
+                )
+            time.sleep(1.5)
+            yield (
+                page,
+                [
+                    Target(
+                        "mlflow-compare",
+                        split,
+                        c["pointer"],
+                        c["name"],
+                        c["text"],
+                        qualifier=c["run"],
+                    )
+                    for c in browser.boxes(MLFLOW_COMPARE_JS)
+                ],
+            )
 
 
 RANGE_BOX_JS = """
