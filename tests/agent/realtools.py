@@ -248,11 +248,29 @@ CELL = (9, 19)  # DejaVu Sans Mono 11 in xterm: character cell in pixels
 XTERM_BORDER = 2
 
 
+COLUMNS = 140
+
+
+def screen_lines(data: bytes, columns: int = COLUMNS) -> list[str]:
+    """What a terminal ``columns`` wide shows after ``data`` is written to it (rendered by pyte, a
+    VT100 emulator): long lines wrapped, carriage returns and cursor moves of progress bars
+    applied. A tty turns each newline into CR LF, as for ``cat`` in the xterm."""
+    import pyte
+
+    screen = pyte.Screen(columns, 500)
+    pyte.ByteStream(screen).feed(re.sub(rb"\r*\n", b"\r\n", data))
+    lines = [line.rstrip() for line in screen.display]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
 class Terminal:
-    """An xterm showing a text file; knows the screen position of each character."""
+    """An xterm showing a file (text, or bytes recorded from a terminal); knows the screen
+    position of each character."""
 
     def __init__(self, path: Path, title: str) -> None:
-        self.lines = path.read_text().expandtabs().splitlines()
+        self.lines = screen_lines(path.read_bytes())
         self.proc = subprocess.Popen(
             [
                 "xterm",
@@ -261,7 +279,7 @@ class Terminal:
                 "-fs",
                 "11",
                 "-geometry",
-                "140x40+0+0",
+                f"{COLUMNS}x40+0+0",
                 "-title",
                 title,
                 "-xrm",
@@ -302,7 +320,9 @@ class Terminal:
         self.proc.wait(timeout=10)
 
 
-_PAIR = re.compile(r"([A-Za-z_][\w\-]*)[:=]\s?(-?\d+\.\d+(?:e-?\d+)?|\d+)")
+# A pair's name is one word: after a label of several words (``Trainable params: 738``) what a
+# person would call the value is not in the bytes, so it is no target.
+_PAIR = re.compile(r"(?<![A-Za-z] )\b([A-Za-z_][\w\-]*)[:=]\s?(-?\d+\.\d+(?:e-?\d+)?|\d+)")
 
 
 def log_targets(
@@ -424,6 +444,37 @@ def terminal_screens(tmp: Path) -> Iterator[tuple[Terminal, list[Target]]]:
     term = Terminal(held, "train_held.log - xterm")
     rows = [i for i in range(len(term.lines)) if _PAIR.search(term.lines[i])]
     yield term, log_targets(term, "xterm", "held", rows, step_of(term))
+    term.close()
+
+
+def printed_epoch(lines: list[str], i: int) -> int | None:
+    """The epoch a progress line is about, as printed: ``Epoch 3:`` / ``Epoch 2/2`` at its start
+    (Lightning's bars), else ``Epoch 5/6`` on a line above (Keras)."""
+    m = re.match(r"^Epoch (\d+)", lines[i])
+    if m:
+        return int(m.group(1))
+    for above in range(i - 1, -1, -1):
+        m = re.match(r"^Epoch (\d+)/\d+", lines[above])
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def recorded_screens(tmp: Path) -> Iterator[tuple[Terminal, list[Target]]]:
+    """Held out: Lightning's default progress bar when rich is installed (colours, italics, a
+    metric wrapped by rich) and a Keras regression, replayed in an xterm from the bytes recorded
+    off real fits (tests/agent/recorded/record.py)."""
+    path = tmp / "recorded_held.log"
+    path.write_bytes(
+        b"".join(
+            (RECORDED / f"{n}.raw").read_bytes() for n in ("lightning_rich", "keras_regression")
+        )
+    )
+    term = Terminal(path, "recorded_held.log - xterm")
+    # Lines of metrics (two pairs or more): not a sentence such as "TPU available: False,
+    # using: 0 TPU cores", whose "using: 0" nobody would like under that name.
+    rows = [i for i, line in enumerate(term.lines) if len(_PAIR.findall(line)) >= 2]
+    yield term, log_targets(term, "xterm", "held", rows, lambda i: printed_epoch(term.lines, i))
     term.close()
 
 
@@ -1192,6 +1243,7 @@ def calc_screens(tmp: Path) -> Iterator[tuple[object, list[Target]]]:
 
 SCREENS: dict[str, Callable[..., Iterator[tuple[object, list[Target]]]]] = {
     "xterm": terminal_screens,
+    "recorded": recorded_screens,
     "tensorboard": tensorboard_screens,
     "mlflow": mlflow_screens,
     "jupyterlab": jupyter_screens,
