@@ -23,6 +23,11 @@ CASES = [
     ("mlflow-runs", (945, 362), "lr", "0.0003", "resnet18-lr3e-4", None),
     # alignment shift: Calc's headers are left-aligned, its numbers right-aligned; Step column
     ("calc-sheet", (297, 235), "lr", "0.0003", None, 1000),
+    # a property sheet (MLflow's compare page): columns are runs, named on a "Run Name:" line far
+    # above (durations and times between are values, not headers); the row label names the value,
+    # whole although it lies left of the strip read above the value
+    ("mlflow-compare-metrics", (843, 626), "val_acc", "0.673", "deit-s-bs512", None),
+    ("mlflow-compare-params", (643, 702), "lr", "0.002", "convnext-t-bs128", None),
     # cut names: a value far right on a log line keeps the whole name (the band is full width)
     ("xterm-xgboost", (430, 392), "eval-logloss", "0.4611", None, 19),
 ]

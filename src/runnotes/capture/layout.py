@@ -10,7 +10,11 @@ the order a person reads a screen:
    box that OCR merged over several columns is split word by word, and headers any distance above
    count; the row's first text cell is kept as a qualifier (the class of a classification report,
    the run of a runs table), and a ``Step``/``Epoch`` column of the row gives the step;
-3. a card or panel title above (also when the header is a generic ``Value``/``Smoothed``).
+3. a card or panel title above (also when the header is a generic ``Value``/``Smoothed``);
+4. in a property sheet (MLflow's compare page: ``Run Name:  a  b  c`` over ``val_acc  0.91
+   0.88  0.93``) the columns are runs: the value's row label names it, the cell of the
+   ``Key:`` line above says which run (the qualifier). Times and quantities with a unit
+   (``06:09:05 AM``, ``297ms``) on the way up are values, never headers.
 
 Recognition is the slow part of OCR (~20 ms a box), so the functions here ask the ``Page`` for
 the text of the boxes they need, a few at a time, and never read the whole screen.
@@ -19,7 +23,7 @@ the text of the boxes they need, a few at a time, and never read the whole scree
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from runnotes.capture.parse import NUMBER, STEP_KEYS
@@ -29,6 +33,8 @@ _BARE = re.compile(rf"^\s*[(\[]?({NUMBER})(%?)[)\]]?\s*$")
 _HAS_LETTER = re.compile(r"[A-Za-z]")
 _CODE = re.compile(r"['\"{}\[\],=]")
 _TITLE = re.compile(r"^[A-Za-z_][\w./\-]*$")
+# A quantity with a short unit or a time of day (``297ms``, ``0.5s``, ``06:09:05 AM``): a value.
+_MEASURE = re.compile(r"^\d[\d.,:/\s]*[A-Za-z]{1,3}$")
 # A name and its value on one line: ``name: v``, ``name=v``, ``'name': v`` (dict reprs).
 _STRICT = re.compile(
     rf"(?<![\w.\-])['\"]?([A-Za-z_][\w./\-]*)['\"]?\s*[:=]\s*({NUMBER})(%?)(?![\w.])"
@@ -103,6 +109,10 @@ class Page:
     # True when ink runs along the bottom of the gap between two boxes: an underscore that
     # split one name into two boxes (``val`` ``loss`` → ``val_loss``).
     underscore: Callable[[Box, Box], bool] | None = None
+    # A page of the line through a box, from the screen's left edge to the box: a row label or
+    # a sheet's key may lie past this page's own left edge (at ``left``).
+    line_left: Callable[[Box], Page] | None = None
+    left: float = 0.0
     read: dict[Box, Box] = field(default_factory=dict)
     scores: dict[Box, float] = field(default_factory=dict)
 
@@ -293,7 +303,47 @@ def _dist(box: Box, token: _Token, x: float) -> float:
 
 def is_label(text: str) -> bool:
     """Header-like text: letters, not a number, not code (quotes, braces, commas: a dict line)."""
-    return bool(_HAS_LETTER.search(text)) and not _BARE.match(text) and not _CODE.search(text)
+    return (
+        bool(_HAS_LETTER.search(text))
+        and not _BARE.match(text)
+        and not _CODE.search(text)
+        and not _MEASURE.match(text)
+    )
+
+
+def _lines_left(page: Page, shape: Box) -> Iterator[tuple[Page, list[Box]]]:
+    """``shape``'s line left of it, nearest box first: on this page (boxes cut by its left
+    edge left out), then over the whole line when the page does not reach the screen's left
+    edge (one more detection: only when the page did not have what was looked for)."""
+    row = [b for b in row_of(shape, page.shapes) if b.x1 <= shape.x0 + 2]
+    yield page, [b for b in row[::-1] if page.left == 0 or b.x0 > page.left + 3]
+    if page.line_left is not None and page.left > 0:
+        wide = page.line_left(shape)
+        yield wide, [b for b in row_of(shape, wide.shapes) if b.x1 <= shape.x0 + 2][::-1]
+
+
+def row_label(page: Page, shape: Box) -> Box | None:
+    """The nearest label left of a value on its line, across the other numbers of the row."""
+    for near, row in _lines_left(page, shape):
+        for i in range(0, len(row), 2):  # nearest first, two at a time: each read costs
+            for box in near.texts(row[i : i + 2]):
+                if is_label(box.text):
+                    return box
+                if not _BARE.match(box.text):
+                    return None
+    return None
+
+
+def sheet_key(page: Page, header: Box, label: Box) -> str | None:
+    """The key of a property sheet's line (``Run Name:`` of ``Run Name: a b c``), in the column
+    of the value's row label: a line that starts with ``Key:`` lists one thing per column, it is
+    not a row of column headers."""
+    for near, row in _lines_left(page, header):
+        keys = [b for b in row if _overlaps(b, label.x0, label.x1)]
+        if keys:
+            key = near.texts(keys[-1:])[0].text.strip()
+            return key[:-1] if key.endswith(":") and is_label(key[:-1]) else None
+    return None
 
 
 def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> Reading:
@@ -375,6 +425,8 @@ def _in_column(box: Box, left: float, right: float) -> str | None:
     inside_bounds = box.x0 >= left - 4 and box.x1 <= right + 4
     if inside_bounds or (" " not in box.text and left <= box.cx <= right):
         return box.text
+    if not is_label(box.text):
+        return None  # a date or a code line is not a header merged over columns: no word of it
     words = [(m.start(), m.end()) for m in re.finditer(r"\S+", box.text)]
     inside = [box.text[s:e] for s, e in words if left <= sum(box.char_span(s, e)) / 2 <= right]
     return " ".join(inside) or None
@@ -491,6 +543,12 @@ def name_from_table(
         return True
     header, header_shape = found
     page.texts(row)
+    label = row_label(page, shape)
+    if label is not None and sheet_key(page, header_shape, label):
+        # Columns are runs (MLflow's compare page): the sheet's line above says which run, the
+        # value's own row label says what it is.
+        reading.name, reading.named_by, reading.qualifier = label.text, "row", header
+        return True
     headers = header_row(page, header_shape, row)
     reading.name, reading.named_by = header, "column"
     if header.lower() in GENERIC_HEADERS:

@@ -118,22 +118,8 @@ class OcrEngine:
             name_from_table(page, reading, x, y, rect)
             band = strip
         if reading.named_by == "column" and reading.qualifier is None and band[0] > 0:
-            reading.qualifier = self._row_label(screen, page, x, y)
+            reading.qualifier = _row_label(page, x, y)
         return reading
-
-    def _row_label(self, screen: Any, page: Page, x: float, y: float) -> str | None:
-        """The first text of a table row whose start is left of the band (the run or class it
-        is about): the whole row left of the value, as a label may straddle the band's edge."""
-        shape = pointed_shape(page.shapes, x, y)
-        if shape is None:
-            return None
-        left = self.page(screen, (0, int(shape.y0) - 4, int(shape.x0) - 2, math.ceil(shape.y1) + 4))
-        row = sorted((s for s in left.shapes if same_line(shape, s)), key=lambda s: s.x0)
-        for box in left.texts(row[:2]):
-            text = re.sub(r"^\W+", "", box.text)  # a run's colour dot read as a character
-            if is_label(text):
-                return text
-        return None
 
     def page(self, screen: Any, box: tuple[int, int, int, int]) -> Page:
         """Boxes found in ``box`` of the screen (screen coordinates), recognised on demand."""
@@ -175,7 +161,30 @@ class OcrEngine:
         def underscore(a: Box, b: Box) -> bool:
             return underscore_between(padded, a, b, left - PAD, top - PAD)
 
-        return Page(shapes, recognise, measure, underscore)
+        lines: dict[tuple[int, int, int], Page] = {}
+
+        def line_left(box: Box) -> Page:
+            key = (int(box.y0) - 4, max(int(box.x0) - 2, 1), math.ceil(box.y1) + 4)
+            if key not in lines:
+                lines[key] = self.page(screen, (0, key[0], key[1], key[2]))
+            return lines[key]
+
+        return Page(shapes, recognise, measure, underscore, line_left, float(left))
+
+
+def _row_label(page: Page, x: float, y: float) -> str | None:
+    """The first text of a table row whose start is left of the band (the run or class it is
+    about): the whole row left of the value, as a label may straddle the band's edge."""
+    shape = pointed_shape(page.shapes, x, y)
+    if shape is None or page.line_left is None:
+        return None
+    line = page.line_left(shape)
+    row = sorted((s for s in line.shapes if same_line(shape, s)), key=lambda s: s.x0)
+    for box in line.texts(row[:2]):
+        text = re.sub(r"^\W+", "", box.text)  # a run's colour dot read as a character
+        if is_label(text):
+            return text
+    return None
 
 
 def underscore_between(image: Any, a: Box, b: Box, dx: float, dy: float) -> bool:
