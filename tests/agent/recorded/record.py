@@ -116,7 +116,7 @@ FITS = {
         head="keras.layers.Dense(1)",
         loss="mse",
         metrics=["mae"],  # a line of more metrics wraps at 140 columns
-        epochs=5,
+        epochs=3,
         batch=64,
     ),
 }
