@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from runnotes import events
+from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
 from runnotes.capture.known import Known, find_known
 from runnotes.capture.layout import Reading
 from runnotes.capture.ocr import OcrEngine
@@ -100,6 +101,7 @@ class AgentConfig:
     region_width: int = 640
     region_height: int = 240
     ocr: bool = True
+    a11y: bool = True  # exact text from the accessibility bus where the window publishes it
     clipboard_seconds: float = 5.0
     private: tuple[str, ...] = PRIVATE_DEFAULT
     voice_source: str = "mic"
@@ -154,6 +156,7 @@ class Snap:
     private: str | None
     region: Shot | None = None
     full: Shot | None = None
+    pointed: Pointed | None = None  # the text object under the pointer (accessibility bus)
 
 
 @dataclass
@@ -258,6 +261,18 @@ def _complete(reading: Reading, part: str) -> Reading:
     )
 
 
+def _exact_digits(seen: Reading, exact: Reading) -> Reading:
+    """The application's own digits with the name OCR read from the layout around them (a
+    title, a header the text object does not hold). Digits that differ mean OCR read another
+    box or misread it: then its name is in doubt (pending review)."""
+    if seen.value is None:
+        return exact
+    if seen.text != exact.text:
+        seen.why = f"OCR read {seen.text!r} where the application says {exact.text!r}"
+    seen.value, seen.text, seen.score = exact.value, exact.text, 1.0
+    return seen
+
+
 def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) -> Like:
     """Turn a snap into captures: the selection's pairs, else the one value under the pointer."""
     like = Like(snap, [])
@@ -287,10 +302,14 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
             )
         return like
     part = _bare_selection(snap)
-    reading = None
-    if ocr is not None and snap.full is not None and not snap.private:
-        reading = read_screen(snap, ocr)
+    reading = read_pointed_text(snap.pointed) if snap.pointed is not None else None
+    if reading is not None and reading.name:
+        like.via = "a11y"
+    elif ocr is not None and snap.full is not None and not snap.private:
+        exact, reading = reading, read_screen(snap, ocr)
         like.via = "ocr"
+        if exact is not None:
+            reading, like.via = _exact_digits(reading, exact), "a11y+ocr"
     if part is not None:
         reading = _complete(reading or Reading(), part)
         like.via = snap.via if reading.text == part else "selection+ocr"
@@ -470,6 +489,7 @@ class Agent:
         self._listener: Any = None
         self._mouse: Any = None
         self._notify = shutil.which("notify-send") if config.notify else None
+        self.a11y: A11yBus | None = None  # opened by start(): used by the snap thread only
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
@@ -485,6 +505,7 @@ class Agent:
                 self.say(f"warning: {exc}")
                 self.ocr = None
         self.watch = SelectionWatch(self.display_name)
+        self.a11y = A11yBus.open() if self.config.a11y else None
         self._mouse = mouse.Controller()
         cfg = self.config
         self._listener = ChordListener(
@@ -527,6 +548,8 @@ class Agent:
             self.presses.put(None)
             for thread in self._threads[:2]:
                 thread.join(timeout=60)
+            if self.a11y is not None:
+                self.a11y.close()
 
     # -- listener thread: note the moment, nothing else ------------------------------------------
     def _on_like(self) -> None:
@@ -589,6 +612,8 @@ class Agent:
                 x, y, self.config.region_width, self.config.region_height, screen.bounds
             )
             snap.region, snap.full = screen.grab(region), screen.full()
+            if self.a11y is not None and press.region is None and window.pid is not None:
+                snap.pointed = self.a11y.pointed(x, y, window.pid)
         return snap
 
     # -- worker thread: OCR, commit, feedback ----------------------------------------------------

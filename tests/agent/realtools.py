@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).parent
 RECORDED = HERE / "recorded"
@@ -58,6 +59,7 @@ class Result:
     qualifier: str | None
     review: str | None
     why: str = ""
+    via: str = "ocr"  # "ocr": pixels only; "a11y": the window's accessibility text preferred
 
     @property
     def value_right(self) -> bool:
@@ -121,9 +123,11 @@ class Figures:
 
 
 def figures(results: list[Result]) -> dict[str, Figures]:
+    """Figures per split; likes read from the accessibility bus apart (``held a11y``)."""
     out = {"dev": Figures(), "held": Figures()}
     for r in results:
-        out[r.target.split].add(r)
+        key = r.target.split if r.via == "ocr" else f"{r.target.split} {r.via}"
+        out.setdefault(key, Figures()).add(r)
     return out
 
 
@@ -137,6 +141,7 @@ class Liker:
         from Xlib import display as xdisplay
 
         from runnotes.agent import Agent, AgentConfig
+        from runnotes.capture.a11y import A11yBus
         from runnotes.capture.screen import Screen
         from runnotes.capture.selection import SelectionReader, SelectionWatch
         from runnotes.config import load_settings
@@ -150,6 +155,8 @@ class Liker:
         self.conn = xdisplay.Display(display)
         self.reader = SelectionReader(self.conn)
         self.screen = Screen()
+        self.agent.a11y = A11yBus.open()  # within a11y_session(): Chromium publishes its text
+        self.a11y_results: list[Result] = []
 
     def like(self, target: Target) -> Result:
         from runnotes.agent import Press, build_like, commit
@@ -163,14 +170,21 @@ class Liker:
         time.sleep(0.15)  # hover effects (tooltips, highlighted rows) settle, as for a person
         press = Press(time.time(), time.monotonic(), (x, y), target.rect)
         snap = self.agent.snap(press, self.conn, self.reader, self.screen)
-        like = build_like(snap, self.agent.ocr, self.store)
+        like = build_like(replace(snap, pointed=None), self.agent.ocr, self.store)
         commit(self.store, like)
+        if snap.pointed is not None:  # the same moment, the window's own text preferred
+            ocr = _Seen(like.reading) if like.reading is not None else self.agent.ocr
+            exact = build_like(snap, ocr, self.store)  # type: ignore[arg-type]
+            self.a11y_results.append(replace(self._result(target, exact), via="a11y"))
         if os.environ.get("REALTOOLS_SHOTS") and target.split == "dev":  # debugging aid
             shots = Path(os.environ["REALTOOLS_SHOTS"])
             shots.mkdir(exist_ok=True)
             (shots / f"{target.tool}-{target.pointer[0]}-{target.pointer[1]}.png").write_bytes(
                 like.media["full"]
             )
+        return self._result(target, like)
+
+    def _result(self, target: Target, like: Any) -> Result:
         values = [c for c in like.captures if c.kind in ("metric", "param")]
         first = values[0] if values else None
         if len(values) > 1:  # a selection naming several values: the one expected, if any
@@ -189,6 +203,65 @@ class Liker:
     def close(self) -> None:
         self.screen.close()
         self.store.close()
+        if self.agent.a11y is not None:
+            self.agent.a11y.close()
+
+
+@contextlib.contextmanager
+def a11y_session() -> Iterator[None]:
+    """A D-Bus session bus with AT-SPI's accessibility bus, accessibility turned on (as a
+    desktop does for a screen reader), for the programs started inside; both daemons end after."""
+    from jeepney import DBusAddress, Properties
+    from jeepney.io.blocking import open_dbus_connection
+
+    out = subprocess.run(
+        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+    ).stdout.split()
+    address, pid = out[0], int(out[1])
+    before = os.environ.get("DBUS_SESSION_BUS_ADDRESS")
+    os.environ["DBUS_SESSION_BUS_ADDRESS"] = address
+    launcher = subprocess.Popen(
+        ["/usr/libexec/at-spi-bus-launcher", "--launch-immediately"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        with open_dbus_connection(bus=address) as session:
+            status = DBusAddress("/org/a11y/bus", "org.a11y.Bus", "org.a11y.Status")
+            while True:
+                try:
+                    session.send_and_get_reply(Properties(status).set("IsEnabled", "b", True))
+                    break
+                except Exception:  # the launcher has not claimed its name yet
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)
+        yield
+    finally:
+        launcher.terminate()
+        launcher.wait(timeout=10)
+        os.kill(pid, 15)
+        if before is None:
+            os.environ.pop("DBUS_SESSION_BUS_ADDRESS", None)
+        else:
+            os.environ["DBUS_SESSION_BUS_ADDRESS"] = before
+
+
+@dataclass
+class _Seen:
+    """Stands for the OCR engine with what it already read at this press (not read twice)."""
+
+    reading: Any
+
+    def read_at(self, *args: Any) -> Any:
+        import copy
+
+        return copy.deepcopy(self.reading)
 
 
 def xdo(*args: str) -> str:
@@ -499,6 +572,7 @@ class Browser:
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--force-device-scale-factor=1",
+                "--force-renderer-accessibility",  # its text on the accessibility bus
             ],
         )
         self.page = self.browser.new_page(no_viewport=True)
@@ -1253,9 +1327,10 @@ WEB = {"tensorboard", "mlflow", "jupyterlab"}
 
 
 def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
-    """Open each tool once, take its likes, close it; results in order."""
+    """Open each tool once, take its likes, close it; results in order (those read from the
+    accessibility bus last)."""
     results = []
-    with tempfile.TemporaryDirectory(prefix="runnotes-realtools-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="runnotes-realtools-") as tmp, a11y_session():
         liker = Liker(Path(tmp) / "home", display)
         browser = None
         try:
@@ -1268,6 +1343,7 @@ def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
                     args += (browser,)
                 for _, targets in screens(*args):
                     results += [liker.like(t) for t in targets]
+            results += liker.a11y_results
         finally:
             liker.close()
             if browser is not None:
