@@ -1080,18 +1080,24 @@ NOTEBOOKS = {
 
 # The outputs of the notebook shown (JupyterLab keeps the other open notebooks' tabs, hidden).
 OUTPUTS = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output"
-JUPYTER_TABLES_JS = """
+# Numeric cells only (a like is a value); the row is named by its index label, or by its first
+# text cell when the index is only a position (0, 1, 2: a person says "bert-base", not "row 0").
+JUPYTER_TABLES_JS = r"""
 (() => {
   const out = [];
+  const number = /^-?\d+(\.\d+)?(e-?\d+)?%?$/;
   for (const table of document.querySelectorAll('.jp-RenderedHTMLCommon table')) {
     const heads = [...table.querySelectorAll('thead tr:last-child th')].map(h => h.innerText.trim());
     for (const row of table.querySelectorAll('tbody tr')) {
       const label = row.querySelector('th');
       const cells = [...row.querySelectorAll('td')];
+      const words = cells.map(c => c.innerText.trim()).filter(t => t && !number.test(t));
+      let name = label ? label.innerText.trim() : null;
+      if ((name === null || /^\d+$/.test(name)) && words.length) name = words[0];
       cells.forEach((cell, i) => {
         const head = heads[heads.length - cells.length + i];
-        out.push({name: head, text: cell.innerText.trim(), row: label ? label.innerText.trim() : null,
-                  box: textBox(cell)});
+        const text = cell.innerText.trim();
+        if (number.test(text)) out.push({name: head, text, row: name, box: textBox(cell)});
       });
     }
   }
@@ -1326,9 +1332,9 @@ SCREENS: dict[str, Callable[..., Iterator[tuple[object, list[Target]]]]] = {
 WEB = {"tensorboard", "mlflow", "jupyterlab"}
 
 
-def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
-    """Open each tool once, take its likes, close it; results in order (those read from the
-    accessibility bus last)."""
+def run_all(display: str, tools: list[str] | None = None, split: str | None = None) -> list[Result]:
+    """Open each tool once, take its likes (of one split, if given), close it; results in order
+    (those read from the accessibility bus last)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="runnotes-realtools-") as tmp, a11y_session():
         liker = Liker(Path(tmp) / "home", display)
@@ -1342,8 +1348,8 @@ def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
                     browser = browser or Browser()
                     args += (browser,)
                 for _, targets in screens(*args):
-                    results += [liker.like(t) for t in targets]
-            results += liker.a11y_results
+                    results += [liker.like(t) for t in targets if split in (None, t.split)]
+            results += [r for r in liker.a11y_results if split in (None, r.target.split)]
         finally:
             liker.close()
             if browser is not None:
@@ -1352,19 +1358,24 @@ def run_all(display: str, tools: list[str] | None = None) -> list[Result]:
 
 
 def main() -> None:
-    """``python tests/agent/realtools.py [TOOL...]``: figures, and the dev misses."""
+    """``python tests/agent/realtools.py [--dev] [TOOL...]``: figures, and the dev misses
+    (``--dev``: the dev split only, as while tuning)."""
     spec = __import__("importlib.util").util.spec_from_file_location("c", HERE / "conftest.py")
     conftest = __import__("importlib.util").util.module_from_spec(spec)
     spec.loader.exec_module(conftest)
     server = conftest.XServer()
     os.environ["DISPLAY"] = server.display
     try:
-        results = run_all(server.display, sys.argv[1:] or None)
+        args = sys.argv[1:]
+        split = "dev" if "--dev" in args else None
+        tools = [a for a in args if a != "--dev"]
+        results = run_all(server.display, tools or None, split)
     finally:
         server.close()
-    for split, fig in figures(results).items():
-        print(f"{split}: {fig.line()}")
-        if split == "dev":
+    for name, fig in figures(results).items():
+        if fig.likes:
+            print(f"{name}: {fig.line()}")
+        if name == "dev":
             print("\n".join("  " + m for m in fig.misses))
 
 

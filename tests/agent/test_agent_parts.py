@@ -83,6 +83,15 @@ def test_only_the_pointed_value_is_the_like() -> None:
     assert read_pointed(page_of([]), 0, 0).value is None
 
 
+def test_a_key_cut_where_a_dict_line_wraps_is_completed_or_in_doubt() -> None:
+    cut = ("er_second': 405.2}", 0, 20, 160, 36)
+    page = page_of([("{'eval_loss': 0.41, 'eval_samples_p", 0, 0, 300, 16), cut])
+    reading = read_pointed(page, 125, 28)
+    assert (reading.name, reading.text, reading.why) == ("eval_samples_per_second", "405.2", "")
+    alone = read_pointed(page_of([cut]), 125, 28)  # the line above is not there
+    assert alone.text == "405.2" and alone.why.endswith("may be cut where the line wraps")
+
+
 def test_table_rows_and_cards_are_named_by_the_label_above() -> None:
     rows = (("model", "f1", "auc"), ("base", "0.8832", "0.9413"), ("large", "0.9017", "0.9588"))
     page = page_of(

@@ -30,6 +30,24 @@ CASES = [
     ("mlflow-compare-params", (643, 702), "lr", "0.002", "convnext-t-bs128", None),
     # cut names: a value far right on a log line keeps the whole name (the band is full width)
     ("xterm-xgboost", (430, 392), "eval-logloss", "0.4611", None, 19),
+    # cut names: OCR splits "train_loss" at the underscore, which sits on Calc's grid line
+    ("calc-sheet", (132, 167), "train_loss", "0.8", None, 200),
+    # alignment shift: "val_acc" fills its cell up to the next column's "lr": the header
+    # overlapping the value most names it
+    ("calc-sheet", (253, 218), "val_acc", "0.8", None, 800),
+    # [N] at the line start, where the detector found one box over several lines' "[3]" "[4]"
+    ("xterm-lightning", (232, 107), "train-logloss", "0.39074", None, 4),
+    # an underscore read as "~" or as a space ("val loss=0.795"): the ink shows the stroke
+    ("xterm-lightning", (736, 354), "train_loss", "0.873", None, 1),
+    ("xterm-lightning", (880, 354), "val_loss", "0.795", None, 1),
+    # Keras's "Epoch 1/4" alone at the left, over a progress line longer than the band
+    ("xterm-keras", (646, 50), "loss", "0.4712", None, 1),
+    # row label qualifier: the run under "Run Name", not a side panel's item on the same line
+    # ("Model registry") nor the "Created" cell next to the value
+    ("mlflow-runs-sidebar", (949, 384), "exact_match", "0.8881", "bert-large-wd0.1", None),
+    ("mlflow-runs-cifar", (949, 448), "lr", "0.0003", "resnet18-lr3e-4", None),
+    # cut names: a dict key wrapped onto the next line ("…'eval_samples_p" / "er_second': 405.2")
+    ("jupyter-dict", (503, 480), "eval_samples_per_second", "405.2", None, None),
 ]
 
 

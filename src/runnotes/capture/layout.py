@@ -40,6 +40,9 @@ _STRICT = re.compile(
     rf"(?<![\w.\-])['\"]?([A-Za-z_][\w./\-]*)['\"]?\s*[:=]\s*({NUMBER})(%?)(?![\w.])"
 )
 _LOOSE = re.compile(rf"(?<![\w.\-])([A-Za-z_][\w./\-]*)\s+({NUMBER})(%?)(?![\w.])")
+# A line that starts inside a quoted key (``er_second': 405.2``): the key began on the line above.
+_CONTINUED = re.compile(r"^\s*(\w+)['\"]\s*:")
+_KEY_START = re.compile(r"['\"](\w*)$")
 _EPOCH_ABOVE = re.compile(r"^\s*(?:epoch|step|iter(?:ation)?)\s*[:=]?\s*(\d+)\b", re.I)
 _BOOSTER_START = re.compile(r"^\s*\[(\d+)\](?!:)")  # XGBoost's [12]; not Jupyter's [12]:
 _STEP_IN_LINE = re.compile(r"\b(?:epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)", re.I)
@@ -49,6 +52,7 @@ ROW_LABEL_HEADERS = {"run", "run name", "name", "model", "class", "label", "runs
 GENERIC_HEADERS = {"value", "values", "smoothed", "raw", "current", "latest"}
 # Words before a number that are not names of what it measures.
 NOT_NAMES = {"eta", "time", "elapsed", "remaining", "it", "s", "ms", "line", "pid", "port"}
+WRAPPED = "may be cut where the line wraps"
 POINTER_SLACK = 4.0  # px around a box that still count as "under the pointer"
 
 
@@ -113,17 +117,33 @@ class Page:
     # a sheet's key may lie past this page's own left edge (at ``left``).
     line_left: Callable[[Box], Page] | None = None
     left: float = 0.0
+    right: float = float("inf")  # the screen x of the page's right edge: a line may go on
     read: dict[Box, Box] = field(default_factory=dict)
     scores: dict[Box, float] = field(default_factory=dict)
 
     def texts(self, shapes: list[Box]) -> list[Box]:
         todo = [s for s in dict.fromkeys(shapes) if s not in self.read]
         if todo:
-            for shape, (text, score) in zip(todo, self.recognise(todo), strict=True):
+            for shape, (read, score) in zip(todo, self.recognise(todo), strict=True):
+                text = self._underscores(shape, read)
                 words = tuple(self.measure(shape)) if self.measure and " " in text else ()
                 self.read[shape] = Box(shape.x0, shape.y0, shape.x1, shape.y1, text, words)
                 self.scores[shape] = score
         return [self.read[s] for s in shapes]
+
+    def _underscores(self, shape: Box, text: str) -> str:
+        """A space the recogniser put between two letters where the ink shows an underscore
+        (``val loss=0.795`` for ``val_loss=0.795``) is an underscore again."""
+        if self.underscore is None or " " not in text:
+            return text
+        per = (shape.x1 - shape.x0) / len(text)
+
+        def fix(m: re.Match[str]) -> str:
+            x = shape.x0 + (m.start() + 0.5) * per
+            a, b = Box(shape.x0, shape.y0, x, shape.y1), Box(x, shape.y0, shape.x1, shape.y1)
+            return "_" if self.underscore(a, b) else " "  # type: ignore[misc]
+
+        return re.sub(r"(?<=[A-Za-z]) (?=[A-Za-z])", fix, text)
 
 
 @dataclass
@@ -135,6 +155,7 @@ class Reading:
     name: str | None = None
     named_by: str = ""  # "line", "column", "title" or ""
     qualifier: str | None = None  # the row label of a table (class, run)
+    header: Box | None = None  # where the column's header was found
     step: int | None = None
     line: str = ""  # the text of the value's line or row
     context: dict[str, str] = field(default_factory=dict)  # other values of the line/row
@@ -165,6 +186,17 @@ def group_lines(boxes: list[Box]) -> list[list[Box]]:
 
 def row_of(target: Box, shapes: list[Box]) -> list[Box]:
     return sorted([s for s in shapes if same_line(target, s)], key=lambda b: b.x0)
+
+
+def line_of(target: Box, shapes: list[Box]) -> list[Box]:
+    """The boxes of the target's line, each cut to the line's height: the detector sometimes
+    finds one box over the same short text of several lines (XGBoost's ``[3]`` and ``[4]``
+    one above the other), and recognising it whole reads neither."""
+    tall = 1.5 * target.height
+    return [
+        Box(s.x0, target.y0, s.x1, target.y1) if s.height > tall else s
+        for s in row_of(target, shapes)
+    ]
 
 
 def pointed_shape(shapes: list[Box], x: float, y: float) -> Box | None:
@@ -366,7 +398,7 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
         shape = pointed_shape(page.shapes, x, y)
         if shape is None:
             return Reading(why="no text under the pointer")
-    line = page.texts(_neighbourhood(row_of(shape, page.shapes), shape))
+    line = page.texts(_neighbourhood(line_of(shape, page.shapes), shape))
     box = page.read[shape]
     text, starts = join_line(line, page)
     offset = starts[line.index(box)]
@@ -395,9 +427,14 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
         score=page.scores.get(shape, 1.0),
     )
     start = offset + token.start
-    for name, _, _, v0, _ in pairs:
+    for name, n0, _, v0, _ in pairs:
         if v0 == start:
             reading.name, reading.named_by = name, "line"
+            if _CONTINUED.match(text) and n0 == _CONTINUED.match(text).start(1):  # type: ignore[union-attr]
+                wrapped = wrapped_key(page, line[0])
+                if wrapped is None:
+                    reading.why = f"the name {name!r} {WRAPPED}"
+                reading.name = (wrapped or "") + name
         else:
             reading.context[name] = text[v0 : v0 + len(text[v0:].split()[0])].rstrip(",;}")
     if reading.name is None and _STRICT.search(text):
@@ -408,6 +445,25 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
     if step and step.start(1) != start:
         reading.step = int(step.group(1))
     return reading
+
+
+def wrapped_key(page: Page, first: Box) -> str | None:
+    """The start of a quoted key that a wrapped line cut: the end of the line just above
+    (``… 'eval_samples_p`` over ``er_second': 405.2``), or None when that line does not end
+    inside an open quote (then the name is in doubt)."""
+    above = [
+        ln
+        for ln in group_lines(
+            [s for s in page.shapes if s.cy < first.y0 and first.y0 - s.y1 < first.height]
+        )
+    ]
+    if not above:
+        return None
+    last = max(above, key=lambda ln: ln[0].cy)[-1]
+    if last.x1 >= page.right - 3:
+        return None  # the line above goes on beyond the page
+    m = _KEY_START.search(page.texts([last])[0].text.rstrip())
+    return m.group(1) if m else None
 
 
 def _columns(row: list[Box], target: Box) -> tuple[float, float]:
@@ -432,6 +488,12 @@ def _in_column(box: Box, left: float, right: float) -> str | None:
     return " ".join(inside) or None
 
 
+def _overlap(a: Box, b: Box) -> float:
+    """How far two boxes overlap horizontally (a header over its value: left-aligned headers
+    over right-aligned numbers still overlap their own column's value most)."""
+    return max(0.0, min(a.x1, b.x1) - max(a.x0, b.x0))
+
+
 def _overlaps(box: Box, left: float, right: float) -> bool:
     return box.x0 < right and left < box.x1
 
@@ -454,7 +516,7 @@ def column_header(page: Page, target: Box, batch: int = 4) -> tuple[str, Box] | 
         page.texts([s for cells in chunk for s in cells])
         for cells in chunk:
             merged = merge_adjacent(page, [page.read[s] for s in cells])
-            for box in sorted(merged, key=lambda b: abs(b.cx - target.cx)):
+            for box in sorted(merged, key=lambda b: (-_overlap(b, target), abs(b.cx - target.cx))):
                 part = _in_column(box, left, right)
                 if part and is_label(part):
                     return part.strip(" :"), box
@@ -476,7 +538,7 @@ def header_row(page: Page, header: Box, row: list[Box]) -> dict[Box, str]:
     return out
 
 
-def _block_left(line: list[Box], box: Box) -> float:
+def block_left(line: list[Box], box: Box) -> float:
     """Where the table a header box belongs to starts: boxes to its left with no wide gap."""
     i = min(range(len(line)), key=lambda j: abs(line[j].cx - box.cx))
     box = line[i]
@@ -502,21 +564,22 @@ def title_above(page: Page, top: float, left: float, right: float, most: int = 3
     return None
 
 
-def step_above(page: Page, target: Box, lines: int = 8) -> int | None:
-    """``Epoch 6/6`` or ``[12]`` at the start of one of the lines above (Keras prints the epoch on
-    its own line over the progress bar)."""
-    above = [
-        ln
-        for ln in group_lines(
-            [s for s in page.shapes if s.cy < target.y0 and not same_line(s, target)]
-        )
-    ]
-    above.sort(key=lambda ln: -ln[0].cy)
-    firsts = [ln[0] for ln in above[:lines]]
-    for box in page.texts(firsts):
-        m = _EPOCH_ABOVE.match(box.text)
+def step_above(page: Page, target: Box) -> int | None:
+    """``Epoch 6/6`` (or ``Step 12``) starting the target's own line or the line just above it
+    (Keras prints the epoch on its own line over the progress bar). Only the nearest line: an
+    epoch further up heads some other block (XGBoost's ``[0]`` printed after a Keras run's
+    ``Epoch 4/4`` is not epoch 4), and a missing step is better than a wrong one."""
+    lines = group_lines(
+        [s for s in page.shapes if s.y1 <= target.y1 + 2 and target.y0 - s.cy < 2 * target.height]
+    )
+    lines = [ln for ln in lines if ln[0].cy < target.y1]
+    lines.sort(key=lambda ln: -ln[0].cy)
+    for line in lines[:2]:  # the target's own line (when on the page), then the one above
+        m = _EPOCH_ABOVE.match(page.texts([line[0]])[0].text)
         if m:
             return int(m.group(1))
+        if not same_line(line[0], target):
+            break
     return None
 
 
@@ -552,7 +615,7 @@ def name_from_table(
     headers = header_row(page, header_shape, row)
     reading.name, reading.named_by = header, "column"
     if header.lower() in GENERIC_HEADERS:
-        left = _block_left(row_of(header_shape, page.shapes), header_shape)
+        left = block_left(row_of(header_shape, page.shapes), header_shape)
         title = title_above(page, header_shape.y0, left - 20, shape.x1)
         if title:
             reading.name, reading.named_by = title, "title"
@@ -569,15 +632,36 @@ def name_from_table(
             reading.step = int(float(bare.group(1)))
         elif head and bare:
             reading.context[head] = bare.group(1) + bare.group(2)
-        elif (
-            reading.qualifier is None
-            and is_label(text)
-            and cell.x1 < shape.x0
-            and (head is None or head.lower() in ROW_LABEL_HEADERS)
-        ):
-            reading.qualifier = text
-    if reading.qualifier is None and row[0] != shape:
-        first = page.read[row[0]].text
-        if is_label(first) and row[0].x1 < shape.x0:
-            reading.qualifier = first
+    reading.header = header_shape
+    left = block_left(row_of(header_shape, page.shapes), header_shape)
+    # Left of the page the table may go on: only a cell under a Run/Name column is sure.
+    reading.qualifier = row_qualifier(page, row, shape, left, headers, named_only=page.left > 0)
     return True
+
+
+def row_qualifier(
+    page: Page,
+    row: list[Box],
+    value: Box,
+    left: float,
+    headers: dict[Box, str],
+    named_only: bool = False,
+) -> str | None:
+    """The row's label (the run of a runs table, the class of a report): the text cell left of
+    the value under a ``Run``/``Name``/``Model`` header, else the row's first text cell inside
+    the table. The table starts at ``left``, where its header line starts; a label column may
+    have no header (a classification report), so a cell a little left of that still counts, a
+    side panel's item far left of it does not. A cell cut by the page's edge is not read."""
+    cells = [
+        c
+        for c in row
+        if (page.left <= 0 or page.left + 3 < c.x0)
+        and c.x1 < value.x0
+        and c.x1 >= left - 3 * c.height
+    ]
+    named = [c for c in cells if headers.get(c, "").lower() in ROW_LABEL_HEADERS]
+    for cell in named + ([] if named_only else cells):
+        text = re.sub(r"^\W+", "", page.texts([cell])[0].text)  # a run's colour dot, a checkbox
+        if is_label(text) and len(text) > 1:  # a lone "O" is a colour dot read as a letter
+            return text
+    return None

@@ -16,13 +16,16 @@ import threading
 from typing import Any
 
 from runnotes.capture.layout import (
+    WRAPPED,
     Box,
     Page,
     Reading,
-    is_label,
+    block_left,
+    header_row,
     name_from_table,
     pointed_shape,
     read_pointed,
+    row_qualifier,
     same_line,
     step_above,
 )
@@ -51,7 +54,7 @@ _FULL_NUMBER = re.compile(rf"^{NUMBER}%?$")
 
 def _fix_token(match: re.Match[str]) -> str:
     """Undo the l/1/I confusions screen OCR makes, using the shape of the token around them."""
-    token = match.group(0)
+    token = re.sub(r"(?<=[A-Za-z0-9])~(?=[A-Za-z])", "_", match.group(0))  # "val~loss"
     as_number = token.translate(_AS_DIGIT)
     if as_number != token and any(c.isdigit() for c in token) and _FULL_NUMBER.match(as_number):
         return as_number  # "le-05" → "1e-05", "0.93O1" → "0.9301"
@@ -103,13 +106,13 @@ class OcrEngine:
         band = _window(x, y, rect, (width, height))
         near = self.page(screen, band)
         reading = read_pointed(near, x, y, rect)
-        if band[0] > 0 and _runs_off_left(near, x, y, band[0]):
+        wrapped = reading.why.endswith(WRAPPED) and band[2] - band[0] < width
+        if (band[0] > 0 and _runs_off_left(near, x, y, band[0])) or wrapped:
             near = self.page(screen, (0, band[1], width, band[3]))
             reading = read_pointed(near, x, y, rect)
         if reading.value is None or reading.named_by == "line" or reading.why:
             if reading.value is not None and reading.step is None:
-                shape = pointed_shape(near.shapes, x, y)
-                reading.step = step_above(near, shape) if shape else None
+                reading.step = self._step_above(screen, near, x, y)
             return reading
         page = near
         if not name_from_table(near, reading, x, y, rect, titles=False):
@@ -117,9 +120,40 @@ class OcrEngine:
             page = self.page(screen, strip)
             name_from_table(page, reading, x, y, rect)
             band = strip
-        if reading.named_by == "column" and reading.qualifier is None and band[0] > 0:
-            reading.qualifier = _row_label(page, x, y)
+        if reading.header is not None and reading.qualifier is None and band[0] > 0:
+            reading.qualifier = self._row_label(screen, page, x, y, reading.header)
         return reading
+
+    def _step_above(self, screen: Any, near: Page, x: float, y: float) -> int | None:
+        """``Epoch 6/6`` at the start of the line above; those starts may lie left of the band
+        (Keras prints the epoch alone, at the left, over a progress line longer than the band),
+        and so may the pointed line's own start (Lightning's ``Epoch 1:``)."""
+        shape = pointed_shape(near.shapes, x, y)
+        if shape is None:
+            return None
+        step = step_above(near, shape)
+        if step is None and near.left > 0:
+            top = int(shape.y0 - 2 * shape.height)
+            left = self.page(screen, (0, max(top, 0), int(near.left) + 40, math.ceil(shape.y1)))
+            step = step_above(left, shape)
+        return step
+
+    def _row_label(self, screen: Any, page: Page, x: float, y: float, header: Box) -> str | None:
+        """The row label of a table whose start is left of the band (the run or class the value
+        is about): the rows from the header line to the value's are found again from the
+        screen's left edge, so a label straddling the band's edge is read whole, its column's
+        header is known, and a side panel's item on the same line is told from the table."""
+        shape = pointed_shape(page.shapes, x, y)
+        if shape is None:
+            return None
+        top, bottom = int(header.y0) - 4, math.ceil(shape.y1) + 4
+        left_part = self.page(screen, (0, top, int(shape.x0) - 2, bottom))
+        row = sorted((s for s in left_part.shapes if same_line(shape, s)), key=lambda s: s.x0)
+        line = sorted((s for s in left_part.shapes if same_line(header, s)), key=lambda b: b.x0)
+        if not line:
+            return row_qualifier(left_part, row, shape, 0.0, {})
+        headers = header_row(left_part, line[-1], row)
+        return row_qualifier(left_part, row, shape, block_left(line, line[-1]), headers)
 
     def page(self, screen: Any, box: tuple[int, int, int, int]) -> Page:
         """Boxes found in ``box`` of the screen (screen coordinates), recognised on demand."""
@@ -169,22 +203,7 @@ class OcrEngine:
                 lines[key] = self.page(screen, (0, key[0], key[1], key[2]))
             return lines[key]
 
-        return Page(shapes, recognise, measure, underscore, line_left, float(left))
-
-
-def _row_label(page: Page, x: float, y: float) -> str | None:
-    """The first text of a table row whose start is left of the band (the run or class it is
-    about): the whole row left of the value, as a label may straddle the band's edge."""
-    shape = pointed_shape(page.shapes, x, y)
-    if shape is None or page.line_left is None:
-        return None
-    line = page.line_left(shape)
-    row = sorted((s for s in line.shapes if same_line(shape, s)), key=lambda s: s.x0)
-    for box in line.texts(row[:2]):
-        text = re.sub(r"^\W+", "", box.text)  # a run's colour dot read as a character
-        if is_label(text):
-            return text
-    return None
+        return Page(shapes, recognise, measure, underscore, line_left, float(left), float(right))
 
 
 def underscore_between(image: Any, a: Box, b: Box, dx: float, dy: float) -> bool:
@@ -207,19 +226,23 @@ def underscore_between(image: Any, a: Box, b: Box, dx: float, dy: float) -> bool
 
 
 def _stroke_at(ink: Any, c: int, height: float) -> bool:
+    """A short horizontal stroke in the lower half of column ``c`` with no ink above it. Each
+    low ink row is tried, lowest first: a table's grid line just under the text (Calc's header
+    row) is too long to be the underscore, but the underscore may sit right above it."""
     column = ink[:, c]
-    low = [i for i in range(len(column) // 2, len(column)) if column[i]]
-    if not low:
-        return False
-    r = low[-1]
-    if column[len(column) // 5 : max(r - 2, 0)].any():
-        return False  # a letter's stroke, not an underscore
-    left = right = c
-    while left > 0 and ink[r, left - 1]:
-        left -= 1
-    while right < ink.shape[1] - 1 and ink[r, right + 1]:
-        right += 1
-    return 0.3 * height <= right - left + 1 < 2.4 * height
+    for r in range(len(column) - 1, len(column) // 2 - 1, -1):
+        if not column[r]:
+            continue
+        if column[len(column) // 5 : max(r - 2, 0)].any():
+            return False  # a letter's stroke, not an underscore
+        left = right = c
+        while left > 0 and ink[r, left - 1]:
+            left -= 1
+        while right < ink.shape[1] - 1 and ink[r, right + 1]:
+            right += 1
+        if 0.3 * height <= right - left + 1 < 2.4 * height:
+            return True
+    return False
 
 
 def ink_words(image: Any, box: Box, dx: float, dy: float) -> list[tuple[float, float]]:
@@ -268,7 +291,7 @@ def _runs_off_left(page: Page, x: float, y: float, edge: float) -> bool:
     """Does the pointed line start at the band's left edge (its name may lie beyond)?"""
     shape = pointed_shape(page.shapes, x, y)
     row = [s for s in page.shapes if shape is not None and same_line(shape, s)]
-    return bool(row) and min(s.x0 for s in row) <= edge + 3
+    return bool(row) and min(s.x0 for s in row) <= edge + 10
 
 
 def _strip(
