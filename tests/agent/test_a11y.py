@@ -25,22 +25,33 @@ REPORT = """              precision    recall  f1-score   support
          dog     0.8966    0.8667    0.8814        30
 """
 TRAINER = "{'eval_loss': 0.4123, 'eval_accuracy': 0.8867, 'epoch': 3.0}"
+KERAS = (
+    "Epoch 3/4\n469/469 ━━━━━━━━━━━━━━━━━━━━ 3s 6ms/step - accuracy: 0.9724 - loss: 0.0918"
+    " - val_accuracy: 0.9731 - val_loss: 0.0874\nEpoch 4/4\n"
+)
 
 
 @pytest.mark.parametrize(
-    ("pointed", "name", "text", "qualifier"),
+    ("pointed", "name", "text", "qualifier", "step"),
     [
-        (Pointed(TRAINER, TRAINER.index("8867"), "static"), "eval_accuracy", "0.8867", None),
-        (Pointed(REPORT, REPORT.index("0.8814") + 3, "static"), "f1-score", "0.8814", "dog"),
-        (Pointed("0.9287", 2, "static", "val_acc", "vit-tiny"), "val_acc", "0.9287", "vit-tiny"),
+        (Pointed(TRAINER, TRAINER.index("8867"), "static"), "eval_accuracy", "0.8867", None, None),
+        (Pointed(REPORT, REPORT.index("0.8814") + 3, "static"), "f1-score", "0.8814", "dog", None),
+        (Pointed("0.92", 2, "static", "val_acc", "vit-tiny"), "val_acc", "0.92", "vit-tiny", None),
+        # a terminal's text: the epoch printed on its own line above the bar
+        (Pointed(KERAS, KERAS.index("0.9731"), "terminal"), "val_accuracy", "0.9731", None, 3),
     ],
 )
 def test_exact_text_is_named_by_the_same_layout_rules(
-    pointed: Pointed, name: str, text: str, qualifier: str | None
+    pointed: Pointed, name: str, text: str, qualifier: str | None, step: int | None
 ) -> None:
     reading = read_pointed_text(pointed)
     assert reading is not None
-    assert (reading.name, reading.text, reading.qualifier) == (name, text, qualifier)
+    assert (reading.name, reading.text, reading.qualifier, reading.step) == (
+        name,
+        text,
+        qualifier,
+        step,
+    )
 
 
 def test_no_number_at_the_point_leaves_it_to_ocr() -> None:

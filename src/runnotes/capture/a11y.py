@@ -22,7 +22,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from runnotes.capture.layout import Box, Page, Reading, is_label, name_from_table, read_pointed
+from runnotes.capture.layout import (
+    Box,
+    Page,
+    Reading,
+    is_label,
+    name_from_table,
+    pointed_shape,
+    read_pointed,
+    step_above,
+)
 
 log = logging.getLogger(__name__)
 
@@ -226,6 +235,9 @@ def read_pointed_text(pointed: Pointed) -> Reading | None:
     reading = read_pointed(page, x, y)
     if reading.value is None:
         return None
+    if reading.step is None and row > 0:  # Keras's "Epoch 5/6" on its own line above
+        shape = pointed_shape(page.shapes, x, y)
+        reading.step = step_above(page, shape) if shape is not None else None
     if reading.named_by or reading.why:
         return reading
     if pointed.header and is_label(pointed.header):
