@@ -251,14 +251,16 @@ def read_screen(snap: Snap, ocr: OcrEngine) -> Reading:
     return ocr.read_at(snap.full.bgra(), x - fx, y - fy, rect)
 
 
-def _complete(reading: Reading, part: str) -> Reading:
-    """A double-click selects ``9321`` of ``0.9321``: the OCR'd number around it completes it;
-    one that does not contain the selected digits is another number, so the selection stands."""
-    if reading.value is not None and part in reading.text:
+def _complete(reading: Reading | None, part: str) -> Reading:
+    """A double-click selects ``9321`` of ``0.9321``: the number read around it completes it.
+    When the screen was read and shows no number containing the selected digits, they may be
+    a piece of one (``399`` of ``0.399``): no value, rather than a wrong one (the selection is
+    kept as a note). Without a reading of the screen (no OCR) the selection stands, for review."""
+    if reading is not None and reading.value is not None and part in reading.text:
         return reading
-    return Reading(
-        value=float(part), text=part, why="the selected number is not on the screen's line"
-    )
+    if reading is not None:
+        return Reading(why=f"the selected {part!r} is not a number read at the pointer")
+    return Reading(value=float(part), text=part, why="the selection was not checked on the screen")
 
 
 def _exact_digits(seen: Reading, exact: Reading) -> Reading:
@@ -311,7 +313,7 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
         if exact is not None:
             reading, like.via = _exact_digits(reading, exact), "a11y+ocr"
     if part is not None:
-        reading = _complete(reading or Reading(), part)
+        reading = _complete(reading, part)
         like.via = snap.via if reading.text == part else "selection+ocr"
     like.reading = reading
     if reading is None or reading.value is None:
