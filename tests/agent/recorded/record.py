@@ -92,33 +92,41 @@ model.compile(optimizer="adam", loss={loss!r}, metrics={metrics!r})
 model.fit(X, y, validation_split=0.25, epochs={epochs}, batch_size={batch}, verbose=1)
 """
 
+# What a Keras fit learns: a 2-class label (softmax, accuracy) or a noisy regression target.
+KERAS_TASKS = {
+    "classify": (
+        'y = (X @ w > 0).astype("int32")',
+        'keras.layers.Dense(2, activation="softmax")',
+        "sparse_categorical_crossentropy",
+        ["accuracy"],
+    ),
+    "regress": (
+        'y = (X @ w + rng.normal(size=1200)).astype("float32")',
+        "keras.layers.Dense(1)",
+        "mse",
+        ["mae"],  # a line of more metrics wraps at 140 columns
+    ),
+}
+
+
+def keras_fit(task: str, seed: int, epochs: int, batch: int) -> str:
+    data, head, loss, metrics = KERAS_TASKS[task]
+    return KERAS.format(
+        seed=seed, data=data, head=head, loss=loss, metrics=metrics, epochs=epochs, batch=batch
+    )
+
+
 FITS = {
     # dev screens (tuned on): the classic tqdm bar, Keras's default metrics
     "lightning": LIGHTNING.replace("{bar}", "TQDMProgressBar").format(
         seed=3, train="train_loss", val="val", epochs=4, root="{root}"
     ),
-    "keras": KERAS.format(
-        seed=5,
-        data='y = (X @ w > 0).astype("int32")',
-        head='keras.layers.Dense(2, activation="softmax")',
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-        epochs=4,
-        batch=32,
-    ),
+    "keras": keras_fit("classify", seed=5, epochs=4, batch=32),
     # held-out screens: Lightning's default bar when rich is installed, a Keras regression
     "lightning_rich": LIGHTNING.replace("{bar}", "RichProgressBar").format(
         seed=11, train="loss", val="valid", epochs=3, root="{root}"
     ),
-    "keras_regression": KERAS.format(
-        seed=13,
-        data='y = (X @ w + rng.normal(size=1200)).astype("float32")',
-        head="keras.layers.Dense(1)",
-        loss="mse",
-        metrics=["mae"],  # a line of more metrics wraps at 140 columns
-        epochs=3,
-        batch=64,
-    ),
+    "keras_regression": keras_fit("regress", seed=13, epochs=3, batch=64),
 }
 
 
