@@ -19,10 +19,12 @@ def test_likes_in_real_tools(xdisplay: str) -> None:
     for split, fig in figures.items():
         print(f"\n{split}: {fig.line()}")
     assert sum(f.likes for f in figures.values()) >= 60
+    # Measured 2026-11-30 (README, one run after tuning on dev only): dev 297/298 values, 293 names,
+    # 0 wrong; held-out 248/249 values, 234 names (94 %), 1 wrong value in 249. These bounds are
+    # those levels with room for OCR's run-to-run wobble: a drop below them is a regression.
+    levels = {"dev": (0.98, 0.95, 0), "held": (0.98, 0.92, 1)}
     for split, fig in figures.items():
-        # Measured 2026-11-30 (README): dev 99 % values / 83 % names / 0 wrong, held-out 96 % /
-        # 85 % / 1 wrong in 142. The targets (names >= 90 %, no wrong value) are not met
-        # yet; these bounds catch a regression from what was measured.
-        assert fig.values / fig.likes >= 0.95, f"{split}: {fig.line()}"
-        assert fig.names / fig.likes >= 0.80, f"{split}: {fig.line()}"
-        assert fig.wrong / fig.likes <= 0.01, f"{split}: {fig.line()}"
+        values, names, wrong = levels.get(split, (0.95, 0.80, fig.likes // 100))
+        assert fig.values / fig.likes >= values, f"{split}: {fig.line()}"
+        assert fig.names / fig.likes >= names, f"{split}: {fig.line()}"
+        assert fig.wrong <= wrong, f"{split}: {fig.line()}"
