@@ -16,6 +16,7 @@ same tools); the screens held out earlier had been measured, so they are ``dev``
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import socket
@@ -536,19 +537,20 @@ def printed_epoch(lines: list[str], i: int) -> int | None:
 def recorded_screens(tmp: Path) -> Iterator[tuple[Terminal, list[Target]]]:
     """Held out: Lightning's default progress bar when rich is installed (colours, italics, a
     metric wrapped by rich) and a Keras regression, replayed in an xterm from the bytes recorded
-    off real fits (tests/agent/recorded/record.py)."""
-    path = tmp / "recorded_held.log"
-    path.write_bytes(
-        b"".join(
-            (RECORDED / f"{n}.raw").read_bytes() for n in ("lightning_rich", "keras_regression")
-        )
-    )
-    term = Terminal(path, "recorded_held.log - xterm")
-    # Lines of metrics (two pairs or more): not a sentence such as "TPU available: False,
-    # using: 0 TPU cores", whose "using: 0" nobody would like under that name.
-    rows = [i for i, line in enumerate(term.lines) if len(_PAIR.findall(line)) >= 2]
-    yield term, log_targets(term, "xterm", "held", rows, lambda i: printed_epoch(term.lines, i))
-    term.close()
+    off real fits (tests/agent/recorded/record.py); then a second such pair (other seeds and
+    names), recorded after the rules were tuned."""
+    for n, fits in enumerate(
+        [("lightning_rich", "keras_regression"), ("lightning_rich_b", "keras_b")]
+    ):
+        path = tmp / f"recorded_held_{n}.log"
+        path.write_bytes(b"".join((RECORDED / f"{name}.raw").read_bytes() for name in fits))
+        term = Terminal(path, f"recorded_held_{n}.log - xterm")
+        # Lines of metrics (two pairs or more): not a sentence such as "TPU available: False,
+        # using: 0 TPU cores", whose "using: 0" nobody would like under that name.
+        rows = [i for i, line in enumerate(term.lines) if len(_PAIR.findall(line)) >= 2]
+        steps = functools.partial(printed_epoch, term.lines)
+        yield term, log_targets(term, "xterm", "held", rows, steps)
+        term.close()
 
 
 # -- browser tools: Chromium on the display, driven by Playwright ----------------------------------

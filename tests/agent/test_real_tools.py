@@ -13,6 +13,7 @@ from agent import realtools
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.timeout(1800)  # ~550 likes in five real programs: 7-10 min on 2 cores
 def test_likes_in_real_tools(xdisplay: str) -> None:
     results = realtools.run_all(xdisplay)
     figures = realtools.figures(results)
