@@ -37,6 +37,7 @@ from runnotes.config import Settings, load_settings
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
 from runnotes.sdk.backend import LocalBackend, RunBackend
+from runnotes.services.runs import finish_run
 from runnotes.store.db import Store, open_store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.models import Run as RunRow
@@ -525,7 +526,7 @@ def end_run(
     for run in mine:
         run.end(status, row.exit_code)  # flushes its buffered values first
     if not mine:
-        LocalBackend(store).finish(row.id, status, row.exit_code)  # type: ignore[arg-type]
+        finish_run(store, row.id, status, row.exit_code)  # type: ignore[arg-type]
     with store.read() as session:
         ended = resolve_run(session, row.id)  # type: ignore[arg-type]
     return Ended(ended, was_active, active_entry(store))

@@ -15,6 +15,7 @@ from typing import Protocol
 from runnotes import events
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import RunnotesError
+from runnotes.services.runs import finish_run
 from runnotes.store.db import Store
 from runnotes.store.runs import (
     MetricRow,
@@ -22,9 +23,7 @@ from runnotes.store.runs import (
     add_captures,
     add_metric_rows,
     register_media,
-    remove_active,
 )
-from runnotes.store.runs import end_run as store_end_run
 
 
 class RunBackend(Protocol):
@@ -85,9 +84,7 @@ class LocalBackend:
         set_run_goal(self.store, run_id, text)
 
     def finish(self, run_id: int, status: str, exit_code: int | None) -> None:
-        store_end_run(self.store, run_id, status, exit_code)
-        remove_active(self.store, run_id)
-        events.publish("run_ended", store=self.store, run_id=run_id)
+        finish_run(self.store, run_id, status, exit_code)
 
     def local_store(self) -> Store:
         return self.store

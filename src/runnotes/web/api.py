@@ -31,6 +31,7 @@ from runnotes.services.metrics import (
     series,
 )
 from runnotes.services.overview import experiments_overview
+from runnotes.services.runs import finish_run
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import RunFilter, compare_runs, run_overview
@@ -54,7 +55,6 @@ from runnotes.store.runs import (
     add_metric_rows,
     add_tags,
     create_run,
-    end_run,
     nonfinite_text,
     register_media,
     target_run_id,
@@ -466,9 +466,7 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/end")
 def end(request: Request, run_id: int, body: EndIn) -> dict[str, Any]:
-    store = store_of(request)
-    row = end_run(store, run_id, body.status, body.exit_code)
-    events.publish("run_ended", store=store, run_id=run_id)
+    row = finish_run(store_of(request), run_id, body.status, body.exit_code)
     return {"id": row.id, "status": row.status}
 
 
