@@ -144,6 +144,10 @@ class DraftsSection(Section):
     def _lower(cls, value: Any) -> Any:
         return value.lower() if isinstance(value, str) else value
 
+    def root(self, home: Path) -> Path:
+        """The drafts folder: ``dir``, else ``drafts/`` in the store folder."""
+        return (self.dir or home / "drafts").expanduser()
+
 
 # The sections checked when settings load; ``[agent]`` is the agent's own AgentConfig, checked
 # when it starts (its chords need pynput's parser).

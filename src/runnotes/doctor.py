@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import select
 
 from runnotes.reports import drafts
-from runnotes.store.db import Store
+from runnotes.store.db import Store, store_folders
 from runnotes.store.models import MediaFile, Run
 from runnotes.store.runs import owner_alive
 
@@ -72,30 +72,36 @@ def _media(store: Store) -> list[Finding]:
 
 
 def _permissions(store: Store) -> list[Finding]:
+    """Paths of the store that others can read: said, with the ``chmod`` to run, never changed
+    (the folders may be the user's own, shared on purpose)."""
     home = store.settings.home
-    roots = [home, store.settings.media_dir, drafts.DraftSettings.of(store).root]
-    paths: list[Path] = []
-    for root in dict.fromkeys(roots):
-        if root.exists():
-            paths += [root, *root.rglob("*")]
+    groups: dict[Path, list[Path]] = {}  # each store folder, with its paths others can read
+    for root, _ in store_folders(store.settings):
+        if root.is_dir():
+            groups[root] = [p for p in [root, *root.rglob("*")] if _readable_by_others(p)]
     if store.is_sqlite and store.engine.url.database:
-        paths.append(Path(store.engine.url.database))
-    open_to_others = [p for p in dict.fromkeys(paths) if p.exists() and _readable_by_others(p)]
+        db = Path(store.engine.url.database)
+        groups.setdefault(db, [db] if _readable_by_others(db) else [])
+    open_to_others = list(dict.fromkeys(p for found in groups.values() for p in found))
     if not open_to_others:
         return [Finding(OK, "permissions", f"{home} and its files are readable by you only")]
     shown = ", ".join(str(p) for p in open_to_others[:5])
     more = f" (and {len(open_to_others) - 5} more)" if len(open_to_others) > 5 else ""
+    fix = " ".join(str(root) for root, found in groups.items() if found)
     return [
         Finding(
             WARN,
             "permissions",
-            f"readable by other users: {shown}{more}; fix with `chmod -R go-rwx {home}`",
+            f"readable by other users: {shown}{more}; runnotes leaves modes as they are: "
+            f"`chmod -R go-rwx {fix}` makes them private",
         )
     ]
 
 
 def _readable_by_others(path: Path) -> bool:
-    return bool(stat.S_IMODE(path.lstat().st_mode) & 0o077)
+    """Links are not followed: a link's own mode means nothing, its target is checked where it
+    lies inside a store folder."""
+    return not path.is_symlink() and bool(stat.S_IMODE(path.lstat().st_mode) & 0o077)
 
 
 def _stale_runs(store: Store) -> list[Finding]:

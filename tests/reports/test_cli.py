@@ -52,7 +52,7 @@ def test_report_errors_are_one_line(sample, tmp_path: Path) -> None:
         ),
         (
             ["report", "readme", "-e", "resnet", "-o", str(tmp_path / "f" / "x" / "README.md")],
-            "Not a directory",
+            f"cannot be made: {tmp_path / 'f'} is a file",
         ),
     ]
     (tmp_path / "f").write_text("a file where a folder should be")

@@ -11,6 +11,7 @@ Every user mistake ends as one ``runnotes: error: …`` line and exit code 1, ne
 
 from __future__ import annotations
 
+import logging
 import sys
 from importlib import import_module
 from pathlib import Path
@@ -89,6 +90,10 @@ def command():  # type: ignore[no-untyped-def]
 def main() -> None:
     from sqlalchemy.exc import DBAPIError
 
+    # runnotes' warnings (a folder others can read, a draft edited by hand) as lines on stderr
+    to_stderr = logging.StreamHandler()
+    to_stderr.setFormatter(logging.Formatter("%(message)s"))
+    logging.getLogger("runnotes").addHandler(to_stderr)
     try:
         command()(prog_name="runnotes")
     except RunnotesError as exc:

@@ -105,7 +105,6 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     from runnotes.agent import Agent, AgentConfig, check_environment
     from runnotes.reports import drafts
     from runnotes.sdk import get_store
-    from runnotes.store.media import private_dir
 
     settings = ctx.find_root().obj
     config = AgentConfig.from_section(settings.section("agent"), **flags)
@@ -119,8 +118,8 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     for line in warnings:
         _say(f"warning: {line}")
     agent.start()
-    private_dir(pid_file.parent)
-    pid_file.write_text(str(os.getpid()))
+    with os.fdopen(os.open(pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid:
+        pid.write(str(os.getpid()))  # the store folder exists: get_store made or checked it
     drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
     signal.signal(signal.SIGTERM, _interrupt)
     _say(
@@ -147,9 +146,11 @@ def start(ctx: typer.Context) -> None:
     pid = running_pid(pid_file)
     if pid is not None:
         raise RunnotesError(f"the agent is already running (pid {pid}); log: {log_file}")
-    log_file.parent.mkdir(parents=True, exist_ok=True)
+    from runnotes.store.folders import private_dir, private_file
+
+    private_dir(log_file.parent, "store folder")
     offset = log_file.stat().st_size if log_file.exists() else 0
-    with open(log_file, "ab") as log:
+    with os.fdopen(private_file(log_file, "agent log"), "ab") as log:
         command = [sys.executable, "-m", "runnotes", "agent", *ctx.meta["agent_args"]]
         child = subprocess.Popen(
             command,

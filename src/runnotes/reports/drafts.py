@@ -48,7 +48,7 @@ from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
 from runnotes.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store, open_store
-from runnotes.store.media import private_dir
+from runnotes.store.folders import private_dir, warn_if_open
 from runnotes.store.models import Draft, Experiment, Project, Run
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class DraftSettings:
         cfg = store.settings.drafts
         return cls(
             auto=cfg.auto,
-            root=(cfg.dir or store.settings.home / "drafts").expanduser(),
+            root=cfg.root(store.settings.home),
             project_dirs={name: p.dir.expanduser() for name, p in cfg.projects.items()},
             week_start=_WEEKDAYS.index(cfg.week_start),
             debounce=cfg.debounce,
@@ -130,19 +130,11 @@ def _inside(folder: Path, path: Path) -> Path:
     return path
 
 
-def _private(paths: list[Path]) -> None:
-    """Draft files 0600 and their figure folders 0700: they quote the user's notes."""
-    for path in paths:
-        for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
-            if item.exists():
-                os.chmod(item, 0o700 if item.is_dir() else 0o600)
-
-
 @contextmanager
 def _locked(store: Store, name: str = "drafts.lock", wait: bool = True) -> Iterator[bool]:
     """Hold the cross-process lock ``$RUNNOTES_HOME/name``; yields False if ``wait`` is off and
     another process holds it."""
-    home = private_dir(store.settings.home)
+    home = private_dir(store.settings.home, "store folder")
     fd = os.open(home / name, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
@@ -203,12 +195,11 @@ def _write(
         "refreshed_at": time.time(),
     }
     try:
-        private_dir(out.parent)
+        private_dir(out.parent, "drafts folder")
         render(out)
     except Exception as exc:
         _record(store, target, **base, error=f"{type(exc).__name__}: {exc}")
         raise
-    _private([out, out.with_name(f"{out.stem}_files")])
     if edited:
         if out != target:
             log.warning("%s was edited by hand; the new draft is %s", target, out)
@@ -235,16 +226,23 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
             return []
         project = session.get(Project, exp.project_id).name  # type: ignore[union-attr]
     folder = cfg.project_dir(project)
-    private_dir(folder)
+    readme = _inside(folder, folder / path_part(exp.name) / "README.md")
+    if not readme.exists():  # the experiment's first draft: say, never change, who can read
+        for path, what in ((cfg.root, "drafts folder"), (folder, f"drafts folder of {project}")):
+            warn_if_open(path, what)
+    private_dir(folder, "drafts folder")
+    # Drafts quote the user's notes: files 0600, folders 0700, made so before they are published.
     written = [
         _write(
             store,
-            _inside(folder, folder / path_part(exp.name) / "README.md"),
+            readme,
             "readme",
             project,
             experiment_id,
             trigger,
-            lambda out: write_readme(store, exp.name, out, project=project, template=cfg.template),
+            lambda out: write_readme(
+                store, exp.name, out, project=project, template=cfg.template, private=True
+            ),
         )
     ]
     year, week, first = cfg.week(date.today())
@@ -262,7 +260,7 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
                 None,
                 trigger,
                 lambda out, t=template: write_progress(
-                    store, out, since=since, until=until, project=project, template=t
+                    store, out, since=since, until=until, project=project, template=t, private=True
                 ),
             )
         )

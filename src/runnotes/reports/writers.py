@@ -23,6 +23,7 @@ from runnotes.reports import data as reportdata
 from runnotes.reports.period import fmt_time, resolve_period
 from runnotes.reports.render import load_template, render
 from runnotes.store.db import Store
+from runnotes.store.folders import check_file, check_folder, warn_if_open
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_FORMATS = (".md", ".docx")
@@ -86,11 +87,17 @@ def _step(progress: Progress | None, label: str, done: int, total: int) -> None:
         progress(label, done, total)
 
 
-def _check_output(out: Path) -> Path:
-    """Fail before any work when the report cannot be written where asked."""
+def _check_output(out: Path, name: str) -> Path:
+    """Where the report goes (``name`` inside ``out`` when ``out`` is a folder); fails before
+    any work when it cannot be written there. Refused untouched: a target that is not a regular
+    file (``/dev/null``), a folder on the way that is a file. The first report in an existing
+    folder that others can read says so (its mode is left as it is)."""
     out = Path(out).expanduser()
     if out.is_dir():
-        raise RunnotesError(f"cannot write {out}: it is a folder (give a file name)")
+        out = out / name
+    check_file(out, "report")
+    check_folder(out.parent, "report folder")
+    new = not out.exists()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -98,7 +105,17 @@ def _check_output(out: Path) -> Path:
     writable = os.access(out.parent, os.W_OK | os.X_OK)
     if not writable or (out.exists() and not os.access(out, os.W_OK)):
         raise RunnotesError(f"cannot write {out}: permission denied")
+    if new:
+        warn_if_open(out.parent, "report folder")
     return out
+
+
+def _owner_only(stage: Path) -> None:
+    """Files 0600 and folders 0700 in a staging folder: all made here by runnotes, in a folder
+    (``mkdtemp``, 0700) nobody else can enter, before anything of it is published."""
+    for item in [stage, *stage.rglob("*")]:
+        if not item.is_symlink():
+            os.chmod(item, 0o700 if item.is_dir() else 0o600)
 
 
 def files_dir(out: Path) -> Path:
@@ -119,8 +136,12 @@ def _staging(out: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _publish_markdown(out: Path, text: str, stage: Path, assets: Path) -> list[Path]:
+def _publish_markdown(out: Path, text: str, stage: Path, assets: Path, private: bool) -> list[Path]:
     """Swap the figures folder and the Markdown into place; returns the files now published."""
+    tmp = stage / "report.md"
+    tmp.write_text(text, encoding="utf-8")
+    if private:
+        _owner_only(stage)
     target = files_dir(out)
     published: list[Path] = []
     if any(assets.iterdir()):
@@ -131,8 +152,6 @@ def _publish_markdown(out: Path, text: str, stage: Path, assets: Path) -> list[P
         published = sorted(target.iterdir())
     elif target.exists():
         shutil.rmtree(target)  # no figures any more: do not leave stale ones beside the report
-    tmp = stage / "report.md"
-    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
     return [out, *published]
 
@@ -164,15 +183,18 @@ def write_readme(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Progress | None = None,
+    private: bool = False,
 ) -> ReportResult:
-    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it."""
+    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it
+    (``out`` may be a folder: ``README.md`` in it). ``private``: files 0600, folders 0700."""
     from runnotes.reports.plots import experiment_figures
 
     tpl = load_template(template, "readme.md.j2")
     _step(progress, "reading the store", 0, 4)
     with store.read() as session:
         experiment_id, _ = reportdata.find_experiment(session, experiment, project)
-    out = _check_output(out)  # after the checks above: bad input leaves no empty folder behind
+    # after the checks above: bad input leaves no empty folder behind
+    out = _check_output(out, "README.md")
     data = reportdata.load_experiment(
         store, experiment_id, reportdata.rules_for(store, include_pending)
     )
@@ -207,7 +229,7 @@ def write_readme(
             },
         )
         _step(progress, "writing", 3, 4)
-        paths = _publish_markdown(out, text, stage, assets)
+        paths = _publish_markdown(out, text, stage, assets, private)
     _step(progress, "done", 4, 4)
     return ReportResult(paths=paths, warnings=warnings)
 
@@ -225,11 +247,14 @@ def write_progress(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Progress | None = None,
+    private: bool = False,
 ) -> ReportResult:
-    """A progress report for ``[since, until)`` (default: the last 7 days): .md or .docx."""
+    """A progress report for ``[since, until)`` (default: the last 7 days): .md or .docx
+    (``out`` may be a folder: ``progress.md`` in it). ``private``: as in :func:`write_readme`."""
     from runnotes.reports.plots import experiment_figures
 
-    out = Path(out)
+    out = Path(out).expanduser()
+    out = out / "progress.md" if out.is_dir() else out
     if out.suffix.lower() not in PROGRESS_FORMATS:
         raise RunnotesError(f"cannot write {out}: a progress report is .md or .docx")
     since, until = resolve_period(since, until)
@@ -243,7 +268,7 @@ def write_progress(
             f"nothing to report: no runs started or ended between "
             f"{fmt_time(since)} and {fmt_time(until)}{where}"
         )
-    out = _check_output(out)
+    out = _check_output(out, "progress.md")
     total = 2 * len(active) + 2
     experiments, bests, blockers, figures, shots, warnings = [], [], [], [], [], []
     docx = out.suffix.lower() == ".docx"
@@ -297,9 +322,11 @@ def write_progress(
 
             tmp = stage / "report.docx"
             write_docx(text, tmp, base=assets)
+            if private:
+                _owner_only(stage)
             os.replace(tmp, out)
             paths = [out]
         else:
-            paths = _publish_markdown(out, text, stage, assets)
+            paths = _publish_markdown(out, text, stage, assets, private)
     _step(progress, "done", total, total)
     return ReportResult(paths=paths, warnings=warnings)

@@ -23,7 +23,8 @@ from sqlmodel import Session, SQLModel
 
 from runnotes.config import Settings, load_settings
 from runnotes.errors import NotFound, RunnotesError
-from runnotes.store.media import MediaStore, private_dir
+from runnotes.store.folders import check_file, check_folder, private_dir, warn_if_open
+from runnotes.store.media import MediaStore
 
 BUSY_TIMEOUT_S = 60  # default; `[store] busy_timeout` / RUNNOTES_STORE_BUSY_TIMEOUT
 CONNECT_TIMEOUT_S = 10  # `[store] connect_timeout` / RUNNOTES_STORE_CONNECT_TIMEOUT
@@ -88,8 +89,9 @@ def _opening(db_file: Path | None) -> Iterator[None]:
     if db_file is None or db_file.resolve() in _OPENED:
         yield
         return
+    check_file(db_file, "database")
+    private_dir(db_file.parent, "database folder")
     try:
-        private_dir(db_file.parent)
         fd = os.open(db_file.with_name(db_file.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as exc:
         raise RunnotesError(f"cannot open database {db_file}: {exc.strerror or exc}") from exc
@@ -167,8 +169,9 @@ def make_engine(
         raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision; a no-op when it is already there."""
+def migrate(engine: Engine) -> bool:
+    """Bring the schema to the newest Alembic revision; a no-op when it is already there.
+    Returns whether the database was empty (the store is being created)."""
     from alembic import command
     from alembic.config import Config
     from alembic.runtime.migration import MigrationContext
@@ -178,34 +181,58 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     head = ScriptDirectory.from_config(cfg).get_current_head()
     with engine.connect() as conn:
-        if MigrationContext.configure(conn).get_current_revision() == head:
-            return
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
+            return False
     with engine.execution_options(immediate=True).begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727274)")  # one migrator at a time
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    return current is None
 
 
 def open_store(settings: Settings | None = None) -> Store:
     """Open (creating and migrating if needed) the store the settings point at."""
     settings = settings or load_settings()
-    try:  # the store folder holds notes, drafts and recordings: user-only in every mode
-        private_dir(settings.home)
-    except OSError as exc:
-        raise RunnotesError(f"cannot open {settings.home}: {exc.strerror or exc}") from exc
+    folders = store_folders(settings)
+    for path, what in folders:  # a file or a device given as a folder: refused, nothing touched
+        check_folder(path, what)
+    # The store folder holds notes, drafts and recordings: user-only in every mode when made here.
+    private_dir(settings.home, "store folder")
     cfg = settings.store
     with _opening(_sqlite_file(settings.db_url)):
         engine = make_engine(settings.db_url, cfg.busy_timeout, cfg.connect_timeout)
         try:
-            migrate(engine)
+            created = migrate(engine)
         except DBAPIError as exc:
             engine.dispose()
             reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
             raise RunnotesError(
                 f"cannot open database {_safe_url(settings.db_url)}: {reason}"
             ) from exc
+    if created:  # the store's first write: name the existing folders others can read
+        for path, what in folders:
+            warn_if_open(path, what)
     return Store(settings=settings, engine=engine, media=MediaStore(settings.media_dir))
+
+
+def store_folders(settings: Settings) -> list[tuple[Path, str]]:
+    """The folders a store writes in, with what each is called in a message."""
+    drafts = settings.drafts
+    return list(
+        dict.fromkeys(
+            [
+                (settings.home, "store folder"),
+                (settings.media_dir, "media folder"),
+                (drafts.root(settings.home), "drafts folder"),
+                *(
+                    (p.dir.expanduser(), f"drafts folder of {name}")
+                    for name, p in drafts.projects.items()
+                ),
+            ]
+        )
+    )
 
 
 def _safe_url(url: str) -> str:

@@ -13,25 +13,9 @@ import tempfile
 from pathlib import Path
 
 from runnotes.errors import RunnotesError
+from runnotes.store.folders import private_dir
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-
-
-def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) readable by the user only: media can hold sensitive pixels.
-
-    Every folder created on the way is 0700 too (``mkdir(parents=True)`` would give the parents
-    the default mode: a new ``drafts/`` above ``drafts/project/`` was world-readable)."""
-    missing = []
-    folder = path
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for created in reversed(missing):
-        created.mkdir(mode=0o700, exist_ok=True)
-        os.chmod(created, 0o700)
-    os.chmod(path, 0o700)
-    return path
 
 
 class MediaStore:
@@ -51,7 +35,7 @@ class MediaStore:
         sha = hashlib.sha256(data).hexdigest()
         target = self.root / sha[:2] / (sha + suffix)
         if not target.exists():
-            private_dir(self.root)
+            private_dir(self.root, "media folder")
             private_dir(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as handle:

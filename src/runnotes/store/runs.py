@@ -32,7 +32,7 @@ from sqlmodel import Session, select
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
-from runnotes.store.media import private_dir
+from runnotes.store.folders import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
 
 try:

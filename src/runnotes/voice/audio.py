@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
-from runnotes.store.media import private_dir
+from runnotes.store.folders import private_dir
 from runnotes.store.models import MediaFile
 
 RATE = 16_000
