@@ -22,7 +22,10 @@ import shutil
 import socket
 import stat
 import sys
+import tempfile
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,10 +86,23 @@ def make_area(root: Path, uid: int, gid: int, other: int) -> Area:
     return Area(root, root / "mine", devices)
 
 
-def remove_area(area: Area) -> None:
-    for path in (area.root / "readonly", area.root / "readonly" / "keep.txt"):
-        os.chmod(path, 0o755)  # made by the test, in the test's folder
-    shutil.rmtree(area.root)
+@contextmanager
+def new_area(actor: pwd.struct_passwd | None) -> Iterator[Area]:
+    """An area for ``actor`` (None: this process's user) in a folder of /tmp that user can reach
+    (pytest's tmp_path is inside a 0700 folder of root's); removed afterwards."""
+    base = Path(tempfile.mkdtemp(prefix="runnotes-modes-", dir="/tmp"))
+    try:
+        os.chmod(base, 0o755)  # made by this test just now
+        uid, gid = (actor.pw_uid, actor.pw_gid) if actor else (os.getuid(), os.getgid())
+        nobody = unprivileged()
+        other = (0 if actor else nobody.pw_uid) if nobody else uid  # another user's folder
+        area = make_area(base / "area", uid, gid, other)
+        yield area
+    finally:
+        for path in (base / "area" / "readonly", base / "area" / "readonly" / "keep.txt"):
+            if path.exists():
+                os.chmod(path, 0o755)  # made by the test, in the test's folder
+        shutil.rmtree(base)
 
 
 def _record(path: Path) -> tuple[object, ...]:
@@ -110,9 +126,19 @@ def snapshot(area: Area, but: Path | None = None) -> dict[str, tuple[object, ...
     return {str(p): _record(p) for p in paths}
 
 
-def unchanged(before: dict[str, tuple[object, ...]], after: dict[str, tuple[object, ...]]) -> None:
-    """Every path that was there is as it was (new paths are the ones runnotes made)."""
-    changed = {p: (was, after.get(p)) for p, was in before.items() if after.get(p) != was}
+def unchanged(
+    before: dict[str, tuple[object, ...]],
+    after: dict[str, tuple[object, ...]],
+    rewritten: frozenset[str] = frozenset(),
+) -> None:
+    """Every path that was there is as it was (new paths are the ones runnotes made); the files
+    in ``rewritten`` (a report's ``-o`` target) may have new content, nothing else."""
+
+    def same(path: str, was: tuple[object, ...]) -> bool:
+        now = after.get(path)
+        return now == was or (path in rewritten and now is not None and now[:4] == was[:4])
+
+    changed = {p: (was, after.get(p)) for p, was in before.items() if not same(p, was)}
     assert changed == {}, changed
 
 
@@ -145,6 +171,28 @@ def _guard(root: Path, existing: set[str]) -> None:
     for name in ("chmod", "chown", "lchown", "fchmod", "fchown"):
         if hasattr(os, name):
             setattr(os, name, refuse(name, getattr(os, name)))
+
+
+def warm(scratch: Path) -> None:
+    """Load what the commands import lazily, in this (the parent) process: an unprivileged child
+    cannot read the interpreter's own library folder on this machine (it is under /root)."""
+    from typer.testing import CliRunner
+
+    from runnotes.cli import app
+
+    env = {"RUNNOTES_HOME": str(scratch / "home"), "RUNNOTES_DRAFTS_AUTO": "false"}
+    runner = CliRunner()
+    for args in (
+        ["run", "start", "r", "-e", "e"],
+        ["like", "val_acc=0.5"],
+        ["run", "end"],
+        ["runs", "list"],
+        ["doctor"],
+        ["drafts", "refresh"],
+        ["report", "readme", "-e", "e", "-o", str(scratch / "out")],
+        ["report", "progress", "-o", str(scratch / "p.md")],
+    ):
+        runner.invoke(app, args, env=env, catch_exceptions=True)
 
 
 def run_main(

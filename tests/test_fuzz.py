@@ -1,5 +1,7 @@
 """Random text, numbers and names through the SDK, the CLI and the API, then every page and
-both reports rendered from what was stored: no 500, no traceback (issue 16, acceptance).
+both reports rendered from what was stored: no 500, no traceback (issue 16, acceptance). Random
+paths in the settings and ``-o``: a one-line error or success, and no mode, owner or content of a
+path runnotes did not create changed (issue 30).
 
 Bounded on purpose (a few dozen examples, ``deadline=None``): it is a net for whole classes of
 input, not a search that runs until it finds something."""
@@ -8,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,6 +24,7 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 import runnotes
+from bystanders import new_area, run_main, snapshot, unchanged, unprivileged, warm
 from runnotes.cli import app
 from runnotes.errors import RunnotesError
 from runnotes.reports import write_progress, write_readme
@@ -130,3 +134,59 @@ def test_fuzz_sdk_cli_api_then_render_everything(
     write_progress(store, tmp_path / "progress.md", since=0, until=1e12)
     write_progress(store, tmp_path / "progress.docx", since=0, until=1e12)
     assert docx.Document(str(tmp_path / "progress.docx")).paragraphs
+
+
+PATH_SETTINGS = ("RUNNOTES_HOME", "RUNNOTES_MEDIA", "RUNNOTES_DRAFTS_DIR", "-o")
+PATH_TARGETS = (
+    *("notes.txt", "link-notes", "notes.txt/sub", "fifo", "socket", "null", "link-devnull"),
+    *("shared", "link-shared", "readonly", "others", "link-others", "mine/new/deep"),
+    "/dev/null",
+)
+PATH_COMMANDS = (["note", "hi"], ["runs", "list"], ["doctor"], ["drafts", "refresh"])
+
+
+def test_fuzz_paths_in_settings_and_output(tmp_path: Path) -> None:
+    """Each example points one setting (or a report's ``-o``) at a bystander, as this user or an
+    unprivileged one, and runs a command through the real ``main()``."""
+    warm(tmp_path)
+    actors = [None] + ([unprivileged()] if unprivileged() else [])
+    with contextlib.ExitStack() as stack:
+        areas = [stack.enter_context(new_area(actor)) for actor in actors]
+        initial = [snapshot(area) for area in areas]
+        rewritten: set[str] = set()
+        for area, actor in zip(areas, actors, strict=True):  # an experiment to report on
+            env = {"RUNNOTES_HOME": str(area.mine / "home"), "RUNNOTES_DRAFTS_AUTO": "false"}
+            for args in (["run", "start", "r", "-e", "e"], ["like", "a=1"], ["run", "end"]):
+                assert run_main(args, env, area.mine, area, actor).code == 0
+
+        @settings(max_examples=EXAMPLES + 10, deadline=None)
+        @given(
+            st.sampled_from(range(len(areas))),
+            st.sampled_from(PATH_SETTINGS),
+            st.sampled_from(PATH_TARGETS),
+            st.sampled_from(PATH_COMMANDS),
+        )
+        def one(which: int, setting: str, target: str, command: list[str]) -> None:
+            area, actor = areas[which], actors[which]
+            path = target if target.startswith("/") else str(area.root / target)
+            env = {
+                "HOME": str(area.mine),
+                "RUNNOTES_HOME": str(area.mine / "home"),
+                "RUNNOTES_DRAFTS_AUTO": "false",
+            }
+            if setting == "-o":  # an existing file named by -o is the report's: new content
+                command = ["report", "readme", "-e", "e", "-o", path]
+                rewritten.add(os.path.realpath(path))
+            else:
+                env[setting] = path
+            store = area.mine / "home"
+            before = snapshot(area, but=store)
+            done = run_main(command, env, area.mine, area, actor)
+            assert "Traceback" not in done.err, (setting, path, command, done.err)
+            findings = command == ["doctor"] and done.code == 1 and not done.err  # exit 1: damage
+            if done.code != 0 and not findings:
+                done.one_line_error()
+                assert snapshot(area, but=store) == before, (setting, path, command)
+            unchanged(initial[which], snapshot(area), frozenset(rewritten))
+
+        one()

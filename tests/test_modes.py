@@ -13,46 +13,28 @@ from __future__ import annotations
 import os
 import pwd
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from bystanders import (
     Area,
     Done,
-    make_area,
-    remove_area,
+    new_area,
     run_main,
     snapshot,
     unchanged,
     unprivileged,
+    warm,
 )
-from runnotes.cli import app
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module", autouse=True)
 def _warm(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Load what the commands import lazily, here in the parent: an unprivileged child cannot
-    read the interpreter's own library folder on this machine (it is under /root)."""
-    home = tmp_path_factory.mktemp("warm") / "home"
-    env = {"RUNNOTES_HOME": str(home), "RUNNOTES_DRAFTS_AUTO": "false"}
-    runner = CliRunner()
-    for args in (
-        ["run", "start", "r", "-e", "e"],
-        ["like", "val_acc=0.5"],
-        ["run", "end"],
-        ["runs", "list"],
-        ["doctor"],
-        ["drafts", "refresh"],
-        ["report", "readme", "-e", "e", "-o", str(home.parent / "out")],
-        ["report", "progress", "-o", str(home.parent / "p.md")],
-    ):
-        runner.invoke(app, args, env=env, catch_exceptions=True)
+    warm(tmp_path_factory.mktemp("warm"))
 
 
 @pytest.fixture(params=["self", "unprivileged"])
@@ -68,17 +50,8 @@ def actor(request: pytest.FixtureRequest) -> pwd.struct_passwd | None:
 
 @pytest.fixture
 def area(actor: pwd.struct_passwd | None) -> Iterator[Area]:
-    """The bystanders in a folder of /tmp the acting user can reach (pytest's tmp_path is inside
-    a 0700 folder of root's)."""
-    base = Path(tempfile.mkdtemp(prefix="runnotes-modes-", dir="/tmp"))
-    os.chmod(base, 0o755)  # made by this test just now
-    uid, gid = (actor.pw_uid, actor.pw_gid) if actor else (os.getuid(), os.getgid())
-    nobody = unprivileged()
-    other = (0 if actor else nobody.pw_uid) if nobody else uid  # another user's folder
-    made = make_area(base / "area", uid, gid, other)
-    yield made
-    remove_area(made)
-    os.rmdir(base)
+    with new_area(actor) as made:
+        yield made
 
 
 def _env(area: Area, **settings: str) -> dict[str, str]:

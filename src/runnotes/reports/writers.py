@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -95,6 +96,8 @@ def _check_output(out: Path, name: str) -> Path:
     out = Path(out).expanduser()
     if out.is_dir():
         out = out / name
+    if out.is_symlink():  # like a shell's `>`: the file the link names is written, the link stays
+        out = out.resolve()
     check_file(out, "report")
     check_folder(out.parent, "report folder")
     new = not out.exists()
@@ -108,6 +111,20 @@ def _check_output(out: Path, name: str) -> Path:
     if new:
         warn_if_open(out.parent, "report folder")
     return out
+
+
+def _replace(tmp: Path, out: Path) -> None:
+    """Swap the staged ``tmp`` in at ``out``; a file that was there keeps its mode and owner (a
+    report rewrites its content, never who may read it)."""
+    try:
+        was = out.stat()
+    except FileNotFoundError:
+        pass
+    else:
+        os.chmod(tmp, stat.S_IMODE(was.st_mode))  # tmp: made by runnotes, in its staging folder
+        if os.geteuid() == 0:
+            os.chown(tmp, was.st_uid, was.st_gid)
+    os.replace(tmp, out)
 
 
 def _owner_only(stage: Path) -> None:
@@ -152,7 +169,7 @@ def _publish_markdown(out: Path, text: str, stage: Path, assets: Path, private: 
         published = sorted(target.iterdir())
     elif target.exists():
         shutil.rmtree(target)  # no figures any more: do not leave stale ones beside the report
-    os.replace(tmp, out)
+    _replace(tmp, out)
     return [out, *published]
 
 
@@ -324,7 +341,7 @@ def write_progress(
             write_docx(text, tmp, base=assets)
             if private:
                 _owner_only(stage)
-            os.replace(tmp, out)
+            _replace(tmp, out)
             paths = [out]
         else:
             paths = _publish_markdown(out, text, stage, assets, private)
