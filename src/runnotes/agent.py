@@ -36,6 +36,7 @@ from runnotes.capture.ocr import OcrEngine
 from runnotes.capture.parse import NUMBER, parse_text
 from runnotes.capture.screen import Screen, Shot, clamp_region
 from runnotes.capture.window import WindowInfo
+from runnotes.config import AGENT_CHORDS, AGENT_REGION, AGENT_VOICE_SOURCE
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Source
@@ -93,18 +94,18 @@ PRIVATE_DEFAULT = (
 class AgentConfig:
     """Chords and behaviour; from ``[agent]`` in config.toml, ``RUNNOTES_AGENT_*`` and flags."""
 
-    like: str = "ctrl+alt+l"
-    region: str = "ctrl+alt+r"
-    voice: str = "ctrl+alt+v"
-    note: str = "ctrl+alt+n"
-    pause: str = "ctrl+alt+p"
-    region_width: int = 640
-    region_height: int = 240
+    like: str = AGENT_CHORDS["like"]
+    region: str = AGENT_CHORDS["region"]
+    voice: str = AGENT_CHORDS["voice"]
+    note: str = AGENT_CHORDS["note"]
+    pause: str = AGENT_CHORDS["pause"]
+    region_width: int = AGENT_REGION[0]
+    region_height: int = AGENT_REGION[1]
     ocr: bool = True
     a11y: bool = True  # exact text from the accessibility bus where the window publishes it
     clipboard_seconds: float = 5.0
     private: tuple[str, ...] = PRIVATE_DEFAULT
-    voice_source: str = "mic"
+    voice_source: str = AGENT_VOICE_SOURCE
     notify: bool = True
 
     @classmethod

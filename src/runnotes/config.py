@@ -25,6 +25,18 @@ from pydantic import (
 
 from runnotes.errors import RunnotesError
 
+# The agent's defaults (``[agent]`` in config.toml and flags override them). They live here, not
+# in the agent, so that `runnotes agent --help` names them without loading X11 and OCR.
+AGENT_CHORDS = {
+    "like": "ctrl+alt+l",
+    "region": "ctrl+alt+r",
+    "voice": "ctrl+alt+v",
+    "note": "ctrl+alt+n",
+    "pause": "ctrl+alt+p",
+}
+AGENT_REGION = (640, 240)  # width, height of the region around the pointer
+AGENT_VOICE_SOURCE = "mic"
+
 
 def default_home() -> Path:
     return Path(os.environ.get("RUNNOTES_HOME") or Path.home() / ".runnotes").expanduser()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,12 +192,20 @@ def watch(
     experiment: str | None = None,
     project: str | None = None,
     tags: tuple[str, ...] = (),
+    data: tuple[Path, ...] = (),
     store: Store | None = None,
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
 ) -> WatchResult:
+    """Run ``command`` into a run: its params from the command line, its metrics from its
+    output, and a fingerprint of each ``data`` file (a change since the experiment's previous
+    run is flagged). A command that cannot start is refused before any run is made."""
     if not command:
         raise RunnotesError("watch needs a command: runnotes watch -- python train.py")
+    _check_runnable(command[0])
+    for path in data:
+        if not Path(path).is_file():
+            raise RunnotesError(f"--data {path}: no such file; no run was recorded")
     store = store or get_store()
     run, joined = _open_run(
         store,
@@ -210,6 +219,8 @@ def watch(
     params = parse_args(command)
     if params:
         run.log_params(params)
+    for path in data:  # fingerprinted as the command starts: the data it is about to read
+        run.dataset(path)
     counts: Counter[str] = Counter()
     logger = _LineLogger(run, counts, dict(params))
     try:
@@ -263,6 +274,17 @@ def watch(
         params=logger.params,
         counts=counts,
     )
+
+
+def _check_runnable(program: str) -> None:
+    """Refuse, before a run is made for it, a program that cannot start."""
+    if shutil.which(program) is not None:
+        return
+    if "/" not in program:
+        why = "no such command (not on PATH)"
+    else:
+        why = "not executable" if Path(program).is_file() else "no such file"
+    raise RunnotesError(f"cannot run {program!r}: {why}; no run was recorded")
 
 
 def _finish(store: Store, run: Run, joined: bool, code: int, status: str) -> None:

@@ -20,6 +20,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from pathlib import Path
 
 NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 _NAME = r"[A-Za-z_][\w./\-]*(?:'s [\w.\-]+)?"
@@ -226,9 +227,11 @@ def parse_text(text: str, *, loose: bool = True) -> Parsed:
 
 def _script_args(argv: list[str]) -> list[str]:
     """The arguments a program gets: after ``*.py`` / ``-m MODULE`` when there is one (so the
-    interpreter's and a launcher's own options, ``torchrun --nproc 4 train.py``, are skipped)."""
+    interpreter's and a launcher's own options, ``torchrun --nproc 4 train.py``, are skipped),
+    and after ``python -c CODE`` (the code is no parameter ``c``)."""
+    python = bool(argv) and re.fullmatch(r"python[\d.]*", Path(argv[0]).name) is not None
     for i, arg in enumerate(argv):
-        if arg == "-m" and i + 1 < len(argv):
+        if (arg == "-m" or (python and arg == "-c")) and i + 1 < len(argv):
             return argv[i + 2 :]
         if arg.endswith(".py") and not arg.startswith("-"):
             return argv[i + 1 :]

@@ -15,9 +15,10 @@ import logging
 import sys
 from importlib import import_module
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
+from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
 
 from runnotes.cli.help import plain_help
 from runnotes.cli.options import PANELS
@@ -72,7 +73,11 @@ def _root(
     version: Annotated[
         bool,
         typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+            "--version",
+            "-V",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
         ),
     ] = False,
 ) -> None:
@@ -88,31 +93,50 @@ def command():  # type: ignore[no-untyped-def]
 
 
 def main() -> None:
-    from sqlalchemy.exc import DBAPIError
-
+    """Run the command line; every mistake is one ``runnotes: error: …`` line on stderr, exit
+    code 2 for a usage error (as click has it), 1 for anything else."""
     # runnotes' warnings (a folder others can read, a draft edited by hand) as lines on stderr
     to_stderr = logging.StreamHandler()
     to_stderr.setFormatter(logging.Formatter("%(message)s"))
     logging.getLogger("runnotes").addHandler(to_stderr)
     try:
-        command()(prog_name="runnotes")
+        code = command().main(prog_name="runnotes", standalone_mode=False)
+    except NoArgsIsHelpError as exc:  # a bare group: its help, as click prints it
+        exc.show()
+        sys.exit(exc.exit_code)
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "runnotes"
+        _fail(f"{_sentence(exc.format_message())} (see `{where} --help`)", exc.exit_code)
+    except ClickException as exc:
+        _fail(_sentence(exc.format_message()), exc.exit_code)
+    except typer.Abort:
+        _fail("aborted", 1)
     except RunnotesError as exc:
-        err.print(f"runnotes: error: {exc}", markup=False)
-        sys.exit(1)
-    except DBAPIError as exc:  # e.g. the database stayed locked past the busy timeout
-        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        err.print(f"runnotes: error: database: {reason}", markup=False)
-        sys.exit(1)
+        _fail(str(exc), 1)
     except ModuleNotFoundError as exc:  # a command of an extra the install does not have
         extra = extra_for(exc.name or "")
         if extra is None:
             raise
-        err.print(
-            f"runnotes: error: this needs {exc.name!r}, from the {extra!r} extra: "
-            f"pip install 'runnotes[{extra}]'",
-            markup=False,
-        )
-        sys.exit(1)
+        _fail(f"this needs {exc.name!r}, from the {extra!r} extra: pip install 'runnotes[{extra}]'")
+    except Exception as exc:
+        database = sys.modules.get("sqlalchemy.exc")  # loaded only by commands that use it
+        if database is None or not isinstance(exc, database.DBAPIError):
+            raise
+        # e.g. the database stayed locked past the busy timeout
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        _fail(f"database: {reason}")
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _sentence(message: str) -> str:
+    """Click's "No such option: --x." as the rest of a ``runnotes: error:`` line."""
+    text = " ".join(message.split()).rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"runnotes: error: {message}", markup=False)
+    sys.exit(code)
 
 
 # Top-level modules of the optional dependencies, by the extra that installs them.

@@ -15,11 +15,12 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from runnotes.cli.options import CAPTURE
+from runnotes.config import AGENT_CHORDS, AGENT_REGION, AGENT_VOICE_SOURCE
 from runnotes.errors import RunnotesError
 from runnotes.pidfile import agent_pid_file, running_pid
 
@@ -30,10 +31,36 @@ app = typer.Typer()
 agent_app = typer.Typer(help="The background agent: a chord likes what is on screen.")
 app.add_typer(agent_app, name="agent", rich_help_panel=CAPTURE)
 
-ChordOpt = Annotated[str | None, typer.Option(help="Chord, e.g. ctrl+alt+l.")]
-SizeOpt = Annotated[str | None, typer.Option(help="Region around the pointer, WxH.")]
-OcrOpt = Annotated[bool | None, typer.Option("--ocr/--no-ocr", help="OCR if nothing is selected.")]
-VoiceSourceOpt = Annotated[str | None, typer.Option(help="mic, or wav:/path.wav.")]
+
+def _chord(name: str, what: str) -> Any:
+    return Annotated[
+        str | None,
+        typer.Option(
+            f"--{name}",
+            help=f"Chord that {what} ([agent] {name} in config.toml).",
+            show_default=AGENT_CHORDS[name],
+        ),
+    ]
+
+
+LikeOpt = _chord("like", "likes the value under the pointer")
+RegionOpt = _chord("region", "likes a rectangle you drag")
+VoiceOpt = _chord("voice", "records a voice note while held down")
+NoteOpt = _chord("note", "opens a box for a quick note")
+PauseOpt = _chord("pause", "pauses and resumes capture")
+SizeOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Region around the pointer, WxH.", show_default="{}x{}".format(*AGENT_REGION)
+    ),
+]
+OcrOpt = Annotated[
+    bool | None,
+    typer.Option("--ocr/--no-ocr", help="OCR if nothing is selected.", show_default="--ocr"),
+]
+VoiceSourceOpt = Annotated[
+    str | None, typer.Option(help="mic, or wav:/path.wav.", show_default=AGENT_VOICE_SOURCE)
+]
 
 
 def _files(ctx: typer.Context) -> tuple[Path, Path]:
@@ -46,55 +73,42 @@ def _say(line: str) -> None:
     sys.stdout.flush()
 
 
+def _options(ctx: typer.Context, **options: Any) -> None:
+    """Keep the flags given (before or after ``start``) in ``ctx.meta``: the agent's settings,
+    and the same flags again for the daemon that ``start`` launches."""
+    flags: dict[str, Any] = ctx.meta.setdefault("agent_flags", {})
+    args: list[str] = ctx.meta.setdefault("agent_args", [])
+    size = options.pop("region_size")
+    if size is not None:
+        width, sep, height = size.lower().partition("x")
+        if not (sep and width.isdigit() and height.isdigit()):
+            raise RunnotesError(f"--region-size must look like 640x240, not {size!r}")
+        flags.update(region_width=int(width), region_height=int(height))
+        args += ["--region-size", size]
+    for name, value in options.items():
+        if value is None:
+            continue
+        flags[name] = value
+        flag = f"--{name.replace('_', '-')}"
+        args += [flag if value else f"--no-{name}"] if isinstance(value, bool) else [flag, value]
+
+
 @agent_app.callback(invoke_without_command=True)
 def agent(
     ctx: typer.Context,
-    like: ChordOpt = None,
-    region: ChordOpt = None,
-    voice: ChordOpt = None,
-    note: ChordOpt = None,
-    pause: ChordOpt = None,
+    like: LikeOpt = None,
+    region: RegionOpt = None,
+    voice: VoiceOpt = None,
+    note: NoteOpt = None,
+    pause: PauseOpt = None,
     region_size: SizeOpt = None,
     ocr: OcrOpt = None,
     voice_source: VoiceSourceOpt = None,
 ) -> None:
     """Run the agent in the foreground (Ctrl+C stops it); `start` runs it in the background."""
-    flags: dict[str, object] = {
-        "like": like,
-        "region": region,
-        "voice": voice,
-        "note": note,
-        "pause": pause,
-        "ocr": ocr,
-        "voice_source": voice_source,
-    }
-    if region_size is not None:
-        width, sep, height = region_size.lower().partition("x")
-        if not (sep and width.isdigit() and height.isdigit()):
-            raise RunnotesError(f"--region-size must look like 640x240, not {region_size!r}")
-        flags.update(region_width=int(width), region_height=int(height))
-    ctx.meta["agent_args"] = _as_args(
-        like=like,
-        region=region,
-        voice=voice,
-        note=note,
-        pause=pause,
-        region_size=region_size,
-        voice_source=voice_source,
-    )
-    if ocr is not None:
-        ctx.meta["agent_args"].append("--ocr" if ocr else "--no-ocr")
+    _options(ctx, **{k: v for k, v in locals().items() if k != "ctx"})
     if ctx.invoked_subcommand is None:
-        _foreground(ctx, flags)
-
-
-def _as_args(**options: str | None) -> list[str]:
-    """The flags again, for the daemon started by ``runnotes agent … start``."""
-    args = []
-    for name, value in options.items():
-        if value is not None:
-            args += [f"--{name.replace('_', '-')}", value]
-    return args
+        _foreground(ctx, ctx.meta["agent_flags"])
 
 
 def _interrupt(*_: object) -> None:
@@ -140,8 +154,20 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
 
 
 @agent_app.command()
-def start(ctx: typer.Context) -> None:
-    """Run the agent in the background (log and pid file in the store folder)."""
+def start(
+    ctx: typer.Context,
+    like: LikeOpt = None,
+    region: RegionOpt = None,
+    voice: VoiceOpt = None,
+    note: NoteOpt = None,
+    pause: PauseOpt = None,
+    region_size: SizeOpt = None,
+    ocr: OcrOpt = None,
+    voice_source: VoiceSourceOpt = None,
+) -> None:
+    """Run the agent in the background (log and pid file in the store folder); the options are
+    those of `runnotes agent`, before or after `start`."""
+    _options(ctx, **{k: v for k, v in locals().items() if k != "ctx"})
     pid_file, log_file = _files(ctx)
     pid = running_pid(pid_file)
     if pid is not None:

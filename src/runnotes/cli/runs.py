@@ -184,13 +184,20 @@ def watch(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="A data file the command reads (repeatable): fingerprinted (rows, columns, "
+            "hash) as it starts; a change since the experiment's last run is flagged."
+        ),
+    ] = None,
 ) -> None:
     """Run a training command, pass its output through and log its params and metrics.
 
     Inside an active run (`runnotes run start`) the command is recorded into that run; with no
     run active, or with --new-run, --name, --experiment or --project, it gets a run of its own.
 
-    Example: runnotes watch -e mnist -- python train.py --lr 3e-4
+    Example: runnotes watch -e mnist --data data/train.csv -- python train.py --lr 3e-4
     """
     from runnotes.watch import watch as run_watch
 
@@ -201,6 +208,7 @@ def watch(
         experiment=experiment,
         project=project,
         tags=tuple(tag or ()),
+        data=tuple(data or ()),
         store=store_of(ctx),
     )
     names = ", ".join(sorted(result.counts)) or "none"
@@ -239,7 +247,7 @@ def runs_list(
 ) -> None:
     """List runs, newest first (archived and deleted ones with --show)."""
     from runnotes.services.columns import parse_columns
-    from runnotes.store.queries import RunFilter, list_runs
+    from runnotes.store.queries import RunFilter, list_runs, why_none_match
 
     chosen = parse_columns(columns)
     filters = RunFilter(
@@ -250,7 +258,8 @@ def runs_list(
         search=search,
         show=show,
     )
-    runs = list_runs(store_of(ctx), filters, limit=limit)
+    store = store_of(ctx)
+    runs = list_runs(store, filters, limit=limit)
     if as_json:
         print_json([r.as_dict() for r in runs])
         return
@@ -271,7 +280,7 @@ def runs_list(
             ", ".join(r.tags),
             *cells,
         )
-    out.print(table if runs else "no runs match")
+    out.print(table if runs else why_none_match(store, filters), markup=False)
 
 
 def _cell(value: str | float | None) -> str:

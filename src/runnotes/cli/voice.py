@@ -58,12 +58,13 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
 
 
 def _progress_bar(path: Path):  # type: ignore[no-untyped-def]
-    """A rich progress bar over the file's duration (a spinner when the length is unknown)."""
+    """A rich progress bar over the file's duration (a spinner when the length is unknown), on a
+    terminal only: piped, it would leave an empty line before an error."""
     from rich.progress import Progress
 
     from runnotes.voice.audio import duration
 
-    progress = Progress(transient=True, console=err)
+    progress = Progress(transient=True, console=err, disable=not err.is_terminal)
     task = progress.add_task(f"transcribing {path.name}", total=duration(path))
     return progress, lambda seconds: progress.update(task, completed=seconds)
 

@@ -160,6 +160,17 @@ def _depth(node: ast.AST, limit: int = MAX_DEPTH) -> None:
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(item))
 
 
+def named_values(expression: str) -> list[tuple[str, str]]:
+    """The ``(metrics|params, name)`` pairs an expression names, in order (none if malformed:
+    :func:`parse_where` says why)."""
+    try:
+        tree = ast.parse(_pythonic(expression.strip()), mode="eval")
+    except (SyntaxError, RecursionError, MemoryError):
+        return []
+    found = (_field(node) for node in ast.walk(tree) if isinstance(node, ast.expr))
+    return list(dict.fromkeys(f for f in found if f and f[0] in ("metrics", "params")))
+
+
 def parse_where(expression: str) -> ColumnElement[bool]:
     """Compile a filter expression to a SQL condition on ``Run``; RunnotesError when malformed."""
     shown = expression if len(expression) <= 80 else expression[:77] + "..."

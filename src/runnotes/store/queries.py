@@ -18,7 +18,7 @@ from sqlmodel.sql.expression import Select
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.store.db import Store, is_row_id
-from runnotes.store.filters import parse_where
+from runnotes.store.filters import named_values, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted
 from runnotes.store.runs import shown_status
 
@@ -287,6 +287,26 @@ def list_runs(
         query = query.limit(limit).offset(offset)
     with store.read() as session:
         return summaries(session, session.exec(query).all())
+
+
+def value_names(store: Store, kind: str) -> list[str]:
+    """The names of every metric (``kind="metric"``) or param any run has, sorted."""
+    with store.read() as session:
+        query = select(Capture.name).where(Capture.kind == kind, Capture.name.is_not(None))
+        return sorted(session.exec(query.distinct()).all())  # type: ignore[arg-type]
+
+
+def why_none_match(store: Store, filters: RunFilter) -> str:
+    """Why a list came back empty: no runs at all, a ``--where`` naming a metric or param no
+    run has (with the names there are), or simply no run matching."""
+    if count_runs(store, RunFilter(show="all")) == 0:
+        return "no runs yet: `runnotes watch -- python train.py` records one"
+    for namespace, name in named_values(filters.where or ""):
+        kind = namespace.removesuffix("s")
+        known = value_names(store, kind)
+        if name not in known:
+            return f"no run has a {kind} `{name}`; known: {', '.join(known) or 'none'}"
+    return "no runs match"
 
 
 def count_runs(store: Store, filters: RunFilter = ALL_RUNS) -> int:
