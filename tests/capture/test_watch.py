@@ -144,9 +144,10 @@ def test_watch_unknown_command_is_one_line(store: Store) -> None:
     done = run_cli("watch", "--", "definitely-not-a-program", check=False)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        "runnotes: error: cannot run 'definitely-not-a-program': No such file or directory"
+        "runnotes: error: cannot run 'definitely-not-a-program': no such command (not on PATH); "
+        "no run was recorded"
     ]
-    assert list_runs(store)[0].status == "failed"
+    assert list_runs(store) == []  # refused before a run was made for it
 
 
 def test_watch_params_and_per_epoch_vs_per_batch_values(store: Store, tmp_path: Path) -> None:
