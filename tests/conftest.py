@@ -80,3 +80,18 @@ def pg_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+def cli_main(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """``runnotes ARGS`` in this process through the real ``main()`` (its error lines and exit
+    codes, without a Python start per call): (exit code, stdout, stderr)."""
+    from runnotes.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["runnotes", *args])
+    with pytest.raises(SystemExit) as exit_:
+        main()
+    out, err = capsys.readouterr()
+    code = exit_.value.code
+    return (code if isinstance(code, int) else 0), out, err

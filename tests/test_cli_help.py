@@ -12,18 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from runnotes.cli import command, main
+from conftest import cli_main
+from runnotes.cli import command
 from runnotes.cli.help import walk
 
 COMMANDS = [path for path, _ in walk(command())]
-
-
-def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(sys, "argv", ["runnotes", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    out, err = capsys.readouterr()
-    return exit_.value.code, out, err
 
 
 def _one_line(code: int, err: str, expected: int) -> str:
@@ -45,7 +38,7 @@ def test_help_names_the_defaults(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _main(monkeypatch, capsys, *path, "--help")
+    code, out, err = cli_main(monkeypatch, capsys, *path, "--help")
     assert code == 0 and "Usage: runnotes" in out and err == "", err
     text = " ".join(out.split())
     cmd = dict(walk(command()))[path]
@@ -65,7 +58,7 @@ def test_a_wrong_invocation_is_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     cmd = dict(walk(command()))[path]
-    code, out, err = _main(monkeypatch, capsys, *path, "--no-such-option")
+    code, out, err = cli_main(monkeypatch, capsys, *path, "--no-such-option")
     if cmd.context_settings.get("ignore_unknown_options"):  # `watch -- COMMAND`: the command's
         assert "cannot run '--no-such-option'" in _one_line(code, err, 1)
     else:
@@ -74,7 +67,7 @@ def test_a_wrong_invocation_is_one_line(
         assert f"(see `{' '.join(('runnotes', *path))} --help`)" in line
     required = [p for p in cmd.params if p.param_type_name == "argument" and p.required]
     if required:  # nothing given: the first missing argument is named
-        code, out, err = _main(monkeypatch, capsys, *path)
+        code, out, err = cli_main(monkeypatch, capsys, *path)
         assert "missing argument" in _one_line(code, err, 2), err
 
 
@@ -82,7 +75,7 @@ def test_version_and_v(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     from runnotes import __version__
 
     for flag in ("--version", "-V"):
-        code, out, err = _main(monkeypatch, capsys, flag)
+        code, out, err = cli_main(monkeypatch, capsys, flag)
         assert code == 0 and out.strip() == f"runnotes {__version__}" and err == ""
 
 
@@ -104,5 +97,5 @@ def test_version_does_not_load_the_store() -> None:
 def test_an_unknown_command_is_one_line(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _main(monkeypatch, capsys, "nosuch")
+    code, _, err = cli_main(monkeypatch, capsys, "nosuch")
     assert "no such command 'nosuch' (see `runnotes --help`)" in _one_line(code, err, 2)

@@ -11,33 +11,25 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from conftest import cli_main
 from runnotes.capture.parse import parse_args
-from runnotes.cli import main
 from runnotes.store import Store
 from runnotes.store.models import Capture, Run
-
-
-def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(sys, "argv", ["runnotes", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    out, err = capsys.readouterr()
-    return exit_.value.code, out, err
 
 
 def test_an_empty_store_and_an_unknown_name_say_so(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _main(monkeypatch, capsys, "runs", "list")
+    code, out, _ = cli_main(monkeypatch, capsys, "runs", "list")
     assert code == 0 and out.startswith("no runs yet")
-    _main(monkeypatch, capsys, "like", "val_acc=0.9")
-    _main(monkeypatch, capsys, "like", "loss=0.1")
+    cli_main(monkeypatch, capsys, "like", "val_acc=0.9")
+    cli_main(monkeypatch, capsys, "like", "loss=0.1")
     for where, said in (
         ("metrics.val_acc2 > 0.5", "no run has a metric `val_acc2`; known: loss, val_acc"),
         ('params["lr"] < 1', "no run has a param `lr`; known: none"),
         ("metrics.val_acc > 0.95", "no runs match"),
     ):
-        code, out, _ = _main(monkeypatch, capsys, "runs", "list", "--where", where)
+        code, out, _ = cli_main(monkeypatch, capsys, "runs", "list", "--where", where)
         assert code == 0 and out.strip() == said
 
 
@@ -54,7 +46,7 @@ def test_a_command_that_cannot_start_leaves_no_run(
         ("nosuchcmd", "'nosuchcmd': no such command (not on PATH)"),
         ("./nosuch.sh", "'./nosuch.sh': no such file"),
     ):
-        code, out, err = _main(monkeypatch, capsys, "watch", "--", command, "--lr", "1")
+        code, out, err = cli_main(monkeypatch, capsys, "watch", "--", command, "--lr", "1")
         assert code == 1 and err == f"runnotes: error: cannot run {why}; no run was recorded\n"
     with store.read() as session:
         assert session.exec(select(Run)).all() == []
@@ -71,13 +63,13 @@ def test_watch_fingerprints_the_data_of_an_unmodified_script(
     for rows in ("a,b\n1,2\n", "a,b\n1,2\n3,4\n"):
         data.write_text(rows)
         args = ("watch", "-e", "e", "--data", str(data), "--", sys.executable, "-c", script)
-        code, _, err = _main(monkeypatch, capsys, *args)
+        code, _, err = cli_main(monkeypatch, capsys, *args)
         assert code == 0, err
     assert "runnotes: data changed since run 1" in err and "1 → 2 rows" in err
     with store.read() as session:
         kinds = session.exec(select(Capture.kind, Capture.name).where(Capture.run_id == 2)).all()
     assert ("dataset", "train.csv") in kinds and ("param", "c") not in kinds
-    code, _, err = _main(monkeypatch, capsys, "watch", "--data", "missing.csv", "--", "true")
+    code, _, err = cli_main(monkeypatch, capsys, "watch", "--data", "missing.csv", "--", "true")
     assert code == 1 and err.strip() == (
         "runnotes: error: --data missing.csv: no such file; no run was recorded"
     )
@@ -86,17 +78,17 @@ def test_watch_fingerprints_the_data_of_an_unmodified_script(
 def test_voice_add_of_a_missing_file_is_one_line(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, err = _main(monkeypatch, capsys, "voice", "add", "missing.wav")
+    code, out, err = cli_main(monkeypatch, capsys, "voice", "add", "missing.wav")
     assert code == 1 and out == "" and err == "runnotes: error: no such file: missing.wav\n"
 
 
 def test_agent_start_takes_the_agents_options(
     home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = _main(monkeypatch, capsys, "agent", "start", "--help")
+    code, out, _ = cli_main(monkeypatch, capsys, "agent", "start", "--help")
     text = " ".join(out.split())
     assert code == 0 and "--like" in text and "[default: (ctrl+alt+l)]" in text
-    code, _, err = _main(monkeypatch, capsys, "agent", "start", "--region-size", "big")
+    code, _, err = cli_main(monkeypatch, capsys, "agent", "start", "--region-size", "big")
     assert code == 1 and err == (
         "runnotes: error: --region-size must look like 640x240, not 'big'\n"
     )

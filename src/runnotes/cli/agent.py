@@ -8,6 +8,7 @@ store modules load inside the commands, keeping ``runnotes --help`` instant.
 
 from __future__ import annotations
 
+import inspect
 import os
 import signal
 import subprocess
@@ -153,21 +154,18 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
             pid_file.unlink(missing_ok=True)
 
 
+def _agent_options(command: Any) -> Any:
+    """Give ``command`` the options of ``runnotes agent`` (typer reads them from the signature)."""
+    command.__signature__ = inspect.signature(agent, eval_str=True)
+    return command
+
+
 @agent_app.command()
-def start(
-    ctx: typer.Context,
-    like: LikeOpt = None,
-    region: RegionOpt = None,
-    voice: VoiceOpt = None,
-    note: NoteOpt = None,
-    pause: PauseOpt = None,
-    region_size: SizeOpt = None,
-    ocr: OcrOpt = None,
-    voice_source: VoiceSourceOpt = None,
-) -> None:
+@_agent_options
+def start(ctx: typer.Context, **options: Any) -> None:
     """Run the agent in the background (log and pid file in the store folder); the options are
     those of `runnotes agent`, before or after `start`."""
-    _options(ctx, **{k: v for k, v in locals().items() if k != "ctx"})
+    _options(ctx, **options)
     pid_file, log_file = _files(ctx)
     pid = running_pid(pid_file)
     if pid is not None:
