@@ -7,7 +7,7 @@ import re
 
 from conftest import ROOT
 from runnotes.cli import command
-from runnotes.cli_help import walk
+from runnotes.cli.help import walk
 
 
 def _generated():  # type: ignore[no-untyped-def]

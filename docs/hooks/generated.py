@@ -23,7 +23,7 @@ def reference() -> str:
     from typer.testing import CliRunner
 
     from runnotes.cli import command
-    from runnotes.cli_help import walk
+    from runnotes.cli.help import walk
 
     root = command()  # the click command `runnotes` runs, its help made readable as in the CLI
     runner = CliRunner()
