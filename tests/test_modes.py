@@ -164,6 +164,8 @@ def test_report_output_to_a_folder_writes_inside_it(
     assert done.out.startswith(f"wrote {shared / 'README.md'}")
     assert f"report folder {shared} is readable by other users" in done.err
     assert "e" in (shared / "README.md").read_text()
+    made = _run(area, actor, "report", "readme", "-e", "e", "-o", str(area.mine / "new" / "r.md"))
+    assert made.code == 0 and made.err == "", made.err  # a folder made just now: nothing to say
     progress = _run(area, actor, "report", "progress", "-o", str(shared))
     assert progress.code == 0 and (shared / "progress.md").is_file(), progress.err
     unchanged(before, snapshot(area))

@@ -38,7 +38,8 @@ PROGRESS_AFTER_S = 1.0
 
 
 class DelayedProgress:
-    """A rich progress bar on stderr that appears only once a report takes over a second."""
+    """A rich progress bar on stderr that appears only once a report takes over a second, and
+    only on a terminal (piped, it leaves an empty line)."""
 
     def __init__(self) -> None:
         self.started = time.monotonic()
@@ -46,7 +47,11 @@ class DelayedProgress:
         self.task = 0
 
     def __call__(self, label: str, done: int, total: int) -> None:
-        if self.bar is None and time.monotonic() - self.started > PROGRESS_AFTER_S:
+        if (
+            self.bar is None
+            and err.is_terminal
+            and time.monotonic() - self.started > PROGRESS_AFTER_S
+        ):
             self.bar = Progress(console=err, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(label, total=total)

@@ -100,7 +100,7 @@ def _check_output(out: Path, name: str) -> Path:
         out = out.resolve()
     check_file(out, "report")
     check_folder(out.parent, "report folder")
-    new = not out.exists()
+    new, existed = not out.exists(), out.parent.is_dir()
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -108,7 +108,7 @@ def _check_output(out: Path, name: str) -> Path:
     writable = os.access(out.parent, os.W_OK | os.X_OK)
     if not writable or (out.exists() and not os.access(out, os.W_OK)):
         raise RunnotesError(f"cannot write {out}: permission denied")
-    if new:
+    if new and existed:  # a folder made just now is not the user's to be told about
         warn_if_open(out.parent, "report folder")
     return out
 

@@ -1,6 +1,6 @@
 """A short, real training job that knows nothing of runnotes: a linear classifier on digits.
 
-    python -m runnotes.samples.train_digits --data digits.csv --lr 0.05 [--epochs 8]
+    python -m runnotes.samples.train_digits --data digits.csv --lr 0.01 [--epochs 8]
 
 It reads the CSV that :mod:`runnotes.samples.make_digits` writes (64 pixel columns and a label),
 takes its parameters from argparse and prints one metric line per epoch, the way training scripts
@@ -32,7 +32,7 @@ def _probabilities(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=Path("digits.csv"))
-    parser.add_argument("--lr", type=float, default=0.05)
+    parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--alpha", type=float, default=1e-4, help="L2 penalty")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -53,8 +53,8 @@ def main() -> None:
         for start in range(0, len(shuffled), args.batch_size):
             batch = shuffled[start : start + args.batch_size]
             error = _probabilities(X[batch], W, b) - onehot[batch]
-            W -= args.lr * (X[batch].T @ error / len(batch) + args.alpha * W)
-            b -= args.lr * error.mean(axis=0)
+            W -= args.lr * (X[batch].T @ error + args.alpha * W)  # one step per image's worth
+            b -= args.lr * error.sum(axis=0)
         p = _probabilities(X[train], W, b)
         train_loss = -np.log(p[np.arange(len(train)), y[train]] + 1e-12).mean()
         val_acc = (_probabilities(X[val], W, b).argmax(axis=1) == y[val]).mean()
