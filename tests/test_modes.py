@@ -166,6 +166,7 @@ def test_report_output_to_a_folder_writes_inside_it(
     assert "e" in (shared / "README.md").read_text()
     made = _run(area, actor, "report", "readme", "-e", "e", "-o", str(area.mine / "new" / "r.md"))
     assert made.code == 0 and made.err == "", made.err  # a folder made just now: nothing to say
+    assert _mode(area.mine / "new") == 0o700
     progress = _run(area, actor, "report", "progress", "-o", str(shared))
     assert progress.code == 0 and (shared / "progress.md").is_file(), progress.err
     unchanged(before, snapshot(area))

@@ -227,10 +227,11 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
         project = session.get(Project, exp.project_id).name  # type: ignore[union-attr]
     folder = cfg.project_dir(project)
     readme = _inside(folder, folder / path_part(exp.name) / "README.md")
-    if not readme.exists():  # the experiment's first draft: say, never change, who can read
+    first = not readme.exists()
+    private_dir(folder, "drafts folder")
+    if first:  # the experiment's first draft: say, never change, who can read the folders
         for path, what in ((cfg.root, "drafts folder"), (folder, f"drafts folder of {project}")):
             warn_if_open(path, what)
-    private_dir(folder, "drafts folder")
     # Drafts quote the user's notes: files 0600, folders 0700, made so before they are published.
     written = [
         _write(

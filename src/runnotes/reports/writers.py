@@ -24,7 +24,7 @@ from runnotes.reports import data as reportdata
 from runnotes.reports.period import fmt_time, resolve_period
 from runnotes.reports.render import load_template, render
 from runnotes.store.db import Store
-from runnotes.store.folders import check_file, check_folder, warn_if_open
+from runnotes.store.folders import check_file, check_folder, private_dir, warn_if_open
 
 Progress = Callable[[str, int, int], None]
 PROGRESS_FORMATS = (".md", ".docx")
@@ -101,14 +101,11 @@ def _check_output(out: Path, name: str) -> Path:
     check_file(out, "report")
     check_folder(out.parent, "report folder")
     new, existed = not out.exists(), out.parent.is_dir()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise RunnotesError(f"cannot write {out}: {exc.strerror or exc}") from exc
+    private_dir(out.parent, "report folder")  # what is missing is made user-only
     writable = os.access(out.parent, os.W_OK | os.X_OK)
     if not writable or (out.exists() and not os.access(out, os.W_OK)):
         raise RunnotesError(f"cannot write {out}: permission denied")
-    if new and existed:  # a folder made just now is not the user's to be told about
+    if new and existed:  # said of the user's folders, not of one made just now
         warn_if_open(out.parent, "report folder")
     return out
 
