@@ -183,7 +183,7 @@ class Draft(SQLModel, table=True):
     """
 
     path: str = Field(primary_key=True)
-    kind: str  # readme or progress
+    kind: str  # readme, progress or listen (the spoken summary)
     project: str
     experiment_id: int | None = Field(default=None, foreign_key="experiment.id")
     sha256: str | None = Field(default=None, max_length=64)
