@@ -23,6 +23,7 @@ from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import goal, report_app
 from runnotes.reports.drafts_cli import drafts_app
+from runnotes.reports.listen_cli import listen
 from runnotes.review_cli import review_app
 from runnotes.shell import run_handle, store_of
 from runnotes.voice.cli import models_app, voice_app
@@ -49,6 +50,7 @@ register_interop(app)  # import, export, follow
 app.command("serve")(serve)
 app.command("doctor")(doctor)
 app.command("goal")(goal)
+app.command("listen")(listen)
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

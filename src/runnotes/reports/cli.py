@@ -18,7 +18,8 @@ from runnotes.errors import RunnotesError
 from runnotes.shell import store_of
 
 report_app = typer.Typer(
-    help="Write a README draft or a progress report from the captures.", no_args_is_help=True
+    help="Write a README draft, a progress report, or a report for a reader (--for).",
+    invoke_without_command=True,
 )
 err = Console(stderr=True, highlight=False)
 
@@ -65,6 +66,68 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
         else ""
     )
     typer.echo(f"wrote {report}{extra}")
+
+
+@report_app.callback()
+def for_reader(
+    ctx: typer.Context,
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="engineer, manager, reviewer, or your own template "
+            "($RUNNOTES_HOME/templates/NAME.md.j2).",
+        ),
+    ] = None,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", "-e", help="Experiment name.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="report.md or report.docx (default: NAME.md)."),
+    ] = None,
+    project: ProjectOpt = None,
+    template: TemplateOpt = None,
+    include_pending: PendingOpt = False,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish", help="Freeze it in the store: a content hash and a new version if changed."
+        ),
+    ] = False,
+) -> None:
+    """A report for one reader of an experiment: ``runnotes report --for manager -e NAME``."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if reader is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    if not experiment:
+        raise RunnotesError("name the experiment: runnotes report --for READER -e EXPERIMENT")
+    from runnotes.reports.readers import publish as freeze
+    from runnotes.reports.readers import write_report
+
+    store = store_of(ctx)
+    out = output or Path(f"{reader}.md")
+    progress = DelayedProgress()
+    try:
+        written = write_report(
+            store,
+            experiment,
+            reader,
+            out,
+            project=project,
+            include_pending=include_pending,
+            template=template,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    _report(written.result)
+    if publish:
+        done = freeze(store, experiment, reader, written.markdown, project)
+        state = "published" if done.new else "unchanged since"
+        typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
 
 
 @report_app.command("readme")

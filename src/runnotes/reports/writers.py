@@ -164,8 +164,10 @@ def write_readme(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Progress | None = None,
+    extra: Callable[[reportdata.ExperimentData], dict[str, Any]] | None = None,
 ) -> ReportResult:
-    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it."""
+    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it.
+    ``extra`` adds to what the template sees (the reports per reader: :mod:`.readers`)."""
     from runnotes.reports.plots import experiment_figures
 
     tpl = load_template(template, "readme.md.j2")
@@ -204,6 +206,7 @@ def write_readme(
                 "figures": figures,
                 "warnings": warnings,
                 "include_pending": include_pending,
+                **(extra(data) if extra else {}),
             },
         )
         _step(progress, "writing", 3, 4)

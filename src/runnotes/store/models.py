@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ColumnElement, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -191,3 +191,21 @@ class Draft(SQLModel, table=True):
     trigger: str | None = None
     edited: bool = False
     error: str | None = None
+
+
+class PublishedReport(SQLModel, table=True):
+    """A report frozen when it was published: the exact Markdown, its sha256 and its version.
+
+    Versions count per experiment and reader; publishing a report whose hash matches the latest
+    version adds nothing (migration 0013).
+    """
+
+    __table_args__ = (UniqueConstraint("experiment_id", "reader", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    reader: str  # engineer, manager, reviewer or a user's own template name
+    version: int
+    sha256: str = Field(max_length=64)
+    markdown: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: float
