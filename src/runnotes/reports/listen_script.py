@@ -106,11 +106,10 @@ def _best(s: Script, data: ExperimentData) -> None:
         return
     value = s.number(primary.best.value, primary.name)
     pending = ", not yet reviewed" if primary.best.pending else ""
+    name = s.name(primary.name, expand=True)
+    best = "The" if name.startswith("best ") else "The best"  # not "the best best accuracy"
     s.sentences.append(
-        _sentence(
-            f"The best {s.name(primary.name, expand=True)} is {value}{pending}, "
-            f"reached by the run {s.name(run.name)}"
-        )
+        _sentence(f"{best} {name} is {value}{pending}, reached by the run {s.name(run.name)}")
     )
     s.sentences.append(_sentence(f"{primary.direction.capitalize()} for this metric"))
     others = [m for m in data.main_metrics if m.name != primary.name and m.name in run.metrics]
@@ -157,7 +156,8 @@ def _rest(s: Script, data: ExperimentData) -> None:
         ("next steps", [_note(s, n, "Next") for n in reversed(data.next_steps)], "No next step."),
     ]
     chosen: dict[str, list[str]] = {name: [] for name, _, _ in sections}
-    budget = MAX_WORDS - s.words - 2 * len(sections)
+    # Kept back: one "The README has N more …" (7 words) per section and the closing (10).
+    budget = MAX_WORDS - s.words - 7 * len(sections) - 10
     progress = True
     while progress:
         progress = False

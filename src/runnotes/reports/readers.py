@@ -52,7 +52,12 @@ class Provenance:
 
     @property
     def environment(self) -> str:
+        """The key packages' versions, e.g. "python 3.11.7, numpy 2.4.6"."""
         return ", ".join(f"{name} {version}" for name, version in self.packages)
+
+    @property
+    def python(self) -> str | None:
+        return self.run.python_version
 
 
 @dataclass
@@ -113,6 +118,10 @@ def reader_context(store: Store, data: reportdata.ExperimentData, reader: str) -
         packages = reportdata.packages_of(store, run, wanted, ctx.warnings)
         origins[run.id] = Provenance(run, _datasets_for(data, run), packages)
     ctx.provenance = list(origins.values())
+    environments: dict[str, Provenance] = {}
+    for origin in ctx.provenance:
+        if origin.run.packages_sha:
+            environments.setdefault(origin.run.packages_sha, origin)
     for run in data.table_runs:
         for metric in data.main_metrics:
             if metric.name in run.metrics:
@@ -130,6 +139,7 @@ def reader_context(store: Store, data: reportdata.ExperimentData, reader: str) -
         "changelog": ctx.changelog,
         "person": ctx.person,
         "origins": origins,
+        "environments": environments,
         "reader_warnings": ctx.warnings,
     }
 
