@@ -223,7 +223,7 @@ def _param(s: Script, value) -> str:  # type: ignore[no-untyped-def]
 
 def _note(s: Script, note: Note, label: str) -> Callable[[], str]:
     def say() -> str:
-        text = _SPOKEN_PUNCT.sub(" ", note.text)
+        text = _SPOKEN_PUNCT.sub(" ", note.text.replace("→", " to "))
         return _sentence(f"{label}, on the run {s.name(note.run.name)}: {s.quote(text)}")
 
     return say
