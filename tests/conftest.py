@@ -25,6 +25,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RUNNOTES_HOME", str(path))
     for var in ENV_VARS:
         monkeypatch.delenv(var, raising=False)
+    # The spoken summary beside each README draft: espeak-ng (fast), even where Piper is installed.
+    monkeypatch.setenv("RUNNOTES_LISTEN_ENGINE", "espeak-ng")
     return path
 
 

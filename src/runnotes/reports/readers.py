@@ -35,6 +35,7 @@ from runnotes.store.models import PublishedReport
 
 READERS = {"engineer": "readme.md.j2", "manager": "manager.md.j2", "reviewer": "reviewer.md.j2"}
 FORMATS = (".md", ".docx")
+_READER_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # A note that fills one of the reviewer report's sections for a person ("Intended use: …").
 _FOR_PERSON = {
     "intended_use": re.compile(r"^\s*intended use\b\s*[:,\-–]?\s*", re.IGNORECASE),
@@ -95,6 +96,8 @@ def template_path(store: Store, reader: str, template: Path | None = None) -> Pa
     """The template for ``reader``: ``--template``, the user's ``<reader>.md.j2``, or shipped."""
     if template is not None:
         return Path(template).expanduser()
+    if not _READER_NAME.fullmatch(reader):  # it becomes a file name (also on the web page)
+        raise RunnotesError(f"a reader is a plain name (letters, digits, - and _), not {reader!r}")
     own = store.settings.home / "templates" / f"{reader}.md.j2"
     if own.is_file():
         return own
@@ -102,6 +105,11 @@ def template_path(store: Store, reader: str, template: Path | None = None) -> Pa
         return TEMPLATES / READERS[reader]
     known = ", ".join(sorted({*READERS, *user_readers(store)}))
     raise RunnotesError(f"no report for {reader!r} (known: {known}; yours go in {own.parent})")
+
+
+def readers(store: Store) -> list[str]:
+    """The shipped readers, then the user's own templates."""
+    return [*READERS, *(name for name in user_readers(store) if name not in READERS)]
 
 
 def user_readers(store: Store) -> list[str]:
