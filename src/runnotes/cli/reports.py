@@ -1,4 +1,5 @@
-"""``runnotes report readme`` and ``runnotes report progress``: thin wrappers over the writers.
+"""``runnotes report`` (readme, progress, --for a reader), ``goal`` and ``listen``: thin wrappers
+over the writers.
 
 Only Typer and rich are imported here; the writers (Jinja2, matplotlib, python-docx) load when a
 command runs, so ``runnotes --help`` stays instant.
@@ -14,16 +15,19 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from runnotes.cli.options import REPORTS, ProjectOpt
+from runnotes.cli.shell import store_of
 from runnotes.errors import RunnotesError
-from runnotes.shell import store_of
+
+app = typer.Typer()
 
 report_app = typer.Typer(
     help="Write a README draft, a progress report, or a report for a reader (--for).",
     invoke_without_command=True,
 )
+app.add_typer(report_app, name="report", rich_help_panel=REPORTS)
 err = Console(stderr=True, highlight=False)
 
-ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 TemplateOpt = Annotated[
     Path | None,
     typer.Option("--template", help="Your own Jinja2 template instead of the shipped one."),
@@ -133,7 +137,9 @@ def for_reader(
 @report_app.command("readme")
 def readme(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    experiment: Annotated[
+        str, typer.Option("--experiment", "-e", help="The experiment to write about.")
+    ],
     output: Annotated[
         Path | None,
         typer.Option(
@@ -202,6 +208,7 @@ def progress_report(
     _report(result)
 
 
+@app.command(rich_help_panel=REPORTS)
 def goal(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help='What the runs are for; "" clears it.')],
@@ -213,7 +220,6 @@ def goal(
 ) -> None:
     """Set an experiment's goal: the README draft and the progress report open with it."""
     from runnotes.services.experiments import set_goal, set_run_goal
-    from runnotes.shell import store_of
     from runnotes.store.runs import active_run_id
 
     store = store_of(ctx)
@@ -226,3 +232,42 @@ def goal(
             raise RunnotesError("no active run: name the experiment with --experiment")
         name = set_run_goal(store, run_id, text)
     typer.echo(f"goal of {name}: {' '.join(text.split()) or '(cleared)'}")
+
+
+@app.command(rich_help_panel=REPORTS)
+def listen(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Argument(help="Experiment name, or a run's name or id.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="A .wav file (default: beside the README draft)."),
+    ] = None,
+    project: ProjectOpt = None,
+    include_pending: Annotated[
+        bool, typer.Option("--include-pending", help="Add captures not reviewed yet.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Speak it again even if the script is unchanged.")
+    ] = False,
+) -> None:
+    """A spoken summary (two minutes at most) of an experiment or a run, as a WAV file with its
+    script beside it; the voice is Piper (the speech extra) or espeak-ng ([listen] engine)."""
+    from runnotes.reports.drafts import DraftSettings, path_part
+    from runnotes.reports.listen import find_subject, write_listen
+
+    store = store_of(ctx)
+    subject = find_subject(store, what, project)
+    if output is None:
+        folder = DraftSettings.of(store).project_dir(subject.project) / path_part(
+            subject.experiment
+        )
+        name = f"listen-{path_part(subject.run_name)}.wav" if subject.run_name else "listen.wav"
+        output = folder / name
+    done = write_listen(store, subject, output, include_pending=include_pending, force=force)
+    if done.spoken is None:
+        typer.echo(f"unchanged: {done.audio} (script {done.script_path})")
+    else:
+        typer.echo(
+            f"wrote {done.audio} ({done.spoken.seconds:.0f} s, {done.spoken.engine}, "
+            f"{done.script.words} words; script {done.script_path})"
+        )
