@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -91,7 +92,7 @@ def available(settings: Settings) -> bool:
 
 def synthesize(text: str, out: Path, voice: Voice) -> Spoken:
     """Speak ``text`` into the WAV file ``out`` (written beside it, then moved into place)."""
-    tmp = out.with_name(f".{out.name}.tmp.wav")
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.wav")
     argv = [*voice.argv, "-f" if voice.engine == "piper" else "-w", str(tmp)]
     started = time.perf_counter()
     try:
