@@ -17,6 +17,12 @@ def _c(kind: str, ts: float, **fields: object) -> NewCapture:
     return NewCapture(kind=kind, timestamp=ts, review="approved", **fields)  # type: ignore[arg-type]
 
 
+def add_note(store: Store, run_id: int, ts: float, text: str, **fields: object) -> None:
+    """An approved note on a run (a typed note unless ``source`` says otherwise)."""
+    fields.setdefault("source", "cli")
+    add_captures(store, run_id, [_c("note", ts, text=text, **fields)])
+
+
 def build_many(store: Store, runs: int = 50, experiment: str = "sweep") -> list[int]:
     """``runs`` ended runs in ``experiment``; every third has uncommitted changes (a diff)."""
     ids = []

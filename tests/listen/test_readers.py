@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from conftest import run_cli
-from listen.many import build_many
+from listen.many import add_note, build_many
 from reports.conftest import build_sample
 from runnotes.reports import data as reportdata
 from runnotes.reports.readers import publish, published, write_report
@@ -76,23 +76,9 @@ def test_reviewer_report_traces_every_number(store: Store, tmp_path: Path, utc: 
 
 
 def test_a_note_fills_a_section_left_for_a_person(store: Store, tmp_path: Path) -> None:
-    from runnotes.store.runs import NewCapture, add_captures
-
     sample = build_sample(store)
     text = "Intended use: a baseline for the CIFAR-10 course, not for deployment"
-    add_captures(
-        store,
-        sample.runs["lower-lr"],
-        [
-            NewCapture(
-                kind="note",
-                source="voice",
-                timestamp=sample.t0 + 9000,
-                text=text,
-                review="approved",
-            )
-        ],
-    )
+    add_note(store, sample.runs["lower-lr"], sample.t0 + 9000, text, source="voice")
     report = write_report(store, "resnet", "reviewer", tmp_path / "r.md").markdown
     intended = report.split("## Intended use", 1)[1].split("##", 1)[0]
     assert "a baseline for the CIFAR-10 course" in intended and "fill in" not in intended
@@ -150,26 +136,13 @@ def test_empty_sections_say_so(store: Store, tmp_path: Path) -> None:
 def test_published_reports_are_frozen_with_a_hash_and_versions(
     store: Store, tmp_path: Path
 ) -> None:
-    from runnotes.store.runs import NewCapture, add_captures
-
     sample = build_sample(store)
     first = write_report(store, "resnet", "reviewer", tmp_path / "r.md").markdown
     v1 = publish(store, "resnet", "reviewer", first, None)
     assert (v1.version, v1.new) == (1, True)
     assert publish(store, "resnet", "reviewer", first, None) == v1.__class__(1, v1.sha256, False)
-    add_captures(
-        store,
-        sample.runs["baseline"],
-        [
-            NewCapture(
-                kind="note",
-                source="cli",
-                timestamp=sample.t0 + 9999,
-                review="approved",
-                text="switched to the new augmentation because of overfitting",
-            )
-        ],
-    )
+    text = "switched to the new augmentation because of overfitting"
+    add_note(store, sample.runs["baseline"], sample.t0 + 9999, text)
     second = write_report(store, "resnet", "reviewer", tmp_path / "r.md").markdown
     v2 = publish(store, "resnet", "reviewer", second, None)
     assert (v2.version, v2.new) == (2, True) and v2.sha256 != v1.sha256

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from text_to_num import alpha2digit
 
-from listen.many import build_many
+from listen.many import add_note, build_many
 from reports.conftest import build_sample
 from runnotes.reports import data as reportdata
 from runnotes.reports.listen import Subject, find_subject, script_for, write_listen
@@ -16,7 +16,6 @@ from runnotes.reports.listen_script import MAX_WORDS, Script
 from runnotes.reports.speech import wav_seconds
 from runnotes.reports.spoken import say_name, say_number
 from runnotes.store import Store
-from runnotes.store.runs import NewCapture, add_captures
 
 MAX_SECONDS = 150.0  # the acceptance bar: 2.5 minutes for an experiment of 50 runs
 
@@ -128,14 +127,6 @@ def test_audio_is_spoken_again_only_when_the_script_changed(store: Store, tmp_pa
     assert first.script_path.read_text() == first.script.text
     again = write_listen(store, subject, out)
     assert again.spoken is None  # same script: the audio is kept
-    note = NewCapture(
-        kind="note",
-        source="cli",
-        timestamp=sample.t0 + 5000,
-        text="next try mixup",
-        review="approved",
-        role="next_step",
-    )
-    add_captures(store, sample.runs["lower-lr"], [note])
+    add_note(store, sample.runs["lower-lr"], sample.t0 + 5000, "next try mixup", role="next_step")
     changed = write_listen(store, subject, out)
     assert changed.spoken is not None and "next try mixup" in changed.script.text

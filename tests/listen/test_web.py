@@ -35,30 +35,17 @@ def test_drafts_page_plays_the_summary_beside_its_script(store: Store, home: Pat
         assert audio.content == wav.read_bytes()
 
 
+def _reader_report(client: TestClient, form: str, reader: str):  # type: ignore[no-untyped-def]
+    fields = {"kind": "reader", "experiment": "vision/resnet", "reader": reader, "fmt": "md"}
+    return client.post("/report", data={"csrf": _csrf(form), **fields})
+
+
 def test_report_page_writes_a_report_for_each_reader(store: Store) -> None:
     build_sample(store)
     with TestClient(create_app(store)) as client:
         form = client.get("/report").text
         assert 'id="reader-form"' in form and '<option value="reviewer">' in form
-        got = client.post(
-            "/report",
-            data={
-                "csrf": _csrf(form),
-                "kind": "reader",
-                "experiment": "vision/resnet",
-                "reader": "manager",
-                "fmt": "md",
-            },
-        )
+        got = _reader_report(client, form, "manager")
         assert got.status_code == 200 and got.text.startswith("# Update: resnet")
-        bad = client.post(
-            "/report",
-            data={
-                "csrf": _csrf(form),
-                "kind": "reader",
-                "experiment": "vision/resnet",
-                "reader": "../../etc/passwd",
-                "fmt": "md",
-            },
-        )
+        bad = _reader_report(client, form, "../../etc/passwd")
         assert bad.status_code == 400 and "root:" not in bad.text

@@ -243,9 +243,7 @@ def listen(
         typer.Option("--output", "-o", help="A .wav file (default: beside the README draft)."),
     ] = None,
     project: ProjectOpt = None,
-    include_pending: Annotated[
-        bool, typer.Option("--include-pending", help="Add captures not reviewed yet.")
-    ] = False,
+    include_pending: PendingOpt = False,
     force: Annotated[
         bool, typer.Option("--force", help="Speak it again even if the script is unchanged.")
     ] = False,
