@@ -130,3 +130,18 @@ def test_audio_is_spoken_again_only_when_the_script_changed(store: Store, tmp_pa
     add_note(store, sample.runs["lower-lr"], sample.t0 + 5000, "next try mixup", role="next_step")
     changed = write_listen(store, subject, out)
     assert changed.spoken is not None and "next try mixup" in changed.script.text
+
+
+def test_no_voice_is_a_one_line_error(store: Store, home: Path) -> None:
+    import sys
+
+    from conftest import run_cli
+
+    build_sample(store)
+    bare = {"PATH": str(Path(sys.executable).parent), "RUNNOTES_LISTEN_ENGINE": "espeak-ng"}
+    done = run_cli("listen", "resnet", env=bare, check=False)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "runnotes: error: no speech engine: install espeak-ng (apt-get install espeak-ng) "
+        "or the speech extra (pip install 'runnotes[speech]')"
+    ]
