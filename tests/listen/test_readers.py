@@ -166,6 +166,10 @@ def test_reports_over_the_cli_md_docx_and_a_user_template(store: Store, home: Pa
     done = run_cli("report", "--for", "board", "-e", "resnet", "-o", str(out), "--publish")
     assert out.read_text() == "# resnet for the board\n0.9321\n"
     assert "published board report version 1" in done.stdout
+    listed = run_cli("report", "published", "-e", "resnet").stdout
+    assert listed.startswith("board v1 ") and hashlib.sha256(out.read_bytes()).hexdigest() in listed
+    frozen = run_cli("report", "published", "-e", "resnet", "--show", "board:1").stdout
+    assert frozen == out.read_text()
     bad = run_cli("report", "--for", "nobody", "-e", "resnet", check=False)
     assert bad.returncode != 0
     assert bad.stderr.strip().splitlines() == [

@@ -208,6 +208,36 @@ def progress_report(
     _report(result)
 
 
+@report_app.command("published")
+def published_reports(
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    project: ProjectOpt = None,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            "--show", help="Print one version's Markdown (READER:VERSION, e.g. reviewer:2)."
+        ),
+    ] = None,
+) -> None:
+    """The frozen versions of an experiment's reports (``report --for … --publish``)."""
+    from runnotes.formatting import when
+    from runnotes.reports.readers import published
+
+    rows = published(store_of(ctx), experiment, project)
+    if show is not None:
+        reader, _, version = show.partition(":")
+        found = [r for r in rows if r.reader == reader and str(r.version) == version]
+        if not found:
+            raise RunnotesError(f"no published {show!r} for {experiment!r}: see the list")
+        typer.echo(found[0].markdown, nl=False)
+        return
+    if not rows:
+        typer.echo(f"nothing published for {experiment} yet (runnotes report --for … --publish)")
+    for r in rows:
+        typer.echo(f"{r.reader} v{r.version}  {when(r.published_at)}  sha256 {r.sha256}")
+
+
 @app.command(rich_help_panel=REPORTS)
 def goal(
     ctx: typer.Context,
