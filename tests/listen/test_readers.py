@@ -176,3 +176,13 @@ def test_reports_over_the_cli_md_docx_and_a_user_template(store: Store, home: Pa
         f"runnotes: error: no report for 'nobody' (known: board, engineer, manager, reviewer; "
         f"yours go in {home / 'templates'})"
     ]
+
+
+def test_the_managers_update_of_one_week(store: Store, tmp_path: Path, utc: None) -> None:
+    sample = build_sample(store)  # "pilot" ran the week before
+    week = (sample.t0, sample.t0 + 7 * 86400)
+    text = write_report(store, "resnet", "manager", tmp_path / "w.md", since=week[0], until=week[1])
+    assert "From 2024-05-06 to 2024-05-13: the runs started or ended" in text.markdown
+    assert "3 runs from 2024-05-06" in text.markdown and "pilot" not in text.markdown
+    later = write_report(store, "resnet", "manager", tmp_path / "l.md", since=week[1] + 86400)
+    assert "No runs in this period." in later.markdown

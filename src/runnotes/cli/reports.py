@@ -93,6 +93,10 @@ def for_reader(
     project: ProjectOpt = None,
     template: TemplateOpt = None,
     include_pending: PendingOpt = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs of a period from: 7d, 2w ago or a date.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End of the period (default: now).")] = None,
     publish: Annotated[
         bool,
         typer.Option(
@@ -108,8 +112,11 @@ def for_reader(
         raise typer.Exit(0)
     if not experiment:
         raise RunnotesError("name the experiment: runnotes report --for READER -e EXPERIMENT")
+    from runnotes.reports.period import parse_when
     from runnotes.reports.readers import publish as freeze
     from runnotes.reports.readers import write_report
+
+    now = time.time()
 
     store = store_of(ctx)
     out = output or Path(f"{reader}.md")
@@ -124,6 +131,8 @@ def for_reader(
             include_pending=include_pending,
             template=template,
             progress=progress,
+            since=parse_when(since, now) if since else None,
+            until=parse_when(until, now) if until else (now if since else None),
         )
     finally:
         progress.close()

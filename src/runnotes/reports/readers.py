@@ -168,15 +168,18 @@ def write_report(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Any = None,
+    since: float | None = None,
+    until: float | None = None,
 ) -> ReaderReport:
-    """The report for ``reader`` as Markdown (figures beside it) or .docx (figures inside)."""
+    """The report for ``reader`` as Markdown (figures beside it) or .docx (figures inside);
+    ``since``/``until`` keep the runs of a period (e.g. the manager's week)."""
     out = Path(out)
     if out.suffix.lower() not in FORMATS:
         raise RunnotesError(f"cannot write {out}: a report is .md or .docx")
     tpl = template_path(store, reader, template)
 
     def extra(data: reportdata.ExperimentData) -> dict[str, Any]:
-        return reader_context(store, data, reader)
+        return reader_context(store, data, reader) | {"since": since, "until": until}
 
     def write(md: Path) -> ReportResult:
         return write_readme(
@@ -188,6 +191,8 @@ def write_report(
             template=tpl,
             progress=progress,
             extra=extra,
+            since=since,
+            until=until,
         )
 
     if out.suffix.lower() == ".md":
