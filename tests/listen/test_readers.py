@@ -170,6 +170,9 @@ def test_reports_over_the_cli_md_docx_and_a_user_template(store: Store, home: Pa
     assert listed.startswith("board v1 ") and hashlib.sha256(out.read_bytes()).hexdigest() in listed
     frozen = run_cli("report", "published", "-e", "resnet", "--show", "board:1").stdout
     assert frozen == out.read_text()
+    out.write_text(frozen + "Reviewed by a person.\n")  # a later edit: a new version
+    edited = run_cli("report", "publish", str(out), "--for", "board", "-e", "resnet").stdout
+    assert edited.startswith("published board report version 2")
     bad = run_cli("report", "--for", "nobody", "-e", "resnet", check=False)
     assert bad.returncode != 0
     assert bad.stderr.strip().splitlines() == [

@@ -217,6 +217,27 @@ def progress_report(
     _report(result)
 
 
+@report_app.command("publish")
+def publish_file(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A report you edited (Markdown).")],
+    reader: Annotated[str, typer.Option("--for", help="Whose report it is, e.g. reviewer.")],
+    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Freeze a report a person edited (sections filled in) as the reader's next version."""
+    from runnotes.reports.readers import publish, template_path
+
+    template_path(store_of(ctx), reader)  # a known reader, a plain name
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunnotesError(f"cannot read {file}: {exc}") from None
+    done = publish(store_of(ctx), experiment, reader, text, project)
+    state = "published" if done.new else "unchanged since"
+    typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
+
+
 @report_app.command("published")
 def published_reports(
     ctx: typer.Context,
