@@ -72,6 +72,11 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
     typer.echo(f"wrote {report}{extra}")
 
 
+def _published(reader: str, done) -> None:  # type: ignore[no-untyped-def]
+    state = "published" if done.new else "unchanged since"
+    typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
+
+
 @report_app.callback()
 def for_reader(
     ctx: typer.Context,
@@ -139,8 +144,7 @@ def for_reader(
     _report(written.result)
     if publish:
         done = freeze(store, experiment, reader, written.markdown, project)
-        state = "published" if done.new else "unchanged since"
-        typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
+        _published(reader, done)
 
 
 @report_app.command("readme")
@@ -234,8 +238,7 @@ def publish_file(
     except (OSError, UnicodeDecodeError) as exc:
         raise RunnotesError(f"cannot read {file}: {exc}") from None
     done = publish(store_of(ctx), experiment, reader, text, project)
-    state = "published" if done.new else "unchanged since"
-    typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
+    _published(reader, done)
 
 
 @report_app.command("published")
