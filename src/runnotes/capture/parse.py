@@ -273,3 +273,16 @@ def parse_args(argv: list[str]) -> dict[str, str]:
         if eq and re.fullmatch(r"[A-Za-z_][\w.\-/]*", name):
             params[name] = value
     return params
+
+
+class LineReader:
+    """A command's output read line by line, as ``watch`` reads it: a dict printed before any
+    metric or step is the run's configuration, the same dict later a line of metrics."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def read(self, line: str) -> Parsed:
+        parsed = parse_line(line, at_start=not self.started)
+        self.started = self.started or bool(parsed.metrics) or parsed.step is not None
+        return parsed
