@@ -240,6 +240,10 @@ def watch(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
+    grace: Annotated[
+        float,
+        typer.Option(help="Seconds the command gets to end after SIGTERM/SIGHUP before a kill."),
+    ] = 10.0,
 ) -> None:
     """Run a training command, pass its output through and log its params and metrics.
 
@@ -258,6 +262,7 @@ def watch(
         project=project,
         tags=tuple(tag or ()),
         store=store_of(ctx),
+        grace=grace,
     )
     names = ", ".join(sorted(result.counts)) or "none"
     ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status

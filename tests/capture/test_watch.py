@@ -101,7 +101,7 @@ def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Pa
         "bad",
         """
         import sys
-        sys.stdout.buffer.write(b"\\xff\\xfe garbage loss=0.5\\n")
+        sys.stdout.buffer.write(b"\\xff\\xfe loss=0.5\\n")
         sys.stdout.buffer.write(b"acc: 0.7")  # no final newline
         sys.exit(3)
     """,

@@ -56,7 +56,7 @@ _SEGMENTS = re.compile(r"\s*\|\s*|\s+-\s+|,(?!\d)|;|\t|>>|\s{2,}(?=[A-Za-z_*\[])
 _TABLE_ROW = re.compile(rf"^\s*\|\s*({_WORD})\s*\|\s*({NUMBER})\s*\|\s*$")  # stable-baselines
 _LABEL = re.compile(rf"^[^:=]{{1,40}}:(?!\s*{NUMBER}(?![\w.]))\s*")
 _CODE = re.compile(r"[A-Za-z_]\w*\([^)]*=")  # model.fit(x, epochs = 15, …): code, not a report
-_LEFTOVER = re.compile(r"^[\s\[\]()*>#:=\-.,!<?]*$")
+_LEFTOVER = re.compile(r"^[\s\[\]()*>#:=\-.,!<?\ufffd]*$")  # undecodable bytes are no words
 _UNIT_WORD = re.compile(r"\s*[A-Za-z]+/[A-Za-z]+")  # "samples/sec" after a value
 
 # Words that precede numbers in logs without being metrics.
