@@ -24,7 +24,7 @@ from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import goal, report_app
 from runnotes.reports.drafts_cli import drafts_app
 from runnotes.review_cli import review_app
-from runnotes.shell import run_handle, store_of
+from runnotes.shell import run_handle, store_of, target_of
 from runnotes.voice.cli import models_app, voice_app
 from runnotes.web.cli import serve
 
@@ -193,8 +193,13 @@ def like(
     run: RunOpt = None,
 ) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
+    from runnotes.services.likes import check_like
+
+    pairs = parse_pairs(values)
+    for key, value in pairs:  # before a run is resolved: a refused like opens no auto run
+        check_like(store_of(ctx), target_of(ctx, run), key, value)
     handle = run_handle(ctx, run)
-    for key, value in parse_pairs(values):
+    for key, value in pairs:
         handle.like(key, value)
     out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from threading import Condition
 
 MAX_LINE = 16 << 10  # 16 KiB: far above any metrics line (a Trainer eval dict is < 1 KiB)
-MAX_BACKLOG = 8 << 20  # bytes waiting to be read for metrics; older ones are skipped past this
+MAX_BACKLOG = 1 << 20  # bytes waiting to be read for metrics; older ones are skipped past this
 _NEWLINE = re.compile(rb"[\r\n]")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\ufffd]")
 
 
@@ -24,6 +25,8 @@ def as_text(line: bytes) -> str | None:
     """The line as text, or None when it is binary output."""
     if b"\x00" in line:
         return None
+    if line.isascii() and not _CONTROL.search(line):
+        return line.decode("ascii")
     text = line.decode("utf-8", errors="replace")
     return None if len(_NOT_TEXT.findall(text)) * 4 > len(text) else text
 

@@ -55,6 +55,7 @@ _BAR = re.compile(r"\d{1,3}%\|[^|\n]*\|")  # tqdm's "45%|████▌     |"
 _SEGMENTS = re.compile(r"\s*\|\s*|\s+-\s+|,(?!\d)|;|\t|>>|\s{2,}(?=[A-Za-z_*\[])")
 _TABLE_ROW = re.compile(rf"^\s*\|\s*({_WORD})\s*\|\s*({NUMBER})\s*\|\s*$")  # stable-baselines
 _LABEL = re.compile(rf"^[^:=]{{1,40}}:(?!\s*{NUMBER}(?![\w.]))\s*")
+_DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"[A-Za-z_]\w*\([^)]*=")  # model.fit(x, epochs = 15, …): code, not a report
 _LEFTOVER = re.compile(r"^[\s\[\]()*>#:=\-.,!<?\ufffd]*$")  # undecodable bytes are no words
 _UNIT_WORD = re.compile(r"\s*[A-Za-z]+/[A-Za-z]+")  # "samples/sec" after a value
@@ -87,7 +88,12 @@ class Pair:
 
 
 def _blank(text: str, pattern: re.Pattern[str]) -> str:
-    return pattern.sub(lambda m: " " * len(m.group(0)), text)
+    """The text with what ``pattern`` finds turned to spaces (positions stay where they were)."""
+    return pattern.sub(_spaces, text) if pattern.search(text) else text
+
+
+def _spaces(match: re.Match[str]) -> str:
+    return " " * (match.end() - match.start())
 
 
 def is_metric_name(name: str) -> bool:
@@ -156,9 +162,11 @@ def find_step(text: str) -> tuple[int | None, str]:
 
 def clean(text: str) -> str:
     """The line without clock times, dates, logger prefixes and progress bars."""
-    for pattern in (_GLOG, _SOURCE, _CLOCK, _BAR):
-        text = _blank(text, pattern)
-    return text
+    if ":" in text:
+        text = _blank(text, _SOURCE)
+    if "%|" in text:
+        text = _blank(text, _BAR)
+    return _blank(_blank(text, _GLOG), _CLOCK)
 
 
 def read_pairs(text: str, *, loose: bool = False) -> tuple[list[Pair], int | None]:
@@ -169,7 +177,7 @@ def read_pairs(text: str, *, loose: bool = False) -> tuple[list[Pair], int | Non
         name = row.group(1)
         pairs = [Pair(name, float(value), value, "", True)] if is_metric_name(name) else []
         return pairs, None
-    if _CODE.search(text):
+    if not _DIGIT.search(text) or _CODE.search(text):
         return [], None
     step, body = find_step(clean(text))
     body = _blank(body, _FRACTION)

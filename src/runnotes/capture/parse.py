@@ -53,7 +53,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 def normalize(text: str) -> str:
     """Drop terminal colour codes; NFKC turns OCR's full-width ``：`` into ``:``."""
-    return unicodedata.normalize("NFKC", _ANSI.sub("", text))
+    text = _ANSI.sub("", text) if "\x1b" in text else text
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
 def _number(value: object) -> float | None:
