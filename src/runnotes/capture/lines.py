@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from threading import Condition
 
 MAX_LINE = 16 << 10  # 16 KiB: far above any metrics line (a Trainer eval dict is < 1 KiB)
-MAX_BACKLOG = 1 << 20  # bytes waiting to be read for metrics; older ones are skipped past this
+MAX_BACKLOG = 256 << 10  # bytes waiting to be read for metrics; older ones skipped past this
 _NEWLINE = re.compile(rb"[\r\n]")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 _NOT_TEXT = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f\ufffd]")
