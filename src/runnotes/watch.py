@@ -1,7 +1,9 @@
 """``runnotes watch -- CMD…``: run a training command, pass its output through, log what it prints.
 
-The command's stdout and stderr are copied byte for byte to ours (so progress bars still draw),
-while each line — split on ``\\n`` and ``\\r``, decoded leniently — goes through the parser
+The command's stdout and stderr are copied byte for byte to ours (so progress bars still draw) by
+threads that do nothing else, so the command never waits for the reading; a thread of its own
+splits the output into lines (on ``\\n`` and ``\\r``; long and binary lines are output only,
+:mod:`runnotes.capture.lines`) and reads each one with the parser
 (:mod:`runnotes.capture.parse`): the command line's options and the config lines it prints become
 parameters, metric lines metric values. A line that names a step (``Epoch 3/10``) sets the step
 for the metric lines that follow; a progress bar's values are one batch's, kept apart as
@@ -11,6 +13,7 @@ Which run: inside a run a person started (``runnotes run start``, ``%runnotes st
 is recorded into it, and the run stays open; otherwise (or with ``new_run``, a name, an
 experiment or a project) the command gets a run of its own, owned by this process, which ends
 with the command's exit status. The command itself reaches its run through ``RUNNOTES_RUN_ID``.
+SIGTERM and SIGHUP are passed on to the command (see :func:`watch`).
 """
 
 from __future__ import annotations
