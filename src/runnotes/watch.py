@@ -18,6 +18,8 @@ SIGTERM and SIGHUP are passed on to the command (see :func:`watch`).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import signal
@@ -44,6 +46,7 @@ JOINABLE = ("cli", "jupyter")  # active runs a person started: `watch` records i
 OUTPUT_LOG_BYTES = 4 << 20  # the output kept as the run's output.log: its last 4 MiB
 FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # passed on to the command
 GRACE_S = 10.0  # what the command gets to end after SIGTERM/SIGHUP before it is killed
+PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump must read
 
 
 @dataclass
@@ -140,6 +143,14 @@ def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog
         output.keep(chunk)
         backlog.put(index, chunk)
     backlog.put(index, None)
+
+
+def _widen(pipe: BinaryIO | None) -> None:
+    """A 1 MiB pipe (Linux's limit for any user) instead of 64 KiB: the command writes on while
+    a pump waits for its turn on a busy machine."""
+    # Not Linux, or a lower limit: the default pipe works, only narrower.
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
 
 
 def _read_lines(backlog: Backlog, logger: _LineLogger) -> None:
@@ -266,6 +277,8 @@ def watch(
     except OSError as exc:
         _finish(store, run, joined, 127, "failed")
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
+    for pipe in (proc.stdout, proc.stderr):
+        _widen(pipe)
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [
