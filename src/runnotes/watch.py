@@ -133,16 +133,18 @@ def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog
     the line reader, so the command never waits for any reading of its output."""
     fd = stream.fileno()
     writing = True
-    while chunk := os.read(fd, 65536):
-        if writing:
-            try:
-                sink.write(chunk)
-                sink.flush()
-            except (OSError, ValueError):
-                writing = False  # our own output went away (a closed terminal): keep draining
-        output.keep(chunk)
-        backlog.put(index, chunk)
-    backlog.put(index, None)
+    try:
+        while chunk := os.read(fd, 65536):
+            if writing:
+                try:
+                    sink.write(chunk)
+                    sink.flush()
+                except (OSError, ValueError):
+                    writing = False  # our own output went away (a closed terminal): drain on
+            output.keep(chunk)
+            backlog.put(index, chunk)
+    finally:
+        backlog.put(index, None)  # the reader ends with the streams, whatever ended them
 
 
 def _widen(pipe: BinaryIO | None) -> None:
