@@ -122,7 +122,7 @@ EXTRAS = {
         "numpy",
     ),
     "screen": ("rapidocr", "cv2", "onnxruntime", "mss", "pynput", "Xlib", "pyperclip", "PIL"),
-    "reports": ("docx", "matplotlib"),
+    "reports": ("docx", "matplotlib", "num2words"),
     "data": ("pyarrow",),
     "postgres": ("psycopg",),
     "imports": ("mlflow", "tensorboard", "pandas"),
