@@ -19,6 +19,7 @@ from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
 from runnotes.doctor_cli import doctor
 from runnotes.errors import RunnotesError
+from runnotes.extension_cli import extension_app
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 from runnotes.interop.cli import register as register_interop
 from runnotes.reports.cli import goal, report_app
@@ -40,6 +41,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # Each part's commands live beside its code; those modules import only typer and rich.
 app.add_typer(agent_app, name="agent")
+app.add_typer(extension_app, name="extension")
 app.add_typer(voice_app, name="voice")
 app.add_typer(models_app, name="models")
 app.add_typer(report_app, name="report")
