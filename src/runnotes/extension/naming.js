@@ -19,9 +19,12 @@ var runnotesNaming = (() => {
     "current", "result", "score", "",
   ]);
   const STEP_HEADERS = new Set(["step", "steps", "epoch", "iter", "iteration", "global step"]);
-  const RUN_HEADERS = /^(run|run name|run id|runs|name)\s*:?$/i;
+  // The corner of a property sheet whose columns are runs (MLflow's compare page: "Run ID:").
+  const RUN_HEADERS = /^(run|run name|run id)\s*:$/i;
   const TITLE_SELECTOR =
     "h1,h2,h3,h4,h5,h6,[role=heading],figcaption,legend,caption,.title,.card-title,.panel-title";
+
+  const HEADER_SELECTOR = "header,[class*=header],[class*=heading],[class*=title]";
 
   const clean = (s) => (s || "").replace(/\s+/g, " ").trim();
   const parseNumber = (text) => Number(text.replace(/\u2212/, "-").replace(/,/g, "").replace(/%$/, ""));
@@ -277,18 +280,18 @@ var runnotesNaming = (() => {
     return null;
   }
 
+  /** The title of the card or panel the value sits in: the heading just before it, or just
+   * before one of its containers (never a heading further back: that one titles something else). */
   function titleName(p) {
     let el = p.element;
     for (let depth = 0; el && el !== document.body && depth < 8; depth += 1, el = el.parentElement) {
-      const parent = el.parentElement;
-      if (!parent) break;
-      for (let sib = el.previousElementSibling; sib; sib = sib.previousElementSibling) {
-        const h = sib.matches(TITLE_SELECTOR) ? sib : sib.querySelector(TITLE_SELECTOR);
-        if (h) {
-          const text = clean(h.textContent);
-          if (text && LABEL.test(text)) return { name: text, by: "title" };
-          return null;
-        }
+      const sib = el.previousElementSibling;
+      if (!sib) continue;
+      const header = sib.matches(HEADER_SELECTOR) && sib.querySelector(TITLE_SELECTOR);
+      const h = sib.matches(TITLE_SELECTOR) ? sib : header;
+      if (h) {
+        const text = clean(h.textContent);
+        return text && LABEL.test(text) ? { name: text, by: "title" } : null;
       }
     }
     return null;
