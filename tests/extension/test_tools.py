@@ -239,7 +239,12 @@ def jupyter_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> list[Ou
 
     folder = tmp / "notebooks"
     folder.mkdir()
-    for name, cells in (("dev", sets.NOTEBOOK_DEV), ("held", sets.NOTEBOOK_HELD)):
+    notebooks = {
+        "dev": (sets.NOTEBOOK_DEV, sets.jupyter_dev()),
+        "seen": (sets.NOTEBOOK_SEEN, sets.jupyter_seen()),
+        "held": (sets.NOTEBOOK_HELD2, sets.held2_expectations()),
+    }
+    for name, (cells, _) in notebooks.items():
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
         nbformat.write(nb, folder / f"{name}.ipynb")
@@ -253,15 +258,14 @@ def jupyter_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> list[Ou
         "--ServerApp.password=", f"--ServerApp.root_dir={folder}", "--LabApp.news_url=None", "--allow-root",
     ]  # fmt: skip
     out = []
-    expectations = sets.jupyter_expectations()
     with process(args, url + "/lab", env={"JUPYTERLAB_SETTINGS_DIR": str(tmp / "lab-settings")}):
         page = browser.context.new_page()
-        for split in ("dev", "held"):
-            page.goto(f"{url}/lab/tree/{split}.ipynb")
+        for name, (_, expectations) in notebooks.items():
+            page.goto(f"{url}/lab/tree/{name}.ipynb")
             page.locator(".jp-OutputArea-output").first.wait_for(timeout=120_000)
             time.sleep(2.0)
             page.keyboard.press("Escape")
-            for e in (x for x in expectations if x.split == split):
+            for e in expectations:
                 out.append(outcome(serve, e, like_expect(browser, page, e)))
         page.close()
     return out
