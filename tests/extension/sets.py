@@ -144,7 +144,8 @@ NOTEBOOK_DEV = [
 # Held out first, measured once (values 15/15, names 9/15): dev since.
 NOTEBOOK_SEEN = [
     # scikit-learn's "Recognizing hand-written digits" example, as its page runs it.
-    "from sklearn import datasets, metrics, svm\nfrom sklearn.model_selection import train_test_split\n"
+    "from sklearn import datasets, metrics, svm\n"
+    "from sklearn.model_selection import train_test_split\n"
     "digits = datasets.load_digits()\nn_samples = len(digits.images)\n"
     "data = digits.images.reshape((n_samples, -1))\nclf = svm.SVC(gamma=0.001)\n"
     "X_train, X_test, y_train, y_test = train_test_split(data, digits.target, test_size=0.5,"
@@ -303,7 +304,7 @@ def jupyter_seen() -> list[Expect]:
     return out
 
 
-# ---- generic pages ---------------------------------------------------------------------------------
+# ---- generic pages -----------------------------------------------------------------------
 
 
 def styler_page(folder: Path) -> list[Expect]:

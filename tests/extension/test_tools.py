@@ -77,7 +77,8 @@ class Outcome:
         e = self.expect
         return (
             f"{e.split:4} {e.tool:11} {e.text:>12} want {e.name}[{e.qualifier}]={e.value!r} "
-            f"got {self.name}[{self.qualifier}]={self.value!r} {self.review} {self.exact_from or ''}"
+            f"got {self.name}[{self.qualifier}]={self.value!r} {self.review} "
+            f"{self.exact_from or ''}"
             f"{'' if 'error' not in self.answer else ' ERROR ' + self.answer['error']}"
         )
 
@@ -180,12 +181,14 @@ def tensorboard_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> lis
 TOOLTIP_ROW = """(run) => {
   const table = document.querySelector("table.tooltip");
   if (!table) return null;
-  const heads = [...table.querySelector("tr").children].map(c => c.textContent.trim().toLowerCase());
+  const heads = [...table.querySelector("tr").children]
+    .map(c => c.textContent.trim().toLowerCase());
   for (const row of table.querySelectorAll("tr")) {
     const cells = [...row.children];
     if (cells.length !== heads.length || row.querySelector("th")) continue;
     if (cells[heads.indexOf("run")].textContent.trim() !== run) continue;
-    return {value: cells[heads.indexOf("value")].textContent.trim(), step: cells[heads.indexOf("step")].textContent.trim()};
+    const at = name => cells[heads.indexOf(name)].textContent.trim();
+    return {value: at("value"), step: at("step")};
   }
   return null;
 }"""
@@ -200,8 +203,8 @@ def mlflow_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> list[Out
     url = f"http://127.0.0.1:{port}"
     args = [
         str(PY), "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{folder}/m.db",
-        "--default-artifact-root", str(folder / "artifacts"), "--port", str(port), "--host", "127.0.0.1",
-        "--workers", "1",
+        "--default-artifact-root", str(folder / "artifacts"), "--port", str(port),
+        "--host", "127.0.0.1", "--workers", "1",
     ]  # fmt: skip
     out = []
     with process(args, url + "/health"):
@@ -255,7 +258,8 @@ def jupyter_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> list[Ou
     url = f"http://127.0.0.1:{port}"
     args = [
         str(PY.parent / "jupyter-lab"), "--no-browser", f"--port={port}", "--ServerApp.token=",
-        "--ServerApp.password=", f"--ServerApp.root_dir={folder}", "--LabApp.news_url=None", "--allow-root",
+        "--ServerApp.password=", f"--ServerApp.root_dir={folder}", "--LabApp.news_url=None",
+        "--allow-root",
     ]  # fmt: skip
     out = []
     with process(args, url + "/lab", env={"JUPYTERLAB_SETTINGS_DIR": str(tmp / "lab-settings")}):
@@ -264,7 +268,9 @@ def jupyter_likes(tmp: Path, browser: ExtensionBrowser, serve: Serve) -> list[Ou
             page.goto(f"{url}/lab/tree/{name}.ipynb")
             page.locator(".jp-OutputArea-output").first.wait_for(timeout=120_000)
             time.sleep(2.0)
-            page.keyboard.press("Escape")
+            page.keyboard.press("Escape")  # a kernel dialog, if any
+            # JupyterLab's "get notified about news?" toast would sit over the last outputs.
+            page.evaluate("document.querySelectorAll('.Toastify').forEach(e => e.remove())")
             for e in expectations:
                 out.append(outcome(serve, e, like_expect(browser, page, e)))
         page.close()
@@ -332,7 +338,8 @@ def test_likes_in_real_tools(rig: tuple[Path, ExtensionBrowser, Serve]) -> None:
         wrong = sum(r.wrong_value for r in chosen)
         exact = sum(bool(r.exact_from) for r in chosen)
         print(
-            f"{split}: {len(chosen)} likes, values {values:.3f}, names {names:.3f}, {wrong} wrong, {exact} exact from API"
+            f"{split}: {len(chosen)} likes, values {values:.3f}, names {names:.3f}, "
+            f"{wrong} wrong, {exact} exact from API"
         )
     assert not [r.line() for r in results if r.wrong_value]
     if set(wanted) == set(TOOLS):

@@ -116,23 +116,27 @@ var runnotesNaming = (() => {
   }
 
   /** A fixed-width text table (classification_report, df.describe() printed): the header line's
-   * word over the value's columns, the line's first words as row label. */
+   * word over the value's columns names it; the line's text before its first column under a
+   * header word is the row label (a class may be a number: `           3       0.98 …`). */
   function textTable(p) {
     if (!p.node || !/^(PRE|CODE)$/.test(blockOf(p.element).tagName)) return null;
     const data = p.node.data;
     const lineStart = data.lastIndexOf("\n", p.start - 1) + 1;
     const line = lineOf(p);
     const col = [p.start - lineStart, p.start - lineStart + p.text.length];
-    const rowLabel = clean(line.slice(0, col[0]).replace(TOKEN, "\u0000").split("\u0000")[0]);
-    const lines = data.slice(0, lineStart).split("\n").reverse();
-    for (const above of lines) {
+    const overlaps = (w, span) => w.index < span[1] && w.index + w[0].length > span[0];
+    for (const above of data.slice(0, lineStart).split("\n").reverse()) {
       if (!above.trim()) continue;
       const words = [...above.matchAll(/\S+/g)];
       if (words.some((w) => BARE.test(w[0]))) continue; // a row of numbers: go up to the header
-      const hit = words.find((w) => w.index < col[1] && w.index + w[0].length > col[0]);
+      const hit = words.find((w) => overlaps(w, col));
       if (!hit) return null;
-      return { name: hit[0], qualifier: LABEL.test(rowLabel) || /^\d+$/.test(rowLabel) ? rowLabel : null, by: "text-table" };
+      const cells = [...line.matchAll(/\S+(?: \S+)*/g)];
+      const first = cells.find((c) => words.some((w) => overlaps(w, [c.index, c.index + c[0].length])));
+      const rowLabel = clean(line.slice(0, first ? first.index : col[0]));
+      return { name: hit[0], qualifier: rowLabel || null, by: "text-table" };
     }
+    const rowLabel = clean(line.slice(0, col[0]));
     if (rowLabel && LABEL.test(rowLabel) && [...line.matchAll(TOKEN)].length === 1) {
       return { name: rowLabel, qualifier: null, by: "text-row" };
     }

@@ -94,7 +94,7 @@ def state(request: Request) -> dict[str, Any]:
         ).all()
         likes = session.exec(
             select(Capture)
-            .where(Capture.via == "browser")
+            .where(Capture.via == "browser", col(Capture.liked))
             .order_by(col(Capture.id).desc())
             .limit(LAST_LIKES)
         ).all()
@@ -112,7 +112,7 @@ def undo(request: Request, capture_id: int) -> dict[str, Any]:
     store = _store(request)
     with store.write() as session:
         row = session.get(Capture, capture_id)
-        if row is None or row.via != "browser":
+        if row is None or row.via != "browser" or not row.liked:
             raise NotFound(f"no browser like {capture_id}")
         run_id = row.run_id
         session.delete(row)
