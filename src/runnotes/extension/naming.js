@@ -21,6 +21,8 @@ var runnotesNaming = (() => {
   const STEP_HEADERS = new Set(["step", "steps", "epoch", "iter", "iteration", "global step"]);
   // The corner of a property sheet whose columns are runs (MLflow's compare page: "Run ID:").
   const RUN_HEADERS = /^(run|run name|run id)\s*:$/i;
+  // The header of a column of runs (its cells say whose value a row holds, not what it is).
+  const RUN_COLUMN = /^(runs?|run name|run id|model|experiment|trial)$/i;
   const TITLE_SELECTOR =
     "h1,h2,h3,h4,h5,h6,[role=heading],figcaption,legend,caption,.title,.card-title,.panel-title";
 
@@ -243,6 +245,10 @@ var runnotesNaming = (() => {
       return { name: rowLabel, qualifier: headerText || null, step, by: "row" };
     }
     if (GENERIC_HEADERS.has(headerText.toLowerCase())) {
+      // "Metric | Value": the row says what it is. "Run | Value": the row says whose it is, and
+      // the name must come from elsewhere (the card's title).
+      const labelHeader = cells[0] && cells[0] !== cell ? headerOf(cells[0]) : null;
+      if (labelHeader && RUN_COLUMN.test(labelHeader.text)) return { name: null, qualifier: rowLabel, step, by: null };
       return rowLabel ? { name: rowLabel, qualifier: null, step, by: "row" } : null;
     }
     if (STEP_HEADERS.has(headerText.toLowerCase())) return null;
@@ -303,9 +309,10 @@ var runnotesNaming = (() => {
 
   /** The generic reading of a pointed value: {text, name, qualifier, step, namedBy}. */
   function read(p) {
-    const found =
+    let found =
       (p.node && lineLabel(p) && { name: lineLabel(p), by: "line" }) ||
       tableName(p) || textTable(p) || definitionName(p) || labelName(p) || titleName(p) || {};
+    if (!found.name) found = { ...found, ...(titleName(p) || {}) };
     return {
       text: p.text,
       name: found.name || null,
