@@ -79,7 +79,8 @@ api.contextMenus.onClicked.addListener((info, tab) => {
 
 // The popup asks the worker for everything that needs the token.
 api.runtime.onMessage.addListener((message, sender, reply) => {
-  if (sender.id !== api.runtime.id || sender.tab) return false; // extension pages only
+  // Extension pages only (the popup, or the popup opened in a tab): never a content script.
+  if (sender.id !== api.runtime.id || !(sender.url || "").startsWith(api.runtime.getURL(""))) return false;
   const call = {
     state: () => request("state"),
     undo: () => request(`likes/${Number(message.id)}/undo`, { method: "POST", json: {} }),
