@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
+import subprocess
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -165,3 +168,34 @@ def test_cli_path_pack_pair(home: Path, tmp_path: Path) -> None:
         and "service_worker" not in manifest_for("firefox")["background"]
     )
     assert build("chromium", tmp_path).exists()
+
+
+def web_ext() -> str | None:
+    """web-ext from npm: scripts/setup installs it under .venv/web-ext."""
+    local = Path(sys.prefix) / "web-ext" / "node_modules" / ".bin" / "web-ext"
+    return str(local) if local.exists() else shutil.which("web-ext")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(web_ext() is None, reason="web-ext (npm) is not installed: run scripts/setup")
+def test_web_ext_lint_passes_on_the_firefox_build(tmp_path: Path) -> None:
+    with zipfile.ZipFile(build("firefox", tmp_path)) as archive:
+        archive.extractall(tmp_path / "firefox")
+    done = subprocess.run(
+        [
+            web_ext(),
+            "lint",
+            "--source-dir",
+            str(tmp_path / "firefox"),
+            "--no-config-discovery",
+            "--output",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = json.loads(done.stdout)
+    found = report["errors"] + report["warnings"] + report["notices"]
+    assert report["summary"] == {"errors": 0, "notices": 0, "warnings": 0}, found
