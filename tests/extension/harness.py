@@ -158,9 +158,10 @@ class ExtensionBrowser:
         assert box, f"{text!r} is not shown in {within}"
         return self.like_at(page, box["x"], box["y"])
 
-    def like_printed(self, page: Any, label: str, index: int) -> dict[str, Any]:
-        """Like the ``index``-th number of the printed line that starts with ``label``."""
-        box = page.evaluate(FIND_PRINTED, [label, index])
+    def like_printed(self, page: Any, label: str, index: int, nth: int = 0) -> dict[str, Any]:
+        """Like the ``index``-th number of the printed line that starts with ``label`` (in the
+        ``nth`` printed text that has such a line)."""
+        box = page.evaluate(FIND_PRINTED, [label, index, nth])
         assert box, f"no printed line {label!r}"
         return self.like_at(page, box["x"], box["y"])
 
@@ -195,8 +196,11 @@ FIND_TEXT = """([text, within, nth]) => {
 }"""
 
 
-FIND_PRINTED = """([label, index]) => {
+FIND_PRINTED = """([label, index, nth]) => {
+  let seen = 0;
   for (const pre of document.querySelectorAll("pre")) {
+    if (!pre.textContent.split("\\n").some(l => l.trim().startsWith(label + " "))) continue;
+    if (seen++ !== nth) continue;
     for (let node = pre.firstChild; node; node = node.nextSibling) {
       if (node.nodeType !== 3) continue;
       let offset = 0;
