@@ -119,8 +119,10 @@ def test_page_scripts_cannot_like_nor_see_the_token(serve: Serve, tmp_path: Path
         # …and watches every fetch the page makes, to catch a token if one went through it.
         page.evaluate(
             """() => { window.seen = []; const f = window.fetch;
-                 window.fetch = (...a) => { window.seen.push(String(a[0]) + JSON.stringify(a[1] || {}));
-                                            return f(...a); }; }"""
+                 window.fetch = (...a) => {
+                   window.seen.push(String(a[0]) + JSON.stringify(a[1] || {}));
+                   return f(...a);
+                 }; }"""
         )
         like = browser.like_shown(page, "0.8323")
         assert like["name"] == "val_acc" and like["qualifier"] == "run-a", like
