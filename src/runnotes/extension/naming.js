@@ -211,7 +211,9 @@ var runnotesNaming = (() => {
   }
 
   function rowLabelOf(cell, cells) {
-    const head = cells.find((c) => c.tagName === "TH" || c.getAttribute("role") === "rowheader");
+    const head =
+      cells.find((c) => c.tagName === "TH" || c.getAttribute("role") === "rowheader") ||
+      cells.find((c) => c !== cell && c.hasAttribute("col-id") && RUN_COLUMN.test((headerOf(c) || {}).text || ""));
     const first = head || cells[0];
     if (!first || first === cell || first.contains(cell)) return null;
     const text = clean(first.textContent);
