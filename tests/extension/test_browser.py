@@ -255,3 +255,26 @@ def test_pairing_from_the_popup(serve: Serve, tmp_path: Path) -> None:
         assert PAGES.exists()
     finally:
         browser.close()
+
+
+def test_local_network_access_from_a_public_page(serve: Serve, tmp_path: Path) -> None:
+    """Chromium's local-network-access rules, as this Chromium applies them: on a page Chromium
+    takes for a public site, the extension still reaches runnotes on 127.0.0.1 (its worker has
+    the host permission), while the page's own script is refused the loopback address."""
+    site = Spy({"/generic.html": GENERIC.format(other="http://localhost:9")})
+    port = site.url.rsplit(":", 1)[1]
+    override = f"--ip-address-space-overrides=127.0.0.1:{port}=public"
+    browser = ExtensionBrowser(tmp_path / "profile", serve, args=(override,))
+    try:
+        page = browser.context.new_page()
+        page.goto(f"{site.url}/generic.html")
+        like = browser.like_shown(page, "0.8323")
+        assert (like["name"], like["value"]) == ("val_acc", 0.8323), like
+        own = page.evaluate(
+            "(u) => fetch(u + '/api/extension/state').then(r => 'reached', e => 'refused')",
+            serve.url,
+        )
+        assert own == "refused"
+    finally:
+        browser.close()
+        site.close()
