@@ -19,6 +19,7 @@ import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -183,42 +184,38 @@ def iris_tree_report() -> dict[str, dict[str, float]]:
     return classification_report(y_test, pred, output_dict=True)  # type: ignore[return-value]
 
 
+def report_likes(
+    split: str, report: dict[str, dict[str, float]], labels: tuple[str, ...], digits: int
+) -> list[Expect]:
+    """Precision, recall and F1 of these rows of a printed ``classification_report``."""
+    return [
+        Expect(split, "jupyterlab", shown, column, float(shown), label, line=label, index=index)
+        for label in labels
+        for index, column in enumerate(("precision", "recall", "f1-score"))
+        for shown in [f"{report[label][column]:.{digits}f}"]
+    ]
+
+
+def describe_likes(
+    split: str, frame: Any, rows: tuple[str, ...], columns: tuple[str, ...]
+) -> list[Expect]:
+    """Cells of a ``describe()`` DataFrame as JupyterLab shows it (pandas' 6 decimals)."""
+    within = ".jp-OutputArea-output table"
+    return [
+        Expect(split, "jupyterlab", shown, column, float(shown), row, within=within)
+        for row in rows
+        for column in columns
+        for shown in [f"{frame.loc[row, column]:.6f}"]
+    ]
+
+
 def held2_expectations() -> list[Expect]:
     from sklearn.datasets import load_wine
 
-    out = []
-    report = iris_tree_report()
-    for label in ("1", "2", "weighted avg"):
-        for index, column in enumerate(("precision", "recall", "f1-score")):
-            shown = f"{report[label][column]:.3f}"
-            out.append(
-                Expect(
-                    "held",
-                    "jupyterlab",
-                    shown,
-                    column,
-                    float(shown),
-                    label,
-                    line=label,
-                    index=index,
-                )
-            )
     frame = load_wine(as_frame=True).frame.describe()
-    for row in ("mean", "min", "75%"):
-        for column in ("alcohol", "proline"):
-            shown = f"{frame.loc[row, column]:.6f}"
-            out.append(
-                Expect(
-                    "held",
-                    "jupyterlab",
-                    shown,
-                    column,
-                    float(shown),
-                    row,
-                    within=".jp-OutputArea-output table",
-                )
-            )
-    return out
+    return report_likes("held", iris_tree_report(), ("1", "2", "weighted avg"), 3) + describe_likes(
+        "held", frame, ("mean", "min", "75%"), ("alcohol", "proline")
+    )
 
 
 def digits_report() -> dict[str, dict[str, float]]:
@@ -268,43 +265,10 @@ def jupyter_seen() -> list[Expect]:
     """The first held-out notebook (dev since it was measured)."""
     from sklearn.datasets import load_iris
 
-    out = []
-    report = digits_report()
-    for label in ("3", "8", "macro avg"):
-        for column in ("precision", "recall", "f1-score"):
-            shown = f"{report[label][column]:.2f}"
-            index = ("precision", "recall", "f1-score").index(column)
-            out.append(
-                Expect(
-                    "dev",
-                    "jupyterlab",
-                    shown,
-                    column,
-                    float(shown),
-                    label,
-                    line=label,
-                    index=index,
-                )
-            )
     frame = load_iris(as_frame=True).frame.describe()
-    for row in ("mean", "std", "max"):
-        for column in ("sepal length (cm)", "petal width (cm)"):
-            shown = f"{frame.loc[row, column]:.6f}"
-            out.append(
-                Expect(
-                    "dev",
-                    "jupyterlab",
-                    shown,
-                    column,
-                    float(shown),
-                    row,
-                    within=".jp-OutputArea-output table",
-                )
-            )
-    return out
-
-
-# ---- generic pages -----------------------------------------------------------------------
+    return report_likes("dev", digits_report(), ("3", "8", "macro avg"), 2) + describe_likes(
+        "dev", frame, ("mean", "std", "max"), ("sepal length (cm)", "petal width (cm)")
+    )
 
 
 def styler_page(folder: Path) -> list[Expect]:
