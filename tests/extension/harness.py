@@ -20,8 +20,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from runnotes.cli.extension import SOURCE
 from runnotes.config import load_settings
-from runnotes.extension_cli import SOURCE
 from runnotes.store import Store, open_store
 from runnotes.store.models import Capture
 from web.seed import free_port, wait_up

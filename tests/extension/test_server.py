@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from conftest import run_cli
 from runnotes.capture.browser import BrowserLike, rounds_to, to_capture
+from runnotes.cli.extension import SOURCE, build, manifest_for
 from runnotes.errors import RunnotesError
-from runnotes.extension_cli import SOURCE, build, manifest_for
 from runnotes.store import Store
 from runnotes.store.models import Capture, Review
 from runnotes.web.app import create_app

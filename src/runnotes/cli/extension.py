@@ -16,15 +16,19 @@ from typing import Annotated
 import typer
 
 import runnotes
+from runnotes.cli.options import CAPTURE
+from runnotes.cli.shell import settings_of
 from runnotes.errors import RunnotesError
-from runnotes.shell import settings_of
 
 SOURCE = Path(runnotes.__file__).parent / "extension"
 BROWSERS = ("chromium", "firefox")
 
+app = typer.Typer()
 extension_app = typer.Typer(
-    help="The browser extension: like values in TensorBoard, MLflow, JupyterLab."
+    help="The browser extension: like values in TensorBoard, MLflow, JupyterLab.",
+    no_args_is_help=True,
 )
+app.add_typer(extension_app, name="extension", rich_help_panel=CAPTURE)
 
 
 def manifest_for(browser: str) -> dict[str, object]:
