@@ -16,9 +16,11 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from conftest import run_cli
+from runnotes import events
 from runnotes.capture.browser import BrowserLike, rounds_to, to_capture
 from runnotes.cli.extension import SOURCE, build, manifest_for
 from runnotes.errors import RunnotesError
+from runnotes.events import hookimpl
 from runnotes.store import Store
 from runnotes.store.models import Capture, Review
 from runnotes.web.app import create_app
@@ -110,13 +112,28 @@ def test_cors_for_the_extension_origin_only(paired: tuple[TestClient, str], stor
         assert len(session.exec(select(Capture)).all()) == 1
 
 
+class _Recorder:
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, int]] = []
+
+    @hookimpl
+    def capture_added(self, run_id: int, what: str) -> None:
+        self.seen.append((what, run_id))
+
+
 def test_like_state_undo_note_and_runs(paired: tuple[TestClient, str], store: Store) -> None:
     client, token = paired
     auth = {"Authorization": f"Bearer {token}", "Origin": CHROMIUM_ORIGIN}
     run = client.post("/api/extension/runs", headers=auth, json={"name": "browser-run"}).json()
-    like = client.post(
-        "/api/extension/likes", headers=auth, json={**LIKE, "exact": 0.83234471}
-    ).json()
+    recorder = _Recorder()
+    events.plugins().register(recorder)
+    try:
+        like = client.post(
+            "/api/extension/likes", headers=auth, json={**LIKE, "exact": 0.83234471}
+        ).json()
+    finally:
+        events.plugins().unregister(recorder)
+    assert recorder.seen == [("like", run["id"])]  # the same event as any like: drafts react
     assert (like["run_id"], like["value"], like["text"]) == (run["id"], 0.83234471, "0.8323")
     state = client.get("/api/extension/state", headers=auth).json()
     assert state["active"] == run and state["likes"][0]["id"] == like["id"]

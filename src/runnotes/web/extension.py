@@ -2,8 +2,8 @@
 
 The guard (:mod:`runnotes.web.security`) has already checked the pairing token and the origin.
 A like is committed before it is answered; it lands on the active run (else today's run) like
-the agent's, goes through the same review rules (:mod:`runnotes.capture.browser`) and tells
-the same subscribers (``capture_added``), so drafts show it.
+the agent's, goes through the same review rules (:mod:`runnotes.capture.browser`) and its write
+publishes the same event (``CapturesAdded`` of a like), so drafts show it.
 """
 
 from __future__ import annotations
@@ -73,8 +73,7 @@ async def like(request: Request) -> dict[str, Any]:
     capture = to_capture(BrowserLike.from_json(body), time.time())
     store = _store(request)
     run_id = target_run_id(store)
-    [capture_id] = add_captures(store, run_id, [capture])
-    events.publish("capture_added", store=store, run_id=run_id, what="like")
+    [capture_id] = add_captures(store, run_id, [capture])  # publishes CapturesAdded ("like")
     with store.read() as session:
         row = session.get(Capture, capture_id)
         return {**_like_json(row), "run": _run_json(session.get(Run, run_id))}  # type: ignore[arg-type]
@@ -114,9 +113,8 @@ def undo(request: Request, capture_id: int) -> dict[str, Any]:
         row = session.get(Capture, capture_id)
         if row is None or row.via != "browser" or not row.liked:
             raise NotFound(f"no browser like {capture_id}")
-        run_id = row.run_id
         session.delete(row)
-    events.publish("review_changed", store=store, run_id=run_id)
+        events.queue(session, events.ReviewChanged(row.run_id))
     return {"undone": capture_id}
 
 
@@ -136,7 +134,6 @@ async def note(request: Request) -> dict[str, Any]:
         via="browser",
     )
     [capture_id] = add_captures(store, run_id, [capture])
-    events.publish("capture_added", store=store, run_id=run_id, what="note")
     return {"id": capture_id, "run_id": run_id}
 
 
