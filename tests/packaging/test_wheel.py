@@ -77,6 +77,9 @@ def test_wheel_installs_and_runs_in_a_clean_venv(tmp_path: Path) -> None:
         "runnotes/web/static/api-docs.js",
         "runnotes/web/templates/api_docs.html",
         "runnotes/reports/templates/readme.md.j2",
+        "runnotes/extension/manifest.json",
+        "runnotes/extension/adapters/tensorboard.js",
+        "runnotes/extension/popup.css",
     ):
         assert data in names, data
 

@@ -29,6 +29,7 @@ COMMANDS = (
     "runs",
     "voice",
     "agent",
+    "extension",
     "review",
     "serve",
     "reports",

@@ -33,6 +33,7 @@ class Source(StrEnum):
     voice = "voice"
     import_ = "import"
     web = "web"
+    browser = "browser"  # the browser extension (migration 0014)
 
 
 class Review(StrEnum):
@@ -162,6 +163,12 @@ class Capture(SQLModel, table=True):
     via: str | None = None  # how a like read it: selection, clipboard, ocr
     parent_id: int | None = None  # the capture this one came from (the voice note it was heard in)
     status: str | None = None  # a voice note's transcription: pending, ok or failed
+    # A like from the browser extension (migration 0014): the page, its tool, and where the exact
+    # value came from when the page showed a rounding of it (``tensorboard:scalars``…).
+    url: str | None = None
+    page_title: str | None = None
+    tool: str | None = None
+    exact_from: str | None = None
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
