@@ -7,14 +7,14 @@ number, where the exact value came from (``exact_from``: ``tensorboard:scalars``
 ``mlflow:runs/get``). The popup's list of last likes and undo select on these columns.
 
 Revision ID: 0014_browser_likes
-Revises: 0010_observed_without_in
+Revises: 0013_published_report
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_browser_likes"
-down_revision = "0010_observed_without_in"
+down_revision = "0013_published_report"
 branch_labels = None
 depends_on = None
 
