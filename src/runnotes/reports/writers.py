@@ -197,10 +197,15 @@ def write_readme(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Progress | None = None,
+    extra: Callable[[reportdata.ExperimentData], dict[str, Any]] | None = None,
+    since: float | None = None,
+    until: float | None = None,
     private: bool = False,
 ) -> ReportResult:
     """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it
-    (``out`` may be a folder: ``README.md`` in it). ``private``: files 0600, folders 0700."""
+    (``out`` may be a folder: ``README.md`` in it). ``extra`` adds to what the template sees
+    (the reports per reader: :mod:`.readers`); ``since``/``until`` keep the runs of a period (a
+    manager's weekly update); ``private``: files 0600, folders 0700."""
     from runnotes.reports.plots import experiment_figures
 
     tpl = load_template(template, "readme.md.j2")
@@ -210,7 +215,7 @@ def write_readme(
     # after the checks above: bad input leaves no empty folder behind
     out = _check_output(out, "README.md")
     data = reportdata.load_experiment(
-        store, experiment_id, reportdata.rules_for(store, include_pending)
+        store, experiment_id, reportdata.rules_for(store, include_pending), since=since, until=until
     )
     warnings = list(data.warnings)
     headline = data.headline_run
@@ -240,6 +245,7 @@ def write_readme(
                 "figures": figures,
                 "warnings": warnings,
                 "include_pending": include_pending,
+                **(extra(data) if extra else {}),
             },
         )
         _step(progress, "writing", 3, 4)

@@ -171,6 +171,8 @@ _LABELS = {
     ("param", "voice"): ("spoken value", "spoken values"),
     ("metric", "hotkey"): ("value read by OCR", "values read by OCR"),
     ("param", "hotkey"): ("value read by OCR", "values read by OCR"),
+    ("metric", "browser"): ("value liked in a browser", "values liked in a browser"),
+    ("param", "browser"): ("value liked in a browser", "values liked in a browser"),
     ("note", "voice"): ("spoken note", "spoken notes"),
     ("voice", "voice"): ("voice transcript", "voice transcripts"),
 }

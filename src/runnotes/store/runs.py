@@ -115,6 +115,10 @@ class NewCapture:
     via: Name | None = None
     parent_id: int | None = None
     status: Name | None = None
+    url: Text | None = None
+    page_title: Text | None = None
+    tool: Name | None = None
+    exact_from: Name | None = None
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
 
