@@ -96,10 +96,9 @@ def command():  # type: ignore[no-untyped-def]
 def main() -> None:
     """Run the command line; every mistake is one ``runnotes: error: …`` line on stderr, exit
     code 2 for a usage error (as click has it), 1 for anything else."""
-    # runnotes' warnings (a folder others can read, a draft edited by hand) as lines on stderr
-    to_stderr = logging.StreamHandler()
-    to_stderr.setFormatter(logging.Formatter("%(message)s"))
-    logging.getLogger("runnotes").addHandler(to_stderr)
+    logger = logging.getLogger("runnotes")
+    if not any(isinstance(h, _ToStderr) for h in logger.handlers):
+        logger.addHandler(_ToStderr())
     try:
         code = command().main(prog_name="runnotes", standalone_mode=False)
     except NoArgsIsHelpError as exc:  # a bare group: its help, as click prints it
@@ -127,6 +126,18 @@ def main() -> None:
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
         _fail(f"database: {reason}")
     sys.exit(code if isinstance(code, int) else 0)
+
+
+class _ToStderr(logging.Handler):
+    """runnotes' warnings (a folder others can read, a draft edited by hand) as lines on the
+    stderr of the moment: a handler bound to the stderr of the first call would write to a
+    closed stream when ``main()`` runs again in the same process (the tests do)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(f"{record.getMessage()}\n")
+        except Exception:  # noqa: BLE001 - logging must never raise
+            self.handleError(record)
 
 
 def _sentence(message: str) -> str:
