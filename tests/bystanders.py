@@ -180,7 +180,11 @@ def warm(scratch: Path) -> None:
 
     from runnotes.cli import app
 
-    env = {"RUNNOTES_HOME": str(scratch / "home"), "RUNNOTES_DRAFTS_AUTO": "false"}
+    env = {
+        "RUNNOTES_HOME": str(scratch / "home"),
+        "RUNNOTES_DRAFTS_AUTO": "false",
+        "RUNNOTES_LISTEN_DRAFTS": "false",
+    }
     runner = CliRunner()
     for args in (
         ["run", "start", "r", "-e", "e"],

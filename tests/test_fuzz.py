@@ -155,7 +155,11 @@ def test_fuzz_paths_in_settings_and_output(tmp_path: Path) -> None:
         initial = [snapshot(area) for area in areas]
         rewritten: set[str] = set()
         for area, actor in zip(areas, actors, strict=True):  # an experiment to report on
-            env = {"RUNNOTES_HOME": str(area.mine / "home"), "RUNNOTES_DRAFTS_AUTO": "false"}
+            env = {
+                "RUNNOTES_HOME": str(area.mine / "home"),
+                "RUNNOTES_DRAFTS_AUTO": "false",
+                "RUNNOTES_LISTEN_DRAFTS": "false",
+            }
             for args in (["run", "start", "r", "-e", "e"], ["like", "a=1"], ["run", "end"]):
                 assert run_main(args, env, area.mine, area, actor).code == 0
 
@@ -173,6 +177,7 @@ def test_fuzz_paths_in_settings_and_output(tmp_path: Path) -> None:
                 "HOME": str(area.mine),
                 "RUNNOTES_HOME": str(area.mine / "home"),
                 "RUNNOTES_DRAFTS_AUTO": "false",
+                "RUNNOTES_LISTEN_DRAFTS": "false",
             }
             if setting == "-o":  # an existing file named by -o is the report's: new content
                 command = ["report", "readme", "-e", "e", "-o", path]

@@ -60,6 +60,7 @@ def _env(area: Area, **settings: str) -> dict[str, str]:
         "HOME": str(area.mine),
         "RUNNOTES_HOME": str(area.mine / "home"),
         "RUNNOTES_DRAFTS_AUTO": "false",
+        "RUNNOTES_LISTEN_DRAFTS": "false",
         **settings,
     }
 

@@ -111,7 +111,9 @@ def write_listen(
     out.parent.mkdir(parents=True, exist_ok=True)
     spoken = synthesize(script.text, out, voice)
     tmp = script_path.with_name(f".{script_path.name}.tmp")
-    tmp.write_text(script.text, encoding="utf-8")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(script.text)  # user-only from the start, as the audio
     os.replace(tmp, script_path)  # after the audio: a failed synthesis is tried again next time
     log.info(
         "spoke %s with %s: %.1f s of audio in %.1f s",

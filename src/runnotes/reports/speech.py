@@ -125,6 +125,8 @@ def synthesize(text: str, out: Path, voice: Voice) -> Spoken:
     argv = [*voice.argv, "-f" if voice.engine == "piper" else "-w", str(tmp)]
     started = time.perf_counter()
     try:
+        # made user-only from the start (the engine writes into it, the mode stays): it quotes notes
+        os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         done = subprocess.run(
             argv,
             input=text,
