@@ -44,6 +44,7 @@ from runnotes.store.review import (
     set_reviews,
 )
 from runnotes.store.runs import (
+    ExitCode,
     Json,
     MetricRow,
     Name,
@@ -372,8 +373,8 @@ class MetricsIn(BaseModel):
 
 
 class EndIn(BaseModel):
-    status: str = "ok"
-    exit_code: int | None = None
+    status: Name = "ok"  # ok, failed or killed (services.runs.finish_run checks)
+    exit_code: ExitCode | None = None
 
 
 class DatasetIn(BaseModel):
