@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -19,6 +21,7 @@ from runnotes.services.runs import finish_run
 from runnotes.store import Store, open_store
 from runnotes.store.models import Run
 from runnotes.web.app import create_app
+from web.seed import seed
 
 HOSTILE_STATUS = "ok | <img src=https://attacker.example/p.png>"
 
@@ -114,3 +117,133 @@ def test_import_refuses_a_free_text_status_and_keeps_an_end(store: Store, tmp_pa
     assert import_jsonl(store, path).run_ids == [copy]
     row = _row(store, copy)
     assert (row.status, row.ended_at) == ("ok", ended_at)
+
+
+# -- 5: every field is checked before the database: 4xx, never 500 --------------------------------
+
+BIG = 2**70
+NUL = "a\x00b"
+MEGA = "t" * (1 << 20)
+# One valid body per JSON or form route that takes one; the sweep makes each field hostile in turn
+# (a route added without a body here fails test_every_route_has_a_sample).
+BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/runs"): {
+        "name": "n",
+        "experiment": "e",
+        "project": "p",
+        "tags": ["t"],
+        "context": {"command": "python x.py", "cwd": "/w"},
+    },
+    ("POST", "/api/runs/{run_id}/captures"): {
+        "captures": [
+            {
+                "kind": "note",
+                "text": "x",
+                "name": "n",
+                "step": 1,
+                "timestamp": 1.0,
+                "parent_id": 1,
+                "extra": {"rows": 1},
+                "value": 1.0,
+            }
+        ]
+    },
+    ("POST", "/api/runs/{run_id}/metrics"): {"rows": [["loss", 1.0, 1, 1.0]]},
+    ("POST", "/api/runs/{run_id}/end"): {"status": "ok", "exit_code": 0},
+    ("POST", "/api/runs/{run_id}/dataset-change"): {"fingerprint": {"path": "/d/x.csv"}},
+    ("POST", "/api/runs/{run_id}/goal"): {"text": "goal"},
+    ("POST", "/api/runs/{run_id}/tags"): {"tags": ["t"]},
+    ("POST", "/api/captures/{capture_id}/review"): {"review": "approved"},
+    ("POST", "/api/captures/{capture_id}"): {"name": "n", "text": "t", "value": 1.0},
+    ("POST", "/api/review"): {"ids": [1], "review": "approved"},
+}
+
+
+def _hostile(value: Any) -> list[Any]:
+    """Hostile stand-ins for one value of this type."""
+    if isinstance(value, bool):
+        return []
+    if isinstance(value, int | float):
+        return [BIG, -BIG, NUL]
+    if isinstance(value, str):
+        return [NUL, MEGA, BIG]
+    return [None]
+
+
+def _variants(body: Any) -> Iterator[Any]:
+    """``body`` with one leaf made hostile, or one unknown key added, at a time."""
+    if isinstance(body, dict):
+        yield {**body, "zz_unknown\x00": NUL}
+        for key, value in body.items():
+            for bad in _variants(value):
+                yield {**body, key: bad}
+    elif isinstance(body, list):
+        for i, value in enumerate(body):
+            for bad in _variants(value):
+                yield [*body[:i], bad, *body[i + 1 :]]
+    else:
+        yield from _hostile(body)
+
+
+def _routes(app: Any) -> list[Any]:
+    """Every route of the app (FastAPI >= 0.16x keeps included routers as one entry each)."""
+    from fastapi.routing import APIRoute
+
+    found, todo = [], list(app.routes)
+    while todo:
+        route = todo.pop()
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "include_context"):
+            todo += route.include_context.included_router.routes
+    assert len(found) > 30
+    return found
+
+
+def test_every_route_has_a_sample(api: TestClient) -> None:
+    json_posts = {
+        (m, r.path)
+        for r in _routes(api.app)
+        for m in r.methods
+        if r.path.startswith("/api/") and r.dependant.body_params and m == "POST"
+    }
+    json_posts -= {("POST", "/api/media")}  # a file upload: its fields are a name and a type
+    assert json_posts <= BODIES.keys(), json_posts - BODIES.keys()
+
+
+def _filled(path: str, values: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: str(values[m.group(1)]), path)
+
+
+@pytest.mark.slow
+def test_hostile_fields_answer_4xx(api: TestClient, any_store: Store) -> None:
+    """Every path and query parameter of every GET and API route, every field of every JSON
+    body: one hostile value at a time (2**70, NUL, 1 MB, unknown keys). No 500."""
+    seeded = seed(any_store)
+    ids = {"run_id": seeded.tuned, "capture_id": seeded.pending_metric, "ref": seeded.tuned}
+    failures = []
+
+    def call(method: str, path: str, **kwargs: Any) -> None:
+        answer = api.request(method, path, **kwargs)
+        if answer.status_code >= 500:
+            failures.append(f"{method} {path} {str(kwargs)[:160]}: {answer.status_code}")
+
+    for route in _routes(api.app):
+        methods = route.methods & {"GET", "POST"}
+        path_names = [p.name for p in route.dependant.path_params]
+        good_path = {n: ids.get(n, "loss") for n in path_names}
+        for method in methods:
+            body = BODIES.get((method, route.path))
+            if method == "POST" and body is None:
+                continue  # forms and actions: the page tests cover them
+            url = _filled(route.path, good_path)
+            for name in path_names:
+                for bad in (BIG, NUL.replace("\x00", "%00")):
+                    call(method, _filled(route.path, {**good_path, name: bad}), json=body)
+            for param in route.dependant.query_params:
+                for bad in (BIG, -BIG, NUL, MEGA[:20000], "99999999999999999999999999"):
+                    call(method, url, params={param.alias: bad}, json=body)
+            if body is not None:
+                for bad in _variants(body):
+                    call(method, url, json=bad)
+    assert not failures, "\n".join(failures)

@@ -20,6 +20,7 @@ from runnotes.store.db import Store, get_row
 from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
+from runnotes.store.runs import MAX_NAME, plain_text
 
 # A spoken value whose sentence Whisper heard with less confidence than this is flagged for a
 # closer look: garbled sentences measured 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
@@ -244,6 +245,13 @@ def edit_capture(
     name: str | None = None,
 ) -> Capture:
     """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
+    for what, given, limit in (
+        ("a value", value, None),
+        ("a text", text, None),
+        ("a name", name, MAX_NAME),
+    ):
+        if isinstance(given, str):
+            plain_text(what, given, limit)
     with store.write() as session:
         capture = get_row(session, Capture, capture_id)
         before = {"value": capture.value, "text": capture.text, "name": capture.name}

@@ -71,7 +71,7 @@ class RunContext:
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff: str | None = None
-    pid: int | None = None
+    pid: Int32 | None = None
     pid_started: float | None = None
 
     def packages_json(self) -> bytes:
@@ -103,8 +103,21 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
 Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
 Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
-Id = Annotated[int, Field(ge=1, le=INT64[1])]  # a row id (capture, run)
-ExitCode = Annotated[int, Field(ge=INT32[0], le=INT32[1])]
+Id = Annotated[int, Field(ge=INT64[0], le=INT64[1])]  # a row id (capture, run)
+Int32 = Annotated[int, Field(ge=INT32[0], le=INT32[1])]  # an INTEGER column: exit code, pid
+
+
+def plain_text(what: str, value: str, limit: int | None = None) -> str:
+    """``value`` if the store can keep it as ``what`` (checked before any write, whoever wrote
+    it: page, API, CLI): no NUL, which PostgreSQL text cannot hold, and at most ``limit``
+    characters."""
+    if "\x00" in value:
+        raise RunnotesError(f"{what} may not contain NUL (\\x00) characters")
+    if limit is not None and len(value) > limit:
+        raise RunnotesError(f"{what} is longer than {limit} characters")
+    return value
+
+
 # Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
 Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
 
@@ -126,7 +139,7 @@ class NewCapture:
     confidence: float | None = None
     liked: bool = False
     via: Name | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     status: Name | None = None
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
@@ -250,12 +263,14 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
     says. One conditional UPDATE, so two writers racing cannot both end it."""
     status = ending(status, exit_code)
     with store.write() as session:
+        get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
         changed = session.execute(
             update(Run)
             .where(Run.id == run_id, Run.status == RunStatus.running)  # type: ignore[arg-type]
             .values(status=status.value, exit_code=exit_code, ended_at=time.time())
         ).rowcount
         run = get_row(session, Run, run_id)
+        session.refresh(run)
         if not changed and (run.status, run.exit_code) != (status, exit_code):
             raise Conflict(f"run {run.id} ({run.name}) has already ended: {run.status}")
         session.expunge(run)
@@ -263,6 +278,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
 
 
 def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
+    tags = [plain_text("a tag", tag, MAX_NAME) for tag in tags]
     with store.write() as session:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:

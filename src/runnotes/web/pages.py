@@ -41,6 +41,7 @@ from runnotes.store.runs import NewCapture, add_captures, add_tags
 from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, reviewed, store_of
 from runnotes.web.charts import MAX_POINTS, chart
+from runnotes.web.params import Page
 from runnotes.web.security import COOKIE, media_disposition
 
 router = APIRouter(include_in_schema=False)
@@ -101,7 +102,7 @@ def runs(
     q: str | None = None,
     sort: str = "id",
     desc: bool = True,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     show: str = "active",
     columns: str | None = None,
 ) -> Response:
@@ -159,7 +160,7 @@ def run(
     request: Request,
     ref: str,
     kind: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ) -> Response:
     """The run: context, params, a downsampled chart per metric, and its timeline (what a person
     said, liked or captured; logged values are in the charts), by kind, a page at a time."""
@@ -217,7 +218,7 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
 
 
 @router.get("/review")
-def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+def review(request: Request, page: Page = 1) -> Response:
     store = store_of(request)
     items = pending_captures(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return _render(

@@ -10,6 +10,8 @@ benchmarked ones, and must not buffer bodies. What it enforces, and why:
 - Cross-site: a state-changing request whose ``Origin`` is another site, or whose
   ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
   checked by the page handlers.
+- NUL: an address with a NUL character (``%00``) gets 400: nothing stored has one, and PostgreSQL
+  refuses to even compare text with one.
 - Size: bodies larger than the limit get 413, counted as they stream in.
 - Errors: an unexpected exception is answered here as a one-line 500 (JSON, or a page for a
   browser) and logged with its traceback. Left to the server it would close the connection after
@@ -207,6 +209,11 @@ class GuardMiddleware:
             _host_name(headers.get("host", "")) not in guard.allowed_hosts
         ):
             await _reply(send, 400, "unknown Host header", html)
+            return
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            await _reply(
+                send, 400, "a NUL character in the address", html
+            )  # no stored text has one
             return
         if not path.startswith(OPEN_PATHS) and not guard.token_ok(_presented_token(headers)):
             await _reply(
