@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func
+from sqlmodel import select
 
 import runnotes
 from runnotes.config import load_settings
@@ -19,7 +21,8 @@ from runnotes.errors import RunnotesError
 from runnotes.interop.export import import_jsonl, jsonl_records, select_runs
 from runnotes.services.runs import finish_run
 from runnotes.store import Store, open_store
-from runnotes.store.models import Run
+from runnotes.store.models import Capture, Run
+from runnotes.store.runs import MetricRow, add_metric_rows
 from runnotes.web.app import create_app
 from web.seed import seed
 
@@ -247,3 +250,26 @@ def test_hostile_fields_answer_4xx(api: TestClient, any_store: Store) -> None:
                 for bad in _variants(body):
                     call(method, url, json=bad)
     assert not failures, "\n".join(failures)
+
+
+# -- 6: bulk review under PostgreSQL's parameter limit ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_bulk_review_of_100000_captures(api: TestClient, any_store: Store) -> None:
+    run = runnotes.start_run("r", experiment="e", store=any_store)
+    # Notes, through the bulk insert path (fast). Reviewing metric values instead bumps the run's
+    # series_version once per row (trigger of migration 0008): quadratic on PostgreSQL.
+    rows = [MetricRow(run.id, "note", "sdk", "n", 1.0, i, 1.0, "pending") for i in range(100_000)]
+    add_metric_rows(any_store, rows)
+    run.end("ok")
+    with any_store.read() as session:
+        ids = list(session.exec(select(Capture.id).where(Capture.run_id == run.id)))
+    answer = api.post("/api/review", json={"ids": ids, "review": "approved"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["count"] == 100_000 and answer.json()["pending"] == 0
+    missing = api.post("/api/review", json={"ids": [*ids, 10**9], "review": "rejected"})
+    assert missing.status_code == 400 and "no capture with id 1000000000" in missing.text
+    with any_store.read() as session:
+        rejected = session.exec(select(func.count()).where(Capture.review == "rejected")).one()
+    assert rejected == 0  # all or nothing
