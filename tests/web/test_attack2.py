@@ -16,6 +16,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 import runnotes
+from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.interop.export import import_jsonl, jsonl_records, select_runs
@@ -24,6 +25,7 @@ from runnotes.store import Store, open_store
 from runnotes.store.models import Capture, Run
 from runnotes.store.runs import MetricRow, add_metric_rows
 from runnotes.web.app import create_app
+from runnotes.web.security import FREE_GUESSES, Guard, Throttle
 from web.seed import seed
 
 HOSTILE_STATUS = "ok | <img src=https://attacker.example/p.png>"
@@ -273,3 +275,50 @@ def test_bulk_review_of_100000_captures(api: TestClient, any_store: Store) -> No
     with any_store.read() as session:
         rejected = session.exec(select(func.count()).where(Capture.review == "rejected")).one()
     assert rejected == 0  # all or nothing
+
+
+# -- 10: guessing the token is slow; the token stays off the command line --------------------------
+
+
+class Clock:
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_wrong_tokens_slow_the_client_down(store: Store) -> None:
+    clock = Clock()
+    app = create_app(store, Guard(token="right", throttle=Throttle(clock=clock)))
+    guesser = TestClient(app, client=("10.0.0.1", 1), follow_redirects=False)
+    other = TestClient(app, client=("10.0.0.2", 1), follow_redirects=False)
+    for guess in range(FREE_GUESSES):
+        assert guesser.post("/login", data={"token": f"g{guess}"}).status_code == 401
+    slowed = guesser.post("/login", data={"token": "right"})  # not even compared now
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+    bearer = guesser.get("/api/runs", headers={"Authorization": "Bearer right"})
+    assert bearer.status_code == 429  # the API's header is the same door
+    assert other.post("/login", data={"token": "right"}).status_code == 303  # per client
+    clock.now += 1.5
+    assert guesser.get("/api/runs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert guesser.post("/login", data={"token": "right"}).headers["retry-after"] == "2"
+    clock.now += 2.5
+    assert guesser.post("/login", data={"token": "right"}).status_code == 303
+    assert guesser.get("/api/runs", headers={"Authorization": "Bearer right"}).is_success
+
+
+def test_token_on_the_command_line_warns_and_a_token_file_is_read(tmp_path) -> None:
+    shown = run_cli("serve", "--host", "0.0.0.0", "--port", "0", "--token", "T", check=False)
+    assert "warning: --token on the command line is visible" in shown.stderr
+    hidden = run_cli(
+        "serve", "--host", "0.0.0.0", "--port", "0", check=False, env={"RUNNOTES_TOKEN": "T"}
+    )
+    assert "warning" not in hidden.stderr and "--port must be between" in hidden.stderr
+    secret = tmp_path / "token"
+    secret.write_text("from-a-file\n")
+    filed = run_cli(
+        "serve", "--host", "0.0.0.0", "--port", "0", "--token-file", str(secret), check=False
+    )
+    assert "needs a token" not in filed.stderr and "--port must be between" in filed.stderr
+    missing = run_cli("serve", "--token-file", str(tmp_path / "nope"), check=False)
+    assert missing.stderr.startswith("runnotes: error: cannot read the token file")

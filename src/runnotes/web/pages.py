@@ -7,6 +7,7 @@ answers with a redirect back to a local page (``next`` may not point off-site).
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from datetime import date, datetime
@@ -42,7 +43,7 @@ from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, reviewed, store_of
 from runnotes.web.charts import MAX_POINTS, chart
 from runnotes.web.params import Page
-from runnotes.web.security import COOKIE, media_disposition
+from runnotes.web.security import COOKIE, client_of, media_disposition
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -443,8 +444,16 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    if not request.app.state.guard.token_ok(token.strip()):
-        return _render(request, "login.html", status=401, failed=True)
+    """Log in with the token; wrong ones from one address slow it down (security.Throttle)."""
+    checked = request.app.state.guard.check_token(client_of(request.scope), token.strip())
+    if checked is not True:
+        wait = math.ceil(checked) if checked else 0
+        headers = {"Retry-After": str(wait)} if wait else None
+        response = _render(
+            request, "login.html", status=429 if wait else 401, failed=True, wait=wait
+        )
+        response.headers.update(headers or {})
+        return response
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
     return response
