@@ -8,6 +8,7 @@ was set (:attr:`runnotes.reports.data.ExperimentData.goal`).
 
 from __future__ import annotations
 
+from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Experiment, Run
@@ -46,4 +47,5 @@ def set_run_goal(store: Store, run_id: int, text: str) -> str:
         exp = get_row(session, Experiment, run.experiment_id)
         exp.description = plain_text("a goal", _clean(text), MAX_GOAL)
         session.add(exp)
+        events.queue(session, events.ReviewChanged(run_id))
         return exp.name

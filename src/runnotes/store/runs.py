@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
@@ -274,6 +275,8 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         if not changed and (run.status, run.exit_code) != (status, exit_code):
             raise Conflict(f"run {run.id} ({run.name}) has already ended: {run.status}")
         session.expunge(run)
+        if changed:  # the same end retried is no news
+            events.queue(session, events.RunEnded(run_id))
     return run
 
 
@@ -283,6 +286,7 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:
                 session.add(RunTag(run_id=run_id, tag=tag))
+        events.queue(session, events.ReviewChanged(run_id))
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
@@ -292,6 +296,9 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
         session.add_all(rows)
         session.flush()
         ids = [row.id for row in rows]
+        if rows:
+            kinds = ("like" if r.liked else str(r.kind) for r in rows)
+            events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return [i for i in ids if i is not None]
 
 

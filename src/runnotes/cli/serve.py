@@ -12,8 +12,11 @@ from typing import Annotated
 
 import typer
 
+from runnotes.cli.options import RUNS
+from runnotes.cli.shell import settings_of, store_of
 from runnotes.errors import RunnotesError
-from runnotes.shell import settings_of, store_of
+
+app = typer.Typer()
 
 HOST_HELP = "Address to bind; anything but loopback needs a token."
 TOKEN_HELP = (
@@ -23,6 +26,7 @@ TOKEN_HELP = (
 TOKEN_FILE_HELP = "Read the token from this file (first line), e.g. one only you can read."
 
 
+@app.command(rich_help_panel=RUNS)
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help=HOST_HELP)] = "127.0.0.1",
