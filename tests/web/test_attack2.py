@@ -17,11 +17,10 @@ from sqlmodel import select
 
 import runnotes
 from conftest import run_cli
-from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.interop.export import import_jsonl, jsonl_records, select_runs
 from runnotes.services.runs import finish_run
-from runnotes.store import Store, open_store
+from runnotes.store import Store
 from runnotes.store.models import Capture, Run
 from runnotes.store.runs import MetricRow, add_metric_rows
 from runnotes.web.app import create_app
@@ -29,19 +28,6 @@ from runnotes.web.security import FREE_GUESSES, Guard, Throttle
 from web.seed import seed
 
 HOSTILE_STATUS = "ok | <img src=https://attacker.example/p.png>"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    """The test's SQLite store, or a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield store
-        return
-    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
-    try:
-        yield pg
-    finally:
-        pg.close()
 
 
 @pytest.fixture
