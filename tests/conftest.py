@@ -83,3 +83,17 @@ def pg_url() -> Iterator[str]:
     with admin.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
+    """The test's SQLite store, or a fresh database on the PostgreSQL server: a test that
+    takes it runs on both backends."""
+    if request.param == "sqlite":
+        yield store
+        return
+    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
+    try:
+        yield pg
+    finally:
+        pg.close()

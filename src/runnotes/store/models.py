@@ -42,6 +42,18 @@ class Review(StrEnum):
     rejected = "rejected"
 
 
+class RunStatus(StrEnum):
+    running = "running"
+    ok = "ok"
+    failed = "failed"
+    killed = "killed"
+    crashed = "crashed"  # its process died: set by runnotes (close_stale), never by a writer
+
+
+# What a writer (SDK, ``run end``, the team server's ``/end``) may end a run with.
+ENDINGS = (RunStatus.ok, RunStatus.failed, RunStatus.killed)
+
+
 class Project(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)

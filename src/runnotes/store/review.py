@@ -17,10 +17,11 @@ from sqlmodel import Session, select
 
 from runnotes import events
 from runnotes.errors import RunnotesError
-from runnotes.store.db import Store, get_row
+from runnotes.store.db import Store, get_row, id_batches
 from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
+from runnotes.store.runs import MAX_NAME, plain_text
 
 # A spoken value whose sentence Whisper heard with less confidence than this is flagged for a
 # closer look: garbled sentences measured 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
@@ -229,13 +230,18 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
     if not ids:
         raise RunnotesError("no captures picked")
     with store.write() as session:
-        found = session.exec(select(Capture.id, Capture.run_id).where(Capture.id.in_(ids))).all()
+        found: list[tuple[int, int]] = []
+        for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
+            query = select(Capture.id, Capture.run_id).where(Capture.id.in_(batch))
+            found += session.exec(query).all()  # type: ignore[arg-type]
         missing = sorted(set(ids) - {cid for cid, _ in found})
         if missing:
-            raise RunnotesError(f"no capture with id {', '.join(map(str, missing))}")
-        session.exec(
-            update(Capture).where(Capture.id.in_(ids)).values(review=review)  # type: ignore[call-overload]
-        )
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise RunnotesError(f"no capture with id {', '.join(map(str, missing[:10]))}{more}")
+        for batch in id_batches(ids):
+            session.exec(
+                update(Capture).where(Capture.id.in_(batch)).values(review=review)  # type: ignore[call-overload]
+            )
         runs = sorted({run_id for _, run_id in found})
         for run_id in runs:
             events.queue(session, events.ReviewChanged(run_id))
@@ -251,6 +257,13 @@ def edit_capture(
     name: str | None = None,
 ) -> Capture:
     """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
+    for what, given, limit in (
+        ("a value", value, None),
+        ("a text", text, None),
+        ("a name", name, MAX_NAME),
+    ):
+        if isinstance(given, str):
+            plain_text(what, given, limit)
     with store.write() as session:
         capture = get_row(session, Capture, capture_id)
         before = {"value": capture.value, "text": capture.text, "name": capture.name}

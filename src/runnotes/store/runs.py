@@ -23,18 +23,29 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import AfterValidator, Field
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from runnotes import events
+from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
-from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
+from runnotes.store.models import (
+    ENDINGS,
+    Capture,
+    Experiment,
+    MediaFile,
+    Project,
+    Review,
+    Run,
+    RunStatus,
+    RunTag,
+)
 
 try:
     import fcntl
@@ -61,7 +72,7 @@ class RunContext:
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff: str | None = None
-    pid: int | None = None
+    pid: Int32 | None = None
     pid_started: float | None = None
 
     def packages_json(self) -> bytes:
@@ -69,6 +80,7 @@ class RunContext:
 
 
 INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
+INT32 = (-(2**31), 2**31 - 1)  # PostgreSQL INTEGER columns (exit_code)
 MAX_NAME = 1000  # characters in a run, experiment, project or metric name (an index key)
 
 
@@ -92,6 +104,21 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
 Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
 Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
+Id = Annotated[int, Field(ge=INT64[0], le=INT64[1])]  # a row id (capture, run)
+Int32 = Annotated[int, Field(ge=INT32[0], le=INT32[1])]  # an INTEGER column: exit code, pid
+
+
+def plain_text(what: str, value: str, limit: int | None = None) -> str:
+    """``value`` if the store can keep it as ``what`` (checked before any write, whoever wrote
+    it: page, API, CLI): no NUL, which PostgreSQL text cannot hold, and at most ``limit``
+    characters."""
+    if "\x00" in value:
+        raise RunnotesError(f"{what} may not contain NUL (\\x00) characters")
+    if limit is not None and len(value) > limit:
+        raise RunnotesError(f"{what} is longer than {limit} characters")
+    return value
+
+
 # Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
 Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
 
@@ -113,7 +140,7 @@ class NewCapture:
     confidence: float | None = None
     liked: bool = False
     via: Name | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     status: Name | None = None
     url: Text | None = None
     page_title: Text | None = None
@@ -224,18 +251,41 @@ def _default_name(started: float) -> str:
     return "run-" + local_time(started, "%Y%m%d-%H%M%S")
 
 
+def ending(status: str, exit_code: int | None = None) -> RunStatus:
+    """The status a writer ends a run with, checked: ok, failed or killed (a status is shown
+    in drafts and pages and compared by filters, so free text has no place there)."""
+    if status not in ENDINGS:
+        allowed = ", ".join(ENDINGS)
+        raise RunnotesError(f"status must be one of {allowed}, not {str(status)[:80]!r}")
+    if exit_code is not None and not INT32[0] <= exit_code <= INT32[1]:
+        raise RunnotesError(f"exit code {exit_code} is out of range ({INT32[0]}..{INT32[1]})")
+    return RunStatus(status)
+
+
 def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None = None) -> Run:
+    """End a running run. An end is final: ending it again with the same status and exit code
+    changes nothing (a retried request), with another raises :class:`Conflict`, as ``run end``
+    says. One conditional UPDATE, so two writers racing cannot both end it."""
+    status = ending(status, exit_code)
     with store.write() as session:
+        get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
+        changed = session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == RunStatus.running)  # type: ignore[arg-type]
+            .values(status=status.value, exit_code=exit_code, ended_at=time.time())
+        ).rowcount
         run = get_row(session, Run, run_id)
-        run.status, run.exit_code, run.ended_at = status, exit_code, time.time()
-        session.add(run)
-        session.flush()
+        session.refresh(run)
+        if not changed and (run.status, run.exit_code) != (status, exit_code):
+            raise Conflict(f"run {run.id} ({run.name}) has already ended: {run.status}")
         session.expunge(run)
-        events.queue(session, events.RunEnded(run_id))
+        if changed:  # the same end retried is no news
+            events.queue(session, events.RunEnded(run_id))
     return run
 
 
 def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
+    tags = [plain_text("a tag", tag, MAX_NAME) for tag in tags]
     with store.write() as session:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:
