@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from runnotes.capture.parse import NUMBER
-from runnotes.voice import cues
+from runnotes.services.note_kinds import plan_start
+from runnotes.voice import cues, saying
 from runnotes.voice.lexicon import (
     CATEGORIES,
     SPLIT_PREFIXES,
@@ -73,6 +74,10 @@ _NOT_LINK = {
     "below",
     "under",
     "like",
+    "against",
+    "not",
+    "here",
+    "whereas",
 }
 # A number right after these counts something, it is no value: "epoch 12", "run 3", "step 4000".
 _COUNTERS = {
@@ -95,10 +100,64 @@ _COUNTERS = {
     "table",
     "gpu",
     "node",
+    "resnet",
+    "vgg",
+    "fp",
+    "gpt",
+    "bert",
+    "llama",
+    "t5",
+    "cifar",
+    "coco",
+    "voc",
+    "wmt",
+    "python",
+    "cuda",
+    "torch",
+    "iter",
 }
 # A value after these is one the sentence compares against or moved away from, not the value.
-_OLD_VALUE = {"than", "vs", "vs.", "versus", "from", "instead", "by", "above", "below", "under"}
-_COMPARED = re.compile(r"\b(?:compared (?:to|with)|instead of|relative to)\s*$", re.IGNORECASE)
+_OLD_VALUE = {
+    "than",
+    "vs",
+    "vs.",
+    "versus",
+    "from",
+    "instead",
+    "above",
+    "below",
+    "under",
+    "against",
+    "not",
+}
+_COMPARED = re.compile(
+    r"\b(?:compared (?:to|with)|instead of|relative to|far from|as opposed to)\s*$", re.IGNORECASE
+)
+# A value that belongs to someone else: "24.6 in the paper", "the 27.7 that was promised".
+_THEIRS_AFTER = re.compile(
+    r"^\s*%?\s*(?:\w+\s+)?(?:(?:in|from|of|by) (?:the|their|your|his|her|its|this|that)\s+"
+    r"(?:\w+\s+)?(?:paper|readme|original|repo|leaderboard|table|blog)|(?:that (?:was|is|were) )?"
+    r"(?:reported|promised|claimed|expected|advertised))\b",
+    re.IGNORECASE,
+)
+# ... or an earlier run: a clause about the paper, the baseline, last week's run.
+_THEIRS_BEFORE = re.compile(
+    r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|the paper (?:says|"
+    r"reports|uses|has|gets)|reported|the original|baseline|old run|previous run|earlier run|"
+    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
+# Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
+_CHANGE = re.compile(
+    r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|then|after that|"
+    r"afterwards|but|here|mine|whereas|while|before)\b",
+    re.IGNORECASE,
+)
+# Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
+_VAGUE_AFTER = {"max_steps"}
+# The unit after a number that makes it a point in time, not a setting: "at 50k steps".
+_TIME_UNITS = {"step", "steps", "epoch", "epochs", "iteration", "iterations", "iters", "updates"}
 # The verbs of setting something, whose object (not subject) is what the value belongs to.
 PARAM_VERBS = {
     "set",
@@ -203,10 +262,22 @@ class Mention:
     text: str | None = None
     unit: str | None = None
     run: int | None = None
+    unsure: str | None = None  # why the value may be wrong ("heard as '3 minus 4'")
 
     @property
     def kind(self) -> str:
         return self.role if self.role in ("metric", "param") else "note"
+
+
+@dataclass
+class _Found:
+    """A value in a sentence before the sentence's final say: ``old`` ones (a comparison, the
+    paper's, last week's) are dropped, but a later unnamed value can take their name."""
+
+    index: int
+    mention: Mention
+    old: bool = False
+    parsed: bool = False  # named through the parse, not by a name next to it
 
 
 @dataclass
@@ -297,24 +368,70 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     """
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
-    return after or before
+    # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
+    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (i and _is_number(doc[i - 1]))
+    pointed = i and doc[i - 1].lower_ in ("point", "dot")
+    return after or before or bool(adjacent) or bool(pointed)
 
 
-def _not_chosen(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the number at ``i`` is an index, an old value, a difference or a comparison."""
-    j = i - 1
-    while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
-        j -= 1
+def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-def]
+    """ "3 minus 4" (Whisper lost the "e" of "three e minus four"): 3e-4, to be marked unsure."""
+    if i + 2 < len(doc) and doc[i + 1].lower_ == "minus" and doc[i + 2].text.isdigit():
+        if _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
+            return float(f"{doc[i].text}e-{doc[i + 2].text}")
+    return None
+
+
+def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "at 50000 steps", "after 1000000 steps": when something was seen, not a setting ("after
+    30 epochs" is left alone: people say it of the whole run)."""
+    prev = doc[i - 1].lower_ if i else ""
+    unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    if prev == "after":
+        return unit in _TIME_UNITS - {"epoch", "epochs"}
+    if prev != "at":
+        return False
+    return unit in _TIME_UNITS or (doc[i].text.isdigit() and int(doc[i].text) >= 1000)
+
+
+def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """A value the sentence attributes to the paper, a baseline or an earlier run."""
+    if _THEIRS_AFTER.search(doc[i + 1 : i + 9].text if i + 1 < len(doc) else ""):
+        return True
+    start = i
+    while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END:
+        start -= 1
+    return bool(_THEIRS_BEFORE.search(doc[start:i].text))
+
+
+def _no_value(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is an index, a difference, a cut-off or one of a pair."""
+    j = _before_number(doc, i)
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _COUNTERS and not _subject_verb(doc, j):
         return True
+    if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
+        return _difference(doc, i) or prev == "of"
+    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
+
+
+def _old(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is one compared against, moved away from, or someone else's."""
+    j = _before_number(doc, i)
+    prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
         return True
-    if prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor"):
+    if prev == "of" and j >= 1 and doc[j - 1].lower_ == "instead":
         return True
-    if _COMPARED.search(doc[: max(j + 1, 0)].text):
-        return True
-    return _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
+    return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i)
+
+
+def _before_number(doc, i: int) -> int:  # type: ignore[no-untyped-def]
+    """The word before a number, past articles and hedges ("the", "about", "around")."""
+    j = i - 1
+    while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
+        j -= 1
+    return j
 
 
 def _subject_verb(doc, j: int) -> bool:  # type: ignore[no-untyped-def]
@@ -456,28 +573,63 @@ def _split_of(text: str) -> str | None:
 
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
-    text = to_digits(sentence)
+    text = saying.clean(to_digits(sentence))
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
+    plan_at = plan_start(text)
     doc = _nlp()(text)
     names = _names(doc, known)
     split = _split_of(text)
-    out: list[Mention] = []
+    found: list[_Found] = []
     named: set[str] = set()
+    skip = -1
     for i, token in enumerate(doc):
-        if _in_name(token, names) is not None:
+        if plan_at is not None and token.idx >= plan_at:
+            break  # "next I'll try 1e-4": a plan's numbers are no values of this run
+        if i <= skip or _in_name(token, names) is not None:
             continue
         category = next((c for c, vals in CATEGORIES.items() if token.lower_ in vals), None)
+        broken = _broken_exponent(doc, i)
         if category is not None:
             mention = _category(doc, i, names, category, sentence, segment, named)
-        elif _is_number(token) and not _garbled(doc, i) and not _not_chosen(doc, i):
-            mention = _number(doc, i, names, known, split, sentence, segment)
-        else:
+            if mention is not None:
+                named.add(category)
+                found.append(_Found(i, mention))
+        elif broken is not None:
+            skip = i + 2
+            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention.value, mention.text = broken, f"{broken:g}"
+            mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
+            found.append(_Found(i, mention, _old(doc, i), parsed))
+        elif _is_number(token) and not _garbled(doc, i) and not _no_value(doc, i):
+            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            found.append(_Found(i, mention, _old(doc, i), parsed))
+    return _final_say(doc, found)
+
+
+def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-untyped-def]
+    """What the sentence settles on: a value with no name of its own after a change marker takes
+    the name of the value before it ("was 0.88, now we're at 0.90"); values compared against or
+    someone else's are dropped; of one name, the last value said stands (unless only the parse
+    gave it that name: "batch size 32 fits on 1 GPU")."""
+    for k, later in enumerate(found):
+        if later.mention.name is not None:
             continue
-        if mention is not None and mention.name not in named:
-            named.add(mention.name)  # type: ignore[arg-type]
-            out.append(mention)
-    return out
+        for earlier in reversed(found[:k]):
+            around = doc[earlier.index + 1 : later.index + 4].text
+            if earlier.mention.name is not None and _CHANGE.search(around):
+                later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
+                break
+    last: dict[str, _Found] = {}
+    for item in found:
+        name = item.mention.name
+        if name is None or item.old:
+            continue
+        if name in last and item.parsed and not last[name].parsed:
+            continue
+        last.pop(name, None)
+        last[name] = item
+    return [item.mention for item in last.values()]
 
 
 def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
@@ -492,21 +644,28 @@ def _category(doc, i, names, category, sentence, segment, named):  # type: ignor
 
 
 def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-untyped-def]
+    """(the value at ``i`` with the name it measures, or None for a name; whether the parse, not a
+    neighbouring name, gave it)."""
+    unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
+    raw = doc[i].text
+    mention = Mention("metric", sentence, segment, value=float(raw), text=raw + (unit or ""))
+    mention.unit = unit
     name = _name_before(doc, i, names)
-    verb, fallback = None, None
-    if name is None:
+    after = _name_after(doc, i, names) if name is None else None
+    verb, fallback, parsed = None, None, False
+    if name is None and (after is None or after.name in _VAGUE_AFTER):
         name, fallback, verb = _from_parse(doc, i, names)
-    if name is None:
-        name = _name_after(doc, i, names)
+        parsed = name is not None or bool(fallback)
+    name = name or after
     if name is not None and _compared(doc, name):
-        return None
+        return mention, parsed
     if name is not None:
         canonical, kind = name.name, name.kind
     elif fallback:
         canonical = _near_lexicon(" ".join(fallback))
         kind = kind_of(canonical)
     else:
-        return None
+        return mention, parsed
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         kind = "param" if setting else "metric"
@@ -516,10 +675,8 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if canonical not in known:
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
-    unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
-    raw = doc[i].text
-    text = raw + (unit or "")
-    return Mention(kind, sentence, segment, name=canonical, value=float(raw), text=text, unit=unit)
+    mention.role, mention.name = kind, canonical
+    return mention, parsed
 
 
 def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
