@@ -143,17 +143,92 @@ _THEIRS_AFTER = re.compile(
 # ... or an earlier run: a clause about the paper, the baseline, last week's run.
 _THEIRS_BEFORE = re.compile(
     r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|the paper (?:says|"
-    r"reports|uses|has|gets)|reported|the original|baseline|old run|previous run|earlier run|"
+    r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
+    r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
     re.IGNORECASE,
 )
 _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
-    r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|then|after that|"
-    r"afterwards|but|here|mine|whereas|while|before)\b",
+    r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
+    r"afterwards|here|before|it\s+(?:(?:back|up|down)\s+)?to)\b",
     re.IGNORECASE,
 )
+# Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
+_COUNTED = {
+    "run",
+    "seed",
+    "trial",
+    "fold",
+    "module",
+    "sample",
+    "example",
+    "image",
+    "class",
+    "dataset",
+    "model",
+    "time",
+    "node",
+    "machine",
+    "hour",
+    "minute",
+    "second",
+    "day",
+    "week",
+    "gb",
+    "mb",
+    "kb",
+    "tb",
+    "parameter",
+    "param",
+    "file",
+    "user",
+    "item",
+    "point",
+    "sentence",
+    "document",
+    "token",
+    "word",
+    "row",
+    "column",
+    "feature",
+    "category",
+}
+_COUNT_PREPOSITIONS = {"over", "on", "across", "in", "with", "for", "from", "among", "per"}
+# Names whose values are whole numbers: a fraction under one of them is a misreading.
+_COUNT_NAMES = {
+    "epochs",
+    "max_steps",
+    "warmup_steps",
+    "batch_size",
+    "num_layers",
+    "encoder_layers",
+    "decoder_layers",
+    "num_heads",
+    "hidden_size",
+    "embedding_dim",
+    "seq_len",
+    "image_size",
+    "patch_size",
+    "vocab_size",
+    "seed",
+    "gradient_accumulation_steps",
+    "n_estimators",
+    "num_leaves",
+    "max_depth",
+    "beam_size",
+    "top_k",
+    "kernel_size",
+    "stride",
+    "num_filters",
+    "num_workers",
+    "patience",
+    "lora_rank",
+    "buffer_size",
+    "n_clusters",
+    "num_gpus",
+}
 # Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
 _VAGUE_AFTER = {"max_steps"}
 # The unit after a number that makes it a point in time, not a setting: "at 50k steps".
@@ -242,7 +317,26 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
-_GENERIC = {"model", "it", "this", "that", "result", "value", "number", "we", "i", "run", "one"}
+_GENERIC = {
+    "model",
+    "it",
+    "this",
+    "that",
+    "result",
+    "results",
+    "value",
+    "number",
+    "we",
+    "i",
+    "run",
+    "one",
+    "score",
+    "config",
+    "setting",
+    "settings",
+    "performance",
+    "gap",
+}
 _SPLIT_PHRASE = re.compile(
     r"\b(?:on|for|over|across) (?:the |our )?(" + "|".join(SPLITS) + r")\b[\w ]{0,20}?"
     r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)\b",
@@ -387,11 +481,10 @@ def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     30 epochs" is left alone: people say it of the whole run)."""
     prev = doc[i - 1].lower_ if i else ""
     unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-    if prev == "after":
-        return unit in _TIME_UNITS - {"epoch", "epochs"}
-    if prev != "at":
+    if prev not in ("after", "at"):
         return False
-    return unit in _TIME_UNITS or (doc[i].text.isdigit() and int(doc[i].text) >= 1000)
+    steps = unit in _TIME_UNITS - {"epoch", "epochs"}
+    return steps or (prev == "at" and doc[i].text.isdigit() and int(doc[i].text) >= 1000)
 
 
 def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
@@ -404,15 +497,31 @@ def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(_THEIRS_BEFORE.search(doc[start:i].text))
 
 
-def _no_value(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the number at ``i`` is an index, a difference, a cut-off or one of a pair."""
+def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is an index, a count of something, a difference, a cut-off or
+    one of a pair."""
     j = _before_number(doc, i)
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _COUNTERS and not _subject_verb(doc, j):
         return True
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
-    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
+    if _counts(doc, i, names):
+        return True
+    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+
+
+def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """ "over 10 runs", "on 2483 samples", "4 modules": a count of things that no name measures."""
+    unit = _unit_at(doc, i)
+    if unit >= len(doc) or _name_after(doc, i, names) is not None:
+        return False
+    if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
+        return False
+    before = _before_number(doc, i)
+    return before < 0 or doc[before].lower_ in _COUNT_PREPOSITIONS or (
+        _name_before(doc, i, names, across_comma=False) is None
+    )
 
 
 def _old(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
@@ -461,11 +570,22 @@ def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
 
 
-def _paired(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value."""
+def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
+    "batch size 32 and 20 epochs" each number has its own name next to it."""
     after = i + 2 < len(doc) and doc[i + 1].lower_ == "and" and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ == "and" and _is_number(doc[i - 2])
-    return after or before
+    if not (after or before):
+        return False
+    other = i + 2 if after else i - 2
+    return not all(_own_name(doc, k, names) for k in (i, other))
+
+
+def _own_name(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """A name right next to the number: "batch size 32", "lr of 3e-4", "20 epochs"."""
+    ends = {n.end for n in names}
+    near = i in ends or (i - 1 in ends and doc[i - 1].lower_ in ("of", "=", ":", "is", "at"))
+    return near or _name_after(doc, i, names) is not None
 
 
 def _verbish(token) -> bool:  # type: ignore[no-untyped-def]
@@ -484,23 +604,34 @@ def _ancestors(token, hops: int) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
-def _name_before(doc, i: int, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
-    """The name a number follows across linking words ("dropout is now 0.3", "max depth 6")."""
+def _name_before(  # type: ignore[no-untyped-def]
+    doc, i: int, names: list[_Name], *, across_comma: bool = True
+) -> _Name | None:
+    """The name a number follows across linking words ("dropout is now 0.3", "max depth 6"); not
+    a name that a number before it already counts ("100 sample steps is 28")."""
     ends = {n.end: n for n in names}
     j = i
     while j > 0 and i - j < 8:
         if j in ends:
-            return ends[j]
+            return None if _counted_by_number(doc, ends[j]) else ends[j]
         token = doc[j - 1]
         low = token.lower_
-        if low == "," and j - 1 in ends:  # Whisper marks a pause: "Recall, drop to 0.64"
-            return ends[j - 1]
+        if low == "," and j - 1 in ends and across_comma:  # a pause: "Recall, drop to 0.64"
+            return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
             return None
         j -= 1
     return ends.get(j)
+
+
+def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """ "100 sample steps", "10 epochs": the name is the unit of the number before it."""
+    k = name.start - 1
+    if k >= 0 and not _is_number(doc[k]) and doc[k].pos_ in ("NOUN", "ADJ") and k > 0:
+        k -= 1  # one word between: "100 sample steps"
+    return k >= 0 and _is_number(doc[k])
 
 
 def _unit_at(doc, i: int) -> int:  # type: ignore[no-untyped-def]
@@ -601,7 +732,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i), parsed))
-        elif _is_number(token) and not _garbled(doc, i) and not _no_value(doc, i):
+        elif _is_number(token) and not _garbled(doc, i) and not _no_value(doc, i, names):
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i), parsed))
     return _final_say(doc, found)
@@ -616,8 +747,7 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-un
         if later.mention.name is not None:
             continue
         for earlier in reversed(found[:k]):
-            around = doc[earlier.index + 1 : later.index + 4].text
-            if earlier.mention.name is not None and _CHANGE.search(around):
+            if earlier.mention.name is not None and _changed(doc, earlier, later):
                 later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
                 break
     last: dict[str, _Found] = {}
@@ -625,11 +755,20 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-un
         name = item.mention.name
         if name is None or item.old:
             continue
-        if name in last and item.parsed and not last[name].parsed:
+        before = last.get(name)
+        if before and item.parsed and not before.parsed and not _changed(doc, before, item):
             continue
         last.pop(name, None)
         last[name] = item
     return [item.mention for item in last.values()]
+
+
+def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
+    between two values of like size (a batch size of 15 does not become 0.73)."""
+    a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
+    alike = a and b and max(a, b) / min(a, b) <= 20
+    return bool(alike) and bool(_CHANGE.search(doc[earlier.index + 1 : later.index + 4].text))
 
 
 def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
@@ -650,8 +789,10 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     raw = doc[i].text
     mention = Mention("metric", sentence, segment, value=float(raw), text=raw + (unit or ""))
     mention.unit = unit
-    name = _name_before(doc, i, names)
+    name = _name_before(doc, i, names, across_comma=False)
     after = _name_after(doc, i, names) if name is None else None
+    if name is None and after is None:
+        name = _name_before(doc, i, names)
     verb, fallback, parsed = None, None, False
     if name is None and (after is None or after.name in _VAGUE_AFTER):
         name, fallback, verb = _from_parse(doc, i, names)
@@ -676,7 +817,18 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
     mention.role, mention.name = kind, canonical
+    if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
+        if _bare(canonical) == "warmup_steps" and float(raw) < 1:
+            mention.name = canonical.replace("warmup_steps", "warmup_ratio")  # "warmup 0.1"
+        else:  # "after 4.97 epochs": a count is never a fraction
+            mention.name = None
     return mention, parsed
+
+
+def _bare(name: str) -> str:
+    for prefix in SPLIT_PREFIXES:
+        name = name.removeprefix(prefix)
+    return name
 
 
 def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
