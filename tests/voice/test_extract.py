@@ -85,10 +85,10 @@ def test_a_name_in_no_list_reads_as_snake_case() -> None:
 
 def test_mentions_point_at_their_segment() -> None:
     found = extract(
-        ["Validation loss is 0.4.", "Next I will try dropout of 0.3 because it overfits."]
+        ["Validation loss is 0.4.", "I set dropout to 0.3 because it overfits.", "Next: 0.5."]
     )
     roles = {(m.role, m.segment) for m in found}
-    assert roles == {("metric", 0), ("param", 1), ("next_step", 1), ("rationale", 1)}
+    assert roles == {("metric", 0), ("param", 1), ("rationale", 1), ("next_step", 2)}
 
 
 def test_the_goal_is_a_pending_goal_note_not_a_value() -> None:

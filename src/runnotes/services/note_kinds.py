@@ -21,9 +21,13 @@ from typing import Literal
 NoteKind = Literal["decision", "observation", "plan"]
 
 _SUBJECT = r"(?:i|we|you|i'?d|we'?d|you'?d)"
+_TRY = (
+    r"(?:try|test|run|rerun|re-run|use|add|drop|remove|increase|decrease|lower|raise|bump|cut|"
+    r"switch|compare|check|train|retrain|tune|sweep|double|halve|set|change|swap|move|go)"
+)
 _AHEAD = (
-    r"(?:'ll|\s+will|\s+shall|\s+want\s+to|\s+wanna|\s+plan\s+to|\s+intend\s+to|"
-    r"(?:'m|'re|\s+am|\s+are)\s+(?:going|gonna)\s+to|\s+should|\s+could|\s+might|\s+may|"
+    rf"(?:'ll|\s+will|\s+shall|\s+(?:want|wanna|plan|intend|hope)\s+(?:to\s+)?{_TRY}|"
+    r"(?:'m|'re|\s+am|\s+are)\s+(?:going\s+to|gonna)|\s+should|\s+could|\s+might|\s+may|"
     r"\s+need\s+to|\s+have\s+to|\s+would)"
 )
 # Where a sentence turns to what comes next. Each alternative starts at the plan's first word.
@@ -33,7 +37,7 @@ _PLAN = re.compile(
     r"|\blet'?s\b|\blet\s+us\b"
     rf"|\b{_SUBJECT}{_AHEAD}\b"
     r"|\b(?:tomorrow|tonight|later today|later this week|next week|in the next run)\b"
-    r"|\bto\s?-?do\b|\btodo\b|\bthe plan\b|\bplan(?:s|ning)? (?:is|are|to)\b"
+    r"|^\s*to\s?-?do\b|\bto\s?-?do\s*[:,-]|\btodo\b|\bthe plan\b|\bplan(?:s|ning)? (?:is|are|to)\b"
     r"|\b(?:should|would|could|might)\s+(?:try|use|be|get|help|give|reach|work|improve|go)\b"
     r"|\b(?:needs?|has|have)\s+to\s+be\b"
     r"|\b(?:recommend|suggest)(?:s|ed)?\b"

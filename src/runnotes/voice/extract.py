@@ -114,7 +114,6 @@ _COUNTERS = {
     "python",
     "cuda",
     "torch",
-    "iter",
 }
 # A value after these is one the sentence compares against or moved away from, not the value.
 _OLD_VALUE = {
@@ -152,7 +151,7 @@ _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although",
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
     r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
-    r"afterwards|here|before|it\s+(?:(?:back|up|down)\s+)?to)\b",
+    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to)\b",
     re.IGNORECASE,
 )
 # Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
@@ -470,9 +469,9 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
 
 def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-def]
     """ "3 minus 4" (Whisper lost the "e" of "three e minus four"): 3e-4, to be marked unsure."""
-    if i + 2 < len(doc) and doc[i + 1].lower_ == "minus" and doc[i + 2].text.isdigit():
-        if _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
-            return float(f"{doc[i].text}e-{doc[i + 2].text}")
+    pieces = i + 2 < len(doc) and doc[i + 1].lower_ == "minus" and doc[i + 2].text.isdigit()
+    if pieces and _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
+        return float(f"{doc[i].text}e-{doc[i + 2].text}")
     return None
 
 
@@ -502,8 +501,9 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyp
     one of a pair."""
     j = _before_number(doc, i)
     prev = doc[j].lower_ if j >= 0 else ""
-    if prev in _COUNTERS and not _subject_verb(doc, j):
-        return True
+    in_name = next((n for n in names if n.start < j < n.end), None)
+    if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
+        return True  # "epoch 12", "run 3"; not "max epoch 60"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
     if _counts(doc, i, names):
@@ -519,8 +519,10 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped
     if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
         return False
     before = _before_number(doc, i)
-    return before < 0 or doc[before].lower_ in _COUNT_PREPOSITIONS or (
-        _name_before(doc, i, names, across_comma=False) is None
+    return (
+        before < 0
+        or doc[before].lower_ in _COUNT_PREPOSITIONS
+        or (_name_before(doc, i, names, across_comma=False) is None)
     )
 
 
@@ -627,11 +629,14 @@ def _name_before(  # type: ignore[no-untyped-def]
 
 
 def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
-    """ "100 sample steps", "10 epochs": the name is the unit of the number before it."""
+    """ "100 sample steps", "10 epochs": the name is the unit of the number before it (not in
+    "step 3000 train loss 4.0", where 3000 is the step's)."""
+    if _bare(name.name) not in _COUNT_NAMES:
+        return False
     k = name.start - 1
     if k >= 0 and not _is_number(doc[k]) and doc[k].pos_ in ("NOUN", "ADJ") and k > 0:
         k -= 1  # one word between: "100 sample steps"
-    return k >= 0 and _is_number(doc[k])
+    return k >= 0 and _is_number(doc[k]) and not (k and doc[k - 1].lower_ in _COUNTERS)
 
 
 def _unit_at(doc, i: int) -> int:  # type: ignore[no-untyped-def]
@@ -768,7 +773,10 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-un
     between two values of like size (a batch size of 15 does not become 0.73)."""
     a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
     alike = a and b and max(a, b) / min(a, b) <= 20
-    return bool(alike) and bool(_CHANGE.search(doc[earlier.index + 1 : later.index + 4].text))
+    between = doc[earlier.index + 1 : later.index].text
+    moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
+    marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
+    return bool(alike) and bool(moved or marker)
 
 
 def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
@@ -794,7 +802,8 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if name is None and after is None:
         name = _name_before(doc, i, names)
     verb, fallback, parsed = None, None, False
-    if name is None and (after is None or after.name in _VAGUE_AFTER):
+    vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
+    if name is None and (after is None or vague):
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
     name = name or after

@@ -64,7 +64,11 @@ def start_note(
 
 
 def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
-    """Param/metric names used in this run's experiment (name → kind), and the run's tags."""
+    """Approved param/metric names of this run's experiment (name → kind), and the run's tags.
+
+    Only approved names: a name heard once and still pending (or rejected) must not bias the
+    next note's transcription or name matching, or one mishearing spreads ("blues score").
+    """
     run = get_row(session, Run, run_id)
     runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
     rows = session.exec(
@@ -73,6 +77,7 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
             Capture.run_id.in_(runs),
             Capture.kind.in_(("metric", "param")),
             Capture.name.is_not(None),
+            Capture.review == Review.approved,
         )
         .distinct()
         .limit(200)
@@ -112,6 +117,8 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
     confidence = segments[m.segment].confidence
     if m.unit:
         extra["unit"] = m.unit
+    if m.unsure:
+        extra["unsure"] = m.unsure
     if m.run is not None:
         extra["run"] = m.run
     return NewCapture(

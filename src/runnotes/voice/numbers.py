@@ -62,7 +62,7 @@ _PRONOUN_ONE = re.compile(
     r"|\bone(?=\s*'s\b|\s+of\b|\s+more\b|\s+another\b|\s+or\s+(?:the\s+)?other\b)",
     re.IGNORECASE,
 )
-_KEEP_ONE = "\uE000"  # a placeholder that no rule below touches
+_KEEP_ONE = "\ue000"  # a placeholder that no rule below touches
 _MAGNITUDE = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|k|m)\b(?![-'])", re.IGNORECASE
 )
