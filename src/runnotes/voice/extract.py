@@ -154,6 +154,7 @@ _CHANGE = re.compile(
     r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to)\b",
     re.IGNORECASE,
 )
+_NOT_NAME_WORDS = {"new", "final", "current", "our", "my", "first", "last", "best", "next", "same"}
 # Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
 _COUNTED = {
     "run",
@@ -464,7 +465,22 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
     adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (i and _is_number(doc[i - 1]))
     pointed = i and doc[i - 1].lower_ in ("point", "dot")
-    return after or before or bool(adjacent) or bool(pointed)
+    return after or before or bool(adjacent) or bool(pointed) or _split_by_comma(doc, i)
+
+
+def _split_by_comma(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "forty three point two" heard as "40, 3.2", "zero point three" as "zero, 0.3": a tens or
+    a zero, a pause, then the rest of the number."""
+
+    def pieces(a: int) -> bool:
+        if a < 0 or a + 2 >= len(doc) or doc[a + 1].text != ",":
+            return False
+        if not (_is_number(doc[a]) and _is_number(doc[a + 2])):
+            return False
+        head, tail = float(doc[a].text), float(doc[a + 2].text)
+        return (head == 0 or (head % 10 == 0 and 20 <= head <= 90)) and 0 <= tail < 10
+
+    return pieces(i) or pieces(i - 2)
 
 
 def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-def]
@@ -473,6 +489,14 @@ def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-de
     if pieces and _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
         return float(f"{doc[i].text}e-{doc[i + 2].text}")
     return None
+
+
+def _broken(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """A piece of a broken exponent that cannot be a mantissa ("40 minus 4"), or its exponent."""
+    if i >= 2 and doc[i - 1].lower_ == "minus" and _is_number(doc[i - 2]):
+        return True
+    value = _broken_exponent(doc, i)
+    return value is not None and not 1 <= abs(float(doc[i].text)) < 10
 
 
 def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
@@ -683,11 +707,13 @@ def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def
 
 def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
     """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
-    if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC:
+    if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC | _COUNTERS:
         return []
     left = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod") and t.is_alpha]
-    out = [t.lower_ for t in left if t.lower_ not in ("new", "final", "current", "our", "my")]
-    return [*out, token.lower_]
+    out = [t.lower_ for t in left if t.lower_ not in _NOT_NAME_WORDS]
+    # One plain word is too little to name a value with: "the word is stuck at 0.3" is Whisper's
+    # "the WER"; "the hit rate", "the focal weight" say enough.
+    return [*out, token.lower_] if out else []
 
 
 @cache
@@ -725,7 +751,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
         if i <= skip or _in_name(token, names) is not None:
             continue
         category = next((c for c, vals in CATEGORIES.items() if token.lower_ in vals), None)
-        broken = _broken_exponent(doc, i)
+        broken = None if _broken(doc, i) else _broken_exponent(doc, i)
         if category is not None:
             mention = _category(doc, i, names, category, sentence, segment, named)
             if mention is not None:
@@ -737,7 +763,9 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i), parsed))
-        elif _is_number(token) and not _garbled(doc, i) and not _no_value(doc, i, names):
+        elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
+            if _no_value(doc, i, names):
+                continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i), parsed))
     return _final_say(doc, found)

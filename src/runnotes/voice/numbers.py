@@ -41,7 +41,13 @@ _BARE_POINT = re.compile(
 )
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _EXPONENT = re.compile(
-    r"\b(\d+(?:\.\d+)?)\s*[eE]\s*(?:-\s*|to the\s+)?(?:minus\s*|-\s*|negative\s+)(\d+)\b"
+    r"\b(\d+(?:\.\d+)?)\s*[eE][\s,]*(?:-\s*|to the\s+)?(?:minus\s*|-\s*|negative\s+)(\d+)\b"
+)
+# A digit Whisper wrote as a word that sounds like it, right before an exponent: "to e minus
+# five" (two), "for e minus four" (four), "won e minus three" (one).
+_SOUNDS_LIKE = {"to": "2", "too": "2", "for": "4", "fore": "4", "won": "1", "ate": "8"}
+_HOMOPHONE_MANTISSA = re.compile(
+    rf"\b({'|'.join(_SOUNDS_LIKE)})(?=\s+[eE][\s,]*(?:-\s*)?(?:minus|-)\s*\d)", re.IGNORECASE
 )
 # "ten to the minus four", "10^-4", "three times ten to the minus five"
 _POWER_OF_TEN = re.compile(
@@ -102,6 +108,7 @@ def to_digits(text: str) -> str:
     text = _MAGNITUDE.sub(_magnitude, text)  # "two k" is "2 k" only now
     text = _THOUSANDS.sub("", text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m.group(1) or 1}e-{m.group(2)}", text)
+    text = _HOMOPHONE_MANTISSA.sub(lambda m: _SOUNDS_LIKE[m.group(1).lower()], text)
     text = _EXPONENT.sub(r"\1e-\2", text)
     text = _BROKEN_EXPONENT.sub(r"\1 minus \2", text).replace(_KEEP_ONE, "one")
     text = _SPOKEN_SCALE.sub(lambda m: _magnitude_text(float(m.group(1)) * int(m.group(2))), text)
