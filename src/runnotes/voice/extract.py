@@ -128,6 +128,10 @@ _OLD_VALUE = {
     "under",
     "against",
     "not",
+    "beats",
+    "beat",
+    "outperforms",
+    "outperformed",
 }
 _COMPARED = re.compile(
     r"\b(?:compared (?:to|with)|instead of|relative to|far from|as opposed to)\s*$", re.IGNORECASE
