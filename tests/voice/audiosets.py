@@ -102,6 +102,8 @@ def through_recorder(store: Store, cases: list[Case], folder: Path) -> Heard:
             rows = list(session.exec(select(Capture).where(Capture.parent_id == capture_id)).all())
             voice = session.get(Capture, capture_id)
         assert all(c.review == "pending" and c.source == "voice" for c in rows)
+        values = [c for c in rows if c.kind in ("metric", "param")]
+        assert all(c.extra["heard"] and 0 < (c.confidence or 0) <= 1 for c in values)  # type: ignore[index]
         mentions = _stored_mentions(rows)
         score.add(case, items(mentions), heard=voice.text if voice else "")
         doubtful = [m for m in mentions if m.unsure]
