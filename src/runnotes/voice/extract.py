@@ -145,7 +145,8 @@ _THEIRS_AFTER = re.compile(
 )
 # ... or an earlier run: a clause about the paper, the baseline, last week's run.
 _THEIRS_BEFORE = re.compile(
-    r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|the paper (?:says|"
+    r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|this paper|"
+    r"the authors|the paper (?:says|"
     r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
@@ -199,6 +200,10 @@ _COUNTED = {
     "feature",
     "category",
 }
+_PAIRING = {"and", "or", "to"}
+# A setting's name that names a point in time after these: "at batch 366", "each epoch 3".
+_INDEX_WORDS = {"batch", "epoch", "step", "iteration", "layer"}
+_INDEX_PREPOSITIONS = {"at", "after", "in", "each", "every", "per", "of", "from", "since", "by"}
 _COUNT_PREPOSITIONS = {"over", "on", "across", "in", "with", "for", "from", "among", "per"}
 # Names whose values are whole numbers: a fraction under one of them is a misreading.
 _COUNT_NAMES = {
@@ -532,6 +537,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyp
     in_name = next((n for n in names if n.start < j < n.end), None)
     if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
         return True  # "epoch 12", "run 3"; not "max epoch 60"
+    if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
+        return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
     if _counts(doc, i, names):
@@ -603,12 +610,20 @@ def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
 def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
     """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
     "batch size 32 and 20 epochs" each number has its own name next to it."""
-    after = i + 2 < len(doc) and doc[i + 1].lower_ == "and" and _is_number(doc[i + 2])
-    before = i >= 2 and doc[i - 1].lower_ == "and" and _is_number(doc[i - 2])
+    after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
+    before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
     if not (after or before):
         return False
+    if doc[i + 1 if after else i - 1].lower_ in ("or", "to"):
+        return not _moved(doc, i if after else i - 2)  # "0 or 1", "80 to 81%": no one value
     other = i + 2 if after else i - 2
     return not all(_own_name(doc, k, names) for k in (i, other))
+
+
+def _moved(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "from 96 to 672", "went 0.6 to 0.55": a change, not a range."""
+    j = _before_number(doc, i)
+    return j >= 0 and (doc[j].lower_ in ("from", "by", "of") or _verbish(doc[j]))
 
 
 def _own_name(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
@@ -643,7 +658,8 @@ def _name_before(  # type: ignore[no-untyped-def]
     j = i
     while j > 0 and i - j < 8:
         if j in ends:
-            return None if _counted_by_number(doc, ends[j]) else ends[j]
+            unit_of_other = _counted_by_number(doc, ends[j]) or _negated(doc, ends[j])
+            return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
         if low == "," and j - 1 in ends and across_comma:  # a pause: "Recall, drop to 0.64"
@@ -654,6 +670,11 @@ def _name_before(  # type: ignore[no-untyped-def]
             return None
         j -= 1
     return ends.get(j)
+
+
+def _negated(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """ "without dropout reaches 92.31%": the name is what was left out, not what was measured."""
+    return bool(name.start) and doc[name.start - 1].lower_ in ("without", "no", "minus")
 
 
 def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
@@ -772,7 +793,22 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i), parsed))
-    return _final_say(doc, found)
+    return _same_split(_final_say(doc, found), known)
+
+
+def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]:
+    """ "Dev precision 93.8, recall 93.1 and F1 93.4": one split said for the whole list."""
+    splits = {
+        m.name.split("_", 1)[0] for m in mentions if m.name and m.name.startswith(SPLIT_PREFIXES)
+    }
+    if len(splits) != 1:
+        return mentions
+    (split,) = splits
+    for m in mentions:
+        bare = m.name or ""
+        if bare not in known and not bare.startswith(SPLIT_PREFIXES) and kind_of(bare) == "metric":
+            m.name = match_known(f"{split}_{bare}", known)
+    return mentions
 
 
 def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-untyped-def]
@@ -788,16 +824,20 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-un
                 later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
                 break
     last: dict[str, _Found] = {}
+    ambiguous: set[str] = set()
     for item in found:
         name = item.mention.name
         if name is None or item.old:
             continue
         before = last.get(name)
-        if before and item.parsed and not before.parsed and not _changed(doc, before, item):
-            continue
+        if before and not _changed(doc, before, item):
+            if item.parsed and not before.parsed:
+                continue
+            if not item.parsed and not before.parsed:  # "256 gets 79% yet 512 gets 78%"
+                ambiguous.add(name)
         last.pop(name, None)
         last[name] = item
-    return [item.mention for item in last.values()]
+    return [item.mention for name, item in last.items() if name not in ambiguous]
 
 
 def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-untyped-def]
@@ -815,8 +855,10 @@ def _category(doc, i, names, category, sentence, segment, named):  # type: ignor
     """ "switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
     name = _name_before(doc, i, names)
     said = name is not None and name.name == category
-    leads = i and doc[i - 1].lower_ in ("to", "use", "using", "with", "is", "uses", "try")
-    if not said and (category in named or not leads):
+    before = doc[i - 1].lower_ if i else ","  # a list's first item: "AdamW, lr 2e-4"
+    leads = before in ("to", "use", "using", "with", "is", "uses", "try", ",", "and")
+    modifier = i + 1 < len(doc) and _in_name(doc[i + 1], names) is not None  # "Adam epsilon"
+    if not said and (category in named or not leads or modifier):
         return None
     value = CATEGORIES[category][doc[i].lower_]
     return Mention("param", sentence, segment, name=category, text=value)
