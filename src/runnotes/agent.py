@@ -705,6 +705,7 @@ class Agent:
 
     def _note(self) -> None:
         from runnotes.capture.overlay import ask_note
+        from runnotes.voice.typed import add_typed_note
 
         if not self._ui_lock.acquire(blocking=False):
             return
@@ -713,15 +714,7 @@ class Agent:
             if not text:
                 return
             run_id = target_run_id(self.store)
-            add_captures(
-                self.store,
-                run_id,
-                [
-                    NewCapture(
-                        kind=Kind.note, source=Source.hotkey, text=text, review=Review.approved
-                    )
-                ],
-            )
+            add_typed_note(self.store, run_id, text, Source.hotkey)  # values wait for review
             self.feedback(f"noted → run {run_id}")
         except (OSError, SQLAlchemyError, RunnotesError) as exc:
             self.say(f"note not stored: {exc}")

@@ -254,11 +254,21 @@ class Run:
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
+        """A note (approved: you wrote it); the values it says wait for review, as spoken ones."""
+        from runnotes.voice.typed import run_names, typed_values
+
         (cid,) = self.capture(
             NewCapture(
                 kind=Kind.note, source=self.source, text=text, origin=origin, review=Review.approved
             )
         )
+        try:
+            known = run_names(self.backend.local_store(), self.id)
+        except RunnotesError:  # a team server: its names are not here
+            known = {}
+        derived = typed_values(text, cid, self.source, known)
+        if derived:
+            self.capture(*derived)
         return cid
 
     def set_goal(self, text: str) -> None:

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from runnotes import events
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
-from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Kind, MediaFile, Review, Source
 from runnotes.store.runs import NewCapture
 from runnotes.voice import audio
 from runnotes.voice.extract import Mention, extract
@@ -30,6 +30,7 @@ from runnotes.voice.transcribe import (
     Transcriber,
     vocabulary_prompt,
 )
+from runnotes.voice.typed import UNSURE_VALUE, known_names
 
 Progress = Callable[[float], None]
 
@@ -63,24 +64,6 @@ def start_note(
         return capture.id  # type: ignore[return-value]
 
 
-def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
-    """Param/metric names used in this run's experiment (name → kind), and the run's tags."""
-    run = get_row(session, Run, run_id)
-    runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
-    rows = session.exec(
-        select(Capture.name, Capture.kind)
-        .where(
-            Capture.run_id.in_(runs),
-            Capture.kind.in_(("metric", "param")),
-            Capture.name.is_not(None),
-        )
-        .distinct()
-        .limit(200)
-    ).all()
-    tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
-    return {name: kind for name, kind in rows}, tags
-
-
 def make_transcriber(
     store: Store,
     run_id: int,
@@ -112,6 +95,9 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
     confidence = segments[m.segment].confidence
     if m.unit:
         extra["unit"] = m.unit
+    if m.unsure:  # a broken number: flagged like a sentence Whisper was unsure of
+        extra["unsure"] = m.unsure
+        confidence = min(confidence if confidence is not None else 1.0, UNSURE_VALUE)
     if m.run is not None:
         extra["run"] = m.run
     return NewCapture(

@@ -27,7 +27,7 @@ from runnotes.services.columns import default_columns, parse_columns
 from runnotes.services.experiments import goal_of, set_run_goal
 from runnotes.services.metrics import best_values, column_bests, curves
 from runnotes.services.overview import experiments_overview
-from runnotes.store.models import Kind, MediaFile, Review
+from runnotes.store.models import Kind, MediaFile
 from runnotes.store.queries import RunFilter, compare_runs, run_overview
 from runnotes.store.review import (
     count_pending,
@@ -38,7 +38,7 @@ from runnotes.store.review import (
     set_reviews,
     unsure,
 )
-from runnotes.store.runs import NewCapture, add_captures, add_tags
+from runnotes.store.runs import add_tags
 from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, store_of
 from runnotes.web.charts import MAX_POINTS, chart
@@ -316,11 +316,9 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
     require_run(store, run_id)
     if not text.strip():
         raise RunnotesError("the note is empty")
-    add_captures(
-        store,
-        run_id,
-        [NewCapture(kind=Kind.note, source="web", text=text.strip(), review=Review.approved)],
-    )
+    from runnotes.voice.typed import add_typed_note
+
+    add_typed_note(store, run_id, text.strip(), "web")  # its values wait for review
     return _back(f"/runs/{run_id}")
 
 
