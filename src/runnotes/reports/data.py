@@ -75,6 +75,7 @@ class Value:
     value: float | None = None
     step: int | None = None
     pending: bool = False
+    mark: str | None = None  # "liked"/"said": a value no code logged (its only source)
 
 
 @dataclass
@@ -499,14 +500,15 @@ def _load_metrics(
     """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
     rows = [(row, False) for row in latest_rows(session, run_ids, ("metric",))]
     if rules.include_pending:
-        pending = latest_rows(session, run_ids, ("metric",), Capture.review == Review.pending)
+        waiting = and_(Capture.review == Review.pending, Capture.logged_id.is_(None))
+        pending = latest_rows(session, run_ids, ("metric",), waiting)
         rows += [(row, True) for row in pending]
     first_seen: dict[str, int] = {}
-    for (run_id, _, name, value, text, step), is_pending in rows:
+    for (run_id, _, name, value, text, step, mark), is_pending in rows:
         if value is None or name in by_id[run_id].metrics:
             continue  # a reviewed value beats an unreviewed one
         by_id[run_id].metrics[name] = Value(
-            text=text or _fmt_number(value), value=value, step=step, pending=is_pending
+            text=text or _fmt_number(value), value=value, step=step, pending=is_pending, mark=mark
         )
         first_seen.setdefault(name, len(first_seen))
     return first_seen

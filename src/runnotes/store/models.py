@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, and_, text
 from sqlmodel import Field, SQLModel
 
 
@@ -162,6 +162,10 @@ class Capture(SQLModel, table=True):
     via: str | None = None  # how a like read it: selection, clipboard, ocr
     parent_id: int | None = None  # the capture this one came from (the voice note it was heard in)
     status: str | None = None  # a voice note's transcription: pending, ok or failed
+    # A like or spoken value beside the run's logged series (migration 0011): the logged point
+    # it equals, or (with ``conflict`` saying why) the logged value it contradicts.
+    logged_id: int | None = None
+    conflict: str | None = None
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
@@ -172,8 +176,24 @@ def counted() -> ColumnElement[bool]:
     inferred (spoken, low-confidence OCR) stay pending until a person approves them. Only approved
     values count in latest and best values, series, filters, comparisons and exports; pending ones
     are shown as such (review queue, run timeline) and reports say how many they left out.
+
+    A like or spoken value of a name the run's code logged is an annotation beside that series
+    (``logged_id`` set, :mod:`runnotes.store.annotations`): it never counts as the run's value.
     """
-    return Capture.review == Review.approved
+    return and_(Capture.review == Review.approved, Capture.logged_id.is_(None))
+
+
+# Sources whose values are what code logged: the run's series (a like through them is not).
+LOGGED_SOURCES = frozenset({Source.sdk, Source.watch, Source.import_})
+
+
+def mark(source: str | None, liked: bool) -> str | None:
+    """How a value not logged by code is marked where it shows: "liked" or "said" (None: logged)."""
+    if liked:
+        return "liked"
+    if source == Source.voice:
+        return "said"
+    return None if source in LOGGED_SOURCES else str(source)
 
 
 class Draft(SQLModel, table=True):

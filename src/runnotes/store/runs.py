@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
+from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
@@ -225,6 +226,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         run.status, run.exit_code, run.ended_at = status, exit_code, time.time()
         session.add(run)
         session.flush()
+        annotate_run(session, run_id)  # its likes and spoken values beside what it logged
         session.expunge(run)
     return run
 
@@ -237,11 +239,15 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
-    """Store captures in one transaction; returns their ids once committed."""
+    """Store captures in one transaction; returns their ids once committed. Likes and spoken
+    values are linked to the run's logged series in the same transaction
+    (:mod:`runnotes.store.annotations`)."""
     rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
         session.add_all(rows)
         session.flush()
+        if any(map(is_annotation, rows)):
+            annotate(session, rows, final=run_ended(session, run_id))
         ids = [row.id for row in rows]
     return [i for i in ids if i is not None]
 
