@@ -30,6 +30,13 @@ from runnotes.reports.rules import (
     observed,
 )
 from runnotes.services.metrics import Directions, curves, directions
+from runnotes.services.values import (
+    classify_note,
+    goal_target,
+    main_metrics,
+    plan_done,
+    same_param,
+)
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import latest_rows
@@ -130,6 +137,7 @@ class Note:
     role: str | None
     voice: bool
     pending: bool
+    done_by: RunInfo | None = None  # a next step a later run did
 
     @property
     def decision(self) -> str:
@@ -199,6 +207,22 @@ class Change:
 
 
 @dataclass
+class Target:
+    """The goal's number for a metric, against the best result: "0.95, 0.02 short of the 0.97
+    target"."""
+
+    metric: MetricInfo
+    value: float
+
+    @property
+    def gap(self) -> float:
+        """How far the best is from the target (0 when it is reached)."""
+        best = self.metric.best.value or 0.0
+        reached = not self.metric.is_better(self.value, best)
+        return 0.0 if reached else abs(self.value - best)
+
+
+@dataclass
 class ExperimentData:
     project: str
     name: str
@@ -218,28 +242,12 @@ class ExperimentData:
     left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
-    liked: frozenset[str] = frozenset()  # metrics a person liked in some run
 
     @property
     def primary(self) -> MetricInfo | None:
-        """The headline metric: the configured one if reported, else the one reported in the
-        most runs (ties: one the engineer liked, then the one reported first)."""
-        if not self.metrics:
-            return None
-        by_name = {m.name: m for m in self.metrics}
-        for name in self.preferred:
-            if name in by_name:
-                return by_name[name]
-        return min(self.metrics, key=self._rank)
-
-    def _rank(self, m: MetricInfo) -> tuple[int, bool, int, str]:
-        """Sort key of "how much a reader cares": reported widely, liked, reported early."""
-        return (
-            -self.coverage(m.name),
-            m.name not in self.liked,
-            self.first_seen.get(m.name, 0),
-            m.name,
-        )
+        """The headline metric: the first of :attr:`main_metrics`."""
+        main = self.main_metrics
+        return main[0] if main else None
 
     @property
     def headline_run(self) -> RunInfo | None:
@@ -264,12 +272,31 @@ class ExperimentData:
 
     @property
     def main_metrics(self) -> list[MetricInfo]:
-        """The metrics a reader looks at first: the primary, then the most widely reported."""
-        primary = self.primary
-        if primary is None:
-            return []
-        rest = sorted((m for m in self.metrics if m.name != primary.name), key=self._rank)
-        return [primary, *rest][:MAIN_METRICS]
+        """The metrics a reader looks at first, chosen as a person would
+        (:func:`runnotes.services.values.main_metrics`): the configured one, the goal's, held-out
+        over training, epoch-level over per-batch, never a count or a value with no direction."""
+        by_name = {m.name: m for m in self.metrics}
+        names = sorted(by_name, key=lambda n: self.first_seen.get(n, 0))
+        chosen = main_metrics(
+            names,
+            goal=self.goal,
+            preferred=self.preferred,
+            lower=[m.name for m in self.metrics if m.lower_is_better],
+            coverage={n: self.coverage(n) for n in names},
+            limit=MAIN_METRICS,
+        )
+        return [by_name[n] for n in chosen]
+
+    @property
+    def target(self) -> Target | None:
+        """The goal's target and how the best result stands against it (None: the goal names
+        no metric and number, or the metric has no result)."""
+        by_name = {m.name: m for m in self.metrics}
+        found = goal_target(self.goal, list(by_name))
+        if found is None:
+            return None
+        metric = by_name[found[0]]
+        return Target(metric, found[1]) if metric.best.value is not None else None
 
     @property
     def table_runs(self) -> list[RunInfo]:
@@ -430,29 +457,14 @@ def load_experiment(
             screenshots=[],
             preferred=rules.primary_metric,
             first_seen=first_seen,
-            liked=_liked_metrics(session, run_ids),
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
             goal_note=_goal_note(session, experiment_id),
         )
     _sort_captures(store, data, by_id, captures)
+    _check_off(data)
     data.metrics = _metric_infos(runs, rules)
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
-
-
-def _liked_metrics(session: Session, run_ids: Any) -> frozenset[str]:
-    """Names of the metrics liked (hotkey, ``runnotes like``, ``run.like``) in these runs."""
-    rows = session.exec(
-        select(Capture.name)
-        .where(
-            Capture.run_id.in_(run_ids),
-            Capture.kind == "metric",
-            Capture.review == Review.approved,
-            Capture.liked,
-        )
-        .distinct()
-    ).all()
-    return frozenset(name for name in rows if name)
 
 
 def _goal_note(session: Session, experiment_id: int) -> str:
@@ -555,6 +567,18 @@ def _sort_captures(
     data.observations.sort(key=lambda n: (n.timestamp, n.run.id))
 
 
+def _check_off(data: ExperimentData) -> None:
+    """Next steps a later run did (the params it names changed as it says): linked to that run."""
+    for note in data.next_steps:
+        before = {k: v.text for k, v in note.run.params.items()}
+        for run in data.runs:
+            after = {k: v.text for k, v in run.params.items()}
+            later = run.started_at >= note.timestamp and run.id != note.run.id
+            if later and plan_done(note.text, before, after):
+                note.done_by = run
+                break
+
+
 def _add_note(data: ExperimentData, note: Note) -> None:
     if note.role == ROLE_NEXT:
         data.next_steps.append(note)
@@ -564,8 +588,17 @@ def _add_note(data: ExperimentData, note: Note) -> None:
         pass  # the goal comes from the whole experiment (``goal_note``), not a period's runs
     elif note.role == ROLE_OBSERVATION:
         data.observations.append(note)
-    elif note.role in (None, ROLE_RATIONALE):
-        data.decisions.append(note)  # other roles (run_ref, metric, param) are not prose
+    elif note.role == ROLE_RATIONALE:
+        data.decisions.append(note)
+    elif note.role is None:  # a plain note: a plan, an observation or a decision
+        kind = classify_note(note.text)
+        if kind == "plan":
+            data.next_steps.append(note)
+        elif kind == "observation":
+            data.observations.append(note)
+        else:
+            data.decisions.append(note)
+    # other roles (run_ref, metric, param) are not prose
 
 
 def _dataset(c: Capture, extra: dict[str, Any], pending: bool) -> Dataset:
@@ -667,7 +700,7 @@ def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Cha
             ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
             for name in sorted(previous.params.keys() | run.params.keys())
         ]
-        diffs = [d for d in diffs if d.old != d.new]
+        diffs = [d for d in diffs if not same_param(d.old, d.new)]
         moves = []
         for info in metrics:
             old, new = previous.metrics.get(info.name), run.metrics.get(info.name)

@@ -70,7 +70,11 @@ def signed(value: float) -> str:
 
 
 def pending(item: Any) -> str:
-    return " *(pending)*" if getattr(item, "pending", False) else ""
+    """` *(pending)*` after an item still awaiting review; ` *(liked)*`/` *(said)*` after a
+    value no code logged (its only source)."""
+    marked = getattr(item, "mark", None)
+    source = f" *({marked})*" if marked else ""
+    return source + (" *(pending)*" if getattr(item, "pending", False) else "")
 
 
 def _environment(folder: Path) -> Environment:
