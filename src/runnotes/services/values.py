@@ -261,9 +261,7 @@ def plan_params(text: str, names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def plan_done(
-    text: str, before: dict[str, str | None], after: dict[str, str | None]
-) -> bool:
+def plan_done(text: str, before: dict[str, str | None], after: dict[str, str | None]) -> bool:
     """Whether a run with params ``after`` did the plan written on a run with ``before``: every
     param the plan mentions changed, to the number it gives if it gives one."""
     wanted = plan_params(text, set(before) | set(after))
