@@ -14,13 +14,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from runnotes.formatting import fmt_value, same_number
 from runnotes.services.metrics import lower_is_better
+from runnotes.store.db import Store
 from runnotes.store.models import Capture, Review, mark
+from runnotes.store.queries import RunSummary
 
 # Words of a metric name that make larger better (with the lower-is-better words of
 # :mod:`runnotes.services.metrics`, what gives a metric a direction).
@@ -143,6 +146,24 @@ def main_metrics(
     )
     chosen = wanted + rest
     return chosen if limit is None else chosen[:limit]
+
+
+LIST_METRICS = 4  # metrics `runnotes runs list` shows per run
+
+
+def list_metrics(
+    store: Store, runs: Sequence[RunSummary], limit: int = LIST_METRICS
+) -> Callable[[RunSummary], list[str]]:
+    """For a list of runs: each run's main metrics, chosen over the whole list (so a column of
+    runs shows the same names), by :func:`main_metrics`."""
+    coverage = Counter(name for r in runs for name in r.metrics)
+    order = main_metrics(
+        sorted(coverage),
+        preferred=store.settings.reports.primary_metric,
+        lower=store.settings.reports.lower_is_better,
+        coverage=dict(coverage),
+    )
+    return lambda run: [n for n in order if n in run.metrics][:limit]
 
 
 def same_param(a: str | None, b: str | None) -> bool:

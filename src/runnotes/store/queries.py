@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
 from runnotes.errors import NotFound, RunnotesError
-from runnotes.formatting import local_time
+from runnotes.formatting import local_time, same_number
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import parse_where
 from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted, mark
@@ -66,9 +66,13 @@ class Comparison:
     runs: list[RunSummary]
     params: dict[str, list[str | None]]
     metrics: dict[str, list[float | None]]
+    # Per name, per run: where a value no code logged came from ("liked", "said"), else None.
+    marks: dict[str, list[str | None]] = field(default_factory=dict)
 
     def differs(self, values: Sequence[Any]) -> bool:
-        return len({repr(v) for v in values}) > 1
+        """Whether the runs' values differ: numbers as numbers (``3e-4`` is ``0.0003``)."""
+        shown = [None if v is None else str(v) for v in values]
+        return any(not same_number(shown[0], v) for v in shown[1:])
 
 
 def resolve_run(session: Session, ref: str | int) -> Run:
@@ -359,6 +363,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         runs=runs,
         params={k: [r.params.get(k) for r in runs] for k in param_names},
         metrics={k: [r.metrics.get(k) for r in runs] for k in metric_names},
+        marks={k: [r.marks.get(k) for r in runs] for k in [*param_names, *metric_names]},
     )
 
 
