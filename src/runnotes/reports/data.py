@@ -38,7 +38,7 @@ from runnotes.services.values import (
     same_param,
 )
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Experiment, Project, Review, Run
+from runnotes.store.models import Capture, Experiment, Project, Review, Run, mark
 from runnotes.store.queries import latest_rows
 from runnotes.store.review import pending_left_out
 from runnotes.store.runs import shown_status
@@ -460,7 +460,20 @@ def load_experiment(
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
             goal_note=_goal_note(session, experiment_id),
         )
-    _sort_captures(store, data, by_id, captures)
+        # Transcripts notes were derived from (whatever their review): the drafts quote the
+        # approved derived notes, never the transcript beside them.
+        derived = set(
+            session.exec(
+                select(Capture.parent_id)
+                .where(
+                    Capture.run_id.in_(run_ids),
+                    Capture.kind == "note",
+                    Capture.parent_id.is_not(None),
+                )
+                .distinct()
+            ).all()
+        )
+    _sort_captures(store, data, by_id, captures, derived)
     _check_off(data)
     data.metrics = _metric_infos(runs, rules)
     data.changes = _changes(data.result_runs or runs, data.metrics)
@@ -516,30 +529,38 @@ def _load_metrics(
         pending = latest_rows(session, run_ids, ("metric",), waiting)
         rows += [(row, True) for row in pending]
     first_seen: dict[str, int] = {}
-    for (run_id, _, name, value, text, step, mark), is_pending in rows:
+    for (run_id, _, name, value, text, step, marked), is_pending in rows:
         if value is None or name in by_id[run_id].metrics:
             continue  # a reviewed value beats an unreviewed one
         by_id[run_id].metrics[name] = Value(
-            text=text or _fmt_number(value), value=value, step=step, pending=is_pending, mark=mark
+            text=text or _fmt_number(value), value=value, step=step, pending=is_pending, mark=marked
         )
         first_seen.setdefault(name, len(first_seen))
     return first_seen
 
 
 def _sort_captures(
-    store: Store, data: ExperimentData, by_id: dict[int, RunInfo], captures: Sequence[Capture]
+    store: Store,
+    data: ExperimentData,
+    by_id: dict[int, RunInfo],
+    captures: Sequence[Capture],
+    derived_from: set[int | None],
 ) -> None:
-    """Params and datasets onto their runs; notes into decisions, next steps and blockers."""
-    derived_from = {c.parent_id for c in captures if c.kind == "note" and c.parent_id}
+    """Params and datasets onto their runs; notes into decisions, next steps and blockers.
+    Speech is quoted only as approved: a transcript (approved) when nothing was derived from
+    it, else the approved notes derived from it."""
     for c in captures:
         run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
         if c.kind == "param" and c.name:
+            if c.logged_id is not None:
+                continue  # a like or spoken value beside what the code logged, not the value
             if c.name in run.params and pending and not run.params[c.name].pending:
                 continue  # a reviewed value beats a later unreviewed one (e.g. heard in speech)
             run.params[c.name] = Value(
                 text=c.text if c.text is not None else _fmt_number(c.value or 0.0),
                 value=c.value,
                 pending=pending,
+                mark=mark(c.source, c.liked),
             )
         elif c.kind == "dataset":
             run.datasets.append(_dataset(c, extra, pending))

@@ -191,9 +191,7 @@ def mark(source: str | None, liked: bool) -> str | None:
     """How a value not logged by code is marked where it shows: "liked" or "said" (None: logged)."""
     if liked:
         return "liked"
-    if source == Source.voice:
-        return "said"
-    return None if source in LOGGED_SOURCES else str(source)
+    return "said" if source == Source.voice else None
 
 
 class Draft(SQLModel, table=True):
