@@ -112,6 +112,7 @@ class RunInfo:
     python_version: str | None
     packages_sha: str | None
     exit_code: int | None = None
+    imports: list[str] | None = None  # distributions its script imports (None: not known)
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)
@@ -512,6 +513,7 @@ def _run_info(run: Run) -> RunInfo:
         python_version=run.python_version,
         packages_sha=run.packages_sha,
         exit_code=run.exit_code,
+        imports=None if run.imports is None else run.imports.split(),
     )
 
 
@@ -672,7 +674,8 @@ def media_file(store: Store, sha: str) -> Path | None:
 def packages_of(
     store: Store, run: RunInfo, wanted: Sequence[str], warnings: list[str]
 ) -> list[tuple[str, str]]:
-    """The run's versions of the key packages, from the package listing stored at its start."""
+    """The run's versions of the packages its script imports (the key ones first), else of the
+    key packages, from the package listing stored at its start."""
     found: list[tuple[str, str]] = [("python", run.python_version)] if run.python_version else []
     if not run.packages_sha:
         return found
@@ -688,6 +691,9 @@ def packages_of(
     except (OSError, ValueError) as exc:
         warnings.append(f"the package list of {run.label} is unreadable: {exc}")
         return found
+    if run.imports is not None:  # what the script imports, not every installed framework
+        imported = [n for n in run.imports if n in listing]
+        wanted = [n for n in wanted if n in imported] + sorted(set(imported) - set(wanted))
     return found + [(name, str(listing[name])) for name in wanted if name in listing]
 
 

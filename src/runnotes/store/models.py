@@ -77,6 +77,9 @@ class Run(SQLModel, table=True):
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    # The installed distributions the run's script imports, space-separated (migration 0011):
+    # what "how to reproduce" lists. None: not known (an import, a command that is no script).
+    imports: str | None = None
     source_id: str | None = Field(default=None, unique=True)  # e.g. "mlflow:<run id>" for imports
     description: str = ""
     # Out of the way but kept: archived runs leave the lists, deleted ones every list and report;

@@ -63,6 +63,7 @@ class RunContext:
     git_diff: str | None = None
     pid: int | None = None
     pid_started: float | None = None
+    imports: list[str] | None = None  # distributions the script imports (None: unknown)
 
     def packages_json(self) -> bytes:
         return json.dumps(self.packages, sort_keys=True, indent=0).encode()
@@ -205,6 +206,7 @@ def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) ->
     run.command, run.cwd, run.host = ctx.command, ctx.cwd, ctx.host
     run.pid, run.pid_started = ctx.pid, ctx.pid_started
     run.python_version = ctx.python_version
+    run.imports = None if ctx.imports is None else " ".join(ctx.imports)
     run.git_commit, run.git_branch, run.git_dirty = ctx.git_commit, ctx.git_branch, ctx.git_dirty
     if ctx.packages:
         run.packages_sha = register_media(

@@ -1,4 +1,5 @@
-"""Likes and spoken values beside the logged series: ``capture.logged_id`` and ``capture.conflict``
+"""Likes and spoken values beside the logged series (``capture.logged_id``, ``capture.conflict``);
+the packages a run's script imports (``run.imports``)
 
 A like or a spoken value of a name the run's code logged is an annotation of that series, not a
 replacement for it: ``logged_id`` is the logged capture it equals (or, with ``conflict`` saying
@@ -57,11 +58,14 @@ BEFORE = "value, step, review, name, kind, run_id"
 def upgrade() -> None:
     op.add_column("capture", sa.Column("logged_id", sa.Integer(), nullable=True))
     op.add_column("capture", sa.Column("conflict", sa.String(), nullable=True))
+    op.add_column("run", sa.Column("imports", sa.String(), nullable=True))
     _trigger(f"{BEFORE}, logged_id")
     op.execute(BACKFILL)
 
 
 def downgrade() -> None:
     _trigger(BEFORE)
+    with op.batch_alter_table("run") as batch:
+        batch.drop_column("imports")
     op.drop_column("capture", "conflict")
     op.drop_column("capture", "logged_id")
