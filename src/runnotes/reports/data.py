@@ -284,6 +284,7 @@ class ExperimentData:
             preferred=self.preferred,
             lower=[m.name for m in self.metrics if m.lower_is_better],
             coverage={n: self.coverage(n) for n in names},
+            marked=[n for n in names if all(r.metrics[n].mark for r in self.runs_with(n))],
             limit=MAIN_METRICS,
         )
         return [by_name[n] for n in chosen]
@@ -324,7 +325,10 @@ class ExperimentData:
         return varied[:MAX_TABLE_PARAMS]
 
     def coverage(self, metric: str) -> int:
-        return sum(1 for r in self.runs if metric in r.metrics)
+        return len(self.runs_with(metric))
+
+    def runs_with(self, metric: str) -> list[RunInfo]:
+        return [r for r in self.runs if metric in r.metrics]
 
     def top_runs(self, count: int) -> list[RunInfo]:
         """The best ``count`` runs on the primary metric, best first."""

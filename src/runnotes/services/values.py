@@ -115,11 +115,14 @@ def main_metrics(
     preferred: Sequence[str] = (),
     lower: Iterable[str] = (),
     coverage: dict[str, int] | None = None,
+    marked: Iterable[str] = (),
     limit: int | None = None,
 ) -> list[str]:
     """The metrics a person looks at first, best first (see the module's rules). ``preferred``
-    (config ``[reports] primary_metric``) and the goal's metric come first; ``coverage`` (how
-    many runs report each) breaks ties."""
+    (config ``[reports] primary_metric``) and the goal's metric come first; ``marked`` names
+    (only ever liked or said, no code logged them) come after the logged ones; ``coverage``
+    (how many runs report each) breaks ties."""
+    marked = set(marked)
     pool = list(dict.fromkeys(names))
     lower = tuple(lower)
     wanted = [n for n in preferred if n in pool]
@@ -129,10 +132,11 @@ def main_metrics(
     epoch_level = {n for n in pool if not per_batch(n)}
     coverage = coverage or {}
 
-    def rank(name: str) -> tuple[int, int, int, int]:
+    def rank(name: str) -> tuple[int, int, int, int, int]:
         words = set(_words(name))
         held_out = 0 if words & HELD_OUT else (2 if words & TRAIN else 1)
-        return (int(per_batch(name)), held_out, -coverage.get(name, 0), pool.index(name))
+        logged = int(name in marked)
+        return (int(per_batch(name)), logged, held_out, -coverage.get(name, 0), pool.index(name))
 
     rest = sorted(
         (
@@ -155,8 +159,10 @@ def list_metrics(
     store: Store, runs: Sequence[RunSummary], limit: int = LIST_METRICS
 ) -> Callable[[RunSummary], list[str]]:
     """For a list of runs: each run's main metrics, chosen over the whole list (so a column of
-    runs shows the same names), by :func:`main_metrics`."""
-    coverage = Counter(name for r in runs for name in r.metrics)
+    runs shows the same names), by :func:`main_metrics`; what code logged ranks before what
+    was only liked or said."""
+    coverage = Counter(name for r in runs for name in r.metrics if name not in r.marks)
+    coverage.update({name: 0 for r in runs for name in r.metrics})
     order = main_metrics(
         sorted(coverage),
         preferred=store.settings.reports.primary_metric,
