@@ -47,7 +47,12 @@ class Day:
             capture_output=True,
             text=True,
             errors="replace",
-            env={**os.environ, "RUNNOTES_HOME": str(self.home)},
+            env={
+                **os.environ,
+                "RUNNOTES_HOME": str(self.home),
+                # `python` inside `runnotes watch -- python …` is this environment's
+                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            },
             timeout=300,
             check=False,
         )
