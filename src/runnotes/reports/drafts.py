@@ -52,7 +52,7 @@ from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
 
 log = logging.getLogger(__name__)
-TRIGGERS = ("run_end", "like", "voice", "review", "manual")
+TRIGGERS = ("run_end", "like", "voice", "note", "review", "manual")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.filters import latest_column, parse_where
@@ -239,6 +240,7 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
         if review == Review.rejected:
             _reject_derived(session, [capture_id])
         session.expunge(capture)
+        events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
 
 
@@ -270,7 +272,10 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
         )
         if review == Review.rejected:
             _reject_derived(session, ids)
-    return sorted({run_id for _, run_id in found})
+        runs = sorted({run_id for _, run_id in found})
+        for run_id in runs:
+            events.queue(session, events.ReviewChanged(run_id))
+    return runs
 
 
 def edit_capture(
@@ -302,6 +307,7 @@ def edit_capture(
         session.add(capture)
         session.flush()
         session.expunge(capture)
+        events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
@@ -230,6 +231,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         session.flush()
         annotate_run(session, run_id)  # its likes and spoken values beside what it logged
         session.expunge(run)
+        events.queue(session, events.RunEnded(run_id))
     return run
 
 
@@ -238,6 +240,7 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:
                 session.add(RunTag(run_id=run_id, tag=tag))
+        events.queue(session, events.ReviewChanged(run_id))
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
@@ -251,6 +254,9 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
         if any(map(is_annotation, rows)):
             annotate(session, rows, final=run_ended(session, run_id))
         ids = [row.id for row in rows]
+        if rows:
+            kinds = ("like" if r.liked else str(r.kind) for r in rows)
+            events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return [i for i in ids if i is not None]
 
 
