@@ -87,8 +87,9 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
                 capture.review = Review.approved  # the values it waited for were logged
             capture.logged_id, capture.conflict = match.id, None
         elif final or capture.conflict:
+            if not capture.conflict:  # newly found: a person looks before a draft quotes it
+                capture.review = Review.pending
             capture.logged_id, capture.conflict = last.id, _message(capture, last)
-            capture.review = Review.pending  # a person looks at it before a draft quotes it
         else:
             continue
         session.add(capture)

@@ -117,6 +117,7 @@ class NewCapture:
     via: Name | None = None
     parent_id: int | None = None
     status: Name | None = None
+    conflict: Text | None = None  # a like that contradicts the logged series (annotations)
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
 
