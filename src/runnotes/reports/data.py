@@ -243,6 +243,8 @@ class ExperimentData:
     left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
+    main_names: list[str] = field(default_factory=list)  # set by :meth:`choose`
+    target: Target | None = None  # the goal's target against the best (set by :meth:`choose`)
 
     @property
     def primary(self) -> MetricInfo | None:
@@ -273,12 +275,18 @@ class ExperimentData:
 
     @property
     def main_metrics(self) -> list[MetricInfo]:
-        """The metrics a reader looks at first, chosen as a person would
-        (:func:`runnotes.services.values.main_metrics`): the configured one, the goal's, held-out
-        over training, epoch-level over per-batch, never a count or a value with no direction."""
+        """The metrics a reader looks at first (:attr:`main_names`, chosen when loaded)."""
+        by_name = {m.name: m for m in self.metrics}
+        return [by_name[n] for n in self.main_names if n in by_name]
+
+    def choose(self) -> None:
+        """Decide the main metrics and the goal's target from the store's values, once: as a
+        person would (:func:`runnotes.services.values.main_metrics`): the configured one, the
+        goal's, held-out over training, epoch-level over per-batch, logged over liked-only,
+        never a count or a value with no direction."""
         by_name = {m.name: m for m in self.metrics}
         names = sorted(by_name, key=lambda n: self.first_seen.get(n, 0))
-        chosen = main_metrics(
+        self.main_names = main_metrics(
             names,
             goal=self.goal,
             preferred=self.preferred,
@@ -287,18 +295,9 @@ class ExperimentData:
             marked=[n for n in names if all(r.metrics[n].mark for r in self.runs_with(n))],
             limit=MAIN_METRICS,
         )
-        return [by_name[n] for n in chosen]
-
-    @property
-    def target(self) -> Target | None:
-        """The goal's target and how the best result stands against it (None: the goal names
-        no metric and number, or the metric has no result)."""
-        by_name = {m.name: m for m in self.metrics}
-        found = goal_target(self.goal, list(by_name))
-        if found is None:
-            return None
-        metric = by_name[found[0]]
-        return Target(metric, found[1]) if metric.best.value is not None else None
+        found = goal_target(self.goal, names)
+        if found is not None and by_name[found[0]].best.value is not None:
+            self.target = Target(by_name[found[0]], found[1])
 
     @property
     def table_runs(self) -> list[RunInfo]:
@@ -481,6 +480,7 @@ def load_experiment(
     _sort_captures(store, data, by_id, captures, derived)
     _check_off(data)
     data.metrics = _metric_infos(runs, rules)
+    data.choose()
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
 

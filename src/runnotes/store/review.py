@@ -185,6 +185,10 @@ _KIND_LABELS = {
 
 
 _CONFLICT = ("like that differs from the logged value", "likes that differ from the logged values")
+_SAID_CONFLICT = (
+    "spoken value that differs from the logged value",
+    "spoken values that differ from the logged values",
+)
 _UNHEARD = ("voice note not transcribed", "voice notes not transcribed")
 
 
@@ -214,7 +218,7 @@ def pending_left_out(session: Session, run_ids: Any) -> list[str]:
     counts: dict[tuple[str, str], int] = {}
     for kind, source, conflict, unheard, count in rows:
         if conflict:
-            label = _CONFLICT
+            label = _SAID_CONFLICT if source == "voice" else _CONFLICT
         elif unheard:
             label = _UNHEARD
         else:
