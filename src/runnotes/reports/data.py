@@ -113,6 +113,7 @@ class RunInfo:
     packages_sha: str | None
     exit_code: int | None = None
     imports: list[str] | None = None  # distributions its script imports (None: not known)
+    git_diff_sha: str | None = None  # the uncommitted changes, kept as a media file
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)
@@ -518,6 +519,7 @@ def _run_info(run: Run) -> RunInfo:
         packages_sha=run.packages_sha,
         exit_code=run.exit_code,
         imports=None if run.imports is None else run.imports.split(),
+        git_diff_sha=run.git_diff_sha,
     )
 
 

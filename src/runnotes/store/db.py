@@ -178,6 +178,8 @@ def make_engine(
             {"connect_timeout": max(1, round(connect_timeout))} if dialect == "postgresql" else {}
         )
         return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    except ModuleNotFoundError:
+        raise  # the driver of an extra this install lacks: the CLI names the extra
     except (NoSuchModuleError, ImportError) as exc:
         raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
 

@@ -327,7 +327,12 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
 
 @router.get("/report")
 def report_form(request: Request) -> Response:
-    return _render(request, "report.html", experiments=experiments_overview(store_of(request)))
+    from runnotes.reports.readers import readers
+
+    store = store_of(request)
+    return _render(
+        request, "report.html", experiments=experiments_overview(store), readers=readers(store)
+    )
 
 
 def _day(text: str | None, end: bool = False) -> float | None:
@@ -351,6 +356,7 @@ def report(
     fmt: Annotated[str, Form()] = "md",
     include_pending: Annotated[bool, Form()] = False,
     figures: Annotated[bool, Form()] = False,
+    reader: Annotated[str, Form()] = "",
 ) -> Response:
     """Write the README draft or the progress report into a temporary folder and send it:
     the report alone, or (``figures``) a zip with the figures its links point at."""
@@ -382,8 +388,21 @@ def report(
                 project=project or None,
                 include_pending=include_pending,
             )
+        elif kind == "reader":
+            from runnotes.reports.readers import write_report
+
+            if not exp or fmt not in ("md", "docx"):
+                raise RunnotesError("pick an experiment, and md or docx, for a reader's report")
+            result = write_report(
+                store,
+                exp,
+                reader,
+                folder / f"{reader or 'report'}.{fmt}",
+                project=project or None,
+                include_pending=include_pending,
+            ).result
         else:
-            raise RunnotesError(f"unknown report {kind!r}: readme or progress")
+            raise RunnotesError(f"unknown report {kind!r}: readme, progress or reader")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
