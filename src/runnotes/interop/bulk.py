@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
+from runnotes.store.annotations import annotate, is_annotation
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
@@ -104,6 +105,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     """Create or update every run in one transaction; nothing is stored if any of it fails."""
     result = ImportResult()
     metric_rows: list[MetricRow] = []
+    stored: list[tuple[list[Capture], bool]] = []
     with store.write() as session:
         for imported in runs:
             row, created = _upsert_run(session, imported)
@@ -117,12 +119,15 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
                 for a in imported.artifacts
             ]
             session.add_all(captures)
+            stored.append((captures, row.ended_at is not None))
             metric_rows += [
                 MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()
         insert_metric_rows(session.connection(), metric_rows)
+        for captures, ended in stored:  # likes beside the imported series, as when logged
+            annotate(session, [c for c in captures if is_annotation(c)], final=ended)
     result.values = len(metric_rows)
     return result
 

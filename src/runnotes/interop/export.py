@@ -112,7 +112,10 @@ def jsonl_records(store: Store, runs: Sequence[RunSummary]) -> Iterator[dict[str
             "project": summary.project,
             "experiment": summary.experiment,
             "tags": summary.tags,
-            "captures": [c.model_dump(exclude={"id", "run_id"}) for c in detail.captures],
+            # logged_id is an id of this store: a restore links the like again
+            "captures": [
+                c.model_dump(exclude={"id", "run_id", "logged_id"}) for c in detail.captures
+            ],
         }
 
 

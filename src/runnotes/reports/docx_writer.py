@@ -19,7 +19,7 @@ from runnotes.reports.render import PAGE_BREAK
 
 IMAGE_WIDTH_INCHES = 6.9  # the text width: US Letter and A4 with 0.7" margins
 SCREEN_DPI = 110  # a screenshot is shown at about its size on a screen, never blown up
-MAX_IMAGE_HEIGHT_INCHES = 2.5  # a figure takes at most a quarter of the page
+MAX_IMAGE_HEIGHT_INCHES = 1.9  # a figure takes at most a fifth of the page
 MARGIN_INCHES = 0.7
 FONT = "Arial"  # Word has it; LibreOffice uses the metric-compatible Liberation Sans
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
@@ -142,6 +142,7 @@ def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type:
         j += 1
     caption = lines[j].strip() if j < len(lines) else ""
     if len(caption) > 2 and caption[0] == caption[-1] == "*" and caption[1] != "*":
+        doc.paragraphs[-1].paragraph_format.keep_with_next = True  # never a caption alone
         _inline(doc.add_paragraph(style="Caption"), caption[1:-1])
         return j + 1
     return i + 1

@@ -33,6 +33,7 @@ from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
+from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
 from runnotes.store.db import Store, get_row
 from runnotes.store.media import private_dir
 from runnotes.store.models import (
@@ -74,6 +75,7 @@ class RunContext:
     git_diff: str | None = None
     pid: Int32 | None = None
     pid_started: float | None = None
+    imports: list[str] | None = None  # distributions the script imports (None: unknown)
 
     def packages_json(self) -> bytes:
         return json.dumps(self.packages, sort_keys=True, indent=0).encode()
@@ -146,6 +148,7 @@ class NewCapture:
     page_title: Text | None = None
     tool: Name | None = None
     exact_from: Name | None = None
+    conflict: Text | None = None  # a like that contradicts the logged series (annotations)
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
 
@@ -236,6 +239,7 @@ def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) ->
     run.command, run.cwd, run.host = ctx.command, ctx.cwd, ctx.host
     run.pid, run.pid_started = ctx.pid, ctx.pid_started
     run.python_version = ctx.python_version
+    run.imports = None if ctx.imports is None else " ".join(ctx.imports)
     run.git_commit, run.git_branch, run.git_dirty = ctx.git_commit, ctx.git_branch, ctx.git_dirty
     if ctx.packages:
         run.packages_sha = register_media(
@@ -278,6 +282,8 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         session.refresh(run)
         if not changed and (run.status, run.exit_code) != (status, exit_code):
             raise Conflict(f"run {run.id} ({run.name}) has already ended: {run.status}")
+        if changed:
+            annotate_run(session, run_id)  # its likes and spoken values beside what it logged
         session.expunge(run)
         if changed:  # the same end retried is no news
             events.queue(session, events.RunEnded(run_id))
@@ -294,11 +300,15 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
-    """Store captures in one transaction; returns their ids once committed."""
+    """Store captures in one transaction; returns their ids once committed. Likes and spoken
+    values are linked to the run's logged series in the same transaction
+    (:mod:`runnotes.store.annotations`)."""
     rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
         session.add_all(rows)
         session.flush()
+        if any(map(is_annotation, rows)):
+            annotate(session, rows, final=run_ended(session, run_id))
         ids = [row.id for row in rows]
         if rows:
             kinds = ("like" if r.liked else str(r.kind) for r in rows)

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from runnotes import events
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
+from runnotes.store.annotations import annotate, run_ended
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Source
 from runnotes.store.runs import NewCapture
@@ -52,7 +53,7 @@ def start_note(
         source=Source.voice,
         text="",
         origin=origin,
-        review=Review.approved,
+        review=Review.pending,  # a transcript is machine output: a person reviews it
         media_sha=media_sha,
         status="pending",
         extra=extra,
@@ -145,6 +146,7 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         ]
         session.add_all(rows)
         session.flush()
+        annotate(session, rows, final=run_ended(session, voice.run_id))
         ids = [r.id for r in rows if r.id is not None]
         events.queue(session, events.CapturesAdded(voice.run_id, "voice"))
     return ids
