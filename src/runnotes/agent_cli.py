@@ -106,13 +106,14 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
 
     settings = ctx.find_root().obj
     config = AgentConfig.from_section(settings.section("agent"), **flags)
-    warnings = check_environment()
+    desktop = config.open_desktop()
+    warnings = check_environment(desktop)
     pid_file, _ = _files(ctx)
     other = running_pid(pid_file)
     if other is not None and other != os.getpid():
         raise RunnotesError(f"an agent is already running (pid {other}): stop it first")
     store = get_store(settings)
-    agent = Agent(store, config, _say)
+    agent = Agent(store, config, _say, desktop)
     for line in warnings:
         _say(f"warning: {line}")
     agent.start()
@@ -120,8 +121,10 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     pid_file.write_text(str(os.getpid()))
     drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGUSR1, lambda *_: agent.toggle_voice())  # `runnotes talk --toggle`
     _say(
-        f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
+        f"{READY} ({desktop.name}): like {config.like} · region {config.region} · "
+        f"note {config.note} · "
         f"voice {config.voice} (hold) · pause {config.pause}"
         f"{'' if agent.ocr else ' · OCR off'}"
     )

@@ -141,7 +141,7 @@ def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # typ
     from runnotes.agent import Agent
 
     lines: list[str] = []
-    agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append, display_name=":none")
+    agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append)
     like = _selection_like("val_loss: 0.4418")
     like.media["region"] = b"\x89PNG fake region"
     media_root = store.media.root
