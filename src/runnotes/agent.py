@@ -556,6 +556,32 @@ class Agent:
         ``runnotes talk --toggle``): the first call starts recording, the next stops it."""
         self._voice.put("toggle")
 
+    def like_once(self, region: bool = False) -> bool:
+        """One like now, without listening for chords: what ``runnotes like --selection`` and
+        ``--region`` run from a desktop keybinding where no global chord reaches the agent.
+        The same snap → build_like → commit path as a chord; True once stored."""
+        assert self.desktop is not None
+        at, t0 = time.time(), time.monotonic()
+        if region:
+            picked = self.desktop.pick_region()
+            if picked is None:
+                raise RunnotesError("region: cancelled (nothing was drawn)")
+            (x, y, w, h), shot = picked
+            press = Press(at, t0, (x + w // 2, y + h // 2), (x, y, w, h), shot)
+        else:
+            press = Press(at, t0, self.desktop.pointer())
+        reader = self.desktop.reader()
+        try:
+            snap = self.snap(press, reader)
+        finally:
+            reader.close()
+        if self.ocr is not None and snap.full is not None:
+            self.ocr.load()
+        like = build_like(snap, self.ocr, self.store)
+        if not like.captures:
+            raise RunnotesError("nothing to like: select a value (or draw a region) first")
+        return self._store(like)
+
     def _on_pause(self) -> None:
         self.paused = not self.paused
         self.say(

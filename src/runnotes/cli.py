@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from runnotes.agent_cli import agent_app
+from runnotes.agent_cli import agent_app, like_from_desktop, talk
 from runnotes.cli_help import plain_help
 from runnotes.config import load_settings
 from runnotes.console import err, out, print_json
@@ -40,6 +40,7 @@ app.add_typer(run_app, name="run")
 app.add_typer(runs_app, name="runs")
 # Each part's commands live beside its code; those modules import only typer and rich.
 app.add_typer(agent_app, name="agent")
+app.command()(talk)
 app.add_typer(voice_app, name="voice")
 app.add_typer(models_app, name="models")
 app.add_typer(report_app, name="report")
@@ -189,10 +190,25 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command()
 def like(
     ctx: typer.Context,
-    values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
+    values: Annotated[
+        list[str] | None, typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")
+    ] = None,
     run: RunOpt = None,
+    selection: Annotated[
+        bool, typer.Option("--selection", help="Like the selected text (a desktop keybinding).")
+    ] = False,
+    region: Annotated[
+        bool, typer.Option("--region", help="Draw a region on the screen and like its value.")
+    ] = False,
 ) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
+    if selection or region:
+        if values or run is not None:
+            raise RunnotesError("--selection/--region take no values and like on the active run")
+        like_from_desktop(ctx, region=region)
+        return
+    if not values:
+        raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
     handle = run_handle(ctx, run)
     for key, value in parse_pairs(values):
         handle.like(key, value)

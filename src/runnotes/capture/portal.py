@@ -89,11 +89,11 @@ class PortalShortcuts:
             self._error = f"no session bus: {exc}"
             self._ready.set()
             return
-        rule = MatchRule(type="signal", sender=BUS_NAME)
         bus = Proxy(message_bus, conn)
         try:
-            bus.AddMatch(rule)
-            with conn.filter(rule, bufsize=256) as signals:
+            bus.AddMatch(MatchRule(type="signal", sender=BUS_NAME))
+            # Signals arrive with the frontend's unique name as sender: filter on type here.
+            with conn.filter(MatchRule(type="signal"), bufsize=256) as signals:
                 try:
                     self._bind(conn, signals)
                 except Exception as exc:  # noqa: BLE001 - reported by start()
