@@ -11,7 +11,7 @@ import pytest
 from conftest import run_cli
 from runnotes import __version__
 from runnotes.cli import command
-from runnotes.cli_help import walk
+from runnotes.cli.help import walk
 
 # What typer prints for a parameter's Python type: <str>, <bool>, <list[str]>, <path>, <int>…
 TYPE_METAVAR = re.compile(

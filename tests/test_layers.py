@@ -41,7 +41,7 @@ def layer(module: str) -> tuple[str, str]:
     if not bits or bits == ["__init__"]:
         return "package", "runnotes"
     head, last = bits[0], bits[-1]
-    if last == "cli" or last.endswith("_cli") or head in {"cli", "cli_help", "shell", "__main__"}:
+    if head in {"cli", "__main__"}:
         return "cli", "cli"
     if head == "interop" and last == "jupyter":  # the notebook magics: a shell over the SDK
         return "sdk-based", "jupyter"

@@ -108,9 +108,9 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
 
 
 def _readme_cells() -> list[str]:
-    """The README's notebook example, one cell per statement (indented lines stay with theirs)."""
+    """The docs' notebook example, one cell per statement (indented lines stay with theirs)."""
     cells: list[str] = []
-    for line in code_block("**Jupyter**", "python").splitlines():
+    for line in code_block("**Jupyter**", "python", page="docs/interop.md").splitlines():
         if line.startswith((" ", "\t")) and cells:
             cells[-1] += "\n" + line
         elif line.strip():
@@ -119,7 +119,7 @@ def _readme_cells() -> list[str]:
 
 
 @pytest.mark.slow
-def test_readme_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
+def test_docs_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in _readme_cells()]
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()

@@ -122,3 +122,25 @@ def test_fields_move_from_extra_to_columns(before_0009: Engine) -> None:
     assert (note.role, note.confidence, note.liked, note.via) == tuple(moved.values())
     assert note.parent_id == 1 and note.extra == {"heard": "the <b>loss</b>", "segment": 0}
     assert metric.extra is None and not metric.liked and metric.role is None
+
+
+def test_newest_migration_by_name_is_alembics_head() -> None:
+    """Opening a store compares its revision with the newest file name instead of asking Alembic."""
+    from alembic.script import ScriptDirectory
+
+    from runnotes.store.db import newest_revision
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert newest_revision() == ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def test_a_current_store_opens_without_alembic(home: Path) -> None:
+    import subprocess
+    import sys
+
+    opens = "from runnotes.store import open_store; open_store().close()"
+    subprocess.run([sys.executable, "-c", opens], check=True)  # creates and migrates
+    check = f"import sys; {opens}; print('alembic' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 import typer
 from rich.text import Text
 
+from runnotes.cli.options import SETUP, JsonFlag
+from runnotes.cli.shell import store_of
 from runnotes.console import out, print_json
-from runnotes.shell import store_of
+
+app = typer.Typer()
 
 
-def doctor(
-    ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of lines.")] = False,
-) -> None:
+@app.command(rich_help_panel=SETUP)
+def doctor(ctx: typer.Context, as_json: JsonFlag = False) -> None:
     """Check the database (quick_check), media files, permissions, stale runs and drafts."""
     from runnotes.doctor import ERROR, examine
 

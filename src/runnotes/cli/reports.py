@@ -14,15 +14,18 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
+from runnotes.cli.options import REPORTS, ProjectOpt
+from runnotes.cli.shell import store_of
 from runnotes.errors import RunnotesError
-from runnotes.shell import store_of
+
+app = typer.Typer()
 
 report_app = typer.Typer(
     help="Write a README draft or a progress report from the captures.", no_args_is_help=True
 )
+app.add_typer(report_app, name="report", rich_help_panel=REPORTS)
 err = Console(stderr=True, highlight=False)
 
-ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 TemplateOpt = Annotated[
     Path | None,
     typer.Option("--template", help="Your own Jinja2 template instead of the shipped one."),
@@ -70,7 +73,9 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
 @report_app.command("readme")
 def readme(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    experiment: Annotated[
+        str, typer.Option("--experiment", "-e", help="The experiment to write about.")
+    ],
     output: Annotated[
         Path | None,
         typer.Option(
@@ -139,6 +144,7 @@ def progress_report(
     _report(result)
 
 
+@app.command(rich_help_panel=REPORTS)
 def goal(
     ctx: typer.Context,
     text: Annotated[str, typer.Argument(help='What the runs are for; "" clears it.')],
@@ -150,7 +156,6 @@ def goal(
 ) -> None:
     """Set an experiment's goal: the README draft and the progress report open with it."""
     from runnotes.services.experiments import set_goal, set_run_goal
-    from runnotes.shell import store_of
     from runnotes.store.runs import active_run_id
 
     store = store_of(ctx)

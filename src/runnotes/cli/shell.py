@@ -1,7 +1,7 @@
 """What every command needs from the command line's context: the settings, the store, the run.
 
-Each part's sub-commands (``voice``, ``report``, ``import``…) import these from here, so no part
-reaches back into the top-level ``runnotes.cli`` that assembles them.
+Every command module of :mod:`runnotes.cli` imports these from here rather than from the package
+``__init__`` that assembles them (which imports the command modules).
 """
 
 from __future__ import annotations

@@ -12,8 +12,17 @@ from typing import Annotated
 
 import typer
 
-from runnotes.shell import store_of
+from runnotes.cli.options import (
+    TRACKERS,
+    ExperimentOpt,
+    ProjectOpt,
+    RunsOpt,
+    TagOpt,
+    WhereOpt,
+)
+from runnotes.cli.shell import store_of
 
+app = typer.Typer()
 import_app = typer.Typer(
     help="Bring runs in: MLflow, TensorBoard, CSV, Parquet, JSON Lines.", no_args_is_help=True
 )
@@ -33,21 +42,13 @@ TrackingUri = Annotated[
         "an mlruns/ folder, http://server.",
     ),
 ]
-Experiment = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
-Project = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
-Runs = Annotated[list[str] | None, typer.Option("--run", "-r", help="Run id or name (repeatable).")]
-Tags = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 Format = Annotated[str, typer.Option("--format", "-f", help="jsonl, csv or parquet.")]
 Output = Annotated[
     Path | None, typer.Option("--output", "-o", help="File (default: standard output).")
 ]
-Where = Annotated[str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9".')]
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(import_app, name="import")
-    app.add_typer(export_app, name="export")
-    app.add_typer(follow_app, name="follow")
+app.add_typer(import_app, name="import", rich_help_panel=TRACKERS)
+app.add_typer(export_app, name="export", rich_help_panel=TRACKERS)
+app.add_typer(follow_app, name="follow", rich_help_panel=TRACKERS)
 
 
 def _say(text: str) -> None:
@@ -67,7 +68,7 @@ def import_mlflow(
         list[str] | None,
         typer.Option("--experiment", "-e", help="Only this MLflow experiment (repeatable)."),
     ] = None,
-    project: Project = None,
+    project: ProjectOpt = None,
     copy_artifacts: Annotated[
         bool, typer.Option(help="Copy artifact files into the store (default: list them).")
     ] = False,
@@ -89,8 +90,8 @@ def import_mlflow(
 def import_tensorboard(
     ctx: typer.Context,
     logdir: Annotated[Path, typer.Argument(help="Folder of run folders.")],
-    experiment: Experiment = None,
-    project: Project = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
 ) -> None:
     """Import scalars and hparams, one run per folder of event files."""
     from runnotes.interop.tensorboard import import_tensorboard as run_import
@@ -130,8 +131,8 @@ def import_csv(
     path: Annotated[Path, typer.Argument(help="The CSV file.")],
     params: ParamCols = None,
     metrics: MetricCols = None,
-    experiment: Experiment = None,
-    project: Project = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
 ) -> None:
     """One run per row; params.X / metrics.X columns (or --params/--metrics) say what is what."""
     _import_sheet(ctx, path, params, metrics, experiment, project)
@@ -143,8 +144,8 @@ def import_parquet(
     path: Annotated[Path, typer.Argument(help="The Parquet file.")],
     params: ParamCols = None,
     metrics: MetricCols = None,
-    experiment: Experiment = None,
-    project: Project = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
 ) -> None:
     """Like `import csv`, for a Parquet table (e.g. one `runnotes export` wrote)."""
     _import_sheet(ctx, path, params, metrics, experiment, project)
@@ -169,11 +170,11 @@ def export(
     ctx: typer.Context,
     fmt: Format = "jsonl",
     output: Output = None,
-    run: Runs = None,
-    experiment: Experiment = None,
-    project: Project = None,
-    tag: Tags = None,
-    where: Where = None,
+    run: RunsOpt = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
+    tag: TagOpt = None,
+    where: WhereOpt = None,
 ) -> None:
     """Export the whole store, or the runs the filters pick (see also `export mlflow`)."""
     if ctx.invoked_subcommand is not None:
@@ -198,11 +199,11 @@ def export(
 def export_mlflow(
     ctx: typer.Context,
     tracking_uri: TrackingUri,
-    run: Runs = None,
-    experiment: Experiment = None,
-    project: Project = None,
-    tag: Tags = None,
-    where: Where = None,
+    run: RunsOpt = None,
+    experiment: ExperimentOpt = None,
+    project: ProjectOpt = None,
+    tag: TagOpt = None,
+    where: WhereOpt = None,
 ) -> None:
     """Write runs (all, or those the filters pick) to an MLflow tracking store."""
     from runnotes.interop.export import select_runs

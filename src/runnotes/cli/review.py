@@ -11,20 +11,24 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from runnotes.cli.options import RUNS, JsonFlag
 from runnotes.console import out, print_json
 from runnotes.errors import RunnotesError
+
+app = typer.Typer()
 
 review_app = typer.Typer(
     help="The review queue: what runnotes inferred and waits for your yes or no.",
     no_args_is_help=True,
 )
-RunOpt = Annotated[str | None, typer.Option("--run", "-r", help="Only this run (id or name).")]
+app.add_typer(review_app, name="review", rich_help_panel=RUNS)
+OnlyRunOpt = Annotated[str | None, typer.Option("--run", "-r", help="Only this run (id or name).")]
 Ids = Annotated[list[int] | None, typer.Argument(help="Capture ids (see `runnotes review list`).")]
 AllFlag = Annotated[bool, typer.Option("--all", help="Every pending capture (of --run, if given).")]
 
 
 def _run_id(ctx: typer.Context, ref: str | None) -> int | None:
-    from runnotes.shell import store_of
+    from runnotes.cli.shell import store_of
     from runnotes.store.queries import resolve_run
 
     if ref is None:
@@ -36,13 +40,13 @@ def _run_id(ctx: typer.Context, ref: str | None) -> int | None:
 @review_app.command("list")
 def review_list(
     ctx: typer.Context,
-    run: RunOpt = None,
+    run: OnlyRunOpt = None,
     limit: Annotated[int, typer.Option(help="At most this many.")] = 100,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Every pending capture, oldest first, with what it says and where it came from."""
+    from runnotes.cli.shell import store_of
     from runnotes.formatting import when
-    from runnotes.shell import store_of
     from runnotes.store.review import count_pending, pending_captures, unsure
 
     store = store_of(ctx)
@@ -77,7 +81,7 @@ def review_list(
 
 def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str | None, to: str):
     from runnotes import events
-    from runnotes.shell import store_of
+    from runnotes.cli.shell import store_of
     from runnotes.store.review import pending_ids, set_reviews
 
     if bool(ids) == everything:
@@ -94,7 +98,7 @@ def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str |
 
 @review_app.command("approve")
 def review_approve(
-    ctx: typer.Context, ids: Ids = None, everything: AllFlag = False, run: RunOpt = None
+    ctx: typer.Context, ids: Ids = None, everything: AllFlag = False, run: OnlyRunOpt = None
 ) -> None:
     """Approve captures: they count in comparisons and reports from now on."""
     _set(ctx, ids, everything, run, "approved")
@@ -102,7 +106,7 @@ def review_approve(
 
 @review_app.command("reject")
 def review_reject(
-    ctx: typer.Context, ids: Ids = None, everything: AllFlag = False, run: RunOpt = None
+    ctx: typer.Context, ids: Ids = None, everything: AllFlag = False, run: OnlyRunOpt = None
 ) -> None:
     """Reject captures: kept, but they count nowhere."""
     _set(ctx, ids, everything, run, "rejected")

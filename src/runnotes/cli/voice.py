@@ -15,14 +15,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
+from runnotes.cli.options import CAPTURE, SETUP, JsonFlag, RunOpt
+from runnotes.cli.shell import run_handle, settings_of, store_of
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
-from runnotes.shell import run_handle, settings_of, store_of
 
-RunOpt = Annotated[
-    str | None, typer.Option("--run", "-r", help="Run id or name (default: the active run).")
-]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+app = typer.Typer()
 
 voice_app = typer.Typer(
     help="Voice notes: record, add recordings, retry failed ones.", no_args_is_help=True
@@ -30,6 +28,8 @@ voice_app = typer.Typer(
 models_app = typer.Typer(
     help="Speech models: list them, install Whisper base or small.", invoke_without_command=True
 )
+app.add_typer(voice_app, name="voice", rich_help_panel=CAPTURE)
+app.add_typer(models_app, name="models", rich_help_panel=SETUP)
 
 
 def _report(ctx: typer.Context, capture_id: int) -> None:

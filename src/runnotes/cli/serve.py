@@ -11,13 +11,17 @@ from typing import Annotated
 
 import typer
 
+from runnotes.cli.options import RUNS
+from runnotes.cli.shell import settings_of, store_of
 from runnotes.errors import RunnotesError
-from runnotes.shell import settings_of, store_of
+
+app = typer.Typer()
 
 HOST_HELP = "Address to bind; anything but loopback needs a token."
 TOKEN_HELP = "Token every request must carry (Authorization: Bearer, or log in on the page)."
 
 
+@app.command(rich_help_panel=RUNS)
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help=HOST_HELP)] = "127.0.0.1",

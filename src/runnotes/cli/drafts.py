@@ -10,13 +10,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from runnotes.cli.options import REPORTS
+from runnotes.cli.shell import store_of
 from runnotes.console import out
 from runnotes.errors import RunnotesError
-from runnotes.shell import store_of
+
+app = typer.Typer()
 
 drafts_app = typer.Typer(
     help="Drafts runnotes keeps current: list, refresh, open.", invoke_without_command=True
 )
+app.add_typer(drafts_app, name="drafts", rich_help_panel=REPORTS)
 
 
 def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]

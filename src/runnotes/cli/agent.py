@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from runnotes.cli.options import CAPTURE
 from runnotes.errors import RunnotesError
 from runnotes.pidfile import agent_pid_file, running_pid
 
@@ -28,7 +29,9 @@ if TYPE_CHECKING:
 START_TIMEOUT_S = 60
 READY = "runnotes agent: ready"
 
+app = typer.Typer()
 agent_app = typer.Typer(help="The background agent: a chord likes what is on screen.")
+app.add_typer(agent_app, name="agent", rich_help_panel=CAPTURE)
 
 ChordOpt = Annotated[str | None, typer.Option(help="Chord, e.g. ctrl+alt+l.")]
 SizeOpt = Annotated[str | None, typer.Option(help="Region around the pointer, WxH.")]
@@ -292,6 +295,7 @@ def like_from_desktop(ctx: typer.Context, region: bool) -> None:
         desktop.close()
 
 
+@app.command(rich_help_panel=CAPTURE)
 def talk(
     ctx: typer.Context,
     toggle: Annotated[
