@@ -218,3 +218,35 @@ def test_selected_digits_that_the_screen_does_not_show_are_no_value() -> None:
     assert _complete(Reading(why="no text under the pointer"), "399").value is None
     unchecked = _complete(None, "399")  # no OCR: the selection stands, for review
     assert (unchecked.text, unchecked.why) == ("399", "the selection was not checked on the screen")
+
+
+def test_the_desktop_is_chosen_from_the_session() -> None:
+    from runnotes.capture.desktop import session_kind
+
+    assert session_kind({"DISPLAY": ":0"}) == "x11"
+    assert session_kind({"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}) == "wayland"
+    assert session_kind({"XDG_SESSION_TYPE": "wayland"}) == "wayland"
+    assert session_kind({}) == ""
+    assert session_kind({"WAYLAND_DISPLAY": "w", "RUNNOTES_DESKTOP": "x11"}) == "x11"
+    with pytest.raises(RunnotesError, match="x11 or wayland"):
+        session_kind({"RUNNOTES_DESKTOP": "cocoa"})
+
+
+def test_portal_triggers_and_slurp_geometry() -> None:
+    from runnotes.capture.portal import to_trigger
+    from runnotes.capture.wayland import parse_geometry
+
+    assert to_trigger("ctrl+alt+l") == "CTRL+ALT+l"
+    assert to_trigger("super+shift+F9") == "LOGO+SHIFT+F9"
+    assert parse_geometry("860,0 420x36\n") == (860, 0, 420, 36)
+    assert parse_geometry("selection cancelled") is None
+    assert parse_geometry("1,2 0x5") is None
+
+
+def test_the_terminal_cell_under_the_pointer() -> None:
+    from runnotes.capture.terminal import cell_at
+
+    rect = (40, 60, 404, 204)  # xterm: 80 × 20 cells of 5 × 10 px and a 2 px border
+    assert cell_at(rect, 80, 20, 42 + 5 * 34 + 2, 62 + 10 * 1 + 5) == (34, 1)
+    assert cell_at(rect, 80, 20, 41, 61) is None  # on the border
+    assert cell_at(rect, 80, 20, 500, 100) is None  # outside the window
