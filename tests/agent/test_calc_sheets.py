@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -22,6 +23,9 @@ from agent import realtools
 pytestmark = pytest.mark.slow
 SHEETS = Path(__file__).with_name("sheets")
 NAMES_RIGHT = 0.95
+# Every third number by default (about 80 likes, a few minutes on 2 cores); all of them with
+# RUNNOTES_CALC_ALL=1, as measured for docs/desktops.md.
+EVERY = 1 if os.environ.get("RUNNOTES_CALC_ALL") else 3
 
 
 def ink_middle(screen, cell: tuple[int, int, int, int]) -> tuple[int, int] | None:  # type: ignore[no-untyped-def]
@@ -46,7 +50,7 @@ def sheet_targets(name: str, table: list[list[str]], split: str) -> list[realtoo
     targets = []
     for r, row in enumerate(table[1:], start=1):
         for c, cell in enumerate(row):
-            if not re.fullmatch(r"-?\d+(\.\d+)?", cell):
+            if not re.fullmatch(r"-?\d+(\.\d+)?", cell) or (r + c) % EVERY:
                 continue
             pointer = ink_middle(screen, grid[r][c])
             if pointer is not None:
@@ -57,7 +61,9 @@ def sheet_targets(name: str, table: list[list[str]], split: str) -> list[realtoo
 
 def open_sheets(tmp: Path) -> Iterator[tuple[str, list[realtools.Target]]]:
     profile = tmp / "lo-profile"
-    for path in sorted(SHEETS.glob("*.csv")):
+    for source in sorted(SHEETS.glob("*.csv")):
+        path = tmp / source.name  # Calc leaves a lock file beside what it opens
+        shutil.copy(source, path)
         table = list(csv.reader(path.open()))
         proc = subprocess.Popen(
             ["soffice", f"-env:UserInstallation=file://{profile}", "--calc", "--norestore"]
@@ -82,14 +88,24 @@ def open_sheets(tmp: Path) -> Iterator[tuple[str, list[realtools.Target]]]:
             proc.wait(timeout=60)
 
 
+@pytest.mark.timeout(1800)
 def test_calc_likes_on_held_out_sheets_name_their_column_or_wait_for_review(
     xdisplay: str, tmp_path: Path
 ) -> None:
     liker = realtools.Liker(tmp_path / "home", xdisplay)
     results = []
+    report = os.environ.get("RUNNOTES_CALC_REPORT")  # the figures for docs/desktops.md
     try:
         for _, targets in open_sheets(tmp_path):
-            results += [liker.like(t) for t in targets]
+            for target in targets:
+                r = liker.like(target)
+                results.append(r)
+                if report:
+                    with open(report, "a") as out:
+                        out.write(
+                            f"{r.target.tool}\t{r.target.split}\t{r.target.name}\t"
+                            f"{r.target.text}\t{r.name}\t{r.text}\t{r.review}\t{r.why}\n"
+                        )
     finally:
         liker.close()
     wrong_approved = [
@@ -98,15 +114,6 @@ def test_calc_likes_on_held_out_sheets_name_their_column_or_wait_for_review(
         if r.review == "approved" and not (r.name_right and r.value_right)
     ]
     named = sum(r.name_right for r in results) / len(results)
-    report = os.environ.get("RUNNOTES_CALC_REPORT")
-    if report:  # the figures for docs/desktops.md
-        Path(report).write_text(
-            "\n".join(
-                f"{r.target.tool}\t{r.target.split}\t{r.target.name}\t{r.target.text}\t"
-                f"{r.name}\t{r.text}\t{r.review}\t{r.why}"
-                for r in results
-            )
-        )
-    assert len(results) >= 150
+    assert len(results) >= 200 // EVERY
     assert wrong_approved == []
     assert named >= NAMES_RIGHT, f"names right {named:.3f} of {len(results)}"

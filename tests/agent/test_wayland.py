@@ -293,3 +293,23 @@ def test_portal_chords_like_and_push_to_talk(sway, portal, tmp_path) -> None:  #
         "selection",
     )
     assert value.run_id == voice.run_id and voice.media_sha
+
+
+def test_talk_toggle_records_a_voice_note_without_the_portal(sway, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """sway has no shortcut portal: a keybinding runs `runnotes talk --toggle`, press to start
+    and press again to stop."""
+    home = tmp_path / "home"
+    env = {**sway, "RUNNOTES_HOME": str(home), "RUNNOTES_AGENT_OCR": "false"}
+    env["RUNNOTES_AGENT_A11Y"] = "false"
+    run_cli("run", "start", "toggle", env=env)
+    agent = AgentProcess(home, "", **env)
+    try:
+        assert "toggled" in run_cli("talk", "--toggle", env=env).stdout
+        agent.expect("recording", timeout=90)
+        time.sleep(3)
+        run_cli("talk", "--toggle", env=env)
+        agent.expect(r"voice note \d+ → run", timeout=120)
+    finally:
+        agent.stop()
+    (voice,) = [c for c in _captures(home) if c.kind == "voice"]
+    assert voice.media_sha
