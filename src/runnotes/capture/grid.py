@@ -128,10 +128,13 @@ def cell_at(g: Any, x: int, y: int) -> tuple[Cell, float] | None:
             )
             if top is None or bottom is None or bottom - top < 6:
                 continue
-            if _vline(g, left, top + 2, bottom - 1, background) and _vline(
-                g, right, top + 2, bottom - 1, background
+            cell = Cell(left, top, right, bottom)
+            if (
+                _vline(g, left, top + 2, bottom - 1, background)
+                and _vline(g, right, top + 2, bottom - 1, background)
+                and items(g, cell, background) == 1
             ):
-                return Cell(left, top, right, bottom), background
+                return cell, background
     return None
 
 
@@ -161,6 +164,25 @@ def cells_above(g: Any, cell: Cell, background: float) -> Iterator[Cell]:
             return
         yield above
         bottom = top
+
+
+def items(g: Any, cell: Cell, background: float) -> int:
+    """How many separate pieces of text a cell holds (0 when empty): a sheet's cell holds one
+    line with one piece; lines around several rows or columns of a table (a shaded column's
+    edge and the table's border) do not make a cell. Ink touching the cell's top or bottom edge
+    (a header's underscore on the grid line) does not count."""
+    import numpy as np
+
+    x0, y0, x1, y1 = cell.inside()
+    interior = g[y0 + 2 : y1 - 2, x0 + 1 : x1 - 1] < background - 3 * CONTRAST
+    rows = np.where(interior.any(axis=1))[0]
+    if not len(rows):
+        return 0
+    if (np.diff(rows) > 2).any():
+        return 2  # more than one line of text
+    cols = np.where(interior.any(axis=0))[0]
+    gap = max(12, int(rows[-1] - rows[0] + 1))
+    return 1 + int((np.diff(cols) > gap).sum())
 
 
 def is_blank(g: Any, cell: Cell, background: float) -> bool:
