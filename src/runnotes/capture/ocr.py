@@ -67,6 +67,9 @@ def _fix_token(match: re.Match[str]) -> str:
     return re.sub(r"(?<![0-9])[I!|](?![0-9])", "l", token)  # "Ir" → "lr", "rouge_!" → "rouge_l"
 
 
+_I_OR_L = re.compile(r"[a-z]I")
+
+
 def fix_confusions(text: str) -> str:
     return _TOKEN.sub(_fix_token, text)
 
@@ -91,6 +94,21 @@ class OcrEngine:
                 self._engine = RapidOCR(params=TUNING)
 
     def read_at(
+        self,
+        screen: Any,
+        x: float,
+        y: float,
+        rect: tuple[int, int, int, int] | None = None,
+    ) -> Reading:
+        """``_read_at``, with a name OCR may have misspelt left in doubt: a capital ``I`` right
+        after a small letter (``TruthfuIQA``) is as likely an ``l`` in a proportional font — and
+        as likely right (``mIoU``), so neither spelling is stored approved."""
+        reading = self._read_at(screen, x, y, rect)
+        if reading.name and not reading.why and _I_OR_L.search(reading.name):
+            reading.why = f"OCR cannot tell I from l in {reading.name!r}"
+        return reading
+
+    def _read_at(
         self,
         screen: Any,
         x: float,
