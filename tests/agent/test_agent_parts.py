@@ -250,3 +250,13 @@ def test_the_terminal_cell_under_the_pointer() -> None:
     assert cell_at(rect, 80, 20, 42 + 5 * 34 + 2, 62 + 10 * 1 + 5) == (34, 1)
     assert cell_at(rect, 80, 20, 41, 61) is None  # on the border
     assert cell_at(rect, 80, 20, 500, 100) is None  # outside the window
+
+
+def test_an_ocr_name_with_i_or_l_in_doubt_waits_for_review(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from runnotes.capture.layout import Reading
+    from runnotes.capture.ocr import OcrEngine
+
+    engine = OcrEngine()
+    for name, doubt in (("TruthfuIQA", True), ("mIoU", True), ("val_loss", False), ("MMLU", False)):
+        monkeypatch.setattr(engine, "_read_at", lambda *a, n=name: Reading(0.5, "0.5", n))
+        assert bool(engine.read_at(None, 0, 0).why) is doubt, name
