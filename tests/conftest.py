@@ -16,6 +16,9 @@ from runnotes.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV_VARS = ("RUNNOTES_DB", "RUNNOTES_MEDIA", "RUNNOTES_SERVER", "RUNNOTES_TOKEN")
+# The spoken summary beside each README draft: espeak-ng (fast) even where Piper is installed,
+# for the whole session (drafts left queued at exit included); Piper's own test asks for it.
+os.environ.setdefault("RUNNOTES_LISTEN_ENGINE", "espeak-ng")
 
 
 @pytest.fixture

@@ -31,7 +31,8 @@ _SDK_NAMES = {
 
 # ``import runnotes as wandb``: W&B's calls, from runnotes.wandb_style (``runnotes.config`` is the
 # package property below, since a settings submodule has that name too).
-_WANDB_NAMES = {"init", "log", "finish", "define_metric", "watch"}
+_WANDB_NAMES = {"init", "log", "finish", "define_metric", "watch", "login", "save", "log_artifact"}
+_WANDB_NAMES |= {"Image", "Table", "Histogram", "Audio", "Video", "Html", "Artifact", "Api"}
 
 
 def __getattr__(name: str) -> Any:

@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from runnotes import events
 from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
 from runnotes.capture.desktop import Desktop, Reader, open_desktop
 from runnotes.capture.hotkey import Chord
@@ -674,7 +673,6 @@ class Agent:
         for hook in self.on_stored:
             hook(stored)
         self.feedback(describe(stored))
-        events.publish("capture_added", store=self.store, run_id=run_id, what="like")
         return True
 
     def _retry(self) -> None:

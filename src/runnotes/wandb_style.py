@@ -7,6 +7,9 @@ step rules, ``notes`` a note, and the end status comes from ``finish(exit_code=â
 the process ended. What W&B records that has no runnotes counterpart (media objects, tables,
 histograms, artifacts, sweeps, alerts) is not stored: a one-line warning names the key instead of
 failing the script, because a training script that crashes on its logging is worse than a gap.
+So ``login()`` is accepted (there is no account), and ``Image``, ``Table``, ``Histogram``,
+``Audio``, ``Video``, ``Html``, ``Artifact`` can be built as W&B's quickstarts build them; ``save``
+and ``log_artifact`` warn once. ``Api`` (W&B's servers) says in one line what to use instead.
 """
 
 from __future__ import annotations
@@ -212,6 +215,9 @@ class WandbRun:
     def define_metric(self, name: str, *args: Any, **kwargs: Any) -> None:
         """Accepted so scripts run; runnotes keeps every step of every metric already."""
 
+    def log_artifact(self, artifact: Any, *args: Any, **kwargs: Any) -> None:
+        log_artifact(artifact)
+
     def watch(self, *args: Any, **kwargs: Any) -> None:
         """Accepted so scripts run; gradients and parameter histograms are not recorded."""
 
@@ -296,6 +302,98 @@ def _finish_at_exit() -> None:
         _current._end("ok", 0)
     else:
         _current._end("failed", code if isinstance(code, int) else 1)
+
+
+def login(*args: Any, **kwargs: Any) -> bool:
+    """Accepted so W&B's quickstart runs: there is no account, everything is recorded locally."""
+    return True
+
+
+class _Media:
+    """A W&B media or data object: built as a script builds it, never stored (logging one
+    warns once per key: it is not a number)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args, self.kwargs = args, kwargs
+
+    def __repr__(self) -> str:
+        return f"<runnotes: {type(self).__name__} (not recorded)>"
+
+
+class Image(_Media):
+    pass
+
+
+class Histogram(_Media):
+    pass
+
+
+class Audio(_Media):
+    pass
+
+
+class Video(_Media):
+    pass
+
+
+class Html(_Media):
+    pass
+
+
+class Table(_Media):
+    """``wandb.Table``: rows can be added; the table is not recorded."""
+
+    def add_data(self, *row: Any) -> None:
+        """Accepted; the row is not kept."""
+
+    def add_column(self, name: str, data: Any, **kwargs: Any) -> None:
+        """Accepted; the column is not kept."""
+
+
+class Artifact(_Media):
+    """``wandb.Artifact``: files can be added; logging it records nothing (a warning says so;
+    ``runnotes.artifact`` records a file on the run)."""
+
+    def add_file(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted; the file is not copied."""
+
+    def add_dir(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted; the folder is not copied."""
+
+    def add_reference(self, *args: Any, **kwargs: Any) -> None:
+        """Accepted; the reference is not kept."""
+
+
+_warned: set[str] = set()
+
+
+def _warn_once(what: str, advice: str) -> None:
+    if what not in _warned:
+        _warned.add(what)
+        log_.warning("runnotes: %s is not recorded; %s", what, advice)
+
+
+def save(*args: Any, **kwargs: Any) -> list[str]:
+    """``wandb.save``: nothing is uploaded; files stay where they are."""
+    _warn_once("wandb.save", "files stay where they are (runnotes.artifact records one on the run)")
+    return []
+
+
+def log_artifact(artifact: Any, *args: Any, **kwargs: Any) -> None:
+    _warn_once("log_artifact", "runnotes.artifact(path) records a file on the run")
+
+
+class Api:
+    """``wandb.Api``: W&B's servers. It can be made; using it says what reads runs here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        raise RunnotesError(
+            f"wandb.Api().{name} reads W&B's servers; here the runs are local: "
+            "`runnotes runs list --json` or runnotes.get_store()"
+        )
 
 
 def current() -> WandbRun:

@@ -1,7 +1,9 @@
 """``runnotes watch -- CMD…``: run a training command, pass its output through, log what it prints.
 
-The command's stdout and stderr are copied byte for byte to ours (so progress bars still draw),
-while each line — split on ``\\n`` and ``\\r``, decoded leniently — goes through the parser
+The command's stdout and stderr are copied byte for byte to ours (so progress bars still draw) by
+threads that do nothing else, so the command never waits for the reading; a thread of its own
+splits the output into lines (on ``\\n`` and ``\\r``; long and binary lines are output only,
+:mod:`runnotes.capture.lines`) and reads each one with the parser
 (:mod:`runnotes.capture.parse`): the command line's options and the config lines it prints become
 parameters, metric lines metric values. A line that names a step (``Epoch 3/10``) sets the step
 for the metric lines that follow; a progress bar's values are one batch's, kept apart as
@@ -11,12 +13,15 @@ Which run: inside a run a person started (``runnotes run start``, ``%runnotes st
 is recorded into it, and the run stays open; otherwise (or with ``new_run``, a name, an
 experiment or a project) the command gets a run of its own, owned by this process, which ends
 with the command's exit status. The command itself reaches its run through ``RUNNOTES_RUN_ID``.
+SIGTERM and SIGHUP are passed on to the command (see :func:`watch`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import logging
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -27,7 +32,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from runnotes.capture.context import collect
-from runnotes.capture.parse import parse_args, parse_line
+from runnotes.capture.lines import Backlog, Splitter, as_text
+from runnotes.capture.parse import LineReader, parse_args
 from runnotes.errors import RunnotesError
 from runnotes.sdk import ENV_RUN_ID, Run, get_store, local_run, start_run
 from runnotes.store.db import Store
@@ -35,9 +41,12 @@ from runnotes.store.models import Run as RunRow
 from runnotes.store.models import Source
 from runnotes.store.runs import active_entry, add_tags, record_command
 
-_SPLIT = re.compile(rb"[\r\n]")
+log = logging.getLogger(__name__)
 JOINABLE = ("cli", "jupyter")  # active runs a person started: `watch` records into them
 OUTPUT_LOG_BYTES = 4 << 20  # the output kept as the run's output.log: its last 4 MiB
+FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # passed on to the command
+GRACE_S = 10.0  # what the command gets to end after SIGTERM/SIGHUP before it is killed
+PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump must read
 
 
 @dataclass
@@ -53,41 +62,35 @@ class WatchResult:
 
 class _LineLogger:
     """Turns the lines of the command's output (both streams, so an ``Epoch N`` line on stdout
-    gives the step to the bar on stderr) into parameters and metric values on the run."""
+    gives the step to the bar on stderr) into parameters and metric values on the run. It runs
+    in one thread of its own, never in the ones that drain the command's pipes."""
 
     def __init__(self, run: Run, counts: Counter[str], params: dict[str, str]) -> None:
         self.run, self.counts, self.params = run, counts, params
-        self.lock = threading.Lock()
+        self.reader = LineReader()
         self.step: int | None = None  # the step (epoch) the last header named
-        self.started = False  # a metric or a step was seen: a dict is metrics from now on
         self.bar: tuple[int, int | None] = (-1, None)  # the last progress-bar update
         self.batches = 0  # batches counted in the bars before this one
-        self.output = bytearray()
-
-    def keep(self, chunk: bytes) -> None:
-        with self.lock:
-            self.output += chunk
-            if len(self.output) > 2 * OUTPUT_LOG_BYTES:
-                del self.output[:-OUTPUT_LOG_BYTES]
 
     def feed(self, line: bytes) -> None:
-        with self.lock:
-            parsed = parse_line(line.decode("utf-8", errors="replace"), at_start=not self.started)
-            if parsed.params:
-                self.run.log_params(parsed.params)
-                self.params.update(parsed.params)
-            metrics = parsed.metrics
-            self.started = self.started or bool(metrics) or parsed.step is not None
-            if parsed.batch and parsed.progress is not None:
-                # A bar's own step comes from its count. The epoch in its description ("Epoch 3:
-                # 45%|…") is not taken for other lines: the bar is often on the other stream,
-                # read by another thread, so the order between them is not known.
-                self._batch(parsed.progress, metrics)
-            elif parsed.step is not None and not metrics:
-                self.step = parsed.step  # a header such as "Epoch 3/10"
-            else:
-                step = parsed.step if parsed.step is not None else self.step
-                self._log(metrics, step)
+        text = as_text(line)
+        if text is None:
+            return  # binary output: passed through, not read
+        parsed = self.reader.read(text)
+        if parsed.params:
+            self.run.log_params(parsed.params)
+            self.params.update(parsed.params)
+        metrics = parsed.metrics
+        if parsed.batch and parsed.progress is not None:
+            # A bar's own step comes from its count. The epoch in its description ("Epoch 3:
+            # 45%|…") is not taken for other lines: the bar is often on the other stream,
+            # so the order between them is not known.
+            self._batch(parsed.progress, metrics)
+        elif parsed.step is not None and not metrics:
+            self.step = parsed.step  # a header such as "Epoch 3/10"
+        else:
+            step = parsed.step if parsed.step is not None else self.step
+            self._log(metrics, step)
 
     def _batch(self, progress: tuple[int, int | None], metrics: dict[str, float]) -> None:
         count, total = progress
@@ -105,20 +108,70 @@ class _LineLogger:
             self.counts[name] += 1
 
 
-def _pump(stream: BinaryIO, sink: BinaryIO, logger: _LineLogger) -> None:
-    pending = b""
+class _Output:
+    """The command's output as the run keeps it (output.log): its last bytes, bounded."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.data = bytearray()
+        self.total = 0
+
+    def keep(self, chunk: bytes) -> None:
+        with self.lock:
+            self.total += len(chunk)
+            self.data += chunk
+            if len(self.data) > 2 * OUTPUT_LOG_BYTES:
+                del self.data[:-OUTPUT_LOG_BYTES]
+
+    def tail(self) -> bytes:
+        with self.lock:
+            return bytes(self.data[-OUTPUT_LOG_BYTES:])
+
+
+def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog: Backlog) -> None:
+    """Moves bytes and nothing else: from the command's pipe to ours, to the kept output and to
+    the line reader, so the command never waits for any reading of its output."""
     fd = stream.fileno()
-    while chunk := os.read(fd, 65536):
-        sink.write(chunk)
-        sink.flush()
-        logger.keep(chunk)
-        pending += chunk
-        *lines, pending = _SPLIT.split(pending)
+    writing = True
+    try:
+        while chunk := os.read(fd, 65536):
+            if writing:
+                try:
+                    sink.write(chunk)
+                    sink.flush()
+                except (OSError, ValueError):
+                    writing = False  # our own output went away (a closed terminal): drain on
+            output.keep(chunk)
+            backlog.put(index, chunk)
+    finally:
+        backlog.put(index, None)  # the reader ends with the streams, whatever ended them
+
+
+def _widen(pipe: BinaryIO | None) -> None:
+    """A 1 MiB pipe (Linux's limit for any user) instead of 64 KiB: the command writes on while
+    a pump waits for its turn on a busy machine."""
+    # Not Linux, or a lower limit: the default pipe works, only narrower.
+    with contextlib.suppress(OSError, AttributeError, ValueError):
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
+
+
+def _read_lines(backlog: Backlog, logger: _LineLogger) -> None:
+    """The reading side: splits each stream's chunks into lines and logs what they report,
+    until every stream has ended."""
+    splitters = [Splitter() for _ in range(backlog.streams)]
+    open_streams = backlog.streams
+    while open_streams:
+        index, chunk, gap = backlog.take()
+        splitter = splitters[index]
+        if gap:
+            splitter.skip()
+        lines = splitter.finish() if chunk is None else splitter.feed(chunk)
+        open_streams -= chunk is None
         for line in lines:
-            if line.strip():
+            try:
                 logger.feed(line)
-    if pending.strip():
-        logger.feed(pending)
+            except Exception:  # a line must never stop the reading of the next ones
+                log.exception("watch: could not read a line of output")
 
 
 def default_name(command: list[str]) -> str:
@@ -194,7 +247,11 @@ def watch(
     store: Store | None = None,
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
+    grace: float = GRACE_S,
 ) -> WatchResult:
+    """Runs ``command`` and records it. SIGTERM and SIGHUP (``timeout``, SLURM, Kubernetes, a
+    closed terminal) are passed on to the command, which gets ``grace`` seconds to end before
+    it is killed; the run then ends ``killed`` with the command's exit code."""
     if not command:
         raise RunnotesError("watch needs a command: runnotes watch -- python train.py")
     store = store or get_store()
@@ -222,36 +279,39 @@ def watch(
     except OSError as exc:
         _finish(store, run, joined, 127, "failed")
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
-    pumps = [
-        threading.Thread(target=_pump, args=(src, dst, logger), daemon=True)
-        for src, dst in (
-            (proc.stdout, stdout or sys.stdout.buffer),
-            (proc.stderr, stderr or sys.stderr.buffer),
+    for pipe in (proc.stdout, proc.stderr):
+        _widen(pipe)
+    backlog = Backlog(streams=2)
+    output = _Output()
+    threads = [
+        threading.Thread(target=_pump, args=(src, dst, i, output, backlog), daemon=True)
+        for i, (src, dst) in enumerate(
+            (
+                (proc.stdout, stdout or sys.stdout.buffer),
+                (proc.stderr, stderr or sys.stderr.buffer),
+            )
         )
     ]
-    for pump in pumps:
-        pump.start()
-    interrupted = False
-    while True:
-        try:
-            code = proc.wait()
-            break
-        except KeyboardInterrupt:
-            # The terminal sent SIGINT to the whole foreground group; the child got it too.
-            interrupted = True
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
-    for pump in pumps:
-        pump.join()
+    threads.append(threading.Thread(target=_read_lines, args=(backlog, logger), daemon=True))
+    for thread in threads:
+        thread.start()
+    with _Stop(proc, grace) as stop:
+        code = stop.wait()
+    for thread in threads:
+        # Stopped: a grandchild may hold the pipes open; the run ends anyway.
+        thread.join(grace if stop.signal else None)
     if code < 0:
         code = 128 - code
-    status = "killed" if interrupted or code == 130 else ("ok" if code == 0 else "failed")
+    killed = stop.signal is not None or code == 130
+    status = "killed" if killed else ("ok" if code == 0 else "failed")
+    if backlog.skipped:
+        log.warning("watch: %d bytes of fast output were not read for metrics", backlog.skipped)
     run.attach(
         "output.log",
-        bytes(logger.output[-OUTPUT_LOG_BYTES:]),
+        output.tail(),
         mime="text/plain",
         text=" ".join(command),
-        extra={"exit_code": code, "truncated": len(logger.output) > OUTPUT_LOG_BYTES},
+        extra={"exit_code": code, "truncated": output.total > OUTPUT_LOG_BYTES},
     )
     _finish(store, run, joined, code, status)
     return WatchResult(
@@ -263,6 +323,55 @@ def watch(
         params=logger.params,
         counts=counts,
     )
+
+
+class _Stop:
+    """While the command runs: Ctrl-C (the terminal sends SIGINT to the whole group, the
+    command gets it too) and SIGTERM/SIGHUP, passed on to the command, end the wait with the
+    command; one that has not ended ``grace`` seconds after SIGTERM/SIGHUP is killed."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], grace: float) -> None:
+        self.proc, self.grace = proc, grace
+        self.signal: int | None = None
+        self.timer: threading.Timer | None = None
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        if threading.current_thread() is threading.main_thread():
+            for sig in FORWARDED:
+                self.previous[sig] = signal.signal(sig, self._forward)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        if self.timer is not None:
+            self.timer.cancel()
+
+    def _forward(self, signum: int, _frame: object) -> None:
+        self.signal = signum
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+            if self.timer is None:
+                self.timer = threading.Timer(self.grace, self._kill)
+                self.timer.daemon = True
+                self.timer.start()
+
+    def _kill(self) -> None:
+        if self.proc.poll() is None:
+            log.warning(
+                "watch: the command did not end %.0f s after the signal; killing it", self.grace
+            )
+            self.proc.kill()
+
+    def wait(self) -> int:
+        while True:
+            try:
+                return self.proc.wait()
+            except KeyboardInterrupt:
+                self.signal = signal.SIGINT
+                if self.proc.poll() is None:
+                    self.proc.send_signal(signal.SIGINT)
 
 
 def _finish(store: Store, run: Run, joined: bool, code: int, status: str) -> None:

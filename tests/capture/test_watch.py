@@ -101,7 +101,7 @@ def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Pa
         "bad",
         """
         import sys
-        sys.stdout.buffer.write(b"\\xff\\xfe garbage loss=0.5\\n")
+        sys.stdout.buffer.write(b"\\xff\\xfe loss=0.5\\n")
         sys.stdout.buffer.write(b"acc: 0.7")  # no final newline
         sys.exit(3)
     """,
@@ -179,3 +179,29 @@ def test_watch_params_and_per_epoch_vs_per_batch_values(store: Store, tmp_path: 
     assert _series(store, run.id, "loss") == [(1, 1.0), (2, 0.5)]  # the epochs' values
     assert [s for s, _ in _series(store, run.id, "loss/batch")] == [1, 2, 3, 4, 5, 6]
     assert run.metrics["loss"] == 0.5 and "hidden" not in run.metrics
+
+
+@pytest.mark.slow
+def test_watch_one_long_line_and_binary_output_give_no_junk_and_finish(
+    store: Store, tmp_path: Path
+) -> None:
+    """32 MB on one line took 109 s before (the unfinished line re-split on every read) and
+    random bytes became ~1 000 junk metrics; now the long line and the bytes are output only,
+    and the metric line after them is read."""
+    script = _script(
+        tmp_path,
+        "noisy",
+        """
+        import random, sys
+        out = sys.stdout.buffer
+        out.write(b"loss=0.5 acc: 0.7 " * ((32 << 20) // 18))  # one 32 MB line
+        out.write(b"\\n")
+        out.write(random.Random(0).randbytes(2 << 20))  # 2 MB of binary
+        out.write(b"\\nval_acc=0.93\\n")
+        """,
+    )
+    done = run_cli("watch", "--", sys.executable, str(script), timeout=110)
+    assert len(done.stdout) > 32 << 20  # all of it passed through
+    run = list_runs(store)[0]
+    assert run.status == "ok"
+    assert run.metrics == {"val_acc": 0.93}

@@ -45,7 +45,8 @@ def test_sdk_run_end_refreshes_readme_and_weekly_progress(store: Store, home: Pa
     assert "exp" in weekly.with_suffix(".md").read_text()
     assert any("exp" in p.text for p in docx.Document(str(weekly.with_suffix(".docx"))).paragraphs)
     listed = drafts.list_drafts(store)
-    assert {d.kind for d in listed} == {"readme", "progress"}
+    assert {d.kind for d in listed} == {"readme", "progress", "listen"}  # listen: spoken summary
+    assert readme(home, "exp").with_name("listen.wav").stat().st_size > 0
     assert all(d.trigger == "run_end" and not d.edited and d.error is None for d in listed)
 
 

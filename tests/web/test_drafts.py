@@ -60,7 +60,7 @@ def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -
     (store.settings.home / "drafts/vision/resnet/README.md").unlink()
     readme = next(d for d in client.get("/api/drafts").json() if d["kind"] == "readme")
     assert client.get(readme["download"]).status_code == 404
-    assert len(list_drafts(store)) == 3
+    assert len(list_drafts(store)) == 4  # README, progress .md and .docx, spoken summary
 
 
 @pytest.mark.parametrize("action", ["approve", "edit", "page-approve"])

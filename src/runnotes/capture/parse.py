@@ -3,12 +3,15 @@
 One parser serves ``watch`` (a training command's output) and the hotkey (selected or OCR'd
 text). It understands ``key=value`` and ``key: value`` pairs, JSON-lines and Python dict reprs
 (Hugging Face Trainer), Keras ``loss: 0.1234 - accuracy: 0.95``, XGBoost ``[12]\ttrain-rmse:0.51``,
-LightGBM ``[12]\tvalid_0's l2: 0.12`` and tqdm postfixes ``loss=0.123, acc=0.9``. With
-``loose=True`` (text a person pointed at) a bare number after a label counts too: ``loss 0.2314``.
+LightGBM ``[12]\tvalid_0's l2: 0.12`` and tqdm postfixes ``loss=0.123, acc=0.9``; which numbers
+of a free-text line are a report and which are words of a sentence is :mod:`.pairs`' rule. With
+``loose=True`` (text a person pointed at) a lone bare number after a label counts too:
+``loss 0.2314``.
 
 Which pairs are parameters rather than metrics follows general rules, not names: a line that
 starts with ``config``/``hparams``/``args``/``params`` (or is an ``argparse`` ``Namespace(…)``),
-and a dict printed before any metric or step (``at_start``), hold parameters; a progress bar's
+a dict printed before any metric or step (``at_start``), and a config file's ``name = value``
+line printed before training or with a ``# comment``, hold parameters; a progress bar's
 values (tqdm, or a Keras bar not yet complete) are per batch (``Parsed.batch``). A command line's
 options are parameters too (:func:`parse_args`).
 """
@@ -21,18 +24,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
-_NAME = r"[A-Za-z_][\w./\-]*(?:'s [\w.\-]+)?"
-# A number ends where the text does not go on with a digit group ("11,689,512" is no 11).
-_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s*(?:=|:)\s*({NUMBER})(%?)(?![\w.]|,\d)")
-_LOOSE_PAIR = re.compile(rf"(?<![\w.\-])({_NAME})\s+({NUMBER})(%?)(?![\w.]|,\d)")
-_BOOSTER = re.compile(r"^\s*\[(\d+)\]\s+(.*)$")
-_STEP = re.compile(
-    r"\b(epoch|step|iter|iteration|global_step)\b\s*[:=]?\s*(\d+)(?:\s*/\s*\d+)?", re.IGNORECASE
-)
-STEP_KEYS = {"epoch", "step", "iter", "iteration", "global_step"}
-# Words that precede numbers in logs without being metrics.
-_NOT_METRICS = {"eta", "time", "elapsed", "remaining", "it", "s", "ms", "line", "pid", "port"}
+from runnotes.capture.pairs import NUMBER, STEP_KEYS, is_metric_name, read_pairs
+
+__all__ = ["NUMBER", "STEP_KEYS", "LineReader", "Parsed", "parse_args", "parse_line", "parse_text"]
 
 
 @dataclass
@@ -59,30 +53,54 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 def normalize(text: str) -> str:
     """Drop terminal colour codes; NFKC turns OCR's full-width ``：`` into ``:``."""
-    return unicodedata.normalize("NFKC", _ANSI.sub("", text))
+    text = _ANSI.sub("", text) if "\x1b" in text else text
+    return text if text.isascii() else unicodedata.normalize("NFKC", text)
 
 
-def _clean_name(name: str) -> str:
-    return name.replace("'s ", "-").strip("-:/.")
+def _number(value: object) -> float | None:
+    """A mapping's value as a number: numbers, and numbers logged as text ("3.180", "100%")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str) and re.fullmatch(rf"{NUMBER}%?", value.strip()):
+        return float(value.strip().rstrip("%"))
+    return None
 
 
 def _from_mapping(data: dict[str, object], out: Parsed) -> None:
     for key, value in data.items():
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        number = _number(value)
+        if number is None:
             continue
-        if key.lower() in ("step", "global_step") and float(value).is_integer():
-            out.step = int(value)
-        else:
-            out.values[str(key)] = float(value)
+        name = str(key).lower()
+        # An integer epoch is a step; Trainer's fractional one (0.5) is a progress value.
+        integral = isinstance(value, int) or (
+            name in ("step", "global_step") and number.is_integer()
+        )
+        if name in STEP_KEYS and integral:
+            out.step = int(number)
+        elif str(key) == "epoch" or is_metric_name(str(key)):
+            out.values[str(key)] = number
+
+
+_BOOSTER = re.compile(r"^\s*\[(\d+)\]\s+(.*)$")  # XGBoost / LightGBM: "[12]\ttrain-rmse:0.51"
+# A config file printed as it is read (nanoGPT): "learning_rate = 6e-4 # max learning rate".
+_SETTING = re.compile(r"^\s*([A-Za-z_][\w.]*)\s+=\s+([^\s#]+)\s*(#.*)?$")
+
+
+# A mapping, alone or after a label: "json_stats: {...}" (Detectron).
+_MAPPING = re.compile(r"^\s*(?:[\w .\-]{1,40}:\s*)?(\{.*\})\s*$")
 
 
 def _mapping(line: str) -> dict[str, object] | None:
-    stripped = line.strip()
-    if not (stripped.startswith("{") and stripped.endswith("}")):
+    found = _MAPPING.match(line)
+    if found is None:
         return None
+    body = found.group(1)
     for loader in (json.loads, ast.literal_eval):
         try:
-            data = loader(stripped)
+            data = loader(body)
         except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
         if isinstance(data, dict):
@@ -185,28 +203,21 @@ def parse_line(line: str, *, loose: bool = False, at_start: bool = False) -> Par
             return _as_params(flatten(mapping), out)
         _from_mapping(mapping, out)
         return out
+    setting = _SETTING.match(text)
+    if setting and not loose and (at_start or setting.group(3)):
+        # One setting on a line, before training or with a comment: the config, printed.
+        return _as_params({setting.group(1): setting.group(2).strip("'\"")}, out)
     _progress(text, out)
-    body = text
     booster = _BOOSTER.match(text)
+    body = booster.group(2) if booster else text
+    pairs, out.step = read_pairs(body, loose=loose)
     if booster:
         out.step = int(booster.group(1))
-        body = booster.group(2)
-    else:
-        step = _STEP.search(text)
-        if step:
-            out.step = int(step.group(2))
-    patterns = [_PAIR, _LOOSE_PAIR] if loose else [_PAIR]
-    for pattern in patterns:
-        for match in pattern.finditer(body):
-            name = _clean_name(match.group(1))
-            if not name or name.lower() in STEP_KEYS or name.lower() in _NOT_METRICS:
-                continue
-            if name in out.values:
-                continue
-            out.values[name] = float(match.group(2))
-            out.texts[name] = match.group(2) + match.group(3)
-            if match.group(3):
-                out.units[name] = "%"
+    for pair in pairs:
+        out.values[pair.name] = pair.value
+        out.texts[pair.name] = pair.text
+        if pair.unit == "%":
+            out.units[pair.name] = "%"
     return out
 
 
@@ -273,3 +284,16 @@ def parse_args(argv: list[str]) -> dict[str, str]:
         if eq and re.fullmatch(r"[A-Za-z_][\w.\-/]*", name):
             params[name] = value
     return params
+
+
+class LineReader:
+    """A command's output read line by line, as ``watch`` reads it: a dict printed before any
+    metric or step is the run's configuration, the same dict later a line of metrics."""
+
+    def __init__(self) -> None:
+        self.started = False
+
+    def read(self, line: str) -> Parsed:
+        parsed = parse_line(line, at_start=not self.started)
+        self.started = self.started or bool(parsed.metrics) or parsed.step is not None
+        return parsed

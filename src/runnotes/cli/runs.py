@@ -21,7 +21,7 @@ from runnotes.cli.options import (
     TagOpt,
     WhereOpt,
 )
-from runnotes.cli.shell import run_handle, store_of
+from runnotes.cli.shell import run_handle, store_of, target_of
 from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
@@ -152,8 +152,13 @@ def like(
         return
     if not values:
         raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
+    from runnotes.services.likes import check_like
+
+    pairs = parse_pairs(values)
+    for key, value in pairs:  # before a run is resolved: a refused like opens no auto run
+        check_like(store_of(ctx), target_of(ctx, run), key, value)
     handle = run_handle(ctx, run)
-    for key, value in parse_pairs(values):
+    for key, value in pairs:
         handle.like(key, value)
     out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
 
@@ -202,6 +207,10 @@ def watch(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
+    grace: Annotated[
+        float,
+        typer.Option(help="Seconds the command gets to end after SIGTERM/SIGHUP before a kill."),
+    ] = 10.0,
 ) -> None:
     """Run a training command, pass its output through and log its params and metrics.
 
@@ -220,6 +229,7 @@ def watch(
         project=project,
         tags=tuple(tag or ()),
         store=store_of(ctx),
+        grace=grace,
     )
     names = ", ".join(sorted(result.counts)) or "none"
     ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status

@@ -33,6 +33,8 @@ def serve(
 
     from runnotes.console import err
     from runnotes.web.app import create_app
+    from runnotes.web.pairing import FILE as PAIRING_FILE
+    from runnotes.web.pairing import Pairing
     from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
 
     check_bind(host, token)
@@ -44,6 +46,7 @@ def serve(
         allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
         max_body=limits.max_body_mb * 2**20,
         max_upload=limits.max_upload_mb * 2**20,
+        pairing=Pairing(settings.home / PAIRING_FILE),
     )
     app = create_app(store_of(ctx), guard)
     shown = f"[{host}]" if ":" in host else host

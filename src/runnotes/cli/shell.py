@@ -40,3 +40,20 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
     with store.read() as session:
         row = resolve_run(session, ref)
     return local_run(store, row.id, row.name, source=source)
+
+
+def target_of(ctx: typer.Context, ref: str | None) -> int | None:
+    """The run a CLI capture would go to, found without opening today's auto run: ``--run``,
+    else the run ``watch`` runs this in, else the active run; None when there is none."""
+    import os
+
+    from runnotes.sdk import ENV_RUN_ID
+    from runnotes.store.queries import resolve_run
+    from runnotes.store.runs import active_run_id
+
+    store = store_of(ctx)
+    if ref is not None:
+        with store.read() as session:
+            return resolve_run(session, ref).id
+    watched = os.environ.get(ENV_RUN_ID, "")
+    return int(watched) if watched.isdigit() else active_run_id(store)

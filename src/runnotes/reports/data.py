@@ -104,6 +104,7 @@ class RunInfo:
     python_version: str | None
     packages_sha: str | None
     exit_code: int | None = None
+    git_diff_sha: str | None = None  # the uncommitted changes, kept as a media file
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)
@@ -486,6 +487,7 @@ def _run_info(run: Run) -> RunInfo:
         python_version=run.python_version,
         packages_sha=run.packages_sha,
         exit_code=run.exit_code,
+        git_diff_sha=run.git_diff_sha,
     )
 
 

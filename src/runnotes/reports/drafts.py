@@ -38,6 +38,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +53,7 @@ from runnotes.store.media import private_dir
 from runnotes.store.models import Draft, Experiment, Project, Run
 
 log = logging.getLogger(__name__)
-TRIGGERS = ("run_end", "like", "voice", "review", "manual")
+TRIGGERS = ("run_end", "like", "voice", "note", "review", "manual")
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -219,8 +220,9 @@ def _write(
 
 
 def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual") -> list[Path]:
-    """Rewrite the experiment's README draft and its project's progress draft for this week
-    (holding the drafts lock: one refresh at a time across processes)."""
+    """Rewrite the experiment's README draft, its project's progress draft for this week and
+    the experiment's spoken summary (holding the drafts lock: one refresh at a time across
+    processes)."""
     with _locked(store):
         return _refresh(store, experiment_id, trigger)
 
@@ -266,7 +268,23 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
                 ),
             )
         )
-    return written
+    return written + _refresh_listen(store, folder, exp, project, trigger)
+
+
+def _refresh_listen(
+    store: Store, folder: Path, exp: Experiment, project: str, trigger: str
+) -> list[Path]:
+    """The spoken summary beside the README (``[listen] drafts``), when a voice is installed;
+    it is spoken again only when its script changed (see ``reports.listen.write_listen``)."""
+    from runnotes.reports.listen import Subject, write_listen
+    from runnotes.reports.speech import available
+
+    if not store.settings.listen.drafts or not available(store.settings):
+        return []
+    subject = Subject(exp.id, exp.name, project)  # type: ignore[arg-type]
+    target = _inside(folder, folder / path_part(exp.name) / "listen.wav")
+    write = partial(write_listen, store, subject)
+    return [_write(store, target, "listen", project, exp.id, trigger, write)]
 
 
 def list_drafts(store: Store) -> list[DraftInfo]:

@@ -1,8 +1,12 @@
-"""Jinja2 for reports: the shipped templates or a user's own, and filters that make user text safe.
+"""Jinja2 for reports: the shipped templates or a user's own, and one escaping path for values.
 
-Everything a person typed, said or a window showed goes through ``md`` (or ``cell``/``code``) so
-that it reads as text, never as Markdown or HTML: a note saying ``<script>`` or ``| a |`` cannot
-break a table or inject markup when the draft is rendered on a web page.
+Every ``{{ value }}`` a template prints goes through the environment's ``finalize`` (``inline``),
+whatever its field: a run status, a dataset's row count sent as text by a team client, a field
+added next year. A value reads as text, never as Markdown or HTML: a note saying ``<script>``,
+``| a |`` or ``~~~`` cannot break a table, open a fence or inject markup when the draft is
+rendered on a web page. Templates need not remember ``| md``; filters that lay out a value
+themselves (``md``, ``code``, ``fence``, ``num``, ...) return :class:`Markup`, which ``finalize``
+leaves alone, and so does a macro's output. ``| safe`` is the one way to print raw Markdown.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from jinja2 import (
     Template,
     TemplateError,
 )
+from markupsafe import Markup
 
 from runnotes.errors import RunnotesError
 from runnotes.reports.period import fmt_day, fmt_time
@@ -26,51 +31,78 @@ from runnotes.reports.period import fmt_day, fmt_time
 TEMPLATES = Path(__file__).parent / "templates"
 PAGE_BREAK = "<!-- pagebreak -->"
 
-_ALWAYS = re.compile(r"([\\`*\[\]<>|&])")
+_ALWAYS = re.compile(r"([\\`*\[\]<>|&~])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_LINE_START = re.compile(r"^(?:([#+\-=])|(\d+)([.)])(?=\s))")  # would start a heading/list
+# What would start a heading, a list, a quote or a setext underline at the start of a line (a
+# value may begin one: templates put values there); ``inline`` keeps one leading space.
+_LINE_START = re.compile(r"^( ?)(?:([#+\-=])|(\d+)([.)])(?=\s|$))")
+_SPACES = re.compile(r"\s+")
 _BLANKS = re.compile(r"\n{3,}")
 
 
-def md(text: Any) -> str:
-    """Inline Markdown-safe text on one line (backslash escapes: any renderer shows them as-is)."""
-    flat = " ".join(str(text if text is not None else "").split())
+def _escape(flat: str) -> Markup:
+    """Backslash escapes (any renderer shows them as-is) for text already on one line."""
     flat = _ALWAYS.sub(r"\\\1", flat)
     flat = _EDGE_UNDERSCORE.sub(r"\\_", flat)
-    return _LINE_START.sub(_escape_start, flat)
+    return Markup(_LINE_START.sub(_escape_start, flat))
 
 
 def _escape_start(match: re.Match[str]) -> str:
-    if match.group(1):
-        return "\\" + match.group(1)
-    return f"{match.group(2)}\\{match.group(3)}"
+    space = match.group(1)
+    if match.group(2):
+        return f"{space}\\{match.group(2)}"
+    return f"{space}{match.group(3)}\\{match.group(4)}"
 
 
-def code(text: Any) -> str:
+def inline(value: Any) -> Markup:
+    """The environment's ``finalize``: every printed value, escaped unless a filter or macro
+    already laid it out (:class:`Markup`). Whitespace runs become one space, edges kept, so
+    ``{{ ", " if more }}`` still reads ", " and a value never spans two lines."""
+    if isinstance(value, Markup):
+        return value
+    return _escape(_SPACES.sub(" ", str(value if value is not None else "")))
+
+
+def md(text: Any) -> Markup:
+    """Inline Markdown-safe text on one line, trimmed."""
+    if isinstance(text, Markup):
+        return text
+    return _escape(" ".join(str(text if text is not None else "").split()))
+
+
+def code(text: Any) -> Markup:
     """An inline code span that survives backticks inside it."""
     flat = " ".join(str(text if text is not None else "").split())
     ticks = "`" * (max((len(m) for m in re.findall(r"`+", flat)), default=0) + 1)
     pad = " " if flat.startswith("`") or flat.endswith("`") else ""
-    return f"{ticks}{pad}{flat}{pad}{ticks}"
+    return Markup(f"{ticks}{pad}{flat}{pad}{ticks}")
 
 
-def fence(text: Any, lang: str = "") -> str:
+def fence(text: Any, lang: str = "") -> Markup:
     """A fenced code block longer than any backtick run inside it."""
     body = str(text if text is not None else "").rstrip("\n")
     ticks = "`" * max(3, max((len(m) for m in re.findall(r"`+", body)), default=0) + 1)
-    return f"{ticks}{lang}\n{body}\n{ticks}"
+    return Markup(f"{ticks}{md(lang)}\n{body}\n{ticks}")
 
 
-def num(value: float | None) -> str:
-    return "—" if value is None else f"{value:.6g}"
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def signed(value: float) -> str:
-    return f"{value:+.4g}"
+def num(value: float | None) -> Markup:
+    """A number in at most six significant digits; anything else (text where a number belongs,
+    e.g. sent by a client) is escaped like any value."""
+    if value is None:
+        return Markup("—")
+    return Markup(f"{value:.6g}") if _number(value) else md(value)
 
 
-def pending(item: Any) -> str:
-    return " *(pending)*" if getattr(item, "pending", False) else ""
+def signed(value: float) -> Markup:
+    return Markup(f"{value:+.4g}") if _number(value) else md(value)
+
+
+def pending(item: Any) -> Markup:
+    return Markup(" *(pending)*" if getattr(item, "pending", False) else "")
 
 
 def _environment(folder: Path) -> Environment:
@@ -78,7 +110,9 @@ def _environment(folder: Path) -> Environment:
     # (``{% import "_macros.md.j2" as m %}``) and still override them with its own.
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(str(folder)), FileSystemLoader(str(TEMPLATES))]),
-        autoescape=False,
+        # Autoescape makes macro output and the filters' Markup pass ``finalize`` untouched.
+        autoescape=True,
+        finalize=inline,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -94,7 +128,7 @@ def _environment(folder: Path) -> Environment:
         when=fmt_time,
         day=fmt_day,
     )
-    env.globals["pagebreak"] = PAGE_BREAK
+    env.globals["pagebreak"] = Markup(PAGE_BREAK)
     return env
 
 

@@ -164,8 +164,13 @@ def write_readme(
     include_pending: bool = False,
     template: Path | None = None,
     progress: Progress | None = None,
+    extra: Callable[[reportdata.ExperimentData], dict[str, Any]] | None = None,
+    since: float | None = None,
+    until: float | None = None,
 ) -> ReportResult:
-    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it."""
+    """A README draft for one experiment; figures go to ``<out stem>_files/`` beside it.
+    ``extra`` adds to what the template sees (the reports per reader: :mod:`.readers`);
+    ``since``/``until`` keep the runs of a period (a manager's weekly update)."""
     from runnotes.reports.plots import experiment_figures
 
     tpl = load_template(template, "readme.md.j2")
@@ -174,7 +179,7 @@ def write_readme(
         experiment_id, _ = reportdata.find_experiment(session, experiment, project)
     out = _check_output(out)  # after the checks above: bad input leaves no empty folder behind
     data = reportdata.load_experiment(
-        store, experiment_id, reportdata.rules_for(store, include_pending)
+        store, experiment_id, reportdata.rules_for(store, include_pending), since=since, until=until
     )
     warnings = list(data.warnings)
     headline = data.headline_run
@@ -204,6 +209,7 @@ def write_readme(
                 "figures": figures,
                 "warnings": warnings,
                 "include_pending": include_pending,
+                **(extra(data) if extra else {}),
             },
         )
         _step(progress, "writing", 3, 4)

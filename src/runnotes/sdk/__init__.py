@@ -249,7 +249,7 @@ class Run:
             review=Review.approved,
             liked=True,
         )
-        (cid,) = self.backend.add_captures(self.id, [like], announce="like")
+        (cid,) = self.backend.add_captures(self.id, [like])
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:

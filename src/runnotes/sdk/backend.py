@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from runnotes import events
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import RunnotesError
 from runnotes.services.runs import finish_run
@@ -32,11 +31,8 @@ class RunBackend(Protocol):
     def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
         """Commit a batch of metric values (all or none)."""
 
-    def add_captures(
-        self, run_id: int, captures: Sequence[NewCapture], *, announce: str | None = None
-    ) -> list[int]:
-        """Commit captures; returns their ids. ``announce`` names the change for subscribers
-        (``capture_added``: drafts refresh on likes and notes, not on every parameter)."""
+    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
+        """Commit captures; returns their ids (the store announces them once committed)."""
 
     def put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         """Keep bytes content-addressed; returns their sha256."""
@@ -63,13 +59,8 @@ class LocalBackend:
     def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
         add_metric_rows(self.store, rows)
 
-    def add_captures(
-        self, run_id: int, captures: Sequence[NewCapture], *, announce: str | None = None
-    ) -> list[int]:
-        ids = add_captures(self.store, run_id, captures)
-        if announce:
-            events.publish("capture_added", store=self.store, run_id=run_id, what=announce)
-        return ids
+    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
+        return add_captures(self.store, run_id, captures)  # publishes CapturesAdded
 
     def put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         with self.store.write() as session:

@@ -108,10 +108,8 @@ class RemoteBackend:
             },
         )
 
-    def add_captures(
-        self, run_id: int, captures: Sequence[NewCapture], *, announce: str | None = None
-    ) -> list[int]:
-        # ``announce`` is the server's business: it publishes the change after its commit
+    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
+        # the server's store announces the change after its commit
         answer = self.client.post(
             f"/api/runs/{run_id}/captures", {"captures": [asdict(c) for c in captures]}
         )

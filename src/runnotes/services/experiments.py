@@ -8,6 +8,7 @@ was set (:attr:`runnotes.reports.data.ExperimentData.goal`).
 
 from __future__ import annotations
 
+from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Experiment, Run
@@ -44,4 +45,5 @@ def set_run_goal(store: Store, run_id: int, text: str) -> str:
         exp = get_row(session, Experiment, run.experiment_id)
         exp.description = _clean(text)
         session.add(exp)
+        events.queue(session, events.ReviewChanged(run_id))
         return exp.name

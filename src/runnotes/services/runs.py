@@ -8,15 +8,13 @@ all end runs through :func:`finish_run`.
 
 from __future__ import annotations
 
-from runnotes import events
 from runnotes.store.db import Store
 from runnotes.store.models import Run
 from runnotes.store.runs import end_run, remove_active
 
 
 def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) -> Run:
-    """End the run, take it off the active stack, then publish ``run_ended``; returns its row."""
-    row = end_run(store, run_id, status, exit_code)
+    """End the run and take it off the active stack; returns its row."""
+    row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)
-    events.publish("run_ended", store=store, run_id=run_id)
     return row

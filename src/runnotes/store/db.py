@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
 
+from runnotes import events
 from runnotes.config import Settings, load_settings
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.media import MediaStore, private_dir
@@ -49,15 +50,29 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A session whose transaction holds the write lock from the start and commits on exit."""
-        with Session(self.engine.execution_options(immediate=True)) as session, session.begin():
-            yield session
+        """A session whose transaction holds the write lock from the start and commits on exit;
+        then the events its writes queued (:func:`runnotes.events.queue`) are published."""
+        with Session(self.engine.execution_options(immediate=True)) as session:
+            try:
+                with session.begin():
+                    yield session
+            except BaseException:
+                events.discard_queued(session)
+                raise
+            events.publish_queued(self, session)
 
     @contextmanager
     def write_conn(self) -> Iterator[Connection]:
-        """A Core connection in an immediate write transaction, for bulk inserts."""
-        with self.engine.execution_options(immediate=True).begin() as conn:
-            yield conn
+        """A Core connection in an immediate write transaction, for bulk inserts (events queued
+        on it are published after the commit, as :meth:`write` does)."""
+        with self.engine.execution_options(immediate=True).connect() as conn:
+            try:
+                with conn.begin():
+                    yield conn
+            except BaseException:
+                events.discard_queued(conn)
+                raise
+            events.publish_queued(self, conn)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -163,6 +178,8 @@ def make_engine(
             {"connect_timeout": max(1, round(connect_timeout))} if dialect == "postgresql" else {}
         )
         return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    except ModuleNotFoundError:
+        raise  # the driver of an extra this install lacks: the CLI names the extra
     except (NoSuchModuleError, ImportError) as exc:
         raise RunnotesError(f"unsupported database URL {url!r}: {exc}") from exc
 

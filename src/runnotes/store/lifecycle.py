@@ -11,6 +11,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.store.models import Run
@@ -44,4 +45,5 @@ def change_runs(store: Store, refs: Sequence[str | int], action: str) -> list[Ch
                 run.archived_at = run.deleted_at = None
             session.add(run)
             done.append(Changed(id=run.id, name=run.name, action=action))  # type: ignore[arg-type]
+            events.queue(session, events.ReviewChanged(run.id))  # type: ignore[arg-type]
     return done

@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ColumnElement, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -33,6 +33,7 @@ class Source(StrEnum):
     voice = "voice"
     import_ = "import"
     web = "web"
+    browser = "browser"  # the browser extension (migration 0014)
 
 
 class Review(StrEnum):
@@ -162,6 +163,12 @@ class Capture(SQLModel, table=True):
     via: str | None = None  # how a like read it: selection, clipboard, ocr
     parent_id: int | None = None  # the capture this one came from (the voice note it was heard in)
     status: str | None = None  # a voice note's transcription: pending, ok or failed
+    # A like from the browser extension (migration 0014): the page, its tool, and where the exact
+    # value came from when the page showed a rounding of it (``tensorboard:scalars``…).
+    url: str | None = None
+    page_title: str | None = None
+    tool: str | None = None
+    exact_from: str | None = None
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
@@ -183,7 +190,7 @@ class Draft(SQLModel, table=True):
     """
 
     path: str = Field(primary_key=True)
-    kind: str  # readme or progress
+    kind: str  # readme, progress or listen (the spoken summary)
     project: str
     experiment_id: int | None = Field(default=None, foreign_key="experiment.id")
     sha256: str | None = Field(default=None, max_length=64)
@@ -191,3 +198,21 @@ class Draft(SQLModel, table=True):
     trigger: str | None = None
     edited: bool = False
     error: str | None = None
+
+
+class PublishedReport(SQLModel, table=True):
+    """A report frozen when it was published: the exact Markdown, its sha256 and its version.
+
+    Versions count per experiment and reader; publishing a report whose hash matches the latest
+    version adds nothing (migration 0013).
+    """
+
+    __table_args__ = (UniqueConstraint("experiment_id", "reader", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    experiment_id: int = Field(foreign_key="experiment.id", index=True)
+    reader: str  # engineer, manager, reviewer or a user's own template name
+    version: int
+    sha256: str = Field(max_length=64)
+    markdown: str = Field(sa_column=Column(Text, nullable=False))
+    published_at: float

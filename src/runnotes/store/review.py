@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.filters import latest_column, parse_where
@@ -170,6 +171,8 @@ _LABELS = {
     ("param", "voice"): ("spoken value", "spoken values"),
     ("metric", "hotkey"): ("value read by OCR", "values read by OCR"),
     ("param", "hotkey"): ("value read by OCR", "values read by OCR"),
+    ("metric", "browser"): ("value liked in a browser", "values liked in a browser"),
+    ("param", "browser"): ("value liked in a browser", "values liked in a browser"),
     ("note", "voice"): ("spoken note", "spoken notes"),
     ("voice", "voice"): ("voice transcript", "voice transcripts"),
 }
@@ -213,6 +216,7 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
         session.add(capture)
         session.flush()
         session.expunge(capture)
+        events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
 
 
@@ -232,7 +236,10 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
         session.exec(
             update(Capture).where(Capture.id.in_(ids)).values(review=review)  # type: ignore[call-overload]
         )
-    return sorted({run_id for _, run_id in found})
+        runs = sorted({run_id for _, run_id in found})
+        for run_id in runs:
+            events.queue(session, events.ReviewChanged(run_id))
+    return runs
 
 
 def edit_capture(
@@ -264,6 +271,7 @@ def edit_capture(
         session.add(capture)
         session.flush()
         session.expunge(capture)
+        events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
+from runnotes import events
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store.db import Store, get_row
@@ -114,6 +115,10 @@ class NewCapture:
     via: Name | None = None
     parent_id: int | None = None
     status: Name | None = None
+    url: Text | None = None
+    page_title: Text | None = None
+    tool: Name | None = None
+    exact_from: Name | None = None
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
 
@@ -226,6 +231,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         session.add(run)
         session.flush()
         session.expunge(run)
+        events.queue(session, events.RunEnded(run_id))
     return run
 
 
@@ -234,6 +240,7 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:
                 session.add(RunTag(run_id=run_id, tag=tag))
+        events.queue(session, events.ReviewChanged(run_id))
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
@@ -243,6 +250,9 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
         session.add_all(rows)
         session.flush()
         ids = [row.id for row in rows]
+        if rows:
+            kinds = ("like" if r.liked else str(r.kind) for r in rows)
+            events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return [i for i in ids if i is not None]
 
 

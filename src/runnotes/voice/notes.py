@@ -159,8 +159,8 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         ]
         session.add_all(rows)
         session.flush()
-        ids, run_id = [r.id for r in rows if r.id is not None], voice.run_id
-    events.publish("capture_added", store=store, run_id=run_id, what="voice")
+        ids = [r.id for r in rows if r.id is not None]
+        events.queue(session, events.CapturesAdded(voice.run_id, "voice"))
     return ids
 
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from runnotes import events, jsonsafe
+from runnotes import jsonsafe
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.services.experiments import set_run_goal
@@ -96,11 +96,6 @@ def require_run(store: Store, run_id: int) -> Run:
 
 def capture_dict(capture: Any) -> dict[str, Any]:
     return capture.model_dump()
-
-
-def reviewed(store: Store, run_id: int) -> None:
-    """A review action (committed by now) changes what the drafts say: queue their refresh."""
-    events.publish("review_changed", store=store, run_id=run_id)
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -309,9 +304,7 @@ class TagsIn(BaseModel):
 @router.post("/captures/{capture_id}/review")
 def review(request: Request, capture_id: int, body: ReviewIn) -> dict[str, Any]:
     store = store_of(request)
-    capture = set_review(store, capture_id, body.review)
-    reviewed(store, capture.run_id)
-    return capture_dict(capture)
+    return capture_dict(set_review(store, capture_id, body.review))
 
 
 @router.post("/review")
@@ -319,8 +312,6 @@ def review_many(request: Request, body: BulkReviewIn) -> dict[str, Any]:
     """Approve or reject many captures at once (all or nothing)."""
     store = store_of(request)
     runs = set_reviews(store, body.ids, body.review)
-    for run_id in runs:
-        reviewed(store, run_id)
     return {"count": len(set(body.ids)), "runs": runs, "pending": count_pending(store)}
 
 
@@ -329,7 +320,6 @@ def edit(request: Request, capture_id: int, body: EditIn) -> dict[str, Any]:
     """Fix a value, a name or a transcript (the original stays in ``extra.edited_from``)."""
     store = store_of(request)
     capture = edit_capture(store, capture_id, value=body.value, text=body.text, name=body.name)
-    reviewed(store, capture.run_id)
     return capture_dict(capture)
 
 
@@ -338,7 +328,6 @@ def goal(request: Request, run_id: int, body: GoalIn) -> dict[str, Any]:
     """Set the goal (description) of the run's experiment: the drafts open with it."""
     store = store_of(request)
     experiment = set_run_goal(store, run_id, body.text)
-    reviewed(store, run_id)
     return {"experiment": experiment, "goal": " ".join(body.text.split())}
 
 
@@ -347,7 +336,6 @@ def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
     store = store_of(request)
     require_run(store, run_id)
     add_tags(store, run_id, [t.strip() for t in body.tags if t.strip()])
-    reviewed(store, run_id)
     return {"ok": True}
 
 
@@ -431,10 +419,7 @@ def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
     require_run(store, run_id)
     new = [_checked(c) for c in body.captures]
     _media_known(store, new)
-    ids = add_captures(store, run_id, new)
-    if any(c.liked for c in new):  # as the local SDK does: drafts show likes
-        events.publish("capture_added", store=store, run_id=run_id, what="like")
-    return {"ids": ids}
+    return {"ids": add_captures(store, run_id, new)}  # published by the store once committed
 
 
 @router.post("/runs/{run_id}/metrics")

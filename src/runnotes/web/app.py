@@ -21,7 +21,7 @@ from fastapi.templating import Jinja2Templates
 from runnotes import jsonsafe
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store
-from runnotes.web import api, docs, drafts, lifecycle, pages
+from runnotes.web import api, docs, drafts, extension, lifecycle, pages
 from runnotes.web.security import Guard, GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -61,6 +61,7 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     docs.mount_assets(app)
     app.include_router(docs.router)
     app.include_router(api.router)
+    app.include_router(extension.router)
     app.include_router(lifecycle.api)
     app.include_router(lifecycle.pages)
     app.include_router(pages.router)

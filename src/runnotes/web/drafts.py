@@ -47,7 +47,18 @@ def draft_dict(info: DraftInfo) -> dict[str, Any]:
         "error": info.error,
         "download": f"/drafts/{key}",
         "download_new": f"/drafts/{key}?version=new" if info.edited else None,
+        "script": _script(info),
     }
+
+
+def _script(info: DraftInfo) -> str | None:
+    """A spoken summary's script (``listen.txt`` beside ``listen.wav``), shown beside the player."""
+    if info.kind != "listen":
+        return None
+    try:
+        return info.written.with_suffix(".txt").read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 @router.get("/api/drafts", tags=["api"])

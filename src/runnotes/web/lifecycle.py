@@ -13,7 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from runnotes.store.lifecycle import ACTIONS, change_runs
-from runnotes.web.api import reviewed, store_of
+from runnotes.web.api import store_of
 from runnotes.web.pages import _back, _check_csrf
 
 api = APIRouter(prefix="/api", tags=["api"])
@@ -24,7 +24,6 @@ def _endpoint(action: str) -> Callable[[Request, int], dict[str, Any]]:
     def change(request: Request, run_id: int) -> dict[str, Any]:
         store = store_of(request)
         (done,) = change_runs(store, [run_id], action)
-        reviewed(store, done.id)
         return {"id": done.id, "name": done.name, "action": action}
 
     change.__name__ = f"{action}_run"
@@ -50,5 +49,4 @@ def change_from_page(
     _check_csrf(request, csrf)
     store = store_of(request)
     (done,) = change_runs(store, [run_id], action)
-    reviewed(store, done.id)
     return _back(f"/runs/{done.id}")

@@ -39,7 +39,7 @@ from runnotes.store.review import (
 )
 from runnotes.store.runs import NewCapture, add_captures, add_tags
 from runnotes.store.timeline import timeline_counts, timeline_page
-from runnotes.web.api import require_run, reviewed, store_of
+from runnotes.web.api import require_run, store_of
 from runnotes.web.charts import MAX_POINTS, chart
 from runnotes.web.security import COOKIE, media_disposition
 
@@ -257,8 +257,7 @@ async def review_bulk(request: Request) -> Response:
     if not ids:
         raise RunnotesError("tick the captures to review first")
     store = store_of(request)
-    for run_id in set_reviews(store, ids, review):
-        reviewed(store, run_id)
+    set_reviews(store, ids, review)
     return _back(str(form.get("next", "/review")), "/review")
 
 
@@ -272,7 +271,7 @@ def review_capture(
 ) -> Response:
     _check_csrf(request, csrf)
     store = store_of(request)
-    reviewed(store, set_review(store, capture_id, review).run_id)
+    set_review(store, capture_id, review)
     return _back(next)
 
 
@@ -287,7 +286,7 @@ def edit(
 ) -> Response:
     _check_csrf(request, csrf)
     store = store_of(request)
-    reviewed(store, edit_capture(store, capture_id, value=value, text=text).run_id)
+    edit_capture(store, capture_id, value=value, text=text)
     return _back(next)
 
 
@@ -297,7 +296,6 @@ def tag_run(request: Request, run_id: int, csrf: Csrf, tags: Annotated[str, Form
     store = store_of(request)
     require_run(store, run_id)
     add_tags(store, run_id, [t.strip() for t in tags.split(",") if t.strip()])
-    reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
@@ -306,7 +304,6 @@ def goal_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
     _check_csrf(request, csrf)
     store = store_of(request)
     set_run_goal(store, run_id, text)
-    reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
@@ -322,7 +319,6 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
         run_id,
         [NewCapture(kind=Kind.note, source="web", text=text.strip(), review=Review.approved)],
     )
-    reviewed(store, run_id)
     return _back(f"/runs/{run_id}")
 
 
@@ -331,7 +327,12 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
 
 @router.get("/report")
 def report_form(request: Request) -> Response:
-    return _render(request, "report.html", experiments=experiments_overview(store_of(request)))
+    from runnotes.reports.readers import readers
+
+    store = store_of(request)
+    return _render(
+        request, "report.html", experiments=experiments_overview(store), readers=readers(store)
+    )
 
 
 def _day(text: str | None, end: bool = False) -> float | None:
@@ -355,6 +356,7 @@ def report(
     fmt: Annotated[str, Form()] = "md",
     include_pending: Annotated[bool, Form()] = False,
     figures: Annotated[bool, Form()] = False,
+    reader: Annotated[str, Form()] = "",
 ) -> Response:
     """Write the README draft or the progress report into a temporary folder and send it:
     the report alone, or (``figures``) a zip with the figures its links point at."""
@@ -386,8 +388,21 @@ def report(
                 project=project or None,
                 include_pending=include_pending,
             )
+        elif kind == "reader":
+            from runnotes.reports.readers import write_report
+
+            if not exp or fmt not in ("md", "docx"):
+                raise RunnotesError("pick an experiment, and md or docx, for a reader's report")
+            result = write_report(
+                store,
+                exp,
+                reader,
+                folder / f"{reader or 'report'}.{fmt}",
+                project=project or None,
+                include_pending=include_pending,
+            ).result
         else:
-            raise RunnotesError(f"unknown report {kind!r}: readme or progress")
+            raise RunnotesError(f"unknown report {kind!r}: readme, progress or reader")
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -10,6 +10,8 @@ benchmarked ones, and must not buffer bodies. What it enforces, and why:
 - Cross-site: a state-changing request whose ``Origin`` is another site, or whose
   ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
   checked by the page handlers.
+- Extension: requests under ``/api/extension/`` need the extension's pairing token whatever
+  their origin (401 otherwise), and CORS answers the extension's own origin only.
 - Size: bodies larger than the limit get 413, counted as they stream in.
 - Errors: an unexpected exception is answered here as a one-line 500 (JSON, or a page for a
   browser) and logged with its traceback. Left to the server it would close the connection after
@@ -34,6 +36,8 @@ from urllib.parse import urlsplit
 from starlette.exceptions import HTTPException
 
 from runnotes.errors import RunnotesError
+from runnotes.web.pairing import PREFIX as EXTENSION_PREFIX
+from runnotes.web.pairing import Pairing
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -118,6 +122,7 @@ class Guard:
     allowed_hosts: frozenset[str] | None = None  # None: any Host header (tests, proxies)
     max_body: int = 16 * 2**20
     max_upload: int = 256 * 2**20
+    pairing: Pairing | None = None  # the browser extension's token (None: its API is closed)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
 
     def csrf_token(self) -> str:
@@ -164,7 +169,22 @@ def _cross_site(headers: dict[str, str]) -> str | None:
     return None
 
 
-async def _reply(send: Send, status: int, message: str, html: bool) -> None:
+def _cors(origin: str) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"access-control-allow-origin", origin.encode("latin-1")),
+        (b"access-control-allow-headers", b"authorization, content-type"),
+        (b"access-control-allow-methods", b"GET, POST"),
+        (b"vary", b"Origin"),
+    ]
+
+
+async def _reply(
+    send: Send,
+    status: int,
+    message: str,
+    html: bool,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     if html:
         body = (
             f"<!doctype html><meta charset=utf-8><title>{status}</title><p>{message}</p>"
@@ -181,6 +201,7 @@ async def _reply(send: Send, status: int, message: str, html: bool) -> None:
     headers += [*SECURITY_HEADERS, (b"content-security-policy", CSP.encode())]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    headers += extra_headers or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -208,6 +229,9 @@ class GuardMiddleware:
         ):
             await _reply(send, 400, "unknown Host header", html)
             return
+        if path.startswith(EXTENSION_PREFIX):
+            await self._extension(scope, receive, send, headers)
+            return
         if not path.startswith(OPEN_PATHS) and not guard.token_ok(_presented_token(headers)):
             await _reply(
                 send, 401, "a token is needed: log in, or send Authorization: Bearer", html
@@ -225,8 +249,39 @@ class GuardMiddleware:
             return
         await self._limited(scope, receive, send, limit, html)
 
+    async def _extension(
+        self, scope: Scope, receive: Receive, send: Send, headers: dict[str, str]
+    ) -> None:
+        """The browser extension's API: its token on every request, CORS for its origin only."""
+        pairing, origin = self.guard.pairing, headers.get("origin")
+        allowed = pairing is not None and origin is not None and pairing.origin_ok(origin)
+        cors = _cors(origin) if allowed else []
+        if scope["method"] == "OPTIONS":
+            status = 204 if allowed else 403
+            await send({"type": "http.response.start", "status": status, "headers": cors})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        auth = headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if pairing is None or not pairing.token_ok(token):
+            await _reply(
+                send, 401, "the extension's token is needed: runnotes extension pair", False, cors
+            )
+            return
+        if origin is not None and not allowed:
+            await _reply(send, 403, f"origin {origin} is not the paired extension", False)
+            return
+        limit = self.guard.max_upload if scope["path"].endswith("/voice") else self.guard.max_body
+        await self._limited(scope, receive, send, limit, False, cors)
+
     async def _limited(
-        self, scope: Scope, receive: Receive, send: Send, limit: int, html: bool
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        limit: int,
+        html: bool,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         seen = 0
         started = False
@@ -244,6 +299,7 @@ class GuardMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 message["headers"] = _with_security_headers(message.get("headers", []), scope)
+                message["headers"] += extra_headers or []
             await send(message)
 
         try:

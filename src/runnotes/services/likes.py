@@ -1,0 +1,34 @@
+"""What a like may say: a value that cannot be what its name says is refused before anything is
+stored (so a refused like does not even open today's auto run).
+
+The rule: a name that is logged as a metric (numbers, by code: SDK, ``watch``, imports) takes
+numbers. ``like val_acc=abc`` on a run that logs ``val_acc`` (or, with no run active, in a store
+where runs log it) is refused in one line; a text value for a name no run logs as a metric is a
+param, as before.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from runnotes.errors import RunnotesError
+from runnotes.formatting import as_number
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Kind
+
+
+def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
+    """Raise when ``value`` is text for a name logged as a metric (in ``run_id``, or in any run
+    when no run is the target yet)."""
+    if as_number(value) is not None:
+        return
+    query = select(Capture.id).where(Capture.kind == Kind.metric, Capture.name == name)
+    if run_id is not None:
+        query = query.where(Capture.run_id == run_id)
+    with store.read() as session:
+        logged = session.exec(query.limit(1)).first() is not None
+    if logged:
+        where = f"run {run_id}" if run_id is not None else "your runs"
+        raise RunnotesError(
+            f"{name} is a metric in {where} (numbers); {value!r} is not a number: not liked"
+        )
