@@ -23,6 +23,7 @@ from runnotes.cli.options import (
 )
 from runnotes.cli.shell import run_handle, store_of, target_of
 from runnotes.console import err, out, print_json
+from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 
 app = typer.Typer()
@@ -130,10 +131,27 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command(rich_help_panel=CAPTURE)
 def like(
     ctx: typer.Context,
-    values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
+    values: Annotated[
+        list[str] | None, typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")
+    ] = None,
     run: RunOpt = None,
+    selection: Annotated[
+        bool, typer.Option("--selection", help="Like the selected text (a desktop keybinding).")
+    ] = False,
+    region: Annotated[
+        bool, typer.Option("--region", help="Draw a region on the screen and like its value.")
+    ] = False,
 ) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
+    if selection or region:
+        if values or run is not None:
+            raise RunnotesError("--selection/--region take no values and like on the active run")
+        from runnotes.cli.agent import like_from_desktop
+
+        like_from_desktop(ctx, region=region)
+        return
+    if not values:
+        raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
     from runnotes.services.likes import check_like
 
     pairs = parse_pairs(values)
