@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from runnotes.cli.options import REPORTS, ProjectOpt
+from runnotes.cli.options import REPORTS, ExperimentArg, ExperimentOpt, ProjectOpt
 from runnotes.cli.shell import store_of
 from runnotes.errors import RunnotesError
 
@@ -88,9 +88,7 @@ def for_reader(
             "($RUNNOTES_HOME/templates/NAME.md.j2).",
         ),
     ] = None,
-    experiment: Annotated[
-        str | None, typer.Option("--experiment", "-e", help="Experiment name.")
-    ] = None,
+    experiment: ExperimentOpt = None,
     output: Annotated[
         Path | None,
         typer.Option("--output", "-o", help="report.md or report.docx (default: NAME.md)."),
@@ -226,7 +224,7 @@ def publish_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A report you edited (Markdown).")],
     reader: Annotated[str, typer.Option("--for", help="Whose report it is, e.g. reviewer.")],
-    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    experiment: ExperimentArg,
     project: ProjectOpt = None,
 ) -> None:
     """Freeze a report a person edited (sections filled in) as the reader's next version."""
@@ -244,7 +242,7 @@ def publish_file(
 @report_app.command("published")
 def published_reports(
     ctx: typer.Context,
-    experiment: Annotated[str, typer.Option("--experiment", "-e", help="Experiment name.")],
+    experiment: ExperimentArg,
     project: ProjectOpt = None,
     show: Annotated[
         str | None,
