@@ -26,7 +26,7 @@ def _many_notes(sample) -> None:  # type: ignore[no-untyped-def]
         [
             NewCapture(
                 "note",
-                text=f"Keep batch size {i} since it fits",
+                text=f"Kept batch size {i} because it fits",
                 review="approved",
                 timestamp=T0 + 10 + i,
             )
@@ -51,8 +51,8 @@ def test_readme_lists_are_capped_with_a_link(sample, tmp_path: Path) -> None:
     left_out = NOTES + before - MAX_ITEMS
     link = f"{WEB_URL}/runs?project=vision&experiment=resnet"
     assert items[-1] == f"- … and {left_out} more: [all of them on the runs page]({link})"
-    assert f"Keep batch size {NOTES - 1} since" in decisions  # the latest are kept
-    assert "Keep batch size 0 since" not in decisions
+    assert f"Kept batch size {NOTES - 1} because" in decisions  # the latest are kept
+    assert "Kept batch size 0 because" not in decisions
 
 
 def test_progress_docx_is_capped(sample, tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_progress_docx_is_capped(sample, tmp_path: Path) -> None:
     out = tmp_path / "progress.docx"
     write_progress(sample.store, out, since=T0 - 3600, until=T0 + 7 * 86400)
     paragraphs = [p.text for p in docx.Document(str(out)).paragraphs]
-    assert MAX_ITEMS - 5 <= sum("Keep batch size" in p for p in paragraphs) <= MAX_ITEMS
+    assert MAX_ITEMS - 5 <= sum("Kept batch size" in p for p in paragraphs) <= MAX_ITEMS
     assert any(
         p.startswith("… and ") and "more: all of them on the runs page" in p for p in paragraphs
     )
