@@ -7,18 +7,24 @@ one that cannot be installed is reported with the reason):
 3. raw ``WhisperModel.transcribe`` vs runnotes ``add_voice_file`` (store → decode → VAD →
    transcribe → extract → commit) on a ≥ 60 s espeak-ng file: real-time factors and their ratio;
 4. push-to-talk: a 10 s clip streamed in real time through the Recorder; the delay from the end
-   of the audio to ``stop()`` returning with the note committed.
-Run: .venv/bin/python -m benchmarks.voice   (from the repository root; add ``tiny.en`` to time one)
+   of the audio to ``stop()`` returning with the note committed;
+5. with ``--sets``: precision and recall of the values stored from spoken note sets (each note
+   through the Recorder onto a training run), per voice and pooled over the four voices of
+   issue 22's bars (flite slt/rms/awb, festival HTS), espeak-ng reported beside them.
+Run: .venv/bin/python -m benchmarks.voice [MODEL ...] [--sets outside_audio,audio2]
+     [--voices flite-slt,...] [--home DIR]   (from the repository root; --home reuses a home
+     where ``runnotes models install base`` already ran; --accuracy-only skips 1–4)
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -50,9 +56,22 @@ class Row:
     rtf: float = float("nan")
     ptt: tuple[float, float] = (float("nan"), float("nan"))
     note: str = ""
+    sets: dict = field(default_factory=dict)  # (set, voice) → voice.audiosets.Heard
 
 
-def measure(name: str, inputs: dict, repeats: int) -> Row:  # type: ignore[type-arg]
+def accuracy(row: Row, store, sets: list[str], voices: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Precision/recall of the values stored from each spoken set, per voice."""
+    from voice.audiosets import spoken, through_recorder
+    from voice.notesets import load
+
+    for name in sets:
+        cases = load(name)
+        for voice in voices:
+            row.sets[(name, voice)] = through_recorder(store, cases, spoken(cases, voice))
+            print(f"  {row.model} {name} {voice}: {row.sets[(name, voice)].score}", flush=True)
+
+
+def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> Row:  # type: ignore[type-arg]
     from runnotes.config import load_settings
     from runnotes.errors import RunnotesError
     from runnotes.store import open_store
@@ -76,6 +95,12 @@ def measure(name: str, inputs: dict, repeats: int) -> Row:  # type: ignore[type-
         row.note = str(exc)
         return row
     store = open_store(settings)
+    if args.sets:
+        began = time.perf_counter()
+        accuracy(row, store, args.sets.split(","), args.voices.split(","))
+        print(f"  {name}: note sets heard in {time.perf_counter() - began:.0f} s", flush=True)
+    if args.accuracy_only:
+        return row
     run = create_run(store, f"bench-{name}")
 
     def transcript(path: Path) -> str:
@@ -129,22 +154,32 @@ def measure(name: str, inputs: dict, repeats: int) -> Row:  # type: ignore[type-
 
 
 def main() -> None:
-    os.environ["RUNNOTES_HOME"] = tempfile.mkdtemp(prefix="runnotes-bench-")
+    parser = argparse.ArgumentParser(prog="benchmarks.voice")
+    parser.add_argument("models", nargs="*", default=list(MODELS))
+    parser.add_argument("--sets", default="", help="spoken note sets, e.g. outside_audio,audio2")
+    parser.add_argument(
+        "--voices", default="flite-slt,flite-rms,flite-awb,festival-slt-hts,espeak-ng"
+    )
+    parser.add_argument("--home", help="a RUNNOTES_HOME whose models are already installed")
+    parser.add_argument("--accuracy-only", action="store_true")
+    args = parser.parse_args()
+    os.environ["RUNNOTES_HOME"] = args.home or tempfile.mkdtemp(prefix="runnotes-bench-")
     from voice.conftest import synthesize_all
     from voice.test_e2e import HELD_OUT, JFK, JFK_TEXT
 
     folder = Path(tempfile.mkdtemp(prefix="runnotes-speech-"))
     texts = [case.text for case in HELD_OUT]
-    notes = synthesize_all(texts, folder / "notes", "festival-slt-hts")
-    inputs = {
-        "jfk": JFK,
-        "jfk_text": JFK_TEXT,
-        "notes": list(zip(texts, notes, strict=True)),
-        "long": speech_file(folder, texts, 75),
-        "clip": speech_file(folder, texts[3:], 10),
-    }
-    wanted = sys.argv[1:] or MODELS
-    rows = [measure(name, inputs, 3 if name == "tiny.en" else 2) for name in wanted]
+    inputs: dict = {"jfk": JFK, "jfk_text": JFK_TEXT}  # type: ignore[type-arg]
+    if not args.accuracy_only:
+        notes = synthesize_all(texts, folder / "notes", "festival-slt-hts")
+        inputs["notes"] = list(zip(texts, notes, strict=True))
+        inputs["long"] = speech_file(folder, texts, 75)
+        inputs["clip"] = speech_file(folder, texts[3:], 10)
+    rows = [measure(m, inputs, 3 if m == "tiny.en" else 2, args) for m in args.models]
+    if args.sets:
+        _print_sets(rows, args.voices.split(","))
+    if args.accuracy_only:
+        return
     print(f"int8, 2 threads, beam 1; {len(texts)} notes (festival HTS); 75 s espeak-ng file")
     print(
         f"{'model':8} {'WER JFK':>8} {'WER notes':>10} {'raw RTF':>8} {'runnotes RTF':>13} "
@@ -159,6 +194,29 @@ def main() -> None:
             f"{r.rtf / r.raw_rtf:6.2f} {r.ptt[0]:9.2f}–{r.ptt[1]:.2f} s"
         )
     print("targets (tiny.en): runnotes RTF ≤ 0.08, ratio ≤ 1.15, push-to-talk delay ≤ 1.5 s")
+
+
+def _print_sets(rows: list[Row], voices: list[str]) -> None:
+    """Per set and voice, then pooled over the four voices of the bars: P / R, WER, unsure."""
+    from voice.audiosets import PEOPLE_LIKE
+    from voice.notesets import Score
+
+    print("values stored from spoken notes (precision / recall; WER; values marked unsure)")
+    for r in rows:
+        for name in dict.fromkeys(s for s, _ in r.sets):
+            pooled = Score()
+            for voice in voices:
+                heard = r.sets[(name, voice)]
+                if voice in PEOPLE_LIKE:
+                    pooled.merge(heard.score)
+                print(
+                    f"{r.model:8} {name:14} {voice:17} P {heard.score.precision:.3f} "
+                    f"R {heard.score.recall:.3f}  WER {heard.wer:.3f}  unsure {heard.unsure}"
+                )
+            print(
+                f"{r.model:8} {name:14} {'pooled (4 voices)':17} P {pooled.precision:.3f} "
+                f"R {pooled.recall:.3f}  ({pooled.expected} values)"
+            )
 
 
 if __name__ == "__main__":

@@ -85,6 +85,20 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
+    """The test's SQLite store, or a fresh database on the PostgreSQL server: a test that
+    takes it runs on both backends."""
+    if request.param == "sqlite":
+        yield store
+        return
+    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
+    try:
+        yield pg
+    finally:
+        pg.close()
+
+
 def cli_main(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:

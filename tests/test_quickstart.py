@@ -80,7 +80,12 @@ def test_readme_quick_start_as_written(store: Store, tmp_path: Path) -> None:
     assert run.params["lr"] in ("3e-4", "0.0003") and run.params["optimizer"] == "adam"
     assert run.params["epochs"] == "3" and run.params["seed"] == "0"  # the script's SDK call
     assert "lr" not in run.metrics and "epochs" not in run.metrics
-    assert run.metrics["val_acc"] == 0.9321  # the like, after the epochs' values
+    # The run's val_acc is what train.py logged at its last epoch; the like (which matches no
+    # logged value) is shown beside it and waits for review, never replacing it.
+    assert run.metrics["val_acc"] == 0.83 and "val_acc" not in run.marks
+    (like,) = [c for c in run_detail(store, "lr-sweep-3").captures if c.liked]
+    assert (like.name, like.text, like.review) == ("val_acc", "0.9321", "pending")
+    assert like.conflict == "you liked 0.9321, the run logged 0.83 at its last step"
     values = {c.name: [] for c in detail.captures}
     for c in detail.captures:
         if c.kind == "metric":
@@ -90,9 +95,11 @@ def test_readme_quick_start_as_written(store: Store, tmp_path: Path) -> None:
     assert "loss" not in values
 
     # What the commands said, and the filters finding it.
-    assert "lr-sweep-3" in outputs[-2].stdout  # runs list --where …
     assert "ended run 1 (lr-sweep-3): ok" in outputs[5].stdout
     assert "command: python train.py --lr 3e-4" in outputs[-1].stdout
+    shown = outputs[-1].stdout
+    assert "val_acc=0.83" in shown and "liked 0.9321" in shown and "pending" in shown
+    assert "lr-sweep-3" in outputs[-2].stdout  # the logged val_acc 0.83 is > 0.8
     found = _run(
         ["runnotes", "runs", "list", "--json", "--where", "params.lr < 0.01"], tmp_path
     ).stdout
@@ -108,7 +115,9 @@ def test_readme_quick_start_as_written(store: Store, tmp_path: Path) -> None:
     baseline = run_detail(store, "baseline")
     assert (baseline.summary.status, baseline.summary.experiment) == ("ok", "resnet")
     assert baseline.summary.params == {"lr": "0.0003", "batch_size": "64"}
+    # Nothing logged val_acc in this run: the like is its value, marked as liked.
     assert baseline.summary.metrics["val_acc"] == 0.9321
+    assert baseline.summary.marks == {"val_acc": "liked"}
     assert len([c for c in baseline.captures if c.name == "loss"]) == 100
     assert {c.kind for c in baseline.captures} >= {"note", "dataset"}
     assert len(list_runs(store)) == 2  # nothing went to an auto- run

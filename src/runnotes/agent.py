@@ -12,28 +12,25 @@ Three stages keep the key listener free and nothing lost:
 
 from __future__ import annotations
 
-import os
 import queue
 import re
-import shutil
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
+from runnotes.capture.desktop import Desktop, Reader, open_desktop
+from runnotes.capture.hotkey import Chord
 from runnotes.capture.known import Known, find_known
 from runnotes.capture.layout import Reading
 from runnotes.capture.ocr import OcrEngine
 from runnotes.capture.parse import NUMBER, parse_text
-from runnotes.capture.screen import Screen, Shot, clamp_region
+from runnotes.capture.screen import Shot, clamp_region
+from runnotes.capture.terminal import pointed_in_terminal
 from runnotes.capture.window import WindowInfo
 from runnotes.config import AGENT_CHORDS, AGENT_REGION, AGENT_VOICE_SOURCE
 from runnotes.errors import RunnotesError
@@ -103,6 +100,7 @@ class AgentConfig:
     ocr: bool = True
     a11y: bool = True  # exact text from the accessibility bus where the window publishes it
     clipboard_seconds: float = 5.0
+    region_picker: str = "slurp"  # Wayland: prints the rectangle the user draws, "X,Y WxH"
     private: tuple[str, ...] = PRIVATE_DEFAULT
     voice_source: str = AGENT_VOICE_SOURCE
     notify: bool = True
@@ -127,6 +125,12 @@ class AgentConfig:
                 raise RunnotesError(f"bad private pattern {pattern!r}: {exc}") from exc
         return config
 
+    def open_desktop(self) -> Desktop:
+        """This session's desktop, with the settings that concern it."""
+        return open_desktop(
+            clipboard_seconds=self.clipboard_seconds, region_picker=self.region_picker
+        )
+
     def private_match(self, window: WindowInfo) -> str | None:
         """The first private pattern the window's class or title matches (case-insensitive)."""
         for pattern in self.private:
@@ -141,8 +145,9 @@ class Press:
 
     at: float  # wall clock, stored as the capture time
     t0: float  # monotonic, for latency
-    pointer: tuple[int, int]
+    pointer: tuple[int, int] | None  # None where the desktop does not tell (Wayland)
     region: tuple[int, int, int, int] | None = None  # region mode: the dragged rectangle
+    shot: Shot | None = None  # region mode on desktops that hand over the picture only
 
 
 @dataclass
@@ -180,36 +185,13 @@ class Stored:
     latency_ms: float
 
 
-def check_environment(env: dict[str, str] | None = None) -> list[str]:
-    """Fail now, in one line, on what would break later; return warnings for what only limits."""
-    env = dict(os.environ if env is None else env)
-    warnings = []
-    if sys.platform.startswith("linux"):
-        if not env.get("DISPLAY"):
-            wayland = env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland"
-            raise RunnotesError(
-                "no X display: Wayland does not let programs read global keys or the screen; "
-                "run an X11 session (or XWayland with DISPLAY set)"
-                if wayland
-                else "no display: DISPLAY is not set (the agent needs an X11 session)"
-            )
-        from Xlib import display as xdisplay
-        from Xlib.error import DisplayError
-
-        try:
-            conn = xdisplay.Display(env["DISPLAY"])
-        except DisplayError as exc:
-            raise RunnotesError(f"cannot open display {env['DISPLAY']}: {exc}") from exc
-        try:
-            if not conn.has_extension("RECORD"):
-                raise RunnotesError(
-                    f"the X server on {env['DISPLAY']} lacks the RECORD extension, "
-                    "which global hotkeys need (Xvfb: add +extension RECORD)"
-                )
-        finally:
-            conn.close()
-        if env.get("WAYLAND_DISPLAY") or env.get("XDG_SESSION_TYPE") == "wayland":
-            warnings.append("Wayland session: chords and screenshots only see XWayland windows")
+def check_environment(desktop: Desktop) -> list[str]:
+    """Warnings for what only limits the agent (the desktop itself was checked when opened)."""
+    warnings = [
+        f"{cap.name}: {cap.how}" + (f" — {cap.fix}" if cap.fix else "")
+        for cap in desktop.capabilities()
+        if not cap.works and cap.name in ("chords", "push-to-talk", "selection", "region")
+    ]
     try:
         import rapidocr  # noqa: F401
     except ImportError:
@@ -242,7 +224,7 @@ def _bare_selection(snap: Snap) -> str | None:
 
 def read_screen(snap: Snap, ocr: OcrEngine) -> Reading:
     """OCR of the full-screen grab at the pointer (or in the dragged rectangle)."""
-    assert snap.full is not None
+    assert snap.full is not None and snap.press.pointer is not None
     fx, fy = snap.full.region[:2]
     x, y = snap.press.pointer
     rect = snap.press.region
@@ -305,13 +287,15 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
         return like
     part = _bare_selection(snap)
     reading = read_pointed_text(snap.pointed) if snap.pointed is not None else None
+    terminal = snap.pointed is not None and snap.pointed.role == "terminal"
+    exact_via = "terminal" if terminal else "a11y"
     if reading is not None and reading.name:
-        like.via = "a11y"
+        like.via = exact_via
     elif ocr is not None and snap.full is not None and not snap.private:
         exact, reading = reading, read_screen(snap, ocr)
         like.via = "ocr"
         if exact is not None:
-            reading, like.via = _exact_digits(reading, exact), "a11y+ocr"
+            reading, like.via = _exact_digits(reading, exact), f"{exact_via}+ocr"
     if part is not None:
         reading = _complete(reading, part)
         like.via = snap.via if reading.text == part else "selection+ocr"
@@ -433,7 +417,7 @@ def commit(store: Store, like: Like) -> tuple[int, list[int]]:
                 extra={
                     "full_sha": shas.get("full"),
                     "region": list(snap.region.region) if snap.region else None,
-                    "pointer": list(snap.press.pointer),
+                    "pointer": list(snap.press.pointer) if snap.press.pointer else None,
                     "window": snap.window.as_dict(),
                     "ocr_text": like.reading.line if like.reading else None,
                     "why": like.why or None,
@@ -466,19 +450,22 @@ def describe(stored: Stored) -> str:
 
 
 class Agent:
-    """Listens for chords and turns them into captures; see the module docstring for the stages."""
+    """Listens for chords and turns them into captures; see the module docstring for the stages.
+
+    Everything desktop-specific goes through ``desktop`` (``runnotes.capture.desktop``), opened
+    once at start from the session; the like logic here is the same on every desktop."""
 
     def __init__(
         self,
         store: Store,
         config: AgentConfig,
         say: Callable[[str], None],
-        display_name: str | None = None,
+        desktop: Desktop | None = None,
     ) -> None:
         self.store = store
         self.config = config
         self.say = say
-        self.display_name = display_name or os.environ.get("DISPLAY")
+        self.desktop = desktop
         self.paused = False
         self.ocr: OcrEngine | None = OcrEngine() if config.ocr else None
         self.presses: queue.Queue[Press | None] = queue.Queue()
@@ -489,28 +476,22 @@ class Agent:
         self._ui_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._listener: Any = None
-        self._mouse: Any = None
-        self._notify = shutil.which("notify-send") if config.notify else None
+        self._notify = config.notify
         self.a11y: A11yBus | None = None  # opened by start(): used by the snap thread only
 
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
-        from pynput import mouse
-
-        from runnotes.capture.hotkey import Chord, ChordListener
-        from runnotes.capture.selection import SelectionWatch
-
         if self.ocr is not None:
             try:
                 self.ocr.load()  # over a second: pay it now, not on the first like
             except RunnotesError as exc:
                 self.say(f"warning: {exc}")
                 self.ocr = None
-        self.watch = SelectionWatch(self.display_name)
+        if self.desktop is None:
+            self.desktop = self.config.open_desktop()
         self.a11y = A11yBus.open() if self.config.a11y else None
-        self._mouse = mouse.Controller()
         cfg = self.config
-        self._listener = ChordListener(
+        self._listener = self.desktop.listen(
             [
                 Chord("like", cfg.like, self._on_like),
                 Chord("region", cfg.region, lambda: self._spawn(self._region)),
@@ -522,8 +503,7 @@ class Agent:
                     lambda: self._voice.put("start"),
                     on_release=lambda: self._voice.put("stop"),
                 ),
-            ],
-            self.display_name,
+            ]
         )
         for target, name in (
             (self._snap_loop, "snap"),
@@ -539,7 +519,7 @@ class Agent:
         """Stop listening, finish what is queued (storing it if at all possible).
 
         The queue is drained whatever the listener does on its way out: a like acknowledged
-        by the chord must not be lost to an error in the X library.
+        by the chord must not be lost to an error in the desktop's library.
         """
         try:
             if self._listener is not None:
@@ -552,22 +532,55 @@ class Agent:
                 thread.join(timeout=60)
             if self.a11y is not None:
                 self.a11y.close()
+            if self.desktop is not None:
+                self.desktop.close()
 
     # -- listener thread: note the moment, nothing else ------------------------------------------
     def _on_like(self) -> None:
-        self.press(self._pointer())
+        assert self.desktop is not None
+        self.press(self.desktop.pointer())
 
     def press(
-        self, pointer: tuple[int, int], region: tuple[int, int, int, int] | None = None
+        self,
+        pointer: tuple[int, int] | None,
+        region: tuple[int, int, int, int] | None = None,
+        shot: Shot | None = None,
     ) -> None:
         if self.paused:
             self.say("paused: like ignored (press the pause chord again to resume)")
             return
-        self.presses.put(Press(time.time(), time.monotonic(), pointer, region))
+        self.presses.put(Press(time.time(), time.monotonic(), pointer, region, shot))
 
-    def _pointer(self) -> tuple[int, int]:
-        x, y = self._mouse.position
-        return int(x), int(y)
+    def toggle_voice(self) -> None:
+        """Push-to-talk where the desktop sends no key release (a desktop keybinding running
+        ``runnotes talk --toggle``): the first call starts recording, the next stops it."""
+        self._voice.put("toggle")
+
+    def like_once(self, region: bool = False) -> bool:
+        """One like now, without listening for chords: what ``runnotes like --selection`` and
+        ``--region`` run from a desktop keybinding where no global chord reaches the agent.
+        The same snap → build_like → commit path as a chord; True once stored."""
+        assert self.desktop is not None
+        at, t0 = time.time(), time.monotonic()
+        if region:
+            picked = self.desktop.pick_region()
+            if picked is None:
+                raise RunnotesError("region: cancelled (nothing was drawn)")
+            (x, y, w, h), shot = picked
+            press = Press(at, t0, (x + w // 2, y + h // 2), (x, y, w, h), shot)
+        else:
+            press = Press(at, t0, self.desktop.pointer())
+        reader = self.desktop.reader()
+        try:
+            snap = self.snap(press, reader)
+        finally:
+            reader.close()
+        if self.ocr is not None and snap.full is not None:
+            self.ocr.load()
+        like = build_like(snap, self.ocr, self.store)
+        if not like.captures:
+            raise RunnotesError("nothing to like: select a value (or draw a region) first")
+        return self._store(like)
 
     def _on_pause(self) -> None:
         self.paused = not self.paused
@@ -583,39 +596,41 @@ class Agent:
 
     # -- snap thread: the fleeting state, within milliseconds of the press ---------------------
     def _snap_loop(self) -> None:
-        from Xlib import display as xdisplay
+        assert self.desktop is not None
+        reader = self.desktop.reader()
+        try:
+            while (press := self.presses.get()) is not None:
+                try:
+                    self.snaps.put(self.snap(press, reader))
+                except Exception as exc:  # noqa: BLE001 - a vanished window must not stop us
+                    self.say(f"like failed: {type(exc).__name__}: {exc}")
+        finally:
+            self.snaps.put(None)
+            reader.close()
 
-        from runnotes.capture.selection import SelectionReader
-
-        conn = xdisplay.Display(self.display_name)
-        reader = SelectionReader(conn)
-        screen = Screen()
-        while (press := self.presses.get()) is not None:
-            try:
-                self.snaps.put(self.snap(press, conn, reader, screen))
-            except Exception as exc:  # noqa: BLE001 - a vanished window or X error must not stop us
-                self.say(f"like failed: {type(exc).__name__}: {exc}")
-        self.snaps.put(None)
-
-    def snap(self, press: Press, conn: Any, reader: Any, screen: Screen) -> Snap:
-        from runnotes.capture.window import active_window
-
-        window = active_window(conn)
-        selection, via = reader.read("PRIMARY"), "selection"
-        if not parse_text(selection).values and self.watch.changed_within(
-            "CLIPBOARD", self.config.clipboard_seconds
-        ):
-            selection, via = reader.read("CLIPBOARD"), "clipboard"
+    def snap(self, press: Press, reader: Reader) -> Snap:
+        """Window, selection and pixels of one press; the exact text under the pointer from the
+        terminal or the accessibility bus where the window gives it."""
+        window = reader.window()
+        selection, via = reader.selection()
         private = self.config.private_match(window)
         snap = Snap(press, window, selection, via if selection else "", private)
-        if not private:
+        if private:
+            return snap
+        if press.shot is not None:
+            snap.region = snap.full = press.shot
+        elif press.region is not None:
+            snap.region, snap.full = reader.grab(press.region), reader.full()
+        elif press.pointer is not None and reader.bounds is not None:
             x, y = press.pointer
-            region = press.region or clamp_region(
-                x, y, self.config.region_width, self.config.region_height, screen.bounds
+            region = clamp_region(
+                x, y, self.config.region_width, self.config.region_height, reader.bounds
             )
-            snap.region, snap.full = screen.grab(region), screen.full()
-            if self.a11y is not None and press.region is None and window.pid is not None:
-                snap.pointed = self.a11y.pointed(x, y, window.pid)
+            snap.region, snap.full = reader.grab(region), reader.full()
+        if press.pointer is not None and press.region is None:
+            snap.pointed = pointed_in_terminal(window, press.pointer)
+            if snap.pointed is None and self.a11y is not None and window.pid is not None:
+                snap.pointed = self.a11y.pointed(*press.pointer, window.pid)
         return snap
 
     # -- worker thread: OCR, commit, feedback ----------------------------------------------------
@@ -670,42 +685,27 @@ class Agent:
     def feedback(self, line: str) -> None:
         """A line on the output, and a desktop notification when there is a notifier."""
         self.say(line)
-        if self._notify:
-            try:
-                subprocess.Popen(
-                    [self._notify, "-a", "runnotes", "-t", "3000", "runnotes", line],
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            except OSError:
-                self._notify = None
+        if self._notify and self.desktop is not None:
+            self._notify = self.desktop.notify(line)
 
     # -- interactive chords: their own short-lived threads ------------------------------------
     def _region(self) -> None:
-        from runnotes.capture.overlay import pick_region
-
+        assert self.desktop is not None
         if not self._ui_lock.acquire(blocking=False):
             return
         try:
-            screen = Screen()
-            with tempfile.TemporaryDirectory(prefix="runnotes-") as tmp:
-                frozen = Path(tmp) / "screen.png"
-                frozen.write_bytes(screen.full().png())
-                region = pick_region(frozen)
-            screen.close()
-            if region is None:
+            picked = self.desktop.pick_region()
+            if picked is None:
                 self.say("region: cancelled")
                 return
-            time.sleep(
-                0.3
-            )  # let the overlay (its rectangle) vanish from the screen before the grab
-            x, y, w, h = region
-            self.press((x + w // 2, y + h // 2), region)
+            (x, y, w, h), shot = picked
+            self.press((x + w // 2, y + h // 2), (x, y, w, h), shot)
         finally:
             self._ui_lock.release()
 
     def _note(self) -> None:
         from runnotes.capture.overlay import ask_note
+        from runnotes.voice.typed import add_typed_note
 
         if not self._ui_lock.acquire(blocking=False):
             return
@@ -714,15 +714,7 @@ class Agent:
             if not text:
                 return
             run_id = target_run_id(self.store)
-            add_captures(
-                self.store,
-                run_id,
-                [
-                    NewCapture(
-                        kind=Kind.note, source=Source.hotkey, text=text, review=Review.approved
-                    )
-                ],
-            )
+            add_typed_note(self.store, run_id, text, Source.hotkey)  # values wait for review
             self.feedback(f"noted → run {run_id}")
         except (OSError, SQLAlchemyError, RunnotesError) as exc:
             self.say(f"note not stored: {exc}")
@@ -735,13 +727,15 @@ class Agent:
         sources = self._voice_sources()  # opened now: the pre-roll keeps the first words
         while True:
             action = self._voice.get()
+            if action == "toggle":
+                action = "start" if recorder is None else "stop"
             try:
                 if action == "start" and recorder is None and not self.paused:
                     run_id = target_run_id(self.store)
                     recorder = self._recorder(run_id, sources)
                     if recorder is not None:
                         recorder.start()
-                        self.say("recording… (release the voice chord to stop)")
+                        self.say("recording… (release the voice chord, or toggle again, to stop)")
                 elif action == "stop" and recorder is not None:
                     rec, recorder = recorder, None
                     capture_id = rec.stop()

@@ -11,3 +11,7 @@ class RunnotesError(Exception):
 
 class NotFound(RunnotesError):
     """The thing asked for does not exist (a run id, a capture): a 404 on the web."""
+
+
+class Conflict(RunnotesError):
+    """The request contradicts what is stored for good (ending a run that has ended): a 409."""

@@ -76,3 +76,34 @@ def as_number(value: Any) -> float | None:
         return float(str(value).strip().rstrip("%"))
     except ValueError:
         return None
+
+
+def shown_interval(text: str) -> list[tuple[float, float]]:
+    """Values that display as ``text`` (``"0.8834"``, ``"88.3%"``, ``"3e-4"``): half a unit of
+    its last digit either side (and, for a percentage, the same as a fraction). ValueError when
+    ``text`` is not a number."""
+    digits = text.strip().rstrip("%")
+    value = float(digits)
+    mantissa, exponent = digits.lower().partition("e")[::2]
+    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
+    scale = 10 ** int(exponent) if exponent else 1
+    half = 0.5 * 10**-decimals * scale
+    out = [(value - half, value + half)]
+    if text.strip().endswith("%"):
+        out.append(((value - half) / 100, (value + half) / 100))
+    return out
+
+
+def significant_digits(text: str) -> int:
+    """How many significant digits a shown number has (``"0.0830"`` → 3)."""
+    mantissa = text.strip().rstrip("%").lower().partition("e")[0]
+    return len(mantissa.replace("-", "").replace("+", "").replace(".", "").lstrip("0"))
+
+
+def same_number(a: str | None, b: str | None) -> bool:
+    """Whether two shown values are the same number (``3e-4`` and ``0.0003``), or the same text
+    when either is not a number."""
+    x, y = as_number(a), as_number(b)
+    if x is None or y is None or a is None or b is None:
+        return a == b
+    return x == y

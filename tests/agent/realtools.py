@@ -139,23 +139,19 @@ class Liker:
     """The agent's snap → build_like → commit path on a real display and store."""
 
     def __init__(self, home: Path, display: str) -> None:
-        from Xlib import display as xdisplay
-
         from runnotes.agent import Agent, AgentConfig
         from runnotes.capture.a11y import A11yBus
-        from runnotes.capture.screen import Screen
-        from runnotes.capture.selection import SelectionReader, SelectionWatch
+        from runnotes.capture.x11 import X11Desktop
         from runnotes.config import load_settings
         from runnotes.store import open_store
 
         os.environ["RUNNOTES_HOME"] = str(home)
         self.store = open_store(load_settings(home))
-        self.agent = Agent(self.store, AgentConfig(notify=False), lambda line: None, display)
-        self.agent.watch = SelectionWatch(display)
+        desktop = X11Desktop.open(display)
+        self.agent = Agent(self.store, AgentConfig(notify=False), lambda line: None, desktop)
+        desktop.watch()
         self.agent.ocr.load()  # type: ignore[union-attr]
-        self.conn = xdisplay.Display(display)
-        self.reader = SelectionReader(self.conn)
-        self.screen = Screen()
+        self.reader = desktop.reader()
         self.agent.a11y = A11yBus.open()  # within a11y_session(): Chromium publishes its text
         self.a11y_results: list[Result] = []
 
@@ -170,7 +166,7 @@ class Liker:
         xdo("mousemove", str(x), str(y))
         time.sleep(0.15)  # hover effects (tooltips, highlighted rows) settle, as for a person
         press = Press(time.time(), time.monotonic(), (x, y), target.rect)
-        snap = self.agent.snap(press, self.conn, self.reader, self.screen)
+        snap = self.agent.snap(press, self.reader)
         like = build_like(replace(snap, pointed=None), self.agent.ocr, self.store)
         commit(self.store, like)
         if snap.pointed is not None:  # the same moment, the window's own text preferred
@@ -202,7 +198,8 @@ class Liker:
         )
 
     def close(self) -> None:
-        self.screen.close()
+        self.reader.close()
+        self.agent.desktop.close()  # type: ignore[union-attr]
         self.store.close()
         if self.agent.a11y is not None:
             self.agent.a11y.close()

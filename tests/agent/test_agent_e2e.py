@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import subprocess
-import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from agent.agent_helpers import AgentProcess
 from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.store import Capture, open_store
@@ -30,60 +28,6 @@ LINES = [
     "epoch 12  train_loss: 0.2314  val_acc: 0.9321  lr=3e-4",
     "epoch 13  train_loss: 0.2288  val_acc: 0.9302  lr=1e-4",
 ]
-DEMO_WAV = Path(__file__).resolve().parents[2] / "src/runnotes/voice/samples/demo_note.wav"
-
-
-class AgentProcess:
-    """`runnotes agent` in the foreground; its output lines are collected on a thread."""
-
-    def __init__(self, home: Path, display: str) -> None:
-        env = {
-            **os.environ,
-            "RUNNOTES_HOME": str(home),
-            "DISPLAY": display,
-            "RUNNOTES_AGENT_VOICE_SOURCE": f"wav:{DEMO_WAV}",
-            "RUNNOTES_AGENT_NOTIFY": "false",
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "runnotes", "agent"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self.lines: queue.Queue[str] = queue.Queue()
-        self.seen: list[str] = []
-        threading.Thread(target=self._read, daemon=True).start()
-        self.expect("runnotes agent: ready", timeout=90)
-
-    def _read(self) -> None:
-        for line in self.proc.stdout:  # type: ignore[union-attr]
-            self.lines.put(line.rstrip("\n"))
-
-    def expect(self, pattern: str, count: int = 1, timeout: float = 60) -> list[str]:
-        got: list[str] = []
-        deadline = time.monotonic() + timeout
-        while len(got) < count:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no {pattern!r} (×{count}) in output: {self.seen}") from None
-            self.seen.append(line)
-            if re.search(pattern, line):
-                got.append(line)
-        return got
-
-    def drain(self, seconds: float) -> list[str]:
-        time.sleep(seconds)
-        out = []
-        while not self.lines.empty():
-            out.append(self.lines.get())
-        self.seen += out
-        return out
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -92,8 +36,16 @@ def agent_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def agent(xdisplay: str, agent_home: Path) -> Iterator[AgentProcess]:
-    proc = AgentProcess(agent_home, xdisplay)
+def tmux_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A tmux server of the tests' own (its socket under this folder), killed at the end."""
+    path = tmp_path_factory.mktemp("tmux")
+    yield path
+    subprocess.run(["tmux", "kill-server"], env={**os.environ, "TMUX_TMPDIR": str(path)})
+
+
+@pytest.fixture(scope="module")
+def agent(xdisplay: str, agent_home: Path, tmux_dir: Path) -> Iterator[AgentProcess]:
+    proc = AgentProcess(agent_home, xdisplay, TMUX_TMPDIR=str(tmux_dir))
     yield proc
     proc.stop()
 
@@ -282,3 +234,74 @@ def test_start_status_stop_the_daemon(xdisplay: str, home: Path) -> None:
     assert "agent stopped" in run_cli("agent", "stop", timeout=120).stdout
     assert not (home / "agent.pid").exists()
     assert run_cli("agent", "status", check=False).returncode == 1
+
+
+def test_a_like_in_tmux_takes_its_digits_from_capture_pane(
+    agent, agent_home, run_id, tmux_dir, xdisplay
+) -> None:
+    """A small terminal font (OCR read ``acc`` for ``val_acc`` here, docs/desktops.md): the
+    like's name and digits come from the pane's text, exactly."""
+    log = tmux_dir / "train.log"
+    log.write_text("\n".join(LINES) + "\n")
+    env = {**os.environ, "TMUX_TMPDIR": str(tmux_dir), "DISPLAY": xdisplay}
+    cols, rows = 80, 20
+    xterm = subprocess.Popen(
+        ["xterm", "-fa", "DejaVu Sans Mono", "-fs", "6", "-geometry", f"{cols}x{rows}+40+40"]
+        + ["-T", "tmux-train", "-e", "tmux", "new-session", "-s", "e2e", f"cat {log}; sleep 600"],
+        env=env,
+    )
+    try:
+        found = subprocess.run(
+            ["xdotool", "search", "--sync", "--name", "tmux-train"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.split()[0]
+        xdo("windowactivate", "--sync", found)
+        info = subprocess.run(["xwininfo", "-id", found], capture_output=True, text=True).stdout
+        g = dict(ln.strip().split(": ", 1) for ln in info.splitlines() if ": " in ln)
+        left, top = int(g["Absolute upper-left X"]), int(g["Absolute upper-left Y"])
+        width, height = int(g["Width"]), int(g["Height"])
+        cell_w, cell_h = width // cols, height // rows
+        pad_x, pad_y = (width - cols * cell_w) // 2, (height - rows * cell_h) // 2
+        deadline = time.monotonic() + 10
+        while (
+            "val_acc"
+            not in subprocess.run(
+                ["tmux", "capture-pane", "-p", "-t", "e2e"], env=env, capture_output=True, text=True
+            ).stdout
+        ):
+            assert time.monotonic() < deadline, "the log never showed in tmux"
+            time.sleep(0.2)
+        col = LINES[1].index("0.9321") + 2
+        x = left + pad_x + col * cell_w + cell_w // 2
+        y = top + pad_y + 1 * cell_h + cell_h // 2
+        xdo("mousemove", str(x), str(y))
+        xdo("key", "ctrl+alt+l")
+        assert "val_acc=0.9321" in agent.expect("liked")[0]
+    finally:
+        xterm.terminate()
+        xterm.wait(timeout=10)
+    (value,) = [c for c in captures(agent_home, run_id) if c.kind == "metric"]
+    assert (value.name, value.text, value.step, value.review) == (
+        "val_acc",
+        "0.9321",
+        12,
+        "approved",
+    )
+    assert value.via == "terminal"
+    assert value.extra["context"]["train_loss"] == "0.2314"
+
+
+def test_agent_doctor_on_x11(xdisplay: str, home: Path) -> None:
+    out = run_cli("agent", "doctor", env={"DISPLAY": xdisplay, "WAYLAND_DISPLAY": ""}).stdout
+    assert out.startswith("desktop: x11")
+    for name in ("chords", "push-to-talk", "selection", "region", "pointer", "active window"):
+        assert re.search(rf"^  ok  {name} ", out, re.M), out
+
+
+def test_agent_doctor_without_a_display(home: Path) -> None:
+    done = run_cli("agent", "doctor", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    assert done.stdout.startswith("desktop: none (no display")
+    assert re.search(r"^  no  chords +no display", done.stdout, re.M)
+    assert "Traceback" not in done.stderr

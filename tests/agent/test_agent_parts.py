@@ -141,7 +141,7 @@ def test_a_like_that_cannot_be_stored_is_kept_and_retried(store) -> None:  # typ
     from runnotes.agent import Agent
 
     lines: list[str] = []
-    agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append, display_name=":none")
+    agent = Agent(store, AgentConfig(ocr=False, notify=False), lines.append)
     like = _selection_like("val_loss: 0.4418")
     like.media["region"] = b"\x89PNG fake region"
     media_root = store.media.root
@@ -218,3 +218,45 @@ def test_selected_digits_that_the_screen_does_not_show_are_no_value() -> None:
     assert _complete(Reading(why="no text under the pointer"), "399").value is None
     unchecked = _complete(None, "399")  # no OCR: the selection stands, for review
     assert (unchecked.text, unchecked.why) == ("399", "the selection was not checked on the screen")
+
+
+def test_the_desktop_is_chosen_from_the_session() -> None:
+    from runnotes.capture.desktop import session_kind
+
+    assert session_kind({"DISPLAY": ":0"}) == "x11"
+    assert session_kind({"DISPLAY": ":0", "WAYLAND_DISPLAY": "wayland-0"}) == "wayland"
+    assert session_kind({"XDG_SESSION_TYPE": "wayland"}) == "wayland"
+    assert session_kind({}) == ""
+    assert session_kind({"WAYLAND_DISPLAY": "w", "RUNNOTES_DESKTOP": "x11"}) == "x11"
+    with pytest.raises(RunnotesError, match="x11 or wayland"):
+        session_kind({"RUNNOTES_DESKTOP": "cocoa"})
+
+
+def test_portal_triggers_and_slurp_geometry() -> None:
+    from runnotes.capture.portal import to_trigger
+    from runnotes.capture.wayland import parse_geometry
+
+    assert to_trigger("ctrl+alt+l") == "CTRL+ALT+l"
+    assert to_trigger("super+shift+F9") == "LOGO+SHIFT+F9"
+    assert parse_geometry("860,0 420x36\n") == (860, 0, 420, 36)
+    assert parse_geometry("selection cancelled") is None
+    assert parse_geometry("1,2 0x5") is None
+
+
+def test_the_terminal_cell_under_the_pointer() -> None:
+    from runnotes.capture.terminal import cell_at
+
+    rect = (40, 60, 404, 204)  # xterm: 80 × 20 cells of 5 × 10 px and a 2 px border
+    assert cell_at(rect, 80, 20, 42 + 5 * 34 + 2, 62 + 10 * 1 + 5) == (34, 1)
+    assert cell_at(rect, 80, 20, 41, 61) is None  # on the border
+    assert cell_at(rect, 80, 20, 500, 100) is None  # outside the window
+
+
+def test_an_ocr_name_with_i_or_l_in_doubt_waits_for_review(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from runnotes.capture.layout import Reading
+    from runnotes.capture.ocr import OcrEngine
+
+    engine = OcrEngine()
+    for name, doubt in (("TruthfuIQA", True), ("mIoU", True), ("val_loss", False), ("MMLU", False)):
+        monkeypatch.setattr(engine, "_read_at", lambda *a, n=name: Reading(0.5, "0.5", n))
+        assert bool(engine.read_at(None, 0, 0).why) is doubt, name

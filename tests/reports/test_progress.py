@@ -33,13 +33,18 @@ def test_summary_compares_with_the_previous_period(sample, tmp_path: Path) -> No
     assert "| vision/resnet | val_acc = 0.9321 ↑ | run 3 (lower-lr) | 0.9 | +0.0321 better |" in (
         text.replace("val\\_acc", "val_acc")
     )
-    assert "| nlp/tokenizer | perplexity = 18.2 ↓ | run 5 (bpe-32k) | — | first result |" in text
+    # perplexity was only liked (no code logged it): the value, marked with its source
+    assert (
+        "| nlp/tokenizer | perplexity = 18.2 ↓ *(liked)* | run 5 (bpe-32k) | — | first result |"
+    ) in text
 
 
 def test_sections_per_experiment(sample, tmp_path: Path) -> None:
     text = progress_md(sample, tmp_path).replace("val\\_acc", "val_acc")
     headings = re.findall(r"^(#{1,3}) (.*)$", text, re.M)
     assert [h for level, h in headings if level == "##"] == [
+        "Blockers",  # what a lead acts on comes first, for every experiment
+        "Next steps",
         "nlp / tokenizer",
         "vision / empty",
         "vision / resnet",
@@ -56,16 +61,14 @@ def test_sections_per_experiment(sample, tmp_path: Path) -> None:
         resnet
     )
     assert "](progress_files/03-resnet-curves.png)" in resnet  # curves beside their experiment
-    assert [h for h in re.findall(r"^\*\*(\w[\w ]*)\*\*$", resnet, re.M)] == [
-        "Decisions",
-        "Blockers",
-        "Next steps",
-    ]
+    assert [h for h in re.findall(r"^\*\*(\w[\w ]*)\*\*$", resnet, re.M)] == ["Decisions"]
     assert (
         "- **lowered the learning rate**, because the loss diverged at epoch three "
         "(run 3 (lower-lr), 2024-05-06, voice)"
     ) in resnet
-    assert "- Blocked by the GPU quota on the shared cluster. (run 4 (more-dropout)" in resnet
+    blockers = text.split("## Blockers")[1].split("## Next steps")[0]
+    blocked = "- vision/resnet: Blocked by the GPU quota on the shared cluster. (run 4"
+    assert blocked in blockers
     empty = text.split("## vision / empty")[1].split("## vision / resnet")[0]
     assert 'Runs: <a id="run-6"></a>run 6 (idle) (ok).' in empty
     assert "run 1 (pilot)" not in text  # it started the week before
@@ -112,7 +115,12 @@ def test_docx_structure(sample, tmp_path: Path) -> None:
     headings = [
         (p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith("Heading")
     ]
-    assert headings[:2] == [("Heading 1", "Progress report"), ("Heading 2", "nlp / tokenizer")]
+    assert headings[:4] == [
+        ("Heading 1", "Progress report"),
+        ("Heading 2", "Blockers"),
+        ("Heading 2", "Next steps"),
+        ("Heading 2", "nlp / tokenizer"),
+    ]
     summary, *runs_tables = doc.tables
     header = [c.text for c in summary.rows[0].cells]
     assert header == ["experiment", "best this period", "run", "previous period", "change"]

@@ -248,6 +248,7 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
 def test_real_voice_note_reaches_the_decisions_log(store: Store, tmp_path: Path) -> None:
     """The shipped speech sample through real transcription (faster-whisper), then the README."""
     from runnotes.sdk import start_run
+    from runnotes.store.review import pending_captures, set_reviews
     from runnotes.voice.notes import add_voice_file
     from runnotes.voice.samples import demo_note_path
 
@@ -255,15 +256,21 @@ def test_real_voice_note_reaches_the_decisions_log(store: Store, tmp_path: Path)
         run.log_params({"lr": 0.001})
         run.like("val_acc", 0.9)
         add_voice_file(store, run.id, demo_note_path())
+    # Speech is machine output: nothing of it is quoted before a person approves it.
     write_readme(store, "voice-exp", tmp_path / "README.md")
-    decisions = section((tmp_path / "README.md").read_text(), "Decisions")
-    assert "([run 1 (spoken)](#run-1), " in decisions and ", voice)" in decisions
-    assert "learning rate" in decisions.lower()
+    text = (tmp_path / "README.md").read_text()
+    assert "learning rate" not in text.lower() and "1 voice transcript" in text
     # with pending captures, the extracted rationale replaces the transcript, marked, and the
     # value heard in speech does not override the reviewed param
     write_readme(store, "voice-exp", tmp_path / "all.md", include_pending=True)
     text = (tmp_path / "all.md").read_text()
     assert "*(pending)*" in section(text, "Decisions")
+    notes = [i.capture.id for i in pending_captures(store) if i.capture.kind == "note"]
+    set_reviews(store, notes, "approved")  # type: ignore[arg-type]
+    write_readme(store, "voice-exp", tmp_path / "README.md")
+    decisions = section((tmp_path / "README.md").read_text(), "Decisions")
+    assert "([run 1 (spoken)](#run-1), " in decisions and ", voice)" in decisions
+    assert "learning rate" in decisions.lower()
     from runnotes.reports.data import Rules, load_experiment
 
     (spoken,) = load_experiment(store, 1, Rules(include_pending=True)).runs

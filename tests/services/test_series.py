@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runnotes.config import load_settings
 from runnotes.services.metrics import best_values, curves, latest, series
-from runnotes.store import Store, open_store
+from runnotes.store import Store
 from runnotes.store import series as series_store
 from runnotes.store.models import Review
 from runnotes.store.review import edit_capture, set_review
@@ -70,19 +68,9 @@ def test_sql_series_follows_the_rules_of_the_exact_one(store: Store) -> None:
     assert best_values(store, [run.id])[run.id] == {"acc": 0.99, "lr": 0.1}
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def backend(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
-    """The SQLite store, or the same on PostgreSQL (the trigger exists in both dialects)."""
-    if request.param == "sqlite":
-        yield store
-        return
-    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
-    yield pg
-    pg.close()
-
-
-def test_a_cached_series_follows_new_values_reviews_and_edits(backend: Store) -> None:
-    store = backend
+def test_a_cached_series_follows_new_values_reviews_and_edits(any_store: Store) -> None:
+    """On SQLite and PostgreSQL (the trigger exists in both dialects)."""
+    store = any_store
     run = create_run(store, "live")
     _log(store, run.id, "loss", [(s, 1.0 / (s + 1)) for s in range(50)])
     assert series(store, run.id, "loss", max_points=100)[-1] == (49.0, 1 / 50)

@@ -21,6 +21,7 @@ import pytest
 VOICES = {
     "espeak-ng": ["espeak-ng", "-v", "en-us", "-s", "110", "-g", "5", "-w", "{out}", "{text}"],
     "flite-awb": ["flite", "-voice", "awb", "-t", "{text}", "-o", "{out}"],
+    "flite-slt": ["flite", "-voice", "slt", "-t", "{text}", "-o", "{out}"],
     "flite-rms": ["flite", "-voice", "rms", "-t", "{text}", "-o", "{out}"],
     "festival-slt-hts": [
         "text2wave",

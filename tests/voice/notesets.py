@@ -51,10 +51,11 @@ def load(name: str) -> list[Case]:
 
 
 def items(mentions: Iterable[Mention]) -> set[Item]:
+    """The values a note offers; one marked unsure is a question for the reviewer, not offered."""
     return {
         (m.name or "", _value(str(m.value if m.value is not None else m.text)), m.role)
         for m in mentions
-        if m.role in ("metric", "param")
+        if m.role in ("metric", "param") and not getattr(m, "unsure", None)
     }
 
 

@@ -85,10 +85,10 @@ def test_a_name_in_no_list_reads_as_snake_case() -> None:
 
 def test_mentions_point_at_their_segment() -> None:
     found = extract(
-        ["Validation loss is 0.4.", "Next I will try dropout of 0.3 because it overfits."]
+        ["Validation loss is 0.4.", "I set dropout to 0.3 because it overfits.", "Next: 0.5."]
     )
     roles = {(m.role, m.segment) for m in found}
-    assert roles == {("metric", 0), ("param", 1), ("next_step", 1), ("rationale", 1)}
+    assert roles == {("metric", 0), ("param", 1), ("rationale", 1), ("next_step", 2)}
 
 
 def test_the_goal_is_a_pending_goal_note_not_a_value() -> None:
@@ -139,3 +139,19 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
     assert prompt.count("validation accuracy") == 1 and prompt.count("learning rate") == 1
     assert "val_acc" not in prompt and "lr," not in prompt
     assert prompt.endswith("top 1 accuracy, my metric, baseline.")
+
+
+def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 22's collected sets (public threads, model cards; sources in the files).
+
+    outside.txt and outside2.txt were held out when first measured and then used to develop the
+    rules (docs/voice-notes.md has both figures); outside3.txt is still held out. Guards against
+    a regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall
+    ≥ 0.90 on held-out text) is not met on outside3 (0.86 / 0.81, see the docs).
+    """
+    guards = {"outside": (0.92, 0.94), "outside2": (0.91, 0.89), "outside3": (0.82, 0.77)}
+    for name, (precision, recall) in guards.items():
+        score, cases = _score(name)
+        with capsys.disabled():
+            print(f"\nextraction, text only: {name} ({cases} notes) {score}")
+        assert score.precision >= precision and score.recall >= recall, "\n".join(score.misses)

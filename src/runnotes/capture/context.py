@@ -8,7 +8,9 @@ time) is what lets a run whose process died be told apart from one that still ru
 
 from __future__ import annotations
 
+import ast
 import functools
+import importlib.util
 import os
 import platform
 import shlex
@@ -43,6 +45,61 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
+def _script(command: list[str] | str | None, cwd: Path) -> Path | None:
+    """The Python file a command runs: ``python train.py``, ``python -m pkg.train``,
+    ``./train.py``, or a script the SDK runs in (``train.py --lr 3e-4``)."""
+    words = shlex.split(command) if isinstance(command, str) else list(command or [])
+    for i, word in enumerate(words):
+        if word == "-m" and i + 1 < len(words):
+            try:
+                spec = importlib.util.find_spec(words[i + 1])
+            except (ImportError, ValueError):
+                return None
+            return Path(spec.origin) if spec and spec.origin else None
+        if word.endswith(".py"):
+            path = (cwd / word).resolve()
+            return path if path.is_file() else None
+    return None
+
+
+def _top_imports(path: Path) -> set[str]:
+    """Top-level module names a Python file imports (anywhere in it, not relative imports)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def script_imports(command: list[str] | str | None, cwd: Path) -> list[str] | None:
+    """The installed distributions a command's script imports, itself or through the modules
+    beside it (``import utils`` → ``utils.py``), sorted; None when the command runs no Python
+    file this can read. What "how to reproduce" lists instead of every installed framework."""
+    script = _script(command, cwd)
+    if script is None:
+        return None
+    modules = _top_imports(script)
+    for name in sorted(modules):
+        sibling = script.parent / f"{name}.py"
+        if sibling.is_file() and sibling != script:
+            modules |= _top_imports(sibling)
+    owners = metadata.packages_distributions()
+    installed = installed_packages()
+    found = {
+        dist.lower()
+        for module in modules
+        for dist in owners.get(module, [])
+        if dist.lower() in installed
+    }
+    return sorted(found)
+
+
 def collect(
     command: list[str] | str | None = None, cwd: Path | None = None, *, owned: bool = True
 ) -> RunContext:
@@ -58,6 +115,7 @@ def collect(
         host=socket.gethostname(),
         python_version=platform.python_version(),
         packages=installed_packages(),
+        imports=script_imports(command, cwd),
     )
     if owned:
         ctx.pid = os.getpid()

@@ -8,11 +8,11 @@ numbers are rounded, so a logged value matches when it rounds to the shown digit
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlmodel import col, select
 
+from runnotes.formatting import shown_interval, significant_digits
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Run, Source
 
@@ -44,29 +44,10 @@ class Known:
         }
 
 
-def _interval(text: str) -> list[tuple[float, float]]:
-    """Values that display as ``text``: half a unit of its last digit either side."""
-    digits = text.rstrip("%")
-    value = float(digits)
-    mantissa = re.split(r"[eE]", digits)[0]
-    decimals = len(mantissa.split(".")[1]) if "." in mantissa else 0
-    scale = 10 ** int(re.split(r"[eE]", digits)[1]) if re.search(r"[eE]", digits) else 1
-    half = 0.5 * 10**-decimals * scale
-    out = [(value - half, value + half)]
-    if text.endswith("%"):
-        out.append(((value - half) / 100, (value + half) / 100))
-    return out
-
-
-def significant_digits(text: str) -> int:
-    mantissa = re.split(r"[eE]", text.rstrip("%"))[0]
-    return len(mantissa.replace("-", "").replace("+", "").replace(".", "").lstrip("0"))
-
-
 def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
     """Logged metrics and params (not likes) equal to the shown number; the same name first."""
     try:
-        intervals = _interval(text)
+        intervals = shown_interval(text)
     except ValueError:
         return []
     rows: list[tuple[Capture, str]] = []
@@ -78,6 +59,7 @@ def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
                 .where(
                     col(Capture.kind).in_([Kind.metric, Kind.param]),
                     Capture.source != Source.hotkey,
+                    col(Capture.liked).is_(False),
                     col(Capture.value) >= lo,
                     col(Capture.value) <= hi,
                 )

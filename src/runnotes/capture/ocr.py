@@ -15,6 +15,7 @@ import re
 import threading
 from typing import Any
 
+from runnotes.capture.grid import cell_at, cells_above, grey, is_blank
 from runnotes.capture.layout import (
     WRAPPED,
     Box,
@@ -22,6 +23,7 @@ from runnotes.capture.layout import (
     Reading,
     block_left,
     header_row,
+    is_label,
     name_from_table,
     pointed_shape,
     read_pointed,
@@ -65,6 +67,9 @@ def _fix_token(match: re.Match[str]) -> str:
     return re.sub(r"(?<![0-9])[I!|](?![0-9])", "l", token)  # "Ir" → "lr", "rouge_!" → "rouge_l"
 
 
+_I_OR_L = re.compile(r"[a-z]I")
+
+
 def fix_confusions(text: str) -> str:
     return _TOKEN.sub(_fix_token, text)
 
@@ -89,6 +94,21 @@ class OcrEngine:
                 self._engine = RapidOCR(params=TUNING)
 
     def read_at(
+        self,
+        screen: Any,
+        x: float,
+        y: float,
+        rect: tuple[int, int, int, int] | None = None,
+    ) -> Reading:
+        """``_read_at``, with a name OCR may have misspelt left in doubt: a capital ``I`` right
+        after a small letter (``TruthfuIQA``) is as likely an ``l`` in a proportional font — and
+        as likely right (``mIoU``), so neither spelling is stored approved."""
+        reading = self._read_at(screen, x, y, rect)
+        if reading.name and not reading.why and _I_OR_L.search(reading.name):
+            reading.why = f"OCR cannot tell I from l in {reading.name!r}"
+        return reading
+
+    def _read_at(
         self,
         screen: Any,
         x: float,
@@ -122,7 +142,48 @@ class OcrEngine:
             band = strip
         if reading.header is not None and reading.qualifier is None and band[0] > 0:
             reading.qualifier = self._row_label(screen, page, x, y, reading.header)
+        if reading.named_by in ("column", "title", ""):
+            self._name_by_grid(screen, x, y, reading)
         return reading
+
+    def _name_by_grid(self, screen: Any, x: float, y: float, reading: Reading) -> None:
+        """Where a sheet draws its grid, the column is the one between the lines around the
+        value: its header is the first label up that column (``capture/grid.py``). No label
+        there, and the name found by layout is in doubt (pending review)."""
+        found = self.grid_header(screen, x, y)
+        if found is None:
+            return
+        header = found[0]
+        if header is None:
+            reading.why = reading.why or "no header read in the value's column of the grid"
+        elif header != reading.name:
+            reading.context.pop(header, None)
+            reading.name, reading.named_by = header, "column"
+
+    def grid_header(
+        self, screen: Any, x: float, y: float, batch: int = 6
+    ) -> tuple[str | None] | None:
+        """None where no grid is drawn around the point; else ``(label,)`` heading the point's
+        grid column, or ``(None,)`` when the column shows no label (numbers all the way up,
+        something else first, or the top of the sheet)."""
+        g = grey(screen)
+        found = cell_at(g, int(x), int(y))
+        if found is None:
+            return None
+        cell, background = found
+        todo = [c for c in cells_above(g, cell, background) if not is_blank(g, c, background)]
+        for i in range(0, len(todo), batch):
+            crops = [
+                screen[c.top + 1 : c.bottom, c.left + 1 : c.right, :3] for c in todo[i : i + batch]
+            ]
+            with self._lock:
+                result = self._engine.recognize_txt(crops)
+            for raw in result.txts:
+                text = fix_confusions(normalize(raw).strip()).strip(" :")
+                if re.fullmatch(rf"{NUMBER}%?", text):
+                    continue
+                return (text if is_label(text) else None,)
+        return (None,)
 
     def _step_above(self, screen: Any, near: Page, x: float, y: float) -> int | None:
         """``Epoch 6/6`` at the start of the line above; those starts may lie left of the band

@@ -65,3 +65,26 @@ class Screen:
 
     def close(self) -> None:
         self._mss.close()
+
+
+@dataclass
+class PngShot:
+    """A picture handed over as PNG (``grim``, a screenshot portal): the same use as ``Shot``."""
+
+    region: tuple[int, int, int, int]
+    data: bytes
+
+    def bgra(self) -> Any:
+        import cv2
+        import numpy as np
+
+        image = cv2.imdecode(np.frombuffer(self.data, np.uint8), cv2.IMREAD_UNCHANGED)
+        if image is None:
+            raise ValueError("not a PNG picture")
+        code = cv2.COLOR_BGR2BGRA if image.ndim == 3 and image.shape[2] == 3 else None
+        if image.ndim == 2:
+            code = cv2.COLOR_GRAY2BGRA
+        return cv2.cvtColor(image, code) if code is not None else image
+
+    def png(self) -> bytes:
+        return self.data

@@ -16,6 +16,7 @@ class WindowInfo:
     title: str = ""
     wm_class: str = ""
     pid: int | None = None
+    rect: tuple[int, int, int, int] | None = None  # x, y, width, height on the screen, if known
 
     def origin(self) -> str:
         """``"<class>: <title>"``, the capture origin every part shows."""
@@ -24,6 +25,10 @@ class WindowInfo:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["class"] = data.pop("wm_class")
+        if data["rect"] is None:
+            del data["rect"]
+        else:
+            data["rect"] = list(data["rect"])
         return data
 
 
@@ -49,6 +54,16 @@ def _with_title(display: Any, window: Any) -> Any:
     return None
 
 
+def _rect(display: Any, window: Any) -> tuple[int, int, int, int] | None:
+    """The window's rectangle on the screen (its inside, without the frame a manager draws)."""
+    try:
+        geometry = window.get_geometry()
+        origin = window.translate_coords(display.screen().root, 0, 0)
+    except Exception:  # noqa: BLE001 - the window vanished: no rectangle
+        return None
+    return -origin.x, -origin.y, geometry.width, geometry.height
+
+
 def active_window(display: Any) -> WindowInfo:
     """The active window (EWMH), else the input focus; an empty WindowInfo if neither answers."""
     from Xlib import X, Xatom
@@ -71,6 +86,6 @@ def active_window(display: Any) -> WindowInfo:
         wm_class = window.get_wm_class() or ("", "")
         pid = _prop(display, window, "_NET_WM_PID", Xatom.CARDINAL)
         pid_value = int(pid[0]) if pid is not None and len(pid) else None
-        return WindowInfo(str(title), wm_class[1] or wm_class[0], pid_value)
+        return WindowInfo(str(title), wm_class[1] or wm_class[0], pid_value, _rect(display, window))
     except (XError, AttributeError, TypeError):
         return WindowInfo()

@@ -16,7 +16,7 @@ import sys
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -24,6 +24,9 @@ from runnotes.cli.options import CAPTURE
 from runnotes.config import AGENT_CHORDS, AGENT_REGION, AGENT_VOICE_SOURCE
 from runnotes.errors import RunnotesError
 from runnotes.pidfile import agent_pid_file, running_pid
+
+if TYPE_CHECKING:
+    from runnotes.agent import AgentConfig
 
 START_TIMEOUT_S = 60
 READY = "runnotes agent: ready"
@@ -123,13 +126,14 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
 
     settings = ctx.find_root().obj
     config = AgentConfig.from_section(settings.section("agent"), **flags)
-    warnings = check_environment()
+    desktop = config.open_desktop()
+    warnings = check_environment(desktop)
     pid_file, _ = _files(ctx)
     other = running_pid(pid_file)
     if other is not None and other != os.getpid():
         raise RunnotesError(f"an agent is already running (pid {other}): stop it first")
     store = get_store(settings)
-    agent = Agent(store, config, _say)
+    agent = Agent(store, config, _say, desktop)
     for line in warnings:
         _say(f"warning: {line}")
     agent.start()
@@ -137,8 +141,10 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
         pid.write(str(os.getpid()))  # the store folder exists: get_store made or checked it
     drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGUSR1, lambda *_: agent.toggle_voice())  # `runnotes talk --toggle`
     _say(
-        f"{READY}: like {config.like} · region {config.region} · note {config.note} · "
+        f"{READY} ({desktop.name}): like {config.like} · region {config.region} · "
+        f"note {config.note} · "
         f"voice {config.voice} (hold) · pause {config.pause}"
         f"{'' if agent.ocr else ' · OCR off'}"
     )
@@ -229,3 +235,104 @@ def status(ctx: typer.Context) -> None:
     typer.echo(f"the agent is running (pid {pid}); log: {log_file}")
     for line in tail:
         typer.echo(f"  last: {line}")
+
+
+@agent_app.command()
+def doctor(ctx: typer.Context) -> None:
+    """Say which of the agent's capabilities this desktop gives, and what to do for the rest."""
+    from runnotes.capture.desktop import no_desktop_capabilities, open_desktop, session_kind
+
+    config = _config(ctx)
+    kind = session_kind(os.environ)
+    try:
+        desktop = open_desktop(
+            clipboard_seconds=config.clipboard_seconds, region_picker=config.region_picker
+        )
+    except RunnotesError as exc:
+        typer.echo(f"desktop: none ({exc})")
+        capabilities = no_desktop_capabilities()
+    else:
+        typer.echo(f"desktop: {desktop.name} ({_session_line(kind)})")
+        try:
+            capabilities = desktop.capabilities()
+        finally:
+            desktop.close()
+    width = max(len(cap.name) for cap in capabilities)
+    for cap in capabilities:
+        mark = "ok " if cap.works else "no "
+        line = f"  {mark} {cap.name:<{width}}  {cap.how}"
+        typer.echo(line + (f"\n      → {cap.fix}" if cap.fix and not cap.works else ""))
+
+
+def _session_line(kind: str) -> str:
+    names = ("XDG_SESSION_TYPE", "XDG_CURRENT_DESKTOP", "WAYLAND_DISPLAY", "DISPLAY")
+    return ", ".join(f"{n}={os.environ[n]}" for n in names if os.environ.get(n)) or kind
+
+
+def _config(ctx: typer.Context) -> AgentConfig:
+    from runnotes.agent import AgentConfig
+
+    return AgentConfig.from_section(ctx.find_root().obj.section("agent"))
+
+
+@agent_app.command()
+def install(ctx: typer.Context) -> None:
+    """Install the agent's .desktop file (its app id for the Wayland shortcut portal)."""
+    from runnotes.capture.portal import APP_ID
+
+    data = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share")
+    target = data / "applications" / f"{APP_ID}.desktop"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=runnotes agent\n"
+        "Comment=Like values on screen and keep voice notes on the active run\n"
+        f"Exec={sys.executable} -m runnotes agent\n"
+        "Terminal=false\n"
+        "NoDisplay=true\n"
+        "Categories=Development;\n"
+    )
+    typer.echo(f"installed {target} (app id {APP_ID})")
+    typer.echo(
+        "desktops without the GlobalShortcuts portal (sway, GNOME < 48): bind keys to\n"
+        "  runnotes like --selection   runnotes like --region   runnotes talk --toggle\n"
+        "(sway: bindsym ctrl+alt+l exec runnotes like --selection)"
+    )
+
+
+def like_from_desktop(ctx: typer.Context, region: bool) -> None:
+    """``runnotes like --selection`` / ``--region``: one like through the agent's own path."""
+    from runnotes.agent import Agent
+    from runnotes.sdk import get_store
+
+    settings = ctx.find_root().obj
+    config = _config(ctx)
+    if not region:
+        config.ocr = False  # the selection is exact text: no OCR model to load
+    desktop = config.open_desktop()
+    store = get_store(settings)
+    agent = Agent(store, config, _say, desktop)
+    try:
+        if not agent.like_once(region=region):
+            raise RunnotesError("the like could not be stored (see the line above)")
+    finally:
+        desktop.close()
+
+
+@app.command(rich_help_panel=CAPTURE)
+def talk(
+    ctx: typer.Context,
+    toggle: Annotated[
+        bool, typer.Option("--toggle", help="Start recording, or stop the recording running.")
+    ] = False,
+) -> None:
+    """Push-to-talk from a desktop keybinding: the running agent starts or stops a voice note."""
+    if not toggle:
+        raise RunnotesError("say --toggle (hold-to-talk needs a chord the agent listens to)")
+    pid_file, _ = _files(ctx)
+    pid = running_pid(pid_file)
+    if pid is None:
+        raise RunnotesError("the agent is not running: start it with `runnotes agent start`")
+    os.kill(pid, signal.SIGUSR1)
+    typer.echo(f"voice note toggled (agent pid {pid})")

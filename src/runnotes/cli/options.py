@@ -14,10 +14,9 @@ RunOpt = Annotated[
 RunsOpt = Annotated[
     list[str] | None, typer.Option("--run", "-r", help="Only these runs: id or name (repeatable).")
 ]
-ExperimentOpt = Annotated[str | None, typer.Option("--experiment", "-e", help="Experiment name.")]
-ExperimentNeeded = Annotated[
-    str, typer.Option("--experiment", "-e", help="Experiment name (needed).")
-]
+_EXPERIMENT = typer.Option("--experiment", "-e", help="Experiment name.")
+ExperimentOpt = Annotated[str | None, _EXPERIMENT]
+ExperimentArg = Annotated[str, _EXPERIMENT]  # the same option, required
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
 WhereOpt = Annotated[

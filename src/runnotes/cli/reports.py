@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.progress import Progress
 
-from runnotes.cli.options import REPORTS, ExperimentNeeded, ExperimentOpt, ProjectOpt
+from runnotes.cli.options import REPORTS, ExperimentArg, ExperimentOpt, ProjectOpt
 from runnotes.cli.shell import store_of
 from runnotes.errors import RunnotesError
 
@@ -229,7 +229,7 @@ def publish_file(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="A report you edited (Markdown).")],
     reader: Annotated[str, typer.Option("--for", help="Whose report it is, e.g. reviewer.")],
-    experiment: ExperimentNeeded,
+    experiment: ExperimentArg,
     project: ProjectOpt = None,
 ) -> None:
     """Freeze a report a person edited (sections filled in) as the reader's next version."""
@@ -247,7 +247,7 @@ def publish_file(
 @report_app.command("published")
 def published_reports(
     ctx: typer.Context,
-    experiment: ExperimentNeeded,
+    experiment: ExperimentArg,
     project: ProjectOpt = None,
     show: Annotated[
         str | None,

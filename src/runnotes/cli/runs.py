@@ -23,6 +23,7 @@ from runnotes.cli.options import (
 )
 from runnotes.cli.shell import run_handle, store_of, target_of
 from runnotes.console import err, out, print_json
+from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
 
 app = typer.Typer()
@@ -130,10 +131,27 @@ def run_current(ctx: typer.Context, as_json: JsonFlag = False) -> None:
 @app.command(rich_help_panel=CAPTURE)
 def like(
     ctx: typer.Context,
-    values: Annotated[list[str], typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")],
+    values: Annotated[
+        list[str] | None, typer.Argument(help="NAME=VALUE pairs, e.g. val_acc=0.93.")
+    ] = None,
     run: RunOpt = None,
+    selection: Annotated[
+        bool, typer.Option("--selection", help="Like the selected text (a desktop keybinding).")
+    ] = False,
+    region: Annotated[
+        bool, typer.Option("--region", help="Draw a region on the screen and like its value.")
+    ] = False,
 ) -> None:
     """Keep values worth reporting (stored approved) on the active run."""
+    if selection or region:
+        if values or run is not None:
+            raise RunnotesError("--selection/--region take no values and like on the active run")
+        from runnotes.cli.agent import like_from_desktop
+
+        like_from_desktop(ctx, region=region)
+        return
+    if not values:
+        raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
     from runnotes.services.likes import check_like
 
     pairs = parse_pairs(values)
@@ -257,6 +275,7 @@ def runs_list(
 ) -> None:
     """List runs, newest first (archived and deleted ones with --show)."""
     from runnotes.services.columns import parse_columns
+    from runnotes.services.values import list_metrics, shown
     from runnotes.store.queries import RunFilter, list_runs, why_none_match
 
     chosen = parse_columns(columns)
@@ -275,11 +294,12 @@ def runs_list(
         return
     values = [c.name for c in chosen] or ["metrics"]
     table = Table("id", "name", "experiment", "status", "started", "duration", "tags", *values)
+    main = list_metrics(store_of(ctx), runs)
     for r in runs:
         if chosen:
             cells = [_cell(c.value(r)) for c in chosen]
         else:
-            cells = ["  ".join(f"{k}={fmt_value(v)}" for k, v in list(r.metrics.items())[:4])]
+            cells = ["  ".join(f"{k}={shown(r.metrics[k], r.marks.get(k))}" for k in main(r))]
         table.add_row(
             str(r.id),
             r.name,
@@ -298,6 +318,9 @@ def _cell(value: str | float | None) -> str:
 
 
 def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
+    from rich.markup import escape
+
+    from runnotes.services.values import annotations, shown
     from runnotes.store.models import Run
     from runnotes.store.queries import run_detail
 
@@ -331,16 +354,22 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         if value:
             out.print(f"  {label}: {value}")
     if s.params:
-        out.print("[bold]params[/]  " + "  ".join(f"{k}={v}" for k, v in s.params.items()))
+        params = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.params.items())
+        out.print("[bold]params[/]  " + escape(params))
     if s.metrics:
-        metrics = "  ".join(f"{k}={fmt_value(v)}" for k, v in s.metrics.items())
-        out.print(f"[bold]metrics[/] {metrics}")
+        metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
+        out.print(f"[bold]metrics[/] {escape(metrics)}")
+    liked = annotations(detail.captures)
+    if liked:
+        out.print("[bold]liked and said[/] (beside what the run logged)")
+        for a in liked:
+            out.print(f"  {escape(a.describe())}")
     others = [c for c in detail.captures if c.kind not in ("metric", "param")]
     for c in others:
-        out.print(
-            f"  [dim]{when(c.timestamp)}[/] {c.kind:<10} {c.name or ''} {c.text or ''}".rstrip(),
-            markup=True,
-        )
+        state = " (pending review)" if c.review == "pending" else ""
+        state = " (rejected)" if c.review == "rejected" else state
+        line = f"{c.kind:<10} {c.name or ''} {c.text or ''}".rstrip() + state
+        out.print(f"  [dim]{when(c.timestamp)}[/] {escape(line)}", markup=True)
 
 
 @runs_app.command("show")
@@ -376,6 +405,7 @@ def runs_compare(
 ) -> None:
     """Params and metrics side by side; the ones that differ are highlighted."""
     from runnotes.services.metrics import column_bests
+    from runnotes.services.values import shown
     from runnotes.store.queries import compare_runs
 
     store = store_of(ctx)
@@ -387,6 +417,7 @@ def runs_compare(
                 "runs": [r.as_dict() for r in cmp.runs],
                 "params": cmp.params,
                 "metrics": cmp.metrics,
+                "marks": cmp.marks,
                 "best": best,
             }
         )
@@ -397,8 +428,8 @@ def runs_compare(
         for key, values in rows.items():
             style = "bold yellow" if cmp.differs(values) else None
             cells = [
-                fmt_value(v) + (" ★" if v is not None and v == best.get(key) else "")
-                for v in values
+                shown(v, m) + (" ★" if v is not None and v == best.get(key) else "")
+                for v, m in zip(values, cmp.marks.get(key, [None] * len(values)), strict=True)
             ]
             table.add_row(f"  {key}", *cells, style=style)
     out.print(table)

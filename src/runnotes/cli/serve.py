@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import errno
 import socket
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,7 +19,11 @@ from runnotes.errors import RunnotesError
 app = typer.Typer()
 
 HOST_HELP = "Address to bind; anything but loopback needs a token."
-TOKEN_HELP = "Token every request must carry (Authorization: Bearer, or log in on the page)."
+TOKEN_HELP = (
+    "Token every request must carry (Authorization: Bearer, or log in on the page). On the "
+    "command line every local user sees it (ps): prefer RUNNOTES_TOKEN or --token-file."
+)
+TOKEN_FILE_HELP = "Read the token from this file (first line), e.g. one only you can read."
 
 
 @app.command(rich_help_panel=RUNS)
@@ -27,6 +32,9 @@ def serve(
     host: Annotated[str, typer.Option(help=HOST_HELP)] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     token: Annotated[str | None, typer.Option(envvar="RUNNOTES_TOKEN", help=TOKEN_HELP)] = None,
+    token_file: Annotated[
+        Path | None, typer.Option(envvar="RUNNOTES_TOKEN_FILE", help=TOKEN_FILE_HELP)
+    ] = None,
 ) -> None:
     """Serve the review page: browse, search, compare and review runs; write reports."""
     import uvicorn
@@ -37,6 +45,15 @@ def serve(
     from runnotes.web.pairing import Pairing
     from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
 
+    source = ctx.get_parameter_source("token")  # typer may bring its own click: compare names
+    if getattr(source, "name", None) == "COMMANDLINE":
+        err.print(
+            "runnotes: warning: --token on the command line is visible to every user of this "
+            "machine (ps); set RUNNOTES_TOKEN or use --token-file instead",
+            markup=False,
+        )
+    if token_file is not None:
+        token = read_token(token_file)
     check_bind(host, token)
     sock = listen(host, port)
     settings = settings_of(ctx)
@@ -57,6 +74,18 @@ def serve(
     )
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def read_token(path: Path) -> str:
+    """The token in the first line of ``path``; a one-line error when it is missing or empty."""
+    try:
+        lines = path.expanduser().read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RunnotesError(f"cannot read the token file {path}: {exc}") from None
+    token = lines[0].strip() if lines else ""
+    if not token:
+        raise RunnotesError(f"the token file {path} is empty")
+    return token
 
 
 def listen(host: str, port: int) -> socket.socket:

@@ -2,7 +2,8 @@
 
 Importers read first and write last, so a bad file found halfway leaves the store untouched. A run
 already imported (same source id) is updated in place: its imported captures are replaced, while
-what people added to it since (likes, voice notes, screenshots) stays.
+what people added to it since (likes, voice notes, screenshots) stays, and so does its end once it
+has ended (status and end time, as everywhere). A status is one of :class:`RunStatus`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
+from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
+from runnotes.store.annotations import annotate, is_annotation
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Kind, Review, Run, RunTag, Source
+from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
     MetricRow,
     NewCapture,
@@ -27,6 +30,7 @@ from runnotes.store.runs import (
 )
 
 IMPORT = str(Source.import_)
+STATUSES = tuple(s.value for s in RunStatus)
 
 
 @dataclass
@@ -101,6 +105,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     """Create or update every run in one transaction; nothing is stored if any of it fails."""
     result = ImportResult()
     metric_rows: list[MetricRow] = []
+    stored: list[tuple[list[Capture], bool]] = []
     with store.write() as session:
         for imported in runs:
             row, created = _upsert_run(session, imported)
@@ -114,17 +119,25 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
                 for a in imported.artifacts
             ]
             session.add_all(captures)
+            stored.append((captures, row.ended_at is not None))
             metric_rows += [
                 MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()
         insert_metric_rows(session.connection(), metric_rows)
+        for captures, ended in stored:  # likes beside the imported series, as when logged
+            annotate(session, [c for c in captures if is_annotation(c)], final=ended)
     result.values = len(metric_rows)
     return result
 
 
 def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
+    if imported.status not in STATUSES:
+        raise RunnotesError(
+            f"run {imported.name!r}: unknown status {str(imported.status)[:80]!r} "
+            f"(one of {', '.join(STATUSES)})"
+        )
     exp = ensure_experiment(session, imported.project, imported.experiment)
     row = session.exec(select(Run).where(Run.source_id == imported.source_id)).first()
     created = row is None
@@ -141,7 +154,8 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             stale = stale.where(Capture.source == IMPORT)
         session.execute(stale)
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
-    row.status, row.ended_at = imported.status, imported.ended_at
+    if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it
+        row.status, row.ended_at = imported.status, imported.ended_at
     row.started_at = imported.started_at
     for key, value in imported.fields.items():
         setattr(row, key, value)

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from runnotes.errors import RunnotesError
 from runnotes.interop.bulk import ImportedRun, ImportResult, write_runs
-from runnotes.interop.tables import TAG_SEP, header_for
+from runnotes.interop.tables import header_for, join_tags
 from runnotes.services.metrics import best_values
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, MediaFile, Run
@@ -93,7 +93,7 @@ def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]
             "started_at": r.started_at,
             "ended_at": r.ended_at,
             "duration": r.duration,
-            "tags": TAG_SEP.join(r.tags),
+            "tags": join_tags(r.tags),
             "notes": "\n\n".join(notes[r.id]),
             "git_commit": commits.get(r.id),
             **{f"params.{k}": v for k, v in r.params.items()},
@@ -112,7 +112,10 @@ def jsonl_records(store: Store, runs: Sequence[RunSummary]) -> Iterator[dict[str
             "project": summary.project,
             "experiment": summary.experiment,
             "tags": summary.tags,
-            "captures": [c.model_dump(exclude={"id", "run_id"}) for c in detail.captures],
+            # logged_id is an id of this store: a restore links the like again
+            "captures": [
+                c.model_dump(exclude={"id", "run_id", "logged_id"}) for c in detail.captures
+            ],
         }
 
 

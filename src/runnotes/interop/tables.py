@@ -10,6 +10,7 @@ so an export imports back as it was.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,19 @@ from runnotes.store.db import Store
 
 RUN_COLUMNS = ("name", "experiment", "project", "status", "started_at", "ended_at", "tags", "notes")
 TAG_SEP = "; "
+_TAG = re.compile(r"(?:\\.|[^;\\]|\\$)+")  # a tag in a cell: up to an unescaped ";"
+
+
+def join_tags(tags: Iterable[str]) -> str:
+    """Tags in one cell, ``"; "`` between them; a ``;`` or ``\\`` inside a tag is escaped with
+    ``\\``, so every tag comes back whole (:func:`split_tags`)."""
+    return TAG_SEP.join(t.replace("\\", "\\\\").replace(";", "\\;") for t in tags)
+
+
+def split_tags(cell: str) -> list[str]:
+    """The tags of a cell written by :func:`join_tags` (or by hand: ``a; b``)."""
+    tags = (re.sub(r"\\(.)", r"\1", m.group()).strip() for m in _TAG.finditer(cell))
+    return [t for t in tags if t]
 
 
 @dataclass
@@ -92,7 +106,7 @@ def row_to_run(
         status=_text(row.get("status")) or "ok",
         started_at=_time(started, where) if started else default_time,
         ended_at=_time(ended, where) if ended else None,
-        tags=[t.strip() for t in _text(row.get("tags")).split(TAG_SEP.strip()) if t.strip()],
+        tags=split_tags(_text(row.get("tags"))),
         notes=[_text(row.get("notes"))] if _text(row.get("notes")) else [],
     )
     run.params = {name: _text(row[c]) for c, name in mapping.params.items() if _text(row.get(c))}

@@ -30,8 +30,15 @@ from runnotes.reports.rules import (
     observed,
 )
 from runnotes.services.metrics import Directions, curves, directions
+from runnotes.services.note_kinds import classify_note
+from runnotes.services.values import (
+    goal_target,
+    main_metrics,
+    plan_done,
+    same_param,
+)
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Experiment, Project, Review, Run
+from runnotes.store.models import Capture, Experiment, Project, Review, Run, mark
 from runnotes.store.queries import latest_rows
 from runnotes.store.review import pending_left_out
 from runnotes.store.runs import shown_status
@@ -75,6 +82,7 @@ class Value:
     value: float | None = None
     step: int | None = None
     pending: bool = False
+    mark: str | None = None  # "liked"/"said": a value no code logged (its only source)
 
 
 @dataclass
@@ -104,6 +112,7 @@ class RunInfo:
     python_version: str | None
     packages_sha: str | None
     exit_code: int | None = None
+    imports: list[str] | None = None  # distributions its script imports (None: not known)
     git_diff_sha: str | None = None  # the uncommitted changes, kept as a media file
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
@@ -130,6 +139,7 @@ class Note:
     role: str | None
     voice: bool
     pending: bool
+    done_by: RunInfo | None = None  # a next step a later run did
 
     @property
     def decision(self) -> str:
@@ -199,6 +209,22 @@ class Change:
 
 
 @dataclass
+class Target:
+    """The goal's number for a metric, against the best result: "0.95, 0.02 short of the 0.97
+    target"."""
+
+    metric: MetricInfo
+    value: float
+
+    @property
+    def gap(self) -> float:
+        """How far the best is from the target (0 when it is reached)."""
+        best = self.metric.best.value or 0.0
+        reached = not self.metric.is_better(self.value, best)
+        return 0.0 if reached else abs(self.value - best)
+
+
+@dataclass
 class ExperimentData:
     project: str
     name: str
@@ -218,28 +244,14 @@ class ExperimentData:
     left_out: list[str] = field(default_factory=list)  # pending captures not included, in words
     preferred: tuple[str, ...] = ()  # config ``[reports] primary_metric``, best first
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
-    liked: frozenset[str] = frozenset()  # metrics a person liked in some run
+    main_names: list[str] = field(default_factory=list)  # set by :meth:`choose`
+    target: Target | None = None  # the goal's target against the best (set by :meth:`choose`)
 
     @property
     def primary(self) -> MetricInfo | None:
-        """The headline metric: the configured one if reported, else the one reported in the
-        most runs (ties: one the engineer liked, then the one reported first)."""
-        if not self.metrics:
-            return None
-        by_name = {m.name: m for m in self.metrics}
-        for name in self.preferred:
-            if name in by_name:
-                return by_name[name]
-        return min(self.metrics, key=self._rank)
-
-    def _rank(self, m: MetricInfo) -> tuple[int, bool, int, str]:
-        """Sort key of "how much a reader cares": reported widely, liked, reported early."""
-        return (
-            -self.coverage(m.name),
-            m.name not in self.liked,
-            self.first_seen.get(m.name, 0),
-            m.name,
-        )
+        """The headline metric: the first of :attr:`main_metrics`."""
+        main = self.main_metrics
+        return main[0] if main else None
 
     @property
     def headline_run(self) -> RunInfo | None:
@@ -264,12 +276,29 @@ class ExperimentData:
 
     @property
     def main_metrics(self) -> list[MetricInfo]:
-        """The metrics a reader looks at first: the primary, then the most widely reported."""
-        primary = self.primary
-        if primary is None:
-            return []
-        rest = sorted((m for m in self.metrics if m.name != primary.name), key=self._rank)
-        return [primary, *rest][:MAIN_METRICS]
+        """The metrics a reader looks at first (:attr:`main_names`, chosen when loaded)."""
+        by_name = {m.name: m for m in self.metrics}
+        return [by_name[n] for n in self.main_names if n in by_name]
+
+    def choose(self) -> None:
+        """Decide the main metrics and the goal's target from the store's values, once: as a
+        person would (:func:`runnotes.services.values.main_metrics`): the configured one, the
+        goal's, held-out over training, epoch-level over per-batch, logged over liked-only,
+        never a count or a value with no direction."""
+        by_name = {m.name: m for m in self.metrics}
+        names = sorted(by_name, key=lambda n: self.first_seen.get(n, 0))
+        self.main_names = main_metrics(
+            names,
+            goal=self.goal,
+            preferred=self.preferred,
+            lower=[m.name for m in self.metrics if m.lower_is_better],
+            coverage={n: self.coverage(n) for n in names},
+            marked=[n for n in names if all(r.metrics[n].mark for r in self.runs_with(n))],
+            limit=MAIN_METRICS,
+        )
+        found = goal_target(self.goal, names)
+        if found is not None and by_name[found[0]].best.value is not None:
+            self.target = Target(by_name[found[0]], found[1])
 
     @property
     def table_runs(self) -> list[RunInfo]:
@@ -296,7 +325,10 @@ class ExperimentData:
         return varied[:MAX_TABLE_PARAMS]
 
     def coverage(self, metric: str) -> int:
-        return sum(1 for r in self.runs if metric in r.metrics)
+        return len(self.runs_with(metric))
+
+    def runs_with(self, metric: str) -> list[RunInfo]:
+        return [r for r in self.runs if metric in r.metrics]
 
     def top_runs(self, count: int) -> list[RunInfo]:
         """The best ``count`` runs on the primary metric, best first."""
@@ -430,29 +462,28 @@ def load_experiment(
             screenshots=[],
             preferred=rules.primary_metric,
             first_seen=first_seen,
-            liked=_liked_metrics(session, run_ids),
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
             goal_note=_goal_note(session, experiment_id),
         )
-    _sort_captures(store, data, by_id, captures)
+        # Transcripts notes were derived from (whatever their review): the drafts quote the
+        # approved derived notes, never the transcript beside them.
+        derived = set(
+            session.exec(
+                select(Capture.parent_id)
+                .where(
+                    Capture.run_id.in_(run_ids),
+                    Capture.kind == "note",
+                    Capture.parent_id.is_not(None),
+                )
+                .distinct()
+            ).all()
+        )
+    _sort_captures(store, data, by_id, captures, derived)
+    _check_off(data)
     data.metrics = _metric_infos(runs, rules)
+    data.choose()
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
-
-
-def _liked_metrics(session: Session, run_ids: Any) -> frozenset[str]:
-    """Names of the metrics liked (hotkey, ``runnotes like``, ``run.like``) in these runs."""
-    rows = session.exec(
-        select(Capture.name)
-        .where(
-            Capture.run_id.in_(run_ids),
-            Capture.kind == "metric",
-            Capture.review == Review.approved,
-            Capture.liked,
-        )
-        .distinct()
-    ).all()
-    return frozenset(name for name in rows if name)
 
 
 def _goal_note(session: Session, experiment_id: int) -> str:
@@ -487,6 +518,7 @@ def _run_info(run: Run) -> RunInfo:
         python_version=run.python_version,
         packages_sha=run.packages_sha,
         exit_code=run.exit_code,
+        imports=None if run.imports is None else run.imports.split(),
         git_diff_sha=run.git_diff_sha,
     )
 
@@ -501,33 +533,42 @@ def _load_metrics(
     """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
     rows = [(row, False) for row in latest_rows(session, run_ids, ("metric",))]
     if rules.include_pending:
-        pending = latest_rows(session, run_ids, ("metric",), Capture.review == Review.pending)
+        waiting = and_(Capture.review == Review.pending, Capture.logged_id.is_(None))
+        pending = latest_rows(session, run_ids, ("metric",), waiting)
         rows += [(row, True) for row in pending]
     first_seen: dict[str, int] = {}
-    for (run_id, _, name, value, text, step), is_pending in rows:
+    for (run_id, _, name, value, text, step, marked), is_pending in rows:
         if value is None or name in by_id[run_id].metrics:
             continue  # a reviewed value beats an unreviewed one
         by_id[run_id].metrics[name] = Value(
-            text=text or _fmt_number(value), value=value, step=step, pending=is_pending
+            text=text or _fmt_number(value), value=value, step=step, pending=is_pending, mark=marked
         )
         first_seen.setdefault(name, len(first_seen))
     return first_seen
 
 
 def _sort_captures(
-    store: Store, data: ExperimentData, by_id: dict[int, RunInfo], captures: Sequence[Capture]
+    store: Store,
+    data: ExperimentData,
+    by_id: dict[int, RunInfo],
+    captures: Sequence[Capture],
+    derived_from: set[int | None],
 ) -> None:
-    """Params and datasets onto their runs; notes into decisions, next steps and blockers."""
-    derived_from = {c.parent_id for c in captures if c.kind == "note" and c.parent_id}
+    """Params and datasets onto their runs; notes into decisions, next steps and blockers.
+    Speech is quoted only as approved: a transcript (approved) when nothing was derived from
+    it, else the approved notes derived from it."""
     for c in captures:
         run, extra, pending = by_id[c.run_id], c.extra or {}, c.review == Review.pending
         if c.kind == "param" and c.name:
+            if c.logged_id is not None:
+                continue  # a like or spoken value beside what the code logged, not the value
             if c.name in run.params and pending and not run.params[c.name].pending:
                 continue  # a reviewed value beats a later unreviewed one (e.g. heard in speech)
             run.params[c.name] = Value(
                 text=c.text if c.text is not None else _fmt_number(c.value or 0.0),
                 value=c.value,
                 pending=pending,
+                mark=mark(c.source, c.liked),
             )
         elif c.kind == "dataset":
             run.datasets.append(_dataset(c, extra, pending))
@@ -555,6 +596,18 @@ def _sort_captures(
     data.observations.sort(key=lambda n: (n.timestamp, n.run.id))
 
 
+def _check_off(data: ExperimentData) -> None:
+    """Next steps a later run did (the params it names changed as it says): linked to that run."""
+    for note in data.next_steps:
+        before = {k: v.text for k, v in note.run.params.items()}
+        for run in data.runs:
+            after = {k: v.text for k, v in run.params.items()}
+            later = run.started_at >= note.timestamp and run.id != note.run.id
+            if later and plan_done(note.text, before, after):
+                note.done_by = run
+                break
+
+
 def _add_note(data: ExperimentData, note: Note) -> None:
     if note.role == ROLE_NEXT:
         data.next_steps.append(note)
@@ -564,8 +617,17 @@ def _add_note(data: ExperimentData, note: Note) -> None:
         pass  # the goal comes from the whole experiment (``goal_note``), not a period's runs
     elif note.role == ROLE_OBSERVATION:
         data.observations.append(note)
-    elif note.role in (None, ROLE_RATIONALE):
-        data.decisions.append(note)  # other roles (run_ref, metric, param) are not prose
+    elif note.role == ROLE_RATIONALE:
+        data.decisions.append(note)
+    elif note.role is None:  # a plain note: a plan, an observation or a decision
+        kind = classify_note(note.text)
+        if kind == "plan":
+            data.next_steps.append(note)
+        elif kind == "observation":
+            data.observations.append(note)
+        else:
+            data.decisions.append(note)
+    # other roles (run_ref, metric, param) are not prose
 
 
 def _dataset(c: Capture, extra: dict[str, Any], pending: bool) -> Dataset:
@@ -618,7 +680,8 @@ def media_file(store: Store, sha: str) -> Path | None:
 def packages_of(
     store: Store, run: RunInfo, wanted: Sequence[str], warnings: list[str]
 ) -> list[tuple[str, str]]:
-    """The run's versions of the key packages, from the package listing stored at its start."""
+    """The run's versions of the packages its script imports (the key ones first), else of the
+    key packages, from the package listing stored at its start."""
     found: list[tuple[str, str]] = [("python", run.python_version)] if run.python_version else []
     if not run.packages_sha:
         return found
@@ -634,6 +697,9 @@ def packages_of(
     except (OSError, ValueError) as exc:
         warnings.append(f"the package list of {run.label} is unreadable: {exc}")
         return found
+    if run.imports is not None:  # what the script imports, not every installed framework
+        imported = [n for n in run.imports if n in listing]
+        wanted = [n for n in wanted if n in imported] + sorted(set(imported) - set(wanted))
     return found + [(name, str(listing[name])) for name in wanted if name in listing]
 
 
@@ -667,7 +733,7 @@ def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Cha
             ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
             for name in sorted(previous.params.keys() | run.params.keys())
         ]
-        diffs = [d for d in diffs if d.old != d.new]
+        diffs = [d for d in diffs if not same_param(d.old, d.new)]
         moves = []
         for info in metrics:
             old, new = previous.metrics.get(info.name), run.metrics.get(info.name)

@@ -346,13 +346,24 @@ class Refresher:
             _start_drainer(self.store)
 
     def render(self, batch: dict[int, str]) -> None:
+        """Refresh each experiment of ``batch`` here, unless another process is refreshing:
+        then it is handed over (a request file and the detached drainer), never waited for, so
+        no refresh (and no exit of this process) queues behind a slow one elsewhere."""
+        handed = False
         for experiment_id, trigger in batch.items():
             self.refreshes += 1
             try:
-                refresh_experiment(self.store, experiment_id, trigger)
+                with _locked(self.store, wait=False) as free:
+                    if free:
+                        _refresh(self.store, experiment_id, trigger)
+                if not free:
+                    _hand_over(self.store, experiment_id, trigger)
+                    handed = True
             except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
                 # The reason is also kept on the draft (see `runnotes drafts`).
                 log.warning("draft refresh failed (%s): %s", trigger, exc)
+        if handed:
+            _start_drainer(self.store)
 
 
 _refreshers: dict[int, Refresher] = {}

@@ -79,9 +79,16 @@ def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def spans_decades(values: Sequence[float]) -> bool:
-    """Positive values over two orders of magnitude or more: a log axis shows them better."""
-    return bool(values) and min(values) > 0 and max(values) / min(values) >= 100
+def spans_decades(values: Sequence[float], ratio: float = 100) -> bool:
+    """Positive values over two orders of magnitude or more (``ratio``): a log axis shows them
+    better."""
+    return bool(values) and min(values) > 0 and max(values) / min(values) >= ratio
+
+
+# A parameter searched over a decade or more (lr 3e-4 … 1e-2) is read on a log axis: that is
+# how the search was laid out.
+PARAM_DECADE = 10
+MAX_LABELS = 20  # points labelled with their run in a scatter
 
 
 def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
@@ -144,6 +151,23 @@ def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
     return varied[:MAX_PANELS]
 
 
+def _label_points(ax, runs, xs: Sequence[float], ys: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+    """Each point named by its run; runs at the same point share one label, and labels of
+    nearby points step up so they do not print over each other."""
+    at: dict[tuple[float, float], list[str]] = {}
+    for run, x, y in zip(runs, xs, ys, strict=True):
+        at.setdefault((x, y), []).append(f"run {run.id}")
+    for i, ((x, y), names) in enumerate(sorted(at.items())):
+        ax.annotate(
+            ", ".join(names),
+            (x, y),
+            xytext=(5, 4 + 9 * (i % 3)),
+            textcoords="offset points",
+            fontsize=7,
+            color="#333333",
+        )
+
+
 def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
     primary = data.primary
     if primary is None:
@@ -155,14 +179,17 @@ def _scatter(data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
 
     fig, axes = _panels(len(params))
     for ax, name in zip(axes, params, strict=False):
-        points = [
-            (r.params[name].value, r.metrics[primary.name].value)
+        runs = [
+            r
             for r in data.runs
             if name in r.params and r.params[name].value is not None and primary.name in r.metrics
         ]
-        xs: Sequence[float] = [p[0] for p in points]  # type: ignore[misc]
-        ax.scatter(xs, [p[1] for p in points], s=22)
-        if spans_decades(xs):
+        xs: Sequence[float] = [r.params[name].value for r in runs]  # type: ignore[misc]
+        ys = [r.metrics[primary.name].value for r in runs]
+        ax.scatter(xs, ys, s=22, zorder=3)
+        if len(runs) <= MAX_LABELS:
+            _label_points(ax, runs, xs, ys)  # type: ignore[arg-type]
+        if spans_decades(xs, PARAM_DECADE):
             ax.set_xscale("log")
         else:  # few ticks, 3e-4 rather than 0.0003: small learning rates stay legible
             ax.xaxis.set_major_locator(MaxNLocator(5))

@@ -102,7 +102,11 @@ def signed(value: float) -> Markup:
 
 
 def pending(item: Any) -> Markup:
-    return Markup(" *(pending)*" if getattr(item, "pending", False) else "")
+    """` *(pending)*` after an item still awaiting review; ` *(liked)*`/` *(said)*` after a
+    value no code logged (its only source: one of those two words, never user text)."""
+    marked = getattr(item, "mark", None)
+    source = f" *({md(marked)})*" if marked else ""
+    return Markup(source + (" *(pending)*" if getattr(item, "pending", False) else ""))
 
 
 def _environment(folder: Path) -> Environment:

@@ -21,6 +21,7 @@ from typing import Any
 
 from runnotes.errors import RunnotesError
 from runnotes.reports import data as reportdata
+from runnotes.reports.caps import cap_lists
 from runnotes.reports.period import fmt_time, resolve_period
 from runnotes.reports.render import load_template, render
 from runnotes.store.db import Store
@@ -217,6 +218,7 @@ def write_readme(
     data = reportdata.load_experiment(
         store, experiment_id, reportdata.rules_for(store, include_pending), since=since, until=until
     )
+    cap_lists(data)
     warnings = list(data.warnings)
     headline = data.headline_run
     reproduce = (
@@ -299,6 +301,7 @@ def write_progress(
         for i, (experiment_id, _) in enumerate(active):
             _step(progress, "reading the store", 2 * i, total)
             data = reportdata.load_experiment(store, experiment_id, rules, since=since, until=until)
+            cap_lists(data)
             experiments.append(data)
             warnings += data.warnings
             label = f"{data.project}/{data.name}"

@@ -34,7 +34,7 @@ from typing import Any
 from runnotes.capture import context as run_context
 from runnotes.capture.dataset import Fingerprint, fingerprint
 from runnotes.config import Settings, load_settings
-from runnotes.errors import RunnotesError
+from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import as_number
 from runnotes.sdk.backend import LocalBackend, RunBackend
 from runnotes.services.runs import finish_run
@@ -52,6 +52,7 @@ from runnotes.store.runs import (
     active_run_id,
     add_tags,
     create_run,
+    ending,
     push_active,
     target_run_id,
 )
@@ -253,11 +254,21 @@ class Run:
         return cid
 
     def note(self, text: str, *, origin: str | None = None) -> int:
+        """A note (approved: you wrote it); the values it says wait for review, as spoken ones."""
+        from runnotes.voice.typed import run_names, typed_values
+
         (cid,) = self.capture(
             NewCapture(
                 kind=Kind.note, source=self.source, text=text, origin=origin, review=Review.approved
             )
         )
+        try:
+            known = run_names(self.backend.local_store(), self.id)
+        except RunnotesError:  # a team server: its names are not here
+            known = {}
+        derived = typed_values(text, cid, self.source, known)
+        if derived:
+            self.capture(*derived)
         return cid
 
     def set_goal(self, text: str) -> None:
@@ -335,7 +346,10 @@ class Run:
     # -- ending -------------------------------------------------------------------------------
     def end(self, status: str = "ok", exit_code: int | None = None) -> None:
         """Flush, then end the run. When metric values cannot be stored the run ends ``failed``
-        (if the store takes even that) and the error is raised: lost data never ends ``ok``."""
+        (if the store takes even that) and the error is raised: lost data never ends ``ok``.
+        ``status`` is ok, failed or killed. A run already ended elsewhere (``runnotes run end``,
+        the web) keeps that end: it is final, so this one is logged, not stored."""
+        ending(status, exit_code)  # a bad status or exit code ends nothing
         self._stop.set()
         try:
             self.flush()
@@ -351,7 +365,10 @@ class Run:
             if self in _stack:
                 _stack.remove(self)
         if self._owns_run:
-            self.backend.finish(self.id, status, exit_code)
+            try:
+                self.backend.finish(self.id, status, exit_code)
+            except Conflict as exc:
+                log.warning("runnotes: %s; %s is not stored", exc, status)
             self._owns_run = False
 
     def __enter__(self) -> Run:
@@ -506,8 +523,8 @@ def end_run(
     """End a run for real: the one named (id or name), else this process's current run, else
     the active one — also a run another process left open. ``status`` defaults to what the
     exit code ``watch`` recorded says (else ``ok``)."""
-    if status not in (None, "ok", "failed", "killed"):
-        raise RunnotesError(f"status must be ok, failed or killed, not {status!r}")
+    if status is not None:
+        ending(status)
     if _team_settings(store) is not None:
         return _end_remote(ref, status or "ok")
     store = store or get_store()

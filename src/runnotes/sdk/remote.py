@@ -27,7 +27,7 @@ from runnotes import jsonsafe
 from runnotes.capture import context as run_context
 from runnotes.capture.dataset import Fingerprint
 from runnotes.config import Settings
-from runnotes.errors import RunnotesError
+from runnotes.errors import Conflict, RunnotesError
 from runnotes.sdk import Run
 from runnotes.sdk.backend import no_local_store
 from runnotes.store.db import Store
@@ -87,9 +87,8 @@ class Client:
                 detail = response.json().get("detail", response.text)
             except ValueError:
                 detail = response.text.strip()[:200]
-            raise RunnotesError(
-                f"server {self.url} refused {path} ({response.status_code}): {detail}"
-            )
+            error = Conflict if response.status_code == 409 else RunnotesError
+            raise error(f"server {self.url} refused {path} ({response.status_code}): {detail}")
         return response.json()  # type: ignore[no-any-return]
 
 

@@ -7,9 +7,11 @@ a prefix is a metric, the common case.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from runnotes.errors import RunnotesError
+from runnotes.services.values import main_metrics
 from runnotes.store.queries import RunSummary
 
 PREFIXES = ("params", "metrics")
@@ -46,5 +48,8 @@ def parse_columns(text: str | None) -> list[Column]:
 
 
 def default_columns(runs: list[RunSummary], limit: int = 6) -> list[Column]:
-    """Without a choice: the first metrics (by name) the listed runs report."""
-    return [Column("metrics", n) for n in sorted({k for r in runs for k in r.metrics})[:limit]]
+    """Without a choice: the listed runs' main metrics (:func:`runnotes.services.values.
+    main_metrics`: held-out over training, epoch-level over per-batch, never a count)."""
+    coverage = Counter(k for r in runs for k in r.metrics)
+    names = main_metrics(sorted(coverage), coverage=dict(coverage), limit=limit)
+    return [Column("metrics", n) for n in names]

@@ -12,7 +12,9 @@ from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Experiment, Run
-from runnotes.store.runs import ensure_experiment
+from runnotes.store.runs import ensure_experiment, plain_text
+
+MAX_GOAL = 10_000  # characters: a goal is a sentence or a paragraph, not a document
 
 MAX_GOAL = 2000  # characters: a goal is a sentence or two, not a document
 
@@ -34,7 +36,7 @@ def set_goal(store: Store, experiment: str, text: str, *, project: str | None = 
     """Set (or, with empty text, clear) the goal of ``experiment``, created if new."""
     with store.write() as session:
         exp = ensure_experiment(session, project, experiment)
-        exp.description = _clean(text)
+        exp.description = plain_text("a goal", _clean(text), MAX_GOAL)
         session.add(exp)
 
 
@@ -43,7 +45,7 @@ def set_run_goal(store: Store, run_id: int, text: str) -> str:
     with store.write() as session:
         run = get_row(session, Run, run_id)
         exp = get_row(session, Experiment, run.experiment_id)
-        exp.description = _clean(text)
+        exp.description = plain_text("a goal", _clean(text), MAX_GOAL)
         session.add(exp)
         events.queue(session, events.ReviewChanged(run_id))
         return exp.name

@@ -145,7 +145,7 @@ def directions(settings: Settings) -> Directions:
 def latest(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, float]]:
     """Each run's latest counted value of each metric."""
     with store.read() as session:
-        return latest_values(session, run_ids)[1]
+        return latest_values(session, run_ids).metrics
 
 
 # Up to this many runs, best values come from each series' cached extremes (a page: a million-value

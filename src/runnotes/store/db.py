@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -281,6 +281,15 @@ def get_row(session: Session, model: type[Row], row_id: int) -> Row:
     if row is None:
         raise NotFound(f"no {model.__name__.lower()} with id {row_id}")
     return row
+
+
+ID_BATCH = 10_000  # ids bound in one IN (...): PostgreSQL takes 65 535 parameters, SQLite 32 766
+
+
+def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """``ids`` in slices small enough for one statement on either database."""
+    for start in range(0, len(ids), ID_BATCH):
+        yield ids[start : start + ID_BATCH]
 
 
 def is_row_id(value: object) -> bool:

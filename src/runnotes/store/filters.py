@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, and_, not_, or_, select
 
 from runnotes.errors import RunnotesError
 from runnotes.store.models import Capture, Run, counted
+from runnotes.store.runs import INT64
 
 _COMPARE = {
     ast.Gt: operator.gt,
@@ -65,6 +66,13 @@ def _literal(node: ast.expr) -> Any:
         raise _Bad(f"expected a number or a quoted string, got {ast.unparse(node)!r}") from exc
     if not isinstance(value, int | float | str) or isinstance(value, bool):
         raise _Bad(f"expected a number or a quoted string, got {ast.unparse(node)!r}")
+    if isinstance(value, str) and "\x00" in value:
+        raise _Bad("a NUL character cannot be compared (no stored text has one)")
+    if isinstance(value, int) and not INT64[0] <= value <= INT64[1]:
+        try:  # beyond what a database integer holds: compared as the number it is
+            return float(value)
+        except OverflowError as exc:
+            raise _Bad(f"{ast.unparse(node)[:40]}… is too large a number") from exc
     return value
 
 

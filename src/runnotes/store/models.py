@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Column, ColumnElement, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, ColumnElement, Index, Text, UniqueConstraint, and_, text
 from sqlmodel import Field, SQLModel
 
 
@@ -40,6 +40,18 @@ class Review(StrEnum):
     pending = "pending"
     approved = "approved"
     rejected = "rejected"
+
+
+class RunStatus(StrEnum):
+    running = "running"
+    ok = "ok"
+    failed = "failed"
+    killed = "killed"
+    crashed = "crashed"  # its process died: set by runnotes (close_stale), never by a writer
+
+
+# What a writer (SDK, ``run end``, the team server's ``/end``) may end a run with.
+ENDINGS = (RunStatus.ok, RunStatus.failed, RunStatus.killed)
 
 
 class Project(SQLModel, table=True):
@@ -78,6 +90,9 @@ class Run(SQLModel, table=True):
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff_sha: str | None = Field(default=None, foreign_key="mediafile.sha256")
+    # The installed distributions the run's script imports, space-separated (migration 0011):
+    # what "how to reproduce" lists. None: not known (an import, a command that is no script).
+    imports: str | None = None
     source_id: str | None = Field(default=None, unique=True)  # e.g. "mlflow:<run id>" for imports
     description: str = ""
     # Out of the way but kept: archived runs leave the lists, deleted ones every list and report;
@@ -169,6 +184,10 @@ class Capture(SQLModel, table=True):
     page_title: str | None = None
     tool: str | None = None
     exact_from: str | None = None
+    # A like or spoken value beside the run's logged series (migration 0011): the logged point
+    # it equals, or (with ``conflict`` saying why) the logged value it contradicts.
+    logged_id: int | None = None
+    conflict: str | None = None
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
@@ -179,8 +198,22 @@ def counted() -> ColumnElement[bool]:
     inferred (spoken, low-confidence OCR) stay pending until a person approves them. Only approved
     values count in latest and best values, series, filters, comparisons and exports; pending ones
     are shown as such (review queue, run timeline) and reports say how many they left out.
+
+    A like or spoken value of a name the run's code logged is an annotation beside that series
+    (``logged_id`` set, :mod:`runnotes.store.annotations`): it never counts as the run's value.
     """
-    return Capture.review == Review.approved
+    return and_(Capture.review == Review.approved, Capture.logged_id.is_(None))
+
+
+# Sources whose values are what code logged: the run's series (a like through them is not).
+LOGGED_SOURCES = frozenset({Source.sdk, Source.watch, Source.import_})
+
+
+def mark(source: str | None, liked: bool) -> str | None:
+    """How a value not logged by code is marked where it shows: "liked" or "said" (None: logged)."""
+    if liked:
+        return "liked"
+    return "said" if source == Source.voice else None
 
 
 class Draft(SQLModel, table=True):

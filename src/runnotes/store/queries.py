@@ -16,10 +16,10 @@ from sqlmodel import Session, select
 from sqlmodel.sql.expression import Select
 
 from runnotes.errors import NotFound, RunnotesError
-from runnotes.formatting import local_time
+from runnotes.formatting import local_time, same_number
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import named_values, parse_where
-from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted
+from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted, mark
 from runnotes.store.runs import shown_status
 
 
@@ -37,6 +37,8 @@ class RunSummary:
     metrics: dict[str, float] = field(default_factory=dict)
     archived_at: float | None = None
     deleted_at: float | None = None
+    # Values no code logged, by name: where they came from ("liked", "said"), shown beside them.
+    marks: dict[str, str] = field(default_factory=dict)
 
     @property
     def duration(self) -> float | None:
@@ -64,9 +66,13 @@ class Comparison:
     runs: list[RunSummary]
     params: dict[str, list[str | None]]
     metrics: dict[str, list[float | None]]
+    # Per name, per run: where a value no code logged came from ("liked", "said"), else None.
+    marks: dict[str, list[str | None]] = field(default_factory=dict)
 
     def differs(self, values: Sequence[Any]) -> bool:
-        return len({repr(v) for v in values}) > 1
+        """Whether the runs' values differ: numbers as numbers (``3e-4`` is ``0.0003``)."""
+        shown = [None if v is None else str(v) for v in values]
+        return any(not same_number(shown[0], v) for v in shown[1:])
 
 
 def resolve_run(session: Session, ref: str | int) -> Run:
@@ -100,9 +106,10 @@ def latest_rows(
     run_ids: Sequence[int] | Any,
     kinds: Sequence[str] = ("metric", "param"),
     condition: Any = None,
-) -> list[tuple[int, str, str, float | None, str | None, int | None]]:
-    """``(run_id, kind, name, value, text, step)`` of each run's latest metric/param values, in
-    one grouped query, in the order they were stored.
+) -> list[tuple[int, str, str, float | None, str | None, int | None, str | None]]:
+    """``(run_id, kind, name, value, text, step, mark)`` of each run's latest metric/param
+    values, in one grouped query, in the order they were stored; ``mark`` is None for a value
+    code logged, else where it came from ("liked", "said": :func:`runnotes.store.models.mark`).
 
     The one "latest" rule (see :mod:`runnotes.services.metrics`): the most recently stored value
     that counts (:func:`runnotes.store.models.counted`, or ``condition``), whatever its step.
@@ -113,20 +120,21 @@ def latest_rows(
     the next name after the last one, one index seek each) and each name's latest value with one
     more seek from its newest id down: the cost follows the number of names, not of values."""
     latest = latest_ids(run_ids, kinds, counted() if condition is None else condition).subquery()
-    return list(
-        session.exec(
-            select(
-                Capture.run_id,
-                Capture.kind,
-                Capture.name,
-                Capture.value,
-                Capture.text,
-                Capture.step,
-            )
-            .join(latest, Capture.id == latest.c.cid)
-            .order_by(Capture.id)
-        ).all()
-    )
+    rows = session.exec(
+        select(
+            Capture.run_id,
+            Capture.kind,
+            Capture.name,
+            Capture.value,
+            Capture.text,
+            Capture.step,
+            Capture.source,
+            Capture.liked,
+        )
+        .join(latest, Capture.id == latest.c.cid)
+        .order_by(Capture.id)
+    ).all()
+    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]  # type: ignore[misc]
 
 
 def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
@@ -167,21 +175,31 @@ def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: An
     return select(newest.label("cid")).where(names.c.name.is_not(None))
 
 
-def latest_values(
-    session: Session, run_ids: Sequence[int]
-) -> tuple[dict[int, dict[str, str]], dict[int, dict[str, float]]]:
+@dataclass
+class Latest:
+    """Latest param text and metric value per run, and the marks of values no code logged."""
+
+    params: dict[int, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    metrics: dict[int, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+    marks: dict[int, dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def latest_values(session: Session, run_ids: Sequence[int]) -> Latest:
     """Latest param text and metric value per run (:func:`latest_rows`), names sorted."""
-    params: dict[int, dict[str, str]] = defaultdict(dict)
-    metrics: dict[int, dict[str, float]] = defaultdict(dict)
+    found = Latest()
     if not run_ids:
-        return params, metrics
+        return found
     rows = sorted(latest_rows(session, run_ids), key=lambda row: row[2])
-    for run_id, kind, name, value, text, _ in rows:
+    for run_id, kind, name, value, text, _, marked in rows:
         if kind == "param":
-            params[run_id][name] = text if text is not None else _num(value)
+            found.params[run_id][name] = text if text is not None else _num(value)
         elif value is not None:
-            metrics[run_id][name] = value
-    return params, metrics
+            found.metrics[run_id][name] = value
+        else:
+            continue
+        if marked:
+            found.marks[run_id][name] = marked
+    return found
 
 
 def _num(value: float | None) -> str:
@@ -198,7 +216,7 @@ def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[Ru
             select(RunTag.run_id, RunTag.tag).where(RunTag.run_id.in_(ids)).order_by(RunTag.tag)
         ):
             tags[run_id].append(tag)
-    params, metrics = latest_values(session, ids)
+    latest = latest_values(session, ids)
     return [
         RunSummary(
             id=run.id,
@@ -209,10 +227,11 @@ def summaries(session: Session, rows: Sequence[tuple[Run, str, str]]) -> list[Ru
             started_at=run.started_at,
             ended_at=run.ended_at,
             tags=tags[run.id],
-            params=params[run.id],
-            metrics=metrics[run.id],
+            params=latest.params[run.id],
+            metrics=latest.metrics[run.id],
             archived_at=run.archived_at,
             deleted_at=run.deleted_at,
+            marks=latest.marks[run.id],
         )
         for run, proj, exp in rows
         if run.id is not None
@@ -364,6 +383,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         runs=runs,
         params={k: [r.params.get(k) for r in runs] for k in param_names},
         metrics={k: [r.metrics.get(k) for r in runs] for k in metric_names},
+        marks={k: [r.marks.get(k) for r in runs] for k in [*param_names, *metric_names]},
     )
 
 

@@ -12,15 +12,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from runnotes import events
 from runnotes.errors import RunnotesError
-from runnotes.store.db import Store, get_row
+from runnotes.store.db import Store, get_row, id_batches
 from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
+from runnotes.store.runs import MAX_NAME, plain_text
 
 # A spoken value whose sentence Whisper heard with less confidence than this is flagged for a
 # closer look: garbled sentences measured 0.39–0.48 on the espeak-ng fixtures, clean ones 0.6–0.7.
@@ -186,17 +187,45 @@ _KIND_LABELS = {
 }
 
 
+_CONFLICT = ("like that differs from the logged value", "likes that differ from the logged values")
+_SAID_CONFLICT = (
+    "spoken value that differs from the logged value",
+    "spoken values that differ from the logged values",
+)
+_UNHEARD = ("voice note not transcribed", "voice notes not transcribed")
+
+
 def pending_left_out(session: Session, run_ids: Any) -> list[str]:
-    """What pending captures of these runs a report would leave out, counted in words
-    (["3 spoken values", "1 voice transcript"]), most first; ``run_ids`` a list or subquery."""
+    """Everything of these runs a report leaves out, counted in words (["3 spoken values",
+    "1 voice transcript"]), most first; ``run_ids`` a list or subquery. Pending captures by what
+    they are, likes that contradict the logged series, and voice notes with no transcript yet
+    (failed or still running), so a draft never looks fully reviewed when it is not."""
     rows = session.exec(
-        select(Capture.kind, Capture.source, func.count(Capture.id))
-        .where(Capture.run_id.in_(run_ids), Capture.review == Review.pending)
-        .group_by(Capture.kind, Capture.source)
+        select(
+            Capture.kind,
+            Capture.source,
+            Capture.conflict.is_not(None),
+            (Capture.kind == "voice") & (func.coalesce(Capture.status, "ok") != "ok"),
+            func.count(Capture.id),
+        )
+        .where(
+            Capture.run_id.in_(run_ids),
+            or_(
+                Capture.review == Review.pending,
+                (Capture.kind == "voice") & (func.coalesce(Capture.status, "ok") != "ok"),
+            ),
+            Capture.review != Review.rejected,
+        )
+        .group_by(Capture.kind, Capture.source, Capture.conflict.is_not(None), Capture.status)
     ).all()
     counts: dict[tuple[str, str], int] = {}
-    for kind, source, count in rows:
-        label = _LABELS.get((kind, source)) or _KIND_LABELS.get(kind, (kind, f"{kind}s"))
+    for kind, source, conflict, unheard, count in rows:
+        if conflict:
+            label = _SAID_CONFLICT if source == "voice" else _CONFLICT
+        elif unheard:
+            label = _UNHEARD
+        else:
+            label = _LABELS.get((kind, source)) or _KIND_LABELS.get(kind, (kind, f"{kind}s"))
         counts[label] = counts.get(label, 0) + count
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0][0]))
     return [f"{n} {one if n == 1 else many}" for (one, many), n in ranked]
@@ -215,9 +244,22 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
         capture.review = review
         session.add(capture)
         session.flush()
+        if review == Review.rejected:
+            _reject_derived(session, [capture_id])
         session.expunge(capture)
         events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
+
+
+def _reject_derived(session: Session, ids: Sequence[int]) -> None:
+    """A rejected transcript takes what was heard in it along: the values and notes derived
+    from it (``parent_id``) leave the drafts with it."""
+    for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
+        session.exec(
+            update(Capture)  # type: ignore[call-overload]
+            .where(Capture.parent_id.in_(batch), Capture.review != Review.rejected)
+            .values(review=Review.rejected)
+        )
 
 
 def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[int]:
@@ -229,13 +271,20 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
     if not ids:
         raise RunnotesError("no captures picked")
     with store.write() as session:
-        found = session.exec(select(Capture.id, Capture.run_id).where(Capture.id.in_(ids))).all()
+        found: list[tuple[int, int]] = []
+        for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
+            query = select(Capture.id, Capture.run_id).where(Capture.id.in_(batch))
+            found += session.exec(query).all()  # type: ignore[arg-type]
         missing = sorted(set(ids) - {cid for cid, _ in found})
         if missing:
-            raise RunnotesError(f"no capture with id {', '.join(map(str, missing))}")
-        session.exec(
-            update(Capture).where(Capture.id.in_(ids)).values(review=review)  # type: ignore[call-overload]
-        )
+            more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+            raise RunnotesError(f"no capture with id {', '.join(map(str, missing[:10]))}{more}")
+        for batch in id_batches(ids):
+            session.exec(
+                update(Capture).where(Capture.id.in_(batch)).values(review=review)  # type: ignore[call-overload]
+            )
+        if review == Review.rejected:
+            _reject_derived(session, ids)
         runs = sorted({run_id for _, run_id in found})
         for run_id in runs:
             events.queue(session, events.ReviewChanged(run_id))
@@ -251,6 +300,13 @@ def edit_capture(
     name: str | None = None,
 ) -> Capture:
     """Fix a value, a name or a transcript; the fixed capture counts as reviewed (approved)."""
+    for what, given, limit in (
+        ("a value", value, None),
+        ("a text", text, None),
+        ("a name", name, MAX_NAME),
+    ):
+        if isinstance(given, str):
+            plain_text(what, given, limit)
     with store.write() as session:
         capture = get_row(session, Capture, capture_id)
         before = {"value": capture.value, "text": capture.text, "name": capture.name}

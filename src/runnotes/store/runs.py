@@ -23,18 +23,30 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import AfterValidator, Field
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
 from runnotes import events
+from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
+from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
 from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
-from runnotes.store.models import Capture, Experiment, MediaFile, Project, Review, Run, RunTag
+from runnotes.store.models import (
+    ENDINGS,
+    Capture,
+    Experiment,
+    MediaFile,
+    Project,
+    Review,
+    Run,
+    RunStatus,
+    RunTag,
+)
 
 try:
     import fcntl
@@ -61,14 +73,16 @@ class RunContext:
     git_branch: str | None = None
     git_dirty: bool | None = None
     git_diff: str | None = None
-    pid: int | None = None
+    pid: Int32 | None = None
     pid_started: float | None = None
+    imports: list[str] | None = None  # distributions the script imports (None: unknown)
 
     def packages_json(self) -> bytes:
         return json.dumps(self.packages, sort_keys=True, indent=0).encode()
 
 
 INT64 = (-(2**63), 2**63 - 1)  # the integers SQLite and PostgreSQL BIGINT columns hold
+INT32 = (-(2**31), 2**31 - 1)  # PostgreSQL INTEGER columns (exit_code)
 MAX_NAME = 1000  # characters in a run, experiment, project or metric name (an index key)
 
 
@@ -92,6 +106,21 @@ Text = Annotated[str, AfterValidator(_no_nul)]
 Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
 Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
 Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
+Id = Annotated[int, Field(ge=INT64[0], le=INT64[1])]  # a row id (capture, run)
+Int32 = Annotated[int, Field(ge=INT32[0], le=INT32[1])]  # an INTEGER column: exit code, pid
+
+
+def plain_text(what: str, value: str, limit: int | None = None) -> str:
+    """``value`` if the store can keep it as ``what`` (checked before any write, whoever wrote
+    it: page, API, CLI): no NUL, which PostgreSQL text cannot hold, and at most ``limit``
+    characters."""
+    if "\x00" in value:
+        raise RunnotesError(f"{what} may not contain NUL (\\x00) characters")
+    if limit is not None and len(value) > limit:
+        raise RunnotesError(f"{what} is longer than {limit} characters")
+    return value
+
+
 # Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
 Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
 
@@ -113,12 +142,13 @@ class NewCapture:
     confidence: float | None = None
     liked: bool = False
     via: Name | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     status: Name | None = None
     url: Text | None = None
     page_title: Text | None = None
     tool: Name | None = None
     exact_from: Name | None = None
+    conflict: Text | None = None  # a like that contradicts the logged series (annotations)
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
 
@@ -209,6 +239,7 @@ def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) ->
     run.command, run.cwd, run.host = ctx.command, ctx.cwd, ctx.host
     run.pid, run.pid_started = ctx.pid, ctx.pid_started
     run.python_version = ctx.python_version
+    run.imports = None if ctx.imports is None else " ".join(ctx.imports)
     run.git_commit, run.git_branch, run.git_dirty = ctx.git_commit, ctx.git_branch, ctx.git_dirty
     if ctx.packages:
         run.packages_sha = register_media(
@@ -224,18 +255,43 @@ def _default_name(started: float) -> str:
     return "run-" + local_time(started, "%Y%m%d-%H%M%S")
 
 
+def ending(status: str, exit_code: int | None = None) -> RunStatus:
+    """The status a writer ends a run with, checked: ok, failed or killed (a status is shown
+    in drafts and pages and compared by filters, so free text has no place there)."""
+    if status not in ENDINGS:
+        allowed = ", ".join(ENDINGS)
+        raise RunnotesError(f"status must be one of {allowed}, not {str(status)[:80]!r}")
+    if exit_code is not None and not INT32[0] <= exit_code <= INT32[1]:
+        raise RunnotesError(f"exit code {exit_code} is out of range ({INT32[0]}..{INT32[1]})")
+    return RunStatus(status)
+
+
 def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None = None) -> Run:
+    """End a running run. An end is final: ending it again with the same status and exit code
+    changes nothing (a retried request), with another raises :class:`Conflict`, as ``run end``
+    says. One conditional UPDATE, so two writers racing cannot both end it."""
+    status = ending(status, exit_code)
     with store.write() as session:
+        get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
+        changed = session.execute(
+            update(Run)
+            .where(Run.id == run_id, Run.status == RunStatus.running)  # type: ignore[arg-type]
+            .values(status=status.value, exit_code=exit_code, ended_at=time.time())
+        ).rowcount
         run = get_row(session, Run, run_id)
-        run.status, run.exit_code, run.ended_at = status, exit_code, time.time()
-        session.add(run)
-        session.flush()
+        session.refresh(run)
+        if not changed and (run.status, run.exit_code) != (status, exit_code):
+            raise Conflict(f"run {run.id} ({run.name}) has already ended: {run.status}")
+        if changed:
+            annotate_run(session, run_id)  # its likes and spoken values beside what it logged
         session.expunge(run)
-        events.queue(session, events.RunEnded(run_id))
+        if changed:  # the same end retried is no news
+            events.queue(session, events.RunEnded(run_id))
     return run
 
 
 def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
+    tags = [plain_text("a tag", tag, MAX_NAME) for tag in tags]
     with store.write() as session:
         for tag in tags:
             if session.get(RunTag, (run_id, tag)) is None:
@@ -244,11 +300,15 @@ def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
 
 
 def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
-    """Store captures in one transaction; returns their ids once committed."""
+    """Store captures in one transaction; returns their ids once committed. Likes and spoken
+    values are linked to the run's logged series in the same transaction
+    (:mod:`runnotes.store.annotations`)."""
     rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
         session.add_all(rows)
         session.flush()
+        if any(map(is_annotation, rows)):
+            annotate(session, rows, final=run_ended(session, run_id))
         ids = [row.id for row in rows]
         if rows:
             kinds = ("like" if r.liked else str(r.kind) for r in rows)

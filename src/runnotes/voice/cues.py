@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from runnotes.services.note_kinds import classify_note
+
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _RATIONALE = (
     "because",
@@ -74,6 +76,7 @@ def notes(sentence: str) -> list[tuple[str, int | None]]:
         any(re.search(rf"\b{re.escape(cue)}", low) for cue in _NEXT)
         or _NEXT_TAIL.search(low)
         or _TODO_HEAD.match(low)
+        or (classify_note(sentence) == "plan" and not sentence.rstrip().endswith("?"))
     ):
         out.append(("next_step", None))
     if any(re.search(rf"\b{re.escape(cue)}\b", low) for cue in _RATIONALE):

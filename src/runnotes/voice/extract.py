@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 
 from runnotes.capture.parse import NUMBER
-from runnotes.voice import cues
+from runnotes.services.note_kinds import plan_start
+from runnotes.voice import cues, saying
 from runnotes.voice.lexicon import (
     CATEGORIES,
     SPLIT_PREFIXES,
@@ -73,6 +74,10 @@ _NOT_LINK = {
     "below",
     "under",
     "like",
+    "against",
+    "not",
+    "here",
+    "whereas",
 }
 # A number right after these counts something, it is no value: "epoch 12", "run 3", "step 4000".
 _COUNTERS = {
@@ -95,10 +100,148 @@ _COUNTERS = {
     "table",
     "gpu",
     "node",
+    "resnet",
+    "vgg",
+    "fp",
+    "gpt",
+    "bert",
+    "llama",
+    "t5",
+    "cifar",
+    "coco",
+    "voc",
+    "wmt",
+    "python",
+    "cuda",
+    "torch",
 }
 # A value after these is one the sentence compares against or moved away from, not the value.
-_OLD_VALUE = {"than", "vs", "vs.", "versus", "from", "instead", "by", "above", "below", "under"}
-_COMPARED = re.compile(r"\b(?:compared (?:to|with)|instead of|relative to)\s*$", re.IGNORECASE)
+_OLD_VALUE = {
+    "than",
+    "vs",
+    "vs.",
+    "versus",
+    "from",
+    "instead",
+    "above",
+    "below",
+    "under",
+    "against",
+    "not",
+    "beats",
+    "beat",
+    "outperforms",
+    "outperformed",
+}
+_COMPARED = re.compile(
+    r"\b(?:compared (?:to|with)|instead of|relative to|far from|as opposed to)\s*$", re.IGNORECASE
+)
+# A value that belongs to someone else: "24.6 in the paper", "the 27.7 that was promised".
+_THEIRS_AFTER = re.compile(
+    r"^\s*%?\s*(?:\w+\s+)?(?:(?:in|from|of|by) (?:the|their|your|his|her|its|this|that)\s+"
+    r"(?:\w+\s+)?(?:paper|readme|original|repo|leaderboard|table|blog)|(?:that (?:was|is|were) )?"
+    r"(?:reported|promised|claimed|expected|advertised))\b",
+    re.IGNORECASE,
+)
+# ... or an earlier run: a clause about the paper, the baseline, last week's run.
+_THEIRS_BEFORE = re.compile(
+    r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|this paper|"
+    r"the authors|the paper (?:says|"
+    r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
+    r"earlier run|"
+    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
+    re.IGNORECASE,
+)
+_CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
+# Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
+_CHANGE = re.compile(
+    r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
+    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to)\b",
+    re.IGNORECASE,
+)
+_NOT_NAME_WORDS = {"new", "final", "current", "our", "my", "first", "last", "best", "next", "same"}
+# Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
+_COUNTED = {
+    "run",
+    "seed",
+    "trial",
+    "fold",
+    "module",
+    "sample",
+    "example",
+    "image",
+    "class",
+    "dataset",
+    "model",
+    "time",
+    "node",
+    "machine",
+    "hour",
+    "minute",
+    "second",
+    "day",
+    "week",
+    "gb",
+    "mb",
+    "kb",
+    "tb",
+    "parameter",
+    "param",
+    "file",
+    "user",
+    "item",
+    "point",
+    "sentence",
+    "document",
+    "token",
+    "word",
+    "row",
+    "column",
+    "feature",
+    "category",
+}
+_PAIRING = {"and", "or", "to"}
+# A setting's name that names a point in time after these: "at batch 366", "each epoch 3".
+_INDEX_WORDS = {"batch", "epoch", "step", "iteration", "layer"}
+_INDEX_PREPOSITIONS = {"at", "after", "in", "each", "every", "per", "of", "from", "since", "by"}
+_COUNT_PREPOSITIONS = {"over", "on", "across", "in", "with", "for", "from", "among", "per"}
+# Names whose values are whole numbers: a fraction under one of them is a misreading.
+_COUNT_NAMES = {
+    "epochs",
+    "max_steps",
+    "warmup_steps",
+    "batch_size",
+    "num_layers",
+    "encoder_layers",
+    "decoder_layers",
+    "num_heads",
+    "hidden_size",
+    "embedding_dim",
+    "seq_len",
+    "image_size",
+    "patch_size",
+    "vocab_size",
+    "seed",
+    "gradient_accumulation_steps",
+    "n_estimators",
+    "num_leaves",
+    "max_depth",
+    "beam_size",
+    "top_k",
+    "kernel_size",
+    "stride",
+    "num_filters",
+    "num_workers",
+    "patience",
+    "lora_rank",
+    "buffer_size",
+    "n_clusters",
+    "num_gpus",
+}
+# Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
+_VAGUE_AFTER = {"max_steps"}
+# The unit after a number that makes it a point in time, not a setting: "at 50k steps".
+_TIME_UNITS = {"step", "steps", "epoch", "epochs", "iteration", "iterations", "iters", "updates"}
 # The verbs of setting something, whose object (not subject) is what the value belongs to.
 PARAM_VERBS = {
     "set",
@@ -183,7 +326,26 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
-_GENERIC = {"model", "it", "this", "that", "result", "value", "number", "we", "i", "run", "one"}
+_GENERIC = {
+    "model",
+    "it",
+    "this",
+    "that",
+    "result",
+    "results",
+    "value",
+    "number",
+    "we",
+    "i",
+    "run",
+    "one",
+    "score",
+    "config",
+    "setting",
+    "settings",
+    "performance",
+    "gap",
+}
 _SPLIT_PHRASE = re.compile(
     r"\b(?:on|for|over|across) (?:the |our )?(" + "|".join(SPLITS) + r")\b[\w ]{0,20}?"
     r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)\b",
@@ -203,10 +365,22 @@ class Mention:
     text: str | None = None
     unit: str | None = None
     run: int | None = None
+    unsure: str | None = None  # why the value may be wrong ("heard as '3 minus 4'")
 
     @property
     def kind(self) -> str:
         return self.role if self.role in ("metric", "param") else "note"
+
+
+@dataclass
+class _Found:
+    """A value in a sentence before the sentence's final say: ``old`` ones (a comparison, the
+    paper's, last week's) are dropped, but a later unnamed value can take their name."""
+
+    index: int
+    mention: Mention
+    old: bool = False
+    parsed: bool = False  # named through the parse, not by a name next to it
 
 
 @dataclass
@@ -297,24 +471,113 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     """
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
-    return after or before
+    # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
+    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (i and _is_number(doc[i - 1]))
+    pointed = i and doc[i - 1].lower_ in ("point", "dot")
+    return after or before or bool(adjacent) or bool(pointed) or _split_by_comma(doc, i)
 
 
-def _not_chosen(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """Whether the number at ``i`` is an index, an old value, a difference or a comparison."""
+def _split_by_comma(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "forty three point two" heard as "40, 3.2", "zero point three" as "zero, 0.3": a tens or
+    a zero, a pause, then the rest of the number."""
+
+    def pieces(a: int) -> bool:
+        if a < 0 or a + 2 >= len(doc) or doc[a + 1].text != ",":
+            return False
+        if not (_is_number(doc[a]) and _is_number(doc[a + 2])):
+            return False
+        head, tail = float(doc[a].text), float(doc[a + 2].text)
+        return (head == 0 or (head % 10 == 0 and 20 <= head <= 90)) and 0 <= tail < 10
+
+    return pieces(i) or pieces(i - 2)
+
+
+def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-def]
+    """ "3 minus 4" (Whisper lost the "e" of "three e minus four"): 3e-4, to be marked unsure."""
+    pieces = i + 2 < len(doc) and doc[i + 1].lower_ == "minus" and doc[i + 2].text.isdigit()
+    if pieces and _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
+        return float(f"{doc[i].text}e-{doc[i + 2].text}")
+    return None
+
+
+def _broken(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """A piece of a broken exponent that cannot be a mantissa ("40 minus 4"), or its exponent."""
+    if i >= 2 and doc[i - 1].lower_ == "minus" and _is_number(doc[i - 2]):
+        return True
+    value = _broken_exponent(doc, i)
+    return value is not None and not 1 <= abs(float(doc[i].text)) < 10
+
+
+def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "at 50000 steps", "after 1000000 steps": when something was seen, not a setting ("after
+    30 epochs" is left alone: people say it of the whole run)."""
+    prev = doc[i - 1].lower_ if i else ""
+    unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    if prev not in ("after", "at"):
+        return False
+    steps = unit in _TIME_UNITS - {"epoch", "epochs"}
+    return steps or (prev == "at" and doc[i].text.isdigit() and int(doc[i].text) >= 1000)
+
+
+def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """A value the sentence attributes to the paper, a baseline or an earlier run."""
+    if _THEIRS_AFTER.search(doc[i + 1 : i + 9].text if i + 1 < len(doc) else ""):
+        return True
+    start = i
+    while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END:
+        start -= 1
+    return bool(_THEIRS_BEFORE.search(doc[start:i].text))
+
+
+def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is an index, a count of something, a difference, a cut-off or
+    one of a pair."""
+    j = _before_number(doc, i)
+    prev = doc[j].lower_ if j >= 0 else ""
+    in_name = next((n for n in names if n.start < j < n.end), None)
+    if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
+        return True  # "epoch 12", "run 3"; not "max epoch 60"
+    if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
+        return True  # "at batch 366", "after epoch 3"
+    if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
+        return _difference(doc, i) or prev == "of"
+    if _counts(doc, i, names):
+        return True
+    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+
+
+def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """ "over 10 runs", "on 2483 samples", "4 modules": a count of things that no name measures."""
+    unit = _unit_at(doc, i)
+    if unit >= len(doc) or _name_after(doc, i, names) is not None:
+        return False
+    if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
+        return False
+    before = _before_number(doc, i)
+    return (
+        before < 0
+        or doc[before].lower_ in _COUNT_PREPOSITIONS
+        or (_name_before(doc, i, names, across_comma=False) is None)
+    )
+
+
+def _old(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the number at ``i`` is one compared against, moved away from, or someone else's."""
+    j = _before_number(doc, i)
+    prev = doc[j].lower_ if j >= 0 else ""
+    if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
+        return True
+    if prev == "of" and j >= 1 and doc[j - 1].lower_ == "instead":
+        return True
+    return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i)
+
+
+def _before_number(doc, i: int) -> int:  # type: ignore[no-untyped-def]
+    """The word before a number, past articles and hedges ("the", "about", "around")."""
     j = i - 1
     while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
         j -= 1
-    prev = doc[j].lower_ if j >= 0 else ""
-    if prev in _COUNTERS and not _subject_verb(doc, j):
-        return True
-    if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
-        return True
-    if prev == "of" and j >= 1 and doc[j - 1].lower_ in ("instead", "factor"):
-        return True
-    if _COMPARED.search(doc[: max(j + 1, 0)].text):
-        return True
-    return _cutoff(doc, i) or _paired(doc, i) or _difference(doc, i)
+    return j
 
 
 def _subject_verb(doc, j: int) -> bool:  # type: ignore[no-untyped-def]
@@ -344,11 +607,30 @@ def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
 
 
-def _paired(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value."""
-    after = i + 2 < len(doc) and doc[i + 1].lower_ == "and" and _is_number(doc[i + 2])
-    before = i >= 2 and doc[i - 1].lower_ == "and" and _is_number(doc[i - 2])
-    return after or before
+def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
+    "batch size 32 and 20 epochs" each number has its own name next to it."""
+    after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
+    before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
+    if not (after or before):
+        return False
+    if doc[i + 1 if after else i - 1].lower_ in ("or", "to"):
+        return not _moved(doc, i if after else i - 2)  # "0 or 1", "80 to 81%": no one value
+    other = i + 2 if after else i - 2
+    return not all(_own_name(doc, k, names) for k in (i, other))
+
+
+def _moved(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "from 96 to 672", "went 0.6 to 0.55": a change, not a range."""
+    j = _before_number(doc, i)
+    return j >= 0 and (doc[j].lower_ in ("from", "by", "of") or _verbish(doc[j]))
+
+
+def _own_name(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """A name right next to the number: "batch size 32", "lr of 3e-4", "20 epochs"."""
+    ends = {n.end for n in names}
+    near = i in ends or (i - 1 in ends and doc[i - 1].lower_ in ("of", "=", ":", "is", "at"))
+    return near or _name_after(doc, i, names) is not None
 
 
 def _verbish(token) -> bool:  # type: ignore[no-untyped-def]
@@ -367,23 +649,43 @@ def _ancestors(token, hops: int) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
-def _name_before(doc, i: int, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
-    """The name a number follows across linking words ("dropout is now 0.3", "max depth 6")."""
+def _name_before(  # type: ignore[no-untyped-def]
+    doc, i: int, names: list[_Name], *, across_comma: bool = True
+) -> _Name | None:
+    """The name a number follows across linking words ("dropout is now 0.3", "max depth 6"); not
+    a name that a number before it already counts ("100 sample steps is 28")."""
     ends = {n.end: n for n in names}
     j = i
     while j > 0 and i - j < 8:
         if j in ends:
-            return ends[j]
+            unit_of_other = _counted_by_number(doc, ends[j]) or _negated(doc, ends[j])
+            return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
-        if low == "," and j - 1 in ends:  # Whisper marks a pause: "Recall, drop to 0.64"
-            return ends[j - 1]
+        if low == "," and j - 1 in ends and across_comma:  # a pause: "Recall, drop to 0.64"
+            return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
             return None
         j -= 1
     return ends.get(j)
+
+
+def _negated(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """ "without dropout reaches 92.31%": the name is what was left out, not what was measured."""
+    return bool(name.start) and doc[name.start - 1].lower_ in ("without", "no", "minus")
+
+
+def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """ "100 sample steps", "10 epochs": the name is the unit of the number before it (not in
+    "step 3000 train loss 4.0", where 3000 is the step's)."""
+    if _bare(name.name) not in _COUNT_NAMES:
+        return False
+    k = name.start - 1
+    if k >= 0 and not _is_number(doc[k]) and doc[k].pos_ in ("NOUN", "ADJ") and k > 0:
+        k -= 1  # one word between: "100 sample steps"
+    return k >= 0 and _is_number(doc[k]) and not (k and doc[k - 1].lower_ in _COUNTERS)
 
 
 def _unit_at(doc, i: int) -> int:  # type: ignore[no-untyped-def]
@@ -430,11 +732,13 @@ def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def
 
 def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
     """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
-    if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC:
+    if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC | _COUNTERS:
         return []
     left = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod") and t.is_alpha]
-    out = [t.lower_ for t in left if t.lower_ not in ("new", "final", "current", "our", "my")]
-    return [*out, token.lower_]
+    out = [t.lower_ for t in left if t.lower_ not in _NOT_NAME_WORDS]
+    # One plain word is too little to name a value with: "the word is stuck at 0.3" is Whisper's
+    # "the WER"; "the hit rate", "the focal weight" say enough.
+    return [*out, token.lower_] if out else []
 
 
 @cache
@@ -456,57 +760,136 @@ def _split_of(text: str) -> str | None:
 
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
-    text = to_digits(sentence)
+    text = saying.clean(to_digits(sentence))
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
+    plan_at = plan_start(text)
     doc = _nlp()(text)
     names = _names(doc, known)
     split = _split_of(text)
-    out: list[Mention] = []
+    found: list[_Found] = []
     named: set[str] = set()
+    skip = -1
     for i, token in enumerate(doc):
-        if _in_name(token, names) is not None:
+        if plan_at is not None and token.idx >= plan_at:
+            break  # "next I'll try 1e-4": a plan's numbers are no values of this run
+        if i <= skip or _in_name(token, names) is not None:
             continue
         category = next((c for c, vals in CATEGORIES.items() if token.lower_ in vals), None)
+        broken = None if _broken(doc, i) else _broken_exponent(doc, i)
         if category is not None:
             mention = _category(doc, i, names, category, sentence, segment, named)
-        elif _is_number(token) and not _garbled(doc, i) and not _not_chosen(doc, i):
-            mention = _number(doc, i, names, known, split, sentence, segment)
-        else:
+            if mention is not None:
+                named.add(category)
+                found.append(_Found(i, mention))
+        elif broken is not None:
+            skip = i + 2
+            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention.value, mention.text = broken, f"{broken:g}"
+            mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
+            found.append(_Found(i, mention, _old(doc, i), parsed))
+        elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
+            if _no_value(doc, i, names):
+                continue
+            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            found.append(_Found(i, mention, _old(doc, i), parsed))
+    return _same_split(_final_say(doc, found), known)
+
+
+def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]:
+    """ "Dev precision 93.8, recall 93.1 and F1 93.4": one split said for the whole list."""
+    splits = {
+        m.name.split("_", 1)[0] for m in mentions if m.name and m.name.startswith(SPLIT_PREFIXES)
+    }
+    if len(splits) != 1:
+        return mentions
+    (split,) = splits
+    for m in mentions:
+        bare = m.name or ""
+        if bare not in known and not bare.startswith(SPLIT_PREFIXES) and kind_of(bare) == "metric":
+            m.name = match_known(f"{split}_{bare}", known)
+    return mentions
+
+
+def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-untyped-def]
+    """What the sentence settles on: a value with no name of its own after a change marker takes
+    the name of the value before it ("was 0.88, now we're at 0.90"); values compared against or
+    someone else's are dropped; of one name, the last value said stands (unless only the parse
+    gave it that name: "batch size 32 fits on 1 GPU")."""
+    for k, later in enumerate(found):
+        if later.mention.name is not None:
             continue
-        if mention is not None and mention.name not in named:
-            named.add(mention.name)  # type: ignore[arg-type]
-            out.append(mention)
-    return out
+        for earlier in reversed(found[:k]):
+            if earlier.mention.name is not None and _changed(doc, earlier, later):
+                later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
+                break
+    last: dict[str, _Found] = {}
+    ambiguous: set[str] = set()
+    for item in found:
+        name = item.mention.name
+        if name is None or item.old:
+            continue
+        before = last.get(name)
+        if before and not _changed(doc, before, item):
+            if item.parsed and not before.parsed:
+                continue
+            if not item.parsed and not before.parsed:  # "256 gets 79% yet 512 gets 78%"
+                ambiguous.add(name)
+        last.pop(name, None)
+        last[name] = item
+    return [item.mention for name, item in last.items() if name not in ambiguous]
+
+
+def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
+    between two values of like size (a batch size of 15 does not become 0.73)."""
+    a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
+    alike = a and b and max(a, b) / min(a, b) <= 20
+    between = doc[earlier.index + 1 : later.index].text
+    moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
+    marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
+    return bool(alike) and bool(moved or marker)
 
 
 def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
     """ "switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
     name = _name_before(doc, i, names)
     said = name is not None and name.name == category
-    leads = i and doc[i - 1].lower_ in ("to", "use", "using", "with", "is", "uses", "try")
-    if not said and (category in named or not leads):
+    before = doc[i - 1].lower_ if i else ","  # a list's first item: "AdamW, lr 2e-4"
+    leads = before in ("to", "use", "using", "with", "is", "uses", "try", ",", "and")
+    modifier = i + 1 < len(doc) and _in_name(doc[i + 1], names) is not None  # "Adam epsilon"
+    if not said and (category in named or not leads or modifier):
         return None
     value = CATEGORIES[category][doc[i].lower_]
     return Mention("param", sentence, segment, name=category, text=value)
 
 
 def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-untyped-def]
-    name = _name_before(doc, i, names)
-    verb, fallback = None, None
-    if name is None:
+    """(the value at ``i`` with the name it measures, or None for a name; whether the parse, not a
+    neighbouring name, gave it)."""
+    unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
+    raw = doc[i].text
+    mention = Mention("metric", sentence, segment, value=float(raw), text=raw + (unit or ""))
+    mention.unit = unit
+    name = _name_before(doc, i, names, across_comma=False)
+    after = _name_after(doc, i, names) if name is None else None
+    if name is None and after is None:
+        name = _name_before(doc, i, names)
+    verb, fallback, parsed = None, None, False
+    vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
+    if name is None and (after is None or vague):
         name, fallback, verb = _from_parse(doc, i, names)
-    if name is None:
-        name = _name_after(doc, i, names)
+        parsed = name is not None or bool(fallback)
+    name = name or after
     if name is not None and _compared(doc, name):
-        return None
+        return mention, parsed
     if name is not None:
         canonical, kind = name.name, name.kind
     elif fallback:
         canonical = _near_lexicon(" ".join(fallback))
         kind = kind_of(canonical)
     else:
-        return None
+        return mention, parsed
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         kind = "param" if setting else "metric"
@@ -516,10 +899,19 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if canonical not in known:
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
-    unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
-    raw = doc[i].text
-    text = raw + (unit or "")
-    return Mention(kind, sentence, segment, name=canonical, value=float(raw), text=text, unit=unit)
+    mention.role, mention.name = kind, canonical
+    if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
+        if _bare(canonical) == "warmup_steps" and float(raw) < 1:
+            mention.name = canonical.replace("warmup_steps", "warmup_ratio")  # "warmup 0.1"
+        else:  # "after 4.97 epochs": a count is never a fraction
+            mention.name = None
+    return mention, parsed
+
+
+def _bare(name: str) -> str:
+    for prefix in SPLIT_PREFIXES:
+        name = name.removeprefix(prefix)
+    return name
 
 
 def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]

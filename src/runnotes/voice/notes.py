@@ -17,8 +17,9 @@ from sqlmodel import Session, select
 from runnotes import events
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
-from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
+from runnotes.store.annotations import annotate, run_ended
+from runnotes.store.db import Store
+from runnotes.store.models import Capture, Kind, MediaFile, Review, Source
 from runnotes.store.runs import NewCapture
 from runnotes.voice import audio
 from runnotes.voice.extract import Mention, extract
@@ -30,6 +31,7 @@ from runnotes.voice.transcribe import (
     Transcriber,
     vocabulary_prompt,
 )
+from runnotes.voice.typed import UNSURE_VALUE, known_names
 
 Progress = Callable[[float], None]
 
@@ -51,7 +53,7 @@ def start_note(
         source=Source.voice,
         text="",
         origin=origin,
-        review=Review.approved,
+        review=Review.pending,  # a transcript is machine output: a person reviews it
         media_sha=media_sha,
         status="pending",
         extra=extra,
@@ -61,24 +63,6 @@ def start_note(
         session.add(capture)
         session.flush()
         return capture.id  # type: ignore[return-value]
-
-
-def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
-    """Param/metric names used in this run's experiment (name → kind), and the run's tags."""
-    run = get_row(session, Run, run_id)
-    runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
-    rows = session.exec(
-        select(Capture.name, Capture.kind)
-        .where(
-            Capture.run_id.in_(runs),
-            Capture.kind.in_(("metric", "param")),
-            Capture.name.is_not(None),
-        )
-        .distinct()
-        .limit(200)
-    ).all()
-    tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
-    return {name: kind for name, kind in rows}, tags
 
 
 def make_transcriber(
@@ -112,6 +96,9 @@ def _mention_capture(m: Mention, voice_id: int, segments: list[Segment]) -> NewC
     confidence = segments[m.segment].confidence
     if m.unit:
         extra["unit"] = m.unit
+    if m.unsure:  # a broken number: flagged like a sentence Whisper was unsure of
+        extra["unsure"] = m.unsure
+        confidence = min(confidence if confidence is not None else 1.0, UNSURE_VALUE)
     if m.run is not None:
         extra["run"] = m.run
     return NewCapture(
@@ -159,6 +146,7 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         ]
         session.add_all(rows)
         session.flush()
+        annotate(session, rows, final=run_ended(session, voice.run_id))
         ids = [r.id for r in rows if r.id is not None]
         events.queue(session, events.CapturesAdded(voice.run_id, "voice"))
     return ids

@@ -10,6 +10,7 @@ refused with a one-line 4xx before anything is written: steps beyond 64 bits, ti
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,12 +18,12 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from runnotes import jsonsafe
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import NotFound, RunnotesError
-from runnotes.services.experiments import set_run_goal
+from runnotes.services.experiments import MAX_GOAL, set_run_goal
 from runnotes.services.metrics import (
     best_values,
     column_bests,
@@ -44,12 +45,15 @@ from runnotes.store.review import (
     set_reviews,
 )
 from runnotes.store.runs import (
+    Id,
+    Int32,
     Json,
     MetricRow,
     Name,
     NewCapture,
     RunContext,
     Step,
+    Text,
     Timestamp,
     add_captures,
     add_metric_rows,
@@ -62,6 +66,7 @@ from runnotes.store.runs import (
 from runnotes.store.series import metric_values
 from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.charts import MAX_POINTS as CHART_POINTS
+from runnotes.web.params import After, Offset, RowIdQuery
 from runnotes.web.security import normalise_mime
 
 
@@ -118,7 +123,7 @@ def runs(
     sort: str = "id",
     desc: bool = True,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     count: bool = False,
     show: str = "active",
 ) -> dict[str, Any]:
@@ -185,7 +190,7 @@ def run_captures(
     ref: str,
     kind: str | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """The run's timeline, oldest first, a page at a time: what people said, liked and
     captured (of one ``kind``, or all). Logged metric values are under ``/metrics/{name}``."""
@@ -206,7 +211,7 @@ def run_metric(
     name: str,
     points: Points = DEFAULT_SERIES_POINTS,
     limit: Annotated[int | None, Query(ge=1, le=10_000)] = None,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: After = 0,
 ) -> Response:
     """One metric's series, downsampled to at most ``points`` ``[step, value]`` points (each
     bucket of steps keeps its first, last, lowest and highest value); or, with ``limit``, every
@@ -260,9 +265,9 @@ def compare(
 @router.get("/review")
 def review_queue(
     request: Request,
-    run_id: int | None = None,
+    run_id: RowIdQuery = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     store = store_of(request)
     items = pending_captures(store, run_id=run_id, limit=limit, offset=offset)
@@ -283,22 +288,22 @@ class ReviewIn(BaseModel):
 
 
 class BulkReviewIn(BaseModel):
-    ids: list[int] = Field(min_length=1)
+    ids: list[Id] = Field(min_length=1)
     review: str
 
 
 class EditIn(BaseModel):
-    value: str | float | None = None
-    text: str | None = None
-    name: str | None = None
+    value: Text | float | None = None
+    text: Text | None = None
+    name: Name | None = None
 
 
 class GoalIn(BaseModel):
-    text: str
+    text: Annotated[Text, Field(max_length=MAX_GOAL)]
 
 
 class TagsIn(BaseModel):
-    tags: list[str] = Field(min_length=1)
+    tags: list[Name] = Field(min_length=1)
 
 
 @router.post("/captures/{capture_id}/review")
@@ -360,8 +365,8 @@ class MetricsIn(BaseModel):
 
 
 class EndIn(BaseModel):
-    status: str = "ok"
-    exit_code: int | None = None
+    status: Name = "ok"  # ok, failed or killed (services.runs.finish_run checks)
+    exit_code: Int32 | None = None
 
 
 class DatasetIn(BaseModel):
@@ -390,10 +395,24 @@ def _media_known(store: Store, captures: list[NewCapture]) -> None:
                 raise RunnotesError(f"unknown media {c.media_sha!r}: upload it to /api/media first")
 
 
+def _context(raw: dict[str, Any]) -> RunContext:
+    """The run context a client sent, each key known and each value of its type."""
+    known = [f.name for f in dataclasses.fields(RunContext)]
+    unknown = sorted(set(raw) - set(known))
+    if unknown:
+        raise RunnotesError(f"unknown context key {unknown[0][:80]!r}: use {', '.join(known)}")
+    try:
+        return TypeAdapter(RunContext).validate_python(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise RunnotesError(f"invalid context.{where}: {first['msg']}") from exc
+
+
 @router.post("/runs")
 def start(request: Request, body: RunIn) -> dict[str, Any]:
     """Create a run (with its git/env context, collected on the client)."""
-    context = RunContext(**body.context) if body.context is not None else None
+    context = _context(body.context) if body.context is not None else None
     row = create_run(
         store_of(request),
         body.name,

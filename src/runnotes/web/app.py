@@ -1,7 +1,8 @@
 """Building the FastAPI application: pages, the JSON API, static assets, the guard, errors.
 
 A user mistake (:class:`RunnotesError`: a malformed filter) becomes a 400 with the one-line
-message, something missing (:class:`NotFound`: an unknown run) a 404 — JSON for the API, the page
+message, something missing (:class:`NotFound`: an unknown run) a 404, a contradiction of what is
+stored for good (:class:`Conflict`: ending an ended run) a 409 — JSON for the API, the page
 layout for a browser — never a stack trace. Anything else is answered as a JSON 500 by the guard,
 with the connection kept open (see :mod:`runnotes.web.security`). JSON answers spell NaN and ±inf
 as strings (:mod:`runnotes.jsonsafe`): stored values may be either.
@@ -19,7 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
 from runnotes import jsonsafe
-from runnotes.errors import NotFound, RunnotesError
+from runnotes.errors import Conflict, NotFound, RunnotesError
 from runnotes.store.db import Store
 from runnotes.web import api, docs, drafts, extension, lifecycle, pages
 from runnotes.web.security import Guard, GuardMiddleware
@@ -70,7 +71,7 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
 
     @app.exception_handler(RunnotesError)
     async def user_error(request: Request, exc: RunnotesError) -> Response:
-        status = 404 if isinstance(exc, NotFound) else 400
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, Conflict) else 400
         if _wants_html(request):
             return templates.TemplateResponse(
                 request, "error.html", {"message": str(exc)}, status_code=status

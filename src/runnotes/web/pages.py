@@ -7,6 +7,7 @@ answers with a redirect back to a local page (``next`` may not point off-site).
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from datetime import date, datetime
@@ -26,7 +27,7 @@ from runnotes.services.columns import default_columns, parse_columns
 from runnotes.services.experiments import goal_of, set_run_goal
 from runnotes.services.metrics import best_values, column_bests, curves
 from runnotes.services.overview import experiments_overview
-from runnotes.store.models import Kind, MediaFile, Review
+from runnotes.store.models import Kind, MediaFile
 from runnotes.store.queries import RunFilter, compare_runs, run_overview
 from runnotes.store.review import (
     count_pending,
@@ -37,11 +38,12 @@ from runnotes.store.review import (
     set_reviews,
     unsure,
 )
-from runnotes.store.runs import NewCapture, add_captures, add_tags
+from runnotes.store.runs import add_tags
 from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, store_of
 from runnotes.web.charts import MAX_POINTS, chart
-from runnotes.web.security import COOKIE, media_disposition
+from runnotes.web.params import Page
+from runnotes.web.security import COOKIE, client_of, media_disposition
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 50
@@ -101,7 +103,7 @@ def runs(
     q: str | None = None,
     sort: str = "id",
     desc: bool = True,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     show: str = "active",
     columns: str | None = None,
 ) -> Response:
@@ -159,7 +161,7 @@ def run(
     request: Request,
     ref: str,
     kind: str | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
 ) -> Response:
     """The run: context, params, a downsampled chart per metric, and its timeline (what a person
     said, liked or captured; logged values are in the charts), by kind, a page at a time."""
@@ -217,7 +219,7 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
 
 
 @router.get("/review")
-def review(request: Request, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+def review(request: Request, page: Page = 1) -> Response:
     store = store_of(request)
     items = pending_captures(store, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     return _render(
@@ -314,11 +316,9 @@ def note_run(request: Request, run_id: int, csrf: Csrf, text: Annotated[str, For
     require_run(store, run_id)
     if not text.strip():
         raise RunnotesError("the note is empty")
-    add_captures(
-        store,
-        run_id,
-        [NewCapture(kind=Kind.note, source="web", text=text.strip(), review=Review.approved)],
-    )
+    from runnotes.voice.typed import add_typed_note
+
+    add_typed_note(store, run_id, text.strip(), "web")  # its values wait for review
     return _back(f"/runs/{run_id}")
 
 
@@ -457,8 +457,16 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, token: Annotated[str, Form()]) -> Response:
-    if not request.app.state.guard.token_ok(token.strip()):
-        return _render(request, "login.html", status=401, failed=True)
+    """Log in with the token; wrong ones from one address slow it down (security.Throttle)."""
+    checked = request.app.state.guard.check_token(client_of(request.scope), token.strip())
+    if checked is not True:
+        wait = math.ceil(checked) if checked else 0
+        headers = {"Retry-After": str(wait)} if wait else None
+        response = _render(
+            request, "login.html", status=429 if wait else 401, failed=True, wait=wait
+        )
+        response.headers.update(headers or {})
+        return response
     response = RedirectResponse("/", status_code=303)
     response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict")
     return response

@@ -7,11 +7,17 @@ benchmarked ones, and must not buffer bodies. What it enforces, and why:
   through DNS rebinding.
 - Token: a server bound beyond loopback needs one; requests carry it as ``Authorization: Bearer``,
   ``X-Runnotes-Token`` or the cookie ``/login`` sets. Missing or wrong: 401.
+- Guessing: after :data:`FREE_GUESSES` wrong tokens from one client (header, cookie or
+  ``/login``), that client waits before its next try: 1 s, then twice as long after each further
+  wrong one, up to a minute (429 with ``Retry-After``, the token not even compared). A right
+  token resets it. ~500 guesses a second become about one a minute.
 - Cross-site: a state-changing request whose ``Origin`` is another site, or whose
   ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
   checked by the page handlers.
 - Extension: requests under ``/api/extension/`` need the extension's pairing token whatever
   their origin (401 otherwise), and CORS answers the extension's own origin only.
+- NUL: an address with a NUL character (``%00``) gets 400: nothing stored has one, and PostgreSQL
+  refuses to even compare text with one.
 - Size: bodies larger than the limit get 413, counted as they stream in.
 - Errors: an unexpected exception is answered here as a one-line 500 (JSON, or a page for a
   browser) and logged with its traceback. Left to the server it would close the connection after
@@ -26,7 +32,10 @@ import hmac
 import ipaddress
 import json
 import logging
+import math
 import secrets
+import threading
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
@@ -116,6 +125,45 @@ def check_bind(host: str, token: str | None) -> None:
         )
 
 
+FREE_GUESSES = 5  # wrong tokens a client may send before it is slowed down
+MAX_DELAY_S = 60.0
+MAX_CLIENTS = 10_000  # clients remembered; the oldest are forgotten first
+
+
+@dataclass
+class Throttle:
+    """Wrong-token counts per client address, and how long each must wait before trying again."""
+
+    clock: Callable[[], float] = time.monotonic
+    _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, client: str) -> float:
+        """Seconds until ``client`` may present a token again (0: now)."""
+        with self._lock:
+            count, last = self._failures.get(client, (0, 0.0))
+        if count < FREE_GUESSES:
+            return 0.0
+        delay = min(2.0 ** (count - FREE_GUESSES), MAX_DELAY_S)
+        return max(0.0, last + delay - self.clock())
+
+    def failed(self, client: str) -> None:
+        with self._lock:
+            count, _ = self._failures.pop(client, (0, 0.0))
+            self._failures[client] = (count + 1, self.clock())
+            if len(self._failures) > MAX_CLIENTS:
+                del self._failures[next(iter(self._failures))]
+
+    def succeeded(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+
+def client_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
 @dataclass
 class Guard:
     token: str | None = None
@@ -124,6 +172,7 @@ class Guard:
     max_upload: int = 256 * 2**20
     pairing: Pairing | None = None  # the browser extension's token (None: its API is closed)
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    throttle: Throttle = field(default_factory=Throttle)
 
     def csrf_token(self) -> str:
         return hmac.new(self.secret, b"runnotes-csrf", "sha256").hexdigest()
@@ -135,6 +184,18 @@ class Guard:
         return self.token is None or (
             bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
         )  # type: ignore[union-attr]
+
+    def check_token(self, client: str, value: str | None) -> bool | float:
+        """Whether ``value`` is the token, counting a wrong one against ``client``; a float:
+        the seconds ``client`` must wait first (the token was not compared)."""
+        wait = self.throttle.wait(client)
+        if wait > 0:
+            return wait
+        if self.token_ok(value):
+            self.throttle.succeeded(client)
+            return True
+        self.throttle.failed(client)
+        return False
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -178,12 +239,17 @@ def _cors(origin: str) -> list[tuple[bytes, bytes]]:
     ]
 
 
+def _slow_down(wait: float) -> str:
+    return f"too many wrong tokens from this address: try again in {math.ceil(wait)} s"
+
+
 async def _reply(
     send: Send,
     status: int,
     message: str,
     html: bool,
     extra_headers: list[tuple[bytes, bytes]] | None = None,
+    retry_after: float | None = None,
 ) -> None:
     if html:
         body = (
@@ -202,6 +268,8 @@ async def _reply(
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
     headers += extra_headers or []
+    if retry_after is not None:
+        headers.append((b"retry-after", str(math.ceil(retry_after)).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -229,14 +297,25 @@ class GuardMiddleware:
         ):
             await _reply(send, 400, "unknown Host header", html)
             return
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            await _reply(
+                send, 400, "a NUL character in the address", html
+            )  # no stored text has one
+            return
         if path.startswith(EXTENSION_PREFIX):
             await self._extension(scope, receive, send, headers)
             return
-        if not path.startswith(OPEN_PATHS) and not guard.token_ok(_presented_token(headers)):
-            await _reply(
-                send, 401, "a token is needed: log in, or send Authorization: Bearer", html
-            )
-            return
+        presented = _presented_token(headers)
+        if guard.token is not None and not path.startswith(OPEN_PATHS):
+            checked = guard.check_token(client_of(scope), presented) if presented else False
+            if checked is not True:
+                if checked:  # a wait, in seconds
+                    await _reply(send, 429, _slow_down(checked), html, retry_after=checked)
+                else:
+                    await _reply(
+                        send, 401, "a token is needed: log in, or send Authorization: Bearer", html
+                    )
+                return
         if scope["method"] in UNSAFE:
             refused = _cross_site(headers)
             if refused:

@@ -5,14 +5,14 @@ after the store changed adds version 2, and an unchanged report keeps its versio
 relies on (experiment, reader, version, hash, time) are columns.
 
 Revision ID: 0013_published_report
-Revises: 0010_observed_without_in
+Revises: 0011_annotations
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_published_report"
-down_revision = "0010_observed_without_in"
+down_revision = "0011_annotations"
 branch_labels = None
 depends_on = None
 

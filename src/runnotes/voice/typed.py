@@ -1,0 +1,112 @@
+"""Names a run already has, and the values a typed note says.
+
+Kept apart from :mod:`runnotes.voice.notes` (audio, Whisper, numpy) so that the SDK, the web page
+and the agent can read values from typed notes on any install: without the 'voice' extra (spaCy,
+text2num) a note is simply stored, and says nothing more.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from sqlmodel import Session, select
+
+from runnotes.store.db import Store, get_row
+from runnotes.store.models import Capture, Kind, Review, Run, RunTag
+from runnotes.store.runs import NewCapture, add_captures
+from runnotes.voice.extract import extract
+
+log = logging.getLogger(__name__)
+# The confidence given to a value read from a broken number ("3 minus 4"): below the review
+# page's "unsure" line (``store.review.UNSURE_BELOW``), so it is shown as one to check.
+UNSURE_VALUE = 0.3
+_NUMBER_WORD = re.compile(
+    r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|point)\b",
+    re.IGNORECASE,
+)
+# The confidence given to a value read from a broken number ("3 minus 4"): below the review
+# page's "unsure" line (``store.review.UNSURE_BELOW``), so it is shown as one to check.
+UNSURE_VALUE = 0.3
+
+
+def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
+    """Approved param/metric names of this run's experiment (name → kind), and the run's tags.
+
+    Only approved names: a name heard once and still pending (or rejected) must not bias the
+    next note's transcription or name matching, or one mishearing spreads ("blues score").
+    """
+    run = get_row(session, Run, run_id)
+    runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
+    rows = session.exec(
+        select(Capture.name, Capture.kind)
+        .where(
+            Capture.run_id.in_(runs),
+            Capture.kind.in_(("metric", "param")),
+            Capture.name.is_not(None),
+            Capture.review == Review.approved,
+        )
+        .distinct()
+        .limit(200)
+    ).all()
+    tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
+    return {name: kind for name, kind in rows}, tags
+
+
+def typed_values(
+    text: str, note_id: int, source: str, known: dict[str, str] | None = None
+) -> list[NewCapture]:
+    """The values a typed note says ("eval loss 0.32 after the fix"), pending for review like
+    spoken ones, pointing back to the note (which stays approved: the user wrote it)."""
+    if not any(ch.isdigit() for ch in text) and not _NUMBER_WORD.search(text):
+        return []  # no number, no value: spare the language model
+    try:
+        mentions = extract([text], known or {})
+    except ImportError as exc:  # a base install: no spaCy / text2num (the 'voice' extra)
+        log.info("values in notes are read with the 'voice' extra (%s)", exc)
+        return []
+    out = []
+    for m in mentions:
+        if m.role not in ("metric", "param"):
+            continue
+        extra: dict[str, Any] = {"said": m.sentence}
+        if m.unit:
+            extra["unit"] = m.unit
+        if m.unsure:
+            extra["unsure"] = m.unsure
+        out.append(
+            NewCapture(
+                kind=m.kind,
+                source=source,
+                name=m.name,
+                value=m.value,
+                text=m.text,
+                review=Review.pending,
+                role=m.role,
+                confidence=UNSURE_VALUE if m.unsure else None,
+                parent_id=note_id,
+                extra=extra,
+            )
+        )
+    return out
+
+
+def add_typed_note(store: Store, run_id: int, text: str, source: str) -> int:
+    """Store a typed note (approved), then the values it says (pending); returns the note's id."""
+    (note_id,) = add_captures(
+        store,
+        run_id,
+        [NewCapture(kind=Kind.note, source=source, text=text, review=Review.approved)],
+    )
+    derived = typed_values(text, note_id, source, run_names(store, run_id))
+    if derived:
+        add_captures(store, run_id, derived)
+    return note_id
+
+
+def run_names(store: Store, run_id: int) -> dict[str, str]:
+    """:func:`known_names` of a run, in a session of its own."""
+    with store.read() as session:
+        return known_names(session, run_id)[0]
