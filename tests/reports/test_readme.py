@@ -214,10 +214,10 @@ def test_unwritable_output_even_as_root(sample, tmp_path: Path) -> None:
     """A path under a regular file cannot be created by anyone, root included."""
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    with pytest.raises(RunnotesError, match=r"cannot write .*file/sub/README.md: Not a directory"):
+    with pytest.raises(RunnotesError, match=r"folder .*file/sub cannot be made: .*is a file"):
         write_readme(sample.store, "resnet", blocker / "sub" / "README.md")
-    with pytest.raises(RunnotesError, match="it is a folder"):
-        write_readme(sample.store, "resnet", tmp_path)
+    write_readme(sample.store, "resnet", tmp_path)  # an existing folder: written inside it
+    assert (tmp_path / "README.md").is_file() and blocker.read_text() == "x"
 
 
 def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> None:
@@ -229,13 +229,14 @@ def test_readme_of_a_store_built_with_the_sdk(store: Store, tmp_path: Path) -> N
             for step, value in enumerate(curve):
                 run.log_metric("acc", value, step=step)
             run.like("acc", curve[-1])
-            run.note("Next I'll try a warmup" if name == "b" else "lr 0.1: it is the default")
+            kept = "kept lr 0.1 because it is the default"
+            run.note("Next I'll try a warmup" if name == "b" else kept)
     result = write_readme(store, "sdk-exp", tmp_path / "README.md")
     text = (tmp_path / "README.md").read_text()
     assert "**0.85** ★" in section(text, "Runs")
     assert "`lr` 0.1 → 0.01 · `acc` 0.7 → 0.85 (+0.15, better)" in text
     assert "- [ ] Next I'll try a warmup" in section(text, "Next steps")
-    assert "lr 0.1: it is the default" in section(text, "Decisions")
+    assert "**kept lr 0.1**, because it is the default" in section(text, "Decisions")
     assert "- Packages: python " in text  # from the package list the SDK stored
     assert [p.name for p in result.paths] == [
         "README.md",
