@@ -89,7 +89,7 @@ class Client:
                 detail = response.text.strip()[:200]
             error = Conflict if response.status_code == 409 else RunnotesError
             raise error(f"server {self.url} refused {path} ({response.status_code}): {detail}")
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
 
 class RemoteBackend:
