@@ -378,7 +378,7 @@ def find_experiment(session: Session, name: str, project: str | None) -> tuple[i
         query = query.where(Project.name == project)
     found = session.exec(query.order_by(Project.name)).all()
     if len(found) == 1:
-        return found[0][0], found[0][1]  # type: ignore[return-value]
+        return found[0][0], found[0][1]
     if found:
         projects = ", ".join(p for _, p in found)
         raise RunnotesError(
@@ -400,7 +400,7 @@ def in_period(since: float | None, until: float | None) -> Any:
     if until is not None:
         started.append(Run.started_at < until)
         ended.append(Run.ended_at < until)
-    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))  # type: ignore[union-attr]
+    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))
 
 
 def active_experiments(
@@ -651,7 +651,7 @@ def _screenshot(
     extra: dict[str, Any],
     pending: bool,
 ) -> Screenshot:
-    path = media_file(store, c.media_sha)  # type: ignore[arg-type]
+    path = media_file(store, c.media_sha)
     if path is None:
         data.warnings.append(
             f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
@@ -660,7 +660,7 @@ def _screenshot(
     return Screenshot(
         sha256=c.media_sha,
         timestamp=c.timestamp,
-        run=run,  # type: ignore[arg-type]
+        run=run,
         origin=c.origin or "",
         ocr_text=str(extra.get("ocr_text") or ""),
         pending=pending,

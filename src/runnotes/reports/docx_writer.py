@@ -50,7 +50,7 @@ def write_docx(markdown: str, out: Path, *, base: Path) -> None:
     doc.save(str(out))
 
 
-def _dense(doc) -> None:  # type: ignore[no-untyped-def]
+def _dense(doc) -> None:
     """Narrow margins, a 10 pt sans body and tight spacing: a report is read on a page, and
     python-docx's defaults (1" margins, 11 pt, big heading gaps) leave half of it empty."""
     from docx.shared import Inches, Pt
@@ -69,7 +69,7 @@ def _dense(doc) -> None:  # type: ignore[no-untyped-def]
         doc.styles[name].paragraph_format.space_before = Pt(0)
 
 
-def _block(doc, lines: list[str], i: int, base: Path) -> int:  # type: ignore[no-untyped-def]
+def _block(doc, lines: list[str], i: int, base: Path) -> int:
     """Write the block starting at line ``i``; returns the index of the next block."""
     line = lines[i].rstrip()
     stripped = line.strip()
@@ -109,7 +109,7 @@ def _block(doc, lines: list[str], i: int, base: Path) -> int:  # type: ignore[no
     return j
 
 
-def _paragraph(doc, style: str):  # type: ignore[no-untyped-def]
+def _paragraph(doc, style: str):
     """``doc.add_paragraph(style=style)`` without python-docx's lookup of the style by name on
     every call, which scans all the styles (8 ms a paragraph: a minute for 10 000 notes)."""
     ids = doc.__dict__.setdefault("_runnotes_style_ids", {})
@@ -132,7 +132,7 @@ def _starts_block(line: str) -> bool:
     )
 
 
-def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:  # type: ignore[no-untyped-def]
+def _image(doc, lines: list[str], i: int, base: Path, ref: str) -> int:
     from docx.shared import Inches
 
     path = (base / ref).resolve()
@@ -159,7 +159,7 @@ def _width_inches(path: Path) -> float:
         return min(IMAGE_WIDTH_INCHES, image.width / dpi, MAX_IMAGE_HEIGHT_INCHES * aspect)
 
 
-def _code(doc, lines: list[str], i: int, ticks: str) -> int:  # type: ignore[no-untyped-def]
+def _code(doc, lines: list[str], i: int, ticks: str) -> int:
     j = i + 1
     body = []
     while j < len(lines) and not lines[j].strip().startswith(ticks):
@@ -176,7 +176,7 @@ def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in re.split(r"(?<!\\)\|", body)]
 
 
-def _table(doc, lines: list[str], i: int) -> int:  # type: ignore[no-untyped-def]
+def _table(doc, lines: list[str], i: int) -> int:
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -223,7 +223,7 @@ def _column_widths(rows: list[list[str]], count: int) -> list[int]:
     return [int(total * w / sum(weights)) for w in weights]
 
 
-def _inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:  # type: ignore[no-untyped-def]
+def _inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -> None:
     """Add ``text`` to ``paragraph`` as runs, turning inline Markdown into formatting."""
     pos = 0
     for match in _INLINE.finditer(text):
@@ -243,7 +243,7 @@ def _inline(paragraph, text: str, *, bold: bool = False, italic: bool = False) -
     _run(paragraph, text[pos:], bold, italic)
 
 
-def _run(paragraph, text: str, bold: bool, italic: bool) -> None:  # type: ignore[no-untyped-def]
+def _run(paragraph, text: str, bold: bool, italic: bool) -> None:
     if text:
         run = paragraph.add_run(text)
         run.bold, run.italic = bold or None, italic or None

@@ -38,7 +38,7 @@ def slug(text: str) -> str:
 def experiment_figures(
     store,
     data: ExperimentData,
-    folder: Path,  # type: ignore[no-untyped-def]
+    folder: Path,
     prefix: str = "",
 ) -> list[Figure]:
     """Curves of the reported metrics for the top runs, then params against the primary metric.
@@ -60,7 +60,7 @@ def experiment_figures(
     return figures
 
 
-def _panels(count: int):  # type: ignore[no-untyped-def]
+def _panels(count: int):
     """A one-row figure of ``count`` plots (fixed margins: automatic layout doubles the time)."""
     from matplotlib.figure import Figure as MplFigure
 
@@ -71,7 +71,7 @@ def _panels(count: int):  # type: ignore[no-untyped-def]
     return fig, fig.subplots(1, count, squeeze=False).ravel()
 
 
-def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _save(fig, path: Path) -> None:
     """PNG without the "Software" stamp (stable bytes) and with fast, light compression."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(
@@ -91,7 +91,7 @@ PARAM_DECADE = 10
 MAX_LABELS = 20  # points labelled with their run in a scatter
 
 
-def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
+def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
     """The main metrics by step, one line per run (the best run per metric drawn bold, ★)."""
     runs = sorted(data.top_runs(CURVE_RUNS), key=lambda r: r.id)
     metrics = data.main_metrics
@@ -151,7 +151,7 @@ def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
     return varied[:MAX_PANELS]
 
 
-def _label_points(ax, runs, xs: Sequence[float], ys: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+def _label_points(ax, runs, xs: Sequence[float], ys: Sequence[float]) -> None:
     """Each point named by its run; runs at the same point share one label, and labels of
     nearby points step up so they do not print over each other."""
     at: dict[tuple[float, float], list[str]] = {}

@@ -229,7 +229,7 @@ def publish(
         latest = session.exec(
             select(PublishedReport)
             .where(PublishedReport.experiment_id == experiment_id, PublishedReport.reader == reader)
-            .order_by(PublishedReport.version.desc())  # type: ignore[attr-defined]
+            .order_by(PublishedReport.version.desc())
             .limit(1)
         ).first()
         if latest is not None and latest.sha256 == sha:
