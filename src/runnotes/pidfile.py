@@ -10,8 +10,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import psutil
-
 
 def agent_pid_file(home: Path) -> Path:
     return home / "agent.pid"
@@ -36,6 +34,8 @@ def running_pid(pid_file: Path) -> int | None:
 def process_started(pid: int) -> float | None:
     """When process ``pid`` started (Unix seconds), None when there is no such process (or it
     is a zombie: dead, only not yet reaped). With the pid, it names one process for good."""
+    import psutil  # here: a capture to a run already open never asks, nor loads psutil
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
