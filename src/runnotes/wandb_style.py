@@ -288,7 +288,7 @@ def _watch_exit() -> None:
         original(code)
 
     exit_._runnotes = True  # type: ignore[attr-defined]
-    sys.exit = exit_
+    sys.exit = exit_  # type: ignore[assignment]
 
 
 @atexit.register

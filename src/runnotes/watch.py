@@ -291,7 +291,7 @@ def watch(
         _finish(store, run, joined, 127, "failed")
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
     for pipe in (proc.stdout, proc.stderr):
-        _widen(pipe)
+        _widen(pipe)  # type: ignore[arg-type]
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [

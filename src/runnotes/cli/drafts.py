@@ -23,7 +23,7 @@ drafts_app = typer.Typer(
 app.add_typer(drafts_app, name="drafts", rich_help_panel=REPORTS)
 
 
-def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _store(ctx: typer.Context):
 
     return store_of(ctx)
 
@@ -41,7 +41,7 @@ def _experiment_ids(ctx: typer.Context, experiment: str | None) -> list[int]:
         ids = list(session.exec(query).all())
     if experiment and not ids:
         raise RunnotesError(f"no experiment {experiment!r}")
-    return ids  # type: ignore[return-value]
+    return ids
 
 
 @drafts_app.callback()

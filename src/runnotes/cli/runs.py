@@ -69,7 +69,7 @@ def run_start(
         )
 
 
-def _name(store, run_id: int) -> str:  # type: ignore[no-untyped-def]
+def _name(store, run_id: int) -> str:
     from runnotes.store.models import Run
 
     with store.read() as session:
@@ -359,7 +359,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     if s.metrics:
         metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
         out.print(f"[bold]metrics[/] {escape(metrics)}")
-    liked = annotations(detail.captures)
+    liked = annotations(detail.captures)  # type: ignore[operator]
     if liked:
         out.print("[bold]liked and said[/] (beside what the run logged)")
         for a in liked:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
+    return ctx.find_root().obj
 
 
 def store_of(ctx: typer.Context) -> Store:
@@ -39,7 +39,7 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
         return run
     with store.read() as session:
         row = resolve_run(session, ref)
-    return local_run(store, row.id, row.name, source=source)
+    return local_run(store, row.id, row.name, source=source)  # type: ignore[arg-type]
 
 
 def target_of(ctx: typer.Context, ref: str | None) -> int | None:
