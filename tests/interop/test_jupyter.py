@@ -72,7 +72,8 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert "&lt;b&gt;because&lt;/b&gt;" in html and "<b>because</b>" not in html  # escaped
     assert "nb-run" in _outputs(cells[5], "text/plain")
     compare = _outputs(cells[8], "text/html")
-    assert compare.count('"run": ') == 2 and "nb-run-2" in compare  # one chart, two runs
+    assert compare.count('"kind": "line"') == 1 and "nb-run-2" in compare  # loss: two runs
+    assert compare.count('"run": ') == 3  # and the liked val_acc of one run as a bar
     assert "runnotes: error: expected NAME=VALUE, got 'oops'" in _outputs(cells[9], "stream")
     assert not any(o.output_type == "error" for c in cells for o in c.outputs)
 
