@@ -40,13 +40,14 @@ HOVER_JS = """([moves, smooth]) => {
   const chart = document.querySelector('.rn-chart[data-drawn]');
   const slider = chart.querySelector('input[aria-label=smoothing]');
   slider.value = String(smooth); slider.dispatchEvent(new Event('input'));
-  const u = chart.rnChart, times = [];
+  const u = chart.rnChart, times = [], tip = chart.querySelector('.rn-tip');
   for (let i = 0; i < moves; i++) {
     const left = (u.over.clientWidth - 1) * i / (moves - 1);
     const start = performance.now();
-    u.setCursor({left: left, top: u.over.clientHeight / 2});
+    u.setCursor({left: left, top: u.over.clientHeight / 2}, true);  // fires the tooltip hook
     times.push(performance.now() - start);
   }
+  if (!tip.textContent.includes('step')) throw new Error('the tooltip did not update');
   return times;
 }"""
 
@@ -131,7 +132,9 @@ def main() -> None:
                     print(line(f"{label}, until every chart is drawn", times, PAGE_TARGET_MS))
                     for smooth in (0, 0.6):
                         moves = page.evaluate(HOVER_JS, [args.moves, smooth])
-                        print(line(f"  hover, smoothing {smooth}", moves, HOVER_TARGET_MS))
+                        runs = args.runs if "compare" in url else 1
+                        label = f"  hover ({runs} runs), smoothing {smooth}"
+                        print(line(label, moves, HOVER_TARGET_MS))
                 browser.close()
         finally:
             server.terminate()

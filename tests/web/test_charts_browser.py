@@ -71,7 +71,7 @@ def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
 
 
 def _chart(page, metric: str):  # type: ignore[no-untyped-def]
-    chart = page.locator(".rn-chart", has=page.locator(".rn-title", has_text=f"{metric} ("))
+    chart = page.locator(f".rn-chart[data-metric='{metric}']")
     chart.locator("canvas").first.wait_for()
     return chart
 

@@ -97,7 +97,8 @@
     options = options || {};
     root.textContent = "";
     root.classList.add("rn-chart");
-    root.appendChild(el("div", "rn-title", spec.title));
+    root.dataset.metric = spec.metric;
+    if (!options.noTitle) root.appendChild(el("div", "rn-title", spec.title));
     if (spec.kind === "bar") { drawBars(root, spec); return null; }
 
     const hasEpochs = Object.keys(spec.epochs || {}).length > 0;
@@ -208,8 +209,14 @@
         tip.appendChild(row);
       });
       tip.hidden = false;
-      const width = plotBox.clientWidth;
-      tip.style.left = Math.min(left + 70, Math.max(0, width - 260)) + "px";
+      // Beside the pointer, never over the point it describes: right of it (left near the
+      // right edge), below it in the upper half of the plot, above it in the lower half.
+      const x0 = plotBox.offsetLeft + u.over.offsetLeft + left;
+      const y0 = plotBox.offsetTop + u.over.offsetTop + u.cursor.top;
+      const right = x0 + 16 + tip.offsetWidth <= root.clientWidth;
+      tip.style.left = Math.max(0, right ? x0 + 16 : x0 - 16 - tip.offsetWidth) + "px";
+      const below = u.cursor.top < u.over.clientHeight / 2;
+      tip.style.top = (below ? y0 + 16 : y0 - 16 - tip.offsetHeight) + "px";
     }
 
     function build() {
@@ -302,11 +309,12 @@
       if (!source || node.dataset.drawn) return;
       node.dataset.drawn = "1";
       const times = node.dataset.times;  // "/api/runs/{run}/times/{metric}" on the web page
-      const own = times ? {
-        timesUrl: function (run, metric) {
+      const own = { noTitle: "notitle" in node.dataset };  // the page's caption names it
+      if (times) {
+        own.timesUrl = function (run, metric) {
           return times.replace("{run}", run).replace("{metric}", encodeURIComponent(metric));
-        },
-      } : {};
+        };
+      }
       render(node, JSON.parse(source.textContent), Object.assign(own, options));
     });
   }
