@@ -178,11 +178,11 @@ def chart_specs(
 ) -> list[ChartSpec]:
     """The charts of the runs ``labels`` names (``{run_id: label}``): every metric, or ``names``
     (plus ``epoch`` when logged, for the x axis), downsampled to ``max_points`` per series (None:
-    every point, for a static figure)."""
+    every point, for a static figure), in the order of ``names`` (else by name)."""
     wanted = None if names is None else [*names, EPOCH]
     found = curves(store, list(labels), wanted, max_points=max_points)
-    specs = build_specs(store, found, labels, best)
-    return specs if names is None else [s for s in specs if s.metric in names]
+    specs = {s.metric: s for s in build_specs(store, found, labels, best)}
+    return list(specs.values()) if names is None else [specs[n] for n in names if n in specs]
 
 
 def point_times(
