@@ -15,25 +15,19 @@ Prints each figure beside its target: the page drawn within 1 s, a hover within 
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from benchmarks.web import BIG_METRICS, add_big_runs, free_port
+from benchmarks.web import BIG_METRICS, add_big_runs, start_server
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from web.seed import CHROMIUM_FLAGS  # noqa: E402
+
 PAGE_TARGET_MS = 1000.0
 HOVER_TARGET_MS = 16.0
 HOVER_JS = """([moves, smooth]) => {
@@ -89,15 +83,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         ids = add_big_runs(home, args.runs, args.steps)
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            env={**env, "RUNNOTES_HOME": str(home)},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(home)
         try:
             with httpx.Client(timeout=120) as client:
                 for _ in range(600):
@@ -122,7 +108,7 @@ def main() -> None:
                         html_times[url].append((time.perf_counter() - start) * 1000)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path=shutil.which("chromium"), args=FLAGS
+                    executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS
                 )
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
                 for label, url in (("run page (1M values)", run_url), ("compare", compare_url)):

@@ -17,17 +17,11 @@ import pytest
 from runnotes.config import load_settings
 from runnotes.store import open_store
 from runnotes.store.queries import run_detail
+from web.seed import CHROMIUM_FLAGS as FLAGS
 from web.seed import SEGMENTS, Seeded, free_port, seed, wait_up
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.fixture(scope="module")

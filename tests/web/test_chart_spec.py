@@ -125,3 +125,13 @@ def test_sparkline_survives_huge_and_flat_values() -> None:
     assert sparkline([(0, -1e308), (1, 1e308)], 100, 20) == "2.0,18.0 98.0,2.0"
     assert sparkline([(0, 3.2e18), (1, 3.2e18)], 100, 20) == "2.0,10.0 98.0,10.0"
     assert sparkline([(0, float("nan")), (1, 1.0)]) == ""
+
+
+def test_times_of_the_points_drawn(store: Store, client) -> None:  # type: ignore[no-untyped-def]
+    run = next(iter(_runs(store)))
+    points = client.get(f"/api/runs/{run}/metrics/loss", params={"points": 12}).json()["points"]
+    times = client.get(f"/api/runs/{run}/times/loss", params={"points": 12}).json()["times"]
+    values = client.get(f"/api/runs/{run}/metrics/loss", params={"limit": 100}).json()["values"]
+    logged = {v["step"]: v["timestamp"] for v in values}
+    assert times == [logged[int(step)] for step, _ in points]  # one per point, in order
+    assert client.get(f"/api/runs/{run}/times/nope").status_code == 404

@@ -9,19 +9,14 @@ from collections.abc import Iterator
 import pytest
 
 from runnotes.config import load_settings
+from runnotes.interop.jupyter import ComparisonView, notebook_specs
 from runnotes.sdk import start_run
-from runnotes.store import open_store
+from runnotes.store import Store, open_store
+from runnotes.store.queries import compare_runs
 from runnotes.web.app import create_app
-from web.seed import served
+from web.seed import CHROMIUM_FLAGS, served
 
 pytestmark = pytest.mark.slow
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 RUNS = {"lr-1e-2": 0.01, "lr-1e-3": 0.001}
 
 
@@ -30,7 +25,7 @@ def _val_acc(step: int, lr: float) -> float:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int]]]:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, int], Store]]:
     store = open_store(load_settings(tmp_path_factory.mktemp("charts") / "home"))
     ids = {}
     for name, lr in RUNS.items():
@@ -42,7 +37,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
             ids[name] = run.id
     try:
         with served(create_app(store)) as url:
-            yield url, ids
+            yield url, ids, store
     finally:
         store.close()
 
@@ -54,7 +49,9 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=FLAGS)
+        chromium = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_FLAGS
+        )
         yield chromium
         chromium.close()
 
@@ -93,7 +90,7 @@ def _scale(chart, key: str) -> dict:  # type: ignore[no-untyped-def,type-arg]
 
 
 def test_hover_shows_every_run_with_its_step_and_value(site, page) -> None:  # type: ignore[no-untyped-def]
-    url, ids = site
+    url, ids, _ = site
     page.goto(f"{url}/compare?run={ids['lr-1e-2']}&run={ids['lr-1e-3']}")
     chart = _chart(page, "val_acc")
     _hover(page, chart, 30.2)
@@ -112,7 +109,7 @@ def test_hover_shows_every_run_with_its_step_and_value(site, page) -> None:  # t
 
 
 def test_zoom_reset_and_log_scale_change_the_axes(site, page) -> None:  # type: ignore[no-untyped-def]
-    url, ids = site
+    url, ids, _ = site
     page.goto(f"{url}/runs/{ids['lr-1e-2']}")
     chart = _chart(page, "loss")
     chart.scroll_into_view_if_needed()
@@ -142,7 +139,7 @@ def test_zoom_reset_and_log_scale_change_the_axes(site, page) -> None:  # type: 
 
 
 def test_x_axis_by_epoch_and_by_wall_time(site, page) -> None:  # type: ignore[no-untyped-def]
-    url, ids = site
+    url, ids, _ = site
     page.goto(f"{url}/runs/{ids['lr-1e-3']}")
     chart = _chart(page, "val_acc")
     chart.locator("select[aria-label='x axis']").select_option("epoch")
@@ -160,7 +157,7 @@ def test_x_axis_by_epoch_and_by_wall_time(site, page) -> None:  # type: ignore[n
 
 
 def test_compare_has_one_overlay_per_metric_and_single_values_as_bars(site, page) -> None:  # type: ignore[no-untyped-def]
-    url, ids = site
+    url, ids, _ = site
     page.goto(f"{url}/compare?run={ids['lr-1e-2']}&run={ids['lr-1e-3']}")
     _chart(page, "loss")
     titles = page.locator(".curves .rn-chart:has(canvas) .rn-title").all_inner_texts()
@@ -174,3 +171,20 @@ def test_compare_has_one_overlay_per_metric_and_single_values_as_bars(site, page
         [f"{ids['lr-1e-2']}: lr-1e-2", "0.89"],
         [f"{ids['lr-1e-3']}: lr-1e-3", "0.899"],
     ]
+
+
+def test_the_notebook_shows_the_same_charts_with_no_network(site, page) -> None:  # type: ignore[no-untyped-def]
+    _, ids, store = site
+    cmp = compare_runs(store, [str(i) for i in ids.values()])
+    labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
+    requests: list[str] = []
+    page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
+    page.set_content(ComparisonView(cmp, notebook_specs(store, labels))._repr_html_())
+    chart = _chart(page, "val_acc")
+    _hover(page, chart, 20)
+    rows = chart.locator(".rn-tip .rn-tip-row").all_inner_texts()
+    assert [r.split("\n")[1:] for r in rows] == [
+        ["step 20", str(_val_acc(20, lr))] for lr in RUNS.values()
+    ]
+    chart.locator("select[aria-label='x axis']").select_option("time")  # times came inline
+    assert chart.get_attribute("data-x") == "time" and requests == []
