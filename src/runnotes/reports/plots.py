@@ -113,7 +113,7 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
     return Figure(path, f"{shown} by step, one line per run{more}; ★ the best run")
 
 
-def draw_spec(ax, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
+def draw_spec(ax, spec: ChartSpec) -> None:
     """A line chart spec on matplotlib axes, as the page draws it: a line per run (a run with a
     single value is no curve), the best bold and starred, its title, axis labels, unit, scale."""
     from matplotlib.ticker import MaxNLocator
