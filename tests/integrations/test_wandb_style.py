@@ -86,6 +86,13 @@ def test_a_script_that_raises_ends_failed(store: Store, tmp_path: Path) -> None:
     assert [r.status for r in list_runs(store)] == ["failed", "failed"]
 
 
+def test_watch_stays_the_function_when_the_watch_command_is_loaded() -> None:
+    import runnotes.watch  # what `runnotes watch` loads: the package attribute was this module
+    from runnotes import wandb_style
+
+    assert runnotes.watch is wandb_style.watch
+
+
 def test_steps_config_and_summary_in_process(store: Store) -> None:
     with runnotes.init(project="p", group="g", config={"lr": 0.1}, job_type="train") as run:
         assert runnotes.run is run and runnotes.config.lr == 0.1 and "lr" in runnotes.config
