@@ -23,6 +23,7 @@ def _as_runnotes(tmp_path: Path, source: str) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_wandb_script_runs_unchanged(store: Store, tmp_path: Path) -> None:
     script = _as_runnotes(tmp_path, SCRIPT.read_text())
     done = subprocess.run(
@@ -73,6 +74,7 @@ def test_wandb_script_runs_unchanged(store: Store, tmp_path: Path) -> None:
     assert page.count("<svg") >= 4 and "ok" in page
 
 
+@pytest.mark.slow
 def test_a_script_that_raises_ends_failed(store: Store, tmp_path: Path) -> None:
     source = "\nimport sys\nimport wandb\nwandb.init(project='p')\nsys.exit(3)\n"
     done = subprocess.run(
