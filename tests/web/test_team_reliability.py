@@ -14,8 +14,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from runnotes.backend.remote import Client
 
+from runnotes.backend.remote import Client
 from runnotes.store import Store
 from runnotes.web.app import create_app
 from web.seed import served

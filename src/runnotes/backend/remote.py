@@ -87,7 +87,7 @@ class Client:
                     raise RunnotesError(
                         f"cannot reach the runnotes server at {self.url}: {exc}"
                     ) from exc
-                log.warning("runnotes: %s on %s failed (%s); retrying", path, self.url, exc)
+                log.info("runnotes: %s on %s failed (%s); retrying", path, self.url, exc)
                 continue
             if attempt == RETRIES or not (idempotent and response.status_code >= 500):
                 break
