@@ -5,6 +5,7 @@ HTTP is stored exactly as one made on the machine that holds the store."""
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Sequence
 
 from runnotes.backend import Ended, RunList, RunRef, Started
@@ -20,7 +21,9 @@ from runnotes.store.queries import RunDetail, RunFilter, resolve_run
 from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
 
 _stores: dict[tuple[str, str], Store] = {}
-_backends: dict[int, LocalBackend] = {}
+# One backend per open store while something holds it (a run handle does): keyed by the store's
+# id, which cannot be reused while the backend keeps its store alive.
+_backends: weakref.WeakValueDictionary[int, LocalBackend] = weakref.WeakValueDictionary()
 _lock = threading.Lock()
 
 
@@ -40,9 +43,10 @@ def local_backend(settings: Settings) -> LocalBackend:
 def backend_of(store: Store) -> LocalBackend:
     """The one backend of an open store, so handles on a run in it are shared in a process."""
     with _lock:
-        if id(store) not in _backends:
-            _backends[id(store)] = LocalBackend(store)
-        return _backends[id(store)]
+        backend = _backends.get(id(store))
+        if backend is None:
+            backend = _backends[id(store)] = LocalBackend(store)
+        return backend
 
 
 class LocalBackend:
