@@ -43,6 +43,7 @@ __all__ = [
     "metric_step",
     "metric_value",
     "start_run",
+    "watch_exit_codes",
 ]
 
 
@@ -65,6 +66,11 @@ def local_run(
 ) -> Run:
     """A handle on a run in a store on this machine."""
     return Run(backend_for(store), run_id, name, source=source, owns_run=owns_run)
+
+
+def watch_exit_codes() -> None:
+    """Runs left open at exit end with the status ``sys.exit``'s code says (W&B-style scripts)."""
+    OPEN.watch_exit_codes()
 
 
 def innermost() -> Run | None:

@@ -39,6 +39,7 @@ from runnotes.backend import Backend
 from runnotes.capture.dataset import Fingerprint, fingerprint
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import as_number
+from runnotes.services.runs import status_of
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import INT64, MAX_NAME, Active, MetricRow, NewCapture, ending
@@ -373,8 +374,10 @@ class OpenRuns:
     def __init__(self) -> None:
         self.stack: list[Run] = []
         self.handles: dict[tuple[int, int], Run] = {}
+        self.exit_codes: list[Any] = []  # what sys.exit was called with, once watched
         self._lock = threading.Lock()
         self._at_exit = False
+        self._exit_watched = False
 
     def _watch_exit(self) -> None:
         if not self._at_exit:
@@ -408,10 +411,36 @@ class OpenRuns:
     def known(self, backend: Backend, run_id: int) -> Run | None:
         return self.handles.get((id(backend), run_id))
 
+    def watch_exit_codes(self) -> None:
+        """Note what ``sys.exit`` is called with (as W&B does), so a run left open by a script
+        that exits non-zero ends ``failed``: an exit handler cannot see the code otherwise."""
+        if self._exit_watched:
+            return
+        self._exit_watched = True
+        original = sys.exit
+
+        def exit_(code: Any = None) -> None:
+            self.exit_codes.append(code)
+            original(code)
+
+        sys.exit = exit_  # type: ignore[assignment]
+
+    def exit_status(self) -> tuple[str, int | None]:
+        """How the process is ending: an uncaught exception fails its runs; a ``sys.exit``
+        code (when watched) says what :func:`~runnotes.services.runs.status_of` says."""
+        if getattr(sys, "last_value", None) is not None:
+            return "failed", 1
+        code = self.exit_codes[-1] if self.exit_codes else None
+        if code in (None, 0):
+            return "ok", code
+        code = code if isinstance(code, int) else 1
+        return status_of(code), code
+
     def close(self) -> None:
+        status, code = self.exit_status()
         for run in list(reversed(self.stack)):
             try:
-                run.end("failed" if getattr(sys, "last_value", None) else "ok")
+                run.end(status, code)
             except RunnotesError as exc:
                 print(f"runnotes: error: {exc}", file=sys.stderr)
         for handle in list(self.handles.values()):
