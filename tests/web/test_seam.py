@@ -5,6 +5,7 @@ shell fail in one line, with no local store file made."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -191,6 +192,12 @@ def _side_by_side(*jobs: tuple[list[list[str]], dict[str, str], Path]) -> list[l
         return list(pool.map(lambda job: _in_order(*job), jobs))
 
 
+def _listed(text: str) -> list[tuple[Any, ...]]:
+    """What ``runs list --json`` says of each run, ids and times aside."""
+    keys = ("name", "experiment", "status", "tags", "params", "metrics", "marks")
+    return [tuple(str(run[k]) for k in keys) for run in json.loads(text)]
+
+
 def _runs(home: Path) -> dict[str, dict[str, Any]]:
     """What a reader compares of each run of the experiment, ids and times aside."""
     store = open_store(load_settings(home))
@@ -222,12 +229,15 @@ def test_every_shell_leaves_the_same_runs_locally_and_on_a_team_server(
     for folder in (local_home, laptop):
         folder.mkdir()
     server = serve("--token", TOKEN, env=_env(server_home, None), log_dir=tmp_path, token=TOKEN)
+    listed = _cli("runs", "list", "-e", EXPERIMENT, "--json")  # a read, through the same seam
     done = _side_by_side(
-        (_every_shell(local_home), _env(local_home, None), local_home),
-        (_every_shell(laptop), _env(laptop, server.url), laptop),
+        ([*_every_shell(local_home), listed], _env(local_home, None), local_home),
+        ([*_every_shell(laptop), listed], _env(laptop, server.url), laptop),
     )
     for step in done[0] + done[1]:
         assert step.returncode == 0, (step.args, step.stderr[-2000:])
+    lists = [_listed(steps[-1].stdout) for steps in done]
+    assert lists[0] == lists[1] and len(lists[0]) == len(PY_SHELLS) + 2
 
     assert not (laptop / "runnotes.db").exists()  # the team user's runs are on the server only
     local, team = _runs(local_home), _runs(server_home)
