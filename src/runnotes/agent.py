@@ -739,7 +739,7 @@ class Agent:
                 action = "start" if recorder is None else "stop"
             try:
                 if action == "start" and recorder is None and not self.paused:
-                    run_id = target_run_id(self.store)  # type: ignore[arg-type]
+                    run_id = target_run_id(self.store)
                     recorder = self._recorder(run_id, sources)
                     if recorder is not None:
                         recorder.start()
@@ -769,4 +769,5 @@ class Agent:
             return None
         from runnotes.voice.recorder import Recorder
 
+        assert self.store is not None  # _voice_loop gives up first without a local store
         return Recorder(self.store, run_id, sources())

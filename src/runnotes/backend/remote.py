@@ -73,7 +73,7 @@ class Client:
         if json is not None:
             kwargs["content"] = jsonsafe.dumps(json)
             kwargs["headers"] = {"Content-Type": "application/json"}
-        return self._send("POST", path, idempotent=idempotent, **kwargs)  # type: ignore[no-any-return]
+        return self._send("POST", path, idempotent=idempotent, **kwargs)
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> Any:
         for attempt in range(RETRIES + 1):
