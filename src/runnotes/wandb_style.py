@@ -24,6 +24,7 @@ from typing import Any
 
 from runnotes import sdk
 from runnotes.errors import RunnotesError
+from runnotes.services.runs import CTRL_C_EXIT, status_of
 from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture
 from runnotes.values import flatten, scalar
@@ -223,13 +224,13 @@ class WandbRun:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """End the run: ``ok``, or ``failed`` with a non-zero ``exit_code`` (as W&B marks it)."""
-        self._end("failed" if exit_code else "ok", exit_code or 0)
+        self._end(exit_code or 0)
 
-    def _end(self, status: str, exit_code: int) -> None:
+    def _end(self, exit_code: int) -> None:
         global _current
         if not self.finished:
             self.finished = True
-            self.run.end(status, exit_code)
+            self.run.end(status_of(exit_code), exit_code)
         if _current is self:
             _current = None
 
@@ -238,11 +239,9 @@ class WandbRun:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: Any) -> None:
         if exc_type is None:
-            self._end("ok", 0)
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self._end("killed", 130)
+            self._end(0)
         else:
-            self._end("failed", 1)
+            self._end(CTRL_C_EXIT if issubclass(exc_type, KeyboardInterrupt) else 1)
 
     def __repr__(self) -> str:
         return f"<runnotes wandb-style run {self.id} {self.name!r}>"
@@ -298,10 +297,7 @@ def _finish_at_exit() -> None:
     if _current is None or getattr(sys, "last_value", None) is not None:
         return
     code = _exit_codes[-1] if _exit_codes else 0
-    if code in (None, 0):
-        _current._end("ok", 0)
-    else:
-        _current._end("failed", code if isinstance(code, int) else 1)
+    _current._end(code if isinstance(code, int) else int(code is not None))  # sys.exit("why"): 1
 
 
 def login(*args: Any, **kwargs: Any) -> bool:

@@ -29,7 +29,7 @@ from runnotes.reports.rules import (
     note_parts,
     observed,
 )
-from runnotes.services.metrics import Directions, curves, directions
+from runnotes.services.metrics import Directions, curves, directions, is_better, rank_key
 from runnotes.services.note_kinds import classify_note
 from runnotes.services.values import (
     goal_target,
@@ -175,8 +175,8 @@ class MetricInfo:
     def direction(self) -> str:
         return "lower is better" if self.lower_is_better else "higher is better"
 
-    def is_better(self, new: float, old: float) -> bool:
-        return new < old if self.lower_is_better else new > old
+    def is_better(self, new: float | None, old: float | None) -> bool:
+        return is_better(new, old, self.lower_is_better)
 
 
 @dataclass
@@ -336,8 +336,8 @@ class ExperimentData:
         if primary is None:
             return []
         ranked = [r for r in self.runs if primary.name in r.metrics]
-        sign = 1 if primary.lower_is_better else -1
-        ranked.sort(key=lambda r: (sign * (r.metrics[primary.name].value or 0.0), r.id))
+        lower = primary.lower_is_better
+        ranked.sort(key=lambda r: (rank_key(r.metrics[primary.name].value, lower), r.id))
         return ranked[:count]
 
 

@@ -37,7 +37,7 @@ from runnotes.config import Settings, load_settings
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import as_number
 from runnotes.sdk.backend import LocalBackend, RunBackend
-from runnotes.services.runs import finish_run
+from runnotes.services.runs import finish_run, status_of
 from runnotes.store.db import Store, open_store
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.models import Run as RunRow
@@ -508,13 +508,6 @@ class Ended:
     run: RunRow
     was_active: bool
     now_active: Active | None
-
-
-def status_of(exit_code: int | None) -> str:
-    """The status an exit code says: 0 (or none recorded) ok, 130 (Ctrl-C) killed, else failed."""
-    if not exit_code:
-        return "ok"
-    return "killed" if exit_code == 130 else "failed"
 
 
 def end_run(
