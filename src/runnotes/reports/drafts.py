@@ -42,13 +42,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
-
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
 from runnotes.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store, open_store
+from runnotes.store.experiments import drafts
 from runnotes.store.folders import private_dir, warn_if_open
 from runnotes.store.models import Draft, Experiment, Project, Run
 
@@ -288,9 +287,7 @@ def _refresh_listen(
 
 def list_drafts(store: Store) -> list[DraftInfo]:
     with store.read() as session:
-        rows = session.exec(
-            select(Draft, Experiment.name).join(Experiment, isouter=True).order_by(Draft.path)
-        ).all()
+        rows = drafts(session)
     return [
         DraftInfo(
             Path(d.path), d.kind, d.project, name, d.refreshed_at, d.trigger, d.edited, d.error
