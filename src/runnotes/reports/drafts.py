@@ -342,10 +342,11 @@ class Refresher:
         if batch:
             _start_drainer(self.store)
 
-    def render(self, batch: dict[int, str]) -> None:
+    def render(self, batch: dict[int, str]) -> bool:
         """Refresh each experiment of ``batch`` here, unless another process is refreshing:
         then it is handed over (a request file and the detached drainer), never waited for, so
-        no refresh (and no exit of this process) queues behind a slow one elsewhere."""
+        no refresh (and no exit of this process) queues behind a slow one elsewhere. Returns
+        whether any was handed over."""
         handed = False
         for experiment_id, trigger in batch.items():
             self.refreshes += 1
@@ -361,6 +362,7 @@ class Refresher:
                 log.warning("draft refresh failed (%s): %s", trigger, exc)
         if handed:
             _start_drainer(self.store)
+        return handed
 
 
 _refreshers: dict[int, Refresher] = {}
@@ -475,7 +477,9 @@ def drain(store: Store) -> None:
     while True:
         with _locked(store, "drafts-drainer.lock"):  # waits for a drainer still at work
             while batch := _take_requests(store):
-                Refresher(store, 0).render(batch)
+                if Refresher(store, 0).render(batch):  # another process is refreshing:
+                    with _locked(store):  # the drainer, detached, waits for it (never spins)
+                        pass
         if not _requests_dir(store).exists() or not any(_requests_dir(store).glob("[0-9]*")):
             return  # a request made while we held the lock is seen here
 
