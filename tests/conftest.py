@@ -96,8 +96,8 @@ def as_new_process(
     those handles, queued draft refreshes handed to a detached process — then the stores closed,
     and the environment (commands set defaults in it), the ``runnotes`` logger's handlers and the
     SDK's state put back as they were. The output is on the result once the block has ended."""
-    import runnotes.sdk as sdk
-    from runnotes.sdk import remote
+    from runnotes.backend import local, remote
+    from runnotes.sdk.run import OPEN
 
     saved_env = dict(os.environ)
     logger = logging.getLogger("runnotes")
@@ -106,13 +106,15 @@ def as_new_process(
     refreshing = set(drafts._refreshers) if drafts else set()
     result = _Result()
     with pytest.MonkeyPatch.context() as patch:
-        for module, name in (
-            (sdk, "_stores"),
-            (sdk, "_stack"),
-            (sdk, "_handles"),
-            (remote, "_clients"),
+        for holder, name in (
+            (local, "_stores"),
+            (local, "_backends"),
+            (remote, "_backends"),
+            (OPEN, "stack"),
+            (OPEN, "handles"),
+            (OPEN, "exit_codes"),
         ):
-            patch.setattr(module, name, type(getattr(module, name))())
+            patch.setattr(holder, name, type(getattr(holder, name))())
         patch.setattr(sys, "argv", ["runnotes", *args])
         os.environ.update(env or {})
         runner = CliRunner()
@@ -121,7 +123,9 @@ def as_new_process(
                 try:
                     yield result
                 finally:
-                    sdk._flush_at_exit()
+                    OPEN.close()  # the exit handler, on this call's runs and handles
+                    OPEN.stack.clear()
+                    OPEN.handles.clear()
                     drafts = sys.modules.get("runnotes.reports.drafts")
                     for key in set(drafts._refreshers) - refreshing if drafts else ():
                         drafts._refreshers.pop(key).hand_over()
@@ -130,7 +134,7 @@ def as_new_process(
                     result.stdout = out.getvalue().decode("utf-8", "replace")
                     result.stderr = err.getvalue().decode("utf-8", "replace")
         finally:
-            for opened in sdk._stores.values():
+            for opened in local._stores.values():
                 opened.close()
             os.environ.clear()
             os.environ.update(saved_env)
