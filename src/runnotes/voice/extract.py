@@ -156,10 +156,24 @@ _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although",
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
     r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
-    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to)\b",
+    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to|"
+    r"(?:converge|drop|fall|fell|rise|rose|climb|improve|decrease|increase|reduce|go|went|grow|"
+    r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
     re.IGNORECASE,
 )
-_NOT_NAME_WORDS = {"new", "final", "current", "our", "my", "first", "last", "best", "next", "same"}
+_NOT_NAME_WORDS = {
+    "new",
+    "final",
+    "current",
+    "our",
+    "my",
+    "first",
+    "last",
+    "best",
+    "next",
+    "same",
+    "default",
+}
 # Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
 _COUNTED = {
     "run",
@@ -541,9 +555,14 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyp
         return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
-    if _counts(doc, i, names):
+    if _counts(doc, i, names) or _share(doc, i):
         return True
     return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+
+
+def _share(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+    """ "10% of lr", "10% of the steps": a share of another value, not a value itself."""
+    return i + 2 < len(doc) and doc[i + 1].text == "%" and doc[i + 2].lower_ == "of"
 
 
 def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
@@ -621,9 +640,11 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped
 
 
 def _moved(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """ "from 96 to 672", "went 0.6 to 0.55": a change, not a range."""
+    """ "from 96 to 672", "went 0.6 to 0.55", "by a factor of 10 to 1e-5": a change, not a range
+    ("an accuracy of 35 to 40%" is one)."""
     j = _before_number(doc, i)
-    return j >= 0 and (doc[j].lower_ in ("from", "by", "of") or _verbish(doc[j]))
+    factor = j > 0 and doc[j].lower_ == "of" and doc[j - 1].lower_ == "factor"
+    return j >= 0 and (doc[j].lower_ in ("from", "by") or factor or _verbish(doc[j]))
 
 
 def _own_name(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]

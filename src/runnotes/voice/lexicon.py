@@ -220,6 +220,7 @@ METRICS: dict[str, tuple[str, ...]] = {
     "log_loss": ("log loss", "logloss", "log-loss"),
     "wer": ("word error rate", "wer"),
     "cer": ("character error rate", "cer"),
+    "ter": ("token error rate", "translation error rate", "ter"),
     "exact_match": ("exact match", "em score", "em"),
     "ndcg": ("ndcg",),
     "mrr": ("mrr", "mean reciprocal rank"),
