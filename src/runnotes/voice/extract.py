@@ -340,6 +340,9 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+_STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
+# The first word of a setting's name: "max tokens", "num envs", "total timesteps".
+_SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
 _GENERIC = {
     "model",
     "it",
@@ -636,7 +639,9 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped
     if doc[i + 1 if after else i - 1].lower_ in ("or", "to"):
         return not _moved(doc, i if after else i - 2)  # "0 or 1", "80 to 81%": no one value
     other = i + 2 if after else i - 2
-    return not all(_own_name(doc, k, names) for k in (i, other))
+    # "an entropy coefficient of 0.01 and 8 envs": the other number counts its own thing
+    counted = other + 1 < len(doc) and doc[other + 1].pos_ == "NOUN" and doc[other + 1].is_alpha
+    return not (_own_name(doc, i, names) and (_own_name(doc, other, names) or counted))
 
 
 def _moved(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
@@ -745,14 +750,52 @@ def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
-            if subject is not None and verb in _LINK_VERBS:
+            if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
+            thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
+            if thing is not None and verb in PARAM_VERBS:  # "changed the total timesteps to …"
+                return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
 
 
+def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:  # type: ignore[no-untyped-def]
+    """The noun phrase right before a number that no listed name covers ("hop length 160", "a reg
+    weight of 1e-05"): its words; [] when it is one plain word ("a bump of 8": the number is that
+    noun's, which names nothing); None when no noun stands there."""
+    j = _before_number(doc, i)
+    if j >= 0 and doc[j].lower_ in ("of", "=", ":"):
+        j = _before_number(doc, j)
+    if j < 0 or not (_identifier(doc[j].text) or _plain_noun(doc[j], names)):
+        return None
+    if doc[j].lower_ in _STATISTICS:
+        return None  # "the ep reward mean of 756": the name before it says what
+    out = [doc[j].lower_]
+    k = j - 1
+    while k >= 0 and len(out) < 3 and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
+        if not doc[k].is_alpha or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
+            break
+        out.insert(0, doc[k].lower_)
+        k -= 1
+    return out if len(out) > 1 or _identifier(doc[j].text) else []
+
+
+def _plain_noun(token, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+    """A noun that could name a value: not a listed name, a counter, or a counted thing."""
+    never = _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
+    return (
+        token.pos_ in ("NOUN", "PROPN")
+        and token.is_alpha
+        and _in_name(token, names) is None
+        and token.lower_ not in never
+        and token.lemma_.lower() not in never
+    )
+
+
 def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
     """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
+    if _identifier(token.text):
+        return [token.lower_]  # "the n_steps is set to 2048": a name as the code spells it
     if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC | _COUNTERS:
         return []
     left = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod") and t.is_alpha]
@@ -760,6 +803,12 @@ def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
     # One plain word is too little to name a value with: "the word is stuck at 0.3" is Whisper's
     # "the WER"; "the hit rate", "the focal weight" say enough.
     return [*out, token.lower_] if out else []
+
+
+def _identifier(text: str) -> bool:
+    """A snake_case name of letters only ("n_steps"; not "fid50k_full", whose digits say more)."""
+    parts = text.split("_")
+    return len(parts) > 1 and all(p.isalpha() for p in parts)
 
 
 @cache
@@ -854,7 +903,8 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-un
         if before and not _changed(doc, before, item):
             if item.parsed and not before.parsed:
                 continue
-            if not item.parsed and not before.parsed:  # "256 gets 79% yet 512 gets 78%"
+            same = before.mention.value == item.mention.value  # "3e12, three trillion"
+            if not item.parsed and not before.parsed and not same:  # "256 gets 79% yet 512 …"
                 ambiguous.add(name)
         last.pop(name, None)
         last[name] = item
@@ -897,8 +947,15 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
     if name is None and after is None:
         name = _name_before(doc, i, names)
     verb, fallback, parsed = None, None, False
+    if name is None and after is None:
+        fallback = _phrase_before(doc, i, names)
+        if fallback == []:
+            return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
+        parsed = bool(fallback)
+        if fallback and kind_of(fallback[-1]) != "metric":
+            verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
-    if name is None and (after is None or vague):
+    if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
     name = name or after
@@ -913,6 +970,7 @@ def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-
         return mention, parsed
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
+        setting = setting or canonical.startswith(_SETTING_PREFIXES)
         kind = "param" if setting else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
     if split and unsplit and canonical not in known and kind_of(canonical) == "metric":
