@@ -340,6 +340,7 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+_MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
@@ -473,7 +474,27 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untype
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
-    return out
+    return _told_apart(doc, out)
+
+
+def _told_apart(doc, names: list[_Name]) -> list[_Name]:  # type: ignore[no-untyped-def]
+    """ "the lr is 3e-4 and the wav2vec lr 1e-5", "discriminator LR … generator LR": one name said
+    twice in a sentence is told apart by the word before it, which becomes part of it."""
+    said = [n.name for n in names]
+    for n in names:
+        if said.count(n.name) < 2 or not n.start:
+            continue
+        word = doc[n.start - 1]
+        low = word.lower_
+        modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
+        if modifier and low not in _NOT_NAME_WORDS and low not in SPLITS and not _categorical(low):
+            n.name, n.start = f"{low}_{n.name}", n.start - 1
+    return names
+
+
+def _categorical(word: str) -> bool:
+    """A categorical value ("AdamW"): "the AdamW lr" is the lr of the optimizer in use."""
+    return any(word in values for values in CATEGORIES.values())
 
 
 def _is_number(token) -> bool:  # type: ignore[no-untyped-def]
