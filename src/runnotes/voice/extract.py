@@ -340,6 +340,20 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+_CHANGE_NOUNS = {
+    "gain",
+    "bump",
+    "boost",
+    "improvement",
+    "increase",
+    "decrease",
+    "drop",
+    "jump",
+    "difference",
+    "delta",
+    "reduction",
+    "degradation",
+}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
@@ -799,6 +813,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:  # type
         return None
     if doc[j].lower_ in _STATISTICS:
         return None  # "the ep reward mean of 756": the name before it says what
+    if doc[j].lemma_.lower() in _CHANGE_NOUNS:
+        return []  # "a BLEU gain of 4": a difference, not a value
     out = [doc[j].lower_]
     k = j - 1
     while k >= 0 and len(out) < 3 and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
@@ -813,7 +829,7 @@ def _plain_noun(token, names: list[_Name]) -> bool:  # type: ignore[no-untyped-d
     """A noun that could name a value: not a listed name, a counter, or a counted thing."""
     never = _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
     return (
-        token.pos_ in ("NOUN", "PROPN")
+        (token.pos_ in ("NOUN", "PROPN") or token.lower_ in _SETTING_WORDS)  # "width" as a verb
         and token.is_alpha
         and _in_name(token, names) is None
         and token.lower_ not in never
