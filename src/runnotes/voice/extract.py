@@ -483,6 +483,8 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untype
             name = label.removeprefix("known:")
             out.append(_Name(span.start, span.end, name, known[name]))
             continue
+        if label == "alpha" and re.search(r"\b(?:lora|rank)\b", doc.text, re.IGNORECASE):
+            label = "lora_alpha"  # "rank 16 and alpha 32": LoRA's alpha
         start, kind = span.start, kind_of(label)
         before = doc[start - 1].lower_ if start else ""
         if kind == "metric" and before in SPLITS:
@@ -601,6 +603,9 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyp
         return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
+    unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
+    if unit in ("fewer", "more", "less", "extra", "additional"):
+        return True  # "in 3000 fewer steps", "2 more epochs": a difference
     if _counts(doc, i, names) or _share(doc, i):
         return True
     return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
@@ -735,6 +740,8 @@ def _name_before(  # type: ignore[no-untyped-def]
             return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
+        if low in _CHANGE_NOUNS and doc[j].lower_ == "of":
+            return None  # "a BLEU bump of 8": the change, not BLEU's value
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
             return None
         j -= 1
@@ -809,12 +816,12 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:  # type
     j = _before_number(doc, i)
     if j >= 0 and doc[j].lower_ in ("of", "=", ":"):
         j = _before_number(doc, j)
+    if j >= 0 and doc[j].lower_ in _CHANGE_NOUNS | {"gains", "bumps", "improvements"}:
+        return []  # "a BLEU gain of 4": a difference, not a value
     if j < 0 or not (_identifier(doc[j].text) or _plain_noun(doc[j], names)):
         return None
     if doc[j].lower_ in _STATISTICS:
         return None  # "the ep reward mean of 756": the name before it says what
-    if doc[j].lemma_.lower() in _CHANGE_NOUNS:
-        return []  # "a BLEU gain of 4": a difference, not a value
     out = [doc[j].lower_]
     k = j - 1
     while k >= 0 and len(out) < 3 and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):

@@ -150,7 +150,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "num_workers": ("workers", "number of workers", "data loader workers"),
     "patience": ("patience", "early stopping patience"),
     "lora_rank": ("lora rank", "lora r", "rank of the lora", "rank"),
-    "lora_alpha": ("lora alpha", "alpha"),
+    "lora_alpha": ("lora alpha",),
+    "alpha": ("alpha",),  # a bare alpha is LoRA's, mixup's or distillation's: say which
     "mixup_alpha": ("mixup alpha", "mixup"),
     "cutmix": ("cutmix",),
     "ema_decay": ("ema decay",),
