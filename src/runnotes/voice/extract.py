@@ -340,6 +340,9 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+# Verbs whose number is what a setting led to, never the setting's value.
+_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result"}
+_ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
 _CHANGE_NOUNS = {
     "gain",
     "bump",
@@ -733,6 +736,12 @@ def _name_before(  # type: ignore[no-untyped-def]
     while j > 0 and i - j < 8:
         if j in ends:
             unit_of_other = _counted_by_number(doc, ends[j]) or _negated(doc, ends[j])
+            unit_of_other = unit_of_other or _ordinal(doc, ends[j])
+            led_to = ends[j].kind == "param" and any(
+                t.lemma_.lower() in _RESULT_VERBS or t.lower_ in ("gives", "gave", "yields")
+                for t in doc[j:i]
+            )  # "the same lr and wd gives 92.44%": what they led to
+            unit_of_other = unit_of_other or led_to
             return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
@@ -746,6 +755,12 @@ def _name_before(  # type: ignore[no-untyped-def]
             return None
         j -= 1
     return ends.get(j)
+
+
+def _ordinal(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+    """ "the first epoch already reaches 83%": which epoch, not how many."""
+    before = doc[name.start - 1].lower_ if name.start else ""
+    return _bare(name.name) in _COUNT_NAMES and before in _ORDINALS
 
 
 def _negated(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
@@ -797,6 +812,8 @@ def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def
                 head = _in_name(arg, names) or next(
                     (n for n in names for c in arg.lefts if n.start <= c.i < n.end), None
                 )
+                if head is not None and head.kind == "param" and verb in _RESULT_VERBS:
+                    return None, None, verb  # "lr 0.1 and wd give 92.44%": the result's
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
