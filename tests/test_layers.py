@@ -31,7 +31,9 @@ PARTS = {"capture", "voice", "reports", "interop"}
 SDK_BASED = {"watch", "integrations", "wandb_style", "samples"}
 TOOLS = {"doctor"}  # checks over every part, for the CLI
 # Rank of each layer; a module may import its own layer or any lower one (parts: see below).
-RANK = {"foundation": 0, "store": 1, "services": 2, "part": 3, "sdk": 4, "agent": 5, "web": 5}
+# The backend (where runs live: local store or team server) sits on the parts, below every shell.
+RANK = {"foundation": 0, "store": 1, "services": 2, "part": 3, "backend": 3.5, "sdk": 4}
+RANK |= {"agent": 5, "web": 5}
 RANK |= {"sdk-based": 5, "tools": 5, "cli": 6, "package": 6}
 
 

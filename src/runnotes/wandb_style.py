@@ -15,9 +15,7 @@ and ``log_artifact`` warn once. ``Api`` (W&B's servers) says in one line what to
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
-import sys
 import types
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
@@ -31,7 +29,6 @@ from runnotes.values import flatten, scalar
 log_ = logging.getLogger(__name__)
 
 _current: WandbRun | None = None
-_exit_codes: list[Any] = []  # what sys.exit was called with, for the status at exit
 
 
 def _as_mapping(values: Any) -> Mapping[str, Any]:
@@ -267,41 +264,13 @@ def init(
         _current.finish()
     all_tags = [*(tags or ()), *([f"job_type={job_type}"] if job_type else [])]
     run = sdk.start_run(name, experiment=group, project=project, tags=all_tags)
-    _watch_exit()
+    sdk.watch_exit_codes()  # a script that exits non-zero ends its run failed, as in W&B
     _current = WandbRun(run, project, group)
     if config is not None:
         _current.config.update(config)
     if notes:
         run.note(notes)
     return _current
-
-
-def _watch_exit() -> None:
-    """Note ``sys.exit(code)`` as W&B does, so a script that exits non-zero ends ``failed``
-    (an atexit handler cannot see the exit code otherwise)."""
-    original = sys.exit
-    if getattr(original, "_runnotes", False):
-        return
-
-    def exit_(code: Any = None) -> None:
-        _exit_codes.append(code)
-        original(code)
-
-    exit_._runnotes = True  # type: ignore[attr-defined]
-    sys.exit = exit_
-
-
-@atexit.register
-def _finish_at_exit() -> None:
-    """Runs before the SDK's own exit handler (registered earlier), which then has nothing to do
-    for this run; an unhandled exception is left to the SDK's handler (it ends the run failed)."""
-    if _current is None or getattr(sys, "last_value", None) is not None:
-        return
-    code = _exit_codes[-1] if _exit_codes else 0
-    if code in (None, 0):
-        _current._end("ok", 0)
-    else:
-        _current._end("failed", code if isinstance(code, int) else 1)
 
 
 def login(*args: Any, **kwargs: Any) -> bool:

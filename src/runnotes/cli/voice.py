@@ -78,6 +78,7 @@ def voice_add(
     """Transcribe existing recordings onto the active run (or --run)."""
     from runnotes.voice.notes import add_voice_file
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     for path in files:
         progress, advance = _progress_bar(path)
@@ -109,6 +110,7 @@ def voice_record(
     """Record a note until Enter (or --seconds); transcribed while you speak."""
     from runnotes.voice.recorder import Recorder, source_from_spec
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     recorder = Recorder(
         handle.store, handle.id, source_from_spec(source), settings=settings_of(ctx)

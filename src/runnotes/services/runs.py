@@ -18,3 +18,10 @@ def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) ->
     row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)
     return row
+
+
+def status_of(exit_code: int | None) -> str:
+    """The status an exit code says: 0 (or none recorded) ok, 130 (Ctrl-C) killed, else failed."""
+    if not exit_code:
+        return "ok"
+    return "killed" if exit_code == 130 else "failed"

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request
 from sqlmodel import col, select
 
 from runnotes import events
+from runnotes.backend.local import backend_of
 from runnotes.capture.browser import BrowserLike, to_capture
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.db import Store
@@ -24,10 +25,8 @@ from runnotes.store.models import Capture, Kind, Review, Run, Source
 from runnotes.store.runs import (
     NewCapture,
     active_run_id,
-    add_captures,
     create_run,
     push_active,
-    target_run_id,
 )
 
 router = APIRouter(prefix="/api/extension", tags=["extension"])
@@ -72,8 +71,9 @@ async def like(request: Request) -> dict[str, Any]:
         raise RunnotesError("a like is a JSON object")
     capture = to_capture(BrowserLike.from_json(body), time.time())
     store = _store(request)
-    run_id = target_run_id(store)
-    [capture_id] = add_captures(store, run_id, [capture])  # publishes CapturesAdded ("like")
+    backend = backend_of(store)  # stored as any shell's like is (runnotes.backend)
+    run_id = backend.run_ref(None).id
+    [capture_id] = backend.add_captures(run_id, [capture])  # publishes CapturesAdded ("like")
     with store.read() as session:
         row = session.get(Capture, capture_id)
         return {**_like_json(row), "run": _run_json(session.get(Run, run_id))}  # type: ignore[arg-type]
@@ -124,8 +124,8 @@ async def note(request: Request) -> dict[str, Any]:
     text = str(body.get("text", "") if isinstance(body, dict) else "").strip()
     if not text:
         raise RunnotesError("an empty note")
-    store = _store(request)
-    run_id = target_run_id(store)
+    backend = backend_of(_store(request))
+    run_id = backend.run_ref(None).id
     capture = NewCapture(
         kind=Kind.note,
         source=Source.browser,
@@ -133,7 +133,7 @@ async def note(request: Request) -> dict[str, Any]:
         review=Review.approved,
         via="browser",
     )
-    [capture_id] = add_captures(store, run_id, [capture])
+    [capture_id] = backend.add_captures(run_id, [capture])
     return {"id": capture_id, "run_id": run_id}
 
 
@@ -176,7 +176,7 @@ async def voice(request: Request) -> dict[str, Any]:
     if not data:
         raise RunnotesError("an empty recording")
     store = _store(request)
-    run_id = target_run_id(store)
+    run_id = backend_of(store).run_ref(None).id
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"browser-voice{AUDIO_SUFFIX[mime]}"
         path.write_bytes(data)
