@@ -171,9 +171,3 @@ def test_typed_notes_offer_their_values_for_review(store: Store) -> None:
 )
 def test_rules_from_the_development_sets(sentence: str, found: set[tuple[str, float]]) -> None:
     assert said(sentence) == found
-
-
-def test_epochs_said_of_a_result_go_to_review_unsure() -> None:
-    (epochs,) = [m for m in extract(["The WER is 12.1 after 40 epochs."]) if m.name == "epochs"]
-    assert epochs.value == 40 and epochs.unsure and "after 40 epochs" in epochs.unsure
-    assert said("The WER is 12.1 after 40 epochs.") == {("wer", 12.1)}

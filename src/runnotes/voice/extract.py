@@ -576,14 +576,6 @@ def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return steps or (prev == "at" and doc[i].text.isdigit() and int(doc[i].text) >= 1000)
 
 
-def _epochs_point(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
-    """ "the CER is still 1.0 after 23 epochs": said of a result, the epochs may be the run's
-    length or only when the result was seen; the value goes to review, marked unsure."""
-    prev = doc[i - 1].lower_ if i else ""
-    unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
-    return prev in ("after", "at") and unit in ("epoch", "epochs")
-
-
 def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     """A value the sentence attributes to the paper, a baseline or an earlier run."""
     if _THEIRS_AFTER.search(doc[i + 1 : i + 9].text if i + 1 < len(doc) else ""):
@@ -931,9 +923,6 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
-            if _epochs_point(doc, i):
-                said = doc[i - 1 : i + 2].text
-                mention.unsure = f"{said!r}: the run's length, or when it was seen?"
             found.append(_Found(i, mention, _old(doc, i), parsed))
     return _same_split(_final_say(doc, found), known)
 
