@@ -486,8 +486,8 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untype
             name = label.removeprefix("known:")
             out.append(_Name(span.start, span.end, name, known[name]))
             continue
-        if label == "alpha" and re.search(r"\b(?:lora|rank)\b", doc.text, re.IGNORECASE):
-            label = "lora_alpha"  # "rank 16 and alpha 32": LoRA's alpha
+        if label == "alpha" and re.search(r"\b(?:lora\w*|rank)\b", doc.text, re.IGNORECASE):
+            label = "lora_alpha"  # "rank 16 and alpha 32", Whisper's "LoRAank 16 and alpha 32"
         start, kind = span.start, kind_of(label)
         before = doc[start - 1].lower_ if start else ""
         if kind == "metric" and before in SPLITS:
