@@ -22,6 +22,7 @@ from typing import Any
 
 from runnotes import sdk
 from runnotes.errors import RunnotesError
+from runnotes.services.runs import CTRL_C_EXIT, status_of
 from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture
 from runnotes.values import flatten, scalar
@@ -220,13 +221,13 @@ class WandbRun:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """End the run: ``ok``, or ``failed`` with a non-zero ``exit_code`` (as W&B marks it)."""
-        self._end("failed" if exit_code else "ok", exit_code or 0)
+        self._end(exit_code or 0)
 
-    def _end(self, status: str, exit_code: int) -> None:
+    def _end(self, exit_code: int) -> None:
         global _current
         if not self.finished:
             self.finished = True
-            self.run.end(status, exit_code)
+            self.run.end(status_of(exit_code), exit_code)
         if _current is self:
             _current = None
 
@@ -235,11 +236,9 @@ class WandbRun:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: Any) -> None:
         if exc_type is None:
-            self._end("ok", 0)
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self._end("killed", 130)
+            self._end(0)
         else:
-            self._end("failed", 1)
+            self._end(CTRL_C_EXIT if issubclass(exc_type, KeyboardInterrupt) else 1)
 
     def __repr__(self) -> str:
         return f"<runnotes wandb-style run {self.id} {self.name!r}>"

@@ -37,6 +37,7 @@ from runnotes.capture.lines import Backlog, Splitter, as_text
 from runnotes.capture.parse import LineReader, parse_args
 from runnotes.errors import RunnotesError
 from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for, start_run
+from runnotes.services.runs import status_of
 from runnotes.store.models import Source
 
 log = logging.getLogger(__name__)
@@ -274,7 +275,7 @@ def watch(
             env=_child_env(backend, run.id),
         )
     except OSError as exc:
-        _finish(run, joined, 127, "failed")
+        _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
     for pipe in (proc.stdout, proc.stderr):
         _widen(pipe)
@@ -299,8 +300,7 @@ def watch(
         thread.join(grace if stop.signal else None)
     if code < 0:
         code = 128 - code
-    killed = stop.signal is not None or code == 130
-    status = "killed" if killed else ("ok" if code == 0 else "failed")
+    status = status_of(code, signalled=stop.signal is not None)
     if backlog.skipped:
         log.warning("watch: %d bytes of fast output were not read for metrics", backlog.skipped)
     run.attach(

@@ -253,10 +253,14 @@ def plan_params(text: str, names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def plan_done(text: str, before: dict[str, str | None], after: dict[str, str | None]) -> bool:
+def plan_done(
+    mentioned: dict[str, str | None], before: dict[str, str | None], after: dict[str, str | None]
+) -> bool:
     """Whether a run with params ``after`` did the plan written on a run with ``before``: every
-    param the plan mentions changed, to the number it gives if it gives one."""
-    wanted = plan_params(text, set(before) | set(after))
+    param the plan mentions (``mentioned``: :func:`plan_params` of the plan, over any names;
+    those neither run has are ignored) changed, to the number it gives if it gives one. The
+    plan is read once however many runs it is checked against."""
+    wanted = {n: v for n, v in mentioned.items() if n in before or n in after}
     if not wanted:
         return False
     for name, number in wanted.items():

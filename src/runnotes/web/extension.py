@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlmodel import col, select
 
 from runnotes import events
 from runnotes.backend.local import backend_of
 from runnotes.capture.browser import BrowserLike, to_capture
 from runnotes.errors import NotFound, RunnotesError
+from runnotes.store.captures import browser_state, derived
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, Source
 from runnotes.store.runs import (
@@ -85,18 +85,7 @@ def state(request: Request) -> dict[str, Any]:
     store = _store(request)
     active = active_run_id(store)
     with store.read() as session:
-        runs = session.exec(
-            select(Run)
-            .where(Run.status == "running", col(Run.deleted_at).is_(None))
-            .order_by(col(Run.started_at).desc())
-            .limit(RUNS_SHOWN)
-        ).all()
-        likes = session.exec(
-            select(Capture)
-            .where(Capture.via == "browser", col(Capture.liked))
-            .order_by(col(Capture.id).desc())
-            .limit(LAST_LIKES)
-        ).all()
+        runs, likes = browser_state(session, RUNS_SHOWN, LAST_LIKES)
         active_run = session.get(Run, active) if active is not None else None
         return {
             "active": _run_json(active_run) if active_run else None,
@@ -186,7 +175,7 @@ async def voice(request: Request) -> dict[str, Any]:
         await run_in_threadpool(transcribe_stored, store, capture_id)
     with store.read() as session:
         note_row = session.get(Capture, capture_id)
-        values = session.exec(select(Capture).where(Capture.parent_id == capture_id)).all()
+        values = derived(session, capture_id)
         return {
             "id": capture_id,
             "run_id": run_id,
