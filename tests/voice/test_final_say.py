@@ -144,3 +144,30 @@ def test_typed_notes_offer_their_values_for_review(store: Store) -> None:
     assert [(c.kind, c.name, c.value, c.review, c.source) for c in rows] == [
         ("metric", "val_acc", 0.93, "pending", "web")
     ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [  # the rules taken from outside3's misses (a development set since), phrased anew
+        # one name said twice is told apart by the word before each
+        ("The critic lr is 3e-4 and the actor lr 1e-4.", {("critic_lr", 3e-4), ("actor_lr", 1e-4)}),
+        ("Dropout 0.1 and the head dropout 0.3.", {("dropout", 0.1), ("head_dropout", 0.3)}),
+        ("The Adam lr is 1e-3 and the SGD lr 0.1.", set()),  # optimizers tell nothing apart
+        # a noun phrase no list has, right before its number, names it
+        ("Kernel width 5 and stride 2.", {("kernel_width", 5), ("stride", 2)}),
+        ("We use a margin weight of 0.3.", {("margin_weight", 0.3)}),
+        ("The max_grad_norm is 1.0.", {("max_grad_norm", 1.0)}),
+        ("The CIDEr gain of 4 came from the new decoder.", set()),  # one plain noun owns it
+        # a setting verb's object names its value; max/num/total names are settings
+        ("We raised the total updates from 300 to 900.", {("total_updates", 900)}),
+        # a verb of movement hands the name to the later value
+        ("The train loss begins near 9 and settles at 2.1.", {("train_loss", 2.1)}),
+        # a range, a share of another value, a possibility: no value
+        ("We saw a recall of 60 to 65%.", set()),
+        ("Warmup lasts 5% of training.", set()),
+        ("You can try 3 to 5 seeds.", set()),
+        ("Experiment with a larger batch, maybe 512.", set()),
+    ],
+)
+def test_rules_from_the_development_sets(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found

@@ -28,7 +28,7 @@ _TRY = (
 _AHEAD = (
     rf"(?:'ll|\s+will|\s+shall|\s+(?:want|wanna|plan|intend|hope)\s+(?:to\s+)?{_TRY}|"
     r"(?:'m|'re|\s+am|\s+are)\s+(?:going\s+to|gonna)|\s+should|\s+could|\s+might|\s+may|"
-    r"\s+need\s+to|\s+have\s+to|\s+would)"
+    rf"\s+need\s+to|\s+have\s+to|\s+would|\s+can\s+(?:also\s+|still\s+)?{_TRY})"
 )
 # Where a sentence turns to what comes next. Each alternative starts at the plan's first word.
 _PLAN = re.compile(
@@ -43,7 +43,7 @@ _PLAN = re.compile(
     r"|\b(?:recommend|suggest)(?:s|ed)?\b"
     r"|\b(?:expected|promised|target(?:ed)?|hoping|hope)\b"
     r"|\bin order to\b(?=.*\b(?:try|test)\b)"
-    r"|^\s*(?:maybe\s+|perhaps\s+|then\s+|also\s+)?(?:try|rerun|re-run|"
+    r"|^\s*(?:maybe\s+|perhaps\s+|then\s+|also\s+)?(?:try|rerun|re-run|experiment\s+with|consider|"
     r"(?:test|check)\s+(?:if|whether|with|out|again|that)|see\s+(?:if|whether))\b",
     re.IGNORECASE,
 )

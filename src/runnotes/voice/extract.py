@@ -156,10 +156,24 @@ _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although",
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
     r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
-    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to)\b",
+    r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to|"
+    r"(?:converge|drop|fall|fell|rise|rose|climb|improve|decrease|increase|reduce|go|went|grow|"
+    r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
     re.IGNORECASE,
 )
-_NOT_NAME_WORDS = {"new", "final", "current", "our", "my", "first", "last", "best", "next", "same"}
+_NOT_NAME_WORDS = {
+    "new",
+    "final",
+    "current",
+    "our",
+    "my",
+    "first",
+    "last",
+    "best",
+    "next",
+    "same",
+    "default",
+}
 # Nouns a number can count that no name measures: "over 10 runs", "on 2483 samples".
 _COUNTED = {
     "run",
@@ -326,6 +340,27 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+# Verbs whose number is what a setting led to, never the setting's value.
+_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result"}
+_ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
+_CHANGE_NOUNS = {
+    "gain",
+    "bump",
+    "boost",
+    "improvement",
+    "increase",
+    "decrease",
+    "drop",
+    "jump",
+    "difference",
+    "delta",
+    "reduction",
+    "degradation",
+}
+_MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
+_STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
+# The first word of a setting's name: "max tokens", "num envs", "total timesteps".
+_SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
 _GENERIC = {
     "model",
     "it",
@@ -451,12 +486,34 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
             name = label.removeprefix("known:")
             out.append(_Name(span.start, span.end, name, known[name]))
             continue
+        if label == "alpha" and re.search(r"\b(?:lora\w*|rank)\b", doc.text, re.IGNORECASE):
+            label = "lora_alpha"  # "rank 16 and alpha 32", Whisper's "LoRAank 16 and alpha 32"
         start, kind = span.start, kind_of(label)
         before = doc[start - 1].lower_ if start else ""
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
-    return out
+    return _told_apart(doc, out)
+
+
+def _told_apart(doc, names: list[_Name]) -> list[_Name]:
+    """ "the lr is 3e-4 and the wav2vec lr 1e-5", "discriminator LR … generator LR": one name said
+    twice in a sentence is told apart by the word before it, which becomes part of it."""
+    said = [n.name for n in names]
+    for n in names:
+        if said.count(n.name) < 2 or not n.start:
+            continue
+        word = doc[n.start - 1]
+        low = word.lower_
+        modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
+        if modifier and low not in _NOT_NAME_WORDS and low not in SPLITS and not _categorical(low):
+            n.name, n.start = f"{low}_{n.name}", n.start - 1
+    return names
+
+
+def _categorical(word: str) -> bool:
+    """A categorical value ("AdamW"): "the AdamW lr" is the lr of the optimizer in use."""
+    return any(word in values for values in CATEGORIES.values())
 
 
 def _is_number(token) -> bool:
@@ -541,9 +598,17 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
-    if _counts(doc, i, names):
+    unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
+    if unit in ("fewer", "more", "less", "extra", "additional"):
+        return True  # "in 3000 fewer steps", "2 more epochs": a difference
+    if _counts(doc, i, names) or _share(doc, i):
         return True
     return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+
+
+def _share(doc, i: int) -> bool:
+    """ "10% of lr", "10% of the steps": a share of another value, not a value itself."""
+    return i + 2 < len(doc) and doc[i + 1].text == "%" and doc[i + 2].lower_ == "of"
 
 
 def _counts(doc, i: int, names: list[_Name]) -> bool:
@@ -617,13 +682,17 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:
     if doc[i + 1 if after else i - 1].lower_ in ("or", "to"):
         return not _moved(doc, i if after else i - 2)  # "0 or 1", "80 to 81%": no one value
     other = i + 2 if after else i - 2
-    return not all(_own_name(doc, k, names) for k in (i, other))
+    # "an entropy coefficient of 0.01 and 8 envs": the other number counts its own thing
+    counted = other + 1 < len(doc) and doc[other + 1].pos_ == "NOUN" and doc[other + 1].is_alpha
+    return not (_own_name(doc, i, names) and (_own_name(doc, other, names) or counted))
 
 
 def _moved(doc, i: int) -> bool:
-    """ "from 96 to 672", "went 0.6 to 0.55": a change, not a range."""
+    """ "from 96 to 672", "went 0.6 to 0.55", "by a factor of 10 to 1e-5": a change, not a range
+    ("an accuracy of 35 to 40%" is one)."""
     j = _before_number(doc, i)
-    return j >= 0 and (doc[j].lower_ in ("from", "by", "of") or _verbish(doc[j]))
+    factor = j > 0 and doc[j].lower_ == "of" and doc[j - 1].lower_ == "factor"
+    return j >= 0 and (doc[j].lower_ in ("from", "by") or factor or _verbish(doc[j]))
 
 
 def _own_name(doc, i: int, names: list[_Name]) -> bool:
@@ -657,6 +726,12 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
     while j > 0 and i - j < 8:
         if j in ends:
             unit_of_other = _counted_by_number(doc, ends[j]) or _negated(doc, ends[j])
+            unit_of_other = unit_of_other or _ordinal(doc, ends[j])
+            led_to = ends[j].kind == "param" and any(
+                t.lemma_.lower() in _RESULT_VERBS or t.lower_ in ("gives", "gave", "yields")
+                for t in doc[j:i]
+            )  # "the same lr and wd gives 92.44%": what they led to
+            unit_of_other = unit_of_other or led_to
             return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
@@ -664,10 +739,18 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
             return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
+        if low in _CHANGE_NOUNS and doc[j].lower_ == "of":
+            return None  # "a BLEU bump of 8": the change, not BLEU's value
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
             return None
         j -= 1
     return ends.get(j)
+
+
+def _ordinal(doc, name: _Name) -> bool:
+    """ "the first epoch already reaches 83%": which epoch, not how many."""
+    before = doc[name.start - 1].lower_ if name.start else ""
+    return _bare(name.name) in _COUNT_NAMES and before in _ORDINALS
 
 
 def _negated(doc, name: _Name) -> bool:
@@ -719,17 +802,59 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 head = _in_name(arg, names) or next(
                     (n for n in names for c in arg.lefts if n.start <= c.i < n.end), None
                 )
+                if head is not None and head.kind == "param" and verb in _RESULT_VERBS:
+                    return None, None, verb  # "lr 0.1 and wd give 92.44%": the result's
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
-            if subject is not None and verb in _LINK_VERBS:
+            if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
+            thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
+            if thing is not None and verb in PARAM_VERBS:  # "changed the total timesteps to …"
+                return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
 
 
+def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """The noun phrase right before a number that no listed name covers ("hop length 160", "a reg
+    weight of 1e-05"): its words; [] when it is one plain word ("a bump of 8": the number is that
+    noun's, which names nothing); None when no noun stands there."""
+    j = _before_number(doc, i)
+    if j >= 0 and doc[j].lower_ in ("of", "=", ":"):
+        j = _before_number(doc, j)
+    if j >= 0 and doc[j].lower_ in _CHANGE_NOUNS | {"gains", "bumps", "improvements"}:
+        return []  # "a BLEU gain of 4": a difference, not a value
+    if j < 0 or not (_identifier(doc[j].text) or _plain_noun(doc[j], names)):
+        return None
+    if doc[j].lower_ in _STATISTICS:
+        return None  # "the ep reward mean of 756": the name before it says what
+    out = [doc[j].lower_]
+    k = j - 1
+    while k >= 0 and len(out) < 3 and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
+        if not doc[k].is_alpha or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
+            break
+        out.insert(0, doc[k].lower_)
+        k -= 1
+    return out if len(out) > 1 or _identifier(doc[j].text) else []
+
+
+def _plain_noun(token, names: list[_Name]) -> bool:
+    """A noun that could name a value: not a listed name, a counter, or a counted thing."""
+    never = _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
+    return (
+        (token.pos_ in ("NOUN", "PROPN") or token.lower_ in _SETTING_WORDS)  # "width" as a verb
+        and token.is_alpha
+        and _in_name(token, names) is None
+        and token.lower_ not in never
+        and token.lemma_.lower() not in never
+    )
+
+
 def _noun_phrase(token) -> list[str]:
     """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
+    if _identifier(token.text):
+        return [token.lower_]  # "the n_steps is set to 2048": a name as the code spells it
     if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC | _COUNTERS:
         return []
     left = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod") and t.is_alpha]
@@ -737,6 +862,12 @@ def _noun_phrase(token) -> list[str]:
     # One plain word is too little to name a value with: "the word is stuck at 0.3" is Whisper's
     # "the WER"; "the hit rate", "the focal weight" say enough.
     return [*out, token.lower_] if out else []
+
+
+def _identifier(text: str) -> bool:
+    """A snake_case name of letters only ("n_steps"; not "fid50k_full", whose digits say more)."""
+    parts = text.split("_")
+    return len(parts) > 1 and all(p.isalpha() for p in parts)
 
 
 @cache
@@ -831,7 +962,8 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
         if before and not _changed(doc, before, item):
             if item.parsed and not before.parsed:
                 continue
-            if not item.parsed and not before.parsed:  # "256 gets 79% yet 512 gets 78%"
+            same = before.mention.value == item.mention.value  # "3e12, three trillion"
+            if not item.parsed and not before.parsed and not same:  # "256 gets 79% yet 512 …"
                 ambiguous.add(name)
         last.pop(name, None)
         last[name] = item
@@ -874,8 +1006,15 @@ def _number(doc, i, names, known, split, sentence, segment):
     if name is None and after is None:
         name = _name_before(doc, i, names)
     verb, fallback, parsed = None, None, False
+    if name is None and after is None:
+        fallback = _phrase_before(doc, i, names)
+        if fallback == []:
+            return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
+        parsed = bool(fallback)
+        if fallback and kind_of(fallback[-1]) != "metric":
+            verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
-    if name is None and (after is None or vague):
+    if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
     name = name or after
@@ -890,6 +1029,7 @@ def _number(doc, i, names, known, split, sentence, segment):
         return mention, parsed
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
+        setting = setting or canonical.startswith(_SETTING_PREFIXES)
         kind = "param" if setting else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
     if split and unsplit and canonical not in known and kind_of(canonical) == "metric":

@@ -150,7 +150,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "num_workers": ("workers", "number of workers", "data loader workers"),
     "patience": ("patience", "early stopping patience"),
     "lora_rank": ("lora rank", "lora r", "rank of the lora", "rank"),
-    "lora_alpha": ("lora alpha", "alpha"),
+    "lora_alpha": ("lora alpha",),
+    "alpha": ("alpha",),  # a bare alpha is LoRA's, mixup's or distillation's: say which
     "mixup_alpha": ("mixup alpha", "mixup"),
     "cutmix": ("cutmix",),
     "ema_decay": ("ema decay",),
@@ -220,6 +221,7 @@ METRICS: dict[str, tuple[str, ...]] = {
     "log_loss": ("log loss", "logloss", "log-loss"),
     "wer": ("word error rate", "wer"),
     "cer": ("character error rate", "cer"),
+    "ter": ("token error rate", "translation error rate", "ter"),
     "exact_match": ("exact match", "em score", "em"),
     "ndcg": ("ndcg",),
     "mrr": ("mrr", "mean reciprocal rank"),

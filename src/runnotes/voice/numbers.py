@@ -70,10 +70,10 @@ _PRONOUN_ONE = re.compile(
 )
 _KEEP_ONE = "\ue000"  # a placeholder that no rule below touches
 _MAGNITUDE = re.compile(
-    r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|k|m)\b(?![-'])", re.IGNORECASE
+    r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|k|m)\b(?![-'])", re.IGNORECASE
 )
 _SPOKEN_SCALE = re.compile(r"\b(\d+\.\d+) (1000|1000000|1000000000)\b")  # "one point two million"
-_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9}
+_SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "trillion": 1e12}
 _PERCENT = re.compile(r"(\d)\s*(?:per\s?cent|%)", re.IGNORECASE)
 
 
