@@ -1,0 +1,185 @@
+"""The team server at scale (issue 28, item 3): several worker processes with nothing that must
+live in one, and batches stored exactly once however often a client has to send them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+import runnotes
+from runnotes.sdk.remote import Client, RemoteBackend
+from runnotes.store import Store
+from runnotes.store.models import Kind, Review
+from runnotes.store.runs import MetricRow, NewCapture
+from runnotes.web.app import create_app
+from web.seed import served
+
+
+class AnswerLost(httpx.BaseTransport):
+    """Sends each request on, then loses the answer of the first ``lose`` ones whose path ends
+    with one of ``paths``: the server committed, the client saw a reset (a killed worker)."""
+
+    def __init__(self, lose: int, paths: tuple[str, ...]) -> None:
+        self.inner, self.lose, self.paths, self.sent = httpx.HTTPTransport(), lose, paths, 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        if request.url.path.endswith(self.paths) and self.lose > 0:
+            response.read()
+            self.lose -= 1
+            raise httpx.ReadError("connection reset by peer", request=request)
+        self.sent += 1
+        return response
+
+
+@pytest.fixture
+def live(store: Store) -> Iterator[str]:
+    with served(create_app(store)) as url:
+        yield url
+
+
+def _counts(store: Store, run_id: int) -> tuple[int, int, int]:
+    """(metric values, distinct (name, step) of them, likes) stored for ``run_id``."""
+    with store.engine.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE NOT liked), "
+                "count(DISTINCT name || ':' || step) FILTER (WHERE NOT liked), "
+                "count(*) FILTER (WHERE liked) FROM capture WHERE run_id = :r AND kind = 'metric'"
+            ),
+            {"r": run_id},
+        ).one()  # type: ignore[return-value]
+
+
+def test_a_batch_whose_answer_was_lost_is_stored_once(store: Store, live: str) -> None:
+    transport = AnswerLost(lose=2, paths=("/metrics", "/captures"))
+    backend = RemoteBackend(Client(live, transport=transport))
+    run_id = Client(live).post("/api/runs", {"name": "lossy"})["id"]
+    now = time.time()
+    rows = [
+        MetricRow(run_id, "metric", "sdk", "loss", 1 / (s + 1), s, now + s, "approved")
+        for s in range(500)
+    ]
+    backend.write_metrics(run_id, rows)  # the answer is lost once: retried with its key
+    like = NewCapture(
+        kind=Kind.metric, name="val_acc", value=0.9, liked=True, review=Review.approved
+    )
+    ids = backend.add_captures(run_id, [like])  # likewise
+    assert transport.lose == 0
+    assert _counts(store, run_id) == (500, 500, 1)
+    backend.write_metrics(run_id, rows)  # the SDK resending the same batch later: a repeat
+    assert _counts(store, run_id) == (500, 500, 1)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT id FROM capture WHERE liked")).scalars().all() == ids
+
+
+def test_a_repeated_key_answers_as_the_first_time_and_a_bad_key_is_refused(live: str) -> None:
+    with httpx.Client(base_url=live) as http:
+        run_id = http.post("/api/runs", json={"name": "keys"}).json()["id"]
+        body = {"captures": [{"kind": "note", "text": "once", "review": "approved"}]}
+        headers = {"Idempotency-Key": "note-0001-abcdef"}
+        first = http.post(f"/api/runs/{run_id}/captures", json=body, headers=headers).json()
+        again = http.post(f"/api/runs/{run_id}/captures", json=body, headers=headers).json()
+        assert first == again
+        bad = http.post(
+            f"/api/runs/{run_id}/captures", json=body, headers={"Idempotency-Key": "a b"}
+        )
+        assert bad.status_code == 400 and "Idempotency-Key" in bad.json()["detail"]
+        items = http.get(f"/api/runs/{run_id}/captures").json()["items"]
+    assert [i["text"] for i in items] == ["once"]
+
+
+def _workers(parent: int) -> set[int]:
+    """The worker processes of a ``serve --workers`` parent (multiprocessing children)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == parent and b"resource_tracker" not in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+CLIENTS = 16
+BATCHES = 12
+BATCH = 400  # values per flush: 16 × 12 × 400 = 76 800 values
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
+    tmp_path: Path, serve, pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve("--workers", "2", env={"RUNNOTES_DB": pg_url}, log_dir=tmp_path)
+    monkeypatch.setenv("RUNNOTES_SERVER", server.url)
+    monkeypatch.setenv("RUNNOTES_HOME", str(tmp_path / "laptop"))
+    deadline = time.monotonic() + 30
+    while len(_workers(server.process.pid)) < 2:
+        assert time.monotonic() < deadline, "the workers did not start"
+        time.sleep(0.2)
+    acked: dict[int, tuple[int, int]] = {}  # run id → (values, likes) acknowledged
+    errors: list[str] = []
+    halfway = threading.Barrier(CLIENTS + 1)
+
+    def client(index: int) -> None:
+        run = runnotes.start_run(f"client-{index}", experiment="kill")
+        for batch in range(BATCHES):
+            if batch == BATCHES // 3:
+                halfway.wait(60)  # the worker is killed now, with every client in mid-run
+            for step in range(batch * BATCH // 4, (batch + 1) * BATCH // 4):
+                run.log_metrics({f"m{k}": step / (k + 1) for k in range(4)}, step=step)
+            for attempt in range(60):  # a training script's flush timer retries the same way
+                try:
+                    run.flush()
+                    break
+                except runnotes.RunnotesError as exc:
+                    if attempt == 59:
+                        errors.append(str(exc))
+                    time.sleep(0.5)
+            else:
+                return
+            run.like("val_acc", batch / BATCHES, step=batch)
+            acked[run.id] = ((batch + 1) * BATCH, batch + 1)  # (values, likes) stored so far
+        run.end()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    halfway.wait(120)
+    before = _workers(server.process.pid)
+    victim = min(before)
+    os.kill(victim, signal.SIGKILL)
+    for thread in threads:
+        thread.join(120)
+    assert not errors and len(acked) == CLIENTS
+    assert victim not in _workers(server.process.pid)  # replaced by the supervisor
+    engine = create_engine(pg_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT run_id, count(*) FILTER (WHERE NOT liked), "
+                    "count(DISTINCT name || ':' || step) FILTER (WHERE NOT liked), "
+                    "count(*) FILTER (WHERE liked) FROM capture "
+                    "WHERE kind = 'metric' GROUP BY run_id"
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    stored = {run_id: (values, likes) for run_id, values, _, likes in rows}
+    assert stored == acked  # every acknowledged value and like, once
+    assert all(values == distinct for _, values, distinct, _ in rows)  # no step stored twice
