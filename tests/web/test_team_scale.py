@@ -122,7 +122,12 @@ BATCH = 400  # values per flush: 16 × 12 × 400 = 76 800 values
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
-    tmp_path: Path, serve, pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    serve,
+    pg_url: str,
+    home: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     server = serve("--workers", "2", env={"RUNNOTES_DB": pg_url}, log_dir=tmp_path)
     monkeypatch.setenv("RUNNOTES_SERVER", server.url)
@@ -166,6 +171,8 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     for thread in threads:
         thread.join(120)
     assert not errors and len(acked) == CLIENTS
+    retried = [r for r in caplog.records if r.getMessage().endswith("retrying")]
+    assert retried  # the kill cut requests in flight: their clients sent them again
     assert victim not in _workers(server.process.pid)  # replaced by the supervisor
     engine = create_engine(pg_url)
     try:

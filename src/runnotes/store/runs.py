@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import AfterValidator, Field
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -553,6 +553,10 @@ def target_run_id(store: Store) -> int:
         return run_id
     name = "auto-" + datetime.now().strftime("%Y-%m-%d")
     with store.write() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            # Run names are not unique: two team-server workers asked at once could each open a
+            # run of today (SQLite's write transactions already take turns).
+            session.execute(text("SELECT pg_advisory_xact_lock(727275)"))
         exp = ensure_experiment(session, DEFAULT_PROJECT, AUTO_EXPERIMENT)
         run = session.exec(select(Run).where(Run.experiment_id == exp.id, Run.name == name)).first()
         if run is None:
