@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import runnotes
+from runnotes.config import load_settings
 from runnotes.sdk.remote import Client, RemoteBackend
 from runnotes.store import Store
+from runnotes.store.db import open_store
 from runnotes.store.models import Kind, Review
-from runnotes.store.runs import MetricRow, NewCapture
+from runnotes.store.runs import MetricRow, NewCapture, add_metric_rows, create_run
 from runnotes.web.app import create_app
 from web.seed import served
 
@@ -40,9 +42,18 @@ class AnswerLost(httpx.BaseTransport):
         return response
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def either(request: pytest.FixtureRequest, home: Path) -> Iterator[Store]:
+    """A store on SQLite, then on PostgreSQL."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    opened = open_store(load_settings(home, url))
+    yield opened
+    opened.close()
+
+
 @pytest.fixture
-def live(store: Store) -> Iterator[str]:
-    with served(create_app(store)) as url:
+def live(either: Store) -> Iterator[str]:
+    with served(create_app(either)) as url:
         yield url
 
 
@@ -59,7 +70,8 @@ def _counts(store: Store, run_id: int) -> tuple[int, int, int]:
         ).one()  # type: ignore[return-value]
 
 
-def test_a_batch_whose_answer_was_lost_is_stored_once(store: Store, live: str) -> None:
+def test_a_batch_whose_answer_was_lost_is_stored_once(either: Store, live: str) -> None:
+    store = either
     transport = AnswerLost(lose=2, paths=("/metrics", "/captures"))
     backend = RemoteBackend(Client(live, transport=transport))
     run_id = Client(live).post("/api/runs", {"name": "lossy"})["id"]
@@ -95,6 +107,24 @@ def test_a_repeated_key_answers_as_the_first_time_and_a_bad_key_is_refused(live:
         assert bad.status_code == 400 and "Idempotency-Key" in bad.json()["detail"]
         items = http.get(f"/api/runs/{run_id}/captures").json()["items"]
     assert [i["text"] for i in items] == ["once"]
+
+
+def test_one_key_sent_by_many_at_once_is_stored_once(either: Store) -> None:
+    run_id = create_run(either, "racing").id
+    now = time.time()
+    rows = [MetricRow(run_id, "metric", "sdk", "m", s / 7, s, now, "approved") for s in range(300)]
+    barrier = threading.Barrier(8)
+
+    def send() -> None:
+        barrier.wait(30)
+        add_metric_rows(either, rows, key="same-key-for-all")
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert _counts(either, run_id) == (300, 300, 0)
 
 
 def _workers(parent: int) -> set[int]:

@@ -50,12 +50,13 @@ def claim(conn: Connection, key: str, run_id: int) -> Any | None:
     global _pruned_at
     now = time.time()
     insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    done = conn.execute(
+    inserted = conn.execute(
         insert(table)
         .values(key=key, run_id=run_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
-    )
-    if done.rowcount == 0:
+        .returning(table.c.key)  # a row only when inserted (rowcount is not reliable here)
+    ).first()
+    if inserted is None:
         answer = conn.execute(select(table.c.answer).where(table.c.key == key)).scalar()
         return json.loads(answer) if answer else {}
     if now - _pruned_at > PRUNE_EVERY_S:
