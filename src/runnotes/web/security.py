@@ -219,10 +219,14 @@ class Guard:
             bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
         )  # type: ignore[union-attr]
 
-    def check_token(self, client: str, value: str | None) -> bool | float:
-        """Whether ``value`` is the token, counting a wrong one against ``client``; a float:
-        the seconds ``client`` must wait first (refused whether the token was right or not)."""
-        right = self.token_ok(value)
+    def check_token(
+        self, client: str, value: str | None, ok: Callable[[str | None], bool] | None = None
+    ) -> bool | float:
+        """Whether ``value`` is the token (``ok``: another token's check, the extension's
+        pairing), counting a wrong one against ``client``; a float: the seconds ``client`` must
+        wait first (refused whether the token was right or not). One throttle for every token
+        guessed."""
+        right = (ok or self.token_ok)(value)
         if right and self.throttle.trusted(client):
             return True
         wait = self.throttle.wait(client)
@@ -235,9 +239,11 @@ class Guard:
         self.throttle.failed(client)
         return False
 
-    def token_known(self, client: str, value: str | None) -> bool:
+    def token_known(
+        self, client: str, value: str | None, ok: Callable[[str | None], bool] | None = None
+    ) -> bool:
         """The check that needs no database: the right token from a client trusted lately."""
-        return self.token_ok(value) and self.throttle.trusted(client)
+        return (ok or self.token_ok)(value) and self.throttle.trusted(client)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -390,7 +396,18 @@ class GuardMiddleware:
             return
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if pairing is None or not pairing.token_ok(token):
+        client, checked = client_of(scope), False  # a missing token is no guess
+        if pairing and token:
+            if self.guard.token_known(client, token, pairing.token_ok):
+                checked = True
+            else:  # the shared count may be read: off the event loop
+                checked = await run_in_threadpool(
+                    self.guard.check_token, client, token, pairing.token_ok
+                )
+        if checked is not True and checked:  # a wait, in seconds
+            await _reply(send, 429, _slow_down(checked), False, cors, retry_after=checked)
+            return
+        if checked is not True:
             await _reply(
                 send, 401, "the extension's token is needed: runnotes extension pair", False, cors
             )
