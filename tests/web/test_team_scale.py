@@ -223,3 +223,23 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     stored = {run_id: (values, likes) for run_id, values, _, likes in rows}
     assert stored == acked  # every acknowledged value and like, once
     assert all(values == distinct for _, values, distinct, _ in rows)  # no step stored twice
+
+
+def test_guesses_spread_over_workers_are_counted_together(either: Store) -> None:
+    from fastapi.testclient import TestClient
+
+    from runnotes.web.security import FREE_GUESSES
+    from runnotes.web.worker import ServeSpec, build
+
+    spec = ServeSpec.make(either.settings, "127.0.0.1", "right")
+    workers = [
+        TestClient(build(spec, either), base_url="http://127.0.0.1", client=("10.0.0.9", 1))
+        for _ in range(2)
+    ]
+    assert len({w.app.state.guard.csrf_token() for w in workers}) == 1  # forms work on either
+    for guess in range(FREE_GUESSES):
+        wrong = {"Authorization": f"Bearer guess-{guess}"}
+        assert workers[guess % 2].get("/api/runs", headers=wrong).status_code == 401
+    for worker in workers:  # the next try waits, whichever worker it reaches
+        answer = worker.get("/api/runs", headers={"Authorization": "Bearer right"})
+        assert answer.status_code == 429
