@@ -9,7 +9,7 @@ each number of clients, both sides in turn get that many client threads in this 
 with its own run, for the same number of seconds. A client logs metric values in batches as its
 peer's client does (MLflow: ``MlflowClient.log_batch`` of 1 000 metrics, the most one call takes;
 runnotes: the SDK against the server, ``run.log_metric`` then ``run.flush()`` every
-``--batch`` values) and, every fifth batch, a like and a note (MLflow: a single ``log_metric``
+``--batch`` values) and, after every batch, a like and a note (MLflow: a single ``log_metric``
 and the run's note tag ``mlflow.note.content``). Printed per side and number of clients:
 values/s (acknowledged values over the wall time), p95 latency of each kind of call, errors, and,
 after the run, the values found in the database against those acknowledged: lost (acknowledged,
@@ -45,7 +45,8 @@ import psycopg  # noqa: E402
 PG = os.environ.get("RUNNOTES_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:55432/postgres")
 METRICS = 10  # metric names per run, logged for each step
 MLFLOW_BATCH = 1_000  # MLflow's limit of metrics per log_batch
-NOTE_EVERY = 5  # a like and a note every fifth batch
+NOTE_EVERY = 1  # a like and a note after every batch
+WARM_UP_S = 10.0
 
 
 @dataclass
@@ -279,7 +280,7 @@ def report(side: str, clients: int, tally: Tally, wall: float, stored: tuple[int
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="4 and 16 clients, 5 s each")
+    parser.add_argument("--quick", action="store_true", help="4 and 16 clients, 8 s each")
     parser.add_argument("--clients", default="4,16,64")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2, help="server processes, each side")
@@ -287,7 +288,7 @@ def main() -> None:
     parser.add_argument("--pg", default=PG)
     args = parser.parse_args()
     levels = [4, 16] if args.quick else [int(c) for c in args.clients.split(",")]
-    seconds = 5.0 if args.quick else args.seconds
+    seconds = 8.0 if args.quick else args.seconds
     tag = uuid.uuid4().hex[:8]
     root = Path(tempfile.mkdtemp(prefix="team-bench-"))
     names = {"mlflow": f"bench_mlflow_{tag}", "runnotes": f"bench_runnotes_{tag}"}
@@ -331,6 +332,11 @@ def main() -> None:
             f"load {Path('/proc/loadavg').read_text().split()[:3]}",
             flush=True,
         )
+        warm = MlflowClient(mlflow_url).create_experiment("warm-up")
+        # Not counted: each server's workers answer their first requests slowly (imports,
+        # connections, caches); both sides get the same few seconds before the clock starts.
+        load(2 * args.workers, WARM_UP_S, functools.partial(mlflow_client, mlflow_url, warm))
+        load(2 * args.workers, WARM_UP_S, functools.partial(runnotes_client, args.batch, "warm-up"))
         for clients in levels:
             experiment = MlflowClient(mlflow_url).create_experiment(f"load-{clients}")
             tally, wall = load(

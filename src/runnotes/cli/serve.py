@@ -24,6 +24,7 @@ TOKEN_HELP = (
     "command line every local user sees it (ps): prefer RUNNOTES_TOKEN or --token-file."
 )
 TOKEN_FILE_HELP = "Read the token from this file (first line), e.g. one only you can read."
+HEALTHCHECK_S = 60  # how long a worker may not answer its supervisor before it is replaced
 WORKERS_HELP = (
     "Worker processes answering requests (a worker that dies is replaced); more than one "
     "wants a PostgreSQL store (RUNNOTES_DB)."
@@ -82,6 +83,9 @@ def serve(
         "runnotes.web.worker:app",
         factory=True,
         workers=workers,
+        # A worker busy with a large batch on a loaded machine can miss uvicorn's 5 s ping and
+        # be killed as hung (retried batches survive that, but it costs everyone a retry).
+        timeout_worker_healthcheck=HEALTHCHECK_S,
         **options,  # type: ignore[arg-type]
     )
     Multiprocess(config, sockets=[sock]).run()  # restarts a worker that dies
