@@ -175,14 +175,15 @@ def mlflow_client(url: str, experiment: str, index: int, tally: Tally) -> None:
     client.set_terminated(run_id)
 
 
-def mlflow_stored(db_url: str, runs: list[str]) -> tuple[int, int]:
-    """(metric values stored for ``runs``, duplicates): MLflow's key makes duplicates 0."""
+def mlflow_stored(db_url: str, runs: list[str]) -> tuple[int, int, int]:
+    """(metric values stored for ``runs``, duplicates, likes): MLflow's key makes duplicates 0."""
     with psycopg.connect(pg_dsn(db_url)) as conn:
-        (count,) = conn.execute(
-            "SELECT count(*) FROM metrics WHERE run_uuid = ANY(%s) AND key LIKE 'metric_%%'",
+        values, likes = conn.execute(
+            "SELECT count(*) FILTER (WHERE key LIKE 'metric_%%'), "
+            "count(*) FILTER (WHERE key = 'val_acc') FROM metrics WHERE run_uuid = ANY(%s)",
             (runs,),
         ).fetchone()  # type: ignore[misc]
-    return int(count), 0
+    return int(values), 0, int(likes)
 
 
 # -- runnotes ----------------------------------------------------------------------------------
@@ -213,16 +214,18 @@ def runnotes_client(batch: int, experiment: str, index: int, tally: Tally) -> No
     run.end()
 
 
-def runnotes_stored(db_url: str, runs: list[str]) -> tuple[int, int]:
-    """(metric values the SDK logged stored for ``runs``, values stored twice)."""
+def runnotes_stored(db_url: str, runs: list[str]) -> tuple[int, int, int]:
+    """(metric values the SDK logged stored for ``runs``, values stored twice, likes)."""
     ids = [int(r) for r in runs]
     with psycopg.connect(pg_dsn(db_url)) as conn:
-        count, distinct = conn.execute(
-            "SELECT count(*), count(DISTINCT (run_id, name, step)) FROM capture "
-            "WHERE run_id = ANY(%s) AND kind = 'metric' AND name LIKE 'metric_%%'",
+        count, distinct, likes = conn.execute(
+            "SELECT count(*) FILTER (WHERE NOT liked), "
+            "count(DISTINCT (run_id, name, step)) FILTER (WHERE NOT liked), "
+            "count(*) FILTER (WHERE liked) FROM capture "
+            "WHERE run_id = ANY(%s) AND kind = 'metric' AND (name LIKE 'metric_%%' OR liked)",
             (ids,),
         ).fetchone()  # type: ignore[misc]
-    return int(count), int(count) - int(distinct)
+    return int(count), int(count) - int(distinct), int(likes)
 
 
 # -- the load ----------------------------------------------------------------------------------
@@ -257,17 +260,20 @@ def p95(samples: list[float]) -> str:
     return f"{statistics.quantiles(samples, n=20)[-1] * 1000:.0f}"
 
 
-def report(side: str, clients: int, tally: Tally, wall: float, stored: tuple[int, int]) -> float:
+def report(
+    side: str, clients: int, tally: Tally, wall: float, stored: tuple[int, int, int]
+) -> float:
     rate = tally.acked / wall
-    lost = max(0, tally.acked - stored[0])
+    liked = len(tally.latency.get("like", []))  # likes acknowledged
+    lost = max(0, tally.acked - stored[0]) + max(0, liked - stored[2])
     print(
         f"{side:8} {clients:>3} clients: {rate:>10,.0f} values/s  "
         f"p95 ms batch {p95(tally.latency.get('batch', [])):>5} "
         f"like {p95(tally.latency.get('like', [])):>5} "
         f"note {p95(tally.latency.get('note', [])):>5}  "
         f"calls {sum(map(len, tally.latency.values())):>5}  errors {len(tally.errors)}  "
-        f"acknowledged {tally.acked:,} stored {stored[0]:,} lost {lost} "
-        f"duplicated {stored[1]}",
+        f"acknowledged {tally.acked:,} values + {liked} likes, stored {stored[0]:,} + "
+        f"{stored[2]}: lost {lost}, duplicated {stored[1]}",
         flush=True,
     )
     for error in tally.errors[:3]:
