@@ -3,6 +3,7 @@ live in one, and batches stored exactly once however often a client has to send 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -15,8 +16,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 import runnotes
+from runnotes.backend.remote import Client, RemoteBackend
 from runnotes.config import load_settings
-from runnotes.sdk.remote import Client, RemoteBackend
+from runnotes.errors import RunnotesError
 from runnotes.store import Store
 from runnotes.store.db import open_store
 from runnotes.store.models import Kind, Review
@@ -159,6 +161,7 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="runnotes.backend.remote")  # its retries
     server = serve("--workers", "2", env={"RUNNOTES_DB": pg_url}, log_dir=tmp_path)
     monkeypatch.setenv("RUNNOTES_SERVER", server.url)
     monkeypatch.setenv("RUNNOTES_HOME", str(tmp_path / "laptop"))
@@ -181,7 +184,7 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
                 try:
                     run.flush()
                     break
-                except runnotes.RunnotesError as exc:
+                except RunnotesError as exc:
                     if attempt == 59:
                         errors.append(str(exc))
                     time.sleep(0.5)

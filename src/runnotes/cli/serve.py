@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from runnotes.cli.options import RUNS
-from runnotes.cli.shell import settings_of, store_of
+from runnotes.cli.shell import settings_of
 from runnotes.errors import RunnotesError
 
 app = typer.Typer()
@@ -45,6 +45,7 @@ def serve(
     """Serve the review page: browse, search, compare and review runs; write reports."""
     import uvicorn
 
+    from runnotes.backend.local import store_for
     from runnotes.console import err
     from runnotes.web.security import check_bind
     from runnotes.web.worker import ServeSpec, build
@@ -61,7 +62,7 @@ def serve(
     check_bind(host, token)
     sock = listen(host, port)
     settings = settings_of(ctx)
-    store = store_of(ctx)  # created and migrated here, once, before any worker opens it
+    store = store_for(settings)  # created and migrated here, once, before any worker opens it
     spec = ServeSpec.make(settings, host, token or None)
     shown = f"[{host}]" if ":" in host else host
     err.print(

@@ -307,16 +307,12 @@ def add_captures(
     values are linked to the run's logged series in the same transaction
     (:mod:`runnotes.store.annotations`). With a ``key`` (:mod:`runnotes.store.ingest`), a batch
     already stored under it is not stored again: the ids of the first time are returned."""
-    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
         if key is not None:
             first = ingest.claim(session.connection(), key, run_id)
             if first is not None:
                 return list(first.get("ids", []))
-        session.add_all(rows)
-        session.flush()
-        if any(map(is_annotation, rows)):
-            annotate(session, rows, final=run_ended(session, run_id))
+        rows = insert_captures(session, run_id, captures)
         ids = [row.id for row in rows if row.id is not None]
         if key is not None:
             ingest.answered(session.connection(), key, {"ids": ids})
@@ -324,6 +320,17 @@ def add_captures(
             kinds = ("like" if r.liked else str(r.kind) for r in rows)
             events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return ids
+
+
+def insert_captures(session: Session, run_id: int, captures: Sequence[NewCapture]) -> list[Capture]:
+    """:func:`add_captures` inside the caller's transaction (a voice note's transcript and what
+    it says commit together); the caller queues the event its change makes."""
+    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
+    session.add_all(rows)
+    session.flush()
+    if any(map(is_annotation, rows)):
+        annotate(session, rows, final=run_ended(session, run_id))
+    return rows
 
 
 def nonfinite_text(value: float) -> str | None:
