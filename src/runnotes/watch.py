@@ -278,7 +278,7 @@ def watch(
         _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
     for pipe in (proc.stdout, proc.stderr):
-        _widen(pipe)
+        _widen(pipe)  # type: ignore[arg-type]
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [

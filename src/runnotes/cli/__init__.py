@@ -94,11 +94,11 @@ def _root(
     ctx.obj = replace(settings, server_url=server) if server else settings
 
 
-def command():  # type: ignore[no-untyped-def]
+def command():
     """The click command behind ``app``, with the help made readable (:mod:`runnotes.cli.help`)."""
     root = typer.main.get_command(app)
-    panel = {name: PANELS.index(cmd.rich_help_panel) for name, cmd in root.commands.items()}  # type: ignore[attr-defined]
-    root.commands = {name: root.commands[name] for name in sorted(panel, key=panel.get)}  # type: ignore[attr-defined]
+    panel = {name: PANELS.index(cmd.rich_help_panel) for name, cmd in root.commands.items()}
+    root.commands = {name: root.commands[name] for name in sorted(panel, key=panel.get)}
     return plain_help(root)
 
 

@@ -102,11 +102,11 @@ def _options(ctx: typer.Context, **options: Any) -> None:
 @agent_app.callback(invoke_without_command=True)
 def agent(
     ctx: typer.Context,
-    like: LikeOpt = None,
-    region: RegionOpt = None,
-    voice: VoiceOpt = None,
-    note: NoteOpt = None,
-    pause: PauseOpt = None,
+    like: LikeOpt = None,  # type: ignore[valid-type]
+    region: RegionOpt = None,  # type: ignore[valid-type]
+    voice: VoiceOpt = None,  # type: ignore[valid-type]
+    note: NoteOpt = None,  # type: ignore[valid-type]
+    pause: PauseOpt = None,  # type: ignore[valid-type]
     region_size: SizeOpt = None,
     ocr: OcrOpt = None,
     voice_source: VoiceSourceOpt = None,

@@ -23,7 +23,7 @@ drafts_app = typer.Typer(
 app.add_typer(drafts_app, name="drafts", rich_help_panel=REPORTS)
 
 
-def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _store(ctx: typer.Context):
 
     return store_of(ctx)
 

@@ -346,7 +346,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     if s.metrics:
         metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
         out.print(f"[bold]metrics[/] {escape(metrics)}")
-    liked = annotations(detail.captures)
+    liked = annotations(detail.captures)  # type: ignore[operator]
     if liked:
         out.print("[bold]liked and said[/] (beside what the run logged)")
         for a in liked:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
+    return ctx.find_root().obj
 
 
 def backend_of(ctx: typer.Context) -> Backend:

@@ -49,14 +49,14 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
     with store.read() as session:
         voice = session.get(Capture, capture_id)
         found = derived(session, capture_id)
-    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
+    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")  # type: ignore[union-attr]
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
         doubt = ", unsure of what was heard" if unsure(c) else ""
         out.print(f"  [dim]{c.role or '':<10}[/] {escape(what or '')}  (pending review{doubt})")
 
 
-def _progress_bar(path: Path):  # type: ignore[no-untyped-def]
+def _progress_bar(path: Path):
     """A rich progress bar over the file's duration (a spinner when the length is unknown), on a
     terminal only: piped, it would leave an empty line before an error."""
     from rich.progress import Progress
@@ -118,7 +118,7 @@ def voice_record(
     pressed = threading.Event()
     if seconds is None:
         err.print("recording… press Enter to stop")
-        threading.Thread(target=lambda: (sys.stdin.readline(), pressed.set()), daemon=True).start()
+        threading.Thread(target=lambda: (sys.stdin.readline(), pressed.set()), daemon=True).start()  # type: ignore[func-returns-value]
     else:
         err.print(f"recording for {seconds:g} s…")
     deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))

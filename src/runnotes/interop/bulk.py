@@ -111,17 +111,14 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             row, created = _upsert_run(session, imported)
             result.created += created
             result.updated += not created
-            result.run_ids.append(row.id)  # type: ignore[arg-type]
-            _add_tags(session, row.id, imported.tags)  # type: ignore[arg-type]
+            result.run_ids.append(row.id)
+            _add_tags(session, row.id, imported.tags)
             captures = [Capture(run_id=row.id, **c.__dict__) for c in imported.new_captures()]
-            captures += [
-                _artifact(session, store, row.id, a, imported)  # type: ignore[arg-type]
-                for a in imported.artifacts
-            ]
+            captures += [_artifact(session, store, row.id, a, imported) for a in imported.artifacts]
             session.add_all(captures)
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
-                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
+                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()
@@ -149,7 +146,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             source_id=imported.source_id,
         )
     else:
-        drop_captures(session, row.id, None if imported.replace_all else IMPORT)  # type: ignore[arg-type]
+        drop_captures(session, row.id, None if imported.replace_all else IMPORT)
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
     if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it
         row.status, row.ended_at = imported.status, imported.ended_at

@@ -147,7 +147,7 @@ class ComparisonView:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         c = self.comparison
         rows = [" | ".join(["", *[f"{r.id}: {r.name}" for r in c.runs]])]
-        rows += [" | ".join([k, *map(fmt_value, v)]) for k, v in {**c.params, **c.metrics}.items()]
+        rows += [" | ".join([k, *map(fmt_value, v)]) for k, v in {**c.params, **c.metrics}.items()]  # type: ignore[call-overload]
         printer.text("\n".join(rows))
 
 

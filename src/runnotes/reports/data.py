@@ -561,7 +561,7 @@ def _screenshot(
     extra: dict[str, Any],
     pending: bool,
 ) -> Screenshot:
-    path = media_file(store, c.media_sha)  # type: ignore[arg-type]
+    path = media_file(store, c.media_sha)
     if path is None:
         data.warnings.append(
             f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
@@ -570,7 +570,7 @@ def _screenshot(
     return Screenshot(
         sha256=c.media_sha,
         timestamp=c.timestamp,
-        run=run,  # type: ignore[arg-type]
+        run=run,
         origin=c.origin or "",
         ocr_text=str(extra.get("ocr_text") or ""),
         pending=pending,

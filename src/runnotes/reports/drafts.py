@@ -252,8 +252,8 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
             ),
         )
     ]
-    year, week, first = cfg.week(date.today())
-    since = datetime.combine(first, datetime.min.time()).timestamp()
+    year, week, first = cfg.week(date.today())  # type: ignore[assignment]
+    since = datetime.combine(first, datetime.min.time()).timestamp()  # type: ignore[arg-type]
     until = since + 7 * 86400
     for suffix in (".md", ".docx"):
         target = folder / f"progress-{year}-W{week:02d}{suffix}"

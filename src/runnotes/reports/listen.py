@@ -64,11 +64,11 @@ def find_subject(store: Store, ref: str, project: str | None = None) -> Subject:
             proj = project_of(session, run.experiment_id)
             return Subject(
                 run.experiment_id,
-                exp.name,
+                exp.name,  # type: ignore[union-attr]
                 proj,
                 run.id,
                 run.name,
-                run.started_at,  # type: ignore[union-attr, arg-type]
+                run.started_at,
             )
 
 

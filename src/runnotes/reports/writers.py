@@ -80,7 +80,7 @@ class Best:
     def improved(self) -> bool | None:
         if self.previous is None or self.metric.best.value == self.previous:
             return None
-        return self.metric.is_better(self.metric.best.value, self.previous)  # type: ignore[arg-type]
+        return self.metric.is_better(self.metric.best.value, self.previous)
 
 
 @dataclass

@@ -199,7 +199,7 @@ class Annotation:
         return f"{self.source} {self.name}={self.text}{state}{why}"
 
 
-def annotations(captures: Iterable[Capture]) -> list[Annotation]:
+def annotations(captures: Iterable[Capture]) -> list[Annotation]:  # type: ignore[no-redef]
     """The likes and spoken values among a run's captures (rejected ones left out)."""
     found = []
     for c in captures:

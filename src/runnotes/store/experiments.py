@@ -29,7 +29,7 @@ def find_experiment(session: Session, name: str, project: str | None) -> tuple[i
         query = query.where(Project.name == project)
     found = session.exec(query.order_by(Project.name)).all()
     if len(found) == 1:
-        return found[0][0], found[0][1]  # type: ignore[return-value]
+        return found[0][0], found[0][1]
     if found:
         projects = ", ".join(p for _, p in found)
         raise RunnotesError(
@@ -69,7 +69,7 @@ def in_period(since: float | None, until: float | None) -> Any:
     if until is not None:
         started.append(Run.started_at < until)
         ended.append(Run.ended_at < until)
-    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))  # type: ignore[union-attr]
+    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))
 
 
 def active_experiments(
@@ -157,7 +157,7 @@ def latest_published(session: Session, experiment_id: int, reader: str) -> Publi
     return session.exec(
         select(PublishedReport)
         .where(PublishedReport.experiment_id == experiment_id, PublishedReport.reader == reader)
-        .order_by(PublishedReport.version.desc())  # type: ignore[attr-defined]
+        .order_by(PublishedReport.version.desc())
         .limit(1)
     ).first()
 

@@ -143,7 +143,7 @@ def latest_rows(
         .join(latest, Capture.id == latest.c.cid)
         .order_by(Capture.id)
     ).all()
-    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]  # type: ignore[misc]
+    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]
 
 
 def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
@@ -321,7 +321,7 @@ def value_names(store: Store, kind: str) -> list[str]:
     """The names of every metric (``kind="metric"``) or param any run has, sorted."""
     with store.read() as session:
         query = select(Capture.name).where(Capture.kind == kind, Capture.name.is_not(None))
-        return sorted(session.exec(query.distinct()).all())  # type: ignore[arg-type]
+        return sorted(session.exec(query.distinct()).all())
 
 
 def why_none_match(store: Store, filters: RunFilter) -> str:
@@ -385,7 +385,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         raise RunnotesError("compare needs at least two runs")
     with store.read() as session:
         ids = [resolve_run(session, ref).id for ref in refs]
-        runs = summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
+        runs = summaries(session, _summary_rows(session, ids))
     param_names = sorted({k for r in runs for k in r.params})
     metric_names = sorted({k for r in runs for k in r.metrics})
     return Comparison(

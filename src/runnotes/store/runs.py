@@ -276,7 +276,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
         changed = session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.running)  # type: ignore[arg-type]
+            .where(Run.id == run_id, Run.status == RunStatus.running)
             .values(status=status.value, exit_code=exit_code, ended_at=time.time())
         ).rowcount
         run = get_row(session, Run, run_id)
@@ -413,7 +413,7 @@ def close_stale(store: Store) -> list[Run]:
     its end time is its last capture (when it was last heard of). Returns the runs it closed."""
     with store.write() as session:
         running = session.exec(
-            select(Run).where(Run.status == "running", Run.pid.is_not(None))  # type: ignore[union-attr]
+            select(Run).where(Run.status == "running", Run.pid.is_not(None))
         ).all()
         closed = [run for run in running if owner_alive(run) is False]
         for run in closed:
@@ -514,8 +514,7 @@ def _prune(store: Store, stack: list[Active]) -> None:
     with store.read() as session:
         ids = [e.run_id for e in stack]
         status = {
-            r.id: shown_status(r)
-            for r in session.exec(select(Run).where(Run.id.in_(ids))).all()  # type: ignore[union-attr]
+            r.id: shown_status(r) for r in session.exec(select(Run).where(Run.id.in_(ids))).all()
         }
     if "crashed" in status.values():
         close_stale(store)
@@ -575,4 +574,4 @@ def target_run_id(store: Store) -> int:
             run = Run(experiment_id=exp.id, name=name, started_at=time.time())
             session.add(run)
             session.flush()
-        return run.id  # type: ignore[return-value]
+        return run.id

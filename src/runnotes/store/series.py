@@ -338,4 +338,4 @@ def series_extremes(
     """The lowest and highest counted value of a metric in a run (every value, with or without
     a step: what "best" is chosen from), or None when it has none."""
     stats = _entry(session, series, state).stats
-    return None if stats.lowest is None else (stats.lowest, stats.highest)  # type: ignore[return-value]
+    return None if stats.lowest is None else (stats.lowest, stats.highest)

@@ -87,7 +87,7 @@ REVIEWS = frozenset(r.value for r in Review)
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
 
 
 def backend(request: Request) -> LocalBackend:
@@ -269,7 +269,9 @@ def compare(
             "params": cmp.params,
             "metrics": cmp.metrics,
             "differs": sorted(
-                k for k, v in {**cmp.params, **cmp.metrics}.items() if cmp.differs(v)
+                k
+                for k, v in {**cmp.params, **cmp.metrics}.items()
+                if cmp.differs(v)  # type: ignore[arg-type]
             ),
             "best": column_bests(store.settings, cmp.metrics),
             "series": {
