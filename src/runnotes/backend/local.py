@@ -55,11 +55,18 @@ class LocalBackend:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
-        store_runs.add_metric_rows(self.store, rows)
+    def write_metrics(
+        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+    ) -> None:
+        """``key``: a team client's Idempotency-Key (a batch already stored is not stored again,
+        see :mod:`runnotes.store.ingest`)."""
+        store_runs.add_metric_rows(self.store, rows, key=key)
 
-    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
-        return store_runs.add_captures(self.store, run_id, captures)  # publishes CapturesAdded
+    def add_captures(
+        self, run_id: int, captures: Sequence[NewCapture], *, key: str | None = None
+    ) -> list[int]:
+        # publishes CapturesAdded; with a key, a repeated batch answers its first ids
+        return store_runs.add_captures(self.store, run_id, captures, key=key)
 
     def put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         with self.store.write() as session:

@@ -7,19 +7,25 @@ server answered, and the server answers only after it committed: "acknowledged" 
 "stored". Git and environment context are collected by the caller, on the machine that runs the
 training, not on the server.
 
-Requests that are safe to repeat are retried when the connection drops or the server answers 5xx:
-reads, and writes the server treats idempotently (the end of a run, a media upload keyed by its
-hash). Captures and metric batches are not resent blindly on a dropped connection (the server may
-have committed them); a batch the server refused stays in the SDK's buffer and is retried there.
+Requests that are safe to repeat are retried when the connection drops or the server answers 5xx
+(a server worker killed, a restart): reads, and writes the server treats idempotently (the end of a
+run, a media upload keyed by its hash). Captures and metric batches carry an ``Idempotency-Key``:
+the server stores a batch once however often it arrives and answers a repeat as it answered the
+first (:mod:`runnotes.store.ingest`). A metric batch's key is the hash of its content (run, and
+every value with its step and the time it was logged), so the SDK's own retry of a batch that
+failed, at its next flush, is recognised too; a captures call gets a fresh key, kept across its
+retries. A batch that still failed stays in the SDK's buffer and is sent again, unchanged.
 A server that cannot be reached at all is one error line, ``cannot reach the runnotes server at
 URL``. NaN and ±inf are sent as strings (see :mod:`runnotes.jsonsafe`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, fields
 from typing import Any
@@ -66,13 +72,25 @@ class Client:
         return self._send("GET", path, idempotent=True, params=params)
 
     def post(
-        self, path: str, json: Any = None, *, idempotent: bool = False, **kwargs: Any
+        self,
+        path: str,
+        json: Any = None,
+        *,
+        idempotent: bool = False,
+        key: str | None = None,
+        **kwargs: Any,
     ) -> dict[str, Any]:
-        """POST and return the JSON answer. ``idempotent`` requests are retried on a dropped
-        connection or a 5xx; others only when the request never reached the server."""
+        """POST and return the JSON answer. ``idempotent`` requests, and those with a ``key``
+        (sent as ``Idempotency-Key``), are retried on a dropped connection or a 5xx; others only
+        when the request never reached the server."""
+        headers = kwargs.pop("headers", {})
         if json is not None:
             kwargs["content"] = jsonsafe.dumps(json)
-            kwargs["headers"] = {"Content-Type": "application/json"}
+            headers["Content-Type"] = "application/json"
+        if key is not None:
+            headers["Idempotency-Key"] = key
+            idempotent = True
+        kwargs["headers"] = headers
         return self._send("POST", path, idempotent=idempotent, **kwargs)
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> Any:
@@ -123,18 +141,25 @@ class RemoteBackend:
         self.client = client
 
     def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
-        self.client.post(
-            f"/api/runs/{run_id}/metrics",
+        content = jsonsafe.dumps(
             {
                 "source": rows[0].source if rows else "sdk",
                 "rows": [(r.name, r.value, r.step, r.timestamp) for r in rows],
-            },
+            }
+        )
+        self.client.post(
+            f"/api/runs/{run_id}/metrics",
+            content=content,
+            headers={"Content-Type": "application/json"},
+            key=hashlib.sha256(b"%d:%s" % (run_id, content)).hexdigest(),
         )
 
     def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
         # the server's store announces the change after its commit
         answer = self.client.post(
-            f"/api/runs/{run_id}/captures", {"captures": [asdict(c) for c in captures]}
+            f"/api/runs/{run_id}/captures",
+            {"captures": [asdict(c) for c in captures]},
+            key=uuid.uuid4().hex,
         )
         return list(answer["ids"])
 

@@ -24,6 +24,11 @@ TOKEN_HELP = (
     "command line every local user sees it (ps): prefer RUNNOTES_TOKEN or --token-file."
 )
 TOKEN_FILE_HELP = "Read the token from this file (first line), e.g. one only you can read."
+HEALTHCHECK_S = 60  # how long a worker may not answer its supervisor before it is replaced
+WORKERS_HELP = (
+    "Worker processes answering requests (a worker that dies is replaced); more than one "
+    "wants a PostgreSQL store (RUNNOTES_DB)."
+)
 
 
 @app.command(rich_help_panel=RUNS)
@@ -35,16 +40,15 @@ def serve(
     token_file: Annotated[
         Path | None, typer.Option(envvar="RUNNOTES_TOKEN_FILE", help=TOKEN_FILE_HELP)
     ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=WORKERS_HELP)] = 1,
 ) -> None:
     """Serve the review page: browse, search, compare and review runs; write reports."""
     import uvicorn
 
     from runnotes.backend.local import store_for
     from runnotes.console import err
-    from runnotes.web.app import create_app
-    from runnotes.web.pairing import FILE as PAIRING_FILE
-    from runnotes.web.pairing import Pairing
-    from runnotes.web.security import LOOPBACK_NAMES, Guard, check_bind, is_loopback
+    from runnotes.web.security import check_bind
+    from runnotes.web.worker import ServeSpec, build
 
     source = ctx.get_parameter_source("token")  # typer may bring its own click: compare names
     if getattr(source, "name", None) == "COMMANDLINE":
@@ -58,23 +62,34 @@ def serve(
     check_bind(host, token)
     sock = listen(host, port)
     settings = settings_of(ctx)
-    limits = settings.web
-    guard = Guard(
-        token=token or None,
-        allowed_hosts=LOOPBACK_NAMES | {host} if is_loopback(host) else None,
-        max_body=limits.max_body_mb * 2**20,
-        max_upload=limits.max_upload_mb * 2**20,
-        pairing=Pairing(settings.home / PAIRING_FILE),
-    )
-    app = create_app(store_for(settings), guard)  # the server holds the store, team mode or not
+    store = store_for(settings)  # created and migrated here, once, before any worker opens it
+    spec = ServeSpec.make(settings, host, token or None)
     shown = f"[{host}]" if ":" in host else host
     err.print(
         f"runnotes: serving {settings.db_url.split('://')[0]} store on http://{shown}:{port}"
-        f"{' (token required)' if token else ''}",
+        f"{' (token required)' if token else ''}"
+        f"{f' with {workers} worker processes' if workers > 1 else ''}",
         markup=False,
     )
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    uvicorn.Server(config).run(sockets=[sock])
+    options = {"host": host, "port": port, "log_level": "warning", "access_log": False}
+    if workers == 1:
+        config = uvicorn.Config(build(spec, store), **options)  # type: ignore[arg-type]
+        uvicorn.Server(config).run(sockets=[sock])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    store.close()
+    spec.export()
+    config = uvicorn.Config(
+        "runnotes.web.worker:app",
+        factory=True,
+        workers=workers,
+        # A worker busy with a large batch on a loaded machine can miss uvicorn's 5 s ping and
+        # be killed as hung (retried batches survive that, but it costs everyone a retry).
+        timeout_worker_healthcheck=HEALTHCHECK_S,
+        **options,  # type: ignore[arg-type]
+    )
+    Multiprocess(config, sockets=[sock]).run()  # restarts a worker that dies
 
 
 def read_token(path: Path) -> str:

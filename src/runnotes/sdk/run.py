@@ -143,22 +143,30 @@ class Run:
     def flush(self) -> None:
         """Commit every metric value logged so far (thread-safe: deque appends never block).
 
-        Raises RunnotesError when they cannot be written; they stay buffered and are retried."""
+        Raises RunnotesError when they cannot be written; they stay buffered and are retried.
+        A batch that failed is sent again exactly as it was, before the values logged since: a
+        team server knows a batch by its content (:mod:`runnotes.backend.remote`), so a batch it
+        committed without its answer arriving is not stored twice."""
         with self._flush_lock:
-            buffer = self._buffer
-            self._unsent.extend([buffer.popleft() for _ in range(len(buffer))])
             if self._unsent:
-                try:
-                    self.backend.write_metrics(self.id, self._unsent)
-                except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, say why
-                    self._failure = _one_line(exc)
-                    raise RunnotesError(
-                        f"{len(self._unsent)} metric values of run {self.id} are not stored yet "
-                        f"(kept in memory, retried): {self._failure}"
-                    ) from exc
-                self._unsent = []
+                self._write_unsent()
+            buffer = self._buffer
+            self._unsent = [buffer.popleft() for _ in range(len(buffer))]
+            if self._unsent:
+                self._write_unsent()
             self._failure = None
             self._last_flush = time.monotonic()
+
+    def _write_unsent(self) -> None:
+        try:
+            self.backend.write_metrics(self.id, self._unsent)
+        except Exception as exc:  # noqa: BLE001 - any failure: keep the rows, say why
+            self._failure = _one_line(exc)
+            raise RunnotesError(
+                f"{len(self._unsent) + len(self._buffer)} metric values of run {self.id} are "
+                f"not stored yet (kept in memory, retried): {self._failure}"
+            ) from exc
+        self._unsent = []
 
     def _try_flush(self) -> None:
         """A flush on the logging path or the timer: a failure is logged, the rows stay."""

@@ -25,6 +25,8 @@ PUBLIC = frozenset(
         "experiments",  # reports and drafts: experiments, periods, published versions
         "captures",  # capture look-ups: known values, names, derived captures, imports
         "health",  # the doctor's reads
+        "ingest",  # team-server batches: Idempotency-Key checks
+        "logins",  # the login throttle's shared count of wrong tokens
     }
 )
 

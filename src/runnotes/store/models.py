@@ -269,3 +269,31 @@ class PublishedReport(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     markdown: str = Field(sa_column=Column(Text, nullable=False))
     published_at: float
+
+
+class IngestKey(SQLModel, table=True):
+    """A team-server write that was committed, by the key its client sent with it.
+
+    A client that lost the answer (a worker killed, a connection reset) sends the same batch
+    again with the same key; the server finds the key and answers what it answered the first
+    time instead of storing the batch twice. Inserted in the batch's own transaction, so a key is
+    here exactly when its values are (migration 0016).
+    """
+
+    __tablename__ = "ingest_key"
+
+    key: str = Field(primary_key=True, max_length=64)
+    run_id: int
+    answer: str | None = None  # the JSON answer of the first request
+    created_at: float = Field(index=True)
+
+
+class LoginFailure(SQLModel, table=True):
+    """Wrong tokens per client address, shared by every worker and server on this database
+    (``web.security.Throttle``): a guesser cannot spread guesses over workers (migration 0016)."""
+
+    __tablename__ = "login_failure"
+
+    client: str = Field(primary_key=True, max_length=200)
+    count: int
+    last: float

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Header, Query, Request, Response, UploadFile
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
@@ -36,6 +36,7 @@ from runnotes.services.metrics import (
 )
 from runnotes.services.overview import experiments_overview
 from runnotes.store.db import Store, get_row
+from runnotes.store.ingest import checked_key
 from runnotes.store.models import Kind, Review, Run, Source
 from runnotes.store.queries import RunFilter, compare_runs, run_overview, why_none_match
 from runnotes.store.review import (
@@ -505,19 +506,31 @@ def command(request: Request, run_id: int, body: CommandIn) -> dict[str, Any]:
     return {"ok": True}
 
 
+# A client's key for one batch: the same key again is the same batch, answered, not stored twice.
+IdempotencyKey = Annotated[str | None, Header(max_length=64)]
+
+
 @router.post("/runs/{run_id}/captures")
-def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
+def captures(
+    request: Request, run_id: int, body: CapturesIn, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """Store captures; a request repeated with its ``Idempotency-Key`` gets the same ids."""
     store = store_of(request)
+    key = checked_key(idempotency_key)
     require_run(store, run_id)
     new = [_checked(c) for c in body.captures]
     _media_known(store, new)
-    return {"ids": backend(request).add_captures(run_id, new)}  # published once committed
+    return {"ids": backend(request).add_captures(run_id, new, key=key)}  # once committed
 
 
 @router.post("/runs/{run_id}/metrics")
-def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
-    """A batch of metric values, stored through the same bulk path the local SDK uses."""
+def metrics(
+    request: Request, run_id: int, body: MetricsIn, idempotency_key: IdempotencyKey = None
+) -> dict[str, Any]:
+    """A batch of metric values, stored through the same bulk path the local SDK uses (a
+    request repeated with its ``Idempotency-Key`` is stored once)."""
     store = store_of(request)
+    key = checked_key(idempotency_key)
     require_run(store, run_id)
     if body.source not in SOURCES:
         raise RunnotesError(f"unknown source {body.source!r}")
@@ -537,6 +550,7 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
             )
             for name, value, step, ts in body.rows
         ],
+        key=key,
     )
     return {"count": len(body.rows)}
 

@@ -9,8 +9,12 @@ benchmarked ones, and must not buffer bodies. What it enforces, and why:
   ``X-Runnotes-Token`` or the cookie ``/login`` sets. Missing or wrong: 401.
 - Guessing: after :data:`FREE_GUESSES` wrong tokens from one client (header, cookie or
   ``/login``), that client waits before its next try: 1 s, then twice as long after each further
-  wrong one, up to a minute (429 with ``Retry-After``, the token not even compared). A right
-  token resets it. ~500 guesses a second become about one a minute.
+  wrong one, up to a minute (429 with ``Retry-After``, right token or not). A right token resets
+  it. ~500 guesses a second become about one a minute. A served store keeps the counts in its
+  database (:mod:`runnotes.store.logins`), so every worker process of ``serve --workers`` and
+  every server on one PostgreSQL counts the same guesses; a client whose right token this process
+  accepted in the last :data:`TRUST_S` seconds, with no wrong one since, is let through without
+  asking the database (ingestion's hot path).
 - Cross-site: a state-changing request whose ``Origin`` is another site, or whose
   ``Sec-Fetch-Site`` says cross-site, is refused (403); HTML forms also carry :func:`csrf_token`,
   checked by the page handlers.
@@ -42,9 +46,12 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from runnotes.errors import RunnotesError
+from runnotes.store import logins
+from runnotes.store.db import Store
 from runnotes.web.pairing import PREFIX as EXTENSION_PREFIX
 from runnotes.web.pairing import Pairing
 
@@ -128,20 +135,33 @@ def check_bind(host: str, token: str | None) -> None:
 FREE_GUESSES = 5  # wrong tokens a client may send before it is slowed down
 MAX_DELAY_S = 60.0
 MAX_CLIENTS = 10_000  # clients remembered; the oldest are forgotten first
+TRUST_S = 5.0  # how long a client's accepted token skips the shared count (see the module doc)
 
 
 @dataclass
 class Throttle:
-    """Wrong-token counts per client address, and how long each must wait before trying again."""
+    """Wrong-token counts per client address, and how long each must wait before trying again.
 
-    clock: Callable[[], float] = time.monotonic
+    With a ``store`` the counts live in its database, shared by every process serving it;
+    without one (tests, an app built in-process) in this object."""
+
+    clock: Callable[[], float] = time.time  # wall clock: comparable between processes
+    store: Store | None = None
     _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    _trusted: dict[str, float] = field(default_factory=dict)  # client → trusted until
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def trusted(self, client: str) -> bool:
+        """Whether this process accepted ``client``'s token lately, with no wrong one since."""
+        return self._trusted.get(client, 0.0) > self.clock()
 
     def wait(self, client: str) -> float:
         """Seconds until ``client`` may present a token again (0: now)."""
-        with self._lock:
-            count, last = self._failures.get(client, (0, 0.0))
+        if self.store is not None:
+            count, last = logins.failures(self.store, client)
+        else:
+            with self._lock:
+                count, last = self._failures.get(client, (0, 0.0))
         if count < FREE_GUESSES:
             return 0.0
         delay = min(2.0 ** (count - FREE_GUESSES), MAX_DELAY_S)
@@ -149,14 +169,28 @@ class Throttle:
 
     def failed(self, client: str) -> None:
         with self._lock:
-            count, _ = self._failures.pop(client, (0, 0.0))
-            self._failures[client] = (count + 1, self.clock())
-            if len(self._failures) > MAX_CLIENTS:
-                del self._failures[next(iter(self._failures))]
+            self._trusted.pop(client, None)
+            if self.store is None:
+                count, _ = self._failures.pop(client, (0, 0.0))
+                self._failures[client] = (count + 1, self.clock())
+                if len(self._failures) > MAX_CLIENTS:
+                    del self._failures[next(iter(self._failures))]
+        if self.store is not None:
+            logins.failed(self.store, client, self.clock())
 
     def succeeded(self, client: str) -> None:
         with self._lock:
             self._failures.pop(client, None)
+            self._trusted.pop(client, None)
+            self._trusted[client] = self.clock() + TRUST_S
+            if len(self._trusted) > MAX_CLIENTS:
+                del self._trusted[next(iter(self._trusted))]
+        if self.store is not None:
+            logins.succeeded(self.store, client)
+
+    def distrust(self, client: str) -> None:
+        with self._lock:
+            self._trusted.pop(client, None)
 
 
 def client_of(scope: Scope) -> str:
@@ -192,15 +226,26 @@ class Guard:
     ) -> bool | float:
         """Whether ``value`` is the token (``ok``: another token's check, the extension's
         pairing), counting a wrong one against ``client``; a float: the seconds ``client`` must
-        wait first (the token was not compared). One throttle for every token guessed."""
+        wait first (refused whether the token was right or not). One throttle for every token
+        guessed."""
+        right = (ok or self.token_ok)(value)
+        if right and self.throttle.trusted(client):
+            return True
         wait = self.throttle.wait(client)
         if wait > 0:
+            self.throttle.distrust(client)
             return wait
-        if (ok or self.token_ok)(value):
+        if right:
             self.throttle.succeeded(client)
             return True
         self.throttle.failed(client)
         return False
+
+    def token_known(
+        self, client: str, value: str | None, ok: Callable[[str | None], bool] | None = None
+    ) -> bool:
+        """The check that needs no database: the right token from a client trusted lately."""
+        return (ok or self.token_ok)(value) and self.throttle.trusted(client)
 
 
 def _headers(scope: Scope) -> dict[str, str]:
@@ -312,7 +357,13 @@ class GuardMiddleware:
             return
         presented = _presented_token(headers)
         if guard.token is not None and not path.startswith(OPEN_PATHS):
-            checked = guard.check_token(client_of(scope), presented) if presented else False
+            client = client_of(scope)
+            if not presented:
+                checked: bool | float = False
+            elif guard.token_known(client, presented):
+                checked = True
+            else:  # the shared count may be read: off the event loop
+                checked = await run_in_threadpool(guard.check_token, client, presented)
             if checked is not True:
                 if checked:  # a wait, in seconds
                     await _reply(send, 429, _slow_down(checked), html, retry_after=checked)
@@ -347,11 +398,14 @@ class GuardMiddleware:
             return
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        checked = (  # a missing token is no guess
-            self.guard.check_token(client_of(scope), token, pairing.token_ok)
-            if pairing and token
-            else False
-        )
+        client, checked = client_of(scope), False  # a missing token is no guess
+        if pairing and token:
+            if self.guard.token_known(client, token, pairing.token_ok):
+                checked = True
+            else:  # the shared count may be read: off the event loop
+                checked = await run_in_threadpool(
+                    self.guard.check_token, client, token, pairing.token_ok
+                )
         if checked is not True and checked:  # a wait, in seconds
             await _reply(send, 429, _slow_down(checked), False, cors, retry_after=checked)
             return
