@@ -4,14 +4,14 @@
 not stored twice); ``login_failure`` counts wrong tokens per client for the login throttle, so
 several workers or servers behind one database slow a guesser down together.
 
-Revision ID: 0016_team_server
+Revision ID: 0017_team_server
 Revises: 0014_browser_likes
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0016_team_server"
+revision = "0017_team_server"
 down_revision = "0014_browser_likes"
 branch_labels = None
 depends_on = None
