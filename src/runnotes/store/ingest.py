@@ -31,7 +31,7 @@ KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
 KEEP_S = 7 * 86_400  # a client retries for seconds or minutes; a week is plenty
 PRUNE_EVERY_S = 3_600.0
 _pruned_at = 0.0  # when this process last pruned: only saves work, any process may prune
-table = IngestKey.__table__  # type: ignore[attr-defined]
+table = IngestKey.__table__
 
 
 def checked_key(key: str | None) -> str | None:

@@ -15,7 +15,7 @@ from runnotes.store.db import Store
 from runnotes.store.models import LoginFailure
 
 FORGET_S = 86_400.0  # a client silent for a day starts afresh
-table = LoginFailure.__table__  # type: ignore[attr-defined]
+table = LoginFailure.__table__
 
 
 def failures(store: Store, client: str) -> tuple[int, float]:

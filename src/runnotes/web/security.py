@@ -398,7 +398,8 @@ class GuardMiddleware:
             return
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        client, checked = client_of(scope), False  # a missing token is no guess
+        client = client_of(scope)
+        checked: bool | float = False  # a missing token is no guess
         if pairing and token:
             if self.guard.token_known(client, token, pairing.token_ok):
                 checked = True
