@@ -1,0 +1,179 @@
+"""The narrative diff: one or two sentences saying how run ``b`` differs from run ``a``.
+
+"`b` differs from `a` in lr (0.001 → 0.01) and data (digits.csv: 1 797 → 1 500 rows);
+val_acc 0.912 → 0.934 (+2.2 points), best of the experiment."
+
+Built from stored facts only: each value is a stored param text, metric value (six significant
+digits, as every page prints it), data row count or commit; the one derived number is the key
+metric's change, the difference of the two values the sentence shows (in points for a ratio
+metric such as an accuracy). What differs is also returned as chips for the tree's edges, a
+data change first (it is the one that most often explains a jump).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import select
+
+from runnotes.formatting import fmt_value
+from runnotes.services.metrics import Directions, directions
+from runnotes.services.values import main_metrics, same_param
+from runnotes.store.db import Store
+from runnotes.store.lineage import dataset_rows
+from runnotes.store.models import Run
+from runnotes.store.queries import latest_values
+
+PARAMS_SHOWN = 3  # params named in a sentence; the chips list them all
+RATIO = re.compile(r"acc|accuracy|f1|auc|precision|recall|iou|map|top\d")
+
+
+@dataclass
+class Facts:
+    """What a run is made of, as the narrative compares it."""
+
+    id: int
+    name: str
+    git_commit: str | None
+    params: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, float] = field(default_factory=dict)
+    data: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)  # rows, sha256
+
+
+@dataclass
+class Chip:
+    kind: str  # param, code or data
+    text: str
+
+
+@dataclass
+class Narrative:
+    text: str
+    chips: list[Chip]
+
+
+def load_facts(store: Store, run_ids: Sequence[int]) -> dict[int, Facts]:
+    """Facts of the runs, in three queries for all of them."""
+    ids = list(run_ids)
+    if not ids:
+        return {}
+    with store.read() as session:
+        query = select(Run.id, Run.name, Run.git_commit).where(Run.id.in_(ids))  # type: ignore[union-attr]
+        runs = {rid: (name, commit) for rid, name, commit in session.exec(query).all()}
+        latest = latest_values(session, ids)
+    data: dict[int, dict[str, tuple[int | None, str | None]]] = defaultdict(dict)
+    for run_id, name, rows, extra in dataset_rows(store, ids):
+        sha = (extra or {}).get("sha256")
+        data[run_id][name] = (None if rows is None else int(rows), sha)
+    return {
+        rid: Facts(
+            id=rid,
+            name=runs[rid][0],
+            git_commit=runs[rid][1],
+            params=dict(latest.params[rid]),
+            metrics=dict(latest.metrics[rid]),
+            data=data[rid],
+        )
+        for rid in ids
+        if rid in runs
+    }
+
+
+def key_metric(store: Store, facts: Sequence[Facts]) -> str | None:
+    """The metric a person looks at first over these runs (:func:`main_metrics`)."""
+    coverage: dict[str, int] = defaultdict(int)
+    for f in facts:
+        for name in f.metrics:
+            coverage[name] += 1
+    chosen = main_metrics(
+        sorted(coverage),
+        preferred=store.settings.reports.primary_metric,
+        lower=store.settings.reports.lower_is_better,
+        coverage=dict(coverage),
+        limit=1,
+    )
+    return chosen[0] if chosen else None
+
+
+def rows_text(rows: int | None) -> str:
+    return "?" if rows is None else f"{rows:,}".replace(",", " ")
+
+
+def chips(a: Facts, b: Facts) -> list[Chip]:
+    """What differs from ``a`` to ``b``: data first, then code, then params."""
+    found = []
+    for name in sorted(set(a.data) | set(b.data)):
+        old, new = a.data.get(name), b.data.get(name)
+        if old is None or new is None or old[1] == new[1]:
+            continue
+        if old[0] != new[0]:
+            found.append(Chip("data", f"`{name}`: {rows_text(old[0])} → {rows_text(new[0])} rows"))
+        else:
+            found.append(Chip("data", f"`{name}`: content changed"))
+    if a.git_commit and b.git_commit and a.git_commit != b.git_commit:
+        found.append(Chip("code", f"commit `{a.git_commit[:7]}` → `{b.git_commit[:7]}`"))
+    for name in sorted(set(a.params) | set(b.params)):
+        old, new = a.params.get(name), b.params.get(name)
+        if not same_param(old, new):
+            found.append(Chip("param", f"`{name}` ({old or 'unset'} → {new or 'unset'})"))
+    return found
+
+
+def _change(name: str, old: float, new: float, dirs: Directions) -> str:
+    delta = new - old
+    if delta == 0 or not math.isfinite(delta):
+        return "unchanged"
+    ratio = RATIO.search(name.lower()) and 0 <= old <= 1 and 0 <= new <= 1
+    shown = f"{delta * 100:+.1f} points" if ratio else f"{delta:+.4g}"
+    verdict = "better" if dirs.is_better(name, new, old) else "worse"
+    return f"{shown}, {verdict}"
+
+
+def narrate(
+    store: Store,
+    a: Facts,
+    b: Facts,
+    metric: str | None,
+    best: float | None = None,
+) -> Narrative:
+    """The sentence(s) for ``b`` against ``a``; ``best``: the experiment's best ``metric``."""
+    found = chips(a, b)
+    parts = []
+    named = [c for c in found if c.kind == "param"]
+    for chip in named[:PARAMS_SHOWN]:
+        parts.append(chip.text)
+    if len(named) > PARAMS_SHOWN:
+        parts.append("more params")
+    code = [c.text for c in found if c.kind == "code"]
+    if code:
+        parts.append(f"code ({code[0]})")
+    data = [c.text for c in found if c.kind == "data"]
+    if data:
+        parts.append(f"data ({'; '.join(data)})")
+    if parts:
+        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        text = f"`{b.name}` differs from `{a.name}` in {listed}"
+    else:
+        text = f"`{b.name}` has the same params, code and data as `{a.name}`"
+    old, new = (a.metrics.get(metric), b.metrics.get(metric)) if metric else (None, None)
+    if metric and old is not None and new is not None:
+        dirs = directions(store.settings)
+        text += (
+            f"; `{metric}` {fmt_value(old)} → {fmt_value(new)} ({_change(metric, old, new, dirs)})"
+        )
+        if best is not None and new == best:
+            text += ", best of the experiment"
+    elif metric and new is not None:
+        text += f"; `{metric}` {fmt_value(new)}"
+    return Narrative(text + ".", found)
+
+
+def experiment_best(store: Store, facts: Sequence[Facts], metric: str | None) -> float | None:
+    """The best latest value of ``metric`` over the runs."""
+    if metric is None:
+        return None
+    return directions(store.settings).best(metric, (f.metrics.get(metric) for f in facts))
