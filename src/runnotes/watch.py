@@ -38,6 +38,7 @@ from runnotes.capture.parse import LineReader, parse_args
 from runnotes.errors import RunnotesError
 from runnotes.sdk import ENV_RUN_ID, Run, get_store, local_run, start_run
 from runnotes.store.db import Store
+from runnotes.store.lineage import check_parent, set_link
 from runnotes.store.models import Run as RunRow
 from runnotes.store.models import Source
 from runnotes.store.runs import active_entry, add_tags, record_command
@@ -210,6 +211,7 @@ def _open_run(
     experiment: str | None,
     project: str | None,
     tags: tuple[str, ...],
+    lineage: Lineage,
 ) -> tuple[Run, bool]:
     """The run to record into, and whether it is the active one (joined, left open)."""
     active = active_entry(store)
@@ -224,6 +226,8 @@ def _open_run(
         if tags:
             add_tags(store, run.id, tags)
         record_command(store, run.id, collect(command, owned=False))
+        if lineage.parent is not None:
+            set_link(store, run.id, lineage.parent, lineage.how, step=lineage.step, source="start")
         return run, True
     run = start_run(
         name or default_name(command),
@@ -233,8 +237,20 @@ def _open_run(
         command=command,
         source=Source.watch,
         store=store,
+        parent=lineage.parent,
+        how=lineage.how,
+        step=lineage.step,
     )
     return run, False
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The run a watched command's run came from, and how (``--from``, ``--how``, ``--step``)."""
+
+    parent: str | None = None
+    how: str = "fork"
+    step: int | None = None
 
 
 def watch(
@@ -250,6 +266,7 @@ def watch(
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
     grace: float = GRACE_S,
+    lineage: Lineage = Lineage(),
 ) -> WatchResult:
     """Runs ``command`` and records it: its params from the command line, its metrics from its
     output, and a fingerprint of each ``data`` file (a change since the experiment's previous
@@ -264,6 +281,8 @@ def watch(
         if not Path(path).is_file():
             raise RunnotesError(f"--data {path}: no such file; no run was recorded")
     store = store or get_store()
+    if lineage.parent is not None:  # a wrong --from or --how starts nothing
+        check_parent(store, lineage.parent, lineage.how, lineage.step)
     run, joined = _open_run(
         store,
         command,
@@ -272,6 +291,7 @@ def watch(
         experiment=experiment,
         project=project,
         tags=tags,
+        lineage=lineage,
     )
     params = parse_args(command)
     if params:

@@ -15,9 +15,12 @@ from runnotes.cli.options import (
     CAPTURE,
     RUNS,
     ExperimentOpt,
+    FromOpt,
+    HowOpt,
     JsonFlag,
     ProjectOpt,
     RunOpt,
+    StepOpt,
     TagOpt,
     WhereOpt,
 )
@@ -43,15 +46,20 @@ def run_start(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
 ) -> None:
     """Start a run and make it active for everything captured afterwards.
 
     A run active already stays open: the new one goes on top of it, and it is active again once
-    the new one ends."""
+    the new one ends. --from records the run it came from (--how, --step: see `run link`)."""
     from runnotes.capture.context import collect
+    from runnotes.store.lineage import check_parent, set_link
     from runnotes.store.runs import create_run, push_active
 
     store = store_of(ctx)
+    parent_id = None if parent is None else check_parent(store, parent, how, step)
     run = create_run(
         store,
         name,
@@ -60,6 +68,8 @@ def run_start(
         tags=tag or (),
         context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]], owned=False),
     )
+    if parent_id is not None:
+        set_link(store, run.id, parent_id, how, step=step, source="start")  # type: ignore[arg-type]
     below = push_active(store, run.id, "cli")  # type: ignore[arg-type]
     out.print(f"started run {run.id} ({run.name}); captures now go to it")
     if below is not None:
@@ -75,6 +85,38 @@ def _name(store, run_id: int) -> str:  # type: ignore[no-untyped-def]
     with store.read() as session:
         row = session.get(Run, run_id)
         return row.name if row is not None else "?"
+
+
+@run_app.command("link")
+def run_link(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Argument(help="Run id or name.")],
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
+    unlink: Annotated[
+        bool, typer.Option("--unlink", help="Take the run's link away (inference leaves it).")
+    ] = False,
+) -> None:
+    """Say where a run came from (or, with --unlink, that it came from none of them).
+
+    A link set here is a person's: runnotes never replaces it with an inferred one."""
+    from runnotes.store.lineage import set_link
+    from runnotes.store.lineage import unlink as take_link
+    from runnotes.store.queries import resolve_run
+
+    store = store_of(ctx)
+    if unlink == (parent is not None):
+        raise RunnotesError("give either --from RUN or --unlink")
+    with store.read() as session:
+        run_id = resolve_run(session, run).id
+    if unlink:
+        row = take_link(store, run_id)  # type: ignore[arg-type]
+        out.print(f"run {row.id} ({row.name}) is linked to no run now", markup=False)
+        return
+    row = set_link(store, run_id, parent, how, step=step)  # type: ignore[arg-type]
+    at = f" at step {row.link_step}" if row.link_step is not None else ""
+    out.print(f"run {row.id} ({row.name}): {row.link_how} of run {row.parent_id}{at}", markup=False)
 
 
 @run_app.command("end")
@@ -218,6 +260,9 @@ def watch(
         float,
         typer.Option(help="Seconds the command gets to end after SIGTERM/SIGHUP before a kill."),
     ] = 10.0,
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
 ) -> None:
     """Run a training command, pass its output through and log its params and metrics.
 
@@ -226,6 +271,7 @@ def watch(
 
     Example: runnotes watch -e mnist --data data/train.csv -- python train.py --lr 3e-4
     """
+    from runnotes.watch import Lineage
     from runnotes.watch import watch as run_watch
 
     result = run_watch(
@@ -238,6 +284,7 @@ def watch(
         data=tuple(data or ()),
         store=store_of(ctx),
         grace=grace,
+        lineage=Lineage(parent, how, step),
     )
     names = ", ".join(sorted(result.counts)) or "none"
     ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status

@@ -39,6 +39,7 @@ from runnotes.formatting import as_number
 from runnotes.sdk.backend import LocalBackend, RunBackend
 from runnotes.services.runs import finish_run
 from runnotes.store.db import Store, open_store
+from runnotes.store.lineage import check_parent, set_link
 from runnotes.store.models import Kind, Review, Source
 from runnotes.store.models import Run as RunRow
 from runnotes.store.queries import resolve_run
@@ -416,6 +417,9 @@ def start_run(
     source: str = Source.sdk,
     store: Store | None = None,
     started_by: str | None = None,
+    parent: str | int | None = None,
+    how: str = "fork",
+    step: int | None = None,
 ) -> Run:
     """Start a run, record its context (git, command, environment, this process as its owner)
     and make it the active run. A run active already stays: the new one goes on top of it, and it
@@ -425,8 +429,13 @@ def start_run(
     run (tags added; name and experiment are the ones ``watch`` gave it), and ``watch`` ends it
     with the command's exit status. ``started_by`` (default: ``source``) says what started it
     for the active-run rules: ``watch`` records into an active run started by ``cli`` or
-    ``jupyter`` (a person's), never into one another program started."""
+    ``jupyter`` (a person's), never into one another program started.
+
+    ``parent`` (a run id or name) records the run this one came from and ``how``: fork, resume
+    (from the parent's ``step``), finetune, rerun or variant (``runnotes run link`` edits it)."""
     if (team := _team_settings(store)) is not None:
+        if parent is not None:
+            raise RunnotesError("parent= needs a local store: link it with `runnotes run link`")
         from runnotes.sdk.remote import start_remote_run
 
         run = start_remote_run(
@@ -441,15 +450,20 @@ def start_run(
         _stack.append(run)
         return run
     store = store or get_store()
+    parent_id = None if parent is None else check_parent(store, parent, how, step)
     watched = _watched_run(store)
     if watched is not None:
         log.info("start_run(%r) under runnotes watch: logging to run %s", name, watched.id)
         if tags:
             add_tags(store, watched.id, tags)
+        if parent_id is not None:
+            set_link(store, watched.id, parent_id, how, step=step, source="start")
         _stack.append(watched)
         return watched
     ctx = run_context.collect(command)
     row = create_run(store, name, experiment=experiment, project=project, tags=tags, context=ctx)
+    if parent_id is not None:
+        set_link(store, row.id, parent_id, how, step=step, source="start")  # type: ignore[arg-type]
     run = local_run(store, row.id, row.name, source=source, owns_run=True)  # type: ignore[arg-type]
     run.nested_in = push_active(store, run.id, started_by or str(source))
     if run.nested_in is not None:

@@ -51,6 +51,15 @@ def check_how(how: str) -> Link:
     return Link(how)
 
 
+def check_parent(store: Store, parent: str | int, how: str, step: int | None) -> int:
+    """The parent's id, checked with ``how`` and ``step`` before a run is made for the link."""
+    how = check_how(how)
+    if step is not None and how not in (Link.resume, Link.fork):
+        raise RunnotesError("a step goes with a resume or a fork only")
+    with store.read() as session:
+        return resolve_run(session, parent).id  # type: ignore[return-value]
+
+
 def _ancestors(session: Session, run_id: int) -> set[int]:
     seen: set[int] = set()
     current: int | None = run_id
@@ -75,7 +84,7 @@ def set_link(
     with store.write() as session:
         run = get_row(session, Run, run_id)
         parent_row = resolve_run(session, parent)
-        if parent_row.id in _ancestors(session, run.id) or parent_row.id == run.id:
+        if run.id in _ancestors(session, parent_row.id):  # type: ignore[arg-type]
             raise RunnotesError(f"run {parent_row.id} descends from run {run.id}: no cycles")
         if step is not None and how not in (Link.resume, Link.fork):
             raise RunnotesError("a step goes with a resume or a fork only")
