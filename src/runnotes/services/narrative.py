@@ -24,7 +24,7 @@ from runnotes.formatting import fmt_value
 from runnotes.services.metrics import Directions, directions
 from runnotes.services.values import main_metrics, same_param
 from runnotes.store.db import Store
-from runnotes.store.lineage import dataset_rows
+from runnotes.store.lineage import dataset_rows, experiment_run_ids
 from runnotes.store.models import Run
 from runnotes.store.queries import latest_values
 
@@ -177,3 +177,20 @@ def experiment_best(store: Store, facts: Sequence[Facts], metric: str | None) ->
     if metric is None:
         return None
     return directions(store.settings).best(metric, (f.metrics.get(metric) for f in facts))
+
+
+def against_first(store: Store, run_ids: Sequence[int]) -> list[Narrative]:
+    """How each run after the first differs from the first (the compare page's sentences).
+
+    "Best of the experiment" is judged over the later run's whole experiment."""
+    facts = load_facts(store, run_ids)
+    shown = [facts[i] for i in run_ids if i in facts]
+    if len(shown) < 2:
+        return []
+    metric = key_metric(store, shown)
+    told = []
+    for b in shown[1:]:
+        mates = load_facts(store, experiment_run_ids(store, b.id))
+        best = experiment_best(store, list(mates.values()), metric)
+        told.append(narrate(store, shown[0], b, metric, best))
+    return told

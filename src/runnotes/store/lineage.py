@@ -162,6 +162,21 @@ def _link_row(run: Run) -> LinkRow:
     )
 
 
+def experiment_run_ids(store: Store, run_id: int) -> list[int]:
+    """The ids of the runs (not archived or deleted) in ``run_id``'s experiment."""
+    with store.read() as session:
+        exp_id = get_row(session, Run, run_id).experiment_id
+        return list(
+            session.exec(
+                select(Run.id).where(
+                    Run.experiment_id == exp_id,
+                    Run.archived_at.is_(None),  # type: ignore[union-attr]
+                    Run.deleted_at.is_(None),  # type: ignore[union-attr]
+                )
+            ).all()  # type: ignore[arg-type]
+        )
+
+
 def run_row(store: Store, run_id: int) -> Run:
     with store.read() as session:
         run = get_row(session, Run, run_id)
@@ -332,3 +347,40 @@ def experiment_counts(store: Store) -> dict[int, int]:
             .group_by(Run.experiment_id)
         ).all()
     return dict(rows)  # type: ignore[arg-type]
+
+
+def latest_runs(store: Store) -> dict[int, Run]:
+    """Each experiment's newest run (not deleted)."""
+    with store.read() as session:
+        newest = (
+            select(func.max(Run.id))
+            .where(Run.deleted_at.is_(None))  # type: ignore[union-attr]
+            .group_by(Run.experiment_id)
+        )
+        rows = session.exec(select(Run).where(Run.id.in_(newest))).all()  # type: ignore[union-attr]
+        for row in rows:
+            session.expunge(row)
+    return {row.experiment_id: row for row in rows}
+
+
+def latest_note(store: Store, experiment_id: int, runs: int = 20) -> str | None:
+    """The newest approved note or voice note of the experiment's last ``runs`` runs."""
+    with store.read() as session:
+        recent = session.exec(
+            select(Run.id)
+            .where(Run.experiment_id == experiment_id, Run.deleted_at.is_(None))  # type: ignore[union-attr]
+            .order_by(Run.id.desc())
+            .limit(runs)
+        ).all()
+        if not recent:
+            return None
+        return session.exec(
+            select(Capture.text)
+            .where(
+                Capture.run_id.in_(recent),
+                Capture.kind.in_((Kind.note, Kind.voice)),
+                Capture.text.is_not(None),
+                Capture.review == "approved",
+            )
+            .order_by(Capture.timestamp.desc())
+        ).first()
