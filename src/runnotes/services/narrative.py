@@ -44,16 +44,32 @@ class Facts:
     data: dict[str, tuple[int | None, str | None]] = field(default_factory=dict)  # rows, sha256
 
 
+Part = tuple[str, bool]  # a piece of a sentence, and whether it is a name (shown as code)
+
+
+def _plain(parts: Sequence[Part]) -> str:
+    """The sentence as text, its names in backticks (what the CLI prints and tests read)."""
+    return "".join(f"`{text}`" if name else text for text, name in parts)
+
+
 @dataclass
 class Chip:
     kind: str  # param, code or data
-    text: str
+    parts: list[Part]
+
+    @property
+    def text(self) -> str:
+        return _plain(self.parts)
 
 
 @dataclass
 class Narrative:
-    text: str
+    parts: list[Part]
     chips: list[Chip]
+
+    @property
+    def text(self) -> str:
+        return _plain(self.parts)
 
 
 def load_facts(store: Store, run_ids: Sequence[int]) -> dict[int, Facts]:
@@ -111,15 +127,18 @@ def chips(a: Facts, b: Facts) -> list[Chip]:
         if old is None or new is None or old[1] == new[1]:
             continue
         if old[0] != new[0]:
-            found.append(Chip("data", f"`{name}`: {rows_text(old[0])} → {rows_text(new[0])} rows"))
+            moved = f": {rows_text(old[0])} → {rows_text(new[0])} rows"
+            found.append(Chip("data", [(name, True), (moved, False)]))
         else:
-            found.append(Chip("data", f"`{name}`: content changed"))
+            found.append(Chip("data", [(name, True), (": content changed", False)]))
     if a.git_commit and b.git_commit and a.git_commit != b.git_commit:
-        found.append(Chip("code", f"commit `{a.git_commit[:7]}` → `{b.git_commit[:7]}`"))
+        commits = [(a.git_commit[:7], True), (" → ", False), (b.git_commit[:7], True)]
+        found.append(Chip("code", [("commit ", False), *commits]))
     for name in sorted(set(a.params) | set(b.params)):
         old, new = a.params.get(name), b.params.get(name)
         if not same_param(old, new):
-            found.append(Chip("param", f"`{name}` ({old or 'unset'} → {new or 'unset'})"))
+            moved = f" ({old or 'unset'} → {new or 'unset'})"
+            found.append(Chip("param", [(name, True), (moved, False)]))
     return found
 
 
@@ -142,34 +161,35 @@ def narrate(
 ) -> Narrative:
     """The sentence(s) for ``b`` against ``a``; ``best``: the experiment's best ``metric``."""
     found = chips(a, b)
-    parts = []
-    named = [c for c in found if c.kind == "param"]
-    for chip in named[:PARAMS_SHOWN]:
-        parts.append(chip.text)
-    if len(named) > PARAMS_SHOWN:
-        parts.append("more params")
-    code = [c.text for c in found if c.kind == "code"]
+    named = [c.parts for c in found if c.kind == "param"]
+    listed = named[:PARAMS_SHOWN] + ([[("more params", False)]] if named[PARAMS_SHOWN:] else [])
+    code = [c.parts for c in found if c.kind == "code"]
     if code:
-        parts.append(f"code ({code[0]})")
-    data = [c.text for c in found if c.kind == "data"]
+        listed.append([("code (", False), *code[0], (")", False)])
+    data = [c.parts for c in found if c.kind == "data"]
     if data:
-        parts.append(f"data ({'; '.join(data)})")
-    if parts:
-        listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-        text = f"`{b.name}` differs from `{a.name}` in {listed}"
+        joined = [part for i, d in enumerate(data) for part in ([("; ", False)] if i else []) + d]
+        listed.append([("data (", False), *joined, (")", False)])
+    parts: list[Part] = [(b.name, True)]
+    if listed:
+        parts.append((" differs from ", False))
+        parts += [(a.name, True), (" in ", False)]
+        for i, item in enumerate(listed):
+            if i:
+                parts.append((" and " if i == len(listed) - 1 else ", ", False))
+            parts += item
     else:
-        text = f"`{b.name}` has the same params, code and data as `{a.name}`"
+        parts += [(" has the same params, code and data as ", False), (a.name, True)]
     old, new = (a.metrics.get(metric), b.metrics.get(metric)) if metric else (None, None)
     if metric and old is not None and new is not None:
-        dirs = directions(store.settings)
-        text += (
-            f"; `{metric}` {fmt_value(old)} → {fmt_value(new)} ({_change(metric, old, new, dirs)})"
-        )
+        moved = _change(metric, old, new, directions(store.settings))
+        parts += [("; ", False), (metric, True)]
+        parts.append((f" {fmt_value(old)} → {fmt_value(new)} ({moved})", False))
         if best is not None and new == best:
-            text += ", best of the experiment"
+            parts.append((", best of the experiment", False))
     elif metric and new is not None:
-        text += f"; `{metric}` {fmt_value(new)}"
-    return Narrative(text + ".", found)
+        parts += [("; ", False), (metric, True), (f" {fmt_value(new)}", False)]
+    return Narrative([*parts, (".", False)], found)
 
 
 def experiment_best(store: Store, facts: Sequence[Facts], metric: str | None) -> float | None:

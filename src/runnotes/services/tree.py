@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from runnotes.services.metrics import curves, directions
 from runnotes.services.narrative import (
     Chip,
+    Part,
     experiment_best,
     key_metric,
     load_facts,
@@ -38,7 +39,7 @@ RATIONALE_CHARS = 240
 
 @dataclass
 class Edge:
-    narrative: str
+    narrative: list[Part]
     chips: list[Chip]
     rationale: str | None = None
     rationale_kind: str | None = None  # note or voice
@@ -194,9 +195,11 @@ def build_tree(
     *,
     where: str | None = None,
     collapse: bool | None = None,
+    archived: bool = False,
 ) -> Tree:
-    """The experiment's tree (see the module's rules); ``collapse`` None: when it is large."""
-    rows = link_rows(store, experiment_id)
+    """The experiment's tree (see the module's rules); ``collapse`` None: when it is large;
+    ``archived``: archived runs too (reports keep them)."""
+    rows = link_rows(store, experiment_id, archived)
     ids = [r.id for r in rows]
     facts = load_facts(store, ids)
     metric = key_metric(store, list(facts.values()))
@@ -215,7 +218,7 @@ def build_tree(
         if parent is not None and f is not None:
             told = narrate(store, facts[parent.run.id], f, metric, best)
             why = _rationale(notes, parent.run, n.run)
-            n.edge = Edge(told.text, told.chips, why[1] if why else None, why[0] if why else None)
+            n.edge = Edge(told.parts, told.chips, why[1] if why else None, why[0] if why else None)
     if where:
         keep = _matching(store, experiment_id, where)
         for n in nodes:

@@ -129,16 +129,16 @@ def infer_link(
     return bool(changed)
 
 
-def link_rows(store: Store, experiment_id: int) -> list[LinkRow]:
-    """The experiment's runs (not archived or deleted), oldest first."""
+def link_rows(store: Store, experiment_id: int, archived: bool = False) -> list[LinkRow]:
+    """The experiment's runs (not deleted; archived ones too if asked, as reports keep them),
+    oldest first."""
+    shown = [Run.deleted_at.is_(None)]  # type: ignore[union-attr]
+    if not archived:
+        shown.append(Run.archived_at.is_(None))  # type: ignore[union-attr]
     with store.read() as session:
         rows = session.exec(
             select(Run)
-            .where(
-                Run.experiment_id == experiment_id,
-                Run.archived_at.is_(None),  # type: ignore[union-attr]
-                Run.deleted_at.is_(None),  # type: ignore[union-attr]
-            )
+            .where(Run.experiment_id == experiment_id, *shown)
             .order_by(Run.started_at, Run.id)
         ).all()
         return [_link_row(r) for r in rows]

@@ -7,7 +7,7 @@ keyboard moves on the home page, which post the same forms).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import list_drafts
 from runnotes.services.experiments import goal_of
+from runnotes.services.narrative import Part
 from runnotes.services.overview import move_card
 from runnotes.services.tree import Node, Tree, build_tree
 from runnotes.store.db import get_row
@@ -32,16 +33,17 @@ router = APIRouter(include_in_schema=False)
 ROW, LANE, X0, Y0 = 60, 20, 14, 22
 SPARK_W, SPARK_H = 96, 22
 COLORS = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
-_TICKS = re.compile(r"`([^`]*)`")
 
 
-def ticks(text: str) -> Markup:
-    """A narrative sentence: escaped, with its `names` as code."""
-    return Markup(_TICKS.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text))))
+def told(parts: Sequence[Part]) -> Markup:
+    """A narrative sentence or chip: escaped, its names as code."""
+    return Markup("").join(
+        Markup("<code>%s</code>") % text if name else escape(text) for text, name in parts
+    )
 
 
 def add_filters(env: Environment) -> None:
-    env.filters["ticks"] = ticks
+    env.filters["told"] = told
 
 
 @dataclass
