@@ -1,7 +1,7 @@
 """The narrative diff: one or two sentences saying how run ``b`` differs from run ``a``.
 
-"`b` differs from `a` in lr (0.001 → 0.01) and data (digits.csv: 1 797 → 1 500 rows);
-val_acc 0.912 → 0.934 (+2.2 points), best of the experiment."
+"`b` differs from `a` in data (`digits.csv`: 1 500 → 1 797 rows) and `lr` (0.001 → 0.01);
+`val_acc` 0.912 → 0.934 (+2.2 points, better), best of the experiment."
 
 Built from stored facts only: each value is a stored param text, metric value (six significant
 digits, as every page prints it), data row count or commit; the one derived number is the key
@@ -47,7 +47,7 @@ class Facts:
 Part = tuple[str, bool]  # a piece of a sentence, and whether it is a name (shown as code)
 
 
-def _plain(parts: Sequence[Part]) -> str:
+def plain(parts: Sequence[Part]) -> str:
     """The sentence as text, its names in backticks (what the CLI prints and tests read)."""
     return "".join(f"`{text}`" if name else text for text, name in parts)
 
@@ -59,7 +59,7 @@ class Chip:
 
     @property
     def text(self) -> str:
-        return _plain(self.parts)
+        return plain(self.parts)
 
 
 @dataclass
@@ -69,7 +69,7 @@ class Narrative:
 
     @property
     def text(self) -> str:
-        return _plain(self.parts)
+        return plain(self.parts)
 
 
 def load_facts(store: Store, run_ids: Sequence[int]) -> dict[int, Facts]:
@@ -161,15 +161,16 @@ def narrate(
 ) -> Narrative:
     """The sentence(s) for ``b`` against ``a``; ``best``: the experiment's best ``metric``."""
     found = chips(a, b)
-    named = [c.parts for c in found if c.kind == "param"]
-    listed = named[:PARAMS_SHOWN] + ([[("more params", False)]] if named[PARAMS_SHOWN:] else [])
+    listed = []
+    data = [c.parts for c in found if c.kind == "data"]
+    if data:  # first: a data change is what most often explains a jump
+        joined = [part for i, d in enumerate(data) for part in ([("; ", False)] if i else []) + d]
+        listed.append([("data (", False), *joined, (")", False)])
     code = [c.parts for c in found if c.kind == "code"]
     if code:
         listed.append([("code (", False), *code[0], (")", False)])
-    data = [c.parts for c in found if c.kind == "data"]
-    if data:
-        joined = [part for i, d in enumerate(data) for part in ([("; ", False)] if i else []) + d]
-        listed.append([("data (", False), *joined, (")", False)])
+    named = [c.parts for c in found if c.kind == "param"]
+    listed += named[:PARAMS_SHOWN] + ([[("more params", False)]] if named[PARAMS_SHOWN:] else [])
     parts: list[Part] = [(b.name, True)]
     if listed:
         parts.append((" differs from ", False))

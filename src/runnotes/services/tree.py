@@ -4,7 +4,8 @@ Git-graph style: time runs downward, one run per row; a run continues its parent
 is the parent's first child, any later child opens a branch in a new lane (lanes are reused once
 free, so width stays the number of branches alive at once). A run with no parent starts its own
 chain. Each edge carries the narrative diff (:mod:`runnotes.services.narrative`), its chips and
-the rationale: the note or voice note of the parent or the child nearest to the child's start.
+the rationale: the child's note or voice note nearest to its start, else the parent's nearest
+one written after the parent ended.
 
 For hundreds of runs the tree stays readable: linear stretches (a run whose only child follows
 it in its lane, none of them the best) collapse into one row, and a ``where`` filter keeps the
@@ -25,6 +26,7 @@ from runnotes.services.narrative import (
     key_metric,
     load_facts,
     narrate,
+    plain,
 )
 from runnotes.store.db import Store
 from runnotes.store.lineage import LinkRow, link_rows, note_rows
@@ -43,6 +45,11 @@ class Edge:
     chips: list[Chip]
     rationale: str | None = None
     rationale_kind: str | None = None  # note or voice
+
+    @property
+    def text(self) -> str:
+        """The narrative as text, names in backticks."""
+        return plain(self.narrative)
 
 
 @dataclass
@@ -178,8 +185,10 @@ def _lanes(nodes: list[Node]) -> int:
 def _rationale(
     notes: dict[int, list[tuple[str, str, float]]], parent: LinkRow, child: LinkRow
 ) -> tuple[str, str] | None:
-    """The note nearest to the child's start, of the parent or the child."""
-    found = [*notes.get(parent.id, []), *notes.get(child.id, [])]
+    """Why the child was run: its own note nearest to its start, else the parent's note nearest
+    to it among those written after the parent ended (a "next I will try…")."""
+    ended = parent.ended_at or parent.started_at
+    found = notes.get(child.id) or [n for n in notes.get(parent.id, []) if n[2] >= ended]
     if not found:
         return None
     kind, text, _ = min(found, key=lambda n: abs(n[2] - child.started_at))
