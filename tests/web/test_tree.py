@@ -268,9 +268,8 @@ def test_the_overview_reorders_and_archives(sweep, site, page) -> None:  # type:
     assert cards.all_inner_texts()[1] == first[2]
     _shot(page, "overview.png")
     page.drag_and_drop("#cards li.exp-card:nth-child(1)", "#archive-zone")
-    page.wait_for_load_state()
-    page.wait_for_function("document.querySelectorAll('#cards li.exp-card').length == 2")
-    assert page.locator("#archived li.exp-card").count() == 1
+    page.locator("#archived li.exp-card").wait_for(state="attached")  # reloaded once stored
+    assert page.locator("#cards li.exp-card").count() == 2
     page.locator("#archived summary").click()
     page.locator("#archived button", has_text="Restore").click()
     page.wait_for_load_state()

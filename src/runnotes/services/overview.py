@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runnotes.services.metrics import experiment_bests
+from runnotes.services.metrics import ExperimentBest, experiment_bests
+from runnotes.services.values import main_metrics
 from runnotes.store.db import Store
 from runnotes.store.lineage import (
     card_states,
@@ -51,8 +52,10 @@ class Card:
     archived: bool
 
 
-def experiments_overview(store: Store) -> list[ExperimentOverview]:
-    bests = experiment_bests(store)
+def experiments_overview(
+    store: Store, bests: dict[int, list[ExperimentBest]] | None = None
+) -> list[ExperimentOverview]:
+    bests = experiment_bests(store) if bests is None else bests
     rows = []
     for exp_id, project, experiment, runs, last in experiment_activity(store):
         main = bests.get(exp_id, [None])[0]
@@ -77,15 +80,32 @@ def _short(text: str | None) -> str | None:
     return text if len(text) <= PROGRESS_CHARS else text[: PROGRESS_CHARS - 1] + "…"
 
 
+def _headline(store: Store, bests: list[ExperimentBest]) -> ExperimentBest | None:
+    """The best value a card shows: of the metric a person looks at first (as the tree's key
+    metric is chosen), not merely the most reported one."""
+    chosen = main_metrics(
+        [b.metric for b in bests],
+        preferred=store.settings.reports.primary_metric,
+        lower=store.settings.reports.lower_is_better,
+        coverage={b.metric: b.runs for b in bests},
+        limit=1,
+    )
+    return next((b for b in bests if chosen and b.metric == chosen[0]), None)
+
+
 def cards(store: Store) -> list[Card]:
     """Every experiment as a card, in the user's order (see the module's rules)."""
     states = card_states(store)
+    bests = experiment_bests(store)
     latest = latest_runs(store)
     pending = experiment_counts(store)
     found = []
-    for exp in experiments_overview(store):
+    for exp in experiments_overview(store, bests):
         position, pinned, archived_at = states.get(exp.id, (None, False, None))  # type: ignore[arg-type]
         run = latest.get(exp.id)  # type: ignore[arg-type]
+        headline = _headline(store, bests.get(exp.id, []))  # type: ignore[arg-type]
+        if headline is not None:
+            exp.best_metric, exp.best_value = headline.metric, headline.value
         found.append(
             Card(
                 exp=exp,
