@@ -153,13 +153,14 @@ def _change(name: str, old: float, new: float, dirs: Directions) -> str:
 
 
 def narrate(
-    store: Store,
+    dirs: Directions,
     a: Facts,
     b: Facts,
     metric: str | None,
     best: float | None = None,
 ) -> Narrative:
-    """The sentence(s) for ``b`` against ``a``; ``best``: the experiment's best ``metric``."""
+    """The sentence(s) for ``b`` against ``a``; ``best``: the experiment's best ``metric``;
+    ``dirs``: which way is better (``directions(store.settings)``, read once per page)."""
     found = chips(a, b)
     listed = []
     data = [c.parts for c in found if c.kind == "data"]
@@ -183,7 +184,7 @@ def narrate(
         parts += [(" has the same params, code and data as ", False), (a.name, True)]
     old, new = (a.metrics.get(metric), b.metrics.get(metric)) if metric else (None, None)
     if metric and old is not None and new is not None:
-        moved = _change(metric, old, new, directions(store.settings))
+        moved = _change(metric, old, new, dirs)
         parts += [("; ", False), (metric, True)]
         parts.append((f" {fmt_value(old)} → {fmt_value(new)} ({moved})", False))
         if best is not None and new == best:
@@ -209,9 +210,10 @@ def against_first(store: Store, run_ids: Sequence[int]) -> list[Narrative]:
     if len(shown) < 2:
         return []
     metric = key_metric(store, shown)
+    dirs = directions(store.settings)
     told = []
     for b in shown[1:]:
         mates = load_facts(store, experiment_run_ids(store, b.id))
         best = experiment_best(store, list(mates.values()), metric)
-        told.append(narrate(store, shown[0], b, metric, best))
+        told.append(narrate(dirs, shown[0], b, metric, best))
     return told

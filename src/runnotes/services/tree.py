@@ -35,6 +35,7 @@ from runnotes.store.queries import RunFilter
 
 COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
 COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
+RECENT = 60  # runs a large tree opens with (the newest, the best, the paths to them)
 SPARK_POINTS = 24
 RATIONALE_CHARS = 240
 
@@ -80,6 +81,7 @@ class Tree:
     total: int  # runs in the experiment (before filter and collapse)
     collapsed: bool
     where: str | None = None
+    hidden: int = 0  # runs left out to keep a large tree short (older ones, off every path)
 
     def path_to(self, run_id: int) -> list[Node]:
         """The nodes from the root to ``run_id`` (collapsed runs are inside their row)."""
@@ -157,7 +159,8 @@ def _lanes(nodes: list[Node]) -> int:
     first_child: set[int | None] = set()
     spans: dict[int, list[int]] = {}
     for n in nodes:
-        parent = n.above if n.above in row_of else None
+        # a parent drawn below its child (clocks of imported runs disagree) starts no chain
+        parent = n.above if n.above in chain else None
         if parent is not None and parent not in first_child:
             first_child.add(parent)
             chain[n.run.id] = chain[parent]
@@ -198,52 +201,66 @@ def _rationale(
     return kind, text
 
 
+def _with_ancestors(by_id: dict[int, Node], ids: set[int]) -> set[int]:
+    shown: set[int] = set()
+    for run_id in ids:
+        current = by_id.get(run_id)
+        while current is not None and current.run.id not in shown:
+            shown.add(current.run.id)
+            current = by_id.get(current.run.parent_id)  # type: ignore[arg-type]
+    return shown
+
+
 def build_tree(
     store: Store,
     experiment_id: int,
     *,
     where: str | None = None,
     collapse: bool | None = None,
+    recent: int | None = None,
     archived: bool = False,
 ) -> Tree:
     """The experiment's tree (see the module's rules); ``collapse`` None: when it is large;
-    ``archived``: archived runs too (reports keep them)."""
+    ``recent``: only the newest runs, the best one and the paths to them (the rest counted in
+    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them)."""
     rows = link_rows(store, experiment_id, archived)
-    ids = [r.id for r in rows]
-    facts = load_facts(store, ids)
+    facts = load_facts(store, [r.id for r in rows])
     metric = key_metric(store, list(facts.values()))
     best = experiment_best(store, list(facts.values()), metric)
-    kids = _children(rows)
+    dirs = directions(store.settings)
     nodes = [Node(run=r, above=r.parent_id) for r in rows]
     by_id = {n.run.id: n for n in nodes}
-    notes: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
-    for run_id, kind, text, ts in note_rows(store, ids):
-        notes[run_id].append((kind, text, ts))
     for n in nodes:
         f = facts.get(n.run.id)
         n.value = f.metrics.get(metric) if f and metric else None
         n.best = n.value is not None and n.value == best
-        parent = by_id.get(n.run.parent_id)  # type: ignore[arg-type]
-        if parent is not None and f is not None:
-            told = narrate(store, facts[parent.run.id], f, metric, best)
-            why = _rationale(notes, parent.run, n.run)
-            n.edge = Edge(told.parts, told.chips, why[1] if why else None, why[0] if why else None)
     if where:
         keep = _matching(store, experiment_id, where)
         for n in nodes:
             n.matched = n.run.id in keep
-        shown = set()
-        for run_id in keep:
-            current = by_id.get(run_id)
-            while current is not None and current.run.id not in shown:
-                shown.add(current.run.id)
-                current = by_id.get(current.run.parent_id)  # type: ignore[arg-type]
+        shown = _with_ancestors(by_id, keep)
         nodes = [n for n in nodes if n.run.id in shown]
-        kids = _children([n.run for n in nodes])
+    hidden = 0
+    if recent is not None and len(nodes) > recent:
+        wanted = {n.run.id for n in nodes[-recent:]} | {n.run.id for n in nodes if n.best}
+        shown = _with_ancestors(by_id, wanted)
+        hidden = len(nodes) - len(shown)
+        nodes = [n for n in nodes if n.run.id in shown]
+    ids = [n.run.id for n in nodes]
+    notes: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
+    parents = [n.run.parent_id for n in nodes if n.run.parent_id in by_id]
+    for run_id, kind, text, ts in note_rows(store, ids + parents):  # type: ignore[operator]
+        notes[run_id].append((kind, text, ts))
+    for n in nodes:
+        parent = by_id.get(n.run.parent_id)  # type: ignore[arg-type]
+        if parent is not None and n.run.id in facts:
+            told = narrate(dirs, facts[parent.run.id], facts[n.run.id], metric, best)
+            why = _rationale(notes, parent.run, n.run)
+            n.edge = Edge(told.parts, told.chips, why[1] if why else None, why[0] if why else None)
     if collapse is None:
         collapse = len(nodes) > COLLAPSE_ABOVE
     if collapse:
-        nodes = _collapse(nodes, kids)
+        nodes = _collapse(nodes, _children([n.run for n in nodes]))
     lanes = _lanes(nodes)
     if metric:
         spark = curves(store, [n.run.id for n in nodes], [metric], max_points=SPARK_POINTS)
@@ -251,11 +268,12 @@ def build_tree(
             n.spark = spark.get(metric, {}).get(n.run.id, [])
     return Tree(
         metric=metric,
-        lower_is_better=bool(metric and directions(store.settings).lower_is_better(metric)),
+        lower_is_better=bool(metric and dirs.lower_is_better(metric)),
         best=best,
         nodes=nodes,
         lanes=lanes,
         total=len(rows),
         collapsed=bool(collapse),
         where=where,
+        hidden=hidden,
     )

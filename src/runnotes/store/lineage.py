@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import func, update
@@ -22,6 +23,7 @@ from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Kind, Link, Project, Run, counted
 from runnotes.store.queries import resolve_run
+from runnotes.store.runs import shown_status
 
 SOURCES = ("start", "hand", "inferred")
 
@@ -129,26 +131,46 @@ def infer_link(
     return bool(changed)
 
 
+LINK_COLUMNS = (
+    Run.id,
+    Run.name,
+    Run.status,
+    Run.started_at,
+    Run.ended_at,
+    Run.parent_id,
+    Run.link_how,
+    Run.link_step,
+    Run.link_source,
+    Run.link_evidence,
+    Run.command,
+    Run.git_commit,
+    Run.git_dirty,
+    Run.pid,
+    Run.pid_started,
+    Run.host,
+)
+
+
 def link_rows(store: Store, experiment_id: int, archived: bool = False) -> list[LinkRow]:
     """The experiment's runs (not deleted; archived ones too if asked, as reports keep them),
-    oldest first."""
+    oldest first. Columns, not rows: a page of 500 runs reads them in one cheap query."""
     shown = [Run.deleted_at.is_(None)]  # type: ignore[union-attr]
     if not archived:
         shown.append(Run.archived_at.is_(None))  # type: ignore[union-attr]
     with store.read() as session:
         rows = session.exec(
-            select(Run)
+            select(*LINK_COLUMNS)
             .where(Run.experiment_id == experiment_id, *shown)
             .order_by(Run.started_at, Run.id)
         ).all()
-        return [_link_row(r) for r in rows]
+    return [_link_row(SimpleNamespace(**row._asdict())) for row in rows]  # type: ignore[arg-type]
 
 
 def _link_row(run: Run) -> LinkRow:
     return LinkRow(
         id=run.id,  # type: ignore[arg-type]
         name=run.name,
-        status=run.status,
+        status=shown_status(run),  # "crashed" when its process died, as every page says
         started_at=run.started_at,
         ended_at=run.ended_at,
         parent_id=run.parent_id,

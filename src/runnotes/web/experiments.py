@@ -21,7 +21,7 @@ from runnotes.reports.drafts import list_drafts
 from runnotes.services.experiments import goal_of
 from runnotes.services.narrative import Part
 from runnotes.services.overview import move_card
-from runnotes.services.tree import Node, Tree, build_tree
+from runnotes.services.tree import RECENT, Node, Tree, build_tree
 from runnotes.store.db import get_row
 from runnotes.store.lineage import set_card_flags, set_card_order, set_link, unlink
 from runnotes.store.models import Experiment, Project
@@ -103,7 +103,8 @@ def experiment_page(
     if collapse not in ("auto", "yes", "no"):
         raise RunnotesError(f"collapse is auto, yes or no, not {collapse[:20]!r}")
     chosen = None if collapse == "auto" else collapse == "yes"
-    tree = build_tree(store, exp_id, where=where.strip() or None, collapse=chosen)
+    recent = RECENT if collapse == "auto" and not where.strip() else None
+    tree = build_tree(store, exp_id, where=where.strip() or None, collapse=chosen, recent=recent)
     listen = [
         draft_dict(d)
         for d in list_drafts(store)
