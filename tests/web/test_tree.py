@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
 from runnotes.config import load_settings
@@ -21,7 +22,7 @@ from runnotes.services.lineage import infer
 from runnotes.services.narrative import rows_text
 from runnotes.services.tree import build_tree
 from runnotes.store import Store, open_store
-from runnotes.store.lineage import find_experiment_id, set_link
+from runnotes.store.lineage import find_experiment_id
 from runnotes.store.models import Capture, Run
 from web.seed import free_port, wait_up
 from web.sweep import Sweep, build_sweep, cli
@@ -102,9 +103,15 @@ def test_a_hand_set_link_stays(sweep: tuple[Sweep, Store]) -> None:
     )
     assert refused.returncode != 0 and "no cycles" in refused.stderr
     assert "Traceback" not in refused.stderr
-    # back as the sweep made them, for the tests after this one
-    set_link(store, runs["resumed"].id, "base", "resume", step=4)
-    set_link(store, runs["more-data"].id, "higher-lr", "rerun")
+    # back as the sweep made them, for the tests after this one: forgotten, then inferred again
+    ids = [runs["resumed"].id, runs["more-data"].id]
+    with store.write() as session:
+        session.execute(
+            update(Run)
+            .where(Run.id.in_(ids))
+            .values(parent_id=None, link_how=None, link_source=None, link_evidence=None)
+        )
+    assert [infer(store, i) for i in ids] == ["resume", "rerun"]
 
 
 # -- every number in a narrative sentence is a stored value ---------------------------------
