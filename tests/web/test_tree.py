@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -24,10 +23,9 @@ from runnotes.services.tree import build_tree
 from runnotes.store import Store, open_store
 from runnotes.store.lineage import find_experiment_id
 from runnotes.store.models import Capture, Run
+from web import test_browser
 from web.seed import free_port, wait_up
 from web.sweep import Sweep, build_sweep, cli
-
-CHROMIUM = shutil.which("chromium")
 
 
 @pytest.fixture(scope="module")
@@ -207,26 +205,7 @@ def site(sweep: tuple[Sweep, Store]) -> Iterator[str]:
         process.wait(10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if CHROMIUM is None:
-        pytest.skip("Debian chromium is not installed (scripts/setup installs it)")
-    from playwright.sync_api import sync_playwright
-
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, tmp_path: Path) -> Iterator[object]:  # type: ignore[no-untyped-def]
-    context = browser.new_context(viewport={"width": 1280, "height": 760})
-    tab = context.new_page()
-    yield tab
-    tab.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-    context.close()
+browser, page = test_browser.browser, test_browser.page  # the same Chromium and tab fixtures
 
 
 def _shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
