@@ -7,8 +7,10 @@ Two kinds of evidence count (anything weaker is left for a person to link):
   and this run names the same path (resolved against each run's working directory) in an input
   parameter (``--resume``, ``--init``, ``--load``, ``--pretrained``…). A parameter with "resume"
   in its name makes it a ``resume``, any other a ``finetune``;
-* **the same command at the same clean commit** as an earlier run of the experiment: a
-  ``rerun`` of it (a changed data file then shows on the edge).
+* **the same command at the same clean commit** as an earlier run of the experiment, started by
+  another process, with the same params its code logged (``log_params``; a watched command's own
+  params are in the command): a ``rerun`` of it (a changed data file then shows on the edge).
+  Runs one script starts one after another share a command and a process: a sweep, not reruns.
 
 The link is stored marked ``inferred`` with its evidence, and only on a run nobody linked (or
 unlinked) by hand: :func:`runnotes.store.lineage.infer_link` checks that in its UPDATE.
@@ -20,9 +22,11 @@ import logging
 import os
 import re
 
+from runnotes.services.values import same_param
 from runnotes.store.db import Store
 from runnotes.store.lineage import (
     artifact_origins,
+    code_params,
     earlier_runs,
     infer_link,
     param_texts,
@@ -79,6 +83,14 @@ def _writer(store: Store, run: Run, path: str) -> int | None:
     return max(written) if written else None
 
 
+def _rerun_of(store: Store, run: Run, earlier: Run) -> bool:
+    """Whether ``run``, with ``earlier``'s command and commit, is a rerun of it."""
+    if run.pid is not None and (run.pid, run.pid_started) == (earlier.pid, earlier.pid_started):
+        return False  # one process, several runs: a script's own sweep
+    mine, theirs = code_params(store, run.id), code_params(store, earlier.id)  # type: ignore[arg-type]
+    return mine.keys() == theirs.keys() and all(same_param(v, theirs[k]) for k, v in mine.items())
+
+
 def infer(store: Store, run_id: int) -> Link | None:
     """Infer the run's link from the evidence, store it unless a person set one; returns it."""
     run = run_row(store, run_id)
@@ -92,7 +104,7 @@ def infer(store: Store, run_id: int) -> Link | None:
             if infer_link(store, run_id, parent, how, evidence):
                 return how
     same = same_command_before(store, run)
-    if same is not None:
+    if same is not None and _rerun_of(store, run, same):
         evidence = f"same command and commit as run {same.id}"
         if infer_link(store, run_id, same.id, Link.rerun, evidence):  # type: ignore[arg-type]
             return Link.rerun

@@ -247,6 +247,22 @@ def param_texts(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, st
         )
 
 
+def code_params(store: Store, run_id: int) -> dict[str, str]:
+    """The run's latest params that code logged (the SDK, an import), by name."""
+    with store.read() as session:
+        rows = session.exec(
+            select(Capture.name, Capture.text)
+            .where(
+                Capture.run_id == run_id,
+                Capture.kind == Kind.param,
+                Capture.source.in_(("sdk", "import")),
+                counted(),
+            )
+            .order_by(Capture.id)
+        ).all()
+    return {name: text for name, text in rows if name is not None}  # type: ignore[misc]
+
+
 def earlier_runs(store: Store, run: Run) -> list[int]:
     """Ids of the runs of the same project started before ``run`` (newest first)."""
     with store.read() as session:
