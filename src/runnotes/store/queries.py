@@ -19,7 +19,16 @@ from runnotes.errors import NotFound, RunnotesError
 from runnotes.formatting import local_time, same_number
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import named_values, parse_where
-from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted, mark
+from runnotes.store.models import (
+    Capture,
+    Experiment,
+    Project,
+    Run,
+    RunTag,
+    counted,
+    finite_value,
+    mark,
+)
 from runnotes.store.runs import shown_status
 
 
@@ -134,7 +143,7 @@ def latest_rows(
         .join(latest, Capture.id == latest.c.cid)
         .order_by(Capture.id)
     ).all()
-    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]  # type: ignore[misc]
+    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]
 
 
 def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
@@ -312,7 +321,7 @@ def value_names(store: Store, kind: str) -> list[str]:
     """The names of every metric (``kind="metric"``) or param any run has, sorted."""
     with store.read() as session:
         query = select(Capture.name).where(Capture.kind == kind, Capture.name.is_not(None))
-        return sorted(session.exec(query.distinct()).all())  # type: ignore[arg-type]
+        return sorted(session.exec(query.distinct()).all())
 
 
 def why_none_match(store: Store, filters: RunFilter) -> str:
@@ -376,7 +385,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         raise RunnotesError("compare needs at least two runs")
     with store.read() as session:
         ids = [resolve_run(session, ref).id for ref in refs]
-        runs = summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
+        runs = summaries(session, _summary_rows(session, ids))
     param_names = sorted({k for r in runs for k in r.params})
     metric_names = sorted({k for r in runs for k in r.metrics})
     return Comparison(
@@ -436,11 +445,11 @@ def metric_extremes(
             group,
             Capture.name,
             func.count(func.distinct(Capture.run_id)),
-            func.min(Capture.value),
-            func.max(Capture.value),
+            func.min(finite_value()),
+            func.max(finite_value()),
         )
         .join(Run, Capture.run_id == Run.id)
-        .where(Capture.kind == "metric", counted(), Capture.value.is_not(None), *conditions)
+        .where(Capture.kind == "metric", counted(), finite_value().is_not(None), *conditions)
         .group_by(group, Capture.name)
     )
     return list(session.exec(query).all())
