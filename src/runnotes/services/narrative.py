@@ -18,15 +18,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import select
-
 from runnotes.formatting import fmt_value
 from runnotes.services.metrics import Directions, directions
 from runnotes.services.values import main_metrics, same_param
 from runnotes.store.db import Store
-from runnotes.store.lineage import dataset_rows, experiment_run_ids
-from runnotes.store.models import Run
-from runnotes.store.queries import latest_values
+from runnotes.store.lineage import dataset_rows, experiment_run_ids, run_heads
 
 PARAMS_SHOWN = 3  # params named in a sentence; the chips list them all
 RATIO = re.compile(r"acc|accuracy|f1|auc|precision|recall|iou|map|top\d")
@@ -77,10 +73,7 @@ def load_facts(store: Store, run_ids: Sequence[int]) -> dict[int, Facts]:
     ids = list(run_ids)
     if not ids:
         return {}
-    with store.read() as session:
-        query = select(Run.id, Run.name, Run.git_commit).where(Run.id.in_(ids))  # type: ignore[union-attr]
-        runs = {rid: (name, commit) for rid, name, commit in session.exec(query).all()}
-        latest = latest_values(session, ids)
+    runs, latest = run_heads(store, ids)
     data: dict[int, dict[str, tuple[int | None, str | None]]] = defaultdict(dict)
     for run_id, name, rows, extra in dataset_rows(store, ids):
         sha = (extra or {}).get("sha256")

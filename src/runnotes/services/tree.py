@@ -29,9 +29,7 @@ from runnotes.services.narrative import (
     plain,
 )
 from runnotes.store.db import Store
-from runnotes.store.lineage import LinkRow, link_rows, note_rows
-from runnotes.store.models import Run
-from runnotes.store.queries import RunFilter
+from runnotes.store.lineage import LinkRow, link_rows, matching_ids, note_rows
 
 COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
 COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
@@ -96,12 +94,6 @@ class Tree:
     @property
     def best_node(self) -> Node | None:
         return next((n for n in self.nodes if n.best), None)
-
-
-def _matching(store: Store, experiment_id: int, where: str) -> set[int]:
-    with store.read() as session:
-        query = RunFilter(where=where).query().where(Run.experiment_id == experiment_id)
-        return {run.id for run, _, _ in session.exec(query).all()}  # type: ignore[misc]
 
 
 def _children(rows: Sequence[LinkRow]) -> dict[int | None, list[LinkRow]]:
@@ -235,7 +227,7 @@ def build_tree(
         n.value = f.metrics.get(metric) if f and metric else None
         n.best = n.value is not None and n.value == best
     if where:
-        keep = _matching(store, experiment_id, where)
+        keep = matching_ids(store, experiment_id, where)
         for n in nodes:
             n.matched = n.run.id in keep
         shown = _with_ancestors(by_id, keep)

@@ -25,6 +25,7 @@ PUBLIC = frozenset(
         "experiments",  # reports and drafts: experiments, periods, published versions
         "captures",  # capture look-ups: known values, names, derived captures, imports
         "health",  # the doctor's reads
+        "lineage",  # where runs came from (links, evidence), the overview's card order
     }
 )
 

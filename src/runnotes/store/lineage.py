@@ -22,7 +22,7 @@ from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Experiment, Kind, Link, Project, Run, counted
-from runnotes.store.queries import resolve_run
+from runnotes.store.queries import RunFilter, latest_values, resolve_run
 from runnotes.store.runs import shown_status
 
 SOURCES = ("start", "hand", "inferred")
@@ -310,6 +310,23 @@ def dataset_rows(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, f
                 .order_by(Capture.id)
             ).all()  # type: ignore[arg-type]
         )
+
+
+def run_heads(
+    store: Store, run_ids: Sequence[int]
+) -> tuple[dict[int, tuple[str, str | None]], Any]:
+    """``({run id: (name, git commit)}, latest values)`` of the runs, in two queries."""
+    with store.read() as session:
+        query = select(Run.id, Run.name, Run.git_commit).where(Run.id.in_(run_ids))  # type: ignore[union-attr]
+        heads = {rid: (name, commit) for rid, name, commit in session.exec(query).all()}
+        return heads, latest_values(session, run_ids)
+
+
+def matching_ids(store: Store, experiment_id: int, where: str) -> set[int]:
+    """The ids of the experiment's runs a ``--where`` expression keeps."""
+    with store.read() as session:
+        query = RunFilter(where=where).query().where(Run.experiment_id == experiment_id)
+        return {run.id for run, _, _ in session.exec(query).all()}  # type: ignore[misc]
 
 
 def note_rows(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, str, float]]:
