@@ -253,16 +253,28 @@ def init(
     group: str | None = None,
     job_type: str | None = None,
     reinit: Any = None,
+    id: str | None = None,  # noqa: A002 - wandb's name
+    resume: Any = None,
+    fork_from: str | None = None,
+    resume_from: str | None = None,
     **ignored: Any,
 ) -> WandbRun:
     """Start a run as ``wandb.init`` does; a run this process started before is finished first
-    (W&B's ``reinit`` default in scripts). ``entity``, ``mode``, ``dir``, ``id``, ``resume``,
-    ``settings``… are accepted and ignored: everything is recorded locally, once."""
+    (W&B's ``reinit`` default in scripts). ``entity``, ``mode``, ``dir``, ``settings``… are
+    accepted and ignored: everything is recorded locally, once.
+
+    Lineage as W&B says it: ``fork_from="RUN?_step=N"`` starts a fork of run ``RUN`` (an id or
+    name here) at step N, ``resume_from`` the same as a resume, and ``resume="must"`` (or ``True``)
+    with ``id=RUN`` a new run that resumes ``RUN`` (W&B appends to the same run; here the
+    continuation is its own run, linked, so both keep their own status and time)."""
     global _current
     if _current is not None:
         _current.finish()
     all_tags = [*(tags or ()), *([f"job_type={job_type}"] if job_type else [])]
-    run = sdk.start_run(name, experiment=group, project=project, tags=all_tags)
+    parent, how, step = _lineage(id, resume, fork_from, resume_from)
+    run = sdk.start_run(
+        name, experiment=group, project=project, tags=all_tags, parent=parent, how=how, step=step
+    )
     sdk.watch_exit_codes()  # a script that exits non-zero ends its run failed, as in W&B
     _current = WandbRun(run, project, group)
     if config is not None:
@@ -270,6 +282,22 @@ def init(
     if notes:
         run.note(notes)
     return _current
+
+
+def _lineage(
+    run_id: str | None, resume: Any, fork_from: str | None, resume_from: str | None
+) -> tuple[str | None, str, int | None]:
+    """``(parent, how, step)`` from wandb's lineage arguments (``RUN?_step=N``)."""
+    for spec, how in ((fork_from, "fork"), (resume_from, "resume")):
+        if spec:
+            parent, _, query = spec.partition("?")
+            step = query.partition("_step=")[2]
+            if query and not step.isdigit():
+                raise RunnotesError(f"{how}_from is RUN?_step=N, not {spec!r}")
+            return parent, how, int(step) if step else None
+    if resume in (True, "must") and run_id:  # "allow" may name a run that is not there
+        return run_id, "resume", None
+    return None, "fork", None
 
 
 def login(*args: Any, **kwargs: Any) -> bool:

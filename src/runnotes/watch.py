@@ -38,6 +38,7 @@ from runnotes.capture.parse import LineReader, parse_args
 from runnotes.errors import RunnotesError
 from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for, start_run
 from runnotes.services.runs import status_of
+from runnotes.store.lineage import check_parent, set_link
 from runnotes.store.models import Source
 
 log = logging.getLogger(__name__)
@@ -199,6 +200,7 @@ def _open_run(
     experiment: str | None,
     project: str | None,
     tags: tuple[str, ...],
+    lineage: Lineage,
 ) -> tuple[Run, bool]:
     """The run to record into, and whether it is the active one (joined, left open)."""
     active = backend.active()
@@ -211,6 +213,9 @@ def _open_run(
         run = Run(backend, ref.id, ref.name, source=Source.watch)
         backend.add_tags(run.id, tags)
         backend.record_command(run.id, collect(command, owned=False), None)
+        if lineage.parent is not None:
+            store = backend.local_store()
+            set_link(store, run.id, lineage.parent, lineage.how, step=lineage.step, source="start")
         return run, True
     run = start_run(
         name or default_name(command),
@@ -220,8 +225,20 @@ def _open_run(
         command=command,
         source=Source.watch,
         backend=backend,
+        parent=lineage.parent,
+        how=lineage.how,
+        step=lineage.step,
     )
     return run, False
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The run a watched command's run came from, and how (``--from``, ``--how``, ``--step``)."""
+
+    parent: str | None = None
+    how: str = "fork"
+    step: int | None = None
 
 
 def watch(
@@ -237,6 +254,7 @@ def watch(
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
     grace: float = GRACE_S,
+    lineage: Lineage = Lineage(),
 ) -> WatchResult:
     """Runs ``command`` and records it: its params from the command line, its metrics from its
     output, and a fingerprint of each ``data`` file (a change since the experiment's previous
@@ -251,6 +269,8 @@ def watch(
         if not Path(path).is_file():
             raise RunnotesError(f"--data {path}: no such file; no run was recorded")
     backend = backend or backend_for()
+    if lineage.parent is not None:  # a wrong --from or --how starts nothing
+        check_parent(backend.local_store(), lineage.parent, lineage.how, lineage.step)
     run, joined = _open_run(
         backend,
         command,
@@ -259,6 +279,7 @@ def watch(
         experiment=experiment,
         project=project,
         tags=tags,
+        lineage=lineage,
     )
     params = parse_args(command)
     if params:

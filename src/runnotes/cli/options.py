@@ -19,6 +19,16 @@ ExperimentOpt = Annotated[str | None, _EXPERIMENT]
 ExperimentArg = Annotated[str, _EXPERIMENT]  # the same option, required
 ProjectOpt = Annotated[str | None, typer.Option("--project", "-p", help="Project name.")]
 TagOpt = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Tag (repeatable).")]
+FromOpt = Annotated[
+    str | None,
+    typer.Option("--from", help="The run this one came from (id or name): its lineage."),
+]
+HowOpt = Annotated[
+    str, typer.Option(help="How it came from --from: fork, resume, finetune, rerun or variant.")
+]
+StepOpt = Annotated[
+    int | None, typer.Option(help="The parent's step a resume or fork started from.")
+]
 WhereOpt = Annotated[
     str | None,
     typer.Option(help='Filter, e.g. "metrics.val_acc > 0.9 and params.lr < 0.01".'),

@@ -15,9 +15,12 @@ from runnotes.cli.options import (
     CAPTURE,
     RUNS,
     ExperimentOpt,
+    FromOpt,
+    HowOpt,
     JsonFlag,
     ProjectOpt,
     RunOpt,
+    StepOpt,
     TagOpt,
     WhereOpt,
 )
@@ -43,14 +46,20 @@ def run_start(
     experiment: ExperimentOpt = None,
     project: ProjectOpt = None,
     tag: TagOpt = None,
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
 ) -> None:
     """Start a run and make it active for everything captured afterwards.
 
     A run active already stays open: the new one goes on top of it, and it is active again once
-    the new one ends."""
+    the new one ends. --from records the run it came from (--how, --step: see `run link`)."""
     from runnotes.capture.context import collect
+    from runnotes.store.lineage import check_parent, set_link
 
     backend = backend_of(ctx)
+    store = None if parent is None else backend.local_store()
+    parent_id = None if store is None else check_parent(store, parent, how, step)  # type: ignore[arg-type]
     run = backend.start_run(
         name,
         experiment=experiment,
@@ -59,6 +68,8 @@ def run_start(
         context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]], owned=False),
         active_by="cli",
     )
+    if store is not None and parent_id is not None:
+        set_link(store, run.id, parent_id, how, step=step, source="start")
     below = run.nested_in
     out.print(f"started run {run.id} ({run.name}); captures now go to it")
     if below is not None:
@@ -66,6 +77,38 @@ def run_start(
             f"run {below.run_id} ({backend.run_ref(below.run_id).name}) is still open: it is "
             f"active again when run {run.id} ends (`runnotes run end {below.run_id}` ends it)"
         )
+
+
+@run_app.command("link")
+def run_link(
+    ctx: typer.Context,
+    run: Annotated[str, typer.Argument(help="Run id or name.")],
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
+    unlink: Annotated[
+        bool, typer.Option("--unlink", help="Take the run's link away (inference leaves it).")
+    ] = False,
+) -> None:
+    """Say where a run came from (or, with --unlink, that it came from none of them).
+
+    A link set here is a person's: runnotes never replaces it with an inferred one."""
+    from runnotes.store.lineage import set_link
+    from runnotes.store.lineage import unlink as take_link
+    from runnotes.store.queries import resolve_run
+
+    if unlink == (parent is not None):
+        raise RunnotesError("give either --from RUN or --unlink")
+    store = backend_of(ctx).local_store()
+    with store.read() as session:
+        run_id = resolve_run(session, run).id
+    if unlink:
+        row = take_link(store, run_id)  # type: ignore[arg-type]
+        out.print(f"run {row.id} ({row.name}) is linked to no run now", markup=False)
+        return
+    row = set_link(store, run_id, parent, how, step=step)  # type: ignore[arg-type]
+    at = f" at step {row.link_step}" if row.link_step is not None else ""
+    out.print(f"run {row.id} ({row.name}): {row.link_how} of run {row.parent_id}{at}", markup=False)
 
 
 @run_app.command("end")
@@ -206,6 +249,9 @@ def watch(
         float,
         typer.Option(help="Seconds the command gets to end after SIGTERM/SIGHUP before a kill."),
     ] = 10.0,
+    parent: FromOpt = None,
+    how: HowOpt = "fork",
+    step: StepOpt = None,
 ) -> None:
     """Run a training command, pass its output through and log its params and metrics.
 
@@ -214,6 +260,7 @@ def watch(
 
     Example: runnotes watch -e mnist --data data/train.csv -- python train.py --lr 3e-4
     """
+    from runnotes.watch import Lineage
     from runnotes.watch import watch as run_watch
 
     result = run_watch(
@@ -226,6 +273,7 @@ def watch(
         data=tuple(data or ()),
         backend=backend_of(ctx),
         grace=grace,
+        lineage=Lineage(parent, how, step),
     )
     names = ", ".join(sorted(result.counts)) or "none"
     ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status

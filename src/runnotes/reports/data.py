@@ -28,6 +28,7 @@ from runnotes.reports.rules import (
 )
 from runnotes.services.metrics import Directions, directions, is_better, rank_key
 from runnotes.services.note_kinds import classify_note
+from runnotes.services.tree import Tree, build_tree
 from runnotes.services.values import (
     goal_target,
     main_metrics,
@@ -119,6 +120,8 @@ class RunInfo:
     exit_code: int | None = None
     imports: list[str] | None = None  # distributions its script imports (None: not known)
     git_diff_sha: str | None = None  # the uncommitted changes, kept as a media file
+    parent_id: int | None = None  # the run it came from (lineage) and how
+    link_how: str | None = None
     params: dict[str, Value] = field(default_factory=dict)
     metrics: dict[str, Value] = field(default_factory=dict)
     datasets: list[Dataset] = field(default_factory=list)
@@ -211,6 +214,8 @@ class Change:
     previous: RunInfo
     params: list[ParamDiff]
     metrics: list[MetricMove]
+    how: str | None = None  # the run came from ``previous`` so (lineage), else it ran after it
+    narrative: list[Any] | None = None  # the narrative diff's parts (services.narrative)
 
 
 @dataclass
@@ -251,6 +256,7 @@ class ExperimentData:
     first_seen: dict[str, int] = field(default_factory=dict)  # metric → order first reported
     main_names: list[str] = field(default_factory=list)  # set by :meth:`choose`
     target: Target | None = None  # the goal's target against the best (set by :meth:`choose`)
+    tree: Any = None  # the runs' lineage (services.tree.Tree), for the graph and the path
 
     @property
     def primary(self) -> MetricInfo | None:
@@ -265,6 +271,13 @@ class ExperimentData:
         if primary is not None:
             return primary.best_run
         return self.runs[-1] if self.runs else None
+
+    @property
+    def best_change(self) -> Change | None:
+        """How the headline run came from its parent (a linked change with its narrative)."""
+        headline = self.headline_run
+        found = [c for c in self.changes if c.narrative and headline and c.run.id == headline.id]
+        return found[0] if found else None
 
     @property
     def result_runs(self) -> list[RunInfo]:
@@ -412,7 +425,8 @@ def load_experiment(
     _check_off(data)
     data.metrics = _metric_infos(runs, rules)
     data.choose()
-    data.changes = _changes(data.result_runs or runs, data.metrics)
+    data.tree = build_tree(store, experiment_id, collapse=False, archived=True)
+    data.changes = _changes(data.result_runs or runs, data.metrics, by_id, data.tree)
     return data
 
 
@@ -433,6 +447,8 @@ def _run_info(run: Run) -> RunInfo:
         exit_code=run.exit_code,
         imports=None if run.imports is None else run.imports.split(),
         git_diff_sha=run.git_diff_sha,
+        parent_id=run.parent_id,
+        link_how=run.link_how,
     )
 
 
@@ -635,10 +651,16 @@ def _metric_infos(runs: Sequence[RunInfo], rules: Rules) -> list[MetricInfo]:
     return infos
 
 
-def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Change]:
-    """Param differences between each run and the one before it, and the metric moves."""
+def _changes(
+    runs: Sequence[RunInfo], metrics: Sequence[MetricInfo], by_id: dict[int, RunInfo], tree: Tree
+) -> list[Change]:
+    """Param differences between each run and the run it came from (its lineage), else the one
+    before it, and the metric moves; a linked run carries the tree's narrative diff."""
     changes = []
-    for previous, run in zip(runs, runs[1:], strict=False):
+    edges = {n.run.id: n.edge for n in tree.nodes if n.edge is not None}
+    for before, run in zip(runs, runs[1:], strict=False):
+        linked = run.parent_id in by_id and run.id in edges
+        previous = by_id[run.parent_id] if linked else before  # type: ignore[index]
         diffs = [
             ParamDiff(name, _text(previous.params.get(name)), _text(run.params.get(name)))
             for name in sorted(previous.params.keys() | run.params.keys())
@@ -651,7 +673,10 @@ def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Cha
                 continue
             improved = None if new.value == old.value else info.is_better(new.value, old.value)
             moves.append(MetricMove(info.name, old.value, new.value, improved))
-        if diffs or moves:
+        if linked:
+            told = edges[run.id].narrative
+            changes.append(Change(run, previous, diffs, moves, run.link_how, told))
+        elif diffs or moves:
             changes.append(Change(run=run, previous=previous, params=diffs, metrics=moves))
     return changes
 

@@ -101,6 +101,12 @@ def signed(value: float) -> Markup:
     return Markup(f"{value:+.4g}") if _number(value) else md(value)
 
 
+def told(parts: Any) -> Markup:
+    """A narrative sentence (:mod:`runnotes.services.narrative` parts): names as code spans,
+    the rest escaped like any value."""
+    return Markup("").join(code(text) if name else _escape(text) for text, name in parts or ())
+
+
 def pending(item: Any) -> Markup:
     """` *(pending)*` after an item still awaiting review; ` *(liked)*`/` *(said)*` after a
     value no code logged (its only source: one of those two words, never user text)."""
@@ -129,6 +135,7 @@ def _environment(folder: Path) -> Environment:
         num=num,
         signed=signed,
         pending=pending,
+        told=told,
         when=fmt_time,
         day=fmt_day,
     )

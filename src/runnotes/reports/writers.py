@@ -22,6 +22,7 @@ from typing import Any
 from runnotes.errors import RunnotesError
 from runnotes.reports import data as reportdata
 from runnotes.reports.caps import cap_lists
+from runnotes.reports.lineage import Step, gitgraph, path_to
 from runnotes.reports.period import fmt_time, resolve_period
 from runnotes.reports.render import load_template, render
 from runnotes.store.db import Store
@@ -49,6 +50,7 @@ class Reproduce:
     run: reportdata.RunInfo
     packages: list[tuple[str, str]]
     datasets: list[reportdata.Dataset]
+    path: list[Step] = field(default_factory=list)  # from the first run to it (lineage)
 
 
 def _datasets_for(
@@ -233,6 +235,7 @@ def write_readme(
             headline,
             reportdata.packages_of(store, headline, reportdata.key_packages(store), warnings),
             _datasets_for(data, headline),
+            path_to(data.tree, headline.id),
         )
     )
     ref = files_dir(out).name
@@ -249,6 +252,7 @@ def write_readme(
             {
                 "experiment": data,
                 "reproduce": reproduce,
+                "lineage": gitgraph(data.tree),
                 "figures": figures,
                 "warnings": warnings,
                 "include_pending": include_pending,

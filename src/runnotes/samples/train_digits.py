@@ -1,6 +1,7 @@
 """A short, real training job that knows nothing of runnotes: a linear classifier on digits.
 
     python -m runnotes.samples.train_digits --data digits.csv --lr 0.01 [--epochs 8]
+        [--save model.npz] [--resume model.npz]
 
 It reads the CSV that :mod:`runnotes.samples.make_digits` writes (64 pixel columns and a label),
 takes its parameters from argparse and prints one metric line per epoch, the way training scripts
@@ -36,6 +37,8 @@ def main() -> None:
     parser.add_argument("--alpha", type=float, default=1e-4, help="L2 penalty")
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--save", type=Path, help="write the weights here at the end (.npz)")
+    parser.add_argument("--resume", type=Path, help="start from weights --save wrote")
     args = parser.parse_args()
 
     X, y = read_data(args.data)
@@ -47,8 +50,12 @@ def main() -> None:
     classes = 10
     W = np.zeros((X.shape[1], classes))
     b = np.zeros(classes)
+    done = 0
+    if args.resume:
+        with np.load(args.resume) as saved:
+            W, b, done = saved["W"], saved["b"], int(saved["epoch"])
     onehot = np.eye(classes)[y]
-    for epoch in range(1, args.epochs + 1):
+    for epoch in range(done + 1, done + args.epochs + 1):
         shuffled = rng.permutation(train)
         for start in range(0, len(shuffled), args.batch_size):
             batch = shuffled[start : start + args.batch_size]
@@ -59,9 +66,12 @@ def main() -> None:
         train_loss = -np.log(p[np.arange(len(train)), y[train]] + 1e-12).mean()
         val_acc = (_probabilities(X[val], W, b).argmax(axis=1) == y[val]).mean()
         print(
-            f"epoch {epoch}/{args.epochs}  train_loss: {train_loss:.4f}  val_acc: {val_acc:.4f}",
+            f"epoch {epoch}/{done + args.epochs}  train_loss: {train_loss:.4f}  "
+            f"val_acc: {val_acc:.4f}",
             flush=True,
         )
+    if args.save:
+        np.savez(args.save, W=W, b=b, epoch=done + args.epochs)
 
 
 if __name__ == "__main__":

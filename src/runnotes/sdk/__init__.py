@@ -22,6 +22,7 @@ from runnotes.config import Settings, load_settings
 from runnotes.errors import NotFound
 from runnotes.sdk.run import OPEN, Run, metric_name, metric_step, metric_value
 from runnotes.store.db import Store
+from runnotes.store.lineage import check_parent, set_link
 from runnotes.store.models import Source
 from runnotes.store.runs import ending
 
@@ -89,6 +90,9 @@ def start_run(
     store: Store | None = None,
     started_by: str | None = None,
     backend: Backend | None = None,
+    parent: str | int | None = None,
+    how: str = "fork",
+    step: int | None = None,
 ) -> Run:
     """Start a run, record its context (git, command, environment, this process as its owner)
     and make it the active run. A run active already stays: the new one goes on top of it, and it
@@ -99,12 +103,19 @@ def start_run(
     with the command's exit status. ``started_by`` (default: ``source``) says what started it
     for the active-run rules: ``watch`` records into an active run started by ``cli`` or
     ``jupyter`` (a person's), never into one another program started. ``store`` or ``backend``
-    say where the run lives (default: :func:`runnotes.backend.open_backend`'s rule)."""
+    say where the run lives (default: :func:`runnotes.backend.open_backend`'s rule).
+
+    ``parent`` (a run id or name) records the run this one came from and ``how``: fork, resume
+    (from the parent's ``step``), finetune, rerun or variant (``runnotes run link`` edits it); a
+    local store only (a team server's store is linked on its machine)."""
     backend = backend or backend_for(store)
+    parent_id = None if parent is None else check_parent(backend.local_store(), parent, how, step)
     watched = _watched_run(backend)
     if watched is not None:
         log.info("start_run(%r) under runnotes watch: logging to run %s", name, watched.id)
         backend.add_tags(watched.id, tags)
+        if parent_id is not None:
+            set_link(backend.local_store(), watched.id, parent_id, how, step=step, source="start")
         return OPEN.push(watched)
     started = backend.start_run(
         name,
@@ -114,6 +125,8 @@ def start_run(
         context=run_context.collect(command),
         active_by=started_by or str(source),
     )
+    if parent_id is not None:
+        set_link(backend.local_store(), started.id, parent_id, how, step=step, source="start")
     run = Run(backend, started.id, started.name, source=source, owns_run=True)
     run.nested_in = started.nested_in
     if run.nested_in is not None:

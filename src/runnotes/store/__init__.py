@@ -27,6 +27,7 @@ PUBLIC = frozenset(
         "health",  # the doctor's reads
         "ingest",  # team-server batches: Idempotency-Key checks
         "logins",  # the login throttle's shared count of wrong tokens
+        "lineage",  # where runs came from (links, evidence), the overview's card order
     }
 )
 

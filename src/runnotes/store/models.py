@@ -80,6 +80,21 @@ class Experiment(SQLModel, table=True):
     name: str
     description: str = ""
     created_at: float
+    # The projects overview as the user arranged it (migration 0016): NULL position sorts by
+    # last activity after the placed cards; pinned cards come first; archived ones leave it.
+    position: int | None = None
+    pinned: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    archived_at: float | None = None
+
+
+class Link(StrEnum):
+    """How a run came from its parent (``run.link_how``)."""
+
+    fork = "fork"  # same code, changed params
+    resume = "resume"  # continued from the parent's checkpoint (``link_step``)
+    finetune = "finetune"  # started from the parent's model
+    rerun = "rerun"  # same everything
+    variant = "variant"  # a sibling tried beside it
 
 
 class Run(SQLModel, table=True):
@@ -113,6 +128,14 @@ class Run(SQLModel, table=True):
     # Moved by a trigger when a stored metric value changes in place (migration 0008): the
     # cached downsampled series of :mod:`runnotes.store.series` know they are stale.
     series_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Lineage (migration 0016): the run this one came from and how. ``link_source`` says who
+    # set it: "start" (given when it started), "hand" (edited later; an unlink too) or
+    # "inferred" (runnotes, from ``link_evidence``); inference fills only a NULL source.
+    parent_id: int | None = Field(default=None, index=True)
+    link_how: str | None = None
+    link_step: int | None = None
+    link_source: str | None = None
+    link_evidence: str | None = None
 
     # Bookkeeping of this store, not facts about the run: left out of exports and the API.
     INTERNAL: ClassVar[frozenset[str]] = frozenset({"series_version"})

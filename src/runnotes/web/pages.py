@@ -27,7 +27,8 @@ from runnotes.services.charts import chart_specs
 from runnotes.services.columns import default_columns, parse_columns
 from runnotes.services.experiments import goal_of, set_run_goal
 from runnotes.services.metrics import best_values, column_bests
-from runnotes.services.overview import experiments_overview
+from runnotes.services.narrative import against_first
+from runnotes.services.overview import cards, experiments_overview
 from runnotes.store.models import Kind, MediaFile
 from runnotes.store.queries import RunFilter, compare_runs, run_overview
 from runnotes.store.review import (
@@ -88,7 +89,7 @@ def overview(request: Request) -> Response:
     return _render(
         request,
         "overview.html",
-        experiments=experiments_overview(store),
+        cards=cards(store),
         pending=count_pending(store),
     )
 
@@ -209,7 +210,8 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
     cmp = compare_runs(store, run)
     specs = chart_specs(store, {r.id: f"{r.id}: {r.name}" for r in cmp.runs})
     best = column_bests(store.settings, cmp.metrics)
-    return _render(request, "compare.html", cmp=cmp, specs=specs, best=best)
+    told = against_first(store, [r.id for r in cmp.runs])
+    return _render(request, "compare.html", cmp=cmp, specs=specs, best=best, told=told)
 
 
 @router.get("/review")

@@ -5,14 +5,14 @@ not stored twice); ``login_failure`` counts wrong tokens per client for the logi
 several workers or servers behind one database slow a guesser down together.
 
 Revision ID: 0017_team_server
-Revises: 0014_browser_likes
+Revises: 0016_lineage
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017_team_server"
-down_revision = "0014_browser_likes"
+down_revision = "0016_lineage"
 branch_labels = None
 depends_on = None
 

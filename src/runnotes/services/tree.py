@@ -1,0 +1,271 @@
+"""An experiment's runs as a tree: lanes, rows, edges with what changed and why.
+
+Git-graph style: time runs downward, one run per row; a run continues its parent's lane when it
+is the parent's first child, any later child opens a branch in a new lane (lanes are reused once
+free, so width stays the number of branches alive at once). A run with no parent starts its own
+chain. Each edge carries the narrative diff (:mod:`runnotes.services.narrative`), its chips and
+the rationale: the child's note or voice note nearest to its start, else the parent's nearest
+one written after the parent ended.
+
+For hundreds of runs the tree stays readable: linear stretches (a run whose only child follows
+it in its lane, none of them the best) collapse into one row, and a ``where`` filter keeps the
+matching runs and their ancestors (the path to them) only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from runnotes.services.metrics import curves, directions
+from runnotes.services.narrative import (
+    Chip,
+    Part,
+    experiment_best,
+    key_metric,
+    load_facts,
+    narrate,
+    plain,
+)
+from runnotes.store.db import Store
+from runnotes.store.lineage import LinkRow, link_rows, matching_ids, note_rows
+
+COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
+COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
+RECENT = 60  # runs a large tree opens with (the newest, the best, the paths to them)
+SPARK_POINTS = 24
+RATIONALE_CHARS = 240
+
+
+@dataclass
+class Edge:
+    narrative: list[Part]
+    chips: list[Chip]
+    rationale: str | None = None
+    rationale_kind: str | None = None  # note or voice
+
+    @property
+    def text(self) -> str:
+        """The narrative as text, names in backticks."""
+        return plain(self.narrative)
+
+
+@dataclass
+class Node:
+    run: LinkRow
+    lane: int = 0
+    row: int = 0
+    value: float | None = None  # the key metric's latest value
+    best: bool = False
+    matched: bool = True  # False: shown only as an ancestor of a run the filter kept
+    spark: list[tuple[float, float]] = field(default_factory=list)
+    edge: Edge | None = None
+    collapsed: list[LinkRow] = field(default_factory=list)  # runs folded into this row
+    above: int | None = None  # the run drawn as its parent (a collapsed row stands for its tail)
+
+    @property
+    def data_changed(self) -> bool:
+        return bool(self.edge and any(c.kind == "data" for c in self.edge.chips))
+
+
+@dataclass
+class Tree:
+    metric: str | None
+    lower_is_better: bool
+    best: float | None
+    nodes: list[Node]
+    lanes: int
+    total: int  # runs in the experiment (before filter and collapse)
+    collapsed: bool
+    where: str | None = None
+    hidden: int = 0  # runs left out to keep a large tree short (older ones, off every path)
+
+    def path_to(self, run_id: int) -> list[Node]:
+        """The nodes from the root to ``run_id`` (collapsed runs are inside their row)."""
+        by_id = {n.run.id: n for n in self.nodes}
+        path = []
+        current = by_id.get(run_id)
+        while current is not None:
+            path.append(current)
+            current = by_id.get(current.above)  # type: ignore[arg-type]
+        return path[::-1]
+
+    @property
+    def best_node(self) -> Node | None:
+        return next((n for n in self.nodes if n.best), None)
+
+
+def _children(rows: Sequence[LinkRow]) -> dict[int | None, list[LinkRow]]:
+    ids = {r.id for r in rows}
+    kids: dict[int | None, list[LinkRow]] = defaultdict(list)
+    for r in rows:
+        kids[r.parent_id if r.parent_id in ids else None].append(r)
+    return kids
+
+
+def _collapse(nodes: list[Node], kids: dict[int | None, list[LinkRow]]) -> list[Node]:
+    """Fold linear stretches: a run with one parent, one child and no mark of its own."""
+
+    def plain(n: Node) -> bool:
+        return (
+            n.run.parent_id is not None
+            and len(kids.get(n.run.id, [])) == 1
+            and not n.best
+            and not n.data_changed
+            and len(kids.get(n.run.parent_id, [])) == 1
+        )
+
+    by_id = {n.run.id: n for n in nodes}
+    folded: set[int] = set()
+    for n in nodes:
+        if n.run.id in folded or not plain(n):
+            continue
+        parent = by_id.get(n.run.parent_id)  # type: ignore[arg-type]
+        if parent is not None and plain(parent):
+            continue  # not the start of a stretch
+        stretch = [n]
+        while True:
+            (child,) = kids[stretch[-1].run.id]
+            nxt = by_id[child.id]
+            if not plain(nxt):
+                break
+            stretch.append(nxt)
+        if len(stretch) >= COLLAPSE_FROM:
+            head = stretch[0]
+            head.collapsed = [s.run for s in stretch[1:]]
+            folded |= {s.run.id for s in stretch[1:]}
+            # the stretch's last run is the one its child came from: the row stands for it
+            (child,) = kids[stretch[-1].run.id]
+            by_id[child.id].above = head.run.id
+    return [n for n in nodes if n.run.id not in folded]
+
+
+def _lanes(nodes: list[Node]) -> int:
+    """Give each node its row and lane; returns how many lanes there are."""
+    row_of = {}
+    for row, n in enumerate(nodes):
+        n.row = row
+        row_of[n.run.id] = row
+    chain: dict[int, int] = {}  # node id → chain id (the chain's head id)
+    first_child: set[int | None] = set()
+    spans: dict[int, list[int]] = {}
+    for n in nodes:
+        # a parent drawn below its child (clocks of imported runs disagree) starts no chain
+        parent = n.above if n.above in chain else None
+        if parent is not None and parent not in first_child:
+            first_child.add(parent)
+            chain[n.run.id] = chain[parent]
+            spans[chain[parent]][1] = n.row
+        else:
+            chain[n.run.id] = n.run.id
+            start = row_of[parent] if parent is not None else n.row
+            spans[n.run.id] = [start, n.row]
+    lane_free_after: list[int] = []  # per lane: the last row it is busy
+    lane_of_chain: dict[int, int] = {}
+    for head, (start, end) in sorted(spans.items(), key=lambda kv: (kv[1][0], row_of[kv[0]])):
+        for lane, busy in enumerate(lane_free_after):
+            if busy < start:
+                lane_free_after[lane] = end
+                lane_of_chain[head] = lane
+                break
+        else:
+            lane_of_chain[head] = len(lane_free_after)
+            lane_free_after.append(end)
+    for n in nodes:
+        n.lane = lane_of_chain[chain[n.run.id]]
+    return max(len(lane_free_after), 1)
+
+
+def _rationale(
+    notes: dict[int, list[tuple[str, str, float]]], parent: LinkRow, child: LinkRow
+) -> tuple[str, str] | None:
+    """Why the child was run: its own note nearest to its start, else the parent's note nearest
+    to it among those written after the parent ended (a "next I will try…")."""
+    ended = parent.ended_at or parent.started_at
+    found = notes.get(child.id) or [n for n in notes.get(parent.id, []) if n[2] >= ended]
+    if not found:
+        return None
+    kind, text, _ = min(found, key=lambda n: abs(n[2] - child.started_at))
+    text = " ".join(text.split())
+    if len(text) > RATIONALE_CHARS:
+        text = text[: RATIONALE_CHARS - 1] + "…"
+    return kind, text
+
+
+def _with_ancestors(by_id: dict[int, Node], ids: set[int]) -> set[int]:
+    shown: set[int] = set()
+    for run_id in ids:
+        current = by_id.get(run_id)
+        while current is not None and current.run.id not in shown:
+            shown.add(current.run.id)
+            current = by_id.get(current.run.parent_id)  # type: ignore[arg-type]
+    return shown
+
+
+def build_tree(
+    store: Store,
+    experiment_id: int,
+    *,
+    where: str | None = None,
+    collapse: bool | None = None,
+    recent: int | None = None,
+    archived: bool = False,
+) -> Tree:
+    """The experiment's tree (see the module's rules); ``collapse`` None: when it is large;
+    ``recent``: only the newest runs, the best one and the paths to them (the rest counted in
+    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them)."""
+    rows = link_rows(store, experiment_id, archived)
+    facts = load_facts(store, [r.id for r in rows])
+    metric = key_metric(store, list(facts.values()))
+    best = experiment_best(store, list(facts.values()), metric)
+    dirs = directions(store.settings)
+    nodes = [Node(run=r, above=r.parent_id) for r in rows]
+    by_id = {n.run.id: n for n in nodes}
+    for n in nodes:
+        f = facts.get(n.run.id)
+        n.value = f.metrics.get(metric) if f and metric else None
+        n.best = n.value is not None and n.value == best
+    if where:
+        keep = matching_ids(store, experiment_id, where)
+        for n in nodes:
+            n.matched = n.run.id in keep
+        shown = _with_ancestors(by_id, keep)
+        nodes = [n for n in nodes if n.run.id in shown]
+    hidden = 0
+    if recent is not None and len(nodes) > recent:
+        wanted = {n.run.id for n in nodes[-recent:]} | {n.run.id for n in nodes if n.best}
+        shown = _with_ancestors(by_id, wanted)
+        hidden = len(nodes) - len(shown)
+        nodes = [n for n in nodes if n.run.id in shown]
+    ids = [n.run.id for n in nodes]
+    notes: dict[int, list[tuple[str, str, float]]] = defaultdict(list)
+    parents = [n.run.parent_id for n in nodes if n.run.parent_id in by_id]
+    for run_id, kind, text, ts in note_rows(store, ids + parents):
+        notes[run_id].append((kind, text, ts))
+    for n in nodes:
+        parent = by_id.get(n.run.parent_id)  # type: ignore[arg-type]
+        if parent is not None and n.run.id in facts:
+            told = narrate(dirs, facts[parent.run.id], facts[n.run.id], metric, best)
+            why = _rationale(notes, parent.run, n.run)
+            n.edge = Edge(told.parts, told.chips, why[1] if why else None, why[0] if why else None)
+    if collapse is None:
+        collapse = len(nodes) > COLLAPSE_ABOVE
+    if collapse:
+        nodes = _collapse(nodes, _children([n.run for n in nodes]))
+    lanes = _lanes(nodes)
+    if metric:
+        spark = curves(store, [n.run.id for n in nodes], [metric], max_points=SPARK_POINTS)
+        for n in nodes:
+            n.spark = spark.get(metric, {}).get(n.run.id, [])
+    return Tree(
+        metric=metric,
+        lower_is_better=bool(metric and dirs.lower_is_better(metric)),
+        best=best,
+        nodes=nodes,
+        lanes=lanes,
+        total=len(rows),
+        collapsed=bool(collapse),
+        where=where,
+        hidden=hidden,
+    )
