@@ -571,10 +571,15 @@ class Agent:
         else:
             press = Press(at, t0, self.desktop.pointer())
         reader = self.desktop.reader()
+        if self.a11y is None and self.config.a11y:
+            self.a11y = A11yBus.open()
         try:
             snap = self.snap(press, reader)
         finally:
             reader.close()
+            if self.a11y is not None:
+                self.a11y.close()
+                self.a11y = None
         if self.ocr is not None and snap.full is not None:
             self.ocr.load()
         like = build_like(snap, self.ocr, self.store)
@@ -613,6 +618,10 @@ class Agent:
         terminal or the accessibility bus where the window gives it."""
         window = reader.window()
         selection, via = reader.selection()
+        if not selection and press.pointer is None and self.a11y is not None:
+            # "select, then like" where the desktop's selection says nothing (GNOME on Wayland
+            # has no data-control protocol): the application's own, over AT-SPI
+            selection, via = self.a11y.selected_text(), "a11y"
         private = self.config.private_match(window)
         snap = Snap(press, window, selection, via if selection else "", private)
         if private:

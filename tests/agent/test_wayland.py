@@ -25,6 +25,7 @@ from jeepney import DBusAddress, new_method_call
 from jeepney.io.blocking import open_dbus_connection
 from sqlmodel import select
 
+from agent import realtools
 from agent.agent_helpers import AgentProcess
 from conftest import run_cli
 from runnotes.capture.portal import BUS_NAME, register_app_id
@@ -396,3 +397,52 @@ def test_a_region_like_through_the_screenshot_portal(sway, portal, tmp_path) -> 
     )
     shot = next(c for c in rows if c.kind == "screenshot")
     assert shot.extra["region"] == [0, 0, 280, 36]
+
+
+def test_a_selection_like_falls_back_to_the_at_spi_selection(sway, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A GTK 3 entry on sway with its text selected: GTK sets no primary selection without a
+    real input event (none in headless sway), as on GNOME where ``wl-paste`` cannot read it; the
+    like takes the selection GTK publishes over AT-SPI."""
+    _need("/usr/bin/python3", "/usr/libexec/at-spi-bus-launcher")
+    probe = subprocess.run(
+        ["/usr/bin/python3", "-c", "import gi; gi.require_version('Gtk', '3.0')"]
+    )
+    if probe.returncode != 0:
+        pytest.skip("no GTK 3 for Python (python3-gi, gir1.2-gtk-3.0): run scripts/setup")
+    home = tmp_path / "home"
+    with realtools.a11y_session():
+        env = {
+            **sway,
+            "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
+            "RUNNOTES_HOME": str(home),
+            "RUNNOTES_AGENT_OCR": "false",
+        }
+        gtk = subprocess.Popen(
+            ["/usr/bin/python3", str(HERE / "gtkentry.py"), "epoch 9  val_acc: 0.9412", "0", "-1"],
+            env={**os.environ, **env, "GDK_BACKEND": "wayland"},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert gtk.stdout.readline().strip() == "selected"  # type: ignore[union-attr]
+            primary = subprocess.run(
+                ["wl-paste", "--primary", "--no-newline"],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+            )
+            assert "0.9412" not in primary.stdout  # the primary selection does not have it
+            run_cli("run", "start", "a11y-selection", env=env)
+            done = run_cli("like", "--selection", env=env)
+        finally:
+            gtk.terminate()
+            gtk.wait(timeout=10)
+    assert "liked val_acc=0.9412" in done.stdout, done.stdout + done.stderr
+    (value,) = [c for c in _captures(home) if c.kind == "metric"]
+    assert (value.name, value.text, value.step, value.review, value.via) == (
+        "val_acc",
+        "0.9412",
+        9,
+        "approved",
+        "a11y",
+    )
