@@ -25,7 +25,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
 from runnotes.capture.desktop import Desktop, Reader, open_desktop
 from runnotes.capture.hotkey import Chord
-from runnotes.capture.known import Known, find_known
+from runnotes.capture.judge import judge
+from runnotes.capture.known import Known
 from runnotes.capture.layout import Reading
 from runnotes.capture.ocr import OcrEngine
 from runnotes.capture.parse import NUMBER, parse_text
@@ -39,7 +40,6 @@ from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
 
 RETRY_S = 5.0
-MIN_SCORE = 0.9  # below this recogniser confidence a liked value waits for review
 _BARE_SELECTION = re.compile(rf"^\s*({NUMBER})%?\s*$")
 # Names that configure a run rather than measure it: liked as params.
 PARAM_NAMES = {
@@ -324,42 +324,33 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
 def _reading_capture(
     snap: Snap, reading: Reading, store: Store | None, extra: dict[str, Any], like: Like
 ) -> NewCapture:
-    """One capture for the pointed value. Approved only when nothing is in doubt: a name from
-    the screen's layout and a confident read, or a logged value with that very name."""
-    known = find_known(store, reading.text, reading.name) if store is not None else []
-    name, step = reading.name, reading.step
-    doubts = []
-    if reading.score < MIN_SCORE:
-        doubts.append(f"OCR confidence {reading.score:.2f}")
-    if known:
-        like.known = known[0]
-        extra["known"] = known[0].as_dict()
-        if len(known) > 1:
-            extra["known_count"] = len(known)
-        if name is None or name.lower() != known[0].name.lower():
-            if name is not None:
-                extra["screen_name"] = name
-                doubts.append(f"the screen says {name!r}")
-            name = known[0].name
-        if step is None:
-            step = known[0].step
-    if name is None:
-        name = "value"
-        doubts.append("no name on the screen")
-    if reading.why:
-        doubts.append(reading.why)
-    extra.update({"named_by": reading.named_by or ("store" if known else "")})
-    if reading.qualifier:
-        extra["qualifier"] = reading.qualifier
-    if reading.context:
-        extra["context"] = reading.context
-    if reading.line:
-        extra["line"] = reading.line
-    if doubts:
-        extra["unsure"] = "; ".join(doubts)
-        like.why = like.why or extra["unsure"]
-    review = Review.pending if doubts else Review.approved
-    return _value_capture(snap, name, reading.value, reading.text, step, review, like.via, extra)
+    """One capture for the pointed value, named and reviewed by the one rule for every source
+    (``capture/judge.py``)."""
+    for key in ("qualifier", "context", "line"):
+        if getattr(reading, key):
+            extra[key] = getattr(reading, key)
+    judged = judge(
+        store,
+        reading.text,
+        reading.name,
+        reading.step,
+        score=reading.score,
+        doubts=[reading.why] if reading.why else [],
+        named_by=reading.named_by,
+        extra=extra,
+    )
+    like.known = judged.known
+    like.why = like.why or judged.why
+    return _value_capture(
+        snap,
+        judged.name,
+        reading.value,
+        reading.text,
+        judged.step,
+        judged.review,
+        like.via,
+        judged.extra,
+    )
 
 
 def _value_capture(

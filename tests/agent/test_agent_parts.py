@@ -205,6 +205,14 @@ def test_a_liked_number_equal_to_a_logged_value_is_linked_to_it(store) -> None: 
         like.snap, Reading(value=0.8421, text="0.8421", name="acc"), store, {}, like
     )
     assert named.name == "val_acc" and named.review == "pending"  # the screen said otherwise
+    # The browser extension's DOM value goes through the same rule (capture/judge.py).
+    from runnotes.capture.browser import BrowserLike, to_capture
+
+    dom = to_capture(BrowserLike(text="0.8421", name="acc", namedBy="column"), 1.0, store)
+    assert (dom.name, dom.step, dom.review) == ("val_acc", 900, "pending")
+    assert dom.extra["unsure"] == "the page says 'acc'" and dom.extra["screen_name"] == "acc"
+    unnamed = to_capture(BrowserLike(text="0.8421"), 1.0, store)
+    assert (unnamed.name, unnamed.review) == ("val_acc", "approved")
 
 
 def test_selected_digits_that_the_screen_does_not_show_are_no_value() -> None:

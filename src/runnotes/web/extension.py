@@ -70,8 +70,8 @@ async def like(request: Request) -> dict[str, Any]:
     body = await request.json()
     if not isinstance(body, dict):
         raise RunnotesError("a like is a JSON object")
-    capture = to_capture(BrowserLike.from_json(body), time.time())
     store = _store(request)
+    capture = to_capture(BrowserLike.from_json(body), time.time(), store)
     run_id = target_run_id(store)
     [capture_id] = add_captures(store, run_id, [capture])  # publishes CapturesAdded ("like")
     with store.read() as session:
