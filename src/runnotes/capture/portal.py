@@ -219,13 +219,15 @@ class PortalShortcuts:
 
     def _bind(self, conn: Any, signals: Any) -> None:
         self.registered = register_app_id(conn, self.app_id)
-        results = self._request(
+        results = request(
             conn,
             signals,
+            SHORTCUTS,
             "CreateSession",
             "a{sv}",
             (),
             {"session_handle_token": ("s", f"runnotes{next(_tokens)}")},
+            other=self._dispatch,  # a chord pressed meanwhile is still handled
         )
         self.session = str(results["session_handle"][1])
         shortcuts = [
@@ -238,31 +240,19 @@ class PortalShortcuts:
             )
             for chord in self.chords.values()
         ]
-        results = self._request(
+        results = request(
             conn,
             signals,
+            SHORTCUTS,
             "BindShortcuts",
             "oa(sa{sv})sa{sv}",
             (self.session, shortcuts, ""),
             {},
+            other=self._dispatch,
         )
         for name, props in results.get("shortcuts", ("", []))[1]:
             self.bound[name] = str(props.get("trigger_description", ("s", ""))[1])
         log.info("portal shortcuts bound: %s", self.bound)
-
-    def _request(
-        self,
-        conn: Any,
-        signals: Any,
-        method: str,
-        signature: str,
-        args: tuple[Any, ...],
-        options: dict[str, Any],
-    ) -> dict[str, Any]:
-        """A GlobalShortcuts call; a chord pressed meanwhile is still handled."""
-        return request(
-            conn, signals, SHORTCUTS, method, signature, args, options, other=self._dispatch
-        )
 
     def _listen(self, conn: Any, signals: Any) -> None:
         while not self._stop.is_set():
