@@ -22,7 +22,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
+from runnotes.capture.a11y import A11yBus, Pointed
 from runnotes.capture.desktop import Desktop, Reader, open_desktop
 from runnotes.capture.hotkey import Chord
 from runnotes.capture.judge import judge
@@ -30,6 +30,7 @@ from runnotes.capture.known import Known
 from runnotes.capture.layout import Reading
 from runnotes.capture.ocr import OcrEngine
 from runnotes.capture.parse import NUMBER, parse_text
+from runnotes.capture.reading import read_value
 from runnotes.capture.screen import Shot, clamp_region
 from runnotes.capture.terminal import pointed_in_terminal
 from runnotes.capture.window import WindowInfo
@@ -233,30 +234,6 @@ def read_screen(snap: Snap, ocr: OcrEngine) -> Reading:
     return ocr.read_at(snap.full.bgra(), x - fx, y - fy, rect)
 
 
-def _complete(reading: Reading | None, part: str) -> Reading:
-    """A double-click selects ``9321`` of ``0.9321``: the number read around it completes it.
-    When the screen was read and shows no number containing the selected digits, they may be
-    a piece of one (``399`` of ``0.399``): no value, rather than a wrong one (the selection is
-    kept as a note). Without a reading of the screen (no OCR) the selection stands, for review."""
-    if reading is not None and reading.value is not None and part in reading.text:
-        return reading
-    if reading is not None:
-        return Reading(why=f"the selected {part!r} is not a number read at the pointer")
-    return Reading(value=float(part), text=part, why="the selection was not checked on the screen")
-
-
-def _exact_digits(seen: Reading, exact: Reading) -> Reading:
-    """The application's own digits with the name OCR read from the layout around them (a
-    title, a header the text object does not hold). Digits that differ mean OCR read another
-    box or misread it: then its name is in doubt (pending review)."""
-    if seen.value is None:
-        return exact
-    if seen.text != exact.text:
-        seen.why = f"OCR read {seen.text!r} where the application says {exact.text!r}"
-    seen.value, seen.text, seen.score = exact.value, exact.text, 1.0
-    return seen
-
-
 def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) -> Like:
     """Turn a snap into captures: the selection's pairs, else the one value under the pointer."""
     like = Like(snap, [])
@@ -285,20 +262,10 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
                 )
             )
         return like
-    part = _bare_selection(snap)
-    reading = read_pointed_text(snap.pointed) if snap.pointed is not None else None
-    terminal = snap.pointed is not None and snap.pointed.role == "terminal"
-    exact_via = "terminal" if terminal else "a11y"
-    if reading is not None and reading.name:
-        like.via = exact_via
-    elif ocr is not None and snap.full is not None and not snap.private:
-        exact, reading = reading, read_screen(snap, ocr)
-        like.via = "ocr"
-        if exact is not None:
-            reading, like.via = _exact_digits(reading, exact), f"{exact_via}+ocr"
-    if part is not None:
-        reading = _complete(reading, part)
-        like.via = snap.via if reading.text == part else "selection+ocr"
+    screen = None
+    if ocr is not None and snap.full is not None and not snap.private:
+        screen = lambda: read_screen(snap, ocr)  # noqa: E731 - read only when needed
+    reading, like.via = read_value(snap.pointed, screen, _bare_selection(snap), snap.via)
     like.reading = reading
     if reading is None or reading.value is None:
         like.why = like.why or (reading.why if reading else "")

@@ -216,15 +216,15 @@ def test_a_liked_number_equal_to_a_logged_value_is_linked_to_it(store) -> None: 
 
 
 def test_selected_digits_that_the_screen_does_not_show_are_no_value() -> None:
-    from runnotes.agent import _complete
     from runnotes.capture.layout import Reading
+    from runnotes.capture.reading import complete
 
     seen = Reading(value=0.399, text="0.399", name="loss", named_by="line")
-    assert _complete(seen, "399") is seen  # a double-click stopped at the dot: completed
+    assert complete(seen, "399") is seen  # a double-click stopped at the dot: completed
     other = Reading(value=0.463, text="0.463", name="valid_loss", named_by="line")
-    assert _complete(other, "399").value is None  # maybe a piece of another number: none
-    assert _complete(Reading(why="no text under the pointer"), "399").value is None
-    unchecked = _complete(None, "399")  # no OCR: the selection stands, for review
+    assert complete(other, "399").value is None  # maybe a piece of another number: none
+    assert complete(Reading(why="no text under the pointer"), "399").value is None
+    unchecked = complete(None, "399")  # no OCR: the selection stands, for review
     assert (unchecked.text, unchecked.why) == ("399", "the selection was not checked on the screen")
 
 

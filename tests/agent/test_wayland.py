@@ -399,6 +399,18 @@ def test_a_region_like_through_the_screenshot_portal(sway, portal, tmp_path) -> 
     assert shot.extra["region"] == [0, 0, 280, 36]
 
 
+def _on_a11y_bus(address: str) -> bool:
+    """Whether an application has registered on the accessibility bus of this session bus."""
+    with open_dbus_connection(bus=address) as session:
+        bus = DBusAddress("/org/a11y/bus", "org.a11y.Bus", "org.a11y.Bus")
+        a11y = session.send_and_get_reply(new_method_call(bus, "GetAddress"), timeout=5).body[0]
+    with open_dbus_connection(bus=a11y) as conn:
+        path, name = "/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry"
+        root = DBusAddress(path, name, "org.a11y.atspi.Accessible")
+        apps = conn.send_and_get_reply(new_method_call(root, "GetChildren"), timeout=5)
+        return bool(apps.body[0])
+
+
 def test_a_selection_like_falls_back_to_the_at_spi_selection(sway, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A GTK 3 entry on sway with its text selected: GTK sets no primary selection without a
     real input event (none in headless sway), as on GNOME where ``wl-paste`` cannot read it; the
@@ -425,6 +437,7 @@ def test_a_selection_like_falls_back_to_the_at_spi_selection(sway, tmp_path) -> 
         )
         try:
             assert gtk.stdout.readline().strip() == "selected"  # type: ignore[union-attr]
+            _wait(lambda: _on_a11y_bus(env["DBUS_SESSION_BUS_ADDRESS"]), "GTK on the AT-SPI bus")
             primary = subprocess.run(
                 ["wl-paste", "--primary", "--no-newline"],
                 env={**os.environ, **env},

@@ -42,6 +42,7 @@ ACCESSIBLE = "org.a11y.atspi.Accessible"
 SCREEN_COORDS = 0  # ATSPI_COORD_TYPE_SCREEN
 STATE_ACTIVE, STATE_FOCUSED, STATE_MANAGES_DESCENDANTS, STATE_SHOWING = 1, 12, 17, 25
 SELECTION_NODES = 600  # objects looked at for a text selection in the active window
+SELECTION_BUDGET_S = 3.0  # for that walk: a like from a keybinding, no pointer moving meanwhile
 CELL_ROLES = {"table cell", "grid cell"}
 BUDGET_S = 0.25  # for all the calls of one point: a hung application must not hold a like up
 RELIST_S = 2.0  # the applications on the bus are listed again at most this often
@@ -195,8 +196,8 @@ class A11yBus:
         then like" of desktops whose selection cannot be read otherwise (GNOME on Wayland
         without a data-control protocol). The focused object first, then the rest of the active
         window, breadth first up to ``SELECTION_NODES`` objects; "" when nothing is selected.
-        Measured: 0.1 s for a GTK 3 window on a loaded machine."""
-        self._deadline = time.monotonic() + BUDGET_S * 4
+        Measured: 0.1 s for a GTK 3 window; more when the machine is loaded."""
+        self._deadline = time.monotonic() + SELECTION_BUDGET_S
         try:
             active, showing = [], []
             for app in self._call(REGISTRY, ACCESSIBLE, "GetChildren")[0]:
