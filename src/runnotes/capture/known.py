@@ -10,11 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import col, select
-
 from runnotes.formatting import shown_interval, significant_digits
+from runnotes.store.captures import logged_between
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Kind, Run, Source
+from runnotes.store.models import Capture
 
 MIN_DIGITS = 3  # significant digits a number needs to match a value of another name
 LIMIT = 50
@@ -53,24 +52,10 @@ def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
     rows: list[tuple[Capture, str]] = []
     with store.read() as session:
         for lo, hi in intervals:
-            query = (
-                select(Capture, Run.name)
-                .join(Run, col(Run.id) == Capture.run_id)
-                .where(
-                    col(Capture.kind).in_([Kind.metric, Kind.param]),
-                    Capture.source != Source.hotkey,
-                    col(Capture.liked).is_(False),
-                    col(Capture.value) >= lo,
-                    col(Capture.value) <= hi,
-                )
-                .order_by(col(Capture.id).desc())
-                .limit(LIMIT)
-            )
-            if significant_digits(text) < MIN_DIGITS:
-                if not name:
-                    return []
-                query = query.where(Capture.name == name)
-            rows += [(c, r) for c, r in session.exec(query).all()]
+            few_digits = significant_digits(text) < MIN_DIGITS
+            if few_digits and not name:
+                return []
+            rows += logged_between(session, lo, hi, name if few_digits else None, LIMIT)
     found = [Known(c.id, c.run_id, r, c.name or "", c.step) for c, r in rows if c.id]
     wanted = (name or "").lower()
     return sorted(found, key=lambda k: (k.name.lower() != wanted, -k.capture_id))

@@ -29,8 +29,9 @@ import socket
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
+
+import psutil
 
 from runnotes.capture.a11y import Pointed
 from runnotes.capture.window import WindowInfo
@@ -90,10 +91,9 @@ def _rows(*args: str) -> list[list[str]]:
 
 def _parent(pid: int) -> int | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return psutil.Process(pid).ppid()
+    except psutil.Error:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[1])  # the name in (…) may hold spaces
 
 
 def descends(pid: int, ancestor: int) -> bool:
@@ -174,19 +174,17 @@ def _in_tmux(window: WindowInfo, pointer: tuple[int, int]) -> Pointed | None:
 def child_env(pid: int, name: str) -> str | None:
     """A variable from the environment of one of ``pid``'s descendants (a terminal's shell
     holds what the terminal told it: ``KITTY_LISTEN_ON``); None when no readable one has it."""
-    key = f"{name}=".encode()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == pid:
-            continue
-        if not descends(int(entry.name), pid):
-            continue
+    try:
+        children = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return None
+    for child in children:
         try:
-            environ = (entry / "environ").read_bytes()
-        except OSError:
+            value = child.environ().get(name)
+        except psutil.Error:
             continue
-        for item in environ.split(b"\0"):
-            if item.startswith(key):
-                return item[len(key) :].decode("utf-8", "replace")
+        if value:
+            return value
     return None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -71,6 +72,13 @@ def _root(
             envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RUNNOTES_SERVER",
+            help="Team server URL: runs live there, not in a local store.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -82,7 +90,8 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = load_settings(home, db)
+    settings = load_settings(home, db)
+    ctx.obj = replace(settings, server_url=server) if server else settings
 
 
 def command():  # type: ignore[no-untyped-def]

@@ -34,8 +34,7 @@ app.add_typer(models_app, name="models", rich_help_panel=SETUP)
 
 def _report(ctx: typer.Context, capture_id: int) -> None:
     """Print the transcript and what was extracted, or fail with the note's error."""
-    from sqlmodel import select
-
+    from runnotes.store.captures import derived
     from runnotes.store.models import Capture
     from runnotes.store.review import unsure
     from runnotes.voice.notes import note_status
@@ -49,7 +48,7 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
         )
     with store.read() as session:
         voice = session.get(Capture, capture_id)
-        found = session.exec(select(Capture).where(Capture.parent_id == capture_id)).all()
+        found = derived(session, capture_id)
     out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
@@ -78,6 +77,7 @@ def voice_add(
     """Transcribe existing recordings onto the active run (or --run)."""
     from runnotes.voice.notes import add_voice_file
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     for path in files:
         progress, advance = _progress_bar(path)
@@ -109,6 +109,7 @@ def voice_record(
     """Record a note until Enter (or --seconds); transcribed while you speak."""
     from runnotes.voice.recorder import Recorder, source_from_spec
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     recorder = Recorder(
         handle.store, handle.id, source_from_spec(source), settings=settings_of(ctx)

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
 from runnotes.store.annotations import annotate, is_annotation
+from runnotes.store.captures import drop_captures, run_by_source, run_tags
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
@@ -139,7 +139,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             f"(one of {', '.join(STATUSES)})"
         )
     exp = ensure_experiment(session, imported.project, imported.experiment)
-    row = session.exec(select(Run).where(Run.source_id == imported.source_id)).first()
+    row = run_by_source(session, imported.source_id)
     created = row is None
     if row is None:
         row = Run(
@@ -149,10 +149,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             source_id=imported.source_id,
         )
     else:
-        stale = delete(Capture).where(Capture.run_id == row.id)
-        if not imported.replace_all:
-            stale = stale.where(Capture.source == IMPORT)
-        session.execute(stale)
+        drop_captures(session, row.id, None if imported.replace_all else IMPORT)  # type: ignore[arg-type]
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
     if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it
         row.status, row.ended_at = imported.status, imported.ended_at
@@ -165,7 +162,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
 
 
 def _add_tags(session: Session, run_id: int, tags: Sequence[str]) -> None:
-    have = set(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
+    have = set(run_tags(session, run_id))
     session.add_all(RunTag(run_id=run_id, tag=t) for t in dict.fromkeys(tags) if t not in have)
 
 

@@ -209,7 +209,7 @@ class RunnotesMagics(Magics):
             self.started = run
             print(f"started run {run.id} ({run.name}); captures now go to it")
             if run.nested_in is not None:
-                below = run_detail(run.store, run.nested_in.run_id).summary
+                below = run.backend.run_ref(run.nested_in.run_id)
                 print(
                     f"run {below.id} ({below.name}) is still open: it is active again when run "
                     f"{run.id} ends (`%runnotes end {below.id}` ends it)"

@@ -19,7 +19,16 @@ from runnotes.errors import NotFound, RunnotesError
 from runnotes.formatting import local_time, same_number
 from runnotes.store.db import Store, is_row_id
 from runnotes.store.filters import named_values, parse_where
-from runnotes.store.models import Capture, Experiment, Project, Run, RunTag, counted, mark
+from runnotes.store.models import (
+    Capture,
+    Experiment,
+    Project,
+    Run,
+    RunTag,
+    counted,
+    finite_value,
+    mark,
+)
 from runnotes.store.runs import shown_status
 
 
@@ -436,11 +445,11 @@ def metric_extremes(
             group,
             Capture.name,
             func.count(func.distinct(Capture.run_id)),
-            func.min(Capture.value),
-            func.max(Capture.value),
+            func.min(finite_value()),
+            func.max(finite_value()),
         )
         .join(Run, Capture.run_id == Run.id)
-        .where(Capture.kind == "metric", counted(), Capture.value.is_not(None), *conditions)
+        .where(Capture.kind == "metric", counted(), finite_value().is_not(None), *conditions)
         .group_by(group, Capture.name)
     )
     return list(session.exec(query).all())

@@ -303,17 +303,24 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
     """Store captures in one transaction; returns their ids once committed. Likes and spoken
     values are linked to the run's logged series in the same transaction
     (:mod:`runnotes.store.annotations`)."""
-    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
-        session.add_all(rows)
-        session.flush()
-        if any(map(is_annotation, rows)):
-            annotate(session, rows, final=run_ended(session, run_id))
+        rows = insert_captures(session, run_id, captures)
         ids = [row.id for row in rows]
         if rows:
             kinds = ("like" if r.liked else str(r.kind) for r in rows)
             events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return [i for i in ids if i is not None]
+
+
+def insert_captures(session: Session, run_id: int, captures: Sequence[NewCapture]) -> list[Capture]:
+    """:func:`add_captures` inside the caller's transaction (a voice note's transcript and what
+    it says commit together); the caller queues the event its change makes."""
+    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
+    session.add_all(rows)
+    session.flush()
+    if any(map(is_annotation, rows)):
+        annotate(session, rows, final=run_ended(session, run_id))
+    return rows
 
 
 def nonfinite_text(value: float) -> str | None:

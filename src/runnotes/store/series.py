@@ -30,7 +30,7 @@ from sqlalchemy import func, literal_column, select, true, union_all
 from sqlmodel import Session
 
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Run, counted
+from runnotes.store.models import Capture, Run, counted, finite_value
 from runnotes.store.queries import latest_ids
 
 Point = tuple[float, float]
@@ -121,22 +121,26 @@ class Stats:
             self.distinct + new.distinct,
             self.low,
             new.high,
-            min(self.lowest, new.lowest),  # type: ignore[type-var]
-            max(self.highest, new.highest),  # type: ignore[type-var]
+            min(_known(self.lowest, new.lowest), default=None),
+            max(_known(self.highest, new.highest), default=None),
             self.count + new.count,
         )
 
 
+def _known(*values: float | None) -> list[float]:
+    return [v for v in values if v is not None]  # None: only non-finite values so far
+
+
 def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
-    step, value = Capture.step, Capture.value
+    step = Capture.step
     row = session.exec(
         select(
             func.count(step),
             func.count(func.distinct(step)),
             func.min(step),
             func.max(step),
-            func.min(value),
-            func.max(value),
+            func.min(finite_value()),
+            func.max(finite_value()),
             func.count(),
         ).where(*_counted(run_id, name), Capture.id > after)
     ).one()
