@@ -24,13 +24,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from runnotes.backend import Backend
 from runnotes.backend.local import backend_of
-from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
+from runnotes.capture.a11y import A11yBus, Pointed
 from runnotes.capture.desktop import Desktop, Reader, open_desktop
 from runnotes.capture.hotkey import Chord
-from runnotes.capture.known import Known, find_known
+from runnotes.capture.judge import judge
+from runnotes.capture.known import Known
 from runnotes.capture.layout import Reading
 from runnotes.capture.ocr import OcrEngine
 from runnotes.capture.parse import NUMBER, parse_text
+from runnotes.capture.reading import read_value
 from runnotes.capture.screen import Shot, clamp_region
 from runnotes.capture.terminal import pointed_in_terminal
 from runnotes.capture.window import WindowInfo
@@ -41,7 +43,6 @@ from runnotes.store.models import Kind, Review, Source
 from runnotes.store.runs import NewCapture, target_run_id
 
 RETRY_S = 5.0
-MIN_SCORE = 0.9  # below this recogniser confidence a liked value waits for review
 _BARE_SELECTION = re.compile(rf"^\s*({NUMBER})%?\s*$")
 # Names that configure a run rather than measure it: liked as params.
 PARAM_NAMES = {
@@ -235,30 +236,6 @@ def read_screen(snap: Snap, ocr: OcrEngine) -> Reading:
     return ocr.read_at(snap.full.bgra(), x - fx, y - fy, rect)
 
 
-def _complete(reading: Reading | None, part: str) -> Reading:
-    """A double-click selects ``9321`` of ``0.9321``: the number read around it completes it.
-    When the screen was read and shows no number containing the selected digits, they may be
-    a piece of one (``399`` of ``0.399``): no value, rather than a wrong one (the selection is
-    kept as a note). Without a reading of the screen (no OCR) the selection stands, for review."""
-    if reading is not None and reading.value is not None and part in reading.text:
-        return reading
-    if reading is not None:
-        return Reading(why=f"the selected {part!r} is not a number read at the pointer")
-    return Reading(value=float(part), text=part, why="the selection was not checked on the screen")
-
-
-def _exact_digits(seen: Reading, exact: Reading) -> Reading:
-    """The application's own digits with the name OCR read from the layout around them (a
-    title, a header the text object does not hold). Digits that differ mean OCR read another
-    box or misread it: then its name is in doubt (pending review)."""
-    if seen.value is None:
-        return exact
-    if seen.text != exact.text:
-        seen.why = f"OCR read {seen.text!r} where the application says {exact.text!r}"
-    seen.value, seen.text, seen.score = exact.value, exact.text, 1.0
-    return seen
-
-
 def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) -> Like:
     """Turn a snap into captures: the selection's pairs, else the one value under the pointer."""
     like = Like(snap, [])
@@ -287,20 +264,10 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
                 )
             )
         return like
-    part = _bare_selection(snap)
-    reading = read_pointed_text(snap.pointed) if snap.pointed is not None else None
-    terminal = snap.pointed is not None and snap.pointed.role == "terminal"
-    exact_via = "terminal" if terminal else "a11y"
-    if reading is not None and reading.name:
-        like.via = exact_via
-    elif ocr is not None and snap.full is not None and not snap.private:
-        exact, reading = reading, read_screen(snap, ocr)
-        like.via = "ocr"
-        if exact is not None:
-            reading, like.via = _exact_digits(reading, exact), f"{exact_via}+ocr"
-    if part is not None:
-        reading = _complete(reading, part)
-        like.via = snap.via if reading.text == part else "selection+ocr"
+    screen = None
+    if ocr is not None and snap.full is not None and not snap.private:
+        screen = lambda: read_screen(snap, ocr)  # noqa: E731 - read only when needed
+    reading, like.via = read_value(snap.pointed, screen, _bare_selection(snap), snap.via)
     like.reading = reading
     if reading is None or reading.value is None:
         like.why = like.why or (reading.why if reading else "")
@@ -326,42 +293,33 @@ def build_like(snap: Snap, ocr: OcrEngine | None, store: Store | None = None) ->
 def _reading_capture(
     snap: Snap, reading: Reading, store: Store | None, extra: dict[str, Any], like: Like
 ) -> NewCapture:
-    """One capture for the pointed value. Approved only when nothing is in doubt: a name from
-    the screen's layout and a confident read, or a logged value with that very name."""
-    known = find_known(store, reading.text, reading.name) if store is not None else []
-    name, step = reading.name, reading.step
-    doubts = []
-    if reading.score < MIN_SCORE:
-        doubts.append(f"OCR confidence {reading.score:.2f}")
-    if known:
-        like.known = known[0]
-        extra["known"] = known[0].as_dict()
-        if len(known) > 1:
-            extra["known_count"] = len(known)
-        if name is None or name.lower() != known[0].name.lower():
-            if name is not None:
-                extra["screen_name"] = name
-                doubts.append(f"the screen says {name!r}")
-            name = known[0].name
-        if step is None:
-            step = known[0].step
-    if name is None:
-        name = "value"
-        doubts.append("no name on the screen")
-    if reading.why:
-        doubts.append(reading.why)
-    extra.update({"named_by": reading.named_by or ("store" if known else "")})
-    if reading.qualifier:
-        extra["qualifier"] = reading.qualifier
-    if reading.context:
-        extra["context"] = reading.context
-    if reading.line:
-        extra["line"] = reading.line
-    if doubts:
-        extra["unsure"] = "; ".join(doubts)
-        like.why = like.why or extra["unsure"]
-    review = Review.pending if doubts else Review.approved
-    return _value_capture(snap, name, reading.value, reading.text, step, review, like.via, extra)
+    """One capture for the pointed value, named and reviewed by the one rule for every source
+    (``capture/judge.py``)."""
+    for key in ("qualifier", "context", "line"):
+        if getattr(reading, key):
+            extra[key] = getattr(reading, key)
+    judged = judge(
+        store,
+        reading.text,
+        reading.name,
+        reading.step,
+        score=reading.score,
+        doubts=[reading.why] if reading.why else [],
+        named_by=reading.named_by,
+        extra=extra,
+    )
+    like.known = judged.known
+    like.why = like.why or judged.why
+    return _value_capture(
+        snap,
+        judged.name,
+        reading.value,
+        reading.text,
+        judged.step,
+        judged.review,
+        like.via,
+        judged.extra,
+    )
 
 
 def _value_capture(
@@ -577,10 +535,15 @@ class Agent:
         else:
             press = Press(at, t0, self.desktop.pointer())
         reader = self.desktop.reader()
+        if self.a11y is None and self.config.a11y:
+            self.a11y = A11yBus.open()
         try:
             snap = self.snap(press, reader)
         finally:
             reader.close()
+            if self.a11y is not None:
+                self.a11y.close()
+                self.a11y = None
         if self.ocr is not None and snap.full is not None:
             self.ocr.load()
         like = build_like(snap, self.ocr, self.store)
@@ -619,6 +582,10 @@ class Agent:
         terminal or the accessibility bus where the window gives it."""
         window = reader.window()
         selection, via = reader.selection()
+        if not selection and press.pointer is None and self.a11y is not None:
+            # "select, then like" where the desktop's selection says nothing (GNOME on Wayland
+            # has no data-control protocol): the application's own, over AT-SPI
+            selection, via = self.a11y.selected_text(), "a11y"
         private = self.config.private_match(window)
         snap = Snap(press, window, selection, via if selection else "", private)
         if private:

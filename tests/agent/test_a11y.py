@@ -60,16 +60,16 @@ def test_no_number_at_the_point_leaves_it_to_ocr() -> None:
 
 
 def test_the_applications_digits_win_over_ocrs_and_a_mismatch_is_reviewed() -> None:
-    from runnotes.agent import _exact_digits
+    from runnotes.capture.reading import exact_digits
 
     exact = read_pointed_text(Pointed("0.9287", 2, "static"))
     assert exact is not None and exact.name is None  # a bare number: OCR finds its name
     seen = Reading(value=0.9281, text="0.9281", name="val_acc", named_by="title", score=0.95)
-    merged = _exact_digits(seen, exact)
+    merged = exact_digits(seen, exact)
     assert (merged.name, merged.text, merged.score) == ("val_acc", "0.9287", 1.0)
     assert "where the application says '0.9287'" in merged.why
     agreeing = Reading(value=0.9287, text="0.9287", name="val_acc", named_by="title")
-    assert _exact_digits(agreeing, exact).why == ""
+    assert exact_digits(agreeing, exact).why == ""
 
 
 def test_a_named_value_from_the_bus_needs_no_ocr() -> None:

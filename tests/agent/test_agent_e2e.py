@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import time
 from collections.abc import Iterator
@@ -236,6 +237,24 @@ def test_start_status_stop_the_daemon(xdisplay: str, home: Path) -> None:
     assert run_cli("agent", "status", check=False).returncode == 1
 
 
+def like_at_cell(
+    agent: AgentProcess, window: str, size: tuple[int, int], col: int, row: int
+) -> str:
+    """Point at a character cell of a terminal window ``size`` = (columns, rows) big, its grid
+    centred in the window as xterm and kitty draw it, press the like chord: the feedback."""
+    info = subprocess.run(["xwininfo", "-id", window], capture_output=True, text=True).stdout
+    g = dict(ln.strip().split(": ", 1) for ln in info.splitlines() if ": " in ln)
+    left, top = int(g["Absolute upper-left X"]), int(g["Absolute upper-left Y"])
+    width, height = int(g["Width"]), int(g["Height"])
+    cell_w, cell_h = width // size[0], height // size[1]
+    pad_x, pad_y = (width - size[0] * cell_w) // 2, (height - size[1] * cell_h) // 2
+    x = left + pad_x + col * cell_w + cell_w // 2
+    y = top + pad_y + row * cell_h + cell_h // 2
+    xdo("mousemove", str(x), str(y))
+    xdo("key", "ctrl+alt+l")
+    return agent.expect("liked")[0]
+
+
 def test_a_like_in_tmux_takes_its_digits_from_capture_pane(
     agent, agent_home, run_id, tmux_dir, xdisplay
 ) -> None:
@@ -258,12 +277,6 @@ def test_a_like_in_tmux_takes_its_digits_from_capture_pane(
             timeout=30,
         ).stdout.split()[0]
         xdo("windowactivate", "--sync", found)
-        info = subprocess.run(["xwininfo", "-id", found], capture_output=True, text=True).stdout
-        g = dict(ln.strip().split(": ", 1) for ln in info.splitlines() if ": " in ln)
-        left, top = int(g["Absolute upper-left X"]), int(g["Absolute upper-left Y"])
-        width, height = int(g["Width"]), int(g["Height"])
-        cell_w, cell_h = width // cols, height // rows
-        pad_x, pad_y = (width - cols * cell_w) // 2, (height - rows * cell_h) // 2
         deadline = time.monotonic() + 10
         while (
             "val_acc"
@@ -273,12 +286,8 @@ def test_a_like_in_tmux_takes_its_digits_from_capture_pane(
         ):
             assert time.monotonic() < deadline, "the log never showed in tmux"
             time.sleep(0.2)
-        col = LINES[1].index("0.9321") + 2
-        x = left + pad_x + col * cell_w + cell_w // 2
-        y = top + pad_y + 1 * cell_h + cell_h // 2
-        xdo("mousemove", str(x), str(y))
-        xdo("key", "ctrl+alt+l")
-        assert "val_acc=0.9321" in agent.expect("liked")[0]
+        liked = like_at_cell(agent, found, (cols, rows), LINES[1].index("0.9321") + 2, 1)
+        assert "val_acc=0.9321" in liked
     finally:
         xterm.terminate()
         xterm.wait(timeout=10)
@@ -291,6 +300,55 @@ def test_a_like_in_tmux_takes_its_digits_from_capture_pane(
     )
     assert value.via == "terminal"
     assert value.extra["context"]["train_loss"] == "0.2314"
+
+
+def test_a_like_in_kitty_takes_its_digits_from_get_text(
+    agent, agent_home, run_id, tmp_path, xdisplay
+) -> None:
+    """kitty with remote control on: the like's name and digits come from ``kitty @ get-text``
+    (its socket found in the shell's ``KITTY_LISTEN_ON``), not from the pixels."""
+    if shutil.which("kitty") is None:
+        pytest.skip("no kitty: run scripts/setup")
+    log = tmp_path / "train.log"
+    log.write_text("\n".join(LINES) + "\n")
+    socket = tmp_path / "kitty.sock"
+    kitty = subprocess.Popen(
+        ["kitty", "-o", "allow_remote_control=yes", "--listen-on", f"unix:{socket}"]
+        + ["-o", "font_size=6", "--title", "kitty-train", "sh", "-c", f"cat {log}; sleep 600"],
+        env={**os.environ, "DISPLAY": xdisplay},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        found = subprocess.run(
+            ["xdotool", "search", "--sync", "--name", "kitty-train"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout.split()[0]
+        xdo("windowactivate", "--sync", found)
+        ask = ["kitty", "@", "--to", f"unix:{socket}"]
+        deadline = time.monotonic() + 20
+        shown = lambda: subprocess.run([*ask, "get-text"], capture_output=True, text=True).stdout  # noqa: E731
+        while "val_acc" not in shown():
+            assert time.monotonic() < deadline, "the log never showed in kitty"
+            time.sleep(0.2)
+        listing = json.loads(subprocess.run([*ask, "ls"], capture_output=True, text=True).stdout)
+        grid = listing[0]["tabs"][0]["windows"][0]
+        size = (grid["columns"], grid["lines"])
+        liked = like_at_cell(agent, found, size, LINES[2].index("0.2288") + 2, 2)
+        assert "train_loss=0.2288" in liked
+    finally:
+        kitty.terminate()
+        kitty.wait(timeout=10)
+    (value,) = [c for c in captures(agent_home, run_id) if c.kind == "metric"]
+    assert (value.name, value.text, value.step, value.review) == (
+        "train_loss",
+        "0.2288",
+        13,
+        "approved",
+    )
+    assert value.via == "terminal"
 
 
 def test_agent_doctor_on_x11(xdisplay: str, home: Path) -> None:

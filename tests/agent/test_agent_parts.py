@@ -205,18 +205,26 @@ def test_a_liked_number_equal_to_a_logged_value_is_linked_to_it(store) -> None: 
         like.snap, Reading(value=0.8421, text="0.8421", name="acc"), store, {}, like
     )
     assert named.name == "val_acc" and named.review == "pending"  # the screen said otherwise
+    # The browser extension's DOM value goes through the same rule (capture/judge.py).
+    from runnotes.capture.browser import BrowserLike, to_capture
+
+    dom = to_capture(BrowserLike(text="0.8421", name="acc", namedBy="column"), 1.0, store)
+    assert (dom.name, dom.step, dom.review) == ("val_acc", 900, "pending")
+    assert dom.extra["unsure"] == "the page says 'acc'" and dom.extra["screen_name"] == "acc"
+    unnamed = to_capture(BrowserLike(text="0.8421"), 1.0, store)
+    assert (unnamed.name, unnamed.review) == ("val_acc", "approved")
 
 
 def test_selected_digits_that_the_screen_does_not_show_are_no_value() -> None:
-    from runnotes.agent import _complete
     from runnotes.capture.layout import Reading
+    from runnotes.capture.reading import complete
 
     seen = Reading(value=0.399, text="0.399", name="loss", named_by="line")
-    assert _complete(seen, "399") is seen  # a double-click stopped at the dot: completed
+    assert complete(seen, "399") is seen  # a double-click stopped at the dot: completed
     other = Reading(value=0.463, text="0.463", name="valid_loss", named_by="line")
-    assert _complete(other, "399").value is None  # maybe a piece of another number: none
-    assert _complete(Reading(why="no text under the pointer"), "399").value is None
-    unchecked = _complete(None, "399")  # no OCR: the selection stands, for review
+    assert complete(other, "399").value is None  # maybe a piece of another number: none
+    assert complete(Reading(why="no text under the pointer"), "399").value is None
+    unchecked = complete(None, "399")  # no OCR: the selection stands, for review
     assert (unchecked.text, unchecked.why) == ("399", "the selection was not checked on the screen")
 
 
@@ -260,3 +268,48 @@ def test_an_ocr_name_with_i_or_l_in_doubt_waits_for_review(monkeypatch) -> None:
     for name, doubt in (("TruthfuIQA", True), ("mIoU", True), ("val_loss", False), ("MMLU", False)):
         monkeypatch.setattr(engine, "_read_at", lambda *a, n=name: Reading(0.5, "0.5", n))
         assert bool(engine.read_at(None, 0, 0).why) is doubt, name
+
+
+def test_kitty_s_listing_gives_the_grid_of_a_single_window_only() -> None:
+    """``kitty @ ls`` as kitty 0.26 prints it (fields trimmed to those read)."""
+    from runnotes.capture.terminal import kitty_grid
+
+    one = {"id": 1, "columns": 91, "lines": 23, "is_focused": True}
+    window = {"id": 1, "is_focused": True, "platform_window_id": 2097164}
+    listing = [{**window, "tabs": [{"id": 1, "windows": [one]}]}]
+    assert kitty_grid(listing) == (1, 91, 23)
+    split = [{**window, "tabs": [{"id": 1, "windows": [one, {**one, "id": 2}]}]}]
+    assert kitty_grid(split) is None  # a split: the OS window's grid is not the window's
+    tabs = [{**window, "tabs": [{"id": 1, "windows": [one]}, {"id": 2, "windows": [one]}]}]
+    assert kitty_grid(tabs) is None  # a tab bar takes a row
+    assert kitty_grid(None) is None
+
+
+def test_wezterm_s_listing_places_the_pointer_in_its_pane() -> None:
+    """``wezterm cli list --format json`` in its documented form (WezTerm is not in Debian: not
+    recorded from the real program). 80 × 24 cells of 8 × 16 px in a 656 × 440 window: one cell
+    of padding left and right, half a cell below, the tab bar above."""
+    from runnotes.capture.terminal import wezterm_cell
+    from runnotes.capture.window import WindowInfo
+
+    size = {"rows": 24, "cols": 80, "pixel_width": 640, "pixel_height": 384, "dpi": 96}
+    pane = {"window_id": 0, "tab_id": 0, "pane_id": 3, "title": "train", "is_active": True}
+    window = WindowInfo("train", "org.wezfurlong.wezterm", 4242, (100, 50, 656, 440))
+    top = 50 + 440 - 384 - 8  # the grid's top: above it the tab bar
+    pointer = (100 + 8 + 34 * 8 + 4, top + 5 * 16 + 8)
+    assert wezterm_cell([{**pane, "size": size}], window, pointer) == (3, (34, 5))
+    split = [{**pane, "size": size}, {**pane, "pane_id": 4, "is_active": False, "size": size}]
+    assert wezterm_cell(split, window, pointer) is None
+    assert wezterm_cell([{**pane, "size": size}], window, (101, top + 8)) is None  # padding
+
+
+def test_a_terminal_s_text_gives_the_pointed_character() -> None:
+    from runnotes.capture.a11y import read_pointed_text
+    from runnotes.capture.terminal import pointed_at
+
+    lines = ["epoch 12  val_acc: 0.9321  loss: 0.4471", ""]
+    pointed = pointed_at(lines, lines[0].index("0.4471") + 2, 0)
+    assert pointed is not None and pointed.role == "terminal"
+    reading = read_pointed_text(pointed)
+    assert reading is not None and (reading.name, reading.text) == ("loss", "0.4471")
+    assert pointed_at(lines, 70, 0) is None and pointed_at(lines, 0, 5) is None

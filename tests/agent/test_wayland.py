@@ -25,8 +25,10 @@ from jeepney import DBusAddress, new_method_call
 from jeepney.io.blocking import open_dbus_connection
 from sqlmodel import select
 
+from agent import realtools
 from agent.agent_helpers import AgentProcess
 from conftest import run_cli
+from runnotes.capture.portal import BUS_NAME, register_app_id
 from runnotes.config import load_settings
 from runnotes.store import Capture, open_store
 
@@ -192,6 +194,7 @@ class PortalBus:
     """A private session bus with the mock backend and the real portal frontend on it."""
 
     def __init__(self, base: Path) -> None:
+        self.shot = base / "picked.png"  # what the user picks in the screenshot dialog
         self.daemon = subprocess.Popen(
             ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
             stdout=subprocess.PIPE,
@@ -199,7 +202,11 @@ class PortalBus:
             text=True,
         )
         self.address = self.daemon.stdout.readline().strip()  # type: ignore[union-attr]
-        env = {**os.environ, "DBUS_SESSION_BUS_ADDRESS": self.address}
+        env = {
+            **os.environ,
+            "DBUS_SESSION_BUS_ADDRESS": self.address,
+            "RUNNOTES_TEST_SHOT": str(self.shot),
+        }
         self.backend = subprocess.Popen(
             [sys.executable, str(HERE / "portal_backend.py"), BACKEND],
             env=env,
@@ -212,7 +219,10 @@ class PortalBus:
         portals.mkdir()
         (portals / "runnotestest.portal").write_text(
             f"[portal]\nDBusName={BACKEND}\n"
-            "Interfaces=org.freedesktop.impl.portal.GlobalShortcuts;\nUseIn=runnotestest\n"
+            "Interfaces=org.freedesktop.impl.portal.GlobalShortcuts;"
+            # the 1.16 frontend offers Screenshot only with an Access backend beside it
+            "org.freedesktop.impl.portal.Screenshot;org.freedesktop.impl.portal.Access;\n"
+            "UseIn=runnotestest\n"
         )
         self.frontend = subprocess.Popen(
             [FRONTEND, "--replace"],
@@ -313,3 +323,142 @@ def test_talk_toggle_records_a_voice_note_without_the_portal(sway, tmp_path) -> 
         agent.stop()
     (voice,) = [c for c in _captures(home) if c.kind == "voice"]
     assert voice.media_sha
+
+
+def test_the_real_frontend_1_16_has_no_registry_so_none_is_called(portal) -> None:  # type: ignore[no-untyped-def]
+    with open_dbus_connection(bus=portal.address) as conn:
+        assert register_app_id(conn) is False
+
+
+@pytest.mark.parametrize("version", [1, 0])
+def test_the_app_id_is_registered_only_where_the_registry_says_its_version(version: int) -> None:
+    """A frontend ≥ 1.21 (mocked: Debian has 1.16) exposes the registry and its version: the
+    agent registers the app id of its .desktop file; without it, no Register call is made."""
+    _need("dbus-daemon")
+    daemon = subprocess.Popen(
+        ["dbus-daemon", "--session", "--nofork", "--print-address=1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    address = daemon.stdout.readline().strip()  # type: ignore[union-attr]
+    frontend = subprocess.Popen(
+        [sys.executable, str(HERE / "portal_backend.py"), BUS_NAME, "--registry", str(version)],
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": address},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert json.loads(frontend.stdout.readline()) == {"ready": BUS_NAME}  # type: ignore[union-attr]
+        with open_dbus_connection(bus=address) as conn:
+            assert register_app_id(conn) is bool(version)
+    finally:
+        frontend.terminate()
+        out = frontend.communicate(timeout=10)[0]
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    calls = [json.loads(line) for line in out.splitlines()]
+    registered = [c["register"] for c in calls if "register" in c]
+    assert registered == (["io.github.runnotes.Agent"] if version else [])
+
+
+def test_a_region_like_through_the_screenshot_portal(sway, portal, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """GNOME and KDE have no grim: the region chord asks the Screenshot portal (interactive),
+    which hands back only the picture the user picked; its value is read and stored."""
+    subprocess.run(  # the user "picks" the bar's training line in the desktop's dialog
+        ["grim", "-g", "1000,0 280x36", str(portal.shot)],
+        env={**os.environ, **sway},
+        check=True,
+        timeout=30,
+    )
+    home = tmp_path / "home"
+    env = {k: v for k, v in sway.items() if k != "SWAYSOCK"}  # not wlroots: GNOME's case
+    env.update(
+        {
+            "DBUS_SESSION_BUS_ADDRESS": portal.address,
+            "XDG_CURRENT_DESKTOP": "runnotestest",
+            "RUNNOTES_HOME": str(home),
+            "RUNNOTES_AGENT_A11Y": "false",
+        }
+    )
+    doctor = run_cli("agent", "doctor", env=env).stdout
+    assert "Screenshot portal" in doctor, doctor
+    run_cli("run", "start", "portal-region", env=env)
+    done = run_cli("like", "--region", env=env, timeout=180)
+    assert "liked val_acc=0.9321" in done.stdout, done.stdout + done.stderr
+    asked = [e["screenshot"] for e in portal.log if "screenshot" in e]
+    assert asked and asked[-1]["interactive"] is True
+    rows = _captures(home)
+    (value,) = [c for c in rows if c.kind == "metric"]
+    assert (value.name, value.text, value.review, value.via) == (
+        "val_acc",
+        "0.9321",
+        "approved",
+        "ocr",
+    )
+    shot = next(c for c in rows if c.kind == "screenshot")
+    assert shot.extra["region"] == [0, 0, 280, 36]
+
+
+def _on_a11y_bus(address: str) -> bool:
+    """Whether an application has registered on the accessibility bus of this session bus."""
+    with open_dbus_connection(bus=address) as session:
+        bus = DBusAddress("/org/a11y/bus", "org.a11y.Bus", "org.a11y.Bus")
+        a11y = session.send_and_get_reply(new_method_call(bus, "GetAddress"), timeout=5).body[0]
+    with open_dbus_connection(bus=a11y) as conn:
+        path, name = "/org/a11y/atspi/accessible/root", "org.a11y.atspi.Registry"
+        root = DBusAddress(path, name, "org.a11y.atspi.Accessible")
+        apps = conn.send_and_get_reply(new_method_call(root, "GetChildren"), timeout=5)
+        return bool(apps.body[0])
+
+
+def test_a_selection_like_falls_back_to_the_at_spi_selection(sway, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A GTK 3 entry on sway with its text selected: GTK sets no primary selection without a
+    real input event (none in headless sway), as on GNOME where ``wl-paste`` cannot read it; the
+    like takes the selection GTK publishes over AT-SPI."""
+    _need("/usr/bin/python3", "/usr/libexec/at-spi-bus-launcher")
+    probe = subprocess.run(
+        ["/usr/bin/python3", "-c", "import gi; gi.require_version('Gtk', '3.0')"]
+    )
+    if probe.returncode != 0:
+        pytest.skip("no GTK 3 for Python (python3-gi, gir1.2-gtk-3.0): run scripts/setup")
+    home = tmp_path / "home"
+    subprocess.run(  # an earlier test's selection is still served: none now
+        ["wl-copy", "--primary", "--clear"], env={**os.environ, **sway}, check=True, timeout=10
+    )
+    with realtools.a11y_session():
+        env = {
+            **sway,
+            "DBUS_SESSION_BUS_ADDRESS": os.environ["DBUS_SESSION_BUS_ADDRESS"],
+            "RUNNOTES_HOME": str(home),
+            "RUNNOTES_AGENT_OCR": "false",
+        }
+        gtk = subprocess.Popen(
+            ["/usr/bin/python3", str(HERE / "gtkentry.py"), "epoch 9  val_acc: 0.9412", "0", "-1"],
+            env={**os.environ, **env, "GDK_BACKEND": "wayland"},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert gtk.stdout.readline().strip() == "selected"  # type: ignore[union-attr]
+            _wait(lambda: _on_a11y_bus(env["DBUS_SESSION_BUS_ADDRESS"]), "GTK on the AT-SPI bus")
+            primary = subprocess.run(
+                ["wl-paste", "--primary", "--no-newline"],
+                env={**os.environ, **env},
+                capture_output=True,
+                text=True,
+            )
+            assert primary.stdout == ""  # no primary selection: GTK set none
+            run_cli("run", "start", "a11y-selection", env=env)
+            done = run_cli("like", "--selection", env=env)
+        finally:
+            gtk.terminate()
+            gtk.wait(timeout=10)
+    assert "liked val_acc=0.9412" in done.stdout, done.stdout + done.stderr
+    (value,) = [c for c in _captures(home) if c.kind == "metric"]
+    assert (value.name, value.text, value.step, value.review, value.via) == (
+        "val_acc",
+        "0.9412",
+        9,
+        "approved",
+        "a11y",
+    )

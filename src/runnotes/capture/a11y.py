@@ -40,7 +40,9 @@ REGISTRY = ("org.a11y.atspi.Registry", "/org/a11y/atspi/accessible/root")
 NULL_PATH = "/org/a11y/atspi/null"
 ACCESSIBLE = "org.a11y.atspi.Accessible"
 SCREEN_COORDS = 0  # ATSPI_COORD_TYPE_SCREEN
-STATE_ACTIVE, STATE_SHOWING = 1, 25
+STATE_ACTIVE, STATE_FOCUSED, STATE_MANAGES_DESCENDANTS, STATE_SHOWING = 1, 12, 17, 25
+SELECTION_NODES = 600  # objects looked at for a text selection in the active window
+SELECTION_BUDGET_S = 3.0  # for that walk: a like from a keybinding, no pointer moving meanwhile
 CELL_ROLES = {"table cell", "grid cell"}
 BUDGET_S = 0.25  # for all the calls of one point: a hung application must not hold a like up
 RELIST_S = 2.0  # the applications on the bus are listed again at most this often
@@ -187,6 +189,64 @@ class A11yBus:
         except Exception as exc:  # noqa: BLE001 - any failure on the bus: OCR instead
             log.info("accessibility text at (%d, %d) not read: %s", x, y, exc)
             return None
+
+    def selected_text(self) -> str:
+        """The text selected in the active window of any application on the bus, where the
+        application publishes it (GTK, Qt, Chromium, LibreOffice's GTK backend): the "select,
+        then like" of desktops whose selection cannot be read otherwise (GNOME on Wayland
+        without a data-control protocol). The focused object first, then the rest of the active
+        window, breadth first up to ``SELECTION_NODES`` objects; "" when nothing is selected.
+        Measured: 0.1 s for a GTK 3 window; more when the machine is loaded."""
+        self._deadline = time.monotonic() + SELECTION_BUDGET_S
+        try:
+            active, showing = [], []
+            for app in self._call(REGISTRY, ACCESSIBLE, "GetChildren")[0]:
+                for frame in self._call(tuple(app), ACCESSIBLE, "GetChildren")[0]:
+                    state = self._state(tuple(frame))
+                    if state >> STATE_ACTIVE & 1:
+                        active.append(tuple(frame))
+                    elif state >> STATE_SHOWING & 1:
+                        showing.append(tuple(frame))
+            # No window active anywhere (a compositor that told no window it has the focus, as
+            # headless sway with no keyboard): the showing windows, in the bus's order.
+            for frame in active or showing:
+                text = self._selection_in(frame)
+                if text:
+                    return text
+        except Exception as exc:  # noqa: BLE001 - no answer in time: no selection from here
+            log.info("accessibility selection not read: %s", exc)
+        return ""
+
+    def _state(self, ref: Ref) -> int:
+        return int(self._call(ref, ACCESSIBLE, "GetState")[0][0])
+
+    def _selection_in(self, frame: Ref) -> str:
+        todo, seen, later = [frame], 0, []
+        while todo and seen < SELECTION_NODES:
+            ref = todo.pop(0)
+            seen += 1
+            state = self._state(ref)
+            if not state >> STATE_SHOWING & 1 and ref != frame:
+                continue
+            text = self._selected_in(ref)
+            if text and state >> STATE_FOCUSED & 1:
+                return text
+            if text:
+                later.append(text)
+            if not state >> STATE_MANAGES_DESCENDANTS & 1:  # a table's thousands of cells
+                todo.extend(tuple(child) for child in self._call(ref, ACCESSIBLE, "GetChildren")[0])
+        return later[0] if later else ""
+
+    def _selected_in(self, ref: Ref) -> str:
+        text_iface = "org.a11y.atspi.Text"
+        if text_iface not in self._call(ref, ACCESSIBLE, "GetInterfaces")[0]:
+            return ""  # (asking anyway makes GTK print a warning each time)
+        if self._call(ref, text_iface, "GetNSelections")[0] < 1:
+            return ""
+        start, end = self._call(ref, text_iface, "GetSelection", "i", 0)
+        if end <= start:
+            return ""
+        return str(self._call(ref, text_iface, "GetText", "ii", start, end)[0]).strip()
 
     def _cell_context(self, ref: Ref, role: str) -> tuple[str | None, str | None]:
         """A table cell's column header and its row's first cell (the text may be a child of

@@ -6,7 +6,8 @@ this module decides what is stored, with the same trust rules as the agent's lik
 - the value is the page's text; an exact value from the tool's API replaces it only when the
   displayed digits are a rounding of it (else the displayed value is stored and the API's kept
   aside), so a wrong adapter match can never store a wrong number;
-- a value whose name the page did not give is stored as ``value``, pending review;
+- a value whose name the page did not give is stored as ``value``, pending review, and one the
+  store logged under another name takes that name, pending (``judge.py``, the agent's rule);
 - nothing the page sent is trusted for more than that: text that is not one number is refused.
 """
 
@@ -18,8 +19,10 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from runnotes.capture.judge import judge
 from runnotes.errors import RunnotesError
-from runnotes.store.models import Kind, Review, Source
+from runnotes.store.db import Store
+from runnotes.store.models import Kind, Source
 from runnotes.store.runs import NewCapture
 
 # A number as a page shows it: ``0.8323``, ``1,234.5``, ``−0.2`` (U+2212), ``1e-4``, ``97.3%``.
@@ -84,45 +87,47 @@ def rounds_to(exact: float, shown: Decimal) -> bool:
     return abs(Decimal(repr(exact)) - shown) <= unit / 2 * Decimal("1.000001")
 
 
-def to_capture(like: BrowserLike, timestamp: float) -> NewCapture:
-    """The capture to store for ``like``: exact where it fits, pending where a doubt remains."""
+def to_capture(like: BrowserLike, timestamp: float, store: Store | None = None) -> NewCapture:
+    """The capture to store for ``like``: exact where it fits; named, matched against the
+    store and reviewed by the same rule as the agent's likes (``judge.py``)."""
     value, shown, percent = shown_value(like.text)
-    doubts: list[str] = []
-    extra: dict[str, Any] = {"named_by": like.namedBy or ""}
+    extra: dict[str, Any] = {}
     exact_from = None
     if like.exact is not None and not percent:
         if rounds_to(like.exact, shown):
             value, exact_from = float(like.exact), like.exactFrom or "tool"
         else:
             extra["api_value"] = like.exact  # kept aside: the page shows something else
-    name = (like.name or "").strip()[:MAX_TEXT] or None
-    if name is None:
-        name = "value"
-        doubts.append("the page gave no name")
-    if like.note:
-        doubts.append(like.note)
     for key in ("qualifier", "line"):
         if getattr(like, key):
             extra[key] = str(getattr(like, key))[:MAX_TEXT]
     if percent:
         extra["unit"] = "%"
-    if doubts:
-        extra["unsure"] = "; ".join(doubts)
+    judged = judge(
+        store,
+        like.text.strip(),
+        (like.name or "").strip()[:MAX_TEXT] or None,
+        like.step,
+        doubts=[like.note] if like.note else [],
+        named_by=like.namedBy or "",
+        extra=extra,
+        where="the page",
+    )
     return NewCapture(
         kind=Kind.param if like.kind == "param" else Kind.metric,
         source=Source.browser,
-        name=name,
+        name=judged.name,
         value=value,
         text=like.text.strip()[:MAX_TEXT],
-        step=like.step,
+        step=judged.step,
         origin=like.tool or "browser",
-        review=Review.pending if doubts else Review.approved,
+        review=judged.review,
         liked=True,
         via="browser",
         url=(like.url or "")[:2000] or None,
         page_title=(like.title or "")[:MAX_TEXT] or None,
         tool=like.tool,
         exact_from=exact_from,
-        extra=extra,
+        extra=judged.extra,
         timestamp=timestamp,
     )

@@ -8,7 +8,8 @@ A Wayland client cannot read the global pointer, other windows' keys or pixels. 
 - "the value under the pointer" becomes "select, then like": the primary selection, read with
   ``wl-paste --primary`` (the compositor's data-control protocol);
 - the region chord lets the user draw a rectangle with ``slurp`` and grabs it with ``grim`` on
-  wlroots compositors (sway, Hyprland);
+  wlroots compositors (sway, Hyprland); elsewhere (GNOME, KDE) it asks the Screenshot portal for
+  an interactive screenshot, whose picture is all it gets (not where it was on the screen);
 - the active window comes from ``swaymsg`` on sway; other compositors do not tell.
 """
 
@@ -19,13 +20,14 @@ import logging
 import os
 import shlex
 import shutil
+import struct
 import subprocess
 from collections.abc import Mapping
 from typing import Any
 
 from runnotes.capture.desktop import Capability, Rect, common_capabilities, notify
 from runnotes.capture.hotkey import Chord
-from runnotes.capture.portal import PortalShortcuts, portal_version
+from runnotes.capture.portal import SCREENSHOT, PortalShortcuts, portal_version, screenshot
 from runnotes.capture.screen import PngShot
 from runnotes.capture.window import WindowInfo
 from runnotes.errors import RunnotesError
@@ -33,6 +35,8 @@ from runnotes.errors import RunnotesError
 log = logging.getLogger(__name__)
 TIMEOUT_S = 2.0
 PICK_TIMEOUT_S = 120.0  # the user drawing a rectangle
+# Compositors with wlroots' screencopy protocol, which grim needs (GNOME and KDE lack it).
+WLROOTS = {"sway", "hyprland", "river", "wayfire", "labwc", "niri", "dwl", "cage"}
 FALLBACK = (
     "bind keys in the desktop's settings to `runnotes like --selection` (like), "
     "`runnotes like --region` (region) and `runnotes talk --toggle` (voice: press to start, "
@@ -62,6 +66,12 @@ def parse_geometry(text: str) -> Rect | None:
     except ValueError:
         return None
     return (x, y, w, h) if w > 0 and h > 0 else None
+
+
+def _png_size(data: bytes) -> tuple[int, int]:
+    """A PNG's width and height, from its header (IHDR)."""
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
 
 
 def _focused(node: dict[str, Any]) -> dict[str, Any] | None:
@@ -110,10 +120,7 @@ class WaylandReader:
         data = _run(["grim", "-"], data=True)
         if not data:
             return None
-        import struct
-
-        width, height = struct.unpack(">II", data[16:24])  # the PNG header's IHDR
-        return PngShot((0, 0, width, height), data)
+        return PngShot((0, 0, *_png_size(data)), data)
 
     def close(self) -> None:
         pass
@@ -127,7 +134,10 @@ class WaylandDesktop:
         self.sway = bool(env.get("SWAYSOCK")) and shutil.which("swaymsg") is not None
         self.compositor = "sway" if self.sway else env.get("XDG_CURRENT_DESKTOP", "") or "unknown"
         self.region_picker = region_picker
+        desktops = {d.strip().lower() for d in env.get("XDG_CURRENT_DESKTOP", "").split(":")}
+        self.wlroots = self.sway or bool(desktops & WLROOTS)
         self.shortcuts = portal_version()
+        self.screenshots = portal_version(SCREENSHOT)
 
     @classmethod
     def open(cls, env: Mapping[str, str], region_picker: str = "slurp") -> WaylandDesktop:
@@ -151,13 +161,26 @@ class WaylandDesktop:
         return WaylandReader(self)
 
     def pick_region(self) -> tuple[Rect, PngShot | None] | None:
-        """slurp (or the configured picker) draws the rectangle, grim grabs it."""
+        """On wlroots, slurp (or the configured picker) draws the rectangle and grim grabs it;
+        elsewhere the Screenshot portal's interactive picker gives the picture only, so the
+        rectangle is the picture's own (the value's place on the screen is not known)."""
+        if not self.wlroots or self.region_picker == "portal":
+            return self._portal_region()
         picked = _run(shlex.split(self.region_picker), timeout=PICK_TIMEOUT_S)
         rect = parse_geometry(picked) if picked else None
         if rect is None:
             return None
         shot = WaylandReader(self).grab(rect)
         return (rect, shot) if shot is not None else None
+
+    def _portal_region(self) -> tuple[Rect, PngShot | None] | None:
+        if self.screenshots is None:
+            return None
+        data = screenshot(timeout=PICK_TIMEOUT_S)
+        if not data or data[:8] != b"\x89PNG\r\n\x1a\n":
+            return None
+        rect = (0, 0, *_png_size(data))
+        return rect, PngShot(rect, data)
 
     def notify(self, line: str) -> bool:
         return notify(line)
@@ -180,6 +203,23 @@ class WaylandDesktop:
             )
         paste = shutil.which("wl-paste") is not None
         grim = shutil.which("grim") is not None and shutil.which("slurp") is not None
+        if self.wlroots and self.region_picker != "portal":
+            region = Capability(
+                "region",
+                grim,
+                "slurp + grim (wlroots)" if grim else "no grim/slurp",
+                "" if grim else "install grim and slurp (wlroots compositors)",
+            )
+        else:
+            shots = self.screenshots is not None
+            region = Capability(
+                "region",
+                shots,
+                f"Screenshot portal v{self.screenshots} (interactive)"
+                if shots
+                else "no Screenshot portal",
+                "" if shots else "install the desktop's xdg-desktop-portal backend",
+            )
         return [
             chords,
             talk,
@@ -189,12 +229,7 @@ class WaylandDesktop:
                 "primary selection (wl-paste --primary)" if paste else "no wl-paste",
                 "" if paste else "install wl-clipboard",
             ),
-            Capability(
-                "region",
-                grim,
-                "slurp + grim (wlroots)" if grim else "no grim/slurp",
-                "" if grim else "install grim and slurp (wlroots compositors)",
-            ),
+            region,
             Capability(
                 "pointer",
                 False,

@@ -69,8 +69,8 @@ async def like(request: Request) -> dict[str, Any]:
     body = await request.json()
     if not isinstance(body, dict):
         raise RunnotesError("a like is a JSON object")
-    capture = to_capture(BrowserLike.from_json(body), time.time())
     store = _store(request)
+    capture = to_capture(BrowserLike.from_json(body), time.time(), store)
     backend = backend_of(store)  # stored as any shell's like is (runnotes.backend)
     run_id = backend.run_ref(None).id
     [capture_id] = backend.add_captures(run_id, [capture])  # publishes CapturesAdded ("like")
