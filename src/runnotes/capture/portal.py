@@ -136,8 +136,9 @@ def request(
                 return results
             early.append(signal)
     finally:
-        for signal in early if other is not None else ():
-            other(signal)
+        if other is not None:
+            for signal in early:
+                other(signal)
 
 
 def screenshot(app_id: str = APP_ID, timeout: float = 120.0) -> bytes | None:

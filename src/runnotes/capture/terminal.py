@@ -231,8 +231,10 @@ def _in_kitty(window: WindowInfo, pointer: tuple[int, int]) -> Pointed | None:
     address = child_env(window.pid, "KITTY_LISTEN_ON")
     listing = kitty_rc(address, "ls", {}) if address else None
     grid = kitty_grid(_json(listing) if isinstance(listing, str) else None)
-    cell = cell_at(window.rect, grid[1], grid[2], *pointer) if grid is not None else None
-    if cell is None or address is None:
+    if grid is None or address is None:
+        return None
+    cell = cell_at(window.rect, grid[1], grid[2], *pointer)
+    if cell is None:
         return None
     text = kitty_rc(address, "get-text", {"match": f"id:{grid[0]}", "extent": "screen"})
     return pointed_at(text.split("\n"), *cell) if isinstance(text, str) else None
