@@ -22,6 +22,7 @@ from sqlmodel import Session, select
 from runnotes.config import load_settings
 from runnotes.store.db import MIGRATIONS, make_engine, migrate, open_store
 from runnotes.store.models import Capture, MediaFile
+from runnotes.store.points import point_captures
 from runnotes.store.review import count_pending
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -47,6 +48,7 @@ def test_release_store_opens_with_every_capture(tmp_path: Path) -> None:
     try:
         with store.read() as session:
             rows = {c.id: c for c in session.exec(select(Capture)).all()}
+            rows |= {c.id: c for c in point_captures(session)}  # logged values: migration 0015
             media = {m.sha256 for m in session.exec(select(MediaFile)).all()}
         assert sorted(rows) == sorted(int(i) for i in before)
         for cid, old in before.items():

@@ -9,12 +9,16 @@ numbers are rounded, so a logged value matches when it rounds to the shown digit
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import col, select
 
 from runnotes.formatting import shown_interval, significant_digits
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Run, Source
+from runnotes.store.points import metric_rows
+
+VALUE_KINDS = (Kind.metric, Kind.param)
 
 MIN_DIGITS = 3  # significant digits a number needs to match a value of another name
 LIMIT = 50
@@ -50,27 +54,24 @@ def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
         intervals = shown_interval(text)
     except ValueError:
         return []
-    rows: list[tuple[Capture, str]] = []
+    rows: list[Any] = []
+    values = metric_rows(
+        Capture.source != Source.hotkey, col(Capture.liked).is_(False), kinds=VALUE_KINDS
+    )
     with store.read() as session:
         for lo, hi in intervals:
             query = (
-                select(Capture, Run.name)
-                .join(Run, col(Run.id) == Capture.run_id)
-                .where(
-                    col(Capture.kind).in_([Kind.metric, Kind.param]),
-                    Capture.source != Source.hotkey,
-                    col(Capture.liked).is_(False),
-                    col(Capture.value) >= lo,
-                    col(Capture.value) <= hi,
-                )
-                .order_by(col(Capture.id).desc())
+                select(values.c.id, values.c.run_id, values.c.name, values.c.step, Run.name)
+                .join(Run, col(Run.id) == values.c.run_id)
+                .where(values.c.value >= lo, values.c.value <= hi)
+                .order_by(values.c.id.desc())
                 .limit(LIMIT)
             )
             if significant_digits(text) < MIN_DIGITS:
                 if not name:
                     return []
-                query = query.where(Capture.name == name)
-            rows += [(c, r) for c, r in session.exec(query).all()]
-    found = [Known(c.id, c.run_id, r, c.name or "", c.step) for c, r in rows if c.id]
+                query = query.where(values.c.name == name)
+            rows += session.exec(query).all()
+    found = [Known(i, run_id, r, n or "", step) for i, run_id, n, step, r in rows if i]
     wanted = (name or "").lower()
     return sorted(found, key=lambda k: (k.name.lower() != wanted, -k.capture_id))

@@ -21,12 +21,14 @@ from runnotes.formatting import as_number
 from runnotes.store.annotations import annotate, is_annotation
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
+from runnotes.store.points import delete_points
 from runnotes.store.runs import (
     MetricRow,
     NewCapture,
     ensure_experiment,
     insert_metric_rows,
     register_media,
+    store_logged,
 )
 
 IMPORT = str(Source.import_)
@@ -119,6 +121,8 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
                 for a in imported.artifacts
             ]
             session.add_all(captures)
+            session.flush()
+            store_logged(session, captures)  # a restored export's logged values: points
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
                 MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
@@ -153,6 +157,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
         if not imported.replace_all:
             stale = stale.where(Capture.source == IMPORT)
         session.execute(stale)
+        delete_points(session, row.id, only_imported=not imported.replace_all)  # type: ignore[arg-type]
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
     if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it
         row.status, row.ended_at = imported.status, imported.ended_at

@@ -15,6 +15,7 @@ from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind
+from runnotes.store.points import has_points
 
 
 def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
@@ -27,6 +28,7 @@ def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
         query = query.where(Capture.run_id == run_id)
     with store.read() as session:
         logged = session.exec(query.limit(1)).first() is not None
+        logged = logged or has_points(session, name, run_id)
     if logged:
         where = f"run {run_id}" if run_id is not None else "your runs"
         raise RunnotesError(

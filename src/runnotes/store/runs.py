@@ -38,6 +38,7 @@ from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
 from runnotes.store.models import (
     ENDINGS,
+    POINT_SOURCES,
     Capture,
     Experiment,
     MediaFile,
@@ -46,7 +47,9 @@ from runnotes.store.models import (
     Run,
     RunStatus,
     RunTag,
+    SeriesPoint,
 )
+from runnotes.store.points import insert_points, is_logged, name_ids
 
 try:
     import fcntl
@@ -307,6 +310,7 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
     with store.write() as session:
         session.add_all(rows)
         session.flush()
+        store_logged(session, rows)
         if any(map(is_annotation, rows)):
             annotate(session, rows, final=run_ended(session, run_id))
         ids = [row.id for row in rows]
@@ -314,6 +318,35 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
             kinds = ("like" if r.liked else str(r.kind) for r in rows)
             events.queue(session, events.CapturesAdded.of(run_id, kinds))
     return [i for i in ids if i is not None]
+
+
+def store_logged(session: Session, rows: Sequence[Capture]) -> None:
+    """Move the values code logged among just-flushed ``rows`` (a W&B-style summary, a restored
+    export) into the narrow table, under the ids they were given: the series reads them there."""
+    logged = [r for r in rows if is_logged(r.kind, r.source, r.liked, r.review) and r.name]
+    if not logged:
+        return
+    conn = session.connection()
+    ids = name_ids(conn, {r.name for r in logged if r.name})
+    conn.execute(
+        SeriesPoint.__table__.insert(),
+        [
+            {
+                "id": r.id,
+                "run_id": r.run_id,
+                "name_id": ids[r.name],
+                "step": r.step,
+                "value": r.value,
+                "timestamp": r.timestamp,
+                "source": POINT_SOURCES.index(r.source),
+            }
+            for r in logged
+            if r.name
+        ],
+    )
+    for r in logged:
+        session.delete(r)
+    session.flush()
 
 
 def nonfinite_text(value: float) -> str | None:
@@ -352,15 +385,9 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow]) -> None:
 
 
 def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:
-    """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing)."""
-    if not rows:
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    columns = MetricRow._fields
-    sql = f"INSERT INTO capture ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    # As plain tuples: sqlite3 binds the items of a tuple subclass through the sequence protocol,
-    # which made the insert of 100 000 values 0.05 s (20 %) slower than the copy costs.
-    conn.exec_driver_sql(sql, list(map(tuple, rows)))
+    """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing):
+    into the narrow table of logged values (:mod:`runnotes.store.points`)."""
+    insert_points(conn, rows)
 
 
 # -- the process behind a run ----------------------------------------------------------------

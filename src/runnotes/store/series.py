@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Run, counted
+from runnotes.store.points import metric_rows, newest_points
 from runnotes.store.queries import latest_ids
 
 Point = tuple[float, float]
@@ -40,8 +41,11 @@ _cache: OrderedDict[tuple[str, int, str], _Entry] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _of_series(run_id: int, name: str) -> list[object]:
-    return [Capture.run_id == run_id, Capture.kind == "metric", Capture.name == name]
+def _values(run_id: int, name: str, *where_captures: Any) -> tuple[Any, list[Any]]:
+    """The series' values (logged points and metric captures, :mod:`runnotes.store.points`) as
+    a subquery, and the conditions that pick the series from it."""
+    values = metric_rows(*where_captures)
+    return values, [values.c.run_id == run_id, values.c.name == name]
 
 
 VALUE_FIELDS = ("id", "step", "value", "text", "timestamp", "review", "source")
@@ -51,15 +55,13 @@ def metric_values(
     store: Store, run_id: int, name: str, *, after: int = 0, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """Every stored value of one metric in the order stored (``VALUE_FIELDS`` of each),
-    ``limit`` at a time after capture id ``after`` (keyset paging: an index seek, however deep
-    the page)."""
-    columns = [getattr(Capture, field) for field in VALUE_FIELDS]
+    ``limit`` at a time after id ``after`` (keyset paging: an index seek, however deep the
+    page)."""
+    values, where = _values(run_id, name)
+    columns = [values.c[field] for field in VALUE_FIELDS]
     with store.read() as session:
         rows = session.exec(
-            select(*columns)
-            .where(*_of_series(run_id, name), Capture.id > after)
-            .order_by(Capture.id)
-            .limit(limit)
+            select(*columns).where(*where, values.c.id > after).order_by(values.c.id).limit(limit)
         ).all()
     return [dict(zip(VALUE_FIELDS, row, strict=True)) for row in rows]
 
@@ -78,12 +80,15 @@ def series_states(session: Session, run_ids: Sequence[int]) -> dict[tuple[int, s
     rows = session.exec(
         select(Capture.run_id, Capture.name, Capture.id).join(newest, Capture.id == newest.c.cid)
     ).all()
+    found: dict[tuple[int, str], int] = {}
+    for run_id, name, cid in [*rows, *newest_points(session, run_ids)]:
+        found[(run_id, name)] = max(cid, found.get((run_id, name), 0))
     versions = dict(
         session.exec(select(Run.id, Run.series_version).where(Run.id.in_(run_ids))).all()
     )
     return {
         (run_id, name): (cid, versions.get(run_id) or 0)
-        for run_id, name, cid in sorted(rows, key=lambda row: (row[0], row[1]))
+        for (run_id, name), cid in sorted(found.items())
     }
 
 
@@ -128,7 +133,8 @@ class Stats:
 
 
 def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
-    step, value = Capture.step, Capture.value
+    values, where = _counted(run_id, name)
+    step, value = values.c.step, values.c.value
     row = session.exec(
         select(
             func.count(step),
@@ -138,29 +144,33 @@ def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
             func.min(value),
             func.max(value),
             func.count(),
-        ).where(*_counted(run_id, name), Capture.id > after)
+        ).where(*where, values.c.id > after)
     ).one()
     return Stats(*row)
 
 
-def _counted(run_id: int, name: str) -> list[Any]:
-    return [*_of_series(run_id, name), counted(), Capture.value.is_not(None)]
+def _counted(run_id: int, name: str) -> tuple[Any, list[Any]]:
+    values, where = _values(run_id, name, counted())
+    return values, [*where, values.c.value.is_not(None)]
 
 
 def _points(run_id: int, name: str, stats: Stats, after: int) -> Any:
-    """The series' points as a subquery ``(x, y)`` (of the values after capture id ``after``)."""
-    where = [*_counted(run_id, name), Capture.id > after]
+    """The series' points as a subquery ``(x, y)`` (of the values after id ``after``)."""
+    values, where = _counted(run_id, name)
+    where.append(values.c.id > after)
     if not stats.stepped:  # no steps at all: numbered 0, 1, 2… in the order stored
         numbered = select(
-            (func.row_number().over(order_by=Capture.id) - 1).label("x"), Capture.value.label("y")
+            (func.row_number().over(order_by=values.c.id) - 1).label("x"),
+            values.c.value.label("y"),
         ).where(*where)
         return numbered.subquery()
-    where.append(Capture.step.is_not(None))
-    points = select(Capture.step.label("x"), Capture.value.label("y")).where(*where)
+    where.append(values.c.step.is_not(None))
+    points = select(values.c.step.label("x"), values.c.value.label("y")).where(*where)
     if stats.distinct < stats.stepped:  # a step stored twice keeps the value stored last
-        last = select(func.max(Capture.id)).where(*where).group_by(Capture.step)
-        points = select(Capture.step.label("x"), Capture.value.label("y")).where(
-            Capture.id.in_(last)
+        last = select(func.max(values.c.id)).where(*where).group_by(values.c.step)
+        again, _ = _counted(run_id, name)
+        points = select(again.c.step.label("x"), again.c.value.label("y")).where(
+            again.c.id.in_(last)
         )
     return points.subquery()
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Capture, Kind, Review, Run, RunTag
+from runnotes.store.points import logged_names
 from runnotes.store.runs import NewCapture, add_captures
 from runnotes.voice.extract import extract
 
@@ -52,7 +53,10 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
         .limit(200)
     ).all()
     tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
-    return {name: kind for name, kind in rows}, tags
+    found = {name: kind for name, kind in rows}
+    for name in logged_names(session, runs, limit=200):
+        found.setdefault(name, "metric")
+    return found, tags
 
 
 def typed_values(
