@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runnotes.services.metrics import best_values, curves, latest, series
-from runnotes.store import Store
+from runnotes.store import Store, open_store
 from runnotes.store import series as series_store
 from runnotes.store.models import Review
 from runnotes.store.review import edit_capture, set_review
@@ -139,6 +139,19 @@ def test_values_appended_to_a_live_series_are_added_to_its_buckets(
         expected.add(min(pts, key=lambda p: (-p[1], p[0])))
     assert points == sorted((float(x), float(y)) for x, y in expected)
     assert len(points) <= 40
+    # Stored, and read back after a restart: a new Store on the same file, nothing cached in
+    # this process, draws the same exact M4 from series_chart without bucketing the series.
+    with store.read() as session:
+        stored = series_store._stored(session, (run.id, "loss"))
+    assert stored is not None and stored.shapes[40].points() == points  # type: ignore[union-attr]
+    series_store._cache.clear()
+    again = open_store(store.settings)
+    try:
+        drawn = len(computed)
+        assert series(again, run.id, "loss", max_points=40) == points
+        assert len(computed) == drawn
+    finally:
+        again.close()
 
 
 def _spy(fn, results: list):  # type: ignore[no-untyped-def]

@@ -231,12 +231,12 @@ def has_points(session: Session, name: str, run_id: int | None = None) -> bool:
 
 
 def delete_points(session: Session, run_id: int, *, only_imported: bool) -> None:
-    """Delete a run's logged values (an import replacing them): the run's ``series_version``
-    moves, so no cached or stored chart of them is taken as current."""
+    """Delete a run's logged values (an import replacing them and its captures): the run's
+    ``series_version`` moves, so no cached or stored chart of them is taken as current."""
     stale = delete(SeriesPoint).where(SeriesPoint.run_id == run_id)
     if only_imported:
         stale = stale.where(SeriesPoint.source == _SOURCE_CODE["import"])
-    if session.execute(stale).rowcount:
-        session.execute(
-            update(Run).where(Run.id == run_id).values(series_version=Run.series_version + 1)
-        )
+    session.execute(stale)
+    session.execute(
+        update(Run).where(Run.id == run_id).values(series_version=Run.series_version + 1)
+    )

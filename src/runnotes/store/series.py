@@ -20,6 +20,7 @@ edit, a value for an earlier step) reads the series again.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,14 +28,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, literal_column, select, true, union_all
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Run, counted
+from runnotes.store.models import Capture, Run, SeriesChart, counted
 from runnotes.store.points import metric_rows, newest_points
 from runnotes.store.queries import latest_ids
 
 Point = tuple[float, float]
+logger = logging.getLogger(__name__)
 CACHE_SIZE = 512  # series; a 300-point series is ~10 kB
 
 _cache: OrderedDict[tuple[str, int, str], _Entry] = OrderedDict()
@@ -279,6 +282,7 @@ class _Entry:
     state: State
     stats: Stats
     shapes: dict[int, list[Point] | Buckets]
+    saved: tuple[State, set[int]] | None = None  # what series_chart holds of it
 
 
 def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
@@ -292,11 +296,19 @@ def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
             _cache.move_to_end(key)
     if entry is not None and entry.state == state:
         return entry
+    if entry is None:  # a new process, another worker: the chart stored by whoever drew it
+        entry = _stored(session, series)
+        if entry is not None and entry.state == state:
+            return _cached(key, entry)
     fresh = None
     if entry is not None and entry.state[1] == state[1] and state[0] > entry.state[0]:
         fresh = _appended(session, series, state, entry)
     if fresh is None:
         fresh = _Entry(state, _stats(session, *series), {})
+    return _cached(key, fresh)
+
+
+def _cached(key: tuple[str, int, str], fresh: _Entry) -> _Entry:
     with _lock:
         _cache[key] = fresh
         _cache.move_to_end(key)
@@ -335,7 +347,93 @@ def series_points(
     shape = entry.shapes.get(max_points)
     if shape is None:
         shape = entry.shapes[max_points] = _compute(session, *series, entry.stats, max_points)
+    if entry.saved != (entry.state, set(entry.shapes)):
+        _save(session, series, entry)
     return shape.points() if isinstance(shape, Buckets) else shape
+
+
+# -- stored charts (series_chart): drawn once, by any process ---------------------------------
+
+# The web pages' chart size (``runnotes.web.charts.MAX_POINTS``): stored when a run ends.
+CHART_POINTS = 300
+
+
+def _dump(stats: Stats, shape: list[Point] | Buckets) -> dict[str, Any]:
+    if isinstance(shape, Buckets):
+        m4 = [[k, [list(p) for p in v]] for k, v in sorted(shape.m4.items())]
+        kept: dict[str, Any] = {"base": shape.base, "width": shape.width, "limit": shape.limit}
+        kept["m4"] = m4
+    else:
+        kept = {"points": [list(p) for p in shape]}
+    return {"stats": list(stats.__dict__.values()), **kept}
+
+
+def _load(data: dict[str, Any]) -> tuple[Stats, list[Point] | Buckets]:
+    stats = Stats(*data["stats"])
+    if "points" in data:
+        return stats, [(float(x), float(y)) for x, y in data["points"]]
+    m4 = {
+        int(k): tuple((float(x), float(y)) for x, y in v)  # type: ignore[misc]
+        for k, v in data["m4"]
+    }
+    return stats, Buckets(int(data["base"]), int(data["width"]), int(data["limit"]), m4)  # type: ignore[arg-type]
+
+
+def _stored(session: Session, series: tuple[int, str]) -> _Entry | None:
+    """The series' stored charts (every size, one state), or None when none is stored."""
+    table = SeriesChart.__table__
+    rows = session.execute(
+        select(table.c.max_points, table.c.newest, table.c.version, table.c.shape).where(
+            table.c.run_id == series[0], table.c.name == series[1]
+        )
+    ).all()
+    if not rows or len({(r.newest, r.version) for r in rows}) != 1:
+        return None
+    shapes: dict[int, list[Point] | Buckets] = {}
+    for row in rows:
+        stats, shapes[row.max_points] = _load(row.shape)
+    entry = _Entry((rows[0].newest, rows[0].version), stats, shapes)
+    entry.saved = (entry.state, set(shapes))
+    return entry
+
+
+def _save(session: Session, series: tuple[int, str], entry: _Entry) -> None:
+    """Store the entry's charts (in a write transaction of its own: the caller only reads), so
+    the next process draws them without reading the series. A chart that cannot be stored now
+    (the store is busy) is drawn again next time: nothing is lost."""
+    table = SeriesChart.__table__
+    run_id, name = series
+    rows = [
+        {
+            "run_id": run_id,
+            "name": name,
+            "max_points": max_points,
+            "newest": entry.state[0],
+            "version": entry.state[1],
+            "shape": _dump(entry.stats, shape),
+        }
+        for max_points, shape in entry.shapes.items()
+    ]
+    engine = session.get_bind().engine
+    try:
+        with engine.execution_options(immediate=True).begin() as conn:
+            conn.execute(table.delete().where(table.c.run_id == run_id, table.c.name == name))
+            if rows:
+                conn.execute(table.insert(), rows)
+    except DBAPIError as exc:
+        logger.warning("runnotes: chart of %s in run %s not stored: %s", name, run_id, exc.orig)
+        return
+    entry.saved = (entry.state, set(entry.shapes))
+
+
+def store_charts(session: Session, run_ids: Sequence[int], max_points: int = CHART_POINTS) -> None:
+    """Draw and store the charts of the runs' series (a run's end: its page is drawn from them
+    in any process, at the first view)."""
+    try:
+        for series, state in series_states(session, run_ids).items():
+            series_points(session, series, state, max_points)
+    except DBAPIError as exc:  # drawn at the first view instead
+        logger.warning("runnotes: charts of runs %s not stored: %s", list(run_ids), exc.orig)
 
 
 def series_extremes(

@@ -72,6 +72,11 @@ def upgrade() -> None:
         f"JOIN series_name ON series_name.name = capture.name WHERE {LOGGED}"
     )
     op.execute(f"DELETE FROM capture WHERE {LOGGED}")
+    if postgres:  # the shared sequence starts after every id either table holds
+        op.execute(
+            f"SELECT setval('{sequence}', greatest(1, (SELECT max(id) FROM series_point), "
+            "(SELECT max(id) FROM capture)))"
+        )
 
 
 def downgrade() -> None:
