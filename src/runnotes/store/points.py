@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from runnotes.store.db import Store
 from runnotes.store.models import (
     LOGGED_SOURCES,
     POINT_SOURCES,
@@ -49,7 +51,9 @@ from runnotes.store.models import (
 
 FLOAT_MAX = sys.float_info.max  # beyond it: ±inf, shown as the SDK's text for it was
 _SOURCE_CODE = {name: code for code, name in enumerate(POINT_SOURCES)}
-_names: dict[tuple[str, str], int] = {}  # (engine url, name) → id: names are never deleted
+# name → id per connection pool (one per opened engine; its option copies share it): only ids
+# of committed rows (a name row is never changed or deleted; a store opened again looks again).
+_names: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
 _names_lock = threading.Lock()
 
 
@@ -59,21 +63,31 @@ def is_logged(kind: str, source: str, liked: bool, review: str) -> bool:
 
 
 def name_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
-    """The interned id of each name, adding the ones not seen before (in the caller's
-    transaction; ids are cached per process, as a name row is never changed or deleted)."""
-    url = str(conn.engine.url)
+    """The interned id of each name, adding the ones not seen before, in the caller's
+    transaction (so nothing is remembered: it may still be rolled back)."""
+    wanted = set(names)
+    table = SeriesName.__table__
+    rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(wanted)))
+    found = dict(rows.all())
+    for name in sorted(wanted - set(found)):
+        found[name] = conn.execute(table.insert().values(name=name)).inserted_primary_key[0]
+    return found
+
+
+def interned(store: Store, names: Iterable[str]) -> dict[str, int]:
+    """:func:`name_ids` for the bulk path: new names committed in a transaction of their own
+    first, then remembered for the process (a flush of known names reads no name row)."""
     wanted = set(names)
     with _names_lock:
-        found = {n: _names[(url, n)] for n in wanted if (url, n) in _names}
+        known = _names.setdefault(store.engine.pool, {})
+        found = {n: known[n] for n in wanted if n in known}
     missing = wanted - set(found)
     if missing:
-        table = SeriesName.__table__
-        rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(missing)))
-        found.update(dict(rows.all()))
-        for name in sorted(missing - set(found)):
-            found[name] = conn.execute(table.insert().values(name=name)).inserted_primary_key[0]
-        with _names_lock:
-            _names.update({(url, n): found[n] for n in missing})
+        with store.write_conn() as conn:
+            added = name_ids(conn, missing)
+        with _names_lock:  # committed now
+            known.update(added)
+        found.update(added)
     return found
 
 
@@ -88,14 +102,17 @@ def next_id(conn: Connection) -> int:
     )
 
 
-def insert_points(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+def insert_points(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], ids: dict[str, int] | None = None
+) -> None:
     """Bulk insert of logged values (``MetricRow`` tuples: run_id, kind, source, name, value,
     step, timestamp, review, text) in the caller's transaction: one ``executemany`` of plain
-    tuples. On SQLite the first row takes the shared sequence's next id, and the rest follow it
-    (SQLite gives a row without an id the table's largest plus one)."""
+    tuples (``ids``: the names' ids, from :func:`interned`). On SQLite the first row takes the
+    shared sequence's next id, and the rest follow it (SQLite gives a row without an id the
+    table's largest plus one)."""
     if not rows:
         return
-    ids = name_ids(conn, {row[3] for row in rows})
+    ids = ids or name_ids(conn, {row[3] for row in rows})
     code = _SOURCE_CODE
     values = [(r, ids[n], s, v, t, code[src]) for r, _, src, n, v, s, t, _, _ in rows]
     columns = "run_id, name_id, step, value, timestamp, source"
@@ -240,3 +257,10 @@ def delete_points(session: Session, run_id: int, *, only_imported: bool) -> None
     session.execute(
         update(Run).where(Run.id == run_id).values(series_version=Run.series_version + 1)
     )
+
+
+def logged_point(session: Session, point_id: int) -> Capture | None:
+    """The logged value a like's ``logged_id`` names, as a transient capture (None: no such
+    point: the link names a param capture, or nothing)."""
+    found = point_captures(session, SeriesPoint.id == point_id)
+    return found[0] if found else None

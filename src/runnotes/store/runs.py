@@ -49,7 +49,7 @@ from runnotes.store.models import (
     RunTag,
     SeriesPoint,
 )
-from runnotes.store.points import insert_points, is_logged, name_ids
+from runnotes.store.points import insert_points, interned, is_logged, name_ids
 
 try:
     import fcntl
@@ -380,8 +380,9 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow]) -> None:
     """
     if not rows:
         return
+    ids = interned(store, {row[3] for row in rows})
     with store.write_conn() as conn:
-        insert_metric_rows(conn, rows)
+        insert_points(conn, rows, ids)
 
 
 def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:

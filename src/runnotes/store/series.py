@@ -282,7 +282,8 @@ class _Entry:
     state: State
     stats: Stats
     shapes: dict[int, list[Point] | Buckets]
-    saved: tuple[State, set[int]] | None = None  # what series_chart holds of it
+    # What series_chart holds of it: its state, its sizes and how many values it had.
+    saved: tuple[State, set[int], int] | None = None
 
 
 def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
@@ -325,7 +326,7 @@ def _appended(
     after = entry.state[0]
     new = _stats(session, *series, after=after)
     if not new.count:  # only uncounted captures since (a pending like): nothing to add
-        return _Entry(state, entry.stats, entry.shapes)
+        return _Entry(state, entry.stats, entry.shapes, entry.saved)
     stats = entry.stats.appended(new)
     if stats is None:
         return None
@@ -334,7 +335,7 @@ def _appended(
         if isinstance(shape, Buckets):  # a short series is read again when next asked for
             more = _bucketed(session, _points(*series, new, after), shape.base, shape.width)
             shapes[max_points] = shape.extended(more)
-    return _Entry(state, stats, shapes)
+    return _Entry(state, stats, shapes, entry.saved)
 
 
 def series_points(
@@ -347,7 +348,7 @@ def series_points(
     shape = entry.shapes.get(max_points)
     if shape is None:
         shape = entry.shapes[max_points] = _compute(session, *series, entry.stats, max_points)
-    if entry.saved != (entry.state, set(entry.shapes)):
+    if _worth_saving(entry):
         _save(session, series, entry)
     return shape.points() if isinstance(shape, Buckets) else shape
 
@@ -356,6 +357,25 @@ def series_points(
 
 # The web pages' chart size (``runnotes.web.charts.MAX_POINTS``): stored when a run ends.
 CHART_POINTS = 300
+
+
+# A live run's chart is stored again once this many values were merged into it since it was
+# last stored: a new process merges at most these (an index range), and a page refresh of a
+# run that is logging does not write at every view.
+RESAVE_VALUES = 50_000
+
+
+def _worth_saving(entry: _Entry) -> bool:
+    """Whether the stored chart lags the entry enough to store it again: a size not stored
+    yet, a series changed in place (its stored chart is of no use), or many values merged."""
+    if entry.saved is None:
+        return True
+    (_, version), sizes, count = entry.saved
+    return (
+        not set(entry.shapes) <= sizes
+        or version != entry.state[1]
+        or entry.stats.count - count >= RESAVE_VALUES
+    )
 
 
 def _dump(stats: Stats, shape: list[Point] | Buckets) -> dict[str, Any]:
@@ -393,7 +413,7 @@ def _stored(session: Session, series: tuple[int, str]) -> _Entry | None:
     for row in rows:
         stats, shapes[row.max_points] = _load(row.shape)
     entry = _Entry((rows[0].newest, rows[0].version), stats, shapes)
-    entry.saved = (entry.state, set(shapes))
+    entry.saved = (entry.state, set(shapes), stats.count)
     return entry
 
 
@@ -423,7 +443,7 @@ def _save(session: Session, series: tuple[int, str], entry: _Entry) -> None:
     except DBAPIError as exc:
         logger.warning("runnotes: chart of %s in run %s not stored: %s", name, run_id, exc.orig)
         return
-    entry.saved = (entry.state, set(entry.shapes))
+    entry.saved = (entry.state, set(entry.shapes), entry.stats.count)
 
 
 def store_charts(session: Session, run_ids: Sequence[int], max_points: int = CHART_POINTS) -> None:
@@ -432,6 +452,9 @@ def store_charts(session: Session, run_ids: Sequence[int], max_points: int = CHA
     try:
         for series, state in series_states(session, run_ids).items():
             series_points(session, series, state, max_points)
+            entry = _entry(session, series, state)
+            if entry.saved is None or entry.saved[0] != entry.state:  # stored as it ends
+                _save(session, series, entry)
     except DBAPIError as exc:  # drawn at the first view instead
         logger.warning("runnotes: charts of runs %s not stored: %s", list(run_ids), exc.orig)
 
