@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from runnotes.store.db import Store
+from runnotes.store.db import Store, id_batches
 from runnotes.store.models import (
     LOGGED_SOURCES,
     POINT_SOURCES,
@@ -264,3 +264,19 @@ def logged_point(session: Session, point_id: int) -> Capture | None:
     point: the link names a param capture, or nothing)."""
     found = point_captures(session, SeriesPoint.id == point_id)
     return found[0] if found else None
+
+
+def unpack_points(session: Session, ids: Sequence[int]) -> None:
+    """Move the logged points among ``ids`` into the capture table under the same ids, so a
+    review or a fix of a logged value (a logging bug's spike, rejected) works on a capture as
+    it does on any other; the runs' ``series_version`` moves, as for any change in place."""
+    for batch in id_batches(list(ids)):
+        rows = session.execute(point_rows().where(SeriesPoint.id.in_(batch))).all()
+        if not rows:
+            continue
+        session.execute(Capture.__table__.insert(), [dict(row._mapping) for row in rows])
+        session.execute(delete(SeriesPoint).where(SeriesPoint.id.in_(batch)))
+        runs = {row.run_id for row in rows}
+        session.execute(
+            update(Run).where(Run.id.in_(runs)).values(series_version=Run.series_version + 1)
+        )
