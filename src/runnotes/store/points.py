@@ -236,7 +236,7 @@ def logged_names(session: Session, run_ids: Any, *, limit: int) -> list[str]:
         .where(SeriesPoint.name_id == SeriesName.id, SeriesPoint.run_id.in_(run_ids))
         .exists()
     )
-    return list(session.exec(query.limit(limit)).all())
+    return list(session.execute(query.limit(limit)).scalars().all())
 
 
 def has_points(session: Session, name: str, run_id: int | None = None) -> bool:
