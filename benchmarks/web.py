@@ -168,6 +168,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """``runnotes serve`` on the store in ``home`` (a free loopback port), once it answers."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
+        env={**env, "RUNNOTES_HOME": str(home)},
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(600):
+        try:
+            httpx.get(base + "/api/projects", timeout=60)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return server, base
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process (Linux): what a request costs the server, which a
     loaded machine inflates far less than wall-clock latency."""
@@ -244,22 +263,9 @@ def main() -> None:
         ids = build_store(home, args.runs, args.captures)
         big = add_big_runs(home, args.big_runs, args.big_steps) if args.big_runs else []
         print(f"built in {time.perf_counter() - start:.1f} s")
-        port = free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
-        server = subprocess.Popen(
-            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            env={**env, "RUNNOTES_HOME": str(home)},
-            stderr=subprocess.DEVNULL,
-        )
-        base = f"http://127.0.0.1:{port}"
+        server, base = start_server(home)
         try:
             with httpx.Client(base_url=base, timeout=900) as client:
-                for _ in range(300):
-                    try:
-                        client.get("/api/projects")
-                        break
-                    except httpx.TransportError:
-                        time.sleep(0.1)
                 middle = ids[len(ids) // 2]
                 pages = [
                     ("runs list, first page (HTML)", "/runs", TARGET_P95_MS),

@@ -164,3 +164,11 @@ def test_progress_bar_values_are_per_batch(
 )
 def test_command_line_params(argv: list[str], params: dict[str, str]) -> None:
     assert parse_args(argv) == params
+
+
+@pytest.mark.parametrize("epoch", range(1, 13))
+def test_epoch_counts_past_nine_are_steps_not_dates(epoch: int) -> None:
+    """ "epoch 10/12" once lost its step ("10/12" was read as a day): epochs 11 and 12 then
+    overwrote the values at steps 1 and 2."""
+    parsed = parse_line(f"epoch {epoch}/12  train_loss: 1.1  val_acc: 0.91")
+    assert parsed.step == epoch and parsed.values == {"train_loss": 1.1, "val_acc": 0.91}

@@ -170,3 +170,24 @@ def test_a_running_agent_takes_the_refresh(store: Store, home: Path) -> None:
         stand_in.kill()
     assert "handed" in readme(home, "agent-exp").read_text()
     assert not list((home / "draft-requests").glob("[0-9]*"))
+
+
+def test_note_on_an_older_experiment_still_refreshes_its_readme(store: Store, home: Path) -> None:
+    """A week without runs has no progress draft; the README and the spoken summary are still
+    written, and no draft is marked failed (before, the whole refresh failed)."""
+    from runnotes.store.models import Run
+
+    with runnotes.start_run("old-run", experiment="old", store=store) as run:
+        run.like("val_acc", 0.91)
+    _finish(store)
+    month_ago = time.time() - 30 * 86400
+    with store.write() as session:
+        row = session.get(Run, run.id)
+        row.started_at, row.ended_at = month_ago, month_ago + 60
+        experiment_id = row.experiment_id
+    for path in home.glob("drafts/default/progress-*"):
+        path.unlink()
+    written = drafts.refresh_experiment(store, experiment_id, "note")
+    assert readme(home, "old") in written and readme(home, "old").with_name("listen.wav") in written
+    assert not list(home.glob("drafts/default/progress-*"))
+    assert all(d.error is None for d in drafts.list_drafts(store))

@@ -216,3 +216,21 @@ def test_web_ext_lint_passes_on_the_firefox_build(tmp_path: Path) -> None:
     report = json.loads(done.stdout)
     found = report["errors"] + report["warnings"] + report["notices"]
     assert report["summary"] == {"errors": 0, "notices": 0, "warnings": 0}, found
+
+
+def test_guessing_the_pairing_token_is_slowed_down(store: Store, home: Path) -> None:
+    """The extension's token has the login's throttle: after a few wrong guesses a client waits
+    (429) and the token is not even compared; other clients are not slowed."""
+    from runnotes.web.security import FREE_GUESSES
+
+    token = pair(home)
+    app = create_app(store, Guard(pairing=Pairing(home / "extension.json")))
+    guesser = TestClient(app, client=("10.0.0.1", 1))
+    for guess in range(FREE_GUESSES):
+        wrong = {"Authorization": f"Bearer g{guess}"}
+        assert guesser.get("/api/extension/state", headers=wrong).status_code == 401
+    right = {"Authorization": f"Bearer {token}"}
+    slowed = guesser.get("/api/extension/state", headers=right)
+    assert slowed.status_code == 429 and slowed.headers["retry-after"] == "1"
+    other = TestClient(app, client=("10.0.0.2", 1))
+    assert other.get("/api/extension/state", headers=right).status_code == 200

@@ -68,11 +68,12 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert "started run" in _outputs(cells[1], "stream")
     assert "liked val_acc=0.93, optimizer=adam" in _outputs(cells[3], "stream")
     html = _outputs(cells[5], "text/html")
-    assert "<table>" in html and "<svg" in html and "val_acc" in html and "0.93" in html
+    assert "<table>" in html and 'class="rn-chart"' in html and "val_acc" in html and "0.93" in html
     assert "&lt;b&gt;because&lt;/b&gt;" in html and "<b>because</b>" not in html  # escaped
     assert "nb-run" in _outputs(cells[5], "text/plain")
     compare = _outputs(cells[8], "text/html")
-    assert compare.count("<polyline") == 2 and "nb-run-2" in compare
+    assert compare.count('"kind": "line"') == 1 and "nb-run-2" in compare  # loss: two runs
+    assert compare.count('"run": ') == 3  # and the liked val_acc of one run as a bar
     assert "runnotes: error: expected NAME=VALUE, got 'oops'" in _outputs(cells[9], "stream")
     assert not any(o.output_type == "error" for c in cells for o in c.outputs)
 
@@ -140,7 +141,7 @@ def test_docs_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
         "dropout 0.3 because it overfit after epoch 5"
     ]
     shown = "".join(_outputs(c, "text/html") for c in notebook.cells)
-    assert "<svg" in shown and "val_acc = 0.9321" in shown
+    assert 'class="rn-chart"' in shown and "val_acc = 0.9321" in shown
 
 
 @pytest.mark.slow

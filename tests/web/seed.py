@@ -22,6 +22,14 @@ from runnotes.store import Store
 from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture, register_media
 
+# Debian's Chromium under Playwright (its own browser download fails here); see FIELD-NOTES.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 XSS = "<script>alert('pwned')</script> lr too high"
 SEGMENTS = [
     {"start": 0.0, "end": 0.6, "text": "validation accuracy"},

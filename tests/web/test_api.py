@@ -80,7 +80,7 @@ def test_run_page_shows_timeline_media_and_charts(client, seeded: Seeded) -> Non
     voice = next(c for c in voices if c["kind"] == "voice")
     assert f'<audio controls preload="none" src="/media/{voice["media_sha"]}"' in page
     assert 'class="seek" data-t="0.6"' in page  # segment timestamps
-    assert "<polyline" in page and 'class="thumb"' in page
+    assert 'class="rn-chart"' in page and 'class="thumb"' in page
     audio = client.get(f"/media/{voice['media_sha']}")
     assert audio.status_code == 200 and audio.headers["content-type"] == "audio/wav"
     assert audio.content[:4] == b"RIFF"
@@ -93,7 +93,8 @@ def test_compare_highlights_differences_and_overlays_curves(client, seeded: Seed
     assert len(answer["series"]["val_acc"][str(seeded.tuned)]) == 20
     page = client.get(f"/compare?run={seeded.baseline}&run={seeded.tuned}").text
     assert page.count('class="differs"') >= 3  # lr, optimizer, metrics
-    assert page.count("<polyline") >= 4  # two runs × (loss, val_acc)
+    assert page.count('class="rn-chart"') == 2  # one overlay per metric (loss, val_acc)
+    assert page.count('"run": ') == 4  # of two runs each
 
 
 def test_review_queue_shows_what_was_heard(client, seeded: Seeded) -> None:

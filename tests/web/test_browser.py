@@ -17,17 +17,11 @@ import pytest
 from runnotes.config import load_settings
 from runnotes.store import open_store
 from runnotes.store.queries import run_detail
+from web.seed import CHROMIUM_FLAGS as FLAGS
 from web.seed import SEGMENTS, Seeded, free_port, seed, wait_up
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +104,7 @@ def test_open_a_run_with_voice_playback(site, page) -> None:  # type: ignore[no-
     assert abs(duration - 1.0) < 0.05  # the WAV really loads from /media
     segments = page.locator(f"#capture-{seeded.voice} ol.segments li").all_inner_texts()
     assert [s.split(" ", 1)[1] for s in segments] == [s["text"] for s in SEGMENTS]
-    assert page.locator("svg polyline").count() >= 2
+    assert page.locator(".rn-chart canvas").count() >= 2  # drawn by charts.js
     thumb = page.locator(f"#capture-{seeded.screenshot} img.thumb")
     assert thumb.evaluate("img => img.complete && img.naturalWidth") == 200
 
@@ -153,7 +147,7 @@ def test_compare_two_runs(site, page) -> None:  # type: ignore[no-untyped-def]
     assert "baseline" in table.inner_text() and "tuned" in table.inner_text()
     differing = page.locator("#comparison tr.differs th").all_inner_texts()
     assert "lr" in differing and "optimizer" in differing and "batch_size" not in differing
-    assert page.locator(".curves figure").first.locator("polyline").count() == 2
+    assert page.locator(".curves figure").first.locator(".rn-legend li").count() == 2
 
 
 def test_generate_and_download_the_readme(site, page, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,6 @@ time) is what lets a run whose process died be told apart from one that still ru
 from __future__ import annotations
 
 import ast
-import functools
 import importlib.util
 import os
 import platform
@@ -17,9 +16,9 @@ import shlex
 import socket
 import subprocess
 import sys
-from importlib import metadata
 from pathlib import Path
 
+from runnotes.capture.packages import installed, owners
 from runnotes.pidfile import process_started
 from runnotes.store.runs import RunContext
 
@@ -32,17 +31,6 @@ def _git(cwd: Path, *args: str) -> str | None:
     if done.returncode != 0:
         return None
     return done.stdout.decode("utf-8", errors="replace")
-
-
-@functools.cache
-def installed_packages() -> dict[str, str]:
-    """Read once per process: listing every distribution's metadata takes ~0.1 s."""
-    found: dict[str, str] = {}
-    for dist in metadata.distributions():
-        name = dist.metadata["Name"]
-        if name:
-            found[name.lower()] = dist.version
-    return dict(sorted(found.items()))
 
 
 def _script(command: list[str] | str | None, cwd: Path) -> Path | None:
@@ -89,15 +77,7 @@ def script_imports(command: list[str] | str | None, cwd: Path) -> list[str] | No
         sibling = script.parent / f"{name}.py"
         if sibling.is_file() and sibling != script:
             modules |= _top_imports(sibling)
-    owners = metadata.packages_distributions()
-    installed = installed_packages()
-    found = {
-        dist.lower()
-        for module in modules
-        for dist in owners.get(module, [])
-        if dist.lower() in installed
-    }
-    return sorted(found)
+    return sorted({dist.lower() for names in owners(modules).values() for dist in names})
 
 
 def collect(
@@ -114,7 +94,7 @@ def collect(
         cwd=str(cwd),
         host=socket.gethostname(),
         python_version=platform.python_version(),
-        packages=installed_packages(),
+        packages=installed(),
         imports=script_imports(command, cwd),
     )
     if owned:

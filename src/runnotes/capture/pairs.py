@@ -38,9 +38,10 @@ _STEP = re.compile(
     re.IGNORECASE,
 )
 STEP_KEYS = {"epoch", "step", "iter", "iteration", "global_step"}
+# A date has its year, or a time after it: "10/12" alone is a count ("epoch 10/12"), not a day.
 _CLOCK = re.compile(
-    r"(?<![\w.])(?:\d{4}[-/.]\d\d[-/.]\d\d|\d\d/\d\d(?:/\d{2,4})?)"
-    r"(?:[ T_]\d\d[:\-]\d\d(?:[:\-]\d\d)?)?"
+    r"(?<![\w.])(?:(?:\d{4}[-/.]\d\d[-/.]\d\d|\d\d/\d\d/\d{2,4})"
+    r"(?:[ T_]\d\d[:\-]\d\d(?:[:\-]\d\d)?)?|\d\d/\d\d[ T_]\d\d:\d\d(?::\d\d)?)"
     r"|(?<![\w.:])\d{1,2}:\d\d(?::\d\d)?(?:[.,]\d+)?(?![\w.:])"
 )
 _GLOG = re.compile(r"^\s*[IWEF]\d{4}\b")  # glog's severity and date: "I0914"

@@ -6,9 +6,11 @@ Magics: ``%runnotes start NAME [-e EXP] [-p PROJECT] [-t TAG]``,
 The runs follow the rules every other way of starting one follows (see :func:`runnotes.start_run`):
 a run started while another is active goes on top of it, and the magic says so; ``end`` ends the
 run it names, else the kernel's current run, else the active one.
-``show`` and ``compare`` return objects that render as an HTML table with small SVG plots in
-JupyterLab and as plain text in terminal IPython. Mistakes print one ``runnotes: error:`` line,
-like the CLI, instead of a traceback in the middle of someone's notebook.
+``show`` and ``compare`` return objects that render in JupyterLab as an HTML table and the web
+page's own charts (the same spec, :mod:`runnotes.services.charts`, drawn by the same script with
+uPlot, both inlined: no server, no network), and as plain text in terminal IPython. Mistakes
+print one ``runnotes: error:`` line, like the CLI, instead of a traceback in the middle of
+someone's notebook.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+import uuid
 from collections.abc import Callable, Sequence
+from importlib.resources import files
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
@@ -25,10 +29,10 @@ from jinja2 import Environment
 from runnotes import sdk
 from runnotes.errors import RunnotesError
 from runnotes.formatting import fmt_value, parse_pairs
-from runnotes.services.metrics import Curves, curves
+from runnotes.services.charts import PALETTE, ChartSpec, chart_specs, with_times
+from runnotes.store.db import Store
 from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
 
-COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
 _env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
 RUN_HTML = _env.from_string("""
@@ -37,12 +41,13 @@ RUN_HTML = _env.from_string("""
 &middot; {{ s.status }}
 {% if s.tags %} &middot; {{ s.tags|join(", ") }}{% endif %}
 <table>
-<tr><th>name</th><th>value</th><th>series</th></tr>
-{% for k, v in s.params.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td><td></td></tr>{% endfor %}
+<tr><th>name</th><th>value</th></tr>
+{% for k, v in s.params.items() %}<tr><td>{{ k }}</td><td>{{ v }}</td></tr>{% endfor %}
 {% for k, v in s.metrics.items() %}
-<tr><td>{{ k }}</td><td>{{ "%.6g"|format(v) }}</td><td>{{ plots[k]|safe }}</td></tr>
+<tr><td>{{ k }}</td><td>{{ "%.6g"|format(v) }}</td></tr>
 {% endfor %}
 </table>
+{{ charts|safe }}
 {% if liked %}<p><b>liked</b>:
 {% for k, v in liked %}{{ k }} = {{ v }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
 {% endif %}
@@ -54,57 +59,56 @@ COMPARE_HTML = _env.from_string("""
 <table class="runnotes-compare">
 <tr><th></th>{% for r in c.runs %}
 <th style="color: {{ colors[loop.index0 % colors|length] }}">{{ r.id }}: {{ r.name }}</th>
-{% endfor %}<th></th></tr>
+{% endfor %}</tr>
 {% for section, rows in (("params", c.params), ("metrics", c.metrics)) %}
-<tr><th colspan="{{ c.runs|length + 2 }}" style="text-align:left">{{ section }}</th></tr>
+<tr><th colspan="{{ c.runs|length + 1 }}" style="text-align:left">{{ section }}</th></tr>
 {% for key, values in rows.items() %}
 <tr{% if c.differs(values) %} style="font-weight:bold"{% endif %}><td>{{ key }}</td>
-{% for v in values %}<td>{{ fmt(v) }}</td>{% endfor %}
-<td>{{ (plots.get(key) or "")|safe }}</td></tr>
+{% for v in values %}<td>{{ fmt(v) }}</td>{% endfor %}</tr>
 {% endfor %}
 {% endfor %}
 </table>
+{{ charts|safe }}
 """)
 
 
-def svg_lines(
-    series: Sequence[Sequence[tuple[float, float]]], width: int = 220, height: int = 48
-) -> str:
-    """A small inline SVG with one polyline per series; built from numbers only, so it is safe."""
-    points = [p for line in series for p in line]
-    if len(points) < 2:
+ASSETS = files("runnotes") / "web" / "static"  # the page's chart component, read as files
+SCRIPTS = ("vendor/uplot/uPlot.iife.min.js", "charts.js")
+STYLES = ("vendor/uplot/uPlot.min.css", "charts.css")
+CHARTS_HTML = _env.from_string("""
+<style>{{ styles|safe }}</style>
+<div id="{{ id }}" class="rn-charts">
+{% for spec in specs %}<div class="rn-chart" data-spec>
+<script type="application/json">{{ spec.as_json()|tojson }}</script></div>
+{% endfor %}</div>
+<script>{{ scripts|safe }}
+RunnotesCharts.renderAll(document.getElementById("{{ id }}"));</script>
+""")
+
+
+def charts_html(specs: Sequence[ChartSpec]) -> str:
+    """The web page's chart component for ``specs``, with uPlot and ``charts.js`` inlined: the
+    same charts as the run and compare pages, drawn with no server and no network."""
+    if not specs:
         return ""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
-
-    def scale(x: float, y: float) -> str:
-        sx = (x - x0) / (x1 - x0 or 1) * (width - 4) + 2
-        sy = height - 2 - (y - y0) / (y1 - y0 or 1) * (height - 4)
-        return f"{sx:.1f},{sy:.1f}"
-
-    lines = "".join(
-        f'<polyline fill="none" stroke="{COLORS[i % len(COLORS)]}" stroke-width="1.5" '
-        f'points="{" ".join(scale(x, y) for x, y in line)}"/>'
-        for i, line in enumerate(series)
-        if line
-    )
-    return (
-        f'<svg width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">{lines}</svg>'
+    return CHARTS_HTML.render(
+        id=f"runnotes-{uuid.uuid4().hex}",
+        specs=specs,
+        styles="\n".join((ASSETS / name).read_text() for name in STYLES),
+        scripts="\n".join((ASSETS / name).read_text() for name in SCRIPTS),
     )
 
 
-PLOT_POINTS = 200  # a 220-pixel-wide sketch
-
-
-def _series(found: Curves, metric: str, run_id: int) -> list[tuple[float, float]]:
-    return found.get(metric, {}).get(run_id, [])
+def notebook_specs(store: Store, labels: dict[int, str]) -> list[ChartSpec]:
+    """The runs' chart specs as the page builds them, each point's wall time filled in."""
+    return with_times(store, chart_specs(store, labels))
 
 
 class RunView:
     """One run, for display: HTML in Jupyter, text in terminal IPython."""
 
-    def __init__(self, detail: RunDetail, found: Curves) -> None:
-        self.detail, self.curves = detail, found
+    def __init__(self, detail: RunDetail, specs: Sequence[ChartSpec]) -> None:
+        self.detail, self.specs = detail, specs
 
     def liked(self) -> list[tuple[str, str]]:
         """The values liked on the run (``%like``, the hotkey, ``runnotes like``), as shown."""
@@ -116,9 +120,9 @@ class RunView:
 
     def _repr_html_(self) -> str:
         d = self.detail
-        plots = {k: svg_lines([_series(self.curves, k, d.summary.id)]) for k in d.summary.metrics}
         notes = [c.text for c in d.captures if c.kind in ("note", "voice") and c.text]
-        return RUN_HTML.render(s=d.summary, plots=plots, notes=notes, liked=self.liked())
+        charts = charts_html([spec for spec in self.specs if spec.kind == "line"])
+        return RUN_HTML.render(s=d.summary, charts=charts, notes=notes, liked=self.liked())
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         s = self.detail.summary
@@ -130,17 +134,15 @@ class RunView:
 
 
 class ComparisonView:
-    """Runs side by side; metric series overlaid in one small plot per metric."""
+    """Runs side by side; one overlay chart per metric (a bar per run for single values)."""
 
-    def __init__(self, comparison: Comparison, found: Curves) -> None:
-        self.comparison, self.curves = comparison, found
+    def __init__(self, comparison: Comparison, specs: Sequence[ChartSpec]) -> None:
+        self.comparison, self.specs = comparison, specs
 
     def _repr_html_(self) -> str:
-        plots = {
-            k: svg_lines([_series(self.curves, k, r.id) for r in self.comparison.runs])
-            for k in self.comparison.metrics
-        }
-        return COMPARE_HTML.render(c=self.comparison, plots=plots, colors=COLORS, fmt=fmt_value)
+        return COMPARE_HTML.render(
+            c=self.comparison, charts=charts_html(self.specs), colors=PALETTE, fmt=fmt_value
+        )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         c = self.comparison
@@ -229,11 +231,12 @@ class RunnotesMagics(Magics):
             self.started.flush()  # metric values logged in earlier cells, shown now
         if command == "show":
             detail = run_detail(store, args[0] if args else sdk.current_run(store).id)
-            return RunView(detail, curves(store, [detail.summary.id], max_points=PLOT_POINTS))
+            summary = detail.summary
+            return RunView(detail, notebook_specs(store, {summary.id: summary.name}))
         if command == "compare":
             cmp = compare_runs(store, args)
-            found = curves(store, [r.id for r in cmp.runs], max_points=PLOT_POINTS)
-            return ComparisonView(cmp, found)
+            labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
+            return ComparisonView(cmp, notebook_specs(store, labels))
         raise RunnotesError(f"%runnotes: unknown command {command!r} (start, end, show, compare)")
 
     @line_magic

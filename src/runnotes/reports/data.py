@@ -29,7 +29,7 @@ from runnotes.reports.rules import (
     note_parts,
     observed,
 )
-from runnotes.services.metrics import Directions, curves, directions
+from runnotes.services.metrics import Directions, directions
 from runnotes.services.note_kinds import classify_note
 from runnotes.services.values import (
     goal_target,
@@ -748,13 +748,3 @@ def _changes(runs: Sequence[RunInfo], metrics: Sequence[MetricInfo]) -> list[Cha
 
 def _text(value: Value | None) -> str | None:
     return None if value is None else value.text
-
-
-def metric_series(
-    store: Store, run_ids: Sequence[int], names: Sequence[str]
-) -> dict[tuple[int, str], list[tuple[float, float]]]:
-    """(step, value) points per (run, metric) for plotting (:mod:`runnotes.services.metrics`)."""
-    if not run_ids or not names:
-        return {}
-    found = curves(store, run_ids, names)
-    return {(run_id, name): pts for name, by_run in found.items() for run_id, pts in by_run.items()}

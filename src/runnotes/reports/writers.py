@@ -31,6 +31,10 @@ Progress = Callable[[str, int, int], None]
 PROGRESS_FORMATS = (".md", ".docx")
 
 
+class NothingToReport(RunnotesError):
+    """The period has no runs: a progress report of it would be empty (the drafts skip it)."""
+
+
 @dataclass
 class ReportResult:
     """The files written (the report first, then its figures) and the gaps found on the way."""
@@ -286,7 +290,7 @@ def write_progress(
         active = reportdata.active_experiments(session, since, until, project)
     if not active:
         where = f" in project {project!r}" if project else ""
-        raise RunnotesError(
+        raise NothingToReport(
             f"nothing to report: no runs started or ended between "
             f"{fmt_time(since)} and {fmt_time(until)}{where}"
         )

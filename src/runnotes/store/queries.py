@@ -449,6 +449,25 @@ def metric_points(
     return list(session.exec(query.order_by(m.c.name, m.c.run_id, m.c.id)).all())
 
 
+def step_times(session: Session, run_id: int, name: str, steps: Sequence[int]) -> dict[int, float]:
+    """When each of ``steps`` of a run's metric was logged (the last counted value of the step,
+    the one its series shows): the wall-time axis of a chart, read for the points it draws only."""
+    if not steps:
+        return {}
+    rows = session.exec(
+        select(Capture.step, func.max(Capture.timestamp))
+        .where(
+            Capture.run_id == run_id,
+            Capture.kind == "metric",
+            Capture.name == name,
+            counted(),
+            Capture.step.in_(steps),
+        )
+        .group_by(Capture.step)
+    ).all()
+    return {int(step): float(when) for step, when in rows}
+
+
 def metric_extremes(
     session: Session, by_experiment: bool = False, run_ids: Sequence[int] | None = None
 ) -> list[tuple[Any, str, int, float, float]]:

@@ -23,6 +23,8 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from runnotes import jsonsafe
 from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.errors import NotFound, RunnotesError
+from runnotes.services.charts import MAX_POINTS as CHART_POINTS
+from runnotes.services.charts import point_times
 from runnotes.services.experiments import MAX_GOAL, set_run_goal
 from runnotes.services.metrics import (
     best_values,
@@ -65,7 +67,6 @@ from runnotes.store.runs import (
 )
 from runnotes.store.series import metric_values
 from runnotes.store.timeline import timeline_counts, timeline_page
-from runnotes.web.charts import MAX_POINTS as CHART_POINTS
 from runnotes.web.params import After, Offset, RowIdQuery
 from runnotes.web.security import normalise_mime
 
@@ -202,6 +203,20 @@ def run_captures(
         "has_more": page.has_more,
         "next_offset": offset + limit if page.has_more else None,
     }
+
+
+@router.get("/runs/{ref}/times/{name:path}")
+def run_metric_times(
+    request: Request, ref: str, name: str, points: Points = DEFAULT_SERIES_POINTS
+) -> Response:
+    """When each point of ``/metrics/{name}?points=N`` was logged (Unix seconds, ``null`` for a
+    point without a logged step), in the same order: a chart's wall-time axis, read on demand."""
+    store = store_of(request)
+    summary, _ = run_overview(store, ref)
+    found = series(store, summary.id, name, max_points=points)
+    if not found and name not in metric_names_of(store, summary.id):
+        raise NotFound(f"no metric {name!r} in run {summary.id}")
+    return encoded({"name": name, "times": point_times(store, summary.id, found, name)})
 
 
 @router.get("/runs/{ref}/metrics/{name:path}")

@@ -23,9 +23,10 @@ from starlette.background import BackgroundTask
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, when
+from runnotes.services.charts import chart_specs
 from runnotes.services.columns import default_columns, parse_columns
 from runnotes.services.experiments import goal_of, set_run_goal
-from runnotes.services.metrics import best_values, column_bests, curves
+from runnotes.services.metrics import best_values, column_bests
 from runnotes.services.overview import experiments_overview
 from runnotes.store.models import Kind, MediaFile
 from runnotes.store.queries import RunFilter, compare_runs, run_overview
@@ -41,7 +42,6 @@ from runnotes.store.review import (
 from runnotes.store.runs import add_tags
 from runnotes.store.timeline import timeline_counts, timeline_page
 from runnotes.web.api import require_run, store_of
-from runnotes.web.charts import MAX_POINTS, chart
 from runnotes.web.params import Page
 from runnotes.web.security import COOKIE, client_of, media_disposition
 
@@ -167,8 +167,7 @@ def run(
     said, liked or captured; logged values are in the charts), by kind, a page at a time."""
     store = store_of(request)
     summary, row = run_overview(store, ref)
-    series = curves(store, [summary.id], max_points=MAX_POINTS)
-    charts = {name: chart({name: by_run.get(summary.id, [])}) for name, by_run in series.items()}
+    specs = {spec.metric: spec for spec in chart_specs(store, {summary.id: summary.name})}
     timeline = timeline_page(
         store, summary.id, kind or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE
     )
@@ -184,7 +183,7 @@ def run(
         "run.html",
         s=summary,
         r=row,
-        charts=charts,
+        specs=specs,
         best=best_values(store, [summary.id])[summary.id],
         goal=goal_of(store, row.experiment_id),
         timeline=timeline,
@@ -208,14 +207,9 @@ def compare(request: Request, run: Annotated[list[str], Query()] = []) -> Respon
         )
     store = store_of(request)
     cmp = compare_runs(store, run)
-    labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
-    series = curves(store, list(labels), max_points=MAX_POINTS)
-    charts = {
-        name: chart({labels[rid]: pts for rid, pts in by_run.items()}, 420, 160)
-        for name, by_run in sorted(series.items())
-    }
+    specs = chart_specs(store, {r.id: f"{r.id}: {r.name}" for r in cmp.runs})
     best = column_bests(store.settings, cmp.metrics)
-    return _render(request, "compare.html", cmp=cmp, charts=charts, best=best)
+    return _render(request, "compare.html", cmp=cmp, specs=specs, best=best)
 
 
 @router.get("/review")

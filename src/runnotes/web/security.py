@@ -185,13 +185,16 @@ class Guard:
             bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
         )  # type: ignore[union-attr]
 
-    def check_token(self, client: str, value: str | None) -> bool | float:
-        """Whether ``value`` is the token, counting a wrong one against ``client``; a float:
-        the seconds ``client`` must wait first (the token was not compared)."""
+    def check_token(
+        self, client: str, value: str | None, ok: Callable[[str | None], bool] | None = None
+    ) -> bool | float:
+        """Whether ``value`` is the token (``ok``: another token's check, the extension's
+        pairing), counting a wrong one against ``client``; a float: the seconds ``client`` must
+        wait first (the token was not compared). One throttle for every token guessed."""
         wait = self.throttle.wait(client)
         if wait > 0:
             return wait
-        if self.token_ok(value):
+        if (ok or self.token_ok)(value):
             self.throttle.succeeded(client)
             return True
         self.throttle.failed(client)
@@ -342,7 +345,15 @@ class GuardMiddleware:
             return
         auth = headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
-        if pairing is None or not pairing.token_ok(token):
+        checked = (  # a missing token is no guess
+            self.guard.check_token(client_of(scope), token, pairing.token_ok)
+            if pairing and token
+            else False
+        )
+        if checked is not True and checked:  # a wait, in seconds
+            await _reply(send, 429, _slow_down(checked), False, cors, retry_after=checked)
+            return
+        if checked is not True:
             await _reply(
                 send, 401, "the extension's token is needed: runnotes extension pair", False, cors
             )
