@@ -427,8 +427,7 @@ def _counted_values(run_ids: Sequence[int] | None = None) -> Any:
     where = [counted(), Capture.value.is_not(None)]
     if run_ids is not None:
         where.append(Capture.run_id.in_(run_ids))
-    rows = metric_rows(*where)
-    return rows
+    return metric_rows(*where)
 
 
 def metric_points(
@@ -454,16 +453,11 @@ def step_times(session: Session, run_id: int, name: str, steps: Sequence[int]) -
     the one its series shows): the wall-time axis of a chart, read for the points it draws only."""
     if not steps:
         return {}
+    m = _counted_values([run_id])
     rows = session.exec(
-        select(Capture.step, func.max(Capture.timestamp))
-        .where(
-            Capture.run_id == run_id,
-            Capture.kind == "metric",
-            Capture.name == name,
-            counted(),
-            Capture.step.in_(steps),
-        )
-        .group_by(Capture.step)
+        select(m.c.step, func.max(m.c.timestamp))
+        .where(m.c.run_id == run_id, m.c.name == name, m.c.step.in_(steps))
+        .group_by(m.c.step)
     ).all()
     return {int(step): float(when) for step, when in rows}
 

@@ -355,7 +355,7 @@ def series_points(
 
 # -- stored charts (series_chart): drawn once, by any process ---------------------------------
 
-# The web pages' chart size (``runnotes.web.charts.MAX_POINTS``): stored when a run ends.
+# The pages' chart size (``runnotes.services.charts.MAX_POINTS``): stored when a run ends.
 CHART_POINTS = 300
 
 
