@@ -150,17 +150,17 @@ def build(root: Path, runs: int, metrics: int, steps: int, shots: int, notes: in
     return store
 
 
-def timed(call: Callable[[], object], repeat: int = 3) -> tuple[float, float]:
-    """(first call, median of the next ``repeat`` calls), in seconds."""
-    start = time.perf_counter()
-    call()
-    first = time.perf_counter() - start
-    warm = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+def timed(call: Callable[[], object], repeat: int = 3) -> tuple[float, float, float, float]:
+    """(first call, median of the next ``repeat`` calls) in wall seconds, then the same in this
+    process's CPU seconds: on a shared machine the wall time follows the load (at load 20 on 2
+    cores a process gets a tenth of a core), the CPU time follows the code."""
+    walls, cpus = [], []
+    for _ in range(1 + repeat):
+        wall, cpu = time.perf_counter(), time.process_time()
         call()
-        warm.append(time.perf_counter() - start)
-    return first, statistics.median(warm)
+        walls.append(time.perf_counter() - wall)
+        cpus.append(time.process_time() - cpu)
+    return walls[0], statistics.median(walls[1:]), cpus[0], statistics.median(cpus[1:])
 
 
 def main() -> None:
@@ -200,9 +200,14 @@ def main() -> None:
         items = sum(1 for line in readme.splitlines() if line.lstrip().startswith(("- ", "* ")))
         print(f"README.md: {len(readme.encode()) / 1e3:.0f} kB, {items} list items")
         target = NOTES_TARGET_S if args.notes else TARGET_S
-        print(f"{'report':<26}{'first call':>12}{'warm':>10}{f'vs {target:g} s target':>16}")
-        for name, (first, warm) in results.items():
-            print(f"{name:<26}{first:>10.2f} s{warm:>8.2f} s{first / target:>15.2f}×")
+        print(f"load average: {Path('/proc/loadavg').read_text().split()[0]}")
+        head = f"{'report':<26}{'first call':>12}{'warm':>10}{f'vs {target:g} s target':>16}"
+        print(f"{head}{'CPU first':>12}{'CPU warm':>10}")
+        for name, (first, warm, cpu_first, cpu_warm) in results.items():
+            print(
+                f"{name:<26}{first:>10.2f} s{warm:>8.2f} s{first / target:>15.2f}×"
+                f"{cpu_first:>10.2f} s{cpu_warm:>8.2f} s"
+            )
         store.close()
 
 

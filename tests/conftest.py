@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import traceback
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from runnotes.config import load_settings
 from runnotes.store import Store, open_store
@@ -44,21 +49,114 @@ def run_cli(
     input: str | None = None,
     env: dict[str, str] | None = None,
     timeout: float = 120,
+    process: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``runnotes`` CLI in a subprocess (the environment of this test included)."""
-    done = subprocess.run(
-        [sys.executable, "-m", "runnotes", *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        errors="replace",
-        env={**os.environ, **(env or {})},
-        timeout=timeout,
-        check=False,
-    )
+    """``runnotes ARGS`` as a user runs it (the environment of this test included): in this
+    process through the real ``main()`` (:func:`as_new_process`), or with ``process=True`` as a
+    real ``python -m runnotes`` child, for what only a process shows (its exit, signals, a start
+    in a base install, other processes at the same time)."""
+    if process:
+        done = subprocess.run(
+            [sys.executable, "-m", "runnotes", *args],
+            capture_output=True,
+            text=True,
+            input=input,
+            errors="replace",
+            env={**os.environ, **(env or {})},
+            timeout=timeout,
+            check=False,
+        )
+    else:
+        with as_new_process(*args, env=env, input=input) as result:
+            result.returncode = _main_exit_code()
+        done = subprocess.CompletedProcess(["runnotes", *args], result.returncode)
+        done.stdout, done.stderr = result.stdout, result.stderr
     if check and done.returncode != 0:
         raise AssertionError(f"runnotes {' '.join(args)} exited {done.returncode}:\n{done.stderr}")
     return done
+
+
+@dataclass
+class _Result:
+    returncode: int = 0
+    stdout: str = ""
+    stderr: str = ""
+
+
+@contextmanager
+def as_new_process(
+    *args: str, env: dict[str, str] | None = None, input: str | None = None
+) -> Iterator[_Result]:
+    """This process as a fresh ``runnotes`` process sees it, and its exit, for a CLI call made
+    in-process (no Python start and no imports per call: 1-2 s each on the shared 2 cores).
+
+    Inside: ``sys.argv`` is ``runnotes ARGS``, ``env`` added to the environment, stdin/stdout/
+    stderr those of Typer's ``CliRunner``, the SDK's per-process state (open stores, active run
+    handles, team clients) empty. On the way out, what an exit does — the SDK's exit handler on
+    those handles, queued draft refreshes handed to a detached process — then the stores closed,
+    and the environment (commands set defaults in it), the ``runnotes`` logger's handlers and the
+    SDK's state put back as they were. The output is on the result once the block has ended."""
+    from runnotes.backend import local, remote
+    from runnotes.sdk.run import OPEN
+
+    saved_env = dict(os.environ)
+    logger = logging.getLogger("runnotes")
+    saved_handlers = list(logger.handlers)
+    drafts = sys.modules.get("runnotes.reports.drafts")
+    refreshing = set(drafts._refreshers) if drafts else set()
+    result = _Result()
+    with pytest.MonkeyPatch.context() as patch:
+        for holder, name in (
+            (local, "_stores"),
+            (local, "_backends"),
+            (remote, "_backends"),
+            (OPEN, "stack"),
+            (OPEN, "handles"),
+            (OPEN, "exit_codes"),
+        ):
+            patch.setattr(holder, name, type(getattr(holder, name))())
+        patch.setattr(sys, "argv", ["runnotes", *args])
+        os.environ.update(env or {})
+        runner = CliRunner()
+        try:
+            with runner.isolation(input=input) as (out, err, _):
+                try:
+                    yield result
+                finally:
+                    OPEN.close()  # the exit handler, on this call's runs and handles
+                    OPEN.stack.clear()
+                    OPEN.handles.clear()
+                    drafts = sys.modules.get("runnotes.reports.drafts")
+                    for key in set(drafts._refreshers) - refreshing if drafts else ():
+                        drafts._refreshers.pop(key).hand_over()
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    result.stdout = out.getvalue().decode("utf-8", "replace")
+                    result.stderr = err.getvalue().decode("utf-8", "replace")
+        finally:
+            for opened in local._stores.values():
+                opened.close()
+            os.environ.clear()
+            os.environ.update(saved_env)
+            logger.handlers[:] = saved_handlers
+
+
+def _main_exit_code() -> int:
+    """``main()`` on ``sys.argv``: its exit code as the process's would be (a traceback on stderr
+    and 1 for an exception it lets through)."""
+    from runnotes.cli import main
+
+    try:
+        main()
+    except SystemExit as exc:
+        if exc.code is None or isinstance(exc.code, int):
+            return exc.code or 0
+        print(exc.code, file=sys.stderr)
+        return 1
+    except Exception:
+        traceback.print_exc()
+        return 1
+    return 0
 
 
 @pytest.fixture
@@ -102,13 +200,6 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
 def cli_main(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
 ) -> tuple[int, str, str]:
-    """``runnotes ARGS`` in this process through the real ``main()`` (its error lines and exit
-    codes, without a Python start per call): (exit code, stdout, stderr)."""
-    from runnotes.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["runnotes", *args])
-    with pytest.raises(SystemExit) as exit_:
-        main()
-    out, err = capsys.readouterr()
-    code = exit_.value.code
-    return (code if isinstance(code, int) else 0), out, err
+    """``runnotes ARGS`` in this process (:func:`run_cli`): (exit code, stdout, stderr)."""
+    done = run_cli(*args, check=False)
+    return done.returncode, done.stdout, done.stderr

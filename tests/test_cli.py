@@ -1,4 +1,5 @@
-"""The CLI as a user runs it: real subprocesses, real store files, one-line errors."""
+"""The CLI as a user runs it: real store files, one-line errors. In-process through the real
+``main()`` (``run_cli``); the entry point and its exit codes also as a real process."""
 
 from __future__ import annotations
 
@@ -81,6 +82,16 @@ def test_bad_input_is_one_line(home: Path, args: list[str], message: str) -> Non
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("runnotes: error: ") and message in lines[0]
+
+
+def test_a_real_process_exits_with_the_code_and_line_main_gives(home: Path) -> None:
+    assert run_cli("--version", process=True).stdout.startswith("runnotes ")
+    run_cli("note", "from", "a", "process", process=True)
+    assert "from a process" in run_cli("runs", "show", "1", process=True).stdout
+    for args, code in ((["like", "novalue"], 1), (["nosuch"], 2)):
+        done = run_cli(*args, check=False, process=True)
+        assert done.returncode == code and done.stderr.startswith("runnotes: error: ")
+        assert len(done.stderr.splitlines()) == 1 and done.stdout == "", done.stderr
 
 
 def test_unreadable_database_is_one_line(home: Path, tmp_path: Path) -> None:

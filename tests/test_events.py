@@ -66,7 +66,7 @@ def test_a_note_from_the_agent_refreshes_the_readme_draft(
     monkeypatch.setattr(overlay, "ask_note", lambda: "label smoothing 0.1 helped the tail")
     said: list[str] = []
     agent = Agent(store, AgentConfig(ocr=False, a11y=False, notify=False), said.append)
-    monkeypatch.setattr("runnotes.agent.target_run_id", lambda _store: run.id)
+    monkeypatch.setattr("runnotes.store.runs.target_run_id", lambda _store: run.id)
     agent._note()
     assert said == [f"noted → run {run.id}"]
     drafts.refresher(store).run_pending()

@@ -31,7 +31,9 @@ PARTS = {"capture", "voice", "reports", "interop"}
 SDK_BASED = {"watch", "integrations", "wandb_style", "samples"}
 TOOLS = {"doctor"}  # checks over every part, for the CLI
 # Rank of each layer; a module may import its own layer or any lower one (parts: see below).
-RANK = {"foundation": 0, "store": 1, "services": 2, "part": 3, "sdk": 4, "agent": 5, "web": 5}
+# The backend (where runs live: local store or team server) sits on the parts, below every shell.
+RANK = {"foundation": 0, "store": 1, "services": 2, "part": 3, "backend": 3.5, "sdk": 4}
+RANK |= {"agent": 5, "web": 5}
 RANK |= {"sdk-based": 5, "tools": 5, "cli": 6, "package": 6}
 
 
@@ -130,3 +132,81 @@ def test_no_cycles_between_parts() -> None:
 
     cycles = sorted(f"{a} ↔ {b}" for a in edges for b in edges[a] if reaches(b, a, {b}))
     assert cycles == []
+
+
+# -- SQL only in the store --------------------------------------------------------------------
+# Outside ``store/``, SQLAlchemy and SQLModel give only the session's type and the database's
+# exception classes; statements are built and run by the store's public functions
+# (``runnotes.store.PUBLIC``, listed in docs/architecture.md).
+SQL_NAMES_ALLOWED = {"sqlmodel": {"Session"}, "sqlalchemy": {"Connection"}}
+SQL_CALLS = {"exec", "execute", "exec_driver_sql", "query", "scalars", "scalar"}
+# Reads another tool's database (MLflow's tables), not the store: its SQL is that schema's.
+FOREIGN_SQL = {"runnotes.interop.mlflow_sql"}
+
+
+def _modules_outside_store() -> list[tuple[str, str, ast.Module]]:
+    found = []
+    for path in SRC.rglob("*.py"):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        module = ".".join(rel.parts).removesuffix(".__init__")
+        if module == "runnotes.store" or module.startswith("runnotes.store."):
+            continue
+        found.append((module, f"{rel}.py", ast.parse(path.read_text())))
+    return found
+
+
+def test_no_sql_outside_the_store() -> None:
+    written = []
+    for module, where, tree in _modules_outside_store():
+        if module in FOREIGN_SQL:
+            continue
+        skip = typing_only(tree)
+        for node in ast.walk(tree):
+            if node in skip:
+                continue
+            if isinstance(node, ast.ImportFrom) and node.module:
+                top, _, rest = node.module.partition(".")
+                if top in SQL_NAMES_ALLOWED and rest != "exc":
+                    names = {a.name for a in node.names} - SQL_NAMES_ALLOWED[top]
+                    if names:
+                        written.append(f"{where}:{node.lineno}: imports {node.module} {names}")
+            elif isinstance(node, ast.Import):
+                names = {a.name for a in node.names if a.name.split(".")[0] in SQL_NAMES_ALLOWED}
+                if names:
+                    written.append(f"{where}:{node.lineno}: imports {names}")
+            elif (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in SQL_CALLS
+            ):
+                written.append(f"{where}:{node.lineno}: .{node.func.attr}(…)")
+    assert written == []
+
+
+def test_outside_code_imports_only_the_stores_public_functions() -> None:
+    from runnotes.store import PUBLIC
+
+    private = []
+    for module, where, tree in _modules_outside_store():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom) or not (node.module or "").startswith(
+                "runnotes.store"
+            ):
+                continue
+            sub = (node.module or "").removeprefix("runnotes.store").lstrip(".")
+            names = [a.name for a in node.names]
+            if sub == "":
+                bad = [n for n in names if n not in PUBLIC and n not in _store_package_names()]
+            elif sub.split(".")[0] not in PUBLIC:
+                bad = [f"runnotes.store.{sub}"]
+            else:
+                bad = [n for n in names if n.startswith("_")]
+            if bad:
+                private.append(f"{where}:{node.lineno}: {module} imports {bad}")
+    assert private == []
+
+
+def _store_package_names() -> set[str]:
+    import runnotes.store
+
+    return set(runnotes.store.__all__)

@@ -56,12 +56,25 @@ def __getattr__(name: str) -> Any:
 
 
 class _Package(types.ModuleType):
-    """The package's module type, so that ``runnotes.config`` can be W&B's config.
+    """The package's module type, so that ``runnotes.config`` can be W&B's config and
+    ``runnotes.watch`` W&B's ``watch()``.
 
     Importing the ``runnotes.config`` settings module sets the package attribute ``config``; this
     property keeps that module aside and answers with :class:`runnotes.wandb_style.ConfigProxy`,
-    which still resolves the settings module's own names.
+    which still resolves the settings module's own names. Likewise importing ``runnotes.watch``
+    (the ``runnotes watch`` command) would put that module where the function was.
     """
+
+    @property
+    def watch(self) -> Any:
+        from runnotes import wandb_style
+
+        return wandb_style.watch
+
+    @watch.setter
+    def watch(self, value: Any) -> None:
+        if not isinstance(value, types.ModuleType):
+            raise AttributeError("runnotes.watch is W&B's watch(); it cannot be replaced")
 
     @property
     def config(self) -> Any:

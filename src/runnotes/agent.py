@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from runnotes.backend import Backend
+from runnotes.backend.local import backend_of
 from runnotes.capture.a11y import A11yBus, Pointed, read_pointed_text
 from runnotes.capture.desktop import Desktop, Reader, open_desktop
 from runnotes.capture.hotkey import Chord
@@ -36,7 +38,7 @@ from runnotes.config import AGENT_CHORDS, AGENT_REGION, AGENT_VOICE_SOURCE
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store
 from runnotes.store.models import Kind, Review, Source
-from runnotes.store.runs import NewCapture, add_captures, register_media, target_run_id
+from runnotes.store.runs import NewCapture, target_run_id
 
 RETRY_S = 5.0
 MIN_SCORE = 0.9  # below this recogniser confidence a liked value waits for review
@@ -390,15 +392,15 @@ def _value_capture(
     )
 
 
-def commit(store: Store, like: Like) -> tuple[int, list[int]]:
-    """Store the PNGs, then the captures pointing at them; safe to repeat after a failure."""
-    run_id = target_run_id(store)
+def commit(backend: Backend, like: Like) -> tuple[int, list[int]]:
+    """Store the PNGs, then the captures pointing at them, where runs live (this store or the
+    team server); safe to repeat after a failure."""
+    run_id = backend.run_ref(None).id
     snap = like.snap
-    with store.write() as session:
-        shas = {
-            key: register_media(session, store, data, "image/png", ".png", f"{key}.png")
-            for key, data in like.media.items()
-        }
+    shas = {
+        key: backend.put_media(data, "image/png", ".png", f"{key}.png")
+        for key, data in like.media.items()
+    }
     captures = list(like.captures)
     if "region" in shas:
         for capture in captures:
@@ -424,7 +426,7 @@ def commit(store: Store, like: Like) -> tuple[int, list[int]]:
                 },
             ),
         )
-    return run_id, add_captures(store, run_id, captures)
+    return run_id, backend.add_captures(run_id, captures)
 
 
 def _shown(capture: NewCapture) -> str:
@@ -457,12 +459,16 @@ class Agent:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None,
         config: AgentConfig,
         say: Callable[[str], None],
         desktop: Desktop | None = None,
+        backend: Backend | None = None,
     ) -> None:
+        """Likes and notes go to ``backend`` (default: ``store``'s); ``store``, the local one,
+        names what is read and keeps voice notes (None on a team server's client)."""
         self.store = store
+        self.backend = backend or backend_of(store)  # type: ignore[arg-type]
         self.config = config
         self.say = say
         self.desktop = desktop
@@ -660,7 +666,7 @@ class Agent:
 
     def _store(self, like: Like) -> bool:
         try:
-            run_id, ids = commit(self.store, like)
+            run_id, ids = commit(self.backend, like)
         except (OSError, SQLAlchemyError, RunnotesError) as exc:
             if like not in self.unsaved:
                 self.unsaved.append(like)
@@ -705,7 +711,7 @@ class Agent:
 
     def _note(self) -> None:
         from runnotes.capture.overlay import ask_note
-        from runnotes.voice.typed import add_typed_note
+        from runnotes.sdk import Run
 
         if not self._ui_lock.acquire(blocking=False):
             return
@@ -713,9 +719,9 @@ class Agent:
             text = ask_note()
             if not text:
                 return
-            run_id = target_run_id(self.store)
-            add_typed_note(self.store, run_id, text, Source.hotkey)  # values wait for review
-            self.feedback(f"noted → run {run_id}")
+            ref = self.backend.run_ref(None)
+            Run(self.backend, ref.id, ref.name, source=Source.hotkey).note(text)  # values: pending
+            self.feedback(f"noted → run {ref.id}")
         except (OSError, SQLAlchemyError, RunnotesError) as exc:
             self.say(f"note not stored: {exc}")
         finally:
@@ -724,6 +730,8 @@ class Agent:
     # -- push-to-talk: start and stop off the listener thread ------------------------------------
     def _voice_loop(self) -> None:
         recorder, run_id = None, None
+        if self.store is None:  # a team server's client: the recording and its model are here
+            return self.say("push-to-talk: voice notes are kept in a local store only")
         sources = self._voice_sources()  # opened now: the pre-roll keeps the first words
         while True:
             action = self._voice.get()
@@ -749,7 +757,7 @@ class Agent:
             from runnotes.voice.recorder import push_to_talk_sources
         except ImportError:
             return None
-        preroll = self.store.settings.voice.preroll
+        preroll = self.store.settings.voice.preroll  # type: ignore[union-attr]
         return push_to_talk_sources(self.config.voice_source or "mic", preroll)
 
     def _recorder(self, run_id: int, sources: Any) -> Any:
@@ -761,4 +769,5 @@ class Agent:
             return None
         from runnotes.voice.recorder import Recorder
 
+        assert self.store is not None  # _voice_loop gives up first without a local store
         return Recorder(self.store, run_id, sources())

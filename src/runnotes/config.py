@@ -73,27 +73,27 @@ class Settings:
 
     @property
     def store(self) -> StoreSection:
-        return self.typed("store")  # type: ignore[no-any-return]
+        return self.typed("store")
 
     @property
     def voice(self) -> VoiceSection:
-        return self.typed("voice")  # type: ignore[no-any-return]
+        return self.typed("voice")
 
     @property
     def web(self) -> WebSection:
-        return self.typed("web")  # type: ignore[no-any-return]
+        return self.typed("web")
 
     @property
     def reports(self) -> ReportsSection:
-        return self.typed("reports")  # type: ignore[no-any-return]
+        return self.typed("reports")
 
     @property
     def drafts(self) -> DraftsSection:
-        return self.typed("drafts")  # type: ignore[no-any-return]
+        return self.typed("drafts")
 
     @property
     def listen(self) -> ListenSection:
-        return self.typed("listen")  # type: ignore[no-any-return]
+        return self.typed("listen")
 
 
 def _names(value: Any) -> Any:

@@ -12,13 +12,9 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import select
-
 from runnotes.reports import drafts
 from runnotes.store.db import Store, store_folders
-from runnotes.store.models import MediaFile, Run
+from runnotes.store.health import media_sizes, quick_check, running_runs
 from runnotes.store.runs import owner_alive
 
 OK, WARN, ERROR = "ok", "warning", "error"
@@ -43,23 +39,17 @@ def examine(store: Store) -> list[Finding]:
 
 
 def _database(store: Store) -> list[Finding]:
-    try:
-        with store.engine.connect() as conn:
-            if not store.is_sqlite:
-                conn.execute(text("SELECT 1"))
-                return [Finding(OK, "database", f"{store.engine.dialect.name} answers")]
-            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
-    except DBAPIError as exc:  # damage bad enough that the check itself cannot read on
-        rows = [str(exc.orig).splitlines()[0] if exc.orig else str(exc)]
+    checked, rows = quick_check(store)
     if rows == ["ok"]:
-        return [Finding(OK, "database", "PRAGMA quick_check: ok")]
+        ok = checked if not store.is_sqlite else f"{checked}: ok"
+        return [Finding(OK, "database", ok)]
     shown = "; ".join(rows[:5]) + (f" (and {len(rows) - 5} more)" if len(rows) > 5 else "")
-    return [Finding(ERROR, "database", f"PRAGMA quick_check: {shown}")]
+    return [Finding(ERROR, "database", f"{checked}: {shown}")]
 
 
 def _media(store: Store) -> list[Finding]:
     with store.read() as session:
-        rows = session.exec(select(MediaFile.sha256, MediaFile.size)).all()
+        rows = media_sizes(session)
     found = []
     for sha, size in rows:
         path = store.media.path(sha)
@@ -107,7 +97,7 @@ def _readable_by_others(path: Path) -> bool:
 
 def _stale_runs(store: Store) -> list[Finding]:
     with store.read() as session:
-        running = session.exec(select(Run).where(Run.status == "running")).all()
+        running = running_runs(session)
     dead = [r for r in running if owner_alive(r) is False]
     if not dead:
         return [Finding(OK, "runs", f"{len(running)} running, none left by a dead process")]

@@ -7,7 +7,6 @@ processes check it to hand work to the agent, and the store asks whether a run's
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import psutil
@@ -18,19 +17,17 @@ def agent_pid_file(home: Path) -> Path:
 
 
 def running_pid(pid_file: Path) -> int | None:
-    """The pid in the file if that process is alive and is a runnotes agent (not a reused pid)."""
+    """The pid in the file if that process is alive and is a runnotes agent (not a zombie, not
+    a pid reused by another program)."""
     try:
-        pid = int(pid_file.read_text().strip())
-        os.kill(pid, 0)
-        proc = Path(f"/proc/{pid}")
-        if proc.exists():  # Linux: also rule out a zombie, or a pid reused by another program
-            if proc.joinpath("stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
-                return None
-            if b"runnotes" not in proc.joinpath("cmdline").read_bytes():
-                return None
-    except (OSError, ValueError, IndexError):
+        proc = psutil.Process(int(pid_file.read_text().strip()))
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+        if not any("runnotes" in part for part in proc.cmdline()):
+            return None
+    except (OSError, ValueError, psutil.Error):
         return None
-    return pid
+    return proc.pid
 
 
 def process_started(pid: int) -> float | None:

@@ -15,15 +15,14 @@ and ``log_artifact`` warn once. ``Api`` (W&B's servers) says in one line what to
 from __future__ import annotations
 
 import argparse
-import atexit
 import logging
-import sys
 import types
 from collections.abc import Iterator, Mapping, MutableMapping
 from typing import Any
 
 from runnotes import sdk
 from runnotes.errors import RunnotesError
+from runnotes.services.runs import CTRL_C_EXIT, status_of
 from runnotes.store.models import Kind, Review
 from runnotes.store.runs import NewCapture
 from runnotes.values import flatten, scalar
@@ -31,7 +30,6 @@ from runnotes.values import flatten, scalar
 log_ = logging.getLogger(__name__)
 
 _current: WandbRun | None = None
-_exit_codes: list[Any] = []  # what sys.exit was called with, for the status at exit
 
 
 def _as_mapping(values: Any) -> Mapping[str, Any]:
@@ -223,13 +221,13 @@ class WandbRun:
 
     def finish(self, exit_code: int | None = None, quiet: bool | None = None) -> None:
         """End the run: ``ok``, or ``failed`` with a non-zero ``exit_code`` (as W&B marks it)."""
-        self._end("failed" if exit_code else "ok", exit_code or 0)
+        self._end(exit_code or 0)
 
-    def _end(self, status: str, exit_code: int) -> None:
+    def _end(self, exit_code: int) -> None:
         global _current
         if not self.finished:
             self.finished = True
-            self.run.end(status, exit_code)
+            self.run.end(status_of(exit_code), exit_code)
         if _current is self:
             _current = None
 
@@ -238,11 +236,9 @@ class WandbRun:
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: Any) -> None:
         if exc_type is None:
-            self._end("ok", 0)
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self._end("killed", 130)
+            self._end(0)
         else:
-            self._end("failed", 1)
+            self._end(CTRL_C_EXIT if issubclass(exc_type, KeyboardInterrupt) else 1)
 
     def __repr__(self) -> str:
         return f"<runnotes wandb-style run {self.id} {self.name!r}>"
@@ -267,41 +263,13 @@ def init(
         _current.finish()
     all_tags = [*(tags or ()), *([f"job_type={job_type}"] if job_type else [])]
     run = sdk.start_run(name, experiment=group, project=project, tags=all_tags)
-    _watch_exit()
+    sdk.watch_exit_codes()  # a script that exits non-zero ends its run failed, as in W&B
     _current = WandbRun(run, project, group)
     if config is not None:
         _current.config.update(config)
     if notes:
         run.note(notes)
     return _current
-
-
-def _watch_exit() -> None:
-    """Note ``sys.exit(code)`` as W&B does, so a script that exits non-zero ends ``failed``
-    (an atexit handler cannot see the exit code otherwise)."""
-    original = sys.exit
-    if getattr(original, "_runnotes", False):
-        return
-
-    def exit_(code: Any = None) -> None:
-        _exit_codes.append(code)
-        original(code)
-
-    exit_._runnotes = True  # type: ignore[attr-defined]
-    sys.exit = exit_
-
-
-@atexit.register
-def _finish_at_exit() -> None:
-    """Runs before the SDK's own exit handler (registered earlier), which then has nothing to do
-    for this run; an unhandled exception is left to the SDK's handler (it ends the run failed)."""
-    if _current is None or getattr(sys, "last_value", None) is not None:
-        return
-    code = _exit_codes[-1] if _exit_codes else 0
-    if code in (None, 0):
-        _current._end("ok", 0)
-    else:
-        _current._end("failed", code if isinstance(code, int) else 1)
 
 
 def login(*args: Any, **kwargs: Any) -> bool:

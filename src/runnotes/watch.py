@@ -36,11 +36,9 @@ from runnotes.capture.context import collect
 from runnotes.capture.lines import Backlog, Splitter, as_text
 from runnotes.capture.parse import LineReader, parse_args
 from runnotes.errors import RunnotesError
-from runnotes.sdk import ENV_RUN_ID, Run, get_store, local_run, start_run
-from runnotes.store.db import Store
-from runnotes.store.models import Run as RunRow
+from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for, start_run
+from runnotes.services.runs import status_of
 from runnotes.store.models import Source
-from runnotes.store.runs import active_entry, add_tags, record_command
 
 log = logging.getLogger(__name__)
 JOINABLE = ("cli", "jupyter")  # active runs a person started: `watch` records into them
@@ -186,23 +184,14 @@ def default_name(command: list[str]) -> str:
     return Path(command[0]).name
 
 
-def _child_env(store: Store, run_id: int) -> dict[str, str]:
-    """The command's environment: its SDK calls go to this run, in this store."""
-    env = dict(os.environ)
-    env.update(
-        {
-            ENV_RUN_ID: str(run_id),
-            "RUNNOTES_HOME": str(store.settings.home),
-            "RUNNOTES_DB": store.settings.db_url,
-            "RUNNOTES_MEDIA": str(store.settings.media_dir),
-        }
-    )
-    env.pop("RUNNOTES_SERVER", None)  # the run lives in this store, not on a team server
-    return env
+def _child_env(backend: Backend, run_id: int) -> dict[str, str]:
+    """The command's environment: its SDK calls go to this run, where it lives (this store, or
+    the team server), whatever settings the command would find on its own."""
+    return {**os.environ, **backend.environment(), ENV_RUN_ID: str(run_id)}
 
 
 def _open_run(
-    store: Store,
+    backend: Backend,
     command: list[str],
     *,
     name: str | None,
@@ -212,18 +201,16 @@ def _open_run(
     tags: tuple[str, ...],
 ) -> tuple[Run, bool]:
     """The run to record into, and whether it is the active one (joined, left open)."""
-    active = active_entry(store)
+    active = backend.active()
     if (
         active is not None
         and active.by in JOINABLE
         and not (new_run or name or experiment or project)
     ):
-        with store.read() as session:
-            row = session.get(RunRow, active.run_id)
-            run = local_run(store, active.run_id, row.name if row else "", source=Source.watch)
-        if tags:
-            add_tags(store, run.id, tags)
-        record_command(store, run.id, collect(command, owned=False))
+        ref = backend.run_ref(active.run_id)
+        run = Run(backend, ref.id, ref.name, source=Source.watch)
+        backend.add_tags(run.id, tags)
+        backend.record_command(run.id, collect(command, owned=False), None)
         return run, True
     run = start_run(
         name or default_name(command),
@@ -232,7 +219,7 @@ def _open_run(
         tags=tags,
         command=command,
         source=Source.watch,
-        store=store,
+        backend=backend,
     )
     return run, False
 
@@ -246,7 +233,7 @@ def watch(
     project: str | None = None,
     tags: tuple[str, ...] = (),
     data: tuple[Path, ...] = (),
-    store: Store | None = None,
+    backend: Backend | None = None,
     stdout: BinaryIO | None = None,
     stderr: BinaryIO | None = None,
     grace: float = GRACE_S,
@@ -263,9 +250,9 @@ def watch(
     for path in data:
         if not Path(path).is_file():
             raise RunnotesError(f"--data {path}: no such file; no run was recorded")
-    store = store or get_store()
+    backend = backend or backend_for()
     run, joined = _open_run(
-        store,
+        backend,
         command,
         name=name,
         new_run=new_run,
@@ -285,13 +272,13 @@ def watch(
             command,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=_child_env(store, run.id),
+            env=_child_env(backend, run.id),
         )
     except OSError as exc:
-        _finish(store, run, joined, 127, "failed")
+        _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
     for pipe in (proc.stdout, proc.stderr):
-        _widen(pipe)
+        _widen(pipe)  # type: ignore[arg-type]
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [
@@ -313,8 +300,7 @@ def watch(
         thread.join(grace if stop.signal else None)
     if code < 0:
         code = 128 - code
-    killed = stop.signal is not None or code == 130
-    status = "killed" if killed else ("ok" if code == 0 else "failed")
+    status = status_of(code, signalled=stop.signal is not None)
     if backlog.skipped:
         log.warning("watch: %d bytes of fast output were not read for metrics", backlog.skipped)
     run.attach(
@@ -324,7 +310,7 @@ def watch(
         text=" ".join(command),
         extra={"exit_code": code, "truncated": output.total > OUTPUT_LOG_BYTES},
     )
-    _finish(store, run, joined, code, status)
+    _finish(run, joined, code, status)
     return WatchResult(
         run_id=run.id,
         exit_code=code,
@@ -396,10 +382,10 @@ class _Stop:
                     self.proc.send_signal(signal.SIGINT)
 
 
-def _finish(store: Store, run: Run, joined: bool, code: int, status: str) -> None:
+def _finish(run: Run, joined: bool, code: int, status: str) -> None:
     """A run of its own ends with the command; the active run it joined only records the exit."""
     if joined:
         run.end()  # flushes; the run is not this handle's to end
-        record_command(store, run.id, exit_code=code)
+        run.backend.record_command(run.id, None, code)
     else:
         run.end(status, code)

@@ -168,7 +168,7 @@ class Liker:
         press = Press(time.time(), time.monotonic(), (x, y), target.rect)
         snap = self.agent.snap(press, self.reader)
         like = build_like(replace(snap, pointed=None), self.agent.ocr, self.store)
-        commit(self.store, like)
+        commit(self.agent.backend, like)
         if snap.pointed is not None:  # the same moment, the window's own text preferred
             ocr = _Seen(like.reading) if like.reading is not None else self.agent.ocr
             exact = build_like(snap, ocr, self.store)  # type: ignore[arg-type]

@@ -63,6 +63,7 @@ def screen(name: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize(("png", "pointer", "name", "text", "qualifier", "step"), CASES)
+@pytest.mark.slow
 def test_the_pointed_value_and_its_name(
     engine: OcrEngine,
     png: str,

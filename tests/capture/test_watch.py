@@ -70,6 +70,7 @@ def _series(store: Store, run_id: int, metric: str) -> list[tuple[float, float]]
         ("mlp", SKLEARN, "loss", list(range(1, 6))),
     ],
 )
+@pytest.mark.slow
 def test_watch_real_libraries(
     store: Store, tmp_path: Path, name: str, body: str, metric: str, steps: list[int]
 ) -> None:

@@ -62,7 +62,7 @@ def _settled(home: Path) -> None:
 def test_cli_run_end_refreshes_off_the_exit_path(home: Path) -> None:
     run_cli("run", "start", "cli-run", "-e", "cli-exp")
     run_cli("like", "val_acc=0.88")
-    run_cli("run", "end")
+    run_cli("run", "end", process=True)  # its exit hands the refresh to a detached process
     _settled(home)
     assert "cli-run" in readme(home, "cli-exp").read_text()
     listing = run_cli("drafts").stdout

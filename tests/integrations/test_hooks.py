@@ -20,6 +20,7 @@ def _classification(n: int = 64) -> tuple[np.ndarray, np.ndarray]:
     return x, (x.sum(1) > 0).astype("float32")
 
 
+@pytest.mark.slow
 def test_keras_callback(store: Store) -> None:
     import keras
 
@@ -95,6 +96,7 @@ def _fit_lightning(logger, fail: bool = False) -> None:  # type: ignore[no-untyp
     trainer.fit(_lightning_module(fail), data, data)
 
 
+@pytest.mark.slow
 def test_lightning_logger(store: Store, tmp_path: Path) -> None:
     from runnotes.integrations.lightning import RunnotesLogger
 
@@ -118,6 +120,7 @@ def test_lightning_logger_marks_a_failed_fit(store: Store) -> None:
 
 
 @pytest.mark.parametrize("how", ["callback", "report_to"])
+@pytest.mark.slow
 def test_transformers_callback(store: Store, tmp_path: Path, how: str) -> None:
     import torch
     from transformers import (

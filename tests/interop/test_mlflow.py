@@ -51,6 +51,7 @@ def _capture_count(store) -> int:  # type: ignore[no-untyped-def]
         return session.exec(select(func.count()).select_from(Capture)).one()
 
 
+@pytest.mark.slow
 def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_path: Path) -> None:
     result = import_mlflow(store, mlflow_store.uri, use_client=mlflow_store.use_client)
     assert (result.created, result.updated, len(result.run_ids)) == (3, 0, 3)
@@ -104,6 +105,7 @@ def test_import_then_reimport_then_export_round_trip(store, mlflow_store, tmp_pa
         assert got == want
 
 
+@pytest.mark.slow
 def test_copy_artifacts_keeps_the_bytes(store, mlflow_db) -> None:
     import_mlflow(
         store, mlflow_db.uri, ["resnet"], copy_artifacts=True, use_client=mlflow_db.use_client
@@ -115,6 +117,7 @@ def test_copy_artifacts_keeps_the_bytes(store, mlflow_db) -> None:
         assert session.get(MediaFile, artifact.media_sha).original_name == "confusion.txt"
 
 
+@pytest.mark.slow
 def test_cli_import_and_missing_store(home: Path, mlflow_sqlite, tmp_path: Path) -> None:
     done = run_cli("import", "mlflow", "--tracking-uri", mlflow_sqlite.uri, "-e", "bert")
     assert "imported 1 runs" in done.stdout
@@ -139,6 +142,7 @@ def test_cli_import_and_missing_store(home: Path, mlflow_sqlite, tmp_path: Path)
     assert '"warmup"' in listed.stdout and '"baseline"' not in listed.stdout
 
 
+@pytest.mark.slow
 def test_follow_attaches_captures_to_the_live_mlflow_run(store, tmp_path: Path) -> None:
     uri = f"sqlite:///{tmp_path / 'live.db'}"
     client = _client(uri)
@@ -206,6 +210,7 @@ def _fill_edge_cases(uri: str, artifacts: Path) -> None:
     client.delete_experiment(dropped)
 
 
+@pytest.mark.slow
 def test_sql_reader_matches_the_client(mlflow_sqlite, tmp_path: Path) -> None:
     _fill_edge_cases(mlflow_sqlite.uri, tmp_path / "artifacts")
     by_sql = _records(mlflow_sqlite.uri, use_client=False)

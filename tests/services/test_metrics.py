@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import math
 import re
 from pathlib import Path
 
@@ -12,12 +14,16 @@ import pytest
 from runnotes.config import load_settings
 from runnotes.interop.export import table_rows, write_export
 from runnotes.reports import write_readme
+from runnotes.reports.data import MetricInfo, Value
 from runnotes.services.metrics import (
+    Directions,
     best_values,
     curves,
     directions,
+    is_better,
     latest,
     lower_is_better,
+    rank_key,
     series,
 )
 from runnotes.store import Store
@@ -135,7 +141,9 @@ def test_rejected_value_is_gone_everywhere(store: Store, tmp_path: Path) -> None
         compare = client.get(f"/compare?run={a}&run={b}").text
     assert "0.997" not in run_page and "<b>0.8</b>" in run_page
     assert "best 0.85" in run_page
-    assert len(re.findall(r'points="([^"]*)"', run_page)[0].split()) == 3
+    specs = re.findall(r'<script type="application/json">(.*?)</script>', run_page)
+    chart = json.loads(specs[0])  # the val_acc chart's spec: three points, the spike gone
+    assert chart["metric"] == "val_acc" and chart["series"][0]["y"] == [0.5, 0.85, 0.8]
     assert "0.997" not in compare
     assert re.search(r'class="num best">0\.82<', compare)
 
@@ -151,3 +159,29 @@ def test_rejected_value_is_gone_everywhere(store: Store, tmp_path: Path) -> None
     text = readme.read_text()
     assert "0.997" not in text
     assert "run 2 (steady)" in text.split("## How to reproduce")[1].split("##")[0]
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize("lower", [True, False])
+def test_one_rule_for_better_over_nan_inf_and_none(lower: bool) -> None:
+    """Only finite values compete, in both directions: a finite value beats None, NaN, inf and
+    -inf; nothing non-finite beats anything; an equal value is not better. The reports rank,
+    pick the best and judge moves with the same two functions."""
+    good, bad = (1.0, 2.0) if lower else (2.0, 1.0)
+    assert is_better(good, bad, lower) and not is_better(bad, good, lower)
+    assert not is_better(good, good, lower)
+    for broken in (None, NAN, INF, -INF):
+        assert is_better(bad, broken, lower), broken
+        assert not is_better(broken, bad, lower), broken
+        assert not is_better(broken, None, lower), broken
+    ranked = sorted([NAN, bad, None, INF, good, -INF], key=lambda v: rank_key(v, lower))
+    assert ranked[:2] == [good, bad]
+    assert all(v is None or not math.isfinite(v) for v in ranked[2:])
+    name = "val_loss" if lower else "val_acc"
+    dirs = Directions()
+    assert dirs.best(name, [NAN, INF, bad, -INF, None, good]) == good
+    assert dirs.best(name, [NAN, INF, -INF, None]) is None
+    info = MetricInfo(name, lower, best_run=None, best=Value("x", good))  # type: ignore[arg-type]
+    assert info.is_better(good, bad) and not info.is_better(INF, bad) and info.is_better(bad, NAN)

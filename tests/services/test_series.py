@@ -192,3 +192,34 @@ def test_a_stored_chart_that_lags_is_brought_up_to_date_after_a_restart(store: S
         m4 |= {pts[0], pts[-1]}
         m4 |= {min(pts, key=lambda p: (p[1], p[0])), min(pts, key=lambda p: (-p[1], p[0]))}
     assert expected == sorted(m4) and len(expected) <= 100
+
+
+def test_best_of_a_series_is_finite_on_both_backends(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The series' best (run page, export, experiment bests) follows the one "better" rule:
+    inf, -inf and NaN are no result in either direction, cached or read in one query."""
+    from runnotes.services import metrics
+    from runnotes.store.runs import nonfinite_text
+
+    store = any_store
+    run = create_run(store, "diverged")
+    broken = [float("inf"), float("-inf"), float("nan")]
+    for name in ("val_acc", "val_loss", "only_inf"):
+        values = [] if name == "only_inf" else [0.5, 0.7]
+        rows = [*values, *broken]
+        add_metric_rows(
+            store,
+            [
+                MetricRow(
+                    run.id, "metric", "sdk", name, v, step, 0.0, "approved", nonfinite_text(v)
+                )
+                for step, v in enumerate(rows)
+            ],
+        )
+    cached = best_values(store, [run.id])[run.id]
+    monkeypatch.setattr(metrics, "FEW_RUNS", 0)  # the grouped query instead of the cache
+    grouped = best_values(store, [run.id])[run.id]
+    assert cached == grouped == {"val_acc": 0.7, "val_loss": 0.5}
+    bests = {b.metric: b.value for b in metrics.experiment_bests(store)[run.experiment_id]}
+    assert bests == {"val_acc": 0.7, "val_loss": 0.5}

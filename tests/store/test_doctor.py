@@ -50,6 +50,7 @@ def _filled(store: Store) -> None:
         run.artifact(__file__)
 
 
+@pytest.mark.slow
 def test_doctor_finds_a_corrupt_page(store: Store, home: Path) -> None:
     _filled(store)
     assert run_cli("doctor").returncode == 0
@@ -64,6 +65,7 @@ def test_doctor_finds_a_corrupt_page(store: Store, home: Path) -> None:
     assert database[0]["level"] == "error" and "quick_check" in database[0]["message"]
 
 
+@pytest.mark.slow
 def test_doctor_finds_damaged_media_open_files_and_stale_runs(store: Store, home: Path) -> None:
     _filled(store)
     script = "import os, runnotes; runnotes.start_run('killed'); os._exit(0)"  # no clean end

@@ -18,6 +18,7 @@ def _score(name: str) -> tuple[Score, int]:
     return score, len(cases)
 
 
+@pytest.mark.slow
 def test_held_out_notes_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """The sentences written before tuning (heldout.txt and the audio sets' text)."""
     score = Score()
@@ -141,6 +142,7 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
     assert prompt.endswith("top 1 accuracy, my metric, baseline.")
 
 
+@pytest.mark.slow
 def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 22's collected sets (public threads, model cards; sources in the files).
 

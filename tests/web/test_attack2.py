@@ -147,6 +147,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/captures/{capture_id}/review"): {"review": "approved"},
     ("POST", "/api/captures/{capture_id}"): {"name": "n", "text": "t", "value": 1.0},
     ("POST", "/api/review"): {"ids": [1], "review": "approved"},
+    ("POST", "/api/runs/target"): {"ref": "1"},
+    ("POST", "/api/runs/end"): {"ref": "1", "status": "ok"},
+    ("POST", "/api/runs/{run_id}/command"): {"context": {"command": "python x.py"}, "exit_code": 0},
+    ("POST", "/api/likes/check"): {"run_id": 1, "name": "val_acc", "value": "0.9"},
 }
 
 

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from runnotes.backend import Backend
+from runnotes.backend.local import LocalBackend
+from runnotes.backend.remote import Client, RemoteBackend
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.sdk import Run, local_run
-from runnotes.sdk.backend import LocalBackend, RunBackend
-from runnotes.sdk.remote import Client, RemoteBackend
 from runnotes.store import Store
 from runnotes.store.db import open_store
 from runnotes.store.queries import run_detail
@@ -31,7 +32,7 @@ def _members(cls: type) -> dict[str, inspect.Signature]:
 
 @pytest.mark.parametrize("backend", [LocalBackend, RemoteBackend])
 def test_each_backend_has_the_protocol_s_methods_and_signatures(backend: type) -> None:
-    assert _members(backend) == _members(RunBackend)
+    assert _members(backend) == _members(Backend)
 
 
 def _script(run: Run, data: Path) -> None:
@@ -81,5 +82,7 @@ def test_the_same_calls_leave_the_same_run_locally_and_on_a_team_server(
 
 def test_a_team_run_has_no_local_store_and_says_so_in_one_line() -> None:
     run = Run(RemoteBackend(Client("http://127.0.0.1:9")), 1, "r")
-    with pytest.raises(RunnotesError, match="^team mode: this run lives on the server"):
+    with pytest.raises(
+        RunnotesError, match="^team mode: runs live on the team server at http://127.0.0.1:9;"
+    ):
         run.store  # noqa: B018 - the property is what is tested

@@ -64,6 +64,7 @@ def test_draft_downloads_take_no_path_from_the_request(client, store, drafted) -
 
 
 @pytest.mark.parametrize("action", ["approve", "edit", "page-approve"])
+@pytest.mark.slow
 def test_review_actions_refresh_the_drafts(client, store, auto_drafts, action: str) -> None:
     seeded = seed(store)  # the runs' ends queue a refresh ("run_end")
     worker = refresher(store)

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from runnotes.sdk.remote import Client
+from runnotes.backend.remote import Client
 from runnotes.store import Store
 from runnotes.web.app import create_app
 from web.seed import served

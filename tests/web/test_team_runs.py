@@ -1,4 +1,5 @@
-"""Ending runs in team mode: the run this process started, on the server, never a local one."""
+"""Ending runs in team mode: on the server (as locally: by id or name, else the current run),
+never a local one."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ def test_end_run_in_team_mode_ends_the_server_run(tmp_path: Path, serve, home: P
     )
     assert done.returncode == 0, done.stderr
     refused, ended = done.stdout.splitlines()
-    assert refused.startswith("refused: team mode: end a run this process started")
+    assert refused.startswith("refused: server") and "no run 'someone-else'" in refused
     run_id, status = ended.split()
     assert status == "ok" and not (tmp_path / "laptop" / "runnotes.db").exists()
     auth = {"Authorization": f"Bearer {TOKEN}"}

@@ -13,11 +13,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
-
 from runnotes.errors import RunnotesError
+from runnotes.store.captures import previous_dataset
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Kind
 from runnotes.store.models import Run as RunRow
 
 _CHUNK = 1 << 20
@@ -138,17 +136,7 @@ def previous_change(store: Store, run_id: int, name: str, fp: Fingerprint) -> st
     name: the "data changed since run 7" message, or None when nothing did or no run used it."""
     with store.read() as session:
         this = get_row(session, RunRow, run_id)
-        previous = session.exec(
-            select(Capture, RunRow)
-            .join(RunRow, Capture.run_id == RunRow.id)
-            .where(
-                RunRow.experiment_id == this.experiment_id,
-                RunRow.id < run_id,
-                Capture.kind == Kind.dataset,
-                Capture.name == name,
-            )
-            .order_by(RunRow.id.desc(), Capture.id.desc())
-        ).first()
+        previous = previous_dataset(session, this, name)
     if previous is None:
         return None
     capture, run = previous

@@ -82,6 +82,8 @@ class Desktop(Protocol):
 
     def capabilities(self) -> list[Capability]: ...
 
+    def notify(self, line: str) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -116,7 +118,7 @@ def open_desktop(
     if kind == "wayland":
         from runnotes.capture.wayland import WaylandDesktop
 
-        return WaylandDesktop.open(env, region_picker)
+        return WaylandDesktop.open(env, region_picker)  # type: ignore[return-value]
     raise RunnotesError(
         "no display: neither DISPLAY nor WAYLAND_DISPLAY is set (run the agent inside a "
         "desktop session; `runnotes agent doctor` says what works where)"

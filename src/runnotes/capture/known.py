@@ -9,16 +9,11 @@ numbers are rounded, so a logged value matches when it rounds to the shown digit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from sqlmodel import col, select
 
 from runnotes.formatting import shown_interval, significant_digits
+from runnotes.store.captures import logged_between
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Kind, Run, Source
-from runnotes.store.points import metric_rows
-
-VALUE_KINDS = (Kind.metric, Kind.param)
+from runnotes.store.models import Capture
 
 MIN_DIGITS = 3  # significant digits a number needs to match a value of another name
 LIMIT = 50
@@ -54,24 +49,13 @@ def find_known(store: Store, text: str, name: str | None = None) -> list[Known]:
         intervals = shown_interval(text)
     except ValueError:
         return []
-    rows: list[Any] = []
-    values = metric_rows(
-        Capture.source != Source.hotkey, col(Capture.liked).is_(False), kinds=VALUE_KINDS
-    )
+    rows: list[tuple[Capture, str]] = []
     with store.read() as session:
         for lo, hi in intervals:
-            query = (
-                select(values.c.id, values.c.run_id, values.c.name, values.c.step, Run.name)
-                .join(Run, col(Run.id) == values.c.run_id)
-                .where(values.c.value >= lo, values.c.value <= hi)
-                .order_by(values.c.id.desc())
-                .limit(LIMIT)
-            )
-            if significant_digits(text) < MIN_DIGITS:
-                if not name:
-                    return []
-                query = query.where(values.c.name == name)
-            rows += session.exec(query).all()
-    found = [Known(i, run_id, r, n or "", step) for i, run_id, n, step, r in rows if i]
+            few_digits = significant_digits(text) < MIN_DIGITS
+            if few_digits and not name:
+                return []
+            rows += logged_between(session, lo, hi, name if few_digits else None, LIMIT)
+    found = [Known(c.id, c.run_id, r, c.name or "", c.step) for c, r in rows if c.id]
     wanted = (name or "").lower()
     return sorted(found, key=lambda k: (k.name.lower() != wanted, -k.capture_id))

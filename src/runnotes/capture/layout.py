@@ -389,7 +389,7 @@ def read_pointed(page: Page, x: float, y: float, rect: tuple | None = None) -> R
         for box in page.texts(_in_rect(page.shapes, rect)):
             found = _token_at(box, x, rect)
             if found and (
-                token is None or _dist(box, found, x) < _dist(page.read[shape], token, x)
+                token is None or _dist(box, found, x) < _dist(page.read[shape], token, x)  # type: ignore[index]
             ):
                 token, shape = found, box.shape()
         if shape is None:

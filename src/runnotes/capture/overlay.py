@@ -35,7 +35,7 @@ def _run(*args: str) -> dict | None:
 def pick_region(frozen_png: Path) -> tuple[int, int, int, int] | None:
     """Let the user drag a rectangle over a frozen picture of the screen: ``(x, y, w, h)``."""
     answer = _run("region", str(frozen_png))
-    return tuple(answer["region"]) if answer else None  # type: ignore[return-value]
+    return tuple(answer["region"]) if answer else None
 
 
 def ask_note() -> str | None:

@@ -182,7 +182,7 @@ def read_pairs(text: str, *, loose: bool = False) -> tuple[list[Pair], int | Non
         return [], None
     step, body = find_step(clean(text))
     body = _blank(body, _FRACTION)
-    pairs: list[Pair] = []
+    pairs: list[Pair] = []  # type: ignore[no-redef]
     for segment in _SEGMENTS.split(body):
         found = _segment_pairs(segment) if segment and segment.strip() else None
         if not found:

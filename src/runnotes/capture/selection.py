@@ -87,7 +87,7 @@ class SelectionWatch:
                 event = self.display.next_event()
             except Exception:  # noqa: BLE001 - the X connection closed: stop watching
                 return
-            name = self._atoms.get(getattr(event, "selection", None))
+            name = self._atoms.get(getattr(event, "selection", None))  # type: ignore[arg-type]
             if name:
                 self.changed[name] = time.monotonic()
 

@@ -17,7 +17,8 @@ import logging
 import shutil
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
+
+import psutil
 
 from runnotes.capture.a11y import Pointed
 from runnotes.capture.window import WindowInfo
@@ -63,10 +64,9 @@ def _rows(*args: str) -> list[list[str]]:
 
 def _parent(pid: int) -> int | None:
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+        return psutil.Process(pid).ppid()
+    except psutil.Error:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[1])  # the name in (…) may hold spaces
 
 
 def descends(pid: int, ancestor: int) -> bool:

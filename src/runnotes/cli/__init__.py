@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import replace
 from importlib import import_module
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -71,6 +72,13 @@ def _root(
             envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
         ),
     ] = None,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            envvar="RUNNOTES_SERVER",
+            help="Team server URL: runs live there, not in a local store.",
+        ),
+    ] = None,
     version: Annotated[
         bool,
         typer.Option(
@@ -82,14 +90,15 @@ def _root(
         ),
     ] = False,
 ) -> None:
-    ctx.obj = load_settings(home, db)
+    settings = load_settings(home, db)
+    ctx.obj = replace(settings, server_url=server) if server else settings
 
 
-def command():  # type: ignore[no-untyped-def]
+def command():
     """The click command behind ``app``, with the help made readable (:mod:`runnotes.cli.help`)."""
     root = typer.main.get_command(app)
-    panel = {name: PANELS.index(cmd.rich_help_panel) for name, cmd in root.commands.items()}  # type: ignore[attr-defined]
-    root.commands = {name: root.commands[name] for name in sorted(panel, key=panel.get)}  # type: ignore[attr-defined]
+    panel = {name: PANELS.index(cmd.rich_help_panel) for name, cmd in root.commands.items()}
+    root.commands = {name: root.commands[name] for name in sorted(panel, key=panel.get)}
     return plain_help(root)
 
 

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -26,7 +27,8 @@ from runnotes.errors import RunnotesError
 from runnotes.pidfile import agent_pid_file, running_pid
 
 if TYPE_CHECKING:
-    from runnotes.agent import AgentConfig
+    from runnotes.agent import Agent, AgentConfig
+    from runnotes.config import Settings
 
 START_TIMEOUT_S = 60
 READY = "runnotes agent: ready"
@@ -100,11 +102,11 @@ def _options(ctx: typer.Context, **options: Any) -> None:
 @agent_app.callback(invoke_without_command=True)
 def agent(
     ctx: typer.Context,
-    like: LikeOpt = None,
-    region: RegionOpt = None,
-    voice: VoiceOpt = None,
-    note: NoteOpt = None,
-    pause: PauseOpt = None,
+    like: LikeOpt = None,  # type: ignore[valid-type]
+    region: RegionOpt = None,  # type: ignore[valid-type]
+    voice: VoiceOpt = None,  # type: ignore[valid-type]
+    note: NoteOpt = None,  # type: ignore[valid-type]
+    pause: PauseOpt = None,  # type: ignore[valid-type]
     region_size: SizeOpt = None,
     ocr: OcrOpt = None,
     voice_source: VoiceSourceOpt = None,
@@ -120,9 +122,8 @@ def _interrupt(*_: object) -> None:
 
 
 def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
-    from runnotes.agent import Agent, AgentConfig, check_environment
+    from runnotes.agent import AgentConfig, check_environment
     from runnotes.reports import drafts
-    from runnotes.sdk import get_store
 
     settings = ctx.find_root().obj
     config = AgentConfig.from_section(settings.section("agent"), **flags)
@@ -132,14 +133,14 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     other = running_pid(pid_file)
     if other is not None and other != os.getpid():
         raise RunnotesError(f"an agent is already running (pid {other}): stop it first")
-    store = get_store(settings)
-    agent = Agent(store, config, _say, desktop)
+    agent = _agent(settings, config, desktop)
     for line in warnings:
         _say(f"warning: {line}")
     agent.start()
     with os.fdopen(os.open(pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as pid:
-        pid.write(str(os.getpid()))  # the store folder exists: get_store made or checked it
-    drafts_stop = drafts.serve_requests(store)  # other processes now hand draft refreshes to us
+        pid.write(str(os.getpid()))  # the store folder exists: the settings checked it
+    # other processes now hand draft refreshes to us (a team server refreshes its own)
+    drafts_stop = drafts.serve_requests(agent.store) if agent.store else threading.Event()
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGUSR1, lambda *_: agent.toggle_voice())  # `runnotes talk --toggle`
     _say(
@@ -301,18 +302,26 @@ def install(ctx: typer.Context) -> None:
     )
 
 
+def _agent(settings: Settings, config: AgentConfig, desktop: Any) -> Agent:
+    """The agent, storing where runs live (:func:`runnotes.backend.open_backend`): on a team
+    server's client it has no local store (voice notes need one)."""
+    from runnotes.agent import Agent
+    from runnotes.backend import open_backend
+
+    backend = open_backend(settings)
+    store = None if settings.server_url else backend.local_store()
+    return Agent(store, config, _say, desktop, backend=backend)
+
+
 def like_from_desktop(ctx: typer.Context, region: bool) -> None:
     """``runnotes like --selection`` / ``--region``: one like through the agent's own path."""
-    from runnotes.agent import Agent
-    from runnotes.sdk import get_store
 
     settings = ctx.find_root().obj
     config = _config(ctx)
     if not region:
         config.ocr = False  # the selection is exact text: no OCR model to load
     desktop = config.open_desktop()
-    store = get_store(settings)
-    agent = Agent(store, config, _say, desktop)
+    agent = _agent(settings, config, desktop)
     try:
         if not agent.like_once(region=region):
             raise RunnotesError("the like could not be stored (see the line above)")

@@ -23,25 +23,20 @@ drafts_app = typer.Typer(
 app.add_typer(drafts_app, name="drafts", rich_help_panel=REPORTS)
 
 
-def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _store(ctx: typer.Context):
 
     return store_of(ctx)
 
 
 def _experiment_ids(ctx: typer.Context, experiment: str | None) -> list[int]:
-    from sqlmodel import select
-
-    from runnotes.store.models import Experiment
+    from runnotes.store.experiments import experiment_ids
 
     store = _store(ctx)
     with store.read() as session:
-        query = select(Experiment.id)
-        if experiment:
-            query = query.where(Experiment.name == experiment)
-        ids = list(session.exec(query).all())
+        ids = experiment_ids(session, experiment)
     if experiment and not ids:
         raise RunnotesError(f"no experiment {experiment!r}")
-    return ids  # type: ignore[return-value]
+    return ids
 
 
 @drafts_app.callback()

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
 
 from runnotes.cli.options import REPORTS, ExperimentArg, ExperimentOpt, ProjectOpt
 from runnotes.cli.shell import store_of
 from runnotes.errors import RunnotesError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
 
 app = typer.Typer()
 
@@ -46,7 +48,7 @@ class DelayedProgress:
     def __init__(self) -> None:
         self.started = time.monotonic()
         self.bar: Progress | None = None
-        self.task = 0
+        self.task = cast("TaskID", 0)
 
     def __call__(self, label: str, done: int, total: int) -> None:
         if (
@@ -54,6 +56,8 @@ class DelayedProgress:
             and err.is_terminal
             and time.monotonic() - self.started > PROGRESS_AFTER_S
         ):
+            from rich.progress import Progress  # not on every command's start (mmap, …)
+
             self.bar = Progress(console=err, transient=True)
             self.bar.start()
             self.task = self.bar.add_task(label, total=total)
@@ -65,7 +69,7 @@ class DelayedProgress:
             self.bar.stop()
 
 
-def _report(result) -> None:  # type: ignore[no-untyped-def]
+def _report(result) -> None:
     for warning in result.warnings:
         err.print(f"runnotes: warning: {warning}", markup=False)
     report, *figures = result.paths
@@ -77,7 +81,7 @@ def _report(result) -> None:  # type: ignore[no-untyped-def]
     typer.echo(f"wrote {report}{extra}")
 
 
-def _published(reader: str, done) -> None:  # type: ignore[no-untyped-def]
+def _published(reader: str, done) -> None:
     state = "published" if done.new else "unchanged since"
     typer.echo(f"{state} {reader} report version {done.version} (sha256 {done.sha256[:16]})")
 

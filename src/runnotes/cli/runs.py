@@ -21,7 +21,7 @@ from runnotes.cli.options import (
     TagOpt,
     WhereOpt,
 )
-from runnotes.cli.shell import run_handle, store_of, target_of
+from runnotes.cli.shell import backend_of, run_handle, settings_of, store_of, target_of
 from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
 from runnotes.formatting import duration, fmt_value, parse_pairs, when
@@ -49,32 +49,23 @@ def run_start(
     A run active already stays open: the new one goes on top of it, and it is active again once
     the new one ends."""
     from runnotes.capture.context import collect
-    from runnotes.store.runs import create_run, push_active
 
-    store = store_of(ctx)
-    run = create_run(
-        store,
+    backend = backend_of(ctx)
+    run = backend.start_run(
         name,
         experiment=experiment,
         project=project,
         tags=tag or (),
         context=collect(sys.argv[1:] and ["runnotes", *sys.argv[1:]], owned=False),
+        active_by="cli",
     )
-    below = push_active(store, run.id, "cli")  # type: ignore[arg-type]
+    below = run.nested_in
     out.print(f"started run {run.id} ({run.name}); captures now go to it")
     if below is not None:
         out.print(
-            f"run {below.run_id} ({_name(store, below.run_id)}) is still open: it is active "
-            f"again when run {run.id} ends (`runnotes run end {below.run_id}` ends it)"
+            f"run {below.run_id} ({backend.run_ref(below.run_id).name}) is still open: it is "
+            f"active again when run {run.id} ends (`runnotes run end {below.run_id}` ends it)"
         )
-
-
-def _name(store, run_id: int) -> str:  # type: ignore[no-untyped-def]
-    from runnotes.store.models import Run
-
-    with store.read() as session:
-        row = session.get(Run, run_id)
-        return row.name if row is not None else "?"
 
 
 @run_app.command("end")
@@ -93,17 +84,15 @@ def run_end(
     """End a run: the active one, or the one named (e.g. left open by a crashed process)."""
     from runnotes.sdk import end_run
 
-    store = store_of(ctx)
-    ended = end_run(run, status, store=store)
+    backend = backend_of(ctx)
+    ended = end_run(run, status, backend=backend)
     row = ended.run
     out.print(
         f"ended run {row.id} ({row.name}): {row.status}, {duration(row.ended_at - row.started_at)}"  # type: ignore[operator]
     )
     if ended.was_active and ended.now_active is not None:
-        out.print(
-            f"run {ended.now_active.run_id} ({_name(store, ended.now_active.run_id)}) "
-            "is the active run again"
-        )
+        now = backend.run_ref(ended.now_active.run_id)
+        out.print(f"run {now.id} ({now.name}) is the active run again")
 
 
 @run_app.command("current")
@@ -152,11 +141,10 @@ def like(
         return
     if not values:
         raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
-    from runnotes.services.likes import check_like
-
     pairs = parse_pairs(values)
+    backend = backend_of(ctx)
     for key, value in pairs:  # before a run is resolved: a refused like opens no auto run
-        check_like(store_of(ctx), target_of(ctx, run), key, value)
+        backend.check_like(target_of(ctx, run), key, value)
     handle = run_handle(ctx, run)
     for key, value in pairs:
         handle.like(key, value)
@@ -236,7 +224,7 @@ def watch(
         project=project,
         tags=tuple(tag or ()),
         data=tuple(data or ()),
-        store=store_of(ctx),
+        backend=backend_of(ctx),
         grace=grace,
     )
     names = ", ".join(sorted(result.counts)) or "none"
@@ -276,7 +264,7 @@ def runs_list(
     """List runs, newest first (archived and deleted ones with --show)."""
     from runnotes.services.columns import parse_columns
     from runnotes.services.values import list_metrics, shown
-    from runnotes.store.queries import RunFilter, list_runs, why_none_match
+    from runnotes.store.queries import RunFilter
 
     chosen = parse_columns(columns)
     filters = RunFilter(
@@ -287,14 +275,14 @@ def runs_list(
         search=search,
         show=show,
     )
-    store = store_of(ctx)
-    runs = list_runs(store, filters, limit=limit)
+    found = backend_of(ctx).list_runs(filters, limit)
+    runs = found.runs
     if as_json:
         print_json([r.as_dict() for r in runs])
         return
     values = [c.name for c in chosen] or ["metrics"]
     table = Table("id", "name", "experiment", "status", "started", "duration", "tags", *values)
-    main = list_metrics(store_of(ctx), runs)
+    main = list_metrics(settings_of(ctx), runs)
     for r in runs:
         if chosen:
             cells = [_cell(c.value(r)) for c in chosen]
@@ -310,7 +298,7 @@ def runs_list(
             ", ".join(r.tags),
             *cells,
         )
-    out.print(table if runs else why_none_match(store, filters), markup=False)
+    out.print(table if runs else found.why_empty, markup=False)
 
 
 def _cell(value: str | float | None) -> str:
@@ -322,9 +310,8 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
 
     from runnotes.services.values import annotations, shown
     from runnotes.store.models import Run
-    from runnotes.store.queries import run_detail
 
-    detail = run_detail(store_of(ctx), ref)
+    detail = backend_of(ctx).run_detail(ref)
     s, run = detail.summary, detail.run
     if as_json:
         print_json(
@@ -359,7 +346,7 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     if s.metrics:
         metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
         out.print(f"[bold]metrics[/] {escape(metrics)}")
-    liked = annotations(detail.captures)
+    liked = annotations(detail.captures)  # type: ignore[operator]
     if liked:
         out.print("[bold]liked and said[/] (beside what the run logged)")
         for a in liked:

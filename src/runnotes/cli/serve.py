@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from runnotes.cli.options import RUNS
-from runnotes.cli.shell import settings_of, store_of
+from runnotes.cli.shell import settings_of
 from runnotes.errors import RunnotesError
 
 app = typer.Typer()
@@ -39,6 +39,7 @@ def serve(
     """Serve the review page: browse, search, compare and review runs; write reports."""
     import uvicorn
 
+    from runnotes.backend.local import store_for
     from runnotes.console import err
     from runnotes.web.app import create_app
     from runnotes.web.pairing import FILE as PAIRING_FILE
@@ -65,7 +66,7 @@ def serve(
         max_upload=limits.max_upload_mb * 2**20,
         pairing=Pairing(settings.home / PAIRING_FILE),
     )
-    app = create_app(store_of(ctx), guard)
+    app = create_app(store_for(settings), guard)  # the server holds the store, team mode or not
     shown = f"[{host}]" if ":" in host else host
     err.print(
         f"runnotes: serving {settings.db_url.split('://')[0]} store on http://{shown}:{port}"

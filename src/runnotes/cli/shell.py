@@ -13,33 +13,41 @@ import typer
 from runnotes.config import Settings
 
 if TYPE_CHECKING:
+    from runnotes.backend import Backend
     from runnotes.sdk import Run
     from runnotes.store.db import Store
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    return ctx.find_root().obj  # type: ignore[no-any-return]
+    return ctx.find_root().obj
+
+
+def backend_of(ctx: typer.Context) -> Backend:
+    """Where runs live for this command: the team server, else the local store
+    (:func:`runnotes.backend.open_backend`, the rule every shell follows)."""
+    from runnotes.backend import open_backend
+
+    return open_backend(settings_of(ctx))
 
 
 def store_of(ctx: typer.Context) -> Store:
-    from runnotes.sdk import get_store
+    """The local store, for commands that work on one only (an error in team mode)."""
+    from runnotes.backend import local_store
 
-    return get_store(settings_of(ctx))
+    return local_store(settings_of(ctx))
 
 
 def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
     """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
-    from runnotes.sdk import current_run, local_run
-    from runnotes.store.queries import resolve_run
+    from runnotes.sdk import Run, current_run
 
-    store = store_of(ctx)
+    backend = backend_of(ctx)
     if ref is None:
-        run = current_run(store)
+        run = current_run(backend=backend)
         run.source = source
         return run
-    with store.read() as session:
-        row = resolve_run(session, ref)
-    return local_run(store, row.id, row.name, source=source)
+    found = backend.run_ref(ref)
+    return Run(backend, found.id, found.name, source=source)
 
 
 def target_of(ctx: typer.Context, ref: str | None) -> int | None:
@@ -48,12 +56,12 @@ def target_of(ctx: typer.Context, ref: str | None) -> int | None:
     import os
 
     from runnotes.sdk import ENV_RUN_ID
-    from runnotes.store.queries import resolve_run
-    from runnotes.store.runs import active_run_id
 
-    store = store_of(ctx)
+    backend = backend_of(ctx)
     if ref is not None:
-        with store.read() as session:
-            return resolve_run(session, ref).id
+        return backend.run_ref(ref).id
     watched = os.environ.get(ENV_RUN_ID, "")
-    return int(watched) if watched.isdigit() else active_run_id(store)
+    if watched.isdigit():
+        return int(watched)
+    active = backend.active()
+    return active.run_id if active else None

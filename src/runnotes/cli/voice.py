@@ -34,8 +34,7 @@ app.add_typer(models_app, name="models", rich_help_panel=SETUP)
 
 def _report(ctx: typer.Context, capture_id: int) -> None:
     """Print the transcript and what was extracted, or fail with the note's error."""
-    from sqlmodel import select
-
+    from runnotes.store.captures import derived
     from runnotes.store.models import Capture
     from runnotes.store.review import unsure
     from runnotes.voice.notes import note_status
@@ -49,15 +48,15 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
         )
     with store.read() as session:
         voice = session.get(Capture, capture_id)
-        found = session.exec(select(Capture).where(Capture.parent_id == capture_id)).all()
-    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")
+        found = derived(session, capture_id)
+    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")  # type: ignore[union-attr]
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
         doubt = ", unsure of what was heard" if unsure(c) else ""
         out.print(f"  [dim]{c.role or '':<10}[/] {escape(what or '')}  (pending review{doubt})")
 
 
-def _progress_bar(path: Path):  # type: ignore[no-untyped-def]
+def _progress_bar(path: Path):
     """A rich progress bar over the file's duration (a spinner when the length is unknown), on a
     terminal only: piped, it would leave an empty line before an error."""
     from rich.progress import Progress
@@ -78,6 +77,7 @@ def voice_add(
     """Transcribe existing recordings onto the active run (or --run)."""
     from runnotes.voice.notes import add_voice_file
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     for path in files:
         progress, advance = _progress_bar(path)
@@ -109,6 +109,7 @@ def voice_record(
     """Record a note until Enter (or --seconds); transcribed while you speak."""
     from runnotes.voice.recorder import Recorder, source_from_spec
 
+    store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
     handle = run_handle(ctx, run, source="voice")
     recorder = Recorder(
         handle.store, handle.id, source_from_spec(source), settings=settings_of(ctx)
@@ -117,7 +118,7 @@ def voice_record(
     pressed = threading.Event()
     if seconds is None:
         err.print("recording… press Enter to stop")
-        threading.Thread(target=lambda: (sys.stdin.readline(), pressed.set()), daemon=True).start()
+        threading.Thread(target=lambda: (sys.stdin.readline(), pressed.set()), daemon=True).start()  # type: ignore[func-returns-value]
     else:
         err.print(f"recording for {seconds:g} s…")
     deadline = time.monotonic() + (seconds if seconds is not None else float("inf"))

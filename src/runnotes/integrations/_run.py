@@ -37,8 +37,9 @@ class HookRun:
 
     def start(self) -> sdk.Run:
         if self.run is None:
-            if sdk._stack:  # a run this process started: log into it, leave it open
-                self.run, self.owned = sdk._stack[-1], False
+            joined = sdk.innermost()  # a run this process started: log into it, leave it open
+            if joined is not None:
+                self.run, self.owned = joined, False
             else:
                 self.run = sdk.start_run(
                     self.name, experiment=self.experiment, project=self.project, tags=self.tags

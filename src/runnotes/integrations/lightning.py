@@ -16,8 +16,8 @@ try:
     from lightning.pytorch.loggers import Logger
     from lightning.pytorch.utilities import rank_zero_only
 except ImportError:  # the older package name
-    from pytorch_lightning.loggers import Logger  # type: ignore[no-redef]
-    from pytorch_lightning.utilities import rank_zero_only  # type: ignore[no-redef]
+    from pytorch_lightning.loggers import Logger  # type: ignore[assignment]
+    from pytorch_lightning.utilities import rank_zero_only
 
 from runnotes.integrations._run import Hooked
 

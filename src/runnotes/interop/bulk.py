@@ -13,15 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
 from runnotes.store.annotations import annotate, is_annotation
+from runnotes.store.captures import drop_captures, run_by_source, run_tags
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
-from runnotes.store.points import delete_points
 from runnotes.store.runs import (
     MetricRow,
     NewCapture,
@@ -113,19 +112,16 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             row, created = _upsert_run(session, imported)
             result.created += created
             result.updated += not created
-            result.run_ids.append(row.id)  # type: ignore[arg-type]
-            _add_tags(session, row.id, imported.tags)  # type: ignore[arg-type]
+            result.run_ids.append(row.id)
+            _add_tags(session, row.id, imported.tags)
             captures = [Capture(run_id=row.id, **c.__dict__) for c in imported.new_captures()]
-            captures += [
-                _artifact(session, store, row.id, a, imported)  # type: ignore[arg-type]
-                for a in imported.artifacts
-            ]
+            captures += [_artifact(session, store, row.id, a, imported) for a in imported.artifacts]
             session.add_all(captures)
             session.flush()
             store_logged(session, captures)  # a restored export's logged values: points
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
-                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")  # type: ignore[arg-type]
+                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()
@@ -143,7 +139,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             f"(one of {', '.join(STATUSES)})"
         )
     exp = ensure_experiment(session, imported.project, imported.experiment)
-    row = session.exec(select(Run).where(Run.source_id == imported.source_id)).first()
+    row = run_by_source(session, imported.source_id)
     created = row is None
     if row is None:
         row = Run(
@@ -153,11 +149,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             source_id=imported.source_id,
         )
     else:
-        stale = delete(Capture).where(Capture.run_id == row.id)
-        if not imported.replace_all:
-            stale = stale.where(Capture.source == IMPORT)
-        session.execute(stale)
-        delete_points(session, row.id, only_imported=not imported.replace_all)  # type: ignore[arg-type]
+        drop_captures(session, row.id, None if imported.replace_all else IMPORT)
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
     if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it
         row.status, row.ended_at = imported.status, imported.ended_at
@@ -170,7 +162,7 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
 
 
 def _add_tags(session: Session, run_id: int, tags: Sequence[str]) -> None:
-    have = set(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
+    have = set(run_tags(session, run_id))
     session.add_all(RunTag(run_id=run_id, tag=t) for t in dict.fromkeys(tags) if t not in have)
 
 

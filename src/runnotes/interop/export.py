@@ -15,14 +15,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
-from sqlmodel import select
-
 from runnotes.errors import RunnotesError
 from runnotes.interop.bulk import ImportedRun, ImportResult, write_runs
 from runnotes.interop.tables import header_for, join_tags
 from runnotes.services.metrics import best_values
+from runnotes.store.captures import present_media, run_commits, run_notes
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, MediaFile, Run
+from runnotes.store.models import Run
 from runnotes.store.queries import (
     ALL_RUNS,
     RunFilter,
@@ -76,12 +75,8 @@ def table_rows(store: Store, runs: Sequence[RunSummary]) -> list[dict[str, Any]]
     notes: dict[int, list[str]] = {i: [] for i in ids}
     best = best_values(store, ids)
     with store.read() as session:
-        commits = dict(session.exec(select(Run.id, Run.git_commit).where(Run.id.in_(ids))).all())
-        for run_id, text in session.exec(
-            select(Capture.run_id, Capture.text)
-            .where(Capture.run_id.in_(ids), Capture.kind == "note", Capture.text.is_not(None))
-            .order_by(Capture.timestamp, Capture.id)
-        ):
+        commits = run_commits(session, ids)
+        for run_id, text in run_notes(session, ids):
             notes[run_id].append(text)
     return [
         {
@@ -196,7 +191,7 @@ def _unlink_missing_media(store: Store, runs: Sequence[ImportedRun]) -> None:
     """Media files do not travel in JSON Lines: keep the digest in ``extra`` when it is absent."""
     shas = {c.media_sha for r in runs for c in r.captures if c.media_sha}
     with store.read() as session:
-        present = set(session.exec(select(MediaFile.sha256).where(MediaFile.sha256.in_(shas))))
+        present = present_media(session, shas)
     for capture in (c for r in runs for c in r.captures):
         if capture.media_sha and capture.media_sha not in present:
             capture.extra = {**(capture.extra or {}), "media_sha": capture.media_sha}

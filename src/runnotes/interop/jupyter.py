@@ -147,7 +147,7 @@ class ComparisonView:
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         c = self.comparison
         rows = [" | ".join(["", *[f"{r.id}: {r.name}" for r in c.runs]])]
-        rows += [" | ".join([k, *map(fmt_value, v)]) for k, v in {**c.params, **c.metrics}.items()]
+        rows += [" | ".join([k, *map(fmt_value, v)]) for k, v in {**c.params, **c.metrics}.items()]  # type: ignore[call-overload]
         printer.text("\n".join(rows))
 
 
@@ -209,7 +209,7 @@ class RunnotesMagics(Magics):
             self.started = run
             print(f"started run {run.id} ({run.name}); captures now go to it")
             if run.nested_in is not None:
-                below = run_detail(run.store, run.nested_in.run_id).summary
+                below = run.backend.run_ref(run.nested_in.run_id)
                 print(
                     f"run {below.id} ({below.name}) is still open: it is active again when run "
                     f"{run.id} ends (`%runnotes end {below.id}` ends it)"

@@ -222,7 +222,7 @@ def imported_run(
             if not k.startswith(("mlflow.", "runnotes."))
         ],
         params=record.params,
-        metrics=record.metrics,
+        metrics=record.metrics,  # type: ignore[arg-type]
         notes=[tags[NOTE_TAG]] if tags.get(NOTE_TAG) else [],
         artifacts=_run_artifacts(record.artifact_uri, tracking_uri, copy_artifacts),
     )
@@ -291,7 +291,7 @@ def export_run(client: MlflowClient, store: Store, run_id: int) -> str:
     s, run = detail.summary, detail.run
     exp = client.get_experiment_by_name(s.experiment)
     exp_id = exp.experiment_id if exp else client.create_experiment(s.experiment)
-    tags = dict(tag.split("=", 1) if "=" in tag else (tag, "") for tag in s.tags)
+    tags = dict(tag.split("=", 1) if "=" in tag else (tag, "") for tag in s.tags)  # type: ignore[misc]
     notes = [c.text for c in detail.captures if c.kind == "note" and c.text]
     if notes:
         tags[NOTE_TAG] = "\n\n".join(notes)

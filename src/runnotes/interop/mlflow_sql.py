@@ -93,7 +93,7 @@ def _experiments(conn: Connection, names: Sequence[str]) -> dict[int, str]:
         )
         return dict(rows.all())
     query = text("SELECT experiment_id, name FROM experiments WHERE name IN :names")
-    found = dict(
+    found = dict(  # type: ignore[var-annotated]
         conn.execute(
             query.bindparams(bindparam("names", expanding=True)), {"names": list(names)}
         ).all()
@@ -115,7 +115,7 @@ def read_database(uri: str, experiments: Sequence[str] = ()) -> list[RunRecord]:
                 return []
             ids = {"ids": list(names)}
 
-            def query(sql: str):  # type: ignore[no-untyped-def]
+            def query(sql: str):
                 return conn.execute(text(sql).bindparams(bindparam("ids", expanding=True)), ids)
 
             runs = {

@@ -24,7 +24,7 @@ def _records(path: Path) -> list[bytes]:
     from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import PyRecordReader_New
 
     reader = PyRecordReader_New(str(path))
-    records = []
+    records = []  # type: ignore[var-annotated]
     while True:
         try:
             reader.GetNext()

@@ -19,7 +19,7 @@ WEB_URL = "http://127.0.0.1:8765"
 LISTS = ("decisions", "next_steps", "blockers", "observations", "screenshots", "changes")
 
 
-class Capped(list):  # type: ignore[type-arg]
+class Capped(list):
     """A list as a template shows it: ``more`` items left out, all of them at ``page``."""
 
     more: int = 0

@@ -15,9 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, select
-
 from runnotes.errors import RunnotesError
 from runnotes.reports.rules import (
     ROLE_BLOCKER,
@@ -29,17 +26,25 @@ from runnotes.reports.rules import (
     note_parts,
     observed,
 )
-from runnotes.services.metrics import Directions, directions
+from runnotes.services.metrics import Directions, directions, is_better, rank_key
 from runnotes.services.note_kinds import classify_note
 from runnotes.services.values import (
     goal_target,
     main_metrics,
     plan_done,
+    plan_params,
     same_param,
 )
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Experiment, Project, Review, Run, mark
-from runnotes.store.queries import latest_rows
+from runnotes.store.experiments import (
+    derived_from,
+    experiment_runs,
+    latest_note,
+    project_name,
+    report_captures,
+    reported_metrics,
+)
+from runnotes.store.models import Capture, Experiment, Review, Run, mark
 from runnotes.store.review import pending_left_out
 from runnotes.store.runs import shown_status
 
@@ -175,8 +180,8 @@ class MetricInfo:
     def direction(self) -> str:
         return "lower is better" if self.lower_is_better else "higher is better"
 
-    def is_better(self, new: float, old: float) -> bool:
-        return new < old if self.lower_is_better else new > old
+    def is_better(self, new: float | None, old: float | None) -> bool:
+        return is_better(new, old, self.lower_is_better)
 
 
 @dataclass
@@ -336,8 +341,8 @@ class ExperimentData:
         if primary is None:
             return []
         ranked = [r for r in self.runs if primary.name in r.metrics]
-        sign = 1 if primary.lower_is_better else -1
-        ranked.sort(key=lambda r: (sign * (r.metrics[primary.name].value or 0.0), r.id))
+        lower = primary.lower_is_better
+        ranked.sort(key=lambda r: (rank_key(r.metrics[primary.name].value, lower), r.id))
         return ranked[:count]
 
 
@@ -364,59 +369,6 @@ def key_packages(store: Store) -> tuple[str, ...]:
     return store.settings.reports.key_packages or KEY_PACKAGES
 
 
-# -- finding experiments -----------------------------------------------------------------------
-
-
-def find_experiment(session: Session, name: str, project: str | None) -> tuple[int, str]:
-    """The experiment's id and project name; a clear error when it is unknown or ambiguous."""
-    query = (
-        select(Experiment.id, Project.name)
-        .join(Project, Experiment.project_id == Project.id)
-        .where(Experiment.name == name)
-    )
-    if project:
-        query = query.where(Project.name == project)
-    found = session.exec(query.order_by(Project.name)).all()
-    if len(found) == 1:
-        return found[0][0], found[0][1]  # type: ignore[return-value]
-    if found:
-        projects = ", ".join(p for _, p in found)
-        raise RunnotesError(
-            f"experiment {name!r} exists in several projects ({projects}): pick one with --project"
-        )
-    known = session.exec(select(Experiment.name).distinct().order_by(Experiment.name)).all()
-    where = f" in project {project!r}" if project else ""
-    hint = f" (known: {', '.join(known)})" if known else " (the store has no experiments yet)"
-    raise RunnotesError(f"no experiment {name!r}{where}{hint}")
-
-
-def in_period(since: float | None, until: float | None) -> Any:
-    """Runs that started or ended in ``[since, until)``: a three-day training that finished this
-    week belongs in this week's report (a run left "running" by a killed process does not)."""
-    started, ended = [], []
-    if since is not None:
-        started.append(Run.started_at >= since)
-        ended.append(Run.ended_at >= since)
-    if until is not None:
-        started.append(Run.started_at < until)
-        ended.append(Run.ended_at < until)
-    return or_(and_(*started), and_(Run.ended_at.is_not(None), *ended))  # type: ignore[union-attr]
-
-
-def active_experiments(
-    session: Session, since: float, until: float, project: str | None
-) -> list[tuple[int, str]]:
-    """Experiments with a run started or ended in ``[since, until)``, by project then name."""
-    query = (
-        select(Experiment.id, Project.name, Experiment.name)
-        .join(Project, Experiment.project_id == Project.id)
-        .where(Experiment.id.in_(select(Run.experiment_id).where(in_period(since, until))))
-    )
-    if project:
-        query = query.where(Project.name == project)
-    return [(i, p) for i, p, _ in session.exec(query.order_by(Project.name, Experiment.name))]
-
-
 # -- loading one experiment --------------------------------------------------------------------
 
 
@@ -431,26 +383,13 @@ def load_experiment(
     """Everything a report says about one experiment (its runs in the period, if given)."""
     with store.read() as session:
         exp = get_row(session, Experiment, experiment_id)
-        project = session.get(Project, exp.project_id)
-        # A deleted run (runnotes runs delete) leaves the reports; an archived one stays.
-        run_query = select(Run).where(Run.experiment_id == experiment_id, Run.deleted_at.is_(None))
-        if since is not None or until is not None:
-            run_query = run_query.where(in_period(since, until))
-        run_ids = run_query.with_only_columns(Run.id)
-        runs = [_run_info(r) for r in session.exec(run_query.order_by(Run.started_at, Run.id))]
+        rows, run_ids = experiment_runs(session, experiment_id, since, until)
+        runs = [_run_info(r) for r in rows]
         by_id = {r.id: r for r in runs}
-        first_seen = _load_metrics(session, run_ids, by_id, rules)
-        captures = session.exec(
-            select(Capture)
-            .where(
-                Capture.run_id.in_(run_ids),
-                Capture.kind != "metric",
-                Capture.review.in_(rules.reviews),
-            )
-            .order_by(Capture.timestamp, Capture.id)
-        ).all()
+        first_seen = _load_metrics(reported_metrics(session, run_ids, rules.include_pending), by_id)
+        captures = report_captures(session, run_ids, rules.reviews)
         data = ExperimentData(
-            project=project.name if project else "",
+            project=project_name(session, experiment_id),
             name=exp.name,
             description=exp.description or "",
             runs=runs,
@@ -463,44 +402,18 @@ def load_experiment(
             preferred=rules.primary_metric,
             first_seen=first_seen,
             left_out=[] if rules.include_pending else pending_left_out(session, run_ids),
-            goal_note=_goal_note(session, experiment_id),
+            # the goal comes from the whole experiment, not the period's runs
+            goal_note=latest_note(session, experiment_id, ROLE_GOAL),
         )
         # Transcripts notes were derived from (whatever their review): the drafts quote the
         # approved derived notes, never the transcript beside them.
-        derived = set(
-            session.exec(
-                select(Capture.parent_id)
-                .where(
-                    Capture.run_id.in_(run_ids),
-                    Capture.kind == "note",
-                    Capture.parent_id.is_not(None),
-                )
-                .distinct()
-            ).all()
-        )
+        derived = derived_from(session, run_ids)
     _sort_captures(store, data, by_id, captures, derived)
     _check_off(data)
     data.metrics = _metric_infos(runs, rules)
     data.choose()
     data.changes = _changes(data.result_runs or runs, data.metrics)
     return data
-
-
-def _goal_note(session: Session, experiment_id: int) -> str:
-    """The experiment's latest approved note with role ``goal`` (a spoken "the goal is …")."""
-    text = session.exec(
-        select(Capture.text)
-        .join(Run, Capture.run_id == Run.id)
-        .where(
-            Run.experiment_id == experiment_id,
-            Capture.kind == "note",
-            Capture.review == Review.approved,
-            Capture.role == ROLE_GOAL,
-        )
-        .order_by(Capture.timestamp.desc(), Capture.id.desc())
-        .limit(1)
-    ).first()
-    return (text or "").strip()
 
 
 def _run_info(run: Run) -> RunInfo:
@@ -527,15 +440,8 @@ def _fmt_number(value: float) -> str:
     return f"{value:.6g}"
 
 
-def _load_metrics(
-    session: Session, run_ids: Any, by_id: dict[int, RunInfo], rules: Rules
-) -> dict[str, int]:
+def _load_metrics(rows: list[tuple[Any, bool]], by_id: dict[int, RunInfo]) -> dict[str, int]:
     """Each run's metrics: the latest approved value, else (if asked) the latest pending one."""
-    rows = [(row, False) for row in latest_rows(session, run_ids, ("metric",))]
-    if rules.include_pending:
-        waiting = and_(Capture.review == Review.pending, Capture.logged_id.is_(None))
-        pending = latest_rows(session, run_ids, ("metric",), waiting)
-        rows += [(row, True) for row in pending]
     first_seen: dict[str, int] = {}
     for (run_id, _, name, value, text, step, marked), is_pending in rows:
         if value is None or name in by_id[run_id].metrics:
@@ -598,12 +504,16 @@ def _sort_captures(
 
 def _check_off(data: ExperimentData) -> None:
     """Next steps a later run did (the params it names changed as it says): linked to that run."""
+    params = {run.id: {k: v.text for k, v in run.params.items()} for run in data.runs}
+    names = {name for values in params.values() for name in values}
     for note in data.next_steps:
-        before = {k: v.text for k, v in note.run.params.items()}
+        mentioned = plan_params(note.text, names)
+        if not mentioned:
+            continue
+        before = params[note.run.id]
         for run in data.runs:
-            after = {k: v.text for k, v in run.params.items()}
             later = run.started_at >= note.timestamp and run.id != note.run.id
-            if later and plan_done(note.text, before, after):
+            if later and plan_done(mentioned, before, params[run.id]):
                 note.done_by = run
                 break
 
@@ -651,7 +561,7 @@ def _screenshot(
     extra: dict[str, Any],
     pending: bool,
 ) -> Screenshot:
-    path = media_file(store, c.media_sha)  # type: ignore[arg-type]
+    path = media_file(store, c.media_sha)
     if path is None:
         data.warnings.append(
             f"screenshot {c.media_sha[:12]} of {run.label} is missing from the "  # type: ignore[index]
@@ -660,7 +570,7 @@ def _screenshot(
     return Screenshot(
         sha256=c.media_sha,
         timestamp=c.timestamp,
-        run=run,  # type: ignore[arg-type]
+        run=run,
         origin=c.origin or "",
         ocr_text=str(extra.get("ocr_text") or ""),
         pending=pending,

@@ -42,13 +42,12 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
-
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
 from runnotes.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store, open_store
+from runnotes.store.experiments import drafts
 from runnotes.store.folders import private_dir, warn_if_open
 from runnotes.store.models import Draft, Experiment, Project, Run
 
@@ -253,8 +252,8 @@ def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
             ),
         )
     ]
-    year, week, first = cfg.week(date.today())
-    since = datetime.combine(first, datetime.min.time()).timestamp()
+    year, week, first = cfg.week(date.today())  # type: ignore[assignment]
+    since = datetime.combine(first, datetime.min.time()).timestamp()  # type: ignore[arg-type]
     until = since + 7 * 86400
     for suffix in (".md", ".docx"):
         target = folder / f"progress-{year}-W{week:02d}{suffix}"
@@ -293,9 +292,7 @@ def _refresh_listen(
 
 def list_drafts(store: Store) -> list[DraftInfo]:
     with store.read() as session:
-        rows = session.exec(
-            select(Draft, Experiment.name).join(Experiment, isouter=True).order_by(Draft.path)
-        ).all()
+        rows = drafts(session)
     return [
         DraftInfo(
             Path(d.path), d.kind, d.project, name, d.refreshed_at, d.trigger, d.edited, d.error
@@ -350,10 +347,11 @@ class Refresher:
         if batch:
             _start_drainer(self.store)
 
-    def render(self, batch: dict[int, str]) -> None:
+    def render(self, batch: dict[int, str]) -> bool:
         """Refresh each experiment of ``batch`` here, unless another process is refreshing:
         then it is handed over (a request file and the detached drainer), never waited for, so
-        no refresh (and no exit of this process) queues behind a slow one elsewhere."""
+        no refresh (and no exit of this process) queues behind a slow one elsewhere. Returns
+        whether any was handed over."""
         handed = False
         for experiment_id, trigger in batch.items():
             self.refreshes += 1
@@ -369,6 +367,7 @@ class Refresher:
                 log.warning("draft refresh failed (%s): %s", trigger, exc)
         if handed:
             _start_drainer(self.store)
+        return handed
 
 
 _refreshers: dict[int, Refresher] = {}
@@ -483,7 +482,9 @@ def drain(store: Store) -> None:
     while True:
         with _locked(store, "drafts-drainer.lock"):  # waits for a drainer still at work
             while batch := _take_requests(store):
-                Refresher(store, 0).render(batch)
+                if Refresher(store, 0).render(batch):  # another process is refreshing:
+                    with _locked(store):  # the drainer, detached, waits for it (never spins)
+                        pass
         if not _requests_dir(store).exists() or not any(_requests_dir(store).glob("[0-9]*")):
             return  # a request made while we held the lock is seen here
 

@@ -13,15 +13,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import select
-
 from runnotes.errors import RunnotesError
 from runnotes.reports import data as reportdata
 from runnotes.reports.listen_script import Script, build_script
 from runnotes.reports.speech import Spoken, choose_voice, synthesize
 from runnotes.reports.writers import _datasets_for
 from runnotes.store.db import Store
-from runnotes.store.models import Experiment, Project
+from runnotes.store.experiments import find_experiment
+from runnotes.store.experiments import project_name as project_of
+from runnotes.store.models import Experiment
 from runnotes.store.queries import resolve_run
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ def find_subject(store: Store, ref: str, project: str | None = None) -> Subject:
     """An experiment by name, else a run by name or id (``runnotes listen EXPERIMENT|RUN``)."""
     with store.read() as session:
         try:
-            experiment_id, project_name = reportdata.find_experiment(session, ref, project)
+            experiment_id, project_name = find_experiment(session, ref, project)
             return Subject(experiment_id, ref, project_name)
         except RunnotesError as not_experiment:
             try:
@@ -61,14 +61,14 @@ def find_subject(store: Store, ref: str, project: str | None = None) -> Subject:
                     f"{not_experiment} and no run {ref!r}: name an experiment or a run"
                 ) from None
             exp = session.get(Experiment, run.experiment_id)
-            proj = session.exec(select(Project.name).where(Project.id == exp.project_id)).one()  # type: ignore[union-attr]
+            proj = project_of(session, run.experiment_id)
             return Subject(
                 run.experiment_id,
-                exp.name,
+                exp.name,  # type: ignore[union-attr]
                 proj,
                 run.id,
                 run.name,
-                run.started_at,  # type: ignore[union-attr, arg-type]
+                run.started_at,
             )
 
 

@@ -185,7 +185,7 @@ def _undo(s: Script, mark: tuple[int, int, int]) -> None:
     del s.numbers[mark[0] :], s.quotes[mark[1] :], s.names[mark[2] :]
 
 
-def _change(s: Script, change) -> Callable[[], str]:  # type: ignore[no-untyped-def]
+def _change(s: Script, change) -> Callable[[], str]:
     def say() -> str:
         parts = []
         for d in change.params[:2]:
@@ -196,9 +196,7 @@ def _change(s: Script, change) -> Callable[[], str]:  # type: ignore[no-untyped-
                 state = "set" if new is not None else "dropped"
                 parts.append(f"{state} {name}")
             else:
-                parts.append(
-                    f"changed {name} from {_param(s, old)} to {_param(s, new)}"  # type: ignore[arg-type]
-                )
+                parts.append(f"changed {name} from {_param(s, old)} to {_param(s, new)}")
         tried = " and ".join(parts) or "kept the same settings"
         moved = ""
         for mv in change.metrics[:1]:
@@ -212,7 +210,7 @@ def _change(s: Script, change) -> Callable[[], str]:  # type: ignore[no-untyped-
     return say
 
 
-def _param(s: Script, value) -> str:  # type: ignore[no-untyped-def]
+def _param(s: Script, value) -> str:
     words, spoken = say_value(value.text, value.value)
     if spoken is not None:
         s.numbers.append(spoken)

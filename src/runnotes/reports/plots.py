@@ -39,7 +39,7 @@ def slug(text: str) -> str:
 def experiment_figures(
     store,
     data: ExperimentData,
-    folder: Path,  # type: ignore[no-untyped-def]
+    folder: Path,
     prefix: str = "",
 ) -> list[Figure]:
     """Curves of the reported metrics for the top runs, then params against the primary metric.
@@ -61,7 +61,7 @@ def experiment_figures(
     return figures
 
 
-def _panels(count: int):  # type: ignore[no-untyped-def]
+def _panels(count: int):
     """A one-row figure of ``count`` plots (fixed margins: automatic layout doubles the time)."""
     from matplotlib.figure import Figure as MplFigure
 
@@ -72,7 +72,7 @@ def _panels(count: int):  # type: ignore[no-untyped-def]
     return fig, fig.subplots(1, count, squeeze=False).ravel()
 
 
-def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
+def _save(fig, path: Path) -> None:
     """PNG without the "Software" stamp (stable bytes) and with fast, light compression."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(
@@ -86,7 +86,7 @@ PARAM_DECADE = 10
 MAX_LABELS = 20  # points labelled with their run in a scatter
 
 
-def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:  # type: ignore[no-untyped-def]
+def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | None:
     """The main metrics by step, one line per run (the best run per metric drawn bold, ★): the
     page's chart specs (:mod:`runnotes.services.charts`) with every point, drawn statically."""
     runs = sorted(data.top_runs(CURVE_RUNS), key=lambda r: r.id)
@@ -113,7 +113,7 @@ def _curves(store, data: ExperimentData, folder: Path, prefix: str) -> Figure | 
     return Figure(path, f"{shown} by step, one line per run{more}; ★ the best run")
 
 
-def draw_spec(ax, spec: ChartSpec) -> None:  # type: ignore[no-untyped-def]
+def draw_spec(ax, spec: ChartSpec) -> None:
     """A line chart spec on matplotlib axes, as the page draws it: a line per run (a run with a
     single value is no curve), the best bold and starred, its title, axis labels, unit, scale."""
     from matplotlib.ticker import MaxNLocator
@@ -155,7 +155,7 @@ def _numeric_params(data: ExperimentData, metric: str) -> list[str]:
     return varied[:MAX_PANELS]
 
 
-def _label_points(ax, runs, xs: Sequence[float], ys: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+def _label_points(ax, runs, xs: Sequence[float], ys: Sequence[float]) -> None:
     """Each point named by its run; runs at the same point share one label, and labels of
     nearby points step up so they do not print over each other."""
     at: dict[tuple[float, float], list[str]] = {}

@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import select
-
 from runnotes.errors import RunnotesError
 from runnotes.reports import data as reportdata
 from runnotes.reports.render import TEMPLATES
 from runnotes.reports.writers import ReportResult, _datasets_for, write_readme
 from runnotes.store.db import Store
+from runnotes.store.experiments import find_experiment, latest_published, published_reports
 from runnotes.store.models import PublishedReport
 
 READERS = {"engineer": "readme.md.j2", "manager": "manager.md.j2", "reviewer": "reviewer.md.j2"}
@@ -225,13 +224,8 @@ def publish(
     unless the latest version has the same content hash."""
     sha = hashlib.sha256(markdown.encode("utf-8")).hexdigest()
     with store.write() as session:
-        experiment_id, _ = reportdata.find_experiment(session, experiment, project)
-        latest = session.exec(
-            select(PublishedReport)
-            .where(PublishedReport.experiment_id == experiment_id, PublishedReport.reader == reader)
-            .order_by(PublishedReport.version.desc())  # type: ignore[attr-defined]
-            .limit(1)
-        ).first()
+        experiment_id, _ = find_experiment(session, experiment, project)
+        latest = latest_published(session, experiment_id, reader)
         if latest is not None and latest.sha256 == sha:
             return Published(latest.version, sha, False)
         version = (latest.version if latest else 0) + 1
@@ -251,11 +245,7 @@ def publish(
 def published(store: Store, experiment: str, project: str | None = None) -> list[PublishedReport]:
     """Every frozen version of the experiment's reports, by reader then version."""
     with store.read() as session:
-        experiment_id, _ = reportdata.find_experiment(session, experiment, project)
-        rows = session.exec(
-            select(PublishedReport)
-            .where(PublishedReport.experiment_id == experiment_id)
-            .order_by(PublishedReport.reader, PublishedReport.version)
-        ).all()
+        experiment_id, _ = find_experiment(session, experiment, project)
+        rows = published_reports(session, experiment_id)
         session.expunge_all()
     return list(rows)

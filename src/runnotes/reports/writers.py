@@ -25,6 +25,7 @@ from runnotes.reports.caps import cap_lists
 from runnotes.reports.period import fmt_time, resolve_period
 from runnotes.reports.render import load_template, render
 from runnotes.store.db import Store
+from runnotes.store.experiments import active_experiments, find_experiment
 from runnotes.store.folders import check_file, check_folder, private_dir, warn_if_open
 
 Progress = Callable[[str, int, int], None]
@@ -79,7 +80,7 @@ class Best:
     def improved(self) -> bool | None:
         if self.previous is None or self.metric.best.value == self.previous:
             return None
-        return self.metric.is_better(self.metric.best.value, self.previous)  # type: ignore[arg-type]
+        return self.metric.is_better(self.metric.best.value, self.previous)
 
 
 @dataclass
@@ -216,7 +217,7 @@ def write_readme(
     tpl = load_template(template, "readme.md.j2")
     _step(progress, "reading the store", 0, 4)
     with store.read() as session:
-        experiment_id, _ = reportdata.find_experiment(session, experiment, project)
+        experiment_id, _ = find_experiment(session, experiment, project)
     # after the checks above: bad input leaves no empty folder behind
     out = _check_output(out, "README.md")
     data = reportdata.load_experiment(
@@ -287,7 +288,7 @@ def write_progress(
     tpl = load_template(template, "progress.md.j2")
     rules = reportdata.rules_for(store, include_pending)
     with store.read() as session:
-        active = reportdata.active_experiments(session, since, until, project)
+        active = active_experiments(session, since, until, project)
     if not active:
         where = f" in project {project!r}" if project else ""
         raise NothingToReport(

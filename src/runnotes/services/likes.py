@@ -9,13 +9,10 @@ param, as before.
 
 from __future__ import annotations
 
-from sqlmodel import select
-
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
+from runnotes.store.captures import metric_logged
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Kind
-from runnotes.store.points import has_points
 
 
 def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
@@ -23,12 +20,8 @@ def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
     when no run is the target yet)."""
     if as_number(value) is not None:
         return
-    query = select(Capture.id).where(Capture.kind == Kind.metric, Capture.name == name)
-    if run_id is not None:
-        query = query.where(Capture.run_id == run_id)
     with store.read() as session:
-        logged = session.exec(query.limit(1)).first() is not None
-        logged = logged or has_points(session, name, run_id)
+        logged = metric_logged(session, name, run_id)
     if logged:
         where = f"run {run_id}" if run_id is not None else "your runs"
         raise RunnotesError(

@@ -14,6 +14,10 @@ same everywhere. The rules:
   counts (``epochs_to_90pct``, ``steps_to_target``); a rate is judged by what it counts
   (``seconds_per_epoch`` lower, ``tokens_per_sec`` higher). ``[reports] lower_is_better`` adds
   names. Everything else is better when higher.
+- **Better** (:func:`is_better`, :func:`rank_key`): only finite numbers compete. A finite value
+  beats a missing one, NaN, inf and -inf (a diverged run's ``inf`` loss or a ``-inf`` score is no
+  result, in either direction); an equal value is not better. Every ranking (best run, runs
+  table order, "new best", a goal's gap, a metric's move) uses these two functions.
 - **Best** of a set of runs is the best of their latest values (ties: the earliest run, which
   found the value first); :func:`best_values` is the best value anywhere in a run's series.
 - **Series** are ``(step, value)`` points sorted by step. A step logged twice keeps the value
@@ -90,6 +94,22 @@ def lower_is_better(name: str, extra: Iterable[str] = ()) -> bool:
     return "to" in words and any(w in COUNT_WORDS for w in words[: words.index("to")])
 
 
+def is_better(new: float | None, old: float | None, lower: bool) -> bool:
+    """Whether ``new`` beats ``old`` when ``lower`` (or higher) is better (see "Better" above)."""
+    if new is None or not math.isfinite(new):
+        return False
+    if old is None or not math.isfinite(old):
+        return True
+    return new < old if lower else new > old
+
+
+def rank_key(value: float | None, lower: bool) -> tuple[bool, float]:
+    """Sort key putting the best value first and every non-finite or missing one last."""
+    if value is None or not math.isfinite(value):
+        return (True, 0.0)
+    return (False, value if lower else -value)
+
+
 @dataclass(frozen=True)
 class Directions:
     """Which way is better for each metric: the name rules plus configured names."""
@@ -102,8 +122,8 @@ class Directions:
     def direction(self, name: str) -> str:
         return "lower is better" if self.lower_is_better(name) else "higher is better"
 
-    def is_better(self, name: str, new: float, old: float) -> bool:
-        return new < old if self.lower_is_better(name) else new > old
+    def is_better(self, name: str, new: float | None, old: float | None) -> bool:
+        return is_better(new, old, self.lower_is_better(name))
 
     def best_of(
         self, name: str, items: Iterable[T], value: Callable[[T], float | None]
@@ -111,12 +131,10 @@ class Directions:
         """The item with the best value of ``name`` (the first one on ties); None when no item
         has a finite value."""
         best: T | None = None
-        best_value = 0.0
+        best_value: float | None = None
         for item in items:
             number = value(item)
-            if number is None or not math.isfinite(number):
-                continue
-            if best is None or self.is_better(name, number, best_value):
+            if self.is_better(name, number, best_value):
                 best, best_value = item, number
         return best
 

@@ -3,16 +3,29 @@
 The run's row gets its status, exit code and end time; it leaves the active-run stack (the run
 below it, if any, is active again); then subscribers hear ``run_ended`` (the drafts refresh).
 The SDK (local runs, ``runnotes run end``, ``watch``, Jupyter) and the team server's ``/end``
-all end runs through :func:`finish_run`. Last, the run's charts are drawn and stored
-(:func:`runnotes.store.series.store_charts`), so its page opens at once in any process.
+all end runs through :func:`finish_run`, with the status an exit code gives (:func:`status_of`)
+when the writer has a code and no status of its own (``watch``, ``run end``, W&B-style calls).
+Last, the run's charts are drawn and stored (:func:`runnotes.store.series.store_charts`), so its
+page opens at once in any process.
 """
 
 from __future__ import annotations
 
 from runnotes.store.db import Store
-from runnotes.store.models import Run
+from runnotes.store.models import Run, RunStatus
 from runnotes.store.runs import end_run, remove_active
 from runnotes.store.series import store_charts
+
+# A process stopped by Ctrl-C exits 130 (128 + SIGINT), as shells report it.
+CTRL_C_EXIT = 130
+
+
+def status_of(exit_code: int | None, *, signalled: bool = False) -> RunStatus:
+    """The status an exit code says: 0 (or none recorded) ``ok``; Ctrl-C's 130, or a command
+    runnotes itself stopped with a signal (``signalled``), ``killed``; anything else ``failed``."""
+    if signalled or exit_code == CTRL_C_EXIT:
+        return RunStatus.killed
+    return RunStatus.ok if not exit_code else RunStatus.failed
 
 
 def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) -> Run:

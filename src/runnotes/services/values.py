@@ -18,9 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from runnotes.config import Settings
 from runnotes.formatting import fmt_value, same_number
 from runnotes.services.metrics import lower_is_better
-from runnotes.store.db import Store
 from runnotes.store.models import Capture, Review, mark
 from runnotes.store.queries import RunSummary
 
@@ -155,7 +155,7 @@ LIST_METRICS = 4  # metrics `runnotes runs list` shows per run
 
 
 def list_metrics(
-    store: Store, runs: Sequence[RunSummary], limit: int = LIST_METRICS
+    settings: Settings, runs: Sequence[RunSummary], limit: int = LIST_METRICS
 ) -> Callable[[RunSummary], list[str]]:
     """For a list of runs: each run's main metrics, chosen over the whole list (so a column of
     runs shows the same names), by :func:`main_metrics`; what code logged ranks before what
@@ -164,8 +164,8 @@ def list_metrics(
     coverage.update({name: 0 for r in runs for name in r.metrics})
     order = main_metrics(
         sorted(coverage),
-        preferred=store.settings.reports.primary_metric,
-        lower=store.settings.reports.lower_is_better,
+        preferred=settings.reports.primary_metric,
+        lower=settings.reports.lower_is_better,
         coverage=dict(coverage),
     )
     return lambda run: [n for n in order if n in run.metrics][:limit]
@@ -199,7 +199,7 @@ class Annotation:
         return f"{self.source} {self.name}={self.text}{state}{why}"
 
 
-def annotations(captures: Iterable[Capture]) -> list[Annotation]:
+def annotations(captures: Iterable[Capture]) -> list[Annotation]:  # type: ignore[no-redef]
     """The likes and spoken values among a run's captures (rejected ones left out)."""
     found = []
     for c in captures:
@@ -253,10 +253,14 @@ def plan_params(text: str, names: Iterable[str]) -> dict[str, str | None]:
     return found
 
 
-def plan_done(text: str, before: dict[str, str | None], after: dict[str, str | None]) -> bool:
+def plan_done(
+    mentioned: dict[str, str | None], before: dict[str, str | None], after: dict[str, str | None]
+) -> bool:
     """Whether a run with params ``after`` did the plan written on a run with ``before``: every
-    param the plan mentions changed, to the number it gives if it gives one."""
-    wanted = plan_params(text, set(before) | set(after))
+    param the plan mentions (``mentioned``: :func:`plan_params` of the plan, over any names;
+    those neither run has are ignored) changed, to the number it gives if it gives one. The
+    plan is read once however many runs it is checked against."""
+    wanted = {n: v for n, v in mentioned.items() if n in before or n in after}
     if not wanted:
         return False
     for name, number in wanted.items():

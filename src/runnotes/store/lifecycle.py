@@ -44,6 +44,6 @@ def change_runs(store: Store, refs: Sequence[str | int], action: str) -> list[Ch
             else:
                 run.archived_at = run.deleted_at = None
             session.add(run)
-            done.append(Changed(id=run.id, name=run.name, action=action))  # type: ignore[arg-type]
-            events.queue(session, events.ReviewChanged(run.id))  # type: ignore[arg-type]
+            done.append(Changed(id=run.id, name=run.name, action=action))
+            events.queue(session, events.ReviewChanged(run.id))
     return done

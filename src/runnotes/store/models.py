@@ -7,6 +7,7 @@ parameter, a note, a voice transcript, a screenshot, a dataset fingerprint, a di
 
 from __future__ import annotations
 
+import math
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    case,
     text,
 )
 from sqlmodel import Field, SQLModel
@@ -264,6 +266,16 @@ def counted() -> ColumnElement[bool]:
     (``logged_id`` set, :mod:`runnotes.store.annotations`): it never counts as the run's value.
     """
     return and_(Capture.review == Review.approved, Capture.logged_id.is_(None))
+
+
+def finite_value(value: Any = None) -> ColumnElement[Any]:
+    """A capture's value when it is a finite number, else NULL: what a best value is chosen
+    from, so SQL's ``min``/``max`` follow the one "better" rule (``services.metrics.is_better``:
+    a diverged run's ``inf`` is no result). SQLite keeps ±inf and stores NaN as NULL;
+    PostgreSQL keeps NaN above every number, inf included. ``value``: another column of values
+    (the logged points' union, :func:`runnotes.store.points.metric_rows`)."""
+    value = Capture.value if value is None else value
+    return case((and_(value > -math.inf, value < math.inf), value))
 
 
 # Sources whose values are what code logged: the run's series (a like through them is not).

@@ -28,6 +28,7 @@ from runnotes.store.models import (
     SeriesName,
     SeriesPoint,
     counted,
+    finite_value,
     mark,
 )
 from runnotes.store.points import metric_rows, newest_points, point_captures, point_rows
@@ -411,7 +412,7 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
         raise RunnotesError("compare needs at least two runs")
     with store.read() as session:
         ids = [resolve_run(session, ref).id for ref in refs]
-        runs = summaries(session, _summary_rows(session, ids))  # type: ignore[arg-type]
+        runs = summaries(session, _summary_rows(session, ids))
     param_names = sorted({k for r in runs for k in r.params})
     metric_names = sorted({k for r in runs for k in r.metrics})
     return Comparison(
@@ -474,11 +475,11 @@ def metric_extremes(
             group,
             m.c.name,
             func.count(func.distinct(m.c.run_id)),
-            func.min(m.c.value),
-            func.max(m.c.value),
+            func.min(finite_value(m.c.value)),
+            func.max(finite_value(m.c.value)),
         )
         .join(Run, m.c.run_id == Run.id)
-        .where(m.c.value.is_not(None))
+        .where(finite_value(m.c.value).is_not(None))
         .group_by(group, m.c.name)
     )
     if run_ids is not None:

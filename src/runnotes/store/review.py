@@ -260,7 +260,7 @@ def _reject_derived(session: Session, ids: Sequence[int]) -> None:
     from it (``parent_id``) leave the drafts with it."""
     for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
         session.exec(
-            update(Capture)  # type: ignore[call-overload]
+            update(Capture)
             .where(Capture.parent_id.in_(batch), Capture.review != Review.rejected)
             .values(review=Review.rejected)
         )
@@ -279,15 +279,13 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
         found: list[tuple[int, int]] = []
         for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
             query = select(Capture.id, Capture.run_id).where(Capture.id.in_(batch))
-            found += session.exec(query).all()  # type: ignore[arg-type]
+            found += session.exec(query).all()
         missing = sorted(set(ids) - {cid for cid, _ in found})
         if missing:
             more = f" and {len(missing) - 10} more" if len(missing) > 10 else ""
             raise RunnotesError(f"no capture with id {', '.join(map(str, missing[:10]))}{more}")
         for batch in id_batches(ids):
-            session.exec(
-                update(Capture).where(Capture.id.in_(batch)).values(review=review)  # type: ignore[call-overload]
-            )
+            session.exec(update(Capture).where(Capture.id.in_(batch)).values(review=review))
         if review == Review.rejected:
             _reject_derived(session, ids)
         runs = sorted({run_id for _, run_id in found})

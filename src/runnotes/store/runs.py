@@ -278,7 +278,7 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
         get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
         changed = session.execute(
             update(Run)
-            .where(Run.id == run_id, Run.status == RunStatus.running)  # type: ignore[arg-type]
+            .where(Run.id == run_id, Run.status == RunStatus.running)
             .values(status=status.value, exit_code=exit_code, ended_at=time.time())
         ).rowcount
         run = get_row(session, Run, run_id)
@@ -306,13 +306,8 @@ def add_captures(store: Store, run_id: int, captures: Sequence[NewCapture]) -> l
     """Store captures in one transaction; returns their ids once committed. Likes and spoken
     values are linked to the run's logged series in the same transaction
     (:mod:`runnotes.store.annotations`)."""
-    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     with store.write() as session:
-        session.add_all(rows)
-        session.flush()
-        store_logged(session, rows)
-        if any(map(is_annotation, rows)):
-            annotate(session, rows, final=run_ended(session, run_id))
+        rows = insert_captures(session, run_id, captures)
         ids = [row.id for row in rows]
         if rows:
             kinds = ("like" if r.liked else str(r.kind) for r in rows)
@@ -347,6 +342,18 @@ def store_logged(session: Session, rows: Sequence[Capture]) -> None:
     for r in logged:
         session.delete(r)
     session.flush()
+
+
+def insert_captures(session: Session, run_id: int, captures: Sequence[NewCapture]) -> list[Capture]:
+    """:func:`add_captures` inside the caller's transaction (a voice note's transcript and what
+    it says commit together); the caller queues the event its change makes."""
+    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
+    session.add_all(rows)
+    session.flush()
+    store_logged(session, rows)
+    if any(map(is_annotation, rows)):
+        annotate(session, rows, final=run_ended(session, run_id))
+    return rows
 
 
 def nonfinite_text(value: float) -> str | None:
@@ -415,7 +422,7 @@ def close_stale(store: Store) -> list[Run]:
     its end time is its last capture (when it was last heard of). Returns the runs it closed."""
     with store.write() as session:
         running = session.exec(
-            select(Run).where(Run.status == "running", Run.pid.is_not(None))  # type: ignore[union-attr]
+            select(Run).where(Run.status == "running", Run.pid.is_not(None))
         ).all()
         closed = [run for run in running if owner_alive(run) is False]
         for run in closed:
@@ -516,8 +523,7 @@ def _prune(store: Store, stack: list[Active]) -> None:
     with store.read() as session:
         ids = [e.run_id for e in stack]
         status = {
-            r.id: shown_status(r)
-            for r in session.exec(select(Run).where(Run.id.in_(ids))).all()  # type: ignore[union-attr]
+            r.id: shown_status(r) for r in session.exec(select(Run).where(Run.id.in_(ids))).all()
         }
     if "crashed" in status.values():
         close_stale(store)
@@ -573,4 +579,4 @@ def target_run_id(store: Store) -> int:
             run = Run(experiment_id=exp.id, name=name, started_at=time.time())
             session.add(run)
             session.flush()
-        return run.id  # type: ignore[return-value]
+        return run.id

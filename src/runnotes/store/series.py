@@ -32,7 +32,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Run, SeriesChart, counted
+from runnotes.store.models import Capture, Run, SeriesChart, counted, finite_value
 from runnotes.store.points import metric_rows, newest_points
 from runnotes.store.queries import latest_ids
 
@@ -129,10 +129,14 @@ class Stats:
             self.distinct + new.distinct,
             self.low,
             new.high,
-            min(self.lowest, new.lowest),  # type: ignore[type-var]
-            max(self.highest, new.highest),  # type: ignore[type-var]
+            min(_known(self.lowest, new.lowest), default=None),
+            max(_known(self.highest, new.highest), default=None),
             self.count + new.count,
         )
+
+
+def _known(*values: float | None) -> list[float]:
+    return [v for v in values if v is not None]  # None: only non-finite values so far
 
 
 def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
@@ -144,8 +148,8 @@ def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
             func.count(func.distinct(step)),
             func.min(step),
             func.max(step),
-            func.min(value),
-            func.max(value),
+            func.min(finite_value(value)),
+            func.max(finite_value(value)),
             func.count(),
         ).where(*where, values.c.id > after)
     ).one()
@@ -465,4 +469,4 @@ def series_extremes(
     """The lowest and highest counted value of a metric in a run (every value, with or without
     a step: what "best" is chosen from), or None when it has none."""
     stats = _entry(session, series, state).stats
-    return None if stats.lowest is None else (stats.lowest, stats.highest)  # type: ignore[return-value]
+    return None if stats.lowest is None else (stats.lowest, stats.highest)

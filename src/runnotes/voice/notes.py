@@ -12,15 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from runnotes import events
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
-from runnotes.store.annotations import annotate, run_ended
+from runnotes.store.captures import drop_pending_derived
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Source
-from runnotes.store.runs import NewCapture
+from runnotes.store.runs import NewCapture, insert_captures
 from runnotes.voice import audio
 from runnotes.voice.extract import Mention, extract
 from runnotes.voice.models import resolve_model
@@ -59,9 +59,7 @@ def start_note(
         extra=extra,
     )
     with store.write() as session:
-        capture = Capture(run_id=run_id, **row.__dict__)
-        session.add(capture)
-        session.flush()
+        (capture,) = insert_captures(session, run_id, [row])
         return capture.id  # type: ignore[return-value]
 
 
@@ -129,7 +127,7 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
         voice = _voice(session, capture_id)
         known, _ = known_names(session, voice.run_id)
         mentions = extract([s.text for s in segments], known)
-        _drop_mentions(session, voice.run_id, capture_id)
+        drop_pending_derived(session, capture_id)
         voice.text = " ".join(s.text for s in segments)
         kept = {k: v for k, v in (voice.extra or {}).items() if k not in ("error", "partial")}
         voice.status = "ok"
@@ -140,13 +138,8 @@ def finish_note(store: Store, capture_id: int, transcriber: Transcriber) -> list
             "flags": sorted(transcriber.flags),
         }
         session.add(voice)
-        rows = [
-            Capture(run_id=voice.run_id, **_mention_capture(m, capture_id, segments).__dict__)
-            for m in mentions
-        ]
-        session.add_all(rows)
-        session.flush()
-        annotate(session, rows, final=run_ended(session, voice.run_id))
+        found = [_mention_capture(m, capture_id, segments) for m in mentions]
+        rows = insert_captures(session, voice.run_id, found)
         ids = [r.id for r in rows if r.id is not None]
         events.queue(session, events.CapturesAdded(voice.run_id, "voice"))
     return ids
@@ -165,18 +158,6 @@ def _voice(session: Session, capture_id: int) -> Capture:
     if voice is None or voice.kind != Kind.voice:
         raise RunnotesError(f"no voice note with id {capture_id}")
     return voice
-
-
-def _drop_mentions(session: Session, run_id: int, capture_id: int) -> None:
-    """Forget what an earlier attempt extracted and nobody reviewed yet (a retry redoes it)."""
-    for old in session.exec(
-        select(Capture).where(
-            Capture.parent_id == capture_id,
-            Capture.run_id == run_id,
-            Capture.review == Review.pending,
-        )
-    ).all():
-        session.delete(old)
 
 
 def add_voice_file(

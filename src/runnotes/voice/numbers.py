@@ -92,7 +92,7 @@ def _magnitude_text(value: float) -> str:
 
 
 @cache
-def _alpha2digit():  # type: ignore[no-untyped-def]
+def _alpha2digit():
     from text_to_num import alpha2digit
 
     return alpha2digit

@@ -21,7 +21,7 @@ from runnotes.voice.audio import RATE
 class Preroll:
     """A live source read continuously; its recent past goes to the next recording."""
 
-    def __init__(self, source, seconds: float = 0.5) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, source, seconds: float = 0.5) -> None:
         self.source = source
         self.origin = source.origin
         self.keep = int(seconds * RATE)

@@ -101,7 +101,7 @@ FILE = ChunkPolicy(min_seconds=20.0)
 
 
 @cache
-def load_model(path: str, device: str, threads: int):  # type: ignore[no-untyped-def]
+def load_model(path: str, device: str, threads: int):
     from faster_whisper import WhisperModel
 
     compute = "float16" if device == "cuda" else "int8"

@@ -11,11 +11,11 @@ import logging
 import re
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from runnotes.store.captures import approved_names, run_tags
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Kind, Review, Run, RunTag
-from runnotes.store.points import logged_names
+from runnotes.store.models import Kind, Review, Run
 from runnotes.store.runs import NewCapture, add_captures
 from runnotes.voice.extract import extract
 
@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 # The confidence given to a value read from a broken number ("3 minus 4"): below the review
 # page's "unsure" line (``store.review.UNSURE_BELOW``), so it is shown as one to check.
 UNSURE_VALUE = 0.3
+KNOWN_NAMES = 200  # names offered to the transcriber and the name matcher, at most
 _NUMBER_WORD = re.compile(
     r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|point)\b",
@@ -40,23 +41,7 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
     next note's transcription or name matching, or one mishearing spreads ("blues score").
     """
     run = get_row(session, Run, run_id)
-    runs = select(Run.id).where(Run.experiment_id == run.experiment_id)
-    rows = session.exec(
-        select(Capture.name, Capture.kind)
-        .where(
-            Capture.run_id.in_(runs),
-            Capture.kind.in_(("metric", "param")),
-            Capture.name.is_not(None),
-            Capture.review == Review.approved,
-        )
-        .distinct()
-        .limit(200)
-    ).all()
-    tags = list(session.exec(select(RunTag.tag).where(RunTag.run_id == run_id)).all())
-    found = {name: kind for name, kind in rows}
-    for name in logged_names(session, runs, limit=200):
-        found.setdefault(name, "metric")
-    return found, tags
+    return approved_names(session, run.experiment_id, KNOWN_NAMES), run_tags(session, run_id)
 
 
 def typed_values(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
@@ -21,7 +21,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from runnotes import jsonsafe
-from runnotes.capture.dataset import Fingerprint, previous_change
+from runnotes.backend.local import LocalBackend, backend_of
+from runnotes.capture.dataset import Fingerprint
 from runnotes.errors import NotFound, RunnotesError
 from runnotes.services.charts import MAX_POINTS as CHART_POINTS
 from runnotes.services.charts import point_times
@@ -34,10 +35,9 @@ from runnotes.services.metrics import (
     series,
 )
 from runnotes.services.overview import experiments_overview
-from runnotes.services.runs import finish_run
 from runnotes.store.db import Store, get_row
 from runnotes.store.models import Kind, Review, Run, Source
-from runnotes.store.queries import RunFilter, compare_runs, run_overview
+from runnotes.store.queries import RunFilter, compare_runs, run_overview, why_none_match
 from runnotes.store.review import (
     count_pending,
     edit_capture,
@@ -57,13 +57,7 @@ from runnotes.store.runs import (
     Step,
     Text,
     Timestamp,
-    add_captures,
-    add_metric_rows,
-    add_tags,
-    create_run,
     nonfinite_text,
-    register_media,
-    target_run_id,
 )
 from runnotes.store.series import metric_values
 from runnotes.store.timeline import timeline_counts, timeline_page
@@ -92,7 +86,13 @@ REVIEWS = frozenset(r.value for r in Review)
 
 
 def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+    return request.app.state.store
+
+
+def backend(request: Request) -> LocalBackend:
+    """The served store's backend: the routes below store what a team's clients send exactly
+    as those clients would store it locally (:mod:`runnotes.backend`)."""
+    return backend_of(store_of(request))
 
 
 def require_run(store: Store, run_id: int) -> Run:
@@ -136,8 +136,9 @@ def runs(
     filters = RunFilter(
         experiment=experiment, project=project, tags=tag, where=where, search=q, show=show
     )
+    store = store_of(request)
     page = runs_page(
-        store_of(request),
+        store,
         filters,
         sort=sort,
         descending=desc,
@@ -150,6 +151,7 @@ def runs(
         "has_more": page.has_more,
         "next_offset": offset + limit if page.has_more else None,
         "total": page.total,
+        "why_empty": why_none_match(store, filters) if not page.runs and not offset else None,
     }
 
 
@@ -266,7 +268,9 @@ def compare(
             "params": cmp.params,
             "metrics": cmp.metrics,
             "differs": sorted(
-                k for k, v in {**cmp.params, **cmp.metrics}.items() if cmp.differs(v)
+                k
+                for k, v in {**cmp.params, **cmp.metrics}.items()
+                if cmp.differs(v)  # type: ignore[arg-type]
             ),
             "best": column_bests(store.settings, cmp.metrics),
             "series": {
@@ -353,9 +357,7 @@ def goal(request: Request, run_id: int, body: GoalIn) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/tags")
 def tags(request: Request, run_id: int, body: TagsIn) -> dict[str, Any]:
-    store = store_of(request)
-    require_run(store, run_id)
-    add_tags(store, run_id, [t.strip() for t in body.tags if t.strip()])
+    backend(request).add_tags(run_id, [t.strip() for t in body.tags if t.strip()])
     return {"ok": True}
 
 
@@ -368,6 +370,7 @@ class RunIn(BaseModel):
     project: Name | None = None
     tags: list[Name] = []
     context: Json | None = None
+    active_by: Literal["cli", "jupyter"] | None = None  # a person's run: the active one
 
 
 class CapturesIn(BaseModel):
@@ -386,6 +389,26 @@ class EndIn(BaseModel):
 
 class DatasetIn(BaseModel):
     fingerprint: dict[str, Any]
+
+
+class TargetIn(BaseModel):
+    ref: Name | None = None  # a run id or name; none: the active run, else today's
+
+
+class EndRefIn(BaseModel):
+    ref: Name | None = None  # a run id or name; none: the active run
+    status: Name | None = None
+
+
+class CommandIn(BaseModel):
+    context: Json | None = None
+    exit_code: Int32 | None = None
+
+
+class LikeCheckIn(BaseModel):
+    run_id: Id | None = None
+    name: Name
+    value: Text
 
 
 def _checked(c: NewCapture) -> NewCapture:
@@ -428,23 +451,58 @@ def _context(raw: dict[str, Any]) -> RunContext:
 def start(request: Request, body: RunIn) -> dict[str, Any]:
     """Create a run (with its git/env context, collected on the client)."""
     context = _context(body.context) if body.context is not None else None
-    row = create_run(
-        store_of(request),
+    started = backend(request).start_run(
         body.name,
         experiment=body.experiment,
         project=body.project,
         tags=body.tags,
         context=context,
+        active_by=body.active_by,
     )
-    return {"id": row.id, "name": row.name}
+    below = started.nested_in
+    return {"id": started.id, "name": started.name, "nested_in": below and below.__dict__}
 
 
 @router.post("/runs/target")
-def target(request: Request) -> dict[str, Any]:
-    """The run captures go to when no run was started: the server's active or today's run."""
-    store = store_of(request)
-    run_id = target_run_id(store)
-    return {"id": run_id, "name": require_run(store, run_id).name}
+def target(request: Request, body: TargetIn | None = None) -> dict[str, Any]:
+    """The run named, else the run captures go to when no run was started: the server's
+    active or today's run."""
+    ref = backend(request).run_ref(body.ref if body is not None else None)
+    return {"id": ref.id, "name": ref.name}
+
+
+@router.get("/active")
+def active(request: Request) -> dict[str, Any]:
+    """The server's active run and what started it (``null`` when none is)."""
+    entry = backend(request).active()
+    return {"active": entry and entry.__dict__}
+
+
+@router.post("/runs/end")
+def end_ref(request: Request, body: EndRefIn) -> dict[str, Any]:
+    """End a run by id or name, else the active one (``runnotes run end`` in team mode)."""
+    ended = backend(request).end_run(body.ref, body.status)
+    return {
+        "run": ended.run.model_dump(exclude=set(Run.INTERNAL)),
+        "was_active": ended.was_active,
+        "now_active": ended.now_active and ended.now_active.__dict__,
+    }
+
+
+@router.post("/likes/check")
+def check_like(request: Request, body: LikeCheckIn) -> dict[str, Any]:
+    """Refuse, before anything is stored, text for a name the runs log as a metric."""
+    backend(request).check_like(body.run_id, body.name, body.value)
+    return {"ok": True}
+
+
+@router.post("/runs/{run_id}/command")
+def command(request: Request, run_id: int, body: CommandIn) -> dict[str, Any]:
+    """A command run inside this run (``watch`` joining it), and how it exited."""
+    require_run(store_of(request), run_id)
+    context = _context(body.context) if body.context is not None else None
+    backend(request).record_command(run_id, context, body.exit_code)
+    return {"ok": True}
 
 
 @router.post("/runs/{run_id}/captures")
@@ -453,7 +511,7 @@ def captures(request: Request, run_id: int, body: CapturesIn) -> dict[str, Any]:
     require_run(store, run_id)
     new = [_checked(c) for c in body.captures]
     _media_known(store, new)
-    return {"ids": add_captures(store, run_id, new)}  # published by the store once committed
+    return {"ids": backend(request).add_captures(run_id, new)}  # published once committed
 
 
 @router.post("/runs/{run_id}/metrics")
@@ -463,8 +521,8 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
     require_run(store, run_id)
     if body.source not in SOURCES:
         raise RunnotesError(f"unknown source {body.source!r}")
-    add_metric_rows(
-        store,
+    backend(request).write_metrics(
+        run_id,
         [
             MetricRow(
                 run_id,
@@ -485,8 +543,8 @@ def metrics(request: Request, run_id: int, body: MetricsIn) -> dict[str, Any]:
 
 @router.post("/runs/{run_id}/end")
 def end(request: Request, run_id: int, body: EndIn) -> dict[str, Any]:
-    row = finish_run(store_of(request), run_id, body.status, body.exit_code)
-    return {"id": row.id, "status": row.status}
+    backend(request).finish(run_id, body.status, body.exit_code)
+    return {"id": run_id, "status": body.status}
 
 
 @router.post("/runs/{run_id}/dataset-change")
@@ -498,7 +556,7 @@ def dataset_change(request: Request, run_id: int, body: DatasetIn) -> dict[str, 
         fp = Fingerprint(**body.fingerprint)
     except TypeError as exc:
         raise RunnotesError(f"not a dataset fingerprint: {exc}") from exc
-    message = previous_change(store, run_id, Path(fp.path).name, fp)
+    message = backend(request).dataset_change(run_id, Path(fp.path).name, fp)
     return {"message": message}
 
 
@@ -514,7 +572,5 @@ async def media(
     suffix = "." + name.rsplit(".", 1)[1].lower()[:10] if name and "." in name else ""
     if not suffix.strip(".").isalnum():
         suffix = ""
-    store = store_of(request)
-    with store.write() as session:
-        sha = register_media(session, store, data, normalise_mime(mime), suffix, name)
+    sha = backend(request).put_media(data, normalise_mime(mime), suffix, name)
     return {"sha256": sha, "size": len(data)}

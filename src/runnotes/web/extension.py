@@ -14,20 +14,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
-from sqlmodel import col, select
 
 from runnotes import events
+from runnotes.backend.local import backend_of
 from runnotes.capture.browser import BrowserLike, to_capture
 from runnotes.errors import NotFound, RunnotesError
+from runnotes.store.captures import browser_state, derived
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, Source
 from runnotes.store.runs import (
     NewCapture,
     active_run_id,
-    add_captures,
     create_run,
     push_active,
-    target_run_id,
 )
 
 router = APIRouter(prefix="/api/extension", tags=["extension"])
@@ -72,8 +71,9 @@ async def like(request: Request) -> dict[str, Any]:
         raise RunnotesError("a like is a JSON object")
     capture = to_capture(BrowserLike.from_json(body), time.time())
     store = _store(request)
-    run_id = target_run_id(store)
-    [capture_id] = add_captures(store, run_id, [capture])  # publishes CapturesAdded ("like")
+    backend = backend_of(store)  # stored as any shell's like is (runnotes.backend)
+    run_id = backend.run_ref(None).id
+    [capture_id] = backend.add_captures(run_id, [capture])  # publishes CapturesAdded ("like")
     with store.read() as session:
         row = session.get(Capture, capture_id)
         return {**_like_json(row), "run": _run_json(session.get(Run, run_id))}  # type: ignore[arg-type]
@@ -85,18 +85,7 @@ def state(request: Request) -> dict[str, Any]:
     store = _store(request)
     active = active_run_id(store)
     with store.read() as session:
-        runs = session.exec(
-            select(Run)
-            .where(Run.status == "running", col(Run.deleted_at).is_(None))
-            .order_by(col(Run.started_at).desc())
-            .limit(RUNS_SHOWN)
-        ).all()
-        likes = session.exec(
-            select(Capture)
-            .where(Capture.via == "browser", col(Capture.liked))
-            .order_by(col(Capture.id).desc())
-            .limit(LAST_LIKES)
-        ).all()
+        runs, likes = browser_state(session, RUNS_SHOWN, LAST_LIKES)
         active_run = session.get(Run, active) if active is not None else None
         return {
             "active": _run_json(active_run) if active_run else None,
@@ -124,8 +113,8 @@ async def note(request: Request) -> dict[str, Any]:
     text = str(body.get("text", "") if isinstance(body, dict) else "").strip()
     if not text:
         raise RunnotesError("an empty note")
-    store = _store(request)
-    run_id = target_run_id(store)
+    backend = backend_of(_store(request))
+    run_id = backend.run_ref(None).id
     capture = NewCapture(
         kind=Kind.note,
         source=Source.browser,
@@ -133,7 +122,7 @@ async def note(request: Request) -> dict[str, Any]:
         review=Review.approved,
         via="browser",
     )
-    [capture_id] = add_captures(store, run_id, [capture])
+    [capture_id] = backend.add_captures(run_id, [capture])
     return {"id": capture_id, "run_id": run_id}
 
 
@@ -176,7 +165,7 @@ async def voice(request: Request) -> dict[str, Any]:
     if not data:
         raise RunnotesError("an empty recording")
     store = _store(request)
-    run_id = target_run_id(store)
+    run_id = backend_of(store).run_ref(None).id
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"browser-voice{AUDIO_SUFFIX[mime]}"
         path.write_bytes(data)
@@ -186,7 +175,7 @@ async def voice(request: Request) -> dict[str, Any]:
         await run_in_threadpool(transcribe_stored, store, capture_id)
     with store.read() as session:
         note_row = session.get(Capture, capture_id)
-        values = session.exec(select(Capture).where(Capture.parent_id == capture_id)).all()
+        values = derived(session, capture_id)
         return {
             "id": capture_id,
             "run_id": run_id,

@@ -178,12 +178,14 @@ class Guard:
         return hmac.new(self.secret, b"runnotes-csrf", "sha256").hexdigest()
 
     def csrf_ok(self, value: str | None) -> bool:
-        return bool(value) and hmac.compare_digest(value, self.csrf_token())  # type: ignore[arg-type]
+        if not value:
+            return False
+        return hmac.compare_digest(value, self.csrf_token())
 
     def token_ok(self, value: str | None) -> bool:
-        return self.token is None or (
-            bool(value) and hmac.compare_digest(value.encode(), self.token.encode())
-        )  # type: ignore[union-attr]
+        if self.token is None:
+            return True
+        return bool(value) and hmac.compare_digest((value or "").encode(), self.token.encode())
 
     def check_token(
         self, client: str, value: str | None, ok: Callable[[str | None], bool] | None = None
@@ -337,7 +339,7 @@ class GuardMiddleware:
         """The browser extension's API: its token on every request, CORS for its origin only."""
         pairing, origin = self.guard.pairing, headers.get("origin")
         allowed = pairing is not None and origin is not None and pairing.origin_ok(origin)
-        cors = _cors(origin) if allowed else []
+        cors = _cors(origin) if allowed else []  # type: ignore[arg-type]
         if scope["method"] == "OPTIONS":
             status = 204 if allowed else 403
             await send({"type": "http.response.start", "status": status, "headers": cors})

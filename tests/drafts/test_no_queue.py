@@ -1,0 +1,46 @@
+"""Issue 31 item 9: a refresh never queues behind a slow one. While one refresh holds the
+drafts lock, another process's refresh is handed over at once (a request file for the
+detached drainer), and the drainer waits for the lock instead of spinning on its requests."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from runnotes.reports import drafts
+from runnotes.store import Store, open_store
+
+
+def test_a_refresh_is_handed_over_while_a_slow_one_runs(
+    store: Store, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started, release = threading.Event(), threading.Event()
+    rendered: list[int] = []
+    drainers: list[Store] = []
+
+    def slow_refresh(s: Store, experiment_id: int, trigger: str) -> list[Path]:
+        rendered.append(experiment_id)
+        if experiment_id == 1:
+            started.set()
+            release.wait(120)
+        return []
+
+    monkeypatch.setattr(drafts, "_refresh", slow_refresh)
+    monkeypatch.setattr(drafts, "_start_drainer", drainers.append)
+    slow = threading.Thread(target=drafts.Refresher(store, 0).render, args=({1: "run_end"},))
+    slow.start()
+    try:
+        assert started.wait(120)
+        other = open_store(store.settings)  # another process's handle on the same store
+        handed = drafts.Refresher(other, 0).render({2: "note"})  # returns while 1 renders
+        assert handed and rendered == [1]
+        assert (home / "draft-requests" / "2").read_text() == "note"
+        assert drainers == [other]
+    finally:
+        release.set()
+        slow.join(120)
+    drafts.drain(store)  # the drainer's work, once the lock is free: no request left
+    assert rendered == [1, 2]
+    assert not list((home / "draft-requests").glob("[0-9]*"))
