@@ -46,6 +46,32 @@ def bench_runnotes(root: Path, data: list[tuple[str, float, int]]) -> float:
     return elapsed
 
 
+def bench_bare_executemany(root: Path, data: list[tuple[str, float, int]]) -> float:
+    """The floor: the same rows handed to one ``executemany`` into the same table (names
+    already interned, ids chosen by SQLite), on a store opened as the SDK opens it."""
+    from runnotes.config import load_settings
+    from runnotes.store import open_store
+    from runnotes.store.points import name_ids
+    from runnotes.store.runs import create_run
+
+    store = open_store(load_settings(root / "runnotes"))
+    run = create_run(store, "bench", experiment="logging")
+    with store.write_conn() as conn:
+        ids = name_ids(conn, {key for key, _, _ in data})
+    now = time.time()
+    start = time.perf_counter()
+    rows = [(run.id, ids[k], s, v, now, 0) for k, v, s in data]
+    with store.write_conn() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO series_point (run_id, name_id, step, value, timestamp, source) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    elapsed = time.perf_counter() - start
+    store.close()
+    return elapsed
+
+
 def _mlflow(root: Path):  # type: ignore[no-untyped-def]
     import mlflow
     from mlflow.tracking import MlflowClient
@@ -108,12 +134,14 @@ def main() -> None:
 
     print(f"logging {args.values:,} metric values into fresh SQLite stores (2-core machine)")
     ours = measure("runnotes SDK (log_metric)", bench_runnotes, data, args.rounds)
+    bare = measure("bare executemany, same table", bench_bare_executemany, data, args.rounds)
     batch = measure("MLflow log_batch", bench_mlflow_batch, data, args.rounds)
     single = measure("MLflow log_metric per call", bench_mlflow_per_call, per_call, 1)
     best = max(batch, single)
-    print(f"\nrunnotes / MLflow log_batch:          {ours / batch:6.1f}×")
+    print(f"\nrunnotes / MLflow log_batch:          {ours / batch:6.1f}×  (target ≥ 25×)")
     print(f"runnotes / MLflow log_metric per call: {ours / single:6.1f}×")
-    print(f"runnotes / faster MLflow path:         {ours / best:6.1f}×  (target ≥ 20×)")
+    print(f"runnotes / faster MLflow path:         {ours / best:6.1f}×")
+    print(f"runnotes / bare executemany:           {ours / bare:6.1%}  (target ≥ 60 %)")
 
 
 if __name__ == "__main__":

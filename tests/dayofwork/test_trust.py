@@ -15,6 +15,7 @@ import pytest
 from sqlmodel import select
 
 from runnotes.store.models import Capture, Review
+from runnotes.store.points import logged_point
 from runnotes.store.queries import run_detail
 
 from .conftest import Day
@@ -133,7 +134,7 @@ def test_a_like_that_equals_a_logged_point_is_linked_to_it(work: Day) -> None:
                 Capture.liked, Capture.name == "val_acc", Capture.conflict.is_(None)
             )
         ).one()
-        point = session.get(Capture, like.logged_id)
+        point = logged_point(session, like.logged_id)  # type: ignore[arg-type]
     assert like.review == Review.approved and point is not None and point.value == logged
     (run,) = [r for r in _runs(work) if r["name"] == "lr-0.003"]
     assert run["metrics"]["val_acc"] == logged  # the logged value, not the rounded like

@@ -22,7 +22,8 @@ import runnotes
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.store import Capture, Store, open_store
-from runnotes.store.models import Run
+from runnotes.store.models import Run, SeriesPoint
+from runnotes.store.queries import run_detail
 
 LOCKER = """
 import sqlite3, sys
@@ -75,14 +76,9 @@ def lock(home: Path) -> Iterator:  # type: ignore[type-arg]
 
 
 def _metrics(store: Store, run_id: int) -> list[Capture]:
-    with store.read() as session:
-        return list(
-            session.exec(
-                select(Capture)
-                .where(Capture.run_id == run_id, Capture.kind == "metric")
-                .order_by(Capture.step)
-            )
-        )
+    """The run's metric values, logged points included (they live in their own table)."""
+    captures = run_detail(store, run_id).captures
+    return sorted((c for c in captures if c.kind == "metric"), key=lambda c: c.step or 0)
 
 
 def _status(store: Store, run_id: int) -> str:
@@ -165,5 +161,5 @@ def test_nan_and_inf_are_stored(store: Store) -> None:
     assert [c.text for c in rows] == [None, "nan", "inf", "-inf", None]
     assert rows[0].value == 0.5 and rows[2].value == math.inf and rows[3].value == -math.inf
     with store.read() as session:
-        count = session.exec(select(func.count()).select_from(Capture)).one()
+        count = session.exec(select(func.count()).select_from(SeriesPoint)).one()
     assert count >= len(values)

@@ -27,6 +27,7 @@ from runnotes.store.runs import (
     ensure_experiment,
     insert_metric_rows,
     register_media,
+    store_logged,
 )
 
 IMPORT = str(Source.import_)
@@ -116,6 +117,8 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             captures = [Capture(run_id=row.id, **c.__dict__) for c in imported.new_captures()]
             captures += [_artifact(session, store, row.id, a, imported) for a in imported.artifacts]
             session.add_all(captures)
+            session.flush()
+            store_logged(session, captures)  # a restored export's logged values: points
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
                 MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")

@@ -25,8 +25,11 @@ from typing import Any
 from runnotes.services.metrics import Curves, curves, directions
 from runnotes.store.db import Store
 from runnotes.store.queries import step_times
+from runnotes.store.series import CHART_POINTS
 
-MAX_POINTS = 300  # per series: a chart is a few hundred pixels wide; the API's default too
+# Per series: a chart is a few hundred pixels wide; the API's default too. The size whose
+# charts a run's end stores (runnotes.store.series), so a first view reads them.
+MAX_POINTS = CHART_POINTS
 EPOCH = "epoch"  # the metric whose values put epochs on the x axis
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777")
 DECADES = 100  # positive values spanning this ratio or more are drawn on a log axis by default

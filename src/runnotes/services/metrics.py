@@ -39,7 +39,6 @@ from typing import TypeVar
 
 from runnotes.config import Settings
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Run
 from runnotes.store.queries import latest_values, metric_extremes, metric_points
 from runnotes.store.series import metric_names, series_extremes, series_points, series_states
 
@@ -185,7 +184,7 @@ def best_values(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, flo
                 if (extremes := series_extremes(session, (run_id, name), state)) is not None
             ]
         else:
-            rows = metric_extremes(session, Capture.run_id, Capture.run_id.in_(run_ids))
+            rows = metric_extremes(session, run_ids=run_ids)
     for run_id, name, _, low, high in rows:
         found[run_id][name] = low if dirs.lower_is_better(name) else high
     return found
@@ -203,7 +202,7 @@ def experiment_bests(store: Store) -> dict[int, list[ExperimentBest]]:
     """Per experiment, each metric's best value over all its runs, most widely reported first."""
     dirs = directions(store.settings)
     with store.read() as session:
-        rows = metric_extremes(session, Run.experiment_id)
+        rows = metric_extremes(session, by_experiment=True)
     found: dict[int, list[ExperimentBest]] = defaultdict(list)
     for exp_id, name, runs, low, high in rows:
         value = low if dirs.lower_is_better(name) else high

@@ -7,6 +7,8 @@ by now its params and artifacts are stored, and the drafts refreshed next show t
 The SDK (local runs, ``runnotes run end``, ``watch``, Jupyter) and the team server's ``/end``
 all end runs through :func:`finish_run`, with the status an exit code gives (:func:`status_of`)
 when the writer has a code and no status of its own (``watch``, ``run end``, W&B-style calls).
+Last, the run's charts are drawn and stored (:func:`runnotes.store.series.store_charts`), so its
+page opens at once in any process.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from runnotes.services.lineage import infer_quietly
 from runnotes.store.db import Store
 from runnotes.store.models import Run, RunStatus
 from runnotes.store.runs import end_run, remove_active
+from runnotes.store.series import store_charts
 
 # A process stopped by Ctrl-C exits 130 (128 + SIGINT), as shells report it.
 CTRL_C_EXIT = 130
@@ -33,4 +36,6 @@ def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) ->
     infer_quietly(store, run_id)  # first, so the drafts that RunEnded refreshes show the link
     row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)
+    with store.read() as session:  # its page's charts, ready for any process's first view
+        store_charts(session, [run_id])
     return row

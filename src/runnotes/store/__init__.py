@@ -4,8 +4,12 @@ Its public surface is :data:`PUBLIC`: the modules the services, parts and shells
 from them only names without a leading underscore. The rest (``migrations``, ``filters``,
 ``media``) is the store's own. SQL is written only here: elsewhere a module asks one of these
 functions (``tests/test_layers.py`` checks both rules).
+
+Importing it registers the hook of :mod:`runnotes.store.points` that gives new captures ids from
+the sequence they share with the logged points, wherever a capture is inserted from.
 """
 
+from runnotes.store import points as _points  # noqa: F401
 from runnotes.store.db import Store, open_store
 from runnotes.store.models import Capture, Experiment, Kind, MediaFile, Project, Review, Run, Source
 

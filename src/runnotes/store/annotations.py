@@ -17,12 +17,23 @@ the run ends) decides it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from runnotes.formatting import fmt_value, shown_interval
-from runnotes.store.models import LOGGED_SOURCES, Capture, Kind, Review, Run, Source
+from runnotes.store.models import (
+    LOGGED_SOURCES,
+    Capture,
+    Kind,
+    Review,
+    Run,
+    SeriesName,
+    SeriesPoint,
+    Source,
+)
+from runnotes.store.points import point_rows
 
 
 def is_annotation(capture: Capture) -> bool:
@@ -34,18 +45,27 @@ def is_annotation(capture: Capture) -> bool:
     )
 
 
-def _logged(run_id: int, kind: str, name: str) -> list[object]:
-    return [
-        Capture.run_id == run_id,
-        Capture.kind == kind,
-        Capture.name == name,
+def _logged(capture: Capture) -> tuple[Any, Any, Any, Any]:
+    """The query of the run's logged values of the capture's name, newest first, and the id,
+    value and text columns it is matched on: metric values code logged are points
+    (:mod:`runnotes.store.points`), params are captures."""
+    if capture.kind == Kind.metric:
+        query = point_rows().where(
+            SeriesPoint.run_id == capture.run_id, SeriesName.name == capture.name
+        )
+        return query.order_by(SeriesPoint.id.desc()), SeriesPoint.id, SeriesPoint.value, None
+    query = select(Capture).where(
+        Capture.run_id == capture.run_id,
+        Capture.kind == capture.kind,
+        Capture.name == capture.name,
         col(Capture.source).in_(list(LOGGED_SOURCES)),
         col(Capture.liked).is_(False),
         Capture.review == Review.approved,
-    ]
+    )
+    return query.order_by(col(Capture.id).desc()), Capture.id, Capture.value, Capture.text
 
 
-def _equal(capture: Capture) -> object:
+def _equal(capture: Capture, id_: Any, value: Any, text_col: Any) -> object:
     """SQL: a logged value that shows as the annotation does (rounded to its digits)."""
     text = (capture.text or "").strip()
     try:
@@ -54,10 +74,10 @@ def _equal(capture: Capture) -> object:
         intervals = []
     if not intervals and capture.value is not None:
         intervals = [(capture.value, capture.value)]
-    ranges = [and_(col(Capture.value) >= lo, col(Capture.value) <= hi) for lo, hi in intervals]
-    if capture.kind == Kind.param and capture.text is not None:
-        ranges.append(Capture.text == capture.text)
-    return or_(*ranges) if ranges else Capture.id.is_(None)
+    ranges = [and_(value >= lo, value <= hi) for lo, hi in intervals]
+    if text_col is not None and capture.text is not None:
+        ranges.append(text_col == capture.text)
+    return or_(*ranges) if ranges else id_.is_(None)
 
 
 def _message(capture: Capture, logged: Capture) -> str:
@@ -76,12 +96,11 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
     for capture in captures:
         if not is_annotation(capture) or capture.id is None:
             continue
-        where = _logged(capture.run_id, capture.kind, capture.name or "")
-        newest = select(Capture).where(*where).order_by(col(Capture.id).desc()).limit(1)
-        last = session.exec(newest).first()
+        newest, *columns = _logged(capture)
+        last = _first(session, newest)
         if last is None:
             continue  # nothing logged of this name: the value is the run's, marked
-        match = session.exec(newest.where(_equal(capture))).first()
+        match = _first(session, newest.where(_equal(capture, *columns)))
         if match is not None:
             if capture.conflict and capture.liked:
                 capture.review = Review.approved  # the values it waited for were logged
@@ -93,6 +112,12 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
         else:
             continue
         session.add(capture)
+
+
+def _first(session: Session, query: Any) -> Any:
+    """The first row of a query of captures or capture-shaped point rows (None: no row)."""
+    row = session.exec(query.limit(1)).first()
+    return row if row is None or isinstance(row, Capture) else Capture(**row._mapping)
 
 
 def annotate_run(session: Session, run_id: int) -> None:

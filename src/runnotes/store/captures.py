@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
+from runnotes.store.points import delete_points, has_points, logged_names, metric_rows
 
 
 def logged_between(
@@ -21,22 +22,26 @@ def logged_between(
 ) -> list[tuple[Capture, str]]:
     """Logged metric and param values (not likes, not hotkey reads) in ``[low, high]``, with
     their run's name, newest first; only those named ``name`` when it is given."""
+    values = metric_rows(
+        Capture.source != Source.hotkey,
+        col(Capture.liked).is_(False),
+        kinds=(Kind.metric, Kind.param),
+    )  # logged points and metric/param captures: one id space
     query = (
-        select(Capture, Run.name)
-        .join(Run, col(Run.id) == Capture.run_id)
-        .where(
-            col(Capture.kind).in_([Kind.metric, Kind.param]),
-            Capture.source != Source.hotkey,
-            col(Capture.liked).is_(False),
-            col(Capture.value) >= low,
-            col(Capture.value) <= high,
-        )
-        .order_by(col(Capture.id).desc())
+        select(values, Run.name.label("run_name"))
+        .join(Run, col(Run.id) == values.c.run_id)
+        .where(values.c.value >= low, values.c.value <= high)
+        .order_by(values.c.id.desc())
         .limit(limit)
     )
     if name is not None:
-        query = query.where(Capture.name == name)
-    return [(c, r) for c, r in session.exec(query).all()]
+        query = query.where(values.c.name == name)
+    found = []
+    for row in session.execute(query).all():
+        fields = dict(row._mapping)
+        run_name = fields.pop("run_name")
+        found.append((Capture(**fields), run_name))
+    return found
 
 
 def previous_dataset(session: Session, run: Run, name: str) -> tuple[Capture, Run] | None:
@@ -60,7 +65,7 @@ def metric_logged(session: Session, name: str, run_id: int | None) -> bool:
     query = select(Capture.id).where(Capture.kind == Kind.metric, Capture.name == name)
     if run_id is not None:
         query = query.where(Capture.run_id == run_id)
-    return session.exec(query.limit(1)).first() is not None
+    return session.exec(query.limit(1)).first() is not None or has_points(session, name, run_id)
 
 
 def approved_names(session: Session, experiment_id: int, limit: int) -> dict[str, str]:
@@ -78,7 +83,10 @@ def approved_names(session: Session, experiment_id: int, limit: int) -> dict[str
         .distinct()
         .limit(limit)
     ).all()
-    return {name: kind for name, kind in rows if name is not None}
+    found = {name: kind for name, kind in rows if name is not None}
+    for name in logged_names(session, runs, limit=limit):  # the logged points' names
+        found.setdefault(name, "metric")
+    return found
 
 
 def run_tags(session: Session, run_id: int) -> list[str]:
@@ -137,6 +145,7 @@ def drop_captures(session: Session, run_id: int, source: str | None = None) -> N
     if source is not None:
         stale = stale.where(col(Capture.source) == source)
     session.execute(stale)
+    delete_points(session, run_id, only_imported=source is not None)
 
 
 def browser_state(session: Session, runs: int, likes: int) -> tuple[list[Run], list[Capture]]:

@@ -14,10 +14,10 @@ import operator
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 
 from runnotes.errors import RunnotesError
-from runnotes.store.models import Capture, Run, counted
+from runnotes.store.models import Capture, Run, SeriesName, SeriesPoint, counted
 from runnotes.store.runs import INT64
 
 _COMPARE = {
@@ -94,12 +94,24 @@ def latest_column(kind: str, name: str, *, numeric: bool = True) -> Any:
     ``Run``: the SQL form of the "latest" rule that filters and sorts use (the same rule as
     :func:`runnotes.store.queries.latest_values`, which reads many runs at once)."""
     col = Capture.value if numeric else Capture.text
-    return (
-        select(col)
-        .where(Capture.run_id == Run.id, Capture.kind == kind, Capture.name == name, counted())
-        .order_by(Capture.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    newest = select(func.max(Capture.id)).where(
+        Capture.run_id == Run.id, Capture.kind == kind, Capture.name == name, counted()
+    )
+    newest = newest.correlate(Run)
+    if kind != "metric":
+        return select(col).where(Capture.id == newest.scalar_subquery()).scalar_subquery()
+    # A metric's values are logged points and metric captures, in one id space: the newer wins.
+    name_id = select(SeriesName.id).where(SeriesName.name == name).scalar_subquery()
+    point = (
+        select(func.max(SeriesPoint.id))
+        .where(SeriesPoint.run_id == Run.id, SeriesPoint.name_id == name_id)
+        .correlate(Run)
+    )
+    cid = func.coalesce(newest.scalar_subquery(), 0)
+    pid = func.coalesce(point.scalar_subquery(), 0)
+    return case(
+        (cid > pid, select(Capture.value).where(Capture.id == cid).scalar_subquery()),
+        else_=select(SeriesPoint.value).where(SeriesPoint.id == pid).scalar_subquery(),
     )
 
 

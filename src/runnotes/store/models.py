@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Column,
     ColumnElement,
     Index,
@@ -225,6 +226,57 @@ class Capture(SQLModel, table=True):
     extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
+class SeriesName(SQLModel, table=True):
+    """A metric name a run's code logged, interned: a point row carries its integer id
+    (migration 0015)."""
+
+    __tablename__ = "series_name"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True)
+
+
+# The sources of code-logged values, as the small integers ``series_point.source`` stores.
+POINT_SOURCES = ("sdk", "watch", "import")
+
+
+class SeriesPoint(SQLModel, table=True):
+    """One value a run's code logged (SDK, ``watch``, imports): the narrow table of the series.
+
+    A logged value is a fact, stored approved and never changed in place, so the row keeps only
+    what a series needs (migration 0015). Likes, spoken values and every other capture stay in
+    :class:`Capture`. Ids come from the capture ids' sequence (one id space): "the newest value"
+    is the largest id across both tables, and a like's ``logged_id`` names one row of either.
+    A value NULL is a NaN (SQLite keeps no NaN in a REAL column)."""
+
+    __tablename__ = "series_point"
+    __table_args__ = (Index("ix_series_point_run_name", "run_id", "name_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="run.id")
+    name_id: int = Field(foreign_key="series_name.id")
+    step: int | None = Field(default=None, sa_column=Column(BigInteger))
+    value: float | None = None
+    timestamp: float
+    source: int = 0  # index into POINT_SOURCES
+
+
+class SeriesChart(SQLModel, table=True):
+    """A series' chart buckets, stored so a new process draws a long series without reading it
+    (:mod:`runnotes.store.series`, migration 0015): the M4 points per ``max_points``, valid
+    while the series' state (newest id, the run's ``series_version``) is ``newest``/``version``;
+    newer values that only append are merged in on the next read."""
+
+    __tablename__ = "series_chart"
+
+    run_id: int = Field(foreign_key="run.id", primary_key=True)
+    name: str = Field(primary_key=True)
+    max_points: int = Field(primary_key=True)
+    newest: int
+    version: int
+    shape: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
 def counted() -> ColumnElement[bool]:
     """The trust model's rule, as a SQL condition: the captures that count as facts.
 
@@ -239,12 +291,13 @@ def counted() -> ColumnElement[bool]:
     return and_(Capture.review == Review.approved, Capture.logged_id.is_(None))
 
 
-def finite_value() -> ColumnElement[Any]:
+def finite_value(value: Any = None) -> ColumnElement[Any]:
     """A capture's value when it is a finite number, else NULL: what a best value is chosen
     from, so SQL's ``min``/``max`` follow the one "better" rule (``services.metrics.is_better``:
     a diverged run's ``inf`` is no result). SQLite keeps ±inf and stores NaN as NULL;
-    PostgreSQL keeps NaN above every number, inf included."""
-    value = Capture.value
+    PostgreSQL keeps NaN above every number, inf included. ``value``: another column of values
+    (the logged points' union, :func:`runnotes.store.points.metric_rows`)."""
+    value = Capture.value if value is None else value
     return case((and_(value > -math.inf, value < math.inf), value))
 
 

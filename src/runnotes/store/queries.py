@@ -25,10 +25,13 @@ from runnotes.store.models import (
     Project,
     Run,
     RunTag,
+    SeriesName,
+    SeriesPoint,
     counted,
     finite_value,
     mark,
 )
+from runnotes.store.points import metric_rows, newest_points, point_captures, point_rows
 from runnotes.store.runs import shown_status
 
 
@@ -131,6 +134,7 @@ def latest_rows(
     latest = latest_ids(run_ids, kinds, counted() if condition is None else condition).subquery()
     rows = session.exec(
         select(
+            Capture.id,
             Capture.run_id,
             Capture.kind,
             Capture.name,
@@ -139,11 +143,34 @@ def latest_rows(
             Capture.step,
             Capture.source,
             Capture.liked,
-        )
-        .join(latest, Capture.id == latest.c.cid)
-        .order_by(Capture.id)
+        ).join(latest, Capture.id == latest.c.cid)
     ).all()
-    return [(*row[:6], mark(source, liked)) for *row, source, liked in rows]
+    if "metric" in kinds and condition is None:  # the logged values: always counted
+        rows = _with_points(session, run_ids, rows)
+    rows = sorted(rows, key=lambda row: row[0])
+    return [(*row[1:7], mark(source, liked)) for *row, source, liked in rows]
+
+
+def _with_points(session: Session, run_ids: Sequence[int] | Any, rows: Sequence[Any]) -> list[Any]:
+    """``rows`` (newest counted captures) with each run's newest logged point of a name where
+    it is newer than the capture of that name (one id space: newer is a larger id)."""
+    found = {(row[1], row[3]): row for row in rows if row[2] == "metric"}
+    newer = [
+        pid
+        for run_id, name, pid in newest_points(session, run_ids)
+        if (run_id, name) not in found or found[(run_id, name)][0] < pid
+    ]
+    if not newer:
+        return list(rows)
+    p = point_rows().subquery()
+    points = session.exec(
+        select(p.c.id, p.c.run_id, p.c.kind, p.c.name, p.c.value, p.c.text, p.c.step).where(
+            p.c.id.in_(newer)
+        )
+    ).all()
+    for row in points:
+        found[(row[1], row[3])] = (*row, None, False)
+    return [row for row in rows if row[2] != "metric"] + list(found.values())
 
 
 def latest_ids(run_ids: Sequence[int] | Any, kinds: Sequence[str], condition: Any) -> Any:
@@ -321,7 +348,11 @@ def value_names(store: Store, kind: str) -> list[str]:
     """The names of every metric (``kind="metric"``) or param any run has, sorted."""
     with store.read() as session:
         query = select(Capture.name).where(Capture.kind == kind, Capture.name.is_not(None))
-        return sorted(session.exec(query.distinct()).all())
+        names = set(session.exec(query.distinct()).all())
+        if kind == "metric":
+            logged = select(SeriesPoint.id).where(SeriesPoint.name_id == SeriesName.id)
+            names.update(session.exec(select(SeriesName.name).where(logged.exists())).all())
+        return sorted(names)
 
 
 def why_none_match(store: Store, filters: RunFilter) -> str:
@@ -370,13 +401,9 @@ def run_detail(store: Store, ref: str | int) -> RunDetail:
     with store.read() as session:
         run = resolve_run(session, ref)
         summary = summaries(session, _summary_rows(session, [run.id]))[0]  # type: ignore[list-item]
-        captures = list(
-            session.exec(
-                select(Capture)
-                .where(Capture.run_id == run.id)
-                .order_by(Capture.timestamp, Capture.id)
-            ).all()
-        )
+        captures = list(session.exec(select(Capture).where(Capture.run_id == run.id)).all())
+        captures += point_captures(session, SeriesPoint.run_id == run.id)
+        captures.sort(key=lambda c: (c.timestamp, c.id))
         return RunDetail(summary=summary, run=run, captures=captures)
 
 
@@ -396,6 +423,14 @@ def compare_runs(store: Store, refs: Sequence[str | int]) -> Comparison:
     )
 
 
+def _counted_values(run_ids: Sequence[int] | None = None) -> Any:
+    """The counted metric values (logged points and counted metric captures) as a subquery."""
+    where = [counted(), Capture.value.is_not(None)]
+    if run_ids is not None:
+        where.append(Capture.run_id.in_(run_ids))
+    return metric_rows(*where)
+
+
 def metric_points(
     session: Session, run_ids: Sequence[int], names: Sequence[str] | None = None
 ) -> list[tuple[str, int, int | None, float]]:
@@ -405,15 +440,13 @@ def metric_points(
     """
     if not run_ids:
         return []
-    query = select(Capture.name, Capture.run_id, Capture.step, Capture.value).where(
-        Capture.run_id.in_(run_ids),
-        Capture.kind == "metric",
-        counted(),
-        Capture.value.is_not(None),
+    m = _counted_values(run_ids)
+    query = select(m.c.name, m.c.run_id, m.c.step, m.c.value).where(
+        m.c.run_id.in_(run_ids), m.c.value.is_not(None)
     )
     if names:
-        query = query.where(Capture.name.in_(names))
-    return list(session.exec(query.order_by(Capture.name, Capture.run_id, Capture.id)).all())
+        query = query.where(m.c.name.in_(names))
+    return list(session.exec(query.order_by(m.c.name, m.c.run_id, m.c.id)).all())
 
 
 def step_times(session: Session, run_id: int, name: str, steps: Sequence[int]) -> dict[int, float]:
@@ -421,35 +454,34 @@ def step_times(session: Session, run_id: int, name: str, steps: Sequence[int]) -
     the one its series shows): the wall-time axis of a chart, read for the points it draws only."""
     if not steps:
         return {}
+    m = _counted_values([run_id])
     rows = session.exec(
-        select(Capture.step, func.max(Capture.timestamp))
-        .where(
-            Capture.run_id == run_id,
-            Capture.kind == "metric",
-            Capture.name == name,
-            counted(),
-            Capture.step.in_(steps),
-        )
-        .group_by(Capture.step)
+        select(m.c.step, func.max(m.c.timestamp))
+        .where(m.c.run_id == run_id, m.c.name == name, m.c.step.in_(steps))
+        .group_by(m.c.step)
     ).all()
     return {int(step): float(when) for step, when in rows}
 
 
 def metric_extremes(
-    session: Session, group: Any, *conditions: Any
+    session: Session, by_experiment: bool = False, run_ids: Sequence[int] | None = None
 ) -> list[tuple[Any, str, int, float, float]]:
-    """``(group, metric, runs, lowest, highest)`` over counted values, grouped by ``group``
-    (``Capture.run_id``, ``Run.experiment_id``): which of the two is best is the caller's call."""
+    """``(group, metric, runs, lowest, highest)`` over counted values, grouped by run (or by
+    experiment): which of the two is best is the caller's call."""
+    m = _counted_values(run_ids)
+    group = Run.experiment_id if by_experiment else m.c.run_id
     query = (
         select(
             group,
-            Capture.name,
-            func.count(func.distinct(Capture.run_id)),
-            func.min(finite_value()),
-            func.max(finite_value()),
+            m.c.name,
+            func.count(func.distinct(m.c.run_id)),
+            func.min(finite_value(m.c.value)),
+            func.max(finite_value(m.c.value)),
         )
-        .join(Run, Capture.run_id == Run.id)
-        .where(Capture.kind == "metric", counted(), finite_value().is_not(None), *conditions)
-        .group_by(group, Capture.name)
+        .join(Run, m.c.run_id == Run.id)
+        .where(finite_value(m.c.value).is_not(None))
+        .group_by(group, m.c.name)
     )
+    if run_ids is not None:
+        query = query.where(m.c.run_id.in_(run_ids))
     return list(session.exec(query).all())

@@ -1,7 +1,9 @@
 """Reviewing what was captured: overviews, the pending queue, approving, rejecting and fixing.
 
 Plain functions over the store so the web page, its JSON API and the CLI share one behaviour.
-A fix never loses the captured original: it is kept in ``extra["edited_from"]``, so a wrong
+A logged value a person reviews or fixes leaves the narrow table of logged values for the
+capture table, under its id (:func:`runnotes.store.points.unpack_points`). A fix never loses the
+captured original: it is kept in ``extra["edited_from"]``, so a wrong
 transcript or a misread OCR value can always be traced back to what the machine produced.
 """
 
@@ -20,6 +22,7 @@ from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row, id_batches
 from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
+from runnotes.store.points import unpack_points
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
 from runnotes.store.runs import MAX_NAME, plain_text
 
@@ -240,6 +243,7 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
     """Approve (goes into reports) or reject (kept, but left out of reports and summaries)."""
     _check_review(review)
     with store.write() as session:
+        unpack_points(session, [capture_id])
         capture = get_row(session, Capture, capture_id)
         capture.review = review
         session.add(capture)
@@ -271,6 +275,7 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
     if not ids:
         raise RunnotesError("no captures picked")
     with store.write() as session:
+        unpack_points(session, ids)
         found: list[tuple[int, int]] = []
         for batch in id_batches(ids):  # PostgreSQL binds at most 65 535 parameters a statement
             query = select(Capture.id, Capture.run_id).where(Capture.id.in_(batch))
@@ -306,6 +311,7 @@ def edit_capture(
         if isinstance(given, str):
             plain_text(what, given, limit)
     with store.write() as session:
+        unpack_points(session, [capture_id])
         capture = get_row(session, Capture, capture_id)
         before = {"value": capture.value, "text": capture.text, "name": capture.name}
         if value is not None and str(value).strip() != "":

@@ -39,6 +39,7 @@ from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
 from runnotes.store.models import (
     ENDINGS,
+    POINT_SOURCES,
     Capture,
     Experiment,
     MediaFile,
@@ -47,7 +48,9 @@ from runnotes.store.models import (
     Run,
     RunStatus,
     RunTag,
+    SeriesPoint,
 )
+from runnotes.store.points import insert_points, interned, is_logged, name_ids
 
 try:
     import fcntl
@@ -322,12 +325,42 @@ def add_captures(
     return ids
 
 
+def store_logged(session: Session, rows: Sequence[Capture]) -> None:
+    """Move the values code logged among just-flushed ``rows`` (a W&B-style summary, a restored
+    export) into the narrow table, under the ids they were given: the series reads them there."""
+    logged = [r for r in rows if is_logged(r.kind, r.source, r.liked, r.review) and r.name]
+    if not logged:
+        return
+    conn = session.connection()
+    ids = name_ids(conn, {r.name for r in logged if r.name})
+    conn.execute(
+        SeriesPoint.__table__.insert(),
+        [
+            {
+                "id": r.id,
+                "run_id": r.run_id,
+                "name_id": ids[r.name],
+                "step": r.step,
+                "value": r.value,
+                "timestamp": r.timestamp,
+                "source": POINT_SOURCES.index(r.source),
+            }
+            for r in logged
+            if r.name
+        ],
+    )
+    for r in logged:
+        session.delete(r)
+    session.flush()
+
+
 def insert_captures(session: Session, run_id: int, captures: Sequence[NewCapture]) -> list[Capture]:
     """:func:`add_captures` inside the caller's transaction (a voice note's transcript and what
     it says commit together); the caller queues the event its change makes."""
     rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
     session.add_all(rows)
     session.flush()
+    store_logged(session, rows)
     if any(map(is_annotation, rows)):
         annotate(session, rows, final=run_ended(session, run_id))
     return rows
@@ -366,27 +399,19 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow], *, key: str | None 
     """
     if not rows:
         return
+    ids = interned(store, {row[3] for row in rows})
     with store.write_conn() as conn:
         if key is not None:
             if ingest.claim(conn, key, rows[0].run_id) is not None:
                 return  # stored by an earlier request with this key
             ingest.answered(conn, key, {"count": len(rows)})
-        insert_metric_rows(conn, rows)
+        insert_points(conn, rows, ids)
 
 
 def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:
-    """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing)."""
-    if not rows:
-        return
-    columns = MetricRow._fields
-    if conn.dialect.name == "postgresql":
-        ingest.copy_rows(conn, "capture", columns, rows)
-        return
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = f"INSERT INTO capture ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-    # As plain tuples: sqlite3 binds the items of a tuple subclass through the sequence protocol,
-    # which made the insert of 100 000 values 0.05 s (20 %) slower than the copy costs.
-    conn.exec_driver_sql(sql, list(map(tuple, rows)))
+    """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing):
+    into the narrow table of logged values (:mod:`runnotes.store.points`)."""
+    insert_points(conn, rows)
 
 
 # -- the process behind a run ----------------------------------------------------------------

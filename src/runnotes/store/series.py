@@ -20,6 +20,7 @@ edit, a value for an earlier step) reads the series again.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -27,21 +28,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, literal_column, select, true, union_all
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from runnotes.store.db import Store
-from runnotes.store.models import Capture, Run, counted, finite_value
+from runnotes.store.models import Capture, Run, SeriesChart, counted, finite_value
+from runnotes.store.points import metric_rows, newest_points
 from runnotes.store.queries import latest_ids
 
 Point = tuple[float, float]
+logger = logging.getLogger(__name__)
 CACHE_SIZE = 512  # series; a 300-point series is ~10 kB
 
 _cache: OrderedDict[tuple[str, int, str], _Entry] = OrderedDict()
 _lock = threading.Lock()
 
 
-def _of_series(run_id: int, name: str) -> list[object]:
-    return [Capture.run_id == run_id, Capture.kind == "metric", Capture.name == name]
+def _values(run_id: int, name: str, *where_captures: Any) -> tuple[Any, list[Any]]:
+    """The series' values (logged points and metric captures, :mod:`runnotes.store.points`) as
+    a subquery, and the conditions that pick the series from it."""
+    values = metric_rows(*where_captures)
+    return values, [values.c.run_id == run_id, values.c.name == name]
 
 
 VALUE_FIELDS = ("id", "step", "value", "text", "timestamp", "review", "source")
@@ -51,15 +58,13 @@ def metric_values(
     store: Store, run_id: int, name: str, *, after: int = 0, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """Every stored value of one metric in the order stored (``VALUE_FIELDS`` of each),
-    ``limit`` at a time after capture id ``after`` (keyset paging: an index seek, however deep
-    the page)."""
-    columns = [getattr(Capture, field) for field in VALUE_FIELDS]
+    ``limit`` at a time after id ``after`` (keyset paging: an index seek, however deep the
+    page)."""
+    values, where = _values(run_id, name)
+    columns = [values.c[field] for field in VALUE_FIELDS]
     with store.read() as session:
         rows = session.exec(
-            select(*columns)
-            .where(*_of_series(run_id, name), Capture.id > after)
-            .order_by(Capture.id)
-            .limit(limit)
+            select(*columns).where(*where, values.c.id > after).order_by(values.c.id).limit(limit)
         ).all()
     return [dict(zip(VALUE_FIELDS, row, strict=True)) for row in rows]
 
@@ -78,12 +83,15 @@ def series_states(session: Session, run_ids: Sequence[int]) -> dict[tuple[int, s
     rows = session.exec(
         select(Capture.run_id, Capture.name, Capture.id).join(newest, Capture.id == newest.c.cid)
     ).all()
+    found: dict[tuple[int, str], int] = {}
+    for run_id, name, cid in [*rows, *newest_points(session, run_ids)]:
+        found[(run_id, name)] = max(cid, found.get((run_id, name), 0))
     versions = dict(
         session.exec(select(Run.id, Run.series_version).where(Run.id.in_(run_ids))).all()
     )
     return {
         (run_id, name): (cid, versions.get(run_id) or 0)
-        for run_id, name, cid in sorted(rows, key=lambda row: (row[0], row[1]))
+        for (run_id, name), cid in sorted(found.items())
     }
 
 
@@ -132,39 +140,44 @@ def _known(*values: float | None) -> list[float]:
 
 
 def _stats(session: Session, run_id: int, name: str, after: int = 0) -> Stats:
-    step = Capture.step
+    values, where = _counted(run_id, name)
+    step, value = values.c.step, values.c.value
     row = session.exec(
         select(
             func.count(step),
             func.count(func.distinct(step)),
             func.min(step),
             func.max(step),
-            func.min(finite_value()),
-            func.max(finite_value()),
+            func.min(finite_value(value)),
+            func.max(finite_value(value)),
             func.count(),
-        ).where(*_counted(run_id, name), Capture.id > after)
+        ).where(*where, values.c.id > after)
     ).one()
     return Stats(*row)
 
 
-def _counted(run_id: int, name: str) -> list[Any]:
-    return [*_of_series(run_id, name), counted(), Capture.value.is_not(None)]
+def _counted(run_id: int, name: str) -> tuple[Any, list[Any]]:
+    values, where = _values(run_id, name, counted())
+    return values, [*where, values.c.value.is_not(None)]
 
 
 def _points(run_id: int, name: str, stats: Stats, after: int) -> Any:
-    """The series' points as a subquery ``(x, y)`` (of the values after capture id ``after``)."""
-    where = [*_counted(run_id, name), Capture.id > after]
+    """The series' points as a subquery ``(x, y)`` (of the values after id ``after``)."""
+    values, where = _counted(run_id, name)
+    where.append(values.c.id > after)
     if not stats.stepped:  # no steps at all: numbered 0, 1, 2… in the order stored
         numbered = select(
-            (func.row_number().over(order_by=Capture.id) - 1).label("x"), Capture.value.label("y")
+            (func.row_number().over(order_by=values.c.id) - 1).label("x"),
+            values.c.value.label("y"),
         ).where(*where)
         return numbered.subquery()
-    where.append(Capture.step.is_not(None))
-    points = select(Capture.step.label("x"), Capture.value.label("y")).where(*where)
+    where.append(values.c.step.is_not(None))
+    points = select(values.c.step.label("x"), values.c.value.label("y")).where(*where)
     if stats.distinct < stats.stepped:  # a step stored twice keeps the value stored last
-        last = select(func.max(Capture.id)).where(*where).group_by(Capture.step)
-        points = select(Capture.step.label("x"), Capture.value.label("y")).where(
-            Capture.id.in_(last)
+        last = select(func.max(values.c.id)).where(*where).group_by(values.c.step)
+        again, _ = _counted(run_id, name)
+        points = select(again.c.step.label("x"), again.c.value.label("y")).where(
+            again.c.id.in_(last)
         )
     return points.subquery()
 
@@ -273,6 +286,8 @@ class _Entry:
     state: State
     stats: Stats
     shapes: dict[int, list[Point] | Buckets]
+    # What series_chart holds of it: its state, its sizes and how many values it had.
+    saved: tuple[State, set[int], int] | None = None
 
 
 def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
@@ -286,11 +301,19 @@ def _entry(session: Session, series: tuple[int, str], state: State) -> _Entry:
             _cache.move_to_end(key)
     if entry is not None and entry.state == state:
         return entry
+    if entry is None:  # a new process, another worker: the chart stored by whoever drew it
+        entry = _stored(session, series)
+        if entry is not None and entry.state == state:
+            return _cached(key, entry)
     fresh = None
     if entry is not None and entry.state[1] == state[1] and state[0] > entry.state[0]:
         fresh = _appended(session, series, state, entry)
     if fresh is None:
         fresh = _Entry(state, _stats(session, *series), {})
+    return _cached(key, fresh)
+
+
+def _cached(key: tuple[str, int, str], fresh: _Entry) -> _Entry:
     with _lock:
         _cache[key] = fresh
         _cache.move_to_end(key)
@@ -307,7 +330,7 @@ def _appended(
     after = entry.state[0]
     new = _stats(session, *series, after=after)
     if not new.count:  # only uncounted captures since (a pending like): nothing to add
-        return _Entry(state, entry.stats, entry.shapes)
+        return _Entry(state, entry.stats, entry.shapes, entry.saved)
     stats = entry.stats.appended(new)
     if stats is None:
         return None
@@ -316,7 +339,7 @@ def _appended(
         if isinstance(shape, Buckets):  # a short series is read again when next asked for
             more = _bucketed(session, _points(*series, new, after), shape.base, shape.width)
             shapes[max_points] = shape.extended(more)
-    return _Entry(state, stats, shapes)
+    return _Entry(state, stats, shapes, entry.saved)
 
 
 def series_points(
@@ -329,7 +352,115 @@ def series_points(
     shape = entry.shapes.get(max_points)
     if shape is None:
         shape = entry.shapes[max_points] = _compute(session, *series, entry.stats, max_points)
+    if _worth_saving(entry):
+        _save(session, series, entry)
     return shape.points() if isinstance(shape, Buckets) else shape
+
+
+# -- stored charts (series_chart): drawn once, by any process ---------------------------------
+
+# The pages' chart size (``runnotes.services.charts.MAX_POINTS``): stored when a run ends.
+CHART_POINTS = 300
+
+
+# A live run's chart is stored again once this many values were merged into it since it was
+# last stored: a new process merges at most these (an index range), and a page refresh of a
+# run that is logging does not write at every view.
+RESAVE_VALUES = 50_000
+
+
+def _worth_saving(entry: _Entry) -> bool:
+    """Whether the stored chart lags the entry enough to store it again: a size not stored
+    yet, a series changed in place (its stored chart is of no use), or many values merged."""
+    if entry.saved is None:
+        return True
+    (_, version), sizes, count = entry.saved
+    return (
+        not set(entry.shapes) <= sizes
+        or version != entry.state[1]
+        or entry.stats.count - count >= RESAVE_VALUES
+    )
+
+
+def _dump(stats: Stats, shape: list[Point] | Buckets) -> dict[str, Any]:
+    if isinstance(shape, Buckets):
+        m4 = [[k, [list(p) for p in v]] for k, v in sorted(shape.m4.items())]
+        kept: dict[str, Any] = {"base": shape.base, "width": shape.width, "limit": shape.limit}
+        kept["m4"] = m4
+    else:
+        kept = {"points": [list(p) for p in shape]}
+    return {"stats": list(stats.__dict__.values()), **kept}
+
+
+def _load(data: dict[str, Any]) -> tuple[Stats, list[Point] | Buckets]:
+    stats = Stats(*data["stats"])
+    if "points" in data:
+        return stats, [(float(x), float(y)) for x, y in data["points"]]
+    m4 = {
+        int(k): tuple((float(x), float(y)) for x, y in v)
+        for k, v in data["m4"]
+    }
+    return stats, Buckets(int(data["base"]), int(data["width"]), int(data["limit"]), m4)
+
+
+def _stored(session: Session, series: tuple[int, str]) -> _Entry | None:
+    """The series' stored charts (every size, one state), or None when none is stored."""
+    table = SeriesChart.__table__
+    rows = session.execute(
+        select(table.c.max_points, table.c.newest, table.c.version, table.c.shape).where(
+            table.c.run_id == series[0], table.c.name == series[1]
+        )
+    ).all()
+    if not rows or len({(r.newest, r.version) for r in rows}) != 1:
+        return None
+    shapes: dict[int, list[Point] | Buckets] = {}
+    for row in rows:
+        stats, shapes[row.max_points] = _load(row.shape)
+    entry = _Entry((rows[0].newest, rows[0].version), stats, shapes)
+    entry.saved = (entry.state, set(shapes), stats.count)
+    return entry
+
+
+def _save(session: Session, series: tuple[int, str], entry: _Entry) -> None:
+    """Store the entry's charts (in a write transaction of its own: the caller only reads), so
+    the next process draws them without reading the series. A chart that cannot be stored now
+    (the store is busy) is drawn again next time: nothing is lost."""
+    table = SeriesChart.__table__
+    run_id, name = series
+    rows = [
+        {
+            "run_id": run_id,
+            "name": name,
+            "max_points": max_points,
+            "newest": entry.state[0],
+            "version": entry.state[1],
+            "shape": _dump(entry.stats, shape),
+        }
+        for max_points, shape in entry.shapes.items()
+    ]
+    engine = session.get_bind().engine
+    try:
+        with engine.execution_options(immediate=True).begin() as conn:
+            conn.execute(table.delete().where(table.c.run_id == run_id, table.c.name == name))
+            if rows:
+                conn.execute(table.insert(), rows)
+    except DBAPIError as exc:
+        logger.warning("runnotes: chart of %s in run %s not stored: %s", name, run_id, exc.orig)
+        return
+    entry.saved = (entry.state, set(entry.shapes), entry.stats.count)
+
+
+def store_charts(session: Session, run_ids: Sequence[int], max_points: int = CHART_POINTS) -> None:
+    """Draw and store the charts of the runs' series (a run's end: its page is drawn from them
+    in any process, at the first view)."""
+    try:
+        for series, state in series_states(session, run_ids).items():
+            series_points(session, series, state, max_points)
+            entry = _entry(session, series, state)
+            if entry.saved is None or entry.saved[0] != entry.state:  # stored as it ends
+                _save(session, series, entry)
+    except DBAPIError as exc:  # drawn at the first view instead
+        logger.warning("runnotes: charts of runs %s not stored: %s", list(run_ids), exc.orig)
 
 
 def series_extremes(

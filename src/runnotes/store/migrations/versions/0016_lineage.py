@@ -10,14 +10,14 @@ fills runs whose ``link_source`` is NULL, so a person's link is never overwritte
 arranged them (priority by dragging or from the keyboard).
 
 Revision ID: 0016_lineage
-Revises: 0014_browser_likes
+Revises: 0015_series_points
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_lineage"
-down_revision = "0014_browser_likes"
+down_revision = "0015_series_points"
 branch_labels = None
 depends_on = None
 
