@@ -218,12 +218,15 @@ def runnotes_stored(db_url: str, runs: list[str]) -> tuple[int, int, int]:
     """(metric values the SDK logged stored for ``runs``, values stored twice, likes)."""
     ids = [int(r) for r in runs]
     with psycopg.connect(pg_dsn(db_url)) as conn:
+        logged = (  # the SDK's values live in the narrow table of logged points
+            "FROM series_point p JOIN series_name n ON n.id = p.name_id "
+            "WHERE p.run_id = ANY(%s) AND n.name LIKE 'metric_%%'"
+        )
         count, distinct, likes = conn.execute(
-            "SELECT count(*) FILTER (WHERE NOT liked), "
-            "count(DISTINCT (run_id, name, step)) FILTER (WHERE NOT liked), "
-            "count(*) FILTER (WHERE liked) FROM capture "
-            "WHERE run_id = ANY(%s) AND kind = 'metric' AND (name LIKE 'metric_%%' OR liked)",
-            (ids,),
+            f"SELECT (SELECT count(*) {logged}), "
+            f"(SELECT count(DISTINCT (p.run_id, p.name_id, p.step)) {logged}), "
+            "(SELECT count(*) FROM capture WHERE run_id = ANY(%s) AND kind = 'metric' AND liked)",
+            (ids, ids, ids),
         ).fetchone()  # type: ignore[misc]
     return int(count), int(count) - int(distinct), int(likes)
 

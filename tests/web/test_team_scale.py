@@ -60,16 +60,21 @@ def live(either: Store) -> Iterator[str]:
 
 
 def _counts(store: Store, run_id: int) -> tuple[int, int, int]:
-    """(metric values, distinct (name, step) of them, likes) stored for ``run_id``."""
+    """(metric values, distinct (name, step) of them, likes) stored for ``run_id``: the values
+    in the narrow table of logged points, the likes in the capture table."""
     with store.engine.connect() as conn:
-        return conn.execute(
+        values, distinct = conn.execute(
             text(
-                "SELECT count(*) FILTER (WHERE NOT liked), "
-                "count(DISTINCT name || ':' || step) FILTER (WHERE NOT liked), "
-                "count(*) FILTER (WHERE liked) FROM capture WHERE run_id = :r AND kind = 'metric'"
+                "SELECT count(*), count(DISTINCT name_id || ':' || step) "
+                "FROM series_point WHERE run_id = :r"
             ),
             {"r": run_id},
-        ).one()  # type: ignore[return-value]
+        ).one()
+        likes = conn.execute(
+            text("SELECT count(*) FROM capture WHERE run_id = :r AND kind = 'metric' AND liked"),
+            {"r": run_id},
+        ).scalar_one()
+    return int(values), int(distinct), int(likes)
 
 
 def test_a_batch_whose_answer_was_lost_is_stored_once(either: Store, live: str) -> None:
@@ -215,10 +220,10 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
         with engine.connect() as conn:
             rows = conn.execute(
                 text(
-                    "SELECT run_id, count(*) FILTER (WHERE NOT liked), "
-                    "count(DISTINCT name || ':' || step) FILTER (WHERE NOT liked), "
-                    "count(*) FILTER (WHERE liked) FROM capture "
-                    "WHERE kind = 'metric' GROUP BY run_id"
+                    "SELECT run_id, p.n, p.d, coalesce(l.n, 0) FROM (SELECT run_id, count(*) AS n, "
+                    "count(DISTINCT name_id || ':' || step) AS d FROM series_point "
+                    "GROUP BY run_id) p LEFT JOIN (SELECT run_id, count(*) AS n FROM capture "
+                    "WHERE kind = 'metric' AND liked GROUP BY run_id) l USING (run_id)"
                 )
             ).all()
     finally:

@@ -396,10 +396,7 @@ def _load(data: dict[str, Any]) -> tuple[Stats, list[Point] | Buckets]:
     stats = Stats(*data["stats"])
     if "points" in data:
         return stats, [(float(x), float(y)) for x, y in data["points"]]
-    m4 = {
-        int(k): tuple((float(x), float(y)) for x, y in v)
-        for k, v in data["m4"]
-    }
+    m4 = {int(k): tuple((float(x), float(y)) for x, y in v) for k, v in data["m4"]}
     return stats, Buckets(int(data["base"]), int(data["width"]), int(data["limit"]), m4)
 
 
