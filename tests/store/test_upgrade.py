@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlmodel import Session, select
 
 from runnotes.config import load_settings
@@ -35,6 +35,19 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 # Keys of the old ``extra`` that are columns now under another name.
 RENAMED = {"from_capture": "parent_id"}
+
+
+def _project_and_experiment(conn: Connection) -> None:
+    """Project 1 and its experiment 1, written with SQL as an older schema has them."""
+    conn.execute(
+        text("INSERT INTO project (id, name, description, created_at) VALUES (1, 'p', '', 0)")
+    )
+    conn.execute(
+        text(
+            "INSERT INTO experiment (id, project_id, name, description, created_at) "
+            "VALUES (1, 1, 'e', '', 0)"
+        )
+    )
 
 
 def _field(capture: Capture, key: str) -> Any:
@@ -113,15 +126,7 @@ def test_fields_move_from_extra_to_columns(before_0009: Engine) -> None:
     """Migration 0009 on SQLite and PostgreSQL: keys become columns, free-form detail stays."""
     moved = {"role": "rationale", "confidence": 0.42, "liked": True, "via": "ocr"}
     with before_0009.begin() as conn:
-        conn.execute(
-            text("INSERT INTO project (id, name, description, created_at) VALUES (1, 'p', '', 0)")
-        )
-        conn.execute(
-            text(
-                "INSERT INTO experiment (id, project_id, name, description, created_at) "
-                "VALUES (1, 1, 'e', '', 0)"
-            )
-        )
+        _project_and_experiment(conn)
         conn.execute(
             text(
                 "INSERT INTO run (id, experiment_id, name, status, started_at, description, "
@@ -185,15 +190,7 @@ def _write_0014_store(engine: Engine) -> None:
         ":step, :ts, :review, :liked, :logged)"
     )
     with engine.begin() as conn:
-        conn.execute(
-            text("INSERT INTO project (id, name, description, created_at) VALUES (1, 'p', '', 0)")
-        )
-        conn.execute(
-            text(
-                "INSERT INTO experiment (id, project_id, name, description, created_at) "
-                "VALUES (1, 1, 'e', '', 0)"
-            )
-        )
+        _project_and_experiment(conn)
         rows = []
         cid = 0
         for run in (1, 2, 3):

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 import wave
@@ -194,3 +196,26 @@ def served(app: FastAPI) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextmanager
+def serving(home: Path, **env: str) -> Iterator[str]:
+    """``runnotes serve`` over ``home`` as a real process on a free port (``env``: more of its
+    environment); its URL while it runs."""
+    port = free_port()
+    log = home.parent / "serve.log"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
+    with log.open("wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**clean, "RUNNOTES_HOME": str(home), **env},
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_up(url, process, log, {})
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)

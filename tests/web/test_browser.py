@@ -6,9 +6,6 @@ screenshot of the page under its tmp dir.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +15,7 @@ from runnotes.config import load_settings
 from runnotes.store import open_store
 from runnotes.store.queries import run_detail
 from web.seed import CHROMIUM_FLAGS as FLAGS
-from web.seed import SEGMENTS, Seeded, free_port, seed, wait_up
+from web.seed import SEGMENTS, Seeded, seed, serving
 
 pytestmark = pytest.mark.slow
 CHROMIUM = "/usr/bin/chromium"
@@ -29,23 +26,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded
     home = tmp_path_factory.mktemp("browser") / "home"
     store = open_store(load_settings(home))
     seeded = seed(store)
-    port = free_port()
-    log = home.parent / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            env={**env, "RUNNOTES_HOME": str(home)},
-        )
-    url = f"http://127.0.0.1:{port}"
     try:
-        wait_up(url, process, log, {})
-        yield url, seeded, store
+        with serving(home) as url:
+            yield url, seeded, store
     finally:
-        process.terminate()
-        process.wait(10)
         store.close()
 
 

@@ -22,9 +22,9 @@ from runnotes.services.narrative import rows_text
 from runnotes.services.tree import build_tree
 from runnotes.store import Store, open_store
 from runnotes.store.lineage import find_experiment_id
-from runnotes.store.models import Capture, Run
+from runnotes.store.models import Capture, Run, SeriesPoint
 from web import test_browser
-from web.seed import free_port, wait_up
+from web.seed import serving
 from web.sweep import Sweep, build_sweep, cli
 
 
@@ -124,7 +124,8 @@ def _stored(store: Store) -> set[str]:
     """Every value the store holds, as the drafts print it."""
     with store.read() as session:
         rows = session.exec(select(Capture.kind, Capture.value, Capture.text)).all()
-    found = set()
+        logged = session.exec(select(SeriesPoint.value)).all()  # code-logged values
+    found = {fmt_value(value) for value in logged if value is not None}
     for kind, value, text in rows:
         if kind == "param" and text:
             found.add(text)
@@ -186,23 +187,8 @@ def site(sweep: tuple[Sweep, Store]) -> Iterator[str]:
     for other in ("tokenizer", "augment"):
         cli(built, "run", "start", f"{other}-1", "-e", other)
         cli(built, "run", "end")
-    port = free_port()
-    log = built.home.parent / "serve.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RUNNOTES_")}
-    with log.open("wb") as handle:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "runnotes", "serve", "--port", str(port)],
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            env={**env, "RUNNOTES_HOME": str(built.home), "RUNNOTES_DRAFTS_AUTO": "false"},
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_up(url, process, log, {})
+    with serving(built.home, RUNNOTES_DRAFTS_AUTO="false") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 browser, page = test_browser.browser, test_browser.page  # the same Chromium and tab fixtures
