@@ -15,7 +15,7 @@ from reports.conftest import build_sample
 from runnotes.reports import data as reportdata
 from runnotes.reports.readers import publish, published, write_report
 from runnotes.store import Store
-from runnotes.store.models import Capture, Run
+from runnotes.store.models import Capture, Run, SeriesName, SeriesPoint
 
 ROW = re.compile(r"^\| (?P<metric>\w+) [↑↓] \| (?P<value>[-\d.e+]+)(?: ★)? \| run (?P<run>\d+) \(")
 
@@ -35,8 +35,8 @@ def check_traceability(store: Store, markdown: str) -> int:
             run = session.get(Run, int(found["run"]))
             assert run is not None
             metric, value, run_cell, commit, diff, data, env = _cells(line)
-            latest = session.exec(
-                select(Capture.value)
+            captured = session.exec(  # a like or a reviewed value, in the capture table
+                select(Capture.id, Capture.value)
                 .where(
                     Capture.run_id == run.id,
                     Capture.kind == "metric",
@@ -45,7 +45,15 @@ def check_traceability(store: Store, markdown: str) -> int:
                 )
                 .order_by(Capture.id.desc())
             ).first()
-            assert latest is not None and float(found["value"]) == pytest.approx(latest, rel=1e-6)
+            logged = session.exec(  # a value code logged, in the narrow table of points
+                select(SeriesPoint.id, SeriesPoint.value)
+                .join(SeriesName, SeriesName.id == SeriesPoint.name_id)
+                .where(SeriesPoint.run_id == run.id, SeriesName.name == found["metric"])
+                .order_by(SeriesPoint.id.desc())
+            ).first()
+            newest = max((r for r in (captured, logged) if r is not None), default=None)
+            assert newest is not None  # the latest stored value, whichever table holds it
+            assert float(found["value"]) == pytest.approx(newest[1], rel=1e-6)
             assert run_cell.startswith(f"run {run.id} ({run.name}")
             assert commit == f"`{run.git_commit[:8]}`", line  # type: ignore[index]
             assert diff == (f"`{run.git_diff_sha[:8]}`" if run.git_diff_sha else "none"), line
