@@ -452,8 +452,12 @@ def close_stale(store: Store) -> list[Run]:
 
 
 def _end_at_last_capture(session: Session, run: Run, status: str) -> None:
-    last = session.exec(select(func.max(Capture.timestamp)).where(Capture.run_id == run.id))
-    run.status, run.ended_at = status, max(last.one() or 0.0, run.started_at)
+    """The run ends when it was last heard of: its newest capture or logged value."""
+    heard = [
+        session.exec(select(func.max(table.timestamp)).where(table.run_id == run.id)).one()
+        for table in (Capture, SeriesPoint)
+    ]
+    run.status, run.ended_at = status, max(*(t or 0.0 for t in heard), run.started_at)
     session.add(run)
 
 
