@@ -47,7 +47,7 @@ def test_groups_name_the_commands_they_have(home: Path, capsys: pytest.CaptureFi
             line = " ".join(parent.split())  # rich wraps long lines in the panel
             for name in cmd.commands:
                 assert name in line, (path, name)
-    assert "(start, end, current)" in _help((), capsys)
+    assert "(start, link, end, current)" in _help((), capsys)
 
 
 def test_version(home: Path) -> None:

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from runnotes.store.db import Store, id_batches
+from runnotes.store.db import Store, id_batches, is_row_id
 from runnotes.store.ingest import copy_rows
 from runnotes.store.models import (
     LOGGED_SOURCES,
@@ -275,8 +275,9 @@ def logged_point(session: Session, point_id: int) -> Capture | None:
 def unpack_points(session: Session, ids: Sequence[int]) -> None:
     """Move the logged points among ``ids`` into the capture table under the same ids, so a
     review or a fix of a logged value (a logging bug's spike, rejected) works on a capture as
-    it does on any other; the runs' ``series_version`` moves, as for any change in place."""
-    for batch in id_batches(list(ids)):
+    it does on any other; the runs' ``series_version`` moves, as for any change in place. An id
+    no row can have (beyond 64 bits) is skipped: the caller says it is not found."""
+    for batch in id_batches([i for i in ids if is_row_id(i)]):
         rows = session.execute(point_rows().where(SeriesPoint.id.in_(batch))).all()
         if not rows:
             continue
