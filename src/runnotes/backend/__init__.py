@@ -77,11 +77,17 @@ class Backend(Protocol):
     """The operations every shell uses on runs, wherever they live."""
 
     # -- a run handle's writes ------------------------------------------------------------
-    def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
-        """Commit a batch of metric values (all or none)."""
+    def write_metrics(
+        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+    ) -> None:
+        """Commit a batch of metric values (all or none); ``key``: the batch's Idempotency-Key
+        (a batch already stored under it is not stored again)."""
 
-    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
-        """Commit captures; returns their ids (the store announces them once committed)."""
+    def add_captures(
+        self, run_id: int, captures: Sequence[NewCapture], *, key: str | None = None
+    ) -> list[int]:
+        """Commit captures; returns their ids (the store announces them once committed); with a
+        ``key``, a repeated batch answers its first ids."""
 
     def put_media(self, data: bytes, mime: str, suffix: str, name: str | None) -> str:
         """Keep bytes content-addressed; returns their sha256."""

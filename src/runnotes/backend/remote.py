@@ -140,7 +140,9 @@ class RemoteBackend:
     def __init__(self, client: Client) -> None:
         self.client = client
 
-    def write_metrics(self, run_id: int, rows: Sequence[MetricRow]) -> None:
+    def write_metrics(
+        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+    ) -> None:
         content = jsonsafe.dumps(
             {
                 "source": rows[0].source if rows else "sdk",
@@ -151,15 +153,17 @@ class RemoteBackend:
             f"/api/runs/{run_id}/metrics",
             content=content,
             headers={"Content-Type": "application/json"},
-            key=hashlib.sha256(b"%d:%s" % (run_id, content)).hexdigest(),
+            key=key or hashlib.sha256(b"%d:%s" % (run_id, content)).hexdigest(),
         )
 
-    def add_captures(self, run_id: int, captures: Sequence[NewCapture]) -> list[int]:
+    def add_captures(
+        self, run_id: int, captures: Sequence[NewCapture], *, key: str | None = None
+    ) -> list[int]:
         # the server's store announces the change after its commit
         answer = self.client.post(
             f"/api/runs/{run_id}/captures",
             {"captures": [asdict(c) for c in captures]},
-            key=uuid.uuid4().hex,
+            key=key or uuid.uuid4().hex,
         )
         return list(answer["ids"])
 
