@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import list_drafts
+from runnotes.services.charts import sparkline
 from runnotes.services.experiments import goal_of
 from runnotes.services.narrative import Part
 from runnotes.services.overview import move_card
@@ -56,18 +57,6 @@ class Drawn:
     spark: str  # polyline points
 
 
-def _spark(points: list[tuple[float, float]]) -> str:
-    if len(points) < 2:
-        return ""
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    dx, dy = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0
-    return " ".join(
-        f"{(x - min(xs)) / dx * (SPARK_W - 2) + 1:.1f},"
-        f"{SPARK_H - 1 - (y - min(ys)) / dy * (SPARK_H - 2):.1f}"
-        for x, y in points
-    )
-
-
 def draw(tree: Tree) -> list[Drawn]:
     by_id = {n.run.id: n for n in tree.nodes}
     drawn = []
@@ -82,7 +71,8 @@ def draw(tree: Tree) -> list[Drawn]:
             else:
                 bend = py + ROW / 2
                 path = f"M{px},{py} C{px},{bend} {x},{py} {x},{bend} L{x},{y}"
-        drawn.append(Drawn(n, x, y, COLORS[n.lane % len(COLORS)], path, _spark(n.spark)))
+        spark = sparkline(n.spark, SPARK_W, SPARK_H, pad=1)
+        drawn.append(Drawn(n, x, y, COLORS[n.lane % len(COLORS)], path, spark))
     return drawn
 
 
