@@ -115,6 +115,9 @@ def test_values_appended_to_a_live_series_are_added_to_its_buckets(
     buckets, and the points are exactly each bucket's first, last, lowest and highest."""
     run = create_run(store, "live-long")
     monkeypatch.setattr(series_store, "RESAVE_VALUES", 1)  # stored at every view that grew it
+    # Nothing else evicts this series meanwhile: a drafts thread left by an earlier test may be
+    # drawing hundreds of other series in this process (the entry is read below).
+    monkeypatch.setattr(series_store, "CACHE_SIZE", 1_000_000)
     edges = sorted({0, len(values), *(c for c in cuts if c < len(values))})
     computed = []
     monkeypatch.setattr(

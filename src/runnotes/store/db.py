@@ -14,9 +14,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlmodel import Session, SQLModel
@@ -295,3 +297,9 @@ def id_batches(ids: Sequence[int]) -> Iterator[Sequence[int]]:
 def is_row_id(value: object) -> bool:
     """Whether ``value`` can be a row id: an int that fits the 64-bit columns."""
     return isinstance(value, int) and 0 <= value < 2**63
+
+
+def upsert(dialect: str, table: Any) -> Any:
+    """An ``INSERT`` into ``table`` that takes ``ON CONFLICT`` clauses, for ``dialect``
+    (PostgreSQL and SQLite both have them, each through its own construct)."""
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)

@@ -20,11 +20,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
 from runnotes.errors import RunnotesError
+from runnotes.store.db import upsert
 from runnotes.store.models import IngestKey
 
 KEY = re.compile(r"[A-Za-z0-9_.:-]{8,64}")
@@ -49,9 +48,8 @@ def claim(conn: Connection, key: str, run_id: int) -> Any | None:
     (and :func:`answered` keeps the answer); else the answer the first request was given."""
     global _pruned_at
     now = time.time()
-    insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     inserted = conn.execute(
-        insert(table)
+        upsert(conn.dialect.name, table)
         .values(key=key, run_id=run_id, created_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
         .returning(table.c.key)  # a row only when inserted (rowcount is not reliable here)

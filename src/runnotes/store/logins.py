@@ -8,10 +8,8 @@ worker its own free guesses. Times are wall-clock seconds, comparable between pr
 from __future__ import annotations
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from runnotes.store.db import Store
+from runnotes.store.db import Store, upsert
 from runnotes.store.models import LoginFailure
 
 FORGET_S = 86_400.0  # a client silent for a day starts afresh
@@ -28,13 +26,12 @@ def failures(store: Store, client: str) -> tuple[int, float]:
 
 def failed(store: Store, client: str, now: float) -> None:
     """Count one more wrong token for ``client`` (and forget clients silent for a day)."""
-    insert = pg_insert if store.engine.dialect.name == "postgresql" else sqlite_insert
-    upsert = insert(table).values(client=client, count=1, last=now)
-    upsert = upsert.on_conflict_do_update(
+    counted = upsert(store.engine.dialect.name, table).values(client=client, count=1, last=now)
+    counted = counted.on_conflict_do_update(
         index_elements=["client"], set_={"count": table.c.count + 1, "last": now}
     )
     with store.write_conn() as conn:
-        conn.execute(upsert)
+        conn.execute(counted)
         conn.execute(delete(table).where(table.c.last < now - FORGET_S))
 
 

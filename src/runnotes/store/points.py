@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from runnotes.store.db import Store, id_batches, is_row_id
+from runnotes.store.db import Store, id_batches, is_row_id, upsert
 from runnotes.store.ingest import copy_rows
 from runnotes.store.models import (
     LOGGED_SOURCES,
@@ -70,10 +70,16 @@ def name_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
     table = SeriesName.__table__
     rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(wanted)))
     found = dict(rows.all())
-    for name in sorted(wanted - set(found)):
-        made = conn.execute(table.insert().values(name=name)).inserted_primary_key
-        assert made is not None  # an insert of one row has its key
-        found[name] = made[0]
+    missing = sorted(wanted - set(found))
+    if missing:
+        # Another writer may add the same new name meanwhile (PostgreSQL takes concurrent
+        # writers): its row is kept and read back, instead of a unique violation.
+        conn.execute(
+            upsert(conn.dialect.name, table).on_conflict_do_nothing(index_elements=[table.c.name]),
+            [{"name": name} for name in missing],
+        )
+        rows = conn.execute(select(table.c.name, table.c.id).where(table.c.name.in_(missing)))
+        found.update(rows.all())
     return found
 
 

@@ -24,8 +24,6 @@ from typing import Annotated, Any, NamedTuple, TypeVar
 
 from pydantic import AfterValidator, Field
 from sqlalchemy import func, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
@@ -35,7 +33,7 @@ from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
 from runnotes.store import ingest
 from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
-from runnotes.store.db import Store, get_row
+from runnotes.store.db import Store, get_row, upsert
 from runnotes.store.folders import private_dir
 from runnotes.store.models import (
     ENDINGS,
@@ -173,10 +171,8 @@ def _get_or_create(session: Session, model: type[Row], **key: Any) -> Row:
     query = select(model).filter_by(**key)
     row = session.exec(query).first()
     if row is None:
-        dialect = session.get_bind().dialect.name
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
         session.execute(
-            insert(model)
+            upsert(session.get_bind().dialect.name, model)
             .values(**key, description="", created_at=time.time())
             .on_conflict_do_nothing()
         )
