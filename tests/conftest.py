@@ -192,9 +192,10 @@ def _main_exit_code() -> int:
     return 0
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh database on the PostgreSQL server that scripts/test starts (RUNNOTES_TEST_PG)."""
+@contextmanager
+def _pg_database(template: str | None = None) -> Iterator[str]:
+    """A new database on the PostgreSQL server that scripts/test starts (RUNNOTES_TEST_PG),
+    empty or a copy of ``template``; dropped on the way out."""
     server = os.environ.get("RUNNOTES_TEST_PG")
     if not server:
         pytest.skip(
@@ -206,14 +207,43 @@ def pg_url() -> Iterator[str]:
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.execute(text(f"CREATE DATABASE {name}"))
+            conn.execute(
+                text(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+            )
     except Exception as exc:  # noqa: BLE001 - any connection failure means: no server
         pytest.skip(f"PostgreSQL at RUNNOTES_TEST_PG is not reachable: {exc}")
-    url = server.rsplit("/", 1)[0] + "/" + name
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    admin.dispose()
+    try:
+        yield server.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server that scripts/test starts."""
+    with _pg_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def _pg_store_template() -> Iterator[str]:
+    """A database migrated once per session by Alembic, with no connection left to it, for
+    :func:`pg_store_url` to copy (0.2 s a copy against 3 s of migrations, measured)."""
+    with _pg_database() as url:
+        engine = db.make_engine(url)
+        db.migrate(engine)
+        engine.dispose()
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def pg_store_url(_pg_store_template: str) -> Iterator[str]:
+    """A fresh database on the PostgreSQL server holding a new, migrated store (a copy of
+    :func:`_pg_store_template`): for tests of a store on PostgreSQL, not of its migrations."""
+    with _pg_database(template=_pg_store_template) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -223,7 +253,7 @@ def any_store(request: pytest.FixtureRequest, store: Store) -> Iterator[Store]:
     if request.param == "sqlite":
         yield store
         return
-    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_url")))
+    pg = open_store(load_settings(db_url=request.getfixturevalue("pg_store_url")))
     try:
         yield pg
     finally:

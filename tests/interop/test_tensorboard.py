@@ -85,11 +85,11 @@ def test_cli_import_tensorboard(home: Path, logdir: Path, tmp_path: Path) -> Non
 
 
 @pytest.mark.postgres
-def test_import_into_postgresql(pg_url: str, tmp_path: Path, logdir: Path) -> None:
+def test_import_into_postgresql(pg_store_url: str, tmp_path: Path, logdir: Path) -> None:
     from runnotes.config import load_settings
     from runnotes.store import open_store
 
-    store = open_store(load_settings(tmp_path / "pg-home", pg_url))
+    store = open_store(load_settings(tmp_path / "pg-home", pg_store_url))
     try:
         assert import_tensorboard(store, logdir).values == 2 * 24
         assert import_tensorboard(store, logdir).updated == 2

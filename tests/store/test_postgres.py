@@ -14,8 +14,8 @@ from runnotes.store.queries import RunFilter, compare_runs, list_runs
 pytestmark = pytest.mark.postgres
 
 
-def test_sdk_filters_and_compare_on_postgres(pg_url: str, home: Path) -> None:
-    store = open_store(load_settings(db_url=pg_url))
+def test_sdk_filters_and_compare_on_postgres(pg_store_url: str, home: Path) -> None:
+    store = open_store(load_settings(db_url=pg_store_url))
     try:
         for name, lr, acc in (("a", 0.1, 0.8), ("b", 0.001, 0.93)):
             with runnotes.start_run(name, experiment="pg", tags=["t"], store=store) as run:

@@ -203,14 +203,14 @@ def test_review_functions_are_library_api(store, seeded: Seeded) -> None:
 
 
 @pytest.mark.postgres
-def test_the_api_on_postgresql(pg_url: str, home) -> None:
+def test_the_api_on_postgresql(pg_store_url: str, home) -> None:
     from fastapi.testclient import TestClient
 
     from runnotes.config import load_settings
     from runnotes.store import open_store
     from runnotes.web.app import create_app
 
-    store = open_store(load_settings(db_url=pg_url))
+    store = open_store(load_settings(db_url=pg_store_url))
     try:
         seeded = seed(store)
         client = TestClient(create_app(store))

@@ -47,7 +47,7 @@ class AnswerLost(httpx.BaseTransport):
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def either(request: pytest.FixtureRequest, home: Path) -> Iterator[Store]:
     """A store on SQLite, then on PostgreSQL."""
-    url = request.getfixturevalue("pg_url") if request.param == "postgres" else None
+    url = request.getfixturevalue("pg_store_url") if request.param == "postgres" else None
     opened = open_store(load_settings(home, url))
     yield opened
     opened.close()
