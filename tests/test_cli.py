@@ -84,6 +84,7 @@ def test_bad_input_is_one_line(home: Path, args: list[str], message: str) -> Non
     assert len(lines) == 1 and lines[0].startswith("runnotes: error: ") and message in lines[0]
 
 
+@pytest.mark.slow  # four `python -m runnotes` processes
 def test_a_real_process_exits_with_the_code_and_line_main_gives(home: Path) -> None:
     assert run_cli("--version", process=True).stdout.startswith("runnotes ")
     run_cli("note", "from", "a", "process", process=True)

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from runnotes import sdk
 from runnotes.sdk import run as run_module
 
@@ -30,6 +32,7 @@ SCRIPT = """
 """
 
 
+@pytest.mark.slow  # a Python child process
 def test_runs_left_open_are_ended_before_exit_handlers_registered_earlier(
     home: Path, tmp_path: Path
 ) -> None:

@@ -114,6 +114,7 @@ def test_watch_keeps_exit_code_and_survives_bad_bytes(store: Store, tmp_path: Pa
     assert run.metrics == {"loss": 0.5, "acc": 0.7}
 
 
+@pytest.mark.slow  # a real child process and a signal
 def test_watch_ctrl_c_ends_run_as_killed(store: Store, tmp_path: Path) -> None:
     script = _script(
         tmp_path,

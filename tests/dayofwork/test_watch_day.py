@@ -16,6 +16,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from conftest import run_cli
 from runnotes.services.metrics import series
 from runnotes.store import Store
@@ -91,6 +93,7 @@ def _watch(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
     return proc
 
 
+@pytest.mark.slow  # real `runnotes watch` processes and signals
 def test_sigterm_is_passed_on_and_the_run_ends_killed_with_its_summary(
     store: Store, tmp_path: Path
 ) -> None:
@@ -104,6 +107,7 @@ def test_sigterm_is_passed_on_and_the_run_ends_killed_with_its_summary(
     assert series(store, 1, "loss")
 
 
+@pytest.mark.slow  # real processes; waits out the grace
 def test_sighup_ignored_by_the_command_ends_in_a_kill_after_the_grace(
     store: Store, tmp_path: Path
 ) -> None:
@@ -138,6 +142,7 @@ WANDB_QUICKSTART = """
 """
 
 
+@pytest.mark.slow  # a real process under `runnotes watch`
 def test_wandb_quickstart_runs_and_media_are_skipped_with_one_warning_each(
     store: Store, tmp_path: Path
 ) -> None:

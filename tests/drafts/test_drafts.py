@@ -59,6 +59,7 @@ def _settled(home: Path) -> None:
         store.close()
 
 
+@pytest.mark.slow  # a real process and the detached refresh it hands over
 def test_cli_run_end_refreshes_off_the_exit_path(home: Path) -> None:
     run_cli("run", "start", "cli-run", "-e", "cli-exp")
     run_cli("like", "val_acc=0.88")
@@ -70,6 +71,7 @@ def test_cli_run_end_refreshes_off_the_exit_path(home: Path) -> None:
     assert run_cli("drafts", "open", "cli-exp").stdout.strip() == str(readme(home, "cli-exp"))
 
 
+@pytest.mark.slow  # `runnotes watch` starts a Python child
 def test_watch_refreshes(home: Path, tmp_path: Path) -> None:
     script = tmp_path / "train.py"
     script.write_text("import runnotes\nprint('epoch 1 loss=0.5')\nrunnotes.like('acc', 0.7)\n")

@@ -111,6 +111,7 @@ def test_lightning_logger(store: Store, tmp_path: Path) -> None:
     assert {v for _, v in logged(detail, "epoch")} == {0, 1}
 
 
+@pytest.mark.slow  # imports torch and Lightning
 def test_lightning_logger_marks_a_failed_fit(store: Store) -> None:
     from runnotes.integrations.lightning import RunnotesLogger
 

@@ -27,6 +27,9 @@ from web import test_browser
 from web.seed import serving
 from web.sweep import Sweep, build_sweep, cli
 
+# The sweep is real training runs under `runnotes watch` (processes): ~25 s before any test.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sweep, Store]]:
