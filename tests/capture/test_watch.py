@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
+from runnotes.capture import lines
+from runnotes.capture.parse import LineReader, Parsed
 from runnotes.services.metrics import series
 from runnotes.store import Store
 from runnotes.store.queries import RunFilter, list_runs, run_detail
@@ -207,3 +209,47 @@ def test_watch_one_long_line_and_binary_output_give_no_junk_and_finish(
     run = list_runs(store)[0]
     assert run.status == "ok"
     assert run.metrics == {"val_acc": 0.93}
+
+
+def test_watch_drains_while_the_reading_is_slow_and_stores_every_value_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line reader is held until the command has written everything: 2 MB of metric lines,
+    past the pipe (1 MiB) and the reader's memory (shrunk to 256 KiB here, so the disk takes the
+    rest). The command's writes complete all the same, and afterwards every line is read: each
+    value stored once, at its step (issue #31)."""
+    monkeypatch.setattr(lines, "MAX_BACKLOG", 256 << 10)
+    written = tmp_path / "written"
+    count = 50_000
+    script = _script(
+        tmp_path,
+        "flood",
+        f"""
+        import pathlib, sys
+        out = sys.stdout.buffer
+        for i in range({count}):
+            out.write(b"step %d loss=%.6f acc=%.4f\\n" % (i, 1 / (i + 1), i / {count}))
+        out.flush()
+        pathlib.Path({str(written)!r}).touch()
+        """,
+    )
+    real = LineReader.read
+    held: list[bool] = []
+
+    def slow(self: LineReader, line: str) -> Parsed:
+        if not held:  # the first line waits for the command to have written all of it
+            deadline = time.monotonic() + 60
+            while not written.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            held.append(written.exists())
+        return real(self, line)
+
+    monkeypatch.setattr(LineReader, "read", slow)
+    done = run_cli("watch", "--", sys.executable, str(script))
+    assert held == [True]  # written in full while nothing was read
+    assert done.stdout.count("\n") == count
+    run = list_runs(store)[0]
+    loss = _series(store, run.id, "loss")
+    assert [s for s, _ in loss] == list(range(count))  # each step once, none missing
+    assert [v for _, v in loss] == [float(f"{1 / (i + 1):.6f}") for i in range(count)]
+    assert [s for s, _ in _series(store, run.id, "acc")] == list(range(count))
