@@ -294,9 +294,15 @@ class LineReader:
     metric or step is the run's configuration, the same dict later a line of metrics."""
 
     def __init__(self) -> None:
+        # Imported here: shapes reads lines with this module's parse_line.
+        from runnotes.capture.shapes import Shapes
+
         self.started = False
+        self.shapes = Shapes()  # once started, the lines a loop repeats are read by their shape
 
     def read(self, line: str) -> Parsed:
-        parsed = parse_line(line, at_start=not self.started)
-        self.started = self.started or bool(parsed.metrics) or parsed.step is not None
+        if self.started:
+            return self.shapes.read(line)
+        parsed = parse_line(line, at_start=True)
+        self.started = bool(parsed.metrics) or parsed.step is not None
         return parsed
