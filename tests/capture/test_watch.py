@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from conftest import run_cli
 from runnotes.capture import lines
@@ -249,7 +250,19 @@ def test_watch_drains_while_the_reading_is_slow_and_stores_every_value_once(
     assert held == [True]  # written in full while nothing was read
     assert done.stdout.count("\n") == count
     run = list_runs(store)[0]
-    loss = _series(store, run.id, "loss")
-    assert [s for s, _ in loss] == list(range(count))  # each step once, none missing
-    assert [v for _, v in loss] == [float(f"{1 / (i + 1):.6f}") for i in range(count)]
-    assert [s for s, _ in _series(store, run.id, "acc")] == list(range(count))
+    loss = _stored(store, run.id, "loss")
+    assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]  # each once, in order
+    assert [s for s, _ in _stored(store, run.id, "acc")] == list(range(count))
+
+
+def _stored(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
+    """Every value stored under ``name``, in the order stored (a series keeps one per step)."""
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
+                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
+            ),
+            {"run": run_id, "name": name},
+        )
+        return [(step, value) for step, value in rows]
