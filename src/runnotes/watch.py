@@ -48,7 +48,6 @@ FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # passed on to the command
 GRACE_S = 10.0  # what the command gets to end after SIGTERM/SIGHUP before it is killed
 PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump must read
 READ_ON_S = 1.0  # reading still going on this long after the command: watch says why it waits
-SLICE = 64 << 10  # the reader splits chunks this big at a time (a pump waits for each call)
 SWITCH_S = 0.001  # Python's thread switch interval while watching (its default: 5 ms)
 
 
@@ -170,17 +169,11 @@ def _read_lines(backlog: Backlog, logger: _LineLogger) -> None:
         splitter = splitters[index]
         if gap:
             splitter.skip()
-        if chunk is None:
-            lines = splitter.finish()
-            open_streams -= 1
-        else:  # in slices: splitting one is a call that holds the interpreter lock throughout
-            lines = [
-                ln
-                for i in range(0, len(chunk), SLICE)
-                for ln in splitter.feed(chunk[i : i + SLICE])
-            ]
-        for line in lines:
-            if backlog.closed:
+        lines = splitter.finish() if chunk is None else splitter.feed(chunk)
+        open_streams -= chunk is None
+        for i, line in enumerate(lines):
+            if backlog.closed:  # stopped: the rest of this piece is not read either
+                backlog.unread(sum(len(rest) + 1 for rest in lines[i:]))
                 return
             try:
                 logger.feed(line)

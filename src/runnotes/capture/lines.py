@@ -20,6 +20,7 @@ from typing import BinaryIO
 
 MAX_LINE = 16 << 10  # 16 KiB: far above any metrics line (a Trainer eval dict is < 1 KiB)
 MAX_BACKLOG = 4 << 20  # bytes waiting in memory to be read for metrics; more wait on disk
+SLICE = 64 << 10  # what the reader takes at a time
 MAX_SPILL = 256 << 20  # bytes waiting on disk; past this the oldest are not read for metrics
 _FRAME = struct.Struct("<bq")  # a chunk on disk: its stream, its length (-1: the stream ended)
 _NEWLINE = re.compile(rb"[\r\n]")
@@ -102,6 +103,7 @@ class Backlog:
     closed: bool = False
     ready: Condition = field(default_factory=Condition)
     _file: BinaryIO | None = None
+    _rest: tuple[int, bytes, int] | None = None  # the chunk being taken, and where its rest starts
     _read_at: int = 0
     _write_at: int = 0
 
@@ -109,7 +111,10 @@ class Backlog:
     def waiting(self) -> int:
         """Bytes put and not yet taken."""
         with self.ready:
-            return self.size + self.spilled
+            return self.size + self.spilled + self._rest_size()
+
+    def _rest_size(self) -> int:
+        return len(self._rest[1]) - self._rest[2] if self._rest else 0
 
     def put(self, stream: int, chunk: bytes | None) -> None:
         """A chunk of ``stream``; None when the stream has ended."""
@@ -124,13 +129,17 @@ class Backlog:
             self.ready.notify()
 
     def take(self) -> tuple[int, bytes | None, bool] | None:
-        """The next chunk, and whether chunks of its stream were skipped before it; None once
-        the backlog is closed."""
+        """The next piece of output (at most :data:`SLICE` bytes: a pump waits for the
+        interpreter lock while the reader splits it), and whether chunks of its stream were
+        skipped before it; None once the backlog is closed."""
         with self.ready:
-            while not self.items and not self.spilled and not self.closed:
+            while not (self.items or self.spilled or self._rest or self.closed):
                 self.ready.wait()
             if self.closed:
                 return None
+            if self._rest:
+                stream, data, start = self._rest
+                return stream, self._slice(stream, data, start), False
             if self.items:
                 stream, chunk = self.items.popleft()
                 self.size -= len(chunk or b"")
@@ -138,19 +147,30 @@ class Backlog:
                 stream, chunk = self._unspill()
             gap = stream in self.skipped_from
             self.skipped_from.discard(stream)
-            return stream, chunk, gap
+            return stream, None if chunk is None else self._slice(stream, chunk, 0), gap
+
+    def _slice(self, stream: int, data: bytes, start: int) -> bytes:
+        end = start + SLICE
+        self._rest = (stream, data, end) if end < len(data) else None
+        return data[start:end]
 
     def close(self) -> None:
         """Stop the reading: what waits is not read (counted in ``skipped``)."""
         with self.ready:
             self.closed = True
-            self.skipped += self.size + self.spilled
+            self.skipped += self.size + self.spilled + self._rest_size()
+            self._rest = None
             self.items.clear()
             self.size = self.spilled = 0
             if self._file is not None:
                 self._file.close()
                 self._file = None
             self.ready.notify_all()
+
+    def unread(self, size: int) -> None:
+        """Bytes the reader had taken and did not read (it was stopped)."""
+        with self.ready:
+            self.skipped += size
 
     def _spill(self, stream: int, chunk: bytes | None) -> None:
         if self._file is None:
