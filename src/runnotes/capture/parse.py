@@ -190,11 +190,16 @@ def _as_params(fields: dict[str, object], out: Parsed) -> Parsed:
     return out
 
 
+_MAY_HOLD = re.compile(r"[\d=:{]")
+
+
 def parse_line(line: str, *, loose: bool = False, at_start: bool = False) -> Parsed:
     """The pairs in one line. ``at_start``: nothing was logged yet, so a dict with no step in it
     is the run's configuration (printed before training starts), not metrics."""
     text = normalize(line).rstrip("\r\n")
     out = Parsed(text=text)
+    if _MAY_HOLD.search(text) is None:
+        return out  # prose: every pair, step, setting and mapping needs one of these
     config = _config(text)
     if config is not None:
         return _as_params(config, out)
