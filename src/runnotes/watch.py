@@ -324,18 +324,16 @@ def watch(
     except OSError as exc:
         _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
-    for pipe in (proc.stdout, proc.stderr):
+    sinks = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
+    for pipe in (proc.stdout, proc.stderr, *sinks):
+        # Ours too, when they are pipes: a pump writes a whole chunk to the reader of our
+        # output (a log collector, `| tee`) without waiting for it to be read.
         _widen(pipe)  # type: ignore[arg-type]
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [
         threading.Thread(target=_pump, args=(src, dst, i, output, backlog), daemon=True)
-        for i, (src, dst) in enumerate(
-            (
-                (proc.stdout, stdout or sys.stdout.buffer),
-                (proc.stderr, stderr or sys.stderr.buffer),
-            )
-        )
+        for i, (src, dst) in enumerate(((proc.stdout, sinks[0]), (proc.stderr, sinks[1])))
     ]
     reader = threading.Thread(target=_read_lines, args=(backlog, logger), daemon=True)
     switch = sys.getswitchinterval()
