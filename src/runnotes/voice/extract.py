@@ -161,6 +161,12 @@ _CHANGE = re.compile(
     r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
     re.IGNORECASE,
 )
+# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs".
+_LATER_ON = re.compile(
+    r"\s*%?\s*(?:after|by)\s+(?:about\s+)?(?:epoch\s+)?\d[\d.,]*\s*k?\s*"
+    r"(?:more\s+)?(?:epochs|steps|iterations|updates|hours|days)?\b",
+    re.IGNORECASE,
+)
 _NOT_NAME_WORDS = {
     "new",
     "final",
@@ -255,7 +261,20 @@ _COUNT_NAMES = {
 # Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
 _VAGUE_AFTER = {"max_steps"}
 # The unit after a number that makes it a point in time, not a setting: "at 50k steps".
-_TIME_UNITS = {"step", "steps", "epoch", "epochs", "iteration", "iterations", "iters", "updates"}
+_TIME_UNITS = {
+    "step",
+    "steps",
+    "epoch",
+    "epochs",
+    "iteration",
+    "iterations",
+    "iters",
+    "updates",
+    "timesteps",
+    "frames",
+    "episodes",
+    "tokens",
+}
 # The verbs of setting something, whose object (not subject) is what the value belongs to.
 PARAM_VERBS = {
     "set",
@@ -341,7 +360,7 @@ _SETTING_WORDS = {
     "lambda",
 }
 # Verbs whose number is what a setting led to, never the setting's value.
-_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result"}
+_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
 _CHANGE_NOUNS = {
     "gain",
@@ -381,9 +400,11 @@ _GENERIC = {
     "performance",
     "gap",
 }
+# "on the test set", "on the VOC2007 test set", "for our validation data", "on test-clean" (said
+# "test clean" once the hyphen is gone: LibriSpeech's and others' names for a split).
 _SPLIT_PHRASE = re.compile(
-    r"\b(?:on|for|over|across) (?:the |our )?(" + "|".join(SPLITS) + r")\b[\w ]{0,20}?"
-    r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)\b",
+    r"\b(?:on|for|over|across) (?:the |our )?(?:\w+ )?(" + "|".join(SPLITS) + r")\b(?:[\w ]{0,20}?"
+    r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)| (?:clean|other))\b",
     re.IGNORECASE,
 )
 
@@ -603,7 +624,12 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "in 3000 fewer steps", "2 more epochs": a difference
     if _counts(doc, i, names) or _share(doc, i):
         return True
-    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+    return (
+        _time_index(doc, i)
+        or _cutoff(doc, i, names)
+        or _paired(doc, i, names)
+        or _difference(doc, i)
+    )
 
 
 def _share(doc, i: int) -> bool:
@@ -616,14 +642,33 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:
     unit = _unit_at(doc, i)
     if unit >= len(doc) or _name_after(doc, i, names) is not None:
         return False
+    before = _before_number(doc, i)
+    if (
+        before >= 0
+        and doc[before].lower_ in _COUNT_PREPOSITIONS
+        and _plural_things(doc, unit, names)
+    ):
+        return True  # "fine-tuned on 250 QA pairs", "across 12 held-out tasks"
     if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
         return False
-    before = _before_number(doc, i)
     return (
         before < 0
         or doc[before].lower_ in _COUNT_PREPOSITIONS
         or (_name_before(doc, i, names, across_comma=False) is None)
     )
+
+
+def _plural_things(doc, unit: int, names: list[_Name]) -> bool:
+    """ "QA pairs", "held out tasks": a plural noun, at most two words on, that no name covers."""
+    for k in range(unit, min(unit + 3, len(doc))):
+        token = doc[k]
+        if _in_name(token, names) is not None or not token.is_alpha:
+            return False
+        if token.tag_ == "NNS" and token.lower_ not in _TIME_UNITS:
+            return True
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
+            return False
+    return False
 
 
 def _old(doc, i: int) -> bool:
@@ -662,14 +707,21 @@ def _difference(doc, i: int) -> bool:
     return False
 
 
-def _cutoff(doc, i: int) -> bool:
-    """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
+def _cutoff(doc, i: int, names: list[_Name]) -> bool:
+    """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next;
+    "the learning rate for rank 256 is 2.5e-5": the case a value is given for. Not "at lr 0.2
+    gives 81.05", where the setting is said with its own value."""
     j = i - 1
-    while j > 0 and doc[j].lower_ != "at" and i - j < 4 and not _is_number(doc[j]):
+    while j > 0 and doc[j].lower_ not in ("at", "for") and i - j < 4 and not _is_number(doc[j]):
         j -= 1
     follows = i + 1 < len(doc) and (doc[i + 1].pos_ in ("AUX", "VERB") or _verbish(doc[i + 1]))
     value_next = any(_is_number(t) for t in doc[i + 1 :])
-    return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
+    if not (j > 0 and follows and value_next and doc[j - 1].is_alpha):
+        return False
+    setting = next((n for n in names if n.end == i and n.kind == "param"), None)
+    if doc[j].lower_ == "at":
+        return setting is None
+    return doc[j].lower_ == "for" and _in_name(doc[j - 1], names) is not None
 
 
 def _paired(doc, i: int, names: list[_Name]) -> bool:
@@ -786,7 +838,8 @@ def _in_name(token, names: list[_Name]) -> _Name | None:
 def _from_parse(doc, i: int, names: list[_Name]):
     """(name, fallback words, verb) from the parse: what the number's verb says it measures."""
     for token in _ancestors(doc[i], 4):
-        if token.dep_ == "conj":
+        clause = any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children)
+        if token.dep_ == "conj" and not clause:
             break  # "6 encoder layers and 6 decoder layers": not across "and"
         hit = _in_name(token, names)
         if hit is not None and hit.start != _unit_at(doc, i):  # "for 1000 steps" → the verb's
@@ -807,6 +860,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
+            if subject is not None and subject.lower_ == "it" and verb in _LINK_VERBS:
+                return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
@@ -814,6 +869,14 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _referent(doc, i: int, names: list[_Name]) -> _Name | None:
+    """What "it" stands for in "the perplexity was 5.9, with the LoRA weights it is 7.3": the
+    metric named last before it in the sentence (a setting is never "it": "it" of "lr 0.1, it
+    gets 80" is the run; "after 30 epochs it becomes 1" is still the metric's)."""
+    before = [n for n in names if n.end <= i and n.kind == "metric"]
+    return before[-1] if before else None
 
 
 def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
@@ -949,6 +1012,9 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
         if later.mention.name is not None:
             continue
         for earlier in reversed(found[:k]):
+            count = _bare(earlier.mention.name or "") in _COUNT_NAMES
+            if count and later.mention.unit == "%":
+                continue  # "73% in 25 epochs, and 75% after 50": a share is never a count
             if earlier.mention.name is not None and _changed(doc, earlier, later):
                 later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
                 break
@@ -978,7 +1044,8 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
     marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
-    return bool(alike) and bool(moved or marker)
+    later_on = _LATER_ON.match(doc[later.index + 1 : later.index + 6].text)
+    return bool(alike) and bool(moved or marker or later_on)
 
 
 def _category(doc, i, names, category, sentence, segment, named):
