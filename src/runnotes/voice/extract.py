@@ -376,6 +376,8 @@ _CHANGE_NOUNS = {
     "reduction",
     "degradation",
 }
+# Rates a setting's word before them makes into a rate of their own: "warmup lr".
+_QUALIFIED_RATES = {"lr", "dropout"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
@@ -403,7 +405,9 @@ _GENERIC = {
 # "on the test set", "on the VOC2007 test set", "for our validation data", "on test-clean" (said
 # "test clean" once the hyphen is gone: LibriSpeech's and others' names for a split).
 _SPLIT_PHRASE = re.compile(
-    r"\b(?:on|for|over|across) (?:the |our )?(?:\w+ )?(" + "|".join(SPLITS) + r")\b(?:[\w ]{0,20}?"
+    r"\b(?:on|for|over|across) (?:the |our )?(?:\w+ ){0,2}?("
+    + "|".join(SPLITS)
+    + r")\b(?:[\w ]{0,20}?"
     r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)| (?:clean|other))\b",
     re.IGNORECASE,
 )
@@ -514,7 +518,21 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
-    return _told_apart(doc, out)
+    return _told_apart(doc, _qualified(doc, out))
+
+
+def _qualified(doc, names: list[_Name]) -> list[_Name]:
+    """ "a warmup lr of 0.064", "the layer dropout": a setting's word said right before a rate
+    names a rate of its own (``warmup_lr``), not the setting nor the plain rate."""
+    out: list[_Name] = []
+    for n in names:
+        prev = out[-1] if out else None
+        qualifies = prev is not None and prev.end == n.start and prev.end - prev.start == 1
+        if qualifies and prev.kind == "param" and n.name in _QUALIFIED_RATES:
+            out[-1] = _Name(prev.start, n.end, f"{doc[prev.start].lower_}_{n.name}", "param")
+            continue
+        out.append(n)
+    return out
 
 
 def _told_apart(doc, names: list[_Name]) -> list[_Name]:
@@ -774,6 +792,8 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
     """The name a number follows across linking words ("dropout is now 0.3", "max depth 6"); not
     a name that a number before it already counts ("100 sample steps is 28")."""
     ends = {n.end: n for n in names}
+    # "the WER on the test set is 30", "the CER on dev-other is 8.4": the split is no break
+    splits = [m.span() for m in _SPLIT_PHRASE.finditer(doc.text)]
     j = i
     while j > 0 and i - j < 8:
         if j in ends:
@@ -787,6 +807,9 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
             return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
+        if any(a <= token.idx < b for a, b in splits) and _in_name(token, names) is None:
+            j -= 1
+            continue
         if low == "," and j - 1 in ends and across_comma:  # a pause: "Recall, drop to 0.64"
             return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
