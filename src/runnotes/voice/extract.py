@@ -149,9 +149,13 @@ _THEIRS_BEFORE = re.compile(
     r"the authors|the paper (?:says|"
     r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
-    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
+    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
+    r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
+    r"usual|typical|recommended|suggested)\b",
     re.IGNORECASE,
 )
+# Between someone else's value and one's own: "the 66 F1 of the paper, but I only get 56".
+_CONTRAST = re.compile(r"\b(?:but|yet|whereas|while|only|mine)\b", re.IGNORECASE)
 _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
@@ -378,6 +382,7 @@ _CHANGE_NOUNS = {
 }
 # Rates a setting's word before them makes into a rate of their own: "warmup lr".
 _QUALIFIED_RATES = {"lr", "dropout"}
+_WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
@@ -640,7 +645,7 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
     if unit in ("fewer", "more", "less", "extra", "additional"):
         return True  # "in 3000 fewer steps", "2 more epochs": a difference
-    if _counts(doc, i, names) or _share(doc, i):
+    if _counts(doc, i, names) or _share(doc, i) or _supposed(doc, i):
         return True
     return (
         _time_index(doc, i)
@@ -648,6 +653,16 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         or _paired(doc, i, names)
         or _difference(doc, i)
     )
+
+
+def _supposed(doc, i: int) -> bool:
+    """ "If alpha is 0.95 and T is 6, the KL term dominates": a case supposed, not a run's value."""
+    for token in reversed(doc[:i]):
+        if token.lower_ in (",", ";", "then"):
+            return False
+        if token.lower_ in ("if", "unless", "whether"):
+            return True
+    return False
 
 
 def _share(doc, i: int) -> bool:
@@ -1066,6 +1081,7 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     alike = a and b and max(a, b) / min(a, b) <= 20
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
+    moved = moved or (earlier.old and _theirs(doc, earlier.index) and _CONTRAST.search(between))
     marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
     later_on = _LATER_ON.match(doc[later.index + 1 : later.index + 6].text)
     return bool(alike) and bool(moved or marker or later_on)
@@ -1127,6 +1143,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if canonical not in known:
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
+    if canonical in _WARMUP_OF and _warmup_length(doc, i):
+        canonical = _WARMUP_OF[canonical]  # "10 epochs of linear warmup", "warmup from 10 to 8 …"
     mention.role, mention.name = kind, canonical
     if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
         if _bare(canonical) == "warmup_steps" and float(raw) < 1:
@@ -1134,6 +1152,20 @@ def _number(doc, i, names, known, split, sentence, segment):
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _warmup_length(doc, i: int) -> bool:
+    """Whether the epochs or steps at ``i`` are the warmup's: "warmup of 5 epochs", "reduced the
+    warmup from 10 to 8 epochs", "shorter warmup, 3 epochs", "10 epochs of linear warmup"."""
+    if doc[_unit_at(doc, i) : _unit_at(doc, i) + 1].text.lower() not in ("epochs", "steps"):
+        return False  # "50 warmup steps and 10000 training steps": a name of its own
+    before = []
+    for token in reversed(doc[max(i - 4, 0) : i]):
+        if token.text in (",", ";") or _is_number(token):
+            break  # "no warmup, 100 epochs"
+        before.append(token.lower_)
+    after = [t.lower_ for t in doc[i + 1 : i + 5]]
+    return "warmup" in before or after[1:2] == ["of"] and "warmup" in after[2:]
 
 
 def _bare(name: str) -> str:
