@@ -151,7 +151,7 @@ _THEIRS_BEFORE = re.compile(
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
-    r"usual|typical|recommended|suggested)\b",
+    r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
 )
 # Between someone else's value and one's own: "the 66 F1 of the paper, but I only get 56".
@@ -1184,9 +1184,10 @@ def _warmup_length(doc, i: int) -> bool:
     if doc[_unit_at(doc, i) : _unit_at(doc, i) + 1].text.lower() not in ("epochs", "steps"):
         return False  # "50 warmup steps and 10000 training steps": a name of its own
     before = []
-    for token in reversed(doc[max(i - 4, 0) : i]):
-        if token.text in (",", ";") or _is_number(token):
-            break  # "no warmup, 100 epochs"
+    for token in reversed(doc[max(i - 5, 0) : i]):
+        ranged = _is_number(token) and token.i + 1 < i and doc[token.i + 1].lower_ == "to"
+        if token.text in (",", ";") or (_is_number(token) and not ranged):
+            break  # "no warmup, 100 epochs"; not "the warmup from 10 to 8 epochs"
         before.append(token.lower_)
     after = [t.lower_ for t in doc[i + 1 : i + 5]]
     return "warmup" in before or after[1:2] == ["of"] and "warmup" in after[2:]
