@@ -1147,6 +1147,11 @@ def _number(doc, i, names, known, split, sentence, segment):
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
+    if fallback and fallback[-1] in SPLITS:
+        return (
+            mention,
+            parsed,
+        )  # "the hard val AP": a split word ends no name, the rest went unheard
     name = name or after
     if name is not None and _compared(doc, name):
         return mention, parsed
