@@ -59,6 +59,25 @@ def new_stores_from_a_template(tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_draft_refresh_outlives_its_test() -> Iterator[None]:
+    """A test's queued draft refreshes end with it: what is queued is dropped, a refresh under
+    way is waited for, and the next test gets new refreshers. Otherwise a refresher thread
+    renders after its test (into a folder or PostgreSQL database already removed, through
+    another test's monkeypatches), and ``drafts.refresher(store)`` — keyed by ``id(store)`` —
+    hands a new store the old store's refresher when the id is reused."""
+    yield
+    drafts = sys.modules.get("runnotes.reports.drafts")
+    if drafts is None:
+        return
+    for refresher in list(drafts._refreshers.values()):
+        with refresher._cond:
+            refresher._pending.clear()
+        if refresher._busy.acquire(timeout=120):
+            refresher._busy.release()
+    drafts._refreshers.clear()
+
+
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh store folder, exported as RUNNOTES_HOME for this test and its subprocesses."""
