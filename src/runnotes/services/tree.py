@@ -10,12 +10,20 @@ one written after the parent ended.
 For hundreds of runs the tree stays readable: linear stretches (a run whose only child follows
 it in its lane, none of them the best) collapse into one row, and a ``where`` filter keeps the
 matching runs and their ancestors (the path to them) only.
+
+Building the tree of 500 runs reads every run's latest values, notes and sparklines (~70 ms of
+CPU); looking at it again changes none of that. So a built tree is kept (per process, a few of
+them) with the state it was built from: the experiment's run rows (status, names, links, and
+each run's ``series_version``, which moves whenever a stored value of the run changes in place)
+and the store's newest capture and logged-value ids (anything added anywhere). A view whose
+state is the same gets the same :class:`Tree` object, so callers treat it as read-only.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
 from runnotes.services.metrics import curves, directions
@@ -29,13 +37,17 @@ from runnotes.services.narrative import (
     plain,
 )
 from runnotes.store.db import Store
-from runnotes.store.lineage import LinkRow, link_rows, matching_ids, note_rows
+from runnotes.store.lineage import LinkRow, link_rows, matching_ids, newest_ids, note_rows
 
 COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
 COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
 RECENT = 60  # runs a large tree opens with (the newest, the best, the paths to them)
 SPARK_POINTS = 24
 RATIONALE_CHARS = 240
+CACHE_SIZE = 16  # built trees kept (per experiment and view)
+
+_cache: OrderedDict[Hashable, tuple[Hashable, Tree]] = OrderedDict()
+_lock = threading.Lock()
 
 
 @dataclass
@@ -214,8 +226,34 @@ def build_tree(
 ) -> Tree:
     """The experiment's tree (see the module's rules); ``collapse`` None: when it is large;
     ``recent``: only the newest runs, the best one and the paths to them (the rest counted in
-    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them)."""
-    rows = link_rows(store, experiment_id, archived)
+    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them). The same object
+    while nothing it shows changed (see the module): do not change it."""
+    reports = store.settings.reports
+    key = (str(store.engine.url), experiment_id, where, collapse, recent, archived)
+    key += (tuple(reports.primary_metric), tuple(reports.lower_is_better))
+    state = (newest_ids(store), tuple(rows := link_rows(store, experiment_id, archived)))
+    with _lock:
+        kept = _cache.get(key)
+        if kept is not None and kept[0] == state:
+            _cache.move_to_end(key)
+            return kept[1]
+    tree = _build(store, experiment_id, rows, where, collapse, recent)
+    with _lock:
+        _cache[key] = (state, tree)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return tree
+
+
+def _build(
+    store: Store,
+    experiment_id: int,
+    rows: list[LinkRow],
+    where: str | None,
+    collapse: bool | None,
+    recent: int | None,
+) -> Tree:
     facts = load_facts(store, [r.id for r in rows])
     metric = key_metric(store, list(facts.values()))
     best = experiment_best(store, list(facts.values()), metric)
