@@ -26,6 +26,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+from runnotes.errors import RunnotesError
 from runnotes.services.metrics import curves, directions
 from runnotes.services.narrative import (
     Chip,
@@ -306,4 +307,20 @@ def _build(
         collapsed=bool(collapse),
         where=where,
         hidden=hidden,
+    )
+
+
+VIEWS = ("auto", "yes", "no")  # how a tree opens: large ones shortened, chains collapsed, all
+
+
+def open_tree(store: Store, experiment_id: int, where: str = "", collapse: str = "auto") -> Tree:
+    """The tree as the page and the notebook open it: ``auto`` (a large tree starts with the
+    newest runs, the best one and the paths to them, chains collapsed), ``yes`` (every run,
+    chains collapsed) or ``no`` (every run); ``where`` keeps the matching runs and their paths."""
+    if collapse not in VIEWS:
+        raise RunnotesError(f"collapse is auto, yes or no, not {collapse[:20]!r}")
+    chosen = None if collapse == "auto" else collapse == "yes"
+    recent = RECENT if collapse == "auto" and not where.strip() else None
+    return build_tree(
+        store, experiment_id, where=where.strip() or None, collapse=chosen, recent=recent
     )

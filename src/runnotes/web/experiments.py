@@ -16,7 +16,7 @@ from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import list_drafts
 from runnotes.services.experiments import goal_of
 from runnotes.services.overview import move_card
-from runnotes.services.tree import RECENT, build_tree
+from runnotes.services.tree import open_tree
 from runnotes.store.db import get_row
 from runnotes.store.lineage import set_card_flags, set_card_order, set_link, unlink
 from runnotes.store.models import Experiment, Project
@@ -42,11 +42,7 @@ def experiment_page(
     """The experiment's runs as a tree, with its spoken summary and script."""
     store = store_of(request)
     project, name = _experiment(request, exp_id)
-    if collapse not in ("auto", "yes", "no"):
-        raise RunnotesError(f"collapse is auto, yes or no, not {collapse[:20]!r}")
-    chosen = None if collapse == "auto" else collapse == "yes"
-    recent = RECENT if collapse == "auto" and not where.strip() else None
-    tree = build_tree(store, exp_id, where=where.strip() or None, collapse=chosen, recent=recent)
+    tree = open_tree(store, exp_id, where, collapse)
     listen = [
         draft_dict(d)
         for d in list_drafts(store)
