@@ -310,6 +310,24 @@ def artifact_origins(store: Store, run_ids: Sequence[int]) -> list[tuple[int, st
         )
 
 
+def checkpoint_records(
+    store: Store, run_ids: Sequence[int], path: str
+) -> list[tuple[int, dict[str, Any] | None]]:
+    """``(run id, extra)`` of the checkpoints at ``path`` a hook recorded the runs wrote."""
+    if not run_ids:
+        return []
+    with store.read() as session:
+        return list(
+            session.exec(
+                select(Capture.run_id, Capture.extra).where(
+                    Capture.run_id.in_(run_ids),
+                    Capture.kind == Kind.artifact,
+                    Capture.origin == path,
+                )
+            ).all()
+        )
+
+
 def dataset_rows(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, float | None, Any]]:
     """``(run id, file name, rows, extra)`` of the runs' data fingerprints, in order."""
     if not run_ids:
