@@ -186,13 +186,21 @@ def link_rows(store: Store, experiment_id: int, archived: bool = False) -> list[
     return found
 
 
-def newest_ids(store: Store) -> tuple[int | None, int | None]:
+def newest_ids(store: Store) -> tuple[int | None, int | None, str | None]:
     """The newest capture id and logged value id of the whole store (two index ends): nothing
-    was added anywhere while both stay the same."""
+    was added anywhere while both stay the same. On PostgreSQL, ids from a sequence can commit
+    out of order (a transaction holding id 100 commits after one holding 101), so the snapshot
+    (its running transactions, the next transaction id) is part of it too: the same only while
+    no write transaction started or ended anywhere."""
     with store.read() as session:
+        snapshot = None
+        if not store.is_sqlite:
+            snapshot = session.connection().exec_driver_sql("SELECT pg_current_snapshot()::text")
+            snapshot = snapshot.scalar()
         return (
             session.exec(select(func.max(Capture.id))).one(),
             session.exec(select(func.max(SeriesPoint.id))).one(),
+            snapshot,
         )
 
 
