@@ -56,6 +56,27 @@ def test_a_second_look_reuses_the_tree_and_its_html(runs: tuple[Store, list[int]
     )
 
 
+def _fresh(store: Store, run_id: int) -> Tree:
+    """The tree built from nothing kept (as a new process builds it)."""
+    from runnotes.services import tree
+
+    kept = (dict(tree._cache), dict(tree._runs))
+    tree._cache.clear()
+    tree._runs.clear()
+    try:
+        return _tree(store, run_id)
+    finally:
+        tree._cache.update(kept[0])
+        tree._runs.update(kept[1])
+
+
+def _seen(tree: Tree) -> dict[str, tuple[object, ...]]:
+    return {
+        n.run.name: (n.value, n.run.how, _edge(tree, n.run.name), tuple(n.spark))
+        for n in tree.nodes
+    }
+
+
 def _edge(tree: Tree, name: str) -> str:
     node = next(n for n in tree.nodes if n.run.name == name)
     return (node.edge.text + f" why={node.edge.rationale}") if node.edge else ""
@@ -87,12 +108,13 @@ def test_each_change_builds_it_again(runs: tuple[Store, list[int], int]) -> None
     store, ids, note = runs
     before = _tree(store, ids[0])
     for change, make in CHANGES.items():
-        shown = {n.run.name: (n.value, n.run.how, _edge(before, n.run.name)) for n in before.nodes}
+        shown = _seen(before)
         make(store, ids, note)
         after = _tree(store, ids[0])
         assert after is not before, change
-        now = {n.run.name: (n.value, n.run.how, _edge(after, n.run.name)) for n in after.nodes}
+        now = _seen(after)
         assert now != shown, change
+        assert now == _seen(_fresh(store, ids[0])), change  # what reading everything gives
         if store.is_sqlite:  # reused again while nothing else changes
             assert _tree(store, ids[0]) is after, change
         before = after

@@ -16,7 +16,11 @@ CPU); looking at it again changes none of that. So a built tree is kept (per pro
 them) with the state it was built from: the experiment's run rows (status, names, links, and
 each run's ``series_version``, which moves whenever a stored value of the run changes in place)
 and the store's newest capture and logged-value ids (anything added anywhere). A view whose
-state is the same gets the same :class:`Tree` object, so callers treat it as read-only.
+state is the same gets the same :class:`Tree` object, so callers treat it as read-only. When the
+state moved (a run of the experiment logging), only the runs that changed are read again: on
+SQLite, each run's facts and sparkline are kept with its row, and reused while the row is the same
+and the run got no value since (the ids added after the last build name those runs). On
+PostgreSQL, ids commit out of order, so every run is read again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from runnotes.errors import RunnotesError
 from runnotes.services.metrics import curves, directions
 from runnotes.services.narrative import (
     Chip,
+    Facts,
     Part,
     experiment_best,
     key_metric,
@@ -38,7 +43,14 @@ from runnotes.services.narrative import (
     plain,
 )
 from runnotes.store.db import Store
-from runnotes.store.lineage import LinkRow, link_rows, matching_ids, newest_ids, note_rows
+from runnotes.store.lineage import (
+    LinkRow,
+    link_rows,
+    matching_ids,
+    newest_ids,
+    note_rows,
+    runs_added_to,
+)
 
 COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
 COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
@@ -46,9 +58,22 @@ RECENT = 60  # runs a large tree opens with (the newest, the best, the paths to 
 SPARK_POINTS = 24
 RATIONALE_CHARS = 240
 CACHE_SIZE = 16  # built trees kept (per experiment and view)
+KEPT_RUNS = 20_000  # runs whose facts and sparklines are kept between builds, at most
 
 _cache: OrderedDict[Hashable, tuple[Hashable, Tree]] = OrderedDict()
 _lock = threading.Lock()
+
+
+@dataclass
+class _Kept:
+    """What was read for a run at the last build (SQLite): reused while the run is unchanged."""
+
+    row: LinkRow
+    facts: Facts | None
+    sparks: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+_runs: dict[str, tuple[tuple[int | None, int | None], dict[int, _Kept]]] = {}  # per store
 
 
 @dataclass
@@ -238,7 +263,7 @@ def build_tree(
         if kept is not None and kept[0] == state:
             _cache.move_to_end(key)
             return kept[1]
-    tree = _build(store, experiment_id, rows, where, collapse, recent)
+    tree = _build(store, experiment_id, rows, state[0], where, collapse, recent)
     with _lock:
         _cache[key] = (state, tree)
         _cache.move_to_end(key)
@@ -247,15 +272,53 @@ def build_tree(
     return tree
 
 
+def _unchanged(
+    store: Store, rows: list[LinkRow], newest: Hashable
+) -> tuple[dict[int, _Kept], set[int] | None]:
+    """What the last builds read of the runs that did not change since, and the runs that got
+    values since (None: unknown, forget everything). SQLite only, see the module."""
+    if not store.is_sqlite:
+        return {}, None
+    with _lock:
+        asof, kept = _runs.get(str(store.engine.url), ((None, None), {}))
+    if asof == (None, None):
+        return {}, None
+    added = runs_added_to(store, *asof) if asof != newest[:2] else set()  # type: ignore[index]
+    reused = {r.id: kept[r.id] for r in rows if r.id not in added and _same(kept.get(r.id), r)}
+    return reused, added
+
+
+def _same(kept: _Kept | None, row: LinkRow) -> bool:
+    return kept is not None and kept.row == row
+
+
+def _keep(store: Store, newest: Hashable, kept: dict[int, _Kept], added: set[int] | None) -> None:
+    """Keep what this build read, with what earlier builds read of other runs that got no value
+    since (``added``), as of ``newest``."""
+    if not store.is_sqlite:
+        return
+    url = str(store.engine.url)
+    with _lock:
+        _, before = _runs.get(url, (None, {}))
+        if added is None or len(before) > KEPT_RUNS:
+            before, added = {}, set()
+        merged = {rid: k for rid, k in before.items() if rid not in added} | kept
+        _runs[url] = (newest[:2], merged)  # type: ignore[index]
+
+
 def _build(
     store: Store,
     experiment_id: int,
     rows: list[LinkRow],
+    newest: Hashable,
     where: str | None,
     collapse: bool | None,
     recent: int | None,
 ) -> Tree:
-    facts = load_facts(store, [r.id for r in rows])
+    reused, added = _unchanged(store, rows, newest)
+    facts = {rid: k.facts for rid, k in reused.items() if k.facts is not None}
+    facts |= load_facts(store, [r.id for r in rows if r.id not in reused])
+    kept = {r.id: reused.get(r.id) or _Kept(r, facts.get(r.id)) for r in rows}
     metric = key_metric(store, list(facts.values()))
     best = experiment_best(store, list(facts.values()), metric)
     dirs = directions(store.settings)
@@ -294,9 +357,12 @@ def _build(
         nodes = _collapse(nodes, _children([n.run for n in nodes]))
     lanes = _lanes(nodes)
     if metric:
-        spark = curves(store, [n.run.id for n in nodes], [metric], max_points=SPARK_POINTS)
+        missing = [n.run.id for n in nodes if metric not in kept[n.run.id].sparks]
+        spark = curves(store, missing, [metric], max_points=SPARK_POINTS).get(metric, {})
         for n in nodes:
-            n.spark = spark.get(metric, {}).get(n.run.id, [])
+            sparks = kept[n.run.id].sparks
+            n.spark = sparks.setdefault(metric, spark.get(n.run.id, []))
+    _keep(store, newest, kept, added)
     return Tree(
         metric=metric,
         lower_is_better=bool(metric and dirs.lower_is_better(metric)),

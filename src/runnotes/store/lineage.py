@@ -318,6 +318,19 @@ def artifact_origins(store: Store, run_ids: Sequence[int]) -> list[tuple[int, st
         )
 
 
+def runs_added_to(store: Store, capture_id: int | None, point_id: int | None) -> set[int]:
+    """The runs that got a capture or a logged value after these ids (a range of the primary
+    keys: reads only what was added since)."""
+    with store.read() as session:
+        found = session.exec(
+            select(Capture.run_id).where(Capture.id > (capture_id or 0)).distinct()
+        ).all()
+        found += session.exec(
+            select(SeriesPoint.run_id).where(SeriesPoint.id > (point_id or 0)).distinct()
+        ).all()
+    return set(found)
+
+
 def checkpoint_records(
     store: Store, run_ids: Sequence[int], path: str
 ) -> list[tuple[int, dict[str, Any] | None]]:
