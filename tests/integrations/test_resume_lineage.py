@@ -143,28 +143,11 @@ def test_lightning_fit_from_a_checkpoint(store: Store, tmp_path: Path) -> None:
 
 
 def _hf_train(tmp_path: Path, out: str, name: str | None, resume: str | None = None) -> None:
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+    from transformers import Trainer, TrainingArguments
 
+    from integrations.conftest import tiny_bert, toy_tokens
     from runnotes.integrations.transformers import RunnotesCallback
 
-    class Toy(torch.utils.data.Dataset):  # type: ignore[type-arg]
-        def __len__(self) -> int:
-            return 32
-
-        def __getitem__(self, i: int) -> dict[str, Any]:
-            ids = torch.randint(1, 30, (8,), generator=torch.Generator().manual_seed(i))
-            return {"input_ids": ids, "attention_mask": torch.ones(8), "labels": ids[0] // 16}
-
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=32,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=16,
-    )
     args = TrainingArguments(
         output_dir=str(tmp_path / out),
         num_train_epochs=2,
@@ -176,9 +159,9 @@ def _hf_train(tmp_path: Path, out: str, name: str | None, resume: str | None = N
         report_to="none",
     )
     Trainer(
-        model=BertForSequenceClassification(config),
+        model=tiny_bert(),
         args=args,
-        train_dataset=Toy(),
+        train_dataset=toy_tokens(32),
         callbacks=[RunnotesCallback(name)] if name else [],
     ).train(resume_from_checkpoint=resume)
 

@@ -29,7 +29,6 @@ from runnotes.services.values import same_param
 from runnotes.store.db import Store
 from runnotes.store.lineage import (
     artifact_origins,
-    checkpoint_records,
     code_params,
     earlier_runs,
     infer_link,
@@ -80,7 +79,7 @@ def _reads(store: Store, run: Run) -> list[tuple[str, str]]:
 def _writer(store: Store, run: Run, path: str) -> int | None:
     """The latest earlier run of the project that wrote ``path`` (artifact or output param)."""
     earlier = earlier_runs(store, run)
-    written = {rid for rid, origin in artifact_origins(store, earlier) if origin == path}
+    written = {rid for rid, _, _ in artifact_origins(store, earlier, path)}
     for rid, name, text, cwd in param_texts(store, earlier):
         if _words(name) & WRITES and not _words(name) & READS and _path(text, cwd) == path:
             written.add(rid)
@@ -207,7 +206,7 @@ def resumed(
         run = run_row(store, run_id)
         written = [
             rid
-            for rid, extra in checkpoint_records(store, earlier_runs(store, run), where)
+            for rid, _, extra in artifact_origins(store, earlier_runs(store, run), where)
             if state is not None and (extra or {}).get("state") == state
         ]
         if written:

@@ -302,17 +302,19 @@ def earlier_runs(store: Store, run: Run) -> list[int]:
         )
 
 
-def artifact_origins(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """``(run id, absolute path)`` of the files the runs kept as artifacts."""
+def artifact_origins(
+    store: Store, run_ids: Sequence[int], path: str | None = None
+) -> list[tuple[int, str, dict[str, Any] | None]]:
+    """``(run id, absolute path, extra)`` of the files the runs kept as artifacts or a hook
+    recorded they wrote (``path``: that file only)."""
     if not run_ids:
         return []
+    where = Capture.origin.is_not(None) if path is None else Capture.origin == path
     with store.read() as session:
         return list(
             session.exec(
-                select(Capture.run_id, Capture.origin).where(
-                    Capture.run_id.in_(run_ids),
-                    Capture.kind == Kind.artifact,
-                    Capture.origin.is_not(None),
+                select(Capture.run_id, Capture.origin, Capture.extra).where(
+                    Capture.run_id.in_(run_ids), Capture.kind == Kind.artifact, where
                 )
             ).all()
         )
@@ -329,24 +331,6 @@ def runs_added_to(store: Store, capture_id: int | None, point_id: int | None) ->
             select(SeriesPoint.run_id).where(SeriesPoint.id > (point_id or 0)).distinct()
         ).all()
     return set(found)
-
-
-def checkpoint_records(
-    store: Store, run_ids: Sequence[int], path: str
-) -> list[tuple[int, dict[str, Any] | None]]:
-    """``(run id, extra)`` of the checkpoints at ``path`` a hook recorded the runs wrote."""
-    if not run_ids:
-        return []
-    with store.read() as session:
-        return list(
-            session.exec(
-                select(Capture.run_id, Capture.extra).where(
-                    Capture.run_id.in_(run_ids),
-                    Capture.kind == Kind.artifact,
-                    Capture.origin == path,
-                )
-            ).all()
-        )
 
 
 def dataset_rows(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, float | None, Any]]:
