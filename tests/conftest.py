@@ -240,8 +240,9 @@ def _pg_database(template: str | None = None) -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
-    """A fresh, empty database on the PostgreSQL server that scripts/test starts."""
+def pg_url(home: Path) -> Iterator[str]:
+    """A fresh, empty database on the PostgreSQL server that scripts/test starts (its store's
+    folder — drafts, their requests, media — is the test's ``home``, never ``~``)."""
     with _pg_database() as url:
         yield url
 
@@ -258,9 +259,10 @@ def _pg_store_template() -> Iterator[str]:
 
 
 @pytest.fixture
-def pg_store_url(_pg_store_template: str) -> Iterator[str]:
+def pg_store_url(_pg_store_template: str, home: Path) -> Iterator[str]:
     """A fresh database on the PostgreSQL server holding a new, migrated store (a copy of
-    :func:`_pg_store_template`): for tests of a store on PostgreSQL, not of its migrations."""
+    :func:`_pg_store_template`): for tests of a store on PostgreSQL, not of its migrations;
+    its folder is the test's ``home``."""
     with _pg_database(template=_pg_store_template) as url:
         yield url
 

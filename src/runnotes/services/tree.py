@@ -255,8 +255,10 @@ def build_tree(
     :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them). The same object
     while nothing it shows changed (see the module): do not change it."""
     reports = store.settings.reports
-    key = (str(store.engine.url), experiment_id, where, collapse, recent, archived)
-    key += (tuple(reports.primary_metric), tuple(reports.lower_is_better))
+    key = (str(store.engine.url), experiment_id, where, collapse, recent, archived) + (
+        tuple(reports.primary_metric),
+        tuple(reports.lower_is_better),
+    )
     state = (newest_ids(store), tuple(rows := link_rows(store, experiment_id, archived)))
     with _lock:
         kept = _cache.get(key)

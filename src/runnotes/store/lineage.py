@@ -181,7 +181,7 @@ def link_rows(store: Store, experiment_id: int, archived: bool = False) -> list[
         if row[2] == "running":  # "crashed" when its process died, as every page says
             row[2] = shown_status(
                 SimpleNamespace(status=row[2], pid=pid, pid_started=pid_started, host=host)
-            )  # type: ignore[arg-type]
+            )
         found.append(LinkRow(*row))
     return found
 
