@@ -150,6 +150,9 @@ _THEIRS_BEFORE = re.compile(
     r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
+    r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
+    r"(?:the|their|your|official) (?:released|pretrained|provided|official) "
+    r"(?:weights|model|checkpoint)s?|"
     r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
@@ -335,6 +338,9 @@ _LINK_VERBS = {
     "give",
     "achieve",
     "touch",
+    "blow",
+    "shoot",
+    "spike",
     *PARAM_VERBS,
 }
 # The last word of a setting's name, for names in no list ("the step size", "the mask ratio").
@@ -994,6 +1000,7 @@ def _split_of(text: str) -> str | None:
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = saying.clean(to_digits(sentence))
+    text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
     plan_at = plan_start(text)
@@ -1132,6 +1139,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     mention = Mention("metric", sentence, segment, value=float(raw), text=raw + (unit or ""))
     mention.unit = unit
     name = _name_before(doc, i, names, across_comma=False)
+    if name is not None and name.kind == "metric" and _counted_after(doc, i, names):
+        name = None  # "77.24% mIoU at 24 epochs": the 24 counts the epochs after it
     after = _name_after(doc, i, names) if name is None else None
     if name is None and after is None:
         name = _name_before(doc, i, names)
@@ -1143,6 +1152,8 @@ def _number(doc, i, names, known, split, sentence, segment):
         parsed = bool(fallback)
         if fallback and kind_of(fallback[-1]) != "metric":
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
+    if name is None and after is None and not fallback:
+        name = _moved_name(doc, i, names)  # "bumped dropout from 0.2 to 0.5 and val accuracy …"
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
@@ -1181,6 +1192,34 @@ def _number(doc, i, names, known, split, sentence, segment):
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _counted_after(doc, i: int, names: list[_Name]) -> bool:
+    """ "mIoU at 24 epochs", "accuracy in 3 epochs": a count name right after the number is what
+    it counts when a preposition stands before it (not "patience is 5 epochs")."""
+    after = _name_after(doc, i, names)
+    at = i and doc[_before_number(doc, i)].lower_ in ("at", "after", "in", "within", "by")
+    return bool(at) and after is not None and _bare(after.name) in _COUNT_NAMES
+
+
+def _moved_name(doc, i: int, names: list[_Name]) -> _Name | None:
+    """The name of a "from X to Y" said right after it ("dropout from 0.2 to 0.5", "val accuracy
+    went from about 78% to 87%"): both numbers are its, whatever the parse says."""
+    j = _before_number(doc, i)
+    if j >= 1 and doc[j].lower_ == "to":
+        k = j - 1 if doc[j - 1].text != "%" else j - 2
+        if k >= 0 and _is_number(doc[k]) and _before_number(doc, k) >= 0:
+            return (
+                _moved_name(doc, k, names) if doc[_before_number(doc, k)].lower_ == "from" else None
+            )
+        return None
+    if j < 1 or doc[j].lower_ != "from":
+        return None
+    ends = {n.end: n for n in names}
+    k = j
+    while k > 0 and k not in ends and j - k < 2 and (doc[k - 1].pos_ in ("VERB", "AUX", "ADV")):
+        k -= 1  # "val accuracy went from", "the loss slowly dropped from"
+    return ends.get(k)
 
 
 def _warmup_length(doc, i: int) -> bool:
