@@ -46,6 +46,8 @@ _GLUE = {"near", "-"}  # what tiny.en puts between the pieces of a number it bre
 # Words that may stand between a name and its value: "is now", "came out at", "bumped up to".
 _LINK_POS = {"AUX", "VERB", "ADV", "PART", "ADP", "DET"}
 _LINK_WORDS = {"=", ":", "of", "flat", "stable", "steady", "equal", "'s", "only", "just", "down"}
+# A judgement said between a name and its value: "accuracy's a decent 0.8534", "a mere 12".
+_LINK_WORDS |= {"decent", "solid", "respectable", "measly", "mere", "whopping", "healthy", "nice"}
 _NOT_LINK = {
     "than",
     "by",
