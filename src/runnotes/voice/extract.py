@@ -390,6 +390,26 @@ _CHANGE_NOUNS = {
 }
 # Rates a setting's word before them makes into a rate of their own: "warmup lr".
 _QUALIFIED_RATES = {"lr", "dropout"}
+_MODIFIABLE = {"lr", "dropout", "accuracy"}
+# Words before a rate or an accuracy that leave it the plain one: "the initial lr", "highest acc".
+_PLAIN_MODIFIERS = {
+    "initial",
+    "init",
+    "base",
+    "starting",
+    "peak",
+    "highest",
+    "lowest",
+    "high",
+    "low",
+    "small",
+    "large",
+    "top",
+    "overall",
+    "global",
+    "prediction",
+    "model",
+}
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
@@ -1188,12 +1208,30 @@ def _number(doc, i, names, known, split, sentence, segment):
     if canonical in _WARMUP_OF and _warmup_length(doc, i):
         canonical = _WARMUP_OF[canonical]  # "10 epochs of linear warmup", "warmup from 10 to 8 …"
     mention.role, mention.name = kind, canonical
+    modifier = _modifier(doc, name, names) if name is not None and not known else None
+    if modifier is not None:
+        mention.unsure = f"said as {modifier!r}: is it {canonical}?"
     if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
         if _bare(canonical) == "warmup_steps" and float(raw) < 1:
             mention.name = canonical.replace("warmup_steps", "warmup_ratio")  # "warmup 0.1"
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
+    """ "the node dropout", "kNN accuracy", "text encoder lr": a word before a plain rate or
+    accuracy that may make it another quantity; the value goes to review, not approved."""
+    if _bare(name.name) not in _MODIFIABLE or not name.start:
+        return None
+    word = doc[name.start - 1]
+    low = word.lower_
+    plain = low in SPLITS or low in _NOT_NAME_WORDS or low in _STATISTICS or low in _GENERIC
+    plain = plain or low in _PLAIN_MODIFIERS
+    plain = plain or _categorical(low) or _in_name(word, names) is not None
+    if plain or not word.is_alpha or word.pos_ not in _MODIFIER_POS:
+        return None
+    return f"{low} {doc[name.start : name.end].text}"
 
 
 def _counted_after(doc, i: int, names: list[_Name]) -> bool:
