@@ -446,6 +446,15 @@ _SPLIT_PHRASE = re.compile(
 )
 
 
+# A split said right after a value, closing its clause: "… and around 7 on train."
+_SPLIT_BEHIND = re.compile(
+    r"^\s*%?\s*(?:on|for) (?:the )?("
+    + "|".join(SPLITS)
+    + r")\b\s*(?:[.,;]|(?:set|split|data)\b|$)",
+    re.IGNORECASE,
+)
+
+
 @dataclass
 class Mention:
     """One fact found in a note. ``role`` is metric, param, run_ref, rationale, next_step, goal."""
@@ -1121,9 +1130,15 @@ def _other_split(doc, earlier: _Found, later: _Found) -> str | None:
     if name is None or earlier.mention.role != "metric" or earlier.old:
         return None
     match = _SPLIT_PHRASE.search(doc[earlier.index + 1 : later.index].text)
-    if match is None:
+    j = _before_number(doc, later.index)
+    listed = j > earlier.index + 1 and doc[j].lower_ in SPLITS and doc[j - 1].lower_ in (",", "and")
+    behind = _SPLIT_BEHIND.match(doc[later.index + 1 : later.index + 5].text)
+    if behind is not None:  # "an FID of about 10 on the test split, and around 7 on train"
+        split = SPLITS[behind.group(1).lower()]
+    elif match is not None or listed:  # "training WER 6.16%, validation 37.32%, test 41.02%"
+        split = SPLITS[(match.group(1) if match else doc[j].text).lower()]
+    else:
         return None
-    split = SPLITS[match.group(1).lower()]
     return None if name.startswith(f"{split}_") else f"{split}_{_bare(name)}"
 
 
