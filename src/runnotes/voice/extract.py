@@ -744,9 +744,14 @@ def _plural_things(doc, unit: int, names: list[_Name]) -> bool:
     return False
 
 
-def _old(doc, i: int) -> bool:
+def _old(doc, i: int, names: list[_Name]) -> bool:
     """Whether the number at ``i`` is one compared against, moved away from, or someone else's."""
     j = _before_number(doc, i)
+    named = next((n for n in names if n.start <= j < n.end), None)
+    if named is not None and named.start:  # "… beats lr 2", "better than batch size 64"
+        k = _before_number(doc, named.start)  # (not "annealing from lr 5e-4": where it starts)
+        if k >= 0 and doc[k].lower_ in _OLD_VALUE - {"from"}:
+            return True
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
         return True
@@ -943,6 +948,9 @@ def _from_parse(doc, i: int, names: list[_Name]):
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
+            if thing is not None and thing.lower_ == "it" and verb in PARAM_VERBS:
+                setting = [n for n in names if n.end <= thing.i and n.kind == "param"]
+                return (setting[-1] if setting else None), None, verb  # "changed it to 0.002"
             if thing is not None and verb in PARAM_VERBS:  # "changed the total timesteps to …"
                 return None, _noun_phrase(thing), verb
             return None, None, verb
@@ -1058,12 +1066,12 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
-            found.append(_Found(i, mention, _old(doc, i), parsed))
+            found.append(_Found(i, mention, _old(doc, i, names), parsed))
         elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
-            found.append(_Found(i, mention, _old(doc, i), parsed))
+            found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, found), known)
 
 
@@ -1190,7 +1198,9 @@ def _number(doc, i, names, known, split, sentence, segment):
         if fallback and kind_of(fallback[-1]) != "metric":
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     if name is None and after is None and not fallback:
-        name = _moved_name(doc, i, names)  # "bumped dropout from 0.2 to 0.5 and val accuracy …"
+        name = _moved_name(doc, i, names) or _named_for(
+            doc, i, names
+        )  # "bumped dropout from 0.2 to 0.5 and val accuracy …"
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
@@ -1247,6 +1257,15 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     if plain or not word.is_alpha or word.pos_ not in _MODIFIER_POS:
         return None
     return f"{low} {doc[name.start : name.end].text}"
+
+
+def _named_for(doc, i: int, names: list[_Name]) -> _Name | None:
+    """ "went up to 1e-3 for the learning rate": the setting named right after "for"."""
+    k = _unit_at(doc, i)
+    if k >= len(doc) or doc[k].lower_ != "for":
+        return None
+    k += 1 + (k + 1 < len(doc) and doc[k + 1].lower_ == "the")
+    return next((n for n in names if n.start == k and n.kind == "param"), None)
 
 
 def _counted_after(doc, i: int, names: list[_Name]) -> bool:
