@@ -587,7 +587,8 @@ def _told_apart(doc, names: list[_Name]) -> list[_Name]:
         word = doc[n.start - 1]
         low = word.lower_
         modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
-        if modifier and low not in _NOT_NAME_WORDS and low not in SPLITS and not _categorical(low):
+        plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
+        if modifier and not plain and not _categorical(low):
             n.name, n.start = f"{low}_{n.name}", n.start - 1
     return names
 
@@ -943,7 +944,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
-            if subject is not None and subject.lower_ == "it" and verb in _LINK_VERBS:
+            pronoun = subject is not None and subject.lower_ in ("it", "one", "mine")
+            if pronoun and verb in _LINK_VERBS:  # "my own trained one is at 37.07"
                 return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
