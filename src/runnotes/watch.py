@@ -47,6 +47,8 @@ OUTPUT_LOG_BYTES = 4 << 20  # the output kept as the run's output.log: its last 
 FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # passed on to the command
 GRACE_S = 10.0  # what the command gets to end after SIGTERM/SIGHUP before it is killed
 PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump must read
+READ_ON_S = 1.0  # reading still going on this long after the command: watch says why it waits
+SWITCH_S = 0.001  # Python's thread switch interval while watching (its default: 5 ms)
 
 
 @dataclass
@@ -130,11 +132,13 @@ class _Output:
 
 def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog: Backlog) -> None:
     """Moves bytes and nothing else: from the command's pipe to ours, to the kept output and to
-    the line reader, so the command never waits for any reading of its output."""
+    the line reader, so the command never waits for any reading of its output. It reads all the
+    pipe holds at once (up to its 1 MiB): each read costs a turn of Python's interpreter lock,
+    which the line reader holds in between, so fewer turns drain a flood sooner."""
     fd = stream.fileno()
     writing = True
     try:
-        while chunk := os.read(fd, 65536):
+        while chunk := os.read(fd, PIPE_BYTES):
             if writing:
                 try:
                     sink.write(chunk)
@@ -157,21 +161,43 @@ def _widen(pipe: BinaryIO | None) -> None:
 
 def _read_lines(backlog: Backlog, logger: _LineLogger) -> None:
     """The reading side: splits each stream's chunks into lines and logs what they report,
-    until every stream has ended."""
+    until every stream has ended or the reading is stopped (:meth:`Backlog.close`)."""
     splitters = [Splitter() for _ in range(backlog.streams)]
     open_streams = backlog.streams
-    while open_streams:
-        index, chunk, gap = backlog.take()
+    while open_streams and (taken := backlog.take()) is not None:
+        index, chunk, gap = taken
         splitter = splitters[index]
         if gap:
             splitter.skip()
         lines = splitter.finish() if chunk is None else splitter.feed(chunk)
         open_streams -= chunk is None
-        for line in lines:
+        for i, line in enumerate(lines):
+            if backlog.closed:  # stopped: the rest of this piece is not read either
+                backlog.unread(sum(len(rest) + 1 for rest in lines[i:]))
+                return
             try:
                 logger.feed(line)
             except Exception:  # a line must never stop the reading of the next ones
                 log.exception("watch: could not read a line of output")
+
+
+def _finish_reading(
+    reader: threading.Thread, backlog: Backlog, signalled: bool, grace: float
+) -> None:
+    """After the command: the reader finishes what the command printed faster than it could
+    be read (saying so when that takes a while). Ctrl-C, or a command stopped by a signal and
+    ``grace`` seconds of reading, stop it: what is left is not read (``backlog.skipped``)."""
+    reader.join(grace if signalled else READ_ON_S)
+    if reader.is_alive() and not signalled:
+        log.warning(
+            "watch: the command has ended; reading the %.1f MB of output it printed faster "
+            "than it could be read (Ctrl-C stops this: those values are then not stored)",
+            backlog.waiting / 2**20,
+        )
+        with contextlib.suppress(KeyboardInterrupt):
+            reader.join()
+    backlog.close()  # stops a reader still going; frees the file
+    reader.join()
 
 
 def default_name(command: list[str]) -> str:
@@ -298,38 +324,48 @@ def watch(
     except OSError as exc:
         _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
-    for pipe in (proc.stdout, proc.stderr):
+    sinks = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
+    for pipe in (proc.stdout, proc.stderr, *sinks):
+        # Ours too, when they are pipes: a pump writes a whole chunk to the reader of our
+        # output (a log collector, `| tee`) without waiting for it to be read.
         _widen(pipe)  # type: ignore[arg-type]
     backlog = Backlog(streams=2)
     output = _Output()
     threads = [
         threading.Thread(target=_pump, args=(src, dst, i, output, backlog), daemon=True)
-        for i, (src, dst) in enumerate(
-            (
-                (proc.stdout, stdout or sys.stdout.buffer),
-                (proc.stderr, stderr or sys.stderr.buffer),
-            )
-        )
+        for i, (src, dst) in enumerate(((proc.stdout, sinks[0]), (proc.stderr, sinks[1])))
     ]
-    threads.append(threading.Thread(target=_read_lines, args=(backlog, logger), daemon=True))
-    for thread in threads:
-        thread.start()
-    with _Stop(proc, grace) as stop:
-        code = stop.wait()
-    for thread in threads:
-        # Stopped: a grandchild may hold the pipes open; the run ends anyway.
-        thread.join(grace if stop.signal else None)
+    reader = threading.Thread(target=_read_lines, args=(backlog, logger), daemon=True)
+    switch = sys.getswitchinterval()
+    # A pump waits for the interpreter lock after each system call while the reader holds
+    # it: a shorter interval makes that wait 1 ms instead of 5.
+    sys.setswitchinterval(min(switch, SWITCH_S))
+    try:
+        for thread in [*threads, reader]:
+            thread.start()
+        with _Stop(proc, grace) as stop:
+            code = stop.wait()
+        for thread in threads:
+            # Stopped: a grandchild may hold the pipes open; the run ends anyway.
+            thread.join(grace if stop.signal else None)
+        _finish_reading(reader, backlog, stop.signal is not None, grace)
+    finally:
+        sys.setswitchinterval(switch)
     if code < 0:
         code = 128 - code
     status = status_of(code, signalled=stop.signal is not None)
     if backlog.skipped:
-        log.warning("watch: %d bytes of fast output were not read for metrics", backlog.skipped)
+        log.warning("watch: %d bytes of output were not read for metrics", backlog.skipped)
     run.attach(
         "output.log",
         output.tail(),
         mime="text/plain",
         text=" ".join(command),
-        extra={"exit_code": code, "truncated": output.total > OUTPUT_LOG_BYTES},
+        extra={
+            "exit_code": code,
+            "truncated": output.total > OUTPUT_LOG_BYTES,
+            "unread_bytes": backlog.skipped,
+        },
     )
     _finish(run, joined, code, status)
     return WatchResult(

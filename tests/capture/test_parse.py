@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
-from runnotes.capture.parse import parse_args, parse_line, parse_text
+from runnotes.capture.parse import LineReader, parse_args, parse_line, parse_text
+from runnotes.capture.shapes import Recipe, Shapes
+from watchlines import load
 
 # Lines in the formats of: Hugging Face Trainer (Python dict repr), JSON-lines loggers, Keras 2
 # and Keras 3 progress lines, XGBoost and LightGBM evaluation logs, tqdm postfixes, and plain
@@ -172,3 +177,72 @@ def test_epoch_counts_past_nine_are_steps_not_dates(epoch: int) -> None:
     overwrote the values at steps 1 and 2."""
     parsed = parse_line(f"epoch {epoch}/12  train_loss: 1.1  val_acc: 0.91")
     assert parsed.step == epoch and parsed.values == {"train_loss": 1.1, "val_acc": 0.91}
+
+
+# The fast path (a line read by its shape's recipe, capture/shapes.py) gives exactly what the
+# full reading gives: real output (watchset), the cases above and lines that test the rules
+# which depend on the values, each read with its digits changed the ways a loop prints them.
+TRICKY = [
+    "loss: 0.5 | loss: 0.5",  # a name twice: kept only while its values agree
+    "loss: 0.5 | loss: 0.6",
+    "Train Loss: 0.45 Acc: 0.83 | Test Loss: 0.32 Acc: 0.88",
+    "top1=91.4% top5=99.1% loss=0.3",
+    "12:30:01 loss=0.5 acc: 0.75",
+    "2026-12-06 12:30:01,123 - trainer.py:2405 - loss 0.61 (0.92) - lr 3e-4",
+    "Epoch 3/10 loss 0.2 val_loss 0.3",
+    "iter 10: loss 3.2210, time 93.81ms, mfu 12.00%",
+    "1000 / 8223 loss=0.3",
+    "step 5 loss=-1.5E-2 acc=+0.5 lr=3e-4",
+    "|    ep_rew_mean | -213     |",
+    "[12]\ttrain-rmse:0.51234\teval-rmse:0.60012",
+    "[7]\tvalid_0's l2: 0.12\tvalid_0's l1: 0.3",
+    "I0914 12:03:04.123456 1234 solver.cpp:244] Iteration 100, loss = 0.5",
+    "10/32 [=====>........] - ETA: 1s - loss: 0.3 - accuracy: 0.9",
+    "32/32 [==============================] - 0s 2ms/step - loss: 0.1234 - accuracy: 0.9500",
+    "epoch 1 step 2 loss=3 acc=3 f1=3",
+    "\x1b[32mloss\x1b[0m=0.25 acc=0.5",
+    "Saving checkpoint to out/ckpt_000123.pt",
+    "loaded 1797 samples",
+    "loss=1.5.3 acc=7..2",
+    "epoch 3.5 loss 0.2",
+]
+
+
+def _lines() -> list[str]:
+    real = [record.line for name in ("dev", "heldout") for ex in load(name) for record in ex]
+    return [*real, *(case[0] for case in CASES), *TRICKY]
+
+
+def _variants(line: str, rng: random.Random) -> list[str]:
+    """The line with other digits: random ones, and every digit the same (equal values)."""
+    randoms = [re.sub(r"\d", lambda _: str(rng.randrange(10)), line) for _ in range(12)]
+    return [*randoms, *(re.sub(r"\d", str(d), line) for d in range(10))]
+
+
+@pytest.mark.parametrize("line", _lines())
+def test_a_shape_is_read_as_the_full_reading_reads_it(line: str) -> None:
+    shapes = Shapes()
+    assert shapes.read(line) == parse_line(line)
+    assert shapes.read(line) == parse_line(line)  # the second time: learnt
+    rng = random.Random(line)
+    for variant in _variants(line, rng):
+        assert shapes.read(variant) == parse_line(variant), variant
+
+
+def test_the_lines_a_loop_repeats_are_read_by_their_recipe() -> None:
+    reader = LineReader()
+    for i in range(1, 300):
+        parsed = reader.read(f"step {i} loss={1 / i:.4f} acc: {i / 300:.2%} lr=3e-4")
+        assert parsed.step == i
+        acc = float(f"{100 * i / 300:.2f}")
+        assert parsed.values == {"loss": float(f"{1 / i:.4f}"), "acc": acc, "lr": 3e-4}
+    recipes = [known for known in reader.shapes.known.values() if isinstance(known, Recipe)]
+    assert recipes and len(recipes) == len(reader.shapes.known)  # every shape: few, all learnt
+
+
+def test_values_that_decide_the_reading_keep_a_shape_on_the_full_path() -> None:
+    shapes = Shapes()
+    for line in ["loss: 0.5 | loss: 0.5"] * 2 + ["45/100 [00:01<00:02, loss=0.1]"] * 2:
+        shapes.read(line)
+    assert not any(isinstance(known, Recipe) for known in shapes.known.values())
+    assert shapes.read("loss: 0.5 | loss: 0.6").values == {}

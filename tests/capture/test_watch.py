@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlmodel import select
 
 from conftest import run_cli
+from runnotes.capture import lines
+from runnotes.capture.parse import LineReader, Parsed
 from runnotes.services.metrics import series
-from runnotes.store import Store
+from runnotes.store import Capture, Store
 from runnotes.store.queries import RunFilter, list_runs, run_detail
 
 XGBOOST = """
@@ -50,6 +57,9 @@ TQDM = """
         bar.set_postfix(loss=1.0 / (i + 1), acc=0.5 + i / 10)
         time.sleep(0.01)
 """
+
+# The module, not the package's attribute: ``runnotes.watch`` is W&B's ``watch()``.
+watch_module = importlib.import_module("runnotes.watch")
 
 
 def _script(tmp_path: Path, name: str, body: str) -> Path:
@@ -207,3 +217,99 @@ def test_watch_one_long_line_and_binary_output_give_no_junk_and_finish(
     run = list_runs(store)[0]
     assert run.status == "ok"
     assert run.metrics == {"val_acc": 0.93}
+
+
+def test_watch_drains_while_the_reading_is_slow_and_stores_every_value_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The line reader is held until the command has written everything: 2 MB of metric lines,
+    past the pipe (1 MiB) and the reader's memory (shrunk to 256 KiB here, so the disk takes the
+    rest). The command's writes complete all the same, and afterwards every line is read: each
+    value stored once, at its step (issue #31)."""
+    monkeypatch.setattr(lines, "MAX_BACKLOG", 256 << 10)
+    written = tmp_path / "written"
+    count = 50_000
+    script = _script(
+        tmp_path,
+        "flood",
+        f"""
+        import pathlib, sys
+        out = sys.stdout.buffer
+        for i in range({count}):
+            out.write(b"step %d loss=%.6f acc=%.4f\\n" % (i, 1 / (i + 1), i / {count}))
+        out.flush()
+        pathlib.Path({str(written)!r}).touch()
+        """,
+    )
+    real = LineReader.read
+    held: list[bool] = []
+
+    def slow(self: LineReader, line: str) -> Parsed:
+        if not held:  # the first line waits for the command to have written all of it
+            deadline = time.monotonic() + 60
+            while not written.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            held.append(written.exists())
+        return real(self, line)
+
+    monkeypatch.setattr(LineReader, "read", slow)
+    done = run_cli("watch", "--", sys.executable, str(script))
+    assert held == [True]  # written in full while nothing was read
+    assert done.stdout.count("\n") == count
+    run = list_runs(store)[0]
+    loss = _stored(store, run.id, "loss")
+    assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]  # each once, in order
+    assert [s for s, _ in _stored(store, run.id, "acc")] == list(range(count))
+
+
+def _stored(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
+    """Every value stored under ``name``, in the order stored (a series keeps one per step)."""
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
+                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
+            ),
+            {"run": run_id, "name": name},
+        )
+        return [(step, value) for step, value in rows]
+
+
+def test_ctrl_c_while_watch_reads_after_the_command_stops_and_says_what_was_not_read(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command has ended and the reader is behind: watch says it is still reading; Ctrl-C
+    then stops the reading, and the run ends with the command's status, the bytes not read
+    said on stderr and kept with output.log."""
+    monkeypatch.setattr(watch_module, "READ_ON_S", 0.1)
+    script = _script(
+        tmp_path,
+        "quick",
+        """
+        import sys
+        sys.stdout.buffer.write(b"".join(b"step %d loss=0.5\\n" % i for i in range(20000)))
+        """,
+    )
+    real_read, real_warning = LineReader.read, watch_module.log.warning
+
+    def slow(self: LineReader, line: str) -> Parsed:
+        time.sleep(0.01)
+        return real_read(self, line)
+
+    def warning(message: str, *args: object) -> None:
+        real_warning(message, *args)
+        if message.startswith("watch: the command has ended"):  # watch now waits for the reader
+            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+
+    monkeypatch.setattr(LineReader, "read", slow)
+    monkeypatch.setattr(watch_module.log, "warning", warning)
+    done = run_cli("watch", "--", sys.executable, str(script))
+    assert "the command has ended; reading the" in done.stderr
+    unread = re.search(r"watch: (\d+) bytes of output were not read for metrics", done.stderr)
+    assert unread is not None and int(unread.group(1)) > 0
+    run = list_runs(store)[0]
+    assert run.status == "ok"
+    assert 0 < len(_stored(store, run.id, "loss")) < 20000
+    with store.read() as session:
+        kept = session.exec(select(Capture).where(Capture.name == "output.log")).one()
+    assert kept.extra is not None and kept.extra["unread_bytes"] == int(unread.group(1))

@@ -27,3 +27,38 @@ def logged(detail: RunDetail, metric: str) -> list[tuple[int | None, float | Non
 
 def steps(detail: RunDetail, metric: str) -> list[int | None]:
     return [step for step, _ in logged(detail, metric)]
+
+
+def toy_tokens(n: int):  # type: ignore[no-untyped-def]
+    """``n`` random 8-token sequences, labelled by their first token (a transformers dataset)."""
+    import torch
+
+    class Toy(torch.utils.data.Dataset):  # type: ignore[type-arg]
+        def __init__(self) -> None:
+            self.x = torch.randint(1, 30, (n, 8), generator=torch.Generator().manual_seed(0))
+
+        def __len__(self) -> int:
+            return len(self.x)
+
+        def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+            ids = self.x[i]
+            return {"input_ids": ids, "attention_mask": torch.ones(8), "labels": ids[0] // 16}
+
+    return Toy()
+
+
+def tiny_bert():  # type: ignore[no-untyped-def]
+    """A one-layer BERT classifier small enough to train in seconds on the CPU."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=32,
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=16,
+    )
+    return BertForSequenceClassification(config)

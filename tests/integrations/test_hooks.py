@@ -122,35 +122,11 @@ def test_lightning_logger_marks_a_failed_fit(store: Store) -> None:
 @pytest.mark.parametrize("how", ["callback", "report_to"])
 @pytest.mark.slow
 def test_transformers_callback(store: Store, tmp_path: Path, how: str) -> None:
-    import torch
-    from transformers import (
-        BertConfig,
-        BertForSequenceClassification,
-        Trainer,
-        TrainingArguments,
-    )
+    from transformers import Trainer, TrainingArguments
 
+    from integrations.conftest import tiny_bert, toy_tokens
     from runnotes.integrations.transformers import RunnotesCallback, register
 
-    class Toy(torch.utils.data.Dataset):  # type: ignore[type-arg]
-        def __init__(self, n: int) -> None:
-            self.x = torch.randint(1, 30, (n, 8), generator=torch.Generator().manual_seed(0))
-
-        def __len__(self) -> int:
-            return len(self.x)
-
-        def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
-            ids = self.x[i]
-            return {"input_ids": ids, "attention_mask": torch.ones(8), "labels": ids[0] // 16}
-
-    config = BertConfig(
-        vocab_size=32,
-        hidden_size=16,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=16,
-    )
     if how == "report_to":
         register()
     args = TrainingArguments(
@@ -167,10 +143,10 @@ def test_transformers_callback(store: Store, tmp_path: Path, how: str) -> None:
         report_to=["runnotes"] if how == "report_to" else "none",
     )
     Trainer(
-        model=BertForSequenceClassification(config),
+        model=tiny_bert(),
         args=args,
-        train_dataset=Toy(32),
-        eval_dataset=Toy(16),
+        train_dataset=toy_tokens(32),
+        eval_dataset=toy_tokens(16),
         callbacks=[] if how == "report_to" else [RunnotesCallback()],
     ).train()
     detail = only_run(store)

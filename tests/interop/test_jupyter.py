@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from nbclient import NotebookClient
 from readme import code_block
 from runnotes.services.metrics import series
 from runnotes.store import Store
+from runnotes.store.lineage import run_row
 from runnotes.store.queries import list_runs, run_detail
 
 CELLS = [
@@ -40,6 +42,13 @@ CELLS = [
     "subprocess.run([sys.executable, '-m', 'runnotes', 'run', 'start', 'cli-run'], check=True)",
     "%runnotes end   # a run this kernel did not start: ended for real",
     "%runnotes end",
+    # The experiment's tree, as the web page draws it.
+    "with runnotes.start_run('base', experiment='lineage') as base:\n"
+    "    runnotes.log_param('lr', '0.01')\n    runnotes.log_metric('val_acc', 0.8, 0)\n"
+    "with runnotes.start_run('higher-lr', experiment='lineage', parent=base.id):\n"
+    "    runnotes.log_param('lr', '0.1')\n    runnotes.log_metric('val_acc', 0.9, 0)",
+    "%runnotes tree lineage",
+    "%runnotes tree nothing-like-it",
 ]
 
 
@@ -96,6 +105,9 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert run_detail(store, "cli-run").summary.status == "ok"
     assert "runnotes: error: no active run to end" in _outputs(cells[19], "stream")
 
+    _check_tree(store, _outputs(cells[21], "text/html"))
+    assert "runnotes: error: no experiment 'nothing-like-it'" in _outputs(cells[22], "stream")
+
     detail = run_detail(store, "nb-run")
     assert detail.summary.status == "ok" and detail.summary.tags == ["jupyter"]
     assert detail.summary.params == {"optimizer": "adam"}
@@ -106,6 +118,26 @@ def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
     assert [c.text for c in detail.captures if c.kind == "note"] == [
         "dropout 0.3 <b>because</b> it overfit"
     ]
+
+
+def _check_tree(store: Store, html: str) -> None:
+    """The notebook's tree is the web page's: the same graph, the same rows (names unlinked)."""
+    from fastapi.testclient import TestClient
+
+    from runnotes.web.app import create_app
+
+    assert html.count('<li class="tree-row') == 2 and "<style>" in html
+    assert "higher-lr" in html and "<code>lr</code> (0.01 → 0.1)" in html and "fork" in html
+    assert 'href="/runs/' not in html  # no server behind a notebook
+    with TestClient(create_app(store)) as client:
+        page = client.get(
+            f"/experiments/{run_row(store, run_detail(store, 'base').summary.id).experiment_id}"
+        ).text
+    graph = re.compile(r'<svg class="graph".*?</svg>', re.S)
+    assert graph.search(html).group() == graph.search(page).group()  # type: ignore[union-attr]
+    rows = re.compile(r'<ol class="tree-rows">.*?</ol>', re.S)
+    unlinked = re.sub(r'<a href="/runs/\d+">([^<]*)</a>', r"<b>\1</b>", rows.search(page).group())  # type: ignore[union-attr]
+    assert rows.search(html).group() == unlinked  # type: ignore[union-attr]
 
 
 def _readme_cells() -> list[str]:
@@ -150,7 +182,8 @@ def test_magics_in_terminal_ipython(store: Store, tmp_path: Path) -> None:
     script.write_text(
         "%load_ext runnotes\n%runnotes start term-run\n%like lr=3e-4\n"
         "%note from the terminal\nview = %runnotes show\nprint(repr(view))\n"
-        "from IPython.lib.pretty import pretty\nprint(pretty(view))\n%runnotes end\n"
+        "from IPython.lib.pretty import pretty\nprint(pretty(view))\n"
+        "tree = %runnotes tree\nprint(pretty(tree))\n%runnotes end\n"
     )
     done = subprocess.run(
         [sys.executable, "-m", "IPython", "--quick", "--no-banner", str(script)],
@@ -160,6 +193,7 @@ def test_magics_in_terminal_ipython(store: Store, tmp_path: Path) -> None:
         check=True,
     )
     assert "term-run" in done.stdout and "lr = 0.0003" in done.stdout
+    assert "* term-run  running" in done.stdout  # the tree, as an outline
     assert [c.text for c in run_detail(store, "term-run").captures if c.kind == "note"] == [
         "from the terminal"
     ]

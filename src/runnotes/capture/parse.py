@@ -190,11 +190,16 @@ def _as_params(fields: dict[str, object], out: Parsed) -> Parsed:
     return out
 
 
+_MAY_HOLD = re.compile(r"[\d=:{]")
+
+
 def parse_line(line: str, *, loose: bool = False, at_start: bool = False) -> Parsed:
     """The pairs in one line. ``at_start``: nothing was logged yet, so a dict with no step in it
     is the run's configuration (printed before training starts), not metrics."""
     text = normalize(line).rstrip("\r\n")
     out = Parsed(text=text)
+    if _MAY_HOLD.search(text) is None:
+        return out  # prose: every pair, step, setting and mapping needs one of these
     config = _config(text)
     if config is not None:
         return _as_params(config, out)
@@ -294,9 +299,15 @@ class LineReader:
     metric or step is the run's configuration, the same dict later a line of metrics."""
 
     def __init__(self) -> None:
+        # Imported here: shapes reads lines with this module's parse_line.
+        from runnotes.capture.shapes import Shapes
+
         self.started = False
+        self.shapes = Shapes()  # once started, the lines a loop repeats are read by their shape
 
     def read(self, line: str) -> Parsed:
-        parsed = parse_line(line, at_start=not self.started)
-        self.started = self.started or bool(parsed.metrics) or parsed.step is not None
+        if self.started:
+            return self.shapes.read(line)
+        parsed = parse_line(line, at_start=True)
+        self.started = bool(parsed.metrics) or parsed.step is not None
         return parsed

@@ -3,15 +3,25 @@
 A hook writes to the run this process started (``with runnotes.start_run(…)`` or
 ``runnotes.init(…)`` around the training), which it leaves open; otherwise it starts its own run
 when training begins and ends it when training ends, with the framework's final status.
+
+Checkpoints: a hook records those the framework saves (their path and state, not a copy) or
+marks them with the run that wrote them, and when a training resumes from a checkpoint, links the
+run to the one that wrote it (``resume``, inferred, with the evidence:
+:func:`runnotes.services.lineage.resumed`). A checkpoint of no run known here links nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from runnotes import sdk
+from runnotes.errors import RunnotesError
+from runnotes.services import lineage
+from runnotes.store.models import Kind, Review
+from runnotes.store.runs import NewCapture
 from runnotes.values import flatten, scalar
 
 log = logging.getLogger(__name__)
@@ -63,6 +73,53 @@ class HookRun:
             number = scalar(value)
             if number is not None:
                 run.log_metric(key, number, step)
+
+    def wrote(self, path: str | os.PathLike[str]) -> None:
+        """The framework saved a checkpoint at ``path``: recorded with its state (not copied)."""
+        where = os.path.abspath(path)
+        state = lineage.file_state(where)
+        if state is None:
+            return
+        self.start().capture(
+            NewCapture(
+                kind=Kind.artifact,
+                source=self.start().source,
+                name=os.path.basename(where.rstrip(os.sep)),
+                text=where,
+                origin=where,
+                review=Review.approved,
+                extra={"checkpoint": True, "state": state},
+            )
+        )
+
+    def mark(self) -> dict[str, Any] | None:
+        """What goes into a checkpoint to say which run wrote it (None in team mode)."""
+        run = self.start()
+        try:
+            return lineage.writer_of(run.backend.local_store(), run.id).as_dict()
+        except RunnotesError:
+            return None
+
+    def resumed(
+        self,
+        hook: str,
+        *,
+        step: int | None = None,
+        path: str | os.PathLike[str] | None = None,
+        writer: Any = None,
+    ) -> None:
+        """The training resumed from a checkpoint (``path``, or the ``writer`` mark it carried):
+        link the run to the one that wrote it, if that is known. Never the training's failure."""
+        run = self.start()
+        try:
+            store = run.backend.local_store()
+            mark = lineage.Writer.from_dict(writer) if writer is not None else None
+            if path is not None or mark is not None:
+                lineage.resumed(store, run.id, hook=hook, step=step, path=path, writer=mark)
+        except RunnotesError:
+            return  # a team server: its runs are linked there
+        except Exception:  # noqa: BLE001 - lineage is a convenience; the training must go on
+            log.exception("runnotes: could not link run %s to its checkpoint's run", run.id)
 
     def end(self, status: str) -> None:
         """The framework's final status on a run the hook started; a run it joined only gets its

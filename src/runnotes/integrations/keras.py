@@ -6,10 +6,17 @@ epoch's logs (``loss``, ``val_loss``, ``accuracy``…) at the step of the last b
 ``epoch`` (counted from 1) beside them, and with ``log_every_n_batches`` also batch values. The
 run ends ``ok`` when ``fit`` returns; Keras has no hook for a failed ``fit``, so a crash is left
 to the SDK's exit handler (it ends the run ``failed``).
+
+Checkpoints: Keras tells a callback neither which file ``load_weights`` read nor what
+``ModelCheckpoint`` wrote, so both are said: ``checkpoint=PATH`` (the file the run's
+``ModelCheckpoint`` writes, recorded with its state when ``fit`` ends) and ``resumed_from=PATH``
+(the file the weights were loaded from). A run resumed from a file a run recorded, unchanged
+since, is linked to that run (``resume``, inferred); else it stays unlinked.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import keras
@@ -19,11 +26,18 @@ from runnotes.integrations._run import Hooked
 
 class RunnotesCallback(Hooked, keras.callbacks.Callback):
     def __init__(
-        self, name: str | None = None, *, log_every_n_batches: int = 0, **where: Any
+        self,
+        name: str | None = None,
+        *,
+        log_every_n_batches: int = 0,
+        checkpoint: str | os.PathLike[str] | None = None,
+        resumed_from: str | os.PathLike[str] | None = None,
+        **where: Any,
     ) -> None:
         super().__init__(name, **where)
         self.every = log_every_n_batches
         self.step = 0
+        self.checkpoint, self.resumed_from = checkpoint, resumed_from
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         model = self.model
@@ -35,6 +49,10 @@ class RunnotesCallback(Hooked, keras.callbacks.Callback):
         params["model"] = model.name
         params["model.params"] = model.count_params()
         self.hook.params(params)
+        if self.resumed_from is not None:
+            self.hook.resumed(
+                "keras", step=self.params.get("initial_epoch"), path=self.resumed_from
+            )
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
         self.step += 1
@@ -45,4 +63,6 @@ class RunnotesCallback(Hooked, keras.callbacks.Callback):
         self.hook.metrics({**(logs or {}), "epoch": epoch + 1}, self.step)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        if self.checkpoint is not None and os.path.exists(self.checkpoint):
+            self.hook.wrote(self.checkpoint)
         self.hook.end("ok")

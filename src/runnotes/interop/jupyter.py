@@ -2,13 +2,17 @@
 
 Magics: ``%runnotes start NAME [-e EXP] [-p PROJECT] [-t TAG]``,
 ``%runnotes end [RUN] [ok|failed]``, ``%runnotes show [RUN]``, ``%runnotes compare A B …``,
-``%like name=value …``, ``%note text``.
+``%runnotes tree [EXP] [-p PROJECT] [--where EXPR] [--all]``, ``%like name=value …``,
+``%note text``.
 The runs follow the rules every other way of starting one follows (see :func:`runnotes.start_run`):
 a run started while another is active goes on top of it, and the magic says so; ``end`` ends the
 run it names, else the kernel's current run, else the active one.
 ``show`` and ``compare`` return objects that render in JupyterLab as an HTML table and the web
 page's own charts (the same spec, :mod:`runnotes.services.charts`, drawn by the same script with
-uPlot, both inlined: no server, no network), and as plain text in terminal IPython. Mistakes
+uPlot, both inlined: no server, no network), and as plain text in terminal IPython. ``tree``
+returns the experiment's tree as the web page draws it (:mod:`runnotes.services.tree` built it,
+:mod:`runnotes.web.treeview` renders the same graph and rows, its style inlined, run names
+without links: a notebook has no server). Mistakes
 print one ``runnotes: error:`` line, like the CLI, instead of a traceback in the middle of
 someone's notebook.
 """
@@ -30,8 +34,13 @@ from runnotes import sdk
 from runnotes.errors import RunnotesError
 from runnotes.formatting import fmt_value, parse_pairs
 from runnotes.services.charts import PALETTE, ChartSpec, chart_specs, with_times
-from runnotes.store.db import Store
+from runnotes.services.tree import Tree, open_tree
+from runnotes.store.db import Store, get_row
+from runnotes.store.experiments import find_experiment, project_name
+from runnotes.store.lineage import run_row
+from runnotes.store.models import Experiment
 from runnotes.store.queries import Comparison, RunDetail, compare_runs, run_detail
+from runnotes.web.treeview import notebook_html
 
 _env = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 
@@ -151,6 +160,32 @@ class ComparisonView:
         printer.text("\n".join(rows))
 
 
+class TreeView:
+    """An experiment's runs as a tree: the web page's graph and rows in Jupyter, an indented
+    outline in terminal IPython."""
+
+    def __init__(self, tree: Tree, title: str) -> None:
+        self.tree, self.title = tree, title
+
+    def _repr_html_(self) -> str:
+        return notebook_html(self.tree, self.title)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        t = self.tree
+        lines = [f"{self.title}: {t.total} runs" + (f", key metric {t.metric}" if t.metric else "")]
+        for n in t.nodes:
+            value = f"  {t.metric} {fmt_value(n.value)}" if n.value is not None else ""
+            how = f"  ({n.run.how}{', inferred' if n.run.source == 'inferred' else ''})"
+            folded = f"  + {len(n.collapsed)} in a line" if n.collapsed else ""
+            lines.append(
+                f"{'  ' * n.lane}* {n.run.name}  {n.run.status}{value}{'  best' if n.best else ''}"
+                f"{how if n.run.how else ''}{folded}"
+            )
+            if n.edge:
+                lines.append(f"{'  ' * n.lane}    {n.edge.text}")
+        printer.text("\n".join(lines))
+
+
 def _one_line_errors(magic: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(self: RunnotesMagics, line: str) -> Any:
         try:
@@ -177,6 +212,30 @@ def _start_parser() -> _Parser:
     return parser
 
 
+def _tree_parser() -> _Parser:
+    parser = _Parser(prog="%runnotes tree", add_help=False)
+    parser.add_argument("experiment", nargs="?")
+    parser.add_argument("-p", "--project")
+    parser.add_argument("--where", default="")
+    parser.add_argument("--all", action="store_true", help="every run, no chain collapsed")
+    return parser
+
+
+def tree_view(store: Store, args: Sequence[str]) -> TreeView:
+    """``%runnotes tree``: the named experiment's tree, else the current run's experiment's."""
+    opts = _tree_parser().parse_args(args)
+    if opts.experiment:
+        with store.read() as session:
+            exp_id, project = find_experiment(session, opts.experiment, opts.project)
+        title = f"{project}/{opts.experiment}"
+    else:
+        exp_id = run_row(store, sdk.current_run(store).id).experiment_id
+        with store.read() as session:
+            name = get_row(session, Experiment, exp_id).name
+            title = f"{project_name(session, exp_id)}/{name}"
+    return TreeView(open_tree(store, exp_id, opts.where, "no" if opts.all else "auto"), title)
+
+
 def _words(line: str) -> list[str]:
     """A magic's arguments; a trailing ``# comment`` is not one (IPython passes it along)."""
     return shlex.split(line, comments=True)
@@ -193,7 +252,8 @@ class RunnotesMagics(Magics):
     @line_magic
     @_one_line_errors
     def runnotes(self, line: str) -> Any:
-        """%runnotes start NAME [-e EXP] | end [ok|failed] | show [RUN] | compare A B …"""
+        """%runnotes start NAME [-e EXP] | end [ok|failed] | show [RUN] | compare A B … |
+        tree [EXP] [--where EXPR] [--all]"""
         words = _words(line)
         command, args = (words[0], words[1:]) if words else ("show", [])
         if command == "start":
@@ -237,7 +297,11 @@ class RunnotesMagics(Magics):
             cmp = compare_runs(store, args)
             labels = {r.id: f"{r.id}: {r.name}" for r in cmp.runs}
             return ComparisonView(cmp, notebook_specs(store, labels))
-        raise RunnotesError(f"%runnotes: unknown command {command!r} (start, end, show, compare)")
+        if command == "tree":
+            return tree_view(store, args)
+        raise RunnotesError(
+            f"%runnotes: unknown command {command!r} (start, end, show, compare, tree)"
+        )
 
     @line_magic
     @_one_line_errors

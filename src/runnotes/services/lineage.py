@@ -21,7 +21,10 @@ from __future__ import annotations
 import logging
 import os
 import re
+from dataclasses import dataclass
+from typing import Any
 
+from runnotes.errors import NotFound
 from runnotes.services.values import same_param
 from runnotes.store.db import Store
 from runnotes.store.lineage import (
@@ -76,7 +79,7 @@ def _reads(store: Store, run: Run) -> list[tuple[str, str]]:
 def _writer(store: Store, run: Run, path: str) -> int | None:
     """The latest earlier run of the project that wrote ``path`` (artifact or output param)."""
     earlier = earlier_runs(store, run)
-    written = {rid for rid, origin in artifact_origins(store, earlier) if origin == path}
+    written = {rid for rid, _, _ in artifact_origins(store, earlier, path)}
     for rid, name, text, cwd in param_texts(store, earlier):
         if _words(name) & WRITES and not _words(name) & READS and _path(text, cwd) == path:
             written.add(rid)
@@ -120,3 +123,97 @@ def infer_quietly(store: Store, run_id: int) -> None:
         return
     if how is not None:
         log.info("run %s: inferred %s link", run_id, how.value)
+
+
+# -- a framework hook's resume from a checkpoint -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Writer:
+    """The run that wrote a checkpoint, as a hook puts it into the checkpoint itself (an XGBoost
+    booster's attributes, the Hugging Face Trainer's ``trainer_state.json``): its id, and its
+    name and start time so that a checkpoint from another store never names a run of this one."""
+
+    run_id: int
+    name: str
+    started_at: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "name": self.name, "started_at": self.started_at}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Writer | None:
+        """The writer a checkpoint names; None for anything else (a damaged or foreign state)."""
+        if not isinstance(data, dict):
+            return None
+        run_id, name, started = data.get("run_id"), data.get("name"), data.get("started_at")
+        if not (isinstance(run_id, int) and isinstance(name, str)):
+            return None
+        if not isinstance(started, int | float) or isinstance(started, bool):
+            return None
+        return cls(run_id, name, float(started))
+
+
+def writer_of(store: Store, run_id: int) -> Writer:
+    """What a hook writes into a checkpoint of run ``run_id``."""
+    run = run_row(store, run_id)
+    return Writer(run_id, run.name, run.started_at)
+
+
+def file_state(path: str | os.PathLike[str]) -> str | None:
+    """Size and modification time of a checkpoint (a file, or a folder's files): the same path
+    with another state is another checkpoint (overwritten, copied), never taken for the first."""
+    try:
+        top = os.stat(path)
+        if not os.path.isdir(path):
+            return f"{top.st_size}:{top.st_mtime_ns}"
+        files = sorted(
+            (os.path.relpath(os.path.join(d, f), path), os.stat(os.path.join(d, f)))
+            for d, _, names in os.walk(path)
+            for f in names
+        )
+    except OSError:
+        return None
+    return ";".join(f"{name}={st.st_size}:{st.st_mtime_ns}" for name, st in files)
+
+
+def resumed(
+    store: Store,
+    run_id: int,
+    *,
+    hook: str,
+    step: int | None = None,
+    path: str | os.PathLike[str] | None = None,
+    writer: Writer | None = None,
+) -> int | None:
+    """A hook saw run ``run_id`` resume from a checkpoint: link it (``resume``, inferred, with
+    the evidence) to the run that wrote it, when that is known for sure: the ``writer`` the
+    checkpoint names (a run of this store with that id, name and start), or the latest earlier
+    run of the project whose hook recorded writing ``path`` in the state it is in now. Anything
+    else leaves the run unlinked (a wrong parent is worse than none). Returns the parent's id."""
+    parent, evidence = None, ""
+    if writer is not None and writer.run_id != run_id:
+        try:
+            row = run_row(store, writer.run_id)
+        except NotFound:
+            row = None
+        if row is not None and (row.name, row.started_at) == (writer.name, writer.started_at):
+            parent = writer.run_id
+            evidence = f"resumed from a checkpoint run {parent} wrote (the {hook} hook marked it)"
+    elif path is not None:
+        where = os.path.abspath(path)
+        state = file_state(where)
+        run = run_row(store, run_id)
+        written = [
+            rid
+            for rid, _, extra in artifact_origins(store, earlier_runs(store, run), where)
+            if state is not None and (extra or {}).get("state") == state
+        ]
+        if written:
+            parent = max(written)
+            name = os.path.basename(where.rstrip(os.sep))
+            evidence = f"resumed from {name} that run {parent} wrote ({hook} hook)"
+    if parent is None:
+        log.info("run %s resumed from a checkpoint of no run known here: not linked", run_id)
+        return None
+    return parent if infer_link(store, run_id, parent, Link.resume, evidence, step) else None

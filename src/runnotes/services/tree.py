@@ -10,17 +10,31 @@ one written after the parent ended.
 For hundreds of runs the tree stays readable: linear stretches (a run whose only child follows
 it in its lane, none of them the best) collapse into one row, and a ``where`` filter keeps the
 matching runs and their ancestors (the path to them) only.
+
+Building the tree of 500 runs reads every run's latest values, notes and sparklines (~70 ms of
+CPU); looking at it again changes none of that. So a built tree is kept (per process, a few of
+them) with the state it was built from: the experiment's run rows (status, names, links, and
+each run's ``series_version``, which moves whenever a stored value of the run changes in place)
+and the store's newest capture and logged-value ids (anything added anywhere). A view whose
+state is the same gets the same :class:`Tree` object, so callers treat it as read-only. When the
+state moved (a run of the experiment logging), only the runs that changed are read again: on
+SQLite, each run's facts and sparkline are kept with its row, and reused while the row is the same
+and the run got no value since (the ids added after the last build name those runs). On
+PostgreSQL, ids commit out of order, so every run is read again.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 
+from runnotes.errors import RunnotesError
 from runnotes.services.metrics import curves, directions
 from runnotes.services.narrative import (
     Chip,
+    Facts,
     Part,
     experiment_best,
     key_metric,
@@ -29,13 +43,37 @@ from runnotes.services.narrative import (
     plain,
 )
 from runnotes.store.db import Store
-from runnotes.store.lineage import LinkRow, link_rows, matching_ids, note_rows
+from runnotes.store.lineage import (
+    LinkRow,
+    link_rows,
+    matching_ids,
+    newest_ids,
+    note_rows,
+    runs_added_to,
+)
 
 COLLAPSE_FROM = 3  # a linear stretch this long or longer becomes one row
 COLLAPSE_ABOVE = 40  # runs in an experiment above which stretches collapse by default
 RECENT = 60  # runs a large tree opens with (the newest, the best, the paths to them)
 SPARK_POINTS = 24
 RATIONALE_CHARS = 240
+CACHE_SIZE = 16  # built trees kept (per experiment and view)
+KEPT_RUNS = 20_000  # runs whose facts and sparklines are kept between builds, at most
+
+_cache: OrderedDict[Hashable, tuple[Hashable, Tree]] = OrderedDict()
+_lock = threading.Lock()
+
+
+@dataclass
+class _Kept:
+    """What was read for a run at the last build (SQLite): reused while the run is unchanged."""
+
+    row: LinkRow
+    facts: Facts | None
+    sparks: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+
+
+_runs: dict[str, tuple[tuple[int | None, int | None], dict[int, _Kept]]] = {}  # per store
 
 
 @dataclass
@@ -214,9 +252,73 @@ def build_tree(
 ) -> Tree:
     """The experiment's tree (see the module's rules); ``collapse`` None: when it is large;
     ``recent``: only the newest runs, the best one and the paths to them (the rest counted in
-    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them)."""
-    rows = link_rows(store, experiment_id, archived)
-    facts = load_facts(store, [r.id for r in rows])
+    :attr:`Tree.hidden`); ``archived``: archived runs too (reports keep them). The same object
+    while nothing it shows changed (see the module): do not change it."""
+    reports = store.settings.reports
+    key = (str(store.engine.url), experiment_id, where, collapse, recent, archived)
+    key += (tuple(reports.primary_metric), tuple(reports.lower_is_better))
+    state = (newest_ids(store), tuple(rows := link_rows(store, experiment_id, archived)))
+    with _lock:
+        kept = _cache.get(key)
+        if kept is not None and kept[0] == state:
+            _cache.move_to_end(key)
+            return kept[1]
+    tree = _build(store, experiment_id, rows, state[0], where, collapse, recent)
+    with _lock:
+        _cache[key] = (state, tree)
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return tree
+
+
+def _unchanged(
+    store: Store, rows: list[LinkRow], newest: Hashable
+) -> tuple[dict[int, _Kept], set[int] | None]:
+    """What the last builds read of the runs that did not change since, and the runs that got
+    values since (None: unknown, forget everything). SQLite only, see the module."""
+    if not store.is_sqlite:
+        return {}, None
+    with _lock:
+        asof, kept = _runs.get(str(store.engine.url), ((None, None), {}))
+    if asof == (None, None):
+        return {}, None
+    added = runs_added_to(store, *asof) if asof != newest[:2] else set()  # type: ignore[index]
+    reused = {r.id: kept[r.id] for r in rows if r.id not in added and _same(kept.get(r.id), r)}
+    return reused, added
+
+
+def _same(kept: _Kept | None, row: LinkRow) -> bool:
+    return kept is not None and kept.row == row
+
+
+def _keep(store: Store, newest: Hashable, kept: dict[int, _Kept], added: set[int] | None) -> None:
+    """Keep what this build read, with what earlier builds read of other runs that got no value
+    since (``added``), as of ``newest``."""
+    if not store.is_sqlite:
+        return
+    url = str(store.engine.url)
+    with _lock:
+        _, before = _runs.get(url, (None, {}))
+        if added is None or len(before) > KEPT_RUNS:
+            before, added = {}, set()
+        merged = {rid: k for rid, k in before.items() if rid not in added} | kept
+        _runs[url] = (newest[:2], merged)  # type: ignore[index]
+
+
+def _build(
+    store: Store,
+    experiment_id: int,
+    rows: list[LinkRow],
+    newest: Hashable,
+    where: str | None,
+    collapse: bool | None,
+    recent: int | None,
+) -> Tree:
+    reused, added = _unchanged(store, rows, newest)
+    facts = {rid: k.facts for rid, k in reused.items() if k.facts is not None}
+    facts |= load_facts(store, [r.id for r in rows if r.id not in reused])
+    kept = {r.id: reused.get(r.id) or _Kept(r, facts.get(r.id)) for r in rows}
     metric = key_metric(store, list(facts.values()))
     best = experiment_best(store, list(facts.values()), metric)
     dirs = directions(store.settings)
@@ -255,9 +357,12 @@ def build_tree(
         nodes = _collapse(nodes, _children([n.run for n in nodes]))
     lanes = _lanes(nodes)
     if metric:
-        spark = curves(store, [n.run.id for n in nodes], [metric], max_points=SPARK_POINTS)
+        missing = [n.run.id for n in nodes if metric not in kept[n.run.id].sparks]
+        spark = curves(store, missing, [metric], max_points=SPARK_POINTS).get(metric, {})
         for n in nodes:
-            n.spark = spark.get(metric, {}).get(n.run.id, [])
+            sparks = kept[n.run.id].sparks
+            n.spark = sparks.setdefault(metric, spark.get(n.run.id, []))
+    _keep(store, newest, kept, added)
     return Tree(
         metric=metric,
         lower_is_better=bool(metric and dirs.lower_is_better(metric)),
@@ -268,4 +373,20 @@ def build_tree(
         collapsed=bool(collapse),
         where=where,
         hidden=hidden,
+    )
+
+
+VIEWS = ("auto", "yes", "no")  # how a tree opens: large ones shortened, chains collapsed, all
+
+
+def open_tree(store: Store, experiment_id: int, where: str = "", collapse: str = "auto") -> Tree:
+    """The tree as the page and the notebook open it: ``auto`` (a large tree starts with the
+    newest runs, the best one and the paths to them, chains collapsed), ``yes`` (every run,
+    chains collapsed) or ``no`` (every run); ``where`` keeps the matching runs and their paths."""
+    if collapse not in VIEWS:
+        raise RunnotesError(f"collapse is auto, yes or no, not {collapse[:20]!r}")
+    chosen = None if collapse == "auto" else collapse == "yes"
+    recent = RECENT if collapse == "auto" and not where.strip() else None
+    return build_tree(
+        store, experiment_id, where=where.strip() or None, collapse=chosen, recent=recent
     )

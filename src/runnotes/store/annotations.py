@@ -33,7 +33,7 @@ from runnotes.store.models import (
     SeriesPoint,
     Source,
 )
-from runnotes.store.points import point_rows
+from runnotes.store.points import changed_in_place, point_rows
 
 
 def is_annotation(capture: Capture) -> bool:
@@ -93,6 +93,7 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
     """Link each like or spoken value among ``captures`` to the run's logged series of its name
     (see the module). ``final``: the run has ended, so a value that matches nothing logged is
     a contradiction to review."""
+    changed = set()
     for capture in captures:
         if not is_annotation(capture) or capture.id is None:
             continue
@@ -112,6 +113,8 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
         else:
             continue
         session.add(capture)
+        changed.add(capture.run_id)
+    changed_in_place(session, changed)
 
 
 def _first(session: Session, query: Any) -> Any:

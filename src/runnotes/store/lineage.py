@@ -21,16 +21,27 @@ from sqlmodel import Session, select
 from runnotes import events
 from runnotes.errors import RunnotesError
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Capture, Experiment, Kind, Link, Project, Run, counted
+from runnotes.store.models import (
+    Capture,
+    Experiment,
+    Kind,
+    Link,
+    Project,
+    Run,
+    SeriesPoint,
+    counted,
+)
 from runnotes.store.queries import RunFilter, latest_values, resolve_run
 from runnotes.store.runs import shown_status
 
 SOURCES = ("start", "hand", "inferred")
 
 
-@dataclass
+@dataclass(frozen=True)
 class LinkRow:
-    """A run as the tree needs it: identity, status, lineage and what it ran."""
+    """A run as the tree needs it: identity, status, lineage and what it ran; ``version`` is
+    its ``series_version`` (moved by any change in place of its values), so two reads of the
+    same rows compare equal exactly when the run is unchanged but for new values."""
 
     id: int
     name: str
@@ -45,6 +56,7 @@ class LinkRow:
     command: str | None
     git_commit: str | None
     git_dirty: bool | None
+    version: int = 0
 
 
 def check_how(how: str) -> Link:
@@ -145,6 +157,7 @@ LINK_COLUMNS = (
     Run.command,
     Run.git_commit,
     Run.git_dirty,
+    Run.series_version,
     Run.pid,
     Run.pid_started,
     Run.host,
@@ -163,25 +176,32 @@ def link_rows(store: Store, experiment_id: int, archived: bool = False) -> list[
             .where(Run.experiment_id == experiment_id, *shown)
             .order_by(Run.started_at, Run.id)
         ).all()
-    return [_link_row(SimpleNamespace(**row._asdict())) for row in rows]
+    found = []
+    for *row, pid, pid_started, host in rows:
+        if row[2] == "running":  # "crashed" when its process died, as every page says
+            row[2] = shown_status(
+                SimpleNamespace(status=row[2], pid=pid, pid_started=pid_started, host=host)
+            )  # type: ignore[arg-type]
+        found.append(LinkRow(*row))
+    return found
 
 
-def _link_row(run: Run) -> LinkRow:
-    return LinkRow(
-        id=run.id,
-        name=run.name,
-        status=shown_status(run),  # "crashed" when its process died, as every page says
-        started_at=run.started_at,
-        ended_at=run.ended_at,
-        parent_id=run.parent_id,
-        how=run.link_how,
-        step=run.link_step,
-        source=run.link_source,
-        evidence=run.link_evidence,
-        command=run.command,
-        git_commit=run.git_commit,
-        git_dirty=run.git_dirty,
-    )
+def newest_ids(store: Store) -> tuple[int | None, int | None, str | None]:
+    """The newest capture id and logged value id of the whole store (two index ends): nothing
+    was added anywhere while both stay the same. On PostgreSQL, ids from a sequence can commit
+    out of order (a transaction holding id 100 commits after one holding 101), so the snapshot
+    (its running transactions, the next transaction id) is part of it too: the same only while
+    no write transaction started or ended anywhere."""
+    with store.read() as session:
+        snapshot = None
+        if not store.is_sqlite:
+            snapshot = session.connection().exec_driver_sql("SELECT pg_current_snapshot()::text")
+            snapshot = snapshot.scalar()
+        return (
+            session.exec(select(func.max(Capture.id))).one(),
+            session.exec(select(func.max(SeriesPoint.id))).one(),
+            snapshot,
+        )
 
 
 def experiment_run_ids(store: Store, run_id: int) -> list[int]:
@@ -282,20 +302,35 @@ def earlier_runs(store: Store, run: Run) -> list[int]:
         )
 
 
-def artifact_origins(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """``(run id, absolute path)`` of the files the runs kept as artifacts."""
+def artifact_origins(
+    store: Store, run_ids: Sequence[int], path: str | None = None
+) -> list[tuple[int, str, dict[str, Any] | None]]:
+    """``(run id, absolute path, extra)`` of the files the runs kept as artifacts or a hook
+    recorded they wrote (``path``: that file only)."""
     if not run_ids:
         return []
+    where = Capture.origin.is_not(None) if path is None else Capture.origin == path
     with store.read() as session:
         return list(
             session.exec(
-                select(Capture.run_id, Capture.origin).where(
-                    Capture.run_id.in_(run_ids),
-                    Capture.kind == Kind.artifact,
-                    Capture.origin.is_not(None),
+                select(Capture.run_id, Capture.origin, Capture.extra).where(
+                    Capture.run_id.in_(run_ids), Capture.kind == Kind.artifact, where
                 )
             ).all()
         )
+
+
+def runs_added_to(store: Store, capture_id: int | None, point_id: int | None) -> set[int]:
+    """The runs that got a capture or a logged value after these ids (a range of the primary
+    keys: reads only what was added since)."""
+    with store.read() as session:
+        found = session.exec(
+            select(Capture.run_id).where(Capture.id > (capture_id or 0)).distinct()
+        ).all()
+        found += session.exec(
+            select(SeriesPoint.run_id).where(SeriesPoint.id > (point_id or 0)).distinct()
+        ).all()
+    return set(found)
 
 
 def dataset_rows(store: Store, run_ids: Sequence[int]) -> list[tuple[int, str, float | None, Any]]:

@@ -569,8 +569,13 @@ def _qualified(doc, names: list[_Name]) -> list[_Name]:
     out: list[_Name] = []
     for n in names:
         prev = out[-1] if out else None
-        qualifies = prev is not None and prev.end == n.start and prev.end - prev.start == 1
-        if qualifies and prev.kind == "param" and n.name in _QUALIFIED_RATES:
+        if (
+            prev is not None
+            and prev.end == n.start
+            and prev.end - prev.start == 1
+            and prev.kind == "param"
+            and n.name in _QUALIFIED_RATES
+        ):
             out[-1] = _Name(prev.start, n.end, f"{doc[prev.start].lower_}_{n.name}", "param")
             continue
         out.append(n)
@@ -1121,12 +1126,12 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
         name = item.mention.name
         if name is None or item.old:
             continue
-        before = last.get(name)
-        if before and not _changed(doc, before, item):
-            if item.parsed and not before.parsed:
+        seen = last.get(name)
+        if seen and not _changed(doc, seen, item):
+            if item.parsed and not seen.parsed:
                 continue
-            same = before.mention.value == item.mention.value  # "3e12, three trillion"
-            if not item.parsed and not before.parsed and not same:  # "256 gets 79% yet 512 …"
+            repeated = seen.mention.value == item.mention.value  # "3e12, three trillion"
+            if not item.parsed and not seen.parsed and not repeated:  # "256 gets 79% yet 512 …"
                 ambiguous.add(name)
         last.pop(name, None)
         last[name] = item

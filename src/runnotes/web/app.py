@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from runnotes import jsonsafe
 from runnotes.errors import Conflict, NotFound, RunnotesError
 from runnotes.store.db import Store
-from runnotes.web import api, docs, drafts, experiments, extension, lifecycle, pages
+from runnotes.web import api, docs, drafts, experiments, extension, lifecycle, pages, treeview
 from runnotes.web.security import Guard, GuardMiddleware
 
 HERE = Path(__file__).parent
@@ -57,7 +57,7 @@ def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     templates.env.globals["csrf"] = guard.csrf_token()
     templates.env.globals["auth"] = guard.token is not None
     pages.add_filters(templates.env)
-    experiments.add_filters(templates.env)
+    treeview.add_filters(templates.env)
     app.state.templates = templates
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     docs.mount_assets(app)

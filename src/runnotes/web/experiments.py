@@ -1,79 +1,31 @@
 """The experiment page (its runs as a tree, its spoken summary) and the home page's card actions.
 
-The tree is laid out by :mod:`runnotes.services.tree`; this module only turns rows and lanes
-into SVG coordinates. Every form works without JavaScript (``static/app.js`` adds dragging and
-keyboard moves on the home page, which post the same forms).
+The tree is laid out by :mod:`runnotes.services.tree` and drawn by :mod:`runnotes.web.treeview`
+(the notebook's ``%runnotes tree`` draws it the same way). Every form works without JavaScript
+(``static/app.js`` adds dragging and keyboard moves on the home page, which post the same forms).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from jinja2 import Environment
-from markupsafe import Markup, escape
 
 from runnotes.errors import RunnotesError
 from runnotes.reports.drafts import list_drafts
-from runnotes.services.charts import sparkline
 from runnotes.services.experiments import goal_of
-from runnotes.services.narrative import Part
 from runnotes.services.overview import move_card
-from runnotes.services.tree import RECENT, Node, Tree, build_tree
+from runnotes.services.tree import open_tree
 from runnotes.store.db import get_row
 from runnotes.store.lineage import set_card_flags, set_card_order, set_link, unlink
 from runnotes.store.models import Experiment, Project
 from runnotes.web.api import require_run, store_of
 from runnotes.web.drafts import draft_dict
 from runnotes.web.pages import Csrf, _back, _check_csrf, _render
+from runnotes.web.treeview import tree_html
 
 router = APIRouter(include_in_schema=False)
-ROW, LANE, X0, Y0 = 60, 20, 14, 22
-SPARK_W, SPARK_H = 96, 22
-COLORS = ("#2563eb", "#db2777", "#059669", "#d97706", "#7c3aed", "#0891b2", "#65a30d", "#dc2626")
-
-
-def told(parts: Sequence[Part]) -> Markup:
-    """A narrative sentence or chip: escaped, its names as code."""
-    return Markup("").join(
-        Markup("<code>%s</code>") % text if name else escape(text) for text, name in parts
-    )
-
-
-def add_filters(env: Environment) -> None:
-    env.filters["told"] = told
-
-
-@dataclass
-class Drawn:
-    node: Node
-    x: float
-    y: float
-    color: str
-    path: str | None  # the edge from the run drawn above it
-    spark: str  # polyline points
-
-
-def draw(tree: Tree) -> list[Drawn]:
-    by_id = {n.run.id: n for n in tree.nodes}
-    drawn = []
-    for n in tree.nodes:
-        x, y = X0 + n.lane * LANE, Y0 + n.row * ROW
-        path = None
-        above = by_id.get(n.above)  # type: ignore[arg-type]
-        if above is not None:
-            px, py = X0 + above.lane * LANE, Y0 + above.row * ROW
-            if px == x:
-                path = f"M{px},{py} L{x},{y}"
-            else:
-                bend = py + ROW / 2
-                path = f"M{px},{py} C{px},{bend} {x},{py} {x},{bend} L{x},{y}"
-        spark = sparkline(n.spark, SPARK_W, SPARK_H, pad=1)
-        drawn.append(Drawn(n, x, y, COLORS[n.lane % len(COLORS)], path, spark))
-    return drawn
 
 
 def _experiment(request: Request, exp_id: int) -> tuple[str, str]:
@@ -90,11 +42,7 @@ def experiment_page(
     """The experiment's runs as a tree, with its spoken summary and script."""
     store = store_of(request)
     project, name = _experiment(request, exp_id)
-    if collapse not in ("auto", "yes", "no"):
-        raise RunnotesError(f"collapse is auto, yes or no, not {collapse[:20]!r}")
-    chosen = None if collapse == "auto" else collapse == "yes"
-    recent = RECENT if collapse == "auto" and not where.strip() else None
-    tree = build_tree(store, exp_id, where=where.strip() or None, collapse=chosen, recent=recent)
+    tree = open_tree(store, exp_id, where, collapse)
     listen = [
         draft_dict(d)
         for d in list_drafts(store)
@@ -108,11 +56,7 @@ def experiment_page(
         experiment=name,
         goal=goal_of(store, exp_id),
         tree=tree,
-        drawn=draw(tree),
-        width=X0 * 2 + max(tree.lanes - 1, 0) * LANE,
-        height=max(len(tree.nodes), 1) * ROW,
-        row=ROW,
-        spark=(SPARK_W, SPARK_H),
+        graph=tree_html(tree),
         where=where,
         collapse=collapse,
         listen=listen,
