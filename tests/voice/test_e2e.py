@@ -33,6 +33,7 @@ JFK_TEXT = (
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)  # three voices through the recorder: minutes on a loaded 2-core box
 def test_spoken_notes_through_the_recorder(
     store: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -146,18 +146,19 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
 def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 22's collected sets (public threads, model cards; sources in the files).
 
-    outside … outside4 were held out when first measured and then used to develop the rules
-    (docs/voice-notes.md has every figure); outside5 is held out: measured before this round's
-    changes (0.882 / 0.701) and once after them (0.911 / 0.766, 2026-12-06). Guards against a
+    outside … outside5 were held out when first measured and then used to develop the rules
+    (docs/voice-notes.md has every figure); outside6 is held out: measured before this round's
+    changes (0.879 / 0.889) and once after them (0.878 / 0.878, 2026-12-06). Guards against a
     regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90
-    on held-out text) is not met on outside5.
+    on held-out text) is not met on outside6.
     """
     guards = {
         "outside": (0.93, 0.95),
-        "outside2": (0.93, 0.92),
+        "outside2": (0.95, 0.92),
         "outside3": (0.94, 0.93),
-        "outside4": (0.96, 0.94),
-        "outside5": (0.88, 0.73),
+        "outside4": (0.96, 0.93),
+        "outside5": (0.92, 0.85),
+        "outside6": (0.85, 0.85),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)

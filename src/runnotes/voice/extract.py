@@ -46,6 +46,8 @@ _GLUE = {"near", "-"}  # what tiny.en puts between the pieces of a number it bre
 # Words that may stand between a name and its value: "is now", "came out at", "bumped up to".
 _LINK_POS = {"AUX", "VERB", "ADV", "PART", "ADP", "DET"}
 _LINK_WORDS = {"=", ":", "of", "flat", "stable", "steady", "equal", "'s", "only", "just", "down"}
+# A judgement said between a name and its value: "accuracy's a decent 0.8534", "a mere 12".
+_LINK_WORDS |= {"decent", "solid", "respectable", "measly", "mere", "whopping", "healthy", "nice"}
 _NOT_LINK = {
     "than",
     "by",
@@ -150,6 +152,9 @@ _THEIRS_BEFORE = re.compile(
     r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
+    r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
+    r"(?:the|their|your|official) (?:released|pretrained|provided|official) "
+    r"(?:weights|model|checkpoint)s?|"
     r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
@@ -335,6 +340,9 @@ _LINK_VERBS = {
     "give",
     "achieve",
     "touch",
+    "blow",
+    "shoot",
+    "spike",
     *PARAM_VERBS,
 }
 # The last word of a setting's name, for names in no list ("the step size", "the mask ratio").
@@ -382,6 +390,26 @@ _CHANGE_NOUNS = {
 }
 # Rates a setting's word before them makes into a rate of their own: "warmup lr".
 _QUALIFIED_RATES = {"lr", "dropout"}
+_MODIFIABLE = {"lr", "dropout", "accuracy"}
+# Words before a rate or an accuracy that leave it the plain one: "the initial lr", "highest acc".
+_PLAIN_MODIFIERS = {
+    "initial",
+    "init",
+    "base",
+    "starting",
+    "peak",
+    "highest",
+    "lowest",
+    "high",
+    "low",
+    "small",
+    "large",
+    "top",
+    "overall",
+    "global",
+    "prediction",
+    "model",
+}
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
@@ -414,6 +442,15 @@ _SPLIT_PHRASE = re.compile(
     + "|".join(SPLITS)
     + r")\b(?:[\w ]{0,20}?"
     r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)| (?:clean|other))\b",
+    re.IGNORECASE,
+)
+
+
+# A split said right after a value, closing its clause: "… and around 7 on train."
+_SPLIT_BEHIND = re.compile(
+    r"^\s*%?\s*(?:on|for) (?:the )?("
+    + "|".join(SPLITS)
+    + r")\b\s*(?:[.,;]|(?:set|split|data)\b|$)",
     re.IGNORECASE,
 )
 
@@ -555,7 +592,8 @@ def _told_apart(doc, names: list[_Name]) -> list[_Name]:
         word = doc[n.start - 1]
         low = word.lower_
         modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
-        if modifier and low not in _NOT_NAME_WORDS and low not in SPLITS and not _categorical(low):
+        plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
+        if modifier and not plain and not _categorical(low):
             n.name, n.start = f"{low}_{n.name}", n.start - 1
     return names
 
@@ -712,9 +750,14 @@ def _plural_things(doc, unit: int, names: list[_Name]) -> bool:
     return False
 
 
-def _old(doc, i: int) -> bool:
+def _old(doc, i: int, names: list[_Name]) -> bool:
     """Whether the number at ``i`` is one compared against, moved away from, or someone else's."""
     j = _before_number(doc, i)
+    named = next((n for n in names if n.start <= j < n.end), None)
+    if named is not None and named.start:  # "… beats lr 2", "better than batch size 64"
+        k = _before_number(doc, named.start)  # (not "annealing from lr 5e-4": where it starts)
+        if k >= 0 and doc[k].lower_ in _OLD_VALUE - {"from"}:
+            return True
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
         return True
@@ -906,11 +949,15 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
-            if subject is not None and subject.lower_ == "it" and verb in _LINK_VERBS:
+            pronoun = subject is not None and subject.lower_ in ("it", "one", "mine")
+            if pronoun and verb in _LINK_VERBS:  # "my own trained one is at 37.07"
                 return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
+            if thing is not None and thing.lower_ == "it" and verb in PARAM_VERBS:
+                setting = [n for n in names if n.end <= thing.i and n.kind == "param"]
+                return (setting[-1] if setting else None), None, verb  # "changed it to 0.002"
             if thing is not None and verb in PARAM_VERBS:  # "changed the total timesteps to …"
                 return None, _noun_phrase(thing), verb
             return None, None, verb
@@ -999,6 +1046,7 @@ def _split_of(text: str) -> str | None:
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = saying.clean(to_digits(sentence))
+    text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
     plan_at = plan_start(text)
@@ -1025,12 +1073,12 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
-            found.append(_Found(i, mention, _old(doc, i), parsed))
+            found.append(_Found(i, mention, _old(doc, i, names), parsed))
         elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
-            found.append(_Found(i, mention, _old(doc, i), parsed))
+            found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, found), known)
 
 
@@ -1097,9 +1145,15 @@ def _other_split(doc, earlier: _Found, later: _Found) -> str | None:
     if name is None or earlier.mention.role != "metric" or earlier.old:
         return None
     match = _SPLIT_PHRASE.search(doc[earlier.index + 1 : later.index].text)
-    if match is None:
+    j = _before_number(doc, later.index)
+    listed = j > earlier.index + 1 and doc[j].lower_ in SPLITS and doc[j - 1].lower_ in (",", "and")
+    behind = _SPLIT_BEHIND.match(doc[later.index + 1 : later.index + 5].text)
+    if behind is not None:  # "an FID of about 10 on the test split, and around 7 on train"
+        split = SPLITS[behind.group(1).lower()]
+    elif match is not None or listed:  # "training WER 6.16%, validation 37.32%, test 41.02%"
+        split = SPLITS[(match.group(1) if match else doc[j].text).lower()]
+    else:
         return None
-    split = SPLITS[match.group(1).lower()]
     return None if name.startswith(f"{split}_") else f"{split}_{_bare(name)}"
 
 
@@ -1137,6 +1191,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     mention = Mention("metric", sentence, segment, value=float(raw), text=raw + (unit or ""))
     mention.unit = unit
     name = _name_before(doc, i, names, across_comma=False)
+    if name is not None and name.kind == "metric" and _counted_after(doc, i, names):
+        name = None  # "77.24% mIoU at 24 epochs": the 24 counts the epochs after it
     after = _name_after(doc, i, names) if name is None else None
     if name is None and after is None:
         name = _name_before(doc, i, names)
@@ -1148,6 +1204,10 @@ def _number(doc, i, names, known, split, sentence, segment):
         parsed = bool(fallback)
         if fallback and kind_of(fallback[-1]) != "metric":
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
+    if name is None and after is None and not fallback:
+        name = _moved_name(doc, i, names) or _named_for(
+            doc, i, names
+        )  # "bumped dropout from 0.2 to 0.5 and val accuracy …"
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
@@ -1180,12 +1240,67 @@ def _number(doc, i, names, known, split, sentence, segment):
     if canonical in _WARMUP_OF and _warmup_length(doc, i):
         canonical = _WARMUP_OF[canonical]  # "10 epochs of linear warmup", "warmup from 10 to 8 …"
     mention.role, mention.name = kind, canonical
+    modifier = _modifier(doc, name, names) if name is not None and not known else None
+    if modifier is not None:
+        mention.unsure = f"said as {modifier!r}: is it {canonical}?"
     if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
         if _bare(canonical) == "warmup_steps" and float(raw) < 1:
             mention.name = canonical.replace("warmup_steps", "warmup_ratio")  # "warmup 0.1"
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
+    """ "the node dropout", "kNN accuracy", "text encoder lr": a word before a plain rate or
+    accuracy that may make it another quantity; the value goes to review, not approved."""
+    if _bare(name.name) not in _MODIFIABLE or not name.start:
+        return None
+    word = doc[name.start - 1]
+    low = word.lower_
+    plain = low in SPLITS or low in _NOT_NAME_WORDS or low in _STATISTICS or low in _GENERIC
+    plain = plain or low in _PLAIN_MODIFIERS
+    plain = plain or _categorical(low) or _in_name(word, names) is not None
+    if plain or not word.is_alpha or word.pos_ not in _MODIFIER_POS:
+        return None
+    return f"{low} {doc[name.start : name.end].text}"
+
+
+def _named_for(doc, i: int, names: list[_Name]) -> _Name | None:
+    """ "went up to 1e-3 for the learning rate": the setting named right after "for"."""
+    k = _unit_at(doc, i)
+    if k >= len(doc) or doc[k].lower_ != "for":
+        return None
+    k += 1 + (k + 1 < len(doc) and doc[k + 1].lower_ == "the")
+    return next((n for n in names if n.start == k and n.kind == "param"), None)
+
+
+def _counted_after(doc, i: int, names: list[_Name]) -> bool:
+    """ "mIoU at 24 epochs", "accuracy in 3 epochs": a count name right after the number is what
+    it counts when a preposition stands before it (not "patience is 5 epochs")."""
+    after = _name_after(doc, i, names)
+    at = i and doc[_before_number(doc, i)].lower_ in ("at", "after", "in", "within", "by")
+    return bool(at) and after is not None and _bare(after.name) in _COUNT_NAMES
+
+
+def _moved_name(doc, i: int, names: list[_Name]) -> _Name | None:
+    """The name of a "from X to Y" said right after it ("dropout from 0.2 to 0.5", "val accuracy
+    went from about 78% to 87%"): both numbers are its, whatever the parse says."""
+    j = _before_number(doc, i)
+    if j >= 1 and doc[j].lower_ == "to":
+        k = j - 1 if doc[j - 1].text != "%" else j - 2
+        if k >= 0 and _is_number(doc[k]) and _before_number(doc, k) >= 0:
+            return (
+                _moved_name(doc, k, names) if doc[_before_number(doc, k)].lower_ == "from" else None
+            )
+        return None
+    if j < 1 or doc[j].lower_ != "from":
+        return None
+    ends = {n.end: n for n in names}
+    k = j
+    while k > 0 and k not in ends and j - k < 2 and (doc[k - 1].pos_ in ("VERB", "AUX", "ADV")):
+        k -= 1  # "val accuracy went from", "the loss slowly dropped from"
+    return ends.get(k)
 
 
 def _warmup_length(doc, i: int) -> bool:

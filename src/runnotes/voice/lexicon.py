@@ -212,7 +212,14 @@ METRICS: dict[str, tuple[str, ...]] = {
     "dice": ("dice", "dice score", "dice coefficient", "mean dice"),
     "perplexity": ("perplexity", "ppl"),
     "bpb": ("bpb", "bits per byte"),
-    "bleu": ("bleu", "bleu score", "sacrebleu", "blue score"),  # "blue score": how it sounds
+    "bleu": (
+        "bleu",
+        "bleu score",
+        "sacrebleu",
+        "blue score",
+        "bleu4",
+        "bleu 4",
+    ),  # "blue score": how it sounds
     "rouge_l": ("rouge-l", "rouge l", "rougel"),
     "rouge_1": ("rouge-1", "rouge 1", "rouge1"),
     "rouge_2": ("rouge-2", "rouge 2", "rouge2"),

@@ -63,7 +63,8 @@ _SMALL_WORD = re.compile(rf"\b({'|'.join(_SMALL)})\b", re.IGNORECASE)
 # "one" that stands for a thing, not a count: "this one's", "the old one", "one of the runs".
 _PRONOUN_ONE = re.compile(
     r"(?:\b(?:this|that|the|which|each|every|any|no|last|new|old|other|another|same|first|"
-    r"second|previous|next|better|best|worse|big|small|bigger|smaller)\s+)"
+    r"second|previous|next|better|best|worse|big|small|bigger|smaller|trained|tuned|finetuned|"
+    r"own|released|pretrained|distilled|current|original|default)\s+)"
     r"one(?=\b(?!\s*(?:epoch|step|layer|head|gpu|run|seed|percent|%|point|\d)))"
     r"|\bone(?=\s*'s\b|\s+of\b|\s+more\b|\s+another\b|\s+or\s+(?:the\s+)?other\b)",
     re.IGNORECASE,
