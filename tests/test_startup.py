@@ -16,9 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from alembic import command
+from alembic import command as alembic
 from alembic.config import Config
 
+from runnotes.cli import command
+from runnotes.cli.help import walk
 from runnotes.store.db import MIGRATIONS, make_engine, newest_revision
 
 # Packages and runnotes parts a capture command never needs: each costs tens to hundreds of ms.
@@ -108,7 +110,7 @@ def test_a_store_behind_is_migrated_by_a_capture_command(home: Path) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:  # the schema of the release before the newest migration
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0016_lineage")
+        alembic.upgrade(cfg, "0016_lineage")
     engine.dispose()
     assert newest_revision() != "0016_lineage"
 
@@ -122,3 +124,24 @@ def test_a_store_behind_is_migrated_by_a_capture_command(home: Path) -> None:
     assert revision == newest_revision()
     assert notes == [("after the upgrade",)]
     assert "login_failure" in tables  # made by the newest migration (0017)
+
+
+def _params(cmd: object) -> list[tuple[str | None, tuple[str, ...]]]:
+    return [(p.name, tuple(p.opts)) for p in cmd.params]  # type: ignore[attr-defined]
+
+
+def test_a_call_builds_the_command_it_names_as_the_whole_cli_does() -> None:
+    """`runnotes [root options] NAME …` converts only NAME's module; each command reached
+    that way has the parameters it has in the whole CLI, and so does the root."""
+    whole = dict(walk(command()))
+    top = {path[0] for path in whole if path}
+    assert len(top) > 20
+    for name in top:
+        for args in ([name], ["--home", "/x", name, "--help"], ["--db=sqlite://", name]):
+            built = dict(walk(command(args)))
+            assert _params(built[()]) == _params(whole[()])
+            for path, cmd in built.items():
+                assert _params(cmd) == _params(whole[path]), (args, path)
+            assert {p for p in whole if p[:1] == (name,)} <= set(built), args
+    assert dict(walk(command(["nosuch"]))).keys() == whole.keys()
+    assert dict(walk(command(["--help"]))).keys() == whole.keys()
