@@ -146,17 +146,18 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
 def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 22's collected sets (public threads, model cards; sources in the files).
 
-    outside, outside2 and outside3 were held out when first measured and then used to develop the
-    rules (docs/voice-notes.md has every figure); outside4 is held out, measured once
-    (2026-12-06: 0.882 / 0.841; 0.883 / 0.850 with the final code). Guards against a regression,
-    kept below the measured figures:
-    issue 22's bar (precision ≥ 0.97, recall ≥ 0.90 on held-out text) is not met on outside4.
+    outside … outside4 were held out when first measured and then used to develop the rules
+    (docs/voice-notes.md has every figure); outside5 is held out: measured before this round's
+    changes (0.882 / 0.701) and once after them (0.911 / 0.766, 2026-12-06). Guards against a
+    regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90
+    on held-out text) is not met on outside5.
     """
     guards = {
         "outside": (0.93, 0.95),
-        "outside2": (0.92, 0.90),
+        "outside2": (0.93, 0.92),
         "outside3": (0.94, 0.93),
-        "outside4": (0.85, 0.80),
+        "outside4": (0.96, 0.94),
+        "outside5": (0.88, 0.73),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)

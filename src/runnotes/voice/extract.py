@@ -149,9 +149,13 @@ _THEIRS_BEFORE = re.compile(
     r"the authors|the paper (?:says|"
     r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
-    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change)\b",
+    r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
+    r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
+    r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
 )
+# Between someone else's value and one's own: "the 66 F1 of the paper, but I only get 56".
+_CONTRAST = re.compile(r"\b(?:but|yet|whereas|while|only|mine)\b", re.IGNORECASE)
 _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
@@ -159,6 +163,12 @@ _CHANGE = re.compile(
     r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to|"
     r"(?:converge|drop|fall|fell|rise|rose|climb|improve|decrease|increase|reduce|go|went|grow|"
     r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
+    re.IGNORECASE,
+)
+# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs".
+_LATER_ON = re.compile(
+    r"\s*%?\s*(?:after|by)\s+(?:about\s+)?(?:epoch\s+)?\d[\d.,]*\s*k?\s*"
+    r"(?:more\s+)?(?:epochs|steps|iterations|updates|hours|days)?\b",
     re.IGNORECASE,
 )
 _NOT_NAME_WORDS = {
@@ -255,7 +265,20 @@ _COUNT_NAMES = {
 # Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
 _VAGUE_AFTER = {"max_steps"}
 # The unit after a number that makes it a point in time, not a setting: "at 50k steps".
-_TIME_UNITS = {"step", "steps", "epoch", "epochs", "iteration", "iterations", "iters", "updates"}
+_TIME_UNITS = {
+    "step",
+    "steps",
+    "epoch",
+    "epochs",
+    "iteration",
+    "iterations",
+    "iters",
+    "updates",
+    "timesteps",
+    "frames",
+    "episodes",
+    "tokens",
+}
 # The verbs of setting something, whose object (not subject) is what the value belongs to.
 PARAM_VERBS = {
     "set",
@@ -341,7 +364,7 @@ _SETTING_WORDS = {
     "lambda",
 }
 # Verbs whose number is what a setting led to, never the setting's value.
-_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result"}
+_RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
 _CHANGE_NOUNS = {
     "gain",
@@ -357,6 +380,9 @@ _CHANGE_NOUNS = {
     "reduction",
     "degradation",
 }
+# Rates a setting's word before them makes into a rate of their own: "warmup lr".
+_QUALIFIED_RATES = {"lr", "dropout"}
+_WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
@@ -381,9 +407,13 @@ _GENERIC = {
     "performance",
     "gap",
 }
+# "on the test set", "on the VOC2007 test set", "for our validation data", "on test-clean" (said
+# "test clean" once the hyphen is gone: LibriSpeech's and others' names for a split).
 _SPLIT_PHRASE = re.compile(
-    r"\b(?:on|for|over|across) (?:the |our )?(" + "|".join(SPLITS) + r")\b[\w ]{0,20}?"
-    r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)\b",
+    r"\b(?:on|for|over|across) (?:the |our )?(?:\w+ ){0,2}?("
+    + "|".join(SPLITS)
+    + r")\b(?:[\w ]{0,20}?"
+    r"\b(?:set|split|data|images|questions|cohort|examples|subset|samples)| (?:clean|other))\b",
     re.IGNORECASE,
 )
 
@@ -493,7 +523,21 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
-    return _told_apart(doc, out)
+    return _told_apart(doc, _qualified(doc, out))
+
+
+def _qualified(doc, names: list[_Name]) -> list[_Name]:
+    """ "a warmup lr of 0.064", "the layer dropout": a setting's word said right before a rate
+    names a rate of its own (``warmup_lr``), not the setting nor the plain rate."""
+    out: list[_Name] = []
+    for n in names:
+        prev = out[-1] if out else None
+        qualifies = prev is not None and prev.end == n.start and prev.end - prev.start == 1
+        if qualifies and prev.kind == "param" and n.name in _QUALIFIED_RATES:
+            out[-1] = _Name(prev.start, n.end, f"{doc[prev.start].lower_}_{n.name}", "param")
+            continue
+        out.append(n)
+    return out
 
 
 def _told_apart(doc, names: list[_Name]) -> list[_Name]:
@@ -544,6 +588,9 @@ def _split_by_comma(doc, i: int) -> bool:
         if not (_is_number(doc[a]) and _is_number(doc[a + 2])):
             return False
         head, tail = float(doc[a].text), float(doc[a + 2].text)
+        counted = a + 3 < len(doc) and doc[a + 3].pos_ == "NOUN" and doc[a + 3].is_alpha
+        if "." in doc[a].text or (counted and doc[a + 3].lower_ not in ("percent", "points")):
+            return False  # "dropout 0.0, 1 layer": a whole value, then a count of its own
         return (head == 0 or (head % 10 == 0 and 20 <= head <= 90)) and 0 <= tail < 10
 
     return pieces(i) or pieces(i - 2)
@@ -601,9 +648,24 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
     if unit in ("fewer", "more", "less", "extra", "additional"):
         return True  # "in 3000 fewer steps", "2 more epochs": a difference
-    if _counts(doc, i, names) or _share(doc, i):
+    if _counts(doc, i, names) or _share(doc, i) or _supposed(doc, i):
         return True
-    return _time_index(doc, i) or _cutoff(doc, i) or _paired(doc, i, names) or _difference(doc, i)
+    return (
+        _time_index(doc, i)
+        or _cutoff(doc, i, names)
+        or _paired(doc, i, names)
+        or _difference(doc, i)
+    )
+
+
+def _supposed(doc, i: int) -> bool:
+    """ "If alpha is 0.95 and T is 6, the KL term dominates": a case supposed, not a run's value."""
+    for token in reversed(doc[:i]):
+        if token.lower_ in (",", ";", "then"):
+            return False
+        if token.lower_ in ("if", "unless", "whether"):
+            return True
+    return False
 
 
 def _share(doc, i: int) -> bool:
@@ -616,14 +678,33 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:
     unit = _unit_at(doc, i)
     if unit >= len(doc) or _name_after(doc, i, names) is not None:
         return False
+    before = _before_number(doc, i)
+    if (
+        before >= 0
+        and doc[before].lower_ in _COUNT_PREPOSITIONS
+        and _plural_things(doc, unit, names)
+    ):
+        return True  # "fine-tuned on 250 QA pairs", "across 12 held-out tasks"
     if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
         return False
-    before = _before_number(doc, i)
     return (
         before < 0
         or doc[before].lower_ in _COUNT_PREPOSITIONS
         or (_name_before(doc, i, names, across_comma=False) is None)
     )
+
+
+def _plural_things(doc, unit: int, names: list[_Name]) -> bool:
+    """ "QA pairs", "held out tasks": a plural noun, at most two words on, that no name covers."""
+    for k in range(unit, min(unit + 3, len(doc))):
+        token = doc[k]
+        if _in_name(token, names) is not None or not token.is_alpha:
+            return False
+        if token.tag_ == "NNS" and token.lower_ not in _TIME_UNITS:
+            return True
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ", "VERB"):
+            return False
+    return False
 
 
 def _old(doc, i: int) -> bool:
@@ -662,14 +743,21 @@ def _difference(doc, i: int) -> bool:
     return False
 
 
-def _cutoff(doc, i: int) -> bool:
-    """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next."""
+def _cutoff(doc, i: int, names: list[_Name]) -> bool:
+    """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next;
+    "the learning rate for rank 256 is 2.5e-5": the case a value is given for. Not "at lr 0.2
+    gives 81.05", where the setting is said with its own value."""
     j = i - 1
-    while j > 0 and doc[j].lower_ != "at" and i - j < 4 and not _is_number(doc[j]):
+    while j > 0 and doc[j].lower_ not in ("at", "for") and i - j < 4 and not _is_number(doc[j]):
         j -= 1
     follows = i + 1 < len(doc) and (doc[i + 1].pos_ in ("AUX", "VERB") or _verbish(doc[i + 1]))
     value_next = any(_is_number(t) for t in doc[i + 1 :])
-    return j > 0 and doc[j].lower_ == "at" and follows and value_next and doc[j - 1].is_alpha
+    if not (j > 0 and follows and value_next and doc[j - 1].is_alpha):
+        return False
+    setting = next((n for n in names if n.end == i and n.kind == "param"), None)
+    if doc[j].lower_ == "at":
+        return setting is None
+    return doc[j].lower_ == "for" and _in_name(doc[j - 1], names) is not None
 
 
 def _paired(doc, i: int, names: list[_Name]) -> bool:
@@ -722,6 +810,8 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
     """The name a number follows across linking words ("dropout is now 0.3", "max depth 6"); not
     a name that a number before it already counts ("100 sample steps is 28")."""
     ends = {n.end: n for n in names}
+    # "the WER on the test set is 30", "the CER on dev-other is 8.4": the split is no break
+    splits = [m.span() for m in _SPLIT_PHRASE.finditer(doc.text)]
     j = i
     while j > 0 and i - j < 8:
         if j in ends:
@@ -735,6 +825,9 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
             return None if unit_of_other else ends[j]
         token = doc[j - 1]
         low = token.lower_
+        if any(a <= token.idx < b for a, b in splits) and _in_name(token, names) is None:
+            j -= 1
+            continue
         if low == "," and j - 1 in ends and across_comma:  # a pause: "Recall, drop to 0.64"
             return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
@@ -786,7 +879,8 @@ def _in_name(token, names: list[_Name]) -> _Name | None:
 def _from_parse(doc, i: int, names: list[_Name]):
     """(name, fallback words, verb) from the parse: what the number's verb says it measures."""
     for token in _ancestors(doc[i], 4):
-        if token.dep_ == "conj":
+        clause = any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children)
+        if token.dep_ == "conj" and not clause:
             break  # "6 encoder layers and 6 decoder layers": not across "and"
         hit = _in_name(token, names)
         if hit is not None and hit.start != _unit_at(doc, i):  # "for 1000 steps" → the verb's
@@ -807,6 +901,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 if head is not None:
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
+            if subject is not None and subject.lower_ == "it" and verb in _LINK_VERBS:
+                return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
@@ -814,6 +910,14 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _referent(doc, i: int, names: list[_Name]) -> _Name | None:
+    """What "it" stands for in "the perplexity was 5.9, with the LoRA weights it is 7.3": the
+    metric named last before it in the sentence (a setting is never "it": "it" of "lr 0.1, it
+    gets 80" is the run; "after 30 epochs it becomes 1" is still the metric's)."""
+    before = [n for n in names if n.end <= i and n.kind == "metric"]
+    return before[-1] if before else None
 
 
 def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
@@ -946,9 +1050,20 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
     someone else's are dropped; of one name, the last value said stands (unless only the parse
     gave it that name: "batch size 32 fits on 1 GPU")."""
     for k, later in enumerate(found):
+        same = [e for e in found[:k] if e.mention.name and e.mention.name == later.mention.name]
+        other = _other_split(doc, same[-1], later) if same and later.parsed else None
+        if other is not None:  # the parse gave it the name said before the other split
+            later.mention.name = other
         if later.mention.name is not None:
             continue
         for earlier in reversed(found[:k]):
+            count = _bare(earlier.mention.name or "") in _COUNT_NAMES
+            if count and later.mention.unit == "%":
+                continue  # "73% in 25 epochs, and 75% after 50": a share is never a count
+            other = _other_split(doc, earlier, later)
+            if other is not None:
+                later.mention.name, later.mention.role = other, "metric"
+                break
             if earlier.mention.name is not None and _changed(doc, earlier, later):
                 later.mention.name, later.mention.role = earlier.mention.name, earlier.mention.role
                 break
@@ -970,6 +1085,19 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
     return [item.mention for name, item in last.items() if name not in ambiguous]
 
 
+def _other_split(doc, earlier: _Found, later: _Found) -> str | None:
+    """ "On train data the accuracy reaches 0.98, but on test data only 0.59": the same metric on
+    the split said between the two values."""
+    name = earlier.mention.name
+    if name is None or earlier.mention.role != "metric" or earlier.old:
+        return None
+    match = _SPLIT_PHRASE.search(doc[earlier.index + 1 : later.index].text)
+    if match is None:
+        return None
+    split = SPLITS[match.group(1).lower()]
+    return None if name.startswith(f"{split}_") else f"{split}_{_bare(name)}"
+
+
 def _changed(doc, earlier: _Found, later: _Found) -> bool:
     """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
     between two values of like size (a batch size of 15 does not become 0.73)."""
@@ -977,8 +1105,10 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     alike = a and b and max(a, b) / min(a, b) <= 20
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
+    moved = moved or (earlier.old and _theirs(doc, earlier.index) and _CONTRAST.search(between))
     marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
-    return bool(alike) and bool(moved or marker)
+    later_on = _LATER_ON.match(doc[later.index + 1 : later.index + 6].text)
+    return bool(alike) and bool(moved or marker or later_on)
 
 
 def _category(doc, i, names, category, sentence, segment, named):
@@ -1017,6 +1147,11 @@ def _number(doc, i, names, known, split, sentence, segment):
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
+    if fallback and fallback[-1] in SPLITS:
+        return (
+            mention,
+            parsed,
+        )  # "the hard val AP": a split word ends no name, the rest went unheard
     name = name or after
     if name is not None and _compared(doc, name):
         return mention, parsed
@@ -1037,6 +1172,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if canonical not in known:
         canonical = match_known(canonical, known)
         kind = known.get(canonical, kind)
+    if canonical in _WARMUP_OF and _warmup_length(doc, i):
+        canonical = _WARMUP_OF[canonical]  # "10 epochs of linear warmup", "warmup from 10 to 8 …"
     mention.role, mention.name = kind, canonical
     if _bare(canonical) in _COUNT_NAMES and not float(raw).is_integer():
         if _bare(canonical) == "warmup_steps" and float(raw) < 1:
@@ -1044,6 +1181,21 @@ def _number(doc, i, names, known, split, sentence, segment):
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _warmup_length(doc, i: int) -> bool:
+    """Whether the epochs or steps at ``i`` are the warmup's: "warmup of 5 epochs", "reduced the
+    warmup from 10 to 8 epochs", "shorter warmup, 3 epochs", "10 epochs of linear warmup"."""
+    if doc[_unit_at(doc, i) : _unit_at(doc, i) + 1].text.lower() not in ("epochs", "steps"):
+        return False  # "50 warmup steps and 10000 training steps": a name of its own
+    before = []
+    for token in reversed(doc[max(i - 5, 0) : i]):
+        ranged = _is_number(token) and token.i + 1 < i and doc[token.i + 1].lower_ == "to"
+        if token.text in (",", ";") or (_is_number(token) and not ranged):
+            break  # "no warmup, 100 epochs"; not "the warmup from 10 to 8 epochs"
+        before.append(token.lower_)
+    after = [t.lower_ for t in doc[i + 1 : i + 5]]
+    return "warmup" in before or after[1:2] == ["of"] and "warmup" in after[2:]
 
 
 def _bare(name: str) -> str:

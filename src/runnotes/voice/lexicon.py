@@ -19,8 +19,10 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "learning-rate",
         "peak learning rate",
         "base learning rate",
-        "eta",
     ),
+    # XGBoost's and LightGBM's own name for their shrinkage, logged as "eta" by their hooks: a
+    # note that says "eta" means that setting, not a network's learning rate.
+    "eta": (),
     "min_lr": ("minimum learning rate", "min learning rate", "min lr", "final learning rate"),
     "batch_size": (
         "batch size",
