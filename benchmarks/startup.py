@@ -6,8 +6,10 @@ each round runs every command once, in a shuffled order, so a change of the mach
 falls on all of them alike; the figures are the median and p90 of the wall time per command,
 with the median CPU time (user + system) of the process, which a busy machine inflates less.
 The capture commands write to a store made (and migrated) before the first round, as a user's
-is. Printed: each command's figures, its ratio to ``mlflow --help``, and the load average
-before and after.
+is, and Python's bytecode is cached as an installed package's is (``PYTHONDONTWRITEBYTECODE``,
+set in some shells, is dropped: with it every call of a source checkout recompiles the package,
+~0.1 s of CPU). Printed: each command's figures, its ratio to ``mlflow --help``, and the load
+average before and after.
 
 Target (issues #27, #28): ``runnotes note "x"`` ≤ 0.3 s median on a quiet machine.
 
@@ -69,7 +71,13 @@ def main() -> None:
         del commands[PEER]
     home = Path(tempfile.mkdtemp(prefix="runnotes-startup-"))
     env = {**os.environ, "RUNNOTES_HOME": str(home)}
-    for var in ("RUNNOTES_DB", "RUNNOTES_SERVER", "RUNNOTES_TOKEN", "RUNNOTES_MEDIA"):
+    for var in (
+        "RUNNOTES_DB",
+        "RUNNOTES_SERVER",
+        "RUNNOTES_TOKEN",
+        "RUNNOTES_MEDIA",
+        "PYTHONDONTWRITEBYTECODE",
+    ):
         env.pop(var, None)
     try:
         for command in commands.values():  # the store made and migrated, files in the cache

@@ -13,11 +13,9 @@ page opens at once in any process.
 
 from __future__ import annotations
 
-from runnotes.services.lineage import infer_quietly
 from runnotes.store.db import Store
 from runnotes.store.models import Run, RunStatus
 from runnotes.store.runs import end_run, remove_active
-from runnotes.store.series import store_charts
 
 # A process stopped by Ctrl-C exits 130 (128 + SIGINT), as shells report it.
 CTRL_C_EXIT = 130
@@ -33,6 +31,11 @@ def status_of(exit_code: int | None, *, signalled: bool = False) -> RunStatus:
 
 def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) -> Run:
     """End the run and take it off the active stack; returns its row."""
+    # Loaded here: a capture command (`runnotes note`) needs status_of only, not the inference
+    # and the chart reads (their queries are ~10 % of its start-up).
+    from runnotes.services.lineage import infer_quietly
+    from runnotes.store.series import store_charts
+
     infer_quietly(store, run_id)  # first, so the drafts that RunEnded refreshes show the link
     row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)

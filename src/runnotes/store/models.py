@@ -166,6 +166,8 @@ OBSERVED = (
 
 
 class Capture(SQLModel, table=True):
+    # The partial indexes name their WHERE for SQLite here; PostgreSQL's, the same clause, is
+    # added when a PostgreSQL engine is made (:func:`postgresql_partial_indexes`).
     __table_args__ = (
         # "Latest value of a metric/param per run" (filters, metric sorts): migration 0003.
         Index("ix_capture_run_kind_name", "run_id", "kind", "name", "id"),
@@ -175,7 +177,6 @@ class Capture(SQLModel, table=True):
             "ix_capture_pending",
             "id",
             sqlite_where=text("review = 'pending'"),
-            postgresql_where=text("review = 'pending'"),
         ),
         # A run's timeline: values a person or the agent added (likes, spoken values), without
         # the values code logged, so a run with a million of those pages as fast (migration 0008).
@@ -184,14 +185,12 @@ class Capture(SQLModel, table=True):
             "run_id",
             "id",
             sqlite_where=text(OBSERVED),
-            postgresql_where=text(OBSERVED),
         ),
         # What a voice note gave (a retry replaces it), migration 0009.
         Index(
             "ix_capture_parent",
             "parent_id",
             sqlite_where=text("parent_id IS NOT NULL"),
-            postgresql_where=text("parent_id IS NOT NULL"),
         ),
     )
 
@@ -235,6 +234,17 @@ class SeriesName(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(unique=True)
+
+
+def postgresql_partial_indexes() -> None:
+    """Give the capture table's partial indexes their WHERE for PostgreSQL (the same as SQLite's).
+
+    Called when a PostgreSQL engine is made, which loads that dialect anyway: naming the clause
+    in ``__table_args__`` loads it on import, ~35 ms of every CLI call on a SQLite store."""
+    for index in Capture.__table__.indexes:
+        where = index.dialect_options["sqlite"]["where"]
+        if where is not None:
+            index.dialect_options["postgresql"]["where"] = where
 
 
 # The sources of code-logged values, as the small integers ``series_point.source`` stores.
