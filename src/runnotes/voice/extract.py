@@ -950,7 +950,9 @@ def _from_parse(doc, i: int, names: list[_Name]):
                     return head, None, verb
             subject = next((a for a in args if a.dep_ in ("nsubj", "nsubjpass") and a.i < i), None)
             pronoun = subject is not None and subject.lower_ in ("it", "one", "mine")
-            if pronoun and verb in _LINK_VERBS:  # "my own trained one is at 37.07"
+            if (
+                subject is not None and pronoun and verb in _LINK_VERBS
+            ):  # "my own trained one is at 37.07"
                 return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
                 return None, _noun_phrase(subject), verb
