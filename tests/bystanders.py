@@ -230,8 +230,9 @@ def run_main(
                 os.setgroups([])
                 os.setgid(user.pw_gid)
                 os.setuid(user.pw_uid)
+            engine = os.environ.get("RUNNOTES_LISTEN_ENGINE")  # the suite's choice (conftest)
             os.environ.clear()
-            os.environ.update(env)
+            os.environ.update({"RUNNOTES_LISTEN_ENGINE": engine} if engine else {}, **env)
             os.chdir(cwd)
             sys.argv = ["runnotes", *args]
             try:

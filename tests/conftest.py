@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import traceback
@@ -15,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from runnotes.config import load_settings
@@ -26,37 +24,6 @@ ENV_VARS = ("RUNNOTES_DB", "RUNNOTES_MEDIA", "RUNNOTES_SERVER", "RUNNOTES_TOKEN"
 # The spoken summary beside each README draft: espeak-ng (fast) even where Piper is installed,
 # for the whole session (drafts left queued at exit included); Piper's own test asks for it.
 os.environ.setdefault("RUNNOTES_LISTEN_ENGINE", "espeak-ng")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def new_stores_from_a_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A new SQLite store made in this process starts as a copy of one store made by Alembic at
-    the session's start, instead of running every migration again (~0.25 s of each test that
-    opens a store, on the shared 2 cores; the suite makes hundreds).
-
-    Only an empty database file is filled so, with the bytes Alembic's own migrations wrote, and
-    ``migrate`` still says the store is new; databases that hold anything, PostgreSQL, and child
-    processes (``runnotes`` as a user starts it) take the real path, as do the tests of the
-    migrations (``tests/store/test_upgrade.py`` calls them directly)."""
-    template = tmp_path_factory.mktemp("template") / "runnotes.db"
-    real_migrate = db.migrate
-    engine = db.make_engine(f"sqlite:///{template}")
-    real_migrate(engine)
-    with engine.connect() as conn:  # every page in the file itself, none left in its WAL
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    engine.dispose()
-
-    def migrate(engine: Engine) -> bool:
-        path = engine.url.database if engine.dialect.name == "sqlite" else None
-        if not path or path == ":memory:" or os.path.getsize(path) != 0:
-            return real_migrate(engine)
-        engine.dispose()  # no connection of this process may hold the file while it is filled
-        shutil.copyfile(template, path)
-        return True
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(db, "migrate", migrate)
-        yield
 
 
 @pytest.fixture(autouse=True)

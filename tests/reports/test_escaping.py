@@ -116,7 +116,8 @@ def hostile_copy(obj: Any, sub: Callable[[str], str], memo: dict[int, Any]) -> A
         new = memo[id(obj)] = copy.copy(obj)
         for f in dataclasses.fields(obj):
             if f.name not in WRITER_MADE:
-                setattr(new, f.name, hostile_copy(getattr(obj, f.name), sub, memo))
+                # object.__setattr__: frozen ones too (a copy of the store's rows)
+                object.__setattr__(new, f.name, hostile_copy(getattr(obj, f.name), sub, memo))
         return new
     raise TypeError(f"a {type(obj).__name__} in the template context: teach hostile_copy")
 

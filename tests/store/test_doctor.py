@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import runnotes
 from conftest import run_cli
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
+from runnotes.reports import drafts
 from runnotes.store import Store, open_store
 from runnotes.store.models import Run
 
@@ -54,11 +56,19 @@ def _filled(store: Store) -> None:
 def test_doctor_finds_a_corrupt_page(store: Store, home: Path) -> None:
     _filled(store)
     assert run_cli("doctor").returncode == 0
-    store.close()  # checkpoints the WAL into the file
     db = home / "runnotes.db"
+    with sqlite3.connect(db) as conn:  # a page in use (a free page is never read by the check)
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+        (root,) = conn.execute(
+            "SELECT rootpage FROM sqlite_schema WHERE name = 'capture'"
+        ).fetchone()
+    store.close()
+    drafts.wait_idle(store)  # the detached refresh of the run's end reads the store too
+    with sqlite3.connect(db) as conn:  # every page in the file itself: none newer in the WAL
+        assert conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0] == 0  # not busy
     with db.open("r+b") as handle:
-        handle.seek(db.stat().st_size // 2 // 4096 * 4096)
-        handle.write(os.urandom(3 * 4096))
+        handle.seek((root - 1) * size)  # the capture table's root page, and the two after it
+        handle.write(os.urandom(3 * size))
     done = run_cli("doctor", "--json", check=False)
     assert done.returncode == 1, done.stderr
     database = [f for f in json.loads(done.stdout) if f["check"] == "database"]
