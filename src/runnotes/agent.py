@@ -705,8 +705,11 @@ class Agent:
             if action == "toggle":
                 action = "start" if recorder is None else "stop"
             try:
-                if action == "start" and recorder is None and not self.paused:
+                if action == "start" and self.paused:
+                    self.say("paused: voice note not started (press the pause chord to resume)")
+                elif action == "start" and recorder is None:
                     run_id = target_run_id(self.store)
+                    self.say(f"push-to-talk: loading the speech model for run {run_id}…")
                     recorder = self._recorder(run_id, sources)
                     if recorder is not None:
                         recorder.start()

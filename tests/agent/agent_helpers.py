@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import queue
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -50,11 +51,20 @@ class AgentProcess:
             try:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
-                raise AssertionError(f"no {pattern!r} (×{count}) in output: {self.seen}") from None
+                raise AssertionError(
+                    f"no {pattern!r} (×{count}) in output: {self.seen}\n{self._stacks()}"
+                ) from None
             self.seen.append(line)
             if re.search(pattern, line):
                 got.append(line)
         return got
+
+    def _stacks(self) -> str:
+        """Every thread's stack in the agent (its SIGUSR2 dump): what a stuck agent waits for."""
+        if self.proc.poll() is not None:
+            return f"(the agent exited with {self.proc.returncode})"
+        self.proc.send_signal(signal.SIGUSR2)
+        return "\n".join(self.drain(2))
 
     def drain(self, seconds: float) -> list[str]:
         time.sleep(seconds)

@@ -8,6 +8,7 @@ store modules load inside the commands, keeping ``runnotes --help`` instant.
 
 from __future__ import annotations
 
+import faulthandler
 import inspect
 import os
 import signal
@@ -143,6 +144,8 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     drafts_stop = drafts.serve_requests(agent.store) if agent.store else threading.Event()
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGUSR1, lambda *_: agent.toggle_voice())  # `runnotes talk --toggle`
+    # `kill -USR2 <pid>` prints every thread's stack: what a stuck agent is waiting for
+    faulthandler.register(signal.SIGUSR2, all_threads=True)
     _say(
         f"{READY} ({desktop.name}): like {config.like} · region {config.region} · "
         f"note {config.note} · "
