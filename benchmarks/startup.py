@@ -12,6 +12,7 @@ set in some shells, is dropped: with it every call of a source checkout recompil
 average before and after.
 
 Target (issues #27, #28): ``runnotes note "x"`` ≤ 0.3 s median on a quiet machine.
+``note --run 1`` shows what a capture command costs when it goes through typer and the ORM.
 
     PYTHONPATH=src .venv/bin/python benchmarks/startup.py [--rounds 30]
 """
@@ -42,6 +43,9 @@ COMMANDS = {
     "runnotes --version": _runnotes("--version"),
     'runnotes note "x"': _runnotes("note", "x"),
     "runnotes like val_acc=0.9": _runnotes("like", "val_acc=0.9"),
+    # An option: the call goes through typer (its pydantic validators) and the run is resolved
+    # by name or id through the ORM; the lines above take the lean path (runnotes.cli.quick).
+    'runnotes note --run 1 "x"': _runnotes("note", "--run", "1", "x"),
     "mlflow --help": [str(BIN / "mlflow"), "--help"],
 }
 PEER = "mlflow --help"
@@ -64,8 +68,19 @@ def _load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a source tree of another version (e.g. `git archive main | tar -x -C DIR`): its "
+        "note and like are timed in the same rounds, with DIR/src on PYTHONPATH",
+    )
     args = parser.parse_args()
     commands = dict(COMMANDS)
+    baseline = {}
+    if args.baseline:
+        for name in ('runnotes note "x"', "runnotes like val_acc=0.9"):
+            commands[f"baseline: {name.removeprefix('runnotes ')}"] = COMMANDS[name]
+            baseline[f"baseline: {name.removeprefix('runnotes ')}"] = str(args.baseline / "src")
     if not shutil.which(commands[PEER][0]):
         print(f"startup: {commands[PEER][0]} not found: the peer is left out", file=sys.stderr)
         del commands[PEER]
@@ -80,8 +95,12 @@ def main() -> None:
     ):
         env.pop(var, None)
     try:
-        for command in commands.values():  # the store made and migrated, files in the cache
-            _timed(command, env)
+        envs = {
+            name: {**env, "PYTHONPATH": baseline[name]} if name in baseline else env
+            for name in commands
+        }
+        for name, command in commands.items():  # the store made and migrated, files cached
+            _timed(command, envs[name])
         print(f"load average before: {_load()}")
         walls: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
@@ -89,20 +108,20 @@ def main() -> None:
         for _ in range(args.rounds):
             random.shuffle(names)
             for name in names:
-                wall, cpu = _timed(commands[name], env)
+                wall, cpu = _timed(commands[name], envs[name])
                 walls[name].append(wall)
                 cpus[name].append(cpu)
         print(f"load average after:  {_load()}   ({args.rounds} rounds, farm-style)")
     finally:
         shutil.rmtree(home, ignore_errors=True)
     peer = statistics.median(walls[PEER]) if PEER in walls else None
-    print(f"{'command':<28} {'median s':>9} {'p90 s':>7} {'CPU s':>7} {'vs mlflow':>10}")
+    print(f"{'command':<30} {'median s':>9} {'p90 s':>7} {'CPU s':>7} {'vs mlflow':>10}")
     for name in commands:
         median = statistics.median(walls[name])
         p90 = statistics.quantiles(walls[name], n=10)[-1]
         ratio = f"{median / peer:.2f}×" if peer else "-"
         cpu = statistics.median(cpus[name])
-        print(f"{name:<28} {median:>9.3f} {p90:>7.3f} {cpu:>7.3f} {ratio:>10}")
+        print(f"{name:<30} {median:>9.3f} {p90:>7.3f} {cpu:>7.3f} {ratio:>10}")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,26 @@ HEAVY = (
 )
 # Only ending a run needs these (lineage inference, the charts stored for its page).
 RUN_END_ONLY = ("runnotes.services.lineage", "runnotes.store.series")
+# `note WORDS` and `like NAME=VALUE` on a current SQLite store: plain SQL through the stdlib
+# driver (runnotes.store.sql), no ORM, no typer (its per-parameter pydantic validators), no
+# pydantic (the settings' sections are validated only when set), no psutil (no agent running).
+NOTE_AND_LIKE_NEVER = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "typer",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+    "psutil",
+    "runnotes.store.models",
+    "runnotes.store.points",
+    "runnotes.store.queries",
+    "runnotes.cli.root",
+    "runnotes.cli.runs",
+    "runnotes.capture.context",
+    "runnotes.voice.extract",
+)
 
 # Runs the CLI's main() once per command in one process, then prints every module loaded.
 SCRIPT = """
@@ -95,6 +115,35 @@ def test_captures_load_only_what_they_need(current_store: Path, tmp_path: Path) 
     modules = _modules_after(["note", "x"], ["like", "val_acc=0.9"], ["data", str(data)])
     assert _loaded(modules, HEAVY + RUN_END_ONLY) == []
     assert "sqlite3" in modules  # the captures were stored (the store's driver)
+
+
+def test_note_and_like_load_neither_the_orm_nor_typer(
+    current_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The suite sets [listen] engine for every test: a set section is validated by pydantic.
+    monkeypatch.delenv("RUNNOTES_LISTEN_ENGINE", raising=False)
+    modules = _modules_after(["note", "x"], ["like", "val_acc=0.9"], ["like", "lr=3e-4"])
+    assert _loaded(modules, HEAVY + RUN_END_ONLY + NOTE_AND_LIKE_NEVER) == []
+    assert "sqlite3" in modules and "runnotes.store.sql" in modules
+    with sqlite3.connect(current_store / "runnotes.db") as conn:
+        rows = conn.execute("SELECT kind, name, text, liked FROM capture ORDER BY id").fetchall()
+    assert rows[1:] == [
+        ("note", None, "x", 0),
+        ("metric", "val_acc", "0.9", 1),
+        ("metric", "lr", "3e-4", 1),
+    ]
+
+
+def test_the_version_alone_loads_no_typer(home: Path) -> None:
+    assert _loaded(_modules_after(["--version"]), ("typer", "pydantic", "sqlite3")) == []
+
+
+def test_a_note_with_an_option_goes_through_typer_to_the_same_write(current_store: Path) -> None:
+    modules = _modules_after(["note", "--run", "1", "via", "typer"])
+    assert "runnotes.cli.root" in modules and "typer" in modules
+    with sqlite3.connect(current_store / "runnotes.db") as conn:
+        notes = conn.execute("SELECT run_id, text FROM capture WHERE kind = 'note'").fetchall()
+    assert notes == [(1, "first"), (1, "via typer")]
 
 
 def test_run_start_and_end_load_only_what_they_need(current_store: Path) -> None:

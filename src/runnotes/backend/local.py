@@ -7,6 +7,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from runnotes.backend import Ended, RunList, RunRef, Started
 from runnotes.capture.dataset import Fingerprint, previous_change
@@ -14,11 +15,12 @@ from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.services import likes
 from runnotes.services.runs import finish_run, status_of
-from runnotes.store import queries
 from runnotes.store import runs as store_runs
 from runnotes.store.db import Store, open_store
-from runnotes.store.queries import RunDetail, RunFilter, resolve_run
 from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
+
+if TYPE_CHECKING:  # the queries load SQLAlchemy: a like or a note on the active run needs none
+    from runnotes.store.queries import RunDetail, RunFilter
 
 _stores: dict[tuple[str, str], Store] = {}
 # One backend per open store while something holds it (a run handle does): keyed by the store's
@@ -100,9 +102,13 @@ class LocalBackend:
         return Started(row.id, row.name, below)  # type: ignore[arg-type]
 
     def run_ref(self, ref: str | int | None) -> RunRef:
-        run_id = store_runs.target_run_id(self.store) if ref is None else None
+        if ref is None:
+            run_id = store_runs.target_run_id(self.store)
+            return RunRef(run_id, store_runs.run_name(self.store, run_id))
+        from runnotes.store.queries import resolve_run
+
         with self.store.read() as session:
-            row = resolve_run(session, ref if ref is not None else run_id)  # type: ignore[arg-type]
+            row = resolve_run(session, ref)
             return RunRef(row.id, row.name)  # type: ignore[arg-type]
 
     def active(self) -> Active | None:
@@ -114,6 +120,8 @@ class LocalBackend:
         store_runs.record_command(self.store, run_id, context, exit_code)
 
     def add_tags(self, run_id: int, tags: Sequence[str]) -> None:
+        from runnotes.store.queries import resolve_run
+
         with self.store.read() as session:
             resolve_run(session, run_id)
         store_runs.add_tags(self.store, run_id, tags)
@@ -122,6 +130,8 @@ class LocalBackend:
         likes.check_like(self.store, run_id, name, value)
 
     def end_run(self, ref: str | int | None, status: str | None) -> Ended:
+        from runnotes.store.queries import resolve_run
+
         if status is not None:
             store_runs.ending(status)
         ref = ref if ref is not None else store_runs.active_run_id(self.store)
@@ -138,10 +148,14 @@ class LocalBackend:
         return Ended(ended, was_active, store_runs.active_entry(self.store))
 
     def list_runs(self, filters: RunFilter, limit: int) -> RunList:
+        from runnotes.store import queries
+
         found = queries.list_runs(self.store, filters, limit=limit)
         return RunList(found, "" if found else queries.why_none_match(self.store, filters))
 
     def run_detail(self, ref: str | int) -> RunDetail:
+        from runnotes.store import queries
+
         return queries.run_detail(self.store, ref)
 
     def local_store(self) -> Store:

@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from runnotes.errors import RunnotesError
-from runnotes.store.captures import previous_dataset
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Run as RunRow
 
 _CHUNK = 1 << 20
 
@@ -134,6 +132,9 @@ def _n(value: int | None) -> str:
 def previous_change(store: Store, run_id: int, name: str, fp: Fingerprint) -> str | None:
     """What changed in ``name`` since the experiment's previous run that used a file of that
     name: the "data changed since run 7" message, or None when nothing did or no run used it."""
+    from runnotes.store.captures import previous_dataset
+    from runnotes.store.models import Run as RunRow
+
     with store.read() as session:
         this = get_row(session, RunRow, run_id)
         previous = previous_dataset(session, this, name)

@@ -4,7 +4,10 @@ One way to add a command: a module in this package defines ``app = typer.Typer()
 commands (or a named group) to it with a ``rich_help_panel`` from :mod:`runnotes.cli.options`,
 where the options several commands share are declared once; the module is then listed in
 ``COMMANDS`` below. Those modules import only typer and rich at the top; heavy parts (speech, OCR,
-web) load inside their commands, so ``--help`` stays instant.
+web) load inside their commands, so ``--help`` stays instant. The typer app is assembled in
+:mod:`runnotes.cli.root`, loaded by the calls that need it: ``runnotes note x`` and
+``runnotes like a=1`` with nothing but their words run the same functions without it
+(:mod:`runnotes.cli.quick`; typer builds a pydantic validator for every parameter it parses).
 
 Every user mistake ends as one ``runnotes: error: …`` line and exit code 1, never a traceback.
 """
@@ -14,18 +17,8 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
-from importlib import import_module
-from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Any, NoReturn
 
-import typer
-from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
-
-from runnotes.cli.help import plain_help
-from runnotes.cli.options import PANELS
-from runnotes.config import load_settings
-from runnotes.console import err, out
 from runnotes.errors import RunnotesError
 
 # Modules of this package that hold commands; within a panel of the help, commands keep this order.
@@ -43,80 +36,20 @@ COMMANDS = (
 )
 
 
-def _print_version(value: bool) -> None:
-    if value:
-        from runnotes import __version__
-
-        out.print(f"runnotes {__version__}")
-        raise typer.Exit()
-
-
-def _root(
-    ctx: typer.Context,
-    home: Annotated[
-        Path | None,
-        typer.Option(envvar="RUNNOTES_HOME", help="Store folder (default ~/.runnotes)."),
-    ] = None,
-    db: Annotated[
-        str | None,
-        typer.Option(
-            envvar="RUNNOTES_DB", help="Database URL (default: SQLite in the store folder)."
-        ),
-    ] = None,
-    server: Annotated[
-        str | None,
-        typer.Option(
-            envvar="RUNNOTES_SERVER",
-            help="Team server URL: runs live there, not in a local store.",
-        ),
-    ] = None,
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            "-V",
-            callback=_print_version,
-            is_eager=True,
-            help="Print the version and exit.",
-        ),
-    ] = False,
-) -> None:
-    settings = load_settings(home, db)
-    ctx.obj = replace(settings, server_url=server) if server else settings
-
-
-# Root options that take a value: the word after them is not the command's name.
-VALUED = frozenset({"--home", "--db", "--server"})
-
-
-def _root_app(*modules: typer.Typer) -> typer.Typer:
-    root = typer.Typer(
-        callback=_root,
-        help="Local-first experiment notes: like what you see, say why, get the README written.",
-        no_args_is_help=True,
-        pretty_exceptions_enable=False,
-        rich_markup_mode="rich",
-    )
-    for module in modules:
-        root.add_typer(module)
-    return root
-
-
-MODULES = {name: import_module(f"runnotes.cli.{name}").app for name in COMMANDS}
-app = _root_app(*MODULES.values())
-
-
 def command(args: Sequence[str] | None = None) -> Any:
-    """The click command behind ``app``, with the help made readable (:mod:`runnotes.cli.help`).
+    """The click command of the CLI (see :func:`runnotes.cli.root.command`)."""
+    from runnotes.cli.root import command as build
 
-    Given a call's arguments that name a command, only the module holding it is converted:
-    typer builds every command's parameters from their signatures, 32 ms of CPU for all of
-    them against 11 ms for `runnotes note`'s module (load 16). The root's help and a name no
-    module holds get them all."""
-    root: Any = typer.main.get_command(_app_for(args or ()))
-    panel = {name: PANELS.index(cmd.rich_help_panel) for name, cmd in root.commands.items()}
-    root.commands = {name: root.commands[name] for name in sorted(panel, key=panel.__getitem__)}
-    return plain_help(root)
+    return build(args)
+
+
+def __getattr__(name: str) -> Any:
+    """``app`` and ``MODULES``: the typer app and its command modules, loaded when asked for."""
+    if name in ("app", "MODULES"):
+        from runnotes.cli import root
+
+        return getattr(root, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
@@ -125,61 +58,40 @@ def main() -> None:
     logger = logging.getLogger("runnotes")
     if not any(isinstance(h, _ToStderr) for h in logger.handlers):
         logger.addHandler(_ToStderr())
+    args = sys.argv[1:]
     try:
-        code = command(sys.argv[1:]).main(prog_name="runnotes", standalone_mode=False)
-    except NoArgsIsHelpError as exc:  # a bare group: its help, as click prints it
-        exc.show()
-        sys.exit(exc.exit_code)
-    except UsageError as exc:
-        where = exc.ctx.command_path if exc.ctx else "runnotes"
-        _fail(f"{_sentence(exc.format_message())} (see `{where} --help`)", exc.exit_code)
-    except ClickException as exc:
-        _fail(_sentence(exc.format_message()), exc.exit_code)
-    except typer.Abort:
-        _fail("aborted", 1)
+        from runnotes.cli.quick import quick_call
+
+        quick = quick_call(args)
+        if quick is not None:
+            code = quick()
+        else:
+            from runnotes.cli.root import run_click
+
+            code = run_click(args)
     except RunnotesError as exc:
-        _fail(str(exc), 1)
+        fail(str(exc), 1)
     except ModuleNotFoundError as exc:  # a command of an extra the install does not have
         extra = extra_for(exc.name or "")
         if extra is None:
             raise
-        _fail(f"this needs {exc.name!r}, from the {extra!r} extra: pip install 'runnotes[{extra}]'")
+        fail(f"this needs {exc.name!r}, from the {extra!r} extra: pip install 'runnotes[{extra}]'")
     except Exception as exc:
         database = sys.modules.get("sqlalchemy.exc")  # loaded only by commands that use it
+        if isinstance(exc, sqlite3_error()):  # the lean writes of a SQLite store
+            fail(f"database: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
         if database is None or not isinstance(exc, database.DBAPIError):
             raise
         # e.g. the database stayed locked past the busy timeout
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        _fail(f"database: {reason}")
+        fail(f"database: {reason}")
     sys.exit(code if isinstance(code, int) else 0)
 
 
-def _app_for(args: Sequence[str]) -> typer.Typer:
-    """``app`` with only the command modules that hold the command ``args`` name (all of them
-    when they name none: ``runnotes --help``, a typo)."""
-    name = _command_name(args)
-    holding = [module for module in MODULES.values() if name in _names(module)]
-    return _root_app(*holding) if holding else app
-
-
-def _names(module: typer.Typer) -> set[str]:
-    """The command and group names a command module adds to the root."""
-    commands = {
-        c.name or typer.main.get_command_name(c.callback.__name__)  # type: ignore[union-attr]
-        for c in module.registered_commands
-    }
-    return commands | {g.name for g in module.registered_groups if g.name}
-
-
-def _command_name(args: Sequence[str]) -> str | None:
-    """The first word of ``args`` that is not a root option or its value."""
-    words = iter(args)
-    for word in words:
-        if word in VALUED:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
+def sqlite3_error() -> type[Exception] | tuple[()]:
+    """sqlite3's error class once a command has loaded the driver (nothing to catch before)."""
+    module = sys.modules.get("sqlite3")
+    return module.Error if module is not None else ()
 
 
 class _ToStderr(logging.Handler):
@@ -194,13 +106,15 @@ class _ToStderr(logging.Handler):
             self.handleError(record)
 
 
-def _sentence(message: str) -> str:
+def sentence(message: str) -> str:
     """Click's "No such option: --x." as the rest of a ``runnotes: error:`` line."""
     text = " ".join(message.split()).rstrip(".")
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
-def _fail(message: str, code: int = 1) -> NoReturn:
+def fail(message: str, code: int = 1) -> NoReturn:
+    from runnotes.console import err
+
     err.print(f"runnotes: error: {message}", markup=False)
     sys.exit(code)
 

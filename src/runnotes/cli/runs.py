@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from runnotes.cli import quick
 from runnotes.cli.options import (
     CAPTURE,
     RUNS,
@@ -24,10 +25,10 @@ from runnotes.cli.options import (
     TagOpt,
     WhereOpt,
 )
-from runnotes.cli.shell import backend_of, run_handle, settings_of, store_of, target_of
+from runnotes.cli.shell import backend_of, run_handle, settings_of, store_of
 from runnotes.console import err, out, print_json
 from runnotes.errors import RunnotesError
-from runnotes.formatting import duration, fmt_value, parse_pairs, when
+from runnotes.formatting import duration, fmt_value, when
 
 app = typer.Typer()
 run_app = typer.Typer(help="Start, end and show the active run.", no_args_is_help=True)
@@ -184,14 +185,7 @@ def like(
         return
     if not values:
         raise RunnotesError("give NAME=VALUE pairs, or --selection / --region")
-    pairs = parse_pairs(values)
-    backend = backend_of(ctx)
-    for key, value in pairs:  # before a run is resolved: a refused like opens no auto run
-        backend.check_like(target_of(ctx, run), key, value)
-    handle = run_handle(ctx, run)
-    for key, value in pairs:
-        handle.like(key, value)
-    out.print(f"liked {', '.join(values)} → run {handle.id} ({handle.name})")
+    quick.like(backend_of(ctx), values, run)
 
 
 @app.command(rich_help_panel=CAPTURE)
@@ -201,9 +195,7 @@ def note(
     run: RunOpt = None,
 ) -> None:
     """Write down why: a note on the active run."""
-    handle = run_handle(ctx, run)
-    handle.note(" ".join(text))
-    out.print(f"noted → run {handle.id} ({handle.name})")
+    quick.note(backend_of(ctx), text, run)
 
 
 @app.command(rich_help_panel=CAPTURE)
@@ -214,7 +206,7 @@ def data(
     as_json: JsonFlag = False,
 ) -> None:
     """Fingerprint a dataset (rows, columns, hash) and link it to the active run."""
-    handle = run_handle(ctx, run)
+    handle = run_handle(backend_of(ctx), run)
     fp = handle.dataset(path)
     if as_json:
         print_json(fp.as_dict())

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import typer
-
 from runnotes.config import Settings
 
 if TYPE_CHECKING:
+    import typer
+
     from runnotes.backend import Backend
     from runnotes.sdk import Run
     from runnotes.store.db import Store
@@ -37,11 +37,10 @@ def store_of(ctx: typer.Context) -> Store:
     return local_store(settings_of(ctx))
 
 
-def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
+def run_handle(backend: Backend, ref: str | None, source: str = "cli") -> Run:
     """The run a CLI capture goes to: ``--run`` if given, else the active (or today's) run."""
     from runnotes.sdk import Run, current_run
 
-    backend = backend_of(ctx)
     if ref is None:
         run = current_run(backend=backend)
         run.source = source
@@ -50,14 +49,13 @@ def run_handle(ctx: typer.Context, ref: str | None, source: str = "cli") -> Run:
     return Run(backend, found.id, found.name, source=source)
 
 
-def target_of(ctx: typer.Context, ref: str | None) -> int | None:
+def target_of(backend: Backend, ref: str | None) -> int | None:
     """The run a CLI capture would go to, found without opening today's auto run: ``--run``,
     else the run ``watch`` runs this in, else the active run; None when there is none."""
     import os
 
     from runnotes.sdk import ENV_RUN_ID
 
-    backend = backend_of(ctx)
     if ref is not None:
         return backend.run_ref(ref).id
     watched = os.environ.get(ENV_RUN_ID, "")

@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from runnotes.cli.options import CAPTURE, SETUP, JsonFlag, RunOpt
-from runnotes.cli.shell import run_handle, settings_of, store_of
+from runnotes.cli.shell import backend_of, run_handle, settings_of, store_of
 from runnotes.console import err, out
 from runnotes.errors import RunnotesError
 
@@ -78,7 +78,7 @@ def voice_add(
     from runnotes.voice.notes import add_voice_file
 
     store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
-    handle = run_handle(ctx, run, source="voice")
+    handle = run_handle(backend_of(ctx), run, source="voice")
     for path in files:
         progress, advance = _progress_bar(path)
         with progress:
@@ -110,7 +110,7 @@ def voice_record(
     from runnotes.voice.recorder import Recorder, source_from_spec
 
     store_of(ctx)  # voice notes live in a local store: team mode is refused before any write
-    handle = run_handle(ctx, run, source="voice")
+    handle = run_handle(backend_of(ctx), run, source="voice")
     recorder = Recorder(
         handle.store, handle.id, source_from_spec(source), settings=settings_of(ctx)
     )

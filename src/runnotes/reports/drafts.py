@@ -40,16 +40,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
 from runnotes.pidfile import agent_pid_file, running_pid
 from runnotes.store.db import Store, open_store
-from runnotes.store.experiments import drafts
 from runnotes.store.folders import private_dir, warn_if_open
-from runnotes.store.models import Draft, Experiment, Project, Run
+from runnotes.store.runs import experiment_of
+
+if TYPE_CHECKING:  # the tables load where drafts are rendered or listed, not to queue a refresh
+    from runnotes.store.models import Experiment
 
 log = logging.getLogger(__name__)
 TRIGGERS = ("run_end", "like", "voice", "note", "review", "manual")
@@ -159,6 +161,8 @@ def _beside(path: Path) -> Path:
 
 
 def _record(store: Store, path: Path, **fields: Any) -> None:
+    from runnotes.store.models import Draft
+
     with store.write() as session:
         row = session.get(Draft, str(path)) or Draft(
             path=str(path), kind=fields["kind"], project=fields["project"]
@@ -170,6 +174,8 @@ def _record(store: Store, path: Path, **fields: Any) -> None:
 
 def _destination(store: Store, target: Path) -> tuple[Path, bool]:
     """Write to ``target`` unless it was edited by hand since runnotes wrote it."""
+    from runnotes.store.models import Draft
+
     with store.read() as session:
         row = session.get(Draft, str(target))
     current = _sha(target)
@@ -224,6 +230,7 @@ def refresh_experiment(store: Store, experiment_id: int, trigger: str = "manual"
 def _refresh(store: Store, experiment_id: int, trigger: str) -> list[Path]:
     from runnotes.reports import write_progress, write_readme
     from runnotes.reports.writers import NothingToReport
+    from runnotes.store.models import Experiment, Project
 
     cfg = DraftSettings.of(store)
     with store.read() as session:
@@ -291,6 +298,8 @@ def _refresh_listen(
 
 
 def list_drafts(store: Store) -> list[DraftInfo]:
+    from runnotes.store.experiments import drafts
+
     with store.read() as session:
         rows = drafts(session)
     return [
@@ -390,15 +399,14 @@ def notify(store: Store, run_id: int, trigger: str) -> None:
         cfg = DraftSettings.of(store)
         if not cfg.auto or trigger not in cfg.triggers:
             return
-        with store.read() as session:
-            run = session.get(Run, run_id)
-        if run is None:
+        experiment_id = experiment_of(store, run_id)
+        if experiment_id is None:
             return
         agent = running_pid(agent_pid_file(store.settings.home))
         if agent is not None and agent != os.getpid():
-            _hand_over(store, run.experiment_id, trigger)
+            _hand_over(store, experiment_id, trigger)
         else:
-            refresher(store).request(run.experiment_id, trigger)
+            refresher(store).request(experiment_id, trigger)
     except Exception as exc:  # noqa: BLE001 - a draft must never break a capture
         log.warning("cannot queue a draft refresh: %s", exc)
 

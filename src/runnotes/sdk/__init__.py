@@ -13,18 +13,18 @@ import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runnotes.backend import Backend, Ended, local_store, open_backend
-from runnotes.capture import context as run_context
-from runnotes.capture.dataset import Fingerprint
 from runnotes.config import Settings, load_settings
 from runnotes.errors import NotFound
 from runnotes.sdk.run import OPEN, Run, metric_name, metric_step, metric_value
 from runnotes.store.db import Store
-from runnotes.store.lineage import check_parent, set_link
-from runnotes.store.models import Source
+from runnotes.store.kinds import Source
 from runnotes.store.runs import ending
+
+if TYPE_CHECKING:
+    from runnotes.capture.dataset import Fingerprint
 
 ENV_RUN_ID = "RUNNOTES_RUN_ID"  # set by `runnotes watch` for the command it runs
 log = logging.getLogger(__name__)
@@ -108,6 +108,9 @@ def start_run(
     ``parent`` (a run id or name) records the run this one came from and ``how``: fork, resume
     (from the parent's ``step``), finetune, rerun or variant (``runnotes run link`` edits it); a
     local store only (a team server's store is linked on its machine)."""
+    from runnotes.capture.context import collect  # git, packages: only a run that starts
+    from runnotes.store.lineage import check_parent, set_link
+
     backend = backend or backend_for(store)
     parent_id = None if parent is None else check_parent(backend.local_store(), parent, how, step)
     watched = _watched_run(backend)
@@ -122,7 +125,7 @@ def start_run(
         experiment=experiment,
         project=project,
         tags=tags,
-        context=run_context.collect(command),
+        context=collect(command),
         active_by=started_by or str(source),
     )
     if parent_id is not None:

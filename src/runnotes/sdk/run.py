@@ -33,16 +33,18 @@ from collections import deque
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runnotes.backend import Backend
-from runnotes.capture.dataset import Fingerprint, fingerprint
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import as_number
 from runnotes.services.runs import status_of
 from runnotes.store.db import Store
-from runnotes.store.models import Kind, Review, Source
+from runnotes.store.kinds import Kind, Review, Source
 from runnotes.store.runs import INT64, MAX_NAME, Active, MetricRow, NewCapture, ending
+
+if TYPE_CHECKING:
+    from runnotes.capture.dataset import Fingerprint
 
 # A MetricRow made without the Python frame of its generated __new__: a third of logging's own
 # time went to it (the fields are the same, in the same order).
@@ -234,13 +236,15 @@ class Run:
 
     def note(self, text: str, *, origin: str | None = None) -> int:
         """A note (approved: you wrote it); the values it says wait for review, as spoken ones."""
-        from runnotes.voice.typed import run_names, typed_values
+        from runnotes.voice.typed import run_names, says_a_number, typed_values
 
         (cid,) = self.capture(
             NewCapture(
                 kind=Kind.note, source=self.source, text=text, origin=origin, review=Review.approved
             )
         )
+        if not says_a_number(text):
+            return cid
         try:
             known = run_names(self.backend.local_store(), self.id)
         except RunnotesError:  # a team server: its names are not here
@@ -257,6 +261,8 @@ class Run:
     def dataset(self, path: str | Path) -> Fingerprint:
         """Fingerprint a data file; says (on stderr, and as a note) when it changed since the
         previous run of this experiment that used a file of the same name."""
+        from runnotes.capture.dataset import fingerprint
+
         fp = fingerprint(path)
         name = Path(fp.path).name
         message = self.backend.dataset_change(self.id, name, fp)

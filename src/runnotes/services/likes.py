@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from runnotes.errors import RunnotesError
 from runnotes.formatting import as_number
-from runnotes.store.captures import metric_logged
 from runnotes.store.db import Store
 
 
@@ -20,6 +19,8 @@ def check_like(store: Store, run_id: int | None, name: str, value: str) -> None:
     when no run is the target yet)."""
     if as_number(value) is not None:
         return
+    from runnotes.store.captures import metric_logged  # text liked: a query of the tables
+
     with store.read() as session:
         logged = metric_logged(session, name, run_id)
     if logged:

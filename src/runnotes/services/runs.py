@@ -13,9 +13,14 @@ page opens at once in any process.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from runnotes.store.db import Store
-from runnotes.store.models import Run, RunStatus
+from runnotes.store.kinds import RunStatus
 from runnotes.store.runs import end_run, remove_active
+
+if TYPE_CHECKING:
+    from runnotes.store.models import Run
 
 # A process stopped by Ctrl-C exits 130 (128 + SIGINT), as shells report it.
 CTRL_C_EXIT = 130

@@ -5,13 +5,16 @@ from them only names without a leading underscore. The rest (``migrations``, ``f
 ``media``) is the store's own. SQL is written only here: elsewhere a module asks one of these
 functions (``tests/test_layers.py`` checks both rules).
 
-Importing it registers the hook of :mod:`runnotes.store.points` that gives new captures ids from
-the sequence they share with the logged points, wherever a capture is inserted from.
+Importing it loads no table: a capture command on a current SQLite store writes through
+:mod:`runnotes.store.sql` without SQLAlchemy. The tables named below load when first asked for,
+and with them (:mod:`runnotes.store.models`) the hook of :mod:`runnotes.store.points` that gives
+new captures ids from the sequence they share with the logged points.
 """
 
-from runnotes.store import points as _points  # noqa: F401
+from typing import Any
+
 from runnotes.store.db import Store, open_store
-from runnotes.store.models import Capture, Experiment, Kind, MediaFile, Project, Review, Run, Source
+from runnotes.store.kinds import Kind, Review, Source
 
 # The modules outside code may import (``runnotes.store.<name>``), by what they are for.
 PUBLIC = frozenset(
@@ -32,8 +35,20 @@ PUBLIC = frozenset(
         "ingest",  # team-server batches: Idempotency-Key checks
         "logins",  # the login throttle's shared count of wrong tokens
         "lineage",  # where runs came from (links, evidence), the overview's card order
+        "kinds",  # the enums of the text columns (Kind, Source, Review, RunStatus)
     }
 )
+_TABLES = frozenset({"Capture", "Experiment", "MediaFile", "Project", "Run"})
+
+
+def __getattr__(name: str) -> Any:
+    """The tables, loaded (with SQLAlchemy) only when a caller asks for one."""
+    if name in _TABLES:
+        from runnotes.store import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PUBLIC",

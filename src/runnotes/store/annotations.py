@@ -17,110 +17,31 @@ the run ends) decides it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
-from runnotes.formatting import fmt_value, shown_interval
-from runnotes.store.models import (
-    LOGGED_SOURCES,
-    Capture,
-    Kind,
-    Review,
-    Run,
-    SeriesName,
-    SeriesPoint,
-    Source,
-)
-from runnotes.store.points import changed_in_place, point_rows
+from runnotes.store import sql
+from runnotes.store.models import Capture, Kind, Review, Source
 
 
 def is_annotation(capture: Capture) -> bool:
     """A liked or spoken metric/param value (what a person pointed at or said, not code)."""
-    return (
-        capture.kind in (Kind.metric, Kind.param)
-        and bool(capture.name)
-        and (capture.liked or capture.source == Source.voice)
-    )
-
-
-def _logged(capture: Capture) -> tuple[Any, Any, Any, Any]:
-    """The query of the run's logged values of the capture's name, newest first, and the id,
-    value and text columns it is matched on: metric values code logged are points
-    (:mod:`runnotes.store.points`), params are captures."""
-    if capture.kind == Kind.metric:
-        query = point_rows().where(
-            SeriesPoint.run_id == capture.run_id, SeriesName.name == capture.name
-        )
-        return query.order_by(SeriesPoint.id.desc()), SeriesPoint.id, SeriesPoint.value, None
-    query = select(Capture).where(
-        Capture.run_id == capture.run_id,
-        Capture.kind == capture.kind,
-        Capture.name == capture.name,
-        col(Capture.source).in_(list(LOGGED_SOURCES)),
-        col(Capture.liked).is_(False),
-        Capture.review == Review.approved,
-    )
-    return query.order_by(col(Capture.id).desc()), Capture.id, Capture.value, Capture.text
-
-
-def _equal(capture: Capture, id_: Any, value: Any, text_col: Any) -> object:
-    """SQL: a logged value that shows as the annotation does (rounded to its digits)."""
-    text = (capture.text or "").strip()
-    try:
-        intervals = shown_interval(text)
-    except ValueError:
-        intervals = []
-    if not intervals and capture.value is not None:
-        intervals = [(capture.value, capture.value)]
-    ranges = [and_(value >= lo, value <= hi) for lo, hi in intervals]
-    if text_col is not None and capture.text is not None:
-        ranges.append(text_col == capture.text)
-    return or_(*ranges) if ranges else id_.is_(None)
-
-
-def _message(capture: Capture, logged: Capture) -> str:
-    verb = "liked" if capture.liked else "said"
-    shown = (capture.text or fmt_value(capture.value)).strip()
-    value = logged.text if logged.kind == Kind.param and logged.text else fmt_value(logged.value)
-    if logged.kind == Kind.param:
-        return f"you {verb} {capture.name}={shown}, the run logged {capture.name}={value}"
-    return f"you {verb} {shown}, the run logged {value} at its last step"
+    return sql.is_annotation(capture.kind, capture.name, capture.liked, capture.source)
 
 
 def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> None:
     """Link each like or spoken value among ``captures`` to the run's logged series of its name
     (see the module). ``final``: the run has ended, so a value that matches nothing logged is
-    a contradiction to review."""
-    changed = set()
-    for capture in captures:
-        if not is_annotation(capture) or capture.id is None:
-            continue
-        newest, *columns = _logged(capture)
-        last = _first(session, newest)
-        if last is None:
-            continue  # nothing logged of this name: the value is the run's, marked
-        match = _first(session, newest.where(_equal(capture, *columns)))
-        if match is not None:
-            if capture.conflict and capture.liked:
-                capture.review = Review.approved  # the values it waited for were logged
-            capture.logged_id, capture.conflict = match.id, None
-        elif final or capture.conflict:
-            if not capture.conflict:  # newly found: a person looks before a draft quotes it
-                capture.review = Review.pending
-            capture.logged_id, capture.conflict = last.id, _message(capture, last)
-        else:
-            continue
-        session.add(capture)
-        changed.add(capture.run_id)
-    changed_in_place(session, changed)
-
-
-def _first(session: Session, query: Any) -> Any:
-    """The first row of a query of captures or capture-shaped point rows (None: no row)."""
-    row = session.exec(query.limit(1)).first()
-    return row if row is None or isinstance(row, Capture) else Capture(**row._mapping)
+    a contradiction to review. The rule is :func:`runnotes.store.sql.annotate`, run on the
+    session's connection; the captures are read again afterwards."""
+    session.flush()
+    chosen = [c for c in captures if c.id is not None and is_annotation(c)]
+    if not chosen:
+        return
+    sql.annotate(sql.of(session.connection()), [c.id for c in chosen], final=final)  # type: ignore[misc]
+    for capture in chosen:
+        session.expire(capture)
 
 
 def annotate_run(session: Session, run_id: int) -> None:
@@ -136,8 +57,3 @@ def annotate_run(session: Session, run_id: int) -> None:
         )
     ).all()
     annotate(session, rows, final=True)
-
-
-def run_ended(session: Session, run_id: int) -> bool:
-    run = session.get(Run, run_id)
-    return run is not None and run.ended_at is not None

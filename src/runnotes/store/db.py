@@ -10,17 +10,14 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
+import sys
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import Any, TypeVar
-
-from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-from sqlmodel import Session, SQLModel
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from runnotes import events
 from runnotes.config import Settings, load_settings
@@ -28,25 +25,66 @@ from runnotes.errors import NotFound, RunnotesError
 from runnotes.store.folders import check_file, check_folder, private_dir, warn_if_open
 from runnotes.store.media import MediaStore
 
+if TYPE_CHECKING:  # SQLAlchemy loads with the first engine: a current SQLite store's captures
+    from sqlalchemy import Engine  # never make one (see runnotes.store.sql)
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session, SQLModel
+
 BUSY_TIMEOUT_S = 60  # default; `[store] busy_timeout` / RUNNOTES_STORE_BUSY_TIMEOUT
 CONNECT_TIMEOUT_S = 10  # `[store] connect_timeout` / RUNNOTES_STORE_CONNECT_TIMEOUT
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-@dataclass
 class Store:
-    """An open store: the engine, the media folder and the settings it was opened with."""
+    """An open store: the settings it was opened with, its media folder, and its database: the
+    SQLAlchemy engine, made when first used, and for a SQLite file the stdlib connections the
+    lean writes of :mod:`runnotes.store.sql` use (one per thread, open while the store is)."""
 
-    settings: Settings
-    engine: Engine
-    media: MediaStore
+    def __init__(self, settings: Settings, media: MediaStore, engine: Engine | None = None) -> None:
+        self.settings = settings
+        self.media = media
+        self.db_file = _sqlite_file(settings.db_url)
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._local = threading.local()
+        self._connections: list[tuple[int, sqlite3.Connection]] = []  # (pid, connection)
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (made, and SQLAlchemy loaded, on first use)."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    cfg = self.settings.store
+                    self._engine = make_engine(
+                        self.settings.db_url, cfg.busy_timeout, cfg.connect_timeout
+                    )
+        return self._engine
 
     @property
     def is_sqlite(self) -> bool:
-        return self.engine.dialect.name == "sqlite"
+        return self.db_file is not None or self.engine.dialect.name == "sqlite"
+
+    def sqlite(self) -> sqlite3.Connection:
+        """This thread's stdlib connection to the SQLite file, set up as the engine's are (WAL,
+        busy timeout, foreign keys; transactions begun by the caller). Never closed before the
+        store: see ``_OPENED``. A forked child makes its own (SQLite's connections must not
+        cross a fork), leaving its parent's alone."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            if self.db_file is None:
+                raise RunnotesError("not a SQLite file store")
+            timeout = self.settings.store.busy_timeout
+            conn = _connect_sqlite(self.db_file, timeout)
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._lock:
+                self._connections.append((os.getpid(), conn))
+        return conn
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with Session(self.engine) as session:
             yield session
 
@@ -54,6 +92,8 @@ class Store:
     def write(self) -> Iterator[Session]:
         """A session whose transaction holds the write lock from the start and commits on exit;
         then the events its writes queued (:func:`runnotes.events.queue`) are published."""
+        from sqlmodel import Session
+
         with Session(self.engine.execution_options(immediate=True)) as session:
             try:
                 with session.begin():
@@ -77,16 +117,52 @@ class Store:
             events.publish_queued(self, conn)
 
     def close(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for pid, conn in connections:
+            if pid == os.getpid():  # a parent's, in a forked child: the parent's to close
+                conn.close()
+
+
+def _connect_sqlite(db_file: Path, busy_timeout: float) -> sqlite3.Connection:
+    """A stdlib connection with the pragmas every connection of a store has (see
+    :func:`_sqlite_engine`); ``BEGIN`` is issued by its user."""
+    conn = sqlite3.connect(
+        db_file, timeout=busy_timeout, check_same_thread=False, isolation_level=None
+    )
+    _pragmas(conn, busy_timeout)
+    return conn
+
+
+def _pragmas(dbapi_conn: Any, busy_timeout: float) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
 
 
 def _sqlite_file(url: str) -> Path | None:
-    """The database file of a SQLite URL (None for other databases and in-memory ones)."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    """The database file of a SQLite URL (None for other databases and in-memory ones).
+
+    ``sqlite:///relative.db`` and ``sqlite:////abs.db`` are read here; a URL with a query or an
+    escape is left to SQLAlchemy's parser (loaded only then)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.split("+")[0] != "sqlite":
         return None
-    path = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if "?" in rest or "%" in rest:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            path = make_url(url).database
+        except ArgumentError:
+            return None
+    else:
+        path = rest[1:] if rest.startswith("/") else None
     return Path(path).expanduser() if path and path != ":memory:" else None
 
 
@@ -124,17 +200,14 @@ def _opening(db_file: Path | None) -> Iterator[None]:
 
 
 def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (see _on_begin)
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+        _pragmas(dbapi_conn, busy_timeout)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -167,6 +240,13 @@ def make_engine(
 ) -> Engine:
     """An engine for ``url``; ``busy_timeout`` is how long a SQLite writer waits for the lock,
     ``connect_timeout`` how long to wait for a database server to answer."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    # The tables, and with them the hook that numbers new captures (runnotes.store.points), are
+    # there for every session of the engine.
+    import_module("runnotes.store.models")
     try:
         dialect = make_url(url).get_backend_name()
     except ArgumentError as exc:
@@ -203,10 +283,25 @@ def newest_revision() -> str:
 
 def _current_revision(engine: Engine) -> str | None:
     """The revision a database is at, read without Alembic (None: no schema yet)."""
+    from sqlalchemy import inspect
+
     with engine.connect() as conn:
         if not inspect(conn).has_table("alembic_version"):
             return None
         return conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def _is_current(store: Store) -> bool:
+    """Whether a SQLite file's schema is the newest, read through the store's own connection:
+    opening a current store loads neither Alembic nor SQLAlchemy."""
+    if store.db_file is None:
+        return False
+    conn = store.sqlite()
+    table = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+    if conn.execute(table).fetchone() is None:
+        return False
+    row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    return row is not None and row[0] == newest_revision()
 
 
 def migrate(engine: Engine) -> bool:
@@ -236,21 +331,32 @@ def open_store(settings: Settings | None = None) -> Store:
         check_folder(path, what)
     # The store folder holds notes, drafts and recordings: user-only in every mode when made here.
     private_dir(settings.home, "store folder")
-    cfg = settings.store
-    with _opening(_sqlite_file(settings.db_url)):
-        engine = make_engine(settings.db_url, cfg.busy_timeout, cfg.connect_timeout)
+    store = Store(settings, MediaStore(settings.media_dir))
+    with _opening(store.db_file):
         try:
-            created = migrate(engine)
-        except DBAPIError as exc:
-            engine.dispose()
-            reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            created = not _is_current(store) and migrate(store.engine)
+        except Exception as exc:
+            reason = _database_error(exc)
+            if reason is None:
+                raise
+            store.close()
             raise RunnotesError(
                 f"cannot open database {_safe_url(settings.db_url)}: {reason}"
             ) from exc
     if created:  # the store's first write: name the existing folders others can read
         for path, what in folders:
             warn_if_open(path, what)
-    return Store(settings=settings, engine=engine, media=MediaStore(settings.media_dir))
+    return store
+
+
+def _database_error(exc: BaseException) -> str | None:
+    """The first line of a database's own error (None: ``exc`` is not one)."""
+    if isinstance(exc, sqlite3.Error):
+        return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    database = sys.modules.get("sqlalchemy.exc")  # loaded by whoever made an engine
+    if database is None or not isinstance(exc, database.DBAPIError):
+        return None
+    return str(exc.orig).splitlines()[0] if exc.orig else str(exc)
 
 
 def store_folders(settings: Settings) -> list[tuple[Path, str]]:
@@ -272,10 +378,12 @@ def store_folders(settings: Settings) -> list[tuple[Path, str]]:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
-Row = TypeVar("Row", bound=SQLModel)
+Row = TypeVar("Row", bound="SQLModel")
 
 
 def get_row(session: Session, model: type[Row], row_id: int) -> Row:

@@ -25,45 +25,15 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-
-class Kind(StrEnum):
-    metric = "metric"
-    param = "param"
-    note = "note"
-    voice = "voice"
-    screenshot = "screenshot"
-    dataset = "dataset"
-    code = "code"
-    artifact = "artifact"
-
-
-class Source(StrEnum):
-    sdk = "sdk"
-    cli = "cli"
-    watch = "watch"
-    hotkey = "hotkey"
-    voice = "voice"
-    import_ = "import"
-    web = "web"
-    browser = "browser"  # the browser extension (migration 0014)
-
-
-class Review(StrEnum):
-    pending = "pending"
-    approved = "approved"
-    rejected = "rejected"
-
-
-class RunStatus(StrEnum):
-    running = "running"
-    ok = "ok"
-    failed = "failed"
-    killed = "killed"
-    crashed = "crashed"  # its process died: set by runnotes (close_stale), never by a writer
-
-
-# What a writer (SDK, ``run end``, the team server's ``/end``) may end a run with.
-ENDINGS = (RunStatus.ok, RunStatus.failed, RunStatus.killed)
+from runnotes.store.kinds import (  # noqa: F401 - the tables' enums, where they were defined
+    ENDINGS,
+    LOGGED_SOURCES,
+    POINT_SOURCES,
+    Kind,
+    Review,
+    RunStatus,
+    Source,
+)
 
 
 class Project(SQLModel, table=True):
@@ -247,10 +217,6 @@ def postgresql_partial_indexes() -> None:
             index.dialect_options["postgresql"]["where"] = where
 
 
-# The sources of code-logged values, as the small integers ``series_point.source`` stores.
-POINT_SOURCES = ("sdk", "watch", "import")
-
-
 class SeriesPoint(SQLModel, table=True):
     """One value a run's code logged (SDK, ``watch``, imports): the narrow table of the series.
 
@@ -310,10 +276,6 @@ def finite_value(value: Any = None) -> ColumnElement[Any]:
     (the logged points' union, :func:`runnotes.store.points.metric_rows`)."""
     value = Capture.value if value is None else value
     return case((and_(value > -math.inf, value < math.inf), value))
-
-
-# Sources whose values are what code logged: the run's series (a like through them is not).
-LOGGED_SOURCES = frozenset({Source.sdk, Source.watch, Source.import_})
 
 
 def mark(source: str | None, liked: bool) -> str | None:
@@ -384,3 +346,9 @@ class LoginFailure(SQLModel, table=True):
     client: str = Field(primary_key=True, max_length=200)
     count: int
     last: float
+
+
+# Whoever holds the tables has the hook that gives a new capture its id from the sequence it
+# shares with the logged points (a flush of an ORM session on SQLite): registered here, as the
+# tables load, since the store package itself no longer loads them.
+from runnotes.store import points as _points  # noqa: E402, F401

@@ -37,10 +37,10 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
+from runnotes.store import ingest, sql
 from runnotes.store.db import Store, id_batches, is_row_id, upsert
-from runnotes.store.ingest import copy_rows
+from runnotes.store.kinds import is_logged  # noqa: F401 - where readers have looked for it
 from runnotes.store.models import (
-    LOGGED_SOURCES,
     POINT_SOURCES,
     Capture,
     Kind,
@@ -56,11 +56,6 @@ _SOURCE_CODE = {name: code for code, name in enumerate(POINT_SOURCES)}
 # of committed rows (a name row is never changed or deleted; a store opened again looks again).
 _names: weakref.WeakKeyDictionary[Any, dict[str, int]] = weakref.WeakKeyDictionary()
 _names_lock = threading.Lock()
-
-
-def is_logged(kind: str, source: str, liked: bool, review: str) -> bool:
-    """Whether a metric value is one code logged: it goes to ``series_point``."""
-    return kind == Kind.metric and source in LOGGED_SOURCES and not liked and review == "approved"
 
 
 def name_ids(conn: Connection, names: Iterable[str]) -> dict[str, int]:
@@ -102,13 +97,7 @@ def interned(store: Store, names: Iterable[str]) -> dict[str, int]:
 
 def next_id(conn: Connection) -> int:
     """SQLite: the next id of the shared sequence (the caller holds the write lock)."""
-    return (
-        conn.exec_driver_sql(
-            "SELECT max(coalesce((SELECT max(id) FROM capture), 0), "
-            "coalesce((SELECT max(id) FROM series_point), 0)) + 1"
-        ).scalar()
-        or 1
-    )
+    return sql.next_id(sql.of(conn))
 
 
 def _stored(value: float | None) -> float | None:
@@ -132,7 +121,7 @@ def insert_points(
     values = [(r, ids[n], s, _stored(v), t, code[src]) for r, _, src, n, v, s, t, _, _ in rows]
     columns = "run_id, name_id, step, value, timestamp, source"
     if conn.dialect.name == "postgresql":  # one COPY; ids from the sequence shared with captures
-        copy_rows(conn, "series_point", columns.split(", "), values)
+        ingest.copy_rows(conn, "series_point", columns.split(", "), values)
         return
     if conn.dialect.paramstyle == "qmark":
         conn.exec_driver_sql(

@@ -18,47 +18,30 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, NamedTuple, TypeVar
-
-from pydantic import AfterValidator, Field
-from sqlalchemy import func, text, update
-from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
 from runnotes.formatting import local_time
 from runnotes.pidfile import process_started
-from runnotes.store import ingest
-from runnotes.store.annotations import annotate, annotate_run, is_annotation, run_ended
-from runnotes.store.db import Store, get_row, upsert
+from runnotes.store import sql
+from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
-from runnotes.store.models import (
-    ENDINGS,
-    POINT_SOURCES,
-    Capture,
-    Experiment,
-    MediaFile,
-    Project,
-    Review,
-    Run,
-    RunStatus,
-    RunTag,
-    SeriesPoint,
-)
-from runnotes.store.points import insert_points, interned, is_logged, name_ids
+from runnotes.store.kinds import ENDINGS, POINT_SOURCES, Review, RunStatus, is_logged
+from runnotes.store.sql import AUTO_EXPERIMENT, DEFAULT_EXPERIMENT, DEFAULT_PROJECT  # noqa: F401
+
+if TYPE_CHECKING:  # the tables load in the functions that need a session: a like or a note
+    from sqlalchemy.engine import Connection  # on a current SQLite store never loads them
+    from sqlmodel import Session
+
+    from runnotes.store.models import Capture, Experiment, Run
 
 try:
     import fcntl
 except ImportError:  # Windows: one process at a time changes the active run there
     fcntl = None  # type: ignore[assignment]
 
-DEFAULT_PROJECT = "default"
-DEFAULT_EXPERIMENT = "default"
-AUTO_EXPERIMENT = "unsorted"
-Row = TypeVar("Row", Project, Experiment)
 log = logging.getLogger(__name__)
 
 
@@ -104,12 +87,30 @@ def _no_nul(value: Any) -> Any:
     return value
 
 
-Text = Annotated[str, AfterValidator(_no_nul)]
-Name = Annotated[str, Field(max_length=MAX_NAME), AfterValidator(_no_nul)]
-Json = Annotated[dict[str, Any], AfterValidator(_no_nul)]
-Step = Annotated[int, Field(ge=INT64[0], le=INT64[1])]
-Id = Annotated[int, Field(ge=INT64[0], le=INT64[1])]  # a row id (capture, run)
-Int32 = Annotated[int, Field(ge=INT32[0], le=INT32[1])]  # an INTEGER column: exit code, pid
+class Check:
+    """``Annotated`` metadata that pydantic applies when it validates a value: its ``Field``
+    constraints, and the NUL refusal. Pydantic is imported then (the JSON API, a team client's
+    batch), not when this module loads: a CLI note or like validates nothing with it."""
+
+    def __init__(self, *, no_nul: bool = False, **constraints: Any) -> None:
+        self.no_nul = no_nul
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic import AfterValidator, Field
+
+        metadata: list[Any] = [Field(**self.constraints)] if self.constraints else []
+        if self.no_nul:
+            metadata.append(AfterValidator(_no_nul))
+        return handler.generate_schema(Annotated[(source, *metadata)])
+
+
+Text = Annotated[str, Check(no_nul=True)]
+Name = Annotated[str, Check(no_nul=True, max_length=MAX_NAME)]
+Json = Annotated[dict[str, Any], Check(no_nul=True)]
+Step = Annotated[int, Check(ge=INT64[0], le=INT64[1])]
+Id = Annotated[int, Check(ge=INT64[0], le=INT64[1])]  # a row id (capture, run)
+Int32 = Annotated[int, Check(ge=INT32[0], le=INT32[1])]  # an INTEGER column: exit code, pid
 
 
 def plain_text(what: str, value: str, limit: int | None = None) -> str:
@@ -124,7 +125,7 @@ def plain_text(what: str, value: str, limit: int | None = None) -> str:
 
 
 # Unix seconds from 1970 to the end of 9999: what dates render as and both databases order.
-Timestamp = Annotated[float, Field(ge=0, le=253402300799)]
+Timestamp = Annotated[float, Check(ge=0, le=253402300799)]
 
 
 @dataclass
@@ -156,28 +157,12 @@ class NewCapture:
 
 
 def ensure_experiment(session: Session, project: str | None, experiment: str | None) -> Experiment:
-    project = project or DEFAULT_PROJECT
-    experiment = experiment or DEFAULT_EXPERIMENT
-    proj = _get_or_create(session, Project, name=project)
-    return _get_or_create(session, Experiment, project_id=proj.id, name=experiment)
+    """The experiment (and its project) of these names, made if missing (default names for
+    None): :func:`runnotes.store.sql.experiment_id`, in the session's transaction."""
+    from runnotes.store.models import Experiment
 
-
-def _get_or_create(session: Session, model: type[Row], **key: Any) -> Row:
-    """The row with these unique ``key`` values, inserted if missing.
-
-    ``INSERT … ON CONFLICT DO NOTHING`` then a read: safe when many clients of a team server
-    create the same project at once (PostgreSQL waits for the other insert and reads its row;
-    a plain check-then-insert answered a unique violation there)."""
-    query = select(model).filter_by(**key)
-    row = session.exec(query).first()
-    if row is None:
-        session.execute(
-            upsert(session.get_bind().dialect.name, model)
-            .values(**key, description="", created_at=time.time())
-            .on_conflict_do_nothing()
-        )
-        row = session.exec(query).one()
-    return row
+    exp_id = sql.experiment_id(sql.of(session.connection()), project, experiment)
+    return get_row(session, Experiment, exp_id)
 
 
 def register_media(
@@ -189,6 +174,8 @@ def register_media(
     original_name: str | None = None,
 ) -> str:
     """Write bytes to the media folder and record them; returns the sha256 used as the id."""
+    from runnotes.store.models import MediaFile
+
     sha = store.media.put_bytes(data, suffix)
     if session.get(MediaFile, sha) is None:
         session.add(
@@ -215,6 +202,8 @@ def create_run(
     started_at: float | None = None,
     source_id: str | None = None,
 ) -> Run:
+    from runnotes.store.models import Run, RunTag
+
     with store.write() as session:
         exp = ensure_experiment(session, project, experiment)
         started = started_at or time.time()
@@ -270,6 +259,11 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
     """End a running run. An end is final: ending it again with the same status and exit code
     changes nothing (a retried request), with another raises :class:`Conflict`, as ``run end``
     says. One conditional UPDATE, so two writers racing cannot both end it."""
+    from sqlalchemy import update
+
+    from runnotes.store.annotations import annotate_run
+    from runnotes.store.models import Run
+
     status = ending(status, exit_code)
     with store.write() as session:
         get_row(session, Run, run_id)  # a clear 404 for an unknown id, before the UPDATE
@@ -291,6 +285,8 @@ def end_run(store: Store, run_id: int, status: str = "ok", exit_code: int | None
 
 
 def add_tags(store: Store, run_id: int, tags: Iterable[str]) -> None:
+    from runnotes.store.models import RunTag
+
     tags = [plain_text("a tag", tag, MAX_NAME) for tag in tags]
     with store.write() as session:
         for tag in tags:
@@ -305,7 +301,21 @@ def add_captures(
     """Store captures in one transaction; returns their ids once committed. Likes and spoken
     values are linked to the run's logged series in the same transaction
     (:mod:`runnotes.store.annotations`). With a ``key`` (:mod:`runnotes.store.ingest`), a batch
-    already stored under it is not stored again: the ids of the first time are returned."""
+    already stored under it is not stored again: the ids of the first time are returned.
+
+    Likes, notes, params — what a person or a script adds one at a time — are written by
+    :mod:`runnotes.store.sql` (on a SQLite file without loading SQLAlchemy); a team client's
+    keyed batch and values code logged (which go to the points) through a session."""
+    if key is None and not any(is_logged(c.kind, c.source, c.liked, c.review) for c in captures):
+        with sql.write(store) as tx:
+            ids = sql.insert_captures(tx, run_id, captures)
+            sql.annotate(tx, ids, final=sql.run_ended(tx, run_id))
+            if ids:
+                kinds = ("like" if c.liked else str(c.kind) for c in captures)
+                sql.captures_added(tx, run_id, kinds)
+        return ids
+    from runnotes.store import ingest
+
     with store.write() as session:
         if key is not None:
             first = ingest.claim(session.connection(), key, run_id)
@@ -324,6 +334,9 @@ def add_captures(
 def store_logged(session: Session, rows: Sequence[Capture]) -> None:
     """Move the values code logged among just-flushed ``rows`` (a W&B-style summary, a restored
     export) into the narrow table, under the ids they were given: the series reads them there."""
+    from runnotes.store.models import SeriesPoint
+    from runnotes.store.points import name_ids
+
     logged = [r for r in rows if is_logged(r.kind, r.source, r.liked, r.review) and r.name]
     if not logged:
         return
@@ -352,13 +365,25 @@ def store_logged(session: Session, rows: Sequence[Capture]) -> None:
 
 def insert_captures(session: Session, run_id: int, captures: Sequence[NewCapture]) -> list[Capture]:
     """:func:`add_captures` inside the caller's transaction (a voice note's transcript and what
-    it says commit together); the caller queues the event its change makes."""
-    rows = [Capture(run_id=run_id, **c.__dict__) for c in captures]
-    session.add_all(rows)
+    it says commit together); the caller queues the event its change makes. The rows are
+    inserted and linked by :mod:`runnotes.store.sql` on the session's connection."""
+    from sqlmodel import col, select
+
+    from runnotes.store.models import Capture
+
     session.flush()
+    tx = sql.of(session.connection())
+    ids = sql.insert_captures(tx, run_id, captures)
+    if not ids:
+        return []
+    rows = list(session.exec(select(Capture).where(col(Capture.id).in_(ids)).order_by(Capture.id)))
     store_logged(session, rows)
-    if any(map(is_annotation, rows)):
-        annotate(session, rows, final=run_ended(session, run_id))
+    logged = {r.id for r in rows if is_logged(r.kind, r.source, r.liked, r.review)}
+    annotated = [i for i in ids if i not in logged]
+    if sql.annotate(tx, annotated, final=sql.run_ended(tx, run_id)):
+        for row in rows:
+            if row.id not in logged:
+                session.expire(row)
     return rows
 
 
@@ -395,6 +420,9 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow], *, key: str | None 
     """
     if not rows:
         return
+    from runnotes.store import ingest
+    from runnotes.store.points import insert_points, interned
+
     ids = interned(store, {row[3] for row in rows})
     with store.write_conn() as conn:
         if key is not None:
@@ -407,13 +435,15 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow], *, key: str | None 
 def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:
     """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing):
     into the narrow table of logged values (:mod:`runnotes.store.points`)."""
+    from runnotes.store.points import insert_points
+
     insert_points(conn, rows)
 
 
 # -- the process behind a run ----------------------------------------------------------------
 
 
-def owner_alive(run: Run) -> bool | None:
+def owner_alive(run: Run | sql.RunRow) -> bool | None:
     """Whether the process that owns a running run is still alive: None when nobody can tell
     here (no owner recorded — ``runnotes run start`` — or the run runs on another host)."""
     if run.pid is None or run.host != socket.gethostname():
@@ -424,37 +454,21 @@ def owner_alive(run: Run) -> bool | None:
     return run.pid_started is None or abs(started - run.pid_started) < 2.0  # else a reused pid
 
 
-def shown_status(run: Run) -> str:
+def shown_status(run: Run | sql.RunRow) -> str:
     """The status to show: ``crashed`` for a run still marked running whose process is gone."""
     return "crashed" if run.status == "running" and owner_alive(run) is False else run.status
 
 
-def close_stale(store: Store) -> list[Run]:
+def close_stale(store: Store) -> list[sql.RunRow]:
     """End, as ``crashed``, every run of this host still marked running whose process died;
     its end time is its last capture (when it was last heard of). Returns the runs it closed."""
-    with store.write() as session:
-        running = session.exec(
-            select(Run).where(Run.status == "running", Run.pid.is_not(None))
-        ).all()
-        closed = [run for run in running if owner_alive(run) is False]
+    with sql.write(store) as tx:
+        closed = [run for run in sql.running_with_owner(tx) if owner_alive(run) is False]
         for run in closed:
-            _end_at_last_capture(session, run, "crashed")
-        session.flush()
-        for run in closed:
-            session.expunge(run)
+            sql.end_at_last_capture(tx, run.id, run.started_at, RunStatus.crashed.value)
     if closed:
         log.info("closed crashed runs: %s", ", ".join(str(r.id) for r in closed))
     return closed
-
-
-def _end_at_last_capture(session: Session, run: Run, status: str) -> None:
-    """The run ends when it was last heard of: its newest capture or logged value."""
-    heard = [
-        session.exec(select(func.max(table.timestamp)).where(table.run_id == run.id)).one()
-        for table in (Capture, SeriesPoint)
-    ]
-    run.status, run.ended_at = status, max(*(t or 0.0 for t in heard), run.started_at)
-    session.add(run)
 
 
 def record_command(
@@ -463,6 +477,8 @@ def record_command(
     """A command run inside an existing run (``watch`` recording into the active run): the run
     then says what was run — command, folder, git state — and how it exited, for "how to
     reproduce". Its owner (the process that ends it) stays the same."""
+    from runnotes.store.models import Run
+
     with store.write() as session:
         run = get_row(session, Run, run_id)
         if context is not None:
@@ -536,11 +552,9 @@ def _prune(store: Store, stack: list[Active]) -> None:
     """Drop runs that ended, were deleted or whose process died (closing those as crashed)."""
     if not stack:
         return
-    with store.read() as session:
-        ids = [e.run_id for e in stack]
-        status = {
-            r.id: shown_status(r) for r in session.exec(select(Run).where(Run.id.in_(ids))).all()
-        }
+    with sql.read(store) as tx:
+        found = sql.runs(tx, [e.run_id for e in stack])
+    status = {run_id: shown_status(run) for run_id, run in found.items()}
     if "crashed" in status.values():
         close_stale(store)
     stack[:] = [e for e in stack if status.get(e.run_id) == "running"]
@@ -577,26 +591,22 @@ def active_run_id(store: Store) -> int | None:
     return entry.run_id if entry else None
 
 
+def run_name(store: Store, run_id: int) -> str:
+    """The name of a run that exists (:func:`target_run_id`'s, say)."""
+    with sql.read(store) as tx:
+        return sql.runs(tx, [run_id])[run_id].name
+
+
+def experiment_of(store: Store, run_id: int) -> int | None:
+    """The experiment a run is in (None: no such run)."""
+    with sql.read(store) as tx:
+        return sql.experiment_of(tx, run_id)
+
+
 def target_run_id(store: Store) -> int:
     """The run a capture should go to: the active one, else today's auto-created run."""
     run_id = active_run_id(store)
     if run_id is not None:
         return run_id
-    name = "auto-" + datetime.now().strftime("%Y-%m-%d")
-    with store.write() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            # Run names are not unique: two team-server workers asked at once could each open a
-            # run of today (SQLite's write transactions already take turns).
-            session.execute(text("SELECT pg_advisory_xact_lock(727275)"))
-        exp = ensure_experiment(session, DEFAULT_PROJECT, AUTO_EXPERIMENT)
-        run = session.exec(select(Run).where(Run.experiment_id == exp.id, Run.name == name)).first()
-        if run is None:
-            # Today's run opens and the earlier days' close: nothing goes to them any more.
-            for earlier in session.exec(
-                select(Run).where(Run.experiment_id == exp.id, Run.status == "running")
-            ):
-                _end_at_last_capture(session, earlier, "ok")
-            run = Run(experiment_id=exp.id, name=name, started_at=time.time())
-            session.add(run)
-            session.flush()
-        return run.id
+    with sql.write(store) as tx:
+        return sql.todays_run(tx)

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
-
-from runnotes.store.captures import approved_names, run_tags
 from runnotes.store.db import Store, get_row
-from runnotes.store.models import Kind, Review, Run
+from runnotes.store.kinds import Kind, Review
 from runnotes.store.runs import NewCapture, add_captures
-from runnotes.voice.extract import extract
+
+if TYPE_CHECKING:  # a note that says no number needs neither the tables nor the extractor
+    from sqlmodel import Session
 
 log = logging.getLogger(__name__)
 # The confidence given to a value read from a broken number ("3 minus 4"): below the review
@@ -40,6 +39,9 @@ def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str
     Only approved names: a name heard once and still pending (or rejected) must not bias the
     next note's transcription or name matching, or one mishearing spreads ("blues score").
     """
+    from runnotes.store.captures import approved_names, run_tags
+    from runnotes.store.models import Run
+
     run = get_row(session, Run, run_id)
     return approved_names(session, run.experiment_id, KNOWN_NAMES), run_tags(session, run_id)
 
@@ -49,8 +51,10 @@ def typed_values(
 ) -> list[NewCapture]:
     """The values a typed note says ("eval loss 0.32 after the fix"), pending for review like
     spoken ones, pointing back to the note (which stays approved: the user wrote it)."""
-    if not any(ch.isdigit() for ch in text) and not _NUMBER_WORD.search(text):
+    if not says_a_number(text):
         return []  # no number, no value: spare the language model
+    from runnotes.voice.extract import extract
+
     try:
         mentions = extract([text], known or {})
     except ImportError as exc:  # a base install: no spaCy / text2num (the 'voice' extra)
@@ -82,6 +86,12 @@ def typed_values(
     return out
 
 
+def says_a_number(text: str) -> bool:
+    """Whether a note may say a value: digits or a number word. A note that says none is
+    stored and says nothing more (no names read, no language model loaded)."""
+    return any(ch.isdigit() for ch in text) or _NUMBER_WORD.search(text) is not None
+
+
 def add_typed_note(store: Store, run_id: int, text: str, source: str) -> int:
     """Store a typed note (approved), then the values it says (pending); returns the note's id."""
     (note_id,) = add_captures(
@@ -89,7 +99,7 @@ def add_typed_note(store: Store, run_id: int, text: str, source: str) -> int:
         run_id,
         [NewCapture(kind=Kind.note, source=source, text=text, review=Review.approved)],
     )
-    derived = typed_values(text, note_id, source, run_names(store, run_id))
+    derived = says_a_number(text) and typed_values(text, note_id, source, run_names(store, run_id))
     if derived:
         add_captures(store, run_id, derived)
     return note_id
