@@ -15,7 +15,7 @@ from runnotes.cli.options import PANELS
 
 SRC = Path(runnotes.__file__).parent
 CLI = SRC / "cli"
-HELPERS = {"__init__", "options", "shell", "help"}  # the package's own plumbing, no commands
+HELPERS = {"__init__", "options", "shell", "help", "root", "quick"}  # plumbing, no commands
 
 
 def _tree(path: Path) -> ast.Module:

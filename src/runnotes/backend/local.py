@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from runnotes.backend import Ended, RunList, RunRef, Started
-from runnotes.capture.dataset import Fingerprint, previous_change
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
 from runnotes.services import likes
@@ -20,6 +19,7 @@ from runnotes.store.db import Store, open_store
 from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
 
 if TYPE_CHECKING:  # the queries load SQLAlchemy: a like or a note on the active run needs none
+    from runnotes.capture.dataset import Fingerprint
     from runnotes.store.queries import RunDetail, RunFilter
 
 _stores: dict[tuple[str, str], Store] = {}
@@ -75,6 +75,8 @@ class LocalBackend:
             return store_runs.register_media(session, self.store, data, mime, suffix, name)
 
     def dataset_change(self, run_id: int, name: str, fp: Fingerprint) -> str | None:
+        from runnotes.capture.dataset import previous_change
+
         return previous_change(self.store, run_id, name, fp)
 
     def set_goal(self, run_id: int, text: str) -> None:
