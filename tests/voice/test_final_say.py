@@ -312,6 +312,13 @@ def test_a_modified_rate_or_accuracy_is_unsure(sentence: str) -> None:
         # what was possible is no plan; a report after an expectation counts again
         ("The largest image size I can use is 512.", {("image_size", 512)}),
         ("It should land near 0.9, and I was training with dropout 0.2.", {("dropout", 0.2)}),
+        # the later of two readings stands; "epoch N" in a list of settings says how many
+        ("Val loss 1.8 at 20k steps and 1.6 at 50k.", {("val_loss", 1.6)}),
+        (
+            "Dropout 0.1, lr 2e-5, epoch 4 and warmup 500.",
+            {("dropout", 0.1), ("lr", 2e-5), ("epochs", 4), ("warmup_steps", 500)},
+        ),
+        ("Epoch 3, train loss 0.8, val loss 0.9.", {("train_loss", 0.8), ("val_loss", 0.9)}),
     ],
 )
 def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> None:

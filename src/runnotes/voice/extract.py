@@ -188,9 +188,10 @@ _CHANGE = re.compile(
     r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
     re.IGNORECASE,
 )
-# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs".
+# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs", "2.95 at 400k
+# steps and 2.90 at 600k".
 _LATER_ON = re.compile(
-    r"\s*%?\s*(?:after|by)\s+(?:about\s+)?(?:epoch\s+)?\d[\d.,]*\s*k?\s*"
+    r"\s*%?\s*(?:after|by|at)\s+(?:about\s+)?(?:epoch\s+|step\s+)?\d[\d.,]*\s*k?\s*"
     r"(?:more\s+)?(?:epochs|steps|iterations|updates|hours|days)?\b",
     re.IGNORECASE,
 )
@@ -774,7 +775,7 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     prev = doc[j].lower_ if j >= 0 else ""
     in_name = next((n for n in names if n.start < j < n.end), None)
     if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
-        return True  # "epoch 12", "run 3"; not "max epoch 60"
+        return not _listed_epochs(doc, j, names)  # "epoch 12", "run 3"; not "max epoch 60"
     if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
         return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
@@ -808,6 +809,15 @@ def _dimensions(doc, i: int) -> bool:
     """ "an input size of 384 by 768": a size in two numbers is no one value ("512 by 512" is)."""
     pair = i + 2 < len(doc) and doc[i + 1].lower_ in ("by", "x", "×") and _is_number(doc[i + 2])
     return pair and float(doc[i].text) != float(doc[i + 2].text)
+
+
+def _listed_epochs(doc, j: int, names: list[_Name]) -> bool:
+    """ "batch size 64, length 256, epoch 5 and lr 5e-5": in a list of settings, "epoch N" says
+    how many (in a log line, "epoch 1, train loss 0.96", it says which)."""
+    if doc[j].lower_ != "epoch" or j < 2 or doc[j - 1].text not in (",", "and"):
+        return False
+    before = [n for n in names if n.end <= j - 2]
+    return _is_number(doc[j - 2]) and bool(before) and before[-1].kind == "param"
 
 
 def _supposed(doc, i: int) -> bool:
