@@ -319,6 +319,9 @@ def test_a_modified_rate_or_accuracy_is_unsure(sentence: str) -> None:
             {("dropout", 0.1), ("lr", 2e-5), ("epochs", 4), ("warmup_steps", 500)},
         ),
         ("Epoch 3, train loss 0.8, val loss 0.9.", {("train_loss", 0.8), ("val_loss", 0.9)}),
+        # where it stalled is its value; the bound it never hit is not; theirs is not ours
+        ("The val accuracy never hit 0.9, it stalled at 0.86.", {("val_accuracy", 0.86)}),
+        ("Our lr is 3e-4, their lr is 1e-3.", {("lr", 3e-4)}),
     ],
 )
 def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> None:

@@ -343,6 +343,10 @@ _LINK_VERBS = {
     "peak",
     "bottom",
     "plateau",
+    "stall",
+    "stagnate",
+    "saturate",
+    "flatten",
     "climb",
     "fall",
     "drop",
@@ -877,6 +881,9 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
         k = _before_number(doc, named.start)  # (not "annealing from lr 5e-4": where it starts)
         if k >= 0 and doc[k].lower_ in _OLD_VALUE - {"from"}:
             return True
+    linked = _name_before(doc, i, names)
+    if linked is not None and linked.start and doc[linked.start - 1].lower_ in _OTHERS:
+        return True  # "their batch size is 64": someone else's
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE or prev in _OTHERS:  # "went from 0.6.": the value it had before;
         return True  # "much smaller than your 16": someone else's
