@@ -201,6 +201,7 @@ class DraftsSection:
     dir: Path | None = None
     week_start: Annotated[Weekday, _p.BeforeValidator(_lower)] = "monday"
     debounce: Annotated[float, _p.Field(ge=0)] = 3.0
+    pace: Annotated[float, _p.Field(ge=0)] = 4.0
     triggers: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = (
         "run_end",
         "like",
