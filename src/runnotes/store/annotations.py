@@ -39,7 +39,7 @@ def annotate(session: Session, captures: Sequence[Capture], *, final: bool) -> N
     chosen = [c for c in captures if c.id is not None and is_annotation(c)]
     if not chosen:
         return
-    sql.annotate(sql.of(session.connection()), [c.id for c in chosen], final=final)  # type: ignore[misc]
+    sql.annotate(sql.of(session.connection()), [c.id for c in chosen if c.id], final=final)
     for capture in chosen:
         session.expire(capture)
 

@@ -111,8 +111,8 @@ def write(store: Store) -> Iterator[Tx]:
     published after the commit. A SQLite file: the store's stdlib connection (no SQLAlchemy);
     any other database: a connection of its engine."""
     if store.db_file is None:
-        with store.write_conn() as conn:
-            yield of(conn)
+        with store.write_conn() as engine_conn:
+            yield of(engine_conn)
         return
     conn = store.sqlite()
     conn.execute("BEGIN IMMEDIATE")
@@ -131,8 +131,8 @@ def write(store: Store) -> Iterator[Tx]:
 def read(store: Store) -> Iterator[Tx]:
     """A read transaction (one snapshot of the store)."""
     if store.db_file is None:
-        with store.engine.connect() as conn:
-            yield of(conn)
+        with store.engine.connect() as engine_conn:
+            yield of(engine_conn)
         return
     conn = store.sqlite()
     conn.execute("BEGIN")
