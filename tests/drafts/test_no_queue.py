@@ -4,6 +4,7 @@ detached drainer), and the drainer waits for the lock instead of spinning on its
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -65,3 +66,16 @@ def test_the_next_refresh_waits_pace_times_the_last_ones_duration(
     assert refresher.spent == 2.5 and refresher.next_wait() == 10
     assert drafts.Refresher(store, delay=3, pace=0).next_wait() == 3
     assert drafts.refresher(store).pace == 4  # the default `[drafts] pace`
+
+
+def test_work_nobody_waits_for_runs_below_normal_priority() -> None:
+    """The detached drainer and a draft's spoken summary run niced (Piper takes every core: on
+    a team server under load it slowed the clients' writes)."""
+    import os
+    import subprocess
+
+    from runnotes.pidfile import BACKGROUND_NICE, low_priority
+
+    argv = low_priority([sys.executable, "-c", "import os; print(os.nice(0))"])
+    niceness = int(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    assert niceness == min(19, os.nice(0) + BACKGROUND_NICE)

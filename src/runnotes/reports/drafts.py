@@ -45,7 +45,7 @@ from typing import Any
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.events import hookimpl
-from runnotes.pidfile import agent_pid_file, running_pid
+from runnotes.pidfile import agent_pid_file, low_priority, running_pid
 from runnotes.store.db import Store, open_store
 from runnotes.store.experiments import drafts
 from runnotes.store.folders import private_dir, warn_if_open
@@ -288,7 +288,7 @@ def _refresh_listen(
         return []
     subject = Subject(exp.id, exp.name, project)  # type: ignore[arg-type]
     target = _inside(folder, folder / path_part(exp.name) / "listen.wav")
-    write = partial(write_listen, store, subject)
+    write = partial(write_listen, store, subject, background=True)
     return [_write(store, target, "listen", project, exp.id, trigger, write)]
 
 
@@ -480,7 +480,7 @@ def _start_drainer(store: Store) -> None:
     log = os.open(settings.home / "drafts.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     try:
         subprocess.Popen(
-            [sys.executable, "-m", "runnotes.reports.drafts"],
+            low_priority([sys.executable, "-m", "runnotes.reports.drafts"]),
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=log,
