@@ -86,6 +86,21 @@ def metric_value(key: str, value: Any) -> float:
         raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
 
 
+def param_captures(source: str, values: Mapping[str, Any]) -> list[NewCapture]:
+    """Parameters as they are stored: approved (they were logged), the value kept as printed."""
+    return [
+        NewCapture(
+            kind=Kind.param,
+            source=source,
+            name=k,
+            value=as_number(v),
+            text=str(v),
+            review=Review.approved,
+        )
+        for k, v in values.items()
+    ]
+
+
 class Run:
     """A handle on one run: log to it, then end it (or use it as a context manager).
 
@@ -197,19 +212,7 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, values: Mapping[str, Any]) -> None:
-        self.capture(
-            *[
-                NewCapture(
-                    kind=Kind.param,
-                    source=self.source,
-                    name=k,
-                    value=as_number(v),
-                    text=str(v),
-                    review=Review.approved,
-                )
-                for k, v in values.items()
-            ]
-        )
+        self.capture(*param_captures(self.source, values))
 
     def like(
         self, key: str, value: Any, *, step: int | None = None, origin: str | None = None
