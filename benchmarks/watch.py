@@ -7,9 +7,10 @@ output to /dev/null), as fast as it can write and paced over ``--pace`` seconds 
 prints while it computes). "Many lines" are metric lines (``step N loss=… acc=… lr=3e-4``,
 every one a metric line: the parser's worst case), the last one ``val_acc=0.9321``, which must
 be stored. Printed side by side: the command's own time and longest write, watch's wall time,
-the ratio, the ratio less watch's fixed cost (``watch -- true``: start-up, opening the store,
-ending the run), the bytes not read for metrics, the ``loss`` values stored against the metric
-lines written (every one stored once: equal) and whether the last value was stored. watch's
+the ratio, the ratio less watch's fixed cost (``watch -- echo loss=1``: start-up, opening the
+store, the reader process's start-up, ending the run), the bytes not read for metrics, the
+``loss`` values stored against the metric lines written (every one stored once: equal) and
+whether the last value was stored. watch's
 wall time includes its wait for the reader process after the command (at most a second or a
 tenth of the command's time); "stored s" is the time from watch's start until the reader, in
 the background when watch stopped waiting, has stored the last value and removed its spool.
@@ -94,9 +95,9 @@ def main() -> None:
             "PYTHONPATH": str(root / "src"),
         }
         watch = [sys.executable, "-m", "runnotes", "watch", "--"]
-        fixed = min(_timed([*watch, "true"], env)[0] for _ in range(3))
+        fixed = min(_timed([*watch, "echo", "loss=1"], env)[0] for _ in range(3))
         _read_to_the_end(work / "home")
-        print(f"watch -- true (fixed cost): {fixed:.2f} s; load {_load()}")
+        print(f"watch -- echo loss=1 (fixed cost): {fixed:.2f} s; load {_load()}")
         header = (
             f"{'output':<18}{'alone s':>8}{'watch s':>8}{'ratio':>6}{'-fixed':>7}"
             f"{'cmd s':>7}{'cmd/alone':>10}{'worst write ms alone/watch':>28}"

@@ -318,7 +318,7 @@ def test_ctrl_c_while_watch_waits_for_its_reader_leaves_the_reading_to_the_backg
         return real_bound(ran) + 60
 
     monkeypatch.setattr(watch_module, "wait_bound", bound_then_ctrl_c)
-    count = 200_000
+    count = 100_000
     done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
     assert "still being read for metrics in the background" in done.stderr
     run = list_runs(store)[0]

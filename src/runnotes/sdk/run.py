@@ -326,11 +326,12 @@ class Run:
         return sha
 
     # -- ending -------------------------------------------------------------------------------
-    def end(self, status: str = "ok", exit_code: int | None = None) -> None:
+    def end(self, status: str = "ok", exit_code: int | None = None, *, charts: bool = True) -> None:
         """Flush, then end the run. When metric values cannot be stored the run ends ``failed``
         (if the store takes even that) and the error is raised: lost data never ends ``ok``.
         ``status`` is ok, failed or killed. A run already ended elsewhere (``runnotes run end``,
-        the web) keeps that end: it is final, so this one is logged, not stored."""
+        the web) keeps that end: it is final, so this one is logged, not stored. ``charts``:
+        False when values are still arriving (``watch``'s reader draws them at its end)."""
         ending(status, exit_code)  # a bad status or exit code ends nothing
         self._stop.set()
         try:
@@ -347,7 +348,7 @@ class Run:
             OPEN.remove(self)
         if self._owns_run:
             try:
-                self.backend.finish(self.id, status, exit_code)
+                self.backend.finish(self.id, status, exit_code, charts=charts)
             except Conflict as exc:
                 log.warning("runnotes: %s; %s is not stored", exc, status)
             self._owns_run = False

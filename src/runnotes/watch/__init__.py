@@ -373,7 +373,7 @@ def watch(
             "unread_bytes": spool.skipped,
         },
     )
-    _finish(run, joined, code, status)
+    _finish(run, joined, code, status, charts=stored is not None)
     return WatchResult(
         run_id=run.id,
         exit_code=code,
@@ -446,10 +446,11 @@ class _Stop:
                     self.proc.send_signal(signal.SIGINT)
 
 
-def _finish(run: Run, joined: bool, code: int, status: str) -> None:
-    """A run of its own ends with the command; the active run it joined only records the exit."""
+def _finish(run: Run, joined: bool, code: int, status: str, *, charts: bool = True) -> None:
+    """A run of its own ends with the command; the active run it joined only records the exit.
+    ``charts=False``: its output is still being read (the reader draws them at its end)."""
     if joined:
         run.end()  # flushes; the run is not this handle's to end
         run.backend.record_command(run.id, None, code)
     else:
-        run.end(status, code)
+        run.end(status, code, charts=charts)

@@ -50,6 +50,7 @@ from runnotes.events import OutputRead, publish
 from runnotes.sdk.run import metric_name, param_captures
 from runnotes.store.models import Run, Source
 from runnotes.store.runs import INT64, MetricRow
+from runnotes.store.series import store_charts
 
 log = logging.getLogger(__name__)
 STREAMS = 2  # stdout, stderr
@@ -267,13 +268,16 @@ class SpoolReader:
         self._announce()
 
     def _announce(self) -> None:
-        """Values stored after the run ended (watch stopped waiting): the drafts hear it."""
+        """Values stored after the run ended (watch stopped waiting): its charts are drawn now
+        (not at its end, while values still arrived) and the drafts hear it."""
         with contextlib.suppress(RunnotesError):
             store = self.backend.local_store()
             with store.read() as session:
                 run = session.get(Run, self.run_id)
-            if run is not None and run.status != "running":
-                publish(store, OutputRead(self.run_id))
+                if run is None or run.status == "running":
+                    return
+                store_charts(session, [self.run_id])
+            publish(store, OutputRead(self.run_id))
 
 
 def read_spool(
