@@ -157,6 +157,7 @@ class DraftsSection(Section):
         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"
     ] = "monday"
     debounce: float = Field(3.0, ge=0)
+    pace: float = Field(4.0, ge=0)
     triggers: Names = ("run_end", "like", "voice", "note", "review")
     template: Path | None = None
     progress_template: Path | None = None

@@ -7,9 +7,12 @@ processes check it to hand work to the agent, and the store asks whether a run's
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import psutil
+
+BACKGROUND_NICE = 10  # the priority of work nobody waits for (drafts' renders and speech)
 
 
 def agent_pid_file(home: Path) -> Path:
@@ -40,3 +43,10 @@ def process_started(pid: int) -> float | None:
         return proc.create_time()
     except psutil.Error:
         return None
+
+
+def low_priority(argv: list[str]) -> list[str]:
+    """``argv`` run below normal priority (``nice``) where the system has it: a draft's render or
+    spoken summary must not slow the captures and pages beside it (Piper takes every core)."""
+    nice = shutil.which("nice")
+    return [nice, "-n", str(BACKGROUND_NICE), *argv] if nice else argv

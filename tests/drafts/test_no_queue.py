@@ -4,6 +4,7 @@ detached drainer), and the drainer waits for the lock instead of spinning on its
 
 from __future__ import annotations
 
+import sys
 import threading
 from pathlib import Path
 
@@ -44,3 +45,37 @@ def test_a_refresh_is_handed_over_while_a_slow_one_runs(
     drafts.drain(store)  # the drainer's work, once the lock is free: no request left
     assert rendered == [1, 2]
     assert not list((home / "draft-requests").glob("[0-9]*"))
+
+
+def test_the_next_refresh_waits_pace_times_the_last_ones_duration(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a stream of captures drafts take at most about 1 / (1 + pace) of the time: a team
+    server's refreshes had taken half of its CPU with 16 clients logging."""
+    now = [100.0]
+
+    def refresh_taking_2_5_s(*_: object) -> list[Path]:
+        now[0] += 2.5
+        return []
+
+    monkeypatch.setattr(drafts.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(drafts, "_refresh", refresh_taking_2_5_s)
+    refresher = drafts.Refresher(store, delay=3, pace=4)
+    assert refresher.next_wait() == 3  # nothing rendered yet: the quiet period alone
+    refresher.render({1: "note"})
+    assert refresher.spent == 2.5 and refresher.next_wait() == 10
+    assert drafts.Refresher(store, delay=3, pace=0).next_wait() == 3
+    assert drafts.refresher(store).pace == 4  # the default `[drafts] pace`
+
+
+def test_work_nobody_waits_for_runs_below_normal_priority() -> None:
+    """The detached drainer and a draft's spoken summary run niced (Piper takes every core: on
+    a team server under load it slowed the clients' writes)."""
+    import os
+    import subprocess
+
+    from runnotes.pidfile import BACKGROUND_NICE, low_priority
+
+    argv = low_priority([sys.executable, "-c", "import os; print(os.nice(0))"])
+    niceness = int(subprocess.run(argv, capture_output=True, text=True, check=True).stdout)
+    assert niceness == min(19, os.nice(0) + BACKGROUND_NICE)

@@ -251,3 +251,20 @@ def test_guesses_spread_over_workers_are_counted_together(either: Store) -> None
     for worker in workers:  # the next try waits, whichever worker it reaches
         answer = worker.get("/api/runs", headers={"Authorization": "Bearer right"})
         assert answer.status_code == 429
+
+
+def test_a_server_takes_as_many_requests_at_once_as_it_has_store_connections(
+    store: Store,
+) -> None:
+    """With Starlette's 40 threads and 15 pooled connections, 64 clients made requests wait
+    30 s for a connection and answer 500 (the team benchmark, 2026-12-06): one thread per
+    connection makes a burst queue instead."""
+    from anyio.to_thread import current_default_thread_limiter
+    from fastapi.testclient import TestClient
+
+    from runnotes.store.db import POOL_CONNECTIONS
+
+    with TestClient(create_app(store)) as client:  # the app's lifespan has run
+        tokens = client.portal.call(lambda: current_default_thread_limiter().total_tokens)  # type: ignore[union-attr]
+    assert tokens == POOL_CONNECTIONS
+    assert store.engine.pool.size() + store.engine.pool._max_overflow == POOL_CONNECTIONS  # type: ignore[attr-defined]

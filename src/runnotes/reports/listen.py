@@ -96,9 +96,11 @@ def write_listen(
     *,
     include_pending: bool = False,
     force: bool = False,
+    background: bool = False,
 ) -> Listened:
     """Write the script beside ``out`` (``.txt``) and speak it into ``out`` (a .wav) unless the
-    same script was spoken there before (``force`` speaks it anyway)."""
+    same script was spoken there before (``force`` speaks it anyway; ``background``: at low
+    priority, for drafts)."""
     out = Path(out)
     if out.suffix.lower() != ".wav":
         raise RunnotesError(f"cannot write {out}: the spoken summary is a .wav file")
@@ -109,7 +111,7 @@ def write_listen(
     if same and out.is_file() and not force:
         return Listened(out, script_path, script, None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    spoken = synthesize(script.text, out, voice)
+    spoken = synthesize(script.text, out, voice, background=background)
     tmp = script_path.with_name(f".{script_path.name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

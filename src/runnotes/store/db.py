@@ -30,6 +30,12 @@ from runnotes.store.media import MediaStore
 
 BUSY_TIMEOUT_S = 60  # default; `[store] busy_timeout` / RUNNOTES_STORE_BUSY_TIMEOUT
 CONNECT_TIMEOUT_S = 10  # `[store] connect_timeout` / RUNNOTES_STORE_CONNECT_TIMEOUT
+# Connections a process keeps (POOL_SIZE) and may add under load (POOL_OVERFLOW). A server runs
+# at most this many requests against the store at once (runnotes.web.app), so a burst of
+# clients waits for a thread instead of timing out on the pool.
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
+POOL_CONNECTIONS = POOL_SIZE + POOL_OVERFLOW
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -124,7 +130,12 @@ def _opening(db_file: Path | None) -> Iterator[None]:
 
 
 def _sqlite_engine(url: str, busy_timeout: float) -> Engine:
-    engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+    engine = create_engine(
+        url,
+        connect_args={"timeout": busy_timeout, "check_same_thread": False},
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:
@@ -184,7 +195,13 @@ def make_engine(
         timeout = (
             {"connect_timeout": max(1, round(connect_timeout))} if dialect == "postgresql" else {}
         )
-        return create_engine(url, pool_pre_ping=True, connect_args=timeout)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            connect_args=timeout,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
     except ModuleNotFoundError:
         raise  # the driver of an extra this install lacks: the CLI names the extra
     except (NoSuchModuleError, ImportError) as exc:

@@ -264,8 +264,8 @@ class SeriesPoint(SQLModel, table=True):
     __table_args__ = (Index("ix_series_point_run_name", "run_id", "name_id", "id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    run_id: int = Field(foreign_key="run.id")
-    name_id: int = Field(foreign_key="series_name.id")
+    run_id: int  # of a run; no foreign key: checked once per batch, not per row (0020)
+    name_id: int  # of a series_name row, from points.name_ids in the writer's transaction
     step: int | None = Field(default=None, sa_column=Column(BigInteger))
     value: float | None = None
     timestamp: float

@@ -259,7 +259,11 @@ def logged_names(session: Session, run_ids: Any, *, limit: int) -> list[str]:
 
 def has_points(session: Session, name: str, run_id: int | None = None) -> bool:
     """Whether code logged ``name`` (in run ``run_id``, or in any run)."""
-    query = select(SeriesPoint.id).join(SeriesName).where(SeriesName.name == name)
+    query = (
+        select(SeriesPoint.id)
+        .join(SeriesName, SeriesName.id == SeriesPoint.name_id)
+        .where(SeriesName.name == name)
+    )
     if run_id is not None:
         query = query.where(SeriesPoint.run_id == run_id)
     return session.exec(query.limit(1)).first() is not None

@@ -10,9 +10,12 @@ as strings (:mod:`runnotes.jsonsafe`): stored values may be either.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -21,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 
 from runnotes import jsonsafe
 from runnotes.errors import Conflict, NotFound, RunnotesError
-from runnotes.store.db import Store
+from runnotes.store.db import POOL_CONNECTIONS, Store
 from runnotes.web import api, docs, drafts, experiments, extension, lifecycle, pages, treeview
 from runnotes.web.security import Guard, GuardMiddleware
 
@@ -41,9 +44,19 @@ class SafeJSONResponse(JSONResponse):
         return jsonsafe.dumps(content)
 
 
+@asynccontextmanager
+async def _as_many_threads_as_connections(_app: FastAPI) -> AsyncIterator[None]:
+    """Routes are sync functions run on a thread pool (40 threads by default): with more
+    threads than store connections, a burst of clients made requests time out on the
+    connection pool (500s at 64 clients). One thread per connection makes them queue instead."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = POOL_CONNECTIONS
+    yield
+
+
 def create_app(store: Store, guard: Guard | None = None) -> FastAPI:
     guard = guard or Guard()
     app = FastAPI(
+        lifespan=_as_many_threads_as_connections,
         title="runnotes",
         default_response_class=SafeJSONResponse,
         summary="Experiment notes: runs, captures, review, reports.",
