@@ -8,8 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
+from conftest import stored_values
 from runnotes.backend.local import backend_of
 from runnotes.capture import spool as spool_module
 from runnotes.capture.spool import SpoolWriter, frames, seal
@@ -17,19 +17,6 @@ from runnotes.store import Store
 from runnotes.store.runs import MetricRow, create_run
 from runnotes.watch import reader as reader_module
 from runnotes.watch.reader import SpoolReader, orphans, read_spool
-
-
-def _stored(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
-    """Every value stored under ``name``, in the order stored (not one per step)."""
-    with store.read() as session:
-        rows = session.execute(
-            text(
-                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
-                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
-            ),
-            {"run": run_id, "name": name},
-        )
-        return [(step, value) for step, value in rows]
 
 
 def _spool(home: Path, run_id: int, chunks: list[tuple[int, bytes | None]]) -> SpoolWriter:
@@ -105,15 +92,16 @@ def test_a_reader_stopped_after_a_commit_is_taken_up_and_stores_nothing_twice(
         read_spool(writer.path, backend)
     saved = json.loads(writer.path.with_suffix(".ckpt").read_text())
     assert saved["offset"] == 0 and saved["end"] > 0  # the stretch it was storing
-    assert 2 * len(_stored(any_store, run.id, "loss")) == calls[0] > 0  # loss and acc: committed
+    committed = stored_values(any_store, run.id, "loss")
+    assert 2 * len(committed) == calls[0] > 0  # its loss and acc values
     assert orphans(home) == [writer.path]  # nobody reads it: the next watch or doctor takes it
 
     monkeypatch.setattr(backend, "write_metrics", real)
     result = read_spool(writer.path, backend)
     assert result is not None and result["params"] == {"lr": "3e-4"}
-    loss = _stored(any_store, run.id, "loss")
+    loss = stored_values(any_store, run.id, "loss")
     assert loss == [(i, float(f"{1 / (i + 1):.4f}")) for i in range(3000)]  # each once, in order
-    assert _stored(any_store, run.id, "val_acc") == [(8, 0.93)]  # the header ended before it
+    assert stored_values(any_store, run.id, "val_acc") == [(8, 0.93)]  # the header ended before it
     assert not list((home / "spool").iterdir())  # read to its end: nothing left on disk
 
 
@@ -131,4 +119,4 @@ def test_a_reader_takes_up_the_unfinished_line_it_was_given(store: Store, home: 
         second.run()
     finally:
         os.close(fd)
-    assert _stored(store, run.id, "loss") == [(0, 0.25)]
+    assert stored_values(store, run.id, "loss") == [(0, 0.25)]

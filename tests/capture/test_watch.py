@@ -16,9 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
-from conftest import run_cli
+from conftest import run_cli, stored_values
 from runnotes.services.metrics import series
 from runnotes.store import Store
 from runnotes.store.queries import RunFilter, list_runs, run_detail
@@ -256,10 +255,10 @@ def _left(home: Path) -> list[Path]:
 
 
 def _every_value_once(store: Store, run_id: int, count: int) -> None:
-    loss = _stored(store, run_id, "loss")
+    loss = stored_values(store, run_id, "loss")
     assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]  # each once, in order
-    assert [s for s, _ in _stored(store, run_id, "acc")] == list(range(count))
-    assert [v for _, v in _stored(store, run_id, "val_acc")] == [0.93]
+    assert [s for s, _ in stored_values(store, run_id, "acc")] == list(range(count))
+    assert [v for _, v in stored_values(store, run_id, "val_acc")] == [0.93]
 
 
 def test_watch_stops_waiting_for_its_reader_and_every_value_is_still_stored_once(
@@ -290,19 +289,6 @@ def test_watch_stops_waiting_for_its_reader_and_every_value_is_still_stored_once
         os.kill(reader, signal.SIGCONT)
     _read_to_the_end(home)
     _every_value_once(store, run.id, count)
-
-
-def _stored(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
-    """Every value stored under ``name``, in the order stored (a series keeps one per step)."""
-    with store.read() as session:
-        rows = session.execute(
-            text(
-                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
-                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
-            ),
-            {"run": run_id, "name": name},
-        )
-        return [(step, value) for step, value in rows]
 
 
 def test_ctrl_c_while_watch_waits_for_its_reader_leaves_the_reading_to_the_background(
@@ -364,7 +350,7 @@ def test_a_killed_reader_is_replaced_and_a_killed_watch_is_read_on_by_doctor(
             assert "the output's reader stopped (exit -9); another takes over" in err
         _read_to_the_end(home)
         run = list_runs(store)[0]
-        loss = _stored(store, run.id, "loss")
+        loss = stored_values(store, run.id, "loss")
         if kill_watch:  # the last line was never written: watch was gone
             assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]
         else:
