@@ -13,8 +13,9 @@ from conftest import stored_values
 from runnotes.backend.local import backend_of
 from runnotes.capture import spool as spool_module
 from runnotes.capture.spool import SpoolWriter, frames, seal
+from runnotes.events import hookimpl, plugins
 from runnotes.store import Store
-from runnotes.store.runs import MetricRow, create_run
+from runnotes.store.runs import MetricRow, create_run, end_run
 from runnotes.watch import reader as reader_module
 from runnotes.watch.reader import SpoolReader, orphans, read_spool
 
@@ -120,3 +121,33 @@ def test_a_reader_takes_up_the_unfinished_line_it_was_given(store: Store, home: 
     finally:
         os.close(fd)
     assert stored_values(store, run.id, "loss") == [(0, 0.25)]
+
+
+class _Heard:
+    def __init__(self) -> None:
+        self.runs: list[int] = []
+
+    @hookimpl
+    def output_read(self, run_id: int) -> None:
+        self.runs.append(run_id)
+
+
+def test_values_stored_after_the_run_ended_are_announced_once_the_output_is_read(
+    store: Store, home: Path
+) -> None:
+    """The drafts were refreshed at the run's end, before these values: ``output_read`` tells
+    them (and the run's charts are drawn then). A run still running is not announced: its end
+    will be."""
+    heard = _Heard()
+    plugins().register(heard)
+    try:
+        ended, running = create_run(store, "ended"), create_run(store, "running")
+        assert ended.id is not None and running.id is not None
+        end_run(store, ended.id, "ok", 0)
+        for run_id in (ended.id, running.id):
+            writer = _spool(home, run_id, [(0, b"loss=0.5\n"), (0, None), (1, None)])
+            assert read_spool(writer.path, backend_of(store)) is not None
+    finally:
+        plugins().unregister(heard)
+    assert heard.runs == [ended.id]
+    assert stored_values(store, ended.id, "loss") == [(0, 0.5)]
