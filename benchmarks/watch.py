@@ -95,9 +95,13 @@ def main() -> None:
             "PYTHONPATH": str(root / "src"),
         }
         watch = [sys.executable, "-m", "runnotes", "watch", "--"]
+        bare = min(_timed([*watch, "true"], env)[0] for _ in range(3))
         fixed = min(_timed([*watch, "echo", "loss=1"], env)[0] for _ in range(3))
         _read_to_the_end(work / "home")
-        print(f"watch -- echo loss=1 (fixed cost): {fixed:.2f} s; load {_load()}")
+        print(
+            f"watch -- echo loss=1 (fixed cost): {fixed:.2f} s (watch -- true: {bare:.2f} s); "
+            f"load {_load()}"
+        )
         header = (
             f"{'output':<18}{'alone s':>8}{'watch s':>8}{'ratio':>6}{'-fixed':>7}"
             f"{'cmd s':>7}{'cmd/alone':>10}{'worst write ms alone/watch':>28}"
