@@ -294,18 +294,23 @@ def test_watch_stops_waiting_for_its_reader_and_every_value_is_still_stored_once
 def test_ctrl_c_while_watch_waits_for_its_reader_leaves_the_reading_to_the_background(
     store: Store, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The command has ended and watch waits for its reader; Ctrl-C stops the wait, not the
-    reading (a process of its own): the run ends with the command's status and nothing the
-    command printed is lost."""
-    real_bound = watch_module.wait_bound
+    """The command has ended and watch waits for its reader, saying so (once) when that takes
+    a while; Ctrl-C stops the wait, not the reading (a process of its own): the run ends with
+    the command's status and nothing the command printed is lost."""
+    monkeypatch.setattr(watch_module, "WAIT_S", 0.05)  # the wait is said 0.05 s in
+    monkeypatch.setattr(watch_module, "wait_bound", lambda ran: 60.0)
+    real_warning = watch_module.log.warning
 
-    def bound_then_ctrl_c(ran: float) -> float:
-        threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT)).start()
-        return real_bound(ran) + 60
+    def warning(message: str, *args: object) -> None:
+        real_warning(message, *args)
+        if message.startswith("watch: the command has ended; reading the"):
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C
 
-    monkeypatch.setattr(watch_module, "wait_bound", bound_then_ctrl_c)
+    monkeypatch.setattr(watch_module.log, "warning", warning)
     count = 100_000
     done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
+    said = done.stderr.splitlines()
+    assert any(re.match(r"watch: the command has ended; reading the [\d.]+ MB", s) for s in said)
     assert "still being read for metrics in the background" in done.stderr
     run = list_runs(store)[0]
     assert run.status == "ok"

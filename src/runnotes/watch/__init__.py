@@ -157,8 +157,22 @@ def _wait_for(
     try:
         _ready(reader)  # its start-up is not the reading: not counted in the bound
         deadline = time.monotonic() + bound
+        notice = time.monotonic() + WAIT_S if bound > 2 * WAIT_S else None
         while True:
-            out, _ = reader.communicate(timeout=max(deadline - time.monotonic(), 0.0))
+            until = deadline if notice is None else notice
+            try:
+                out, _ = reader.communicate(timeout=max(until - time.monotonic(), 0.0))
+            except subprocess.TimeoutExpired:
+                if notice is None:
+                    raise
+                notice = None  # a long wait is said once (retrying loses no output)
+                log.warning(
+                    "watch: the command has ended; reading the %.1f MB of its output not read "
+                    "yet (at most %.0f s more; Ctrl-C leaves it to the background)",
+                    _unread(spool) / 2**20,
+                    deadline - time.monotonic(),
+                )
+                continue
             if reader.returncode == 0 and not spool.path.exists():
                 last = out.strip().splitlines()[-1:]  # a replacement's "ready" comes first
                 return json.loads(last[0]) if last and last[0] != b"ready" else {}
