@@ -301,3 +301,19 @@ def cli_main(
     """``runnotes ARGS`` in this process (:func:`run_cli`): (exit code, stdout, stderr)."""
     done = run_cli(*args, check=False)
     return done.returncode, done.stdout, done.stderr
+
+
+def stored_values(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
+    """Every value logged under ``name`` in a run, in the order stored (a series would keep one
+    per step): how a test sees that each value was stored once."""
+    from sqlalchemy import text
+
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
+                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
+            ),
+            {"run": run_id, "name": name},
+        )
+        return [(step, value) for step, value in rows]

@@ -146,19 +146,20 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
 def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 22's collected sets (public threads, model cards; sources in the files).
 
-    outside … outside5 were held out when first measured and then used to develop the rules
-    (docs/voice-notes.md has every figure); outside6 is held out: measured before this round's
-    changes (0.879 / 0.889) and once after them (0.878 / 0.878, 2026-12-06). Guards against a
+    outside … outside6 were held out when first measured and then used to develop the rules
+    (docs/voice-notes.md has every figure); outside7 is held out: measured before this round's
+    changes (0.906 / 0.772) and once after them (0.906 / 0.778, 2026-12-06). Guards against a
     regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90
-    on held-out text) is not met on outside6.
+    on held-out text) is not met on outside7.
     """
     guards = {
         "outside": (0.93, 0.95),
         "outside2": (0.95, 0.92),
         "outside3": (0.94, 0.93),
         "outside4": (0.96, 0.93),
-        "outside5": (0.92, 0.85),
-        "outside6": (0.85, 0.85),
+        "outside5": (0.94, 0.87),
+        "outside6": (0.94, 0.90),
+        "outside7": (0.86, 0.73),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)

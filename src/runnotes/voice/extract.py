@@ -159,6 +159,24 @@ _THEIRS_BEFORE = re.compile(
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
 )
+# Where a sentence turns from a plan or an expectation back to what the speaker did or saw.
+_REPORTED_AGAIN = re.compile(
+    r"[,;]\s*(?:and|but|so)?\s*\b(?:i|we)\s+(?:was|were|am|'m|are|'re|got|used|ran|trained|had|"
+    r"did|tried|set)\b",
+    re.IGNORECASE,
+)
+# Someone else's words, reported: "they say …", "the authors recommend …", "according to …".
+_SAID_BY_OTHERS = re.compile(
+    r"\b(?:they|the authors|the paper|the readme|the docs|people|he|she)\s+(?:\w+\s+)?"
+    r"(?:say|says|said|suggest|suggests|suggested|recommend|recommends|recommended|claim|claims|"
+    r"claimed|report|reports|reported)\b|\baccording to\b",
+    re.IGNORECASE,
+)
+_OWN_WORDS = re.compile(
+    r"\b(?:i|we|my|our|me|us|mine|ours|but|yet|whereas|however|while)\b", re.IGNORECASE
+)
+# Whose value a number is, said right before it: "your 16", "their 0.81".
+_OTHERS = {"your", "their", "his", "her"}
 # Between someone else's value and one's own: "the 66 F1 of the paper, but I only get 56".
 _CONTRAST = re.compile(r"\b(?:but|yet|whereas|while|only|mine)\b", re.IGNORECASE)
 _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
@@ -170,9 +188,10 @@ _CHANGE = re.compile(
     r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
     re.IGNORECASE,
 )
-# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs".
+# Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs", "2.95 at 400k
+# steps and 2.90 at 600k".
 _LATER_ON = re.compile(
-    r"\s*%?\s*(?:after|by)\s+(?:about\s+)?(?:epoch\s+)?\d[\d.,]*\s*k?\s*"
+    r"\s*%?\s*(?:after|by|at)\s+(?:about\s+)?(?:epoch\s+|step\s+)?\d[\d.,]*\s*k?\s*"
     r"(?:more\s+)?(?:epochs|steps|iterations|updates|hours|days)?\b",
     re.IGNORECASE,
 )
@@ -266,6 +285,7 @@ _COUNT_NAMES = {
     "buffer_size",
     "n_clusters",
     "num_gpus",
+    "early_stopping_rounds",
 }
 # Names after a number that other words in the sentence may say better: "warm up for 1000 steps".
 _VAGUE_AFTER = {"max_steps"}
@@ -283,6 +303,7 @@ _TIME_UNITS = {
     "frames",
     "episodes",
     "tokens",
+    "rounds",  # boosting rounds: "after 2150 rounds" is when, "500 rounds" a setting
 }
 # The verbs of setting something, whose object (not subject) is what the value belongs to.
 PARAM_VERBS = {
@@ -322,6 +343,10 @@ _LINK_VERBS = {
     "peak",
     "bottom",
     "plateau",
+    "stall",
+    "stagnate",
+    "saturate",
+    "flatten",
     "climb",
     "fall",
     "drop",
@@ -371,9 +396,14 @@ _SETTING_WORDS = {
     "beta",
     "lambda",
 }
+# Verbs of reaching a mark: negated, the number is a bound the run stayed short of.
+_REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
 _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
+_BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
+# Before a count of steps or epochs, a part of the run: "the first 400 steps", "the last 5 epochs".
+_STRETCH = {"first", "last", "initial", "final", "next", "previous", "remaining"}
 _CHANGE_NOUNS = {
     "gain",
     "bump",
@@ -560,7 +590,54 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
-    return _told_apart(doc, _qualified(doc, out))
+    return _told_apart(doc, _thresholded(doc, _qualified(doc, _widened(doc, out))))
+
+
+def _widened(doc, names: list[_Name]) -> list[_Name]:
+    """ "800 max train steps", "the total training epochs": words that bound a length are part
+    of its name, so that the number before them is its value."""
+    for n in names:
+        while n.start and n.name in ("max_steps", "epochs") and doc[n.start - 1].lower_ in _BOUND:
+            if _in_name(doc[n.start - 1], names) is not None:
+                break
+            n.start -= 1
+    return names
+
+
+# IoU thresholds said after mAP, and how detection code names the AP at them.
+_IOU = {"0.5": "50", ".5": "50", "50": "50", "0.75": "75", ".75": "75", "75": "75"}
+
+
+def _thresholded(doc, names: list[_Name]) -> list[_Name]:
+    """ "mAP 0.5 is 0.41", "mAP at 0.5 is 0.829", "mAP 0.5 to 0.95 about 0.29": an IoU threshold
+    said right after mAP, with the value still to come, names the AP at it (``map50``,
+    ``map50_95``, as detection code logs them); it is no value of its own."""
+    for n in names:
+        if _bare(n.name) != "map":
+            continue
+        k = n.end + (n.end < len(doc) and doc[n.end].lower_ in ("at", "@"))
+        if k >= len(doc) or doc[k].text not in _IOU:
+            continue
+        end, label = k + 1, _IOU[doc[k].text]
+        upper = doc[k + 2].text if k + 2 < len(doc) else ""
+        if doc[k + 1 : k + 2].text.lower() in ("to", ":", "-") and upper in ("0.95", ".95", "95"):
+            end, label = k + 3, f"{label}_95"
+        if _value_follows(doc, end):
+            n.name, n.end = n.name.replace("map", f"map{label}"), end
+    return names
+
+
+def _value_follows(doc, k: int) -> bool:
+    """Whether a number comes next, past linking words only ("is about 0.41", "of 0.83")."""
+    while k < len(doc) and _linking(doc[k]):
+        k += 1
+    return k < len(doc) and _is_number(doc[k])
+
+
+def _linking(token) -> bool:
+    """A word between a name and its value: a verb and its particle, an adverb, "about", "="."""
+    linking = token.pos_ in ("AUX", "VERB", "ADV") or token.dep_ == "prt"
+    return linking or token.lower_ in _LINK_WORDS | {"about", "around", "at", "to"}
 
 
 def _qualified(doc, names: list[_Name]) -> list[_Name]:
@@ -583,19 +660,28 @@ def _qualified(doc, names: list[_Name]) -> list[_Name]:
 
 
 def _told_apart(doc, names: list[_Name]) -> list[_Name]:
-    """ "the lr is 3e-4 and the wav2vec lr 1e-5", "discriminator LR … generator LR": one name said
-    twice in a sentence is told apart by the word before it, which becomes part of it."""
+    """ "the lr is 3e-4 and the wav2vec lr 1e-5", "discriminator LR … text encoder LR": one name
+    said twice in a sentence is told apart by the words before it (two at most), which become
+    part of it; a plain word ("initial lr 0.01, incremental lr 0.001") leaves it the plain one."""
     said = [n.name for n in names]
     for n in names:
-        if said.count(n.name) < 2 or not n.start:
+        if said.count(n.name) < 2:
             continue
-        word = doc[n.start - 1]
-        low = word.lower_
-        modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
-        plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
-        if modifier and not plain and not _categorical(low):
-            n.name, n.start = f"{low}_{n.name}", n.start - 1
+        parts: list[str] = []
+        while n.start and len(parts) < 2 and _telling(doc[n.start - 1]):
+            parts.insert(0, doc[n.start - 1].lower_)
+            n.start -= 1
+        n.name = "_".join([*parts, n.name])
     return names
+
+
+def _telling(word) -> bool:
+    """A word before a name that makes it a quantity of its own ("wav2vec", "generator")."""
+    low = word.lower_
+    modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
+    plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
+    plain = plain or low in _PLAIN_MODIFIERS
+    return modifier and not plain and not _categorical(low)
 
 
 def _categorical(word: str) -> bool:
@@ -656,10 +742,13 @@ def _broken(doc, i: int) -> bool:
 
 
 def _time_index(doc, i: int) -> bool:
-    """ "at 50000 steps", "after 1000000 steps": when something was seen, not a setting ("after
-    30 epochs" is left alone: people say it of the whole run)."""
+    """ "at 50000 steps", "after 1000000 steps", "after five rounds": when something was seen, not
+    a setting ("after 30 epochs" is left alone: people say it of the whole run); "the first 400
+    steps", "after the first four epochs": a stretch of the run, never its length."""
     prev = doc[i - 1].lower_ if i else ""
     unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
+    if prev in _STRETCH and unit in _TIME_UNITS:
+        return True
     if prev not in ("after", "at"):
         return False
     steps = unit in _TIME_UNITS - {"epoch", "epochs"}
@@ -673,7 +762,14 @@ def _theirs(doc, i: int) -> bool:
     start = i
     while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END:
         start -= 1
-    return bool(_THEIRS_BEFORE.search(doc[start:i].text))
+    return bool(_THEIRS_BEFORE.search(doc[start:i].text)) or _reported(doc[:i].text)
+
+
+def _reported(before: str) -> bool:
+    """ "They say the good settings are 5 epochs, learning rate 4e-5, batch size 32": what others
+    say covers the whole list after it, until the speaker's own words ("but I use …")."""
+    said = [m.end() for m in _SAID_BY_OTHERS.finditer(before)]
+    return bool(said) and not _OWN_WORDS.search(before[said[-1] :])
 
 
 def _no_value(doc, i: int, names: list[_Name]) -> bool:
@@ -683,7 +779,7 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     prev = doc[j].lower_ if j >= 0 else ""
     in_name = next((n for n in names if n.start < j < n.end), None)
     if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
-        return True  # "epoch 12", "run 3"; not "max epoch 60"
+        return not _listed_epochs(doc, j, names)  # "epoch 12", "run 3"; not "max epoch 60"
     if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
         return True  # "at batch 366", "after epoch 3"
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
@@ -691,14 +787,41 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
     if unit in ("fewer", "more", "less", "extra", "additional"):
         return True  # "in 3000 fewer steps", "2 more epochs": a difference
-    if _counts(doc, i, names) or _share(doc, i) or _supposed(doc, i):
+    if _dimensions(doc, i) or _counts(doc, i, names) or _share(doc, i) or _supposed(doc, i):
         return True
     return (
         _time_index(doc, i)
         or _cutoff(doc, i, names)
         or _paired(doc, i, names)
         or _difference(doc, i)
+        or _unreached(doc, i)
     )
+
+
+def _unreached(doc, i: int) -> bool:
+    """ "the accuracy doesn't cross 80%", "it never got past 0.9": a bound the run did not reach,
+    not a value it had ("doesn't improve beyond -800", "does not go below 0.07" say where it
+    stays, and are left alone)."""
+    for token in _ancestors(doc[i], 3):
+        if token.pos_ in ("VERB", "AUX"):
+            negated = any(c.dep_ == "neg" for c in token.children)
+            return negated and token.lemma_.lower() in _REACH_VERBS
+    return False
+
+
+def _dimensions(doc, i: int) -> bool:
+    """ "an input size of 384 by 768": a size in two numbers is no one value ("512 by 512" is)."""
+    pair = i + 2 < len(doc) and doc[i + 1].lower_ in ("by", "x", "×") and _is_number(doc[i + 2])
+    return pair and float(doc[i].text) != float(doc[i + 2].text)
+
+
+def _listed_epochs(doc, j: int, names: list[_Name]) -> bool:
+    """ "batch size 64, length 256, epoch 5 and lr 5e-5": in a list of settings, "epoch N" says
+    how many (in a log line, "epoch 1, train loss 0.96", it says which)."""
+    if doc[j].lower_ != "epoch" or j < 2 or doc[j - 1].text not in (",", "and"):
+        return False
+    before = [n for n in names if n.end <= j - 2]
+    return _is_number(doc[j - 2]) and bool(before) and before[-1].kind == "param"
 
 
 def _supposed(doc, i: int) -> bool:
@@ -758,9 +881,12 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
         k = _before_number(doc, named.start)  # (not "annealing from lr 5e-4": where it starts)
         if k >= 0 and doc[k].lower_ in _OLD_VALUE - {"from"}:
             return True
+    linked = _name_before(doc, i, names)
+    if linked is not None and linked.start and doc[linked.start - 1].lower_ in _OTHERS:
+        return True  # "their batch size is 64": someone else's
     prev = doc[j].lower_ if j >= 0 else ""
-    if prev in _OLD_VALUE:  # "went from 0.6." cut off too: 0.6 is the value it had before
-        return True
+    if prev in _OLD_VALUE or prev in _OTHERS:  # "went from 0.6.": the value it had before;
+        return True  # "much smaller than your 16": someone else's
     if prev == "of" and j >= 1 and doc[j - 1].lower_ == "instead":
         return True
     return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i)
@@ -928,8 +1054,9 @@ def _from_parse(doc, i: int, names: list[_Name]):
     """(name, fallback words, verb) from the parse: what the number's verb says it measures."""
     for token in _ancestors(doc[i], 4):
         clause = any(c.dep_ in ("nsubj", "nsubjpass") for c in token.children)
-        if token.dep_ == "conj" and not clause:
-            break  # "6 encoder layers and 6 decoder layers": not across "and"
+        if token.dep_ == "conj" and not clause and token.pos_ not in ("VERB", "AUX"):
+            break  # "6 encoder layers and 6 decoder layers": not across "and" ("…, changed
+            # it to 0.002": the verb is the number's own)
         hit = _in_name(token, names)
         if hit is not None and hit.start != _unit_at(doc, i):  # "for 1000 steps" → the verb's
             return hit, None, None
@@ -989,12 +1116,19 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
         return None  # "the ep reward mean of 756": the name before it says what
     out = [doc[j].lower_]
     k = j - 1
-    while k >= 0 and len(out) < 3 and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
+    while k >= 0 and len(out) < 3 and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ") or _listed(doc, k)):
         if not doc[k].is_alpha or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
             break
         out.insert(0, doc[k].lower_)
         k -= 1
     return out if len(out) > 1 or _identifier(doc[j].text) else []
+
+
+def _listed(doc, k: int) -> bool:
+    """A name's first word in a list of settings, whatever the tagger made of it ("…, ssl reg 0.5",
+    "and win length 400", "init tau 2.0"): right after a comma, an "and" or at the start."""
+    starts = k == 0 or doc[k - 1].text in (",", ";", ":") or doc[k - 1].lower_ == "and"
+    return starts and doc[k].is_alpha and not doc[k].is_stop
 
 
 def _plain_noun(token, names: list[_Name]) -> bool:
@@ -1051,16 +1185,16 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
-    plan_at = plan_start(text)
     doc = _nlp()(text)
+    plan = _planned(doc, text)
     names = _names(doc, known)
     split = _split_of(text)
     found: list[_Found] = []
     named: set[str] = set()
     skip = -1
     for i, token in enumerate(doc):
-        if plan_at is not None and token.idx >= plan_at:
-            break  # "next I'll try 1e-4": a plan's numbers are no values of this run
+        if plan is not None and plan[0] <= token.idx < plan[1]:
+            continue  # "next I'll try 1e-4": a plan's numbers are no values of this run
         if i <= skip or _in_name(token, names) is not None:
             continue
         category = next((c for c, vals in CATEGORIES.items() if token.lower_ in vals), None)
@@ -1082,6 +1216,21 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, found), known)
+
+
+def _planned(doc, text: str) -> tuple[int, int] | None:
+    """Where the sentence's plan runs: from where it starts to where the speaker reports again
+    ("RTE should be about 60, and I was running at batch size 128"), else to the end. "The max
+    batch size I can set is 4" says what was possible, in a clause about a noun: no plan."""
+    start = 0
+    while (found := plan_start(text[start:])) is not None:
+        at = start + found
+        first = next((t for t in doc if t.idx >= at), None)
+        if first is None or not (first.head.dep_ == "relcl" and first.dep_ == "nsubj"):
+            resumed = _REPORTED_AGAIN.search(text, at)
+            return at, resumed.start() if resumed else len(text)
+        start = at + 1
+    return None
 
 
 def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]:
@@ -1263,7 +1412,9 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     plain = low in SPLITS or low in _NOT_NAME_WORDS or low in _STATISTICS or low in _GENERIC
     plain = plain or low in _PLAIN_MODIFIERS
     plain = plain or _categorical(low) or _in_name(word, names) is not None
-    if plain or not word.is_alpha or word.pos_ not in _MODIFIER_POS:
+    alnum = word.text.isalnum() and not word.text.isdigit()  # "wav2vec lr" too
+    tagged = word.pos_ in _MODIFIER_POS or word.dep_ in ("amod", "compound")  # "embedding" a verb
+    if plain or not alnum or not tagged:
         return None
     return f"{low} {doc[name.start : name.end].text}"
 

@@ -165,6 +165,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "threshold": ("decision threshold", "threshold", "classification threshold"),
     "mask_ratio": ("mask ratio", "masking ratio"),
     "num_gpus": ("gpus", "number of gpus"),
+    "early_stopping_rounds": ("early stopping rounds", "early stopping round"),
 }
 
 METRICS: dict[str, tuple[str, ...]] = {
