@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 from typer.testing import CliRunner
 
 from runnotes.config import load_settings
@@ -24,6 +25,52 @@ ENV_VARS = ("RUNNOTES_DB", "RUNNOTES_MEDIA", "RUNNOTES_SERVER", "RUNNOTES_TOKEN"
 # The spoken summary beside each README draft: espeak-ng (fast) even where Piper is installed,
 # for the whole session (drafts left queued at exit included); Piper's own test asks for it.
 os.environ.setdefault("RUNNOTES_LISTEN_ENGINE", "espeak-ng")
+# Drafts do not refresh by themselves in tests (charts, a .docx, a spoken summary: most of the
+# fast tier's CPU went into refreshes that tests about other things set off, in the test process
+# or a detached drainer). A test of drafts asks for them with the ``auto_drafts`` fixture (a
+# module: ``pytestmark = pytest.mark.usefixtures("auto_drafts")``). Child processes inherit it.
+os.environ["RUNNOTES_DRAFTS_AUTO"] = "false"
+
+
+@pytest.fixture
+def auto_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Drafts refresh by themselves, as a user's do (the settings' default or config.toml's)."""
+    monkeypatch.delenv("RUNNOTES_DRAFTS_AUTO", raising=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def new_stores_from_a_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A new SQLite store made in this process (or a child forked from it) starts as a copy of
+    one store Alembic made at the session's start, instead of running every migration again
+    (0.1-0.25 s of CPU per store; the fast tier makes hundreds).
+
+    Only an empty database file is filled, with the bytes Alembic's own migrations wrote, and
+    ``migrate`` still says the store is new. The bytes are held in memory, so a forked child
+    acting as another user (``tests/bystanders.py``) can fill its own file (it could not read a
+    template file of root's). Databases that hold anything, PostgreSQL, processes started anew
+    (``runnotes`` as a user starts it) and the migration tests (``tests/store/test_upgrade.py``
+    calls them directly) take the real path."""
+    path = tmp_path_factory.mktemp("template") / "runnotes.db"
+    real_migrate = db.migrate
+    engine = db.make_engine(f"sqlite:///{path}")
+    real_migrate(engine)
+    with engine.connect() as conn:  # every page in the file itself, none left in its WAL
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    template = path.read_bytes()
+
+    def migrate(engine: Engine) -> bool:
+        file = engine.url.database if engine.dialect.name == "sqlite" else None
+        if not file or file == ":memory:" or os.path.getsize(file) != 0:
+            return real_migrate(engine)
+        engine.dispose()  # no connection of this process may hold the file while it is filled
+        with open(file, "r+b") as handle:  # the file keeps its owner and mode
+            handle.write(template)
+        return True
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "migrate", migrate)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -254,3 +301,19 @@ def cli_main(
     """``runnotes ARGS`` in this process (:func:`run_cli`): (exit code, stdout, stderr)."""
     done = run_cli(*args, check=False)
     return done.returncode, done.stdout, done.stderr
+
+
+def stored_values(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
+    """Every value logged under ``name`` in a run, in the order stored (a series would keep one
+    per step): how a test sees that each value was stored once."""
+    from sqlalchemy import text
+
+    with store.read() as session:
+        rows = session.execute(
+            text(
+                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
+                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
+            ),
+            {"run": run_id, "name": name},
+        )
+        return [(step, value) for step, value in rows]

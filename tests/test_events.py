@@ -18,7 +18,8 @@ from runnotes.store.runs import NewCapture, add_captures
 
 
 @pytest.fixture(autouse=True)
-def quick_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+def quick_debounce(monkeypatch: pytest.MonkeyPatch, auto_drafts: None) -> None:
+    """Drafts refresh by themselves here (the notes' tests are about that), 0.3 s after."""
     monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0.3")
     drafts._refreshers.clear()
 

@@ -1,5 +1,6 @@
 """``runnotes doctor``: is the store sound? The database's pages, the media files, who can read
-them, runs left ``running`` by a process that died, and the drafts.
+them, runs left ``running`` by a process that died, watched output still being read (a reader
+that died is started again), and the drafts.
 
 Each check is cheap enough to run by hand and too slow to run on every open (``PRAGMA
 quick_check`` reads every page; media are re-hashed), which is why it is a command.
@@ -23,7 +24,7 @@ OK, WARN, ERROR = "ok", "warning", "error"
 @dataclass(frozen=True)
 class Finding:
     level: str  # ok, warning, error
-    check: str  # database, media, permissions, runs, drafts, speech
+    check: str  # database, media, permissions, runs, watch, drafts, speech
     message: str
 
 
@@ -34,7 +35,8 @@ def examine(store: Store) -> list[Finding]:
     if any(f.level == ERROR for f in database):
         skipped = Finding(WARN, "database", "media, runs and drafts not checked: restore a backup")
         return [*database, skipped, *_permissions(store)]
-    checks = [*_media(store), *_permissions(store), *_stale_runs(store), *_drafts(store)]
+    checks = [*_media(store), *_permissions(store), *_stale_runs(store), *_output(store)]
+    checks += _drafts(store)
     return [*database, *checks, *_speech(store)]
 
 
@@ -110,6 +112,26 @@ def _stale_runs(store: Store) -> list[Finding]:
             "`runnotes runs close-stale` ends them as crashed",
         )
     ]
+
+
+def _output(store: Store) -> list[Finding]:
+    """Output of watched commands still being read for metrics (``watch`` stopped waiting for
+    its reader); a spool whose reader died is read on from where it stopped."""
+    from runnotes.capture.spool import progress
+    from runnotes.watch.reader import resume
+
+    resumed = set(resume(store.settings.home))
+    found = []
+    for spool in progress(store.settings.home):
+        left = f"{(spool.size - spool.read) / 2**20:.1f} of {spool.size / 2**20:.1f} MB left"
+        if spool.spool in resumed:
+            how = "its reader had stopped: read on now"
+        elif spool.reading:
+            how = "being read" + (f" (process {spool.pid})" if spool.pid else "")
+        else:
+            how = "waiting for its reader"
+        found.append(Finding(OK, "watch", f"run {spool.run_id}: output {how}; {left}"))
+    return found or [Finding(OK, "watch", "every watched command's output is read")]
 
 
 def _drafts(store: Store) -> list[Finding]:

@@ -1,6 +1,7 @@
 """Events: what changed in the store, published after the commit, for whoever subscribes.
 
-An event is a typed value (:class:`RunEnded`, :class:`CapturesAdded`, :class:`ReviewChanged`).
+An event is a typed value (:class:`RunEnded`, :class:`CapturesAdded`, :class:`ReviewChanged`,
+:class:`OutputRead`).
 The store's write functions :func:`queue` it on their transaction, and ``Store.write`` publishes
 what was queued once the transaction has committed — as datasette's ``execute_write_fn`` runs
 work after the write — so every shell (CLI, SDK, ``watch``, the agent, the web page, a team
@@ -47,6 +48,11 @@ class Events:
     def capture_added(self, store: Store, run_id: int, what: str) -> None:
         """Captures were committed on a run: ``what`` is the kind that matters most among them
         (``like``, ``voice``, ``note``, ``param``, …; see :class:`CapturesAdded`)."""
+
+    @hookspec
+    def output_read(self, store: Store, run_id: int) -> None:
+        """A watched command's output was read to its end after its run ended (``watch``
+        stopped waiting for its reader): the run's values are complete now."""
 
     @hookspec
     def review_changed(self, store: Store, run_id: int) -> None:
@@ -103,7 +109,15 @@ class ReviewChanged:
     hook: ClassVar[str] = "review_changed"
 
 
-Event = RunEnded | CapturesAdded | ReviewChanged
+@dataclass(frozen=True)
+class OutputRead:
+    """The reader of a watched command's output stored its last values after the run ended."""
+
+    run_id: int
+    hook: ClassVar[str] = "output_read"
+
+
+Event = RunEnded | CapturesAdded | ReviewChanged | OutputRead
 _QUEUED = "runnotes.events"  # key of the events queued on a session's or connection's ``info``
 
 
@@ -126,7 +140,7 @@ def discard_queued(info_holder: Any) -> None:
 def publish(store: Store, event: Event) -> None:
     """Tell every subscriber of ``event``'s kind (the write is committed by now)."""
     if not isinstance(event, Event):
-        raise TypeError(f"not an event: {event!r} (use RunEnded, CapturesAdded or ReviewChanged)")
+        raise TypeError(f"not an event: {event!r} (use one of the classes of Event)")
     _call(event.hook, store=store, **asdict(event))
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import json
 import os
 import re
 import signal
@@ -14,14 +16,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlmodel import select
 
-from conftest import run_cli
-from runnotes.capture import lines
-from runnotes.capture.parse import LineReader, Parsed
+from conftest import run_cli, stored_values
 from runnotes.services.metrics import series
-from runnotes.store import Capture, Store
+from runnotes.store import Store
 from runnotes.store.queries import RunFilter, list_runs, run_detail
 
 XGBOOST = """
@@ -220,97 +218,171 @@ def test_watch_one_long_line_and_binary_output_give_no_junk_and_finish(
     assert run.metrics == {"val_acc": 0.93}
 
 
-def test_watch_drains_while_the_reading_is_slow_and_stores_every_value_once(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The line reader is held until the command has written everything: 2 MB of metric lines,
-    past the pipe (1 MiB) and the reader's memory (shrunk to 256 KiB here, so the disk takes the
-    rest). The command's writes complete all the same, and afterwards every line is read: each
-    value stored once, at its step (issue #31)."""
-    monkeypatch.setattr(lines, "MAX_BACKLOG", 256 << 10)
-    written = tmp_path / "written"
-    count = 50_000
-    script = _script(
+def _flood(tmp_path: Path, count: int, wait_for: Path | None = None) -> Path:
+    """A command that prints ``count`` metric lines as fast as it can, then (with
+    ``wait_for``) touches ``written`` and waits for that file, then prints ``val_acc``."""
+    return _script(
         tmp_path,
         "flood",
         f"""
-        import pathlib, sys
+        import pathlib, sys, time
         out = sys.stdout.buffer
         for i in range({count}):
             out.write(b"step %d loss=%.6f acc=%.4f\\n" % (i, 1 / (i + 1), i / {count}))
         out.flush()
-        pathlib.Path({str(written)!r}).touch()
-        """,
-    )
-    real = LineReader.read
-    held: list[bool] = []
-
-    def slow(self: LineReader, line: str) -> Parsed:
-        if not held:  # the first line waits for the command to have written all of it
-            deadline = time.monotonic() + 60
-            while not written.exists() and time.monotonic() < deadline:
+        go = {str(wait_for) if wait_for else ""!r}
+        if go:
+            pathlib.Path({str(tmp_path / "written")!r}).touch()
+            for _ in range(6000):
+                if pathlib.Path(go).exists():
+                    break
                 time.sleep(0.01)
-            held.append(written.exists())
-        return real(self, line)
-
-    monkeypatch.setattr(LineReader, "read", slow)
-    done = run_cli("watch", "--", sys.executable, str(script))
-    assert held == [True]  # written in full while nothing was read
-    assert done.stdout.count("\n") == count
-    run = list_runs(store)[0]
-    loss = _stored(store, run.id, "loss")
-    assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]  # each once, in order
-    assert [s for s, _ in _stored(store, run.id, "acc")] == list(range(count))
-
-
-def _stored(store: Store, run_id: int, name: str) -> list[tuple[int, float]]:
-    """Every value stored under ``name``, in the order stored (a series keeps one per step)."""
-    with store.read() as session:
-        rows = session.execute(
-            text(
-                "SELECT p.step, p.value FROM series_point p JOIN series_name n"
-                " ON n.id = p.name_id WHERE p.run_id = :run AND n.name = :name ORDER BY p.id"
-            ),
-            {"run": run_id, "name": name},
-        )
-        return [(step, value) for step, value in rows]
-
-
-def test_ctrl_c_while_watch_reads_after_the_command_stops_and_says_what_was_not_read(
-    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The command has ended and the reader is behind: watch says it is still reading; Ctrl-C
-    then stops the reading, and the run ends with the command's status, the bytes not read
-    said on stderr and kept with output.log."""
-    monkeypatch.setattr(watch_module, "READ_ON_S", 0.1)
-    script = _script(
-        tmp_path,
-        "quick",
-        """
-        import sys
-        sys.stdout.buffer.write(b"".join(b"step %d loss=0.5\\n" % i for i in range(20000)))
+        out.write(b"val_acc=0.93\\n")
         """,
     )
-    real_read, real_warning = LineReader.read, watch_module.log.warning
 
-    def slow(self: LineReader, line: str) -> Parsed:
-        time.sleep(0.01)
-        return real_read(self, line)
+
+def _read_to_the_end(home: Path, timeout: float = 180) -> None:
+    """Waits until every spool of the store folder is read to its end (and gone)."""
+    deadline = time.monotonic() + timeout
+    while _left(home) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _left(home), "a spool was not read to its end"
+
+
+def _left(home: Path) -> list[Path]:
+    return [p for p in (home / "spool").glob("*") if p.suffix in (".spool", ".ckpt", ".json")]
+
+
+def _every_value_once(store: Store, run_id: int, count: int) -> None:
+    loss = stored_values(store, run_id, "loss")
+    assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]  # each once, in order
+    assert [s for s, _ in stored_values(store, run_id, "acc")] == list(range(count))
+    assert [v for _, v in stored_values(store, run_id, "val_acc")] == [0.93]
+
+
+def test_watch_stops_waiting_for_its_reader_and_every_value_is_still_stored_once(
+    store: Store, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """watch waits for the reading at most its bound (zero here): the output is then read in
+    the background, said in one line, and every value still arrives, once, at its step."""
+    monkeypatch.setattr(watch_module, "WAIT_S", 0.0)
+    monkeypatch.setattr(watch_module, "WAIT_SHARE", 0.0)
+    count = 50_000
+    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
+    assert done.stdout.count("\n") == count + 1
+    said = [line for line in done.stderr.splitlines() if "in the background" in line]
+    assert len(said) == 1 and said[0].startswith("watch: the command has ended; ")
+    assert "`runnotes doctor` shows how far" in said[0]
+    assert done.stderr.rstrip().endswith("metric values: still being read")
+    run = list_runs(store)[0]
+    assert run.status == "ok"  # the run ends with the command, not with the reading
+    reader = int(re.search(r"\(process (\d+);", said[0]).group(1))  # type: ignore[union-attr]
+    os.kill(reader, signal.SIGSTOP)  # held, so that it is seen still reading
+    try:
+        shown = run_cli("runs", "show", str(run.id)).stdout
+        assert re.search(r"output: \d+\.\d MB still being read for metrics", shown)
+        doctor = json.loads(run_cli("doctor", "--json", check=False).stdout)
+        said_by_doctor = [f["message"] for f in doctor if f["check"] == "watch"]
+        assert said_by_doctor[0].startswith(f"run {run.id}: output being read")
+    finally:
+        os.kill(reader, signal.SIGCONT)
+    _read_to_the_end(home)
+    _every_value_once(store, run.id, count)
+
+
+def test_ctrl_c_while_watch_waits_for_its_reader_leaves_the_reading_to_the_background(
+    store: Store, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The command has ended and watch waits for its reader, saying so (once) when that takes
+    a while; Ctrl-C stops the wait, not the reading (a process of its own): the run ends with
+    the command's status and nothing the command printed is lost."""
+    monkeypatch.setattr(watch_module, "WAIT_S", 0.05)  # the wait is said 0.05 s in
+    monkeypatch.setattr(watch_module, "wait_bound", lambda ran: 60.0)
+    real_warning = watch_module.log.warning
 
     def warning(message: str, *args: object) -> None:
         real_warning(message, *args)
-        if message.startswith("watch: the command has ended"):  # watch now waits for the reader
-            threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()
+        if message.startswith("watch: the command has ended; reading the"):
+            threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()  # Ctrl-C
 
-    monkeypatch.setattr(LineReader, "read", slow)
     monkeypatch.setattr(watch_module.log, "warning", warning)
-    done = run_cli("watch", "--", sys.executable, str(script))
-    assert "the command has ended; reading the" in done.stderr
-    unread = re.search(r"watch: (\d+) bytes of output were not read for metrics", done.stderr)
-    assert unread is not None and int(unread.group(1)) > 0
+    count = 100_000
+    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
+    said = done.stderr.splitlines()
+    assert any(re.match(r"watch: the command has ended; reading the [\d.]+ MB", s) for s in said)
+    assert "still being read for metrics in the background" in done.stderr
     run = list_runs(store)[0]
     assert run.status == "ok"
-    assert 0 < len(_stored(store, run.id, "loss")) < 20000
-    with store.read() as session:
-        kept = session.exec(select(Capture).where(Capture.name == "output.log")).one()
-    assert kept.extra is not None and kept.extra["unread_bytes"] == int(unread.group(1))
+    _read_to_the_end(home)
+    _every_value_once(store, run.id, count)
+
+
+@pytest.mark.slow  # real processes, killed
+def test_a_killed_reader_is_replaced_and_a_killed_watch_is_read_on_by_doctor(
+    store: Store, home: Path, tmp_path: Path
+) -> None:
+    """SIGKILL the reader while the command runs: watch starts another that takes up the
+    spool; SIGKILL watch and its reader: ``runnotes doctor`` reads on. Either way every value
+    the command printed is stored once."""
+    count = 60_000
+    for kill_watch in (False, True):
+        go = tmp_path / f"go-{kill_watch}"
+        (tmp_path / "written").unlink(missing_ok=True)
+        script = _flood(tmp_path, count, wait_for=go)
+        watching = subprocess.Popen(
+            [sys.executable, "-m", "runnotes", "watch", "--", sys.executable, str(script)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        pid = _reader_with_a_batch_stored(home)
+        deadline = time.monotonic() + 60
+        while not (tmp_path / "written").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+        if kill_watch:
+            _spooled(home, count)  # every line the command wrote is on disk
+            watching.kill()
+            watching.wait(timeout=30)
+            go.touch()
+            doctor = run_cli("doctor", "--json", check=False)
+            assert "its reader had stopped: read on now" in doctor.stdout
+        else:
+            go.touch()
+            _, err = watching.communicate(timeout=120)
+            assert watching.returncode == 0
+            assert "the output's reader stopped (exit -9); another takes over" in err
+        _read_to_the_end(home)
+        run = list_runs(store)[0]
+        loss = stored_values(store, run.id, "loss")
+        if kill_watch:  # the last line was never written: watch was gone
+            assert loss == [(i, float(f"{1 / (i + 1):.6f}")) for i in range(count)]
+        else:
+            _every_value_once(store, run.id, count)
+
+
+def _reader_with_a_batch_stored(home: Path) -> int:
+    """The reader's process id, once it has stored a batch."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for ckpt in (home / "spool").glob("*.ckpt"):
+            with contextlib.suppress(OSError, ValueError):
+                saved = json.loads(ckpt.read_text())
+                if saved["offset"] > 0:
+                    return int(saved["pid"])
+        time.sleep(0.02)
+    raise AssertionError("no reader stored a batch")
+
+
+def _spooled(home: Path, count: int) -> None:
+    """Waits until the spool holds at least the bytes of ``count`` metric lines."""
+    size = sum(
+        len(b"step %d loss=%.6f acc=%.4f\n" % (i, 1 / (i + 1), i / count)) for i in range(count)
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if sum(p.stat().st_size for p in (home / "spool").glob("*.spool")) >= size:
+            return
+        time.sleep(0.05)
+    raise AssertionError("the output did not reach the spool")

@@ -1,16 +1,9 @@
-"""Integration fixtures: runs end without draft refreshes (not what these tests are about)."""
+"""Integration fixtures: the store's one run and what it logged, a toy dataset and model."""
 
 from __future__ import annotations
 
-import pytest
-
 from runnotes.store import Store
 from runnotes.store.queries import RunDetail, list_runs, run_detail
-
-
-@pytest.fixture(autouse=True)
-def no_auto_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("RUNNOTES_DRAFTS_AUTO", "false")
 
 
 def only_run(store: Store) -> RunDetail:

@@ -6,16 +6,18 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from readme import code_block
 from runnotes.services.metrics import series
 from runnotes.store import Store
 from runnotes.store.lineage import run_row
 from runnotes.store.queries import list_runs, run_detail
+
+if TYPE_CHECKING:
+    from nbformat import NotebookNode
 
 CELLS = [
     "%load_ext runnotes",
@@ -52,7 +54,20 @@ CELLS = [
 ]
 
 
-def _outputs(cell: nbformat.NotebookNode, kind: str) -> str:
+def _executed(sources: list[str], **client: Any) -> list[NotebookNode]:
+    """A notebook of ``sources`` run in a real kernel: its cells with their outputs. nbformat and
+    nbclient are imported here, not at the top: 1.7 s of CPU (jsonschema's grammars) that each
+    worker of the fast tier paid to collect this module of slow tests."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    NotebookClient(notebook, timeout=120, kernel_name="python3", **client).execute()
+    return list(notebook.cells)
+
+
+def _outputs(cell: NotebookNode, kind: str) -> str:
     parts = []
     for output in cell.outputs:
         if kind == "stream" and output.output_type == "stream":
@@ -64,15 +79,7 @@ def _outputs(cell: nbformat.NotebookNode, kind: str) -> str:
 
 @pytest.mark.slow
 def test_magics_in_a_real_kernel(store: Store, tmp_path: Path) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
-    NotebookClient(
-        notebook,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute()
-    cells = notebook.cells
+    cells = _executed(CELLS, resources={"metadata": {"path": str(tmp_path)}})
 
     assert "started run" in _outputs(cells[1], "stream")
     assert "liked val_acc=0.93, optimizer=adam" in _outputs(cells[3], "stream")
@@ -153,11 +160,9 @@ def _readme_cells() -> list[str]:
 
 @pytest.mark.slow
 def test_docs_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
-    notebook = nbformat.v4.new_notebook()
-    notebook.cells = [nbformat.v4.new_code_cell(source) for source in _readme_cells()]
-    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    assert not any(o.output_type == "error" for c in notebook.cells for o in c.outputs)
-    streams = "".join(_outputs(c, "stream") for c in notebook.cells)
+    cells = _executed(_readme_cells())
+    assert not any(o.output_type == "error" for c in cells for o in c.outputs)
+    streams = "".join(_outputs(c, "stream") for c in cells)
     assert "runnotes: error" not in streams
     (run,) = list_runs(store)
     assert (run.name, run.experiment, run.tags, run.status) == (
@@ -172,7 +177,7 @@ def test_docs_notebook_example_as_written(store: Store, tmp_path: Path) -> None:
     assert [c.text for c in detail.captures if c.kind == "note"] == [
         "dropout 0.3 because it overfit after epoch 5"
     ]
-    shown = "".join(_outputs(c, "text/html") for c in notebook.cells)
+    shown = "".join(_outputs(c, "text/html") for c in cells)
     assert 'class="rn-chart"' in shown and "val_acc = 0.9321" in shown
 
 

@@ -14,17 +14,10 @@ from runnotes.store import Store
 from web.seed import Seeded, Server, free_port, seed, wait_up
 
 
-@pytest.fixture(autouse=True)
-def no_auto_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Runs ended here queue no draft refresh: one queued on a PostgreSQL test database would run
-    on the background thread after the database is dropped ("draft refresh failed"). Tests of
-    drafts ask for ``auto_drafts``; servers started here inherit the setting."""
-    monkeypatch.setenv("RUNNOTES_DRAFTS_AUTO", "false")
-
-
 @pytest.fixture
 def auto_drafts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Drafts refresh by themselves, after a 0.1 s quiet period."""
+    """Drafts refresh by themselves (off in tests: see ``tests/conftest.py``), after a 0.1 s
+    quiet period."""
     monkeypatch.setenv("RUNNOTES_DRAFTS_AUTO", "true")
     monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0.1")
 

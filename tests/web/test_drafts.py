@@ -12,7 +12,7 @@ from web.seed import seed
 @pytest.fixture
 def drafted(store):  # type: ignore[no-untyped-def]
     """A seeded store whose resnet drafts were written once (no background refresh: see
-    ``no_auto_drafts`` in conftest.py)."""
+    ``auto_drafts`` in tests/conftest.py)."""
     seeded = seed(store)
     refresh_experiment(store, run_detail(store, seeded.tuned).run.experiment_id)
     return seeded

@@ -98,8 +98,11 @@ class Backend(Protocol):
     def set_goal(self, run_id: int, text: str) -> None:
         """Set the goal of the run's experiment."""
 
-    def finish(self, run_id: int, status: str, exit_code: int | None) -> None:
-        """End the run with this status; the run below it on the active stack is active again."""
+    def finish(
+        self, run_id: int, status: str, exit_code: int | None, *, charts: bool = True
+    ) -> None:
+        """End the run with this status; the run below it on the active stack is active again.
+        ``charts=False``: its values are still arriving, its charts are drawn later."""
 
     # -- runs -----------------------------------------------------------------------------
     def start_run(

@@ -84,8 +84,10 @@ class LocalBackend:
 
         set_run_goal(self.store, run_id, text)
 
-    def finish(self, run_id: int, status: str, exit_code: int | None) -> None:
-        finish_run(self.store, run_id, status, exit_code)
+    def finish(
+        self, run_id: int, status: str, exit_code: int | None, *, charts: bool = True
+    ) -> None:
+        finish_run(self.store, run_id, status, exit_code, charts=charts)
 
     def start_run(
         self,

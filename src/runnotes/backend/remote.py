@@ -185,7 +185,10 @@ class RemoteBackend:
     def set_goal(self, run_id: int, text: str) -> None:
         self.client.post(f"/api/runs/{run_id}/goal", {"text": text}, idempotent=True)
 
-    def finish(self, run_id: int, status: str, exit_code: int | None) -> None:
+    def finish(
+        self, run_id: int, status: str, exit_code: int | None, *, charts: bool = True
+    ) -> None:
+        # the server draws the charts at the end as it always does (charts: a local concern)
         self.client.post(
             f"/api/runs/{run_id}/end", {"status": status, "exit_code": exit_code}, idempotent=True
         )

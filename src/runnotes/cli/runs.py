@@ -269,10 +269,14 @@ def watch(
     )
     names = ", ".join(sorted(result.counts)) or "none"
     ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status
+    values = (
+        "metric values: still being read"
+        if result.reading
+        else f"{sum(result.counts.values())} metric values: {names}"
+    )
     err.print(
         f"runnotes: run {result.run_id} ({result.run_name}) {ended}; exit {result.exit_code}; "
-        f"params: {', '.join(result.params) or 'none'}; "
-        f"{sum(result.counts.values())} metric values: {names}",
+        f"params: {', '.join(result.params) or 'none'}; {values}",
         markup=False,
     )
     raise typer.Exit(result.exit_code)
@@ -348,6 +352,7 @@ def _cell(value: str | float | None) -> str:
 def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     from rich.markup import escape
 
+    from runnotes.capture.spool import progress
     from runnotes.services.values import annotations, shown
     from runnotes.store.models import Run
 
@@ -386,6 +391,10 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
     if s.metrics:
         metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
         out.print(f"[bold]metrics[/] {escape(metrics)}")
+    for spool in progress(settings_of(ctx).home):
+        if spool.run_id == s.id:  # watch stopped waiting for its reader: values still arrive
+            left = (spool.size - spool.read) / 2**20
+            out.print(f"  output: {left:.1f} MB still being read for metrics (`runnotes doctor`)")
     liked = annotations(detail.captures)  # type: ignore[operator]
     if liked:
         out.print("[bold]liked and said[/] (beside what the run logged)")

@@ -550,6 +550,11 @@ def capture_added(store: Store, run_id: int, what: str) -> None:
 
 
 @hookimpl
+def output_read(store: Store, run_id: int) -> None:
+    notify(store, run_id, "run_end")  # the run's end, now with every value it printed
+
+
+@hookimpl
 def review_changed(store: Store, run_id: int) -> None:
     notify(store, run_id, "review")
 

@@ -88,6 +88,21 @@ def metric_value(key: str, value: Any) -> float:
         raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
 
 
+def param_captures(source: str, values: Mapping[str, Any]) -> list[NewCapture]:
+    """Parameters as they are stored: approved (they were logged), the value kept as printed."""
+    return [
+        NewCapture(
+            kind=Kind.param,
+            source=source,
+            name=k,
+            value=as_number(v),
+            text=str(v),
+            review=Review.approved,
+        )
+        for k, v in values.items()
+    ]
+
+
 class Run:
     """A handle on one run: log to it, then end it (or use it as a context manager).
 
@@ -199,19 +214,7 @@ class Run:
         self.log_params({key: value})
 
     def log_params(self, values: Mapping[str, Any]) -> None:
-        self.capture(
-            *[
-                NewCapture(
-                    kind=Kind.param,
-                    source=self.source,
-                    name=k,
-                    value=as_number(v),
-                    text=str(v),
-                    review=Review.approved,
-                )
-                for k, v in values.items()
-            ]
-        )
+        self.capture(*param_captures(self.source, values))
 
     def like(
         self, key: str, value: Any, *, step: int | None = None, origin: str | None = None
@@ -329,11 +332,12 @@ class Run:
         return sha
 
     # -- ending -------------------------------------------------------------------------------
-    def end(self, status: str = "ok", exit_code: int | None = None) -> None:
+    def end(self, status: str = "ok", exit_code: int | None = None, *, charts: bool = True) -> None:
         """Flush, then end the run. When metric values cannot be stored the run ends ``failed``
         (if the store takes even that) and the error is raised: lost data never ends ``ok``.
         ``status`` is ok, failed or killed. A run already ended elsewhere (``runnotes run end``,
-        the web) keeps that end: it is final, so this one is logged, not stored."""
+        the web) keeps that end: it is final, so this one is logged, not stored. ``charts``:
+        False when values are still arriving (``watch``'s reader draws them at its end)."""
         ending(status, exit_code)  # a bad status or exit code ends nothing
         self._stop.set()
         try:
@@ -350,7 +354,7 @@ class Run:
             OPEN.remove(self)
         if self._owns_run:
             try:
-                self.backend.finish(self.id, status, exit_code)
+                self.backend.finish(self.id, status, exit_code, charts=charts)
             except Conflict as exc:
                 log.warning("runnotes: %s; %s is not stored", exc, status)
             self._owns_run = False

@@ -34,8 +34,12 @@ def status_of(exit_code: int | None, *, signalled: bool = False) -> RunStatus:
     return RunStatus.ok if not exit_code else RunStatus.failed
 
 
-def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) -> Run:
-    """End the run and take it off the active stack; returns its row."""
+def finish_run(
+    store: Store, run_id: int, status: str, exit_code: int | None, *, charts: bool = True
+) -> Run:
+    """End the run and take it off the active stack; returns its row. ``charts``: draw and
+    store its charts now (not while its values are still arriving: ``watch``'s reader draws
+    them when it has stored the last one)."""
     # Loaded here: a capture command (`runnotes note`) needs status_of only, not the inference
     # and the chart reads (their queries are ~10 % of its start-up).
     from runnotes.services.lineage import infer_quietly
@@ -44,6 +48,7 @@ def finish_run(store: Store, run_id: int, status: str, exit_code: int | None) ->
     infer_quietly(store, run_id)  # first, so the drafts that RunEnded refreshes show the link
     row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)
-    with store.read() as session:  # its page's charts, ready for any process's first view
-        store_charts(session, [run_id])
+    if charts:
+        with store.read() as session:  # its page's charts, ready for any process's first view
+            store_charts(session, [run_id])
     return row

@@ -1,13 +1,20 @@
 """``runnotes watch -- CMD…``: run a training command, pass its output through, log what it prints.
 
 The command's stdout and stderr are copied byte for byte to ours (so progress bars still draw) by
-threads that do nothing else, so the command never waits for the reading; a thread of its own
-splits the output into lines (on ``\\n`` and ``\\r``; long and binary lines are output only,
-:mod:`runnotes.capture.lines`) and reads each one with the parser
-(:mod:`runnotes.capture.parse`): the command line's options and the config lines it prints become
-parameters, metric lines metric values. A line that names a step (``Epoch 3/10``) sets the step
-for the metric lines that follow; a progress bar's values are one batch's, kept apart as
-``NAME/batch`` (step: batches so far) so ``NAME`` holds the per-epoch values.
+threads that do nothing else: they also append what they read to a spool file in the store folder
+(:mod:`runnotes.capture.spool`), and a process of its own, :mod:`runnotes.watch.reader`, reads it
+for metrics as it grows — the command never waits for that reading, and the reading takes no
+interpreter lock from the pumps. The reader splits the output into lines (on ``\\n`` and ``\\r``;
+lines over 16 KiB and binary lines are output only, :mod:`runnotes.capture.lines`) and reads each
+one with the parser (:mod:`runnotes.capture.parse`): the command line's options and the config
+lines it prints become parameters, metric lines metric values. A line that names a step
+(``Epoch 3/10``) sets the step for the metric lines that follow; a progress bar's values are one
+batch's, kept apart as ``NAME/batch`` (step: batches so far) so ``NAME`` holds the per-epoch values.
+
+When the command has ended, watch waits for the reader at most :func:`wait_bound` (a second, or a
+tenth of the command's time); output still unread is then read on in the background, and watch
+says so in one line. A spool whose reader died is taken up again by the next ``watch`` or by
+``runnotes doctor``; each value is stored once.
 
 Which run: inside a run a person started (``runnotes run start``, ``%runnotes start``) the command
 is recorded into it, and the run stays open; otherwise (or with ``new_run``, a name, an
@@ -20,26 +27,31 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
+import select
 import shutil
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from runnotes.capture.context import collect
-from runnotes.capture.lines import Backlog, Splitter, as_text
-from runnotes.capture.parse import LineReader, parse_args
+from runnotes.capture.parse import parse_args
+from runnotes.capture.spool import SpoolWriter, checkpoint_path
+from runnotes.config import default_home
 from runnotes.errors import RunnotesError
 from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for, start_run
 from runnotes.services.runs import status_of
 from runnotes.store.lineage import check_parent, set_link
 from runnotes.store.models import Source
+from runnotes.watch.reader import resume, spawn
 
 log = logging.getLogger(__name__)
 JOINABLE = ("cli", "jupyter")  # active runs a person started: `watch` records into them
@@ -47,8 +59,9 @@ OUTPUT_LOG_BYTES = 4 << 20  # the output kept as the run's output.log: its last 
 FORWARDED = (signal.SIGTERM, signal.SIGHUP)  # passed on to the command
 GRACE_S = 10.0  # what the command gets to end after SIGTERM/SIGHUP before it is killed
 PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump must read
-READ_ON_S = 1.0  # reading still going on this long after the command: watch says why it waits
-SWITCH_S = 0.001  # Python's thread switch interval while watching (its default: 5 ms)
+START_S = 30.0  # the reader's start-up (imports, the store) that watch waits for, at most
+WAIT_S, WAIT_SHARE = 1.0, 0.1  # after the command, watch waits for its reader at most the
+# larger of a second and a tenth of the command's time; the reader then goes on in the background
 
 
 @dataclass
@@ -60,54 +73,12 @@ class WatchResult:
     joined: bool = False  # recorded into the active run, which stays open
     params: dict[str, str] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    reading: bool = False  # the output is still being read in the background: counts so far
 
 
-class _LineLogger:
-    """Turns the lines of the command's output (both streams, so an ``Epoch N`` line on stdout
-    gives the step to the bar on stderr) into parameters and metric values on the run. It runs
-    in one thread of its own, never in the ones that drain the command's pipes."""
-
-    def __init__(self, run: Run, counts: Counter[str], params: dict[str, str]) -> None:
-        self.run, self.counts, self.params = run, counts, params
-        self.reader = LineReader()
-        self.step: int | None = None  # the step (epoch) the last header named
-        self.bar: tuple[int, int | None] = (-1, None)  # the last progress-bar update
-        self.batches = 0  # batches counted in the bars before this one
-
-    def feed(self, line: bytes) -> None:
-        text = as_text(line)
-        if text is None:
-            return  # binary output: passed through, not read
-        parsed = self.reader.read(text)
-        if parsed.params:
-            self.run.log_params(parsed.params)
-            self.params.update(parsed.params)
-        metrics = parsed.metrics
-        if parsed.batch and parsed.progress is not None:
-            # A bar's own step comes from its count. The epoch in its description ("Epoch 3:
-            # 45%|…") is not taken for other lines: the bar is often on the other stream,
-            # so the order between them is not known.
-            self._batch(parsed.progress, metrics)
-        elif parsed.step is not None and not metrics:
-            self.step = parsed.step  # a header such as "Epoch 3/10"
-        else:
-            step = parsed.step if parsed.step is not None else self.step
-            self._log(metrics, step)
-
-    def _batch(self, progress: tuple[int, int | None], metrics: dict[str, float]) -> None:
-        count, total = progress
-        last, last_total = self.bar
-        if count == last:
-            return  # the same update drawn again (tqdm redraws its last state on close)
-        if count < last:
-            self.batches += last_total or last  # a new bar: its batches follow the last one's
-        self.bar = progress
-        self._log({f"{name}/batch": value for name, value in metrics.items()}, self.batches + count)
-
-    def _log(self, metrics: dict[str, float], step: int | None) -> None:
-        for name, value in metrics.items():
-            self.run.log_metric(name, value, step)
-            self.counts[name] += 1
+def wait_bound(ran: float) -> float:
+    """How long watch waits for its reader after a command that ran ``ran`` seconds."""
+    return max(WAIT_S, WAIT_SHARE * ran)
 
 
 class _Output:
@@ -130,11 +101,12 @@ class _Output:
             return bytes(self.data[-OUTPUT_LOG_BYTES:])
 
 
-def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog: Backlog) -> None:
+def _pump(
+    stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, spool: SpoolWriter
+) -> None:
     """Moves bytes and nothing else: from the command's pipe to ours, to the kept output and to
-    the line reader, so the command never waits for any reading of its output. It reads all the
-    pipe holds at once (up to its 1 MiB): each read costs a turn of Python's interpreter lock,
-    which the line reader holds in between, so fewer turns drain a flood sooner."""
+    the spool, so the command never waits for any reading of its output. It reads all the pipe
+    holds at once (up to its 1 MiB): fewer system calls and turns of the interpreter lock."""
     fd = stream.fileno()
     writing = True
     try:
@@ -146,9 +118,9 @@ def _pump(stream: BinaryIO, sink: BinaryIO, index: int, output: _Output, backlog
                 except (OSError, ValueError):
                     writing = False  # our own output went away (a closed terminal): drain on
             output.keep(chunk)
-            backlog.put(index, chunk)
+            spool.put(index, chunk)
     finally:
-        backlog.put(index, None)  # the reader ends with the streams, whatever ended them
+        spool.put(index, None)  # the reader ends with the streams, whatever ended them
 
 
 def _widen(pipe: BinaryIO | None) -> None:
@@ -159,45 +131,93 @@ def _widen(pipe: BinaryIO | None) -> None:
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[union-attr]
 
 
-def _read_lines(backlog: Backlog, logger: _LineLogger) -> None:
-    """The reading side: splits each stream's chunks into lines and logs what they report,
-    until every stream has ended or the reading is stopped (:meth:`Backlog.close`)."""
-    splitters = [Splitter() for _ in range(backlog.streams)]
-    open_streams = backlog.streams
-    while open_streams and (taken := backlog.take()) is not None:
-        index, chunk, gap = taken
-        splitter = splitters[index]
-        if gap:
-            splitter.skip()
-        lines = splitter.finish() if chunk is None else splitter.feed(chunk)
-        open_streams -= chunk is None
-        for i, line in enumerate(lines):
-            if backlog.closed:  # stopped: the rest of this piece is not read either
-                backlog.unread(sum(len(rest) + 1 for rest in lines[i:]))
-                return
+def _home(backend: Backend) -> Path:
+    """The store folder (a team server's client has one too: its settings, and the spool)."""
+    return Path(backend.environment().get("RUNNOTES_HOME") or default_home())
+
+
+def _start_reading(backend: Backend, run: Run) -> tuple[SpoolWriter, subprocess.Popen[bytes]]:
+    """The spool the pumps write to, and the reader process that tails it. Spools left by a
+    reader that died are taken up first (their values were acknowledged: they are not lost)."""
+    home = _home(backend)
+    for left in resume(home):
+        log.warning("watch: reading on %s, whose reader had stopped", left.name)
+    environment = backend.environment()
+    kept = {k: v for k, v in environment.items() if k != "RUNNOTES_TOKEN"}  # no secret on disk
+    spool = SpoolWriter.create(home, {"run_id": run.id, "env": kept})
+    return spool, spawn(spool.path, {**os.environ, **environment})
+
+
+def _wait_for(
+    reader: subprocess.Popen[bytes], spool: SpoolWriter, bound: float, env: dict[str, str]
+) -> dict[str, Any] | None:
+    """What the reader stored, once it has read the whole output; None when it reads on in the
+    background (it took longer than ``bound``, or Ctrl-C): said in one line. A reader that
+    died is replaced (it takes up the spool where the last one stopped)."""
+    try:
+        _ready(reader)  # its start-up is not the reading: not counted in the bound
+        deadline = time.monotonic() + bound
+        notice = time.monotonic() + WAIT_S if bound > 2 * WAIT_S else None
+        while True:
+            until = deadline if notice is None else notice
             try:
-                logger.feed(line)
-            except Exception:  # a line must never stop the reading of the next ones
-                log.exception("watch: could not read a line of output")
+                out, _ = reader.communicate(timeout=max(until - time.monotonic(), 0.0))
+            except subprocess.TimeoutExpired:
+                if notice is None:
+                    raise
+                notice = None  # a long wait is said once (retrying loses no output)
+                log.warning(
+                    "watch: the command has ended; reading the %.1f MB of its output not read "
+                    "yet (at most %.0f s more; Ctrl-C leaves it to the background)",
+                    _unread(spool) / 2**20,
+                    deadline - time.monotonic(),
+                )
+                continue
+            if reader.returncode == 0 and not spool.path.exists():
+                last = out.strip().splitlines()[-1:]  # a replacement's "ready" comes first
+                return json.loads(last[0]) if last and last[0] != b"ready" else {}
+            log.warning(
+                "watch: the output's reader stopped (exit %s); another takes over",
+                reader.returncode,
+            )
+            reader = spawn(spool.path, env)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        pass
+    if reader.stdout:
+        reader.stdout.close()  # its summary is not waited for
+    log.warning(
+        "watch: the command has ended; %.1f MB of its output are still being read for metrics "
+        "in the background (process %d; `runnotes doctor` shows how far)",
+        _unread(spool) / 2**20,
+        reader.pid,
+    )
+    return None
 
 
-def _finish_reading(
-    reader: threading.Thread, backlog: Backlog, signalled: bool, grace: float
-) -> None:
-    """After the command: the reader finishes what the command printed faster than it could
-    be read (saying so when that takes a while). Ctrl-C, or a command stopped by a signal and
-    ``grace`` seconds of reading, stop it: what is left is not read (``backlog.skipped``)."""
-    reader.join(grace if signalled else READ_ON_S)
-    if reader.is_alive() and not signalled:
-        log.warning(
-            "watch: the command has ended; reading the %.1f MB of output it printed faster "
-            "than it could be read (Ctrl-C stops this: those values are then not stored)",
-            backlog.waiting / 2**20,
-        )
-        with contextlib.suppress(KeyboardInterrupt):
-            reader.join()
-    backlog.close()  # stops a reader still going; frees the file
-    reader.join()
+def _ready(reader: subprocess.Popen[bytes]) -> None:
+    """Waits (at most :data:`START_S`) for the reader's ``ready`` line: it holds the spool. Read
+    byte by byte from the pipe itself, so that nothing of what follows is left in a buffer
+    ``communicate`` does not see."""
+    if reader.stdout is None:
+        return
+    fd, seen = reader.stdout.fileno(), b""
+    deadline = time.monotonic() + START_S
+    while not seen.endswith(b"\n"):
+        if not select.select([fd], [], [], max(deadline - time.monotonic(), 0.0))[0]:
+            return  # not started in time: the bound runs from now
+        byte = os.read(fd, 1)
+        if not byte:
+            return  # it ended
+        seen += byte
+
+
+def _unread(spool: SpoolWriter) -> int:
+    """Bytes of the spool its reader has not stored yet."""
+    try:
+        read = json.loads(checkpoint_path(spool.path).read_text())["offset"]
+    except (OSError, ValueError, KeyError):
+        read = 0
+    return max(spool.written - read, 0)
 
 
 def default_name(command: list[str]) -> str:
@@ -312,8 +332,7 @@ def watch(
         run.log_params(params)
     for path in data:  # fingerprinted as the command starts: the data it is about to read
         run.dataset(path)
-    counts: Counter[str] = Counter()
-    logger = _LineLogger(run, counts, dict(params))
+    spool, reader = _start_reading(backend, run)
     try:
         proc = subprocess.Popen(
             command,
@@ -322,40 +341,41 @@ def watch(
             env=_child_env(backend, run.id),
         )
     except OSError as exc:
+        for index in (0, 1):
+            spool.put(index, None)  # nothing to read: the reader ends the spool on its own
+        spool.close()
         _finish(run, joined, 127, status_of(127))
         raise RunnotesError(f"cannot run {command[0]!r}: {exc.strerror or exc}") from exc
+    started = time.monotonic()
     sinks = (stdout or sys.stdout.buffer, stderr or sys.stderr.buffer)
     for pipe in (proc.stdout, proc.stderr, *sinks):
         # Ours too, when they are pipes: a pump writes a whole chunk to the reader of our
         # output (a log collector, `| tee`) without waiting for it to be read.
         _widen(pipe)  # type: ignore[arg-type]
-    backlog = Backlog(streams=2)
     output = _Output()
     threads = [
-        threading.Thread(target=_pump, args=(src, dst, i, output, backlog), daemon=True)
+        threading.Thread(target=_pump, args=(src, dst, i, output, spool), daemon=True)
         for i, (src, dst) in enumerate(((proc.stdout, sinks[0]), (proc.stderr, sinks[1])))
     ]
-    reader = threading.Thread(target=_read_lines, args=(backlog, logger), daemon=True)
-    switch = sys.getswitchinterval()
-    # A pump waits for the interpreter lock after each system call while the reader holds
-    # it: a shorter interval makes that wait 1 ms instead of 5.
-    sys.setswitchinterval(min(switch, SWITCH_S))
-    try:
-        for thread in [*threads, reader]:
-            thread.start()
-        with _Stop(proc, grace) as stop:
-            code = stop.wait()
-        for thread in threads:
-            # Stopped: a grandchild may hold the pipes open; the run ends anyway.
-            thread.join(grace if stop.signal else None)
-        _finish_reading(reader, backlog, stop.signal is not None, grace)
-    finally:
-        sys.setswitchinterval(switch)
+    for thread in threads:
+        thread.start()
+    with _Stop(proc, grace) as stop:
+        code = stop.wait()
+    for thread in threads:
+        # Stopped: a grandchild may hold the pipes open; the run ends anyway.
+        thread.join(grace if stop.signal else None)
+    spool.close()
+    stored: dict[str, Any] | None = {}  # nothing printed, nothing to wait for
+    if output.total:
+        bound = wait_bound(time.monotonic() - started)
+        stored = _wait_for(reader, spool, bound, {**os.environ, **backend.environment()})
+    elif reader.stdout:
+        reader.stdout.close()  # the reader ends the empty spool on its own
     if code < 0:
         code = 128 - code
     status = status_of(code, signalled=stop.signal is not None)
-    if backlog.skipped:
-        log.warning("watch: %d bytes of output were not read for metrics", backlog.skipped)
+    if spool.skipped:
+        log.warning("watch: %d bytes of output were not read for metrics", spool.skipped)
     run.attach(
         "output.log",
         output.tail(),
@@ -364,18 +384,19 @@ def watch(
         extra={
             "exit_code": code,
             "truncated": output.total > OUTPUT_LOG_BYTES,
-            "unread_bytes": backlog.skipped,
+            "unread_bytes": spool.skipped,
         },
     )
-    _finish(run, joined, code, status)
+    _finish(run, joined, code, status, charts=stored is not None)
     return WatchResult(
         run_id=run.id,
         exit_code=code,
         status=status,
         run_name=run.name,
         joined=joined,
-        params=logger.params,
-        counts=counts,
+        params={**params, **(stored or {}).get("params", {})},
+        counts=Counter((stored or {}).get("counts", {})),
+        reading=stored is None,
     )
 
 
@@ -439,10 +460,11 @@ class _Stop:
                     self.proc.send_signal(signal.SIGINT)
 
 
-def _finish(run: Run, joined: bool, code: int, status: str) -> None:
-    """A run of its own ends with the command; the active run it joined only records the exit."""
+def _finish(run: Run, joined: bool, code: int, status: str, *, charts: bool = True) -> None:
+    """A run of its own ends with the command; the active run it joined only records the exit.
+    ``charts=False``: its output is still being read (the reader draws them at its end)."""
     if joined:
         run.end()  # flushes; the run is not this handle's to end
         run.backend.record_command(run.id, None, code)
     else:
-        run.end(status, code)
+        run.end(status, code, charts=charts)
