@@ -9,6 +9,7 @@ whose schema is behind is still migrated when one of them opens it. Times are me
 
 from __future__ import annotations
 
+import ast
 import json
 import sqlite3
 import subprocess
@@ -55,15 +56,13 @@ HEAVY = (
 RUN_END_ONLY = ("runnotes.services.lineage", "runnotes.store.series")
 # `note WORDS` and `like NAME=VALUE` on a current SQLite store: plain SQL through the stdlib
 # driver (runnotes.store.sql), no ORM, no typer (its per-parameter pydantic validators), no
-# pydantic (the settings' sections are validated only when set), no psutil (no agent running).
+# psutil (no agent running); pydantic only for a settings section that is set (the suite sets
+# [listen] and [drafts]: see test_settings_with_no_section_set_load_no_pydantic).
 NOTE_AND_LIKE_NEVER = (
     "sqlalchemy",
     "sqlmodel",
     "alembic",
     "typer",
-    "pydantic",
-    "pydantic_core",
-    "annotated_types",
     "psutil",
     "runnotes.store.models",
     "runnotes.store.points",
@@ -117,11 +116,7 @@ def test_captures_load_only_what_they_need(current_store: Path, tmp_path: Path) 
     assert "sqlite3" in modules  # the captures were stored (the store's driver)
 
 
-def test_note_and_like_load_neither_the_orm_nor_typer(
-    current_store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The suite sets [listen] engine for every test: a set section is validated by pydantic.
-    monkeypatch.delenv("RUNNOTES_LISTEN_ENGINE", raising=False)
+def test_note_and_like_load_neither_the_orm_nor_typer(current_store: Path) -> None:
     modules = _modules_after(["note", "x"], ["like", "val_acc=0.9"], ["like", "lr=3e-4"])
     assert _loaded(modules, HEAVY + RUN_END_ONLY + NOTE_AND_LIKE_NEVER) == []
     assert "sqlite3" in modules and "runnotes.store.sql" in modules
@@ -132,6 +127,23 @@ def test_note_and_like_load_neither_the_orm_nor_typer(
         ("metric", "val_acc", "0.9", 1),
         ("metric", "lr", "3e-4", 1),
     ]
+
+
+def test_settings_with_no_section_set_load_no_pydantic(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("RUNNOTES_LISTEN_ENGINE", "RUNNOTES_DRAFTS_AUTO"):  # the suite's own settings
+        monkeypatch.delenv(var, raising=False)
+    script = (
+        "import sys; from runnotes.config import load_settings; s = load_settings(); "
+        "s.store, s.drafts.root(s.home), s.listen; print(sorted(sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    modules = set(ast.literal_eval(done.stdout))
+    assert _loaded(modules, ("pydantic", "pydantic_core", "annotated_types")) == []
+    monkeypatch.setenv("RUNNOTES_STORE_BUSY_TIMEOUT", "0")  # set, and wrong: pydantic says so
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert "setting [store] busy_timeout: input should be greater than 0" in done.stderr
 
 
 def test_the_version_alone_loads_no_typer(home: Path) -> None:
