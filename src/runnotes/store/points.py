@@ -100,12 +100,6 @@ def next_id(conn: Connection) -> int:
     return sql.next_id(sql.of(conn))
 
 
-def _stored(value: float | None) -> float | None:
-    """NaN is stored as NULL on both databases (SQLite makes it so itself; PostgreSQL would keep
-    a NaN that the reads do not expect); ±inf stays a float."""
-    return None if value is None or value != value else value
-
-
 def insert_points(
     conn: Connection, rows: Sequence[tuple[Any, ...]], ids: dict[str, int] | None = None
 ) -> None:
@@ -118,7 +112,12 @@ def insert_points(
         return
     ids = ids or name_ids(conn, {row[3] for row in rows})
     code = _SOURCE_CODE
-    values = [(r, ids[n], s, _stored(v), t, code[src]) for r, _, src, n, v, s, t, _, _ in rows]
+    # NaN (v != v) is stored as NULL on both databases (SQLite makes it so itself; PostgreSQL
+    # would keep a NaN that the reads do not expect); ±inf stays a float. Inline, not a function
+    # call: this line runs once per logged value (14 % of watch's reader CPU as a call).
+    values = [
+        (r, ids[n], s, v if v == v else None, t, code[src]) for r, _, src, n, v, s, t, _, _ in rows
+    ]
     columns = "run_id, name_id, step, value, timestamp, source"
     if conn.dialect.name == "postgresql":  # one COPY; ids from the sequence shared with captures
         ingest.copy_rows(conn, "series_point", columns.split(", "), values)
