@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 import runnotes
 from runnotes.backend.remote import Client, RemoteBackend
+from runnotes.cli.serve import HEALTHCHECK_S
 from runnotes.config import load_settings
 from runnotes.errors import RunnotesError
 from runnotes.store import Store
@@ -211,7 +212,9 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     assert not errors and len(acked) == CLIENTS
     retried = [r for r in caplog.records if r.getMessage().endswith("retrying")]
     assert retried  # the kill cut requests in flight: their clients sent them again
-    deadline = time.monotonic() + 30
+    # uvicorn's supervisor pings the live workers before it replaces a dead one, waiting up to
+    # the server's health-check time for each answer (a busy worker's can take that long)
+    deadline = time.monotonic() + HEALTHCHECK_S + 30
     while victim in (now := _workers(server.process.pid)) or len(now) < 2:
         assert time.monotonic() < deadline, "the killed worker was not replaced"
         time.sleep(0.2)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from runnotes.store.db import Store
     from runnotes.store.models import Run as RunRow
     from runnotes.store.queries import RunDetail, RunFilter, RunSummary
-    from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
+    from runnotes.store.runs import Active, MetricValues, NewCapture, RunContext
 
 # What started a run, for the active-run rules: a person's runs (``runnotes run start``,
 # ``%runnotes start``) become a team server's active run; a script's run does not, since it
@@ -78,7 +78,7 @@ class Backend(Protocol):
 
     # -- a run handle's writes ------------------------------------------------------------
     def write_metrics(
-        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+        self, run_id: int, rows: Sequence[MetricValues], *, key: str | None = None
     ) -> None:
         """Commit a batch of metric values (all or none); ``key``: the batch's Idempotency-Key
         (a batch already stored under it is not stored again)."""

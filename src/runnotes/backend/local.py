@@ -16,7 +16,7 @@ from runnotes.services import likes
 from runnotes.services.runs import finish_run, status_of
 from runnotes.store import runs as store_runs
 from runnotes.store.db import Store, open_store
-from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
+from runnotes.store.runs import Active, MetricValues, NewCapture, RunContext
 
 if TYPE_CHECKING:  # the queries load SQLAlchemy: a like or a note on the active run needs none
     from runnotes.capture.dataset import Fingerprint
@@ -58,7 +58,7 @@ class LocalBackend:
         self.store = store
 
     def write_metrics(
-        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+        self, run_id: int, rows: Sequence[MetricValues], *, key: str | None = None
     ) -> None:
         """``key``: a team client's Idempotency-Key (a batch already stored is not stored again,
         see :mod:`runnotes.store.ingest`)."""

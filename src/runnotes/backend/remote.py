@@ -41,7 +41,7 @@ from runnotes.store.db import Store
 from runnotes.store.models import Capture
 from runnotes.store.models import Run as RunRow
 from runnotes.store.queries import RunDetail, RunFilter, RunSummary
-from runnotes.store.runs import Active, MetricRow, NewCapture, RunContext
+from runnotes.store.runs import Active, MetricValues, NewCapture, RunContext
 
 TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
@@ -141,12 +141,12 @@ class RemoteBackend:
         self.client = client
 
     def write_metrics(
-        self, run_id: int, rows: Sequence[MetricRow], *, key: str | None = None
+        self, run_id: int, rows: Sequence[MetricValues], *, key: str | None = None
     ) -> None:
         content = jsonsafe.dumps(
             {
-                "source": rows[0].source if rows else "sdk",
-                "rows": [(r.name, r.value, r.step, r.timestamp) for r in rows],
+                "source": rows[0][2] if rows else "sdk",  # MetricRow's fields, by position
+                "rows": [(r[3], r[4], r[5], r[6]) for r in rows],  # name, value, step, time
             }
         )
         self.client.post(

@@ -23,7 +23,6 @@ calls the last registered first) whatever order modules were imported in.
 from __future__ import annotations
 
 import atexit
-import functools
 import logging
 import operator
 import sys
@@ -41,14 +40,11 @@ from runnotes.formatting import as_number
 from runnotes.services.runs import status_of
 from runnotes.store.db import Store
 from runnotes.store.kinds import Kind, Review, Source
-from runnotes.store.runs import INT64, MAX_NAME, Active, MetricRow, NewCapture, ending
+from runnotes.store.runs import INT64, MAX_NAME, Active, MetricValues, NewCapture, ending
 
 if TYPE_CHECKING:
     from runnotes.capture.dataset import Fingerprint
 
-# A MetricRow made without the Python frame of its generated __new__: a third of logging's own
-# time went to it (the fields are the same, in the same order).
-_metric_row = functools.partial(tuple.__new__, MetricRow)
 _LOWEST, _HIGHEST = INT64  # module names: log_metric runs ~10^6 times a second, each lookup counts
 _now = time.time
 FLUSH_ROWS = 20_000
@@ -124,8 +120,9 @@ class Run:
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
         self.nested_in: Active | None = None  # the run that was active when this one started
-        self._buffer: deque[MetricRow] = deque()
-        self._unsent: list[MetricRow] = []  # taken off the buffer, not yet committed
+        # MetricRow's fields as plain tuples (MetricValues: the garbage collector lets them go)
+        self._buffer: deque[MetricValues] = deque()
+        self._unsent: list[MetricValues] = []  # taken off the buffer, not yet committed
         self._failure: str | None = None  # why the last write failed (None: it did not)
         self._flush_lock = threading.Lock()
         self._last_flush = time.monotonic()
@@ -147,7 +144,7 @@ class Run:
         text = None if number - number == 0.0 else repr(number)  # NaN or ±inf: kept as text
         buffer = self._buffer
         row = (self.id, "metric", self.source, key, number, step, _now(), "approved", text)
-        buffer.append(_metric_row(row))
+        buffer.append(row)
         if len(buffer) >= FLUSH_ROWS and self._failure is None:
             self._try_flush()
         elif self._timer is None:

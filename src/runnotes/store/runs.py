@@ -397,7 +397,8 @@ class MetricRow(NamedTuple):
     """One metric value on its way to the bulk insert, fields in the table's column order.
 
     A named tuple, not a model: the SDK makes hundreds of thousands of these a second, and the
-    insert hands them to ``executemany`` (as plain tuples)."""
+    insert hands them to ``executemany`` (as plain tuples). The writers take any tuple in this
+    order (:data:`MetricValues`): the SDK and ``watch`` buffer plain ones."""
 
     run_id: int
     kind: str
@@ -410,7 +411,14 @@ class MetricRow(NamedTuple):
     text: str | None = None  # "nan"/"inf": SQLite stores a non-finite value as NULL
 
 
-def add_metric_rows(store: Store, rows: Sequence[MetricRow], *, key: str | None = None) -> None:
+# A MetricRow as a plain tuple, the same fields in the same order. The SDK and ``watch`` buffer
+# these: the garbage collector stops tracking an exact tuple of plain values once it has seen it,
+# while a named tuple stays tracked, so 100 000 buffered named tuples cost two full collections,
+# a third of logging's time (2026-12-06, benchmarks/logging.py).
+MetricValues = tuple[int, str, str, str, float | None, int | None, float, str, str | None]
+
+
+def add_metric_rows(store: Store, rows: Sequence[MetricValues], *, key: str | None = None) -> None:
     """The fast path for many metric values: one ``executemany`` of plain tuples (SQLite) or one
     ``COPY`` (PostgreSQL).
 
@@ -426,13 +434,13 @@ def add_metric_rows(store: Store, rows: Sequence[MetricRow], *, key: str | None 
     ids = interned(store, {row[3] for row in rows})
     with store.write_conn() as conn:
         if key is not None:
-            if ingest.claim(conn, key, rows[0].run_id) is not None:
+            if ingest.claim(conn, key, rows[0][0]) is not None:  # the batch's run
                 return  # stored by an earlier request with this key
             ingest.answered(conn, key, {"count": len(rows)})
         insert_points(conn, rows, ids)
 
 
-def insert_metric_rows(conn: Connection, rows: Sequence[MetricRow]) -> None:
+def insert_metric_rows(conn: Connection, rows: Sequence[MetricValues]) -> None:
     """:func:`add_metric_rows` inside a transaction the caller holds (imports: all or nothing):
     into the narrow table of logged values (:mod:`runnotes.store.points`)."""
     from runnotes.store.points import insert_points

@@ -19,7 +19,6 @@ stretch from the same state, gets the same values and sends them under the same 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
 import os
@@ -49,7 +48,7 @@ from runnotes.errors import RunnotesError
 from runnotes.events import OutputRead, publish
 from runnotes.sdk.run import metric_name, param_captures
 from runnotes.store.models import Run, Source
-from runnotes.store.runs import INT64, MetricRow
+from runnotes.store.runs import INT64, MetricValues
 from runnotes.store.series import store_charts
 
 log = logging.getLogger(__name__)
@@ -61,8 +60,6 @@ TRIES = 5  # a batch the store refuses is tried again this many times, a second 
 SOURCE = str(Source.watch)
 _OK = "approved"
 _LOWEST, _HIGHEST = INT64
-# A MetricRow made without the Python frame of its generated __new__ (as the SDK makes them).
-_row = functools.partial(tuple.__new__, MetricRow)
 
 
 class LineLogger:
@@ -80,7 +77,7 @@ class LineLogger:
         self.bar: tuple[int, int | None] = (bar[0], bar[1])  # the last progress-bar update
         self.batches: int = state.get("batches", 0)  # batches counted in bars before this one
         self.counters: dict[str, int] = state.get("counters", {})  # steps of stepless values
-        self.rows: list[MetricRow] = []
+        self.rows: list[MetricValues] = []
         self.names: set[str] = set()  # names already checked
         self.params: dict[str, str] = {}  # this batch's
         self.params_seen: dict[str, str] = {}  # this process's, for watch's summary
@@ -142,7 +139,7 @@ class LineLogger:
             else:
                 at = step
             text = None if value - value == 0.0 else repr(value)  # NaN or ±inf: kept as text
-            rows.append(_row((self.run_id, "metric", SOURCE, name, value, at, now, _OK, text)))
+            rows.append((self.run_id, "metric", SOURCE, name, value, at, now, _OK, text))
             counts[name] += 1
 
 
@@ -231,7 +228,7 @@ class SpoolReader:
         _save(self.ckpt, {"offset": end, "end": None, "state": self.reading.state(), "pid": pid})
         return True
 
-    def _store(self, key: str, rows: list[MetricRow], params: dict[str, str]) -> None:
+    def _store(self, key: str, rows: list[MetricValues], params: dict[str, str]) -> None:
         for attempt in range(TRIES):
             try:
                 if params:
