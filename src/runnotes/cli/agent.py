@@ -118,6 +118,9 @@ def agent(
         _foreground(ctx, ctx.meta["agent_flags"])
 
 
+SIGNAL_LATENCY_S = 0.2  # at most this long between a signal and its handler (see _foreground)
+
+
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
 
@@ -154,7 +157,11 @@ def _foreground(ctx: typer.Context, flags: dict[str, object]) -> None:
     )
     try:
         while True:
-            time.sleep(3600)
+            # Short naps, not one long sleep: Python runs a signal's handler on this thread, and
+            # a signal the kernel gives another thread (the agent has several, some of them C
+            # threads) does not wake this one. `talk --toggle`'s SIGUSR1 had waited a whole
+            # sleep (seen in CI: no recording for 90 s, then at once on the next signal).
+            time.sleep(SIGNAL_LATENCY_S)
     except KeyboardInterrupt:
         _say("runnotes agent: stopping")
     finally:
