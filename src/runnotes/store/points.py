@@ -30,7 +30,6 @@ from sqlalchemy import (
     null,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
@@ -264,19 +263,7 @@ def delete_points(session: Session, run_id: int, *, only_imported: bool) -> None
     if only_imported:
         stale = stale.where(SeriesPoint.source == _SOURCE_CODE["import"])
     session.execute(stale)
-    changed_in_place(session, [run_id])
-
-
-def changed_in_place(session: Session, run_ids: Iterable[int]) -> None:
-    """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
-    away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
-    as current. The trigger of migration 0008 does it for metric captures in any process; the
-    store's own writers call this for every other kind (a note approved, a param fixed)."""
-    runs = sorted(set(run_ids))
-    if runs:
-        session.execute(
-            update(Run).where(Run.id.in_(runs)).values(series_version=Run.series_version + 1)
-        )
+    sql.changed_in_place(sql.of(session.connection()), [run_id])
 
 
 def logged_point(session: Session, point_id: int) -> Capture | None:
@@ -297,4 +284,4 @@ def unpack_points(session: Session, ids: Sequence[int]) -> None:
             continue
         session.execute(Capture.__table__.insert(), [dict(row._mapping) for row in rows])
         session.execute(delete(SeriesPoint).where(SeriesPoint.id.in_(batch)))
-        changed_in_place(session, {row.run_id for row in rows})
+        sql.changed_in_place(sql.of(session.connection()), {row.run_id for row in rows})
