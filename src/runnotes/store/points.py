@@ -94,11 +94,6 @@ def interned(store: Store, names: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def next_id(conn: Connection) -> int:
-    """SQLite: the next id of the shared sequence (the caller holds the write lock)."""
-    return sql.next_id(sql.of(conn))
-
-
 def insert_points(
     conn: Connection, rows: Sequence[tuple[Any, ...]], ids: dict[str, int] | None = None
 ) -> None:
@@ -124,7 +119,7 @@ def insert_points(
     if conn.dialect.paramstyle == "qmark":
         conn.exec_driver_sql(
             f"INSERT INTO series_point (id, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (next_id(conn), *values[0]),
+            (sql.next_id(sql.of(conn)), *values[0]),
         )
         values = values[1:]
         mark = "?"
@@ -141,7 +136,7 @@ def _shared_ids(session: OrmSession, _context: Any, _instances: Any) -> None:
     new = [o for o in session.new if isinstance(o, Capture) and o.id is None]
     if not new or session.get_bind().dialect.name != "sqlite":
         return
-    first = next_id(session.connection())
+    first = sql.next_id(sql.of(session.connection()))
     for offset, capture in enumerate(sorted(new, key=lambda o: inspect(o).insert_order)):
         capture.id = first + offset
 
