@@ -22,7 +22,7 @@ from runnotes.store.captures import drop_captures, run_by_source, run_tags
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
-    MetricRow,
+    MetricValues,
     NewCapture,
     ensure_experiment,
     insert_metric_rows,
@@ -105,7 +105,7 @@ class ImportResult:
 def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     """Create or update every run in one transaction; nothing is stored if any of it fails."""
     result = ImportResult()
-    metric_rows: list[MetricRow] = []
+    metric_rows: list[MetricValues] = []
     stored: list[tuple[list[Capture], bool]] = []
     with store.write() as session:
         for imported in runs:
@@ -121,7 +121,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             store_logged(session, captures)  # a restored export's logged values: points
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
-                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")
+                (row.id, "metric", IMPORT, name, value, step, ts, "approved", None)
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()

@@ -120,7 +120,7 @@ class Run:
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
         self.nested_in: Active | None = None  # the run that was active when this one started
-        # MetricRow's fields as plain tuples (MetricValues: the garbage collector lets them go)
+        # plain tuples (MetricValues: the garbage collector lets them go)
         self._buffer: deque[MetricValues] = deque()
         self._unsent: list[MetricValues] = []  # taken off the buffer, not yet committed
         self._failure: str | None = None  # why the last write failed (None: it did not)

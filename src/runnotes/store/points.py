@@ -97,11 +97,11 @@ def interned(store: Store, names: Iterable[str]) -> dict[str, int]:
 def insert_points(
     conn: Connection, rows: Sequence[tuple[Any, ...]], ids: dict[str, int] | None = None
 ) -> None:
-    """Bulk insert of logged values (``MetricRow`` tuples: run_id, kind, source, name, value,
-    step, timestamp, review, text) in the caller's transaction: one ``executemany`` of plain
-    tuples, or one ``COPY`` on PostgreSQL (``ids``: the names' ids, from :func:`interned`). On
-    SQLite the first row takes the shared sequence's next id, and the rest follow it (SQLite
-    gives a row without an id the table's largest plus one)."""
+    """Bulk insert of logged values (:data:`runnotes.store.runs.MetricValues` tuples) in the
+    caller's transaction: one ``executemany`` of plain tuples, or one ``COPY`` on PostgreSQL
+    (``ids``: the names' ids, from :func:`interned`). On SQLite the first row takes the shared
+    sequence's next id, and the rest follow it (SQLite gives a row without an id the table's
+    largest plus one)."""
     if not rows:
         return
     ids = ids or name_ids(conn, {row[3] for row in rows})

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any
 
 from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
@@ -393,28 +393,14 @@ def nonfinite_text(value: float) -> str | None:
     return None if math.isfinite(value) else repr(value)
 
 
-class MetricRow(NamedTuple):
-    """One metric value on its way to the bulk insert, fields in the table's column order.
-
-    A named tuple, not a model: the SDK makes hundreds of thousands of these a second, and the
-    insert hands them to ``executemany`` (as plain tuples). The writers take any tuple in this
-    order (:data:`MetricValues`): the SDK and ``watch`` buffer plain ones."""
-
-    run_id: int
-    kind: str
-    source: str
-    name: str
-    value: float | None
-    step: int | None
-    timestamp: float
-    review: str
-    text: str | None = None  # "nan"/"inf": SQLite stores a non-finite value as NULL
-
-
-# A MetricRow as a plain tuple, the same fields in the same order. The SDK and ``watch`` buffer
-# these: the garbage collector stops tracking an exact tuple of plain values once it has seen it,
-# while a named tuple stays tracked, so 100 000 buffered named tuples cost two full collections,
-# a third of logging's time (2026-12-06, benchmarks/logging.py).
+# One metric value on its way to the bulk insert, a plain tuple of the fields in this order:
+# (run_id, kind, source, name, value, step, timestamp, review, text), ``text`` being "nan"/"inf"
+# for a non-finite value (SQLite stores it as NULL) and else None. Not a model: the SDK makes
+# hundreds of thousands a second and the insert hands them to ``executemany`` as they are. Not a
+# named tuple either: the garbage collector stops tracking an exact tuple of plain values once it
+# has seen it, while a named tuple stays tracked, so 100 000 buffered named tuples (the SDK's and
+# ``watch``'s buffers) cost two full collections, a third of logging's time (2026-12-06,
+# benchmarks/logging.py).
 MetricValues = tuple[int, str, str, str, float | None, int | None, float, str, str | None]
 
 
