@@ -16,7 +16,6 @@ from typing import Any
 from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
-from runnotes.formatting import as_number
 from runnotes.store.annotations import annotate, is_annotation
 from runnotes.store.captures import drop_captures, run_by_source, run_tags
 from runnotes.store.db import Store
@@ -26,6 +25,7 @@ from runnotes.store.runs import (
     NewCapture,
     ensure_experiment,
     insert_metric_rows,
+    param_captures,
     register_media,
     store_logged,
 )
@@ -67,18 +67,7 @@ class ImportedRun:
 
     def new_captures(self) -> list[NewCapture]:
         when = self.ended_at or self.started_at
-        made = [
-            NewCapture(
-                kind=Kind.param,
-                source=IMPORT,
-                name=k,
-                value=as_number(v),
-                text=str(v),
-                review=Review.approved,
-                timestamp=self.started_at,
-            )
-            for k, v in self.params.items()
-        ]
+        made = param_captures(IMPORT, self.params, self.started_at)
         made += [
             NewCapture(
                 kind=Kind.note, source=IMPORT, text=text, review=Review.approved, timestamp=when

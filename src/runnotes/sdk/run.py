@@ -40,7 +40,15 @@ from runnotes.formatting import as_number
 from runnotes.services.runs import status_of
 from runnotes.store.db import Store
 from runnotes.store.kinds import Kind, Review, Source
-from runnotes.store.runs import INT64, MAX_NAME, Active, MetricValues, NewCapture, ending
+from runnotes.store.runs import (  # param_captures: watch takes it from here too
+    INT64,
+    MAX_NAME,
+    Active,
+    MetricValues,
+    NewCapture,
+    ending,
+    param_captures,
+)
 
 if TYPE_CHECKING:
     from runnotes.capture.dataset import Fingerprint
@@ -82,21 +90,6 @@ def metric_value(key: str, value: Any) -> float:
         return float(value)
     except (TypeError, ValueError):
         raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
-
-
-def param_captures(source: str, values: Mapping[str, Any]) -> list[NewCapture]:
-    """Parameters as they are stored: approved (they were logged), the value kept as printed."""
-    return [
-        NewCapture(
-            kind=Kind.param,
-            source=source,
-            name=k,
-            value=as_number(v),
-            text=str(v),
-            review=Review.approved,
-        )
-        for k, v in values.items()
-    ]
 
 
 class Run:

@@ -15,7 +15,7 @@ import math
 import os
 import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
-from runnotes.formatting import local_time
+from runnotes.formatting import as_number, local_time
 from runnotes.pidfile import process_started
 from runnotes.store import sql
 from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
-from runnotes.store.kinds import ENDINGS, POINT_SOURCES, Review, RunStatus, is_logged
+from runnotes.store.kinds import ENDINGS, POINT_SOURCES, Kind, Review, RunStatus, is_logged
 from runnotes.store.sql import AUTO_EXPERIMENT, DEFAULT_EXPERIMENT, DEFAULT_PROJECT  # noqa: F401
 
 if TYPE_CHECKING:  # the tables load in the functions that need a session: a like or a note
@@ -154,6 +154,26 @@ class NewCapture:
     conflict: Text | None = None  # a like that contradicts the logged series (annotations)
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
+
+
+def param_captures(
+    source: str, values: Mapping[str, Any], timestamp: float | None = None
+) -> list[NewCapture]:
+    """Parameters as they are stored: approved (they were logged), the value kept as printed
+    (the SDK, ``watch`` and imports; ``timestamp``: when they were logged, default now)."""
+    when = time.time() if timestamp is None else timestamp
+    return [
+        NewCapture(
+            kind=Kind.param,
+            source=source,
+            name=k,
+            value=as_number(v),
+            text=str(v),
+            review=Review.approved,
+            timestamp=when,
+        )
+        for k, v in values.items()
+    ]
 
 
 def ensure_experiment(session: Session, project: str | None, experiment: str | None) -> Experiment:
