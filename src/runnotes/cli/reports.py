@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from runnotes.cli.options import REPORTS, ExperimentArg, ExperimentOpt, ProjectOpt
 from runnotes.cli.shell import store_of
@@ -60,9 +61,9 @@ class DelayedProgress:
 
             self.bar = Progress(console=err, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(label, total=total)
+            self.task = self.bar.add_task(escape(label), total=total)
         if self.bar is not None:
-            self.bar.update(self.task, description=label, completed=done, total=total)
+            self.bar.update(self.task, description=escape(label), completed=done, total=total)
 
     def close(self) -> None:
         if self.bar is not None:
