@@ -148,9 +148,10 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
 
     outside … outside6 were held out when first measured and then used to develop the rules
     (docs/voice-notes.md has every figure); outside7 is held out: measured before this round's
-    changes (0.906 / 0.772) and once after them (0.906 / 0.778, 2026-12-06). Guards against a
-    regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90
-    on held-out text) is not met on outside7.
+    changes (0.906 / 0.772) and once after them (0.906 / 0.778, 2026-12-06); outside8 (collected
+    next, committed alone in 3f29fb5) is held out for the round after: measured once, blind
+    (0.852 / 0.626). Guards against a regression, kept below the measured figures: issue 22's bar
+    (precision ≥ 0.97, recall ≥ 0.90 on held-out text) is not met on outside7 nor outside8.
     """
     guards = {
         "outside": (0.93, 0.95),
@@ -160,6 +161,7 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         "outside5": (0.94, 0.87),
         "outside6": (0.94, 0.90),
         "outside7": (0.86, 0.73),
+        "outside8": (0.82, 0.59),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)
