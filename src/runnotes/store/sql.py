@@ -164,6 +164,26 @@ def next_id(tx: Tx) -> int:
     return int(row[0]) if row and row[0] else 1
 
 
+# The key space of the advisory locks that order the writers of a run's series (PostgreSQL).
+SERIES_LOCKS = 727276
+
+
+def lock_series(tx: Tx, run_ids: Iterable[int]) -> None:
+    """PostgreSQL: wait until no other transaction is writing values of these runs, and keep
+    them to this one until it ends, before taking ids for their values.
+
+    Ids come from one sequence, and PostgreSQL lets two writers of one run hold ids at once: A
+    takes 100, B takes 101 and commits, a chart is drawn (newest id 101), then A commits, and
+    "the values after the newest id" (how a cached or stored chart is brought up to date,
+    :mod:`runnotes.store.series`) never include 100. Writers of one run taking ids one
+    transaction after the other commit them in order, as SQLite's write lock makes them do.
+    Runs are locked in id order, so two writers of the same runs cannot deadlock on them."""
+    if tx.dialect != "postgresql":
+        return
+    for run_id in sorted(set(run_ids)):
+        tx.rows("SELECT pg_advisory_xact_lock(?, CAST(? AS integer))", [SERIES_LOCKS, run_id])
+
+
 def changed_in_place(tx: Tx, run_ids: Iterable[int]) -> None:
     """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
     away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
@@ -304,6 +324,8 @@ def insert_captures(tx: Tx, run_id: int, captures: Sequence[NewCapture]) -> list
     PostgreSQL the capture ids' sequence is that shared one."""
     if not captures:
         return []
+    if any(c.kind == Kind.metric for c in captures):
+        lock_series(tx, [run_id])  # a metric capture is a value of the run's series
     columns = ", ".join(["run_id", *CAPTURE_COLUMNS])
     values = [[run_id, *(_value(c, column) for column in CAPTURE_COLUMNS)] for c in captures]
     if tx.dialect == "sqlite":
