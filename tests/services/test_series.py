@@ -283,3 +283,41 @@ def test_values_committed_out_of_id_order_reach_the_stored_chart(pg_store_url: s
         assert now == from_stored == exact != drawn
     finally:
         store.close()
+
+
+def test_a_bulk_review_moves_the_version_once_and_any_sql_path_moves_it(any_store: Store) -> None:
+    """Approving many spoken values at once moves the run's ``series_version`` (PostgreSQL: once
+    per statement, migration 0022) and the chart shows them; an update made outside the code
+    (plain SQL) still moves it."""
+    from sqlalchemy import text
+
+    from runnotes.store.review import set_reviews
+
+    store = any_store
+    run = create_run(store, "spoken")
+    _log(store, run.id, "loss", [(0, 5.0)])
+    said = [
+        NewCapture(kind="metric", source="voice", name="loss", value=1.0 / s, step=s)
+        for s in range(1, 301)
+    ]
+    ids = add_captures(store, run.id, said)
+    assert series(store, run.id, "loss", max_points=40) == [(0.0, 5.0)]  # pending
+
+    def version() -> int:
+        with store.read() as session:
+            query = text("SELECT series_version FROM run WHERE id = :r")
+            return int(session.execute(query, {"r": run.id}).scalar_one())
+
+    before = version()
+    set_reviews(store, ids, Review.approved)
+    assert version() > before
+    shown = series(store, run.id, "loss", max_points=40)
+    assert shown[0] == (0.0, 5.0) and shown[-1] == (300.0, 1 / 300) and len(shown) <= 40
+
+    moved = version()
+    with store.write_conn() as conn:  # a change no code of runnotes made
+        conn.execute(
+            text("UPDATE capture SET review = 'rejected' WHERE run_id = :r"), {"r": run.id}
+        )
+    assert version() > moved
+    assert series(store, run.id, "loss", max_points=40) == [(0.0, 5.0)]

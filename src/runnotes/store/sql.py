@@ -187,9 +187,12 @@ def lock_series(tx: Tx, run_ids: Iterable[int]) -> None:
 def changed_in_place(tx: Tx, run_ids: Iterable[int]) -> None:
     """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
     away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
-    as current. The trigger of migration 0008 does it for metric captures in any process; the
-    store's writers call this for every other kind (a like linked, a note approved, a param
-    fixed, logged points deleted or unpacked)."""
+    as current. The trigger ``capture_series_changed`` owns changes of metric captures: it sees
+    every process and SQL path (migration 0008; on PostgreSQL once per statement, 0022). The
+    store's writers call this for what it does not see (a note approved, a param fixed, logged
+    points deleted or unpacked), once per transaction for the runs touched; where a review also
+    changed metric captures the version moves twice, which costs one run-row update per
+    transaction and is harmless: the version is only compared for equality."""
     runs = sorted(set(run_ids))
     if runs:
         tx.run(f"UPDATE run SET series_version = series_version + 1 WHERE id IN {_in(runs)}", runs)
