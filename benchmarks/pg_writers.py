@@ -82,9 +82,10 @@ def main() -> None:
                         for locked in (True, False):
                             rate = _rate(store, same_run, args.batches, args.batch, locked)
                             best[locked] = max(best[locked], rate)
+                    ratio = best[True] / best[False]
                     print(
                         f"2 writers, {label:10}  with the lock {best[True]:9.0f} values/s   "
-                        f"without {best[False]:9.0f} values/s   ratio {best[True] / best[False]:.2f}"
+                        f"without {best[False]:9.0f} values/s   ratio {ratio:.2f}"
                     )
             finally:
                 store.close()
