@@ -20,20 +20,23 @@ HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import argparse  # noqa: E402
+import importlib.util  # noqa: E402
 import os  # noqa: E402
-import tempfile  # noqa: E402
 import threading  # noqa: E402
 import time  # noqa: E402
-import uuid  # noqa: E402
 
-from sqlalchemy import create_engine, text  # noqa: E402
-
-from runnotes.config import load_settings  # noqa: E402
-from runnotes.store import Store, open_store, sql  # noqa: E402
+from runnotes.store import Store, sql  # noqa: E402
 from runnotes.store.runs import add_metric_rows, create_run  # noqa: E402
 
 PG = os.environ.get("RUNNOTES_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:55432/postgres")
 LOCK = sql.lock_series
+
+
+def _review():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("bench_review", HERE / "review.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
 def _rate(store: Store, same_run: bool, batches: int, batch: int, locked: bool) -> float:
@@ -67,32 +70,18 @@ def main() -> None:
     parser.add_argument("--pg", default=PG)
     args = parser.parse_args()
     os.environ["RUNNOTES_DRAFTS_AUTO"] = "0"
-    name = f"rn_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    try:
-        with tempfile.TemporaryDirectory() as home:
-            url = args.pg.rsplit("/", 1)[0] + "/" + name
-            store = open_store(load_settings(home=Path(home), db_url=url))
-            try:
-                for same_run, label in ((True, "one run"), (False, "a run each")):
-                    best = {True: 0.0, False: 0.0}
-                    for _ in range(args.rounds):
-                        for locked in (True, False):
-                            rate = _rate(store, same_run, args.batches, args.batch, locked)
-                            best[locked] = max(best[locked], rate)
-                    ratio = best[True] / best[False]
-                    print(
-                        f"2 writers, {label:10}  with the lock {best[True]:9.0f} values/s   "
-                        f"without {best[False]:9.0f} values/s   ratio {ratio:.2f}"
-                    )
-            finally:
-                store.close()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with _review().pg_store(args.pg) as store:
+        for same_run, label in ((True, "one run"), (False, "a run each")):
+            best = {True: 0.0, False: 0.0}
+            for _ in range(args.rounds):
+                for locked in (True, False):
+                    rate = _rate(store, same_run, args.batches, args.batch, locked)
+                    best[locked] = max(best[locked], rate)
+            ratio = best[True] / best[False]
+            print(
+                f"2 writers, {label:10}  with the lock {best[True]:9.0f} values/s   "
+                f"without {best[False]:9.0f} values/s   ratio {ratio:.2f}"
+            )
 
 
 if __name__ == "__main__":

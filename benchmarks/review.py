@@ -23,6 +23,8 @@ import os  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 import uuid  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
@@ -73,7 +75,9 @@ def _sqlite(values: int, per_row: bool) -> float:
             store.close()
 
 
-def _postgres(server: str, values: int, per_row: bool) -> float:
+@contextmanager
+def pg_store(server: str) -> Iterator[Store]:
+    """A store in a new database on the PostgreSQL server ``server``, dropped on the way out."""
     name = f"rn_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -83,13 +87,18 @@ def _postgres(server: str, values: int, per_row: bool) -> float:
             url = server.rsplit("/", 1)[0] + "/" + name
             store = open_store(load_settings(home=Path(home), db_url=url))
             try:
-                return _timed(store, values, per_row)
+                yield store
             finally:
                 store.close()
     finally:
         with admin.connect() as conn:
             conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+def _postgres(server: str, values: int, per_row: bool) -> float:
+    with pg_store(server) as store:
+        return _timed(store, values, per_row)
 
 
 def main() -> None:
