@@ -365,6 +365,12 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
             "Training went well during the 30 epochs, final val accuracy 0.88.",
             {("val_accuracy", 0.88)},
         ),
+        # two things' results set side by side: which is this run's is a guess, so neither
+        ("Random forest got an F1 of 0.71, CatBoost 0.78.", set()),
+        ("The bf16 model reaches 76% but the pruned model only gives 71% top-1 accuracy.", set()),
+        ("Our model gets 0.91 recall and the loss is 0.3.", {("recall", 0.91), ("loss", 0.3)}),
+        # a split said after a value does not reach back to it
+        ("It's 0.71 F1 and a test loss of 0.9.", {("f1", 0.71), ("test_loss", 0.9)}),
     ],
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:

@@ -409,6 +409,8 @@ _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"
 _BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
 # Before a count of steps or epochs, a part of the run: "the first 400 steps", "the last 5 epochs".
+# A noun a value follows with its verb left out: "…, LightGBM 0.857", "and the student 73%".
+_GAPPED = {"conj", "appos", "npadvmod"}
 _SPAN_PREPOSITIONS = {"over", "during", "across", "throughout", "within"}
 _STRETCH = {"first", "last", "initial", "final", "next", "previous", "remaining"}
 _CHANGE_NOUNS = {
@@ -1285,7 +1287,43 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
-    return _same_split(_final_say(doc, found), known)
+    return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
+
+
+def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
+    """ "fp32 reaches 99% but int8 gives 88%", "the teacher got 80% and the student 73%": results
+    of two things set side by side; which one is this run's is the reader's guess, so neither."""
+    numbers = [t.i for t in doc if _is_number(t) and _in_name(t, names) is None]
+    things = {i: _thing(doc, i, names) for i in numbers}
+    verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
+    if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
+        return found  # one thing said with a result verb, another beside it
+    return [item for item in found if things.get(item.index) is None]
+
+
+def _thing(doc, i: int, names: list[_Name]):
+    """The thing (a model, a variant) a result is said of: the noun subject of its result verb,
+    or the noun a value follows with no verb ("…, LightGBM 0.857"); None for a name or a pronoun."""
+    token = doc[i]
+    for head in _ancestors(token, 3):
+        if head.text == "%":
+            continue
+        if head.pos_ in ("VERB", "AUX"):
+            if head.lemma_.lower() not in _RESULT_VERBS | _REACH_VERBS:
+                return None
+            subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+            break
+        if head.dep_ in _GAPPED and head.pos_ in ("NOUN", "PROPN"):
+            subject = None if _is_number(head) else head
+            break
+    else:
+        return None
+    if subject is None or subject.pos_ not in ("NOUN", "PROPN") or subject.i > i:
+        return None
+    if _in_name(subject, names) is not None:
+        return None
+    told = any(c.dep_ in ("compound", "amod") for c in subject.lefts)  # "the fp32 model"
+    return subject if told or subject.lower_ not in _GENERIC | _COUNTED else None
 
 
 def _planned(doc, text: str) -> tuple[int, int] | None:
@@ -1311,9 +1349,16 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
     if len(splits) != 1:
         return mentions
     (split,) = splits
+    said = False  # "75.88% accuracy and a test loss of 0.991": a split never reaches back
     for m in mentions:
         bare = m.name or ""
-        if bare not in known and not bare.startswith(SPLIT_PREFIXES) and kind_of(bare) == "metric":
+        said = said or bare.startswith(SPLIT_PREFIXES)
+        if (
+            said
+            and bare not in known
+            and not bare.startswith(SPLIT_PREFIXES)
+            and kind_of(bare) == "metric"
+        ):
             m.name = match_known(f"{split}_{bare}", known)
     return mentions
 
