@@ -371,6 +371,12 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
         ("Our model gets 0.91 recall and the loss is 0.3.", {("recall", 0.91), ("loss", 0.3)}),
         # a split said after a value does not reach back to it
         ("It's 0.71 F1 and a test loss of 0.9.", {("f1", 0.71), ("test_loss", 0.9)}),
+        # COCO-style "AP" is the mean AP detection code logs as mAP; a word before it may make
+        # it another AP (small objects, hard cases): asked, not offered
+        ("My Mask R-CNN run ends with a box AP of 38.2.", {("map", 38.2)}),
+        ("The small-object AP is 0.21.", set()),
+        # someone else's settings, borrowed, do not make the result theirs
+        ("With the authors' default hyperparameters our BLEU is 27.1.", {("bleu", 27.1)}),
     ],
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:

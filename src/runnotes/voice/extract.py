@@ -159,6 +159,13 @@ _THEIRS_BEFORE = re.compile(
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
 )
+# Someone else's settings, borrowed: what is measured with them is the speaker's own.
+_BORROWED = re.compile(
+    r"\b(?:the |their |your )?(?:paper'?s|recommended|suggested|usual|typical|original|official|"
+    r"authors'?|default|same|released) (?:\w+ )?(?:hyper ?parameters|parameters|settings|config"
+    r"(?:uration)?s?|recipe|setup|schedule|script|training strategy)\b",
+    re.IGNORECASE,
+)
 # Where a sentence turns from a plan or an expectation back to what the speaker did or saw.
 _REPORTED_AGAIN = re.compile(
     r"[,;]\s*(?:and|but|so)?\s*\b(?:i|we)\s+(?:was|were|am|'m|are|'re|got|used|ran|trained|had|"
@@ -429,7 +436,7 @@ _CHANGE_NOUNS = {
 }
 # Rates a setting's word before them makes into a rate of their own: "warmup lr".
 _QUALIFIED_RATES = {"lr", "dropout"}
-_MODIFIABLE = {"lr", "dropout", "accuracy"}
+_MODIFIABLE = {"lr", "dropout", "accuracy", "map"}
 # Words before a rate or an accuracy that leave it the plain one: "the initial lr", "highest acc".
 _PLAIN_MODIFIERS = {
     "initial",
@@ -780,7 +787,8 @@ def _theirs(doc, i: int) -> bool:
     start = i
     while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END:
         start -= 1
-    return bool(_THEIRS_BEFORE.search(doc[start:i].text)) or _reported(doc[:i].text)
+    clause = _BORROWED.sub(" ", doc[start:i].text)  # "with the paper's settings my acc is 71%"
+    return bool(_THEIRS_BEFORE.search(clause)) or _reported(doc[:i].text)
 
 
 def _reported(before: str) -> bool:
