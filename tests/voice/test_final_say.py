@@ -369,6 +369,12 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
         ("Random forest got an F1 of 0.71, CatBoost 0.78.", set()),
         ("The bf16 model reaches 76% but the pruned model only gives 71% top-1 accuracy.", set()),
         ("Our model gets 0.91 recall and the loss is 0.3.", {("recall", 0.91), ("loss", 0.3)}),
+        (  # two splits of one model are no two things
+            "Training reaches 0.9 accuracy and validation 0.85.",
+            {("accuracy", 0.9), ("val_accuracy", 0.85)},
+        ),
+        # a sum is no loose bound
+        ("The lr is 1e-4 + cosine decay, batch size 32.", {("lr", 1e-4), ("batch_size", 32)}),
         # a split said after a value does not reach back to it
         ("It's 0.71 F1 and a test loss of 0.9.", {("f1", 0.71), ("test_loss", 0.9)}),
         # COCO-style "AP" is the mean AP detection code logs as mAP; a word before it may make

@@ -260,6 +260,7 @@ _COUNTED = {
 _PAIRING = {"and", "or", "to"}
 _SCALED = {"multiplied", "scaled", "divided", "multiply", "scale", "divide"}
 _OPEN_ENDS = {"plus", "something", "odd", "ish", "+"}
+_SUMS = {"plus", "+"}  # "39 plus" at a clause's end; "32 + 4 for accumulation" is a sum
 # A setting's name that names a point in time after these: "at batch 366", "each epoch 3".
 _INDEX_WORDS = {"batch", "epoch", "step", "iteration", "layer"}
 _INDEX_PREPOSITIONS = {"at", "after", "in", "each", "every", "per", "of", "from", "since", "by"}
@@ -900,7 +901,7 @@ def _open_ended(doc, i: int) -> bool:
     unit = _unit_at(doc, i)
     if unit >= len(doc) or doc[unit].lower_ not in _OPEN_ENDS:
         return False
-    if doc[unit].lower_ != "plus":
+    if doc[unit].lower_ not in _SUMS:
         return True
     return unit + 1 == len(doc) or doc[unit + 1].is_punct or doc[unit + 1].lower_ in _CLAUSE_END
 
@@ -1328,8 +1329,12 @@ def _thing(doc, i: int, names: list[_Name]):
         return None
     if subject is None or subject.pos_ not in ("NOUN", "PROPN") or subject.i > i:
         return None
-    if _in_name(subject, names) is not None:
-        return None
+    if (
+        _in_name(subject, names) is not None
+        or subject.lower_ in SPLITS
+        or subject.lower_ in _COUNTERS
+    ):
+        return None  # "training reaches 0.9 and validation 0.85": one model, two splits
     told = any(c.dep_ in ("compound", "amod") for c in subject.lefts)  # "the fp32 model"
     return subject if told or subject.lower_ not in _GENERIC | _COUNTED else None
 
