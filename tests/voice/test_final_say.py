@@ -383,6 +383,17 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
         ("The small-object AP is 0.21.", set()),
         # someone else's settings, borrowed, do not make the result theirs
         ("With the authors' default hyperparameters our BLEU is 27.1.", {("bleu", 27.1)}),
+        # "… in the paper" after a value is that value's, not the next one's; a colon ends the
+        # clause of someone else's value; the settings one reproduced a result with are one's own
+        ("Our BLEU improves from 27.3 in the paper to 28.1.", {("bleu", 28.1)}),
+        (
+            "I couldn't match the reported 45.1 mAP: with lr 0.01 I get 43.9 mAP.",
+            {("lr", 0.01), ("map", 43.9)},
+        ),
+        (
+            "We reproduce the scores with lr 3e-5 and batch size 32.",
+            {("lr", 3e-5), ("batch_size", 32)},
+        ),
     ],
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:
