@@ -394,6 +394,13 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
             "We reproduce the scores with lr 3e-5 and batch size 32.",
             {("lr", 3e-5), ("batch_size", 32)},
         ),
+        # a name said as released, published or official is someone else's value
+        (
+            "My run gives a top-1 accuracy of 76.1, compared with the published top-1 accuracy"
+            " of 77.0.",
+            {("top1_accuracy", 76.1)},
+        ),
+        ("The official WER is 5.2 and my WER is 6.0.", {("wer", 6.0)}),
     ],
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:

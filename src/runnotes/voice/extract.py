@@ -159,6 +159,8 @@ _THEIRS_BEFORE = re.compile(
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
     re.IGNORECASE,
 )
+# A name said as someone else's: "the released AP of 46.2", "the reported F1 of 88.5".
+_PUBLISHED = {"released", "reported", "published", "official", "claimed", "advertised"}
 # What one reproduced, and the settings one reproduced it with: those are the speaker's own.
 _REPRODUCED_WITH = re.compile(
     r"\b(?:reproduce|replicate|match)\w* (?:the|their|your) [\w ]{0,40}?\b(?:with|using)\b",
@@ -707,7 +709,7 @@ def _telling(word) -> bool:
     """A word before a name that makes it a quantity of its own ("wav2vec", "generator")."""
     low = word.lower_
     modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
-    plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
+    plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE | _PUBLISHED  # "beats"
     plain = plain or low in _PLAIN_MODIFIERS
     return modifier and not plain and not _categorical(low)
 
@@ -968,6 +970,8 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
     linked = _name_before(doc, i, names)
     if linked is not None and linked.start and doc[linked.start - 1].lower_ in _OTHERS:
         return True  # "their batch size is 64": someone else's
+    if linked is not None and linked.start and doc[linked.start - 1].lower_ in _PUBLISHED:
+        return True  # "versus the released AP of 46.2", "the reported F1 is 88.5"
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE or prev in _OTHERS:  # "went from 0.6.": the value it had before;
         return True  # "much smaller than your 16": someone else's
