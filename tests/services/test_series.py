@@ -14,13 +14,13 @@ from runnotes.store import Store, open_store
 from runnotes.store import series as series_store
 from runnotes.store.models import Review
 from runnotes.store.review import edit_capture, set_review
-from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows, create_run
+from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run
 
 
 def _log(store: Store, run_id: int, name: str, values: list[tuple[int | None, float]]) -> None:
     add_metric_rows(
         store,
-        [MetricRow(run_id, "metric", "sdk", name, v, step, 0.0, "approved") for step, v in values],
+        [(run_id, "metric", "sdk", name, v, step, 0.0, "approved", None) for step, v in values],
     )
 
 
@@ -214,9 +214,7 @@ def test_best_of_a_series_is_finite_on_both_backends(
         add_metric_rows(
             store,
             [
-                MetricRow(
-                    run.id, "metric", "sdk", name, v, step, 0.0, "approved", nonfinite_text(v)
-                )
+                (run.id, "metric", "sdk", name, v, step, 0.0, "approved", nonfinite_text(v))
                 for step, v in enumerate(rows)
             ],
         )

@@ -164,6 +164,17 @@ def next_id(tx: Tx) -> int:
     return int(row[0]) if row and row[0] else 1
 
 
+def changed_in_place(tx: Tx, run_ids: Iterable[int]) -> None:
+    """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
+    away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
+    as current. The trigger of migration 0008 does it for metric captures in any process; the
+    store's writers call this for every other kind (a like linked, a note approved, a param
+    fixed, logged points deleted or unpacked)."""
+    runs = sorted(set(run_ids))
+    if runs:
+        tx.run(f"UPDATE run SET series_version = series_version + 1 WHERE id IN {_in(runs)}", runs)
+
+
 # -- projects, experiments and today's run ------------------------------------------------------
 
 
@@ -361,11 +372,7 @@ def annotate(tx: Tx, ids: Sequence[int], *, final: bool) -> set[int]:
             [*link, capture.id],
         )
         changed.add(capture.run_id)
-    if changed:
-        runs_ = sorted(changed)
-        tx.run(
-            f"UPDATE run SET series_version = series_version + 1 WHERE id IN {_in(runs_)}", runs_
-        )
+    changed_in_place(tx, changed)
     return changed
 
 
