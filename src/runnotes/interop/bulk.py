@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
 from runnotes.store.annotations import annotate, is_annotation
-from runnotes.store.captures import drop_captures, run_by_source, run_tags
+from runnotes.store.captures import drop_captures, lock_imported, run_by_source, run_tags
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
@@ -97,8 +97,10 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     metric_rows: list[MetricValues] = []
     stored: list[tuple[list[Capture], bool]] = []
     with store.write() as session:
+        locked: set[int] = set()  # runs whose series this import holds (PostgreSQL)
+        lock_imported(session, [r.source_id for r in runs], locked)
         for imported in runs:
-            row, created = _upsert_run(session, imported)
+            row, created = _upsert_run(session, imported, locked)
             result.created += created
             result.updated += not created
             result.run_ids.append(row.id)
@@ -121,7 +123,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     return result
 
 
-def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
+def _upsert_run(session: Session, imported: ImportedRun, locked: set[int]) -> tuple[Run, bool]:
     if imported.status not in STATUSES:
         raise RunnotesError(
             f"run {imported.name!r}: unknown status {str(imported.status)[:80]!r} "
@@ -138,6 +140,8 @@ def _upsert_run(session: Session, imported: ImportedRun) -> tuple[Run, bool]:
             source_id=imported.source_id,
         )
     else:
+        if row.id not in locked:  # imported by another import since this one began
+            lock_imported(session, [imported.source_id], locked)
         drop_captures(session, row.id, None if imported.replace_all else IMPORT)
     row.experiment_id, row.name = exp.id, imported.name  # type: ignore[assignment]
     if row.status == RunStatus.running:  # an end is final: re-importing an ended run keeps it

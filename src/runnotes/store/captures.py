@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from runnotes.store import sql
 from runnotes.store.models import Capture, Kind, MediaFile, Review, Run, RunTag, Source
 from runnotes.store.points import delete_points, has_points, logged_names, metric_rows
 
@@ -136,6 +137,22 @@ def present_media(session: Session, shas: Iterable[str]) -> set[str]:
 def run_by_source(session: Session, source_id: str) -> Run | None:
     """The run imported from ``source_id`` (another tool's run id), if any."""
     return session.exec(select(Run).where(Run.source_id == source_id)).first()
+
+
+def lock_imported(session: Session, source_ids: Sequence[str], locked: set[int]) -> None:
+    """PostgreSQL: lock the series (:func:`runnotes.store.sql.lock_series`) of the runs already
+    imported under ``source_ids`` that are not in ``locked``, and add them to it. An import
+    calls it before it touches any of their rows: a like or spoken value takes a run's lock
+    and then moves the run's version (an UPDATE of its row), so an import updating the row
+    first and locking second could deadlock with it. Every writer locks first, and runs in id
+    order (all of an import's at the start of its transaction), so no cycle is possible."""
+    tx = sql.of(session.connection())
+    if tx.dialect != "postgresql" or not source_ids:
+        return
+    found = tx.rows("SELECT id FROM run WHERE source_id = ANY(?)", [list(source_ids)])
+    ids = {int(row[0]) for row in found} - locked
+    sql.lock_series(tx, ids)
+    locked.update(ids)
 
 
 def drop_captures(session: Session, run_id: int, source: str | None = None) -> None:
