@@ -7,6 +7,7 @@ import math
 import random
 import threading
 import time
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -321,3 +322,47 @@ def test_a_bulk_review_moves_the_version_once_and_any_sql_path_moves_it(any_stor
         )
     assert version() > moved
     assert series(store, run.id, "loss", max_points=40) == [(0.0, 5.0)]
+
+
+@pytest.mark.postgres
+def test_a_value_committed_between_a_charts_reads_is_left_to_the_next_view(
+    pg_store_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL reads a chart's state and its values in one snapshot: a value committed
+    between the two reads is neither counted with the stored chart (whose state predates it)
+    nor lost (the next view merges it)."""
+    from sqlalchemy import text
+
+    from runnotes.config import load_settings
+    from runnotes.store.series import metric_values
+
+    store = open_store(load_settings(db_url=pg_store_url))
+    try:
+        run = create_run(store, "between")
+        # 48 steps in 10 buckets of 5: step 48 keeps that layout, so the chart merged with it
+        # and the one drawn from nothing are the same points
+        _log(store, run.id, "loss", [(step, 1.0 / (step + 1)) for step in range(48)])
+        real_stats, between = series_store._stats, [(48, 9.0)]
+
+        def committed_between(*args: Any, **kwargs: Any) -> series_store.Stats:
+            while between:  # from another connection, after the state was read
+                _log(store, run.id, "loss", [between.pop()])
+            return real_stats(*args, **kwargs)
+
+        monkeypatch.setattr(series_store, "_stats", committed_between)
+        drawn = series(store, run.id, "loss", max_points=40)
+        assert not between and (48.0, 9.0) not in drawn
+        with store.read() as session:
+            newest, shape = session.execute(
+                text("SELECT newest, shape FROM series_chart WHERE run_id = :r"), {"r": run.id}
+            ).one()
+        held = [v for v in metric_values(store, run.id, "loss") if v["id"] <= newest]
+        assert series_store.Stats(*shape["stats"]).count == len(held) == 48
+
+        now = series(store, run.id, "loss", max_points=40)
+        series_store._cache.clear()
+        with store.write_conn() as conn:
+            conn.execute(text("DELETE FROM series_chart"))
+        assert now == series(store, run.id, "loss", max_points=40) and (48.0, 9.0) in now
+    finally:
+        store.close()

@@ -176,7 +176,7 @@ def best_values(store: Store, run_ids: Sequence[int]) -> dict[int, dict[str, flo
     found: dict[int, dict[str, float]] = {run_id: {} for run_id in run_ids}
     if not run_ids:
         return found
-    with store.read() as session:
+    with store.read(snapshot=True) as session:  # the series' states and their values
         if len(run_ids) <= FEW_RUNS:
             rows = [
                 (run_id, name, 1, *extremes)
@@ -243,7 +243,7 @@ def _downsampled(
     store: Store, run_ids: Sequence[int], names: Sequence[str] | None, max_points: int
 ) -> Curves:
     found: Curves = defaultdict(dict)
-    with store.read() as session:
+    with store.read(snapshot=True) as session:  # the series' states and their values
         for (run_id, name), state in series_states(session, run_ids).items():
             if names is None or name in names:
                 points = series_points(session, (run_id, name), state, max_points)

@@ -49,6 +49,6 @@ def finish_run(
     row = end_run(store, run_id, status, exit_code)  # publishes RunEnded once committed
     remove_active(store, run_id)
     if charts:
-        with store.read() as session:  # its page's charts, ready for any process's first view
+        with store.read(snapshot=True) as session:  # its charts, for any process's first view
             store_charts(session, [run_id])
     return row

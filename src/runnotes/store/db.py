@@ -88,11 +88,22 @@ class Store:
         return conn
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
+    def read(self, *, snapshot: bool = False) -> Iterator[Session]:
+        """A read session. SQLite: one snapshot (``BEGIN``). PostgreSQL: READ COMMITTED, each
+        statement sees what was committed before it; with ``snapshot``, one read-only
+        REPEATABLE READ transaction, for reads that must agree with each other (a chart's state
+        and its values, :mod:`runnotes.store.series`). psycopg sets both in its ``BEGIN``: no
+        round trip more."""
         from sqlmodel import Session
 
-        with Session(self.engine) as session:
-            yield session
+        if not snapshot or self.engine.dialect.name != "postgresql":
+            with Session(self.engine) as session:
+                yield session
+            return
+        with self.engine.connect() as conn:
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+            with Session(bind=conn) as session:
+                yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:

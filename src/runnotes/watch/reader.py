@@ -269,7 +269,7 @@ class SpoolReader:
         (not at its end, while values still arrived) and the drafts hear it."""
         with contextlib.suppress(RunnotesError):
             store = self.backend.local_store()
-            with store.read() as session:
+            with store.read(snapshot=True) as session:
                 run = session.get(Run, self.run_id)
                 if run is None or run.status == "running":
                     return
