@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from runnotes.config import load_settings
 from runnotes.reports import drafts
 from runnotes.store import Store, open_store
 
@@ -42,9 +45,39 @@ def test_a_refresh_is_handed_over_while_a_slow_one_runs(
     finally:
         release.set()
         slow.join(120)
-    drafts.drain(store)  # the drainer's work, once the lock is free: no request left
+    monkeypatch.setenv("RUNNOTES_DRAFTS_DEBOUNCE", "0")  # the drainer takes its batch at once
+    drainer = open_store(load_settings())
+    drafts.drain(drainer)  # the drainer's work, once the lock is free: no request left
+    drainer.close()
     assert rendered == [1, 2]
     assert not list((home / "draft-requests").glob("[0-9]*"))
+
+
+def test_the_drainer_waits_the_debounce_before_its_first_batch(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst of requests handed over by a team server's workers is one batch: the detached
+    drainer waits ``[drafts] debounce`` before it takes the first, and requests made meanwhile
+    join it."""
+    batches: list[list[int]] = []
+    waits: list[float] = []
+
+    def render(self: drafts.Refresher, batch: dict[int, str]) -> bool:
+        batches.append(sorted(batch))
+        return False
+
+    def sleep(seconds: float) -> None:  # another worker hands its request over meanwhile
+        waits.append(seconds)
+        if len(waits) == 1:
+            drafts._hand_over(store, 2, "review")
+
+    monkeypatch.setattr(drafts.Refresher, "render", render)
+    monkeypatch.setattr(drafts, "time", SimpleNamespace(sleep=sleep, monotonic=time.monotonic))
+    drafts._hand_over(store, 1, "run_end")
+    drafts.drain(store)
+    assert waits[0] == drafts.DraftSettings.of(store).debounce == 3  # the default
+    assert batches == [[1, 2]]
+    assert drafts.idle(store)
 
 
 def test_the_next_refresh_waits_pace_times_the_last_ones_duration(

@@ -514,15 +514,22 @@ def _start_drainer(store: Store) -> None:
 
 
 def drain(store: Store) -> None:
-    """Render the handed-over requests until none are left (the detached drainer's work)."""
+    """Render the handed-over requests until none are left (the detached drainer's work).
+
+    Each batch waits ``[drafts] debounce`` first, the first one too, and the later ones at
+    least ``pace`` times the last render: a burst of requests from a team server's workers (or
+    processes exiting together) is one batch, as it is for a refresher in-process."""
+    cfg = DraftSettings.of(store)
     while True:
         with _locked(store, "drafts-drainer.lock"):  # waits for a drainer still at work
-            drainer = Refresher(store, 0, DraftSettings.of(store).pace)
-            while batch := _take_requests(store):
+            drainer = Refresher(store, cfg.debounce, cfg.pace)
+            while True:
+                time.sleep(drainer.next_wait())  # requests made meanwhile coalesce
+                if not (batch := _take_requests(store)):
+                    break
                 if drainer.render(batch):  # another process is refreshing:
                     with _locked(store):  # the drainer, detached, waits for it (never spins)
                         pass
-                time.sleep(drainer.next_wait())  # requests made meanwhile coalesce
         if not _requests_dir(store).exists() or not any(_requests_dir(store).glob("[0-9]*")):
             return  # a request made while we held the lock is seen here
 
