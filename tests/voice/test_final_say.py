@@ -405,3 +405,34 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:
     assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # general ML names the lexicon lacked (speaker verification, diffusion sampling, LLM
+        # quantisation, dropout variants of graph nets): a listed name, so linked as any other
+        ("Our speaker model reaches an equal error rate of 3.1 on the trial list.", {("eer", 3.1)}),
+        ("The EER dropped to 2.7.", {("eer", 2.7)}),
+        (
+            "We sampled 10k images: inception score 8.9 and sFID 4.4.",
+            {("inception_score", 8.9), ("sfid", 4.4)},
+        ),
+        ("Sampling with a cfg scale of 7.5 looks best.", {("guidance_scale", 7.5)}),
+        ("We trained with 500 diffusion steps.", {("diffusion_steps", 500)}),
+        (
+            "GPTQ with 3 bits and a group size of 64 gives a perplexity of 6.2.",
+            {("bits", 3), ("group_size", 64), ("perplexity", 6.2)},
+        ),
+        (
+            "The GAT uses input dropout 0.1 and edge drop 0.2, with layerdrop 0.1 in the encoder.",
+            {("input_dropout", 0.1), ("edge_dropout", 0.2), ("layerdrop", 0.1)},
+        ),
+        (
+            "Our TSN run uses 3 segments, lr 0.001 and 40 epochs.",
+            {("num_segments", 3), ("lr", 0.001), ("epochs", 40)},
+        ),
+    ],
+)
+def test_names_of_the_outside8_round(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found

@@ -54,7 +54,10 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "total iterations",
     ),
     "dropout": ("dropout", "drop out", "dropout rate", "drop-out", "dropout probability"),
-    "attention_dropout": ("attention dropout",),
+    "attention_dropout": ("attention dropout", "attention drop", "attn dropout"),
+    "input_dropout": ("input dropout", "input drop"),
+    "edge_dropout": ("edge dropout", "edge drop", "drop edge"),
+    "layerdrop": ("layerdrop", "layer drop"),
     "weight_decay": ("weight decay", "weight-decay", "l2 penalty", "wd"),
     "warmup_steps": (
         "warmup steps",
@@ -165,6 +168,12 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "threshold": ("decision threshold", "threshold", "classification threshold"),
     "mask_ratio": ("mask ratio", "masking ratio"),
     "num_gpus": ("gpus", "number of gpus"),
+    # diffusion sampling and LLM quantisation settings
+    "guidance_scale": ("guidance scale", "cfg scale", "classifier free guidance scale"),
+    "diffusion_steps": ("diffusion steps", "number of diffusion steps"),
+    "bits": ("bits", "number of bits", "bit width", "quantization bits"),
+    "group_size": ("group size", "quantization group size"),
+    "num_segments": ("segments", "number of segments"),
     "early_stopping_rounds": ("early stopping rounds", "early stopping round"),
 }
 
@@ -248,6 +257,9 @@ METRICS: dict[str, tuple[str, ...]] = {
     "psnr": ("psnr", "peak signal to noise ratio"),
     "ssim": ("ssim",),
     "fid": ("fid", "frechet inception distance", "fid score"),
+    "sfid": ("sfid",),
+    "inception_score": ("inception score",),
+    "eer": ("eer", "equal error rate"),
     "reward": ("reward", "average reward", "mean reward", "reward per episode", "episode reward"),
     "return": ("return", "episode return", "mean return", "average return"),
     "success_rate": ("success rate",),
