@@ -432,7 +432,34 @@ def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> No
             "Our TSN run uses 3 segments, lr 0.001 and 40 epochs.",
             {("num_segments", 3), ("lr", 0.001), ("epochs", 40)},
         ),
+        # a GPU's model name in the plural counts the GPUs; "Prec@1" is how classification code
+        # logs top-1 accuracy; fairseq's "max update" is the step budget
+        (
+            "On 2 A100s we trained for max update 20000 with grad accum 4.",
+            {("num_gpus", 2), ("max_steps", 20000), ("gradient_accumulation_steps", 4)},
+        ),
+        (
+            "The ResNet-18 run logs prec@1 69.8 and prec@5 89.1.",
+            {("top1_accuracy", 69.8), ("top5_accuracy", 89.1)},
+        ),
     ],
 )
 def test_names_of_the_outside8_round(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a question tagged on after one's own statement asks only from its comma
+        ("We get a WER of 7.9 on test-other, does that look normal?", {("test_wer", 7.9)}),
+        ("My val loss sits at 0.42, any ideas why?", {("val_loss", 0.42)}),
+        # a sentence that asks from its start, or whose statement is someone else's, states nothing
+        ("Is the dropout 0.1 in your config, or should it be 0.3?", set()),
+        ("The repo sets lr 0.002, why did you pick 0.001?", set()),
+    ],
+)
+def test_a_question_tagged_on_asks_from_its_comma(
+    sentence: str, found: set[tuple[str, float]]
+) -> None:
     assert said(sentence) == found

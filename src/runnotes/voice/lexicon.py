@@ -52,6 +52,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "max iterations",
         "max iters",
         "total iterations",
+        "max update",
+        "max updates",
     ),
     "dropout": ("dropout", "drop out", "dropout rate", "drop-out", "dropout probability"),
     "attention_dropout": ("attention dropout", "attention drop", "attn dropout"),
@@ -128,6 +130,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "gradient accumulation",
         "grad accumulation",
         "accumulation steps",
+        "grad accum",
     ),
     "max_depth": ("max depth", "maximum depth", "tree depth", "max tree depth"),
     "n_estimators": (
@@ -167,7 +170,15 @@ PARAMS: dict[str, tuple[str, ...]] = {
     "n_clusters": ("number of clusters", "clusters"),
     "threshold": ("decision threshold", "threshold", "classification threshold"),
     "mask_ratio": ("mask ratio", "masking ratio"),
-    "num_gpus": ("gpus", "number of gpus"),
+    # "on 4 V100s": a card's model name in the plural counts the GPUs
+    "num_gpus": (
+        "gpus",
+        "number of gpus",
+        *(f"{card}s" for card in ("v100", "a100", "h100", "p100", "p40", "t4", "a6000")),
+        *(f"{card} gpus" for card in ("v100", "a100", "h100", "p100", "p40", "t4", "titan xp")),
+        "1080 tis",
+        "2080 tis",
+    ),
     # diffusion sampling and LLM quantisation settings
     "guidance_scale": ("guidance scale", "cfg scale", "classifier free guidance scale"),
     "diffusion_steps": ("diffusion steps", "number of diffusion steps"),
@@ -187,6 +198,8 @@ METRICS: dict[str, tuple[str, ...]] = {
         "top 1",
         "top-1",
         "top1",
+        "prec at 1",
+        "prec@1",
     ),
     "top5_accuracy": (
         "top 5 accuracy",
@@ -195,6 +208,8 @@ METRICS: dict[str, tuple[str, ...]] = {
         "top 5",
         "top-5",
         "top5",
+        "prec at 5",
+        "prec@5",
     ),
     "loss": ("loss", "cross entropy loss", "cross-entropy loss", "cross entropy"),
     "error_rate": ("error rate", "error", "classification error"),
