@@ -463,3 +463,19 @@ def test_a_question_tagged_on_asks_from_its_comma(
     sentence: str, found: set[tuple[str, float]]
 ) -> None:
     assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a number joined by a hyphen to the next word is part of that word ("zero-shot",
+        # "one-hot"), not a value, and a name said after it keeps the word
+        ("The zero-shot top-1 accuracy is reported at 70.1 in the paper.", set()),
+        ("With one-hot max depth 6 and 200 trees.", {("max_depth", 6), ("n_estimators", 200)}),
+        ("We use one-hot max size 4 and lr 0.1.", {("one_hot_max_size", 4), ("lr", 0.1)}),
+    ],
+)
+def test_a_number_inside_a_hyphenated_word_is_no_value(
+    sentence: str, found: set[tuple[str, float]]
+) -> None:
+    assert said(sentence) == found

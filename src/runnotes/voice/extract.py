@@ -1219,7 +1219,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
     out = [doc[j].lower_]
     k = j - 1
     while k >= 0 and len(out) < 3 and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ") or _listed(doc, k)):
-        if not doc[k].is_alpha or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
+        spelled = doc[k].is_alpha or _identifier(doc[k].text)  # "one_hot max size 8"
+        if not spelled or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
             break
         out.insert(0, doc[k].lower_)
         k -= 1
@@ -1282,8 +1283,15 @@ def _split_of(text: str) -> str | None:
     return SPLITS[match.group(1).lower()] if match else None
 
 
+# "zero-shot", "one-hot", "two-stage": a number joined by a hyphen to the word after it is part of
+# that word (kept as one, "zero_shot"), not a value: "the zero-shot top-1 accuracy is …" has none
+_NUMBER_IN_WORD = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|\d+)-(?=[a-z]{2,}\b)", re.IGNORECASE
+)
+
+
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
-    text = saying.clean(to_digits(sentence))
+    text = saying.clean(to_digits(_NUMBER_IN_WORD.sub(r"\1_", sentence)))
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
