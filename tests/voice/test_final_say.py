@@ -479,3 +479,24 @@ def test_a_number_inside_a_hyphenated_word_is_no_value(
     sentence: str, found: set[tuple[str, float]]
 ) -> None:
     assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # "the 5 folds": the things a value is said over, counted, not a value
+        ("The F1 of the 5 folds is 0.83.", {("f1", 0.83)}),
+        # "<metric> std" names the metric's spread, a value of its own
+        (
+            "Accuracy 91.2 with an accuracy std of 0.4 over seeds.",
+            {("accuracy", 91.2), ("accuracy_std", 0.4)},
+        ),
+        # a gerund before a rate may make it another rate: asked, not offered
+        (
+            "Warmup 500 steps, sharpening lr 0.02, weight decay 0.05.",
+            {("warmup_steps", 500), ("weight_decay", 0.05)},
+        ),
+    ],
+)
+def test_counts_spreads_and_gerund_rates(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found

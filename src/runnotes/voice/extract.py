@@ -466,6 +466,7 @@ _PLAIN_MODIFIERS = {
 }
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
+_SPREAD = {"std", "stdev", "stddev", "variance"}  # said after a metric: how much it varies
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
@@ -625,12 +626,17 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
 
 def _widened(doc, names: list[_Name]) -> list[_Name]:
     """ "800 max train steps", "the total training epochs": words that bound a length are part
-    of its name, so that the number before them is its value."""
+    of its name, so that the number before them is its value; "reward std" names the spread of
+    the reward, a metric of its own."""
     for n in names:
         while n.start and n.name in ("max_steps", "epochs") and doc[n.start - 1].lower_ in _BOUND:
             if _in_name(doc[n.start - 1], names) is not None:
                 break
             n.start -= 1
+    for n in names:
+        following = doc[n.end].lower_ if n.end < len(doc) else ""
+        if n.kind == "metric" and following in _SPREAD and _in_name(doc[n.end], names) is None:
+            n.end, n.name = n.end + 1, f"{n.name}_std"  # "a reward std of 0.53": not the reward
     return names
 
 
@@ -937,6 +943,12 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:
         and _plural_things(doc, unit, names)
     ):
         return True  # "fine-tuned on 250 QA pairs", "across 12 held-out tasks"
+    if (
+        i
+        and doc[i - 1].lower_ in ("the", "these", "those", "all")
+        and _plural_things(doc, unit, names)
+    ):
+        return True  # "the PSNR of the 8 scenes": the things a value is said over
     if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
         return False
     return (
@@ -1596,6 +1608,7 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     plain = plain or _categorical(low) or _in_name(word, names) is not None
     alnum = word.text.isalnum() and not word.text.isdigit()  # "wav2vec lr" too
     tagged = word.pos_ in _MODIFIER_POS or word.dep_ in ("amod", "compound")  # "embedding" a verb
+    tagged = tagged or word.tag_ == "VBG"  # "…, scaling lr 0.005": a gerund tagged as a verb
     if plain or not alnum or not tagged:
         return None
     return f"{low} {doc[name.start : name.end].text}"
