@@ -500,3 +500,22 @@ def test_a_number_inside_a_hyphenated_word_is_no_value(
 )
 def test_counts_spreads_and_gerund_rates(sentence: str, found: set[tuple[str, float]]) -> None:
     assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a split said after a "but" belongs to its own clause
+        (
+            "The F1 climbed to 0.71 over the night, but the recall on the dev set is 0.52.",
+            {("f1", 0.71), ("val_recall", 0.52)},
+        ),
+        # a name said again without its split is another quantity, not the split one again
+        (
+            "Our val accuracy is 81.0 and the F1 0.77, while the accuracy sits at 93.5.",
+            {("val_accuracy", 81.0), ("val_f1", 0.77), ("accuracy", 93.5)},
+        ),
+    ],
+)
+def test_a_split_stays_in_its_clause(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found

@@ -508,6 +508,7 @@ _SPLIT_PHRASE = re.compile(
 
 
 # A split said right after a value, closing its clause: "… and around 7 on train."
+_CONTRASTED = re.compile(r"\b(?:but|whereas|while)\b|;", re.IGNORECASE)
 _SPLIT_BEHIND = re.compile(
     r"^\s*%?\s*(?:on|for) (?:the )?("
     + "|".join(SPLITS)
@@ -1290,9 +1291,14 @@ def _near_lexicon(said: str) -> str:
     return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
 
 
-def _split_of(text: str) -> str | None:
-    match = _SPLIT_PHRASE.search(text)
-    return SPLITS[match.group(1).lower()] if match else None
+def _split_of(text: str, at: int) -> str | None:
+    """The split a phrase such as "on the test set" gives the value at ``at`` (a character
+    offset): none across a "but" ("the loss reached 0.22, but the mIoU on the test set …")."""
+    for match in _SPLIT_PHRASE.finditer(text):
+        between = text[min(at, match.start()) : max(at, match.start())]
+        if not _CONTRASTED.search(between):
+            return SPLITS[match.group(1).lower()]
+    return None
 
 
 # "zero-shot", "one-hot", "two-stage": a number joined by a hyphen to the word after it is part of
@@ -1310,7 +1316,6 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
     doc = _nlp()(text)
     plan = _planned(doc, text)
     names = _names(doc, known)
-    split = _split_of(text)
     found: list[_Found] = []
     named: set[str] = set()
     skip = -1
@@ -1328,14 +1333,18 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 found.append(_Found(i, mention))
         elif broken is not None:
             skip = i + 2
-            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention, parsed = _number(
+                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+            )
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
         elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
-            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention, parsed = _number(
+                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+            )
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
 
@@ -1427,6 +1436,9 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
     if len(splits) != 1:
         return mentions
     (split,) = splits
+    # "the test loss is 2.59 …, and the loss is at 1.39": said again without its split, a name
+    # is another quantity (the training one), not the test one once more
+    named = {m.name for m in mentions}
     said = False  # "75.88% accuracy and a test loss of 0.991": a split never reaches back
     for m in mentions:
         bare = m.name or ""
@@ -1436,6 +1448,7 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
             and bare not in known
             and not bare.startswith(SPLIT_PREFIXES)
             and kind_of(bare) == "metric"
+            and f"{split}_{bare}" not in named
         ):
             m.name = match_known(f"{split}_{bare}", known)
     return mentions
