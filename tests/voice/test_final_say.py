@@ -442,6 +442,8 @@ def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> No
             "The ResNet-18 run logs prec@1 69.8 and prec@5 89.1.",
             {("top1_accuracy", 69.8), ("top5_accuracy", 89.1)},
         ),
+        # NeRF's and Kaldi's "lrate" is the learning rate
+        ("Our NeRF config uses lrate 5e-4 with 192 samples per ray.", {("lr", 5e-4)}),
     ],
 )
 def test_names_of_the_outside8_round(sentence: str, found: set[tuple[str, float]]) -> None:

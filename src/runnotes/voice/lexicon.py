@@ -17,6 +17,7 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "learning rate",
         "lr",
         "learning-rate",
+        "lrate",
         "peak learning rate",
         "base learning rate",
     ),
