@@ -1,0 +1,70 @@
+"""Numbers as tiny.en writes them down: each rule of ``numbers.to_digits`` for a transcript's
+slips (issue 22), on text, phrased unlike the spoken sets' notes."""
+
+from __future__ import annotations
+
+import pytest
+
+from runnotes.voice.extract import extract
+from runnotes.voice.numbers import to_digits
+from runnotes.voice.transcribe import clean_text
+from voice.notesets import items
+
+
+@pytest.mark.parametrize(
+    ("heard", "digits"),
+    [
+        # a name run into its value
+        ("so MSE0.412 on the holdout", "so MSE 0.412 on the holdout"),
+        ("we kept WD5 e minus three", "we kept WD 5e-3"),
+        ("EMA1.5e-4 decay", "EMA 1.5e-4 decay"),
+        # ... but not a model or version name with digits in it
+        ("ResNet18 beat ViT16", "ResNet18 beat ViT16"),
+        ("python3.11 and top5", "python3.11 and top5"),
+        # an acronym spelled out as letters
+        ("the L R is 0.02", "the LR is 0.02"),
+        ("I A B tested it", "I A B tested it"),
+        # the decimal point written as a word between digits
+        ("momentum 0 point 95", "momentum 0.95"),
+        # hyphens and a pause's comma inside a spoken number
+        ("seventy-one point two-five percent", "71.25%"),
+        ("gamma zero-point nine nine", "gamma 0.99"),
+        ("eps one e minus, six", "eps 1e-6"),
+        ("seeds one, two and three", "seeds 1, 2 and 3"),
+        # a round tens and a digit that sounds like a word, before a pause
+        ("hidden dim 30 for, heads 8", "hidden dim 34, heads 8"),
+        ("patience 80 ate.", "patience 88."),
+        ("we trained 30 for 2 days", "we trained 30 for 2 days"),
+        ("raised it from 20 to 40", "raised it from 20 to 40"),
+    ],
+)
+def test_transcript_slips_in_numbers(heard: str, digits: str) -> None:
+    assert to_digits(heard) == digits
+
+
+def test_a_number_split_at_its_thousand_gives_no_value() -> None:
+    """ "two thousand forty eight" heard as "2000, 48": neither 2000 nor 48 is offered."""
+    assert to_digits("context 2000, 48 for this run") == "context 2000 48 for this run"
+    assert not items(extract(["The context length is 2000, 48 for this run."]))
+    # a list keeps its commas: "2000, 300 epochs" is two settings
+    assert to_digits("warmup 2000, 300 epochs") == "warmup 2000, 300 epochs"
+
+
+def test_glued_values_are_read_under_their_name() -> None:
+    assert items(extract(["Adam with LR3 e minus four and WD0.05."])) >= {
+        ("lr", 0.0003, "param"),
+        ("weight_decay", 0.05, "param"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("The L.R. is 0.003 now.", "The LR is 0.003 now."),
+        ("we lowered the W.D.", "we lowered the WD."),
+        ("Done. Next run.", "Done. Next run."),
+    ],
+)
+def test_dotted_initials_do_not_end_a_sentence(heard: str, kept: str) -> None:
+    assert clean_text(heard) == (kept, [])
+    assert items(extract([clean_text("The L.R. is 0.003 now.")[0]])) == {("lr", 0.003, "param")}
