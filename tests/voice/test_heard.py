@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from runnotes.store import Store
+from runnotes.store.models import Review
+from runnotes.store.runs import NewCapture, add_captures, create_run
 from runnotes.voice.extract import extract
+from runnotes.voice.notes import make_transcriber
 from runnotes.voice.numbers import to_digits
-from runnotes.voice.transcribe import clean_text
+from runnotes.voice.transcribe import FILE, PROMPT_TOKENS, clean_text, fit_prompt
 from voice.notesets import items
 
 
@@ -68,3 +72,38 @@ def test_glued_values_are_read_under_their_name() -> None:
 def test_dotted_initials_do_not_end_a_sentence(heard: str, kept: str) -> None:
     assert clean_text(heard) == (kept, [])
     assert items(extract([clean_text("The L.R. is 0.003 now.")[0]])) == {("lr", 0.003, "param")}
+
+
+def test_a_run_with_many_names_keeps_the_prompts_heading(store: Store) -> None:
+    """faster-whisper keeps a long prompt's end: the heading and common terms must not be what
+    a run with many names pushes out (the prompt is cut to fit from its end instead)."""
+    run = create_run(store, "many", experiment="many")
+    greek = [
+        "alpha",
+        "beta",
+        "gamma",
+        "delta",
+        "epsilon",
+        "zeta",
+        "theta",
+        "kappa",
+        "lambda",
+        "sigma",
+        "omega",
+    ]
+    names = [f"probe_{a}_{b}" for a in greek for b in greek[:6]]  # 66 names, ~250 tokens
+    rows = [
+        NewCapture(kind="metric", source="sdk", name=n, value=1.0, review=Review.approved)
+        for n in names
+    ]
+    add_captures(store, run.id, rows)  # type: ignore[arg-type]
+    transcriber = make_transcriber(store, run.id, FILE)  # type: ignore[arg-type]
+    prompt = transcriber.prompt or ""
+    tokens = transcriber._whisper.hf_tokenizer.encode(" " + prompt).ids
+    assert prompt.startswith("Training notes: learning rate") and prompt.endswith(".")
+    assert len(tokens) <= PROMPT_TOKENS and "probe alpha alpha" in prompt
+
+
+def test_a_short_prompt_is_kept_whole() -> None:
+    assert fit_prompt("Notes: a, b, c.", lambda t: len(t.split())) == "Notes: a, b, c."
+    assert fit_prompt("Notes: a, b, c.", lambda t: len(t.split()), limit=3) == "Notes: a, b."

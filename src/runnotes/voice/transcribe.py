@@ -149,9 +149,11 @@ class Transcriber:
         on_progress: Callable[[float], None] | None = None,
     ) -> None:
         self.model = model
-        self.prompt = prompt
         self.policy = policy
         self._whisper = load_model(str(model.path), pick_device(device), threads)
+        self.prompt = prompt and fit_prompt(
+            prompt, lambda t: len(self._whisper.hf_tokenizer.encode(t).ids)
+        )
         self._pending: list[np.ndarray] = []
         self._pending_len = 0
         self._offset = 0.0  # seconds of audio before the pending buffer
@@ -226,6 +228,20 @@ class Transcriber:
                         offset + seg.start, offset + seg.end, text, flags, math.exp(seg.avg_logprob)
                     )
                 )
+
+
+PROMPT_TOKENS = 223  # what faster-whisper keeps of a prompt: the last half of the 448-token window
+
+
+def fit_prompt(prompt: str, count: Callable[[str], int], limit: int = PROMPT_TOKENS) -> str:
+    """The prompt cut to ``limit`` tokens by dropping its last words.
+
+    faster-whisper keeps a too long prompt's *end*, so a run with many names lost the heading and
+    the most common terms, the part measured to help; its last names are given up instead.
+    """
+    while count(" " + prompt) > limit and ", " in prompt:
+        prompt = prompt.rsplit(", ", 1)[0].rstrip(".") + "."
+    return prompt
 
 
 def vocabulary_prompt(names: list[str], tags: list[str]) -> str:
