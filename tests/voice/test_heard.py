@@ -107,3 +107,20 @@ def test_a_run_with_many_names_keeps_the_prompts_heading(store: Store) -> None:
 def test_a_short_prompt_is_kept_whole() -> None:
     assert fit_prompt("Notes: a, b, c.", lambda t: len(t.split())) == "Notes: a, b, c."
     assert fit_prompt("Notes: a, b, c.", lambda t: len(t.split()), limit=3) == "Notes: a, b."
+
+
+@pytest.mark.parametrize(
+    ("heard", "kept"),
+    [
+        ("warmup for 20,000 steps", "warmup for 20,000 steps"),
+        ("a budget of 3,000,000 tokens", "a budget of 3,000,000 tokens"),
+        ("seed 22222", "seed 22222"),
+    ],
+)
+def test_the_zeros_of_a_large_number_are_not_a_repetition_loop(heard: str, kept: str) -> None:
+    assert clean_text(heard) == (kept, [])
+    assert clean_text("the loss the loss the loss the loss is 0.5") == (
+        "the loss is 0.5",
+        ["repetition"],
+    )
+    assert clean_text("dropout 0, 0, 0, 0, 0") == ("dropout 0", ["repetition"])

@@ -122,6 +122,14 @@ def pick_device(wanted: str = "auto") -> str:
         return "cpu"
 
 
+def _collapse(loop: re.Match[str]) -> str:
+    """One copy of a repeated phrase. Digits only when every copy is set apart ("0-0-0-0"): the
+    zeros of "100,000" are not a loop (collapsing them made "ten thousand steps" 10 steps)."""
+    unit = loop.group(1)
+    apart = re.fullmatch(rf"{re.escape(unit)}(?:[\s,-]+{re.escape(unit)})+", loop.group(0))
+    return unit if apart or re.search(r"[^\W\d_]", unit) else loop.group(0)
+
+
 def clean_text(text: str) -> tuple[str, list[str]]:
     """Drop a hallucinated phrase, collapse a repetition loop; say which happened."""
     stripped = text.strip()
@@ -131,7 +139,7 @@ def clean_text(text: str) -> tuple[str, list[str]]:
     plain = re.sub(r"[^\w' ]+", "", stripped.lower()).strip()
     if plain in HALLUCINATIONS or not plain:
         return "", ["hallucination"] if plain else []
-    collapsed = _REPEAT.sub(lambda m: m.group(1), stripped)
+    collapsed = _REPEAT.sub(_collapse, stripped)
     return collapsed, (["repetition"] if collapsed != stripped else [])
 
 
