@@ -124,3 +124,9 @@ def test_the_zeros_of_a_large_number_are_not_a_repetition_loop(heard: str, kept:
         ["repetition"],
     )
     assert clean_text("dropout 0, 0, 0, 0, 0") == ("dropout 0", ["repetition"])
+
+
+def test_warmup_steps_heard_as_warmups() -> None:
+    assert items(extract(["We kept 4000 warmups, then cosine."])) == {
+        ("warmup_steps", 4000.0, "param")
+    }
