@@ -71,6 +71,9 @@ def test_glued_values_are_read_under_their_name() -> None:
 )
 def test_dotted_initials_do_not_end_a_sentence(heard: str, kept: str) -> None:
     assert clean_text(heard) == (kept, [])
+
+
+def test_a_dotted_acronym_keeps_its_value() -> None:
     assert items(extract([clean_text("The L.R. is 0.003 now.")[0]])) == {("lr", 0.003, "param")}
 
 
@@ -78,20 +81,7 @@ def test_a_run_with_many_names_keeps_the_prompts_heading(store: Store) -> None:
     """faster-whisper keeps a long prompt's end: the heading and common terms must not be what
     a run with many names pushes out (the prompt is cut to fit from its end instead)."""
     run = create_run(store, "many", experiment="many")
-    greek = [
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "zeta",
-        "theta",
-        "kappa",
-        "lambda",
-        "sigma",
-        "omega",
-    ]
-    names = [f"probe_{a}_{b}" for a in greek for b in greek[:6]]  # 66 names, ~250 tokens
+    names = [f"probe_{a}_{b}_rate" for a in "bcdfghjkmnp" for b in "qrstvw"]  # 66 names
     rows = [
         NewCapture(kind="metric", source="sdk", name=n, value=1.0, review=Review.approved)
         for n in names
@@ -101,7 +91,7 @@ def test_a_run_with_many_names_keeps_the_prompts_heading(store: Store) -> None:
     prompt = transcriber.prompt or ""
     tokens = transcriber._whisper.hf_tokenizer.encode(" " + prompt).ids
     assert prompt.startswith("Training notes: learning rate") and prompt.endswith(".")
-    assert len(tokens) <= PROMPT_TOKENS and "probe alpha alpha" in prompt
+    assert len(tokens) <= PROMPT_TOKENS and "probe b q rate" in prompt
 
 
 def test_a_short_prompt_is_kept_whole() -> None:
@@ -119,6 +109,9 @@ def test_a_short_prompt_is_kept_whole() -> None:
 )
 def test_the_zeros_of_a_large_number_are_not_a_repetition_loop(heard: str, kept: str) -> None:
     assert clean_text(heard) == (kept, [])
+
+
+def test_a_real_repetition_loop_is_still_collapsed() -> None:
     assert clean_text("the loss the loss the loss the loss is 0.5") == (
         "the loss is 0.5",
         ["repetition"],
