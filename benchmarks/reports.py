@@ -51,7 +51,6 @@ def build(root: Path, runs: int, metrics: int, steps: int, shots: int, notes: in
     from runnotes.config import load_settings
     from runnotes.store import open_store
     from runnotes.store.runs import (
-        MetricRow,
         NewCapture,
         RunContext,
         add_captures,
@@ -81,7 +80,7 @@ def build(root: Path, runs: int, metrics: int, steps: int, shots: int, notes: in
             for m, name in enumerate(names)
             for s in range(steps)
         ]
-        add_metric_rows(store, [MetricRow(*row) for row in rows])
+        add_metric_rows(store, [(*row, None) for row in rows])
         captures = [
             NewCapture(
                 kind="param",

@@ -80,7 +80,7 @@ def live(client: httpx.Client, home: Path, run_id: int, url: str, n: int, pid: i
     server builds the tree again every time (what a refresh during training costs)."""
     from runnotes.config import load_settings
     from runnotes.store import open_store
-    from runnotes.store.runs import MetricRow, add_metric_rows
+    from runnotes.store.runs import add_metric_rows
 
     cpu_seconds = _web().cpu_seconds
     store = open_store(load_settings(home))
@@ -88,7 +88,7 @@ def live(client: httpx.Client, home: Path, run_id: int, url: str, n: int, pid: i
     for step in range(n):
         add_metric_rows(
             store,
-            [MetricRow(run_id, "metric", "sdk", "val_acc", 0.5, 1000 + step, 0.0, "approved")],
+            [(run_id, "metric", "sdk", "val_acc", 0.5, 1000 + step, 0.0, "approved", None)],
         )
         before = cpu_seconds(pid)
         start = time.perf_counter()

@@ -43,7 +43,7 @@ def build_store(home: Path, runs: int, captures: int) -> list[int]:
     """Runs and captures through the store's bulk paths; returns the run ids."""
     from runnotes.config import load_settings
     from runnotes.store import open_store
-    from runnotes.store.runs import MetricRow, add_metric_rows, create_run
+    from runnotes.store.runs import add_metric_rows, create_run
 
     store = open_store(load_settings(home))
     rng = random.Random(7)
@@ -99,14 +99,9 @@ def build_store(home: Path, runs: int, captures: int) -> list[int]:
     for i in ids:
         top = rng.uniform(0.6, 0.97)
         for step in range(steps):
-            rows.append(
-                MetricRow(
-                    i, "metric", "sdk", "val_acc", top * (step + 1) / steps, step, now, "approved"
-                )
-            )
-            rows.append(
-                MetricRow(i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "approved")
-            )
+            acc = top * (step + 1) / steps
+            rows.append((i, "metric", "sdk", "val_acc", acc, step, now, "approved", None))
+            rows.append((i, "metric", "sdk", "loss", 1.0 / (step + 1), step, now, "approved", None))
     add_metric_rows(store, rows)
     with store.read() as session:
         total = session.connection().exec_driver_sql("SELECT count(*) FROM capture").scalar()
@@ -119,7 +114,7 @@ def add_big_runs(home: Path, runs: int, steps: int) -> list[int]:
     """Runs of ``BIG_METRICS`` metrics × ``steps`` steps, as the SDK stores them (approved)."""
     from runnotes.config import load_settings
     from runnotes.store import open_store
-    from runnotes.store.runs import MetricRow, add_metric_rows, create_run
+    from runnotes.store.runs import add_metric_rows, create_run
     from runnotes.store.series import store_charts
 
     store = open_store(load_settings(home))
@@ -130,7 +125,7 @@ def add_big_runs(home: Path, runs: int, steps: int) -> list[int]:
         ids.append(run.id)
         now = time.time()
         rows = [
-            MetricRow(
+            (
                 run.id,
                 "metric",
                 "sdk",
@@ -139,6 +134,7 @@ def add_big_runs(home: Path, runs: int, steps: int) -> list[int]:
                 step,
                 now,
                 "approved",
+                None,
             )
             for step in range(steps)
             for m in range(BIG_METRICS)
@@ -222,7 +218,7 @@ def live_refresh(client: httpx.Client, home: Path, run_id: int, steps: int, n: i
     reloaded. New values only append, so the server adds them to the cached buckets."""
     from runnotes.config import load_settings
     from runnotes.store import open_store
-    from runnotes.store.runs import MetricRow, add_metric_rows
+    from runnotes.store.runs import add_metric_rows
 
     store = open_store(load_settings(home))
     times = []
@@ -232,7 +228,7 @@ def live_refresh(client: httpx.Client, home: Path, run_id: int, steps: int, n: i
             add_metric_rows(
                 store,
                 [
-                    MetricRow(run_id, "metric", "sdk", f"m{m}", 1 / (1 + step), step, 0, "approved")
+                    (run_id, "metric", "sdk", f"m{m}", 1 / (1 + step), step, 0, "approved", None)
                     for step in range(first, first + 100)
                     for m in range(BIG_METRICS)
                 ],

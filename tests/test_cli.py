@@ -11,6 +11,7 @@ import pytest
 from conftest import run_cli
 from runnotes.store import Store
 from runnotes.store.queries import list_runs
+from runnotes.store.runs import NewCapture, add_captures
 
 
 def test_run_lifecycle_likes_notes_and_compare(home: Path, tmp_path: Path) -> None:
@@ -105,3 +106,22 @@ def test_unreadable_database_is_one_line(home: Path, tmp_path: Path) -> None:
         assert done.returncode != 0, url
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("runnotes: error: "), done.stderr
+
+
+@pytest.mark.parametrize("name", ["[bold]x", "a[/]b", "[red]r\\[x]"])
+def test_names_that_look_like_markup_are_printed_as_they_are(store: Store, name: str) -> None:
+    """Run and experiment names, notes and likes are the user's text: rich's markup would take
+    ``[bold]x`` for a style (``x`` printed) and ``a[/]b`` for a closing tag with nothing open
+    (a MarkupError, a traceback)."""
+    assert f"({name})" in run_cli("run", "start", name, "-e", name).stdout
+    assert f"({name})" in run_cli("note", "why", name).stdout
+    assert f"({name})" in run_cli("like", "val_acc=0.9").stdout
+    assert name in run_cli("run", "current").stdout
+    listed = run_cli("runs", "list").stdout
+    assert listed.count(name) == 2  # its name and its experiment's
+    shown = run_cli("runs", "show", name).stdout
+    assert f"run 1: {name}" in shown and f"default/{name}" in shown and f"why {name}" in shown
+    assert f"1: {name}" in run_cli("runs", "compare", name, name).stdout
+    add_captures(store, 1, [NewCapture(kind="note", text=name, review="pending")])
+    assert f"{name}  run 1 ({name})" in run_cli("review", "list").stdout
+    assert f"({name})" in run_cli("run", "end").stdout

@@ -18,7 +18,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 from runnotes.errors import RunnotesError
 
@@ -168,12 +168,17 @@ class WebSection:
     max_upload_mb: Annotated[int, _p.Field(gt=0)] = 256
 
 
+# A list setting (see :func:`_names`). A string alias, so that defining it imports no pydantic:
+# pydantic resolves it, like the annotations that name it, only when it validates a section.
+Names: TypeAlias = "Annotated[tuple[str, ...], _p.BeforeValidator(_names)]"
+
+
 @dataclass(frozen=True)
 class ReportsSection:
     __pydantic_config__ = _FORBID
-    lower_is_better: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
-    primary_metric: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
-    key_packages: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = ()
+    lower_is_better: Names = ()
+    primary_metric: Names = ()
+    key_packages: Names = ()
 
 
 @dataclass(frozen=True)
@@ -202,7 +207,7 @@ class DraftsSection:
     week_start: Annotated[Weekday, _p.BeforeValidator(_lower)] = "monday"
     debounce: Annotated[float, _p.Field(ge=0)] = 3.0
     pace: Annotated[float, _p.Field(ge=0)] = 4.0
-    triggers: Annotated[tuple[str, ...], _p.BeforeValidator(_names)] = (
+    triggers: Names = (
         "run_end",
         "like",
         "voice",

@@ -1,4 +1,9 @@
-"""The CLI's two consoles. Piped output is not cut to 80 columns: tables stay whole for grep."""
+"""The CLI's two consoles. Piped output is not cut to 80 columns: tables stay whole for grep.
+
+Markup is off: what they print is mostly the user's text (run, experiment and metric names,
+notes, table cells), and rich would take a run named ``[bold]x`` for a style or fail on
+``a[/]b``. A line styled on purpose says ``markup=True`` and escapes the user's text in it
+(:func:`rich.markup.escape`); a styled table cell is a :class:`rich.text.Text`."""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ def _width(stream: object) -> int | None:
     return None if getattr(stream, "isatty", lambda: False)() else 200
 
 
-out = Console(highlight=False, soft_wrap=True, width=_width(sys.stdout))
-err = Console(stderr=True, highlight=False, soft_wrap=True, width=_width(sys.stderr))
+out = Console(markup=False, highlight=False, soft_wrap=True, width=_width(sys.stdout))
+err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True, width=_width(sys.stderr))
 
 
 def print_json(data: Any) -> None:

@@ -15,7 +15,7 @@ from runnotes.capture import spool as spool_module
 from runnotes.capture.spool import SpoolWriter, frames, seal
 from runnotes.events import hookimpl, plugins
 from runnotes.store import Store
-from runnotes.store.runs import MetricRow, create_run, end_run
+from runnotes.store.runs import MetricValues, create_run, end_run
 from runnotes.watch import reader as reader_module
 from runnotes.watch.reader import SpoolReader, orphans, read_spool
 
@@ -82,7 +82,7 @@ def test_a_reader_stopped_after_a_commit_is_taken_up_and_stores_nothing_twice(
     real = backend.write_metrics
     calls: list[int] = []
 
-    def dies_after_the_first(run_id: int, rows: list[MetricRow], *, key: str | None) -> None:
+    def dies_after_the_first(run_id: int, rows: list[MetricValues], *, key: str | None) -> None:
         real(run_id, rows, key=key)
         calls.append(len(rows))
         if len(calls) == 1:

@@ -25,7 +25,6 @@ from PIL import Image
 
 from runnotes.store import Store
 from runnotes.store.runs import (
-    MetricRow,
     NewCapture,
     RunContext,
     add_captures,
@@ -105,11 +104,11 @@ def _finish(store: Store, run_id: int, ended: float) -> None:
 
 def _series(store: Store, run_id: int, start: float, curves: dict[str, list[float]]) -> None:
     rows = [
-        (run_id, "metric", "sdk", name, value, step, start + step, "approved")
+        (run_id, "metric", "sdk", name, value, step, start + step, "approved", None)
         for name, values in curves.items()
         for step, value in enumerate(values)
     ]
-    add_metric_rows(store, [MetricRow(*r) for r in rows])
+    add_metric_rows(store, rows)
 
 
 def _c(kind: str, ts: float, **fields) -> NewCapture:  # type: ignore[no-untyped-def]

@@ -18,7 +18,7 @@ from runnotes.store.lifecycle import change_runs
 from runnotes.store.lineage import run_row, set_link
 from runnotes.store.models import Capture, Kind, Review
 from runnotes.store.review import edit_capture, set_review
-from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows
+from runnotes.store.runs import NewCapture, add_captures, add_metric_rows
 from runnotes.web.treeview import tree_html
 
 
@@ -92,9 +92,7 @@ CHANGES: dict[str, Callable[[Store, list[int], int], None]] = {
 
 
 def _log(store: Store, run_id: int) -> None:
-    add_metric_rows(
-        store, [MetricRow(run_id, "metric", "sdk", "val_acc", 0.99, 3, 0.0, "approved")]
-    )
+    add_metric_rows(store, [(run_id, "metric", "sdk", "val_acc", 0.99, 3, 0.0, "approved", None)])
 
 
 def _param(store: Store, run_id: int) -> int:

@@ -15,7 +15,7 @@ from runnotes.services.metrics import best_values, curves
 from runnotes.store import Store
 from runnotes.store.models import OBSERVED, Review
 from runnotes.store.queries import list_runs, run_overview
-from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows, create_run
+from runnotes.store.runs import NewCapture, add_captures, add_metric_rows, create_run
 from runnotes.store.timeline import timeline_counts, timeline_page
 
 
@@ -24,7 +24,7 @@ def test_run_page_queries_seek_indexes(store: Store) -> None:
     add_metric_rows(
         store,
         [
-            MetricRow(run.id, "metric", "sdk", f"m{m}", s / 10, s, 0.0, Review.approved)
+            (run.id, "metric", "sdk", f"m{m}", s / 10, s, 0.0, Review.approved, None)
             for s in range(500)
             for m in range(3)
         ],

@@ -321,15 +321,15 @@ def test_new_ids_continue_the_shared_sequence(at_0014: Engine) -> None:
     """After the move, new captures and new points never take an id either table has."""
     from runnotes.config import load_settings
     from runnotes.store.db import open_store
-    from runnotes.store.runs import MetricRow, NewCapture, add_captures, add_metric_rows
+    from runnotes.store.runs import NewCapture, add_captures, add_metric_rows
 
     _write_0014_store(at_0014)
     url = at_0014.url.render_as_string(hide_password=False)
     store = open_store(load_settings(db_url=url))
     try:
-        add_metric_rows(store, [MetricRow(1, "metric", "sdk", "loss", 0.1, 400, 0.0, "approved")])
+        add_metric_rows(store, [(1, "metric", "sdk", "loss", 0.1, 400, 0.0, "approved", None)])
         (cid,) = add_captures(store, 1, [NewCapture(kind="note", text="after the move")])
-        add_metric_rows(store, [MetricRow(1, "metric", "sdk", "loss", 0.2, 401, 0.0, "approved")])
+        add_metric_rows(store, [(1, "metric", "sdk", "loss", 0.2, 401, 0.0, "approved", None)])
         with store.read() as session:
             point_ids = list(session.exec(select(SeriesPoint.id)).all())
             capture_ids = list(session.exec(select(Capture.id)).all())

@@ -146,20 +146,25 @@ def test_the_vocabulary_prompt_says_names_as_people_say_them() -> None:
 def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 22's collected sets (public threads, model cards; sources in the files).
 
-    outside … outside6 were held out when first measured and then used to develop the rules
-    (docs/voice-notes.md has every figure); outside7 is held out: measured before this round's
-    changes (0.906 / 0.772) and once after them (0.906 / 0.778, 2026-12-06). Guards against a
-    regression, kept below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90
-    on held-out text) is not met on outside7.
+    outside … outside7 were held out when first measured and then used to develop the rules
+    (docs/voice-notes.md has every figure; outside7: 0.906 / 0.772 blind, 0.906 / 0.778 after its
+    round, 0.986 / 0.846 after the next round, whose rules came from its misses). outside8
+    (collected next, committed alone in 3f29fb5) is held out: measured once, blind (0.852 / 0.626),
+    its guard set by its collector. outside9 (collected after it, committed alone in cd1ae92) is
+    held out the same way: measured once, blind (0.800 / 0.541). Guards against a regression, kept
+    0.02–0.03 below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90 on
+    held-out text) is not met on outside8 or outside9.
     """
     guards = {
         "outside": (0.93, 0.95),
-        "outside2": (0.95, 0.92),
-        "outside3": (0.94, 0.93),
+        "outside2": (0.95, 0.93),
+        "outside3": (0.95, 0.93),
         "outside4": (0.96, 0.93),
-        "outside5": (0.94, 0.87),
-        "outside6": (0.94, 0.90),
-        "outside7": (0.86, 0.73),
+        "outside5": (0.95, 0.91),
+        "outside6": (0.95, 0.92),
+        "outside7": (0.96, 0.82),
+        "outside8": (0.82, 0.59),
+        "outside9": (0.77, 0.51),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)

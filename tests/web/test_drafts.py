@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from runnotes.reports.drafts import list_drafts, refresh_experiment, refresher
+from runnotes.reports.drafts import list_drafts, refresh_experiment, refresher, wait_idle
 from runnotes.store.queries import run_detail
 from web.seed import seed
 
@@ -84,3 +84,28 @@ def test_review_actions_refresh_the_drafts(client, store, auto_drafts, action: s
     triggers = {d.experiment: d.trigger for d in list_drafts(store) if d.kind == "readme"}
     assert triggers == {"resnet": "review", "bert": "run_end"}  # only the reviewed run's
     assert all(d.error is None for d in list_drafts(store))
+
+
+@pytest.mark.slow  # the detached drainer is a real process
+def test_a_served_store_renders_its_drafts_off_the_request_workers(
+    store, auto_drafts, monkeypatch
+) -> None:
+    """``runnotes serve``'s app hands its refreshes to the detached, niced drainer: nothing
+    renders on a thread of the process that answers requests."""
+    from fastapi.testclient import TestClient
+
+    from runnotes.web.worker import ServeSpec, build
+
+    monkeypatch.setenv("RUNNOTES_DRAFTS_PACE", "0")  # the drainer leaves once it is done
+    app = build(ServeSpec.make(store.settings, "127.0.0.1", None), store)
+    seeded = seed(store)  # the runs' ends queue a refresh ("run_end")
+    assert wait_idle(store)
+    assert {d.trigger for d in list_drafts(store)} == {"run_end"}
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        answer = client.post(f"/api/captures/{seeded.voice}/review", json={"review": "approved"})
+    assert answer.status_code == 200, answer.text
+    assert wait_idle(store)
+    triggers = {d.experiment: d.trigger for d in list_drafts(store) if d.kind == "readme"}
+    assert triggers == {"resnet": "review", "bert": "run_end"}  # only the reviewed run's
+    assert all(d.error is None for d in list_drafts(store))
+    assert refresher(store)._thread is None  # no render thread was ever started here

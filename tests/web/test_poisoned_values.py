@@ -15,7 +15,6 @@ from conftest import run_cli
 from runnotes.reports import write_progress, write_readme
 from runnotes.store import Store
 from runnotes.store.runs import (
-    MetricRow,
     NewCapture,
     add_captures,
     add_metric_rows,
@@ -43,7 +42,7 @@ def poisoned(store: Store) -> list[int]:
             for i, v in enumerate(VALUES)
         ]
         rows += [(run.id, "metric", "sdk", "loss", 3.2e18, i, 1.0, "approved") for i in range(3)]
-        add_metric_rows(store, [MetricRow(*r) for r in rows])
+        add_metric_rows(store, [(*r, None) for r in rows])
         add_captures(
             store,
             run.id,

@@ -23,7 +23,7 @@ from runnotes.errors import RunnotesError
 from runnotes.store import Store
 from runnotes.store.db import open_store
 from runnotes.store.models import Kind, Review
-from runnotes.store.runs import MetricRow, NewCapture, add_metric_rows, create_run
+from runnotes.store.runs import NewCapture, add_metric_rows, create_run
 from runnotes.web.app import create_app
 from web.seed import served
 
@@ -85,7 +85,7 @@ def test_a_batch_whose_answer_was_lost_is_stored_once(either: Store, live: str) 
     run_id = Client(live).post("/api/runs", {"name": "lossy"})["id"]
     now = time.time()
     rows = [
-        MetricRow(run_id, "metric", "sdk", "loss", 1 / (s + 1), s, now + s, "approved")
+        (run_id, "metric", "sdk", "loss", 1 / (s + 1), s, now + s, "approved", None)
         for s in range(500)
     ]
     backend.write_metrics(run_id, rows)  # the answer is lost once: retried with its key
@@ -120,7 +120,7 @@ def test_a_repeated_key_answers_as_the_first_time_and_a_bad_key_is_refused(live:
 def test_one_key_sent_by_many_at_once_is_stored_once(either: Store) -> None:
     run_id = create_run(either, "racing").id
     now = time.time()
-    rows = [MetricRow(run_id, "metric", "sdk", "m", s / 7, s, now, "approved") for s in range(300)]
+    rows = [(run_id, "metric", "sdk", "m", s / 7, s, now, "approved", None) for s in range(300)]
     barrier = threading.Barrier(8)
 
     def send() -> None:

@@ -145,7 +145,7 @@ class RemoteBackend:
     ) -> None:
         content = jsonsafe.dumps(
             {
-                "source": rows[0][2] if rows else "sdk",  # MetricRow's fields, by position
+                "source": rows[0][2] if rows else "sdk",  # MetricValues' fields, by position
                 "rows": [(r[3], r[4], r[5], r[6]) for r in rows],  # name, value, step, time
             }
         )

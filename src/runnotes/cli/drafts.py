@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from runnotes.cli.options import REPORTS
 from runnotes.cli.shell import store_of
@@ -58,7 +59,7 @@ def drafts_list(ctx: typer.Context) -> None:
             else ""
         )
         state = (
-            f"[red]failed: {d.error}[/]"
+            Text(f"failed: {d.error}", style="red")
             if d.error
             else f"edited by hand; new version in {d.written.name}"
             if d.edited

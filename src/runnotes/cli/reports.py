@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
-from rich.console import Console
+from rich.markup import escape
 
 from runnotes.cli.options import REPORTS, ExperimentArg, ExperimentOpt, ProjectOpt
 from runnotes.cli.shell import store_of
+from runnotes.console import err
 from runnotes.errors import RunnotesError
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ report_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(report_app, name="report", rich_help_panel=REPORTS)
-err = Console(stderr=True, highlight=False)
 
 TemplateOpt = Annotated[
     Path | None,
@@ -60,9 +60,9 @@ class DelayedProgress:
 
             self.bar = Progress(console=err, transient=True)
             self.bar.start()
-            self.task = self.bar.add_task(label, total=total)
+            self.task = self.bar.add_task(escape(label), total=total)
         if self.bar is not None:
-            self.bar.update(self.task, description=label, completed=done, total=total)
+            self.bar.update(self.task, description=escape(label), completed=done, total=total)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -71,7 +71,7 @@ class DelayedProgress:
 
 def _report(result) -> None:
     for warning in result.warnings:
-        err.print(f"runnotes: warning: {warning}", markup=False)
+        err.print(f"runnotes: warning: {warning}")
     report, *figures = result.paths
     extra = (
         f" (+ {len(figures)} figure file{'s' if len(figures) != 1 else ''} in {figures[0].parent})"

@@ -70,13 +70,14 @@ def review_list(
         out.print(
             f"[bold]{c.id:>6}[/] {c.kind:<10} {escape((what or '')[:80])}"
             f"  [dim]run {item.run_id} ({escape(item.run_name)}) · {c.source} · "
-            f"{when(c.timestamp)}[/]{doubt}"
+            f"{when(c.timestamp)}[/]{doubt}",
+            markup=True,
         )
         if heard:
-            out.print(f"         [dim]heard: “{escape(heard)}”[/]")
+            out.print(f"         [dim]heard: “{escape(heard)}”[/]", markup=True)
     total = count_pending(store)
     if run is None and total > len(items):
-        out.print(f"[dim]{len(items)} of {total} shown (--limit)[/]")
+        out.print(f"[dim]{len(items)} of {total} shown (--limit)[/]", markup=True)
 
 
 def _set(ctx: typer.Context, ids: list[int] | None, everything: bool, run: str | None, to: str):

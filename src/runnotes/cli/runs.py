@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from runnotes.cli import quick
 from runnotes.cli.options import (
@@ -360,8 +361,9 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
         )
         return
     out.print(
-        f"[bold]run {s.id}: {s.name}[/]  {s.project}/{s.experiment}  {s.state}  "
-        f"{when(s.started_at)}  {duration(s.duration)}"
+        f"[bold]run {s.id}: {escape(s.name)}[/]  {escape(f'{s.project}/{s.experiment}')}  "
+        f"{s.state}  {when(s.started_at)}  {duration(s.duration)}",
+        markup=True,
     )
     for label, value in (
         ("command", run.command),
@@ -379,19 +381,19 @@ def _show(ctx: typer.Context, ref: str, as_json: bool = False) -> None:
             out.print(f"  {label}: {value}")
     if s.params:
         params = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.params.items())
-        out.print("[bold]params[/]  " + escape(params))
+        out.print("[bold]params[/]  " + escape(params), markup=True)
     if s.metrics:
         metrics = "  ".join(f"{k}={shown(v, s.marks.get(k))}" for k, v in s.metrics.items())
-        out.print(f"[bold]metrics[/] {escape(metrics)}")
+        out.print(f"[bold]metrics[/] {escape(metrics)}", markup=True)
     for spool in progress(settings_of(ctx).home):
         if spool.run_id == s.id:  # watch stopped waiting for its reader: values still arrive
             left = (spool.size - spool.read) / 2**20
             out.print(f"  output: {left:.1f} MB still being read for metrics (`runnotes doctor`)")
     liked = annotations(detail.captures)  # type: ignore[operator]
     if liked:
-        out.print("[bold]liked and said[/] (beside what the run logged)")
+        out.print("[bold]liked and said[/] (beside what the run logged)", markup=True)
         for a in liked:
-            out.print(f"  {escape(a.describe())}")
+            out.print(f"  {a.describe()}")
     others = [c for c in detail.captures if c.kind not in ("metric", "param")]
     for c in others:
         state = " (pending review)" if c.review == "pending" else ""
@@ -452,7 +454,7 @@ def runs_compare(
         return
     table = Table("", *[f"{r.id}: {r.name}" for r in cmp.runs], title="run comparison (★ best)")
     for section, rows in (("params", cmp.params), ("metrics", cmp.metrics)):
-        table.add_row(f"[bold]{section}[/]", *[""] * len(cmp.runs))
+        table.add_row(Text(section, style="bold"), *[""] * len(cmp.runs))
         for key, values in rows.items():
             style = "bold yellow" if cmp.differs(values) else None
             cells = [

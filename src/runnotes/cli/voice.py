@@ -49,11 +49,14 @@ def _report(ctx: typer.Context, capture_id: int) -> None:
     with store.read() as session:
         voice = session.get(Capture, capture_id)
         found = derived(session, capture_id)
-    out.print(f"voice note {capture_id} → run {voice.run_id}: {escape(voice.text or '')}")  # type: ignore[union-attr]
+    out.print(f"voice note {capture_id} → run {voice.run_id}: {voice.text or ''}")  # type: ignore[union-attr]
     for c in found:
         what = f"{c.name} = {c.text}" if c.kind in ("metric", "param") else c.text
         doubt = ", unsure of what was heard" if unsure(c) else ""
-        out.print(f"  [dim]{c.role or '':<10}[/] {escape(what or '')}  (pending review{doubt})")
+        out.print(
+            f"  [dim]{c.role or '':<10}[/] {escape(what or '')}  (pending review{doubt})",
+            markup=True,
+        )
 
 
 def _progress_bar(path: Path):
@@ -64,7 +67,7 @@ def _progress_bar(path: Path):
     from runnotes.voice.audio import duration
 
     progress = Progress(transient=True, console=err, disable=not err.is_terminal)
-    task = progress.add_task(f"transcribing {path.name}", total=duration(path))
+    task = progress.add_task(f"transcribing {escape(path.name)}", total=duration(path))
     return progress, lambda seconds: progress.update(task, completed=seconds)
 
 

@@ -16,16 +16,16 @@ from typing import Any
 from sqlmodel import Session
 
 from runnotes.errors import RunnotesError
-from runnotes.formatting import as_number
 from runnotes.store.annotations import annotate, is_annotation
 from runnotes.store.captures import drop_captures, run_by_source, run_tags
 from runnotes.store.db import Store
 from runnotes.store.models import Capture, Kind, Review, Run, RunStatus, RunTag, Source
 from runnotes.store.runs import (
-    MetricRow,
+    MetricValues,
     NewCapture,
     ensure_experiment,
     insert_metric_rows,
+    param_captures,
     register_media,
     store_logged,
 )
@@ -67,18 +67,7 @@ class ImportedRun:
 
     def new_captures(self) -> list[NewCapture]:
         when = self.ended_at or self.started_at
-        made = [
-            NewCapture(
-                kind=Kind.param,
-                source=IMPORT,
-                name=k,
-                value=as_number(v),
-                text=str(v),
-                review=Review.approved,
-                timestamp=self.started_at,
-            )
-            for k, v in self.params.items()
-        ]
+        made = param_captures(IMPORT, self.params, self.started_at)
         made += [
             NewCapture(
                 kind=Kind.note, source=IMPORT, text=text, review=Review.approved, timestamp=when
@@ -105,7 +94,7 @@ class ImportResult:
 def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
     """Create or update every run in one transaction; nothing is stored if any of it fails."""
     result = ImportResult()
-    metric_rows: list[MetricRow] = []
+    metric_rows: list[MetricValues] = []
     stored: list[tuple[list[Capture], bool]] = []
     with store.write() as session:
         for imported in runs:
@@ -121,7 +110,7 @@ def write_runs(store: Store, runs: Sequence[ImportedRun]) -> ImportResult:
             store_logged(session, captures)  # a restored export's logged values: points
             stored.append((captures, row.ended_at is not None))
             metric_rows += [
-                MetricRow(row.id, "metric", IMPORT, name, value, step, ts, "approved")
+                (row.id, "metric", IMPORT, name, value, step, ts, "approved", None)
                 for name, value, step, ts in imported.metrics
             ]
         session.flush()

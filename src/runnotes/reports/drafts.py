@@ -11,7 +11,9 @@ A process never renders on its way out: what is still queued when it exits is wr
 request file (one per experiment in ``$RUNNOTES_HOME/draft-requests``) and a detached
 ``python -m runnotes.reports.drafts`` process renders it, unless one is already at work (it
 looks again before it leaves). While ``runnotes agent`` runs, other processes hand their
-requests to it the same way and the agent renders.
+requests to it the same way and the agent renders. ``runnotes serve`` hands every request to the
+detached process at once (:func:`render_elsewhere`): its worker processes answer requests, and a
+render on one of their threads takes the CPU (and the GIL) their requests need.
 
 Refreshes are serialised across processes by a lock file (``$RUNNOTES_HOME/drafts.lock``): the
 hash runnotes records is always of the file it just wrote, so concurrent writers are never taken
@@ -328,8 +330,13 @@ class Refresher:
         self._cond = threading.Condition()
         self._busy = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.elsewhere = False  # hand every request to the detached drainer (render_elsewhere)
 
     def request(self, experiment_id: int, trigger: str) -> None:
+        if self.elsewhere:
+            _hand_over(self.store, experiment_id, trigger)
+            _start_drainer(self.store)
+            return
         with self._cond:
             self._pending[experiment_id] = trigger
             if self._thread is None:
@@ -401,6 +408,13 @@ def refresher(store: Store) -> Refresher:
         cfg = DraftSettings.of(store)
         _refreshers[key] = Refresher(store, cfg.debounce, cfg.pace)
     return _refreshers[key]
+
+
+def render_elsewhere(store: Store) -> None:
+    """This process answers requests (a ``runnotes serve`` worker): the refreshes its changes to
+    ``store`` queue are handed to the detached drainer, which renders below normal priority
+    (``nice``) and paced as a refresher here would, instead of on a thread of this process."""
+    refresher(store).elsewhere = True
 
 
 def notify(store: Store, run_id: int, trigger: str) -> None:

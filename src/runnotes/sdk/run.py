@@ -40,7 +40,15 @@ from runnotes.formatting import as_number
 from runnotes.services.runs import status_of
 from runnotes.store.db import Store
 from runnotes.store.kinds import Kind, Review, Source
-from runnotes.store.runs import INT64, MAX_NAME, Active, MetricValues, NewCapture, ending
+from runnotes.store.runs import (  # param_captures: watch takes it from here too
+    INT64,
+    MAX_NAME,
+    Active,
+    MetricValues,
+    NewCapture,
+    ending,
+    param_captures,
+)
 
 if TYPE_CHECKING:
     from runnotes.capture.dataset import Fingerprint
@@ -84,21 +92,6 @@ def metric_value(key: str, value: Any) -> float:
         raise RunnotesError(f"metric {key!r} must be a number, not {value!r}") from None
 
 
-def param_captures(source: str, values: Mapping[str, Any]) -> list[NewCapture]:
-    """Parameters as they are stored: approved (they were logged), the value kept as printed."""
-    return [
-        NewCapture(
-            kind=Kind.param,
-            source=source,
-            name=k,
-            value=as_number(v),
-            text=str(v),
-            review=Review.approved,
-        )
-        for k, v in values.items()
-    ]
-
-
 class Run:
     """A handle on one run: log to it, then end it (or use it as a context manager).
 
@@ -120,7 +113,7 @@ class Run:
         self.source = str(source)  # plain str: sqlite3 binds str subclasses (enums) slowly
         self._owns_run = owns_run
         self.nested_in: Active | None = None  # the run that was active when this one started
-        # MetricRow's fields as plain tuples (MetricValues: the garbage collector lets them go)
+        # plain tuples (MetricValues: the garbage collector lets them go)
         self._buffer: deque[MetricValues] = deque()
         self._unsent: list[MetricValues] = []  # taken off the buffer, not yet committed
         self._failure: str | None = None  # why the last write failed (None: it did not)

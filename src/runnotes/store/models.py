@@ -97,7 +97,7 @@ class Run(SQLModel, table=True):
     archived_at: float | None = None
     deleted_at: float | None = None
     # Moved by a trigger when a stored metric value changes in place (migration 0008), and by
-    # the store's writers when any other capture does (``points.changed_in_place``): the cached
+    # the store's writers when any other capture does (``sql.changed_in_place``): the cached
     # series of :mod:`runnotes.store.series` and experiment trees know they are stale.
     series_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Lineage (migration 0016): the run this one came from and how. ``link_source`` says who

@@ -30,7 +30,6 @@ from sqlalchemy import (
     null,
     select,
     union_all,
-    update,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session as OrmSession
@@ -95,19 +94,14 @@ def interned(store: Store, names: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def next_id(conn: Connection) -> int:
-    """SQLite: the next id of the shared sequence (the caller holds the write lock)."""
-    return sql.next_id(sql.of(conn))
-
-
 def insert_points(
     conn: Connection, rows: Sequence[tuple[Any, ...]], ids: dict[str, int] | None = None
 ) -> None:
-    """Bulk insert of logged values (``MetricRow`` tuples: run_id, kind, source, name, value,
-    step, timestamp, review, text) in the caller's transaction: one ``executemany`` of plain
-    tuples, or one ``COPY`` on PostgreSQL (``ids``: the names' ids, from :func:`interned`). On
-    SQLite the first row takes the shared sequence's next id, and the rest follow it (SQLite
-    gives a row without an id the table's largest plus one)."""
+    """Bulk insert of logged values (:data:`runnotes.store.runs.MetricValues` tuples) in the
+    caller's transaction: one ``executemany`` of plain tuples, or one ``COPY`` on PostgreSQL
+    (``ids``: the names' ids, from :func:`interned`). On SQLite the first row takes the shared
+    sequence's next id, and the rest follow it (SQLite gives a row without an id the table's
+    largest plus one)."""
     if not rows:
         return
     ids = ids or name_ids(conn, {row[3] for row in rows})
@@ -120,12 +114,13 @@ def insert_points(
     ]
     columns = "run_id, name_id, step, value, timestamp, source"
     if conn.dialect.name == "postgresql":  # one COPY; ids from the sequence shared with captures
+        sql.lock_series(sql.of(conn), {row[0] for row in rows})  # taken in commit order
         ingest.copy_rows(conn, "series_point", columns.split(", "), values)
         return
     if conn.dialect.paramstyle == "qmark":
         conn.exec_driver_sql(
             f"INSERT INTO series_point (id, {columns}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (next_id(conn), *values[0]),
+            (sql.next_id(sql.of(conn)), *values[0]),
         )
         values = values[1:]
         mark = "?"
@@ -138,11 +133,17 @@ def insert_points(
 
 @event.listens_for(OrmSession, "before_flush")
 def _shared_ids(session: OrmSession, _context: Any, _instances: Any) -> None:
-    """SQLite: new captures take their ids from the sequence they share with the points."""
+    """SQLite: new captures take their ids from the sequence they share with the points.
+    PostgreSQL: new metric captures take theirs once their runs' series are locked
+    (:func:`runnotes.store.sql.lock_series`)."""
     new = [o for o in session.new if isinstance(o, Capture) and o.id is None]
-    if not new or session.get_bind().dialect.name != "sqlite":
+    if not new:
         return
-    first = next_id(session.connection())
+    tx = sql.of(session.connection())
+    if tx.dialect != "sqlite":
+        sql.lock_series(tx, {o.run_id for o in new if o.kind == Kind.metric and o.run_id})
+        return
+    first = sql.next_id(tx)
     for offset, capture in enumerate(sorted(new, key=lambda o: inspect(o).insert_order)):
         capture.id = first + offset
 
@@ -264,19 +265,7 @@ def delete_points(session: Session, run_id: int, *, only_imported: bool) -> None
     if only_imported:
         stale = stale.where(SeriesPoint.source == _SOURCE_CODE["import"])
     session.execute(stale)
-    changed_in_place(session, [run_id])
-
-
-def changed_in_place(session: Session, run_ids: Iterable[int]) -> None:
-    """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
-    away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
-    as current. The trigger of migration 0008 does it for metric captures in any process; the
-    store's own writers call this for every other kind (a note approved, a param fixed)."""
-    runs = sorted(set(run_ids))
-    if runs:
-        session.execute(
-            update(Run).where(Run.id.in_(runs)).values(series_version=Run.series_version + 1)
-        )
+    sql.changed_in_place(sql.of(session.connection()), [run_id])
 
 
 def logged_point(session: Session, point_id: int) -> Capture | None:
@@ -297,4 +286,4 @@ def unpack_points(session: Session, ids: Sequence[int]) -> None:
             continue
         session.execute(Capture.__table__.insert(), [dict(row._mapping) for row in rows])
         session.execute(delete(SeriesPoint).where(SeriesPoint.id.in_(batch)))
-        changed_in_place(session, {row.run_id for row in rows})
+        sql.changed_in_place(sql.of(session.connection()), {row.run_id for row in rows})

@@ -19,10 +19,11 @@ from sqlmodel import Session, select
 
 from runnotes import events
 from runnotes.errors import RunnotesError
+from runnotes.store import sql
 from runnotes.store.db import Store, get_row, id_batches
 from runnotes.store.filters import latest_column, parse_where
 from runnotes.store.models import Capture, Experiment, Project, Review, Run
-from runnotes.store.points import changed_in_place, unpack_points
+from runnotes.store.points import unpack_points
 from runnotes.store.queries import ALL_RUNS, RunFilter, RunSummary, count_runs, summaries
 from runnotes.store.runs import MAX_NAME, plain_text
 
@@ -250,7 +251,7 @@ def set_review(store: Store, capture_id: int, review: str) -> Capture:
         session.flush()
         if review == Review.rejected:
             _reject_derived(session, [capture_id])
-        changed_in_place(session, [capture.run_id])
+        sql.changed_in_place(sql.of(session.connection()), [capture.run_id])
         session.expunge(capture)
         events.queue(session, events.ReviewChanged(capture.run_id))
     return capture
@@ -290,7 +291,7 @@ def set_reviews(store: Store, capture_ids: Sequence[int], review: str) -> list[i
         if review == Review.rejected:
             _reject_derived(session, ids)
         runs = sorted({run_id for _, run_id in found})
-        changed_in_place(session, runs)
+        sql.changed_in_place(sql.of(session.connection()), runs)
         for run_id in runs:
             events.queue(session, events.ReviewChanged(run_id))
     return runs
@@ -332,7 +333,7 @@ def edit_capture(
         capture.review = Review.approved
         session.add(capture)
         session.flush()
-        changed_in_place(session, [capture.run_id])
+        sql.changed_in_place(sql.of(session.connection()), [capture.run_id])
         session.expunge(capture)
         events.queue(session, events.ReviewChanged(capture.run_id))
     return capture

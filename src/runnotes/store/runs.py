@@ -15,20 +15,20 @@ import math
 import os
 import socket
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any
 
 from runnotes import events
 from runnotes.errors import Conflict, RunnotesError
-from runnotes.formatting import local_time
+from runnotes.formatting import as_number, local_time
 from runnotes.pidfile import process_started
 from runnotes.store import sql
 from runnotes.store.db import Store, get_row
 from runnotes.store.folders import private_dir
-from runnotes.store.kinds import ENDINGS, POINT_SOURCES, Review, RunStatus, is_logged
+from runnotes.store.kinds import ENDINGS, POINT_SOURCES, Kind, Review, RunStatus, is_logged
 from runnotes.store.sql import AUTO_EXPERIMENT, DEFAULT_EXPERIMENT, DEFAULT_PROJECT  # noqa: F401
 
 if TYPE_CHECKING:  # the tables load in the functions that need a session: a like or a note
@@ -154,6 +154,26 @@ class NewCapture:
     conflict: Text | None = None  # a like that contradicts the logged series (annotations)
     extra: Json | None = None
     timestamp: Timestamp = field(default_factory=time.time)
+
+
+def param_captures(
+    source: str, values: Mapping[str, Any], timestamp: float | None = None
+) -> list[NewCapture]:
+    """Parameters as they are stored: approved (they were logged), the value kept as printed
+    (the SDK, ``watch`` and imports; ``timestamp``: when they were logged, default now)."""
+    when = time.time() if timestamp is None else timestamp
+    return [
+        NewCapture(
+            kind=Kind.param,
+            source=source,
+            name=k,
+            value=as_number(v),
+            text=str(v),
+            review=Review.approved,
+            timestamp=when,
+        )
+        for k, v in values.items()
+    ]
 
 
 def ensure_experiment(session: Session, project: str | None, experiment: str | None) -> Experiment:
@@ -406,28 +426,14 @@ def nonfinite_text(value: float) -> str | None:
     return None if math.isfinite(value) else repr(value)
 
 
-class MetricRow(NamedTuple):
-    """One metric value on its way to the bulk insert, fields in the table's column order.
-
-    A named tuple, not a model: the SDK makes hundreds of thousands of these a second, and the
-    insert hands them to ``executemany`` (as plain tuples). The writers take any tuple in this
-    order (:data:`MetricValues`): the SDK and ``watch`` buffer plain ones."""
-
-    run_id: int
-    kind: str
-    source: str
-    name: str
-    value: float | None
-    step: int | None
-    timestamp: float
-    review: str
-    text: str | None = None  # "nan"/"inf": SQLite stores a non-finite value as NULL
-
-
-# A MetricRow as a plain tuple, the same fields in the same order. The SDK and ``watch`` buffer
-# these: the garbage collector stops tracking an exact tuple of plain values once it has seen it,
-# while a named tuple stays tracked, so 100 000 buffered named tuples cost two full collections,
-# a third of logging's time (2026-12-06, benchmarks/logging.py).
+# One metric value on its way to the bulk insert, a plain tuple of the fields in this order:
+# (run_id, kind, source, name, value, step, timestamp, review, text), ``text`` being "nan"/"inf"
+# for a non-finite value (SQLite stores it as NULL) and else None. Not a model: the SDK makes
+# hundreds of thousands a second and the insert hands them to ``executemany`` as they are. Not a
+# named tuple either: the garbage collector stops tracking an exact tuple of plain values once it
+# has seen it, while a named tuple stays tracked, so 100 000 buffered named tuples (the SDK's and
+# ``watch``'s buffers) cost two full collections, a third of logging's time (2026-12-06,
+# benchmarks/logging.py).
 MetricValues = tuple[int, str, str, str, float | None, int | None, float, str, str | None]
 
 

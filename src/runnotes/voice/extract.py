@@ -153,10 +153,24 @@ _THEIRS_BEFORE = re.compile(
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
-    r"(?:the|their|your|official) (?:released|pretrained|provided|official) "
+    r"(?:the )?model zoo|(?:the|their|your|official) (?:released|pretrained|provided|official) "
     r"(?:weights|model|checkpoint)s?|"
     r"(?:reproduce|replicate|match|reach) (?:the|their|your)|"
     r"usual|typical|recommended|suggested|(?:they|the authors) (?:claim|report|say|state)\w*)\b",
+    re.IGNORECASE,
+)
+# A name said as someone else's: "the released AP of 46.2", "the reported F1 of 88.5".
+_PUBLISHED = {"released", "reported", "published", "official", "claimed", "advertised"}
+# What one reproduced, and the settings one reproduced it with: those are the speaker's own.
+_REPRODUCED_WITH = re.compile(
+    r"\b(?:reproduce|replicate|match)\w* (?:the|their|your) [\w ]{0,40}?\b(?:with|using)\b",
+    re.IGNORECASE,
+)
+# Someone else's settings, borrowed: what is measured with them is the speaker's own.
+_BORROWED = re.compile(
+    r"\b(?:the |their |your )?(?:paper'?s|recommended|suggested|usual|typical|original|official|"
+    r"authors'?|default|same|released) (?:\w+ )?(?:hyper ?parameters|parameters|settings|config"
+    r"(?:uration)?s?|recipe|setup|schedule|script|training strategy)\b",
     re.IGNORECASE,
 )
 # Where a sentence turns from a plan or an expectation back to what the speaker did or saw.
@@ -185,7 +199,9 @@ _CHANGE = re.compile(
     r"\b(?:now|currently|today|this (?:one|run|time)|the new (?:one|run)|new run|after that|"
     r"afterwards|here|before|then|again|it\s+(?:(?:back|up|down)\s+)?to|"
     r"(?:converge|drop|fall|fell|rise|rose|climb|improve|decrease|increase|reduce|go|went|grow|"
-    r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at))\b",
+    r"grew|settle|end)\w*\s+(?:(?:back|up|down)\s+)?(?:to|at)|"
+    r"(?:stuck|stick|sticking|settled|went|going|kept|keeping|chose|picked|reverted)\s+"
+    r"(?:back\s+)?(?:with|on|to))\b",
     re.IGNORECASE,
 )
 # Right after the later of two values: "73% in 25 epochs, and 75% after 50 epochs", "2.95 at 400k
@@ -249,6 +265,9 @@ _COUNTED = {
     "category",
 }
 _PAIRING = {"and", "or", "to"}
+_SCALED = {"multiplied", "scaled", "divided", "multiply", "scale", "divide"}
+_OPEN_ENDS = {"plus", "something", "odd", "ish", "+"}
+_SUMS = {"plus", "+"}  # "39 plus" at a clause's end; "32 + 4 for accumulation" is a sum
 # A setting's name that names a point in time after these: "at batch 366", "each epoch 3".
 _INDEX_WORDS = {"batch", "epoch", "step", "iteration", "layer"}
 _INDEX_PREPOSITIONS = {"at", "after", "in", "each", "every", "per", "of", "from", "since", "by"}
@@ -397,12 +416,17 @@ _SETTING_WORDS = {
     "lambda",
 }
 # Verbs of reaching a mark: negated, the number is a bound the run stayed short of.
+_SWEEP_VERBS = {"try", "sweep", "vary", "search", "scan", "test", "range", "tune", "explore"}
+_AIM_VERBS = {"try", "want", "hope", "aim", "need", "wish", "expect", "attempt", "struggle"}
 _REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
 _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
 # Before a count of steps or epochs, a part of the run: "the first 400 steps", "the last 5 epochs".
+# A noun a value follows with its verb left out: "…, LightGBM 0.857", "and the student 73%".
+_GAPPED = {"conj", "appos", "npadvmod"}
+_SPAN_PREPOSITIONS = {"over", "during", "across", "throughout", "within"}
 _STRETCH = {"first", "last", "initial", "final", "next", "previous", "remaining"}
 _CHANGE_NOUNS = {
     "gain",
@@ -420,7 +444,7 @@ _CHANGE_NOUNS = {
 }
 # Rates a setting's word before them makes into a rate of their own: "warmup lr".
 _QUALIFIED_RATES = {"lr", "dropout"}
-_MODIFIABLE = {"lr", "dropout", "accuracy"}
+_MODIFIABLE = {"lr", "dropout", "accuracy", "map"}
 # Words before a rate or an accuracy that leave it the plain one: "the initial lr", "highest acc".
 _PLAIN_MODIFIERS = {
     "initial",
@@ -464,6 +488,12 @@ _GENERIC = {
     "settings",
     "performance",
     "gap",
+    # models and their sources have values, they are none: "the model zoo gives 73.3"
+    "zoo",
+    "repo",
+    "paper",
+    "baseline",
+    "checkpoint",
 }
 # "on the test set", "on the VOC2007 test set", "for our validation data", "on test-clean" (said
 # "test clean" once the hyphen is gone: LibriSpeech's and others' names for a split).
@@ -679,7 +709,7 @@ def _telling(word) -> bool:
     """A word before a name that makes it a quantity of its own ("wav2vec", "generator")."""
     low = word.lower_
     modifier = word.text.isalnum() and not word.text.isdigit() and word.pos_ in _MODIFIER_POS
-    plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE  # not "beats"
+    plain = low in _NOT_NAME_WORDS or low in SPLITS or low in _OLD_VALUE | _PUBLISHED  # "beats"
     plain = plain or low in _PLAIN_MODIFIERS
     return modifier and not plain and not _categorical(low)
 
@@ -749,6 +779,9 @@ def _time_index(doc, i: int) -> bool:
     unit = doc[i + 1].lower_ if i + 1 < len(doc) else ""
     if prev in _STRETCH and unit in _TIME_UNITS:
         return True
+    spans = i >= 2 and prev == "the" and doc[i - 2].lower_ in _SPAN_PREPOSITIONS
+    if spans and unit in _TIME_UNITS:
+        return True  # "learns over the 300 rounds": the stretch the sentence is about
     if prev not in ("after", "at"):
         return False
     steps = unit in _TIME_UNITS - {"epoch", "epochs"}
@@ -760,9 +793,22 @@ def _theirs(doc, i: int) -> bool:
     if _THEIRS_AFTER.search(doc[i + 1 : i + 9].text if i + 1 < len(doc) else ""):
         return True
     start = i
-    while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END:
+    while start > 0 and doc[start - 1].lower_ not in _CLAUSE_END | {":"}:
         start -= 1
-    return bool(_THEIRS_BEFORE.search(doc[start:i].text)) or _reported(doc[:i].text)
+    clause = _BORROWED.sub(" ", _after_theirs(doc, start, i))
+    clause = _REPRODUCED_WITH.sub(" ", clause)  # "reproduce the results with lr 3e-5": my lr
+    return bool(_THEIRS_BEFORE.search(clause)) or _reported(doc[:i].text)
+
+
+def _after_theirs(doc, start: int, i: int) -> str:
+    """The clause before the number at ``i``, less a "… in the paper" that belongs to a value before
+    it ("improves from 54.39 in the paper to 47.0": the paper's is the 54.39); someone else's
+    settings, borrowed ("with the paper's hyperparameters"), are left out by the caller."""
+    last = next((k for k in range(i - 1, start - 1, -1) if _is_number(doc[k])), None)
+    if last is None:
+        return doc[start:i].text
+    theirs = _THEIRS_AFTER.search(doc[last + 1 : i].text)
+    return doc[last + 1 : i].text[theirs.end() :] if theirs else doc[start:i].text
 
 
 def _reported(before: str) -> bool:
@@ -789,6 +835,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "in 3000 fewer steps", "2 more epochs": a difference
     if _dimensions(doc, i) or _counts(doc, i, names) or _share(doc, i) or _supposed(doc, i):
         return True
+    if _open_ended(doc, i) or _swept(doc, i):
+        return True
     return (
         _time_index(doc, i)
         or _cutoff(doc, i, names)
@@ -796,6 +844,28 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         or _difference(doc, i)
         or _unreached(doc, i)
     )
+
+
+def _swept(doc, i: int) -> bool:
+    """ "I tried the lr from 0.0005 to 0.002": the range a sweep covered, neither end the run's
+    value ("bumped the lr from 1e-4 to 3e-4" is a change, and keeps 3e-4)."""
+    j = _before_number(doc, i)
+    if j >= 1 and doc[j].lower_ == "to" and _is_number(doc[j - 1]):
+        j = _before_number(doc, j - 1)
+    if j < 0 or doc[j].lower_ != "from":
+        return False
+    verb = next((t for t in _ancestors(doc[j], 3) if t.pos_ in ("VERB", "AUX")), None)
+    return verb is not None and verb.lemma_.lower() in _SWEEP_VERBS
+
+
+def _aimed(doc, i: int) -> bool:
+    """ "I'm trying to reach F1 88.5, but I reach 88.3": a target the speaker aims at."""
+    for token in _ancestors(doc[i], 4):
+        if token.pos_ in ("VERB", "AUX"):
+            aim = token.dep_ == "xcomp" and token.head.lemma_.lower() in _AIM_VERBS
+            aim = aim and any(c.lower_ == "to" for c in token.children)  # not "… but I get 56"
+            return aim and token.lemma_.lower() in _REACH_VERBS | {"reproduce", "match", "beat"}
+    return False
 
 
 def _unreached(doc, i: int) -> bool:
@@ -835,8 +905,24 @@ def _supposed(doc, i: int) -> bool:
 
 
 def _share(doc, i: int) -> bool:
-    """ "10% of lr", "10% of the steps": a share of another value, not a value itself."""
-    return i + 2 < len(doc) and doc[i + 1].text == "%" and doc[i + 2].lower_ == "of"
+    """ "10% of lr", "10% of the steps": a share of another value, not a value itself; "lr times
+    0.1 at epoch 45", "multiplied by 0.5": a factor applied to another value."""
+    if i + 2 < len(doc) and doc[i + 1].text == "%" and doc[i + 2].lower_ == "of":
+        return True
+    j = _before_number(doc, i)
+    scaled = j >= 1 and doc[j].lower_ == "by" and doc[j - 1].lower_ in _SCALED
+    return j >= 0 and (doc[j].lower_ in ("times", "×") or scaled)
+
+
+def _open_ended(doc, i: int) -> bool:
+    """ "a bbox AP of 39 plus", "70 something", "40-odd": a bound said loosely, not a value
+    ("plus" only where the clause ends: "32 plus 4 for accumulation" says a sum)."""
+    unit = _unit_at(doc, i)
+    if unit >= len(doc) or doc[unit].lower_ not in _OPEN_ENDS:
+        return False
+    if doc[unit].lower_ not in _SUMS:
+        return True
+    return unit + 1 == len(doc) or doc[unit + 1].is_punct or doc[unit + 1].lower_ in _CLAUSE_END
 
 
 def _counts(doc, i: int, names: list[_Name]) -> bool:
@@ -884,12 +970,14 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
     linked = _name_before(doc, i, names)
     if linked is not None and linked.start and doc[linked.start - 1].lower_ in _OTHERS:
         return True  # "their batch size is 64": someone else's
+    if linked is not None and linked.start and doc[linked.start - 1].lower_ in _PUBLISHED:
+        return True  # "versus the released AP of 46.2", "the reported F1 is 88.5"
     prev = doc[j].lower_ if j >= 0 else ""
     if prev in _OLD_VALUE or prev in _OTHERS:  # "went from 0.6.": the value it had before;
         return True  # "much smaller than your 16": someone else's
     if prev == "of" and j >= 1 and doc[j - 1].lower_ == "instead":
         return True
-    return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i)
+    return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i) or _aimed(doc, i)
 
 
 def _before_number(doc, i: int) -> int:
@@ -1006,6 +1094,8 @@ def _name_before(doc, i: int, names: list[_Name], *, across_comma: bool = True) 
             return None if _counted_by_number(doc, ends[j - 1]) else ends[j - 1]
         if low in _NOT_LINK or _is_number(token):
             return None
+        if low in _SETTING_WORDS and _in_name(token, names) is None:
+            return None  # "hidden layer dim 512", "lr decay 0.9": the head of another name
         if low in _CHANGE_NOUNS and doc[j].lower_ == "of":
             return None  # "a BLEU bump of 8": the change, not BLEU's value
         if token.pos_ not in _LINK_POS and low not in _LINK_WORDS and not _verbish(token):
@@ -1068,6 +1158,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
             for arg in args:
                 if arg.i > i and arg.dep_ != "dobj":
                     continue
+                if arg.dep_ != "dobj" and _subject_between(doc, arg.i, i):
+                    return None, None, verb  # "same lr for both runs, and with EMA it's 0.87"
                 head = _in_name(arg, names) or next(
                     (n for n in names for c in arg.lefts if n.start <= c.i < n.end), None
                 )
@@ -1091,6 +1183,16 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _subject_between(doc, start: int, i: int) -> bool:
+    """Whether another clause's subject stands between a name and a number: the parse that joins
+    them across it guesses, and a wrong name is worse than none."""
+    inner = {t.i for t in doc[start].subtree}  # "the batch size I use is 30": its own clause
+    return any(
+        t.dep_ in ("nsubj", "nsubjpass") and t.i not in inner and t.pos_ == "PRON"
+        for t in doc[start + 1 : i]
+    )
 
 
 def _referent(doc, i: int, names: list[_Name]) -> _Name | None:
@@ -1215,7 +1317,47 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 continue
             mention, parsed = _number(doc, i, names, known, split, sentence, segment)
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
-    return _same_split(_final_say(doc, found), known)
+    return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
+
+
+def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
+    """ "fp32 reaches 99% but int8 gives 88%", "the teacher got 80% and the student 73%": results
+    of two things set side by side; which one is this run's is the reader's guess, so neither."""
+    numbers = [t.i for t in doc if _is_number(t) and _in_name(t, names) is None]
+    things = {i: _thing(doc, i, names) for i in numbers}
+    verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
+    if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
+        return found  # one thing said with a result verb, another beside it
+    return [item for item in found if things.get(item.index) is None]
+
+
+def _thing(doc, i: int, names: list[_Name]):
+    """The thing (a model, a variant) a result is said of: the noun subject of its result verb,
+    or the noun a value follows with no verb ("…, LightGBM 0.857"); None for a name or a pronoun."""
+    token = doc[i]
+    for head in _ancestors(token, 3):
+        if head.text == "%":
+            continue
+        if head.pos_ in ("VERB", "AUX"):
+            if head.lemma_.lower() not in _RESULT_VERBS | _REACH_VERBS:
+                return None
+            subject = next((c for c in head.children if c.dep_ == "nsubj"), None)
+            break
+        if head.dep_ in _GAPPED and head.pos_ in ("NOUN", "PROPN"):
+            subject = None if _is_number(head) else head
+            break
+    else:
+        return None
+    if subject is None or subject.pos_ not in ("NOUN", "PROPN") or subject.i > i:
+        return None
+    if (
+        _in_name(subject, names) is not None
+        or subject.lower_ in SPLITS
+        or subject.lower_ in _COUNTERS
+    ):
+        return None  # "training reaches 0.9 and validation 0.85": one model, two splits
+    told = any(c.dep_ in ("compound", "amod") for c in subject.lefts)  # "the fp32 model"
+    return subject if told or subject.lower_ not in _GENERIC | _COUNTED else None
 
 
 def _planned(doc, text: str) -> tuple[int, int] | None:
@@ -1241,9 +1383,16 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
     if len(splits) != 1:
         return mentions
     (split,) = splits
+    said = False  # "75.88% accuracy and a test loss of 0.991": a split never reaches back
     for m in mentions:
         bare = m.name or ""
-        if bare not in known and not bare.startswith(SPLIT_PREFIXES) and kind_of(bare) == "metric":
+        said = said or bare.startswith(SPLIT_PREFIXES)
+        if (
+            said
+            and bare not in known
+            and not bare.startswith(SPLIT_PREFIXES)
+            and kind_of(bare) == "metric"
+        ):
             m.name = match_known(f"{split}_{bare}", known)
     return mentions
 
@@ -1315,7 +1464,8 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     alike = a and b and max(a, b) / min(a, b) <= 20
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
-    moved = moved or (earlier.old and _theirs(doc, earlier.index) and _CONTRAST.search(between))
+    theirs = _theirs(doc, earlier.index) or _aimed(doc, earlier.index)
+    moved = moved or (earlier.old and theirs and _CONTRAST.search(between))
     marker = _CHANGE.search(doc[earlier.index + 1 : later.index + 4].text)
     later_on = _LATER_ON.match(doc[later.index + 1 : later.index + 6].text)
     return bool(alike) and bool(moved or marker or later_on)

@@ -207,7 +207,17 @@ METRICS: dict[str, tuple[str, ...]] = {
         "auc roc",
     ),
     "pr_auc": ("pr auc", "auprc", "area under the precision recall curve", "average precision"),
-    "map": ("map", "mean average precision", "m a p", "box map", "mean ap"),
+    # COCO-style "AP" is the mean over classes (and IoU thresholds) that detection code logs as mAP
+    "map": (
+        "map",
+        "mean average precision",
+        "m a p",
+        "box map",
+        "mean ap",
+        "ap",
+        "box ap",
+        "bbox ap",
+    ),
     "iou": ("iou", "intersection over union"),
     "miou": ("miou", "mean iou", "mean intersection over union", "miu", "mean class iou"),
     "dice": ("dice", "dice score", "dice coefficient", "mean dice"),

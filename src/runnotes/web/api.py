@@ -51,7 +51,6 @@ from runnotes.store.runs import (
     Id,
     Int32,
     Json,
-    MetricRow,
     Name,
     NewCapture,
     RunContext,
@@ -537,7 +536,7 @@ def metrics(
     backend(request).write_metrics(
         run_id,
         [
-            MetricRow(
+            (
                 run_id,
                 "metric",
                 body.source,

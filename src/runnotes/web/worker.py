@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass
 from fastapi import FastAPI
 
 from runnotes.config import Settings, load_settings
+from runnotes.reports.drafts import render_elsewhere
 from runnotes.store.db import Store, open_store
 from runnotes.web.app import create_app
 from runnotes.web.pairing import FILE as PAIRING_FILE
@@ -57,9 +58,11 @@ class ServeSpec:
 
 
 def build(spec: ServeSpec, store: Store | None = None) -> FastAPI:
-    """The app for ``spec``, over ``store`` or the store the spec names (opened here)."""
+    """The app for ``spec``, over ``store`` or the store the spec names (opened here). Its
+    draft refreshes render in the detached drainer, off the request workers."""
     settings = store.settings if store is not None else load_settings(spec.home, spec.db_url)
     store = store or open_store(settings)
+    render_elsewhere(store)
     limits = settings.web
     guard = Guard(
         token=spec.token or None,
