@@ -6,12 +6,11 @@ against ~0.15 s for everything else of a note on a current SQLite store), so a c
 nothing but ``note WORDS…`` or ``like NAME=VALUE…`` — no option, no root option, no completion
 request — runs here, through the same functions the typer commands call (``runnotes note`` in
 :mod:`runnotes.cli.runs` calls :func:`note`), and so does ``runnotes --version`` alone, and
-``runnotes watch`` with its plain options and ``--`` (the command waits for every import before
-it: :func:`watch`). Any other
-call (``--run``, ``--help``, ``--selection``, ``--home``, a word starting with ``-``) goes through
-typer as every command does. The settings come from the same place either way
-(:func:`runnotes.config.load_settings` reads ``RUNNOTES_HOME``, ``RUNNOTES_DB`` and
-``RUNNOTES_SERVER``, as the root's options do).
+``runnotes watch`` with its plain options and ``--`` (its command must not wait for typer:
+:func:`watch`). Any other call (``--run``, ``--help``, ``--selection``, ``--home``, a word
+starting with ``-``) goes through typer as every command does. The settings come from the same
+place either way (:func:`runnotes.config.load_settings` reads ``RUNNOTES_HOME``,
+``RUNNOTES_DB`` and ``RUNNOTES_SERVER``, as the root's options do).
 """
 
 from __future__ import annotations
