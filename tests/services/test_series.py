@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
+import threading
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -224,3 +227,97 @@ def test_best_of_a_series_is_finite_on_both_backends(
     assert cached == grouped == {"val_acc": 0.7, "val_loss": 0.5}
     bests = {b.metric: b.value for b in metrics.experiment_bests(store)[run.experiment_id]}
     assert bests == {"val_acc": 0.7, "val_loss": 0.5}
+
+
+@pytest.mark.postgres
+def test_values_committed_out_of_id_order_reach_the_stored_chart(pg_store_url: str) -> None:
+    """PostgreSQL lets two writers of one run hold ids at once: a chart drawn after the second
+    committed, before the first did, must still get the first's value (its id is below the
+    newest the chart was drawn at), in this process and from series_chart."""
+    from sqlalchemy import text
+
+    from runnotes.config import load_settings
+    from runnotes.store.points import insert_points
+
+    store = open_store(load_settings(db_url=pg_store_url))
+    try:
+        run = create_run(store, "two-writers")
+        # 198 steps in 10 buckets of 20: two more steps keep that layout, so the chart merged
+        # with them and the one drawn from nothing are the same points
+        _log(store, run.id, "loss", [(step, math.sin(step / 7)) for step in range(198)])
+        row = (run.id, "metric", "sdk", "loss")
+        late = store.engine.connect()  # A: takes its id first, commits last
+        late_tx = late.begin()
+        insert_points(late, [(*row, 1000.0, 198, 0.0, "approved", None)])
+        failed: list[BaseException] = []
+
+        def second_writer() -> None:  # B: waits for A (with the lock), or commits first
+            try:
+                add_metric_rows(store, [(*row, -1000.0, 199, 0.0, "approved", None)])
+            except BaseException as exc:  # noqa: BLE001 - reported below
+                failed.append(exc)
+
+        writer = threading.Thread(target=second_writer, daemon=True)
+        writer.start()
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' "
+        waiting += "AND datname = current_database()"
+        with store.engine.connect() as probe:
+            deadline = time.monotonic() + 20
+            while writer.is_alive() and not probe.execute(text(waiting)).scalar():
+                assert time.monotonic() < deadline, "the second writer neither ended nor waited"
+                time.sleep(0.02)
+        drawn = series(store, run.id, "loss", max_points=40)  # drawn and stored
+        late_tx.commit()
+        late.close()
+        writer.join(timeout=20)
+        assert not writer.is_alive() and not failed
+
+        now = series(store, run.id, "loss", max_points=40)
+        series_store._cache.clear()
+        from_stored = series(store, run.id, "loss", max_points=40)
+        series_store._cache.clear()
+        with store.write_conn() as conn:
+            conn.execute(text("DELETE FROM series_chart"))
+        exact = series(store, run.id, "loss", max_points=40)
+        assert {(198.0, 1000.0), (199.0, -1000.0)} <= set(exact)
+        assert now == from_stored == exact != drawn
+    finally:
+        store.close()
+
+
+def test_a_bulk_review_moves_the_version_once_and_any_sql_path_moves_it(any_store: Store) -> None:
+    """Approving many spoken values at once moves the run's ``series_version`` (PostgreSQL: once
+    per statement, migration 0022) and the chart shows them; an update made outside the code
+    (plain SQL) still moves it."""
+    from sqlalchemy import text
+
+    from runnotes.store.review import set_reviews
+
+    store = any_store
+    run = create_run(store, "spoken")
+    _log(store, run.id, "loss", [(0, 5.0)])
+    said = [
+        NewCapture(kind="metric", source="voice", name="loss", value=1.0 / s, step=s)
+        for s in range(1, 301)
+    ]
+    ids = add_captures(store, run.id, said)
+    assert series(store, run.id, "loss", max_points=40) == [(0.0, 5.0)]  # pending
+
+    def version() -> int:
+        with store.read() as session:
+            query = text("SELECT series_version FROM run WHERE id = :r")
+            return int(session.execute(query, {"r": run.id}).scalar_one())
+
+    before = version()
+    set_reviews(store, ids, Review.approved)
+    assert version() > before
+    shown = series(store, run.id, "loss", max_points=40)
+    assert shown[0] == (0.0, 5.0) and shown[-1] == (300.0, 1 / 300) and len(shown) <= 40
+
+    moved = version()
+    with store.write_conn() as conn:  # a change no code of runnotes made
+        conn.execute(
+            text("UPDATE capture SET review = 'rejected' WHERE run_id = :r"), {"r": run.id}
+        )
+    assert version() > moved
+    assert series(store, run.id, "loss", max_points=40) == [(0.0, 5.0)]

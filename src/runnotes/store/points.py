@@ -114,6 +114,7 @@ def insert_points(
     ]
     columns = "run_id, name_id, step, value, timestamp, source"
     if conn.dialect.name == "postgresql":  # one COPY; ids from the sequence shared with captures
+        sql.lock_series(sql.of(conn), {row[0] for row in rows})  # taken in commit order
         ingest.copy_rows(conn, "series_point", columns.split(", "), values)
         return
     if conn.dialect.paramstyle == "qmark":
@@ -132,11 +133,17 @@ def insert_points(
 
 @event.listens_for(OrmSession, "before_flush")
 def _shared_ids(session: OrmSession, _context: Any, _instances: Any) -> None:
-    """SQLite: new captures take their ids from the sequence they share with the points."""
+    """SQLite: new captures take their ids from the sequence they share with the points.
+    PostgreSQL: new metric captures take theirs once their runs' series are locked
+    (:func:`runnotes.store.sql.lock_series`)."""
     new = [o for o in session.new if isinstance(o, Capture) and o.id is None]
-    if not new or session.get_bind().dialect.name != "sqlite":
+    if not new:
         return
-    first = sql.next_id(sql.of(session.connection()))
+    tx = sql.of(session.connection())
+    if tx.dialect != "sqlite":
+        sql.lock_series(tx, {o.run_id for o in new if o.kind == Kind.metric and o.run_id})
+        return
+    first = sql.next_id(tx)
     for offset, capture in enumerate(sorted(new, key=lambda o: inspect(o).insert_order)):
         capture.id = first + offset
 

@@ -11,7 +11,9 @@ divergence is never thinned away.
 Bucketing reads every value of the series once, so results are kept in a small per-process cache
 keyed by the series' state (:func:`series_states`): the newest capture id of the series and the
 run's ``series_version``, which a trigger bumps whenever a stored metric value is changed in place
-(review, edit; migration 0008). New values change the first, edits the second, in any process.
+(review, edit; migrations 0008 and 0022). New values change the first, edits the second, in any
+process; on PostgreSQL too a run's values commit in id order (its writers take turns:
+:func:`runnotes.store.sql.lock_series`), so no value below the newest id can appear later.
 Buckets are aligned ranges of steps that merge in pairs as the series grows, so values a running
 training appends are added to the cached buckets (reading only them: an index range of ids) and
 a live run's page does not read its million values again at every refresh; anything else (an

@@ -164,12 +164,35 @@ def next_id(tx: Tx) -> int:
     return int(row[0]) if row and row[0] else 1
 
 
+# The key space of the advisory locks that order the writers of a run's series (PostgreSQL).
+SERIES_LOCKS = 727276
+
+
+def lock_series(tx: Tx, run_ids: Iterable[int]) -> None:
+    """PostgreSQL: wait until no other transaction is writing values of these runs, and keep
+    them to this one until it ends, before taking ids for their values.
+
+    Ids come from one sequence, and PostgreSQL lets two writers of one run hold ids at once: A
+    takes 100, B takes 101 and commits, a chart is drawn (newest id 101), then A commits, and
+    "the values after the newest id" (how a cached or stored chart is brought up to date,
+    :mod:`runnotes.store.series`) never include 100. Writers of one run taking ids one
+    transaction after the other commit them in order, as SQLite's write lock makes them do.
+    Runs are locked in id order, so two writers of the same runs cannot deadlock on them."""
+    if tx.dialect != "postgresql":
+        return
+    for run_id in sorted(set(run_ids)):
+        tx.rows("SELECT pg_advisory_xact_lock(?, CAST(? AS integer))", [SERIES_LOCKS, run_id])
+
+
 def changed_in_place(tx: Tx, run_ids: Iterable[int]) -> None:
     """Move the runs' ``series_version``: a stored value of theirs changed in place (or went
     away), so no cache keyed on their state (a series' buckets, an experiment's tree) is taken
-    as current. The trigger of migration 0008 does it for metric captures in any process; the
-    store's writers call this for every other kind (a like linked, a note approved, a param
-    fixed, logged points deleted or unpacked)."""
+    as current. The trigger ``capture_series_changed`` owns changes of metric captures: it sees
+    every process and SQL path (migration 0008; on PostgreSQL once per statement, 0022). The
+    store's writers call this for what it does not see (a note approved, a param fixed, logged
+    points deleted or unpacked), once per transaction for the runs touched; where a review also
+    changed metric captures the version moves twice, which costs one run-row update per
+    transaction and is harmless: the version is only compared for equality."""
     runs = sorted(set(run_ids))
     if runs:
         tx.run(f"UPDATE run SET series_version = series_version + 1 WHERE id IN {_in(runs)}", runs)
@@ -304,6 +327,8 @@ def insert_captures(tx: Tx, run_id: int, captures: Sequence[NewCapture]) -> list
     PostgreSQL the capture ids' sequence is that shared one."""
     if not captures:
         return []
+    if any(c.kind == Kind.metric for c in captures):
+        lock_series(tx, [run_id])  # a metric capture is a value of the run's series
     columns = ", ".join(["run_id", *CAPTURE_COLUMNS])
     values = [[run_id, *(_value(c, column) for column in CAPTURE_COLUMNS)] for c in captures]
     if tx.dialect == "sqlite":

@@ -69,6 +69,8 @@ PARAMS: dict[str, tuple[str, ...]] = {
         "warmup",
         "warm up",
         "warmup updates",
+        "warmups",  # "ten thousand warmup steps" heard as "10000 warmups, tips"
+        "warm ups",
     ),
     "warmup_epochs": ("warmup epochs", "warm up epochs", "warm-up epochs"),
     "warmup_ratio": ("warmup ratio", "warm up ratio", "warmup fraction"),
