@@ -206,3 +206,61 @@ def test_a_call_builds_the_command_it_names_as_the_whole_cli_does() -> None:
             assert {p for p in whole if p[:1] == (name,)} <= set(built), args
     assert dict(walk(command(["nosuch"]))).keys() == whole.keys()
     assert dict(walk(command(["--help"]))).keys() == whole.keys()
+
+
+# `runnotes watch` with its plain options: what is loaded when the command starts. The run is
+# made in plain SQL; the ORM, the parser, git and the reader's modules load while it runs.
+WATCH_BEFORE_THE_COMMAND_NEVER = (
+    "typer",
+    "click",
+    "pydantic",
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "runnotes.cli.root",
+    "runnotes.store.models",
+    "runnotes.store.series",
+)
+# main() once, with the modules loaded at the moment the watched command (`sh`) is started.
+WATCH_SCRIPT = """
+import json, subprocess, sys
+from runnotes.cli import main
+seen = []
+class Spy(subprocess.Popen):
+    def __init__(self, args, *rest, **options):
+        if args[0] == "sh":
+            seen.append(sorted(sys.modules))
+        super().__init__(args, *rest, **options)
+subprocess.Popen = Spy
+sys.argv = ["runnotes", *json.loads(sys.argv[1])]
+try:
+    main()
+except SystemExit as exc:
+    print(json.dumps([exc.code, seen[0]]))
+"""
+
+
+def test_watch_starts_its_command_before_typer_the_orm_and_pydantic_load(
+    current_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for var in ("RUNNOTES_LISTEN_ENGINE", "RUNNOTES_DRAFTS_AUTO"):  # the suite's own settings
+        monkeypatch.delenv(var, raising=False)
+    args = ["watch", "--name", "quick", "-t", "a", "--", "sh", "-c", "echo loss=0.5; exit 3"]
+    done = subprocess.run(
+        [sys.executable, "-c", WATCH_SCRIPT, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code, modules = json.loads(done.stdout.splitlines()[-1])
+    assert code == 3  # the command's exit code, passed through
+    assert _loaded(set(modules), WATCH_BEFORE_THE_COMMAND_NEVER) == []
+    assert "runnotes: run 2 (quick) failed; exit 3; params: c; 1 metric values: loss" in done.stderr
+    with sqlite3.connect(current_store / "runnotes.db") as conn:
+        run = conn.execute("SELECT name, status, exit_code, command, pid FROM run WHERE id = 2")
+        tags = conn.execute("SELECT tag FROM runtag WHERE run_id = 2").fetchall()
+        (name, status, exit_code, command, pid) = run.fetchone()
+    # What the ORM records while the command runs: the command, its owner, the tags.
+    assert (name, status, exit_code, tags) == ("quick", "failed", 3, [("a",)])
+    assert command == "sh -c 'echo loss=0.5; exit 3'" and pid is not None
+    assert not (current_store / "spool").exists() or not list((current_store / "spool").iterdir())

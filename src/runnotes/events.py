@@ -155,7 +155,9 @@ def _call(hook: str, **payload: Any) -> None:
 
 
 @atexit.register
-def _exiting() -> None:
+def exiting() -> None:
+    """Subscribers finish what they do (a draft being refreshed) before the process ends: at
+    exit, and in a forked reader before its ``os._exit`` (which runs no exit handler)."""
     # Registered when this module is first imported, before the SDK's own exit handler (which
     # ends runs left open), so it runs after it: atexit calls handlers last-in, first-out.
     if plugins.cache_info().currsize:  # nobody published anything: nothing to finish

@@ -85,6 +85,7 @@ def test_watch_real_libraries(
     script = _script(tmp_path, name, body)
     direct = subprocess.run([sys.executable, str(script)], capture_output=True, check=True)
     watched = run_cli("watch", "-e", "libs", "--name", name, "--", sys.executable, str(script))
+    print("DEBUG", watched.stderr[-600:])
     assert watched.stdout.encode() == direct.stdout  # passed through unchanged
     run = list_runs(store, RunFilter(experiment="libs"))[0]
     assert run.status == "ok" and run.name == name
@@ -218,14 +219,18 @@ def test_watch_one_long_line_and_binary_output_give_no_junk_and_finish(
     assert run.metrics == {"val_acc": 0.93}
 
 
-def _flood(tmp_path: Path, count: int, wait_for: Path | None = None) -> Path:
+def _flood(
+    tmp_path: Path, count: int, wait_for: Path | None = None, stop_reader: Path | None = None
+) -> Path:
     """A command that prints ``count`` metric lines as fast as it can, then (with
-    ``wait_for``) touches ``written`` and waits for that file, then prints ``val_acc``."""
+    ``wait_for``) touches ``written`` and waits for that file, (with ``stop_reader``, a store
+    folder) stops the reader once it has stored a batch (SIGSTOP: it is still reading when the
+    command ends, however fast it is), then prints ``val_acc``."""
     return _script(
         tmp_path,
         "flood",
         f"""
-        import pathlib, sys, time
+        import json, os, pathlib, signal, sys, time
         out = sys.stdout.buffer
         for i in range({count}):
             out.write(b"step %d loss=%.6f acc=%.4f\\n" % (i, 1 / (i + 1), i / {count}))
@@ -237,6 +242,17 @@ def _flood(tmp_path: Path, count: int, wait_for: Path | None = None) -> Path:
                 if pathlib.Path(go).exists():
                     break
                 time.sleep(0.01)
+        home = {str(stop_reader) if stop_reader else ""!r}
+        while home:
+            for ckpt in pathlib.Path(home, "spool").glob("*.ckpt"):
+                try:
+                    saved = json.loads(ckpt.read_text())
+                except (OSError, ValueError):
+                    continue
+                if saved["offset"] > 0:
+                    os.kill(saved["pid"], signal.SIGSTOP)
+                    home = ""
+            time.sleep(0.01)
         out.write(b"val_acc=0.93\\n")
         """,
     )
@@ -269,7 +285,7 @@ def test_watch_stops_waiting_for_its_reader_and_every_value_is_still_stored_once
     monkeypatch.setattr(watch_module, "WAIT_S", 0.0)
     monkeypatch.setattr(watch_module, "WAIT_SHARE", 0.0)
     count = 50_000
-    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
+    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count, stop_reader=home)))
     assert done.stdout.count("\n") == count + 1
     said = [line for line in done.stderr.splitlines() if "in the background" in line]
     assert len(said) == 1 and said[0].startswith("watch: the command has ended; ")
@@ -308,10 +324,12 @@ def test_ctrl_c_while_watch_waits_for_its_reader_leaves_the_reading_to_the_backg
 
     monkeypatch.setattr(watch_module.log, "warning", warning)
     count = 100_000
-    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count)))
+    done = run_cli("watch", "--", sys.executable, str(_flood(tmp_path, count, stop_reader=home)))
     said = done.stderr.splitlines()
     assert any(re.match(r"watch: the command has ended; reading the [\d.]+ MB", s) for s in said)
     assert "still being read for metrics in the background" in done.stderr
+    reader = re.search(r"\(process (\d+);", done.stderr)
+    os.kill(int(reader.group(1)), signal.SIGCONT)  # type: ignore[union-attr]
     run = list_runs(store)[0]
     assert run.status == "ok"
     _read_to_the_end(home)

@@ -405,3 +405,119 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
 )
 def test_rules_from_outside7(sentence: str, found: set[tuple[str, float]]) -> None:
     assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # general ML names the lexicon lacked (speaker verification, diffusion sampling, LLM
+        # quantisation, dropout variants of graph nets): a listed name, so linked as any other
+        ("Our speaker model reaches an equal error rate of 3.1 on the trial list.", {("eer", 3.1)}),
+        ("The EER dropped to 2.7.", {("eer", 2.7)}),
+        (
+            "We sampled 10k images: inception score 8.9 and sFID 4.4.",
+            {("inception_score", 8.9), ("sfid", 4.4)},
+        ),
+        ("Sampling with a cfg scale of 7.5 looks best.", {("guidance_scale", 7.5)}),
+        ("We trained with 500 diffusion steps.", {("diffusion_steps", 500)}),
+        (
+            "GPTQ with 3 bits and a group size of 64 gives a perplexity of 6.2.",
+            {("bits", 3), ("group_size", 64), ("perplexity", 6.2)},
+        ),
+        (
+            "The GAT uses input dropout 0.1 and edge drop 0.2, with layerdrop 0.1 in the encoder.",
+            {("input_dropout", 0.1), ("edge_dropout", 0.2), ("layerdrop", 0.1)},
+        ),
+        (
+            "Our TSN run uses 3 segments, lr 0.001 and 40 epochs.",
+            {("num_segments", 3), ("lr", 0.001), ("epochs", 40)},
+        ),
+        # a GPU's model name in the plural counts the GPUs; "Prec@1" is how classification code
+        # logs top-1 accuracy; fairseq's "max update" is the step budget
+        (
+            "On 2 A100s we trained for max update 20000 with grad accum 4.",
+            {("num_gpus", 2), ("max_steps", 20000), ("gradient_accumulation_steps", 4)},
+        ),
+        (
+            "The ResNet-18 run logs prec@1 69.8 and prec@5 89.1.",
+            {("top1_accuracy", 69.8), ("top5_accuracy", 89.1)},
+        ),
+        # NeRF's and Kaldi's "lrate" is the learning rate
+        ("Our NeRF config uses lrate 5e-4 with 192 samples per ray.", {("lr", 5e-4)}),
+    ],
+)
+def test_names_of_the_outside8_round(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a question tagged on after one's own statement asks only from its comma
+        ("We get a WER of 7.9 on test-other, does that look normal?", {("test_wer", 7.9)}),
+        ("My val loss sits at 0.42, any ideas why?", {("val_loss", 0.42)}),
+        # a sentence that asks from its start, or whose statement is someone else's, states nothing
+        ("Is the dropout 0.1 in your config, or should it be 0.3?", set()),
+        ("The repo sets lr 0.002, why did you pick 0.001?", set()),
+    ],
+)
+def test_a_question_tagged_on_asks_from_its_comma(
+    sentence: str, found: set[tuple[str, float]]
+) -> None:
+    assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a number joined by a hyphen to the next word is part of that word ("zero-shot",
+        # "one-hot"), not a value, and a name said after it keeps the word
+        ("The zero-shot top-1 accuracy is reported at 70.1 in the paper.", set()),
+        ("With one-hot max depth 6 and 200 trees.", {("max_depth", 6), ("n_estimators", 200)}),
+        ("We use one-hot max size 4 and lr 0.1.", {("one_hot_max_size", 4), ("lr", 0.1)}),
+    ],
+)
+def test_a_number_inside_a_hyphenated_word_is_no_value(
+    sentence: str, found: set[tuple[str, float]]
+) -> None:
+    assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # "the 5 folds": the things a value is said over, counted, not a value
+        ("The F1 of the 5 folds is 0.83.", {("f1", 0.83)}),
+        # "<metric> std" names the metric's spread, a value of its own
+        (
+            "Accuracy 91.2 with an accuracy std of 0.4 over seeds.",
+            {("accuracy", 91.2), ("accuracy_std", 0.4)},
+        ),
+        # a gerund before a rate may make it another rate: asked, not offered
+        (
+            "Warmup 500 steps, sharpening lr 0.02, weight decay 0.05.",
+            {("warmup_steps", 500), ("weight_decay", 0.05)},
+        ),
+    ],
+)
+def test_counts_spreads_and_gerund_rates(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        # a split said after a "but" belongs to its own clause
+        (
+            "The F1 climbed to 0.71 over the night, but the recall on the dev set is 0.52.",
+            {("f1", 0.71), ("val_recall", 0.52)},
+        ),
+        # a name said again without its split is another quantity, not the split one again
+        (
+            "Our val accuracy is 81.0 and the F1 0.77, while the accuracy sits at 93.5.",
+            {("val_accuracy", 81.0), ("val_f1", 0.77), ("accuracy", 93.5)},
+        ),
+    ],
+)
+def test_a_split_stays_in_its_clause(sentence: str, found: set[tuple[str, float]]) -> None:
+    assert said(sentence) == found

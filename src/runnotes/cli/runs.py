@@ -253,33 +253,25 @@ def watch(
 
     Example: runnotes watch -e mnist --data data/train.csv -- python train.py --lr 3e-4
     """
+    from runnotes.cli.forked import forked
     from runnotes.watch import Lineage
     from runnotes.watch import watch as run_watch
 
-    result = run_watch(
-        list(command),
-        name=name,
-        new_run=new_run,
-        experiment=experiment,
-        project=project,
-        tags=tuple(tag or ()),
-        data=tuple(data or ()),
-        backend=backend_of(ctx),
-        grace=grace,
-        lineage=Lineage(parent, how, step),
-    )
-    names = ", ".join(sorted(result.counts)) or "none"
-    ended = "stays open (end it with `runnotes run end`)" if result.joined else result.status
-    values = (
-        "metric values: still being read"
-        if result.reading
-        else f"{sum(result.counts.values())} metric values: {names}"
-    )
-    err.print(
-        f"runnotes: run {result.run_id} ({result.run_name}) {ended}; exit {result.exit_code}; "
-        f"params: {', '.join(result.params) or 'none'}; {values}",
-        markup=False,
-    )
+    with forked() as reader:  # a fork only before a database driver is loaded
+        result = run_watch(
+            list(command),
+            name=name,
+            new_run=new_run,
+            experiment=experiment,
+            project=project,
+            tags=tuple(tag or ()),
+            data=tuple(data or ()),
+            backend=backend_of(ctx),
+            grace=grace,
+            lineage=Lineage(parent, how, step),
+            reader=reader,
+        )
+    err.print(result.summary(), markup=False)
     raise typer.Exit(result.exit_code)
 
 

@@ -244,6 +244,19 @@ def create_run(
     return run
 
 
+def insert_run(store: Store, name: str, *, experiment: str | None, project: str | None) -> int:
+    """A running run owned by this process (a crash of it is seen: :func:`close_stale`), with no
+    other context yet, in plain SQL: ``watch`` starts its command as soon as the run exists (the
+    command reaches it through its id), then records the command's context into it
+    (:func:`record_command` with ``owned``) while the command runs."""
+    pid = os.getpid()
+    with sql.write(store) as tx:
+        run_id = sql.insert_run(tx, sql.experiment_id(tx, project, experiment), name, time.time())
+        owner = "UPDATE run SET pid = ?, pid_started = ?, host = ? WHERE id = ?"
+        tx.run(owner, [pid, process_started(pid), socket.gethostname(), run_id])
+    return run_id
+
+
 def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) -> None:
     run.command, run.cwd, run.host = ctx.command, ctx.cwd, ctx.host
     run.pid, run.pid_started = ctx.pid, ctx.pid_started
@@ -486,11 +499,17 @@ def close_stale(store: Store) -> list[sql.RunRow]:
 
 
 def record_command(
-    store: Store, run_id: int, context: RunContext | None = None, exit_code: int | None = None
+    store: Store,
+    run_id: int,
+    context: RunContext | None = None,
+    exit_code: int | None = None,
+    *,
+    owned: bool = False,
 ) -> None:
     """A command run inside an existing run (``watch`` recording into the active run): the run
     then says what was run — command, folder, git state — and how it exited, for "how to
-    reproduce". Its owner (the process that ends it) stays the same."""
+    reproduce". Its owner (the process that ends it) stays the same, unless ``owned``: the
+    context's process owns the run (``watch``'s own run, made by :func:`insert_run`)."""
     from runnotes.store.models import Run
 
     with store.write() as session:
@@ -498,7 +517,8 @@ def record_command(
         if context is not None:
             pid, pid_started = run.pid, run.pid_started
             _apply_context(session, store, run, context)
-            run.pid, run.pid_started = pid, pid_started
+            if not owned:
+                run.pid, run.pid_started = pid, pid_started
         run.exit_code = exit_code
         session.add(run)
 

@@ -466,6 +466,7 @@ _PLAIN_MODIFIERS = {
 }
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
+_SPREAD = {"std", "stdev", "stddev", "variance"}  # said after a metric: how much it varies
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
@@ -507,6 +508,7 @@ _SPLIT_PHRASE = re.compile(
 
 
 # A split said right after a value, closing its clause: "… and around 7 on train."
+_CONTRASTED = re.compile(r"\b(?:but|whereas|while)\b|;", re.IGNORECASE)
 _SPLIT_BEHIND = re.compile(
     r"^\s*%?\s*(?:on|for) (?:the )?("
     + "|".join(SPLITS)
@@ -625,12 +627,17 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
 
 def _widened(doc, names: list[_Name]) -> list[_Name]:
     """ "800 max train steps", "the total training epochs": words that bound a length are part
-    of its name, so that the number before them is its value."""
+    of its name, so that the number before them is its value; "reward std" names the spread of
+    the reward, a metric of its own."""
     for n in names:
         while n.start and n.name in ("max_steps", "epochs") and doc[n.start - 1].lower_ in _BOUND:
             if _in_name(doc[n.start - 1], names) is not None:
                 break
             n.start -= 1
+    for n in names:
+        following = doc[n.end].lower_ if n.end < len(doc) else ""
+        if n.kind == "metric" and following in _SPREAD and _in_name(doc[n.end], names) is None:
+            n.end, n.name = n.end + 1, f"{n.name}_std"  # "a reward std of 0.53": not the reward
     return names
 
 
@@ -937,6 +944,12 @@ def _counts(doc, i: int, names: list[_Name]) -> bool:
         and _plural_things(doc, unit, names)
     ):
         return True  # "fine-tuned on 250 QA pairs", "across 12 held-out tasks"
+    if (
+        i
+        and doc[i - 1].lower_ in ("the", "these", "those", "all")
+        and _plural_things(doc, unit, names)
+    ):
+        return True  # "the PSNR of the 8 scenes": the things a value is said over
     if not (doc[unit].lemma_.lower() in _COUNTED or doc[unit].lower_ in _COUNTED):
         return False
     return (
@@ -1219,7 +1232,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
     out = [doc[j].lower_]
     k = j - 1
     while k >= 0 and len(out) < 3 and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ") or _listed(doc, k)):
-        if not doc[k].is_alpha or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
+        spelled = doc[k].is_alpha or _identifier(doc[k].text)  # "one_hot max size 8"
+        if not spelled or _in_name(doc[k], names) or doc[k].lower_ in _NOT_NAME_WORDS:
             break
         out.insert(0, doc[k].lower_)
         k -= 1
@@ -1277,20 +1291,31 @@ def _near_lexicon(said: str) -> str:
     return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
 
 
-def _split_of(text: str) -> str | None:
-    match = _SPLIT_PHRASE.search(text)
-    return SPLITS[match.group(1).lower()] if match else None
+def _split_of(text: str, at: int) -> str | None:
+    """The split a phrase such as "on the test set" gives the value at ``at`` (a character
+    offset): none across a "but" ("the loss reached 0.22, but the mIoU on the test set …")."""
+    for match in _SPLIT_PHRASE.finditer(text):
+        between = text[min(at, match.start()) : max(at, match.start())]
+        if not _CONTRASTED.search(between):
+            return SPLITS[match.group(1).lower()]
+    return None
+
+
+# "zero-shot", "one-hot", "two-stage": a number joined by a hyphen to the word after it is part of
+# that word (kept as one, "zero_shot"), not a value: "the zero-shot top-1 accuracy is …" has none
+_NUMBER_IN_WORD = re.compile(
+    r"\b(zero|one|two|three|four|five|six|seven|eight|nine|ten|\d+)-(?=[a-z]{2,}\b)", re.IGNORECASE
+)
 
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
-    text = saying.clean(to_digits(sentence))
+    text = saying.clean(to_digits(_NUMBER_IN_WORD.sub(r"\1_", sentence)))
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
     doc = _nlp()(text)
     plan = _planned(doc, text)
     names = _names(doc, known)
-    split = _split_of(text)
     found: list[_Found] = []
     named: set[str] = set()
     skip = -1
@@ -1308,14 +1333,18 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 found.append(_Found(i, mention))
         elif broken is not None:
             skip = i + 2
-            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention, parsed = _number(
+                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+            )
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
         elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
-            mention, parsed = _number(doc, i, names, known, split, sentence, segment)
+            mention, parsed = _number(
+                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+            )
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
 
@@ -1360,12 +1389,36 @@ def _thing(doc, i: int, names: list[_Name]):
     return subject if told or subject.lower_ not in _GENERIC | _COUNTED else None
 
 
+_ASKING = (
+    r"(?:what|which|how|why|where|when|who|is|are|was|were|am|does|do|did|should|shall|can|"
+    r"could|would|will|has|have|any|anyone|right|isn't|aren't)"
+)
+# "I got an EER of 16%, is that right?": a statement, then a question tagged on after a comma.
+_TAIL_QUESTION = re.compile(rf",\s+{_ASKING}\b[^,]*\?\s*$", re.IGNORECASE)
+_ASKED_FIRST = re.compile(rf"^\W*(?:so\s+|and\s+|but\s+)?{_ASKING}\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(?:i|we|my|our|i'm|i've|we're|we've)\b", re.IGNORECASE)
+
+
+def _plan_start(text: str) -> int | None:
+    """Like :func:`plan_start`, but a question tagged on after one's own statement ("I got an EER
+    of 16%, is that right?") asks only from its comma: the statement before it still reports. A
+    sentence that asks from its first word, or whose statement is not said in the first person
+    ("the paper uses alpha 256, why …?"), states nothing."""
+    tail = _TAIL_QUESTION.search(text)
+    if tail is None or _ASKED_FIRST.search(text):
+        return plan_start(text)
+    if not _FIRST_PERSON.search(text[: tail.start()]):
+        return plan_start(text)  # "The paper uses alpha 256, why did you use 4?": not reported
+    head = plan_start(text[: tail.start()])
+    return tail.start() if head is None else head
+
+
 def _planned(doc, text: str) -> tuple[int, int] | None:
     """Where the sentence's plan runs: from where it starts to where the speaker reports again
     ("RTE should be about 60, and I was running at batch size 128"), else to the end. "The max
     batch size I can set is 4" says what was possible, in a clause about a noun: no plan."""
     start = 0
-    while (found := plan_start(text[start:])) is not None:
+    while (found := _plan_start(text[start:])) is not None:
         at = start + found
         first = next((t for t in doc if t.idx >= at), None)
         if first is None or not (first.head.dep_ == "relcl" and first.dep_ == "nsubj"):
@@ -1383,6 +1436,9 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
     if len(splits) != 1:
         return mentions
     (split,) = splits
+    # "the test loss is 2.59 …, and the loss is at 1.39": said again without its split, a name
+    # is another quantity (the training one), not the test one once more
+    named = {m.name for m in mentions}
     said = False  # "75.88% accuracy and a test loss of 0.991": a split never reaches back
     for m in mentions:
         bare = m.name or ""
@@ -1392,6 +1448,7 @@ def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]
             and bare not in known
             and not bare.startswith(SPLIT_PREFIXES)
             and kind_of(bare) == "metric"
+            and f"{split}_{bare}" not in named
         ):
             m.name = match_known(f"{split}_{bare}", known)
     return mentions
@@ -1564,6 +1621,7 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     plain = plain or _categorical(low) or _in_name(word, names) is not None
     alnum = word.text.isalnum() and not word.text.isdigit()  # "wav2vec lr" too
     tagged = word.pos_ in _MODIFIER_POS or word.dep_ in ("amod", "compound")  # "embedding" a verb
+    tagged = tagged or word.tag_ == "VBG"  # "…, scaling lr 0.005": a gerund tagged as a verb
     if plain or not alnum or not tagged:
         return None
     return f"{low} {doc[name.start : name.end].text}"

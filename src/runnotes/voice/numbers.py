@@ -76,6 +76,31 @@ _MAGNITUDE = re.compile(
 _SPOKEN_SCALE = re.compile(r"\b(\d+\.\d+) (1000|1000000|1000000000)\b")  # "one point two million"
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "trillion": 1e12}
 _PERCENT = re.compile(r"(\d)\s*(?:per\s?cent|%)", re.IGNORECASE)
+# Whisper spells an acronym out as letters when it does not know it: "L R", "W D" (not "A" or
+# "I", which are words; "L.R." is joined in the transcript, before sentences are split).
+_SPACED_INITIALS = re.compile(r"\b([B-HJ-Z]) (?=[B-HJ-Z]\b)")
+# A name run into its value: "LR0.1", "RMSE0.745", "WD1 e minus 2". Only before a decimal under 1
+# or an exponent's mantissa, which no model or version name ends in ("ResNet50", "top1", "v1.5").
+_GLUED_VALUE = re.compile(
+    r"\b([A-Za-z]{2,}|[A-Z])(?=0\.\d|\d(?:\.\d+)?\s*[eE][\s,]*(?:-\s*|minus\s)\s*\d)"
+)
+# Number words joined by a hyphen or split by a pause's comma: "five-eight", "zero-point nine",
+# "zero point, seven four five" (a typed "sixty-four" is read by text2num as it is).
+_NUMBER_WORD = rf"(?:{_DIGIT_ALT}|point|minus)"
+_INNER_MARK = re.compile(
+    rf"\b(?:({_NUMBER_WORD})-|(point|minus),\s*)(?={_NUMBER_WORD}\b)", re.IGNORECASE
+)
+# "sixty four" heard as "60 for": a round tens, then a word that sounds like a digit where no
+# preposition can end (before a pause or "and"); not "to", which ends questions ("set it 20 to?").
+_CLAUSE_END = r"(?=\s*(?:[,.;:!?]|$|(?:and|but|so|with|for|on|in|at|which|that)\b))"
+_TENS_HOMOPHONE = re.compile(
+    r"\b([2-9]0) (for|fore|won|ate)\b(?=\s*(?:[,.;:!?]|$|and\b))", re.IGNORECASE
+)
+# "one thousand twenty four" heard as "1000, 24": the pieces cannot be told from a list, so the
+# comma goes and extraction sees two numbers side by side (no value, never the wrong 1000).
+_THOUSAND_SPLIT = re.compile(rf"\b(\d+000), (\d{{1,3}})\b(?!\.\d){_CLAUSE_END}")
+# "zero point nine" written "0 point 9": the "point" is the decimal point.
+_DIGIT_POINT = re.compile(r"\b(\d+) point (\d+)\b")
 
 
 def _bare_point(match: re.Match[str]) -> str:
@@ -101,11 +126,20 @@ def _alpha2digit():
 
 def to_digits(text: str) -> str:
     """Numbers as digits, exponents as ``1e-4``, percents as ``91.4%``; other words unchanged."""
+    for _ in range(2):  # overlapping pairs: "zero-zero-one"
+        text = _INNER_MARK.sub(lambda m: f"{m.group(1) or m.group(2)} ", text)
     text = _PRONOUN_ONE.sub(lambda m: m.group(0)[:-3] + _KEEP_ONE, text)
     text = _MAGNITUDE.sub(_magnitude, text)
     text = _alpha2digit()(text, "en")
     text = _BARE_POINT.sub(_bare_point, text)
+    text = _DIGIT_POINT.sub(r"\1.\2", text)
+    text = _TENS_HOMOPHONE.sub(
+        lambda m: str(int(m.group(1)) + int(_SOUNDS_LIKE[m.group(2).lower()])), text
+    )
+    text = _THOUSAND_SPLIT.sub(r"\1 \2", text)
     text = _SMALL_WORD.sub(lambda m: _SMALL[m.group(1).lower()], text)
+    text = _GLUED_VALUE.sub(r"\1 ", text)
+    text = _SPACED_INITIALS.sub(r"\1", text)
     text = _MAGNITUDE.sub(_magnitude, text)  # "two k" is "2 k" only now
     text = _THOUSANDS.sub("", text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m.group(1) or 1}e-{m.group(2)}", text)

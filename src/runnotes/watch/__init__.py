@@ -40,18 +40,23 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from runnotes.capture.context import collect
-from runnotes.capture.parse import parse_args
 from runnotes.capture.spool import SpoolWriter, checkpoint_path
 from runnotes.config import default_home
 from runnotes.errors import RunnotesError
-from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for, start_run
+from runnotes.sdk import ENV_RUN_ID, Backend, Run, backend_for
+from runnotes.sdk.run import OPEN
 from runnotes.services.runs import status_of
-from runnotes.store.lineage import check_parent, set_link
-from runnotes.store.models import Source
-from runnotes.watch.reader import resume, spawn
+from runnotes.store import runs as store_runs
+from runnotes.store.kinds import Source
+
+# Loaded once the command has started (the parser, the ORM, the reader's store writes): on a
+# SQLite store the command starts without them, see ``_quick_run``.
+if TYPE_CHECKING:
+    from runnotes.cli.forked import ForkedReader
+
+    Reader = subprocess.Popen[bytes] | ForkedReader
 
 log = logging.getLogger(__name__)
 JOINABLE = ("cli", "jupyter")  # active runs a person started: `watch` records into them
@@ -62,6 +67,9 @@ PIPE_BYTES = 1 << 20  # the command's pipes: what it can write before a pump mus
 START_S = 30.0  # the reader's start-up (imports, the store) that watch waits for, at most
 WAIT_S, WAIT_SHARE = 1.0, 0.1  # after the command, watch waits for its reader at most the
 # larger of a second and a tenth of the command's time; the reader then goes on in the background
+BEHIND = 2.0  # ... or not at all once, at the pace it has read so far, it needs this many times
+# the wait left (a flood of metric lines): waiting would only delay watch
+LOOK_S = 0.25  # how often watch looks at the reader's pace while it waits
 
 
 @dataclass
@@ -74,6 +82,20 @@ class WatchResult:
     params: dict[str, str] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     reading: bool = False  # the output is still being read in the background: counts so far
+
+    def summary(self) -> str:
+        """The line the command line ends with: the run, how it ended, what was recorded."""
+        names = ", ".join(sorted(self.counts)) or "none"
+        ended = "stays open (end it with `runnotes run end`)" if self.joined else self.status
+        values = (
+            "metric values: still being read"
+            if self.reading
+            else f"{sum(self.counts.values())} metric values: {names}"
+        )
+        return (
+            f"runnotes: run {self.run_id} ({self.run_name}) {ended}; exit {self.exit_code}; "
+            f"params: {', '.join(self.params) or 'none'}; {values}"
+        )
 
 
 def wait_bound(ran: float) -> float:
@@ -136,35 +158,49 @@ def _home(backend: Backend) -> Path:
     return Path(backend.environment().get("RUNNOTES_HOME") or default_home())
 
 
-def _start_reading(backend: Backend, run: Run) -> tuple[SpoolWriter, subprocess.Popen[bytes]]:
-    """The spool the pumps write to, and the reader process that tails it. Spools left by a
+def _start_reading(
+    backend: Backend, run: Run, forked: ForkedReader | None
+) -> tuple[SpoolWriter, Reader]:
+    """The spool the pumps write to, and the reader process that tails it: ``forked`` (the
+    command line's, forked before the store was opened), else a new one. Spools left by a
     reader that died are taken up first (their values were acknowledged: they are not lost)."""
+    from runnotes.watch.reader import resume, spawn
+
     home = _home(backend)
     for left in resume(home):
         log.warning("watch: reading on %s, whose reader had stopped", left.name)
     environment = backend.environment()
     kept = {k: v for k, v in environment.items() if k != "RUNNOTES_TOKEN"}  # no secret on disk
     spool = SpoolWriter.create(home, {"run_id": run.id, "env": kept})
+    if forked is not None:
+        forked.hand(spool.path, environment)
+        return spool, forked
     return spool, spawn(spool.path, {**os.environ, **environment})
 
 
 def _wait_for(
-    reader: subprocess.Popen[bytes], spool: SpoolWriter, bound: float, env: dict[str, str]
+    reader: Reader, spool: SpoolWriter, bound: float, env: dict[str, str]
 ) -> dict[str, Any] | None:
     """What the reader stored, once it has read the whole output; None when it reads on in the
-    background (it took longer than ``bound``, or Ctrl-C): said in one line. A reader that
-    died is replaced (it takes up the spool where the last one stopped)."""
+    background (it took longer than ``bound``, cannot finish within it at the pace it reads, or
+    Ctrl-C): said in one line. A reader that died is replaced (it takes up the spool where the
+    last one stopped)."""
     try:
         _ready(reader)  # its start-up is not the reading: not counted in the bound
         deadline = time.monotonic() + bound
         notice = time.monotonic() + WAIT_S if bound > 2 * WAIT_S else None
+        since = (time.monotonic(), _read(spool))
         while True:
-            until = deadline if notice is None else notice
+            if _behind(spool, since, deadline - time.monotonic()):
+                raise subprocess.TimeoutExpired("reader", bound)
+            until = min(deadline, notice or deadline, time.monotonic() + LOOK_S)
             try:
                 out, _ = reader.communicate(timeout=max(until - time.monotonic(), 0.0))
             except subprocess.TimeoutExpired:
-                if notice is None:
+                if time.monotonic() >= deadline:
                     raise
+                if notice is None or time.monotonic() < notice:
+                    continue
                 notice = None  # a long wait is said once (retrying loses no output)
                 log.warning(
                     "watch: the command has ended; reading the %.1f MB of its output not read "
@@ -180,6 +216,8 @@ def _wait_for(
                 "watch: the output's reader stopped (exit %s); another takes over",
                 reader.returncode,
             )
+            from runnotes.watch.reader import spawn
+
             reader = spawn(spool.path, env)
     except (subprocess.TimeoutExpired, KeyboardInterrupt):
         pass
@@ -194,7 +232,7 @@ def _wait_for(
     return None
 
 
-def _ready(reader: subprocess.Popen[bytes]) -> None:
+def _ready(reader: Reader) -> None:
     """Waits (at most :data:`START_S`) for the reader's ``ready`` line: it holds the spool. Read
     byte by byte from the pipe itself, so that nothing of what follows is left in a buffer
     ``communicate`` does not see."""
@@ -211,13 +249,30 @@ def _ready(reader: subprocess.Popen[bytes]) -> None:
         seen += byte
 
 
+def _read(spool: SpoolWriter) -> int:
+    """Bytes of the spool its reader has stored."""
+    try:
+        return int(json.loads(checkpoint_path(spool.path).read_text())["offset"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
 def _unread(spool: SpoolWriter) -> int:
     """Bytes of the spool its reader has not stored yet."""
-    try:
-        read = json.loads(checkpoint_path(spool.path).read_text())["offset"]
-    except (OSError, ValueError, KeyError):
-        read = 0
-    return max(spool.written - read, 0)
+    return max(spool.written - _read(spool), 0)
+
+
+def _behind(spool: SpoolWriter, since: tuple[float, int], left: float) -> bool:
+    """Whether the reader, at the pace it has read since the wait began (``since``: the time
+    and the bytes stored then; while the command ran it may have idled, waiting for output),
+    needs more than :data:`BEHIND` times the ``left`` seconds of the wait for the rest. No
+    pace yet (no batch stored since) is no reason to stop waiting."""
+    began, read_then = since
+    read, took = _read(spool), time.monotonic() - began
+    if read <= read_then or took < LOOK_S:
+        return False
+    pace = (read - read_then) / took
+    return (spool.written - read) / pace > BEHIND * max(left, 0.0)
 
 
 def default_name(command: list[str]) -> str:
@@ -237,37 +292,57 @@ def _child_env(backend: Backend, run_id: int) -> dict[str, str]:
     return {**os.environ, **backend.environment(), ENV_RUN_ID: str(run_id)}
 
 
-def _open_run(
-    backend: Backend,
-    command: list[str],
-    *,
-    name: str | None,
-    new_run: bool,
-    experiment: str | None,
-    project: str | None,
-    tags: tuple[str, ...],
-    lineage: Lineage,
-) -> tuple[Run, bool]:
+@dataclass(frozen=True)
+class Lineage:
+    """The run a watched command's run came from, and how (``--from``, ``--how``, ``--step``)."""
+
+    parent: str | None = None
+    how: str = "fork"
+    step: int | None = None
+
+
+@dataclass(frozen=True)
+class _Opening:
+    """Which run a command is recorded into: watch's options."""
+
+    name: str | None
+    new_run: bool
+    experiment: str | None
+    project: str | None
+    tags: tuple[str, ...]
+    lineage: Lineage
+
+    def joins(self, active: store_runs.Active | None) -> bool:
+        """Whether the command is recorded into the active run (one a person started, and no
+        option asks for a run of its own)."""
+        return (
+            active is not None
+            and active.by in JOINABLE
+            and not (self.new_run or self.name or self.experiment or self.project)
+        )
+
+
+def _open_run(backend: Backend, command: list[str], opening: _Opening) -> tuple[Run, bool]:
     """The run to record into, and whether it is the active one (joined, left open)."""
-    active = backend.active()
-    if (
-        active is not None
-        and active.by in JOINABLE
-        and not (new_run or name or experiment or project)
-    ):
-        ref = backend.run_ref(active.run_id)
+    from runnotes.capture.context import collect
+    from runnotes.sdk import start_run
+    from runnotes.store.lineage import set_link
+
+    active, lineage = backend.active(), opening.lineage
+    if opening.joins(active):
+        ref = backend.run_ref(active.run_id)  # type: ignore[union-attr]
         run = Run(backend, ref.id, ref.name, source=Source.watch)
-        backend.add_tags(run.id, tags)
+        backend.add_tags(run.id, opening.tags)
         backend.record_command(run.id, collect(command, owned=False), None)
         if lineage.parent is not None:
             store = backend.local_store()
             set_link(store, run.id, lineage.parent, lineage.how, step=lineage.step, source="start")
         return run, True
     run = start_run(
-        name or default_name(command),
-        experiment=experiment,
-        project=project,
-        tags=tags,
+        opening.name or default_name(command),
+        experiment=opening.experiment,
+        project=opening.project,
+        tags=opening.tags,
         command=command,
         source=Source.watch,
         backend=backend,
@@ -278,13 +353,57 @@ def _open_run(
     return run, False
 
 
-@dataclass(frozen=True)
-class Lineage:
-    """The run a watched command's run came from, and how (``--from``, ``--how``, ``--step``)."""
+def _quick_run(backend: Backend, command: list[str], opening: _Opening) -> tuple[Run, bool] | None:
+    """A run of the command's own, made in plain SQL on a SQLite store — owned by this process
+    and the active run, so that a watch killed at any time leaves a run seen as crashed — so
+    that the command starts before the ORM, the parser and git are loaded or asked; the rest of
+    the run's start is recorded while the command runs (:func:`_record_start`). None: the run
+    is opened the ordinary way, before the command (a team server, PostgreSQL, ``--from``, a
+    command watched inside the run of another, or recorded into the active run a person
+    started: that run says what ran in it before the command runs)."""
+    if opening.lineage.parent is not None or os.environ.get(ENV_RUN_ID):
+        return None
+    try:
+        store = backend.local_store()
+    except RunnotesError:
+        return None  # a team server's client
+    if store.db_file is None:
+        return None
+    for tag in opening.tags:  # refused now, not once the command runs
+        store_runs.plain_text("a tag", tag, store_runs.MAX_NAME)
+    if opening.joins(store_runs.active_entry(store)):
+        return None
+    run_name = opening.name or default_name(command)
+    run_id = store_runs.insert_run(
+        store, run_name, experiment=opening.experiment, project=opening.project
+    )
+    run = Run(backend, run_id, run_name, source=Source.watch, owns_run=True)
+    run.nested_in = store_runs.push_active(store, run.id, str(Source.watch))
+    return OPEN.push(run), False
 
-    parent: str | None = None
-    how: str = "fork"
-    step: int | None = None
+
+def _record_start(run: Run, command: list[str], tags: tuple[str, ...]) -> None:
+    """What ``_open_run`` records before the command, for a run :func:`_quick_run` made: its
+    tags and the command's context (git, packages)."""
+    from runnotes.capture.context import collect
+
+    store = run.backend.local_store()
+    if tags:
+        store_runs.add_tags(store, run.id, tags)
+    store_runs.record_command(store, run.id, collect(command), owned=True)
+
+
+def _record_args(run: Run, command: list[str], data: tuple[Path, ...]) -> dict[str, str]:
+    """The params of the command line, and a fingerprint of each data file (as the command
+    starts: the data it is about to read)."""
+    from runnotes.capture.parse import parse_args
+
+    params = parse_args(command)
+    if params:
+        run.log_params(params)
+    for path in data:
+        run.dataset(path)
+    return params
 
 
 def watch(
@@ -301,13 +420,15 @@ def watch(
     stderr: BinaryIO | None = None,
     grace: float = GRACE_S,
     lineage: Lineage = Lineage(),
+    reader: ForkedReader | None = None,
 ) -> WatchResult:
     """Runs ``command`` and records it: its params from the command line, its metrics from its
     output, and a fingerprint of each ``data`` file (a change since the experiment's previous
     run is flagged). A command that cannot start is refused before any run is made. SIGTERM
     and SIGHUP (``timeout``, SLURM, Kubernetes, a closed terminal) are passed on to the command,
     which gets ``grace`` seconds to end before it is killed; the run then ends ``killed`` with
-    the command's exit code."""
+    the command's exit code. ``reader``: a reader forked before the store was opened
+    (:func:`runnotes.cli.forked.forked`), handed the spool; else one is started."""
     if not command:
         raise RunnotesError("watch needs a command: runnotes watch -- python train.py")
     _check_runnable(command[0])
@@ -315,24 +436,19 @@ def watch(
         if not Path(path).is_file():
             raise RunnotesError(f"--data {path}: no such file; no run was recorded")
     backend = backend or backend_for()
-    if lineage.parent is not None:  # a wrong --from or --how starts nothing
-        check_parent(backend.local_store(), lineage.parent, lineage.how, lineage.step)
-    run, joined = _open_run(
-        backend,
-        command,
-        name=name,
-        new_run=new_run,
-        experiment=experiment,
-        project=project,
-        tags=tags,
-        lineage=lineage,
-    )
-    params = parse_args(command)
-    if params:
-        run.log_params(params)
-    for path in data:  # fingerprinted as the command starts: the data it is about to read
-        run.dataset(path)
-    spool, reader = _start_reading(backend, run)
+    opening = _Opening(name, new_run, experiment, project, tags, lineage)
+    quick = _quick_run(backend, command, opening)
+    params: dict[str, str] = {}
+    if quick is None:
+        if lineage.parent is not None:  # a wrong --from or --how starts nothing
+            from runnotes.store.lineage import check_parent
+
+            check_parent(backend.local_store(), lineage.parent, lineage.how, lineage.step)
+        run, joined = _open_run(backend, command, opening)
+        params = _record_args(run, command, data)
+    else:
+        run, joined = quick
+    spool, process = _start_reading(backend, run, reader)
     try:
         proc = subprocess.Popen(
             command,
@@ -360,6 +476,12 @@ def watch(
     for thread in threads:
         thread.start()
     with _Stop(proc, grace) as stop:
+        if quick is not None:  # the command runs: the rest of its run's start
+            try:
+                _record_start(run, command, tags)
+                params = _record_args(run, command, data)
+            except Exception:  # noqa: BLE001 - the command runs on, and its output is read
+                log.exception("watch: could not record the command's context or params")
         code = stop.wait()
     for thread in threads:
         # Stopped: a grandchild may hold the pipes open; the run ends anyway.
@@ -368,9 +490,10 @@ def watch(
     stored: dict[str, Any] | None = {}  # nothing printed, nothing to wait for
     if output.total:
         bound = wait_bound(time.monotonic() - started)
-        stored = _wait_for(reader, spool, bound, {**os.environ, **backend.environment()})
-    elif reader.stdout:
-        reader.stdout.close()  # the reader ends the empty spool on its own
+        env = {**os.environ, **backend.environment()}
+        stored = _wait_for(process, spool, bound, env)
+    elif process.stdout:
+        process.stdout.close()  # the reader ends the empty spool on its own
     if code < 0:
         code = 128 - code
     status = status_of(code, signalled=stop.signal is not None)
@@ -414,7 +537,9 @@ def _check_runnable(program: str) -> None:
 class _Stop:
     """While the command runs: Ctrl-C (the terminal sends SIGINT to the whole group, the
     command gets it too) and SIGTERM/SIGHUP, passed on to the command, end the wait with the
-    command; one that has not ended ``grace`` seconds after SIGTERM/SIGHUP is killed."""
+    command; one that has not ended ``grace`` seconds after SIGTERM/SIGHUP is killed. Ctrl-C
+    raises nothing here: it must not cut the recording of the run's start that goes on while
+    the command runs, nor a wait for the command between reaping it and keeping its status."""
 
     def __init__(self, proc: subprocess.Popen[bytes], grace: float) -> None:
         self.proc, self.grace = proc, grace
@@ -426,6 +551,7 @@ class _Stop:
         if threading.current_thread() is threading.main_thread():
             for sig in FORWARDED:
                 self.previous[sig] = signal.signal(sig, self._forward)
+            self.previous[signal.SIGINT] = signal.signal(signal.SIGINT, self._interrupt)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -450,14 +576,13 @@ class _Stop:
             )
             self.proc.kill()
 
+    def _interrupt(self, _signum: int, _frame: object) -> None:
+        """Ctrl-C (the command had it from the terminal too; passed on, in case it had not)."""
+        self.signal = signal.SIGINT
+        self.proc.send_signal(signal.SIGINT)  # nothing when it has ended
+
     def wait(self) -> int:
-        while True:
-            try:
-                return self.proc.wait()
-            except KeyboardInterrupt:
-                self.signal = signal.SIGINT
-                if self.proc.poll() is None:
-                    self.proc.send_signal(signal.SIGINT)
+        return self.proc.wait()
 
 
 def _finish(run: Run, joined: bool, code: int, status: str, *, charts: bool = True) -> None:

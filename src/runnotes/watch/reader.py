@@ -47,9 +47,8 @@ from runnotes.capture.spool import (
 from runnotes.errors import RunnotesError
 from runnotes.events import OutputRead, publish
 from runnotes.sdk.run import metric_name, param_captures
-from runnotes.store.models import Run, Source
+from runnotes.store.kinds import Source
 from runnotes.store.runs import INT64, MetricValues
-from runnotes.store.series import store_charts
 
 log = logging.getLogger(__name__)
 STREAMS = 2  # stdout, stderr
@@ -267,6 +266,10 @@ class SpoolReader:
     def _announce(self) -> None:
         """Values stored after the run ended (watch stopped waiting): its charts are drawn now
         (not at its end, while values still arrived) and the drafts hear it."""
+        # Loaded here, by a reader only: watch starts its command without the ORM.
+        from runnotes.store.models import Run
+        from runnotes.store.series import store_charts
+
         with contextlib.suppress(RunnotesError):
             store = self.backend.local_store()
             with store.read(snapshot=True) as session:
