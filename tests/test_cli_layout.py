@@ -15,7 +15,8 @@ from runnotes.cli.options import PANELS
 
 SRC = Path(runnotes.__file__).parent
 CLI = SRC / "cli"
-HELPERS = {"__init__", "options", "shell", "help", "root", "quick"}  # plumbing, no commands
+# plumbing, no commands
+HELPERS = {"__init__", "options", "shell", "help", "root", "quick", "forked"}
 
 
 def _tree(path: Path) -> ast.Module:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from pgwait import until_one_waits
 from runnotes.config import load_settings
 from runnotes.interop import bulk
 from runnotes.store import open_store, sql
@@ -43,18 +43,9 @@ def test_an_import_and_a_like_of_one_run_take_their_locks_in_one_order(
             if threading.current_thread().name == "like":
                 like_locked.set()
 
-        def like_waits(probe: Any) -> bool:
-            query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' "
-            query += "AND datname = current_database()"
-            return bool(probe.execute(text(query)).scalar())
-
         def paused_tags(*args: Any) -> None:  # the run's row is updated (its name changed)
-            row_updated.set()
-            with store.engine.connect() as probe:  # until the like holds the lock or waits for it
-                deadline = time.monotonic() + 10
-                while not like_locked.is_set() and not like_waits(probe):
-                    assert time.monotonic() < deadline, "the like neither locked nor waited"
-                    time.sleep(0.02)
+            row_updated.set()  # until the like holds the lock or waits for it
+            until_one_waits(store.engine, like_locked.is_set, 10, "the like")
             real_tags(*args)
 
         def like() -> None:

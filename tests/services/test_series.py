@@ -6,13 +6,13 @@ import itertools
 import math
 import random
 import threading
-import time
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pgwait import until_one_waits
 from runnotes.services.metrics import best_values, curves, latest, series
 from runnotes.store import Store, open_store
 from runnotes.store import series as series_store
@@ -260,13 +260,7 @@ def test_values_committed_out_of_id_order_reach_the_stored_chart(pg_store_url: s
 
         writer = threading.Thread(target=second_writer, daemon=True)
         writer.start()
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory' "
-        waiting += "AND datname = current_database()"
-        with store.engine.connect() as probe:
-            deadline = time.monotonic() + 20
-            while writer.is_alive() and not probe.execute(text(waiting)).scalar():
-                assert time.monotonic() < deadline, "the second writer neither ended nor waited"
-                time.sleep(0.02)
+        until_one_waits(store.engine, lambda: not writer.is_alive(), 20, "the second writer")
         drawn = series(store, run.id, "loss", max_points=40)  # drawn and stored
         late_tx.commit()
         late.close()
