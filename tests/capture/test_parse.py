@@ -165,6 +165,12 @@ def test_progress_bar_values_are_per_batch(
         (["python", "-m", "pkg.train", "--epochs", "3"], {"epochs": "3"}),
         (["./train", "--lr", "3"], {"lr": "3"}),
         (["python", "train.py", "~trainer.logger"], {}),
+        # a shell's -c: the one Python command in its code, or nothing (never a parameter "c")
+        (["bash", "-lc", "cd exp && python fit.py --seed 7 | tee out.log"], {"seed": "7"}),
+        (["sh", "-c", "./finetune --warmup 500"], {"warmup": "500"}),
+        (["dash", "-c", "echo acc=0.5; exit 2"], {}),
+        (["zsh", "-c", "python a.py --k 1 && python b.py --k 2"], {}),
+        (["sh", "-c", "python 'half quoted --k 1"], {}),
     ],
 )
 def test_command_line_params(argv: list[str], params: dict[str, str]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shlex
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,17 +242,59 @@ def parse_text(text: str, *, loose: bool = True) -> Parsed:
     return merged
 
 
-def _script_args(argv: list[str]) -> list[str]:
-    """The arguments a program gets: after ``*.py`` / ``-m MODULE`` when there is one (so the
-    interpreter's and a launcher's own options, ``torchrun --nproc 4 train.py``, are skipped),
-    and after ``python -c CODE`` (the code is no parameter ``c``)."""
+SHELL = re.compile(r"(?:ba|da|k|z)?sh")
+SHELL_CODE_FLAG = re.compile(r"-[a-z]*c[a-z]*")  # -c, -lc, -ec: the next word is the code
+SHELL_OPERATORS = {"&&", "||", ";", ";;", "|", "&", "(", ")"}
+
+
+def _shell_command(argv: list[str]) -> list[str] | None:
+    """``sh -c CODE`` (bash, dash, zsh, ksh; ``-lc`` too): the words of the one command in
+    CODE whose parameters are the run's, else None. The shell's own ``-c`` is no parameter
+    ``c``, and of ``cd src && python train.py --lr 3`` only the Python command counts; with no
+    single such command (``echo a; exit 3``, two scripts) there are no parameters: a wrong name
+    is worse than none."""
+    if not argv or not SHELL.fullmatch(Path(argv[0]).name):
+        return None
+    flag = next((i for i, a in enumerate(argv[1:-1], 1) if SHELL_CODE_FLAG.fullmatch(a)), None)
+    if flag is None:
+        return None
+    lexer = shlex.shlex(argv[flag + 1], posix=True, punctuation_chars=True)
+    lexer.whitespace_split = True
+    try:
+        words = list(lexer)
+    except ValueError:  # an unclosed quote: nothing can be said of it
+        return []
+    commands: list[list[str]] = [[]]
+    for word in words:
+        if word in SHELL_OPERATORS:
+            commands.append([])
+        else:
+            commands[-1].append(word)
+    commands = [c for c in commands if c]
+    if len(commands) == 1:
+        return commands[0]
+    scripts = [c for c in commands if _script_start(c) is not None]
+    return scripts[0] if len(scripts) == 1 else []
+
+
+def _script_start(argv: list[str]) -> int | None:
+    """Where a program's own arguments start after a Python script or module (``*.py``,
+    ``-m MODULE``, ``python -c CODE``), skipping the interpreter's and a launcher's options
+    (``torchrun --nproc 4 train.py``); None when the command runs no Python script."""
     python = bool(argv) and re.fullmatch(r"python[\d.]*", Path(argv[0]).name) is not None
     for i, arg in enumerate(argv):
         if (arg == "-m" or (python and arg == "-c")) and i + 1 < len(argv):
-            return argv[i + 2 :]
+            return i + 2
         if arg.endswith(".py") and not arg.startswith("-"):
-            return argv[i + 1 :]
-    return argv[1:]
+            return i + 1
+    return None
+
+
+def _script_args(argv: list[str]) -> list[str]:
+    """The arguments a program gets: after its Python script or module when there is one (the
+    code of ``python -c CODE`` is no parameter ``c``), else after the program's name."""
+    start = _script_start(argv)
+    return argv[1:] if start is None else argv[start:]
 
 
 def _is_value(token: str) -> bool:
@@ -265,7 +308,8 @@ def parse_args(argv: list[str]) -> dict[str, str]:
     option are kept together when they are all numbers (``--layers 64 128``); otherwise the first
     is the option's and the rest are positional arguments, which are not parameters."""
     params: dict[str, str] = {}
-    args = _script_args(argv)
+    command = _shell_command(argv)
+    args = _script_args(argv if command is None else command)
     i = 0
     while i < len(args):
         arg = args[i]
