@@ -178,6 +178,10 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     acked: dict[int, tuple[int, int]] = {}  # run id → (values, likes) acknowledged
     errors: list[str] = []
     halfway = threading.Barrier(CLIENTS + 1)
+    # the kill waits for the first flush after the barrier to be answered: the other clients'
+    # flushes, sent at the same moment, are then in flight (killed at once, before any was
+    # sent, it could cut none: a server that answers fast left nothing to retry)
+    first_answered = threading.Event()
 
     def client(index: int) -> None:
         run = runnotes.start_run(f"client-{index}", experiment="kill")
@@ -189,6 +193,8 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
             for attempt in range(60):  # a training script's flush timer retries the same way
                 try:
                     run.flush()
+                    if batch == BATCHES // 3:
+                        first_answered.set()
                     break
                 except RunnotesError as exc:
                     if attempt == 59:
@@ -204,6 +210,7 @@ def test_a_worker_killed_under_16_clients_loses_and_duplicates_nothing(
     for thread in threads:
         thread.start()
     halfway.wait(120)
+    assert first_answered.wait(60), "no flush was answered after the barrier"
     before = _workers(server.process.pid)
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
