@@ -1280,6 +1280,21 @@ def _acronym(token, names: list[_Name]) -> bool:
     )
 
 
+_SIZES = {"kb", "mb", "gb", "tb", "kib", "mib", "gib", "ghz", "mhz", "ms"}
+_AFTER_NAME = {",", ";", ".", "and", "on", "in", "for", "at", "with", "of", "from"}
+
+
+def _acronym_after(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """A short written name right after a value that is no whole number ("60.7% MOTA and 67.3%
+    IDF1", "1.207 EPE on cropped images"): its one word; None for a size unit ("1.5 GB")."""
+    k = _unit_at(doc, i)
+    if k >= len(doc) or not _acronym(doc[k], names) or doc[k].lower_ in _SIZES:
+        return None
+    whole = float(doc[i].text).is_integer() and k == i + 1
+    ends = k + 1 == len(doc) or doc[k + 1].lower_ in _AFTER_NAME
+    return [doc[k].lower_] if ends and not whole else None
+
+
 def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     """One word names the number right after it when it is a written short name, or an item of a
     list of settings or results ("…, humanities 35.2, STEM 32.0", "with dim 0.5 and …") — and the
@@ -1290,7 +1305,8 @@ def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     whole = float(doc[i].text).is_integer() and unit == i + 1
     ends = unit >= len(doc) or doc[unit].text in (",", ";", ".", "and") or doc[unit].lower_ == "and"
     listed = j == 0 or doc[j - 1].text in (",", ";", ":") or doc[j - 1].lower_ in ("and", "with")
-    return not whole and ends and (listed or _acronym(doc[j], names))
+    plain = doc[j].is_lower or len(doc[j].text) == 1  # "dim 15", "T 2"; not "ResNet 50"
+    return ends and ((listed and (plain or not whole)) or (not whole and _acronym(doc[j], names)))
 
 
 def _listed(doc, k: int) -> bool:
@@ -1620,6 +1636,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     verb, fallback, parsed = None, None, False
     if name is None and after is None:
         fallback = _phrase_before(doc, i, names)
+        if fallback is None:
+            fallback = _acronym_after(doc, i, names)
         if fallback == []:
             return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
         parsed = bool(fallback)
