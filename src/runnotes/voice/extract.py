@@ -148,8 +148,8 @@ _THEIRS_AFTER = re.compile(
 # ... or an earlier run: a clause about the paper, the baseline, last week's run.
 _THEIRS_BEFORE = re.compile(
     r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|this paper|"
-    r"the authors|the paper (?:says|"
-    r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
+    r"the authors|the (?:paper|page|readme|docs|repo|website|site|leaderboard|model card) (?:says|"
+    r"reports|claims|states|shows|lists|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
