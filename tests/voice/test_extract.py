@@ -172,3 +172,38 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         with capsys.disabled():
             print(f"\nextraction, text only: {name} ({cases} notes) {score}")
         assert score.precision >= precision and score.recall >= recall, "\n".join(score.misses)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a short written name right before or after its value, as results are listed
+        (
+            "The new decoder gives SSIM 0.913, LPIPS 0.121 and FVD 310.5 on the held-out clips.",
+            {("ssim", 0.913, "metric"), ("lpips", 0.121, "metric"), ("fvd", 310.5, "metric")},
+        ),
+        (
+            "On the val split we now reach 0.431 NDS with the bigger backbone.",
+            {("nds", 0.431, "metric")},
+        ),
+        # one word or letter in a list of settings, whole numbers too
+        (
+            "Using T 4, tau 0.07 and K 8.",
+            {("t", 4.0, "param"), ("tau", 0.07, "param"), ("k", 8.0, "param")},
+        ),
+        # a capitalised word before a whole number is a model's or a data set's name, no setting
+        (
+            "Fine-tuned ResNet 34 on CIFAR 100 and the accuracy is 71.2%.",
+            {("accuracy", 71.2, "metric")},
+        ),
+        # a ranking metric at a cut-off: the cut-off is part of its name, never its value
+        ("Precision at 5 comes out at 0.62.", {("precision_at_5", 0.62, "metric")}),
+        # what a page or a leaderboard shows is theirs
+        (
+            "The leaderboard shows 88.1 accuracy while my run sits at 85.3 accuracy.",
+            {("accuracy", 85.3, "metric")},
+        ),
+    ],
+)
+def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:
+    assert items(extract([text], {})) == expected

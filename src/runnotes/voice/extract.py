@@ -149,8 +149,8 @@ _THEIRS_AFTER = re.compile(
 _THEIRS_BEFORE = re.compile(
     r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|this paper|"
     r"the authors|the (?:paper|page|readme|docs|repo|website|site|leaderboard|model card) (?:says|"
-    r"reports|claims|states|shows|lists|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
-    r"earlier run|"
+    r"reports|claims|states|shows|lists|uses|has|gets)|reported|the original|baseline|base model|"
+    r"old run|previous run|earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
     r"(?:the )?model zoo|(?:the|their|your|official) (?:released|pretrained|provided|official) "
@@ -642,6 +642,8 @@ def _widened(doc, names: list[_Name]) -> list[_Name]:
 
 
 # IoU thresholds said after mAP, and how detection code names the AP at them.
+# Ranking metrics said at a cut-off: "recall at 10", "MRR at 10", "precision at 5", "hits at 1".
+_RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy"}
 _IOU = {"0.5": "50", ".5": "50", "50": "50", "0.75": "75", ".75": "75", "75": "75"}
 
 
@@ -650,9 +652,14 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
     said right after mAP, with the value still to come, names the AP at it (``map50``,
     ``map50_95``, as detection code logs them); it is no value of its own."""
     for n in names:
+        k = n.end + (n.end < len(doc) and doc[n.end].lower_ in ("at", "@"))
+        if _bare(n.name) in _RANKED and k > n.end and k + 1 < len(doc):
+            cut = doc[k].text
+            if cut.isdigit() and (_value_follows(doc, k + 1) or _subject_said(doc, k + 1)):
+                n.name, n.end = f"{n.name}_at_{cut}", k + 1  # "recall at 1 of 62.01": k, no value
+                continue
         if _bare(n.name) != "map":
             continue
-        k = n.end + (n.end < len(doc) and doc[n.end].lower_ in ("at", "@"))
         if k >= len(doc) or doc[k].text not in _IOU:
             continue
         end, label = k + 1, _IOU[doc[k].text]
@@ -662,6 +669,11 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
         if _value_follows(doc, end):
             n.name, n.end = n.name.replace("map", f"map{label}"), end
     return names
+
+
+def _subject_said(doc, k: int) -> bool:
+    """ "the highest recall at 1 I got is 0.51": a clause with its own subject before the value."""
+    return k < len(doc) and doc[k].lower_ in ("i", "we") and _value_follows(doc, k + 1)
 
 
 def _value_follows(doc, k: int) -> bool:
@@ -1280,6 +1292,7 @@ def _acronym(token, names: list[_Name]) -> bool:
     )
 
 
+_HEADS = {"size", "length", "width", "count"}
 _SIZES = {"kb", "mb", "gb", "tb", "kib", "mib", "gib", "ghz", "mhz", "ms"}
 _AFTER_NAME = {",", ";", ".", "and", "on", "in", "for", "at", "with", "of", "from"}
 
@@ -1303,9 +1316,12 @@ def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
         return False
     unit = _unit_at(doc, i)
     whole = float(doc[i].text).is_integer() and unit == i + 1
-    ends = unit >= len(doc) or doc[unit].text in (",", ";", ".", "and") or doc[unit].lower_ == "and"
-    listed = j == 0 or doc[j - 1].text in (",", ";", ":") or doc[j - 1].lower_ in ("and", "with")
+    ends = unit >= len(doc) or doc[unit].lower_ in _AFTER_NAME
+    listed = j == 0 or doc[j - 1].text in (",", ";", ":")
+    listed = listed or doc[j - 1].lower_ in ("and", "with", "using")
     plain = doc[j].is_lower or len(doc[j].text) == 1  # "dim 15", "T 2"; not "ResNet 50"
+    if doc[j].lower_ in _HEADS:
+        return False  # "size 384", "length 256": the size or length of what is not said
     return ends and ((listed and (plain or not whole)) or (not whole and _acronym(doc[j], names)))
 
 
@@ -1432,11 +1448,20 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
         for item in found
         if things.get(item.index) is None
         or (
-            any(n.end == item.index for n in names)
+            _said_right_before(doc, item, names)
             and item.mention.name
             and said.count(item.mention.name) == 1
         )
     ]
+
+
+def _said_right_before(doc, item: _Found, names: list[_Name]) -> bool:
+    """Whether a value follows its own listed or written short name ("MSE 0.31", "LPIPS 0.121";
+    not "LightGBM 0.857", which names the thing measured)."""
+    before = item.index - 1
+    return any(n.end == item.index for n in names) or (
+        before >= 0 and _acronym(doc[before], names) and item.mention.name == doc[before].lower_
+    )
 
 
 def _thing(doc, i: int, names: list[_Name]):
