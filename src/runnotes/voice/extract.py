@@ -148,8 +148,8 @@ _THEIRS_AFTER = re.compile(
 # ... or an earlier run: a clause about the paper, the baseline, last week's run.
 _THEIRS_BEFORE = re.compile(
     r"\b(?:(?:in|from) (?:the|their|your|his|her) (?:\w+\s+)?paper|paper'?s|this paper|"
-    r"the authors|the paper (?:says|"
-    r"reports|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
+    r"the authors|the (?:paper|page|readme|docs|repo|website|site|leaderboard|model card) (?:says|"
+    r"reports|claims|states|shows|lists|uses|has|gets)|reported|the original|baseline|base model|old run|previous run|"
     r"earlier run|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
@@ -1225,7 +1225,9 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
         j = _before_number(doc, j)
     if j >= 0 and doc[j].lower_ in _CHANGE_NOUNS | {"gains", "bumps", "improvements"}:
         return []  # "a BLEU gain of 4": a difference, not a value
-    if j < 0 or not (_identifier(doc[j].text) or _plain_noun(doc[j], names)):
+    if j < 0 or not (
+        _identifier(doc[j].text) or _plain_noun(doc[j], names) or _acronym(doc[j], names)
+    ):
         return None
     if doc[j].lower_ in _STATISTICS:
         return None  # "the ep reward mean of 756": the name before it says what
@@ -1237,7 +1239,74 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
             break
         out.insert(0, doc[k].lower_)
         k -= 1
-    return out if len(out) > 1 or _identifier(doc[j].text) else []
+    return out if len(out) > 1 or _identifier(doc[j].text) or _named_alone(doc, j, i, names) else []
+
+
+_RESULT_WORDS = {"result", "results", "eval", "evaluation", "score", "scores", "metrics"}
+_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtained", "reached", "reproduced", "observed"}
+_SETTING_CUES = {"with", "using", "use", "used", "set", "when", "while", "but", "whereas", ";"}
+
+
+def _as_result(doc, i: int, names: list[_Name]) -> bool:
+    """A value under a name in no list is a result when it is a share ("81% image AUROC") or its
+    clause says so before it ("I got HOTA 63.1, MOTA 66.4", "the eval gives abs rel 0.21", "mIoU
+    is 67.6, aAcc 84.7": a listed metric before it); otherwise a setting ("with max age 30")."""
+    if _unit_at(doc, i) == i + 2:
+        return True
+    for token in reversed(doc[:i]):
+        low, lemma = token.lower_, token.lemma_.lower()
+        name = _in_name(token, names)
+        if name is not None and name.kind is not None:
+            return name.kind == "metric"
+        if low in _SETTING_CUES or lemma in PARAM_VERBS:
+            return False
+        if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
+            return True
+    return False
+
+
+def _acronym(token, names: list[_Name]) -> bool:
+    """A metric's or setting's short name as written ("MOTA", "IDF1", "NMI", "a1", "k1"): capitals
+    or letters with a digit, no listed name, no counter or generic word."""
+    text = token.text
+    word = _nlp().vocab[token.lower_].is_stop  # "the IS 16.78": the verb in capitals, no name
+    shaped = text.isupper() and sum(c.isalpha() for c in text) >= 2 and not word
+    shaped = shaped or (len(text) <= 5 and text[0].isalpha() and text[-1].isdigit())
+    return (
+        shaped
+        and text.isalnum()
+        and _in_name(token, names) is None
+        and token.lower_ not in _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
+    )
+
+
+_SIZES = {"kb", "mb", "gb", "tb", "kib", "mib", "gib", "ghz", "mhz", "ms"}
+_AFTER_NAME = {",", ";", ".", "and", "on", "in", "for", "at", "with", "of", "from"}
+
+
+def _acronym_after(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """A short written name right after a value that is no whole number ("60.7% MOTA and 67.3%
+    IDF1", "1.207 EPE on cropped images"): its one word; None for a size unit ("1.5 GB")."""
+    k = _unit_at(doc, i)
+    if k >= len(doc) or not _acronym(doc[k], names) or doc[k].lower_ in _SIZES:
+        return None
+    whole = float(doc[i].text).is_integer() and k == i + 1
+    ends = k + 1 == len(doc) or doc[k + 1].lower_ in _AFTER_NAME
+    return [doc[k].lower_] if ends and not whole else None
+
+
+def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
+    """One word names the number right after it when it is a written short name, or an item of a
+    list of settings or results ("…, humanities 35.2, STEM 32.0", "with dim 0.5 and …") — and the
+    value is no whole number bare of a unit: "CIFAR 10", "GTX 1080", "ResNet 50" are names."""
+    if j != i - 1:
+        return False
+    unit = _unit_at(doc, i)
+    whole = float(doc[i].text).is_integer() and unit == i + 1
+    ends = unit >= len(doc) or doc[unit].text in (",", ";", ".", "and") or doc[unit].lower_ == "and"
+    listed = j == 0 or doc[j - 1].text in (",", ";", ":") or doc[j - 1].lower_ in ("and", "with")
+    plain = doc[j].is_lower or len(doc[j].text) == 1  # "dim 15", "T 2"; not "ResNet 50"
+    return ends and ((listed and (plain or not whole)) or (not whole and _acronym(doc[j], names)))
 
 
 def _listed(doc, k: int) -> bool:
@@ -1358,7 +1427,17 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
     if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
         return found  # one thing said with a result verb, another beside it
-    return [item for item in found if things.get(item.index) is None]
+    said = [item.mention.name for item in found]
+    return [  # "X gives MAE 0.36, MSE 0.31 and SMAPE 68.2": each value right after its own name
+        item
+        for item in found
+        if things.get(item.index) is None
+        or (
+            any(n.end == item.index for n in names)
+            and item.mention.name
+            and said.count(item.mention.name) == 1
+        )
+    ]
 
 
 def _thing(doc, i: int, names: list[_Name]):
@@ -1558,10 +1637,12 @@ def _number(doc, i, names, known, split, sentence, segment):
     verb, fallback, parsed = None, None, False
     if name is None and after is None:
         fallback = _phrase_before(doc, i, names)
+        if fallback is None:
+            fallback = _acronym_after(doc, i, names)
         if fallback == []:
             return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
         parsed = bool(fallback)
-        if fallback and kind_of(fallback[-1]) != "metric":
+        if fallback and kind_of(fallback[-1]) != "metric" and not _as_result(doc, i, names):
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     if name is None and after is None and not fallback:
         name = _moved_name(doc, i, names) or _named_for(
