@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 
 from runnotes.capture.parse import NUMBER
 from runnotes.services.note_kinds import plan_start
-from runnotes.voice import cues, saying, tagger
+from runnotes.voice import cues, saying
 from runnotes.voice.lexicon import (
     CATEGORIES,
     SPLIT_PREFIXES,
@@ -1414,7 +1414,6 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention, parsed = _number(
                 doc, i, names, known, _split_of(text, token.idx), sentence, segment
             )
-            tagger.review(doc, i, names, known, mention)  # a learned second opinion
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
 
