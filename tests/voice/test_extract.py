@@ -203,6 +203,20 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "The leaderboard shows 88.1 accuracy while my run sits at 85.3 accuracy.",
             {("accuracy", 85.3, "metric")},
         ),
+        # one metric on several data sets: each value is the metric's
+        (
+            "Top-1 accuracy is 76.1% on ImageNet, 64.0% on the sketch set and 41.5% on ObjectNet.",
+            {
+                ("top1_accuracy", 76.1, "metric"),
+                ("top1_accuracy", 64.0, "metric"),
+                ("top1_accuracy", 41.5, "metric"),
+            },
+        ),
+        ("We measured a CER of 4.7 on our internal calls.", {("cer", 4.7, "metric")}),
+        ("So far: FVD 310.5.", {("fvd", 310.5, "metric")}),
+        # which one of how many is no setting
+        ("At batch 5 of 20 the loss is 0.7.", {("loss", 0.7, "metric")}),
+        ("Fold 3 of 5 has an F1 of 0.64.", {("f1", 0.64, "metric")}),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

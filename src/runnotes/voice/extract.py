@@ -269,6 +269,7 @@ _SCALED = {"multiplied", "scaled", "divided", "multiply", "scale", "divide"}
 _OPEN_ENDS = {"plus", "something", "odd", "ish", "+"}
 _SUMS = {"plus", "+"}  # "39 plus" at a clause's end; "32 + 4 for accumulation" is a sum
 # A setting's name that names a point in time after these: "at batch 366", "each epoch 3".
+_ONE_OF = {"batch", "fold", "run", "trial", "task", "shard", "gpu", "worker", "rank"}
 _INDEX_WORDS = {"batch", "epoch", "step", "iteration", "layer"}
 _INDEX_PREPOSITIONS = {"at", "after", "in", "each", "every", "per", "of", "from", "since", "by"}
 _COUNT_PREPOSITIONS = {"over", "on", "across", "in", "with", "for", "from", "among", "per"}
@@ -545,6 +546,7 @@ class _Found:
     mention: Mention
     old: bool = False
     parsed: bool = False  # named through the parse, not by a name next to it
+    apart: bool = False  # one of a metric's values on several data sets: each is kept
 
 
 @dataclass
@@ -847,6 +849,11 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return not _listed_epochs(doc, j, names)  # "epoch 12", "run 3"; not "max epoch 60"
     if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
         return True  # "at batch 366", "after epoch 3"
+    if prev == "of" and j >= 2 and _is_number(doc[j - 1]) and doc[j - 2].lower_ in _ONE_OF:
+        return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
+    of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
+    if of_many and prev in _ONE_OF | _INDEX_WORDS:
+        return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
     unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
@@ -1259,10 +1266,12 @@ _RESULT_FORMS = {"got", "gets", "gives", "gave", "obtained", "reached", "reprodu
 _SETTING_CUES = {"with", "using", "use", "used", "set", "when", "while", "but", "whereas", ";"}
 
 
-def _as_result(doc, i: int, names: list[_Name]) -> bool:
+def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     """A value under a name in no list is a result when it is a share ("81% image AUROC") or its
     clause says so before it ("I got HOTA 63.1, MOTA 66.4", "the eval gives abs rel 0.21", "mIoU
-    is 67.6, aAcc 84.7": a listed metric before it); otherwise a setting ("with max age 30")."""
+    is 67.6, aAcc 84.7": a listed metric before it), a setting when it says that ("with max age
+    30"); said with neither, a name written in capitals is a metric's ("so far: FVD 310.5"), any
+    other a setting's ("init 0.02")."""
     if _unit_at(doc, i) == i + 2:
         return True
     for token in reversed(doc[:i]):
@@ -1274,7 +1283,8 @@ def _as_result(doc, i: int, names: list[_Name]) -> bool:
             return False
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
-    return False
+    beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
+    return len(words) == 1 and any(_acronym(t, names) for t in beside)
 
 
 def _acronym(token, names: list[_Name]) -> bool:
@@ -1311,7 +1321,11 @@ def _acronym_after(doc, i: int, names: list[_Name]) -> list[str] | None:
 def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     """One word names the number right after it when it is a written short name, or an item of a
     list of settings or results ("…, humanities 35.2, STEM 32.0", "with dim 0.5 and …") — and the
-    value is no whole number bare of a unit: "CIFAR 10", "GTX 1080", "ResNet 50" are names."""
+    value is no whole number bare of a unit: "CIFAR 10", "GTX 1080", "ResNet 50" are names. A
+    written short name may link to it with "of" ("an EPE of 2.7")."""
+    linked = j == i - 2 and doc[i - 1].lower_ in ("of", "=", ":")
+    if linked and not float(doc[i].text).is_integer() and _acronym(doc[j], names):
+        return True
     if j != i - 1:
         return False
     unit = _unit_at(doc, i)
@@ -1570,6 +1584,10 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
             later.mention.name = other
         if later.mention.name is not None:
             continue
+        if k and _on_another(doc, found[k - 1], later):
+            later.mention.name, later.mention.role = found[k - 1].mention.name, "metric"
+            later.apart = found[k - 1].apart = True
+            continue
         for earlier in reversed(found[:k]):
             count = _bare(earlier.mention.name or "") in _COUNT_NAMES
             if count and later.mention.unit == "%":
@@ -1583,9 +1601,10 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
                 break
     last: dict[str, _Found] = {}
     ambiguous: set[str] = set()
+    apart = [item for item in found if item.apart and not item.old]
     for item in found:
         name = item.mention.name
-        if name is None or item.old:
+        if name is None or item.old or item.apart:
             continue
         seen = last.get(name)
         if seen and not _changed(doc, seen, item):
@@ -1596,7 +1615,31 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
                 ambiguous.add(name)
         last.pop(name, None)
         last[name] = item
-    return [item.mention for name, item in last.items() if name not in ambiguous]
+    kept = [item for name, item in last.items() if name not in ambiguous]
+    return [item.mention for item in sorted(kept + apart, key=lambda item: item.index)]
+
+
+def _on_another(doc, earlier: _Found, later: _Found) -> bool:
+    """ "AUROC 99.3% on MVTec3D, 96.8% on MVTec and 98.4% on VisA": one metric, each value on the
+    data set said right after it; a value with no name of its own, listed right after one that
+    has, takes its name."""
+    if earlier.mention.role != "metric" or earlier.old or later.old or earlier.mention.name is None:
+        return False
+    between = doc[_unit_at(doc, earlier.index) : later.index]
+    first, second = _on_what(doc, earlier.index), _on_what(doc, later.index)
+    listed = between[-1:].text in (",", "and") and first is not None and first.end <= later.index
+    return listed and second is not None and first.text.lower() != second.text.lower()
+
+
+def _on_what(doc, i: int):
+    """The words of "on <data set>" right after a value, up to the list's next comma or "and"."""
+    k = _unit_at(doc, i)
+    if k >= len(doc) or doc[k].lower_ not in ("on", "for"):
+        return None
+    end = k + 1
+    while end < len(doc) and doc[end].lower_ not in (",", "and", ".", ";", "but", "while"):
+        end += 1
+    return doc[k + 1 : end] if end - k <= 4 else None
 
 
 def _other_split(doc, earlier: _Found, later: _Found) -> str | None:
@@ -1666,7 +1709,11 @@ def _number(doc, i, names, known, split, sentence, segment):
         if fallback == []:
             return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
         parsed = bool(fallback)
-        if fallback and kind_of(fallback[-1]) != "metric" and not _as_result(doc, i, names):
+        if (
+            fallback
+            and kind_of(fallback[-1]) != "metric"
+            and not _as_result(doc, i, names, fallback)
+        ):
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     if name is None and after is None and not fallback:
         name = _moved_name(doc, i, names) or _named_for(
