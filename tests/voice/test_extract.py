@@ -217,6 +217,20 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         # which one of how many is no setting
         ("At batch 5 of 20 the loss is 0.7.", {("loss", 0.7, "metric")}),
         ("Fold 3 of 5 has an F1 of 0.64.", {("f1", 0.64, "metric")}),
+        (
+            "Eval so far: region PRO 0.91, mask ROC 0.97.",
+            {("region_pro", 0.91, "metric"), ("mask_roc", 0.97, "metric")},
+        ),
+        # a number inside a hardware name, an index list, a thing that got a result
+        (
+            "Trained on two RTX 3090 GPUs with batch size 48.",
+            {("num_gpus", 2.0, "param"), ("batch_size", 48.0, "param")},
+        ),
+        ("We decayed at epochs 30 and 60 and the loss is 0.9.", {("loss", 0.9, "metric")}),
+        ("The vanilla transformer gets 0.412 on this split.", set()),
+        ("My teacher vgg16 is at 71.3 on the test data.", set()),
+        # a value that falls to zero is still the value it settles on
+        ("The recall started at 0.12 and now stays at 0.0.", {("recall", 0.0, "metric")}),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -421,6 +421,8 @@ _SWEEP_VERBS = {"try", "sweep", "vary", "search", "scan", "test", "range", "tune
 _AIM_VERBS = {"try", "want", "hope", "aim", "need", "wish", "expect", "attempt", "struggle"}
 _REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
+# Whose subject is the thing that did it ("the plain DNN gets 0.81"), never the thing measured.
+_AGENT_VERBS = {"get", "score", "achieve", "obtain"}
 _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
@@ -847,10 +849,13 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     in_name = next((n for n in names if n.start < j < n.end), None)
     if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
         return not _listed_epochs(doc, j, names)  # "epoch 12", "run 3"; not "max epoch 60"
-    if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
-        return True  # "at batch 366", "after epoch 3"
+    indexed = prev in _INDEX_WORDS or prev.removesuffix("s") in _INDEX_WORDS
+    if indexed and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
+        return True  # "at batch 366", "after epoch 3", "at epochs 160, 180 and 200"
     if prev == "of" and j >= 2 and _is_number(doc[j - 1]) and doc[j - 2].lower_ in _ONE_OF:
         return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
+    if j == i - 1 and _model_number(doc, i, names):
+        return True
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
     if of_many and prev in _ONE_OF | _INDEX_WORDS:
         return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
@@ -869,6 +874,21 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         or _paired(doc, i, names)
         or _difference(doc, i)
         or _unreached(doc, i)
+    )
+
+
+def _model_number(doc, i: int, names: list[_Name]) -> bool:
+    """ "two GTX 1080 GPUs", "on 8 RTX 3090 cards": a whole number after a word in capitals and
+    before the noun it is part of the name of; no value."""
+    before, after = doc[i - 1], doc[i + 1] if i + 1 < len(doc) else None
+    written = before.is_alpha and before.text.isupper() and len(before.text) > 1
+    return (
+        written
+        and doc[i].text.isdigit()
+        and _in_name(before, names) is None
+        and after is not None
+        and after.is_alpha
+        and after.lower_ not in _AFTER_NAME
     )
 
 
@@ -1206,6 +1226,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
             ):  # "my own trained one is at 37.07"
                 return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
+                if verb in _AGENT_VERBS or any(_model_word(w) for w in _noun_phrase(subject)):
+                    return None, None, verb  # "the plain DNN gets 0.81": a thing, no metric
                 return None, _noun_phrase(subject), verb
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
             if thing is not None and thing.lower_ == "it" and verb in PARAM_VERBS:
@@ -1215,6 +1237,11 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _model_word(word: str) -> bool:
+    """A model's or a data set's name as written: letters then digits ("resnet18", "vgg16")."""
+    return bool(re.fullmatch(r"[a-z]{2,}\d+", word))
 
 
 def _subject_between(doc, start: int, i: int) -> bool:
@@ -1270,8 +1297,8 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     """A value under a name in no list is a result when it is a share ("81% image AUROC") or its
     clause says so before it ("I got HOTA 63.1, MOTA 66.4", "the eval gives abs rel 0.21", "mIoU
     is 67.6, aAcc 84.7": a listed metric before it), a setting when it says that ("with max age
-    30"); said with neither, a name written in capitals is a metric's ("so far: FVD 310.5"), any
-    other a setting's ("init 0.02")."""
+    30"); said with neither, a name ending in a word written in capitals is a metric's ("so far:
+    FVD 310.5", "pixel ROC 99.25"), any other a setting's ("init 0.02")."""
     if _unit_at(doc, i) == i + 2:
         return True
     for token in reversed(doc[:i]):
@@ -1284,7 +1311,7 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
     beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
-    return len(words) == 1 and any(_acronym(t, names) for t in beside)
+    return any(_acronym(t, names) for t in beside)  # "FVD 310.5", "pixel ROC 99.25"
 
 
 def _acronym(token, names: list[_Name]) -> bool:
@@ -1665,7 +1692,7 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
     between two values of like size (a batch size of 15 does not become 0.73)."""
     a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
-    alike = a and b and max(a, b) / min(a, b) <= 20
+    alike = (a == 0 or b == 0) or max(a, b) / min(a, b) <= 20  # "… now stays at 0.000"
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
     theirs = _theirs(doc, earlier.index) or _aimed(doc, earlier.index)
