@@ -877,6 +877,25 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     )
 
 
+def _counted_setting(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """ "…, 100 clients, join ratio 0.1, batch size 100", "200 epochs, 4 tasks, T 2": a whole
+    number of things listed among settings is how many the run uses (``num_clients``)."""
+    if not doc[i].text.isdigit() or not i or doc[i - 1].lower_ not in (",", "and"):
+        return None
+    end = i + 1
+    while end < len(doc) and end - i <= 2 and doc[end].is_alpha and doc[end].is_lower:
+        end += 1
+    things = [t for t in doc[i + 1 : end]]
+    if not things or end < len(doc) and doc[end].lower_ not in (",", "and", "."):
+        return None
+    plural = things[-1].lemma_ != things[-1].lower_ and things[-1].lower_.endswith("s")
+    never = _COUNTED | _TIME_UNITS | _GENERIC | _COUNTERS | _STRETCH
+    if not plural or any(t.lemma_ in never or t.lower_ in never or t.is_stop for t in things):
+        return None
+    settings = [n for n in names if n.kind == "param" and abs(n.start - i) <= 8]
+    return ["num", *(t.lower_ for t in things)] if settings else None
+
+
 def _model_number(doc, i: int, names: list[_Name]) -> bool:
     """ "two GTX 1080 GPUs", "on 8 RTX 3090 cards": a whole number after a word in capitals and
     before the noun it is part of the name of; no value."""
@@ -1750,6 +1769,9 @@ def _number(doc, i, names, known, split, sentence, segment):
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
+    if name is None and after is None and not fallback:
+        fallback = _counted_setting(doc, i, names)
+        verb = "set" if fallback else verb
     if fallback and fallback[-1] in SPLITS:
         return (
             mention,
