@@ -1308,7 +1308,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
 
 
 _RESULT_WORDS = {"result", "results", "eval", "evaluation", "score", "scores", "metrics"}
-_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtained", "reached", "reproduced", "observed"}
+_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtain", "obtained", "reached", "reproduced"}
+_RESULT_FORMS |= {"observed"}
 _SETTING_CUES = {"with", "using", "use", "used", "set", "when", "while", "but", "whereas", ";"}
 
 
@@ -1320,17 +1321,20 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     FVD 310.5", "pixel ROC 99.25"), any other a setting's ("init 0.02")."""
     if _unit_at(doc, i) == i + 2:
         return True
+    beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
+    written = any(_acronym(t, names) and t.is_upper for t in beside)  # "pixel ROC 99.25"
     for token in reversed(doc[:i]):
         low, lemma = token.lower_, token.lemma_.lower()
         name = _in_name(token, names)
         if name is not None and name.kind is not None:
             return name.kind == "metric"
-        if low in _SETTING_CUES or lemma in PARAM_VERBS:
-            return False
+        if lemma in PARAM_VERBS - {"use"}:
+            return False  # "changed IMGS PER GPU to 1"
+        if low in _SETTING_CUES:
+            return written  # "with beam size 2, METEOR 0.28 and CIDEr 1.14"
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
-    beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
-    return any(_acronym(t, names) for t in beside)  # "FVD 310.5", "pixel ROC 99.25"
+    return written
 
 
 def _acronym(token, names: list[_Name]) -> bool:
@@ -1453,8 +1457,23 @@ _NUMBER_IN_WORD = re.compile(
 )
 
 
+_HYPHENATED = re.compile(r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)-([A-Za-z]*[A-Z0-9][A-Za-z0-9]*)\b")
+
+
+def _joined(match: re.Match[str]) -> str:
+    """A hyphenated written name as one word, unless the lexicon knows it ("ROUGE-L")."""
+    said = match.group(0).lower()
+    return match.group(0) if said in _known_phrases() else f"{match.group(1)}_{match.group(2)}"
+
+
+@cache
+def _known_phrases() -> frozenset[str]:
+    return frozenset(phrase for _, phrase in phrases())
+
+
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = saying.clean(to_digits(_NUMBER_IN_WORD.sub(r"\1_", sentence)))
+    text = _HYPHENATED.sub(_joined, text)  # "SI-SNRi 12.5", "CFP-FP 0.87": one written name
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
