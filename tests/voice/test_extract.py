@@ -231,6 +231,13 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ("My teacher vgg16 is at 71.3 on the test data.", set()),
         # a value that falls to zero is still the value it settles on
         ("The recall started at 0.12 and now stays at 0.0.", {("recall", 0.0, "metric")}),
+        (
+            "Our solver scores pass at 5 of 0.62 and pass at 20 0.81.",
+            {("pass_at_5", 0.62, "metric"), ("pass_at_20", 0.81, "metric")},
+        ),
+        ("One more pass over the data and the loss is 0.31.", {("loss", 0.31, "metric")}),
+        # a hyphenated written name is one name
+        ("Final: PQ-TH 51.2 on the val images.", {("pq_th", 51.2, "metric")}),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

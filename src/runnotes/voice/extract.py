@@ -647,14 +647,21 @@ def _widened(doc, names: list[_Name]) -> list[_Name]:
 
 # IoU thresholds said after mAP, and how detection code names the AP at them.
 # Ranking metrics said at a cut-off: "recall at 10", "MRR at 10", "precision at 5", "hits at 1".
-_RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy"}
+_RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy", "pass"}
 _IOU = {"0.5": "50", ".5": "50", "50": "50", "0.75": "75", ".75": "75", "75": "75"}
 
 
 def _thresholded(doc, names: list[_Name]) -> list[_Name]:
     """ "mAP 0.5 is 0.41", "mAP at 0.5 is 0.829", "mAP 0.5 to 0.95 about 0.29": an IoU threshold
     said right after mAP, with the value still to come, names the AP at it (``map50``,
-    ``map50_95``, as detection code logs them); it is no value of its own."""
+    ``map50_95``, as detection code logs them); it is no value of its own. A ranking metric at a
+    cut-off ("recall at 1 of 62.01", "pass at 10 0.45") is named with its cut-off."""
+    cut_words = [
+        _Name(t.i, t.i + 1, t.lower_, "metric")
+        for t in doc
+        if t.lower_ in _RANKED and _in_name(t, names) is None and t.i + 2 < len(doc)
+    ]
+    names = sorted([*names, *cut_words], key=lambda n: n.start)
     for n in names:
         k = n.end + (n.end < len(doc) and doc[n.end].lower_ in ("at", "@"))
         if _bare(n.name) in _RANKED and k > n.end and k + 1 < len(doc):
@@ -662,6 +669,9 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
             if cut.isdigit() and (_value_follows(doc, k + 1) or _subject_said(doc, k + 1)):
                 n.name, n.end = f"{n.name}_at_{cut}", k + 1  # "recall at 1 of 62.01": k, no value
                 continue
+        if n in cut_words:
+            n.kind = None  # "a pass over the data": no name without its cut-off
+            continue
         if _bare(n.name) != "map":
             continue
         if k >= len(doc) or doc[k].text not in _IOU:
@@ -672,7 +682,7 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
             end, label = k + 3, f"{label}_95"
         if _value_follows(doc, end):
             n.name, n.end = n.name.replace("map", f"map{label}"), end
-    return names
+    return [n for n in names if n not in cut_words or n.kind is not None]
 
 
 def _subject_said(doc, k: int) -> bool:
@@ -746,7 +756,7 @@ def _is_number(token) -> bool:
     return bool(_NUM.match(token.text))
 
 
-def _garbled(doc, i: int) -> bool:
+def _garbled(doc, i: int, names: list[_Name]) -> bool:
     """A number tiny.en broke up ("zero point zero zero zero three" → "0.0 near 0.0 near 0.3").
 
     Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
@@ -755,7 +765,11 @@ def _garbled(doc, i: int) -> bool:
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
     # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
-    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (i and _is_number(doc[i - 1]))
+    cut_off = i and "_at_" in getattr(_in_name(doc[i - 1], names), "name", "")
+    named = i and cut_off  # "pass at 10 0.45": the 10 is the name's
+    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (
+        i and not named and _is_number(doc[i - 1])
+    )
     pointed = i and doc[i - 1].lower_ in ("point", "dot")
     return after or before or bool(adjacent) or bool(pointed) or _split_by_comma(doc, i)
 
@@ -1503,7 +1517,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
-        elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
+        elif _is_number(token) and not (_garbled(doc, i, names) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(
