@@ -1360,7 +1360,7 @@ def _acronym(token, names: list[_Name]) -> bool:
     shaped = shaped or (len(text) <= 5 and text[0].isalpha() and text[-1].isdigit())
     return (
         shaped
-        and text.isalnum()
+        and text.replace("_", "").isalnum()
         and _in_name(token, names) is None
         and token.lower_ not in _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
     )
@@ -1535,7 +1535,7 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
     if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
         return found  # one thing said with a result verb, another beside it
-    said = [item.mention.name for item in found]
+    said = [item.mention.name for item in found if not item.old]
     return [  # "X gives MAE 0.36, MSE 0.31 and SMAPE 68.2": each value right after its own name
         item
         for item in found
