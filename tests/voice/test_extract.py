@@ -238,6 +238,10 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ("One more pass over the data and the loss is 0.31.", {("loss", 0.31, "metric")}),
         # a hyphenated written name is one name
         ("Final: PQ-TH 51.2 on the val images.", {("pq_th", 51.2, "metric")}),
+        # a written short name as the subject of its value
+        ("After the fix the WQI climbed to 0.83.", {("wqi", 0.83, "metric")}),
+        ("Sadly my mAPH is only 61.2 so far.", {("maph", 61.2, "metric")}),
+        ("The LSTM baseline yields 0.72 on this task.", set()),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -422,7 +422,7 @@ _AIM_VERBS = {"try", "want", "hope", "aim", "need", "wish", "expect", "attempt",
 _REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
 # Whose subject is the thing that did it ("the plain DNN gets 0.81"), never the thing measured.
-_AGENT_VERBS = {"get", "score", "achieve", "obtain"}
+_AGENT_VERBS = {"get", "score", "achieve", "obtain", "give", "yield", "produce"}
 _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
@@ -1262,6 +1262,15 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 if verb in _AGENT_VERBS or any(_model_word(w) for w in _noun_phrase(subject)):
                     return None, None, verb  # "the plain DNN gets 0.81": a thing, no metric
                 return None, _noun_phrase(subject), verb
+            alone = subject is not None and not any(subject.lefts) or _only_det(subject)
+            lettered = subject is not None and subject.text.isalpha()  # not "BF16 was 7.11"
+            if (
+                alone
+                and lettered
+                and verb in _LINK_VERBS - _AGENT_VERBS
+                and _acronym(subject, names)
+            ):
+                return None, [subject.lower_], None  # "the CIDEr reached 113.8": a metric's
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
             if thing is not None and thing.lower_ == "it" and verb in PARAM_VERBS:
                 setting = [n for n in names if n.end <= thing.i and n.kind == "param"]
@@ -1270,6 +1279,11 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _only_det(token) -> bool:
+    """Whether a word has only an article or a possessive before it ("the DER", "my SDRi")."""
+    return token is not None and all(t.dep_ in ("det", "poss") for t in token.lefts)
 
 
 def _model_word(word: str) -> bool:
@@ -1351,6 +1365,9 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     return written
 
 
+_MIXED_CASE = re.compile(r"[A-Z]{2,}[a-z]{1,2}|[a-z][A-Z][A-Za-z]*[A-Z][a-z]?")
+
+
 def _acronym(token, names: list[_Name]) -> bool:
     """A metric's or setting's short name as written ("MOTA", "IDF1", "NMI", "a1", "k1"): capitals
     or letters with a digit, no listed name, no counter or generic word."""
@@ -1358,6 +1375,7 @@ def _acronym(token, names: list[_Name]) -> bool:
     word = _nlp().vocab[token.lower_].is_stop  # "the IS 16.78": the verb in capitals, no name
     shaped = text.isupper() and sum(c.isalpha() for c in text) >= 2 and not word
     shaped = shaped or (len(text) <= 5 and text[0].isalpha() and text[-1].isdigit())
+    shaped = shaped or bool(_MIXED_CASE.fullmatch(text))  # "CIDEr", "SDRi", "mIoU"; not "ResNet"
     return (
         shaped
         and text.replace("_", "").isalnum()
