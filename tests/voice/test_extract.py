@@ -242,6 +242,13 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ("After the fix the WQI climbed to 0.83.", {("wqi", 0.83, "metric")}),
         ("Sadly my mAPH is only 61.2 so far.", {("maph", 61.2, "metric")}),
         ("The LSTM baseline yields 0.72 on this task.", set()),
+        (
+            "I got SSIM 0.81 and LPIPS 0.22 after 300 epochs.",
+            {("ssim", 0.81, "metric"), ("lpips", 0.22, "metric"), ("epochs", 300.0, "param")},
+        ),
+        # a fraction or a bound is no value
+        ("The step size is alpha over 4 and the loss is 0.52.", {("loss", 0.52, "metric")}),
+        ("On the holdout the FID stays over 40.", set()),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

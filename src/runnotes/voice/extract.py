@@ -870,6 +870,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
     if j == i - 1 and _model_number(doc, i, names):
         return True
+    if prev == "over" and j == i - 1 and j and doc[j - 1].is_alpha and not _unit_follows(doc, i):
+        return True  # "a step size of eps over 5": a fraction, not a value
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
     if of_many and prev in _ONE_OF | _INDEX_WORDS:
         return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
@@ -908,6 +910,12 @@ def _counted_setting(doc, i: int, names: list[_Name]) -> list[str] | None:
         return None
     settings = [n for n in names if n.kind == "param" and abs(n.start - i) <= 8]
     return ["num", *(t.lower_ for t in things)] if settings else None
+
+
+def _unit_follows(doc, i: int) -> bool:
+    """Whether a word follows the number, as a unit or a counted noun ("over 100 epochs")."""
+    k = _unit_at(doc, i)
+    return k < len(doc) and doc[k].is_alpha and doc[k].lower_ not in _AFTER_NAME
 
 
 def _model_number(doc, i: int, names: list[_Name]) -> bool:
@@ -1386,7 +1394,22 @@ def _acronym(token, names: list[_Name]) -> bool:
 
 _HEADS = {"size", "length", "width", "count"}
 _SIZES = {"kb", "mb", "gb", "tb", "kib", "mib", "gib", "ghz", "mhz", "ms"}
-_AFTER_NAME = {",", ";", ".", "and", "on", "in", "for", "at", "with", "of", "from"}
+_AFTER_NAME = {
+    ",",
+    ";",
+    ".",
+    "and",
+    "on",
+    "in",
+    "for",
+    "at",
+    "with",
+    "of",
+    "from",
+    "after",
+    "before",
+}
+_AFTER_NAME |= {"during", "when", "while", "but"}
 
 
 def _acronym_after(doc, i: int, names: list[_Name]) -> list[str] | None:
