@@ -249,6 +249,8 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         # a fraction or a bound is no value
         ("The step size is alpha over 4 and the loss is 0.52.", {("loss", 0.52, "metric")}),
         ("On the holdout the FID stays over 40.", set()),
+        # several values tried for one name: which one is this run's is a guess
+        ("We tried warmup 500, 1000 and 2000 and the loss is 1.9.", {("loss", 1.9, "metric")}),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -1118,6 +1118,8 @@ def _cutoff(doc, i: int, names: list[_Name]) -> bool:
 def _paired(doc, i: int, names: list[_Name]) -> bool:
     """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
     "batch size 32 and 20 epochs" each number has its own name next to it."""
+    if _run_of_numbers(doc, i):
+        return True  # "we tried batch size 16, 8 and 4": which one was this run's
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
     if not (after or before):
@@ -1128,6 +1130,17 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:
     # "an entropy coefficient of 0.01 and 8 envs": the other number counts its own thing
     counted = other + 1 < len(doc) and doc[other + 1].pos_ == "NOUN" and doc[other + 1].is_alpha
     return not (_own_name(doc, i, names) and (_own_name(doc, other, names) or counted))
+
+
+def _run_of_numbers(doc, i: int) -> bool:
+    """Three or more numbers in a row, joined by commas and a last "and" / "or", none with a
+    noun of its own after it ("16, 8 and 4", "0.02, 0.01 and 0.005")."""
+    k, seen = i, 1
+    while k + 2 < len(doc) and doc[k + 1].lower_ in (",", "and", "or") and _is_number(doc[k + 2]):
+        k, seen = k + 2, seen + 1
+    unit = _unit_at(doc, k)
+    counted = unit < len(doc) and doc[unit].pos_ == "NOUN" and doc[unit].is_alpha
+    return seen >= 3 and not counted
 
 
 def _moved(doc, i: int) -> bool:
