@@ -257,6 +257,22 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ("On the holdout the FID stays over 40.", set()),
         # several values tried for one name: which one is this run's is a guess
         ("We tried warmup 500, 1000 and 2000 and the loss is 1.9.", {("loss", 1.9, "metric")}),
+        # "respectively": the values in the names' order
+        (
+            "Loss and accuracy came out at 0.42 and 88.1% respectively.",
+            {("loss", 0.42, "metric"), ("accuracy", 88.1, "metric")},
+        ),
+        (
+            "The recall and precision are 0.58 and 0.91 respectively.",
+            {("recall", 0.58, "metric"), ("precision", 0.91, "metric")},
+        ),
+        # a name of data or a model with its number is no setting
+        ("Fine-tuned on Common Voice 11, learning rate 1e-5.", {("lr", 1e-5, "param")}),
+        # the warmup's own length is said, the epochs are the run's
+        (
+            "We use 300 warmup steps and 40 epochs.",
+            {("warmup_steps", 300.0, "param"), ("epochs", 40.0, "param")},
+        ),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -19,6 +19,7 @@ A number Whisper broke into pieces gives no value: a wrong value is worse than n
 from __future__ import annotations
 
 import difflib
+import itertools
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -1120,6 +1121,8 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:
     "batch size 32 and 20 epochs" each number has its own name next to it."""
     if _run_of_numbers(doc, i):
         return True  # "we tried batch size 16, 8 and 4": which one was this run's
+    if i in (_in_turn_pair(doc) or ()):
+        return False  # "… are 0.81 and 0.77 respectively": each is its name's
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
     if not (after or before):
@@ -1353,6 +1356,9 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
             break
         out.insert(0, doc[k].lower_)
         k -= 1
+    titled = all(t.is_title and len(t.text) > 1 for t in doc[k + 1 : j + 1])
+    if titled and doc[i].text.isdigit() and _unit_at(doc, i) == i + 1:
+        return []  # "Common Voice 8", "Llama 2": a name of data or a model, with its number
     return out if len(out) > 1 or _identifier(doc[j].text) or _named_alone(doc, j, i, names) else []
 
 
@@ -1371,18 +1377,20 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     if _unit_at(doc, i) == i + 2:
         return True
     beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
-    written = any(_acronym(t, names) and t.is_upper for t in beside)  # "pixel ROC 99.25"
-    for token in reversed(doc[:i]):
+    written = any(_acronym(t, names) and not t.text[-1].isdigit() for t in beside)
+    for token in reversed(doc[:i]):  # written: "pixel ROC 99.25", "pLDDT 84.5"; not "k1 0.82"
         low, lemma = token.lower_, token.lemma_.lower()
+        if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
+            return True
+        if lemma in PARAM_VERBS - {"use"} and token.pos_ == "VERB":
+            return False  # "changed IMGS PER GPU to 1"
+        if written:
+            continue  # "epoch 4, BLEU_1 44.6", "with beam size 2, METEOR 0.28 and CIDEr 1.14"
         name = _in_name(token, names)
         if name is not None and name.kind is not None:
             return name.kind == "metric"
-        if lemma in PARAM_VERBS - {"use"}:
-            return False  # "changed IMGS PER GPU to 1"
         if low in _SETTING_CUES:
-            return written  # "with beam size 2, METEOR 0.28 and CIDEr 1.14"
-        if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
-            return True
+            return False
     return written
 
 
@@ -1525,7 +1533,9 @@ _NUMBER_IN_WORD = re.compile(
 )
 
 
-_HYPHENATED = re.compile(r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)-([A-Za-z]*[A-Z0-9][A-Za-z0-9]*)\b")
+_HYPHENATED = re.compile(
+    r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)-([A-Za-z0-9]*[A-Z0-9][A-Za-z0-9]+|\d)\b"
+)
 
 
 def _joined(match: re.Match[str]) -> str:
@@ -1578,7 +1588,43 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
                 doc, i, names, known, _split_of(text, token.idx), sentence, segment
             )
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
+    _in_turn(doc, found, names)
     return _same_split(_final_say(doc, _uncompared(doc, found, names)), known)
+
+
+def _in_turn_pair(doc) -> tuple[int, int] | None:
+    """The two values of "X and Y respectively" (their token indices), if the sentence says so."""
+    for r, token in enumerate(doc):
+        if token.lower_ != "respectively":
+            continue
+        second = r - 1 - (r >= 1 and doc[r - 1].text == "%")
+        joined = second - 1
+        first = joined - 1 - (joined >= 1 and doc[joined - 1].text == "%")
+        numbers = first >= 0 and _is_number(doc[first]) and _is_number(doc[second])
+        if numbers and doc[joined].lower_ == "and":
+            return first, second
+    return None
+
+
+def _in_turn(doc, found: list[_Found], names: list[_Name]) -> None:
+    """ "an EM and F1 score of 43% and 48% respectively": the two values, in the order of the two
+    names joined by "and" before them."""
+    pair = _in_turn_pair(doc)
+    for k in range(len(found) - 1):
+        first, second = found[k], found[k + 1]
+        if pair != (first.index, second.index):
+            continue
+        before = [n for n in names if n.end <= first.index]
+        pairs = [
+            (a, b)
+            for a, b in itertools.pairwise(before)
+            if doc[a.end : b.start].text.lower() == "and"
+        ]
+        if not pairs:
+            continue
+        for item, name in zip((first, second), pairs[-1], strict=True):
+            item.mention.name, item.mention.role = name.name, name.kind or "metric"
+            item.parsed = False
 
 
 def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
@@ -1963,6 +2009,8 @@ def _warmup_length(doc, i: int) -> bool:
         ranged = _is_number(token) and token.i + 1 < i and doc[token.i + 1].lower_ == "to"
         if token.text in (",", ";") or (_is_number(token) and not ranged):
             break  # "no warmup, 100 epochs"; not "the warmup from 10 to 8 epochs"
+        if token.lower_ in ("and", "steps", "epochs"):
+            break  # "500 warmup steps and 90 epochs": the warmup has its own length
         before.append(token.lower_)
     after = [t.lower_ for t in doc[i + 1 : i + 5]]
     return "warmup" in before or after[1:2] == ["of"] and "warmup" in after[2:]
