@@ -156,9 +156,12 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
     0.679). outside10 (committed alone in 2663817): 0.812 / 0.429 blind, 0.813 / 0.522 after that
     round; the second round came from its misses (0.856 / 0.577). outside11 (committed alone in
     f4945eb, before the second round): 0.784 / 0.453 with the session's first rules, 0.791 / 0.472
-    after the first round, 0.801 / 0.482 after the second, measured once each, its misses not
-    read. Guards against a regression, kept 0.02–0.03 below the measured figures: issue 22's bar
-    (precision ≥ 0.97, recall ≥ 0.90 on held-out text) is not met on outside8 … outside11.
+    after the first round, 0.801 / 0.482 after the second; a third round came from its misses
+    (0.829 / 0.497). outside12 (committed alone in 3900630, before the third round): 0.826 / 0.533
+    with the session's first rules, 0.866 / 0.597 after the second round, 0.870 / 0.597 after the
+    third, its misses not read. Guards against a regression, kept 0.02–0.03 below the measured
+    figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90 on held-out text) is not met on
+    outside8 … outside12.
     """
     guards = {
         "outside": (0.93, 0.95),
@@ -171,7 +174,8 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         "outside8": (0.92, 0.75),
         "outside9": (0.84, 0.65),
         "outside10": (0.83, 0.55),
-        "outside11": (0.78, 0.46),
+        "outside11": (0.80, 0.47),
+        "outside12": (0.85, 0.57),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)
