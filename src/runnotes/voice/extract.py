@@ -1289,7 +1289,8 @@ def _from_parse(doc, i: int, names: list[_Name]):
             alone = subject is not None and not any(subject.lefts) or _only_det(subject)
             lettered = subject is not None and subject.text.isalpha()  # not "BF16 was 7.11"
             if (
-                alone
+                subject is not None
+                and alone
                 and lettered
                 and verb in _LINK_VERBS - _AGENT_VERBS
                 and _acronym(subject, names)
