@@ -99,6 +99,9 @@ class ChunkPolicy:
     max_seconds: float = 28.0
 
 
+# Greedy decoding; ``benchmarks/heard.py --decode`` measures other settings against it.
+DECODING: dict[str, Any] = {"beam_size": 1, "temperature": 0.0}
+
 LIVE = ChunkPolicy(min_seconds=2.0)
 FILE = ChunkPolicy(min_seconds=20.0)
 
@@ -218,8 +221,7 @@ class Transcriber:
         segments, _ = self._whisper.transcribe(
             chunk,
             language="en" if not self.model.english_only else None,
-            beam_size=1,
-            temperature=0.0,
+            **DECODING,
             vad_filter=True,
             vad_parameters=VAD,
             initial_prompt=self.prompt,
