@@ -17,6 +17,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,7 +74,7 @@ def main() -> None:
     DECODING.update(json.loads(args.decode))
     cases, keep = load(args.set), Path(args.keep)
     keep.mkdir(parents=True, exist_ok=True)
-    pooled = Score()
+    pooled, began = Score(), time.perf_counter()
     for voice in args.voices.split(","):
         path = keep / f"{args.set}-{voice}.json"
         if args.rescore:
@@ -82,7 +83,8 @@ def main() -> None:
             score, wer = _heard(cases, voice, path)
         pooled.merge(score)
         print(f"{args.set} {voice}: {score}, WER {wer:.3f}", flush=True)
-    print(f"{args.set}, pooled: {pooled}")
+    seconds, load = time.perf_counter() - began, os.getloadavg()[0]
+    print(f"{args.set}, pooled: {pooled}; {seconds:.0f} s, load {load:.1f}")
     print("\n".join(pooled.misses))
 
 
