@@ -421,6 +421,8 @@ _SWEEP_VERBS = {"try", "sweep", "vary", "search", "scan", "test", "range", "tune
 _AIM_VERBS = {"try", "want", "hope", "aim", "need", "wish", "expect", "attempt", "struggle"}
 _REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
+# Whose subject is the thing that did it ("the plain DNN gets 0.81"), never the thing measured.
+_AGENT_VERBS = {"get", "score", "achieve", "obtain", "give", "yield", "produce"}
 _RESULT_VERBS = {"give", "yield", "achieve", "score", "produce", "result", "get"}
 _BOUND = {"max", "maximum", "total", "train", "training"}
 _ORDINALS = {"first", "second", "third", "fourth", "fifth", "last", "final", "next", "previous"}
@@ -645,14 +647,21 @@ def _widened(doc, names: list[_Name]) -> list[_Name]:
 
 # IoU thresholds said after mAP, and how detection code names the AP at them.
 # Ranking metrics said at a cut-off: "recall at 10", "MRR at 10", "precision at 5", "hits at 1".
-_RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy"}
+_RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy", "pass"}
 _IOU = {"0.5": "50", ".5": "50", "50": "50", "0.75": "75", ".75": "75", "75": "75"}
 
 
 def _thresholded(doc, names: list[_Name]) -> list[_Name]:
     """ "mAP 0.5 is 0.41", "mAP at 0.5 is 0.829", "mAP 0.5 to 0.95 about 0.29": an IoU threshold
     said right after mAP, with the value still to come, names the AP at it (``map50``,
-    ``map50_95``, as detection code logs them); it is no value of its own."""
+    ``map50_95``, as detection code logs them); it is no value of its own. A ranking metric at a
+    cut-off ("recall at 1 of 62.01", "pass at 10 0.45") is named with its cut-off."""
+    cut_words = [
+        _Name(t.i, t.i + 1, t.lower_, "metric")
+        for t in doc
+        if t.lower_ in _RANKED and _in_name(t, names) is None and t.i + 2 < len(doc)
+    ]
+    names = sorted([*names, *cut_words], key=lambda n: n.start)
     for n in names:
         k = n.end + (n.end < len(doc) and doc[n.end].lower_ in ("at", "@"))
         if _bare(n.name) in _RANKED and k > n.end and k + 1 < len(doc):
@@ -660,6 +669,9 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
             if cut.isdigit() and (_value_follows(doc, k + 1) or _subject_said(doc, k + 1)):
                 n.name, n.end = f"{n.name}_at_{cut}", k + 1  # "recall at 1 of 62.01": k, no value
                 continue
+        if n in cut_words:
+            n.kind = None  # "a pass over the data": no name without its cut-off
+            continue
         if _bare(n.name) != "map":
             continue
         if k >= len(doc) or doc[k].text not in _IOU:
@@ -670,7 +682,7 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
             end, label = k + 3, f"{label}_95"
         if _value_follows(doc, end):
             n.name, n.end = n.name.replace("map", f"map{label}"), end
-    return names
+    return [n for n in names if n not in cut_words or n.kind is not None]
 
 
 def _subject_said(doc, k: int) -> bool:
@@ -744,7 +756,7 @@ def _is_number(token) -> bool:
     return bool(_NUM.match(token.text))
 
 
-def _garbled(doc, i: int) -> bool:
+def _garbled(doc, i: int, names: list[_Name]) -> bool:
     """A number tiny.en broke up ("zero point zero zero zero three" → "0.0 near 0.0 near 0.3").
 
     Its pieces cannot be put back together reliably, and its first piece is a wrong value: better
@@ -753,7 +765,11 @@ def _garbled(doc, i: int) -> bool:
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
     # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
-    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (i and _is_number(doc[i - 1]))
+    cut_off = i and "_at_" in getattr(_in_name(doc[i - 1], names), "name", "")
+    named = i and cut_off  # "pass at 10 0.45": the 10 is the name's
+    adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (
+        i and not named and _is_number(doc[i - 1])
+    )
     pointed = i and doc[i - 1].lower_ in ("point", "dot")
     return after or before or bool(adjacent) or bool(pointed) or _split_by_comma(doc, i)
 
@@ -847,10 +863,15 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     in_name = next((n for n in names if n.start < j < n.end), None)
     if prev in _COUNTERS and not _subject_verb(doc, j) and in_name is None:
         return not _listed_epochs(doc, j, names)  # "epoch 12", "run 3"; not "max epoch 60"
-    if prev in _INDEX_WORDS and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
-        return True  # "at batch 366", "after epoch 3"
+    indexed = prev in _INDEX_WORDS or prev.removesuffix("s") in _INDEX_WORDS
+    if indexed and j and doc[j - 1].lower_ in _INDEX_PREPOSITIONS:
+        return True  # "at batch 366", "after epoch 3", "at epochs 160, 180 and 200"
     if prev == "of" and j >= 2 and _is_number(doc[j - 1]) and doc[j - 2].lower_ in _ONE_OF:
         return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
+    if j == i - 1 and _model_number(doc, i, names):
+        return True
+    if prev == "over" and j == i - 1 and j and doc[j - 1].is_alpha and not _unit_follows(doc, i):
+        return True  # "a step size of eps over 5": a fraction, not a value
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
     if of_many and prev in _ONE_OF | _INDEX_WORDS:
         return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
@@ -869,6 +890,46 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         or _paired(doc, i, names)
         or _difference(doc, i)
         or _unreached(doc, i)
+    )
+
+
+def _counted_setting(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """ "…, 100 clients, join ratio 0.1, batch size 100", "200 epochs, 4 tasks, T 2": a whole
+    number of things listed among settings is how many the run uses (``num_clients``)."""
+    if not doc[i].text.isdigit() or not i or doc[i - 1].lower_ not in (",", "and"):
+        return None
+    end = i + 1
+    while end < len(doc) and end - i <= 2 and doc[end].is_alpha and doc[end].is_lower:
+        end += 1
+    things = [t for t in doc[i + 1 : end]]
+    if not things or end < len(doc) and doc[end].lower_ not in (",", "and", "."):
+        return None
+    plural = things[-1].lemma_ != things[-1].lower_ and things[-1].lower_.endswith("s")
+    never = _COUNTED | _TIME_UNITS | _GENERIC | _COUNTERS | _STRETCH
+    if not plural or any(t.lemma_ in never or t.lower_ in never or t.is_stop for t in things):
+        return None
+    settings = [n for n in names if n.kind == "param" and abs(n.start - i) <= 8]
+    return ["num", *(t.lower_ for t in things)] if settings else None
+
+
+def _unit_follows(doc, i: int) -> bool:
+    """Whether a word follows the number, as a unit or a counted noun ("over 100 epochs")."""
+    k = _unit_at(doc, i)
+    return k < len(doc) and doc[k].is_alpha and doc[k].lower_ not in _AFTER_NAME
+
+
+def _model_number(doc, i: int, names: list[_Name]) -> bool:
+    """ "two GTX 1080 GPUs", "on 8 RTX 3090 cards": a whole number after a word in capitals and
+    before the noun it is part of the name of; no value."""
+    before, after = doc[i - 1], doc[i + 1] if i + 1 < len(doc) else None
+    written = before.is_alpha and before.text.isupper() and len(before.text) > 1
+    return (
+        written
+        and doc[i].text.isdigit()
+        and _in_name(before, names) is None
+        and after is not None
+        and after.is_alpha
+        and after.lower_ not in _AFTER_NAME
     )
 
 
@@ -1057,6 +1118,8 @@ def _cutoff(doc, i: int, names: list[_Name]) -> bool:
 def _paired(doc, i: int, names: list[_Name]) -> bool:
     """ "loss and accuracy are 0.3 and 0.9": which is which is the reader's guess; no value. In
     "batch size 32 and 20 epochs" each number has its own name next to it."""
+    if _run_of_numbers(doc, i):
+        return True  # "we tried batch size 16, 8 and 4": which one was this run's
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
     if not (after or before):
@@ -1067,6 +1130,17 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:
     # "an entropy coefficient of 0.01 and 8 envs": the other number counts its own thing
     counted = other + 1 < len(doc) and doc[other + 1].pos_ == "NOUN" and doc[other + 1].is_alpha
     return not (_own_name(doc, i, names) and (_own_name(doc, other, names) or counted))
+
+
+def _run_of_numbers(doc, i: int) -> bool:
+    """Three or more numbers in a row, joined by commas and a last "and" / "or", none with a
+    noun of its own after it ("16, 8 and 4", "0.02, 0.01 and 0.005")."""
+    k, seen = i, 1
+    while k + 2 < len(doc) and doc[k + 1].lower_ in (",", "and", "or") and _is_number(doc[k + 2]):
+        k, seen = k + 2, seen + 1
+    unit = _unit_at(doc, k)
+    counted = unit < len(doc) and doc[unit].pos_ == "NOUN" and doc[unit].is_alpha
+    return seen >= 3 and not counted
 
 
 def _moved(doc, i: int) -> bool:
@@ -1206,7 +1280,18 @@ def _from_parse(doc, i: int, names: list[_Name]):
             ):  # "my own trained one is at 37.07"
                 return _referent(doc, subject.i, names), None, verb
             if subject is not None and verb in _LINK_VERBS and _noun_phrase(subject):
+                if verb in _AGENT_VERBS or any(_model_word(w) for w in _noun_phrase(subject)):
+                    return None, None, verb  # "the plain DNN gets 0.81": a thing, no metric
                 return None, _noun_phrase(subject), verb
+            alone = subject is not None and not any(subject.lefts) or _only_det(subject)
+            lettered = subject is not None and subject.text.isalpha()  # not "BF16 was 7.11"
+            if (
+                alone
+                and lettered
+                and verb in _LINK_VERBS - _AGENT_VERBS
+                and _acronym(subject, names)
+            ):
+                return None, [subject.lower_], None  # "the CIDEr reached 113.8": a metric's
             thing = next((a for a in args if a.dep_ == "dobj" and a.i < i), None)
             if thing is not None and thing.lower_ == "it" and verb in PARAM_VERBS:
                 setting = [n for n in names if n.end <= thing.i and n.kind == "param"]
@@ -1215,6 +1300,16 @@ def _from_parse(doc, i: int, names: list[_Name]):
                 return None, _noun_phrase(thing), verb
             return None, None, verb
     return None, None, None
+
+
+def _only_det(token) -> bool:
+    """Whether a word has only an article or a possessive before it ("the DER", "my SDRi")."""
+    return token is not None and all(t.dep_ in ("det", "poss") for t in token.lefts)
+
+
+def _model_word(word: str) -> bool:
+    """A model's or a data set's name as written: letters then digits ("resnet18", "vgg16")."""
+    return bool(re.fullmatch(r"[a-z]{2,}\d+", word))
 
 
 def _subject_between(doc, start: int, i: int) -> bool:
@@ -1262,7 +1357,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
 
 
 _RESULT_WORDS = {"result", "results", "eval", "evaluation", "score", "scores", "metrics"}
-_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtained", "reached", "reproduced", "observed"}
+_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtain", "obtained", "reached", "reproduced"}
+_RESULT_FORMS |= {"observed"}
 _SETTING_CUES = {"with", "using", "use", "used", "set", "when", "while", "but", "whereas", ";"}
 
 
@@ -1270,21 +1366,27 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     """A value under a name in no list is a result when it is a share ("81% image AUROC") or its
     clause says so before it ("I got HOTA 63.1, MOTA 66.4", "the eval gives abs rel 0.21", "mIoU
     is 67.6, aAcc 84.7": a listed metric before it), a setting when it says that ("with max age
-    30"); said with neither, a name written in capitals is a metric's ("so far: FVD 310.5"), any
-    other a setting's ("init 0.02")."""
+    30"); said with neither, a name ending in a word written in capitals is a metric's ("so far:
+    FVD 310.5", "pixel ROC 99.25"), any other a setting's ("init 0.02")."""
     if _unit_at(doc, i) == i + 2:
         return True
+    beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
+    written = any(_acronym(t, names) and t.is_upper for t in beside)  # "pixel ROC 99.25"
     for token in reversed(doc[:i]):
         low, lemma = token.lower_, token.lemma_.lower()
         name = _in_name(token, names)
         if name is not None and name.kind is not None:
             return name.kind == "metric"
-        if low in _SETTING_CUES or lemma in PARAM_VERBS:
-            return False
+        if lemma in PARAM_VERBS - {"use"}:
+            return False  # "changed IMGS PER GPU to 1"
+        if low in _SETTING_CUES:
+            return written  # "with beam size 2, METEOR 0.28 and CIDEr 1.14"
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
-    beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
-    return len(words) == 1 and any(_acronym(t, names) for t in beside)
+    return written
+
+
+_MIXED_CASE = re.compile(r"[A-Z]{2,}[a-z]{1,2}|[a-z][A-Z][A-Za-z]*[A-Z][a-z]?")
 
 
 def _acronym(token, names: list[_Name]) -> bool:
@@ -1294,9 +1396,10 @@ def _acronym(token, names: list[_Name]) -> bool:
     word = _nlp().vocab[token.lower_].is_stop  # "the IS 16.78": the verb in capitals, no name
     shaped = text.isupper() and sum(c.isalpha() for c in text) >= 2 and not word
     shaped = shaped or (len(text) <= 5 and text[0].isalpha() and text[-1].isdigit())
+    shaped = shaped or bool(_MIXED_CASE.fullmatch(text))  # "CIDEr", "SDRi", "mIoU"; not "ResNet"
     return (
         shaped
-        and text.isalnum()
+        and text.replace("_", "").isalnum()
         and _in_name(token, names) is None
         and token.lower_ not in _GENERIC | _COUNTERS | _INDEX_WORDS | _COUNTED
     )
@@ -1304,7 +1407,22 @@ def _acronym(token, names: list[_Name]) -> bool:
 
 _HEADS = {"size", "length", "width", "count"}
 _SIZES = {"kb", "mb", "gb", "tb", "kib", "mib", "gib", "ghz", "mhz", "ms"}
-_AFTER_NAME = {",", ";", ".", "and", "on", "in", "for", "at", "with", "of", "from"}
+_AFTER_NAME = {
+    ",",
+    ";",
+    ".",
+    "and",
+    "on",
+    "in",
+    "for",
+    "at",
+    "with",
+    "of",
+    "from",
+    "after",
+    "before",
+}
+_AFTER_NAME |= {"during", "when", "while", "but"}
 
 
 def _acronym_after(doc, i: int, names: list[_Name]) -> list[str] | None:
@@ -1407,8 +1525,23 @@ _NUMBER_IN_WORD = re.compile(
 )
 
 
+_HYPHENATED = re.compile(r"\b([A-Z][A-Za-z]*[A-Z][A-Za-z]*)-([A-Za-z]*[A-Z0-9][A-Za-z0-9]*)\b")
+
+
+def _joined(match: re.Match[str]) -> str:
+    """A hyphenated written name as one word, unless the lexicon knows it ("ROUGE-L")."""
+    said = match.group(0).lower()
+    return match.group(0) if said in _known_phrases() else f"{match.group(1)}_{match.group(2)}"
+
+
+@cache
+def _known_phrases() -> frozenset[str]:
+    return frozenset(phrase for _, phrase in phrases())
+
+
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = saying.clean(to_digits(_NUMBER_IN_WORD.sub(r"\1_", sentence)))
+    text = _HYPHENATED.sub(_joined, text)  # "SI-SNRi 12.5", "CFP-FP 0.87": one written name
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
@@ -1438,7 +1571,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
-        elif _is_number(token) and not (_garbled(doc, i) or _broken(doc, i)):
+        elif _is_number(token) and not (_garbled(doc, i, names) or _broken(doc, i)):
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(
@@ -1456,7 +1589,7 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
     if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
         return found  # one thing said with a result verb, another beside it
-    said = [item.mention.name for item in found]
+    said = [item.mention.name for item in found if not item.old]
     return [  # "X gives MAE 0.36, MSE 0.31 and SMAPE 68.2": each value right after its own name
         item
         for item in found
@@ -1665,7 +1798,7 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
     """Whether the sentence moves on from one value to the next ("… now …", "… set it to …"),
     between two values of like size (a batch size of 15 does not become 0.73)."""
     a, b = abs(earlier.mention.value or 0.0), abs(later.mention.value or 0.0)
-    alike = a and b and max(a, b) / min(a, b) <= 20
+    alike = (a == 0 or b == 0) or max(a, b) / min(a, b) <= 20  # "… now stays at 0.000"
     between = doc[earlier.index + 1 : later.index].text
     moved = earlier.old and re.fullmatch(r"\s*%?\s*(?:(?:up|down|back)\s+)?to\s*", between)
     theirs = _theirs(doc, earlier.index) or _aimed(doc, earlier.index)
@@ -1723,6 +1856,9 @@ def _number(doc, i, names, known, split, sentence, segment):
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
+    if name is None and after is None and not fallback:
+        fallback = _counted_setting(doc, i, names)
+        verb = "set" if fallback else verb
     if fallback and fallback[-1] in SPLITS:
         return (
             mention,
