@@ -81,7 +81,7 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
     from runnotes.voice.models import INSTALLABLE, install, resolve_model
     from runnotes.voice.notes import add_voice_file, note_status
     from runnotes.voice.recorder import Recorder, WavSource
-    from runnotes.voice.transcribe import VAD, load_model
+    from runnotes.voice.transcribe import DECODING, VAD, load_model
     from voice.scoring import word_error_rate
 
     os.environ["RUNNOTES_VOICE_MODEL"] = name
@@ -123,8 +123,7 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
         segments, _ = model.transcribe(
             audio,
             language=None if choice.english_only else "en",
-            beam_size=1,
-            temperature=0.0,
+            **DECODING,  # the same decoding as runnotes: the ratio is the pipeline's cost alone
             vad_filter=True,
             vad_parameters=VAD,
             condition_on_previous_text=False,

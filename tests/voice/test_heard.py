@@ -123,3 +123,52 @@ def test_warmup_steps_heard_as_warmups() -> None:
     assert items(extract(["We kept 4000 warmups, then cosine."])) == {
         ("warmup_steps", 4000.0, "param")
     }
+
+
+@pytest.mark.parametrize(
+    ("heard", "digits"),
+    [
+        # "oh" for zero after a decimal point
+        ("weight decay of zero point oh two", "weight decay of 0.02"),
+        ("top five at eighty point oh percent", "top 5 at 80.0%"),
+        # digits said one by one after the point are one number
+        ("the eps was 0 point 0 0 5", "the eps was 0.005"),
+        ("gamma 0 point 9 7, 2 layers", "gamma 0.97, 2 layers"),
+        # "k" heard as a word that sounds like it, before a count
+        ("pretrained on 40 case images", "pretrained on 40000 images"),
+        ("we logged 3 kay updates", "we logged 3000 updates"),
+        ("three case reports", "3 case reports"),
+        # a value run into the name after it
+        ("reached 31.05SSIM today", "reached 31.05 SSIM today"),
+        ("python3.11 and a 1.5B model", "python3.11 and a 1.5B model"),
+        # a short name with the spoken zero glued on as the letter O
+        ("the WDO-0.05 stays", "the WD 0.05 stays"),
+        ("then bso.5 next", "then bs 0.5 next"),
+        ("YOLO 0.5 is fine", "YOLO 0.5 is fine"),
+    ],
+)
+def test_more_transcript_slips_in_numbers(heard: str, digits: str) -> None:
+    assert to_digits(heard) == digits
+
+
+@pytest.mark.parametrize(
+    "heard",
+    [
+        "Our eps went to 5 to the minus 8 for this one.",  # "e" lost: 5e-8 or 5 ** -8?
+        "The recall sits between 0.0, 4 and 0.31 so far.",  # "zero point zero four" cut short
+        "We kept hidden size 100, 92 for the decoder.",  # "one hundred ninety two"
+    ],
+)
+def test_a_number_whisper_broke_offers_no_plain_value(heard: str) -> None:
+    """Precision first: a broken number is offered unsure or not at all, never as a piece."""
+    assert not items(extract([heard]))
+
+
+def test_an_exponent_that_lost_its_e_is_asked_about() -> None:
+    (doubt,) = [m for m in extract(["Weight decay went to 2 to the minus 6."]) if m.unsure]
+    assert doubt.name == "weight_decay" and doubt.value == pytest.approx(2e-6)
+    assert to_digits("lr 10 to the minus 3") == "lr 1e-3"  # ten itself is the base
+
+
+def test_a_list_keeps_a_value_ending_in_zero() -> None:
+    assert to_digits("lambda 2.0, 300 trees") == "lambda 2.0, 300 trees"

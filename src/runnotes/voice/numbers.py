@@ -69,6 +69,13 @@ _PRONOUN_ONE = re.compile(
     r"|\bone(?=\s*'s\b|\s+of\b|\s+more\b|\s+another\b|\s+or\s+(?:the\s+)?other\b)",
     re.IGNORECASE,
 )
+# "lr zero point one" heard as "LRO-0.1", "lro.001": the spoken zero written as the letter O glued
+# to a short name (only one the lexicon knows: "YOLO 0.5" keeps its O).
+_NAME_OH = re.compile(r"\b([A-Za-z]{2,4})[oO](?:(\.\d)|[-,]?\s*(?=0\.\d))")
+# "zero point zero zero six" heard as "0.00, 6": zero written with zeros after its point is a number
+# cut short ("1.0, 1500" is a list), so the comma goes and extraction sees two numbers side by side
+# (no value, never the wrong 0).
+_ZEROS_SPLIT = re.compile(r"(?<![\d.])(0\.0+),\s+(?=\d+\b(?!\.\d))")
 _KEEP_ONE = "\ue000"  # a placeholder that no rule below touches
 _MAGNITUDE = re.compile(
     r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|k|m)\b(?![-'])", re.IGNORECASE
@@ -84,6 +91,8 @@ _SPACED_INITIALS = re.compile(r"\b([B-HJ-Z]) (?=[B-HJ-Z]\b)")
 _GLUED_VALUE = re.compile(
     r"\b([A-Za-z]{2,}|[A-Z])(?=0\.\d|\d(?:\.\d+)?\s*[eE][\s,]*(?:-\s*|minus\s)\s*\d)"
 )
+# A value run into the name after it: "26.74PSNR", "0.31mAP" (a decimal, so "4K", "3D", "R50" stay).
+_GLUED_NAME = re.compile(r"(?<=\d\.\d)(\d*)(?=[A-Za-z]{2,}\b)(?!e-?\d)")
 # Number words joined by a hyphen or split by a pause's comma: "five-eight", "zero-point nine",
 # "zero point, seven four five" (a typed "sixty-four" is read by text2num as it is).
 _NUMBER_WORD = rf"(?:{_DIGIT_ALT}|point|minus)"
@@ -96,16 +105,51 @@ _CLAUSE_END = r"(?=\s*(?:[,.;:!?]|$|(?:and|but|so|with|for|on|in|at|which|that)\
 _TENS_HOMOPHONE = re.compile(
     r"\b([2-9]0) (for|fore|won|ate)\b(?=\s*(?:[,.;:!?]|$|and\b))", re.IGNORECASE
 )
-# "one thousand twenty four" heard as "1000, 24": the pieces cannot be told from a list, so the
-# comma goes and extraction sees two numbers side by side (no value, never the wrong 1000).
-_THOUSAND_SPLIT = re.compile(rf"\b(\d+000), (\d{{1,3}})\b(?!\.\d){_CLAUSE_END}")
-# "zero point nine" written "0 point 9": the "point" is the decimal point.
-_DIGIT_POINT = re.compile(r"\b(\d+) point (\d+)\b")
+# "one thousand twenty four" heard as "1000, 24", "one hundred twenty eight" as "100, 28": the
+# pieces cannot be told from a list, so the comma goes and extraction sees two numbers side by
+# side (no value, never the wrong 1000 or 100).
+_THOUSAND_SPLIT = re.compile(
+    rf"\b(?:(\d+000), (\d{{1,3}})|(\d*[1-9]00), (\d{{1,2}}))\b(?!\.\d){_CLAUSE_END}"
+)
+# "zero point nine" written "0 point 9": the "point" is the decimal point; digits said one by one
+# after it are one number ("0 point 0 0 1"), not a list.
+_DIGIT_POINT = re.compile(r"\b(\d+) point (\d+(?: \d\b(?![.,]\d))*)")
+# "oh" for zero after a decimal point ("point oh five", "ninety one point oh"); alpha2digit reads
+# "oh" as a word, which left "0 point oh 5".
+_POINT_DIGITS = re.compile(rf"\bpoint(?:\s+(?:{_DIGIT_ALT}|\d)\b)+", re.IGNORECASE)
+_OH = re.compile(r"\boh\b", re.IGNORECASE)
+# "two k steps" heard as "2 case steps", "30 kay iterations": the magnitude written as a word it
+# sounds like, before a count's noun (not "2 case studies").
+_K_SOUNDALIKE = re.compile(
+    r"\b(\d+(?:\.\d+)?) (?:case|kay|okay|cay)(?= (?:steps|iterations|iters|updates|rounds|"
+    r"samples|examples|images|photos|tokens|words|sentences|hours|queries|documents|clips)\b)",
+    re.IGNORECASE,
+)
+# "three to the minus four": an exponent whose "e" (or "times ten") Whisper lost, unless the
+# number is 10 itself (``_POWER_OF_TEN``): written as the broken ``3 minus 4`` (offered unsure).
+_LOST_TEN = re.compile(
+    r"\b(?!10\b)(\d+(?:\.\d+)?) to the (?:power of )?(?:minus|negative) (\d{1,2})\b",
+    re.IGNORECASE,
+)
 
 
 def _bare_point(match: re.Match[str]) -> str:
     digits = "".join(_DIGIT_WORDS.get(w.lower(), w) for w in match.group(2).split())
     return f"{match.group(1)}0.{digits}"
+
+
+@cache
+def _short_names() -> frozenset[str]:
+    """The lexicon's one-word names of two to four letters: "lr", "wd", "bs", "mae"."""
+    from runnotes.voice.lexicon import phrases
+
+    return frozenset(p for _, p in phrases() if p.isalpha() and 2 <= len(p) <= 4)
+
+
+def _name_oh(match: re.Match[str]) -> str:
+    if match.group(1).lower() not in _short_names():
+        return match.group(0)
+    return f"{match.group(1)} 0{match.group(2)}" if match.group(2) else f"{match.group(1)} "
 
 
 def _magnitude(match: re.Match[str]) -> str:
@@ -129,20 +173,26 @@ def to_digits(text: str) -> str:
     for _ in range(2):  # overlapping pairs: "zero-zero-one"
         text = _INNER_MARK.sub(lambda m: f"{m.group(1) or m.group(2)} ", text)
     text = _PRONOUN_ONE.sub(lambda m: m.group(0)[:-3] + _KEEP_ONE, text)
+    text = _POINT_DIGITS.sub(lambda m: _OH.sub("zero", m.group(0)), text)
     text = _MAGNITUDE.sub(_magnitude, text)
     text = _alpha2digit()(text, "en")
     text = _BARE_POINT.sub(_bare_point, text)
-    text = _DIGIT_POINT.sub(r"\1.\2", text)
+    text = _DIGIT_POINT.sub(lambda m: f"{m.group(1)}.{m.group(2).replace(' ', '')}", text)
     text = _TENS_HOMOPHONE.sub(
         lambda m: str(int(m.group(1)) + int(_SOUNDS_LIKE[m.group(2).lower()])), text
     )
-    text = _THOUSAND_SPLIT.sub(r"\1 \2", text)
+    text = _THOUSAND_SPLIT.sub(lambda m: " ".join(filter(None, m.groups())), text)
+    text = _ZEROS_SPLIT.sub(r"\1 ", text)
     text = _SMALL_WORD.sub(lambda m: _SMALL[m.group(1).lower()], text)
+    text = _K_SOUNDALIKE.sub(r"\1 k", text)
+    text = _NAME_OH.sub(_name_oh, text)
+    text = _GLUED_NAME.sub(r"\1 ", text)
     text = _GLUED_VALUE.sub(r"\1 ", text)
     text = _SPACED_INITIALS.sub(r"\1", text)
     text = _MAGNITUDE.sub(_magnitude, text)  # "two k" is "2 k" only now
     text = _THOUSANDS.sub("", text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m.group(1) or 1}e-{m.group(2)}", text)
+    text = _LOST_TEN.sub(r"\1 minus \2", text)
     text = _HOMOPHONE_MANTISSA.sub(lambda m: _SOUNDS_LIKE[m.group(1).lower()], text)
     text = _EXPONENT.sub(r"\1e-\2", text)
     text = _BROKEN_EXPONENT.sub(r"\1 minus \2", text).replace(_KEEP_ONE, "one")
