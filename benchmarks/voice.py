@@ -81,7 +81,7 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
     from runnotes.voice.models import INSTALLABLE, install, resolve_model
     from runnotes.voice.notes import add_voice_file, note_status
     from runnotes.voice.recorder import Recorder, WavSource
-    from runnotes.voice.transcribe import DECODING, VAD, load_model
+    from runnotes.voice.transcribe import DECODING, VAD, fit_prompt, load_model, vocabulary_prompt
     from voice.scoring import word_error_rate
 
     os.environ["RUNNOTES_VOICE_MODEL"] = name
@@ -115,6 +115,8 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
     row.set_wer = sum(e for e, _ in pairs) / sum(n for _, n in pairs)
 
     model = load_model(str(choice.path), "cpu", 2)
+    # The vocabulary prompt runnotes gives a run with nothing logged: decoding input, not pipeline.
+    prompt = fit_prompt(vocabulary_prompt([], []), lambda t: len(model.hf_tokenizer.encode(t).ids))
     audio = np.concatenate(list(read_blocks(inputs["long"])))
     length = len(audio) / 16_000
 
@@ -126,6 +128,7 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
             **DECODING,  # the same decoding as runnotes: the ratio is the pipeline's cost alone
             vad_filter=True,
             vad_parameters=VAD,
+            initial_prompt=prompt,
             condition_on_previous_text=False,
         )
         list(segments)
@@ -179,7 +182,10 @@ def main() -> None:
         _print_sets(rows, args.voices.split(","))
     if args.accuracy_only:
         return
-    print(f"int8, 2 threads, beam 1; {len(texts)} notes (festival HTS); 75 s espeak-ng file")
+    from runnotes.voice.transcribe import DECODING
+
+    beam = DECODING["beam_size"]
+    print(f"int8, 2 threads, beam {beam}; {len(texts)} notes (festival HTS); 75 s espeak-ng file")
     print(
         f"{'model':8} {'WER JFK':>8} {'WER notes':>10} {'raw RTF':>8} {'runnotes RTF':>13} "
         f"{'ratio':>6} {'push-to-talk delay':>20}"
