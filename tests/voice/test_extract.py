@@ -63,6 +63,9 @@ def test_what_a_reader_finds(heard: str, item: tuple) -> None:
         ("1,000 steps", "1000 steps"),
         ("1.2 million examples", "1200000 examples"),
         ("one point five million", "1500000"),
+        ("ran it for 10 to the 7 frames", "ran it for 10000000 frames"),
+        ("three times ten to the power of four samples", "30000 samples"),
+        ("from 10 to 40 epochs", "from 10 to 40 epochs"),
     ],
 )
 def test_spoken_numbers_become_digits(spoken: str, digits: str) -> None:

@@ -55,6 +55,12 @@ _POWER_OF_TEN = re.compile(
     r"(?:minus\s*|-\s*|negative\s+)(\d+)\b",
     re.IGNORECASE,
 )
+# "ten to the six", "10^6", "two times ten to the power of five": a magnitude, written out.
+_POWER_OF_TEN_UP = re.compile(
+    r"\b(?:(\d+(?:\.\d+)?)\s*(?:times|x|\*)\s*)?10\s*(?:to the(?: power of)?\s+|\^\s*)"
+    r"([2-9]|1[0-2])\b(?!\s*(?:%|percent))",
+    re.IGNORECASE,
+)
 # An exponent whose "e" Whisper lost or misheard: "3D minus 4", "3a-4", "1, minus 5".
 _BROKEN_EXPONENT = re.compile(
     r"\b(\d+(?:\.\d+)?)(?:[a-df-zA-DF-Z]\s*(?:minus\s*|-\s*)|,?\s+minus\s+)(\d{1,2})\b"
@@ -192,6 +198,9 @@ def to_digits(text: str) -> str:
     text = _MAGNITUDE.sub(_magnitude, text)  # "two k" is "2 k" only now
     text = _THOUSANDS.sub("", text)
     text = _POWER_OF_TEN.sub(lambda m: f"{m.group(1) or 1}e-{m.group(2)}", text)
+    text = _POWER_OF_TEN_UP.sub(
+        lambda m: _magnitude_text(float(m.group(1) or 1) * 10 ** int(m.group(2))), text
+    )
     text = _LOST_TEN.sub(r"\1 minus \2", text)
     text = _HOMOPHONE_MANTISSA.sub(lambda m: _SOUNDS_LIKE[m.group(1).lower()], text)
     text = _EXPONENT.sub(r"\1e-\2", text)
