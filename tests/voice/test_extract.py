@@ -280,6 +280,22 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "We use 300 warmup steps and 40 epochs.",
             {("warmup_steps", 300.0, "param"), ("epochs", 40.0, "param")},
         ),
+        # a one-word short form after a noun of its own is another quantity
+        ("Our median rank came out at 12.5 on the queries.", {("median_rank", 12.5, "metric")}),
+        ("With 20 sampler steps the FID is 9.4.", {("fid", 9.4, "metric")}),
+        (
+            "Linear warmup of 400 steps, lr 2e-4.",
+            {("warmup_steps", 400.0, "param"), ("lr", 2e-4, "param")},
+        ),
+        # "test set" is the data, not "set to": the written names after it are results
+        (
+            "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",
+            {
+                ("pesq", 3.1, "metric"),
+                ("csig", 4.2, "metric"),
+                ("covl", 3.6, "metric"),
+            },
+        ),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

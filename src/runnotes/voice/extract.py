@@ -623,11 +623,32 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
         if label == "alpha" and re.search(r"\b(?:lora\w*|rank)\b", doc.text, re.IGNORECASE):
             label = "lora_alpha"  # "rank 16 and alpha 32", Whisper's "LoRAank 16 and alpha 32"
         start, kind = span.start, kind_of(label)
+        if _short_form(span, label) and start and _own_quantity(doc[start - 1], spans):
+            continue  # "mean rank", "trajectory error": another quantity than lora_rank, error_rate
         before = doc[start - 1].lower_ if start else ""
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
     return _told_apart(doc, _thresholded(doc, _qualified(doc, _widened(doc, out))))
+
+
+def _short_form(span, label: str) -> bool:
+    """A one-word name that is one word of a longer one ("rank" for lora_rank, "error" for
+    error_rate, "steps" for max_steps): said alone it is that name, but after a word of its own
+    ("the mean rank", "an absolute trajectory error", "attack steps") it is another quantity.
+    A count of things stays one ("12 transformer layers", "4 L40 GPUs" are num_layers, num_gpus)."""
+    singular = {word.rstrip("s") for word in label.split("_")}
+    counted = label.startswith(("num_", "n_"))
+    return (
+        len(span) == 1 and "_" in label and not counted and span[0].lower_.rstrip("s") in singular
+    )
+
+
+def _own_quantity(word, spans) -> bool:
+    """A noun of no other name, or a statistic, before a short form makes it a quantity of its
+    own; an adjective ("linear warmup") or another name's word ("learning rate warmup") not."""
+    noun = word.pos_ in ("NOUN", "PROPN") and not any(word in span for span in spans)
+    return (noun or word.lower_ in _STATISTICS) and _telling(word)
 
 
 def _widened(doc, names: list[_Name]) -> list[_Name]:
@@ -1381,6 +1402,8 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     written = any(_acronym(t, names) and not t.text[-1].isdigit() for t in beside)
     for token in reversed(doc[:i]):  # written: "pixel ROC 99.25", "pLDDT 84.5"; not "k1 0.82"
         low, lemma = token.lower_, token.lemma_.lower()
+        if low == "set" and token.i and doc[token.i - 1].lower_ in SPLITS:
+            continue  # "on the test set SAR 10.9": the data, not "set to"
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
         if lemma in PARAM_VERBS - {"use"} and token.pos_ == "VERB":
