@@ -287,6 +287,29 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "Linear warmup of 400 steps, lr 2e-4.",
             {("warmup_steps", 400.0, "param"), ("lr", 2e-4, "param")},
         ),
+        # a value after the words of its own name is no thing compared; a setting named "test …"
+        # gives no split to the results
+        (
+            "FedProx over 50 clients, test fraction 0.1, mu 0.01 and lr 0.05 yields solid"
+            " results, about 91% accuracy.",
+            {
+                ("test_fraction", 0.1, "param"),
+                ("mu", 0.01, "param"),
+                ("lr", 0.05, "param"),
+                ("accuracy", 91.0, "metric"),
+            },
+        ),
+        ("Our teacher scored about 81% and the pruned student 76%.", set()),
+        # an average of a length or a speed is measured, not set
+        (
+            "The agent reaches a success rate of 62%, mean episode length 140.5 and mean"
+            " speed 0.8.",
+            {
+                ("success_rate", 62.0, "metric"),
+                ("mean_episode_length", 140.5, "metric"),
+                ("mean_speed", 0.8, "metric"),
+            },
+        ),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

@@ -471,6 +471,7 @@ _PLAIN_MODIFIERS = {
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _SPREAD = {"std", "stdev", "stddev", "variance"}  # said after a metric: how much it varies
+_AVERAGES = {"mean", "average", "avg", "median"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
@@ -1654,8 +1655,9 @@ def _in_turn(doc, found: list[_Found], names: list[_Name]) -> None:
 def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     """ "fp32 reaches 99% but int8 gives 88%", "the teacher got 80% and the student 73%": results
     of two things set side by side; which one is this run's is the reader's guess, so neither."""
+    own = {item.index for item in found if _phrase_named(doc, item)}
     numbers = [t.i for t in doc if _is_number(t) and _in_name(t, names) is None]
-    things = {i: _thing(doc, i, names) for i in numbers}
+    things = {i: _thing(doc, i, names) for i in numbers if i not in own}
     verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
     if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
         return found  # one thing said with a result verb, another beside it
@@ -1670,6 +1672,17 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
             and said.count(item.mention.name) == 1
         )
     ]
+
+
+def _phrase_named(doc, item: _Found) -> bool:
+    """Whether a value follows the words of its own name in no list ("…, test ratio 0.2, …"):
+    the noun before it is its name, not a thing it is said of ("…, LightGBM 0.857", "the
+    distilled student 73%")."""
+    words = (item.mention.name or "").split("_")
+    before = doc[max(item.index - len(words), 0) : item.index]
+    said = [t.lower_ for t in before] == words and all(t.is_lower for t in before)
+    det = before.start > 0 and doc[before.start - 1].pos_ == "DET"  # "and the X 73%": a thing
+    return len(words) > 1 and said and not det
 
 
 def _said_right_before(doc, item: _Found, names: list[_Name]) -> bool:
@@ -1751,8 +1764,10 @@ def _planned(doc, text: str) -> tuple[int, int] | None:
 
 def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]:
     """ "Dev precision 93.8, recall 93.1 and F1 93.4": one split said for the whole list."""
-    splits = {
-        m.name.split("_", 1)[0] for m in mentions if m.name and m.name.startswith(SPLIT_PREFIXES)
+    splits = {  # "test ratio 0.2" is a setting, no split
+        m.name.split("_", 1)[0]
+        for m in mentions
+        if m.name and m.name.startswith(SPLIT_PREFIXES) and m.role == "metric"
     }
     if len(splits) != 1:
         return mentions
@@ -1947,7 +1962,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         setting = setting or canonical.startswith(_SETTING_PREFIXES)
-        kind = "param" if setting else "metric"
+        measured = canonical.split("_", 1)[0] in _AVERAGES  # "average episode length 97.8"
+        kind = "param" if setting and not measured else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
     if split and unsplit and canonical not in known and kind_of(canonical) == "metric":
         canonical = f"{split}_{canonical}"
@@ -1981,7 +1997,8 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     alnum = word.text.isalnum() and not word.text.isdigit()  # "wav2vec lr" too
     tagged = word.pos_ in _MODIFIER_POS or word.dep_ in ("amod", "compound")  # "embedding" a verb
     tagged = tagged or word.tag_ == "VBG"  # "…, scaling lr 0.005": a gerund tagged as a verb
-    if plain or not alnum or not tagged:
+    counted = word.tag_ == "NNS" and any(t.like_num for t in doc[max(word.i - 2, 0) : word.i])
+    if plain or not alnum or not tagged or counted:  # "on 5,000 tickets accuracy rose": counted
         return None
     return f"{low} {doc[name.start : name.end].text}"
 
