@@ -310,6 +310,19 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("mean_speed", 0.8, "metric"),
             },
         ),
+        # an item of a list of settings is named by its words, from the comma to the value
+        (
+            "Trained with max new tokens 256, rollouts per prompt 8 and lr 1e-6.",
+            {
+                ("max_new_tokens", 256.0, "param"),
+                ("rollouts_per_prompt", 8.0, "param"),
+                ("lr", 1e-6, "param"),
+            },
+        ),
+        (
+            "Evaluated on relation vectors of dimension 100 and the MRR is 0.31.",
+            {("mrr", 0.31, "metric")},
+        ),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

@@ -1490,6 +1490,29 @@ def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     return ends and ((listed and (plain or not whole)) or (not whole and _acronym(doc[j], names)))
 
 
+_ITEM_STARTS = {",", ";", ":", "and", "with", "using"}
+
+
+def _list_item(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """The words of an item in a list of settings or results, from the comma (or "and", "with")
+    before it to its value ("with max out len 512, …", "…, samples per GPU 2 and …"): two to
+    four words of no listed name and no small word but "per" (not "relation vectors of dimension
+    200"), one at least in lower case (not "Common Voice 8"), the value ending the item."""
+    end = _unit_at(doc, i)
+    if end < len(doc) and doc[end].lower_ not in _AFTER_NAME:
+        return None
+    k = i - 1
+    while k >= 0 and doc[k].is_alpha and doc[k].lower_ not in _ITEM_STARTS and i - k <= 5:
+        k -= 1
+    words = doc[k + 1 : i]
+    if not (k < 0 or doc[k].lower_ in _ITEM_STARTS) or not 2 <= len(words) <= 4:
+        return None
+    plain = not any(t.pos_ in ("DET", "PRON", "VERB", "AUX") for t in words)
+    ends = not any(t.is_stop and t.lower_ != "per" for t in words)  # "samples per GPU 2"
+    lower = any(t.is_lower for t in words) and not any(_in_name(t, names) for t in words)
+    return [t.lower_ for t in words] if plain and ends and lower else None
+
+
 def _listed(doc, k: int) -> bool:
     """A name's first word in a list of settings, whatever the tagger made of it ("…, ssl reg 0.5",
     "and win length 400", "init tau 2.0"): right after a comma, an "and" or at the start."""
@@ -1922,6 +1945,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     verb, fallback, parsed = None, None, False
     if name is None and after is None:
         fallback = _phrase_before(doc, i, names)
+        if not fallback:
+            fallback = _list_item(doc, i, names) or fallback
         if fallback is None:
             fallback = _acronym_after(doc, i, names)
         if fallback == []:
