@@ -323,6 +323,22 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "Evaluated on relation vectors of dimension 100 and the MRR is 0.31.",
             {("mrr", 0.31, "metric")},
         ),
+        # a setting in a list is not a result because a metric's word is part of the setting
+        # before it (whose own name, with a listed name inside, is left unsaid)
+        (
+            "We ran with max IoU dist 0.6, track buffer 30 and got MOTA 71.2.",
+            {("track_buffer", 30.0, "param"), ("mota", 71.2, "metric")},
+        ),
+        # a written name in capitals with a digit is a result's ("CER2", not "k1")
+        (
+            "With beam size 4, CHRF2 51.3 and TER 40.2.",
+            {("beam_size", 4.0, "param"), ("chrf2", 51.3, "metric"), ("ter", 40.2, "metric")},
+        ),
+        # a word value right before its own name
+        (
+            "We trained with the Lion optimizer and lr 3e-5.",
+            {("optimizer", "lion", "param"), ("lr", 3e-5, "param")},
+        ),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

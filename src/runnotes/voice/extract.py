@@ -1400,7 +1400,7 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     if _unit_at(doc, i) == i + 2:
         return True
     beside = [t for t in (doc[i - 1], doc[_unit_at(doc, i) % len(doc)]) if t.lower_ == words[-1]]
-    written = any(_acronym(t, names) and not t.text[-1].isdigit() for t in beside)
+    written = any(_acronym(t, names) and _capitals(t.text) for t in beside)
     for token in reversed(doc[:i]):  # written: "pixel ROC 99.25", "pLDDT 84.5"; not "k1 0.82"
         low, lemma = token.lower_, token.lemma_.lower()
         if low == "set" and token.i and doc[token.i - 1].lower_ in SPLITS:
@@ -1412,11 +1412,19 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
         if written:
             continue  # "epoch 4, BLEU_1 44.6", "with beam size 2, METEOR 0.28 and CIDEr 1.14"
         name = _in_name(token, names)
-        if name is not None and name.kind is not None:
-            return name.kind == "metric"
+        following = doc[name.end] if name is not None and name.end < len(doc) else None
+        modifies = following is not None and following.pos_ in ("NOUN", "PROPN")
+        modifies = modifies and following.lower_ not in _STATISTICS  # "the val acc mean is …"
+        if name is not None and name.kind is not None and not modifies:
+            return name.kind == "metric"  # not "max IOU dist 0.7": a word of another name
         if low in _SETTING_CUES:
             return False
     return written
+
+
+def _capitals(text: str) -> bool:
+    """Written in capitals, a digit at most after them ("BLEU_1", "IDF1"; not "k1", "a1")."""
+    return not text[-1].isdigit() or sum(c.isupper() for c in text) >= 2
 
 
 _MIXED_CASE = re.compile(r"[A-Z]{2,}[a-z]{1,2}|[a-z][A-Z][A-Za-z]*[A-Z][a-z]?")
@@ -1517,7 +1525,8 @@ def _listed(doc, k: int) -> bool:
     """A name's first word in a list of settings, whatever the tagger made of it ("…, ssl reg 0.5",
     "and win length 400", "init tau 2.0"): right after a comma, an "and" or at the start."""
     starts = k == 0 or doc[k - 1].text in (",", ";", ":") or doc[k - 1].lower_ == "and"
-    return starts and doc[k].is_alpha and not doc[k].is_stop
+    verb = doc[k].lemma_.lower() in _RESULT_VERBS | _REACH_VERBS  # "and got mAcc 75.4"
+    return starts and doc[k].is_alpha and not doc[k].is_stop and not verb
 
 
 def _plain_noun(token, names: list[_Name]) -> bool:
@@ -1919,10 +1928,13 @@ def _changed(doc, earlier: _Found, later: _Found) -> bool:
 def _category(doc, i, names, category, sentence, segment, named):
     """ "switched the optimizer to Adam", "we use SGD": a word value of a categorical param."""
     name = _name_before(doc, i, names)
-    said = name is not None and name.name == category
+    after = _in_name(doc[i + 1], names) if i + 1 < len(doc) else None  # "the Adam optimizer"
+    said = (name is not None and name.name == category) or (
+        after is not None and after.name == category
+    )
     before = doc[i - 1].lower_ if i else ","  # a list's first item: "AdamW, lr 2e-4"
     leads = before in ("to", "use", "using", "with", "is", "uses", "try", ",", "and")
-    modifier = i + 1 < len(doc) and _in_name(doc[i + 1], names) is not None  # "Adam epsilon"
+    modifier = after is not None  # "Adam epsilon"
     if not said and (category in named or not leads or modifier):
         return None
     value = CATEGORIES[category][doc[i].lower_]
