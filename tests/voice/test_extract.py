@@ -280,6 +280,58 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "We use 300 warmup steps and 40 epochs.",
             {("warmup_steps", 300.0, "param"), ("epochs", 40.0, "param")},
         ),
+        # a one-word short form after a noun of its own is another quantity
+        ("Our median rank came out at 12.5 on the queries.", {("median_rank", 12.5, "metric")}),
+        ("With 20 sampler steps the FID is 9.4.", {("fid", 9.4, "metric")}),
+        (
+            "Linear warmup of 400 steps, lr 2e-4.",
+            {("warmup_steps", 400.0, "param"), ("lr", 2e-4, "param")},
+        ),
+        # a value after the words of its own name is no thing compared; a setting named "test …"
+        # gives no split to the results
+        (
+            "FedProx over 50 clients, test fraction 0.1, mu 0.01 and lr 0.05 yields solid"
+            " results, about 91% accuracy.",
+            {
+                ("test_fraction", 0.1, "param"),
+                ("mu", 0.01, "param"),
+                ("lr", 0.05, "param"),
+                ("accuracy", 91.0, "metric"),
+            },
+        ),
+        ("Our teacher scored about 81% and the pruned student 76%.", set()),
+        # an average of a length or a speed is measured, not set
+        (
+            "The agent reaches a success rate of 62%, mean episode length 140.5 and mean"
+            " speed 0.8.",
+            {
+                ("success_rate", 62.0, "metric"),
+                ("mean_episode_length", 140.5, "metric"),
+                ("mean_speed", 0.8, "metric"),
+            },
+        ),
+        # an item of a list of settings is named by its words, from the comma to the value
+        (
+            "Trained with max new tokens 256, rollouts per prompt 8 and lr 1e-6.",
+            {
+                ("max_new_tokens", 256.0, "param"),
+                ("rollouts_per_prompt", 8.0, "param"),
+                ("lr", 1e-6, "param"),
+            },
+        ),
+        (
+            "Evaluated on relation vectors of dimension 100 and the MRR is 0.31.",
+            {("mrr", 0.31, "metric")},
+        ),
+        # "test set" is the data, not "set to": the written names after it are results
+        (
+            "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",
+            {
+                ("pesq", 3.1, "metric"),
+                ("csig", 4.2, "metric"),
+                ("covl", 3.6, "metric"),
+            },
+        ),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

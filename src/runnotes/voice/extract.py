@@ -471,6 +471,7 @@ _PLAIN_MODIFIERS = {
 _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _SPREAD = {"std", "stdev", "stddev", "variance"}  # said after a metric: how much it varies
+_AVERAGES = {"mean", "average", "avg", "median"}
 _STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
@@ -623,11 +624,32 @@ def _names(doc, known: dict[str, str]) -> list[_Name]:
         if label == "alpha" and re.search(r"\b(?:lora\w*|rank)\b", doc.text, re.IGNORECASE):
             label = "lora_alpha"  # "rank 16 and alpha 32", Whisper's "LoRAank 16 and alpha 32"
         start, kind = span.start, kind_of(label)
+        if _short_form(span, label) and start and _own_quantity(doc[start - 1], spans):
+            continue  # "mean rank", "trajectory error": another quantity than lora_rank, error_rate
         before = doc[start - 1].lower_ if start else ""
         if kind == "metric" and before in SPLITS:
             label, start = f"{SPLITS[before]}_{label}", start - 1
         out.append(_Name(start, span.end, label, kind))
     return _told_apart(doc, _thresholded(doc, _qualified(doc, _widened(doc, out))))
+
+
+def _short_form(span, label: str) -> bool:
+    """A one-word name that is one word of a longer one ("rank" for lora_rank, "error" for
+    error_rate, "steps" for max_steps): said alone it is that name, but after a word of its own
+    ("the mean rank", "an absolute trajectory error", "attack steps") it is another quantity.
+    A count of things stays one ("12 transformer layers", "4 L40 GPUs" are num_layers, num_gpus)."""
+    singular = {word.rstrip("s") for word in label.split("_")}
+    counted = label.startswith(("num_", "n_"))
+    return (
+        len(span) == 1 and "_" in label and not counted and span[0].lower_.rstrip("s") in singular
+    )
+
+
+def _own_quantity(word, spans) -> bool:
+    """A noun of no other name, or a statistic, before a short form makes it a quantity of its
+    own; an adjective ("linear warmup") or another name's word ("learning rate warmup") not."""
+    noun = word.pos_ in ("NOUN", "PROPN") and not any(word in span for span in spans)
+    return (noun or word.lower_ in _STATISTICS) and _telling(word)
 
 
 def _widened(doc, names: list[_Name]) -> list[_Name]:
@@ -1381,6 +1403,8 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
     written = any(_acronym(t, names) and not t.text[-1].isdigit() for t in beside)
     for token in reversed(doc[:i]):  # written: "pixel ROC 99.25", "pLDDT 84.5"; not "k1 0.82"
         low, lemma = token.lower_, token.lemma_.lower()
+        if low == "set" and token.i and doc[token.i - 1].lower_ in SPLITS:
+            continue  # "on the test set SAR 10.9": the data, not "set to"
         if low in _RESULT_WORDS | _RESULT_FORMS or lemma in _RESULT_VERBS | _REACH_VERBS:
             return True
         if lemma in PARAM_VERBS - {"use"} and token.pos_ == "VERB":
@@ -1464,6 +1488,29 @@ def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     if doc[j].lower_ in _HEADS:
         return False  # "size 384", "length 256": the size or length of what is not said
     return ends and ((listed and (plain or not whole)) or (not whole and _acronym(doc[j], names)))
+
+
+_ITEM_STARTS = {",", ";", ":", "and", "with", "using"}
+
+
+def _list_item(doc, i: int, names: list[_Name]) -> list[str] | None:
+    """The words of an item in a list of settings or results, from the comma (or "and", "with")
+    before it to its value ("with max out len 512, …", "…, samples per GPU 2 and …"): two to
+    four words of no listed name and no small word but "per" (not "relation vectors of dimension
+    200"), one at least in lower case (not "Common Voice 8"), the value ending the item."""
+    end = _unit_at(doc, i)
+    if end < len(doc) and doc[end].lower_ not in _AFTER_NAME:
+        return None
+    k = i - 1
+    while k >= 0 and doc[k].is_alpha and doc[k].lower_ not in _ITEM_STARTS and i - k <= 5:
+        k -= 1
+    words = doc[k + 1 : i]
+    if not (k < 0 or doc[k].lower_ in _ITEM_STARTS) or not 2 <= len(words) <= 4:
+        return None
+    plain = not any(t.pos_ in ("DET", "PRON", "VERB", "AUX") for t in words)
+    ends = not any(t.is_stop and t.lower_ != "per" for t in words)  # "samples per GPU 2"
+    lower = any(t.is_lower for t in words) and not any(_in_name(t, names) for t in words)
+    return [t.lower_ for t in words] if plain and ends and lower else None
 
 
 def _listed(doc, k: int) -> bool:
@@ -1631,8 +1678,9 @@ def _in_turn(doc, found: list[_Found], names: list[_Name]) -> None:
 def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     """ "fp32 reaches 99% but int8 gives 88%", "the teacher got 80% and the student 73%": results
     of two things set side by side; which one is this run's is the reader's guess, so neither."""
+    own = {item.index for item in found if _phrase_named(doc, item)}
     numbers = [t.i for t in doc if _is_number(t) and _in_name(t, names) is None]
-    things = {i: _thing(doc, i, names) for i in numbers}
+    things = {i: _thing(doc, i, names) for i in numbers if i not in own}
     verbs = [t for t in things.values() if t is not None and t.dep_ == "nsubj"]
     if not verbs or len({t.i for t in things.values() if t is not None}) < 2:
         return found  # one thing said with a result verb, another beside it
@@ -1647,6 +1695,17 @@ def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
             and said.count(item.mention.name) == 1
         )
     ]
+
+
+def _phrase_named(doc, item: _Found) -> bool:
+    """Whether a value follows the words of its own name in no list ("…, test ratio 0.2, …"):
+    the noun before it is its name, not a thing it is said of ("…, LightGBM 0.857", "the
+    distilled student 73%")."""
+    words = (item.mention.name or "").split("_")
+    before = doc[max(item.index - len(words), 0) : item.index]
+    said = [t.lower_ for t in before] == words and all(t.is_lower for t in before)
+    det = before.start > 0 and doc[before.start - 1].pos_ == "DET"  # "and the X 73%": a thing
+    return len(words) > 1 and said and not det
 
 
 def _said_right_before(doc, item: _Found, names: list[_Name]) -> bool:
@@ -1728,8 +1787,10 @@ def _planned(doc, text: str) -> tuple[int, int] | None:
 
 def _same_split(mentions: list[Mention], known: dict[str, str]) -> list[Mention]:
     """ "Dev precision 93.8, recall 93.1 and F1 93.4": one split said for the whole list."""
-    splits = {
-        m.name.split("_", 1)[0] for m in mentions if m.name and m.name.startswith(SPLIT_PREFIXES)
+    splits = {  # "test ratio 0.2" is a setting, no split
+        m.name.split("_", 1)[0]
+        for m in mentions
+        if m.name and m.name.startswith(SPLIT_PREFIXES) and m.role == "metric"
     }
     if len(splits) != 1:
         return mentions
@@ -1884,6 +1945,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     verb, fallback, parsed = None, None, False
     if name is None and after is None:
         fallback = _phrase_before(doc, i, names)
+        if not fallback:
+            fallback = _list_item(doc, i, names) or fallback
         if fallback is None:
             fallback = _acronym_after(doc, i, names)
         if fallback == []:
@@ -1924,7 +1987,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         setting = setting or canonical.startswith(_SETTING_PREFIXES)
-        kind = "param" if setting else "metric"
+        measured = canonical.split("_", 1)[0] in _AVERAGES  # "average episode length 97.8"
+        kind = "param" if setting and not measured else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
     if split and unsplit and canonical not in known and kind_of(canonical) == "metric":
         canonical = f"{split}_{canonical}"
@@ -1958,7 +2022,8 @@ def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:
     alnum = word.text.isalnum() and not word.text.isdigit()  # "wav2vec lr" too
     tagged = word.pos_ in _MODIFIER_POS or word.dep_ in ("amod", "compound")  # "embedding" a verb
     tagged = tagged or word.tag_ == "VBG"  # "…, scaling lr 0.005": a gerund tagged as a verb
-    if plain or not alnum or not tagged:
+    counted = word.tag_ == "NNS" and any(t.like_num for t in doc[max(word.i - 2, 0) : word.i])
+    if plain or not alnum or not tagged or counted:  # "on 5,000 tickets accuracy rose": counted
         return None
     return f"{low} {doc[name.start : name.end].text}"
 
