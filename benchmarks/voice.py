@@ -5,7 +5,8 @@ one that cannot be installed is reported with the reason):
 1. WER on a real person: the JFK clip (tests/voice/fixtures/jfk.wav, public domain);
 2. WER on the held-out audio note set (tests/voice/notes/audio2.txt), festival's HTS voice;
 3. raw ``WhisperModel.transcribe`` vs runnotes ``add_voice_file`` (store → decode → VAD →
-   transcribe → extract → commit) on a ≥ 60 s espeak-ng file: real-time factors and their ratio;
+   transcribe → extract → commit) on a ≥ 60 s espeak-ng file: real-time factors and their ratio,
+   and each one's WER on it (raw's 30 s windows cut inside words, and it prompts the first only);
 4. push-to-talk: a 10 s clip streamed in real time through the Recorder; the delay from the end
    of the audio to ``stop()`` returning with the note committed;
 5. with ``--sets``: precision and recall of the values stored from spoken note sets (each note
@@ -34,13 +35,20 @@ sys.path.insert(0, str(ROOT / "tests"))
 MODELS = ("tiny.en", "base", "small")
 
 
+def spoken_text(texts: list[str], seconds: float) -> str:
+    """The sentences :func:`speech_file` reads for ``seconds`` (espeak-ng at 160 wpm ≈ 2.6
+    words/s; they last a little less, so the file is all of them)."""
+    text, n = "", 0
+    while len(text.split()) / 2.6 < seconds:
+        text += " " + texts[n % len(texts)]
+        n += 1
+    return text
+
+
 def speech_file(folder: Path, texts: list[str], seconds: float) -> Path:
     """espeak-ng reading sentences until ``seconds`` of speech, as 16 kHz mono 16-bit."""
     raw, out = folder / "raw.wav", folder / f"speech-{int(seconds)}.wav"
-    text, n = "", 0
-    while len(text.split()) / 2.6 < seconds:  # espeak-ng at 160 wpm ≈ 2.6 words/s
-        text += " " + texts[n % len(texts)]
-        n += 1
+    text = spoken_text(texts, seconds)
     subprocess.run(["espeak-ng", "-v", "en-us", "-s", "160", "-w", str(raw), text], check=True)
     trim = ["trim", "0", str(seconds)]
     subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", "-b", "16", str(out), *trim])
@@ -54,6 +62,7 @@ class Row:
     set_wer: float = float("nan")
     raw_rtf: float = float("nan")
     rtf: float = float("nan")
+    long_wer: tuple[float, float] = (float("nan"), float("nan"))  # raw, runnotes
     ptt: tuple[float, float] = (float("nan"), float("nan"))
     note: str = ""
     sets: dict = field(default_factory=dict)  # (set, voice) → voice.audiosets.Heard
@@ -120,7 +129,7 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
     audio = np.concatenate(list(read_blocks(inputs["long"])))
     length = len(audio) / 16_000
 
-    def raw() -> float:
+    def raw() -> tuple[float, str]:
         began = time.perf_counter()
         segments, _ = model.transcribe(
             audio,
@@ -131,17 +140,24 @@ def measure(name: str, inputs: dict, repeats: int, args: argparse.Namespace) -> 
             initial_prompt=prompt,
             condition_on_previous_text=False,
         )
-        list(segments)
-        return time.perf_counter() - began
+        text = " ".join(s.text for s in segments)
+        return time.perf_counter() - began, text
 
-    def ours() -> float:
+    def ours() -> tuple[float, str]:
         began = time.perf_counter()
-        transcript(inputs["long"])
-        return time.perf_counter() - began
+        text = transcript(inputs["long"])
+        return time.perf_counter() - began, text
 
     raw(), ours()  # warm up (model load, page cache)
-    row.raw_rtf = min(raw() for _ in range(repeats)) / length
-    row.rtf = min(ours() for _ in range(repeats)) / length
+    raws, ourss = [raw() for _ in range(repeats)], [ours() for _ in range(repeats)]
+    row.raw_rtf = min(t for t, _ in raws) / length
+    row.rtf = min(t for t, _ in ourss) / length
+
+    def long_wer(text: str) -> float:
+        errors, words = word_error_rate(inputs["long_text"], text)
+        return errors / words
+
+    row.long_wer = (long_wer(raws[-1][1]), long_wer(ourss[-1][1]))
     delays = []
     for _ in range(repeats):
         recorder = Recorder(store, run.id, WavSource(inputs["clip"], realtime=True))
@@ -176,6 +192,7 @@ def main() -> None:
         notes = synthesize_all(texts, folder / "notes", "festival-slt-hts")
         inputs["notes"] = list(zip(texts, notes, strict=True))
         inputs["long"] = speech_file(folder, texts, 75)
+        inputs["long_text"] = spoken_text(texts, 75)
         inputs["clip"] = speech_file(folder, texts[3:], 10)
     rows = [measure(m, inputs, 3 if m == "tiny.en" else 2, args) for m in args.models]
     if args.sets:
@@ -188,7 +205,7 @@ def main() -> None:
     print(f"int8, 2 threads, beam {beam}; {len(texts)} notes (festival HTS); 75 s espeak-ng file")
     print(
         f"{'model':8} {'WER JFK':>8} {'WER notes':>10} {'raw RTF':>8} {'runnotes RTF':>13} "
-        f"{'ratio':>6} {'push-to-talk delay':>20}"
+        f"{'ratio':>6} {'WER 75 s raw/ours':>18} {'push-to-talk delay':>20}"
     )
     for r in rows:
         if r.note:
@@ -196,7 +213,8 @@ def main() -> None:
             continue
         print(
             f"{r.model:8} {r.jfk_wer:8.3f} {r.set_wer:10.3f} {r.raw_rtf:8.3f} {r.rtf:13.3f} "
-            f"{r.rtf / r.raw_rtf:6.2f} {r.ptt[0]:9.2f}–{r.ptt[1]:.2f} s"
+            f"{r.rtf / r.raw_rtf:6.2f} {r.long_wer[0]:13.3f}/{r.long_wer[1]:.3f} "
+            f"{r.ptt[0]:9.2f}–{r.ptt[1]:.2f} s"
         )
     print("targets (tiny.en): runnotes RTF ≤ 0.08, ratio ≤ 1.15, push-to-talk delay ≤ 1.5 s")
 

@@ -18,6 +18,7 @@ from runnotes.store.runs import create_run
 from runnotes.voice.audio import duration
 from runnotes.voice.notes import add_voice_file, note_status, retry
 from runnotes.voice.samples import demo_note_path
+from runnotes.voice.transcribe import FILE
 
 
 def _sox(*args: str) -> None:
@@ -111,7 +112,8 @@ def test_one_hour_file_has_progress_and_bounded_memory(home: Path, tmp_path: Pat
         ).stdout.split()
 
     status, updates, last, ordered, peak_mb = transcribe(long)
-    assert status == "ok" and int(updates) > 100 and int(last) >= 3599 and ordered == "True"
+    assert status == "ok" and int(last) >= 3599 and ordered == "True"
+    assert int(updates) >= 3600 / FILE.max_seconds  # a report at least every piece of the file
     # Bounded: an hour peaks about where two minutes do (the model and libraries dominate); the
     # decoded hour alone would be 230 MB of float32, plus the 115 MB file if it were read whole.
     baseline_mb = int(transcribe(short)[-1])

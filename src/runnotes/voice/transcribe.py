@@ -3,8 +3,13 @@
 Audio arrives block by block (from a microphone, or a file decoded as it is read) and
 :class:`Transcriber` cuts it at pauses: while recording, every pause after a couple of seconds of
 speech sends a chunk to Whisper, so when the key is released only the last phrase is left to do.
-For files, chunks are grown to nearly Whisper's 30 s window (each chunk costs one encoder pass
-however short it is), which keeps runnotes within a few percent of a raw ``transcribe`` call.
+A file is read in pieces of a few minutes cut at pauses; in each, Silero VAD (faster-whisper's
+own) finds the speech, and the speech spans are packed end to end into calls of up to 29 s of
+speech, cut only in the silence between spans. Each call costs a full encoder pass and beam
+search however short it is: raw ``transcribe(vad_filter=True)`` fills 30 s windows with speech,
+and chunks of ~20 s of *audio* had needed a third more calls than it (ratio 1.3–1.6 in
+``benchmarks/voice.py``). Raw fills its windows to the brim, cutting inside a word where the 30 s
+fall; packing never does ("0." + "9"), at the cost of a part-filled call now and then.
 Silent chunks never reach the model, which is what makes Whisper say "thank you".
 """
 
@@ -16,7 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +29,11 @@ from runnotes.voice.audio import RATE
 from runnotes.voice.lexicon import name_key
 from runnotes.voice.models import ModelChoice
 
+if TYPE_CHECKING:  # faster-whisper loads with the model, not with this module
+    from faster_whisper.vad import SpeechTimestampsMap
+
 VAD = {"min_silence_duration_ms": 500}
+PACK_SECONDS = 29.0  # speech per packed call: one 30 s window, with a second to spare
 FRAME = int(RATE * 0.025)  # 4 frames per 0.1 s block
 PAUSE_SECONDS = 0.3  # where a chunk may end; espeak-ng leaves 0.33 s between sentences
 SILENCE_RMS = 0.004  # below this a whole chunk is taken as silence (about -48 dBFS)
@@ -93,10 +102,15 @@ class Segment:
 
 @dataclass
 class ChunkPolicy:
-    """When to cut: at a pause once ``min_seconds`` have gathered; always by ``max_seconds``."""
+    """When to cut: at a pause once ``min_seconds`` have gathered; always by ``max_seconds``.
+
+    ``pack``: each piece cut so is not one Whisper call but its speech packed into as few calls as
+    it fits (:func:`pack_spans`); pieces are then long, so that few calls are part-filled.
+    """
 
     min_seconds: float
     max_seconds: float = 28.0
+    pack: bool = False
 
 
 # Beam search over text alone (2026-12-07, ``benchmarks/heard.py --decode``, docs/voice-notes.md):
@@ -108,7 +122,40 @@ class ChunkPolicy:
 DECODING: dict[str, Any] = {"beam_size": 5, "temperature": 0.0, "without_timestamps": True}
 
 LIVE = ChunkPolicy(min_seconds=2.0)
-FILE = ChunkPolicy(min_seconds=20.0)
+# Pieces of 4–5 min: ~10 calls of speech each, at most one part-filled at a piece's end; 19 MB.
+FILE = ChunkPolicy(min_seconds=240.0, max_seconds=300.0, pack=True)
+
+Span = dict[str, int]  # {"start": sample, "end": sample}, as faster-whisper's VAD gives them
+
+
+def speech_spans(audio: np.ndarray) -> list[Span]:
+    """Where Silero VAD hears speech in ``audio``, padded as ``transcribe(vad_filter=True)`` pads
+    it; a span longer than a packed call is split at its last short (≥ 0.1 s) silence, and only
+    with none at all just before :data:`PACK_SECONDS`, as Whisper's own 30 s windows would."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(**VAD, max_speech_duration_s=PACK_SECONDS)
+    return get_speech_timestamps(audio, options, sampling_rate=RATE)
+
+
+def pack_spans(spans: list[Span], limit: int) -> list[list[Span]]:
+    """Consecutive spans grouped so that each group's speech is at most ``limit`` samples.
+
+    Groups are cut only between spans, never inside one (a cut inside a word can split a number:
+    "0." + "9"), and filled greedily, which gives the fewest groups for spans kept in order. A
+    span longer than ``limit`` is a group alone (``speech_spans`` makes none).
+    """
+    groups: list[list[Span]] = []
+    size = 0
+    for span in spans:
+        length = span["end"] - span["start"]
+        if groups and size + length <= limit:
+            groups[-1].append(span)
+            size += length
+        else:
+            groups.append([span])
+            size = length
+    return groups
 
 
 @cache
@@ -212,7 +259,10 @@ class Transcriber:
     def _flush(self, cut: int) -> None:
         audio = np.concatenate(self._pending)
         chunk, rest = audio[:cut], audio[cut:]
-        self._transcribe(chunk, self._offset)
+        if self.policy.pack:
+            self._transcribe_packed(chunk, self._offset)
+        else:
+            self._transcribe(chunk, self._offset)
         self._offset += cut / RATE
         self._pending = [rest] if len(rest) else []
         self._pending_len = len(rest)
@@ -220,14 +270,29 @@ class Transcriber:
         if self._on_progress:
             self._on_progress(self._offset)
 
-    def _transcribe(self, chunk: np.ndarray, offset: float) -> None:
+    def _transcribe_packed(self, audio: np.ndarray, offset: float) -> None:
+        """One Whisper call per group of :func:`pack_spans`, its spans put end to end (the VAD
+        is done: Whisper's is off), a progress report after each."""
+        from faster_whisper.vad import SpeechTimestampsMap
+
+        for group in pack_spans(speech_spans(audio), int(PACK_SECONDS * RATE)):
+            speech = np.concatenate([audio[s["start"] : s["end"]] for s in group])
+            self._transcribe(speech, offset, SpeechTimestampsMap(group, RATE))
+            if self._on_progress:
+                self._on_progress(offset + group[-1]["end"] / RATE)
+
+    def _transcribe(
+        self, chunk: np.ndarray, offset: float, spans: SpeechTimestampsMap | None = None
+    ) -> None:
+        """Whisper on ``chunk`` (from ``offset`` s), guarded; ``spans`` says that ``chunk`` is
+        speech spans put end to end, and where each was in the audio."""
         if not len(chunk) or float(np.sqrt(np.mean(chunk * chunk))) < SILENCE_RMS:
             return
         segments, _ = self._whisper.transcribe(
             chunk,
             language="en" if not self.model.english_only else None,
             **DECODING,
-            vad_filter=True,
+            vad_filter=spans is None,
             vad_parameters=VAD,
             initial_prompt=self.prompt,
             condition_on_previous_text=False,
@@ -237,11 +302,15 @@ class Transcriber:
             if seg.compression_ratio > 2.4 and "repetition" not in flags:
                 flags.append("repetition")
             self.flags.update(flags)
+            start, end = seg.start, seg.end
+            if spans is not None:
+                start, end = (
+                    spans.get_original_time(start),
+                    spans.get_original_time(end, None, True),
+                )
             if text:
                 self.segments.append(
-                    Segment(
-                        offset + seg.start, offset + seg.end, text, flags, math.exp(seg.avg_logprob)
-                    )
+                    Segment(offset + start, offset + end, text, flags, math.exp(seg.avg_logprob))
                 )
 
 
