@@ -1412,14 +1412,20 @@ def _as_result(doc, i: int, names: list[_Name], words: list[str]) -> bool:
         if written:
             continue  # "epoch 4, BLEU_1 44.6", "with beam size 2, METEOR 0.28 and CIDEr 1.14"
         name = _in_name(token, names)
-        following = doc[name.end] if name is not None and name.end < len(doc) else None
-        modifies = following is not None and following.pos_ in ("NOUN", "PROPN")
-        modifies = modifies and following.lower_ not in _STATISTICS  # "the val acc mean is …"
-        if name is not None and name.kind is not None and not modifies:
-            return name.kind == "metric"  # not "max IOU dist 0.7": a word of another name
+        if name is not None and name.kind is not None and not _modifies(doc, name):
+            return name.kind == "metric"
         if low in _SETTING_CUES:
             return False
     return written
+
+
+def _modifies(doc, name: _Name) -> bool:
+    """Whether a name is a word of a longer one: a noun follows ("max IOU dist 0.7"), not a
+    statistic of it ("the val acc mean is …")."""
+    if name.end >= len(doc):
+        return False
+    following = doc[name.end]
+    return following.pos_ in ("NOUN", "PROPN") and following.lower_ not in _STATISTICS
 
 
 def _capitals(text: str) -> bool:
