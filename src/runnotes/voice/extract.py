@@ -1386,8 +1386,17 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
 
 
 _RESULT_WORDS = {"result", "results", "eval", "evaluation", "score", "scores", "metrics"}
-_RESULT_FORMS = {"got", "gets", "gives", "gave", "obtain", "obtained", "reached", "reproduced"}
-_RESULT_FORMS |= {"observed"}
+_RESULT_FORMS = {
+    "got",
+    "gets",
+    "gives",
+    "gave",
+    "obtain",
+    "obtained",
+    "reached",
+    "reproduced",
+    "observed",
+}
 _SETTING_CUES = {"with", "using", "use", "used", "set", "when", "while", "but", "whereas", ";"}
 
 
@@ -1568,14 +1577,15 @@ def _identifier(text: str) -> bool:
 
 @cache
 def _lexicon_phrases() -> dict[str, str]:
-    """Multi-word lexicon phrases → canonical names, for near misses of names in no list."""
-    return {phrase: name for name, phrase in phrases() if " " in phrase}
+    """Every lexicon phrase → its canonical name."""
+    return {phrase: name for name, phrase in phrases()}
 
 
 def _near_lexicon(said: str) -> str:
-    """A name in no list that is one slip from a lexicon phrase ("gradient flipping") is that
-    name; otherwise its snake_case."""
-    close = difflib.get_close_matches(said, list(_lexicon_phrases()), n=1, cutoff=0.88)
+    """A name in no list that is one slip from a multi-word lexicon phrase ("gradient flipping")
+    is that name; otherwise its snake_case."""
+    longer = [phrase for phrase in _lexicon_phrases() if " " in phrase]
+    close = difflib.get_close_matches(said, longer, n=1, cutoff=0.88)
     return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
 
 
@@ -1604,12 +1614,7 @@ _HYPHENATED = re.compile(
 def _joined(match: re.Match[str]) -> str:
     """A hyphenated written name as one word, unless the lexicon knows it ("ROUGE-L")."""
     said = match.group(0).lower()
-    return match.group(0) if said in _known_phrases() else f"{match.group(1)}_{match.group(2)}"
-
-
-@cache
-def _known_phrases() -> frozenset[str]:
-    return frozenset(phrase for _, phrase in phrases())
+    return match.group(0) if said in _lexicon_phrases() else f"{match.group(1)}_{match.group(2)}"
 
 
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
