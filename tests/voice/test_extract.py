@@ -339,6 +339,16 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "We trained with the Lion optimizer and lr 3e-5.",
             {("optimizer", "lion", "param"), ("lr", 3e-5, "param")},
         ),
+        # a bound, a limit neared or a request is no run's value
+        (
+            "It was trained for at least 300 epochs and the loss is 0.21.",
+            {("loss", 0.21, "metric")},
+        ),
+        (
+            "The train accuracy approaches 99%, but the val accuracy sits around 71%.",
+            {("val_accuracy", 71.0, "metric")},
+        ),
+        ("Please use lr 2e-4 and 8 epochs for the base model.", set()),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

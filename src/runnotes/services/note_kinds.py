@@ -34,7 +34,7 @@ _AHEAD = (
 _PLAN = re.compile(
     r"\bnext(?:\s*[,:]|\s+(?:step|time|up|run|thing|week|i|we|let'?s|try|is|will|,))"
     r"|\bnext\s*[.!]?\s*$"
-    r"|\blet'?s\b|\blet\s+us\b"
+    r"|\blet'?s\b|\blet\s+us\b|^\s*please\b"
     rf"|\b{_SUBJECT}{_AHEAD}\b"
     r"|\b(?:tomorrow|tonight|later today|later this week|next week|in the next run)\b"
     r"|^\s*to\s?-?do\b|\bto\s?-?do\s*[:,-]|\btodo\b|\bthe plan\b|\bplan(?:s|ning)? (?:is|are|to)\b"

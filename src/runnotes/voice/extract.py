@@ -898,6 +898,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
     if of_many and prev in _ONE_OF | _INDEX_WORDS:
         return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
+    if prev in ("least", "most") and j and doc[j - 1].lower_ == "at":
+        return True  # "for at least 500 epochs": a bound, not the run's value
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
         return _difference(doc, i) or prev == "of"
     unit = doc[_unit_at(doc, i)].lower_ if _unit_at(doc, i) < len(doc) else ""
@@ -979,13 +981,16 @@ def _aimed(doc, i: int) -> bool:
 
 
 def _unreached(doc, i: int) -> bool:
-    """ "the accuracy doesn't cross 80%", "it never got past 0.9": a bound the run did not reach,
-    not a value it had ("doesn't improve beyond -800", "does not go below 0.07" say where it
-    stays, and are left alone)."""
+    """ "the accuracy doesn't cross 80%", "it never got past 0.9", "it approaches 100%": a bound
+    the run did not reach, not a value it had ("doesn't improve beyond -800", "does not go below
+    0.07" say where it stays, and are left alone)."""
     for token in _ancestors(doc[i], 3):
+        if token.dep_ == "conj" and token.pos_ not in ("VERB", "AUX"):
+            return False  # "…, but the accuracy hovers around 40%": a clause of its own
         if token.pos_ in ("VERB", "AUX"):
             negated = any(c.dep_ == "neg" for c in token.children)
-            return negated and token.lemma_.lower() in _REACH_VERBS
+            nearing = token.lemma_.lower() == "approach"  # "the accuracy approaches 100%"
+            return nearing or (negated and token.lemma_.lower() in _REACH_VERBS)
     return False
 
 
