@@ -349,6 +349,13 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             {("val_accuracy", 71.0, "metric")},
         ),
         ("Please use lr 2e-4 and 8 epochs for the base model.", set()),
+        # the point a value is measured at is no value; a range with its "%" is none either
+        (
+            "We get a recall of 0.41 at FPR 0.01 and an AUC of 0.93.",
+            {("recall", 0.41, "metric"), ("auc", 0.93, "metric")},
+        ),
+        ("Top-1 accuracy is around 83% to 84% on that split.", set()),
+        ("The run ends at WER 0.187 on the dev set.", {("val_wer", 0.187, "metric")}),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

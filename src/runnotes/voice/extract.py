@@ -898,6 +898,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
     if of_many and prev in _ONE_OF | _INDEX_WORDS:
         return True  # "batch 30 of 120 has loss 0.4", "epoch 3 of 12": the one, not a setting
+    if _measured_at(doc, j, names):
+        return True  # "a mean AP of 0.0005 at IoU 0.5", "at FAR 0.001": where it is measured
     if prev in ("least", "most") and j and doc[j - 1].lower_ == "at":
         return True  # "for at least 500 epochs": a bound, not the run's value
     if prev == "by" or (prev == "of" and j >= 1 and doc[j - 1].lower_ == "factor"):
@@ -1126,6 +1128,25 @@ def _difference(doc, i: int) -> bool:
     return False
 
 
+def _measured_at(doc, j: int, names: list[_Name]) -> bool:
+    """Whether the word at ``j``, right before a number, ends "at <a metric>" after a value
+    ("an AP of 0.0005 at IoU 0.5", "0.9643 at FAR 0.001", "65 mAP at tIoU 0.5"): the point that
+    value is measured at, not a value. Not "ends at WER 0.21" (no value before it in its clause)
+    nor "at lr 0.2" (a setting with its own value)."""
+    named = next((n for n in names if n.end == j + 1), None)
+    written = named is None and j >= 0 and _acronym(doc[j], names)
+    start = named.start if named is not None else j
+    metric = (named is not None and named.kind == "metric") or written
+    if not (metric and start >= 1 and doc[start - 1].lower_ == "at"):
+        return False
+    for token in reversed(doc[: start - 1]):
+        if token.pos_ in ("VERB", "AUX") or token.text in (",", ";"):
+            return False
+        if _is_number(token):
+            return True
+    return False
+
+
 def _cutoff(doc, i: int, names: list[_Name]) -> bool:
     """ "NDCG at 10 is 0.45", "mAP at IoU 0.5 is 0.61": a metric's cut-off, its value comes next;
     "the learning rate for rank 256 is 2.5e-5": the case a value is given for. Not "at lr 0.2
@@ -1150,13 +1171,15 @@ def _paired(doc, i: int, names: list[_Name]) -> bool:
         return True  # "we tried batch size 16, 8 and 4": which one was this run's
     if i in (_in_turn_pair(doc) or ()):
         return False  # "… are 0.81 and 0.77 respectively": each is its name's
-    after = i + 2 < len(doc) and doc[i + 1].lower_ in _PAIRING and _is_number(doc[i + 2])
-    before = i >= 2 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[i - 2])
+    k = _unit_at(doc, i)  # "83% to 84%": past the first one's "%"
+    p = i - 2 - (i >= 3 and doc[i - 2].text == "%")
+    after = k + 1 < len(doc) and doc[k].lower_ in _PAIRING and _is_number(doc[k + 1])
+    before = p >= 0 and doc[i - 1].lower_ in _PAIRING and _is_number(doc[p])
     if not (after or before):
         return False
-    if doc[i + 1 if after else i - 1].lower_ in ("or", "to"):
-        return not _moved(doc, i if after else i - 2)  # "0 or 1", "80 to 81%": no one value
-    other = i + 2 if after else i - 2
+    if doc[k if after else i - 1].lower_ in ("or", "to"):
+        return not _moved(doc, i if after else p)  # "0 or 1", "80 to 81%": no one value
+    other = k + 1 if after else p
     # "an entropy coefficient of 0.01 and 8 envs": the other number counts its own thing
     counted = other + 1 < len(doc) and doc[other + 1].pos_ == "NOUN" and doc[other + 1].is_alpha
     return not (_own_name(doc, i, names) and (_own_name(doc, other, names) or counted))
