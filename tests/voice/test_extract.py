@@ -356,6 +356,11 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ),
         ("Top-1 accuracy is around 83% to 84% on that split.", set()),
         ("The run ends at WER 0.187 on the dev set.", {("val_wer", 0.187, "metric")}),
+        # "than expected" compares with an expectation; it starts no plan
+        (
+            "Accuracy came out lower than expected, with precision 0.61 and recall 0.44.",
+            {("precision", 0.61, "metric"), ("recall", 0.44, "metric")},
+        ),
         # "test set" is the data, not "set to": the written names after it are results
         (
             "On the held-out test set PESQ 3.1, CSIG 4.2 and COVL 3.6.",

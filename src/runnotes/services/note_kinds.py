@@ -41,7 +41,7 @@ _PLAN = re.compile(
     r"|\b(?:should|would|could|might)\s+(?:try|use|be|get|help|give|reach|work|improve|go)\b"
     r"|\b(?:needs?|has|have)\s+to\s+be\b"
     r"|\b(?:recommend|suggest)(?:s|ed)?\b"
-    r"|\b(?:expected|promised|target(?:ed)?|hoping|hope)\b"
+    r"|(?<!than )(?<!as )\b(?:expected|promised|target(?:ed)?|hoping|hope)\b"  # not "than expected"
     r"|\bin order to\b(?=.*\b(?:try|test)\b)"
     r"|^\s*(?:maybe\s+|perhaps\s+|then\s+|also\s+)?(?:try|rerun|re-run|experiment\s+with|consider|"
     r"(?:test|check)\s+(?:if|whether|with|out|again|that)|see\s+(?:if|whether))\b",
