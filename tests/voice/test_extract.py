@@ -356,6 +356,16 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         ),
         ("Top-1 accuracy is around 83% to 84% on that split.", set()),
         ("The run ends at WER 0.187 on the dev set.", {("val_wer", 0.187, "metric")}),
+        # a number that is part of the name before it is no broken piece of the value after it
+        (
+            "After 24 epochs we have mAP 0.47, mAP 50 0.68 and mAP 75 0.51.",
+            {
+                ("epochs", 24.0, "param"),
+                ("map", 0.47, "metric"),
+                ("map50", 0.68, "metric"),
+                ("map75", 0.51, "metric"),
+            },
+        ),
         # "than expected" compares with an expectation; it starts no plan
         (
             "Accuracy came out lower than expected, with precision 0.61 and recall 0.44.",

@@ -788,8 +788,8 @@ def _garbled(doc, i: int, names: list[_Name]) -> bool:
     after = i + 2 < len(doc) and doc[i + 1].lower_ in _GLUE and _is_number(doc[i + 2])
     before = i >= 2 and doc[i - 1].lower_ in _GLUE and _is_number(doc[i - 2])
     # "ninety one point four" heard as "90 1.4%", "twelve point three" as "well point 3"
-    cut_off = i and "_at_" in getattr(_in_name(doc[i - 1], names), "name", "")
-    named = i and cut_off  # "pass at 10 0.45": the 10 is the name's
+    named = i and _in_name(doc[i - 1], names) is not None  # "pass at 10 0.45", "mAP 50 0.99":
+    # the number before is the name's
     adjacent = (i + 1 < len(doc) and _is_number(doc[i + 1])) or (
         i and not named and _is_number(doc[i - 1])
     )
