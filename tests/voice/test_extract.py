@@ -366,6 +366,11 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("map75", 0.51, "metric"),
             },
         ),
+        # a name in no list said with a split is a result's, unless it counts things
+        (
+            "I ran the eval with test crops 10, and I get a test wIoU of 0.41.",
+            {("test_crops", 10.0, "param"), ("test_wiou", 0.41, "metric")},
+        ),
         # "than expected" compares with an expectation; it starts no plan
         (
             "Accuracy came out lower than expected, with precision 0.61 and recall 0.44.",
