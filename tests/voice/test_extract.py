@@ -366,10 +366,14 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("map75", 0.51, "metric"),
             },
         ),
-        # a name in no list said with a split is a result's, unless it counts things
+        # a name in no list with a mean in it is a result's
         (
-            "I ran the eval with test crops 10, and I get a test wIoU of 0.41.",
-            {("test_crops", 10.0, "param"), ("test_wiou", 0.41, "metric")},
+            "With batch size 8, region J mean 0.61, boundary F mean 0.66.",
+            {
+                ("batch_size", 8.0, "param"),
+                ("region_j_mean", 0.61, "metric"),
+                ("boundary_f_mean", 0.66, "metric"),
+            },
         ),
         # "than expected" compares with an expectation; it starts no plan
         (

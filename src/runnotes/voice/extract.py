@@ -2038,11 +2038,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
         setting = setting or canonical.startswith(_SETTING_PREFIXES)
-        words = canonical.split("_")
-        measured = bool(_AVERAGES.intersection(words))  # "average episode length", "J mean"
-        counted = words[-1] in _SETTING_WORDS or words[-1].endswith("s")  # "test crops 3"
-        split = canonical.startswith(SPLIT_PREFIXES) and not counted
-        kind = "param" if setting and not (measured or split) else "metric"  # "a test L2 of …"
+        measured = bool(_AVERAGES.intersection(canonical.split("_")))  # "average length", "J mean"
+        kind = "param" if setting and not measured else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
     if split and unsplit and canonical not in known and kind_of(canonical) == "metric":
         canonical = f"{split}_{canonical}"
