@@ -375,6 +375,15 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("boundary_f_mean", 0.66, "metric"),
             },
         ),
+        # segmentation's two accuracies are two metrics
+        (
+            "Eval gives mean IoU 0.41, mean accuracy 0.52 and overall accuracy 0.83.",
+            {
+                ("miou", 0.41, "metric"),
+                ("mean_accuracy", 0.52, "metric"),
+                ("overall_accuracy", 0.83, "metric"),
+            },
+        ),
         # "than expected" compares with an expectation; it starts no plan
         (
             "Accuracy came out lower than expected, with precision 0.61 and recall 0.44.",

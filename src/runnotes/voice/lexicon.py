@@ -194,6 +194,10 @@ PARAMS: dict[str, tuple[str, ...]] = {
 METRICS: dict[str, tuple[str, ...]] = {
     "accuracy": ("accuracy", "acc"),
     "balanced_accuracy": ("balanced accuracy",),
+    # segmentation and point clouds log both: pixel (or point) accuracy overall, and per class
+    # (their written short names "OA", "mAcc" stay as written)
+    "overall_accuracy": ("overall accuracy",),
+    "mean_accuracy": ("mean accuracy", "mean class accuracy"),
     "top1_accuracy": (
         "top 1 accuracy",
         "top-1 accuracy",
