@@ -384,6 +384,8 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("overall_accuracy", 0.83, "metric"),
             },
         ),
+        # a hardware model number after its maker's name is no value
+        ("Ran it on a single Quadro RTX 8000 for 30 epochs.", {("epochs", 30.0, "param")}),
         # a split said before a name in no list is its split prefix
         ("The validation SRCC is 0.71 on the pairs.", {("val_srcc", 0.71, "metric")}),
         # "than expected" compares with an expectation; it starts no plan

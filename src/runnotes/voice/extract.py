@@ -946,18 +946,14 @@ def _unit_follows(doc, i: int) -> bool:
 
 
 def _model_number(doc, i: int, names: list[_Name]) -> bool:
-    """ "two GTX 1080 GPUs", "on 8 RTX 3090 cards": a whole number after a word in capitals and
-    before the noun it is part of the name of; no value."""
+    """ "two GTX 1080 GPUs", "on 8 RTX 3090 cards", "one GeForce RTX 3090 for …": a whole number
+    after a word in capitals, before the noun it is part of the name of or after a maker's name;
+    no value."""
     before, after = doc[i - 1], doc[i + 1] if i + 1 < len(doc) else None
     written = before.is_alpha and before.text.isupper() and len(before.text) > 1
-    return (
-        written
-        and doc[i].text.isdigit()
-        and _in_name(before, names) is None
-        and after is not None
-        and after.is_alpha
-        and after.lower_ not in _AFTER_NAME
-    )
+    maker = i >= 2 and doc[i - 2].text[:1].isupper() and _in_name(doc[i - 2], names) is None
+    part = after is not None and after.is_alpha and after.lower_ not in _AFTER_NAME
+    return written and doc[i].text.isdigit() and _in_name(before, names) is None and (part or maker)
 
 
 def _swept(doc, i: int) -> bool:
