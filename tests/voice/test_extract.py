@@ -162,9 +162,14 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
     after the first round, 0.801 / 0.482 after the second; a third round came from its misses
     (0.829 / 0.497). outside12 (committed alone in 3900630, before the third round): 0.826 / 0.533
     with the session's first rules, 0.866 / 0.597 after the second round, 0.870 / 0.597 after the
-    third, its misses not read. Guards against a regression, kept 0.02–0.03 below the measured
-    figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90 on held-out text) is not met on
-    outside8 … outside12.
+    third, its misses not read. From the eleventh session an optional item that spells an expected
+    one otherwise counts for it (notesets.py); outside13 (committed alone in 5a6ca6c) measured
+    0.795 / 0.559 blind and 0.819 / 0.576 after the session's round D (rules from outside9 …
+    outside11's misses), then was a development set for round E (0.836 / 0.595); outside14
+    (committed alone in 8b1c6c7, misses never read): 0.742 / 0.483 with the session's first
+    rules, 0.760 / 0.494 after round D, 0.762 / 0.492 after round E. Guards against a regression,
+    kept 0.02–0.03 below the measured figures: issue 22's bar (precision ≥ 0.97, recall ≥ 0.90 on
+    held-out text) is not met on outside8 … outside14.
     """
     guards = {
         "outside": (0.93, 0.95),
@@ -174,11 +179,13 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         "outside5": (0.95, 0.91),
         "outside6": (0.95, 0.92),
         "outside7": (0.96, 0.82),
-        "outside8": (0.92, 0.75),
-        "outside9": (0.84, 0.65),
-        "outside10": (0.83, 0.55),
-        "outside11": (0.80, 0.47),
-        "outside12": (0.85, 0.57),
+        "outside8": (0.93, 0.78),
+        "outside9": (0.86, 0.70),
+        "outside10": (0.85, 0.62),
+        "outside11": (0.87, 0.66),
+        "outside12": (0.88, 0.72),
+        "outside13": (0.81, 0.57),
+        "outside14": (0.74, 0.47),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)
