@@ -2028,8 +2028,9 @@ def _number(doc, i, names, known, split, sentence, segment):
         canonical, kind = name.name, name.kind
     elif fallback:
         canonical = _near_lexicon(" ".join(fallback))
-        if len(fallback) > 1 and fallback[0] in SPLITS:  # "the validation ANLS": val_anls
-            canonical = f"{SPLITS[fallback[0]]}_{_near_lexicon(' '.join(fallback[1:]))}"
+        split = SPLITS.get(fallback[0]) if len(fallback) > 1 else None
+        if split in ("val", "test"):  # "the validation ANLS"; "training frequency" is a setting
+            canonical = f"{split}_{_near_lexicon(' '.join(fallback[1:]))}"
         kind = kind_of(canonical)
     else:
         return mention, parsed
