@@ -472,7 +472,7 @@ _WARMUP_OF = {"epochs": "warmup_epochs", "max_steps": "warmup_steps"}
 _MODIFIER_POS = {"NOUN", "PROPN", "ADJ", "X"}
 _SPREAD = {"std", "stdev", "stddev", "variance"}  # said after a metric: how much it varies
 _AVERAGES = {"mean", "average", "avg", "median"}
-_STATISTICS = {"mean", "average", "avg", "median", "max", "min", "std"}
+_STATISTICS = _AVERAGES | {"max", "min", "std"}
 # The first word of a setting's name: "max tokens", "num envs", "total timesteps".
 _SETTING_PREFIXES = ("max_", "min_", "num_", "n_", "total_")
 _GENERIC = {
@@ -1605,11 +1605,16 @@ def _lexicon_phrases() -> dict[str, str]:
     return {phrase: name for name, phrase in phrases()}
 
 
+@cache
+def _longer_phrases() -> tuple[str, ...]:
+    """The lexicon's phrases of more than one word: a near miss of one word is another word."""
+    return tuple(phrase for phrase in _lexicon_phrases() if " " in phrase)
+
+
 def _near_lexicon(said: str) -> str:
     """A name in no list that is one slip from a multi-word lexicon phrase ("gradient flipping")
     is that name; otherwise its snake_case."""
-    longer = [phrase for phrase in _lexicon_phrases() if " " in phrase]
-    close = difflib.get_close_matches(said, longer, n=1, cutoff=0.88)
+    close = difflib.get_close_matches(said, _longer_phrases(), n=1, cutoff=0.88)
     return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
 
 
@@ -1685,7 +1690,14 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
 
 
 def _in_turn_pair(doc) -> tuple[int, int] | None:
-    """The two values of "X and Y respectively" (their token indices), if the sentence says so."""
+    """The two values of "X and Y respectively" (their token indices), if the sentence says so;
+    found once per sentence (every number asks) and kept with the parse."""
+    if "in_turn" not in doc.user_data:
+        doc.user_data["in_turn"] = _find_in_turn_pair(doc)
+    return doc.user_data["in_turn"]
+
+
+def _find_in_turn_pair(doc) -> tuple[int, int] | None:
     for r, token in enumerate(doc):
         if token.lower_ != "respectively":
             continue
