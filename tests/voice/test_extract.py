@@ -185,7 +185,8 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         "outside11": (0.87, 0.66),
         "outside12": (0.88, 0.72),
         "outside13": (0.81, 0.57),
-        "outside14": (0.74, 0.47),
+        "outside14": (0.77, 0.49),
+        "outside15": (0.77, 0.51),
     }
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)
@@ -408,6 +409,42 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
                 ("csig", 4.2, "metric"),
                 ("covl", 3.6, "metric"),
             },
+        ),
+        # the twelfth session's rules (round F), phrased apart from the notes they came from:
+        # another person's result, and a name said as someone else's in its own clause
+        (
+            "My labmate reached a recall of 0.81, but I got 0.77 with the same split.",
+            {("recall", 0.77, "metric")},
+        ),
+        ("Your F1 on that benchmark was 0.88.", set()),
+        # a magnitude letter scales a count, not a measurement with many decimals
+        ("The tracker keeps an RMSE of 12.3456 m over the route.", {("rmse", 12.3456, "metric")}),
+        # a written name is whole, and its last part tells its kind; a result is no setting
+        (
+            "After 3 epochs the logs show critic_loss 1.25.",
+            {("epochs", 3.0, "param"), ("critic_loss", 1.25, "metric")},
+        ),
+        ("I got min_ade 0.71 on the benchmark.", {("min_ade", 0.71, "metric")}),
+        # a sweep said with "experimented", a hedge between a short name and its value
+        ("I experimented with warmup steps from 100 to 2000 and nothing changed.", set()),
+        ("I got an EPE of roughly 2.35 on the clean pass.", {("epe", 2.35, "metric")}),
+        # labels, not measures: a number written with a leading zero, a data set's version,
+        # the part of a run an ordinal counts, which one of a numbered thing
+        (
+            "Evaluated on scene 0021 the chamfer distance is 0.018.",
+            {("chamfer_distance", 0.018, "metric")},
+        ),
+        ("It gets F1 0.71 on SQUAD 2.0.", {("f1", 0.71, "metric")}),
+        ("I decay the lr by 0.5 every 5 epochs after the first 30.", set()),
+        ("The stage 2 accuracy is 81.5.", {("accuracy", 81.5, "metric")}),
+        # a split said right after a value is its own, and does not reach the values after it
+        (
+            "It reaches 0.91 accuracy on train and 0.84 accuracy on the validation set.",
+            {("train_accuracy", 0.91, "metric"), ("val_accuracy", 0.84, "metric")},
+        ),
+        (
+            "My model got 0.64 AUC on training data, then 0.61 AUC on the external cohort.",
+            {("train_auc", 0.64, "metric"), ("auc", 0.61, "metric")},
         ),
     ],
 )

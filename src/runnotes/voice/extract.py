@@ -152,6 +152,7 @@ _THEIRS_BEFORE = re.compile(
     r"the authors|the (?:paper|page|readme|docs|repo|website|site|leaderboard|model card) (?:says|"
     r"reports|claims|states|shows|lists|uses|has|gets)|reported|the original|baseline|base model|"
     r"old run|previous run|earlier run|"
+    r"(?:my|a|our|his|her) (?:co-?workers?|colleagues?|friends?|team ?mates?|lab ?mates?)|"
     r"last (?:week|run|time|month)|used to (?:be|get)|originally|before the change|"
     r"before (?:the )?(?:fine ?tun\w*|finetun\w*|sft|rlhf|dpo|pruning|quantiz\w*|distill\w*|fix)|"
     r"(?:the )?model zoo|(?:the|their|your|official) (?:released|pretrained|provided|official) "
@@ -194,6 +195,8 @@ _OWN_WORDS = re.compile(
 _OTHERS = {"your", "their", "his", "her"}
 # Between someone else's value and one's own: "the 66 F1 of the paper, but I only get 56".
 _CONTRAST = re.compile(r"\b(?:but|yet|whereas|while|only|mine)\b", re.IGNORECASE)
+# Words that soften a value without changing whose it is: "an ATE of about 0.012".
+_HEDGES = {"about", "around", "roughly", "approximately"}
 _CLAUSE_END = {",", ";", "but", "whereas", "while", "and", "though", "although", "yet"}
 # Between an older value and an unnamed newer one: "was 0.88, now we're at 0.90".
 _CHANGE = re.compile(
@@ -418,7 +421,18 @@ _SETTING_WORDS = {
     "lambda",
 }
 # Verbs of reaching a mark: negated, the number is a bound the run stayed short of.
-_SWEEP_VERBS = {"try", "sweep", "vary", "search", "scan", "test", "range", "tune", "explore"}
+_SWEEP_VERBS = {
+    "try",
+    "experiment",
+    "sweep",
+    "vary",
+    "search",
+    "scan",
+    "test",
+    "range",
+    "tune",
+    "explore",
+}
 _AIM_VERBS = {"try", "want", "hope", "aim", "need", "wish", "expect", "attempt", "struggle"}
 _REACH_VERBS = {"cross", "reach", "exceed", "hit", "pass", "break", "surpass", "achieve", "get"}
 # Verbs whose number is what a setting led to, never the setting's value.
@@ -514,6 +528,14 @@ _SPLIT_PHRASE = re.compile(
 
 # A split said right after a value, closing its clause: "… and around 7 on train."
 _CONTRASTED = re.compile(r"\b(?:but|whereas|while)\b|;", re.IGNORECASE)
+# A split said right after a value and its name: "0.68 mAP on train", "94.6% on the test set".
+_SPLIT_OWN = re.compile(
+    r"\d[\d.e-]*\s?%?\s+(?:(?!(?:and|but|or)\b)[A-Za-z][\w-]*\s+)?(?:on|for) (?:the )?("
+    + "|".join(SPLITS)
+    + r")\b(?!-)",
+    re.IGNORECASE,
+)
+_NUMBER_TEXT = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?:e-?\d+)?")
 _SPLIT_BEHIND = re.compile(
     r"^\s*%?\s*(?:on|for) (?:the )?("
     + "|".join(SPLITS)
@@ -893,6 +915,12 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
     if j == i - 1 and _model_number(doc, i, names):
         return True
+    if re.fullmatch(r"0\d+", doc[i].text) or _version(doc, i, names):
+        return True  # "KITTI sequence 09", "on CATH 4.3": a label, not a measure
+    if prev in _ORDINALS - {"final"} and j == i - 1 and not _unit_follows(doc, i):
+        return True  # "every 10 epochs after the first 20": a part of the run, its noun unsaid
+    if _numbered_thing(doc, i, names):
+        return True
     if prev == "over" and j == i - 1 and j and doc[j - 1].is_alpha and not _unit_follows(doc, i):
         return True  # "a step size of eps over 5": a fraction, not a value
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
@@ -954,6 +982,28 @@ def _model_number(doc, i: int, names: list[_Name]) -> bool:
     maker = i >= 2 and doc[i - 2].text[:1].isupper() and _in_name(doc[i - 2], names) is None
     part = after is not None and after.is_alpha and after.lower_ not in _AFTER_NAME
     return written and doc[i].text.isdigit() and _in_name(before, names) is None and (part or maker)
+
+
+def _version(doc, i: int, names: list[_Name]) -> bool:
+    """ "56.63% on CATH 4.3", "trained on COCO 2017": a number right after a data set's name
+    written in capitals, after "on", "in", "from" or "for", and closing the clause, is its
+    version."""
+    if i < 2 or not (doc[i - 1].is_alpha and doc[i - 1].text.isupper() and len(doc[i - 1]) > 1):
+        return False
+    closing = _unit_at(doc, i) >= len(doc) or doc[_unit_at(doc, i)].lower_ in _AFTER_NAME
+    where = doc[i - 2].lower_ in ("on", "in", "from", "for")
+    return where and closing and _in_name(doc[i - 1], names) is None
+
+
+def _numbered_thing(doc, i: int, names: list[_Name]) -> bool:
+    """ "the protocol 2 error", "the task 1 accuracy": a whole number between a noun no name
+    covers and a metric's name is which one of those things, not a value ("training 200 epochs"
+    counts the epochs)."""
+    if i < 1 or i + 1 >= len(doc) or not doc[i].text.isdigit():
+        return False
+    noun, after = doc[i - 1], _in_name(doc[i + 1], names)
+    plain = noun.is_alpha and noun.is_lower and noun.pos_ == "NOUN"
+    return plain and _in_name(noun, names) is None and after is not None and after.kind == "metric"
 
 
 def _swept(doc, i: int) -> bool:
@@ -1086,9 +1136,9 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
         k = _before_number(doc, named.start)  # (not "annealing from lr 5e-4": where it starts)
         if k >= 0 and doc[k].lower_ in _OLD_VALUE - {"from"}:
             return True
-    linked = _name_before(doc, i, names)
+    linked = _name_before(doc, i, names) or _clause_name(doc, i, names)
     if linked is not None and linked.start and doc[linked.start - 1].lower_ in _OTHERS:
-        return True  # "their batch size is 64": someone else's
+        return True  # "their batch size is 64", "your mIoU on ADE20K is 0.49": someone else's
     if linked is not None and linked.start and doc[linked.start - 1].lower_ in _PUBLISHED:
         return True  # "versus the released AP of 46.2", "the reported F1 is 88.5"
     prev = doc[j].lower_ if j >= 0 else ""
@@ -1099,10 +1149,19 @@ def _old(doc, i: int, names: list[_Name]) -> bool:
     return bool(_COMPARED.search(doc[: max(j + 1, 0)].text)) or _theirs(doc, i) or _aimed(doc, i)
 
 
+def _clause_name(doc, i: int, names: list[_Name]) -> _Name | None:
+    """The last name said before the number at ``i`` in its own clause (no comma or "but" between
+    them): "your mIoU on the ade20k benchmark is 0.4967"."""
+    before = [n for n in names if n.end <= i]
+    if not before or any(t.lower_ in _CLAUSE_END for t in doc[before[-1].end : i]):
+        return None
+    return before[-1]
+
+
 def _before_number(doc, i: int) -> int:
     """The word before a number, past articles and hedges ("the", "about", "around")."""
     j = i - 1
-    while j >= 0 and doc[j].lower_ in ("a", "an", "the", "about", "around", "roughly", "factor"):
+    while j >= 0 and (doc[j].lower_ in ("a", "an", "the", "factor") or doc[j].lower_ in _HEDGES):
         j -= 1
     return j
 
@@ -1395,6 +1454,8 @@ def _phrase_before(doc, i: int, names: list[_Name]) -> list[str] | None:
         return None
     if doc[j].lower_ in _STATISTICS:
         return None  # "the ep reward mean of 756": the name before it says what
+    if re.fullmatch(r"[a-z]\w*_[A-Za-z]+", doc[j].text):
+        return [doc[j].lower_]  # "the logs show critic_loss 1.25": a written name is whole
     out = [doc[j].lower_]
     k = j - 1
     while k >= 0 and len(out) < 3 and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ") or _listed(doc, k)):
@@ -1521,7 +1582,8 @@ def _named_alone(doc, j: int, i: int, names: list[_Name]) -> bool:
     list of settings or results ("…, humanities 35.2, STEM 32.0", "with dim 0.5 and …") — and the
     value is no whole number bare of a unit: "CIFAR 10", "GTX 1080", "ResNet 50" are names. A
     written short name may link to it with "of" ("an EPE of 2.7")."""
-    linked = j == i - 2 and doc[i - 1].lower_ in ("of", "=", ":")
+    between = [t.lower_ for t in doc[j + 1 : i]]  # "an ATE of about 0.012": a hedge between
+    linked = between[:1] in (["of"], ["="], [":"]) and _HEDGES.issuperset(between[1:])
     if linked and not float(doc[i].text).is_integer() and _acronym(doc[j], names):
         return True
     if j != i - 1:
@@ -1620,12 +1682,30 @@ def _near_lexicon(said: str) -> str:
 
 def _split_of(text: str, at: int) -> str | None:
     """The split a phrase such as "on the test set" gives the value at ``at`` (a character
-    offset): none across a "but" ("the loss reached 0.22, but the mIoU on the test set …")."""
+    offset): its own, said right after it ("0.68 mAP on train and 0.64 mAP on the test set"),
+    else one of the sentence's, not across a "but" ("the loss reached 0.22, but the mIoU on the
+    test set …") nor from right after an earlier value ("0.8 AUC on training data, 0.79 AUC on
+    the holdout set")."""
+    own = _SPLIT_OWN.match(text, at)
+    if own is not None:
+        return SPLITS[own.group(1).lower()]
     for match in _SPLIT_PHRASE.finditer(text):
-        between = text[min(at, match.start()) : max(at, match.start())]
-        if not _CONTRASTED.search(between):
+        owner = _owner(text, match.start())
+        if owner is not None and owner < at:
+            continue
+        if not _CONTRASTED.search(text[min(at, match.start()) : max(at, match.start())]):
             return SPLITS[match.group(1).lower()]
     return None
+
+
+def _owner(text: str, start: int) -> int | None:
+    """Where the value starts that a phrase at ``start`` follows with at most its name between
+    ("0.68 mAP on train"), if any."""
+    numbers = list(_NUMBER_TEXT.finditer(text[:start]))
+    between = text[numbers[-1].end() : start] if numbers else ","
+    if len(between.split()) > 1 or re.search(r"[,;:]", between):
+        return None
+    return numbers[-1].start()
 
 
 # "zero-shot", "one-hot", "two-stage": a number joined by a hyphen to the word after it is part of
@@ -2001,7 +2081,7 @@ def _number(doc, i, names, known, split, sentence, segment):
     after = _name_after(doc, i, names) if name is None else None
     if name is None and after is None:
         name = _name_before(doc, i, names)
-    verb, fallback, parsed = None, None, False
+    verb, fallback, parsed, result = None, None, False, False
     if name is None and after is None:
         fallback = _phrase_before(doc, i, names)
         if not fallback:
@@ -2011,11 +2091,10 @@ def _number(doc, i, names, known, split, sentence, segment):
         if fallback == []:
             return mention, False  # "a BLEU bump of 8": a noun no name covers owns it
         parsed = bool(fallback)
-        if (
-            fallback
-            and kind_of(fallback[-1]) != "metric"
-            and not _as_result(doc, i, names, fallback)
-        ):
+        result = bool(fallback) and (
+            _last_word_kind(fallback[-1]) == "metric" or _as_result(doc, i, names, fallback)
+        )
+        if fallback and not result:
             verb = "set"  # "hop length 160", "cosine T max 30": a list of settings
     if name is None and after is None and not fallback:
         name = _moved_name(doc, i, names) or _named_for(
@@ -2048,7 +2127,7 @@ def _number(doc, i, names, known, split, sentence, segment):
         return mention, parsed
     if kind is None:  # a name in no list: "the step size is 10" is a setting, "the error is 3"
         setting = verb in PARAM_VERBS or canonical.rsplit("_", 1)[-1] in _SETTING_WORDS
-        setting = setting or canonical.startswith(_SETTING_PREFIXES)
+        setting = setting or (not result and canonical.startswith(_SETTING_PREFIXES))
         measured = bool(_AVERAGES.intersection(canonical.split("_")))  # "average length", "J mean"
         kind = "param" if setting and not measured else "metric"
     unsplit = not canonical.startswith(SPLIT_PREFIXES)
@@ -2069,6 +2148,11 @@ def _number(doc, i, names, known, split, sentence, segment):
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _last_word_kind(word: str) -> str | None:
+    """The kind of a written name by its last part ("value_loss" ends in a loss)."""
+    return kind_of(word) or kind_of(word.rsplit("_", 1)[-1])
 
 
 def _modifier(doc, name: _Name, names: list[_Name]) -> str | None:

@@ -83,8 +83,11 @@ _NAME_OH = re.compile(r"\b([A-Za-z]{2,4})[oO](?:(\.\d)|[-,]?\s*(?=0\.\d))")
 # (no value, never the wrong 0).
 _ZEROS_SPLIT = re.compile(r"(?<![\d.])(0\.0+),\s+(?=\d+\b(?!\.\d))")
 _KEEP_ONE = "\ue000"  # a placeholder that no rule below touches
+# A magnitude scales a count said with few decimals ("1.25M", "300k"): "an ATE of 68.78972540413156
+# m" is metres, not 68 789 725.
 _MAGNITUDE = re.compile(
-    r"\b(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion|k|m)\b(?![-'])", re.IGNORECASE
+    r"(?<![\w.])(\d+(?:\.\d{1,3})?)\s*(thousand|million|billion|trillion|k|m)\b(?![-'])",
+    re.IGNORECASE,
 )
 _SPOKEN_SCALE = re.compile(r"\b(\d+\.\d+) (1000|1000000|1000000000)\b")  # "one point two million"
 _SCALE = {"thousand": 1e3, "k": 1e3, "million": 1e6, "m": 1e6, "billion": 1e9, "trillion": 1e12}
