@@ -446,6 +446,17 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             "My model got 0.64 AUC on training data, then 0.61 AUC on the external cohort.",
             {("train_auc", 0.64, "metric"), ("auc", 0.61, "metric")},
         ),
+        # a ranking metric's cut-off written with "@"; accuracy at k is the top-k accuracy;
+        # a value "in your code" is someone else's
+        (
+            "Retrieval gives R@1 0.31 and R@10 0.72, with acc@1 of 64.2 on the probe.",
+            {
+                ("recall_at_1", 0.31, "metric"),
+                ("recall_at_10", 0.72, "metric"),
+                ("top1_accuracy", 64.2, "metric"),
+            },
+        ),
+        ("The hits@10 of the three baselines is about 0.4 in your code.", set()),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -142,7 +142,8 @@ _COMPARED = re.compile(
 # A value that belongs to someone else: "24.6 in the paper", "the 27.7 that was promised".
 _THEIRS_AFTER = re.compile(
     r"^\s*%?\s*(?:\w+\s+)?(?:(?:in|from|of|by) (?:the|their|your|his|her|its|this|that)\s+"
-    r"(?:\w+\s+)?(?:paper|readme|original|repo|leaderboard|table|blog)|(?:that (?:was|is|were) )?"
+    r"(?:\w+\s+)?(?:paper|readme|original|repo|leaderboard|table|blog)|"
+    r"(?:in|from|with) (?:their|your|his|her) (?:code|implementation)|(?:that (?:was|is|were) )?"
     r"(?:reported|promised|claimed|expected|advertised))\b",
     re.IGNORECASE,
 )
@@ -693,6 +694,7 @@ def _widened(doc, names: list[_Name]) -> list[_Name]:
 # IoU thresholds said after mAP, and how detection code names the AP at them.
 # Ranking metrics said at a cut-off: "recall at 10", "MRR at 10", "precision at 5", "hits at 1".
 _RANKED = {"recall", "precision", "mrr", "ndcg", "hits", "hit_rate", "map", "accuracy", "pass"}
+_RANKED_LETTERS = {"r": "recall", "p": "precision"}  # "R@1 46.1", "P@10 0.62": written only
 _IOU = {"0.5": "50", ".5": "50", "50": "50", "0.75": "75", ".75": "75", "75": "75"}
 
 
@@ -702,9 +704,11 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
     ``map50_95``, as detection code logs them); it is no value of its own. A ranking metric at a
     cut-off ("recall at 1 of 62.01", "pass at 10 0.45") is named with its cut-off."""
     cut_words = [
-        _Name(t.i, t.i + 1, t.lower_, "metric")
+        _Name(t.i, t.i + 1, _RANKED_LETTERS.get(t.lower_, t.lower_), "metric")
         for t in doc
-        if t.lower_ in _RANKED and _in_name(t, names) is None and t.i + 2 < len(doc)
+        if t.i + 2 < len(doc)
+        and (t.lower_ in _RANKED or (t.lower_ in _RANKED_LETTERS and doc[t.i + 1].text == "@"))
+        and _in_name(t, names) is None
     ]
     names = sorted([*names, *cut_words], key=lambda n: n.start)
     for n in names:
@@ -712,7 +716,8 @@ def _thresholded(doc, names: list[_Name]) -> list[_Name]:
         if _bare(n.name) in _RANKED and k > n.end and k + 1 < len(doc):
             cut = doc[k].text
             if cut.isdigit() and (_value_follows(doc, k + 1) or _subject_said(doc, k + 1)):
-                n.name, n.end = f"{n.name}_at_{cut}", k + 1  # "recall at 1 of 62.01": k, no value
+                at_cut = f"top{cut}_accuracy" if n.name == "accuracy" else f"{n.name}_at_{cut}"
+                n.name, n.end = at_cut, k + 1  # "recall at 1 of 62.01": k, no value; "acc@5"
                 continue
         if n in cut_words:
             n.kind = None  # "a pass over the data": no name without its cut-off
@@ -921,6 +926,8 @@ def _no_value(doc, i: int, names: list[_Name]) -> bool:
         return True  # "every 10 epochs after the first 20": a part of the run, its noun unsaid
     if _numbered_thing(doc, i, names):
         return True
+    if prev == "@":
+        return True  # "the recall@20 of MF … is about 0.10": a cut-off, written
     if prev == "over" and j == i - 1 and j and doc[j - 1].is_alpha and not _unit_follows(doc, i):
         return True  # "a step size of eps over 5": a fraction, not a value
     of_many = i + 2 < len(doc) and doc[i + 1].lower_ == "of" and _is_number(doc[i + 2])
@@ -1720,6 +1727,15 @@ _HYPHENATED = re.compile(
 )
 
 
+_CUT_OFF = re.compile(r"\b([A-Za-z]+)@(\d+)\b")
+
+
+def _cut_off(match: re.Match[str]) -> str:
+    """ "R@5" → "R @ 5", named with its cut-off by ``_thresholded``; a listed spelling stays."""
+    written = match.group(0)
+    return written if written.lower() in _lexicon_phrases() else " @ ".join(match.groups())
+
+
 def _joined(match: re.Match[str]) -> str:
     """A hyphenated written name as one word, unless the lexicon knows it ("ROUGE-L")."""
     said = match.group(0).lower()
@@ -1729,6 +1745,7 @@ def _joined(match: re.Match[str]) -> str:
 def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]:
     text = saying.clean(to_digits(_NUMBER_IN_WORD.sub(r"\1_", sentence)))
     text = _HYPHENATED.sub(_joined, text)  # "SI-SNRi 12.5", "CFP-FP 0.87": one written name
+    text = _CUT_OFF.sub(_cut_off, text)  # "R@5 73.1": a cut-off, written
     text = re.sub(r"(?<=[A-Za-z])([.!?])\s*$", r" \1", text)  # "… 71% mIoU.": not one token
     if cues.is_goal(text):
         return []  # "the goal is validation accuracy above 90%": a target, not a result
