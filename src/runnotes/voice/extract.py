@@ -2118,9 +2118,11 @@ def _number(doc, i, names, known, split, sentence, segment):
             doc, i, names
         )  # "bumped dropout from 0.2 to 0.5 and val accuracy …"
     vague = after is not None and after.name in _VAGUE_AFTER and after.end - after.start == 1
+    subject = False
     if name is None and (after is None or vague) and not fallback:
         name, fallback, verb = _from_parse(doc, i, names)
         parsed = name is not None or bool(fallback)
+        subject = bool(fallback) and verb not in PARAM_VERBS and not _written(doc, fallback)
     if name is None and after is None and not fallback:
         fallback = _counted_setting(doc, i, names)
         verb = "set" if fallback else verb
@@ -2156,6 +2158,8 @@ def _number(doc, i, names, known, split, sentence, segment):
     if canonical in _WARMUP_OF and _warmup_length(doc, i):
         canonical = _WARMUP_OF[canonical]  # "10 epochs of linear warmup", "warmup from 10 to 8 …"
     mention.role, mention.name = kind, canonical
+    if subject and kind_of(canonical) is None and canonical not in known:
+        mention.unsure = f"named after the sentence's subject: is it {canonical}?"
     modifier = _modifier(doc, name, names) if name is not None and not known else None
     if modifier is not None:
         mention.unsure = f"said as {modifier!r}: is it {canonical}?"
@@ -2165,6 +2169,13 @@ def _number(doc, i, names, known, split, sentence, segment):
         else:  # "after 4.97 epochs": a count is never a fraction
             mention.name = None
     return mention, parsed
+
+
+def _written(doc, words: list[str]) -> bool:
+    """Whether a name's words are written as a name is: a capital after the first letter or an
+    underscore ("WQI", "mAPH", "max_grad_norm"), not plain words ("the hop penalty")."""
+    said = {t.lower_: t.text for t in doc}
+    return any("_" in w or any(c.isupper() for c in said.get(w, w)[1:]) for w in words)
 
 
 def _last_word_kind(word: str) -> str | None:
