@@ -58,6 +58,10 @@ def test_what_a_reader_finds(heard: str, item: tuple) -> None:
         ("dropout of point two", "dropout of 0.2"),
         ("one e minus four", "1e-4"),
         ("3 e minus 4", "3e-4"),
+        # "and" joins a number only after its hundreds: two numbers listed, not text2num's 5250
+        ("patience fifty and two hundred fifty epochs", "patience 50 and 250 epochs"),
+        ("between three hundred and five hundred", "between 300 and 500"),
+        ("two hundred and fifty six", "256"),
         ("1E minus 4", "1e-4"),
         ("ninety one point four percent", "91.4%"),
         ("1,000 steps", "1000 steps"),
@@ -475,6 +479,11 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
             },
         ),
         ("The hits@10 of the three baselines is about 0.4 in your code.", set()),
+        # the digit of a name said before a split is no value the split is said after
+        (
+            "Its top 1 accuracy on the test set came out at 71.2%.",
+            {("test_top1_accuracy", 71.2, "metric")},
+        ),
     ],
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:

@@ -1687,7 +1687,7 @@ def _near_lexicon(said: str) -> str:
     return _lexicon_phrases()[close[0]] if close else said.replace(" ", "_")
 
 
-def _split_of(text: str, at: int) -> str | None:
+def _split_of(text: str, at: int, values: frozenset[int]) -> str | None:
     """The split a phrase such as "on the test set" gives the value at ``at`` (a character
     offset): its own, said right after it ("0.68 mAP on train and 0.64 mAP on the test set"),
     else one of the sentence's, not across a "but" ("the loss reached 0.22, but the mIoU on the
@@ -1697,7 +1697,7 @@ def _split_of(text: str, at: int) -> str | None:
     if own is not None:
         return SPLITS[own.group(1).lower()]
     for match in _SPLIT_PHRASE.finditer(text):
-        owner = _owner(text, match.start())
+        owner = _owner(text, match.start(), values)
         if owner is not None and owner < at:
             continue
         if not _CONTRASTED.search(text[min(at, match.start()) : max(at, match.start())]):
@@ -1705,10 +1705,11 @@ def _split_of(text: str, at: int) -> str | None:
     return None
 
 
-def _owner(text: str, start: int) -> int | None:
+def _owner(text: str, start: int, values: frozenset[int]) -> int | None:
     """Where the value starts that a phrase at ``start`` follows with at most its name between
-    ("0.68 mAP on train"), if any."""
-    numbers = list(_NUMBER_TEXT.finditer(text[:start]))
+    ("0.68 mAP on train"), if any; ``values`` are where the sentence's values start (the 1 of
+    "top 1 accuracy on the validation set" is part of a name)."""
+    numbers = [m for m in _NUMBER_TEXT.finditer(text[:start]) if m.start() in values]
     between = text[numbers[-1].end() : start] if numbers else ","
     if len(between.split()) > 1 or re.search(r"[,;:]", between):
         return None
@@ -1755,6 +1756,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
     found: list[_Found] = []
     named: set[str] = set()
     skip = -1
+    values = frozenset(t.idx for t in doc if _is_number(t) and _in_name(t, names) is None)
     for i, token in enumerate(doc):
         if plan is not None and plan[0] <= token.idx < plan[1]:
             continue  # "next I'll try 1e-4": a plan's numbers are no values of this run
@@ -1770,7 +1772,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
         elif broken is not None:
             skip = i + 2
             mention, parsed = _number(
-                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+                doc, i, names, known, _split_of(text, token.idx, values), sentence, segment
             )
             mention.value, mention.text = broken, f"{broken:g}"
             mention.unsure = f"heard as {doc[i : i + 3].text!r}: is it {broken:g}?"
@@ -1779,7 +1781,7 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             if _no_value(doc, i, names):
                 continue
             mention, parsed = _number(
-                doc, i, names, known, _split_of(text, token.idx), sentence, segment
+                doc, i, names, known, _split_of(text, token.idx, values), sentence, segment
             )
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     _in_turn(doc, found, names)

@@ -83,6 +83,15 @@ _NAME_OH = re.compile(r"\b([A-Za-z]{2,4})[oO](?:(\.\d)|[-,]?\s*(?=0\.\d))")
 # (no value, never the wrong 0).
 _ZEROS_SPLIT = re.compile(r"(?<![\d.])(0\.0+),\s+(?=\d+\b(?!\.\d))")
 _KEEP_ONE = "\ue000"  # a placeholder that no rule below touches
+# "and" belongs to a number only after its hundreds or thousands ("two hundred and fifty"):
+# "patience fifty and two hundred fifty epochs" is 50 and 250, not text2num's 5250.
+_AND = "\ue001"
+_LISTING_AND = re.compile(
+    r"(?<!hundred)(?<!thousand)(?<!million)(?<!billion) and (?=(?:one|two|three|four|five|six|"
+    r"seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety|a hundred)\b)|(?<=hundred) and (?=\w+ hundred\b)",  # "three hundred and five hundred"
+    re.IGNORECASE,
+)
 # A magnitude scales a count said with few decimals ("1.25M", "300k"): "an ATE of 68.78972540413156
 # m" is metres, not 68 789 725.
 _MAGNITUDE = re.compile(
@@ -184,7 +193,8 @@ def to_digits(text: str) -> str:
     text = _PRONOUN_ONE.sub(lambda m: m.group(0)[:-3] + _KEEP_ONE, text)
     text = _POINT_DIGITS.sub(lambda m: _OH.sub("zero", m.group(0)), text)
     text = _MAGNITUDE.sub(_magnitude, text)
-    text = _alpha2digit()(text, "en")
+    text = _LISTING_AND.sub(f" {_AND} ", text)
+    text = _alpha2digit()(text, "en").replace(f" {_AND} ", " and ")
     text = _BARE_POINT.sub(_bare_point, text)
     text = _DIGIT_POINT.sub(lambda m: f"{m.group(1)}.{m.group(2).replace(' ', '')}", text)
     text = _TENS_HOMOPHONE.sub(
