@@ -142,6 +142,25 @@ def test_a_name_only_the_subject_gives_is_asked_not_offered() -> None:
     }
 
 
+def test_values_nothing_tells_apart_are_asked_not_offered() -> None:
+    """Several values of one name with nothing to tell which is the run's, and results of two
+    things compared: each waits in review as a question; none is offered, none is lost."""
+    cases = {
+        "On vox1-O I got EER 1.12%, and without TTA I got EER 1.0052.": [
+            ("eer", 1.12, "eer said 2 times (1.12%, 1.0052): is this one the run's?"),
+            ("eer", 1.0052, "eer said 2 times (1.12%, 1.0052): is this one the run's?"),
+        ],
+        "fp32 reaches 99% accuracy but int8 gives 88% accuracy.": [
+            ("accuracy", 99.0, "said of one of two things compared: is accuracy the run's?"),
+            ("accuracy", 88.0, "said of one of two things compared: is accuracy the run's?"),
+        ],
+    }
+    for text, asked in cases.items():
+        mentions = [m for m in extract([text]) if m.value is not None]
+        assert [(m.name, m.value, m.unsure) for m in mentions] == asked
+        assert not items(mentions)
+
+
 def test_a_value_it_had_before_is_not_its_value() -> None:
     assert items(extract(["Validation loss went from 0.6 to 0.55."])) == {
         ("val_loss", 0.55, "metric")
