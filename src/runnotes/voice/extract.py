@@ -1838,7 +1838,8 @@ def _in_turn(doc, found: list[_Found], names: list[_Name]) -> None:
 
 def _uncompared(doc, found: list[_Found], names: list[_Name]) -> list[_Found]:
     """ "fp32 reaches 99% but int8 gives 88%", "the teacher got 80% and the student 73%": results
-    of two things set side by side; which one is this run's is the reader's guess, so neither."""
+    of two things set side by side; which one is this run's is the reader's guess, so neither is
+    kept here (``_values`` asks the reviewer about each named one)."""
     own = {item.index for item in found if _phrase_named(doc, item)}
     numbers = [t.i for t in doc if _is_number(t) and _in_name(t, names) is None]
     things = {i: _thing(doc, i, names) for i in numbers if i not in own}
@@ -1978,7 +1979,8 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
     """What the sentence settles on: a value with no name of its own after a change marker takes
     the name of the value before it ("was 0.88, now we're at 0.90"); values compared against or
     someone else's are dropped; of one name, the last value said stands (unless only the parse
-    gave it that name: "batch size 32 fits on 1 GPU")."""
+    gave it that name: "batch size 32 fits on 1 GPU"), and values of one name with nothing to
+    tell which stands are asked ("256 gets 79% yet 512 gets 78%")."""
     for k, later in enumerate(found):
         same = [e for e in found[:k] if e.mention.name and e.mention.name == later.mention.name]
         other = _other_split(doc, same[-1], later) if same and later.parsed else None
@@ -2020,11 +2022,8 @@ def _final_say(doc, found: list[_Found]) -> list[Mention]:
         last[name] = item
         said.setdefault(name, []).append(item)
     kept = [item for name, item in last.items() if name not in ambiguous]
-    return [item.mention for item in sorted(kept + apart + _asked(said, ambiguous), key=_at)]
-
-
-def _at(item: _Found) -> int:
-    return item.index
+    asked = _asked(said, ambiguous)
+    return [item.mention for item in sorted(kept + apart + asked, key=lambda item: item.index)]
 
 
 def _asked(said: dict[str, list[_Found]], ambiguous: set[str]) -> list[_Found]:
