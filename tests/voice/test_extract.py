@@ -238,6 +238,21 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
         assert score.precision >= precision and score.recall >= recall, "\n".join(score.misses)
 
 
+def test_a_second_labeller_agrees_as_far_as_people_do(capsys: pytest.CaptureFixture[str]) -> None:
+    """outside15 labelled twice, by people who each followed the sets' written conventions: how
+    far two readers agree bounds what any extractor can score. Measured 2026-12-07: 0.950 /
+    0.933 one way, 0.952 / 0.938 the other — below issue 22's precision bar of 0.97."""
+    first, second = load("outside15"), load("outside15_b")
+    assert [case.text for case in first] == [case.text for case in second]
+    one_way, other_way = Score(), Score()
+    for a, b in zip(first, second, strict=True):
+        one_way.add(a, set(b.expected))
+        other_way.add(b, set(a.expected))
+    with capsys.disabled():
+        print(f"\ntwo labellers on outside15: {one_way}; the other way round {other_way}")
+    assert min(one_way.precision, other_way.precision, one_way.recall, other_way.recall) >= 0.9
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
