@@ -63,6 +63,28 @@ def test_review_page_lists_every_pending_capture_and_bulk_approves(client, store
     assert bad.status_code == 400 and "no capture with id 999999" in bad.text
 
 
+def test_a_value_extraction_asks_about_shows_its_question(client, store: Store) -> None:
+    """A value a note said twice, or of two things compared, waits as a question: the page and
+    `runnotes review list` say what is asked (escaped), not only that it is unsure."""
+    question = "eer said 2 times (1.12%, <b>1.0052</b>): is this one the run's?"
+    with start_run("asked", store=store) as run:
+        run.capture(
+            NewCapture(
+                kind=Kind.metric,
+                source="voice",
+                name="eer",
+                value=1.12,
+                text="1.12%",
+                review=Review.pending,
+                confidence=0.35,
+                extra={"heard": "I got EER 1.12%, and without TTA EER 1.0052.", "unsure": question},
+            )
+        )
+    page = client.get("/review").text
+    assert '<span class="tag unsure">asked</span> eer said 2 times (1.12%, &lt;b&gt;1.0052' in page
+    assert f"asked: {question}" in run_cli("review", "list").stdout
+
+
 def test_review_cli(store: Store) -> None:
     ids = _spoken(store, 3)
     listed = run_cli("review", "list").stdout

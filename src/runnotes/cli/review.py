@@ -75,6 +75,9 @@ def review_list(
         )
         if heard:
             out.print(f"         [dim]heard: “{escape(heard)}”[/]", markup=True)
+        asked = (c.extra or {}).get("unsure")
+        if asked:  # why extraction asks rather than offers: "eer said 2 times (…): is this one…?"
+            out.print(f"         [yellow]asked:[/] {escape(asked)}", markup=True)
     total = count_pending(store)
     if run is None and total > len(items):
         out.print(f"[dim]{len(items)} of {total} shown (--limit)[/]", markup=True)
