@@ -65,7 +65,8 @@ def review_list(
     for item in items:
         c = item.capture
         what = f"{c.name} = {c.text or c.value}" if c.kind in ("metric", "param") else c.text
-        heard = (c.extra or {}).get("heard")
+        extra = c.extra or {}
+        heard = extra.get("heard")
         doubt = "  [yellow]unsure[/]" if unsure(c) else ""
         out.print(
             f"[bold]{c.id:>6}[/] {c.kind:<10} {escape((what or '')[:80])}"
@@ -75,7 +76,7 @@ def review_list(
         )
         if heard:
             out.print(f"         [dim]heard: “{escape(heard)}”[/]", markup=True)
-        asked = (c.extra or {}).get("unsure")
+        asked = extra.get("unsure")
         if asked:  # why extraction asks rather than offers: "eer said 2 times (…): is this one…?"
             out.print(f"         [yellow]asked:[/] {escape(asked)}", markup=True)
     total = count_pending(store)

@@ -536,7 +536,7 @@ _SPLIT_OWN = re.compile(
     + r")\b(?!-)",
     re.IGNORECASE,
 )
-_NUMBER_TEXT = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?:e-?\d+)?")
+_NUMBER_TEXT = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 _SPLIT_BEHIND = re.compile(
     r"^\s*%?\s*(?:on|for) (?:the )?("
     + "|".join(SPLITS)
@@ -1709,11 +1709,12 @@ def _owner(text: str, start: int, values: frozenset[int]) -> int | None:
     """Where the value starts that a phrase at ``start`` follows with at most its name between
     ("0.68 mAP on train"), if any; ``values`` are where the sentence's values start (the 1 of
     "top 1 accuracy on the validation set" is part of a name)."""
-    numbers = [m for m in _NUMBER_TEXT.finditer(text[:start]) if m.start() in values]
-    between = text[numbers[-1].end() : start] if numbers else ","
+    last = max((at for at in values if at < start), default=None)
+    number = _NUMBER_TEXT.match(text, last) if last is not None else None
+    between = text[number.end() : start] if number is not None else ","
     if len(between.split()) > 1 or re.search(r"[,;:]", between):
         return None
-    return numbers[-1].start()
+    return last
 
 
 # "zero-shot", "one-hot", "two-stage": a number joined by a hyphen to the word after it is part of
@@ -1786,7 +1787,8 @@ def _values(sentence: str, segment: int, known: dict[str, str]) -> list[Mention]
             found.append(_Found(i, mention, _old(doc, i, names), parsed))
     _in_turn(doc, found, names)
     kept = _uncompared(doc, found, names)
-    compared = [item for item in found if item not in kept and item.mention.name and not item.old]
+    stays = {item.index for item in kept}
+    compared = [i for i in found if i.index not in stays and i.mention.name and not i.old]
     for item in compared:  # "fp32 reaches 99% but int8 gives 88%": asked, not offered
         item.mention.unsure = (
             f"said of one of two things compared: is {item.mention.name} the run's?"
