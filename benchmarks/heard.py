@@ -95,6 +95,9 @@ def _heard(cases: list, voice: str, path: Path):  # type: ignore[no-untyped-def,
 
     with tempfile.TemporaryDirectory() as home:
         os.environ["RUNNOTES_HOME"] = home
+        # Scored here is what notes offer; a draft refresh queued by them would only find the
+        # temporary store closed (as in the tests, drafts wait for a manual refresh).
+        os.environ["RUNNOTES_DRAFTS_AUTO"] = "false"
         store = open_store(load_settings())
         heard = through_recorder(store, cases, spoken(cases, voice))
         path.write_text(json.dumps(_kept(store, run_id=1)))

@@ -251,10 +251,9 @@ def insert_run(store: Store, name: str, *, experiment: str | None, project: str 
     (:func:`record_command` with ``owned``) while the command runs."""
     pid = os.getpid()
     with sql.write(store) as tx:
-        run_id = sql.insert_run(tx, sql.experiment_id(tx, project, experiment), name, time.time())
-        owner = "UPDATE run SET pid = ?, pid_started = ?, host = ? WHERE id = ?"
-        tx.run(owner, [pid, process_started(pid), socket.gethostname(), run_id])
-    return run_id
+        owner = (pid, process_started(pid), socket.gethostname())
+        exp = sql.experiment_id(tx, project, experiment)
+        return sql.insert_run(tx, exp, name, time.time(), owner)
 
 
 def _apply_context(session: Session, store: Store, run: Run, ctx: RunContext) -> None:

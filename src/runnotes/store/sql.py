@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 DEFAULT_PROJECT = "default"
 DEFAULT_EXPERIMENT = "default"
 AUTO_EXPERIMENT = "unsorted"
+Owner = tuple[int, float | None, str]  # the pid, start time and host of the process that runs it
 # The capture table's columns a new capture fills, in the order of NewCapture's fields.
 CAPTURE_COLUMNS = (
     "kind",
@@ -248,12 +249,16 @@ def todays_run(tx: Tx) -> int:
     return insert_run(tx, exp, name, time.time())
 
 
-def insert_run(tx: Tx, experiment: int, name: str, started_at: float) -> int:
-    """A new running run with no context (the ORM's ``create_run`` records one)."""
-    values = [experiment, name, RunStatus.running.value, started_at, "", 0]
+def insert_run(
+    tx: Tx, experiment: int, name: str, started_at: float, owner: Owner | None = None
+) -> int:
+    """A new running run with no context (the ORM's ``create_run`` records one), owned by the
+    process ``owner`` names when given (one statement: the run never exists without it)."""
+    pid, pid_started, host = owner or (None, None, None)
+    values = [experiment, name, RunStatus.running.value, started_at, "", 0, pid, pid_started, host]
     insert = (
-        "INSERT INTO run (experiment_id, name, status, started_at, description, series_version) "
-        "VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO run (experiment_id, name, status, started_at, description, series_version, "
+        "pid, pid_started, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
     )
     if tx.dialect == "sqlite":
         tx.run(insert, values)
