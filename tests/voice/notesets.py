@@ -6,6 +6,7 @@ tuning and are only measured (see the README's voice section).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,12 +78,24 @@ def _spelt_otherwise(case: Case, found: set[Item]) -> dict[Item, Item]:
     return spelt
 
 
+def _values_alone(case: Case, found: set[Item]) -> tuple[int, int]:
+    """(offers whose value and kind a labelled item has, expected items whose value and kind are
+    offered), whatever the names: how far a miss is only a name spelled another way."""
+    labelled = {item[1:] for item in case.expected | case.optional}
+    offered = Counter(item[1:] for item in found)
+    wanted = Counter(item[1:] for item in case.expected)
+    right = sum(1 for item in found - case.optional if item[1:] in labelled)
+    return right, sum(min(n, offered[value]) for value, n in wanted.items())
+
+
 @dataclass
 class Score:
     true_pos: int = 0
     found: int = 0
     expected: int = 0
     misses: list[str] = field(default_factory=list)
+    values_right: int = 0  # offers (of ``found``) right by value and kind, whatever their name
+    values_hit: int = 0  # expected items offered by value and kind, whatever the name
 
     def add(self, case: Case, found: set[Item], heard: str | None = None) -> None:
         counted = found - case.optional
@@ -91,6 +104,9 @@ class Score:
         self.true_pos += hits
         self.found += len(counted) + len(spelt)
         self.expected += len(case.expected)
+        right, hit = _values_alone(case, found)
+        self.values_right += right + len(spelt)  # a spelt item is offered as counted, and right
+        self.values_hit += hit
         if missed or counted - case.expected:
             self.misses.append(
                 f"{case.text}{f' (heard: {heard})' if heard is not None else ''}\n"
@@ -103,6 +119,8 @@ class Score:
         self.found += other.found
         self.expected += other.expected
         self.misses += other.misses
+        self.values_right += other.values_right
+        self.values_hit += other.values_hit
 
     @property
     def precision(self) -> float:
@@ -111,6 +129,12 @@ class Score:
     @property
     def recall(self) -> float:
         return self.true_pos / self.expected if self.expected else 1.0
+
+    def values_alone(self) -> str:
+        """Precision and recall of the values whatever their names (``_values_alone``)."""
+        precision = self.values_right / self.found if self.found else 1.0
+        recall = self.values_hit / self.expected if self.expected else 1.0
+        return f"values alone {precision:.3f} / {recall:.3f}"
 
     def __str__(self) -> str:
         return f"precision {self.precision:.3f}, recall {self.recall:.3f} ({self.expected} values)"

@@ -234,7 +234,7 @@ def test_notes_nobody_here_wrote_text_only(capsys: pytest.CaptureFixture[str]) -
     for name, (precision, recall) in guards.items():
         score, cases = _score(name)
         with capsys.disabled():
-            print(f"\nextraction, text only: {name} ({cases} notes) {score}")
+            print(f"\ntext only: {name} ({cases} notes) {score}; {score.values_alone()}")
         assert score.precision >= precision and score.recall >= recall, "\n".join(score.misses)
 
 
