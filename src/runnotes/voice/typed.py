@@ -28,9 +28,6 @@ _NUMBER_WORD = re.compile(
     r"forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|point)\b",
     re.IGNORECASE,
 )
-# The confidence given to a value read from a broken number ("3 minus 4"): below the review
-# page's "unsure" line (``store.review.UNSURE_BELOW``), so it is shown as one to check.
-UNSURE_VALUE = 0.3
 
 
 def known_names(session: Session, run_id: int) -> tuple[dict[str, str], list[str]]:
