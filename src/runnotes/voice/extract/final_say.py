@@ -12,7 +12,7 @@ from runnotes.voice.extract import owners
 from runnotes.voice.extract.mentions import Found, Mention, Name, bare
 from runnotes.voice.extract.parse import acronym
 from runnotes.voice.extract.splits import on_another, other_split
-from runnotes.voice.extract.tokens import ancestors, in_name, is_number
+from runnotes.voice.extract.tokens import ancestors, in_name, in_turn_pair, is_number
 from runnotes.voice.extract.words import (
     COUNT_NAMES,
     COUNTED,
@@ -44,27 +44,6 @@ _LATER_ON = re.compile(
 )
 # A noun a value follows with its verb left out: "…, LightGBM 0.857", "and the student 73%".
 _GAPPED = {"conj", "appos", "npadvmod"}
-
-
-def in_turn_pair(doc) -> tuple[int, int] | None:
-    """The two values of "X and Y respectively" (their token indices), if the sentence says so;
-    found once per sentence (every number asks) and kept with the parse."""
-    if "in_turn" not in doc.user_data:
-        doc.user_data["in_turn"] = _find_in_turn_pair(doc)
-    return doc.user_data["in_turn"]
-
-
-def _find_in_turn_pair(doc) -> tuple[int, int] | None:
-    for r, token in enumerate(doc):
-        if token.lower_ != "respectively":
-            continue
-        second = r - 1 - (r >= 1 and doc[r - 1].text == "%")
-        joined = second - 1
-        first = joined - 1 - (joined >= 1 and doc[joined - 1].text == "%")
-        numbers = first >= 0 and is_number(doc[first]) and is_number(doc[second])
-        if numbers and doc[joined].lower_ == "and":
-            return first, second
-    return None
 
 
 def in_turn(doc, found: list[Found], names: list[Name]) -> None:

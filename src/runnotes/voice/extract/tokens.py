@@ -57,3 +57,24 @@ def name_after(doc, i: int, names: list[Name]) -> Name | None:
 def in_name(token, names: list[Name]) -> Name | None:
     """The name a token is part of, if any."""
     return next((n for n in names if n.start <= token.i < n.end), None)
+
+
+def in_turn_pair(doc) -> tuple[int, int] | None:
+    """The two values of "X and Y respectively" (their token indices), if the sentence says so;
+    found once per sentence (every number asks) and kept with the parse."""
+    if "in_turn" not in doc.user_data:
+        doc.user_data["in_turn"] = _find_in_turn_pair(doc)
+    return doc.user_data["in_turn"]
+
+
+def _find_in_turn_pair(doc) -> tuple[int, int] | None:
+    for r, token in enumerate(doc):
+        if token.lower_ != "respectively":
+            continue
+        second = r - 1 - (r >= 1 and doc[r - 1].text == "%")
+        joined = second - 1
+        first = joined - 1 - (joined >= 1 and doc[joined - 1].text == "%")
+        numbers = first >= 0 and is_number(doc[first]) and is_number(doc[second])
+        if numbers and doc[joined].lower_ == "and":
+            return first, second
+    return None

@@ -7,13 +7,13 @@ from __future__ import annotations
 import re
 
 from runnotes.voice.extract.adjacent import name_before
-from runnotes.voice.extract.final_say import in_turn_pair
 from runnotes.voice.extract.mentions import Name
 from runnotes.voice.extract.parse import acronym
 from runnotes.voice.extract.tokens import (
     ancestors,
     before_number,
     in_name,
+    in_turn_pair,
     is_number,
     name_after,
     unit_at,
