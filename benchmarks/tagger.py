@@ -1,6 +1,6 @@
 """A learned second opinion on each number of a note, tried beside the rules: not wired in.
 
-For each number the extractor gives a name to (``extract._number``), a multinomial logistic
+For each number the extractor gives a name to (``extract.naming.number``), a multinomial logistic
 regression over readable features of the words around it says ``none`` (the note offers no value
 there: an index, a range's end, the paper's figure, an old value, a count), ``metric`` or
 ``param``. Gold labels come from the note sets: the kind of an expected item with that value;
@@ -34,7 +34,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from runnotes.capture.parse import NUMBER  # noqa: E402
 from runnotes.voice import extract as ex  # noqa: E402
-from runnotes.voice.lexicon import kind_of  # noqa: E402
+from runnotes.voice.extract import naming, parse, unlisted, words  # noqa: E402
+from runnotes.voice.lexicon import SPLITS, kind_of  # noqa: E402
 from voice.notesets import Score, items, load  # noqa: E402
 
 SETS = ("dev", "outside", *(f"outside{k}" for k in range(2, 10)))
@@ -189,9 +190,9 @@ _LEADS = {"CCONJ", "SCONJ", "VERB", "AUX"}
 def _never() -> frozenset[str]:
     """Words the rules know name no value (counters, counted things, splits, bounds, verbs)."""
     return frozenset(
-        ex._GENERIC | ex._COUNTERS | ex._INDEX_WORDS | ex._COUNTED | ex._NOT_NAME_WORDS
-        | set(ex.SPLITS) | ex._BOUND | ex._STATISTICS | ex.PARAM_VERBS | ex._LINK_VERBS
-        | ex._RESULT_VERBS | ex._REACH_VERBS
+        words.GENERIC | words.COUNTERS | words.INDEX_WORDS | words.COUNTED | words.NOT_NAME_WORDS
+        | set(SPLITS) | parse._BOUND | words.STATISTICS | words.PARAM_VERBS | words.LINK_VERBS
+        | words.RESULT_VERBS | words.REACH_VERBS
     )  # fmt: skip
 
 
@@ -245,9 +246,9 @@ def adjacent_name(doc, i: int, names: list[Any]) -> str | None:
             j += 1
         if said and not _bounded(doc, j, names, before=False):
             return None
-    if not said or (len(said) == 1 and said[0] in ex._SETTING_WORDS):
+    if not said or (len(said) == 1 and said[0] in words.SETTING_WORDS):
         return None
-    return ex._near_lexicon(" ".join(said))
+    return unlisted.near_lexicon(" ".join(said))
 
 
 # --- training and the leave-one-set-out table ----------------------------------------------
@@ -270,19 +271,19 @@ def _label(value: float, case) -> str | None:
 
 @contextmanager
 def _wrapped(hook: Callable) -> Iterator[None]:
-    """Extraction with ``hook(doc, i, names, known, mention)`` run right after ``_number``."""
-    original = ex._number
+    """Extraction with ``hook(doc, i, names, known, mention)`` run right after ``naming.number``."""
+    original = naming.number
 
     def number(doc, i, names, known, split, sentence, segment):
         mention, parsed = original(doc, i, names, known, split, sentence, segment)
         hook(doc, i, names, known, mention)
         return mention, parsed
 
-    ex._number = number
+    naming.number = number
     try:
         yield
     finally:
-        ex._number = original
+        naming.number = original
 
 
 def collect(name: str) -> list[Sample]:
