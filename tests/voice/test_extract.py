@@ -546,3 +546,27 @@ def test_a_second_labeller_agrees_as_far_as_people_do(
 )
 def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> None:
     assert items(extract([text], {})) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a listed name before a setting's last word is what the setting is of
+        (
+            "With an lr decay of 0.97 per epoch we reach 81% accuracy.",
+            {("lr_decay", 0.97, "param"), ("accuracy", 81.0, "metric")},
+        ),
+        ("I bumped the loss scale to 1024.", {("loss_scale", 1024.0, "param")}),
+        ("The kl weight was set to 0.001 after warmup.", {("kl_weight", 0.001, "param")}),
+        # a listed name before a change is no value of that name
+        ("The accuracy drop after quantization was 1.3 points.", set()),
+        ("Our lr drop comes at 120.", set()),
+        # a number with a name of its own before it is not one of an unnamed pair
+        (
+            "Runs use hop length 200 and 30 epochs.",
+            {("hop_length", 200.0, "param"), ("epochs", 30.0, "param")},
+        ),
+    ],
+)
+def test_a_setting_of_a_listed_name(sentence: str, expected: set) -> None:
+    assert items(extract([sentence])) == expected

@@ -354,8 +354,9 @@ def test_rules_from_outside6(sentence: str, found: set[tuple[str, float]]) -> No
         ("The model zoo checkpoint scores 0.71 accuracy.", set()),
         # a name the parse joins to a number across another clause's subject is a guess
         ("Same learning rate for every run, and with EMA it's hits 0.64.", set()),
-        # a setting word between a name and a number heads another name ("layer dim")
-        ("Encoder layer dim 768.", set()),
+        # a setting word between a name and a number heads another name ("layer dim"), whose
+        # words are the listed name's and its own: not num_layers
+        ("Encoder layer dim 768.", {("encoder_layer_dim", 768.0)}),
         # "over the 200 rounds", "during the 30 epochs": the stretch a sentence is about
         (
             "The number of rounds is the same, but over the 200 rounds the AUC creeps to 0.81.",

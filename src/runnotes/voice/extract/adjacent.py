@@ -89,8 +89,8 @@ def name_before(doc, i: int, names: list[Name], *, across_comma: bool = True) ->
             return None
         if low in SETTING_WORDS and in_name(token, names) is None:
             return None  # "hidden layer dim 512", "lr decay 0.9": the head of another name
-        if low in CHANGE_NOUNS and doc[j].lower_ == "of":
-            return None  # "a BLEU bump of 8": the change, not BLEU's value
+        if low in CHANGE_NOUNS and (doc[j].lower_ == "of" or token.pos_ == "NOUN"):
+            return None  # "a BLEU bump of 8", "the accuracy drop was 2": the change, not BLEU's
         if token.pos_ not in _LINK_POS and low not in LINK_WORDS and not verbish(token):
             return None
         j -= 1

@@ -50,7 +50,10 @@ def phrase_before(doc, i: int, names: list[Name]) -> list[str] | None:
     k = j - 1
     while k >= 0 and len(out) < 3 and (doc[k].pos_ in ("NOUN", "PROPN", "ADJ") or _listed(doc, k)):
         spelled = doc[k].is_alpha or _identifier(doc[k].text)  # "one_hot max size 8"
-        if not spelled or in_name(doc[k], names) or doc[k].lower_ in NOT_NAME_WORDS:
+        # "lr decay 0.998", "hidden layer dim 512": a listed name before a setting's last word
+        # is what the setting is of, a word of its name ("the loss weight of 0.5")
+        listed = in_name(doc[k], names) and doc[j].lower_ not in SETTING_WORDS
+        if not spelled or listed or doc[k].lower_ in NOT_NAME_WORDS:
             break
         out.insert(0, doc[k].lower_)
         k -= 1

@@ -19,6 +19,7 @@ from runnotes.voice.extract.tokens import (
     unit_at,
     verbish,
 )
+from runnotes.voice.extract.unlisted import phrase_before
 from runnotes.voice.extract.words import (
     AFTER_NAME,
     CLAUSE_END,
@@ -370,4 +371,5 @@ def _own_name(doc, i: int, names: list[Name]) -> bool:
     """A name right next to the number: "batch size 32", "lr of 3e-4", "20 epochs"."""
     ends = {n.end for n in names}
     near = i in ends or (i - 1 in ends and doc[i - 1].lower_ in ("of", "=", ":", "is", "at"))
-    return near or name_after(doc, i, names) is not None
+    # "beta 0.02 and 3 epochs": a noun phrase in no list names the number before it as well
+    return near or name_after(doc, i, names) is not None or bool(phrase_before(doc, i, names))
