@@ -570,3 +570,23 @@ def test_names_in_no_list_and_whose_value_it_is(text: str, expected: set) -> Non
 )
 def test_a_setting_of_a_listed_name(sentence: str, expected: set) -> None:
     assert items(extract([sentence])) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        # a number closing the name of a data set or a card, as Whisper writes it (lower case)
+        (
+            "we fine-tuned on librispeech clean 100 with a batch size of 8",
+            {("batch_size", 8.0, "param")},
+        ),
+        ("the job ran on one titan rtx 4090 for 3 epochs", {("epochs", 3.0, "param")}),
+        # a setting's own name after "on" is no data set
+        (
+            "trained on batch size 48 for 12 epochs",
+            {("batch_size", 48.0, "param"), ("epochs", 12.0, "param")},
+        ),
+    ],
+)
+def test_a_number_in_the_name_of_what_it_ran_on(sentence: str, expected: set) -> None:
+    assert items(extract([sentence])) == expected

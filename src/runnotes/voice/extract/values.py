@@ -92,7 +92,7 @@ def no_value(doc, i: int, names: list[Name]) -> bool:
         return True  # "KITTI sequence 09", "on CATH 4.3": a label, not a measure
     if prev in ORDINALS - {"final"} and j == i - 1 and not _unit_follows(doc, i):
         return True  # "every 10 epochs after the first 20": a part of the run, its noun unsaid
-    if _numbered_thing(doc, i, names):
+    if _numbered_thing(doc, i, names) or _named_on(doc, i, names):
         return True
     if prev == "@":
         return True  # "the recall@20 of MF … is about 0.10": a cut-off, written
@@ -149,6 +149,24 @@ def _version(doc, i: int, names: list[Name]) -> bool:
     closing = unit_at(doc, i) >= len(doc) or doc[unit_at(doc, i)].lower_ in AFTER_NAME
     where = doc[i - 2].lower_ in ("on", "in", "from", "for")
     return where and closing and in_name(doc[i - 1], names) is None
+
+
+def _named_on(doc, i: int, names: list[Name]) -> bool:
+    """ "fine-tuned on common voice 17 with …", "on a single RTX 5090 for …", "from llava mix
+    665k": a number closing a phrase in no list that "on", "in" or "from" brings in is part of
+    the name of a data set, a model or a card (as heard: Whisper writes such names in lower
+    case, so :func:`_version`'s capitals are not there to tell)."""
+    k = i - 1
+    while k >= 0 and i - k <= 3 and doc[k].is_alpha and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
+        if in_name(doc[k], names) is not None:
+            return False  # "on batch size 32": a setting's own name
+        k -= 1
+    if k == i - 1:
+        return False
+    while k >= 0 and doc[k].pos_ in ("DET", "NUM"):  # "on a single …", "on one titan rtx …"
+        k -= 1
+    closing = unit_at(doc, i) >= len(doc) or doc[unit_at(doc, i)].lower_ in AFTER_NAME | {":"}
+    return k >= 0 and doc[k].lower_ in ("on", "in", "from") and closing
 
 
 def _numbered_thing(doc, i: int, names: list[Name]) -> bool:
