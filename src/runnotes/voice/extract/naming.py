@@ -89,12 +89,14 @@ def _from_parse(doc, i: int, names: list[Name]):
                 if arg.dep_ != "dobj" and _subject_between(doc, arg.i, i):
                     return None, None, verb  # "same lr for both runs, and with EMA it's 0.87"
                 head = in_name(arg, names)
-                inner = next((n for n in names for c in arg.lefts if n.start <= c.i < n.end), None)
-                if head is None and inner is not None and arg.lower_ in SETTING_WORDS:
-                    return None, noun_phrase(arg), verb  # "the loss weight is 0.5": the loss's
-                if head is None and inner is not None and arg.lower_ in CHANGE_NOUNS:
-                    return None, None, verb  # "the accuracy drop was 2": a change, no accuracy
-                head = head or inner
+                if head is None:  # a name before the argument's noun: "the loss weight"
+                    head = next(
+                        (n for n in names for c in arg.lefts if n.start <= c.i < n.end), None
+                    )
+                    if head is not None and arg.lower_ in SETTING_WORDS:
+                        return None, noun_phrase(arg), verb  # "the loss weight is 0.5": the loss's
+                    if head is not None and arg.lower_ in CHANGE_NOUNS:
+                        return None, None, verb  # "the accuracy drop was 2": a change, no accuracy
                 if head is not None and head.kind == "param" and verb in RESULT_VERBS:
                     return None, None, verb  # "lr 0.1 and wd give 92.44%": the result's
                 if head is not None:

@@ -88,12 +88,12 @@ def no_value(doc, i: int, names: list[Name]) -> bool:
         return True  # "at batch 5 of 20", "fold 2 of 5": which one of how many
     if j == i - 1 and _model_number(doc, i, names):
         return True
-    if re.fullmatch(r"0\d+", doc[i].text) or _version(doc, i, names):
+    if re.fullmatch(r"0\d+", doc[i].text):
         return True  # "KITTI sequence 09", "on CATH 4.3": a label, not a measure
     if prev in ORDINALS - {"final"} and j == i - 1 and not _unit_follows(doc, i):
         return True  # "every 10 epochs after the first 20": a part of the run, its noun unsaid
     if _numbered_thing(doc, i, names) or _named_on(doc, i, names):
-        return True
+        return True  # "on CATH 4.3", "the protocol 2 error": which thing, not a measure
     if prev == "@":
         return True  # "the recall@20 of MF … is about 0.10": a cut-off, written
     if prev == "over" and j == i - 1 and j and doc[j - 1].is_alpha and not _unit_follows(doc, i):
@@ -140,24 +140,14 @@ def _model_number(doc, i: int, names: list[Name]) -> bool:
     return written and doc[i].text.isdigit() and in_name(before, names) is None and (part or maker)
 
 
-def _version(doc, i: int, names: list[Name]) -> bool:
-    """ "56.63% on CATH 4.3", "trained on COCO 2017": a number right after a data set's name
-    written in capitals, after "on", "in", "from" or "for", and closing the clause, is its
-    version."""
-    if i < 2 or not (doc[i - 1].is_alpha and doc[i - 1].text.isupper() and len(doc[i - 1]) > 1):
-        return False
-    closing = unit_at(doc, i) >= len(doc) or doc[unit_at(doc, i)].lower_ in AFTER_NAME
-    where = doc[i - 2].lower_ in ("on", "in", "from", "for")
-    return where and closing and in_name(doc[i - 1], names) is None
-
-
 def _named_on(doc, i: int, names: list[Name]) -> bool:
-    """ "fine-tuned on common voice 17 with …", "on a single RTX 5090 for …", "from llava mix
-    665k": a number closing a phrase in no list that "on", "in" or "from" brings in is part of
-    the name of a data set, a model or a card (as heard: Whisper writes such names in lower
-    case, so :func:`_version`'s capitals are not there to tell)."""
+    """ "56.63% on CATH 4.3", "fine-tuned on common voice 17 with …", "on a single rtx 5090 for
+    …", "from llava mix 665k": a number closing a phrase in no list that "on", "in" or "from"
+    brings in ("for" too before capitals: "trained for COCO 2017") is part of the name of a data
+    set, a model or a card (its version or model number), written in capitals or, as Whisper
+    writes such names, in lower case."""
     k = i - 1
-    while k >= 0 and i - k <= 3 and doc[k].is_alpha and doc[k].pos_ in ("NOUN", "PROPN", "ADJ"):
+    while k >= 0 and i - k <= 3 and doc[k].is_alpha and _name_word(doc[k]):
         if in_name(doc[k], names) is not None:
             return False  # "on batch size 32": a setting's own name
         k -= 1
@@ -165,8 +155,18 @@ def _named_on(doc, i: int, names: list[Name]) -> bool:
         return False
     while k >= 0 and doc[k].pos_ in ("DET", "NUM"):  # "on a single …", "on one titan rtx …"
         k -= 1
+    if k < 0:
+        return False
     closing = unit_at(doc, i) >= len(doc) or doc[unit_at(doc, i)].lower_ in AFTER_NAME | {":"}
-    return k >= 0 and doc[k].lower_ in ("on", "in", "from") and closing
+    written = all(t.text.isupper() for t in doc[k + 1 : i] if t.pos_ not in ("DET", "NUM"))
+    # "for example 709": after "for" only a name in capitals
+    where = doc[k].lower_ in ("on", "in", "from") or (doc[k].lower_ == "for" and written)
+    return where and closing
+
+
+def _name_word(token) -> bool:
+    """A word of a thing's name: a noun or adjective, or any word written in capitals ("COCO")."""
+    return token.pos_ in ("NOUN", "PROPN", "ADJ") or (token.text.isupper() and len(token) > 1)
 
 
 def _numbered_thing(doc, i: int, names: list[Name]) -> bool:
